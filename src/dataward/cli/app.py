@@ -1,0 +1,45 @@
+"""The ``dataward`` command. Each command group lives in its own module."""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+
+from dataward.cli import calendar_cmd, db_cmd, export_cmd, notice_cmd, register_cmd, serve_cmd
+from dataward.errors import DatawardError
+
+app = typer.Typer(
+    name="dataward",
+    help="Run your privacy notice: every promise enforced, every request on time.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(register_cmd.app, name="register")
+app.add_typer(notice_cmd.app, name="notice")
+app.add_typer(export_cmd.app, name="export")
+app.add_typer(db_cmd.app, name="db")
+app.command("deadline")(calendar_cmd.deadline)
+app.command("serve")(serve_cmd.serve)
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def report_error(error: DatawardError) -> int:
+    """Print an error as a user should read it; return its exit code."""
+    err.print(f"[bold red]error[/] {escape(f'[{error.code}]')}: {escape(error.message)}")
+    for detail in error.details:
+        err.print(detail, markup=False)
+    return error.exit_code
+
+
+def main() -> None:
+    try:
+        app()
+    except DatawardError as error:
+        sys.exit(report_error(error))
+    except KeyboardInterrupt:
+        sys.exit(130)

@@ -1,0 +1,7 @@
+"""Imports every domain's tables so Alembic and tests see one complete metadata."""
+
+from __future__ import annotations
+
+
+def import_all_models() -> None:
+    from dataward.register import tables  # noqa: F401

@@ -1,0 +1,140 @@
+"""Marketing channels under PECR, other contact choices, cookies and automated decisions."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from dataward.register.models.common import Element, Id, Strict, Text
+
+Channel = Literal["email", "sms", "live_call", "automated_call", "post", "online_ads", "any"]
+OptOutRoute = Literal[
+    "unsubscribe_link", "contact_us", "portal", "survey_opt_out_link", "reply_stop", "any_time"
+]
+
+
+class MarketingChannel(Element):
+    """One channel of direct marketing and the PECR/UK GDPR basis it runs on (MKT-01..04)."""
+
+    kind: ClassVar[str] = "marketing_channel"
+    id: Id
+    channel: Channel
+    sender: Literal["own", "third_party"] = "own"
+    basis: Literal["consent", "soft_opt_in", "legitimate_interests"]
+    subject_groups: list[Id] = Field(default_factory=list)
+    purposes: list[Id] = Field(default_factory=list)
+    opt_out_routes: list[OptOutRoute] = Field(default_factory=list)
+    soft_opt_in_conditions: Text | None = None
+    description: Text | None = None
+
+
+class Marketing(Element):
+    kind: ClassVar[str] = "marketing"
+    carried_out: bool = Field(description="False: any marketing use must be refused.")
+    shares_for_third_party_marketing: bool = False
+    profiling_for_marketing: bool = False
+    statement: Text | None = None
+    channels: list[MarketingChannel] = Field(default_factory=list)
+    opt_out_excludes: list[Text] = Field(
+        default_factory=list, description="What an opt-out does not cover (transaction data)."
+    )
+
+
+class Preference(Element):
+    """A non-marketing choice a subject can make: surveys, newsletters, profiling, images."""
+
+    kind: ClassVar[str] = "preference"
+    id: Id
+    name: Text
+    topic: Literal[
+        "survey",
+        "newsletter",
+        "service_message",
+        "profiling",
+        "publication_images",
+        "contact_method",
+        "other",
+    ]
+    description: Text | None = None
+    subject_groups: list[Id] = Field(default_factory=list)
+    channels: list[Channel] = Field(default_factory=list)
+    default: Literal["opted_in", "opted_out", "ask"] = "opted_in"
+    optional: bool = True
+    opt_out_routes: list[OptOutRoute] = Field(default_factory=list)
+    purposes: list[Id] = Field(default_factory=list)
+
+
+class CookieCategory(Element):
+    kind: ClassVar[str] = "cookie_category"
+    id: Id
+    name: Text
+    consent_required: bool
+    description: Text
+    records: list[Text] = Field(default_factory=list, description="What it records.")
+    identifies_subjects: bool = False
+
+
+class Cookie(Element):
+    kind: ClassVar[str] = "cookie"
+    name: Text
+    provider: Text
+    category: Id
+    purpose: Text
+    duration: Text
+
+
+class Cookies(Element):
+    kind: ClassVar[str] = "cookie_policy"
+    used: bool
+    policy_url: Text | None = None
+    statements: list[Text] = Field(default_factory=list)
+    browser_controls: Text | None = None
+    subject_groups: list[Id] = Field(default_factory=list)
+    categories: list[CookieCategory] = Field(default_factory=list)
+    cookies: list[Cookie] = Field(default_factory=list)
+
+
+class AutomatedDecision(Element):
+    kind: ClassVar[str] = "automated_decision"
+    id: Id
+    name: Text
+    description: Text
+    profiling: bool = False
+    legal_or_similar_effect: bool
+    logic: Text | None = None
+    subject_groups: list[Id] = Field(default_factory=list)
+    safeguards: list[Text] = Field(default_factory=list)
+
+
+class AutomatedDecisions(Element):
+    kind: ClassVar[str] = "automated_decision_policy"
+    in_use: bool = Field(description="Art 22 decisions with legal or similar effect exist.")
+    notify_before_starting: bool = False
+    statement: Text | None = None
+    items: list[AutomatedDecision] = Field(default_factory=list)
+
+
+class Statement(Element):
+    """Free text with no structure; only for the ``other`` and ``security`` sections."""
+
+    kind: ClassVar[str] = "statement"
+    id: Id
+    topic: Literal["other", "security"]
+    text: Text
+
+
+__all__ = [
+    "AutomatedDecision",
+    "AutomatedDecisions",
+    "Channel",
+    "Cookie",
+    "CookieCategory",
+    "Cookies",
+    "Marketing",
+    "MarketingChannel",
+    "OptOutRoute",
+    "Preference",
+    "Statement",
+    "Strict",
+]

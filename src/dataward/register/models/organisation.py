@@ -1,0 +1,81 @@
+"""Who the controller is, its DPO and the notice's own metadata."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from dataward.calendar import Nation
+from dataward.register.models.common import Contact, Element, Strict, Text, Unspecified
+
+
+class Address(Strict):
+    lines: list[Text] = Field(min_length=1)
+    postcode: Text | None = None
+    label: Text | None = None
+
+
+class RelatedOrganisation(Element):
+    """A parent, group company or regulator named by the notice."""
+
+    kind: ClassVar[str] = "related_organisation"
+    name: Text
+    relationship: Literal["parent", "subsidiary", "group_company", "regulator", "other"]
+    description: Text | None = None
+    registrations: list[Text] = Field(default_factory=list)
+    address: Address | None = None
+
+
+class Controller(Element):
+    kind: ClassVar[str] = "controller"
+    name: Text = Field(description="The name the notice uses, e.g. 'JTR Collections'.")
+    legal_name: Text
+    legal_form: Literal[
+        "company", "community_benefit_society", "charity", "public_body", "partnership", "other"
+    ] = "company"
+    registered_in: Literal["England and Wales", "England", "Wales", "Scotland", "Northern Ireland"]
+    company_number: Text | None = None
+    society_number: Text | None = None
+    charity_number: Text | None = None
+    registered_address: Address | None = None
+    ico_registration: Text | Unspecified
+    nation: Nation = Field(description="Whose bank holidays move deadlines (RULES: SAR-03).")
+    description: Text = Field(description="What the organisation does and why it is a controller.")
+    contacts: list[Contact] = Field(default_factory=list)
+    related: list[RelatedOrganisation] = Field(default_factory=list)
+
+
+class DataProtectionOfficer(Element):
+    kind: ClassVar[str] = "dpo"
+    appointed: bool
+    name: Text | None = None
+    title: Text | None = None
+    organisation: Text | None = None
+    role: Text | None = Field(default=None, description="What the DPO does, as the notice says.")
+    contacts: list[Contact] = Field(default_factory=list)
+
+
+class NoticeVersion(Strict):
+    id: Text
+    date: dt.date | Unspecified
+    summary: Text | None = None
+
+
+class NoticeMetadata(Element):
+    """The notice as a document: versions, review cycle and who approves changes."""
+
+    kind: ClassVar[str] = "notice"
+    title: Text
+    versions: list[NoticeVersion] = Field(min_length=1)
+    review_every_months: int | Unspecified = Field(
+        description="Review cycle; 'or earlier if the law changes' goes in review_triggers."
+    )
+    review_triggers: list[Text] = Field(default_factory=list)
+    changes_approved_by: Text | Unspecified
+    published_at: Text | None = None
+    signposted_in_communications: bool = False
+    statements: list[Text] = Field(
+        default_factory=list, description="What the notice says about itself and its changes."
+    )

@@ -1,0 +1,189 @@
+"""Datasets, events, holds and retention rules (RULES: RET-01..RET-03)."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field, model_validator
+
+from dataward.register.models.common import Element, Id, Strict, Text, Unspecified
+
+Identity = Literal[
+    "email",
+    "phone",
+    "customer_ref",
+    "case_ref",
+    "ni_number",
+    "address",
+    "name",
+    "date_of_birth",
+    "vehicle_registration",
+    "account_id",
+    "none",
+]
+
+
+class Dataset(Element):
+    """Where data lives. Declaration only here; connectors come later."""
+
+    kind: ClassVar[str] = "dataset"
+    id: Id
+    name: Text
+    store: Literal["database_table", "file_store", "paper", "saas", "spreadsheet", "email"]
+    system: Text | None = None
+    entity: Id = Field(description="What one record is (case, recording, evidence, customer).")
+    categories: list[Id] = Field(default_factory=list)
+    subject_groups: list[Id] = Field(default_factory=list)
+    identities: list[Identity] = Field(min_length=1, description="How a subject is found.")
+    location: Text = "UK"
+    description: Text | None = None
+
+
+class Event(Element):
+    """Something that happens to an entity and can start a retention clock."""
+
+    kind: ClassVar[str] = "event"
+    id: Id
+    name: Text
+    entity: Id
+    description: Text | None = None
+
+
+class Offset(Strict):
+    """How long after the trigger. Exactly one form is given."""
+
+    days: int | None = Field(default=None, ge=0)
+    working_days: int | None = Field(default=None, ge=0)
+    months: int | None = Field(default=None, ge=0)
+    years: int | None = Field(default=None, ge=0)
+    end_of_year_plus_years: int | None = Field(
+        default=None, ge=0, description="End of the calendar year of the event plus N years."
+    )
+    as_soon_as_reasonably_necessary: bool | None = None
+    review_every_days: int | None = Field(
+        default=None, ge=1, description="With as_soon_as_reasonably_necessary: review period."
+    )
+    up_to: bool = Field(default=False, description="'Kept for up to' rather than 'kept for'.")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Offset:
+        forms = [
+            self.days,
+            self.working_days,
+            self.months,
+            self.years,
+            self.end_of_year_plus_years,
+            self.as_soon_as_reasonably_necessary,
+        ]
+        given = sum(1 for f in forms if f is not None)
+        if given != 1:
+            raise ValueError(
+                "give exactly one of days, working_days, months, years, "
+                "end_of_year_plus_years, as_soon_as_reasonably_necessary"
+            )
+        return self
+
+
+class RestartAfter(Strict):
+    """When a hold closes, the data waits this long after the closure, then the action runs."""
+
+    restart_after: Offset
+
+
+class RestartRule(Strict):
+    """When a hold closes, the rule's own offset runs again from its next trigger event."""
+
+    restart_rule: Literal[True]
+
+
+HoldOnClose = RestartAfter | RestartRule | Literal["resume", "keep"] | Unspecified
+
+
+class Hold(Element):
+    """A legal hold that suspends deletion (RET-02, ERA-02)."""
+
+    kind: ClassVar[str] = "hold"
+    id: Id
+    name: Text
+    reason: Literal[
+        "complaint",
+        "investigation",
+        "litigation",
+        "debt_outstanding",
+        "live_case",
+        "evidence",
+        "legal_matter",
+        "restriction",
+        "other",
+    ]
+    on: Id = Field(description="The entity the hold sits on (the complaint is on the case).")
+    description: Text | None = None
+    on_close: HoldOnClose
+
+
+class Coverage(Strict):
+    datasets: list[Id] = Field(default_factory=list)
+    categories: list[Id] = Field(default_factory=list)
+    all_data_of_groups: list[Id] = Field(
+        default_factory=list, description="'All customer data' for these subject groups."
+    )
+    except_datasets: list[Id] = Field(default_factory=list)
+    except_categories: list[Id] = Field(default_factory=list)
+
+
+class Trigger(Strict):
+    """The event that starts the clock; several alternatives mean 'whichever comes first'."""
+
+    any_of: list[Id] = Field(min_length=1)
+    latest_of_entity: bool = Field(
+        default=False, description="Use the latest such event (the last case returned)."
+    )
+
+
+RetentionAction = Literal[
+    "delete", "anonymise", "anonymise_or_destroy", "review", "never_stored", "destroy"
+]
+
+
+class RetentionRule(Element):
+    kind: ClassVar[str] = "retention_rule"
+    id: Id
+    name: Text
+    description: Text | None = None
+    subject_groups: list[Id] = Field(default_factory=list)
+    covers: Coverage
+    trigger: Trigger | Unspecified | None = Field(
+        default=None, description="Absent only for action never_stored."
+    )
+    offset: Offset | Unspecified | None = None
+    action: RetentionAction
+    holds: list[Id] = Field(default_factory=list)
+    restriction_is_hold: bool = Field(default=True, description="RES-01: restricted data waits.")
+    reason: Text | None = Field(default=None, description="Why the period is what it is.")
+
+
+class RetentionPolicy(Element):
+    """General retention statements: 'only as long as necessary', how periods are set."""
+
+    kind: ClassVar[str] = "retention_policy"
+    statement: Text
+    criteria: list[Text] = Field(default_factory=list)
+    schedule_available_from: Text | None = None
+    more_information: Text | None = None
+
+
+__all__ = [
+    "Coverage",
+    "Dataset",
+    "Event",
+    "Hold",
+    "HoldOnClose",
+    "Identity",
+    "Offset",
+    "RestartAfter",
+    "RestartRule",
+    "RetentionAction",
+    "RetentionPolicy",
+    "RetentionRule",
+    "Trigger",
+]

@@ -1,0 +1,114 @@
+"""Rights settings: which apply, how to use them, checks, fees, response (SAR-*, ACC-* ...)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from dataward.register.models.common import Contact, Element, Id, Strict, Text, Unspecified
+
+
+class Right(StrEnum):
+    INFORMED = "informed"
+    ACCESS = "access"
+    RECTIFICATION = "rectification"
+    ERASURE = "erasure"
+    RESTRICTION = "restriction"
+    PORTABILITY = "portability"
+    OBJECTION = "objection"
+    OBJECTION_DIRECT_MARKETING = "objection_direct_marketing"
+    AUTOMATED_DECISIONS = "automated_decisions"
+    NOT_TO_BE_PROFILED = "not_to_be_profiled"
+    WITHDRAW_CONSENT = "withdraw_consent"
+    COMPLAIN = "complain"
+
+
+class Exemption(Strict):
+    """An exemption relied on (ACC-03, ERA-02), e.g. DPA 2018 Sch 2 research and statistics."""
+
+    name: Text
+    legal_reference: Text | None = None
+    applies_to: Text | None = None
+
+
+class FeePolicy(Strict):
+    normally: Literal["free", "fee"] = "free"
+    when_unfounded_or_excessive: Literal["reasonable_fee", "refuse", "fee_or_refuse", "none"] = (
+        "fee_or_refuse"
+    )
+    note: Text | None = None
+
+
+class ResponseCommitment(Strict):
+    """The response time promised (SAR-01, SAR-04)."""
+
+    months: int = Field(default=1, ge=1, le=1, description="UK GDPR: one month.")
+    extension_months: int | Unspecified = Field(
+        default=2, description="Further months for complex or numerous requests (max 2)."
+    )
+    tell_subject_of_extension: bool = True
+    note: Text | None = None
+
+
+class RightSetting(Element):
+    """One right: whether and when it applies, and anything specific to it."""
+
+    kind: ClassVar[str] = "right"
+    right: Right
+    applies: Literal["always", "conditional", "not_applicable"]
+    description: Text
+    conditions: list[Text] = Field(default_factory=list)
+    grounds: list[Text] = Field(default_factory=list, description="E.g. erasure grounds.")
+    may_refuse_when: list[Text] = Field(default_factory=list)
+    exemptions: list[Exemption] = Field(default_factory=list)
+    delivery: Literal["electronic_unless_requested", "same_as_request", "post", "any"] | None = None
+    notify_recipients: bool = Field(default=False, description="Art 19 (NOT-01).")
+    verify_accuracy: bool = False
+    covers: Text | None = Field(default=None, description="E.g. portability: data provided.")
+    routes: list[Contact] = Field(default_factory=list, description="Right-specific routes.")
+    fee: FeePolicy | None = None
+    url: Text | None = None
+
+
+class IdentityCheck(Strict):
+    required: bool
+    description: Text | None = None
+    methods: list[Text] = Field(default_factory=list)
+
+
+class ComplaintRoute(Element):
+    """Where a subject can complain: the ICO, and whether to contact the controller first."""
+
+    kind: ClassVar[str] = "complaint_route"
+    ico_url: Text
+    statement: Text
+    contact_controller_first: bool = False
+    other_remedies_unaffected: bool = True
+
+
+class Rights(Element):
+    kind: ClassVar[str] = "rights_policy"
+    statement: Text | None = None
+    how_to_exercise: list[Contact] = Field(min_length=1)
+    how_to_exercise_note: Text | None = None
+    identity_check: IdentityCheck
+    fees: FeePolicy = Field(default_factory=FeePolicy)
+    response: ResponseCommitment = Field(default_factory=ResponseCommitment)
+    may_ask_for_clarification: bool = Field(default=True, description="SAR-06 clock stop.")
+    complaints: ComplaintRoute
+    items: list[RightSetting] = Field(min_length=1)
+
+
+__all__ = [
+    "ComplaintRoute",
+    "Exemption",
+    "FeePolicy",
+    "Id",
+    "IdentityCheck",
+    "ResponseCommitment",
+    "Right",
+    "RightSetting",
+    "Rights",
+]

@@ -1,0 +1,80 @@
+"""Register service: store loaded registers as versions. Never commits."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from dataward.errors import RegisterNotFound
+from dataward.logging import get_logger
+from dataward.register.loader import LoadedRegister, parse_register
+from dataward.register.tables import RegisterVersion
+from dataward.uow import UnitOfWork
+
+log = get_logger(__name__)
+
+
+def store_register(uow: UnitOfWork, loaded: LoadedRegister) -> RegisterVersion:
+    """Record ``loaded`` as the organisation's newest version, unless it is unchanged.
+
+    Loading the same text twice returns the existing version, so ``make run`` can load the
+    examples on every start without growing the history.
+    """
+    organisation = loaded.register.organisation
+    session = uow.session
+    latest = session.scalars(
+        select(RegisterVersion)
+        .where(RegisterVersion.organisation == organisation)
+        .order_by(RegisterVersion.version.desc())
+        .limit(1)
+    ).first()
+    if latest is not None and latest.content_hash == loaded.content_hash:
+        return latest
+    version = RegisterVersion(
+        organisation=organisation,
+        version=(latest.version + 1) if latest else 1,
+        content_hash=loaded.content_hash,
+        source_name=loaded.file[-500:],
+        loaded_at=uow.clock.now(),
+        source_text=loaded.source_text,
+    )
+    session.add(version)
+    session.flush()
+    log.info("register.stored", organisation=organisation, version=version.version)
+    return version
+
+
+def list_organisations(uow: UnitOfWork) -> list[RegisterVersion]:
+    """The newest version of every organisation, by organisation id."""
+    session = uow.session
+    newest = (
+        select(RegisterVersion.organisation, func.max(RegisterVersion.version).label("v"))
+        .group_by(RegisterVersion.organisation)
+        .subquery()
+    )
+    rows = session.scalars(
+        select(RegisterVersion)
+        .join(
+            newest,
+            (RegisterVersion.organisation == newest.c.organisation)
+            & (RegisterVersion.version == newest.c.v),
+        )
+        .order_by(RegisterVersion.organisation)
+    )
+    return list(rows)
+
+
+def current_version(uow: UnitOfWork, organisation: str) -> RegisterVersion:
+    row = uow.session.scalars(
+        select(RegisterVersion)
+        .where(RegisterVersion.organisation == organisation)
+        .order_by(RegisterVersion.version.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        raise RegisterNotFound(f"no register for organisation {organisation!r}")
+    return row
+
+
+def load_version(row: RegisterVersion) -> LoadedRegister:
+    """Parse a stored version again (it was valid when stored)."""
+    return parse_register(row.source_text, row.source_name)

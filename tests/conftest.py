@@ -1,0 +1,94 @@
+"""Shared fixtures: a fresh database per backend (SQLite and PostgreSQL), clocks, paths.
+
+Database tests run once per backend. PostgreSQL comes from ``DATAWARD_TEST_DATABASE_URL``
+(``make test`` sets it); each run creates its own database and drops it afterwards, since
+the server keeps state between runs.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
+
+from dataward.clock import FixedClock
+from dataward.db import Base, make_engine, make_session_factory
+from dataward.migrate import upgrade
+from dataward.models import import_all_models
+from dataward.uow import UnitOfWork
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+NOTICES = EXAMPLES / "notices"
+
+
+@pytest.fixture(scope="session")
+def examples_dir() -> Path:
+    return EXAMPLES
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2026, 11, 25, 9, 30, tzinfo=UTC))
+
+
+def _postgres_admin_url() -> str:
+    url = os.environ.get("DATAWARD_TEST_DATABASE_URL")
+    if not url:
+        pytest.fail(
+            "DATAWARD_TEST_DATABASE_URL is not set: run the suite with `make test`, or set it "
+            "to postgresql+psycopg://postgres@127.0.0.1:5432/test"
+        )
+    return url
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("db") / "dataward.db"
+        url = f"sqlite:///{path}"
+        upgrade(url)
+        yield url
+        return
+    admin_url = make_url(_postgres_admin_url())
+    name = f"dataward_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def session_factory(database_url: str) -> Iterator[sessionmaker[Any]]:
+    engine = make_engine(database_url)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def uow(session_factory: sessionmaker[Any], clock: FixedClock) -> Iterator[UnitOfWork]:
+    """A unit of work on a clean database; tables are emptied after each test."""
+    import_all_models()
+    with UnitOfWork(session_factory, clock) as unit:
+        yield unit
+    with session_factory() as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            session.execute(table.delete())
+        session.commit()

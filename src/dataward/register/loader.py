@@ -204,10 +204,27 @@ def _validation_problems(
 ) -> list[SourceProblem]:
     # Union fields report one error per branch; group them by the location in the data so
     # the author reads one line per mistake.
-    grouped: dict[PathKey, list[str]] = {}
+    # Union fields report one error per branch. Errors from the ``unspecified`` branch are
+    # noise when the author clearly meant the structured form, so they are dropped whenever
+    # another branch explains a problem at or under the same field.
+    plain: list[tuple[PathKey, str]] = []
+    unspecified: list[tuple[PathKey, PathKey, str]] = []
     for error in exc.errors(include_url=False):
-        path, key_error = _data_path(data, error["loc"])
-        message = _message(error, key_error)
+        loc = error["loc"]
+        path, missing_key = _data_path(data, loc, error["type"])
+        if missing_key:
+            path = (*path, missing_key)
+        message = _message(error, missing_key)
+        if "Unspecified" in loc:
+            base, _ = _data_path(data, loc[: loc.index("Unspecified")], "")
+            unspecified.append((base, path, message))
+        else:
+            plain.append((path, message))
+    for base, path, message in unspecified:
+        if not any(p[: len(base)] == base for p, _ in plain):
+            plain.append((path, message))
+    grouped: dict[PathKey, list[str]] = {}
+    for path, message in plain:
         messages = grouped.setdefault(path, [])
         if message not in messages:
             messages.append(message)
@@ -220,25 +237,25 @@ def _validation_problems(
     return problems
 
 
-def _data_path(data: Any, loc: tuple[int | str, ...]) -> tuple[PathKey, str | None]:
-    """Follow pydantic's ``loc`` through the data, skipping union branch tags."""
+def _data_path(data: Any, loc: tuple[int | str, ...], kind: str) -> tuple[PathKey, str | None]:
+    """Follow pydantic's ``loc`` through the data, skipping union branch tags.
+
+    A part that is not in the data is a union tag (``Unspecified``, ``function-after[...]``)
+    except the last part of a ``missing`` error, which names the absent key.
+    """
     path: list[str | int] = []
     current = data
-    missing: str | None = None
-    for part in loc:
-        if isinstance(current, dict) and isinstance(part, str):
-            if part in current:
-                path.append(part)
-                current = current[part]
-            else:
-                missing = part
-                path.append(part)
-                current = None
+    for index, part in enumerate(loc):
+        last = index == len(loc) - 1
+        if isinstance(current, dict) and isinstance(part, str) and part in current:
+            path.append(part)
+            current = current[part]
         elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
             path.append(part)
             current = current[part]
-        # anything else is a union tag such as 'Unspecified' or 'literal[...]': skip it
-    return tuple(path), missing
+        elif last and kind == "missing" and isinstance(part, str):
+            return tuple(path), part
+    return tuple(path), None
 
 
 def _message(error: Any, key: str | None) -> str:
@@ -247,7 +264,7 @@ def _message(error: Any, key: str | None) -> str:
         return f"unknown key {key or error['loc'][-1]!r}"
     if kind == "missing":
         return f"required key {key or error['loc'][-1]!r} is missing"
-    message = str(error["msg"])
+    message = str(error["msg"]).removeprefix("Value error, ")
     if kind in {"literal_error", "enum"}:
         return f"{message}, got {error.get('input')!r}"
     return message

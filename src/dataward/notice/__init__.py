@@ -1,0 +1,1 @@
+"""The public privacy notice, rendered from a register (RULES: NTC-01)."""

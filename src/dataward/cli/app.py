@@ -8,7 +8,15 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from dataward.cli import calendar_cmd, db_cmd, export_cmd, notice_cmd, register_cmd, serve_cmd
+from dataward.cli import (
+    audit_cmd,
+    calendar_cmd,
+    db_cmd,
+    export_cmd,
+    notice_cmd,
+    register_cmd,
+    serve_cmd,
+)
 from dataward.errors import DatawardError
 
 app = typer.Typer(
@@ -22,6 +30,7 @@ app.add_typer(register_cmd.app, name="register")
 app.add_typer(notice_cmd.app, name="notice")
 app.add_typer(export_cmd.app, name="export")
 app.add_typer(db_cmd.app, name="db")
+app.add_typer(audit_cmd.app, name="audit")
 app.command("deadline")(calendar_cmd.deadline)
 app.command("serve")(serve_cmd.serve)
 

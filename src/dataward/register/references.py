@@ -154,3 +154,19 @@ def check_references(register: Register) -> Iterator[tuple[PathKey, str]]:
         trigger = rule.trigger
         if trigger is not None and hasattr(trigger, "any_of"):
             yield from refs((*base, "trigger", "any_of"), trigger.any_of, events, "event")
+    yield from _check_commitments(register)
+
+
+def _check_commitments(register: Register) -> Iterator[tuple[PathKey, str]]:
+    """A commitment is only a promise the linter keeps if its rule exists."""
+    # Imported here: the lint rules import the models, and the loader imports this module.
+    from dataward.register.lint import all_rules
+
+    known = {r.id for r in all_rules()}
+    for i, commitment in enumerate(register.commitments):
+        if commitment.lint_rule not in known:
+            yield (
+                ("commitments", i, "lint_rule"),
+                f"commitment {commitment.id!r} names lint rule {commitment.lint_rule!r}, "
+                "which does not exist (see `dataward register lint-rules`)",
+            )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from dataward.audit.service import record
 from dataward.errors import RegisterNotFound
 from dataward.logging import get_logger
 from dataward.register.loader import LoadedRegister, parse_register
@@ -13,7 +14,9 @@ from dataward.uow import UnitOfWork
 log = get_logger(__name__)
 
 
-def store_register(uow: UnitOfWork, loaded: LoadedRegister) -> RegisterVersion:
+def store_register(
+    uow: UnitOfWork, loaded: LoadedRegister, *, actor: str = "system"
+) -> RegisterVersion:
     """Record ``loaded`` as the organisation's newest version, unless it is unchanged.
 
     Loading the same text twice returns the existing version, so ``make run`` can load the
@@ -39,6 +42,16 @@ def store_register(uow: UnitOfWork, loaded: LoadedRegister) -> RegisterVersion:
     )
     session.add(version)
     session.flush()
+    record(
+        uow,
+        actor=actor,
+        action="register.version_stored",
+        entity_type="register",
+        entity_id=f"{organisation}:{version.version}",
+        before=None if latest is None else {"content_hash": latest.content_hash},
+        after={"content_hash": loaded.content_hash},
+        details={"organisation": organisation, "version": version.version},
+    )
     log.info("register.stored", organisation=organisation, version=version.version)
     return version
 

@@ -1,3 +1,12 @@
 """Lint rules, grouped by topic. Importing this package registers every rule."""
 
-from dataward.register.lint_rules import basics  # noqa: F401
+from dataward.register.lint_rules import (  # noqa: F401
+    bases,
+    basics,
+    inventory,
+    marketing,
+    retention,
+    rights,
+    sharing,
+    unspecified,
+)

@@ -88,6 +88,21 @@ class ComplaintRoute(Element):
     other_remedies_unaffected: bool = True
 
 
+class InformationRequestPolicy(Strict):
+    """A voluntary scheme for requests for information about the organisation itself.
+
+    Not a data protection right: e.g. a housing association that the Freedom of Information
+    Act does not cover but that still considers requests, with stated refusal grounds.
+    """
+
+    statement: Text
+    may_refuse_when: list[Text] = Field(default_factory=list)
+    considerations: list[Text] = Field(
+        default_factory=list, description="What each request is weighed against."
+    )
+    decided_by: Text | None = Field(default=None, description="Who makes the final decision.")
+
+
 class Rights(Element):
     kind: ClassVar[str] = "rights_policy"
     statement: Text | None = None
@@ -99,6 +114,9 @@ class Rights(Element):
     may_ask_for_clarification: bool = Field(default=True, description="SAR-06 clock stop.")
     complaints: ComplaintRoute
     items: list[RightSetting] = Field(min_length=1)
+    information_requests: InformationRequestPolicy | None = Field(
+        default=None, description="Voluntary requests for information about the organisation."
+    )
 
 
 __all__ = [
@@ -107,6 +125,7 @@ __all__ = [
     "FeePolicy",
     "Id",
     "IdentityCheck",
+    "InformationRequestPolicy",
     "ResponseCommitment",
     "Right",
     "RightSetting",

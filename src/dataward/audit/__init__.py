@@ -1,0 +1,1 @@
+"""The audit chain: every state change, hash-chained and verifiable (DESIGN: Audit)."""

@@ -1,0 +1,54 @@
+"""How a row's hash is computed. Kept apart so ``verify`` and ``append`` cannot drift."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+GENESIS = "0" * 64
+
+
+def canonical_time(moment: datetime) -> datetime:
+    """UTC without tzinfo, microsecond precision: what both SQLite and PostgreSQL return."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment
+
+
+def row_digest(
+    *,
+    seq: int,
+    occurred_at: datetime,
+    actor: str,
+    action: str,
+    entity_type: str,
+    entity_id: str,
+    subject_ref: str | None,
+    before_hash: str | None,
+    after_hash: str | None,
+    details: dict[str, Any],
+    prev_hash: str,
+) -> str:
+    body = [
+        seq,
+        canonical_time(occurred_at).isoformat(timespec="microseconds"),
+        actor,
+        action,
+        entity_type,
+        entity_id,
+        subject_ref,
+        before_hash,
+        after_hash,
+        details,
+        prev_hash,
+    ]
+    encoded = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()
+
+
+def state_hash(state: Any) -> str:
+    """Hash of a before/after state; the chain keeps the hash, never the personal data."""
+    encoded = json.dumps(state, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(encoded.encode("utf-8")).hexdigest()

@@ -1,0 +1,545 @@
+"""What the notice templates read: register elements turned into labelled rows of words.
+
+Every field of every element is shown (RULES: NTC-01): a generic walk turns field values
+into text, resolving ids to the names a reader knows, so a new model field appears in the
+notice without a template change. Templates choose the layout; this module chooses words.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import typing
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from enum import Enum
+from functools import cache
+from typing import Any, Literal
+
+from markupsafe import Markup, escape
+from pydantic import BaseModel
+
+from dataward.notice.words import (
+    action_words,
+    address_words,
+    contact_words,
+    join_and,
+    not_stated,
+    offset_words,
+    on_close_words,
+    trigger_words,
+    uk_date,
+    words,
+    yes_no,
+)
+from dataward.register.elements import Located, iter_elements
+from dataward.register.models import (
+    Address,
+    BasisUse,
+    Contact,
+    Coverage,
+    Element,
+    Exemption,
+    FeePolicy,
+    Hold,
+    IdentityCheck,
+    NoticeVersion,
+    Offset,
+    ProvisionRequirement,
+    Register,
+    ResponseCommitment,
+    RestartAfter,
+    RestartRule,
+    RetentionRule,
+    Schedule1Condition,
+    Trigger,
+    Unspecified,
+)
+
+Value = str | Markup | list["Row"]
+
+
+@dataclass(frozen=True)
+class Row:
+    """One labelled line of a definition list; several values become a bullet list."""
+
+    label: str
+    values: list[Value]
+
+
+# Fields shown as the card's heading or opening paragraph rather than as rows.
+TITLE_FIELDS = ("name", "title")
+LEAD_FIELDS = ("description", "statement", "text")
+HIDDEN_FIELDS = frozenset({"facts", "id"})
+
+FIELD_LABELS: dict[str, str] = {
+    "subject_groups": "Who this applies to",
+    "categories": "Information used",
+    "except_categories": "Except",
+    "purposes": "For these purposes",
+    "recipients": "Recipients",
+    "datasets": "Records",
+    "except_datasets": "Except records",
+    "all_data_of_groups": "All information about",
+    "items": "Includes",
+    "special_category": "Special category",
+    "criminal_offence": "Criminal offence information",
+    "personal_data": "Personal data",
+    "collected": "We collect this",
+    "note": "Note",
+    "notes": "Notes",
+    "type": "Type of source",
+    "bases": "Lawful basis",
+    "basis": "Basis",
+    "covers": "Covers",
+    "legitimate_interest": "Our legitimate interest",
+    "lia_reference": "Legitimate interests assessment",
+    "consent_reference": "Where consent is recorded",
+    "special_conditions": "Condition for special category or criminal offence information",
+    "condition": "Condition",
+    "schedule_1": "Data Protection Act 2018 condition",
+    "appropriate_policy_document": "Appropriate policy document",
+    "explanation": "Explanation",
+    "not_special": "Special category condition needed",
+    "provision": "Do you have to give us this information?",
+    "withdrawal_route": "How to withdraw consent",
+    "marketing": "Direct marketing",
+    "profiling": "Profiling",
+    "applies_to": "About",
+    "role": "Role",
+    "organisation": "Organisation",
+    "condition_detail": "When",
+    "never_for": "Never used for",
+    "located_in": "Located in",
+    "privacy_notice_url": "Their privacy notice",
+    "contract_reference": "Contract",
+    "rule": "Rule",
+    "destinations": "Destinations",
+    "safeguard": "Safeguard",
+    "safeguard_detail": "Safeguard details",
+    "outside_uk": "Information sent outside the UK",
+    "notify_subjects_on_change": "We tell you before this changes",
+    "safeguards_always_before_transfer": "Safeguards are always in place before a transfer",
+    "carried_out": "We carry out direct marketing",
+    "shares_for_third_party_marketing": "We share information for other organisations' marketing",
+    "profiling_for_marketing": "We profile for marketing",
+    "opt_out_excludes": "Opting out does not stop",
+    "channel": "Channel",
+    "sender": "Sent by",
+    "opt_out_routes": "How to opt out",
+    "soft_opt_in_conditions": "Soft opt-in conditions",
+    "topic": "Topic",
+    "channels": "Channels",
+    "default": "Default",
+    "optional": "Optional",
+    "consent_required": "Consent needed",
+    "records": "What it records",
+    "identifies_subjects": "Identifies you",
+    "used": "We use cookies",
+    "policy_url": "Cookie policy",
+    "statements": "Statements",
+    "browser_controls": "Browser controls",
+    "legal_or_similar_effect": "Legal or similarly significant effect",
+    "logic": "How it works",
+    "safeguards": "Safeguards",
+    "in_use": "We make such decisions",
+    "notify_before_starting": "We tell you before we start",
+    "store": "Kind of store",
+    "system": "System",
+    "entity": "Each record is a",
+    "identities": "How we find your records",
+    "location": "Location",
+    "on": "Applies to",
+    "reason": "Reason",
+    "on_close": "When it ends",
+    "trigger": "Starts from",
+    "offset": "How long",
+    "action": "Then",
+    "holds": "Kept longer when",
+    "restriction_is_hold": "Kept while you restrict its use",
+    "criteria": "How we decide",
+    "schedule_available_from": "Retention schedule available from",
+    "more_information": "More information",
+    "status": "Status",
+    "internal_report": "Reported internally",
+    "decided_by": "Decided by",
+    "ico_report_hours": "Reported to the ICO within (hours)",
+    "ico_clock_starts": "The ICO deadline runs from",
+    "notify_subjects_when": "We tell the people affected",
+    "notify_third_parties": "Others we tell",
+    "report_route": "How to report a suspected breach",
+    "lint_rule": "Checked by rule",
+    "right": "Right",
+    "applies": "Applies",
+    "conditions": "Conditions",
+    "grounds": "Grounds",
+    "may_refuse_when": "We may refuse when",
+    "exemptions": "Exemptions",
+    "delivery": "How we reply",
+    "notify_recipients": "We tell recipients of the change",
+    "verify_accuracy": "We may check the accuracy of new information",
+    "routes": "How to ask",
+    "fee": "Fee",
+    "url": "More information",
+    "how_to_exercise": "How to use your rights",
+    "how_to_exercise_note": "Note",
+    "identity_check": "Proof of identity",
+    "fees": "Fees",
+    "response": "How quickly we reply",
+    "may_ask_for_clarification": "We may ask you to clarify your request",
+    "ico_url": "Information Commissioner's Office",
+    "contact_controller_first": "Please contact us first",
+    "other_remedies_unaffected": "Your other legal remedies are unaffected",
+    "legal_name": "Legal name",
+    "legal_form": "Legal form",
+    "registered_in": "Registered in",
+    "company_number": "Company number",
+    "society_number": "Society number",
+    "charity_number": "Charity number",
+    "registered_address": "Registered address",
+    "ico_registration": "ICO registration number",
+    "nation": "Nation",
+    "contacts": "Contact",
+    "relationship": "Relationship",
+    "registrations": "Registrations",
+    "address": "Address",
+    "appointed": "Appointed",
+    "versions": "Versions",
+    "review_every_months": "Reviewed every (months)",
+    "review_triggers": "Also reviewed when",
+    "changes_approved_by": "Changes approved by",
+    "published_at": "Published at",
+    "signposted_in_communications": "Signposted in our communications",
+    "requirement": "Requirement",
+    "consequence": "If you do not provide it",
+    "methods": "Methods",
+    "required": "Required",
+}
+
+# Per-kind overrides where one field name means different things.
+KIND_LABELS: dict[tuple[str, str], str] = {
+    ("transfer", "categories"): "Information sent",
+    ("recipient", "categories"): "Information shared",
+    ("cookie", "category"): "Category",
+    ("cookie", "provider"): "Set by",
+    ("cookie", "purpose"): "Purpose",
+    ("cookie", "duration"): "Lasts",
+    ("dpo", "name"): "Name",
+    ("dpo", "role"): "Role",
+    ("notice", "title"): "Title",
+    ("marketing_channel", "basis"): "Basis",
+    ("purpose_policy", "bases"): "Lawful bases",
+    ("dataset", "categories"): "Information held",
+    ("right", "covers"): "Covers",
+    ("retention_rule", "covers"): "Information covered",
+}
+
+REFERENCE_FIELDS: dict[str, str] = {
+    "subject_groups": "groups",
+    "all_data_of_groups": "groups",
+    "categories": "categories",
+    "except_categories": "categories",
+    "purposes": "purposes",
+    "recipients": "recipients",
+    "datasets": "datasets",
+    "except_datasets": "datasets",
+    "holds": "holds",
+    "any_of": "events",
+    "category": "cookie_categories",
+}
+
+_URL = re.compile(r"^(https?://|www\.)\S+$")
+_EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
+
+
+@cache
+def _is_code_field(model: type[BaseModel], name: str) -> bool:
+    """True when a string field holds a code (Literal or enum) rather than free text."""
+    info = model.model_fields.get(name)
+    if info is None:
+        return False
+    return _has_literal(info.annotation)
+
+
+def _has_literal(annotation: Any) -> bool:
+    if typing.get_origin(annotation) is Literal:
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return True
+    return any(_has_literal(arg) for arg in typing.get_args(annotation))
+
+
+def link(text: str) -> Markup | str:
+    """Emails and web addresses become links whose visible text is the address itself."""
+    if _EMAIL.match(text):
+        return Markup('<a href="mailto:{0}">{0}</a>').format(text)
+    if _URL.match(text):
+        href = text if text.startswith("http") else f"https://{text}"
+        return Markup('<a href="{0}">{1}</a>').format(href, text)
+    return text
+
+
+def contact_markup(contact: Contact) -> Markup:
+    label = contact_words(contact).split(": ", 1)[0]
+    value = contact.value
+    if contact.kind == "email" and _EMAIL.match(value):
+        shown: Markup | str = link(value)
+    elif contact.kind == "phone":
+        digits = re.sub(r"[^\d+]", "", value)
+        shown = Markup('<a href="tel:{0}">{1}</a>').format(digits, value)
+    elif contact.kind in {"web", "portal", "form"}:
+        shown = link(value)
+    else:
+        shown = value
+    return Markup("<span class='contact-label'>{0}:</span> {1}").format(label, shown)
+
+
+@dataclass
+class NoticeView:
+    """One rendering of one register. Not reused: it tracks which anchors are taken."""
+
+    register: Register
+    names: dict[str, dict[str, str]] = field(init=False)
+    located: dict[int, Located] = field(init=False)
+    _used_anchors: set[str] = field(init=False, default_factory=set)
+
+    def __post_init__(self) -> None:
+        r = self.register
+        self.names = {
+            "groups": {g.id: g.name for g in r.subject_groups},
+            "categories": {c.id: c.name for c in r.data_categories},
+            "purposes": {p.id: p.name for p in r.purposes},
+            "recipients": {x.id: x.name for x in r.recipients},
+            "datasets": {d.id: d.name for d in r.datasets},
+            "holds": {h.id: h.name for h in r.holds},
+            "events": {e.id: e.name for e in r.events},
+            "cookie_categories": {c.id: c.name for c in r.cookies.categories},
+        }
+        self.located = {id(loc.element): loc for loc in iter_elements(r)}
+
+    # -- wrappers ---------------------------------------------------------------------
+
+    def attrs(self, element: Element, extra_class: str = "") -> Markup:
+        """``id``, ``class`` and ``data-facts`` of an element's wrapper.
+
+        The first wrapper of an element takes its register anchor; repeats (an element
+        shown in several group sections) get a numbered suffix so ids stay unique.
+        """
+        loc = self.located.get(id(element))
+        base = loc.anchor if loc else f"el-{element.kind}"
+        anchor, n = base, 1
+        while anchor in self._used_anchors:
+            n += 1
+            anchor = f"{base}--{n}"
+        self._used_anchors.add(anchor)
+        classes = f"el el-{element.kind.replace('_', '-')} {extra_class}".strip()
+        return Markup('id="{0}" class="{1}" data-facts="{2}"').format(
+            anchor, classes, " ".join(element.facts)
+        )
+
+    def anchor_of(self, element: Element) -> str:
+        loc = self.located.get(id(element))
+        return loc.anchor if loc else ""
+
+    # -- values -----------------------------------------------------------------------
+
+    def name_of(self, table: str, key: str) -> str:
+        return self.names[table].get(key, words(key))
+
+    def title(self, element: BaseModel) -> str | None:
+        for name in TITLE_FIELDS:
+            value = getattr(element, name, None)
+            if isinstance(value, str):
+                return value
+        return None
+
+    def lead(self, element: BaseModel) -> str | None:
+        for name in LEAD_FIELDS:
+            value = getattr(element, name, None)
+            if isinstance(value, str):
+                return value
+        return None
+
+    def rows(self, model: BaseModel, skip: Iterable[str] = ()) -> list[Row]:
+        """Every shown field of ``model`` as labelled rows, nested models as nested rows.
+
+        Title and lead fields are skipped for elements (the card shows them above the
+        rows); nested elements are skipped (they get wrappers of their own).
+        """
+        skipped = set(skip) | HIDDEN_FIELDS
+        if isinstance(model, Element):
+            skipped |= {self._first(model, TITLE_FIELDS), self._first(model, LEAD_FIELDS)}
+        kind = getattr(model, "kind", "")
+        out: list[Row] = []
+        for name in type(model).model_fields:
+            if name in skipped:
+                continue
+            value = getattr(model, name)
+            if value is None or (isinstance(value, list) and not value):
+                continue
+            if isinstance(value, Element) or (
+                isinstance(value, list) and isinstance(value[0], Element)
+            ):
+                continue
+            label = KIND_LABELS.get((kind, name)) or FIELD_LABELS.get(name) or words(name)
+            values = self.values(type(model), name, value)
+            if values:
+                out.append(Row(label, values))
+        return out
+
+    def _first(self, model: BaseModel, names: Sequence[str]) -> str:
+        for name in names:
+            if isinstance(getattr(model, name, None), str):
+                return name
+        return ""
+
+    def values(self, owner: type[BaseModel], name: str, value: Any) -> list[Value]:
+        if isinstance(value, list):
+            out: list[Value] = []
+            for item in value:
+                out.extend(self.values(owner, name, item))
+            return out
+        return [self.value(owner, name, value)]
+
+    def value(self, owner: type[BaseModel], name: str, value: Any) -> Value:  # noqa: PLR0911
+        if isinstance(value, Unspecified):
+            return not_stated(value)
+        if isinstance(value, bool):
+            return yes_no(value)
+        if isinstance(value, int | float):
+            return str(value)
+        if isinstance(value, dt.date):
+            return uk_date(value)
+        if isinstance(value, Enum):
+            return words(value)
+        if isinstance(value, str):
+            if name in REFERENCE_FIELDS:
+                return self.name_of(REFERENCE_FIELDS[name], value)
+            if name in {"entity", "on"} or _is_code_field(owner, name):
+                return words(value)
+            return link(value)
+        if isinstance(value, Contact):
+            return contact_markup(value)
+        if isinstance(value, Address):
+            return address_words(value)
+        if isinstance(value, Offset):
+            return offset_words(value)
+        if isinstance(value, Trigger):
+            return trigger_words(value, self.names["events"])
+        if isinstance(value, RestartAfter | RestartRule):
+            return _on_close(value)
+        if isinstance(value, Coverage):
+            return self.coverage(value)
+        if isinstance(value, ResponseCommitment):
+            return response_words(value)
+        if isinstance(value, FeePolicy):
+            return fee_words(value)
+        if isinstance(value, Schedule1Condition):
+            return schedule_1_words(value)
+        if isinstance(value, NoticeVersion):
+            text = f"Version {value.id}, {uk_date(value.date)}"
+            return f"{text}: {value.summary}" if value.summary else text
+        if isinstance(value, Exemption):
+            text = value.name
+            if value.legal_reference:
+                text += f" ({value.legal_reference})"
+            return f"{text}: {value.applies_to}" if value.applies_to else text
+        if isinstance(value, ProvisionRequirement):
+            text = self.value(ProvisionRequirement, "requirement", value.requirement)
+            if value.consequence:
+                return f"{text}. If you do not provide it: {value.consequence}"
+            return text
+        if isinstance(value, IdentityCheck | BasisUse | BaseModel):
+            return self.rows(value)
+        return str(value)
+
+    def coverage(self, cov: Coverage) -> str:
+        parts: list[str] = []
+        if cov.all_data_of_groups:
+            groups = [self.name_of("groups", g) for g in cov.all_data_of_groups]
+            parts.append(f"All information about {join_and(groups)}")
+        if cov.categories:
+            parts.append(join_and(self.name_of("categories", c) for c in cov.categories))
+        if cov.datasets:
+            parts.append("Records: " + join_and(self.name_of("datasets", d) for d in cov.datasets))
+        if cov.except_categories:
+            names = [self.name_of("categories", c) for c in cov.except_categories]
+            parts.append("except " + join_and(names))
+        if cov.except_datasets:
+            names = [self.name_of("datasets", d) for d in cov.except_datasets]
+            parts.append("except records: " + join_and(names))
+        return "; ".join(parts) or "Not stated in this notice: no data listed"
+
+    # -- retention (RET-01, RET-02) ---------------------------------------------------
+
+    def period(self, rule: RetentionRule) -> str:
+        if rule.action == "never_stored":
+            return "Not kept"
+        return offset_words(rule.offset)
+
+    def trigger(self, rule: RetentionRule) -> str:
+        return trigger_words(rule.trigger, self.names["events"])
+
+    def action(self, rule: RetentionRule) -> str:
+        return action_words(rule.action)
+
+    def holds_of(self, rule: RetentionRule) -> list[Hold]:
+        return [h for h in self.register.holds if h.id in rule.holds]
+
+    def on_close(self, hold: Hold) -> str:
+        return on_close_words(hold)
+
+    def events_of(self, rule: RetentionRule) -> list[Element]:
+        trigger = rule.trigger
+        if not isinstance(trigger, Trigger):
+            return []
+        return [e for e in self.register.events if e.id in trigger.any_of]
+
+    def groups_of(self, ids: Iterable[str]) -> str:
+        return join_and(self.name_of("groups", g) for g in ids)
+
+    def words(self, code: str) -> str:
+        return words(code)
+
+    def escape(self, text: str) -> Markup:
+        return escape(text)
+
+
+def _on_close(value: RestartAfter | RestartRule) -> str:
+    if isinstance(value, RestartAfter):
+        return f"Kept for {offset_words(value.restart_after)} after the hold ends"
+    return "The retention period starts again from the next starting event"
+
+
+def response_words(value: ResponseCommitment) -> str:
+    """SAR-01 and SAR-04 in the reader's terms."""
+    text = "We reply within one month of receiving your request."
+    if isinstance(value.extension_months, Unspecified):
+        text += f" Extension: {not_stated(value.extension_months)}."
+    else:
+        text += (
+            f" If your request is complex or you make several, we may take up to "
+            f"{value.extension_months} more months"
+        )
+        if value.tell_subject_of_extension:
+            text += "; if so we tell you within the first month and explain why"
+        text += "."
+    if value.note:
+        text += f" {value.note}"
+    return text
+
+
+def fee_words(value: FeePolicy) -> str:
+    text = "Normally free." if value.normally == "free" else "We normally charge a fee."
+    if value.when_unfounded_or_excessive != "none":
+        text += (
+            " If a request is manifestly unfounded or excessive: "
+            f"{words(value.when_unfounded_or_excessive).lower()}."
+        )
+    if value.note:
+        text += f" {value.note}"
+    return text
+
+
+def schedule_1_words(value: Schedule1Condition) -> str:
+    return f"Schedule 1, Part {value.part}, paragraph {value.paragraph}: {value.name}"

@@ -1,0 +1,90 @@
+"""Lint rules on retention rules, the datasets they cover and the holds that stop them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dataward.register.lint import Hit, rule
+from dataward.register.lint_rules._shared import is_missing, is_unspecified
+from dataward.register.models import Dataset, Register, RetentionRule
+
+
+def covers_dataset(retention_rule: RetentionRule, dataset: Dataset) -> bool:
+    """Whether a rule reaches a dataset: by name, by category or by subject group."""
+    cov = retention_rule.covers
+    if dataset.id in cov.except_datasets:
+        return False
+    if dataset.id in cov.datasets:
+        return True
+    groups = set(retention_rule.subject_groups)
+    if groups and dataset.subject_groups and not groups & set(dataset.subject_groups):
+        return False
+    categories = set(cov.categories) - set(cov.except_categories)
+    if categories & set(dataset.categories):
+        return True
+    return bool(set(cov.all_data_of_groups) & set(dataset.subject_groups))
+
+
+# RULES: RET-01 (the event that starts it)
+@rule("DW014", "error", "Retention rule without a trigger event", "RET-01")
+def rule_without_trigger(register: Register) -> Iterator[Hit]:
+    for i, retention_rule in enumerate(register.retention_rules):
+        if retention_rule.action == "never_stored" or not is_missing(retention_rule.trigger):
+            continue
+        state = "unspecified" if is_unspecified(retention_rule.trigger) else "missing"
+        yield Hit(
+            ("retention_rules", i, "trigger"),
+            f"retention rule {retention_rule.id!r} has a {state} trigger: name the event that "
+            "starts the clock (trigger.any_of)",
+        )
+
+
+# RULES: RET-01 (the data it covers)
+@rule("DW015", "error", "Retention rule that covers no data", "RET-01")
+def rule_covering_nothing(register: Register) -> Iterator[Hit]:
+    for i, retention_rule in enumerate(register.retention_rules):
+        cov = retention_rule.covers
+        if not (cov.datasets or cov.categories or cov.all_data_of_groups):
+            yield Hit(
+                ("retention_rules", i, "covers"),
+                f"retention rule {retention_rule.id!r} covers no data: list the datasets, "
+                "categories or subject groups it applies to",
+            )
+
+
+# RULES: RET-01 (every dataset needs a period)
+@rule("DW016", "warning", "Dataset no retention rule covers", "RET-01")
+def dataset_without_rule(register: Register) -> Iterator[Hit]:
+    for i, dataset in enumerate(register.datasets):
+        if not any(covers_dataset(r, dataset) for r in register.retention_rules):
+            yield Hit(
+                ("datasets", i),
+                f"no retention rule covers dataset {dataset.id!r}: add one, or add the dataset "
+                "to an existing rule's covers",
+            )
+
+
+# RULES: RET-01 (an offset)
+@rule("DW017", "error", "Retention rule without an offset", "RET-01")
+def rule_without_offset(register: Register) -> Iterator[Hit]:
+    for i, retention_rule in enumerate(register.retention_rules):
+        if retention_rule.action == "never_stored" or not is_missing(retention_rule.offset):
+            continue
+        state = "unspecified" if is_unspecified(retention_rule.offset) else "missing"
+        yield Hit(
+            ("retention_rules", i, "offset"),
+            f"retention rule {retention_rule.id!r} has a {state} offset: say how long after "
+            "the trigger the action runs",
+        )
+
+
+# RULES: RET-02 (when the hold closes the rule restarts)
+@rule("DW018", "warning", "Hold with no end (keep or unspecified on close)", "RET-02")
+def hold_without_end(register: Register) -> Iterator[Hit]:
+    for i, hold in enumerate(register.holds):
+        if hold.on_close == "keep" or is_unspecified(hold.on_close):
+            yield Hit(
+                ("holds", i, "on_close"),
+                f"hold {hold.id!r} never lets the data go once it closes: say what happens on "
+                "close (resume, restart_rule or restart_after)",
+            )

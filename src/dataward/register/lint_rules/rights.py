@@ -1,0 +1,83 @@
+"""Lint rules on the rights settings, complaints and automated decisions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from dataward.register.lint import Hit, rule
+from dataward.register.models import Register, Right, Unspecified
+
+
+# RULES: NTC-01 (the right to complain to the ICO)
+@rule("DW020", "error", "No route to complain to the ICO", "NTC-01")
+def no_ico_complaint_route(register: Register) -> Iterator[Hit]:
+    complaints = register.rights.complaints
+    if "ico.org.uk" not in complaints.ico_url.lower():
+        yield Hit(
+            ("rights", "complaints", "ico_url"),
+            f"the complaint route {complaints.ico_url!r} is not the ICO's: give an ico.org.uk "
+            "address",
+        )
+    for k, item in enumerate(register.rights.items):
+        if item.right == Right.COMPLAIN and item.applies == "not_applicable":
+            yield Hit(
+                ("rights", "items", k, "applies"),
+                "the right to complain to the ICO is marked not applicable: it always applies",
+            )
+
+
+# RULES: SAR-01 (one month), SAR-04 (at most two further months, subject told)
+@rule(
+    "DW021",
+    "error",
+    "Response commitment missing or extension over two months",
+    "SAR-01, SAR-04",
+)
+def response_commitment(register: Register) -> Iterator[Hit]:
+    response = register.rights.response
+    path = ("rights", "response", "extension_months")
+    extension = response.extension_months
+    if isinstance(extension, Unspecified):
+        yield Hit(path, "the extension for complex requests is unspecified: state it (0 to 2)")
+    elif not 0 <= extension <= 2:
+        yield Hit(
+            path,
+            f"the response may be extended by {extension} months: the law allows 0 to 2 "
+            "further months",
+        )
+    elif extension and not response.tell_subject_of_extension:
+        yield Hit(
+            ("rights", "response", "tell_subject_of_extension"),
+            "an extension is possible but the subject is not told of it: the subject must be "
+            "told within the first month, with reasons",
+        )
+
+
+# RULES: NTC-01 (the rights, listed in the notice)
+@rule("DW029", "warning", "A UK GDPR right is missing from the rights settings", "NTC-01")
+def missing_right(register: Register) -> Iterator[Hit]:
+    present = {item.right for item in register.rights.items}
+    for right in Right:
+        if right not in present:
+            yield Hit(
+                ("rights", "items"),
+                f"the right {right.value!r} is missing from the rights settings: add it, with "
+                "applies: not_applicable and a reason if it does not apply",
+            )
+
+
+# RULES: ADM-01 (human intervention, express a view, contest)
+@rule(
+    "DW033",
+    "warning",
+    "Automated decision with legal or similar effect without safeguards",
+    "ADM-01",
+)
+def automated_decision_without_safeguards(register: Register) -> Iterator[Hit]:
+    for i, decision in enumerate(register.automated_decisions.items):
+        if decision.legal_or_similar_effect and not decision.safeguards:
+            yield Hit(
+                ("automated_decisions", "items", i, "safeguards"),
+                f"automated decision {decision.id!r} has legal or similar effect but lists no "
+                "safeguards: record how people get human review, give their view and contest it",
+            )

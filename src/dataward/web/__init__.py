@@ -1,0 +1,1 @@
+"""The web edge: app factory, pages, JSON API and the ``dataward serve`` runner."""

@@ -1,0 +1,148 @@
+"""What the pages and the API show about one stored register version.
+
+Parsing, linting and measuring the coverage of a large register costs tens of milliseconds,
+and a stored version never changes, so results are kept per content hash.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from dataward.errors import DatawardError
+from dataward.logging import get_logger
+from dataward.register.coverage import CoverageReport, load_fact_sheet, measure_coverage
+from dataward.register.lint import Finding, Severity, all_rules, lint
+from dataward.register.loader import LoadedRegister
+from dataward.register.models import Register
+from dataward.register.service import load_version
+from dataward.register.tables import RegisterVersion
+
+log = get_logger(__name__)
+
+FACT_SHEETS: dict[str, str] = {
+    "jtr_collections": "facts-000-jtr.yaml",
+    "johnnie_johnson_housing": "facts-001-jjh.yaml",
+    "r3_repairs": "facts-004-r3.yaml",
+}
+"""Organisation id -> fact sheet of its reference notice, in ``<examples>/notices/``."""
+
+SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
+
+
+@dataclass(frozen=True)
+class LocatedFinding:
+    """A lint finding with the place in the register file it points at."""
+
+    finding: Finding
+    file: str
+    line: int
+    column: int
+    title: str
+
+    @property
+    def where(self) -> str:
+        return f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class RegisterAnalysis:
+    organisation: str
+    version: int
+    content_hash: str
+    file: str
+    loaded_at: datetime
+    loaded: LoadedRegister
+    findings: list[LocatedFinding]
+    coverage: CoverageReport | None
+    coverage_note: str
+
+    @property
+    def register(self) -> Register:
+        return self.loaded.register
+
+    @property
+    def counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(SEVERITIES, 0)
+        for located in self.findings:
+            counts[located.finding.severity] += 1
+        return counts
+
+    @property
+    def coverage_percent(self) -> int | None:
+        if self.coverage is None or self.coverage.total == 0:
+            return None
+        return round(100 * self.coverage.covered / self.coverage.total)
+
+
+class RegisterAnalyser:
+    """Analyses stored versions and remembers the newest few, by content hash."""
+
+    def __init__(
+        self, fact_sheet_dir: Path, fact_sheets: Mapping[str, str], capacity: int = 32
+    ) -> None:
+        self.fact_sheet_dir = fact_sheet_dir
+        self.fact_sheets = dict(fact_sheets)
+        self._capacity = capacity
+        self._cache: OrderedDict[tuple[str, str], RegisterAnalysis] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def analyse(self, row: RegisterVersion) -> RegisterAnalysis:
+        key = (row.organisation, row.content_hash)
+        with self._lock:
+            cached = self._cache.get(key)
+            if cached is not None and cached.version == row.version:
+                self._cache.move_to_end(key)
+                return cached
+        analysis = self._analyse(row)
+        with self._lock:
+            self._cache[key] = analysis
+            while len(self._cache) > self._capacity:
+                self._cache.popitem(last=False)
+        return analysis
+
+    def _analyse(self, row: RegisterVersion) -> RegisterAnalysis:
+        loaded = load_version(row)
+        file = Path(row.source_name).name
+        titles = {r.id: r.title for r in all_rules()}
+        findings: list[LocatedFinding] = []
+        for finding in lint(loaded.register):
+            line, column = loaded.line_of(finding.path)
+            findings.append(
+                LocatedFinding(finding, file, line, column, titles.get(finding.rule_id, ""))
+            )
+        order = {s: i for i, s in enumerate(SEVERITIES)}
+        findings.sort(key=lambda f: (order[f.finding.severity], f.line, f.finding.rule_id))
+        coverage, note = self._coverage(loaded.register)
+        return RegisterAnalysis(
+            organisation=row.organisation,
+            version=row.version,
+            content_hash=row.content_hash,
+            file=file,
+            loaded_at=row.loaded_at,
+            loaded=loaded,
+            findings=findings,
+            coverage=coverage,
+            coverage_note=note,
+        )
+
+    def _coverage(self, register: Register) -> tuple[CoverageReport | None, str]:
+        sheet_name = self.fact_sheets.get(register.organisation)
+        if sheet_name is None:
+            return None, "No fact sheet of a reference notice is known for this organisation."
+        sheet = self.fact_sheet_dir / sheet_name
+        if not sheet.is_file():
+            return None, f"The fact sheet {sheet_name} is not in the notices folder."
+        from dataward.notice.render import render_html
+
+        try:
+            facts = load_fact_sheet(sheet)
+            report = measure_coverage(register, facts, render_html(register))
+        except DatawardError as error:
+            log.warning("web.coverage_failed", organisation=register.organisation, code=error.code)
+            return None, f"The fact sheet {sheet_name} could not be read: {error.message}."
+        return report, f"Measured against {sheet_name}."

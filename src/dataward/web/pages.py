@@ -1,0 +1,113 @@
+"""Server-rendered pages: organisations, their notice, lint findings, coverage, ROPA."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from markupsafe import Markup
+from starlette.background import BackgroundTask
+
+from dataward.errors import RegisterInvalid
+from dataward.logging import get_logger
+from dataward.register.service import list_organisations
+from dataward.uow import UnitOfWork
+from dataward.web.analysis import RegisterAnalyser, RegisterAnalysis
+from dataward.web.deps import analyse_organisation, get_analyser, get_uow
+from dataward.web.templating import render
+
+log = get_logger(__name__)
+router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
+
+Uow = Annotated[UnitOfWork, Depends(get_uow)]
+Analyser = Annotated[RegisterAnalyser, Depends(get_analyser)]
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass(frozen=True)
+class HomeRow:
+    organisation: str
+    analysis: RegisterAnalysis | None
+    problem: str | None = None
+
+
+@router.get("/", name="home")
+def home(request: Request, uow: Uow, analyser: Analyser) -> Response:
+    rows: list[HomeRow] = []
+    for row in list_organisations(uow):
+        try:
+            rows.append(HomeRow(row.organisation, analyser.analyse(row)))
+        except RegisterInvalid as error:
+            # A version stored by an older dataward may not load under today's format.
+            log.warning("web.stored_version_invalid", organisation=row.organisation)
+            rows.append(HomeRow(row.organisation, None, error.message))
+    return render(request, "home.html", {"rows": rows})
+
+
+@router.get("/orgs/{org}", name="organisation_page")
+def organisation_page(request: Request, org: str, uow: Uow, analyser: Analyser) -> Response:
+    analysis = analyse_organisation(uow, analyser, org)
+    return render(request, "organisation.html", _context(analysis, "overview"))
+
+
+@router.get("/orgs/{org}/notice", name="notice_page")
+def notice_page(request: Request, org: str, uow: Uow, analyser: Analyser) -> Response:
+    from dataward.notice.render import render_html_fragment
+
+    analysis = analyse_organisation(uow, analyser, org)
+    # The renderer escapes every register value itself; its output is trusted HTML.
+    notice = Markup(render_html_fragment(analysis.register))  # noqa: S704
+    return render(request, "notice.html", {**_context(analysis, "notice"), "notice": notice})
+
+
+@router.get("/orgs/{org}/notice.html", name="notice_standalone")
+def notice_standalone(org: str, uow: Uow, analyser: Analyser) -> Response:
+    """The notice as the standalone page ``dataward notice render`` writes."""
+    from dataward.notice.render import render_html
+
+    analysis = analyse_organisation(uow, analyser, org)
+    return HTMLResponse(render_html(analysis.register))
+
+
+@router.get("/orgs/{org}/lint", name="lint_page")
+def lint_page(request: Request, org: str, uow: Uow, analyser: Analyser) -> Response:
+    analysis = analyse_organisation(uow, analyser, org)
+    return render(request, "lint.html", _context(analysis, "lint"))
+
+
+@router.get("/orgs/{org}/coverage", name="coverage_page")
+def coverage_page(request: Request, org: str, uow: Uow, analyser: Analyser) -> Response:
+    analysis = analyse_organisation(uow, analyser, org)
+    return render(request, "coverage.html", _context(analysis, "coverage"))
+
+
+@router.get("/orgs/{org}/ropa.xlsx", name="ropa_download")
+def ropa_download(org: str, uow: Uow, analyser: Analyser) -> Response:
+    """The ICO record of processing spreadsheet, written fresh from the stored register."""
+    from dataward.register.exports.ropa import write_ropa
+
+    analysis = analyse_organisation(uow, analyser, org)
+    folder = Path(tempfile.mkdtemp(prefix="dataward-ropa-"))
+    path = folder / "ropa.xlsx"
+    try:
+        write_ropa(analysis.register, path)
+    except Exception:
+        # ExportError and anything unexpected alike: leave no half-written file behind.
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
+    return FileResponse(
+        path,
+        media_type=XLSX,
+        filename=f"{analysis.organisation}-ropa-v{analysis.version}.xlsx",
+        background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
+    )
+
+
+def _context(analysis: RegisterAnalysis, tab: str) -> dict[str, Any]:
+    return {"analysis": analysis, "register": analysis.register, "tab": tab}

@@ -1,0 +1,77 @@
+"""Pydantic shapes of the JSON API (they also document it in OpenAPI)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class SeverityCounts(BaseModel):
+    error: int
+    warning: int
+    info: int
+
+
+class CoverageFigure(BaseModel):
+    covered: int
+    total: int
+    problems: int
+    fact_sheet_note: str
+
+
+class OrganisationLinks(BaseModel):
+    page: str
+    notice: str
+    lint: str
+    register: str
+    ropa: str
+
+
+class OrganisationSummary(BaseModel):
+    organisation: str = Field(description="Organisation id, as used in URLs.")
+    name: str
+    version: int = Field(description="Version number of the stored register.")
+    loaded_at: datetime
+    content_hash: str
+    lint: SeverityCounts
+    coverage: CoverageFigure | None
+    links: OrganisationLinks
+
+
+class OrganisationList(BaseModel):
+    organisations: list[OrganisationSummary]
+
+
+class LintFindingOut(BaseModel):
+    rule_id: str
+    severity: str
+    title: str
+    message: str
+    path: str = Field(description="Dotted path of the register element.")
+    file: str
+    line: int
+    column: int
+    rules_ref: str = Field(description="The RULES.md requirement the rule enforces.")
+
+
+class LintReport(BaseModel):
+    organisation: str
+    version: int
+    counts: SeverityCounts
+    findings: list[LintFindingOut]
+
+
+class RegisterDocument(BaseModel):
+    organisation: str
+    version: int
+    content_hash: str
+    loaded_at: datetime
+    register: dict[str, Any] = Field(description="The register, as its JSON Schema describes.")
+
+
+class Health(BaseModel):
+    status: str
+    database: str
+    organisations: int

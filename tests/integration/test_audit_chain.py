@@ -1,0 +1,185 @@
+"""The audit chain detects every kind of tampering (DESIGN: Audit), on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.orm import sessionmaker
+from typer.testing import CliRunner
+
+from dataward.audit.chain import GENESIS
+from dataward.audit.service import record, verify
+from dataward.cli.app import app
+from dataward.clock import FixedClock
+from dataward.errors import ValidationFailed
+from dataward.uow import UnitOfWork
+
+
+def _append(uow: UnitOfWork, clock: FixedClock, n: int) -> None:
+    for i in range(n):
+        record(
+            uow,
+            actor="caseworker:7",
+            action="subject.updated",
+            entity_type="subject",
+            entity_id=f"s{i}",
+            subject_ref=f"ps_{i:04d}",
+            before={"state": i},
+            after={"state": i + 1},
+            details={"fields": 2, "reason": "test"},
+        )
+        clock.advance(timedelta(seconds=1))
+    uow.commit()
+
+
+def _verify(session_factory: sessionmaker[Any]) -> Any:
+    with session_factory() as session:
+        return verify(session)
+
+
+def test_it_links_each_row_to_the_one_before(uow: UnitOfWork, clock: FixedClock) -> None:
+    _append(uow, clock, 3)
+    rows = uow.session.execute(
+        text("SELECT seq, prev_hash, row_hash FROM audit_events ORDER BY seq")
+    ).all()
+    assert [r.seq for r in rows] == [1, 2, 3]
+    assert rows[0].prev_hash == GENESIS
+    assert rows[1].prev_hash == rows[0].row_hash
+    assert rows[2].prev_hash == rows[1].row_hash
+
+
+def test_it_verifies_an_intact_chain(
+    uow: UnitOfWork, clock: FixedClock, session_factory: sessionmaker[Any]
+) -> None:
+    _append(uow, clock, 5)
+    result = _verify(session_factory)
+    assert result.intact
+    assert result.rows == 5
+    assert result.head_seq == 5
+
+
+def test_it_detects_an_edited_row(
+    uow: UnitOfWork, clock: FixedClock, session_factory: sessionmaker[Any]
+) -> None:
+    _append(uow, clock, 5)
+    uow.session.execute(text("UPDATE audit_events SET actor = 'dpo:1' WHERE seq = 3"))
+    uow.commit()
+    result = _verify(session_factory)
+    assert result.first_break is not None
+    assert result.first_break.seq == 3
+    assert "hash" in result.first_break.reason
+
+
+def test_it_detects_an_edited_detail(
+    uow: UnitOfWork, clock: FixedClock, session_factory: sessionmaker[Any]
+) -> None:
+    _append(uow, clock, 4)
+    details = json.dumps({"fields": 3, "reason": "test"})
+    uow.session.execute(text("UPDATE audit_events SET details = :d WHERE seq = 2"), {"d": details})
+    uow.commit()
+    assert _verify(session_factory).first_break.seq == 2
+
+
+def test_it_detects_a_deleted_row(
+    uow: UnitOfWork, clock: FixedClock, session_factory: sessionmaker[Any]
+) -> None:
+    _append(uow, clock, 5)
+    uow.session.execute(text("DELETE FROM audit_events WHERE seq = 2"))
+    uow.commit()
+    brk = _verify(session_factory).first_break
+    assert brk is not None
+    assert brk.seq == 3
+    assert "missing" in brk.reason
+
+
+def test_it_detects_an_inserted_row(
+    uow: UnitOfWork, clock: FixedClock, session_factory: sessionmaker[Any]
+) -> None:
+    _append(uow, clock, 3)
+    # A forger copies row 3 as a new row 4 with a plausible link but cannot make the hash.
+    uow.session.execute(
+        text(
+            "INSERT INTO audit_events (seq, occurred_at, actor, action, entity_type, entity_id,"
+            " subject_ref, before_hash, after_hash, details, prev_hash, row_hash)"
+            " SELECT 4, occurred_at, actor, 'subject.erased', entity_type, entity_id,"
+            " subject_ref, before_hash, after_hash, details, row_hash, row_hash"
+            " FROM audit_events WHERE seq = 3"
+        )
+    )
+    uow.commit()
+    brk = _verify(session_factory).first_break
+    assert brk is not None
+    assert brk.seq == 4
+
+
+def test_it_detects_reordered_rows(
+    uow: UnitOfWork, clock: FixedClock, session_factory: sessionmaker[Any]
+) -> None:
+    _append(uow, clock, 4)
+    # Swap the sequence numbers of rows 2 and 3 (via a free value, for the unique index).
+    session = uow.session
+    session.execute(text("UPDATE audit_events SET seq = 1000 WHERE seq = 2"))
+    session.execute(text("UPDATE audit_events SET seq = 2 WHERE seq = 3"))
+    session.execute(text("UPDATE audit_events SET seq = 3 WHERE seq = 1000"))
+    uow.commit()
+    brk = _verify(session_factory).first_break
+    assert brk is not None
+    assert brk.seq in {2, 3}
+
+
+def test_it_refuses_details_that_are_not_plain_values(uow: UnitOfWork) -> None:
+    with pytest.raises(ValidationFailed):
+        record(
+            uow,
+            actor="system",
+            action="x",
+            entity_type="t",
+            entity_id="1",
+            details={"nested": {"a": 1}},
+        )  # type: ignore[dict-item]
+    assert uow.session.execute(text("SELECT count(*) FROM audit_events")).scalar() == 0
+
+
+def test_it_records_a_register_version_in_the_chain(
+    uow: UnitOfWork, session_factory: sessionmaker[Any], examples_dir: Any
+) -> None:
+    from pathlib import Path
+
+    from dataward.register.loader import load_register
+    from dataward.register.service import store_register
+
+    fixture = Path(__file__).resolve().parents[1] / "fixtures" / "loader" / "minimal.yaml"
+    store_register(uow, load_register(fixture))
+    uow.commit()
+    row = uow.session.execute(text("SELECT action, entity_id, actor FROM audit_events")).one()
+    assert row.action == "register.version_stored"
+    assert row.entity_id.endswith(":1")
+    assert _verify(session_factory).intact
+
+
+def test_the_cli_names_the_first_broken_row(
+    uow: UnitOfWork, clock: FixedClock, database_url: str
+) -> None:
+    _append(uow, clock, 3)
+    runner = CliRunner()
+    ok = runner.invoke(app, ["audit", "verify", "--url", database_url])
+    assert ok.exit_code == 0, ok.output
+    assert "intact: 3 rows" in ok.output
+    head = runner.invoke(app, ["audit", "head", "--url", database_url]).output.strip()
+    assert head.startswith("3:")
+    uow.session.execute(text("DELETE FROM audit_events WHERE seq = 3"))
+    uow.commit()
+    # Cutting the tail leaves a valid shorter chain: only the anchor reveals it.
+    assert runner.invoke(app, ["audit", "verify", "--url", database_url]).exit_code == 0
+    cut = runner.invoke(app, ["audit", "verify", "--url", database_url, "--anchor", head])
+    assert cut.exit_code == 1
+    assert "TRUNCATED" in cut.output
+    uow.session.execute(text("UPDATE audit_events SET action = 'x' WHERE seq = 1"))
+    uow.commit()
+    broken = runner.invoke(app, ["audit", "verify", "--url", database_url])
+    assert broken.exit_code == 1
+    assert "BROKEN at seq 1" in broken.output

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 from dataward.clock import FixedClock
+from dataward.crypto.keystore import KeyBase, Vault
+from dataward.crypto.secrets import KeyMaterial
 from dataward.db import Base, make_engine, make_session_factory
 from dataward.migrate import upgrade
 from dataward.models import import_all_models
@@ -50,29 +53,59 @@ def _postgres_admin_url() -> str:
     return url
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
-def database_url(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("db") / "dataward.db"
-        url = f"sqlite:///{path}"
-        upgrade(url)
-        yield url
-        return
+@contextmanager
+def _postgres_database(prefix: str) -> Iterator[str]:
+    """A database of its own on the test server, dropped afterwards."""
     admin_url = make_url(_postgres_admin_url())
-    name = f"dataward_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
     try:
-        upgrade(url)
-        yield url
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'dataward.db'}"
+        upgrade(url)
+        yield url
+        return
+    with _postgres_database("dataward_test") as url:
+        upgrade(url)
+        yield url
+
+
+@pytest.fixture(scope="session")
+def keystore_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The key store is a separate database from the main one, on the same backend."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path_factory.mktemp('keys') / 'keys.db'}"
+        return
+    with _postgres_database("dataward_keys") as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def key_material() -> KeyMaterial:
+    return KeyMaterial("kek-test", os.urandom(32), os.urandom(32))
+
+
+@pytest.fixture(scope="session")
+def vault(keystore_url: str, key_material: KeyMaterial) -> Iterator[Vault]:
+    opened = Vault.open(keystore_url, key_material)
+    yield opened
+    opened.close()
 
 
 @pytest.fixture(scope="session")
@@ -83,12 +116,19 @@ def session_factory(database_url: str) -> Iterator[sessionmaker[Any]]:
 
 
 @pytest.fixture
-def uow(session_factory: sessionmaker[Any], clock: FixedClock) -> Iterator[UnitOfWork]:
-    """A unit of work on a clean database; tables are emptied after each test."""
+def uow(
+    session_factory: sessionmaker[Any], clock: FixedClock, vault: Vault
+) -> Iterator[UnitOfWork]:
+    """A unit of work on a clean database and key store; both are emptied after each test."""
     import_all_models()
-    with UnitOfWork(session_factory, clock) as unit:
+    with UnitOfWork(session_factory, clock, vault) as unit:
         yield unit
     with session_factory() as session:
         for table in reversed(Base.metadata.sorted_tables):
             session.execute(table.delete())
+        session.commit()
+    with vault.session() as session:
+        for table in reversed(KeyBase.metadata.sorted_tables):
+            if table.name != "kek_check":
+                session.execute(table.delete())
         session.commit()

@@ -3,30 +3,57 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from dataward.clock import Clock, SystemClock
+from dataward.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from dataward.crypto.keystore import Vault
 
 
 class UnitOfWork:
     """``with UnitOfWork(factory) as uow: service(uow, ...); uow.commit()``.
 
     Leaving the block without ``commit()`` rolls everything back, so a failed job leaves
-    nothing half-written.
+    nothing half-written. With a ``vault`` the unit also holds a session on the key store;
+    ``commit`` commits the key store first, so a data key always exists before anything
+    encrypted under it does (a key left behind by a failed main commit is harmless).
     """
 
-    def __init__(self, session_factory: sessionmaker[Any], clock: Clock | None = None) -> None:
+    def __init__(
+        self,
+        session_factory: sessionmaker[Any],
+        clock: Clock | None = None,
+        vault: Vault | None = None,
+    ) -> None:
         self._factory = session_factory
         self.clock: Clock = clock or SystemClock()
+        self._vault = vault
         self._session: Session | None = None
+        self._keys: Session | None = None
+        self.key_cache: dict[str, bytes] = {}
 
     @property
     def session(self) -> Session:
         if self._session is None:
             raise RuntimeError("UnitOfWork used outside its `with` block")
         return self._session
+
+    @property
+    def vault(self) -> Vault:
+        if self._vault is None:
+            raise ConfigurationError("this operation needs the key store (DATAWARD_KEK etc.)")
+        return self._vault
+
+    @property
+    def keys(self) -> Session:
+        """Session on the key store, opened on first use."""
+        if self._keys is None:
+            self._keys = self.vault.session()
+        return self._keys
 
     def __enter__(self) -> UnitOfWork:
         self._session = self._factory()
@@ -38,15 +65,22 @@ class UnitOfWork:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        assert self._session is not None
         try:
-            self._session.rollback()
+            for session in (self._keys, self._session):
+                if session is not None:
+                    session.rollback()
+                    session.close()
         finally:
-            self._session.close()
             self._session = None
+            self._keys = None
+            self.key_cache.clear()
 
     def commit(self) -> None:
+        if self._keys is not None:
+            self._keys.commit()
         self.session.commit()
 
     def rollback(self) -> None:
+        if self._keys is not None:
+            self._keys.rollback()
         self.session.rollback()

@@ -51,6 +51,7 @@ from dataward.register.models import (
     RestartAfter,
     RestartRule,
     RetentionRule,
+    RightSetting,
     Schedule1Condition,
     Trigger,
     Unspecified,
@@ -71,6 +72,21 @@ class Row:
 TITLE_FIELDS = ("name", "title")
 LEAD_FIELDS = ("description", "statement", "text")
 HIDDEN_FIELDS = frozenset({"facts", "id"})
+# Flags whose default only means "the notice does not say": shown only when set.
+QUIET_DEFAULTS = frozenset(
+    {
+        "not_special",
+        "marketing",
+        "profiling",
+        "criminal_offence",
+        "personal_data",
+        "collected",
+        "notify_recipients",
+        "verify_accuracy",
+        "identifies_subjects",
+        "optional",
+    }
+)
 
 FIELD_LABELS: dict[str, str] = {
     "subject_groups": "Who this applies to",
@@ -198,7 +214,7 @@ FIELD_LABELS: dict[str, str] = {
     "charity_number": "Charity number",
     "registered_address": "Registered address",
     "ico_registration": "ICO registration number",
-    "nation": "Nation",
+    "nation": "Bank holidays we follow",
     "contacts": "Contact",
     "relationship": "Relationship",
     "registrations": "Registrations",
@@ -221,6 +237,7 @@ KIND_LABELS: dict[tuple[str, str], str] = {
     ("transfer", "categories"): "Information sent",
     ("recipient", "categories"): "Information shared",
     ("cookie", "category"): "Category",
+    ("recipient", "condition"): "When we share",
     ("cookie", "provider"): "Set by",
     ("cookie", "purpose"): "Purpose",
     ("cookie", "duration"): "Lasts",
@@ -246,6 +263,21 @@ REFERENCE_FIELDS: dict[str, str] = {
     "holds": "holds",
     "any_of": "events",
     "category": "cookie_categories",
+}
+
+RIGHT_TITLES: dict[str, str] = {
+    "informed": "Right to be informed",
+    "access": "Right of access",
+    "rectification": "Right to have information corrected",
+    "erasure": "Right to erasure",
+    "restriction": "Right to restrict how we use information",
+    "portability": "Right to data portability",
+    "objection": "Right to object",
+    "objection_direct_marketing": "Right to object to direct marketing",
+    "automated_decisions": "Rights about automated decisions",
+    "not_to_be_profiled": "Right not to be profiled",
+    "withdraw_consent": "Right to withdraw consent",
+    "complain": "Right to complain",
 }
 
 _URL = re.compile(r"^(https?://|www\.)\S+$")
@@ -360,14 +392,16 @@ class NoticeView:
                 return value
         return None
 
-    def rows(self, model: BaseModel, skip: Iterable[str] = ()) -> list[Row]:
+    def rows(
+        self, model: BaseModel, skip: Iterable[str] = (), *, headed: bool = False
+    ) -> list[Row]:
         """Every shown field of ``model`` as labelled rows, nested models as nested rows.
 
-        Title and lead fields are skipped for elements (the card shows them above the
-        rows); nested elements are skipped (they get wrappers of their own).
+        ``headed``: the card already shows the title and lead fields above the rows.
+        Nested elements are skipped: they get wrappers of their own.
         """
         skipped = set(skip) | HIDDEN_FIELDS
-        if isinstance(model, Element):
+        if headed:
             skipped |= {self._first(model, TITLE_FIELDS), self._first(model, LEAD_FIELDS)}
         kind = getattr(model, "kind", "")
         out: list[Row] = []
@@ -376,6 +410,8 @@ class NoticeView:
                 continue
             value = getattr(model, name)
             if value is None or (isinstance(value, list) and not value):
+                continue
+            if name in QUIET_DEFAULTS and value == type(model).model_fields[name].default:
                 continue
             if isinstance(value, Element) or (
                 isinstance(value, list) and isinstance(value[0], Element)
@@ -401,7 +437,7 @@ class NoticeView:
             return out
         return [self.value(owner, name, value)]
 
-    def value(self, owner: type[BaseModel], name: str, value: Any) -> Value:  # noqa: PLR0911
+    def value(self, owner: type[BaseModel], name: str, value: Any) -> Value:
         if isinstance(value, Unspecified):
             return not_stated(value)
         if isinstance(value, bool):
@@ -449,9 +485,31 @@ class NoticeView:
             if value.consequence:
                 return f"{text}. If you do not provide it: {value.consequence}"
             return text
-        if isinstance(value, IdentityCheck | BasisUse | BaseModel):
+        if isinstance(value, BasisUse):
+            return self.basis(value)
+        if isinstance(value, IdentityCheck | BaseModel):
             return self.rows(value)
         return str(value)
+
+    def basis(self, use: BasisUse) -> Markup:
+        """One Art 6 basis and what it covers, as a sentence (LAW-01, LAW-02)."""
+        name = not_stated(use.basis) if isinstance(use.basis, Unspecified) else words(use.basis)
+        out = Markup("<strong>{0}</strong>").format(name)
+        parts: list[tuple[str, str | Unspecified]] = []
+        if use.covers:
+            parts.append(("For", use.covers))
+        if use.legitimate_interest:
+            parts.append(("Our legitimate interest", use.legitimate_interest))
+        if use.lia_reference is not None:
+            parts.append(("Legitimate interests assessment", use.lia_reference))
+        if use.consent_reference:
+            parts.append(("Where consent is recorded", use.consent_reference))
+        if use.note:
+            parts.append(("Note", use.note))
+        for label, text in parts:
+            shown = not_stated(text) if isinstance(text, Unspecified) else link(text)
+            out += Markup("<br><span class='small'>{0}: {1}</span>").format(label, shown)
+        return out
 
     def coverage(self, cov: Coverage) -> str:
         parts: list[str] = []
@@ -478,6 +536,8 @@ class NoticeView:
         return offset_words(rule.offset)
 
     def trigger(self, rule: RetentionRule) -> str:
+        if rule.action == "never_stored" and rule.trigger is None:
+            return "Not applicable"
         return trigger_words(rule.trigger, self.names["events"])
 
     def action(self, rule: RetentionRule) -> str:
@@ -500,6 +560,9 @@ class NoticeView:
 
     def words(self, code: str) -> str:
         return words(code)
+
+    def right_title(self, item: RightSetting) -> str:
+        return RIGHT_TITLES.get(item.right.value, words(item.right))
 
     def escape(self, text: str) -> Markup:
         return escape(text)

@@ -117,7 +117,11 @@ LABELS: dict[str, str] = {
     "legally_required": "When the law requires it",
     "awareness": "When we become aware of it",
     "occurrence": "When it happens",
-    # organisation
+    # organisation; the nation decides whose bank holidays count (SAR-03)
+    "ENG": "England",
+    "WLS": "Wales",
+    "SCT": "Scotland",
+    "NIR": "Northern Ireland",
     "community_benefit_society": "Community benefit society",
     "group_company": "Group company",
     # sources
@@ -261,8 +265,6 @@ def period_words(rule: RetentionRule, event_names: dict[str, str]) -> str:
     when = trigger_words(rule.trigger, event_names)
     if rule.offset is not None and rule.offset.end_of_year_plus_years is not None:
         return f"{how_long} (starting event: {when})"
-    if rule.offset is not None and rule.offset.as_soon_as_reasonably_necessary:
-        return f"{how_long} after {when}"
     return f"{how_long} after {when}"
 
 
@@ -272,7 +274,8 @@ def on_close_words(hold: Hold) -> str:
     if isinstance(close, Unspecified):
         return not_stated(close)
     if isinstance(close, RestartAfter):
-        return f"Kept for {offset_words(close.restart_after)} after the hold ends, then the rule applies"
+        kept = offset_words(close.restart_after)
+        return f"Kept for {kept} after the hold ends, then the rule applies"
     if isinstance(close, RestartRule):
         return "The retention period starts again from the next starting event"
     if close == "resume":

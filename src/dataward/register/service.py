@@ -91,3 +91,16 @@ def current_version(uow: UnitOfWork, organisation: str) -> RegisterVersion:
 def load_version(row: RegisterVersion) -> LoadedRegister:
     """Parse a stored version again (it was valid when stored)."""
     return parse_register(row.source_text, row.source_name)
+
+
+_GROUPS: dict[str, frozenset[str]] = {}
+
+
+def subject_group_ids(uow: UnitOfWork, organisation: str) -> frozenset[str]:
+    """Ids of the subject groups in the organisation's current register (cached by hash)."""
+    row = current_version(uow, organisation)
+    groups = _GROUPS.get(row.content_hash)
+    if groups is None:
+        groups = frozenset(g.id for g in load_version(row).register.subject_groups)
+        _GROUPS[row.content_hash] = groups
+    return groups

@@ -67,7 +67,7 @@ class RegisterAnalysis:
 
     @property
     def counts(self) -> dict[str, int]:
-        counts = dict.fromkeys(SEVERITIES, 0)
+        counts: dict[str, int] = dict.fromkeys(SEVERITIES, 0)
         for located in self.findings:
             counts[located.finding.severity] += 1
         return counts

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
@@ -32,7 +32,7 @@ router = APIRouter(prefix="/api/v1", tags=["api v1"])
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
 Analyser = Annotated[RegisterAnalyser, Depends(get_analyser)]
 
-PROBLEM = {"content": {"application/problem+json": {}}}
+PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
 
 
 def _summary(request: Request, analysis: RegisterAnalysis) -> OrganisationSummary:
@@ -57,7 +57,7 @@ def _summary(request: Request, analysis: RegisterAnalysis) -> OrganisationSummar
             page=str(request.url_for("organisation_page", org=org).path),
             notice=str(request.url_for("notice_page", org=org).path),
             lint=str(request.url_for("api_lint", org=org).path),
-            register=str(request.url_for("api_register", org=org).path),
+            register_json=str(request.url_for("api_register", org=org).path),
             ropa=str(request.url_for("ropa_download", org=org).path),
         ),
     )
@@ -138,5 +138,5 @@ def organisation_register(org: str, uow: Uow, analyser: Analyser) -> RegisterDoc
         version=analysis.version,
         content_hash=analysis.content_hash,
         loaded_at=analysis.loaded_at,
-        register=analysis.register.model_dump(mode="json"),
+        body=analysis.register.model_dump(mode="json"),
     )

@@ -75,6 +75,16 @@ def notice_standalone(org: str, uow: Uow, analyser: Analyser) -> Response:
     return HTMLResponse(render_html(analysis.register))
 
 
+@router.get("/notice.css", name="notice_css")
+def notice_stylesheet() -> Response:
+    """The notice renderer's own stylesheet, for pages that embed the notice."""
+    from dataward.notice.render import notice_css
+
+    return Response(
+        notice_css(), media_type="text/css", headers={"Cache-Control": "public, max-age=300"}
+    )
+
+
 @router.get("/orgs/{org}/lint", name="lint_page")
 def lint_page(request: Request, org: str, uow: Uow, analyser: Analyser) -> Response:
     analysis = analyse_organisation(uow, analyser, org)

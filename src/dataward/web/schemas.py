@@ -25,7 +25,7 @@ class OrganisationLinks(BaseModel):
     page: str
     notice: str
     lint: str
-    register: str
+    register_json: str
     ropa: str
 
 
@@ -68,7 +68,10 @@ class RegisterDocument(BaseModel):
     version: int
     content_hash: str
     loaded_at: datetime
-    register: dict[str, Any] = Field(description="The register, as its JSON Schema describes.")
+    body: dict[str, Any] = Field(
+        serialization_alias="register",
+        description="The register, as its JSON Schema describes (`dataward register schema`).",
+    )
 
 
 class Health(BaseModel):

@@ -31,10 +31,10 @@ def rule_without_trigger(register: Register) -> Iterator[Hit]:
     for i, retention_rule in enumerate(register.retention_rules):
         if retention_rule.action == "never_stored" or not is_missing(retention_rule.trigger):
             continue
-        state = "unspecified" if is_unspecified(retention_rule.trigger) else "missing"
+        state = "is unspecified" if is_unspecified(retention_rule.trigger) else "is missing"
         yield Hit(
             ("retention_rules", i, "trigger"),
-            f"retention rule {retention_rule.id!r} has a {state} trigger: name the event that "
+            f"the trigger of retention rule {retention_rule.id!r} {state}: name the event that "
             "starts the clock (trigger.any_of)",
         )
 
@@ -70,10 +70,10 @@ def rule_without_offset(register: Register) -> Iterator[Hit]:
     for i, retention_rule in enumerate(register.retention_rules):
         if retention_rule.action == "never_stored" or not is_missing(retention_rule.offset):
             continue
-        state = "unspecified" if is_unspecified(retention_rule.offset) else "missing"
+        state = "is unspecified" if is_unspecified(retention_rule.offset) else "is missing"
         yield Hit(
             ("retention_rules", i, "offset"),
-            f"retention rule {retention_rule.id!r} has a {state} offset: say how long after "
+            f"the offset of retention rule {retention_rule.id!r} {state}: say how long after "
             "the trigger the action runs",
         )
 

@@ -19,6 +19,7 @@ Identity = Literal[
     "date_of_birth",
     "vehicle_registration",
     "account_id",
+    "ip_address",
     "none",
 ]
 

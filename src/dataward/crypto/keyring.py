@@ -1,0 +1,146 @@
+"""Per-subject data keys and the blind index, inside a unit of work. Never commits."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+
+from sqlalchemy import delete, select, update
+
+from dataward.clock import Clock
+from dataward.crypto.cipher import blind_digest, new_key, open_sealed, seal
+from dataward.crypto.keystore import (
+    BlindIndexEntry,
+    DataKey,
+    KekCheck,
+    Vault,
+    kek_check,
+    unwrap,
+    wrap,
+)
+from dataward.crypto.secrets import KeyMaterial
+from dataward.errors import DatawardError
+from dataward.uow import UnitOfWork
+
+
+class SubjectShredded(DatawardError):
+    code = "subject_shredded"
+    http_status = 410
+    title = "The subject's data was destroyed"
+
+
+def create_data_key(uow: UnitOfWork, organisation: str) -> str:
+    key_id = str(uuid.uuid4())
+    material = uow.vault.material
+    data_key = new_key()
+    uow.keys.add(
+        DataKey(
+            key_id=key_id,
+            organisation=organisation,
+            wrapped=wrap(material, key_id, data_key),
+            kek_id=material.kek_id,
+            created_at=uow.clock.now(),
+        )
+    )
+    # Flush now: index rows reference the key, and the ORM orders inserts only by relationships.
+    uow.keys.flush()
+    uow.key_cache[key_id] = data_key
+    return key_id
+
+
+def data_key(uow: UnitOfWork, key_id: str) -> bytes:
+    cached = uow.key_cache.get(key_id)
+    if cached is not None:
+        return cached
+    row = uow.keys.get(DataKey, key_id)
+    if row is None:
+        raise SubjectShredded("this subject's data key no longer exists")
+    key = unwrap(uow.vault.material, key_id, row.wrapped)
+    uow.key_cache[key_id] = key
+    return key
+
+
+def encrypt_for(uow: UnitOfWork, key_id: str, plaintext: str, context: str) -> bytes:
+    return seal(data_key(uow, key_id), plaintext.encode("utf-8"), context.encode("utf-8"))
+
+
+def decrypt_for(uow: UnitOfWork, key_id: str, sealed: bytes, context: str) -> str:
+    return open_sealed(data_key(uow, key_id), sealed, context.encode("utf-8")).decode("utf-8")
+
+
+def index_digest(material: KeyMaterial, organisation: str, kind: str, value: str) -> str:
+    return blind_digest(material.index_key, organisation, kind, value)
+
+
+def add_index(
+    uow: UnitOfWork, organisation: str, kind: str, value: str, key_id: str, identity_id: str
+) -> None:
+    uow.keys.add(
+        BlindIndexEntry(
+            organisation=organisation,
+            kind=kind,
+            digest=index_digest(uow.vault.material, organisation, kind, value),
+            key_id=key_id,
+            identity_id=identity_id,
+        )
+    )
+
+
+def lookup(uow: UnitOfWork, organisation: str, kind: str, value: str) -> list[str]:
+    """Identity ids whose normalised value matches, through the blind index only."""
+    digest = index_digest(uow.vault.material, organisation, kind, value)
+    uow.keys.flush()
+    rows = uow.keys.scalars(
+        select(BlindIndexEntry.identity_id).where(
+            BlindIndexEntry.organisation == organisation,
+            BlindIndexEntry.kind == kind,
+            BlindIndexEntry.digest == digest,
+        )
+    )
+    return list(rows)
+
+
+def repoint_index(uow: UnitOfWork, identity_ids: Iterable[str], key_id: str) -> None:
+    ids = list(identity_ids)
+    if ids:
+        uow.keys.execute(
+            update(BlindIndexEntry)
+            .where(BlindIndexEntry.identity_id.in_(ids))
+            .values(key_id=key_id)
+        )
+
+
+def shred_key(uow: UnitOfWork, key_id: str) -> None:
+    """Delete a data key and every index entry under it (crypto-shredding)."""
+    uow.keys.execute(delete(BlindIndexEntry).where(BlindIndexEntry.key_id == key_id))
+    uow.keys.execute(delete(DataKey).where(DataKey.key_id == key_id))
+    uow.key_cache.pop(key_id, None)
+
+
+def rotate_kek(vault: Vault, new: KeyMaterial, clock: Clock, batch: int = 1000) -> int:
+    """Re-wrap every data key under ``new``'s KEK in one transaction; returns the count.
+
+    The blind-index key is unchanged (rotating it would need every plaintext value).
+    """
+    if new.kek_id == vault.material.kek_id:
+        raise DatawardError("the new KEK needs a new id (DATAWARD_NEW_KEK_ID)")
+    count = 0
+    with vault.session() as session:
+        last = ""
+        while True:
+            rows = session.scalars(
+                select(DataKey).where(DataKey.key_id > last).order_by(DataKey.key_id).limit(batch)
+            ).all()
+            if not rows:
+                break
+            for row in rows:
+                key = unwrap(vault.material, row.key_id, row.wrapped)
+                row.wrapped = wrap(new, row.key_id, key)
+                row.kek_id = new.kek_id
+            count += len(rows)
+            last = rows[-1].key_id
+            session.flush()
+        session.execute(delete(KekCheck))
+        session.add(kek_check(new, clock))
+        session.commit()
+    return count

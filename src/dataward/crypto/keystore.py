@@ -1,0 +1,137 @@
+"""The key store: a database of its own, never part of the main database or its backups.
+
+Tables are created on open (the schema is three small tables and changes rarely); the main
+database's Alembic history stays free of key material.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from dataward.clock import Clock, SystemClock
+from dataward.crypto.cipher import DecryptionFailed, open_sealed, seal
+from dataward.crypto.secrets import KeyMaterial
+from dataward.db import NAMING, make_engine, make_session_factory
+from dataward.errors import ConfigurationError, DatawardError
+
+_CHECK_PLAINTEXT = b"dataward key store check v1"
+_CHECK_CONTEXT = b"kek-check"
+
+
+class KeyStoreUnavailable(DatawardError):
+    code = "keystore_unavailable"
+    http_status = 503
+    title = "The key store cannot be reached"
+
+
+class KeyBase(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+class KekCheck(KeyBase):
+    """A known value sealed under the KEK: a wrong KEK is caught at start, not at first use."""
+
+    __tablename__ = "kek_check"
+    kek_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class DataKey(KeyBase):
+    __tablename__ = "data_keys"
+    key_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    organisation: Mapped[str] = mapped_column(String(80))
+    wrapped: Mapped[bytes] = mapped_column(LargeBinary)
+    kek_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BlindIndexEntry(KeyBase):
+    __tablename__ = "blind_index"
+    __table_args__ = (Index("ix_blind_index_lookup", "organisation", "kind", "digest"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(32))
+    digest: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("data_keys.key_id", ondelete="CASCADE"), index=True
+    )
+    identity_id: Mapped[str] = mapped_column(String(36), index=True)
+
+
+class Vault:
+    """An open key store plus the key material that unlocks it."""
+
+    def __init__(self, engine: Engine, material: KeyMaterial) -> None:
+        self.engine = engine
+        self.material = material
+        self.session_factory: sessionmaker[Any] = make_session_factory(engine)
+
+    @classmethod
+    def open(cls, url: str, material: KeyMaterial, clock: Clock | None = None) -> Vault:
+        """Connect, create tables if new, and prove the KEK is the one the store was sealed with."""
+        engine = make_engine(url)
+        try:
+            KeyBase.metadata.create_all(engine)
+            vault = cls(engine, material)
+            vault._check_kek(clock or SystemClock())
+        except OperationalError as exc:
+            engine.dispose()
+            raise KeyStoreUnavailable(f"key store unreachable: {type(exc.orig).__name__}") from None
+        except DatawardError:
+            engine.dispose()
+            raise
+        return vault
+
+    def _check_kek(self, clock: Clock) -> None:
+        with self.session_factory() as session:
+            check = session.get(KekCheck, self.material.kek_id)
+            if check is None:
+                other = session.scalars(select(DataKey.kek_id).limit(1)).first()
+                if other is not None:
+                    raise ConfigurationError(
+                        f"key store is wrapped under KEK {other!r}, but DATAWARD_KEK_ID is "
+                        f"{self.material.kek_id!r}"
+                    )
+                session.add(kek_check(self.material, clock))
+                session.commit()
+                return
+            try:
+                open_sealed(self.material.kek, check.sealed, _CHECK_CONTEXT)
+            except DecryptionFailed:
+                raise ConfigurationError(
+                    f"DATAWARD_KEK does not match the key store's KEK {self.material.kek_id!r}"
+                ) from None
+
+    def session(self) -> Session:
+        session: Session = self.session_factory()
+        return session
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+def kek_check(material: KeyMaterial, clock: Clock) -> KekCheck:
+    return KekCheck(
+        kek_id=material.kek_id,
+        sealed=seal(material.kek, _CHECK_PLAINTEXT, _CHECK_CONTEXT),
+        created_at=clock.now(),
+    )
+
+
+def wrap(material: KeyMaterial, key_id: str, data_key: bytes) -> bytes:
+    return seal(material.kek, data_key, key_id.encode("ascii"))
+
+
+def unwrap(material: KeyMaterial, key_id: str, wrapped: bytes) -> bytes:
+    return open_sealed(material.kek, wrapped, key_id.encode("ascii"))
+
+
+def translate_store_errors(exc: SQLAlchemyError) -> DatawardError:
+    return KeyStoreUnavailable(f"key store error: {type(exc).__name__}")

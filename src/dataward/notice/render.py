@@ -1,0 +1,188 @@
+"""Render a register as the public privacy notice: one accessible HTML page (RULES: NTC-01).
+
+``render_html`` gives a standalone page (inline CSS, skip link); ``render_html_fragment``
+gives the ``<main>`` body for the web app to place inside its own layout. Every register
+element is rendered at least once inside a wrapper carrying ``data-facts``, and everything
+about one subject group sits inside that group's ``data-group`` section.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from jinja2 import Environment, PackageLoader, StrictUndefined
+
+from dataward.notice.view import NoticeView
+from dataward.notice.words import uk_date
+from dataward.register.models import (
+    DataCategory,
+    NoticeVersion,
+    Purpose,
+    Register,
+    RetentionRule,
+    SubjectGroup,
+    Transfer,
+    Unspecified,
+)
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str
+    title: str
+    template: str
+    group: SubjectGroup | None = None
+
+
+@dataclass(frozen=True)
+class GroupContent:
+    """Everything in the register that applies to one subject group."""
+
+    group: SubjectGroup
+    categories: list[DataCategory]
+    sources: list[Any]
+    purposes: list[Purpose]
+    recipients: list[Any]
+    transfers: list[Transfer]
+    datasets: list[Any]
+    channels: list[Any]
+    preferences: list[Any]
+    cookies: bool
+    decisions: list[Any]
+    rules: list[RetentionRule]
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("dataward.notice", "templates"),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    return env
+
+
+def notice_css() -> str:
+    """The notice's stylesheet, for a host page that embeds the fragment."""
+    source = _environment().loader
+    assert source is not None
+    text, _, _ = source.get_source(_environment(), "notice.css")
+    return text
+
+
+def render_html(register: Register) -> str:
+    """The whole notice as one self-contained HTML document."""
+    return _environment().get_template("page.html").render(**_context(register))
+
+
+def render_html_fragment(register: Register) -> str:
+    """The notice's ``<main>`` element only, for embedding in another layout."""
+    return _environment().get_template("main.html").render(**_context(register))
+
+
+def _context(register: Register) -> dict[str, Any]:
+    view = NoticeView(register)
+    groups = [group_content(register, g) for g in register.subject_groups]
+    everyone_categories = [c for c in register.data_categories if not c.subject_groups]
+    everyone_sources = [s for s in register.sources if not s.subject_groups]
+    sections = _sections(register, groups, bool(everyone_categories or everyone_sources))
+    return {
+        "r": register,
+        "n": view,
+        "groups": groups,
+        "sections": sections,
+        "version_line": version_line(current_version(register.notice.versions)),
+        "everyone_categories": everyone_categories,
+        "everyone_sources": everyone_sources,
+        "special_categories": [
+            c for c in register.data_categories if c.special_category or c.criminal_offence
+        ],
+        "special_purposes": [p for p in register.purposes if p.special_conditions],
+        "security_statements": [s for s in register.statements if s.topic == "security"],
+        "other_statements": [s for s in register.statements if s.topic == "other"],
+    }
+
+
+def current_version(versions: list[NoticeVersion]) -> NoticeVersion:
+    """The latest dated version; the first listed when none is dated."""
+    dated = [v for v in versions if not isinstance(v.date, Unspecified)]
+    if not dated:
+        return versions[0]
+    return max(dated, key=lambda v: v.date)  # type: ignore[arg-type, return-value]
+
+
+def version_line(version: NoticeVersion) -> str:
+    if isinstance(version.date, Unspecified):
+        return f"Version {version.id}. Date: {uk_date(version.date)}"
+    return f"Version {version.id}, last updated {uk_date(version.date)}"
+
+
+def _sections(register: Register, groups: list[GroupContent], everyone: bool) -> list[Section]:
+    out = [
+        Section("about-us", "About us", "about_us.html"),
+        Section("who-this-notice-is-for", "Who this notice is for", "who.html"),
+    ]
+    for content in groups:
+        g = content.group
+        out.append(Section(f"group-{g.id}", g.name, "group.html", g))
+    if everyone:
+        out.append(Section("everyone", "Information about everyone", "everyone.html"))
+    out += [
+        Section(
+            "special-category",
+            "Special category and criminal offence information",
+            "special.html",
+        ),
+        Section("how-we-use", "How we use information", "how_we_use.html"),
+        Section("sharing", "Sharing your information", "sharing.html"),
+        Section("transfers", "Sending information outside the UK", "transfers.html"),
+        Section("marketing", "Marketing and your choices", "marketing.html"),
+        Section("cookies", "Cookies", "cookies.html"),
+        Section("automated-decisions", "Automated decisions and profiling", "automated.html"),
+        Section("retention", "How long we keep information", "retention.html"),
+        Section("your-rights", "Your rights and how to use them", "rights.html"),
+        Section("complaints", "How to complain", "complaints.html"),
+        Section("security", "Keeping information secure", "security.html"),
+    ]
+    if register.commitments:
+        out.append(Section("commitments", "Our commitments", "commitments.html"))
+    if any(s.topic == "other" for s in register.statements):
+        out.append(Section("other", "Other information", "other.html"))
+    out.append(Section("about-this-notice", "About this notice", "about_notice.html"))
+    return out
+
+
+def group_content(register: Register, group: SubjectGroup) -> GroupContent:
+    gid = group.id
+    categories = [c for c in register.data_categories if gid in c.subject_groups]
+    recipients = [x for x in register.recipients if gid in x.subject_groups]
+    recipient_ids = {x.id for x in recipients}
+    category_ids = {c.id for c in categories}
+    transfers = [
+        t
+        for t in register.transfers.items
+        if recipient_ids & set(t.recipients) or category_ids & set(t.categories)
+    ]
+    rules = [
+        rule
+        for rule in register.retention_rules
+        if gid in rule.subject_groups or gid in rule.covers.all_data_of_groups
+    ]
+    return GroupContent(
+        group=group,
+        categories=categories,
+        sources=[s for s in register.sources if gid in s.subject_groups],
+        purposes=[p for p in register.purposes if gid in p.subject_groups],
+        recipients=recipients,
+        transfers=transfers,
+        datasets=[d for d in register.datasets if gid in d.subject_groups],
+        channels=[c for c in register.marketing.channels if gid in c.subject_groups],
+        preferences=[p for p in register.preferences if gid in p.subject_groups],
+        cookies=gid in register.cookies.subject_groups,
+        decisions=[d for d in register.automated_decisions.items if gid in d.subject_groups],
+        rules=rules,
+    )

@@ -1,0 +1,1 @@
+"""Data subjects, their identities (encrypted per subject) and merging."""

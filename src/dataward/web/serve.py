@@ -1,0 +1,118 @@
+"""``dataward serve`` (what ``make run`` starts): migrate, load registers, serve."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+from pathlib import Path
+
+from rich.console import Console
+
+from dataward.config import Settings, get_settings
+from dataward.errors import ConfigurationError
+from dataward.logging import configure_logging
+from dataward.migrate import upgrade
+from dataward.uow import UnitOfWork
+from dataward.web.app import create_app
+from dataward.web.loading import LoadOutcome, load_examples
+
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True)
+
+
+def run_server(
+    examples: Path | None = None, host: str | None = None, port: int | None = None
+) -> None:
+    import uvicorn
+
+    settings = _settings(examples, host, port)
+    configure_logging(settings.log_level, settings.log_format)
+    _check_port_free(settings.host, settings.port)
+    upgrade(settings.database_url)
+    app = create_app(settings)
+    if settings.examples_dir.is_dir():
+        with UnitOfWork(app.state.session_factory, app.state.clock) as uow:
+            outcomes = load_examples(uow, settings.examples_dir)
+            uow.commit()
+        report_outcomes(outcomes, settings.examples_dir)
+    else:
+        err.print(
+            f"No registers loaded: the folder {settings.examples_dir} does not exist "
+            "(set DATAWARD_EXAMPLES_DIR or pass --examples).",
+            markup=False,
+        )
+    out.print(banner(settings.host, settings.port), markup=False)
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        # Access logs would record visitors' IP addresses, which are personal data.
+        access_log=False,
+        log_level="debug" if settings.log_level == "debug" else "warning",
+    )
+
+
+def _settings(examples: Path | None, host: str | None, port: int | None) -> Settings:
+    updates: dict[str, object] = {}
+    if examples is not None:
+        updates["examples_dir"] = examples
+    if host is not None:
+        updates["host"] = host
+    if port is not None:
+        updates["port"] = port
+    return get_settings().model_copy(update=updates)
+
+
+def _check_port_free(host: str, port: int) -> None:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise ConfigurationError(
+                f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+                details=[
+                    "Another program (perhaps another `dataward serve`) may be using the port; "
+                    "stop it, or choose another port with --port or DATAWARD_PORT."
+                ],
+            ) from None
+
+
+def report_outcomes(outcomes: list[LoadOutcome], folder: Path) -> None:
+    """Tell the person starting the server what loaded and, with file:line, what did not."""
+    loaded = [o for o in outcomes if o.loaded]
+    skipped = [o for o in outcomes if not o.loaded]
+    for outcome in skipped:
+        err.print(f"Skipped {outcome.file}: it does not load.", markup=False)
+        for problem in outcome.problems:
+            err.print(f"  {problem}", markup=False)
+    names = ", ".join(f"{o.organisation} (v{o.version})" for o in loaded) or "none"
+    summary = f"Loaded {len(loaded)} of {len(outcomes)} registers from {folder}: {names}."
+    if skipped:
+        summary += f" {len(skipped)} skipped (see above)."
+    err.print(summary, markup=False)
+
+
+def banner(host: str, port: int) -> str:
+    shown = host
+    note = ""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        address = None
+    if address is not None and address.is_unspecified:
+        shown = "127.0.0.1"
+        note = (
+            f"\nIt listens on every network interface ({host}): anyone who can reach this "
+            "machine can read every page."
+        )
+    elif address is not None and address.version == 6:
+        shown = f"[{host}]"
+    url = f"http://{shown}:{port}/"
+    return (
+        f"\ndataward is running: open {url} in your browser.\n"
+        f"  The API is at {url}api/v1/organisations and documented at {url}docs.\n"
+        "There is no login yet: every page is open on this machine." + note + "\n"
+        "Stop with Ctrl+C.\n"
+    )

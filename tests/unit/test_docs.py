@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-import click
 import typer
 
 from dataward.cli.app import app
@@ -13,10 +13,12 @@ from dataward.register.models import Register
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
-def _commands(command: click.Command, prefix: str) -> list[str]:
-    if isinstance(command, click.Group):
+def _commands(command: Any, prefix: str) -> list[str]:
+    # Typer ships its own copy of click, so walk by shape rather than by class.
+    subcommands = getattr(command, "commands", None)
+    if subcommands:
         out: list[str] = []
-        for name, sub in command.commands.items():
+        for name, sub in subcommands.items():
             out.extend(_commands(sub, f"{prefix} {name}"))
         return out
     return [prefix]

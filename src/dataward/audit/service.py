@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from dataward.audit.chain import GENESIS, canonical_time, row_digest, state_hash
@@ -163,3 +163,61 @@ def _rows(session: Session, batch: int) -> Iterator[AuditEvent]:
         yield from rows
         last_id = rows[-1].id
         session.expunge_all()
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One event for ``record_many``: the same fields as ``record``'s keyword arguments."""
+
+    actor: str
+    action: str
+    entity_type: str
+    entity_id: str
+    subject_ref: str | None = None
+    before: Any = None
+    after: Any = None
+    details: dict[str, DetailValue] | None = None
+
+
+def record_many(uow: UnitOfWork, entries: Iterable[AuditEntry]) -> int:
+    """Append many events in order, as ``record`` would one by one, in one INSERT batch.
+
+    The chain lock is taken once; links and digests are computed here in sequence with the
+    same ``row_digest``, so ``verify`` cannot tell the rows from ``record``'s. Returns the
+    number of events appended.
+    """
+    pending = list(entries)
+    for entry in pending:
+        for key, value in (entry.details or {}).items():
+            if not isinstance(value, str | int | bool) and value is not None:
+                raise ValidationFailed(f"audit detail {key!r} must be a string, integer or boolean")
+    if not pending:
+        return 0
+    session = uow.session
+    _lock_chain(session)
+    last = session.execute(
+        select(AuditEvent.seq, AuditEvent.row_hash).order_by(AuditEvent.seq.desc()).limit(1)
+    ).first()
+    seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS)
+    occurred_at = canonical_time(uow.clock.now())
+    rows: list[dict[str, Any]] = []
+    for entry in pending:
+        seq += 1
+        fields: dict[str, Any] = {
+            "seq": seq,
+            "occurred_at": occurred_at,
+            "actor": entry.actor,
+            "action": entry.action,
+            "entity_type": entry.entity_type,
+            "entity_id": entry.entity_id,
+            "subject_ref": entry.subject_ref,
+            "before_hash": None if entry.before is None else state_hash(entry.before),
+            "after_hash": None if entry.after is None else state_hash(entry.after),
+            "details": entry.details or {},
+            "prev_hash": prev_hash,
+        }
+        prev_hash = row_digest(**fields)
+        fields["row_hash"] = prev_hash
+        rows.append(fields)
+    session.execute(insert(AuditEvent.__table__), rows)
+    return len(rows)

@@ -13,9 +13,11 @@ from dataward.cli import (
     calendar_cmd,
     db_cmd,
     export_cmd,
+    keys_cmd,
     notice_cmd,
     register_cmd,
     serve_cmd,
+    subject_cmd,
 )
 from dataward.errors import DatawardError
 
@@ -31,6 +33,8 @@ app.add_typer(notice_cmd.app, name="notice")
 app.add_typer(export_cmd.app, name="export")
 app.add_typer(db_cmd.app, name="db")
 app.add_typer(audit_cmd.app, name="audit")
+app.add_typer(subject_cmd.app, name="subject")
+app.add_typer(keys_cmd.app, name="keys")
 app.command("deadline")(calendar_cmd.deadline)
 app.command("serve")(serve_cmd.serve)
 

@@ -19,10 +19,21 @@ from typing import Any, Literal
 from markupsafe import Markup, escape
 from pydantic import BaseModel
 
+from dataward.notice.labels import (
+    BOOL_PHRASES,
+    FIELD_LABELS,
+    HIDDEN_FIELDS,
+    KIND_LABELS,
+    LEAD_FIELDS,
+    QUIET_DEFAULTS,
+    REFERENCE_FIELDS,
+    RIGHT_TITLES,
+    TITLE_FIELDS,
+)
 from dataward.notice.words import (
     action_words,
     address_words,
-    contact_words,
+    contact_label,
     join_and,
     not_stated,
     offset_words,
@@ -68,218 +79,6 @@ class Row:
     values: list[Value]
 
 
-# Fields shown as the card's heading or opening paragraph rather than as rows.
-TITLE_FIELDS = ("name", "title")
-LEAD_FIELDS = ("description", "statement", "text")
-HIDDEN_FIELDS = frozenset({"facts", "id"})
-# Flags whose default only means "the notice does not say": shown only when set.
-QUIET_DEFAULTS = frozenset(
-    {
-        "not_special",
-        "marketing",
-        "profiling",
-        "criminal_offence",
-        "personal_data",
-        "collected",
-        "notify_recipients",
-        "verify_accuracy",
-        "identifies_subjects",
-        "optional",
-    }
-)
-
-FIELD_LABELS: dict[str, str] = {
-    "subject_groups": "Who this applies to",
-    "categories": "Information used",
-    "except_categories": "Except",
-    "purposes": "For these purposes",
-    "recipients": "Recipients",
-    "datasets": "Records",
-    "except_datasets": "Except records",
-    "all_data_of_groups": "All information about",
-    "items": "Includes",
-    "special_category": "Special category",
-    "criminal_offence": "Criminal offence information",
-    "personal_data": "Personal data",
-    "collected": "We collect this",
-    "note": "Note",
-    "notes": "Notes",
-    "type": "Type of source",
-    "bases": "Lawful basis",
-    "basis": "Basis",
-    "covers": "Covers",
-    "legitimate_interest": "Our legitimate interest",
-    "lia_reference": "Legitimate interests assessment",
-    "consent_reference": "Where consent is recorded",
-    "special_conditions": "Condition for special category or criminal offence information",
-    "condition": "Condition",
-    "schedule_1": "Data Protection Act 2018 condition",
-    "appropriate_policy_document": "Appropriate policy document",
-    "explanation": "Explanation",
-    "not_special": "Special category condition needed",
-    "provision": "Do you have to give us this information?",
-    "withdrawal_route": "How to withdraw consent",
-    "marketing": "Direct marketing",
-    "profiling": "Profiling",
-    "applies_to": "About",
-    "role": "Role",
-    "organisation": "Organisation",
-    "condition_detail": "When",
-    "never_for": "Never used for",
-    "located_in": "Located in",
-    "privacy_notice_url": "Their privacy notice",
-    "contract_reference": "Contract",
-    "rule": "Rule",
-    "destinations": "Destinations",
-    "safeguard": "Safeguard",
-    "safeguard_detail": "Safeguard details",
-    "outside_uk": "Information sent outside the UK",
-    "notify_subjects_on_change": "We tell you before this changes",
-    "safeguards_always_before_transfer": "Safeguards are always in place before a transfer",
-    "carried_out": "We carry out direct marketing",
-    "shares_for_third_party_marketing": "We share information for other organisations' marketing",
-    "profiling_for_marketing": "We profile for marketing",
-    "opt_out_excludes": "Opting out does not stop",
-    "channel": "Channel",
-    "sender": "Sent by",
-    "opt_out_routes": "How to opt out",
-    "soft_opt_in_conditions": "Soft opt-in conditions",
-    "topic": "Topic",
-    "channels": "Channels",
-    "default": "Default",
-    "optional": "Optional",
-    "consent_required": "Consent needed",
-    "records": "What it records",
-    "identifies_subjects": "Identifies you",
-    "used": "We use cookies",
-    "policy_url": "Cookie policy",
-    "statements": "Statements",
-    "browser_controls": "Browser controls",
-    "legal_or_similar_effect": "Legal or similarly significant effect",
-    "logic": "How it works",
-    "safeguards": "Safeguards",
-    "in_use": "We make such decisions",
-    "notify_before_starting": "We tell you before we start",
-    "store": "Kind of store",
-    "system": "System",
-    "entity": "Each record is a",
-    "identities": "How we find your records",
-    "location": "Location",
-    "on": "Applies to",
-    "reason": "Reason",
-    "on_close": "When it ends",
-    "trigger": "Starts from",
-    "offset": "How long",
-    "action": "Then",
-    "holds": "Kept longer when",
-    "restriction_is_hold": "Kept while you restrict its use",
-    "criteria": "How we decide",
-    "schedule_available_from": "Retention schedule available from",
-    "more_information": "More information",
-    "status": "Status",
-    "internal_report": "Reported internally",
-    "decided_by": "Decided by",
-    "ico_report_hours": "Reported to the ICO within (hours)",
-    "ico_clock_starts": "The ICO deadline runs from",
-    "notify_subjects_when": "We tell the people affected",
-    "notify_third_parties": "Others we tell",
-    "report_route": "How to report a suspected breach",
-    "lint_rule": "Checked by rule",
-    "right": "Right",
-    "applies": "Applies",
-    "conditions": "Conditions",
-    "grounds": "Grounds",
-    "may_refuse_when": "We may refuse when",
-    "exemptions": "Exemptions",
-    "delivery": "How we reply",
-    "notify_recipients": "We tell recipients of the change",
-    "verify_accuracy": "We may check the accuracy of new information",
-    "routes": "How to ask",
-    "fee": "Fee",
-    "url": "More information",
-    "how_to_exercise": "How to use your rights",
-    "how_to_exercise_note": "Note",
-    "identity_check": "Proof of identity",
-    "fees": "Fees",
-    "response": "How quickly we reply",
-    "may_ask_for_clarification": "We may ask you to clarify your request",
-    "ico_url": "Information Commissioner's Office",
-    "contact_controller_first": "Please contact us first",
-    "other_remedies_unaffected": "Your other legal remedies are unaffected",
-    "legal_name": "Legal name",
-    "legal_form": "Legal form",
-    "registered_in": "Registered in",
-    "company_number": "Company number",
-    "society_number": "Society number",
-    "charity_number": "Charity number",
-    "registered_address": "Registered address",
-    "ico_registration": "ICO registration number",
-    "nation": "Bank holidays we follow",
-    "contacts": "Contact",
-    "relationship": "Relationship",
-    "registrations": "Registrations",
-    "address": "Address",
-    "appointed": "Appointed",
-    "versions": "Versions",
-    "review_every_months": "Reviewed every (months)",
-    "review_triggers": "Also reviewed when",
-    "changes_approved_by": "Changes approved by",
-    "published_at": "Published at",
-    "signposted_in_communications": "Signposted in our communications",
-    "requirement": "Requirement",
-    "consequence": "If you do not provide it",
-    "methods": "Methods",
-    "required": "Required",
-}
-
-# Per-kind overrides where one field name means different things.
-KIND_LABELS: dict[tuple[str, str], str] = {
-    ("transfer", "categories"): "Information sent",
-    ("recipient", "categories"): "Information shared",
-    ("cookie", "category"): "Category",
-    ("recipient", "condition"): "When we share",
-    ("cookie", "provider"): "Set by",
-    ("cookie", "purpose"): "Purpose",
-    ("cookie", "duration"): "Lasts",
-    ("dpo", "name"): "Name",
-    ("dpo", "role"): "Role",
-    ("notice", "title"): "Title",
-    ("marketing_channel", "basis"): "Basis",
-    ("purpose_policy", "bases"): "Lawful bases",
-    ("dataset", "categories"): "Information held",
-    ("right", "covers"): "Covers",
-    ("retention_rule", "covers"): "Information covered",
-}
-
-REFERENCE_FIELDS: dict[str, str] = {
-    "subject_groups": "groups",
-    "all_data_of_groups": "groups",
-    "categories": "categories",
-    "except_categories": "categories",
-    "purposes": "purposes",
-    "recipients": "recipients",
-    "datasets": "datasets",
-    "except_datasets": "datasets",
-    "holds": "holds",
-    "any_of": "events",
-    "category": "cookie_categories",
-}
-
-RIGHT_TITLES: dict[str, str] = {
-    "informed": "Right to be informed",
-    "access": "Right of access",
-    "rectification": "Right to have information corrected",
-    "erasure": "Right to erasure",
-    "restriction": "Right to restrict how we use information",
-    "portability": "Right to data portability",
-    "objection": "Right to object",
-    "objection_direct_marketing": "Right to object to direct marketing",
-    "automated_decisions": "Rights about automated decisions",
-    "not_to_be_profiled": "Right not to be profiled",
-    "withdraw_consent": "Right to withdraw consent",
-    "complain": "Right to complain",
-}
-
 _URL = re.compile(r"^(https?://|www\.)\S+$")
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
 
@@ -312,7 +111,7 @@ def link(text: str) -> Markup | str:
 
 
 def contact_markup(contact: Contact) -> Markup:
-    label = contact_words(contact).split(": ", 1)[0]
+    label = contact_label(contact)
     value = contact.value
     if contact.kind == "email" and _EMAIL.match(value):
         shown: Markup | str = link(value)
@@ -441,6 +240,8 @@ class NoticeView:
         if isinstance(value, Unspecified):
             return not_stated(value)
         if isinstance(value, bool):
+            if name in BOOL_PHRASES:
+                return BOOL_PHRASES[name][0 if value else 1]
             return yes_no(value)
         if isinstance(value, int | float):
             return str(value)
@@ -481,7 +282,8 @@ class NoticeView:
                 text += f" ({value.legal_reference})"
             return f"{text}: {value.applies_to}" if value.applies_to else text
         if isinstance(value, ProvisionRequirement):
-            text = self.value(ProvisionRequirement, "requirement", value.requirement)
+            req = value.requirement
+            text = not_stated(req) if isinstance(req, Unspecified) else words(req)
             if value.consequence:
                 return f"{text}. If you do not provide it: {value.consequence}"
             return text
@@ -508,7 +310,7 @@ class NoticeView:
             parts.append(("Note", use.note))
         for label, text in parts:
             shown = not_stated(text) if isinstance(text, Unspecified) else link(text)
-            out += Markup("<br><span class='small'>{0}: {1}</span>").format(label, shown)
+            out += Markup("<span class='basis-detail'>{0}: {1}</span>").format(label, shown)
         return out
 
     def coverage(self, cov: Coverage) -> str:

@@ -107,6 +107,7 @@ LABELS: dict[str, str] = {
     "refuse": "We may refuse",
     "fee_or_refuse": "We may charge a reasonable fee or refuse",
     "not_applicable": "Does not apply",
+    "conditional": "In some circumstances",
     # security and breaches (BRE-01..04)
     "dpo": "Data protection officer",
     "in_place": "In place",
@@ -262,10 +263,19 @@ def period_words(rule: RetentionRule, event_names: dict[str, str]) -> str:
     how_long = offset_words(rule.offset)
     if isinstance(rule.offset, Unspecified):
         return how_long
-    when = trigger_words(rule.trigger, event_names)
+    if isinstance(rule.trigger, Unspecified):
+        return f"{how_long}; when the period starts is not stated: {rule.trigger.unspecified}"
+    when = _in_sentence(trigger_words(rule.trigger, event_names))
     if rule.offset is not None and rule.offset.end_of_year_plus_years is not None:
         return f"{how_long} (starting event: {when})"
     return f"{how_long} after {when}"
+
+
+def _in_sentence(text: str) -> str:
+    """Lower-case a leading capital mid-sentence, but leave acronyms (DVLA, BWV) alone."""
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
 
 
 def on_close_words(hold: Hold) -> str:
@@ -307,6 +317,9 @@ def address_words(address: Address) -> str:
     return f"{address.label}: {text}" if address.label else text
 
 
+def contact_label(contact: Contact) -> str:
+    return contact.label or CONTACT_LABELS.get(contact.kind, words(contact.kind))
+
+
 def contact_words(contact: Contact) -> str:
-    label = contact.label or CONTACT_LABELS.get(contact.kind, words(contact.kind))
-    return f"{label}: {contact.value}"
+    return f"{contact_label(contact)}: {contact.value}"

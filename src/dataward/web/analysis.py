@@ -10,7 +10,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from dataward.errors import DatawardError
@@ -72,6 +72,15 @@ class RegisterAnalysis:
             counts[located.finding.severity] += 1
         return counts
 
+    def by_rule(self) -> list[tuple[LocatedFinding, int]]:
+        """The first finding of each rule and how many the rule has, in findings order."""
+        firsts: dict[str, LocatedFinding] = {}
+        counts: dict[str, int] = {}
+        for located in self.findings:
+            firsts.setdefault(located.finding.rule_id, located)
+            counts[located.finding.rule_id] = counts.get(located.finding.rule_id, 0) + 1
+        return [(first, counts[rule_id]) for rule_id, first in firsts.items()]
+
     @property
     def coverage_percent(self) -> int | None:
         if self.coverage is None or self.coverage.total == 0:
@@ -116,14 +125,14 @@ class RegisterAnalyser:
                 LocatedFinding(finding, file, line, column, titles.get(finding.rule_id, ""))
             )
         order = {s: i for i, s in enumerate(SEVERITIES)}
-        findings.sort(key=lambda f: (order[f.finding.severity], f.line, f.finding.rule_id))
+        findings.sort(key=lambda f: (order[f.finding.severity], f.finding.rule_id, f.line))
         coverage, note = self._coverage(loaded.register)
         return RegisterAnalysis(
             organisation=row.organisation,
             version=row.version,
             content_hash=row.content_hash,
             file=file,
-            loaded_at=row.loaded_at,
+            loaded_at=_as_utc(row.loaded_at),
             loaded=loaded,
             findings=findings,
             coverage=coverage,
@@ -146,3 +155,10 @@ class RegisterAnalyser:
             log.warning("web.coverage_failed", organisation=register.organisation, code=error.code)
             return None, f"The fact sheet {sheet_name} could not be read: {error.message}."
         return report, f"Measured against {sheet_name}."
+
+
+def _as_utc(moment: datetime) -> datetime:
+    # SQLite returns naive datetimes; dataward stores UTC everywhere.
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)

@@ -19,6 +19,7 @@ from dataward.register.service import list_organisations
 from dataward.uow import UnitOfWork
 from dataward.web.analysis import RegisterAnalyser, RegisterAnalysis
 from dataward.web.deps import analyse_organisation, get_analyser, get_uow
+from dataward.web.security import policy_allowing_inline_styles
 from dataward.web.templating import render
 
 log = get_logger(__name__)
@@ -72,7 +73,9 @@ def notice_standalone(org: str, uow: Uow, analyser: Analyser) -> Response:
     from dataward.notice.render import render_html
 
     analysis = analyse_organisation(uow, analyser, org)
-    return HTMLResponse(render_html(analysis.register))
+    html = render_html(analysis.register)
+    policy = policy_allowing_inline_styles(html)
+    return HTMLResponse(html, headers={"Content-Security-Policy": policy})
 
 
 @router.get("/notice.css", name="notice_css")

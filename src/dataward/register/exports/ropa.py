@@ -101,6 +101,10 @@ class _ActivityRow:
         self.group_names = {g.id: g.name for g in register.subject_groups}
         self.recipients = [x for x in register.recipients if self._receives(x)]
 
+    def _shares_group(self, groups: list[str]) -> bool:
+        """Data held for no group in particular, or for one of the purpose's groups."""
+        return not groups or bool(self.groups & set(groups))
+
     def _receives(self, recipient: Recipient) -> bool:
         # Linked to the purpose, or, naming no purpose, to one of its subject groups.
         if recipient.purposes:
@@ -210,7 +214,9 @@ class _ActivityRow:
             for d in cov.datasets:
                 covered |= dataset_categories.get(d, set())
             covered -= set(cov.except_categories)
-            if covered & self.categories or self.groups & set(cov.all_data_of_groups):
+            if self.groups & set(cov.all_data_of_groups) or (
+                covered & self.categories and self._shares_group(rule.subject_groups)
+            ):
                 out.append(rule)
         return out
 
@@ -303,7 +309,7 @@ class _ActivityRow:
     def locations(self) -> str:
         lines = []
         for d in self.r.datasets:
-            if self.categories & set(d.categories):
+            if self.categories & set(d.categories) and self._shares_group(d.subject_groups):
                 where = ", ".join(x for x in (d.system, d.location) if x)
                 lines.append(f"{d.name} ({where})")
         return _lines(lines, NOT_RECORDED)

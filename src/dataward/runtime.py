@@ -1,0 +1,46 @@
+"""Opening dataward's stores from settings: the main database and the key store.
+
+The edges (CLI, web server, workers) call ``open_runtime``; services only see the unit of
+work it makes. A missing or wrong KEK, or an unreachable key store, is an error here, at
+start, before anything is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import sessionmaker
+
+from dataward.clock import Clock, SystemClock
+from dataward.config import Settings, get_settings
+from dataward.crypto.keystore import Vault
+from dataward.crypto.secrets import key_material
+from dataward.db import make_engine, make_session_factory
+from dataward.uow import UnitOfWork
+
+
+@dataclass
+class Runtime:
+    engine: Engine
+    session_factory: sessionmaker[Any]
+    vault: Vault | None
+    clock: Clock
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.session_factory, self.clock, self.vault)
+
+    def close(self) -> None:
+        if self.vault is not None:
+            self.vault.close()
+        self.engine.dispose()
+
+
+def open_runtime(
+    settings: Settings | None = None, *, with_keys: bool = True, clock: Clock | None = None
+) -> Runtime:
+    settings = settings or get_settings()
+    vault = Vault.open(settings.keystore_url, key_material(settings)) if with_keys else None
+    engine = make_engine(settings.database_url)
+    return Runtime(engine, make_session_factory(engine), vault, clock or SystemClock())

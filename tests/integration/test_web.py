@@ -174,7 +174,7 @@ def test_it_shows_coverage_per_section_with_problems(client: TestClient) -> None
 
 def test_it_explains_when_no_fact_sheet_is_known(app: FastAPI, client: TestClient) -> None:
     del app.state.analyser.fact_sheets[ORG]
-    app.state.analyser._cache.clear()
+    app.state.analyser.forget()
 
     response = client.get(f"/orgs/{ORG}/coverage")
 

@@ -114,6 +114,11 @@ class RegisterAnalyser:
                 self._cache.popitem(last=False)
         return analysis
 
+    def forget(self) -> None:
+        """Drop every cached analysis, e.g. after changing ``fact_sheets``."""
+        with self._lock:
+            self._cache.clear()
+
     def _analyse(self, row: RegisterVersion) -> RegisterAnalysis:
         loaded = load_version(row)
         file = Path(row.source_name).name

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
 
 from dataward.audit.chain import GENESIS, canonical_time, row_digest, state_hash
@@ -219,5 +219,5 @@ def record_many(uow: UnitOfWork, entries: Iterable[AuditEntry]) -> int:
         prev_hash = row_digest(**fields)
         fields["row_hash"] = prev_hash
         rows.append(fields)
-    session.execute(insert(AuditEvent.__table__), rows)
+    session.execute(insert(cast(Table, AuditEvent.__table__)), rows)
     return len(rows)

@@ -12,6 +12,7 @@ from dataward.cli import (
     audit_cmd,
     calendar_cmd,
     db_cmd,
+    demo_cmd,
     export_cmd,
     keys_cmd,
     notice_cmd,
@@ -35,6 +36,7 @@ app.add_typer(db_cmd.app, name="db")
 app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(subject_cmd.app, name="subject")
 app.add_typer(keys_cmd.app, name="keys")
+app.add_typer(demo_cmd.app, name="demo")
 app.command("deadline")(calendar_cmd.deadline)
 app.command("serve")(serve_cmd.serve)
 

@@ -120,7 +120,8 @@ def _mobile_prefixes() -> tuple[str, ...]:
     Read from libphonenumber's own metadata, so the generator follows its updates.
     """
     metadata = PhoneMetadata.metadata_for_region("GB")
-    assert metadata is not None and metadata.mobile is not None
+    assert metadata is not None
+    assert metadata.mobile is not None
     pattern = re.compile(f"(?:{metadata.mobile.national_number_pattern})")
     return tuple(
         str(block)

@@ -206,7 +206,9 @@ class _Builder:
         )
         if self.rng.random() < 0.8:
             bwv_id = self.ids.next(s.body_worn_video)
-            path, size = self.file(f"body_worn_video/{visited_at:%Y/%m}", f"bwv-{bwv_id:08d}", "mp4")
+            path, size = self.file(
+                f"body_worn_video/{visited_at:%Y/%m}", f"bwv-{bwv_id:08d}", "mp4"
+            )
             self.rows.setdefault("body_worn_video", []).append(
                 {
                     "id": bwv_id,

@@ -7,6 +7,8 @@ the generator, so a seed gives the same rows on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Boolean,
@@ -24,17 +26,17 @@ from sqlalchemy import (
 metadata = MetaData()
 
 
-def _id() -> Column[int]:
+def _id() -> Column[Any]:
     return Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
 
 
-def _ref(name: str, table: str) -> Column[int]:
+def _ref(name: str, table: str) -> Column[Any]:
     return Column(
         name, BigInteger().with_variant(Integer, "sqlite"), ForeignKey(f"{table}.id"), index=True
     )
 
 
-def _file_columns() -> list[Column[object]]:
+def _file_columns() -> list[Column[Any]]:
     # Paths are relative to the files folder named in the dataset map.
     return [Column("file_path", String(300), nullable=False), Column("size_bytes", Integer)]
 

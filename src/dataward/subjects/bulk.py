@@ -13,9 +13,9 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import insert, select
+from sqlalchemy import Table, insert, select
 
 from dataward.audit.service import AuditEntry, record_many
 from dataward.crypto.cipher import new_key, seal
@@ -52,6 +52,10 @@ class _Checked:
     groups: list[str]
     values: list[tuple[IdentityKind, str]]
     digests: list[str]
+
+
+def _table(model: Any) -> Table:
+    return cast(Table, model.__table__)
 
 
 def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
@@ -214,10 +218,10 @@ def _write_batch(uow: UnitOfWork, organisation: str, batch: Sequence[_Checked], 
             )
         )
     # Data keys before the index rows that reference them, and before any ciphertext.
-    uow.keys.execute(insert(DataKey.__table__), keys)
-    uow.keys.execute(insert(BlindIndexEntry.__table__), index)
-    uow.session.execute(insert(Subject.__table__), subjects)
-    uow.session.execute(insert(SubjectIdentity.__table__), identities)
+    uow.keys.execute(insert(_table(DataKey)), keys)
+    uow.keys.execute(insert(_table(BlindIndexEntry)), index)
+    uow.session.execute(insert(_table(Subject)), subjects)
+    uow.session.execute(insert(_table(SubjectIdentity)), identities)
     record_many(uow, audit)
 
 

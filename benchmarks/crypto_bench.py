@@ -142,6 +142,12 @@ def postgres_urls() -> Iterator[tuple[str, str]]:
         admin.dispose()
 
 
+def check(ok: bool, what: str) -> None:
+    """Results are checked too (not with assert, which ``python -O`` drops)."""
+    if not ok:
+        raise SystemExit(f"benchmark produced a wrong result: {what}")
+
+
 def timed(work: Callable[[], None]) -> float:
     started = time.perf_counter()
     work()
@@ -178,7 +184,7 @@ def run_backend(backend: str, main_url: str, keys_url: str, n: int, batch: int) 
 
         refs: list[str] = []
         add_seconds = timed(lambda: refs.extend(add_all(factory, vault, batches)))
-        assert len(set(refs)) == n
+        check(len(set(refs)) == n, f"{len(set(refs))} distinct refs")
         plain_add = timed(lambda: insert_plain(engine, normalised, batch))
 
         def find_all() -> None:
@@ -186,7 +192,7 @@ def run_backend(backend: str, main_url: str, keys_url: str, n: int, batch: int) 
                 with UnitOfWork(factory, SystemClock(), vault) as uow:
                     for i in range(start, min(start + batch, n)):
                         found = find_subjects(uow, "acme", "email", emails[i].upper())
-                        assert [s.ref for s in found] == [refs[i]], i
+                        check([s.ref for s in found] == [refs[i]], f"find #{i}")
 
         find_seconds = timed(find_all)
         plain_find = timed(lambda: select_plain(engine, normalised, batch))
@@ -218,7 +224,7 @@ def select_plain(engine: Engine, normalised: list[list[tuple[str, str]]], batch:
         with engine.begin() as conn:
             for no in range(start, min(start + batch, len(normalised))):
                 found = conn.execute(query, {"v": normalised[no][0][1]}).scalars().all()
-                assert found == [no], no
+                check(found == [no], f"plain find #{no}")
 
 
 def profile_add(n: int, batch: int, top: int) -> None:

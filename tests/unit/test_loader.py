@@ -326,3 +326,31 @@ def test_it_never_puts_traceback_text_in_a_message(text: str) -> None:
         assert "\n" not in line
     for problem in caught.value.problems:
         assert str(problem).startswith(f"{FILE}:{problem.line}:{problem.column}: ")
+
+
+def test_it_stops_a_recursive_alias_at_the_depth_cap() -> None:
+    [problem] = problems_of("a: &a [*a]\n")
+    assert where(problem) == (FILE, 1, 4, "")
+    assert problem.message == "nested more than 100 levels (recursive alias?)"
+
+
+def test_it_stops_lists_nested_too_deep() -> None:
+    [problem] = problems_of("a: " + "[" * 600 + "]" * 600 + "\n")
+    assert (problem.line, problem.column) == (1, 104)
+    assert "nested more than 100 levels" in problem.message
+
+
+def test_it_refuses_a_tag_on_a_list_or_mapping() -> None:
+    text = variant("categories: [contact]", "categories: !!python/object/apply:os.system [contact]")
+    problems = problems_of(text)
+    # One problem for one mistake: pydantic's complaint about the unread value is dropped.
+    [problem] = problems
+    assert where(problem) == (FILE, 26, 17, "purposes[0].categories")
+    assert "unsupported tag" in problem.message
+
+
+def test_it_reads_no_more_than_the_size_cap_from_a_device() -> None:
+    with pytest.raises(RegisterInvalid) as caught:
+        load_register(Path("/dev/zero"))
+    [problem] = caught.value.problems
+    assert "byte limit" in problem.message

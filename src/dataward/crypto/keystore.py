@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Index, Integer, LargeBinary, MetaData, String, select
+from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, MetaData, String, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
@@ -17,7 +17,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sess
 from dataward.clock import Clock, SystemClock
 from dataward.crypto.cipher import DecryptionFailed, open_sealed, seal
 from dataward.crypto.secrets import KeyMaterial
-from dataward.db import NAMING, make_engine, make_session_factory
+from dataward.db import NAMING, UTCDateTime, make_engine, make_session_factory
 from dataward.errors import ConfigurationError, DatawardError
 
 _CHECK_PLAINTEXT = b"dataward key store check v1"
@@ -40,7 +40,7 @@ class KekCheck(KeyBase):
     __tablename__ = "kek_check"
     kek_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     sealed: Mapped[bytes] = mapped_column(LargeBinary)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class DataKey(KeyBase):
@@ -49,7 +49,7 @@ class DataKey(KeyBase):
     organisation: Mapped[str] = mapped_column(String(80))
     wrapped: Mapped[bytes] = mapped_column(LargeBinary)
     kek_id: Mapped[str] = mapped_column(String(64))
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class BlindIndexEntry(KeyBase):

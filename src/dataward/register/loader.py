@@ -23,6 +23,7 @@ from dataward.register.references import check_references
 
 PathKey = tuple[str | int, ...]
 Mark = tuple[int, int]  # 1-based line, column
+MAX_DEPTH = 100  # registers nest about ten deep; a recursive alias nests forever
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,13 @@ class _Builder:
     def build(self, node: yaml.Node, path: PathKey) -> Any:
         self.visited += 1
         if self.visited > self.max_nodes:
-            raise _TooManyNodes(node)
+            raise _TooManyNodes(node, f"more than {self.max_nodes} YAML nodes (alias expansion?)")
+        if len(path) > MAX_DEPTH:
+            raise _TooManyNodes(node, f"nested more than {MAX_DEPTH} levels (recursive alias?)")
         self.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN:
+            self.problem(node, path, f"cannot read value: unsupported tag {node.tag!r}")
+            return None
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
@@ -89,8 +95,12 @@ class _Builder:
 
 
 class _TooManyNodes(Exception):
-    def __init__(self, node: yaml.Node) -> None:
+    def __init__(self, node: yaml.Node, message: str) -> None:
         self.node = node
+        self.message = message
+
+
+_PLAIN = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
 
 
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
@@ -131,7 +141,12 @@ def read_register_text(path: Path) -> str:
         if size > settings.register_max_bytes:
             limit = settings.register_max_bytes
             raise _invalid(file, "", f"file is {size} bytes, over the {limit}-byte limit")
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            # Bounded: a device or a file growing under us must not be read without end.
+            raw = handle.read(settings.register_max_bytes + 1)
+        if len(raw) > settings.register_max_bytes:
+            limit = settings.register_max_bytes
+            raise _invalid(file, "", f"file is over the {limit}-byte limit")
     except OSError as exc:
         raise _invalid(file, "", f"cannot read file: {exc.strerror or exc}") from None
     try:
@@ -174,20 +189,21 @@ def parse_register(text: str, file: str = "<register>") -> LoadedRegister:
         data = builder.build(root, ())
     except _TooManyNodes as exc:
         mark = exc.node.start_mark
-        raise _invalid(
-            file,
-            "",
-            f"more than {settings.register_max_nodes} YAML nodes (alias expansion?)",
-            mark.line + 1,
-            mark.column + 1,
-        ) from None
+        raise _invalid(file, "", exc.message, mark.line + 1, mark.column + 1) from None
     problems = list(builder.problems)
 
     register: Register | None = None
     try:
         register = Register.model_validate(data)
     except ValidationError as exc:
-        problems.extend(_validation_problems(exc, data, builder.marks, file))
+        # A value the builder could not read is None now; pydantic's complaint about that
+        # None would report the same mistake twice.
+        unreadable = {p.path for p in builder.problems}
+        problems.extend(
+            p
+            for p in _validation_problems(exc, data, builder.marks, file)
+            if p.path not in unreadable
+        )
     if register is not None:
         for ref_path, message in check_references(register):
             line, col = _nearest_mark(builder.marks, ref_path)

@@ -36,6 +36,29 @@ class Settings(BaseSettings):
     blind_index_key: SecretStr | None = Field(
         default=None, description="HMAC key of the blind index, base64 32 bytes."
     )
+    # Accounts and the web edge (docs/accounts.md).
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs preference links and the login form; random per process if unset.",
+    )
+    cookie_secure: bool = Field(
+        default=True, description="Secure cookies; `dataward serve` on 127.0.0.1 turns it off."
+    )
+    session_idle_minutes: int = Field(default=30, ge=1)
+    session_max_hours: int = Field(default=12, ge=1)
+    login_max_failures: int = Field(default=5, ge=1, description="Failures before a lockout.")
+    login_lockout_minutes: int = Field(default=15, ge=1)
+    login_attempts_per_client: int = Field(
+        default=20, ge=1, description="Sign-in attempts per client per lockout period."
+    )
+    totp_required_roles: list[str] = Field(
+        default_factory=list, description='Roles that must use TOTP, e.g. ["admin","dpo"].'
+    )
+    argon2_time_cost: int = Field(default=3, ge=1)
+    argon2_memory_kib: int = Field(default=65536, ge=8)
+    argon2_parallelism: int = Field(default=4, ge=1)
+    preferences_link_days: int = Field(default=14, ge=1, le=90)
+    token_max_days: int = Field(default=365, ge=1)
 
 
 @lru_cache(maxsize=1)

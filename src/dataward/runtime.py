@@ -18,6 +18,7 @@ from dataward.config import Settings, get_settings
 from dataward.crypto.keystore import Vault
 from dataward.crypto.secrets import key_material
 from dataward.db import make_engine, make_session_factory
+from dataward.errors import ConfigurationError
 from dataward.uow import UnitOfWork
 
 
@@ -42,5 +43,10 @@ def open_runtime(
 ) -> Runtime:
     settings = settings or get_settings()
     vault = Vault.open(settings.keystore_url, key_material(settings)) if with_keys else None
-    engine = make_engine(settings.database_url)
+    try:
+        engine = make_engine(settings.database_url)
+    except OSError as exc:  # e.g. a SQLite folder that cannot be created
+        if vault is not None:
+            vault.close()
+        raise ConfigurationError(f"database unreachable: {type(exc).__name__}") from None
     return Runtime(engine, make_session_factory(engine), vault, clock or SystemClock())

@@ -292,3 +292,20 @@ def test_rotating_to_the_same_kek_id_is_refused_and_changes_nothing(
         vault.close()
     assert _snapshot(own_keystore_url) == before
     Vault.open(own_keystore_url, current).close()  # the current KEK still opens the store
+
+
+def test_it_reports_a_sqlite_key_store_whose_folder_cannot_be_made(
+    key_material: KeyMaterial,
+) -> None:
+    with pytest.raises(KeyStoreUnavailable) as caught:
+        Vault.open("sqlite:////proc/nope/keys.db", key_material)
+    assert caught.value.code == "keystore_unavailable"
+
+
+def test_it_refuses_a_second_kek_on_a_store_sealed_under_another(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'keys.db'}"
+    first = KeyMaterial("kek-1", os.urandom(32), os.urandom(32))
+    Vault.open(url, first).close()  # sealed, but holding no data keys yet
+    second = KeyMaterial("kek-other", os.urandom(32), first.index_key)
+    with pytest.raises(ConfigurationError, match="kek-1"):
+        Vault.open(url, second)

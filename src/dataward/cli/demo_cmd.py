@@ -64,8 +64,10 @@ def _print_summary(summary: DemoSummary) -> None:
             else ""
         )
         + f") in {summary.seconds:.1f} s, {summary.subjects_per_second:,.0f} subjects/s "
-        f"(registering {summary.register_seconds:.1f} s, "
-        f"operational data {summary.operational_seconds:.1f} s)",
+        f"(checking {summary.check_seconds:.1f} s, sealing and writing "
+        f"{summary.register_seconds:.1f} s"
+        + (", operational data built alongside" if summary.parallel else "")
+        + ")",
         markup=False,
     )
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select, text, update
 
 from dataward.clock import Clock
 from dataward.crypto.cipher import blind_digest, new_key, open_sealed, seal
@@ -21,6 +21,11 @@ from dataward.crypto.keystore import (
 from dataward.crypto.secrets import KeyMaterial
 from dataward.errors import DatawardError
 from dataward.uow import UnitOfWork
+
+
+class RotationRefused(DatawardError):
+    code = "rotation_refused"
+    title = "Key rotation refused"
 
 
 class SubjectShredded(DatawardError):
@@ -123,9 +128,17 @@ def rotate_kek(vault: Vault, new: KeyMaterial, clock: Clock, batch: int = 1000) 
     The blind-index key is unchanged (rotating it would need every plaintext value).
     """
     if new.kek_id == vault.material.kek_id:
-        raise DatawardError("the new KEK needs a new id (DATAWARD_NEW_KEK_ID)")
+        raise RotationRefused("the new KEK needs a new id (--new-kek-id)")
+    if new.kek in (vault.material.kek, new.index_key):
+        raise RotationRefused("the new KEK must differ from the current KEK and the index key")
     count = 0
     with vault.session() as session:
+        # Keep writers out until the commit: a key added behind the scan position would stay
+        # wrapped under the old KEK and be unreadable once the new one is in use.
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text("LOCK TABLE data_keys IN SHARE ROW EXCLUSIVE MODE"))
+        else:
+            session.execute(text("UPDATE kek_check SET kek_id = kek_id WHERE 0"))
         last = ""
         while True:
             rows = session.scalars(

@@ -76,7 +76,10 @@ class Vault:
     @classmethod
     def open(cls, url: str, material: KeyMaterial, clock: Clock | None = None) -> Vault:
         """Connect, create tables if new, and prove the KEK is the one the store was sealed with."""
-        engine = make_engine(url)
+        try:
+            engine = make_engine(url)
+        except OSError as exc:  # e.g. a SQLite folder that cannot be created
+            raise KeyStoreUnavailable(f"key store unreachable: {type(exc).__name__}") from None
         try:
             KeyBase.metadata.create_all(engine)
             vault = cls(engine, material)
@@ -93,7 +96,11 @@ class Vault:
         with self.session_factory() as session:
             check = session.get(KekCheck, self.material.kek_id)
             if check is None:
-                other = session.scalars(select(DataKey.kek_id).limit(1)).first()
+                # Any other KEK already sealed this store (a check row or a data key): one
+                # store, one KEK, or rotation could never unwrap every key.
+                other = session.scalars(select(KekCheck.kek_id).limit(1)).first() or (
+                    session.scalars(select(DataKey.kek_id).limit(1)).first()
+                )
                 if other is not None:
                     raise ConfigurationError(
                         f"key store is wrapped under KEK {other!r}, but DATAWARD_KEK_ID is "

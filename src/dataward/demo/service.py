@@ -8,8 +8,8 @@ caller's unit of work commits the subjects after the operational database is wri
 from __future__ import annotations
 
 import json
-import shutil
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -20,25 +20,20 @@ from sqlalchemy.engine import Engine
 from dataward.audit.service import record
 from dataward.db import make_engine
 from dataward.demo import schema
-from dataward.demo.operational import build_operational
 from dataward.demo.people import draw_people
 from dataward.demo.sources import sources_document, write_sources
+from dataward.demo.worker import BackgroundBuild, OperationalJob, rebuild
 from dataward.errors import DatawardError, RegisterNotFound, ValidationFailed
 from dataward.register.loader import load_register
 from dataward.register.service import current_version, load_version, store_register
-from dataward.subjects.bulk import add_subjects_bulk
+from dataward.subjects.bulk import CheckedSubjects, check_subjects, write_subjects
 from dataward.uow import UnitOfWork
 
 DEFAULT_ORGANISATION = "jtr_collections"
 DEFAULT_OPERATIONAL_URL = "sqlite:///var/demo-operational.db"
 DEFAULT_FILES_DIR = Path("var/demo-files")
 DEFAULT_SOURCES = Path("var/demo-sources.yaml")
-FILE_FOLDERS = (
-    "body_worn_video",
-    "call_recordings",
-    "vulnerability_evidence",
-    "new_occupier_evidence",
-)
+PARALLEL_FROM = 5_000  # below this, starting a process costs more than it saves
 GROUPS = frozenset({"customers", "new_occupiers"})
 MAX_SUBJECTS = 10_000_000
 
@@ -68,6 +63,7 @@ class DemoOptions:
     register_path: Path | None = None  # stored first when the organisation has no register
     replace: bool = False
     actor: str = "demo"
+    parallel: bool | None = None  # None: a second process from PARALLEL_FROM subjects
 
 
 @dataclass(frozen=True)
@@ -79,8 +75,9 @@ class DemoSummary:
     new_occupiers: int
     tables: dict[str, int]
     seconds: float
-    register_seconds: float
-    operational_seconds: float
+    check_seconds: float  # drawing the people and checking every identity
+    register_seconds: float  # sealing and writing the subjects (the rest builds the agency)
+    parallel: bool  # operational data built in a second process meanwhile
 
     @property
     def subjects_per_second(self) -> float:
@@ -117,12 +114,6 @@ def demo_exists(engine: Engine) -> bool:
     return inspect(engine).has_table(schema.debtors.name)
 
 
-def _clear_files(files_dir: Path) -> None:
-    # Only the folders the demo writes: files_dir may hold other things.
-    for folder in FILE_FOLDERS:
-        shutil.rmtree(files_dir / folder, ignore_errors=True)
-
-
 def create_demo(
     uow: UnitOfWork, options: DemoOptions, progress: DemoProgress | None = None
 ) -> DemoSummary:
@@ -155,36 +146,34 @@ def create_demo(
             created_at=uow.clock.now(),
             register_datasets=datasets,
         )
+        checked = check_subjects(
+            uow, options.organisation, people.subject_rows(), skip_existing=options.replace
+        )
+        # Every check passed: from here on the old demo may be replaced.
+        checked_at = time.perf_counter()
+        job = OperationalJob(
+            options.operational_url,
+            options.seed,
+            options.subjects,
+            uow.clock.today(),
+            options.files_dir,
+        )
         if progress is not None:
             progress.start("register", total)
-        added = add_subjects_bulk(
-            uow,
-            options.organisation,
-            people.subject_rows(),
-            actor=options.actor,
-            skip_existing=options.replace,
-            progress=(lambda n: progress.advance("register", n)) if progress else None,
-        )
-        if progress is not None and added < total:
-            progress.advance("register", total - added)
-        registered = time.perf_counter()
-
-        schema.metadata.drop_all(engine)
-        if options.files_dir is not None:
-            _clear_files(options.files_dir)
-        schema.metadata.create_all(engine)
-        if progress is not None:
             progress.start("operational", len(people.debtors))
-        with engine.begin() as conn:
-            counts = build_operational(
-                conn,
-                people,
-                seed=options.seed,
-                today=uow.clock.today(),
-                files=options.files_dir,
-                progress=(lambda n: progress.advance("operational", n)) if progress else None,
+            progress.advance("register", checked.skipped)
+        parallel = (
+            options.parallel if options.parallel is not None else options.subjects >= PARALLEL_FROM
+        )
+        if parallel:
+            counts, added, register_seconds = _in_parallel(uow, options, job, checked, progress)
+        else:
+            counts = rebuild(job, people, _advancer(progress, "operational"))
+            built_at = time.perf_counter()
+            added = write_subjects(
+                uow, checked, actor=options.actor, progress=_advancer(progress, "register")
             )
-        built = time.perf_counter()
+            register_seconds = time.perf_counter() - built_at
         # A JSON round trip turns shared sub-maps into plain copies (no YAML anchors).
         write_sources(options.sources_path, json.loads(json.dumps(document)))
         record(
@@ -210,6 +199,38 @@ def create_demo(
         new_occupiers=len(people.new_occupiers),
         tables=counts,
         seconds=time.perf_counter() - started,
-        register_seconds=registered - started,
-        operational_seconds=built - registered,
+        check_seconds=checked_at - started,
+        register_seconds=register_seconds,
+        parallel=parallel,
     )
+
+
+def _advancer(progress: DemoProgress | None, task: str) -> Callable[[int], None] | None:
+    if progress is None:
+        return None
+    return lambda amount: progress.advance(task, amount)
+
+
+def _in_parallel(
+    uow: UnitOfWork,
+    options: DemoOptions,
+    job: OperationalJob,
+    checked: CheckedSubjects,
+    progress: DemoProgress | None,
+) -> tuple[dict[str, int], int, float]:
+    """Operational data in a child process while this one seals and writes the subjects."""
+    build = BackgroundBuild(job)
+    try:
+
+        def registered(amount: int) -> None:
+            if progress is not None:
+                progress.advance("register", amount)
+                progress.advance("operational", build.poll())
+
+        writing = time.perf_counter()
+        added = write_subjects(uow, checked, actor=options.actor, progress=registered)
+        register_seconds = time.perf_counter() - writing
+        counts = build.wait(_advancer(progress, "operational"))
+    finally:
+        build.stop()
+    return counts, added, register_seconds

@@ -3,11 +3,14 @@
 ``render_html`` gives a standalone page (inline CSS, skip link); ``render_html_fragment``
 gives the ``<main>`` body for the web app to place inside its own layout. Every register
 element is rendered at least once inside a wrapper carrying ``data-facts``, and everything
-about one subject group sits inside that group's ``data-group`` section.
+about one subject group sits inside that group's ``data-group`` section. The notice opens
+with a short first layer per subject group (see ``layers``); ``group=`` renders one
+group's notice alone. Markdown and PDF are made from this HTML (``markdown``, ``pdf``).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -34,6 +37,15 @@ class Section:
     title: str
     template: str
     group: SubjectGroup | None = None
+
+
+@dataclass(frozen=True)
+class Edition:
+    """The stored notice version a served page shows (NTC-03): its number and date."""
+
+    number: int
+    published_on: dt.date
+    history_url: str | None = None
 
 
 @dataclass(frozen=True)
@@ -74,26 +86,48 @@ def notice_css() -> str:
     return text
 
 
-def render_html(register: Register) -> str:
-    """The whole notice as one self-contained HTML document."""
-    return _environment().get_template("page.html").render(**_context(register))
+def render_html(
+    register: Register, *, group: str | None = None, edition: Edition | None = None
+) -> str:
+    """The whole notice (or one subject group's) as one self-contained HTML document."""
+    return _environment().get_template("page.html").render(**_context(register, group, edition))
 
 
-def render_html_fragment(register: Register) -> str:
+def render_html_fragment(
+    register: Register, *, group: str | None = None, edition: Edition | None = None
+) -> str:
     """The notice's ``<main>`` element only, for embedding in another layout."""
-    return _environment().get_template("main.html").render(**_context(register))
+    return _environment().get_template("main.html").render(**_context(register, group, edition))
 
 
-def _context(register: Register) -> dict[str, Any]:
-    view = NoticeView(register)
+def _context(register: Register, group: str | None, edition: Edition | None) -> dict[str, Any]:
+    from dataward.notice.layers import for_group, summaries
+
+    full = register
+    if group is not None:
+        register = for_group(full, group)
+    view = NoticeView(register, full=full)
     groups = [group_content(register, g) for g in register.subject_groups]
     everyone_categories = [c for c in register.data_categories if not c.subject_groups]
     everyone_sources = [s for s in register.sources if not s.subject_groups]
     sections = _sections(register, groups, bool(everyone_categories or everyone_sources))
+    if group is not None:
+        # One group's notice: no "which group are you" chooser, and cookies only if theirs.
+        cookie_groups = register.cookies.subject_groups
+        sections = [
+            s
+            for s in sections
+            if s.id != "who-this-notice-is-for"
+            and not (s.id == "cookies" and cookie_groups and group not in cookie_groups)
+        ]
     return {
         "r": register,
         "n": view,
         "groups": groups,
+        "single_group": register.subject_groups[0] if group is not None else None,
+        "edition": edition,
+        "summaries": summaries(register),
+        "summary_section": Section("in-short", "In short: what this means for you", "summary.html"),
         "sections": sections,
         "version_line": version_line(current_version(register.notice.versions)),
         "everyone_categories": everyone_categories,

@@ -130,12 +130,14 @@ class NoticeView:
     """One rendering of one register. Not reused: it tracks which anchors are taken."""
 
     register: Register
+    full: Register | None = None
+    """The whole register when ``register`` is narrowed to one group: names come from it."""
     names: dict[str, dict[str, str]] = field(init=False)
     located: dict[int, Located] = field(init=False)
     _used_anchors: set[str] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
-        r = self.register
+        r = self.full or self.register
         self.names = {
             "groups": {g.id: g.name for g in r.subject_groups},
             "categories": {c.id: c.name for c in r.data_categories},
@@ -359,6 +361,9 @@ class NoticeView:
 
     def groups_of(self, ids: Iterable[str]) -> str:
         return join_and(self.name_of("groups", g) for g in ids)
+
+    def date(self, value: dt.date) -> str:
+        return uk_date(value)
 
     def words(self, code: str) -> str:
         return words(code)

@@ -8,17 +8,21 @@ caller's unit of work commits, as for any service. Never commits.
 
 from __future__ import annotations
 
+import os
 import secrets
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import Table, insert, select
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import Table, insert, select, text
+from sqlalchemy.orm import Session
 
 from dataward.audit.service import AuditEntry, record_many
-from dataward.crypto.cipher import new_key, seal
+from dataward.crypto.cipher import NONCE_BYTES, new_key
 from dataward.crypto.keyring import index_digest
 from dataward.crypto.keystore import BlindIndexEntry, DataKey, wrap
 from dataward.errors import ValidationFailed
@@ -34,6 +38,7 @@ from dataward.subjects.service import (
 from dataward.uow import UnitOfWork
 
 BATCH = 2000
+_SQLITE_CACHE_KIB = -262_144  # negative: KiB, i.e. 256 MiB
 _IN_CHUNK = 500  # bound parameters per IN (...) query, well under SQLite's limit
 
 T = TypeVar("T")
@@ -152,6 +157,13 @@ def _drop_existing(
     return kept
 
 
+def _seal(aead: AESGCM, plaintext: bytes, aad: bytes) -> bytes:
+    # crypto.cipher.seal's format (nonce, then ciphertext and tag), with the cipher object
+    # made once per subject rather than once per value.
+    nonce = os.urandom(NONCE_BYTES)
+    return nonce + aead.encrypt(nonce, plaintext, aad)
+
+
 def _write_batch(uow: UnitOfWork, organisation: str, batch: Sequence[_Checked], actor: str) -> None:
     material = uow.vault.material
     now = uow.clock.now()
@@ -163,6 +175,7 @@ def _write_batch(uow: UnitOfWork, organisation: str, batch: Sequence[_Checked], 
     for row in batch:
         subject_id, key_id, ref = str(uuid.uuid4()), str(uuid.uuid4()), "s_" + secrets.token_hex(8)
         data_key = new_key()
+        aead = AESGCM(data_key)
         keys.append(
             {
                 "key_id": key_id,
@@ -192,7 +205,7 @@ def _write_batch(uow: UnitOfWork, organisation: str, batch: Sequence[_Checked], 
                     "id": identity_id,
                     "subject_id": subject_id,
                     "kind": kind.value,
-                    "sealed": seal(data_key, value.encode("utf-8"), context),
+                    "sealed": _seal(aead, value.encode("utf-8"), context),
                     "origin_subject_id": None,
                     "created_at": now,
                 }
@@ -225,6 +238,64 @@ def _write_batch(uow: UnitOfWork, organisation: str, batch: Sequence[_Checked], 
     record_many(uow, audit)
 
 
+@dataclass(frozen=True)
+class CheckedSubjects:
+    """Rows that passed every check, ready for ``write_subjects``."""
+
+    organisation: str
+    rows: list[_Checked]
+    skipped: int  # rows dropped as already added (``skip_existing``)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+def check_subjects(
+    uow: UnitOfWork,
+    organisation: str,
+    rows: Iterable[SubjectRow],
+    *,
+    skip_existing: bool = False,
+) -> CheckedSubjects:
+    """Every check of ``add_subjects_bulk``, and no write: raise now or write later."""
+    checked = _check_rows(uow, organisation, rows)
+    kept = _drop_existing(uow, organisation, checked, skip_existing)
+    return CheckedSubjects(organisation, kept, len(checked) - len(kept))
+
+
+@contextmanager
+def _roomy_cache(session: Session) -> Iterator[None]:
+    """SQLite: a large page cache while the batch runs (the default 2 MB makes index inserts
+    of a few hundred thousand random digests read pages back from the OS), then the old one.
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    old = session.execute(text("PRAGMA cache_size")).scalar()
+    session.execute(text(f"PRAGMA cache_size = {_SQLITE_CACHE_KIB}"))
+    try:
+        yield
+    finally:
+        session.execute(text(f"PRAGMA cache_size = {int(old or -2000)}"))
+
+
+def write_subjects(
+    uow: UnitOfWork,
+    checked: CheckedSubjects,
+    *,
+    actor: str = "system",
+    batch_size: int = BATCH,
+    progress: Callable[[int], None] | None = None,
+) -> int:
+    """Create keys, seal, index and insert ``checked``, a batch at a time; returns the count."""
+    with _roomy_cache(uow.keys), _roomy_cache(uow.session):
+        for batch in _chunks(checked.rows, batch_size):
+            _write_batch(uow, checked.organisation, batch, actor)
+            if progress is not None:
+                progress(len(batch))
+    return len(checked.rows)
+
+
 def add_subjects_bulk(
     uow: UnitOfWork,
     organisation: str,
@@ -244,9 +315,5 @@ def add_subjects_bulk(
     to one existing subject is skipped instead, so a re-run adds only the new people.
     ``progress`` is called with the number of subjects written after each batch.
     """
-    checked = _drop_existing(uow, organisation, _check_rows(uow, organisation, rows), skip_existing)
-    for batch in _chunks(checked, batch_size):
-        _write_batch(uow, organisation, batch, actor)
-        if progress is not None:
-            progress(len(batch))
-    return len(checked)
+    checked = check_subjects(uow, organisation, rows, skip_existing=skip_existing)
+    return write_subjects(uow, checked, actor=actor, batch_size=batch_size, progress=progress)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,9 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+
+from dataward.accounts.permissions import Permission
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -29,8 +33,55 @@ def _plural(count: int, singular: str, plural: str | None = None) -> str:
     return f"{count} {singular if count == 1 else (plural or singular + 's')}"
 
 
+@dataclass(frozen=True)
+class NavItem:
+    key: str
+    label: str
+    href: str
+
+
+# Console navigation: each entry shows only to roles holding its permission.
+_CONSOLE_NAV: list[tuple[str, str, str, Permission | None]] = [
+    ("dashboard", "Dashboard", "/console", None),
+    ("subjects", "Subjects", "/console/subjects", Permission.SUBJECTS_READ),
+    ("registers", "Registers", "/console/registers", Permission.REGISTERS_READ),
+    ("users", "Users", "/console/users", Permission.USERS_ADMIN),
+    ("tokens", "API tokens", "/console/tokens", Permission.USERS_ADMIN),
+]
+
+
+def nav_items(request: Request) -> list[NavItem]:
+    from dataward.web.auth import principal_of
+
+    principal = principal_of(request)
+    if not principal.signed_in:
+        return [
+            NavItem("portal", "Privacy notices", "/"),
+            NavItem("login", "Staff sign in", "/login"),
+        ]
+    return [
+        NavItem(key, label, href)
+        for key, label, href, needed in _CONSOLE_NAV
+        if needed is None or principal.can(needed)
+    ]
+
+
+def csrf_input(request: Request) -> Markup:
+    """The hidden CSRF field of a console form, bound to the signed-in session."""
+    from dataward.accounts.sessions import csrf_token
+    from dataward.web.auth import CSRF_FIELD, principal_of
+
+    session = principal_of(request).session
+    if session is None:
+        return Markup("")
+    token = csrf_token(session, int(request.app.state.clock.now().timestamp()))
+    return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, escape(token))
+
+
 templates.env.filters["when"] = _when
 templates.env.filters["plural"] = _plural
+templates.env.globals["nav_items"] = nav_items
+templates.env.globals["csrf_input"] = csrf_input
 templates.env.trim_blocks = True
 templates.env.lstrip_blocks = True
 
@@ -38,4 +89,9 @@ templates.env.lstrip_blocks = True
 def render(
     request: Request, name: str, context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
+    from dataward.web.auth import principal_of
+    from dataward.web.flash import take_flashes
+
+    principal = principal_of(request)
+    context = {"principal": principal, "flashes": take_flashes(request), **context}
     return templates.TemplateResponse(request, name, context, status_code=status_code)

@@ -1,0 +1,163 @@
+"""API tokens: shown once, stored as a SHA-256 digest, with scopes and an expiry.
+
+Every use, accepted or refused, goes to the audit chain. A check returns an outcome with
+the error to raise, so the edge can commit the audit entry of a refusal before answering.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from dataward.accounts.errors import (
+    InputRefused,
+    ScopeMissing,
+    TokenExpired,
+    TokenInvalid,
+    UserNotFound,
+)
+from dataward.accounts.models import ApiToken, User
+from dataward.accounts.permissions import TOKEN_SCOPES, Permission, permissions_of
+from dataward.accounts.sessions import digest
+from dataward.audit.service import record
+from dataward.errors import DatawardError
+from dataward.uow import UnitOfWork
+
+TOKEN_PREFIX = "dw_"  # noqa: S105 (a marker, not a secret)
+_NAME = re.compile(r"^[\w .,:/()-]{1,80}$")
+
+
+@dataclass(frozen=True)
+class TokenCheck:
+    token: ApiToken | None
+    user: User | None
+    error: DatawardError | None
+
+
+def parse_scopes(values: Sequence[str]) -> list[str]:
+    known = {s.value for s in TOKEN_SCOPES}
+    chosen = sorted({v.strip() for v in values if v.strip()})
+    unknown = [s for s in chosen if s not in known]
+    if unknown:
+        raise InputRefused(
+            f"unknown scope {unknown[0][:40]!r}; scopes are {', '.join(sorted(known))}"
+        )
+    if not chosen:
+        raise InputRefused("choose at least one scope")
+    return chosen
+
+
+def create_token(
+    uow: UnitOfWork,
+    user: User,
+    name: str,
+    scopes: Sequence[str],
+    days: int,
+    *,
+    max_days: int,
+    actor: str,
+) -> tuple[str, ApiToken]:
+    """A new token for ``user``; returns the secret (shown once) and the row."""
+    label = name.strip()
+    if not _NAME.match(label):
+        raise InputRefused("a token name has 1 to 80 letters, digits, spaces or . , : / ( ) -")
+    chosen = parse_scopes(scopes)
+    beyond = [s for s in chosen if Permission(s) not in permissions_of(user.role)]
+    if beyond:
+        raise InputRefused(f"the owner's role ({user.role}) does not allow {beyond[0]}")
+    if not 1 <= days <= max_days:
+        raise InputRefused(f"a token lasts 1 to {max_days} days")
+    if user.disabled_at is not None:
+        raise InputRefused("a disabled user cannot own a token")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    now = uow.clock.now()
+    token = ApiToken(
+        id=str(uuid.uuid4()),
+        ref="t_" + secrets.token_hex(6),
+        token_hash=digest(secret),
+        prefix=secret[:10],
+        name=label,
+        user_id=user.id,
+        scopes=chosen,
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+    )
+    uow.session.add(token)
+    uow.session.flush()
+    record(
+        uow,
+        actor=actor,
+        action="api_token.created",
+        entity_type="api_token",
+        entity_id=token.ref,
+        details={"owner": user.ref, "scopes": " ".join(chosen), "days": days},
+    )
+    return secret, token
+
+
+def list_tokens(uow: UnitOfWork) -> list[tuple[ApiToken, User]]:
+    rows = uow.session.execute(
+        select(ApiToken, User)
+        .join(User, User.id == ApiToken.user_id)
+        .order_by(ApiToken.created_at.desc())
+    ).all()
+    return [(t, u) for t, u in rows]
+
+
+def revoke_token(uow: UnitOfWork, ref: str, *, actor: str) -> ApiToken:
+    token = uow.session.scalars(select(ApiToken).where(ApiToken.ref == ref)).first()
+    if token is None:
+        raise UserNotFound(f"there is no API token {ref[:40]!r}")
+    if token.revoked_at is None:
+        token.revoked_at = uow.clock.now()
+        record(uow, actor=actor, action="api_token.revoked", entity_type="api_token", entity_id=ref)
+    return token
+
+
+def check_token(uow: UnitOfWork, secret: str, scope: Permission, route: str) -> TokenCheck:
+    """Accept ``secret`` for a route needing ``scope``; audit the use either way."""
+    token = None
+    if secret.startswith(TOKEN_PREFIX) and len(secret) <= 100:
+        token = uow.session.scalars(
+            select(ApiToken).where(ApiToken.token_hash == digest(secret))
+        ).first()
+    if token is None:
+        _audit(uow, None, "refused", route, "unknown")
+        return TokenCheck(None, None, TokenInvalid("the API token is not known"))
+    user = uow.session.get(User, token.user_id)
+    now = uow.clock.now()
+    if token.revoked_at is not None or now >= token.expires_at:
+        _audit(uow, token, "refused", route, "expired")
+        return TokenCheck(token, user, TokenExpired("the API token has expired or was revoked"))
+    if user is None or user.disabled_at is not None:
+        _audit(uow, token, "refused", route, "owner_disabled")
+        return TokenCheck(token, user, TokenInvalid("the API token's owner is disabled"))
+    # The owner's role bounds the token: a token outlives no demotion.
+    if scope.value not in token.scopes or scope not in permissions_of(user.role):
+        _audit(uow, token, "refused", route, "scope")
+        return TokenCheck(
+            token, user, ScopeMissing(f"this request needs an API token with scope {scope}")
+        )
+    token.last_used_at = now
+    _audit(uow, token, "used", route, None)
+    return TokenCheck(token, user, None)
+
+
+def _audit(
+    uow: UnitOfWork, token: ApiToken | None, outcome: str, route: str, reason: str | None
+) -> None:
+    ref = token.ref if token else "unknown"
+    record(
+        uow,
+        actor=f"token:{ref}",
+        action=f"api_token.{outcome}",
+        entity_type="api_token",
+        entity_id=ref,
+        details={"route": route, "reason": reason},
+    )

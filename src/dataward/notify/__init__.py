@@ -1,0 +1,1 @@
+"""Notifying subjects: notice-of-change campaigns (NTC-03)."""

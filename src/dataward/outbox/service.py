@@ -1,0 +1,276 @@
+"""Outbox service: queue messages with the change that causes them, and deliver them.
+
+``queue_*`` run inside the caller's unit of work: the message and its due row commit with
+the change, or not at all. The message is rendered when queued (what was queued is what
+is sent, whatever later edits to a template) and sealed under a data key.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from dataward.audit.service import AuditEntry, record
+from dataward.crypto.keyring import SubjectShredded, create_data_key, decrypt_for, encrypt_for
+from dataward.errors import ValidationFailed
+from dataward.jobs.service import ClaimedJob, JobRefused, enqueue
+from dataward.outbox.config import MailSettings, get_mail_settings
+from dataward.outbox.models import OutboxMessage
+from dataward.outbox.senders import Sender, check_address
+from dataward.outbox.templates import MESSAGE_TYPES, UnknownMessageType, checked_templates
+from dataward.register.service import current_version, load_version
+from dataward.subjects.identities import normalise_email
+from dataward.subjects.models import Subject
+from dataward.uow import UnitOfWork
+
+SEND_JOB = "outbox.send"
+QUEUED, SENT, PARKED = "queued", "sent", "parked"
+
+
+class MessageUndeliverable(JobRefused):
+    code = "message_undeliverable"
+    title = "The message can never be delivered"
+
+
+_NAMES: dict[str, tuple[str, str]] = {}
+
+
+def organisation_names(uow: UnitOfWork, organisation: str) -> tuple[str, str]:
+    """(name, legal name) from the current register: messages go out in these."""
+    row = current_version(uow, organisation)
+    names = _NAMES.get(row.content_hash)
+    if names is None:
+        controller = load_version(row).register.controller
+        names = (controller.name, controller.legal_name)
+        _NAMES[row.content_hash] = names
+    return names
+
+
+@dataclass(frozen=True)
+class Prepared:
+    message: OutboxMessage
+    audit: AuditEntry
+
+
+def prepare_message(
+    uow: UnitOfWork,
+    *,
+    organisation: str,
+    kind: str,
+    to: str,
+    context: dict[str, Any],
+    subject: Subject | None,
+    actor: str,
+    campaign_id: str | None = None,
+    mail: MailSettings | None = None,
+) -> Prepared:
+    """Render, seal and add one message and its due row; the caller records the audit entry
+    (one at a time with ``record``, or a batch at once with ``record_many``)."""
+    mail = mail or get_mail_settings()
+    message_type = MESSAGE_TYPES.get(kind)
+    if message_type is None:
+        raise UnknownMessageType(f"unknown message type {kind!r}")
+    if (subject is None) != (message_type.audience == "staff"):
+        raise ValidationFailed(f"{kind} messages go to {message_type.audience}s")
+    address = normalise_email(to)
+    name, legal_name = organisation_names(uow, organisation)
+    rendered = checked_templates(mail.mail_templates_dir).render(
+        kind, {**context, "organisation_name": name, "organisation_legal_name": legal_name}
+    )
+    message_uuid = str(uuid.uuid4())
+    # Staff messages get a key of their own: nothing in the main database is plaintext.
+    key_id = subject.key_id if subject is not None else create_data_key(uow, organisation)
+    body = json.dumps(
+        {
+            "to": address,
+            "from_name": name,
+            "subject": rendered.subject,
+            "text": rendered.text,
+            "html": rendered.html,
+        }
+    )
+    domain = mail.mail_from.rpartition("@")[2] or "localhost"
+    message = OutboxMessage(
+        id=message_uuid,
+        organisation=organisation,
+        kind=kind,
+        subject_id=subject.id if subject is not None else None,
+        subject_ref=subject.ref if subject is not None else None,
+        key_id=key_id,
+        message_id=f"<{message_uuid}@{domain}>",
+        sealed=encrypt_for(uow, key_id, body, _context(message_uuid)),
+        status=QUEUED,
+        campaign_id=campaign_id,
+        created_at=uow.clock.now(),
+    )
+    uow.session.add(message)
+    enqueue(uow, SEND_JOB, {"message": message_uuid}, max_attempts=mail.job_max_attempts)
+    audit = AuditEntry(
+        actor=actor,
+        action="outbox.queued",
+        entity_type="outbox_message",
+        entity_id=message_uuid,
+        subject_ref=message.subject_ref,
+        details={"organisation": organisation, "kind": kind},
+    )
+    return Prepared(message, audit)
+
+
+def queue_staff_message(
+    uow: UnitOfWork,
+    organisation: str,
+    to: str,
+    kind: str,
+    context: dict[str, Any],
+    *,
+    actor: str = "system",
+    mail: MailSettings | None = None,
+) -> OutboxMessage:
+    prepared = prepare_message(
+        uow,
+        organisation=organisation,
+        kind=kind,
+        to=to,
+        context=context,
+        subject=None,
+        actor=actor,
+        mail=mail,
+    )
+    _record(uow, prepared.audit)
+    return prepared.message
+
+
+def queue_subject_message(
+    uow: UnitOfWork,
+    subject: Subject,
+    to: str,
+    kind: str,
+    context: dict[str, Any],
+    *,
+    actor: str = "system",
+    mail: MailSettings | None = None,
+) -> OutboxMessage:
+    if subject.shredded_at is not None:
+        raise SubjectShredded("this subject's data was destroyed; no message can be sent")
+    prepared = prepare_message(
+        uow,
+        organisation=subject.organisation,
+        kind=kind,
+        to=to,
+        context=context,
+        subject=subject,
+        actor=actor,
+        mail=mail,
+    )
+    _record(uow, prepared.audit)
+    return prepared.message
+
+
+def _record(uow: UnitOfWork, entry: AuditEntry) -> None:
+    record(
+        uow,
+        actor=entry.actor,
+        action=entry.action,
+        entity_type=entry.entity_type,
+        entity_id=entry.entity_id,
+        subject_ref=entry.subject_ref,
+        details=entry.details,
+    )
+
+
+def _context(message_uuid: str) -> str:
+    return f"outbox:{message_uuid}"
+
+
+def open_message(uow: UnitOfWork, row: OutboxMessage, mail: MailSettings) -> EmailMessage:
+    """The MIME message, identical on every try: same Message-ID, Date and body."""
+    try:
+        body = json.loads(decrypt_for(uow, row.key_id, row.sealed, _context(row.id)))
+    except SubjectShredded:
+        raise MessageUndeliverable(
+            "the subject's data was destroyed (crypto-shredded): this message can never be sent"
+        ) from None
+    message = EmailMessage()
+    message["Message-ID"] = row.message_id
+    message["Date"] = format_datetime(row.created_at)
+    message["From"] = Address(display_name=body["from_name"], addr_spec=mail.mail_from)
+    message["To"] = check_address(body["to"])
+    message["Subject"] = body["subject"]
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(body["text"])
+    message.add_alternative(body["html"], subtype="html")
+    return message
+
+
+class OutboxDelivery:
+    """The ``outbox.send`` job: hand one message to the sender, then mark it sent."""
+
+    needs_keys = True
+
+    def __init__(self, sender: Sender, mail: MailSettings) -> None:
+        self.sender = sender
+        self.mail = mail
+
+    def run(self, uow: UnitOfWork, job: ClaimedJob) -> None:
+        row = uow.session.get(OutboxMessage, job.payload.get("message"))
+        if row is None:
+            raise MessageUndeliverable("the message no longer exists")
+        if row.status == SENT:
+            return  # a repeat of a job whose first run committed: nothing to do
+        self.sender.send(open_message(uow, row, self.mail))
+        row.status = SENT
+        row.sent_at = uow.clock.now()
+        record(
+            uow,
+            actor="worker",
+            action="outbox.sent",
+            entity_type="outbox_message",
+            entity_id=row.id,
+            subject_ref=row.subject_ref,
+            details={"organisation": row.organisation, "kind": row.kind, "try": job.attempts},
+        )
+
+    def parked(self, uow: UnitOfWork, job: ClaimedJob, reason: str) -> None:
+        row = uow.session.get(OutboxMessage, job.payload.get("message"))
+        if row is None or row.status == SENT:
+            return
+        row.status = PARKED
+        row.parked_reason = reason
+        record(
+            uow,
+            actor="worker",
+            action="outbox.parked",
+            entity_type="outbox_message",
+            entity_id=row.id,
+            subject_ref=row.subject_ref,
+            details={"organisation": row.organisation, "kind": row.kind},
+        )
+
+    def close(self) -> None:
+        self.sender.close()
+
+
+def outbox_counts(uow: UnitOfWork) -> dict[str, int]:
+    rows = uow.session.execute(
+        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    ).all()
+    counts = {QUEUED: 0, SENT: 0, PARKED: 0}
+    counts.update({status: int(n) for status, n in rows})
+    return counts
+
+
+def parked_messages(uow: UnitOfWork, limit: int = 200) -> Sequence[OutboxMessage]:
+    return uow.session.scalars(
+        select(OutboxMessage)
+        .where(OutboxMessage.status == PARKED)
+        .order_by(OutboxMessage.created_at.desc())
+        .limit(limit)
+    ).all()

@@ -1,0 +1,136 @@
+"""Message templates: one plain-text and one HTML body and a subject line per message type.
+
+Templates are checked when a worker or the server starts, by rendering every type with a
+sample context under ``StrictUndefined``: a typo or a missing variable stops the start with
+``file:line``, rather than parking every message at send time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import (
+    ChoiceLoader,
+    Environment,
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    TemplateSyntaxError,
+)
+
+from dataward.errors import ConfigurationError, ValidationFailed
+
+BUILTIN_DIR = Path(__file__).parent / "templates"
+PARTS = ("subject.txt", "txt", "html")
+
+_COMMON_SAMPLE: dict[str, Any] = {
+    "organisation_name": "Example Housing",
+    "organisation_legal_name": "Example Housing Association Limited",
+}
+
+
+@dataclass(frozen=True)
+class MessageType:
+    name: str
+    audience: str  # "subject" or "staff"
+    sample: dict[str, Any]
+
+
+MESSAGE_TYPES: dict[str, MessageType] = {
+    "notice_change": MessageType(
+        "notice_change",
+        "subject",
+        {
+            "summary": "We now keep call recordings for 90 days instead of 30.",
+            "notice_url": "https://example.org/notice",
+            "from_version": 1,
+            "to_version": 2,
+        },
+    ),
+    "staff_alert": MessageType(
+        "staff_alert",
+        "staff",
+        {"title": "3 messages are parked", "lines": ["See the outbox page in the console."]},
+    ),
+}
+
+
+class TemplateInvalid(ConfigurationError):
+    code = "template_invalid"
+    title = "A message template is not valid"
+
+
+class UnknownMessageType(ValidationFailed):
+    code = "message_type_unknown"
+    title = "Unknown message type"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    text: str
+    html: str
+
+
+class MessageTemplates:
+    def __init__(self, override_dir: Path | None = None) -> None:
+        folders = [str(override_dir)] if override_dir is not None else []
+        loader = ChoiceLoader([FileSystemLoader([*folders, str(BUILTIN_DIR)])])
+        self.override_dir = override_dir
+        self._text = Environment(
+            loader=loader, undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
+        )
+        self._html = Environment(loader=loader, undefined=StrictUndefined, autoescape=True)
+
+    def check(self) -> None:
+        """Render every message type with its sample; raise ``TemplateInvalid`` listing all."""
+        if self.override_dir is not None and not self.override_dir.is_dir():
+            raise TemplateInvalid(f"mail templates folder {self.override_dir} does not exist")
+        problems: list[str] = []
+        for kind in MESSAGE_TYPES.values():
+            for part in PARTS:
+                try:
+                    self._render_part(kind.name, part, {**_COMMON_SAMPLE, **kind.sample})
+                except TemplateError as exc:
+                    problems.append(_where(exc, f"{kind.name}.{part}"))
+        if problems:
+            raise TemplateInvalid(
+                f"{len(problems)} message template problem(s); nothing was sent",
+                details=problems,
+            )
+
+    def render(self, kind: str, context: dict[str, Any]) -> Rendered:
+        if kind not in MESSAGE_TYPES:
+            raise UnknownMessageType(f"unknown message type {kind!r}")
+        try:
+            subject = self._render_part(kind, "subject.txt", context)
+            text = self._render_part(kind, "txt", context)
+            html = self._render_part(kind, "html", context)
+        except TemplateError as exc:
+            raise TemplateInvalid(
+                "message template failed", details=[_where(exc, kind)]
+            ) from None
+        # One line, whatever the template does: a newline in a header would inject headers.
+        return Rendered(re.sub(r"\s+", " ", subject).strip()[:200], text, html)
+
+    def _render_part(self, kind: str, part: str, context: dict[str, Any]) -> str:
+        env = self._html if part == "html" else self._text
+        return env.get_template(f"{kind}.{part}").render(context)
+
+
+def _where(exc: TemplateError, name: str) -> str:
+    if isinstance(exc, TemplateSyntaxError):
+        return f"{exc.filename or exc.name or name}:{exc.lineno}: {exc.message}"
+    return f"{name}: {exc.message or type(exc).__name__}"
+
+
+@lru_cache(maxsize=8)
+def checked_templates(override_dir: Path | None) -> MessageTemplates:
+    """Templates for this folder, checked once per process."""
+    templates = MessageTemplates(override_dir)
+    templates.check()
+    return templates

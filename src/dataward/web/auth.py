@@ -1,0 +1,299 @@
+"""Who is asking, and whether they may: each route declares one ``Access`` rule.
+
+Routes carry their rule as a dependency (``dependencies=[PUBLIC]``, ``console(...)``,
+``api(...)``); ``create_app`` refuses to start if any route has none, and the
+authorisation matrix test checks every route for every role. Console pages take a session
+cookie; the API takes a bearer token (or, for reading only, a console session). Every form
+post is read here, size-capped, and its CSRF token checked before the route runs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from fastapi import Depends, Request
+from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+
+from dataward.accounts.errors import (
+    AccessDenied,
+    CsrfRefused,
+    InputRefused,
+    LoginRequired,
+    SessionExpired,
+    TokenInvalid,
+)
+from dataward.accounts.models import ApiToken, User, WebSession
+from dataward.accounts.permissions import Permission, permissions_of
+from dataward.accounts.service import record_refusal
+from dataward.accounts.sessions import SessionPolicy, check_csrf, load_session
+from dataward.accounts.tokens import check_token
+from dataward.uow import UnitOfWork
+
+SESSION_COOKIE = "dataward_session"
+LOGIN_COOKIE = "dataward_login"
+CSRF_FIELD = "csrf_token"
+MAX_FORM_BYTES = 64 * 1024
+_SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class BodyTooLarge(InputRefused):
+    code = "input_too_large"
+    http_status = 413
+    title = "Form too large"
+
+
+@dataclass
+class Principal:
+    """The person or token behind a request; anonymous when ``user`` is None."""
+
+    user: User | None = None
+    session: WebSession | None = None
+    token: ApiToken | None = None
+    permissions: frozenset[Permission] = field(default_factory=frozenset)
+
+    @property
+    def actor(self) -> str:
+        if self.token is not None:
+            return f"token:{self.token.ref}"
+        return f"user:{self.user.ref}" if self.user else "anonymous"
+
+    @property
+    def signed_in(self) -> bool:
+        return self.session is not None and self.session.stage == "full"
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions
+
+
+def principal_of(request: Request) -> Principal:
+    found = getattr(request.state, "principal", None)
+    return found if isinstance(found, Principal) else Principal()
+
+
+def app_uow(request: Request) -> UnitOfWork:
+    state = request.app.state
+    return UnitOfWork(state.session_factory, state.clock, state.vault)
+
+
+def audit_refusal(request: Request, action: str, **details: str | int | bool | None) -> None:
+    """Record a refused request in its own transaction: the refusal itself changes nothing."""
+    route = request.scope.get("route")
+    with app_uow(request) as uow:
+        record_refusal(
+            uow,
+            actor=principal_of(request).actor,
+            action=action,
+            details={"route": getattr(route, "name", None), **details},
+        )
+        uow.commit()
+
+
+def _session_policy(request: Request) -> SessionPolicy:
+    policy: SessionPolicy = request.app.state.session_policy
+    return policy
+
+
+class Access:
+    """A route's rule: who may call it. Instances are used as FastAPI dependencies."""
+
+    def __init__(self, kind: str, permission: Permission | None = None) -> None:
+        self.kind = kind
+        self.permission = permission
+
+    def __repr__(self) -> str:
+        return f"Access({self.kind!r}, {self.permission!r})"
+
+    async def __call__(self, request: Request) -> None:
+        principal = await run_in_threadpool(self._resolve, request)
+        request.state.principal = principal
+        if request.method not in _SAFE and self.kind != "api":
+            form = await _read_form(request)
+            request.state.form = form
+            await run_in_threadpool(self._check_csrf, request, principal, form)
+
+    def _resolve(self, request: Request) -> Principal:
+        if self.kind == "api":
+            return self._api(request)
+        cookie = request.cookies.get(SESSION_COOKIE)
+        if self.kind in ("public", "login"):
+            return self._optional_session(request, cookie)
+        if not cookie:
+            raise LoginRequired("sign in to continue")
+        principal = self._session(request, cookie)
+        assert principal.session is not None
+        stage = principal.session.stage
+        if self.kind == "signin_step":
+            if stage == "full":
+                raise _redirect(LoginRequired("you are signed in already"), "/console")
+            return principal
+        if stage != "full":
+            raise _redirect(LoginRequired("finish signing in"), _step_page(stage))
+        self._require(request, principal)
+        return principal
+
+    def _session(self, request: Request, cookie: str) -> Principal:
+        with app_uow(request) as uow:
+            try:
+                active = load_session(uow, cookie, _session_policy(request))
+            except SessionExpired:
+                uow.commit()  # the ended session is deleted and audited
+                raise
+            uow.commit()
+            return Principal(
+                active.user, active.row, None, frozenset(permissions_of(active.user.role))
+            )
+
+    def _optional_session(self, request: Request, cookie: str | None) -> Principal:
+        if not cookie:
+            return Principal()
+        try:
+            principal = self._session(request, cookie)
+        except LoginRequired:
+            return Principal()
+        return principal if principal.signed_in else Principal(session=principal.session)
+
+    def _api(self, request: Request) -> Principal:
+        assert self.permission is not None
+        header = request.headers.get("authorization")
+        route = getattr(request.scope.get("route"), "name", "") or ""
+        if header:
+            scheme, _, secret = header.partition(" ")
+            if scheme.lower() != "bearer" or not secret.strip():
+                raise TokenInvalid("send the API token as `Authorization: Bearer dw_...`")
+            with app_uow(request) as uow:
+                checked = check_token(uow, secret.strip(), self.permission, route)
+                uow.commit()
+            if checked.error is not None:
+                raise checked.error
+            assert checked.user is not None
+            assert checked.token is not None
+            scopes = frozenset(Permission(s) for s in checked.token.scopes)
+            return Principal(checked.user, None, checked.token, scopes)
+        cookie = request.cookies.get(SESSION_COOKIE)
+        # A console session may read the API from the browser; changes need a token, so
+        # no cross-site form can make them with the cookie alone.
+        if cookie and request.method in _SAFE:
+            principal = self._session(request, cookie)
+            if principal.signed_in:
+                self._require(request, principal)
+                return principal
+        raise LoginRequired("this API needs a bearer token: `Authorization: Bearer dw_...`")
+
+    def _require(self, request: Request, principal: Principal) -> None:
+        if self.permission is None or principal.can(self.permission):
+            return
+        request.state.principal = principal
+        audit_refusal(request, "access.refused", needed=self.permission.value)
+        role = principal.user.role if principal.user else "none"
+        raise AccessDenied(
+            f"your role ({role}) does not allow this; ask an administrator if you need it"
+        )
+
+    def _check_csrf(self, request: Request, principal: Principal, form: FormData) -> None:
+        given = form.get(CSRF_FIELD)
+        token = given if isinstance(given, str) else ""
+        try:
+            if self.kind in ("public", "login"):
+                _check_login_csrf(request, token)
+            elif principal.session is None:
+                raise CsrfRefused("sign in again, then resubmit the form")
+            else:
+                now = int(request.app.state.clock.now().timestamp())
+                check_csrf(principal.session, token, now, _session_policy(request))
+        except CsrfRefused:
+            audit_refusal(request, "security.csrf_refused")
+            raise
+
+
+def _redirect(error: LoginRequired, location: str) -> LoginRequired:
+    error.location = location  # type: ignore[attr-defined]
+    return error
+
+
+def _step_page(stage: str) -> str:
+    return "/login/totp/setup" if stage == "enrol" else "/login/totp"
+
+
+async def _read_form(request: Request) -> FormData:
+    """The posted form, refused above ``MAX_FORM_BYTES`` before it is parsed."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+        await run_in_threadpool(audit_refusal, request, "web.input_refused", reason="too_large")
+        raise BodyTooLarge(f"the form is larger than {MAX_FORM_BYTES // 1024} KiB")
+    body = b""
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_FORM_BYTES:
+            await run_in_threadpool(audit_refusal, request, "web.input_refused", reason="too_large")
+            raise BodyTooLarge(f"the form is larger than {MAX_FORM_BYTES // 1024} KiB")
+    request._body = body  # Starlette parses the form from the cached body
+    return await request.form(max_files=0, max_fields=40)
+
+
+def login_csrf_pair(secret: bytes) -> tuple[str, str]:
+    """A cookie value and the form token that matches it (double submit, signed)."""
+    nonce = secrets.token_urlsafe(24)
+    return nonce, _login_mac(secret, nonce)
+
+
+def _login_mac(secret: bytes, nonce: str) -> str:
+    return hmac.new(secret, b"login-csrf:" + nonce.encode(), hashlib.sha256).hexdigest()
+
+
+def _check_login_csrf(request: Request, token: str) -> None:
+    nonce = request.cookies.get(LOGIN_COOKIE, "")
+    secret: bytes = request.app.state.secret_key
+    if not nonce or not hmac.compare_digest(_login_mac(secret, nonce), token):
+        raise CsrfRefused(
+            "the sign-in form had expired or did not come from this site, so nothing was "
+            "done; open the sign-in page again"
+        )
+
+
+def form_text(form: FormData, name: str, limit: int, *, required: bool = True) -> str:
+    """One text field of a form, checked for presence and length (the cap is per field)."""
+    value = form.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InputRefused(f"{name.replace('_', ' ')} is required")
+        return ""
+    if not isinstance(value, str):
+        raise InputRefused(f"{name.replace('_', ' ')} must be text")
+    if len(value) > limit or "\x00" in value:
+        raise InputRefused(f"{name.replace('_', ' ')} is too long (at most {limit} characters)")
+    return value
+
+
+def posted_form(request: Request) -> FormData:
+    """The form ``Access`` read and checked for this request."""
+    form = getattr(request.state, "form", None)
+    return form if isinstance(form, FormData) else FormData()
+
+
+def rule_of(route: Any) -> Access | None:
+    """The Access rule a route declared, if any."""
+    if not isinstance(route, APIRoute):
+        return None
+    for dependency in route.dependant.dependencies:
+        if isinstance(dependency.call, Access):
+            return dependency.call
+    return None
+
+
+PUBLIC: Any = Depends(Access("public"))
+LOGIN: Any = Depends(Access("login"))
+SIGNIN_STEP: Any = Depends(Access("signin_step"))
+
+
+def console(permission: Permission | None = None) -> Any:
+    return Depends(Access("console", permission))
+
+
+def api(scope: Permission) -> Any:
+    return Depends(Access("api", scope))

@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export DATAWARD_TEST_DATABASE_URL ?= $(PG_URL)
 
-.PHONY: run test lint bench install chromium clean
+.PHONY: run test lint bench install chromium pdf-libs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,15 @@ chromium:
 	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
+# PDF notices need WeasyPrint's system libraries; the PDF tests read pages with poppler.
+pdf-libs:
+	@{ ldconfig -p | grep -q libpango-1.0.so.0 && ldconfig -p | grep -q libpangoft2-1.0.so.0 \
+	  && ldconfig -p | grep -q libharfbuzz.so.0 && command -v pdftotext >/dev/null 2>&1; } || { \
+	  echo "installing Pango, HarfBuzz and poppler-utils (PDF notices and their tests need them)"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
+	    libharfbuzz0b libharfbuzz-subset0 fonts-liberation poppler-utils >/dev/null; }
+
 run: install
 	$(BIN)/dataward serve
 
@@ -34,11 +43,12 @@ lint: install
 	$(BIN)/ruff format --check src tests benchmarks migrations
 	$(BIN)/mypy --strict src
 
-test: install chromium lint
+test: install chromium pdf-libs lint
 	$(BIN)/pytest -q -p no:cacheprovider
 
 bench: install
 	$(BIN)/python benchmarks/register_bench.py
+	$(BIN)/python benchmarks/notice_bench.py
 
 clean:
 	rm -rf $(VENV) var/*.db var/*.db-*

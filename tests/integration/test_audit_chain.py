@@ -155,7 +155,12 @@ def test_it_records_a_register_version_in_the_chain(
     fixture = Path(__file__).resolve().parents[1] / "fixtures" / "loader" / "minimal.yaml"
     store_register(uow, load_register(fixture))
     uow.commit()
-    row = uow.session.execute(text("SELECT action, entity_id, actor FROM audit_events")).one()
+    row = uow.session.execute(
+        text(
+            "SELECT action, entity_id, actor FROM audit_events"
+            " WHERE action = 'register.version_stored'"
+        )
+    ).one()
     assert row.action == "register.version_stored"
     assert row.entity_id.endswith(":1")
     assert _verify(session_factory).intact

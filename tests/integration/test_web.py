@@ -17,9 +17,10 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from structlog.testing import capture_logs
+from web_support import signed_in, web_settings
 
 from dataward.clock import FixedClock
-from dataward.config import Settings, get_settings
+from dataward.config import get_settings
 from dataward.db import Base
 from dataward.errors import ConfigurationError
 from dataward.models import import_all_models
@@ -48,7 +49,7 @@ controller:
 @pytest.fixture
 def app(database_url: str, clock: FixedClock) -> Iterator[FastAPI]:
     import_all_models()
-    web = create_app(Settings(database_url=database_url, examples_dir=FIXTURES), clock)
+    web = create_app(web_settings(database_url, FIXTURES), clock)
     web.state.analyser.fact_sheets[ORG] = "facts-acme.yaml"
     yield web
     with web.state.session_factory() as session:
@@ -67,8 +68,10 @@ def _load(web: FastAPI, folder: Path) -> list[Any]:
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
+    """Signed in as a DPO: the register pages are console pages."""
     _load(app, REGISTERS)
-    with TestClient(app) as test_client:
+    with signed_in(app, "dpo@acme.example", "dpo") as test_client:
+        test_client.follow_redirects = True
         yield test_client
 
 
@@ -85,7 +88,7 @@ def _versions(web: FastAPI) -> int:
 
 
 def test_it_lists_loaded_organisations_on_the_home_page(client: TestClient) -> None:
-    response = client.get("/")
+    response = client.get("/console/registers")
 
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
@@ -102,7 +105,7 @@ def test_it_shows_lint_counts_and_coverage_on_the_home_page(client: TestClient) 
     facts = load_fact_sheet(FIXTURES / "notices" / "facts-acme.yaml")
     report = measure_coverage(register, facts)
 
-    text = _soup(client.get("/").text).get_text(" ", strip=True)
+    text = _soup(client.get("/console/registers").text).get_text(" ", strip=True)
 
     assert f"{errors} error" in text
     assert f"{report.covered} of {report.total} facts" in text
@@ -286,9 +289,9 @@ def test_it_lists_a_stored_version_that_no_longer_loads(app: FastAPI, clock: Fix
             )
         )
         session.commit()
-    client = TestClient(app)
+    client = signed_in(app, "dpo@acme.example", "dpo")
 
-    home = client.get("/")
+    home = client.get("/console/registers")
     api = client.get("/api/v1/organisations")
 
     assert home.status_code == 200
@@ -375,7 +378,7 @@ def test_it_skips_a_register_that_does_not_load_and_loads_the_others(
     assert "Skipped" in err
     assert f"{tmp_path / 'a-broken.yaml'}:2:" in err
     assert "Loaded 1 of 2 registers" in err
-    assert TestClient(app).get(f"/orgs/{ORG}").status_code == 200
+    assert signed_in(app, "dpo@acme.example", "dpo").get(f"/orgs/{ORG}").status_code == 200
 
 
 def test_it_keeps_one_version_when_the_same_register_loads_twice(app: FastAPI) -> None:
@@ -396,7 +399,8 @@ def test_it_stores_a_new_version_when_the_register_changes(app: FastAPI, tmp_pat
     [outcome] = _load(app, tmp_path)
 
     assert outcome.version == 2
-    assert TestClient(app).get("/api/v1/organisations").json()["organisations"][0]["version"] == 2
+    reader = signed_in(app, "dpo@acme.example", "dpo")
+    assert reader.get("/api/v1/organisations").json()["organisations"][0]["version"] == 2
 
 
 def test_it_skips_a_second_file_for_the_same_organisation(app: FastAPI, tmp_path: Path) -> None:
@@ -445,14 +449,15 @@ def test_it_migrates_loads_and_explains_where_to_go_before_serving(
 
     out = capsys.readouterr()
     assert f"dataward is running: open http://127.0.0.1:{port}/" in out.out
-    assert "There is no login yet" in out.out
+    assert "A first administrator was created" in out.out
+    assert "username: admin" in out.out
     assert "Stop with Ctrl+C" in out.out
     assert "Loaded 1 of 1 registers" in out.err
     assert served["host"] == "127.0.0.1"
     assert served["port"] == port
     assert served["access_log"] is False
     assert "logs" in served
-    assert TestClient(served["app"]).get(f"/orgs/{ORG}").status_code == 200
+    assert TestClient(served["app"]).get(f"/orgs/{ORG}/notice").status_code == 200
     served["app"].state.engine.dispose()
 
 

@@ -76,3 +76,8 @@ class LinkExpired(LinkInvalid):
     code = "link_expired"
     http_status = 410
     title = "This link has expired"
+
+
+class TokenNotFound(NotFoundError):
+    code = "token_not_found"
+    title = "API token not found"

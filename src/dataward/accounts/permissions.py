@@ -18,6 +18,7 @@ class Permission(StrEnum):
     SUBJECTS_WRITE = "subjects:write"
     DECISIONS_READ = "decisions:read"
     AUDIT_READ = "audit:read"
+    OUTBOX_READ = "outbox:read"
     # Managing people and tokens is never delegated to a token.
     USERS_ADMIN = "users:admin"
 
@@ -31,6 +32,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SUBJECTS_WRITE,
             Permission.DECISIONS_READ,
             Permission.AUDIT_READ,
+            Permission.OUTBOX_READ,
         }
     ),
     Role.CASEWORKER: frozenset(

@@ -20,7 +20,7 @@ from dataward.accounts.errors import (
     ScopeMissing,
     TokenExpired,
     TokenInvalid,
-    UserNotFound,
+    TokenNotFound,
 )
 from dataward.accounts.models import ApiToken, User
 from dataward.accounts.permissions import TOKEN_SCOPES, Permission, permissions_of
@@ -113,7 +113,7 @@ def list_tokens(uow: UnitOfWork) -> list[tuple[ApiToken, User]]:
 def revoke_token(uow: UnitOfWork, ref: str, *, actor: str) -> ApiToken:
     token = uow.session.scalars(select(ApiToken).where(ApiToken.ref == ref)).first()
     if token is None:
-        raise UserNotFound(f"there is no API token {ref[:40]!r}")
+        raise TokenNotFound(f"there is no API token {ref[:40]!r}")
     if token.revoked_at is None:
         token.revoked_at = uow.clock.now()
         record(uow, actor=actor, action="api_token.revoked", entity_type="api_token", entity_id=ref)

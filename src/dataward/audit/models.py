@@ -22,7 +22,8 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(100))
     entity_type: Mapped[str] = mapped_column(String(60))
     entity_id: Mapped[str] = mapped_column(String(200))
-    subject_ref: Mapped[str | None] = mapped_column(String(64), default=None)
+    # Indexed: a subject's page reads its timeline from the chain by this ref.
+    subject_ref: Mapped[str | None] = mapped_column(String(64), default=None, index=True)
     before_hash: Mapped[str | None] = mapped_column(String(64), default=None)
     after_hash: Mapped[str | None] = mapped_column(String(64), default=None)
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -16,9 +16,13 @@ from dataward.cli import (
     export_cmd,
     keys_cmd,
     notice_cmd,
+    notify_cmd,
     register_cmd,
     serve_cmd,
     subject_cmd,
+    token_cmd,
+    user_cmd,
+    worker_cmd,
 )
 from dataward.errors import DatawardError
 
@@ -37,8 +41,13 @@ app.add_typer(audit_cmd.app, name="audit")
 app.add_typer(subject_cmd.app, name="subject")
 app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(demo_cmd.app, name="demo")
+app.add_typer(user_cmd.app, name="user")
+app.add_typer(token_cmd.app, name="token")
 app.command("deadline")(calendar_cmd.deadline)
 app.command("serve")(serve_cmd.serve)
+app.command("worker")(worker_cmd.worker)
+app.add_typer(worker_cmd.app, name="jobs")
+notice_cmd.app.command("notify")(notify_cmd.notify)
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 

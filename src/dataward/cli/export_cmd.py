@@ -1,4 +1,4 @@
-"""``dataward export``: the ICO record of processing spreadsheet."""
+"""``dataward export``: the ICO record of processing spreadsheet, W3C DPV JSON-LD."""
 
 from __future__ import annotations
 
@@ -21,4 +21,16 @@ def ropa(
     from dataward.register.exports.ropa import write_ropa
 
     write_ropa(load_register(register).register, output)
+    typer.echo(f"wrote {output}")
+
+
+@app.command("dpv")
+def dpv(
+    register: Annotated[Path, typer.Argument(help="Register YAML file.")],
+    output: Annotated[Path, typer.Option("-o", "--output", help="JSON-LD file to write.")],
+) -> None:
+    """Write the register as W3C DPV 2.x JSON-LD with the @context inline (ROP-03)."""
+    from dataward.register.exports.dpv import write_dpv
+
+    write_dpv(load_register(register).register, output)
     typer.echo(f"wrote {output}")

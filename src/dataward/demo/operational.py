@@ -177,7 +177,7 @@ class _Builder:
                 "returned_on": returned,
             }
         )
-        for _ in range(rng.choices((0, 1, 2, 3, 5), weights=(30, 25, 20, 15, 10))[0]):
+        for _ in range(rng.choices((0, 1, 2, 3, 4), weights=(35, 30, 20, 10, 5))[0]):
             self.add(
                 s.payments,
                 case_id=case_id,
@@ -189,7 +189,7 @@ class _Builder:
             self.visit(case_id, opened, end)
         for _ in range(rng.choices((0, 1, 2), weights=(40, 40, 20))[0]):
             self.call(case_id, debtor, opened, end)
-        for _ in range(rng.randint(1, 3)):
+        for _ in range(rng.choices((1, 2, 3), weights=(60, 30, 10))[0]):
             self.note(case_id, opened, end)
         self.holds(case_id, opened, end)
         return case_id

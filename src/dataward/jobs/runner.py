@@ -28,14 +28,14 @@ def build_worker(
     worker_id: str | None = None,
 ) -> Worker:
     """A template error raises ``TemplateInvalid`` here, before any row is claimed."""
-    from dataward.notify.service import CAMPAIGN_JOB, CampaignBatches
+    from dataward.notify.service import CAMPAIGN_JOB, CampaignBatches, start_pending_campaigns
 
     checked_templates(mail.mail_templates_dir)
     handlers: dict[str, JobHandler] = {
         SEND_JOB: OutboxDelivery(sender or make_sender(mail), mail),
         CAMPAIGN_JOB: CampaignBatches(mail),
     }
-    return Worker(
+    worker = Worker(
         session_factory,
         clock,
         handlers,
@@ -45,3 +45,5 @@ def build_worker(
         lease=timedelta(seconds=mail.worker_lease_seconds),
         idle_seconds=mail.worker_idle_seconds,
     )
+    worker.sweeps.append(lambda uow: start_pending_campaigns(uow, mail=mail))
+    return worker

@@ -88,7 +88,7 @@ def enqueue(
 
 def backoff(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min, ... capped at an hour: a down SMTP server is not hammered."""
-    step = BACKOFF_BASE * (2 ** max(attempts - 1, 0))
+    step = BACKOFF_BASE * (1 << min(max(attempts - 1, 0), 20))
     return min(step, BACKOFF_CAP)
 
 

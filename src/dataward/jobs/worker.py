@@ -85,6 +85,11 @@ class Worker:
         self.stats = WorkerStats()
         self._stop = threading.Event()
         self.on_batch: Callable[[list[ClaimedJob]], None] | None = None
+        # Checks that turn a recorded fact into due rows (a significant notice change into a
+        # campaign); each runs in its own transaction, at most every ``sweep_seconds``.
+        self.sweeps: list[Callable[[UnitOfWork], object]] = []
+        self.sweep_seconds = 10.0
+        self._swept_at: float | None = None
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self._factory, self._clock, self._vault)
@@ -98,10 +103,13 @@ class Worker:
         return self._stop.is_set()
 
     def run(self, once: bool = False) -> WorkerStats:
-        """Loop until stopped; with ``once``, stop when nothing is due."""
+        """Loop until stopped; with ``once``, stop when nothing is due. Returns this run's
+        figures."""
+        self.stats = WorkerStats()
         log.info("worker.started", worker=self.id, kinds=sorted(self.handlers))
         try:
             while not self._stop.is_set():
+                self._sweep()
                 jobs = self._claim()
                 if not jobs:
                     if once:
@@ -116,6 +124,19 @@ class Worker:
                 handler.close()
             log.info("worker.stopped", worker=self.id, done=self.stats.done)
         return self.stats
+
+    def _sweep(self) -> None:
+        now = time.monotonic()
+        if self._swept_at is not None and now - self._swept_at < self.sweep_seconds:
+            return
+        self._swept_at = now
+        for sweep in self.sweeps:
+            try:
+                with self.uow() as uow:
+                    sweep(uow)
+                    uow.commit()
+            except Exception as exc:
+                log.error("worker.sweep_failed", worker=self.id, error=type(exc).__name__)
 
     def _claim(self) -> list[ClaimedJob]:
         try:

@@ -112,12 +112,11 @@ def approximate_days(offset: Offset | Unspecified | None) -> float | None:
 
 
 def retention_range(rules: Sequence[RetentionRule]) -> str:
-    """"From 2 working days to 6 years, depending on the information"."""
+    """ "From 2 working days to 6 years, depending on the information"."""
     timed = [
         (days, offset_words(rule.offset))
         for rule in rules
-        if rule.action != "never_stored"
-        and (days := approximate_days(rule.offset)) is not None
+        if rule.action != "never_stored" and (days := approximate_days(rule.offset)) is not None
     ]
     if not timed:
         if rules:
@@ -173,6 +172,8 @@ def for_group(register: Register, group_id: str) -> Register:
     }
     rule_holds = {h for rule in content.rules for h in rule.holds}
     update["holds"] = [h for h in register.holds if h.id in rule_holds]
-    triggers = {e for r in content.rules if isinstance(r.trigger, Trigger) for e in r.trigger.any_of}
+    triggers = {
+        e for r in content.rules if isinstance(r.trigger, Trigger) for e in r.trigger.any_of
+    }
     update["events"] = [e for e in register.events if e.id in triggers]
     return register.model_copy(update=update)

@@ -217,19 +217,29 @@ class _Converter:
 
     def table(self, node: Node) -> list[str]:
         caption = next(iter(node.elements("caption")), None)
-        head = [self.inline(c).strip() for c in self._rows(node, "thead")[0].children
-                if isinstance(c, Node) and c.tag in {"th", "td"}] if self._rows(node, "thead") else []
+        head = (
+            [
+                self.inline(c).strip()
+                for c in self._rows(node, "thead")[0].children
+                if isinstance(c, Node) and c.tag in {"th", "td"}
+            ]
+            if self._rows(node, "thead")
+            else []
+        )
         rows = self._rows(node, "tbody") or self._rows(node, None)
         out = [f"**{self.inline(caption).strip()}**"] if caption is not None else []
-        cells = [[c for c in row.children if isinstance(c, Node) and c.tag in {"th", "td"}]
-                 for row in rows]
+        cells = [
+            [c for c in row.children if isinstance(c, Node) and c.tag in {"th", "td"}]
+            for row in rows
+        ]
         simple = all(not self._has_blocks(c) for row in cells for c in row)
         if simple and head:
             out.append("| " + " | ".join(head) + " |")
             out.append("|" + "|".join(" --- " for _ in head) + "|")
             for row in cells:
-                texts = [self.inline(c).strip().replace("\n", "<br>").replace("|", "\\|")
-                         for c in row]
+                texts = [
+                    self.inline(c).strip().replace("\n", "<br>").replace("|", "\\|") for c in row
+                ]
                 out.append("| " + " | ".join(texts) + " |")
             return ["\n".join(out)]
         for row in cells:
@@ -268,8 +278,7 @@ class _Converter:
 
     def _has_blocks(self, node: Node) -> bool:
         return any(
-            isinstance(c, Node) and (c.tag in _BLOCKS or self._has_blocks(c))
-            for c in node.children
+            isinstance(c, Node) and (c.tag in _BLOCKS or self._has_blocks(c)) for c in node.children
         )
 
     # -- inline -------------------------------------------------------------------------

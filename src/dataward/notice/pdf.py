@@ -7,6 +7,8 @@ before they open any output file, so nothing is written.
 
 from __future__ import annotations
 
+import importlib
+import logging
 from types import ModuleType
 
 from dataward.errors import DatawardError
@@ -21,12 +23,10 @@ PDF_CSS = """
 @page {
   size: A4;
   margin: 20mm 17mm 20mm 17mm;
-  @top-left { content: string(org); font-size: 8pt; color: #454545; }
-  @top-right { content: string(title); font-size: 8pt; color: #454545; }
+  @top-left { content: string(org); font: 8pt "Liberation Sans", sans-serif; color: #454545; }
+  @top-right { content: string(title); font: 8pt "Liberation Sans", sans-serif; color: #454545; }
   @bottom-center { content: "Page " counter(page) " of " counter(pages);
-                   font-size: 8pt; color: #454545; font-family: "Liberation Sans", sans-serif; }
-  @top-left { font-family: "Liberation Sans", sans-serif; }
-  @top-right { font-family: "Liberation Sans", sans-serif; }
+                   font: 8pt "Liberation Sans", sans-serif; color: #454545; }
 }
 @page :first { @top-left { content: none; } @top-right { content: none; } }
 html { font-size: 10pt; }
@@ -37,19 +37,28 @@ body { font-family: "Liberation Sans", "DejaVu Sans", Arial, sans-serif; line-he
 .dw-notice h3 { font-size: 12.5pt; }
 .dw-notice h4 { font-size: 11pt; }
 .dw-notice p, .dw-notice li, .dw-notice dd { max-width: none; }
-.dw-notice .toc { display: block; break-after: page; }
+.dw-notice .toc { display: block; break-before: page; break-after: page; }
 .toc a { text-decoration: none; color: inherit; }
 .toc a::after { content: leader(".") target-counter(attr(href), page); }
 .toc ol ol { font-size: 0.95em; }
 .dw-notice a { color: #1d3f99; text-decoration: none; }
 .layers { display: block; }
 .layer { break-inside: avoid; margin-bottom: 0.6rem; }
-.layer-facts div { display: grid; grid-template-columns: 8.5rem 1fr; gap: 0 0.75rem; }
 .layer .more a { color: #1d3f99; }
 table { font-size: 9pt; }
-.details .detail { grid-template-columns: 9rem 1fr; }
+.details .detail { grid-template-columns: 9rem 1fr; padding: 0.15rem 0; }
 td .details .detail { grid-template-columns: 6rem 1fr; }
-tr, .hold, .layer, .detail { break-inside: avoid; }
+.layer-facts div { display: grid; grid-template-columns: 8.5rem 1fr; gap: 0 0.75rem; }
+.hold, .layer, .detail { break-inside: avoid; }
+tr { break-inside: auto; }
+th, td { padding: 0.3rem 0.5rem 0.3rem 0; }
+/* Paper is for reading through: short lists run on in a line instead of a column. */
+.dw-notice .details dd ul { display: inline; padding: 0; margin: 0; }
+.details dd li { display: inline; }
+.details dd li + li::before { content: "; "; }
+dd > ul > li + li { margin-top: 0; }
+.el { margin-bottom: 0.6rem; }
+article.el { break-inside: auto; }
 """
 
 
@@ -62,7 +71,8 @@ class PdfUnavailable(DatawardError):
 def load_weasyprint() -> ModuleType:
     """Import WeasyPrint, or say what to install to make PDF output work."""
     try:
-        import weasyprint
+        # By name: WeasyPrint ships no type information, and the import itself is the check.
+        weasyprint = importlib.import_module("weasyprint")
     except ImportError:
         raise PdfUnavailable(
             "PDF output needs WeasyPrint, which is not installed",
@@ -83,12 +93,22 @@ def load_weasyprint() -> ModuleType:
     return weasyprint
 
 
+def _quiet(weasyprint: ModuleType) -> None:
+    # WeasyPrint warns about screen-only CSS (media queries, overflow) that paper ignores;
+    # those warnings would reach the user's terminal as noise.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+
+
 def render_pdf(
     register: Register, *, group: str | None = None, edition: Edition | None = None
 ) -> bytes:
     """The notice (or one subject group's notice) as PDF bytes."""
     weasyprint = load_weasyprint()
+    _quiet(weasyprint)
     html = render_html(register, group=group, edition=edition)
-    document = weasyprint.HTML(string=html)
-    pdf: bytes = document.write_pdf(stylesheets=[weasyprint.CSS(string=PDF_CSS)])
+    # After the page's own CSS and with author precedence: WeasyPrint's ``stylesheets=``
+    # argument gives user precedence, which the page's own rules would override.
+    html = html.replace("</head>", f"<style>{PDF_CSS}</style>\n</head>", 1)
+    pdf: bytes = weasyprint.HTML(string=html).write_pdf()
     return pdf

@@ -20,12 +20,12 @@ from dataward.crypto.keyring import decrypt_for
 from dataward.crypto.keystore import DataKey, unwrap
 from dataward.errors import DatawardError, NotFoundError, ValidationFailed
 from dataward.jobs.service import ClaimedJob, JobRefused, enqueue
+from dataward.notice.models import NoticeChange, NoticeVersionRow
+from dataward.notice.service import get_notice_version, pending_changes, register_of
 from dataward.notify.models import NoticeCampaign
 from dataward.outbox.config import MailSettings, get_mail_settings
 from dataward.outbox.models import OutboxMessage
 from dataward.outbox.service import prepare_message
-from dataward.register.service import load_version
-from dataward.register.tables import RegisterVersion
 from dataward.subjects.models import Subject, SubjectIdentity
 from dataward.subjects.service import _context as identity_context
 from dataward.uow import UnitOfWork
@@ -40,25 +40,20 @@ class CampaignExists(DatawardError):
     title = "A campaign for this change already exists"
 
 
-class RegisterVersionNotFound(NotFoundError):
-    code = "register_version_not_found"
-    title = "Register version not found"
-
-
 class CampaignNotFound(NotFoundError):
     code = "campaign_not_found"
     title = "Campaign not found"
 
 
-def _version(uow: UnitOfWork, organisation: str, version: int) -> RegisterVersion:
-    row = uow.session.scalars(
-        select(RegisterVersion).where(
-            RegisterVersion.organisation == organisation, RegisterVersion.version == version
-        )
-    ).first()
-    if row is None:
-        raise RegisterVersionNotFound(f"{organisation} has no register version {version}")
-    return row
+def _version(uow: UnitOfWork, organisation: str, version: int) -> NoticeVersionRow:
+    """A published notice version; ``NoticeVersionNotFound`` names the ones that exist."""
+    return get_notice_version(uow, organisation, version)
+
+
+def groups_of_version(uow: UnitOfWork, organisation: str, version: int) -> list[str]:
+    """Every subject group of one stored version (the default audience of a campaign)."""
+    register = register_of(uow, _version(uow, organisation, version))
+    return sorted(g.id for g in register.subject_groups)
 
 
 def queue_notice_change_campaign(
@@ -77,7 +72,7 @@ def queue_notice_change_campaign(
     if to_version <= from_version:
         raise ValidationFailed("the new version must come after the old one (--to > --from)")
     _version(uow, organisation, from_version)
-    new = load_version(_version(uow, organisation, to_version)).register
+    new = register_of(uow, _version(uow, organisation, to_version))
     text = summary.strip()
     if not text:
         raise ValidationFailed("the summary of changes is empty")
@@ -244,6 +239,7 @@ class CampaignBatches:
         if len(subjects) < self.mail.campaign_batch:
             campaign.status = "queued"
             campaign.queued_at = uow.clock.now()
+            _mark_notified(uow, campaign)
             record(
                 uow,
                 actor=f"campaign:{campaign.id}",
@@ -256,9 +252,7 @@ class CampaignBatches:
                 },
             )
         else:
-            enqueue(
-                uow, CAMPAIGN_JOB, {"campaign": campaign.id}, max_attempts=job.max_attempts
-            )
+            enqueue(uow, CAMPAIGN_JOB, {"campaign": campaign.id}, max_attempts=job.max_attempts)
 
     def parked(self, uow: UnitOfWork, job: ClaimedJob, reason: str) -> None:
         campaign = uow.session.get(NoticeCampaign, job.payload.get("campaign"))
@@ -267,6 +261,63 @@ class CampaignBatches:
 
     def close(self) -> None:
         return None
+
+
+def _mark_notified(uow: UnitOfWork, campaign: NoticeCampaign) -> None:
+    """Every message is in the outbox now: the recorded change counts as notified."""
+    change = uow.session.scalars(
+        select(NoticeChange).where(
+            NoticeChange.organisation == campaign.organisation,
+            NoticeChange.from_version == campaign.from_version,
+            NoticeChange.to_version == campaign.to_version,
+            NoticeChange.notified_at.is_(None),
+        )
+    ).first()
+    if change is None:
+        return
+    change.notified_at = uow.clock.now()
+    record(
+        uow,
+        actor=f"campaign:{campaign.id}",
+        action="notice.change_notified",
+        entity_type="notice_change",
+        entity_id=f"{campaign.organisation}:{campaign.from_version}-{campaign.to_version}",
+        details={"organisation": campaign.organisation, "messages": campaign.messages_queued},
+    )
+
+
+def start_pending_campaigns(
+    uow: UnitOfWork, *, mail: MailSettings | None = None
+) -> list[NoticeCampaign]:
+    """A campaign for each recorded significant change that has none yet (NTC-03).
+
+    The change's own summary is what subjects read; every subject group of the new
+    version is affected, since the recorded change does not narrow them down.
+    """
+    started: list[NoticeCampaign] = []
+    for change in pending_changes(uow):
+        exists = uow.session.scalars(
+            select(NoticeCampaign.id).where(
+                NoticeCampaign.organisation == change.organisation,
+                NoticeCampaign.from_version == change.from_version,
+                NoticeCampaign.to_version == change.to_version,
+            )
+        ).first()
+        if exists is not None:
+            continue
+        started.append(
+            queue_notice_change_campaign(
+                uow,
+                change.organisation,
+                change.from_version,
+                change.to_version,
+                change.summary,
+                groups_of_version(uow, change.organisation, change.to_version),
+                actor="notice-change",
+                mail=mail,
+            )
+        )
+    return started
 
 
 @dataclass(frozen=True)

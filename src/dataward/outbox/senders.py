@@ -122,7 +122,9 @@ class SmtpSender:
                     f"the mail server refused the message ({exc.smtp_code})"
                 ) from None
             self.close()
-            raise DeliveryDeferred(f"the mail server deferred the message ({exc.smtp_code})") from None
+            raise DeliveryDeferred(
+                f"the mail server deferred the message ({exc.smtp_code})"
+            ) from None
         except smtplib.SMTPAuthenticationError as exc:
             self.close()
             raise DeliveryDeferred(f"SMTP login refused ({exc.smtp_code})") from None

@@ -82,7 +82,11 @@ class MessageTemplates:
         loader = ChoiceLoader([FileSystemLoader([*folders, str(BUILTIN_DIR)])])
         self.override_dir = override_dir
         self._text = Environment(
-            loader=loader, undefined=StrictUndefined, autoescape=False, keep_trailing_newline=True
+            # Plain-text bodies: HTML escaping would corrupt them; they are never shown as HTML.
+            loader=loader,
+            undefined=StrictUndefined,
+            autoescape=False,  # noqa: S701
+            keep_trailing_newline=True,
         )
         self._html = Environment(loader=loader, undefined=StrictUndefined, autoescape=True)
 
@@ -111,9 +115,7 @@ class MessageTemplates:
             text = self._render_part(kind, "txt", context)
             html = self._render_part(kind, "html", context)
         except TemplateError as exc:
-            raise TemplateInvalid(
-                "message template failed", details=[_where(exc, kind)]
-            ) from None
+            raise TemplateInvalid("message template failed", details=[_where(exc, kind)]) from None
         # One line, whatever the template does: a newline in a header would inject headers.
         return Rendered(re.sub(r"\s+", " ", subject).strip()[:200], text, html)
 

@@ -20,8 +20,12 @@ def store_register(
     """Record ``loaded`` as the organisation's newest version, unless it is unchanged.
 
     Loading the same text twice returns the existing version, so ``make run`` can load the
-    examples on every start without growing the history.
+    examples on every start without growing the history. A changed notice becomes a new
+    notice version (NTC-03); a database from before notice versions gets its first one
+    here too.
     """
+    from dataward.notice.service import publish_notice_version
+
     organisation = loaded.register.organisation
     session = uow.session
     latest = session.scalars(
@@ -31,6 +35,7 @@ def store_register(
         .limit(1)
     ).first()
     if latest is not None and latest.content_hash == loaded.content_hash:
+        publish_notice_version(uow, loaded, latest.version, actor=actor)
         return latest
     version = RegisterVersion(
         organisation=organisation,
@@ -52,6 +57,7 @@ def store_register(
         after={"content_hash": loaded.content_hash},
         details={"organisation": organisation, "version": version.version},
     )
+    publish_notice_version(uow, loaded, version.version, actor=actor)
     log.info("register.stored", organisation=organisation, version=version.version)
     return version
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import secrets
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -92,6 +91,11 @@ def _owners_by_digest(
 ) -> dict[tuple[str, str], set[str]]:
     """(kind, digest) -> ids of existing subjects holding it, for unique kinds only."""
     identity_of: dict[str, tuple[str, str]] = {}
+    indexed = uow.keys.scalar(
+        select(BlindIndexEntry.id).where(BlindIndexEntry.organisation == organisation).limit(1)
+    )
+    if indexed is None:  # the organisation's first subjects: nothing to clash with
+        return {}
     for kind, digests in wanted.items():
         for chunk in _chunks(sorted(digests), _IN_CHUNK):
             found = uow.keys.execute(
@@ -157,6 +161,14 @@ def _drop_existing(
     return kept
 
 
+def _uuid4() -> str:
+    # str(uuid.uuid4()) at a third of the cost (750,000 of them for 100,000 subjects):
+    # 122 random bits, the version nibble 4 and the RFC 4122 variant bits.
+    h = os.urandom(16).hex()
+    variant = "89ab"[int(h[16], 16) & 3]
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{variant}{h[17:20]}-{h[20:]}"
+
+
 def _seal(aead: AESGCM, plaintext: bytes, aad: bytes) -> bytes:
     # crypto.cipher.seal's format (nonce, then ciphertext and tag), with the cipher object
     # made once per subject rather than once per value.
@@ -173,7 +185,7 @@ def _write_batch(uow: UnitOfWork, organisation: str, batch: Sequence[_Checked], 
     identities: list[dict[str, Any]] = []
     audit: list[AuditEntry] = []
     for row in batch:
-        subject_id, key_id, ref = str(uuid.uuid4()), str(uuid.uuid4()), "s_" + secrets.token_hex(8)
+        subject_id, key_id, ref = _uuid4(), _uuid4(), "s_" + secrets.token_hex(8)
         data_key = new_key()
         aead = AESGCM(data_key)
         keys.append(
@@ -198,7 +210,7 @@ def _write_batch(uow: UnitOfWork, organisation: str, batch: Sequence[_Checked], 
             }
         )
         for (kind, value), digest in zip(row.values, row.digests, strict=True):
-            identity_id = str(uuid.uuid4())
+            identity_id = _uuid4()
             context = _context(subject_id, kind.value).encode("utf-8")
             identities.append(
                 {

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from dataward.accounts.permissions import Permission
 from dataward.errors import RegisterInvalid
 from dataward.logging import get_logger
 from dataward.register.service import list_organisations
 from dataward.uow import UnitOfWork
 from dataward.web.analysis import RegisterAnalyser, RegisterAnalysis
+from dataward.web.auth import PUBLIC, api
 from dataward.web.deps import analyse_organisation, get_analyser, get_uow
 from dataward.web.schemas import (
     CoverageFigure,
@@ -24,6 +26,7 @@ from dataward.web.schemas import (
     OrganisationSummary,
     RegisterDocument,
     SeverityCounts,
+    problems,
 )
 
 log = get_logger(__name__)
@@ -32,7 +35,7 @@ router = APIRouter(prefix="/api/v1", tags=["api v1"])
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
 Analyser = Annotated[RegisterAnalyser, Depends(get_analyser)]
 
-PROBLEM: dict[str, Any] = {"content": {"application/problem+json": {}}}
+READ = api(Permission.REGISTERS_READ)
 
 
 def _summary(request: Request, analysis: RegisterAnalysis) -> OrganisationSummary:
@@ -63,7 +66,13 @@ def _summary(request: Request, analysis: RegisterAnalysis) -> OrganisationSummar
     )
 
 
-@router.get("/health", response_model=Health, name="api_health")
+@router.get(
+    "/health",
+    response_model=Health,
+    name="api_health",
+    dependencies=[PUBLIC],
+    responses=problems(503),
+)
 def health(uow: Uow) -> Health | JSONResponse:
     """Liveness and database reachability."""
     try:
@@ -82,7 +91,13 @@ def health(uow: Uow) -> Health | JSONResponse:
     return Health(status="ok", database="ok", organisations=count)
 
 
-@router.get("/organisations", response_model=OrganisationList, name="api_organisations")
+@router.get(
+    "/organisations",
+    response_model=OrganisationList,
+    name="api_organisations",
+    dependencies=[READ],
+    responses=problems(401, 403),
+)
 def organisations(request: Request, uow: Uow, analyser: Analyser) -> OrganisationList:
     """Every organisation with its newest register version, lint counts and coverage."""
     summaries = []
@@ -98,7 +113,8 @@ def organisations(request: Request, uow: Uow, analyser: Analyser) -> Organisatio
     "/organisations/{org}/lint",
     response_model=LintReport,
     name="api_lint",
-    responses={404: PROBLEM},
+    dependencies=[READ],
+    responses=problems(401, 403, 404),
 )
 def organisation_lint(org: str, uow: Uow, analyser: Analyser) -> LintReport:
     """Lint findings of the organisation's newest register, errors first."""
@@ -128,7 +144,8 @@ def organisation_lint(org: str, uow: Uow, analyser: Analyser) -> LintReport:
     "/organisations/{org}/register",
     response_model=RegisterDocument,
     name="api_register",
-    responses={404: PROBLEM},
+    dependencies=[READ],
+    responses=problems(401, 403, 404),
 )
 def organisation_register(org: str, uow: Uow, analyser: Analyser) -> RegisterDocument:
     """The organisation's newest register as JSON, with its version."""

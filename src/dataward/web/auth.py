@@ -276,6 +276,25 @@ def posted_form(request: Request) -> FormData:
     return form if isinstance(form, FormData) else FormData()
 
 
+@dataclass(frozen=True)
+class RouteInfo:
+    name: str
+    path: str
+    route: Any  # the APIRoute, or a framework route (docs, static files)
+
+
+def app_routes(app: Any) -> list[RouteInfo]:
+    """Every route the app serves, including those of included routers, with full paths."""
+    try:
+        from fastapi.routing import iter_route_contexts  # FastAPI includes routers lazily
+    except ImportError:  # older FastAPI copies routes into app.routes
+        return [RouteInfo(getattr(r, "name", ""), getattr(r, "path", ""), r) for r in app.routes]
+    return [
+        RouteInfo(str(ctx.name or ""), str(ctx.path or ""), ctx.original_route)
+        for ctx in iter_route_contexts(app.routes)
+    ]
+
+
 def rule_of(route: Any) -> Access | None:
     """The Access rule a route declared, if any."""
     if not isinstance(route, APIRoute):

@@ -17,7 +17,8 @@ _ORGANISATION_ID = re.compile(r"^[a-z][a-z0-9_]{0,79}$")
 
 def get_uow(request: Request) -> Iterator[UnitOfWork]:
     """A unit of work per request. Pages that change nothing never commit."""
-    with UnitOfWork(request.app.state.session_factory, request.app.state.clock) as uow:
+    state = request.app.state
+    with UnitOfWork(state.session_factory, state.clock, getattr(state, "vault", None)) as uow:
         yield uow
 
 

@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import uuid
 from http import HTTPStatus
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from dataward.accounts.errors import LoginRequired, SessionExpired
 from dataward.errors import DatawardError
 from dataward.logging import get_logger
 from dataward.web.templating import render
@@ -29,6 +31,7 @@ _EXPLANATIONS: dict[int, str] = {
         "There is no page at this address. Check the address, or start again from the list "
         "of organisations."
     ),
+    403: "Your account is not allowed to open this page.",
     405: "This address exists, but not for this kind of request.",
     500: (
         "Something went wrong inside dataward and the page could not be produced. Nothing "
@@ -88,7 +91,12 @@ def _error_page(
 async def _dataward_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, DatawardError)
     if is_api(request.url.path):
-        return problem_response(exc.problem(instance=request.url.path), exc.http_status)
+        response = problem_response(exc.problem(instance=request.url.path), exc.http_status)
+        if exc.http_status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="dataward"'
+        return response
+    if isinstance(exc, LoginRequired):
+        return _to_sign_in(request, exc)
     message = exc.message
     if exc.code == "register_not_found":
         message = (
@@ -96,6 +104,20 @@ async def _dataward_error(request: Request, exc: Exception) -> Response:
             "when it starts; the organisations it holds are listed on the home page."
         )
     return _error_page(request, exc.http_status, exc.title, message, exc.details)
+
+
+def _to_sign_in(request: Request, exc: LoginRequired) -> Response:
+    """A page that needs a session sends the browser to sign in, then back here."""
+    location = getattr(exc, "location", None)
+    if location is None:
+        query = {"next": request.url.path}
+        if isinstance(exc, SessionExpired):
+            query["ended"] = "1"
+        location = "/login?" + urlencode(query)
+    response = RedirectResponse(location, status_code=303)
+    if isinstance(exc, SessionExpired):
+        response.delete_cookie("dataward_session", path="/")
+    return response
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:

@@ -1,4 +1,7 @@
-"""Server-rendered pages: organisations, their notice, lint findings, coverage, ROPA."""
+"""Server-rendered register pages: organisations, notice, lint findings, coverage, ROPA.
+
+The notice is public (the portal shows it); the others are console pages for staff.
+"""
 
 from __future__ import annotations
 
@@ -13,11 +16,15 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from markupsafe import Markup
 from starlette.background import BackgroundTask
 
+from dataward.accounts.permissions import Permission
 from dataward.errors import RegisterInvalid
 from dataward.logging import get_logger
+from dataward.notice.render import Edition
+from dataward.notice.service import NoticeVersionNotFound, edition_of, list_notice_versions
 from dataward.register.service import list_organisations
 from dataward.uow import UnitOfWork
 from dataward.web.analysis import RegisterAnalyser, RegisterAnalysis
+from dataward.web.auth import PUBLIC, console
 from dataward.web.deps import analyse_organisation, get_analyser, get_uow
 from dataward.web.security import policy_allowing_inline_styles
 from dataward.web.templating import render
@@ -28,6 +35,7 @@ router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
 Analyser = Annotated[RegisterAnalyser, Depends(get_analyser)]
 
+READ = console(Permission.REGISTERS_READ)
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -38,8 +46,8 @@ class HomeRow:
     problem: str | None = None
 
 
-@router.get("/", name="home")
-def home(request: Request, uow: Uow, analyser: Analyser) -> Response:
+@router.get("/console/registers", name="registers_page", dependencies=[READ])
+def registers_page(request: Request, uow: Uow, analyser: Analyser) -> Response:
     rows: list[HomeRow] = []
     for row in list_organisations(uow):
         try:
@@ -48,26 +56,27 @@ def home(request: Request, uow: Uow, analyser: Analyser) -> Response:
             # A version stored by an older dataward may not load under today's format.
             log.warning("web.stored_version_invalid", organisation=row.organisation)
             rows.append(HomeRow(row.organisation, None, error.message))
-    return render(request, "home.html", {"rows": rows})
+    return render(request, "registers.html", {"rows": rows})
 
 
-@router.get("/orgs/{org}", name="organisation_page")
+@router.get("/orgs/{org}", name="organisation_page", dependencies=[READ])
 def organisation_page(request: Request, org: str, uow: Uow, analyser: Analyser) -> Response:
     analysis = analyse_organisation(uow, analyser, org)
     return render(request, "organisation.html", _context(analysis, "overview"))
 
 
-@router.get("/orgs/{org}/notice", name="notice_page")
+@router.get("/orgs/{org}/notice", name="notice_page", dependencies=[PUBLIC])
 def notice_page(request: Request, org: str, uow: Uow, analyser: Analyser) -> Response:
     from dataward.notice.render import render_html_fragment
 
     analysis = analyse_organisation(uow, analyser, org)
+    edition = _edition(request, uow, analysis.organisation)
     # The renderer escapes every register value itself; its output is trusted HTML.
-    notice = Markup(render_html_fragment(analysis.register))  # noqa: S704
+    notice = Markup(render_html_fragment(analysis.register, edition=edition))  # noqa: S704
     return render(request, "notice.html", {**_context(analysis, "notice"), "notice": notice})
 
 
-@router.get("/orgs/{org}/notice.html", name="notice_standalone")
+@router.get("/orgs/{org}/notice.html", name="notice_standalone", dependencies=[PUBLIC])
 def notice_standalone(org: str, uow: Uow, analyser: Analyser) -> Response:
     """The notice as the standalone page ``dataward notice render`` writes."""
     from dataward.notice.render import render_html
@@ -78,7 +87,7 @@ def notice_standalone(org: str, uow: Uow, analyser: Analyser) -> Response:
     return HTMLResponse(html, headers={"Content-Security-Policy": policy})
 
 
-@router.get("/notice.css", name="notice_css")
+@router.get("/notice.css", name="notice_css", dependencies=[PUBLIC])
 def notice_stylesheet() -> Response:
     """The notice renderer's own stylesheet, for pages that embed the notice."""
     from dataward.notice.render import notice_css
@@ -88,19 +97,19 @@ def notice_stylesheet() -> Response:
     )
 
 
-@router.get("/orgs/{org}/lint", name="lint_page")
+@router.get("/orgs/{org}/lint", name="lint_page", dependencies=[READ])
 def lint_page(request: Request, org: str, uow: Uow, analyser: Analyser) -> Response:
     analysis = analyse_organisation(uow, analyser, org)
     return render(request, "lint.html", _context(analysis, "lint"))
 
 
-@router.get("/orgs/{org}/coverage", name="coverage_page")
+@router.get("/orgs/{org}/coverage", name="coverage_page", dependencies=[READ])
 def coverage_page(request: Request, org: str, uow: Uow, analyser: Analyser) -> Response:
     analysis = analyse_organisation(uow, analyser, org)
     return render(request, "coverage.html", _context(analysis, "coverage"))
 
 
-@router.get("/orgs/{org}/ropa.xlsx", name="ropa_download")
+@router.get("/orgs/{org}/ropa.xlsx", name="ropa_download", dependencies=[READ])
 def ropa_download(org: str, uow: Uow, analyser: Analyser) -> Response:
     """The ICO record of processing spreadsheet, written fresh from the stored register."""
     from dataward.register.exports.ropa import write_ropa
@@ -120,6 +129,16 @@ def ropa_download(org: str, uow: Uow, analyser: Analyser) -> Response:
         filename=f"{analysis.organisation}-ropa-v{analysis.version}.xlsx",
         background=BackgroundTask(shutil.rmtree, folder, ignore_errors=True),
     )
+
+
+def _edition(request: Request, uow: UnitOfWork, organisation: str) -> Edition | None:
+    """The published notice version to show with its date and history link (NTC-03)."""
+    try:
+        current = list_notice_versions(uow, organisation)[0]
+    except NoticeVersionNotFound:
+        return None
+    history = str(request.url_for("notice_versions", org=organisation).path)
+    return edition_of(current, history)
 
 
 def _context(analysis: RegisterAnalysis, tab: str) -> dict[str, Any]:

@@ -78,3 +78,41 @@ class Health(BaseModel):
     status: str
     database: str
     organisations: int
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details: every API error has this shape and a stable ``code``."""
+
+    type: str = Field(examples=["https://dataward.dev/errors/scope_missing"])
+    title: str
+    status: int
+    detail: str
+    code: str = Field(description="Stable error code clients may rely on.")
+    instance: str | None = None
+    errors: list[str] | None = Field(default=None, description="Each problem found, if several.")
+    reference: str | None = Field(default=None, description="Log reference of a 500.")
+
+
+_PROBLEM_TEXT = {
+    400: "The request is malformed.",
+    401: "No valid credentials: a missing, unknown, expired or revoked token "
+    "(`token_invalid`, `token_expired`, `login_required`).",
+    403: "The token lacks the scope this route needs (`scope_missing`), or the role lacks "
+    "the permission (`forbidden`).",
+    404: "Not found.",
+    409: "Conflicts with existing data.",
+    422: "The request body or parameters are not valid.",
+    503: "A dependency (database, key store) is unavailable.",
+}
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses`` entries for the given error statuses, as problem+json."""
+    return {
+        status: {
+            "model": Problem,
+            "description": _PROBLEM_TEXT.get(status, "Error."),
+            "content": {"application/problem+json": {}},
+        }
+        for status in statuses
+    }

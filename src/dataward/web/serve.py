@@ -6,8 +6,10 @@ import ipaddress
 import socket
 from pathlib import Path
 
+from fastapi import FastAPI
 from rich.console import Console
 
+from dataward.accounts.service import ensure_first_admin
 from dataward.config import Settings, get_settings
 from dataward.errors import ConfigurationError
 from dataward.logging import configure_logging
@@ -30,6 +32,7 @@ def run_server(
     _check_port_free(settings.host, settings.port)
     upgrade(settings.database_url)
     app = create_app(settings)
+    first_admin = _first_admin(app)
     if settings.examples_dir.is_dir():
         with UnitOfWork(app.state.session_factory, app.state.clock) as uow:
             outcomes = load_examples(uow, settings.examples_dir)
@@ -41,15 +44,31 @@ def run_server(
             "(set DATAWARD_EXAMPLES_DIR or pass --examples).",
             markup=False,
         )
-    out.print(banner(settings.host, settings.port), markup=False)
-    uvicorn.run(
-        app,
-        host=settings.host,
-        port=settings.port,
-        # Access logs would record visitors' IP addresses, which are personal data.
-        access_log=False,
-        log_level="debug" if settings.log_level == "debug" else "warning",
-    )
+    from dataward.jobs.embedded import start_embedded_worker
+
+    worker = start_embedded_worker(settings, app.state.session_factory, app.state.clock)
+    if worker.note:
+        err.print(worker.note, markup=False)
+    out.print(banner(settings.host, settings.port, first_admin), markup=False)
+    try:
+        uvicorn.run(
+            app,
+            host=settings.host,
+            port=settings.port,
+            # Access logs would record visitors' IP addresses, which are personal data.
+            access_log=False,
+            log_level="debug" if settings.log_level == "debug" else "warning",
+        )
+    finally:
+        worker.stop()
+
+
+def _first_admin(app: FastAPI) -> str | None:
+    """On a first start with no user, create ``admin`` and return its password (shown once)."""
+    with UnitOfWork(app.state.session_factory, app.state.clock) as uow:
+        created = ensure_first_admin(uow, app.state.passwords)
+        uow.commit()
+    return created[1] if created else None
 
 
 def _settings(examples: Path | None, host: str | None, port: int | None) -> Settings:
@@ -60,7 +79,22 @@ def _settings(examples: Path | None, host: str | None, port: int | None) -> Sett
         updates["host"] = host
     if port is not None:
         updates["port"] = port
-    return get_settings().model_copy(update=updates)
+    settings = get_settings()
+    chosen = str(updates.get("host", settings.host))
+    if "cookie_secure" not in settings.model_fields_set and _is_loopback(chosen):
+        # Browsers keep Secure cookies off plain http://127.0.0.1, so local runs would
+        # never stay signed in; anywhere else the cookie stays Secure (put TLS in front).
+        updates["cookie_secure"] = False
+    return settings.model_copy(update=updates)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _check_port_free(host: str, port: int) -> None:
@@ -94,7 +128,7 @@ def report_outcomes(outcomes: list[LoadOutcome], folder: Path) -> None:
     err.print(summary, markup=False)
 
 
-def banner(host: str, port: int) -> str:
+def banner(host: str, port: int, first_admin_password: str | None = None) -> str:
     shown = host
     note = ""
     try:
@@ -113,6 +147,21 @@ def banner(host: str, port: int) -> str:
     return (
         f"\ndataward is running: open {url} in your browser.\n"
         f"  The API is at {url}api/v1/organisations and documented at {url}docs.\n"
-        "There is no login yet: every page is open on this machine." + note + "\n"
+        f"  Privacy notices are public at {url}; staff sign in at {url}login.\n"
+        + _sign_in_lines(url, first_admin_password)
+        + note
+        + "\n"
         "Stop with Ctrl+C.\n"
+    )
+
+
+def _sign_in_lines(url: str, password: str | None) -> str:
+    if password is None:
+        return "Sign in with your dataward account (`dataward user create` adds one)."
+    return (
+        "A first administrator was created, as no user existed:\n"
+        f"  username: admin\n  password: {password}\n"
+        "This password is shown only now. Sign in at "
+        f"{url}login, then add people under Users; "
+        "`dataward user reset admin` makes a new password."
     )

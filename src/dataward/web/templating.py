@@ -47,6 +47,7 @@ _CONSOLE_NAV: list[tuple[str, str, str, Permission | None]] = [
     ("registers", "Registers", "/console/registers", Permission.REGISTERS_READ),
     ("users", "Users", "/console/users", Permission.USERS_ADMIN),
     ("tokens", "API tokens", "/console/tokens", Permission.USERS_ADMIN),
+    ("outbox", "Outbox", "/console/outbox", Permission.OUTBOX_READ),
 ]
 
 

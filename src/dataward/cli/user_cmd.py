@@ -1,0 +1,147 @@
+"""``dataward user``: staff accounts. New passwords are printed once, never stored readable."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from dataward.accounts.passwords import Passwords
+from dataward.accounts.service import (
+    create_user,
+    get_user,
+    list_users,
+    reset_password,
+    set_disabled,
+    set_totp_secret,
+    totp_uri,
+)
+from dataward.config import get_settings
+from dataward.runtime import open_runtime
+
+app = typer.Typer(
+    help="Staff accounts: create, disable, enable, reset, list.", no_args_is_help=True
+)
+out = Console(highlight=False, soft_wrap=True)
+
+Username = Annotated[str, typer.Argument(help="Username (an email address works).")]
+Actor = Annotated[str, typer.Option(help="Who is acting, for the audit chain.")]
+PasswordStdin = Annotated[
+    bool,
+    typer.Option("--password-stdin", help="Read the password from standard input instead."),
+]
+
+
+def _password(from_stdin: bool) -> str | None:
+    return sys.stdin.readline().rstrip("\n") if from_stdin else None
+
+
+@app.command("create")
+def create(
+    username: Username,
+    role: Annotated[str, typer.Option(help="admin, dpo, caseworker or auditor.")],
+    totp: Annotated[bool, typer.Option("--totp", help="Also set up TOTP; prints its key.")] = False,
+    password_stdin: PasswordStdin = False,
+    actor: Actor = "cli",
+) -> None:
+    """Create a user; prints the generated password (and TOTP key) once."""
+    settings = get_settings()
+    runtime = open_runtime(settings, with_keys=False)
+    try:
+        with runtime.uow() as uow:
+            user, password = create_user(
+                uow,
+                Passwords(settings),
+                username,
+                role,
+                password=_password(password_stdin),
+                actor=actor,
+            )
+            secret = set_totp_secret(uow, user, actor=actor) if totp else None
+            uow.commit()
+    finally:
+        runtime.close()
+    out.print(f"created {user.username} ({user.role}), ref {user.ref}", markup=False)
+    if not password_stdin:
+        out.print(f"password: {password}", markup=False)
+    if secret:
+        out.print(f"TOTP key: {secret}", markup=False)
+        out.print(f"TOTP link: {totp_uri(secret, user.username)}", markup=False)
+    out.print("These are shown only now.", markup=False)
+
+
+@app.command("disable")
+def disable(username: Username, actor: Actor = "cli") -> None:
+    """Disable a user: their sessions end and their API tokens stop working."""
+    _set_disabled(username, True, actor)
+
+
+@app.command("enable")
+def enable(username: Username, actor: Actor = "cli") -> None:
+    """Enable a disabled user again."""
+    _set_disabled(username, False, actor)
+
+
+def _set_disabled(username: str, disabled: bool, actor: str) -> None:
+    runtime = open_runtime(with_keys=False)
+    try:
+        with runtime.uow() as uow:
+            user = get_user(uow, username)
+            set_disabled(uow, user, disabled, actor=actor)
+            uow.commit()
+            name = user.username
+    finally:
+        runtime.close()
+    typer.echo(f"{name} is {'disabled' if disabled else 'enabled'}")
+
+
+@app.command("reset")
+def reset(
+    username: Username,
+    clear_totp: Annotated[
+        bool, typer.Option("--clear-totp", help="Also remove TOTP (a lost phone).")
+    ] = False,
+    password_stdin: PasswordStdin = False,
+    actor: Actor = "cli",
+) -> None:
+    """New password (printed once), lockout lifted, every session of the user ended."""
+    settings = get_settings()
+    runtime = open_runtime(settings, with_keys=False)
+    try:
+        with runtime.uow() as uow:
+            user = get_user(uow, username)
+            password = reset_password(
+                uow,
+                Passwords(settings),
+                user,
+                password=_password(password_stdin),
+                clear_totp=clear_totp,
+                actor=actor,
+            )
+            uow.commit()
+            name = user.username
+    finally:
+        runtime.close()
+    out.print(f"reset {name}", markup=False)
+    if not password_stdin:
+        out.print(f"password: {password}", markup=False)
+        out.print("It is shown only now.", markup=False)
+
+
+@app.command("list")
+def list_command() -> None:
+    """List users with their role, TOTP and state."""
+    table = Table("Username", "Role", "Ref", "TOTP", "State")
+    runtime = open_runtime(with_keys=False)
+    try:
+        with runtime.uow() as uow:  # read inside: leaving the unit expires the rows
+            for user in list_users(uow):
+                state = "disabled" if user.disabled_at else "active"
+                totp = "on" if user.totp_secret else "off"
+                table.add_row(user.username, user.role, user.ref, totp, state)
+    finally:
+        runtime.close()
+    out.print(table)

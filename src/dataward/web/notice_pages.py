@@ -1,0 +1,106 @@
+"""Notice history pages: earlier versions (public) and the diff between two (console).
+
+The served notice links here (NTC-03): readers see when it changed and can read what it
+said before; staff see what changed, which changes are significant, and whether they are
+waiting to be sent to subjects.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
+from sqlalchemy import select
+
+from dataward.accounts.permissions import Permission
+from dataward.notice.diff import REASONS
+from dataward.notice.models import NoticeChange
+from dataward.notice.service import (
+    diff_versions,
+    edition_of,
+    get_notice_version,
+    list_notice_versions,
+    register_of,
+)
+from dataward.uow import UnitOfWork
+from dataward.web.analysis import RegisterAnalyser
+from dataward.web.auth import PUBLIC, console
+from dataward.web.deps import analyse_organisation, get_analyser, get_uow
+from dataward.web.templating import render
+
+router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
+Uow = Annotated[UnitOfWork, Depends(get_uow)]
+Analyser = Annotated[RegisterAnalyser, Depends(get_analyser)]
+
+
+@router.get("/orgs/{org}/notice/versions", name="notice_versions", dependencies=[PUBLIC])
+def notice_versions(request: Request, org: str, uow: Uow, analyser: Analyser) -> Response:
+    analysis = analyse_organisation(uow, analyser, org)
+    rows = list_notice_versions(uow, analysis.organisation)
+    context: dict[str, Any] = {"analysis": analysis, "register": analysis.register}
+    return render(request, "notice_versions.html", {**context, "rows": rows, "tab": "history"})
+
+
+@router.get("/orgs/{org}/notice/versions/{version}", name="notice_version", dependencies=[PUBLIC])
+def notice_version(
+    request: Request, org: str, version: int, uow: Uow, analyser: Analyser
+) -> Response:
+    from dataward.notice.render import render_html_fragment
+
+    analysis = analyse_organisation(uow, analyser, org)
+    row = get_notice_version(uow, analysis.organisation, version)
+    newest = list_notice_versions(uow, analysis.organisation)[0]
+    history = str(request.url_for("notice_versions", org=analysis.organisation).path)
+    # The renderer escapes every register value itself; its output is trusted HTML.
+    notice = Markup(  # noqa: S704
+        render_html_fragment(register_of(uow, row), edition=edition_of(row, history))
+    )
+    context = {
+        "analysis": analysis,
+        "register": analysis.register,
+        "row": row,
+        "newest": newest,
+        "notice": notice,
+    }
+    return render(request, "notice_version.html", context)
+
+
+@router.get(
+    "/orgs/{org}/notice/diff",
+    name="notice_diff",
+    dependencies=[console(Permission.REGISTERS_READ)],
+)
+def notice_diff(
+    request: Request,
+    org: str,
+    uow: Uow,
+    analyser: Analyser,
+    old: Annotated[int | None, Query(alias="from", ge=1)] = None,
+    new: Annotated[int | None, Query(alias="to", ge=1)] = None,
+) -> Response:
+    analysis = analyse_organisation(uow, analyser, org)
+    rows = list_notice_versions(uow, analysis.organisation)
+    new = new or rows[0].version
+    old = old or max(new - 1, 1)
+    diff = diff_versions(uow, analysis.organisation, old, new)
+    recorded = uow.session.scalars(
+        select(NoticeChange).where(
+            NoticeChange.organisation == analysis.organisation,
+            NoticeChange.from_version == old,
+            NoticeChange.to_version == new,
+        )
+    ).first()
+    context = {
+        "analysis": analysis,
+        "register": analysis.register,
+        "tab": "history",
+        "rows": rows,
+        "old": old,
+        "new": new,
+        "diff": diff,
+        "reasons": REASONS,
+        "recorded": recorded,
+    }
+    return render(request, "notice_diff.html", context)

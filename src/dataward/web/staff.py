@@ -1,0 +1,143 @@
+"""Staff console: dashboard, subjects (list, search, one subject) and preference links."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from dataward.accounts.links import sign_link
+from dataward.accounts.permissions import Permission
+from dataward.audit.service import record
+from dataward.errors import DatawardError, ValidationFailed
+from dataward.register.service import list_organisations
+from dataward.subjects.identities import IdentityKind
+from dataward.subjects.listing import SubjectPage, list_subjects, subject_timeline
+from dataward.subjects.service import find_subjects, get_subject, show_subject
+from dataward.uow import UnitOfWork
+from dataward.web.auth import app_uow, audit_refusal, console, form_text, posted_form, principal_of
+from dataward.web.deps import get_uow
+from dataward.web.flash import error_text, flash_later, flash_now
+from dataward.web.templating import render
+
+router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
+Uow = Annotated[UnitOfWork, Depends(get_uow)]
+PAGE = 50
+SUBJECTS_READ = console(Permission.SUBJECTS_READ)
+
+
+@router.get("/console", name="console_home", dependencies=[console()])
+def dashboard(request: Request, uow: Uow) -> Response:
+    organisations = [row.organisation for row in list_organisations(uow)]
+    return render(request, "console/dashboard.html", {"organisations": organisations})
+
+
+@router.get("/console/subjects", name="subjects_page", dependencies=[SUBJECTS_READ])
+def subjects_page(
+    request: Request,
+    uow: Uow,
+    org: Annotated[str, Query(max_length=80)] = "",
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+) -> Response:
+    organisations = [row.organisation for row in list_organisations(uow)]
+    chosen = org if org in organisations else ""
+    page = list_subjects(uow, chosen or None, offset=offset, limit=PAGE)
+    return render(request, "console/subjects.html", _list_context(organisations, chosen, page))
+
+
+def _list_context(organisations: list[str], chosen: str, page: SubjectPage) -> dict[str, object]:
+    return {
+        "organisations": organisations,
+        "org": chosen,
+        "page": page,
+        "kinds": [k.value for k in IdentityKind],
+        "found": None,
+        "kind": "email",
+    }
+
+
+@router.post("/console/subjects/search", name="subjects_search", dependencies=[SUBJECTS_READ])
+def subjects_search(request: Request, uow: Uow) -> Response:
+    """Search by one identity through the blind index. POST keeps the value out of URLs."""
+    organisations = [row.organisation for row in list_organisations(uow)]
+    form = posted_form(request)
+    try:
+        org = form_text(form, "org", 80)
+        kind = form_text(form, "kind", 32)
+        value = form_text(form, "value", 500)
+        if org not in organisations:
+            raise ValidationFailed("choose one of the organisations listed")
+        found = find_subjects(uow, org, kind, value)
+    except DatawardError as error:
+        audit_refusal(request, "web.input_refused", code=error.code)
+        flash_now(request, "error", error_text(error))
+        context = _list_context(organisations, "", list_subjects(uow, None, limit=PAGE))
+        return render(request, "console/subjects.html", context, status_code=error.http_status)
+    page = list_subjects(uow, org, limit=PAGE)
+    context = {**_list_context(organisations, org, page), "found": found, "kind": kind}
+    return render(request, "console/subjects.html", context)
+
+
+@router.get("/console/subjects/{org}/{ref}", name="subject_page", dependencies=[SUBJECTS_READ])
+def subject_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
+    view = show_subject(uow, org[:80], ref[:32])
+    # Reading decrypted identities is recorded, so the subject's timeline shows who looked.
+    record(
+        uow,
+        actor=principal_of(request).actor,
+        action="subject.viewed",
+        entity_type="subject",
+        entity_id=view.ref,
+        subject_ref=view.ref,
+    )
+    uow.commit()
+    context = {"view": view, "timeline": subject_timeline(uow, view.ref)}
+    return render(request, "console/subject.html", context)
+
+
+@router.post(
+    "/console/subjects/{org}/{ref}/preferences-link",
+    name="preferences_link",
+    dependencies=[console(Permission.SUBJECTS_WRITE)],
+)
+def preferences_link(request: Request, org: str, ref: str) -> Response:
+    """Make a signed, expiring link to the subject's preferences page, to send to them."""
+    state = request.app.state
+    actor = principal_of(request).actor
+
+    def issue(uow: UnitOfWork) -> str:
+        subject = get_subject(uow, org[:80], ref[:32])
+        days = state.settings.preferences_link_days
+        token, expires = sign_link(
+            state.secret_key, uow.clock, subject.organisation, subject.ref, days
+        )
+        record(
+            uow,
+            actor=actor,
+            action="preferences_link.issued",
+            entity_type="subject",
+            entity_id=subject.ref,
+            subject_ref=subject.ref,
+            details={"days": days},
+        )
+        url = str(request.url_for("preferences_page", token=token))
+        return f"Preferences link for this subject, valid until {expires:%d %B %Y}: {url}"
+
+    return run_form(request, f"/console/subjects/{org[:80]}/{ref[:32]}", issue)
+
+
+def run_form(request: Request, back: str, action: Callable[[UnitOfWork], str]) -> Response:
+    """Post/redirect/get: run ``action`` in a unit of work, flash its result or its error."""
+    with app_uow(request) as uow:
+        try:
+            message = action(uow)
+        except DatawardError as error:
+            uow.rollback()
+            audit_refusal(request, "web.input_refused", code=error.code)
+            flash_later(uow, request, "error", error_text(error))
+        else:
+            flash_later(uow, request, "success", message)
+        uow.commit()
+    return RedirectResponse(back, status_code=303)

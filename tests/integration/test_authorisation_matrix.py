@@ -1,0 +1,238 @@
+"""Every route, every role: the status each kind of caller gets (SQLite and PostgreSQL).
+
+The table below is written by hand, not derived from the routes' rules, so it checks them.
+A route missing from it fails the test: adding a route means deciding who may call it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from web_support import (
+    ORG,
+    add_person,
+    add_user,
+    api_token,
+    console_app,
+    csrf_from,
+    session_cookie,
+)
+
+from dataward.accounts.links import sign_link
+from dataward.accounts.models import User
+from dataward.crypto.keystore import Vault
+from dataward.uow import UnitOfWork
+from dataward.web.auth import SESSION_COOKIE, app_routes, rule_of
+
+ROLES = ("admin", "dpo", "caseworker", "auditor")
+CALLERS = ("anonymous", *ROLES, "wrong_scope", "right_scope")
+
+
+def row(
+    anonymous: int, admin: int, dpo: int, caseworker: int, auditor: int, wrong: int, right: int
+) -> dict[str, int]:
+    return dict(
+        zip(CALLERS, (anonymous, admin, dpo, caseworker, auditor, wrong, right), strict=True)
+    )
+
+
+# Console pages: anonymous callers (and bearer tokens, which the console ignores) go to
+# sign in (303); a role without the permission gets 403.
+PUBLIC = row(200, 200, 200, 200, 200, 200, 200)
+EVERY_ROLE = row(303, 200, 200, 200, 200, 303, 303)
+ADMIN_ONLY = row(303, 200, 403, 403, 403, 303, 303)
+SUBJECT_READERS = row(303, 200, 200, 200, 403, 303, 303)
+# The API: no credentials 401, a token without the scope 403; a console session may read.
+API_ALL_READ = row(401, 200, 200, 200, 200, 403, 200)
+
+EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
+    # portal
+    "portal_home": ("GET", "/", PUBLIC),
+    "preferences_page": ("GET", "/preferences/{link}", PUBLIC),
+    "notice_page": ("GET", f"/orgs/{ORG}/notice", PUBLIC),
+    "notice_standalone": ("GET", f"/orgs/{ORG}/notice.html", PUBLIC),
+    "notice_css": ("GET", "/notice.css", PUBLIC),
+    "notice_versions": ("GET", f"/orgs/{ORG}/notice/versions", PUBLIC),
+    "notice_version": ("GET", f"/orgs/{ORG}/notice/versions/1", PUBLIC),
+    "notice_diff": ("GET", f"/orgs/{ORG}/notice/diff?from=1&to=1", EVERY_ROLE),
+    # signing in: the form is public, a signed-in user is sent on to the console
+    "login_form": ("GET", "/login", row(200, 303, 303, 303, 303, 200, 200)),
+    # no sign-in form cookie here, so every post is refused as a forged form
+    "login_submit": ("POST", "/login", row(403, 403, 403, 403, 403, 403, 403)),
+    # the second step needs a half-finished sign-in: others are sent away
+    "totp_form": ("GET", "/login/totp", row(303, 303, 303, 303, 303, 303, 303)),
+    "totp_submit": ("POST", "/login/totp", row(303, 303, 303, 303, 303, 303, 303)),
+    "totp_setup_form": ("GET", "/login/totp/setup", row(303, 303, 303, 303, 303, 303, 303)),
+    "totp_setup_submit": ("POST", "/login/totp/setup", row(303, 303, 303, 303, 303, 303, 303)),
+    "logout": ("POST", "/logout", row(303, 303, 303, 303, 303, 303, 303)),
+    # console
+    "console_home": ("GET", "/console", EVERY_ROLE),
+    "subjects_page": ("GET", "/console/subjects", SUBJECT_READERS),
+    "subjects_search": ("POST", "/console/subjects/search", SUBJECT_READERS),
+    "subject_page": ("GET", f"/console/subjects/{ORG}/{{ref}}", SUBJECT_READERS),
+    "preferences_link": (
+        "POST",
+        f"/console/subjects/{ORG}/{{ref}}/preferences-link",
+        row(303, 303, 303, 303, 403, 303, 303),
+    ),
+    "registers_page": ("GET", "/console/registers", EVERY_ROLE),
+    "organisation_page": ("GET", f"/orgs/{ORG}", EVERY_ROLE),
+    "lint_page": ("GET", f"/orgs/{ORG}/lint", EVERY_ROLE),
+    "coverage_page": ("GET", f"/orgs/{ORG}/coverage", EVERY_ROLE),
+    "ropa_download": ("GET", f"/orgs/{ORG}/ropa.xlsx", EVERY_ROLE),
+    "console_outbox": ("GET", "/console/outbox", row(303, 200, 200, 403, 403, 303, 303)),
+    "users_page": ("GET", "/console/users", ADMIN_ONLY),
+    "user_create": ("POST", "/console/users", ADMIN_ONLY),
+    "user_reset": ("POST", "/console/users/{target}/reset", ADMIN_ONLY),
+    "user_disable": (
+        "POST",
+        "/console/users/{target}/disable",
+        row(303, 303, 403, 403, 403, 303, 303),
+    ),
+    "user_enable": (
+        "POST",
+        "/console/users/{target}/enable",
+        row(303, 303, 403, 403, 403, 303, 303),
+    ),
+    "tokens_page": ("GET", "/console/tokens", ADMIN_ONLY),
+    "token_create": ("POST", "/console/tokens", ADMIN_ONLY),
+    "token_revoke": (
+        "POST",
+        "/console/tokens/{token}/revoke",
+        row(303, 303, 403, 403, 403, 303, 303),
+    ),
+    # API
+    "api_health": ("GET", "/api/v1/health", PUBLIC),
+    "api_organisations": ("GET", "/api/v1/organisations", API_ALL_READ),
+    "api_lint": ("GET", f"/api/v1/organisations/{ORG}/lint", API_ALL_READ),
+    "api_register": ("GET", f"/api/v1/organisations/{ORG}/register", API_ALL_READ),
+    "api_subject": (
+        "GET",
+        f"/api/v1/subjects/{ORG}/{{ref}}",
+        row(401, 200, 200, 200, 403, 403, 200),
+    ),
+    "api_audit_head": ("GET", "/api/v1/audit/head", row(401, 200, 200, 403, 200, 403, 200)),
+    # changes through the API need a token: a console cookie alone is not enough
+    "api_subject_search": (
+        "POST",
+        "/api/v1/subjects/search",
+        row(401, 401, 401, 401, 401, 403, 200),
+    ),
+    "api_subject_create": ("POST", "/api/v1/subjects", row(401, 401, 401, 401, 401, 403, 201)),
+}
+
+# Served by FastAPI and Starlette themselves, public on purpose: the API's description.
+FRAMEWORK_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static"}
+
+FORMS: dict[str, dict[str, Any]] = {
+    "subjects_search": {"org": ORG, "kind": "email", "value": "jane.doe@example.com"},
+    "user_create": {"username": "new.person", "role": "caseworker"},
+    "token_create": {"name": "crm", "owner": "admin", "scope": "decisions:read", "days": "30"},
+}
+JSON: dict[str, dict[str, Any]] = {
+    "api_subject_search": {"organisation": ORG, "kind": "email", "value": "jane.doe@example.com"},
+    "api_subject_create": {
+        "organisation": ORG,
+        "groups": ["customers"],
+        "identities": [{"kind": "email", "value": "new.one@example.com"}],
+    },
+}
+
+
+@dataclass
+class World:
+    app: FastAPI
+    users: dict[str, User]
+    params: dict[str, str]
+
+
+@pytest.fixture
+def world(database_url: str, clock: Any, vault: Vault, uow: UnitOfWork) -> Iterator[World]:
+    app = console_app(database_url, clock, vault)
+    users = {role: add_user(app, role, role) for role in ROLES}
+    target = add_user(app, "target", "caseworker")
+    ref = add_person(app)
+    link, _ = sign_link(app.state.secret_key, clock, ORG, ref, 7)
+    token = api_token(app, users["admin"], ["registers:read"])
+    with UnitOfWork(app.state.session_factory, clock) as unit:
+        from sqlalchemy import select
+
+        from dataward.accounts.models import ApiToken
+
+        token_ref = unit.session.scalars(select(ApiToken.ref)).first()
+    assert token_ref is not None
+    assert token
+    params = {"ref": ref, "link": link, "target": target.ref, "token": token_ref}
+    yield World(app, users, params)
+    app.state.engine.dispose()
+
+
+def _api_routes(app: FastAPI) -> dict[str, APIRoute]:
+    return {i.name: i.route for i in app_routes(app) if isinstance(i.route, APIRoute)}
+
+
+def test_it_has_an_expectation_for_every_route(world: World) -> None:
+    names = set(_api_routes(world.app))
+    assert len(names) > 30
+    missing = sorted(names - set(EXPECTED))
+    assert not missing, f"routes without a row in the authorisation matrix: {missing}"
+    assert not sorted(set(EXPECTED) - names), "the matrix names routes that do not exist"
+    others = {i.path for i in app_routes(world.app) if not isinstance(i.route, APIRoute)}
+    assert others == FRAMEWORK_ROUTES
+    for name, route in _api_routes(world.app).items():
+        assert rule_of(route) is not None, name
+
+
+def test_it_refuses_to_start_with_a_route_that_declares_no_rule(world: World) -> None:
+    from dataward.errors import ConfigurationError
+    from dataward.web.accounts_setup import check_route_rules
+
+    check_route_rules(world.app)  # every real route declares one
+    world.app.add_api_route("/console/stray", lambda: "hello", name="stray")
+
+    with pytest.raises(ConfigurationError, match="/console/stray"):
+        check_route_rules(world.app)
+
+
+def _client(world: World, caller: str, scope: str | None) -> TestClient:
+    client = TestClient(world.app, follow_redirects=False)
+    if caller in ROLES:
+        client.cookies.set(SESSION_COOKIE, session_cookie(world.app, world.users[caller]))
+    elif caller == "wrong_scope":
+        token = api_token(world.app, world.users["admin"], ["decisions:read"])
+        client.headers["Authorization"] = f"Bearer {token}"
+    elif caller == "right_scope" and scope is not None:
+        token = api_token(world.app, world.users["admin"], [scope])
+        client.headers["Authorization"] = f"Bearer {token}"
+    return client
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_it_answers_each_caller_as_the_matrix_says(world: World, name: str) -> None:
+    method, template, statuses = EXPECTED[name]
+    rule = rule_of(_api_routes(world.app)[name])
+    assert rule is not None
+    scope = rule.permission.value if rule.kind == "api" and rule.permission else None
+    got: dict[str, int] = {}
+    for caller in CALLERS:
+        client = _client(world, caller, scope)
+        path = template.format(**world.params)
+        if method == "GET":
+            response = client.get(path)
+        elif name in JSON:
+            response = client.post(path, json=JSON[name])
+        else:
+            data = dict(FORMS.get(name, {}))
+            if caller in ROLES:
+                data["csrf_token"] = csrf_from(client.get("/console", follow_redirects=True).text)
+            response = client.post(path, data=data)
+        got[caller] = response.status_code
+        if response.status_code == 303 and caller in ("anonymous", "wrong_scope", "right_scope"):
+            assert response.headers["location"].startswith("/login"), (name, caller)
+    assert got == statuses

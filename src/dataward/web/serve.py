@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
+import anyio
 from fastapi import FastAPI
 from rich.console import Console
 
@@ -17,6 +21,9 @@ from dataward.migrate import upgrade
 from dataward.uow import UnitOfWork
 from dataward.web.app import create_app
 from dataward.web.loading import LoadOutcome, load_examples
+
+if TYPE_CHECKING:
+    from dataward.jobs.embedded import EmbeddedWorker
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -49,6 +56,7 @@ def run_server(
     worker = start_embedded_worker(settings, app.state.session_factory, app.state.clock)
     if worker.note:
         err.print(worker.note, markup=False)
+    _stop_with_server(app, worker)
     out.print(banner(settings.host, settings.port, first_admin), markup=False)
     try:
         uvicorn.run(
@@ -69,6 +77,21 @@ def _first_admin(app: FastAPI) -> str | None:
         created = ensure_first_admin(uow, app.state.passwords)
         uow.commit()
     return created[1] if created else None
+
+
+def _stop_with_server(app: FastAPI, worker: EmbeddedWorker) -> None:
+    """Stop the worker in the app's shutdown, before uvicorn re-raises SIGTERM and exits."""
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(a: FastAPI) -> AsyncIterator[Any]:
+        async with inner(a) as state:
+            try:
+                yield state
+            finally:
+                await anyio.to_thread.run_sync(worker.stop)
+
+    app.router.lifespan_context = lifespan
 
 
 def _settings(examples: Path | None, host: str | None, port: int | None) -> Settings:

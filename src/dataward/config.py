@@ -27,6 +27,15 @@ class Settings(BaseSettings):
         default=10 * 1024 * 1024, description="Size cap of a register file."
     )
     register_max_nodes: int = Field(default=200_000, description="Node cap, against alias bombs.")
+    var_dir: Path = Field(
+        default=Path("var"), description="Local state of `make run`: keys file, demo agency."
+    )
+    demo_subjects: int = Field(
+        default=2000,
+        ge=0,
+        le=100_000,
+        description="People in the demo agency `dataward serve` creates on first start (0: none).",
+    )
     keystore_url: str = Field(
         default="sqlite:///var/keys.db",
         description="The key store: a database of its own, never backed up with the main one.",

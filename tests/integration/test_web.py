@@ -425,6 +425,7 @@ def _free_port() -> int:
 
 def test_it_migrates_loads_and_explains_where_to_go_before_serving(
     database_url: str,
+    tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     app: FastAPI,
@@ -437,6 +438,8 @@ def test_it_migrates_loads_and_explains_where_to_go_before_serving(
         served.update(options, app=asgi)
 
     monkeypatch.setenv("DATAWARD_DATABASE_URL", database_url)
+    monkeypatch.setenv("DATAWARD_VAR_DIR", str(tmp_path))
+    monkeypatch.setenv("DATAWARD_DEMO_SUBJECTS", "0")
     monkeypatch.setattr(uvicorn, "run", fake_run)
     # Logging set-up binds sys.stderr, which capsys swaps out; keep the test's own.
     monkeypatch.setattr(serve, "configure_logging", lambda level, fmt: served.update(logs=fmt))

@@ -17,6 +17,7 @@ from dataward.localkeys import ensure_local_keys
 def no_keys(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
     monkeypatch.delenv("DATAWARD_KEK", raising=False)
     monkeypatch.delenv("DATAWARD_BLIND_INDEX_KEY", raising=False)
+    monkeypatch.delenv("DATAWARD_SECRET_KEY", raising=False)
     monkeypatch.chdir(tmp_path)  # no .env from the project is read
     get_settings.cache_clear()
     yield tmp_path
@@ -33,11 +34,15 @@ def test_it_makes_keys_once_readable_by_the_owner_only(no_keys: Path) -> None:
     ensure_local_keys(path)
     assert path.read_text() == text
     assert key_material(get_settings()).kek == first.kek
+    secret = get_settings().secret_key
+    assert secret is not None
+    assert "DATAWARD_SECRET_KEY=" + secret.get_secret_value() in text
 
 
 def test_it_leaves_configured_keys_alone(no_keys: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DATAWARD_KEK", "A" * 43 + "=")
     monkeypatch.setenv("DATAWARD_BLIND_INDEX_KEY", "B" * 43 + "=")
+    monkeypatch.setenv("DATAWARD_SECRET_KEY", "C" * 43 + "=")
     get_settings.cache_clear()
     assert ensure_local_keys(no_keys / "var" / "local-keys.env") is None
     assert not (no_keys / "var").exists()

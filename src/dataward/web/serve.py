@@ -16,6 +16,7 @@ from rich.console import Console
 from dataward.accounts.service import ensure_first_admin
 from dataward.config import Settings, get_settings
 from dataward.errors import ConfigurationError
+from dataward.localkeys import ensure_local_keys
 from dataward.logging import configure_logging
 from dataward.migrate import upgrade
 from dataward.uow import UnitOfWork
@@ -34,6 +35,7 @@ def run_server(
 ) -> None:
     import uvicorn
 
+    keys_file = ensure_local_keys()
     settings = _settings(examples, host, port)
     configure_logging(settings.log_level, settings.log_format)
     _check_port_free(settings.host, settings.port)
@@ -51,6 +53,13 @@ def run_server(
             "(set DATAWARD_EXAMPLES_DIR or pass --examples).",
             markup=False,
         )
+    if keys_file is not None:
+        err.print(
+            f"Using local development keys from {keys_file} (made on first start; set "
+            "DATAWARD_KEK, DATAWARD_BLIND_INDEX_KEY and DATAWARD_SECRET_KEY in production).",
+            markup=False,
+        )
+    ensure_demo(settings)
     from dataward.jobs.embedded import start_embedded_worker
 
     worker = start_embedded_worker(settings, app.state.session_factory, app.state.clock)
@@ -69,6 +78,58 @@ def run_server(
         )
     finally:
         worker.stop()
+
+
+def ensure_demo(settings: Settings) -> None:
+    """On a first start, build the demo agency (DATAWARD_DEMO_SUBJECTS people; 0: none).
+
+    A failure is reported and the server still starts: the registers are served without it.
+    """
+    from dataward.db import make_engine
+    from dataward.demo.service import DemoOptions, create_demo, demo_exists
+    from dataward.errors import DatawardError
+    from dataward.runtime import open_runtime
+
+    if settings.demo_subjects == 0:
+        return
+    var = settings.var_dir
+    options = DemoOptions(
+        subjects=settings.demo_subjects,
+        seed=1,
+        operational_url=f"sqlite:///{var / 'demo-operational.db'}",
+        files_dir=var / "demo-files",
+        sources_path=var / "demo-sources.yaml",
+        register_path=settings.examples_dir / "jtr-collections.yaml",
+        parallel=False,
+    )
+    engine = make_engine(options.operational_url)
+    try:
+        exists = demo_exists(engine)
+    finally:
+        engine.dispose()
+    if exists:
+        return
+    err.print(
+        f"First start: building the demo agency with {settings.demo_subjects:,} people "
+        f"(its own database {var / 'demo-operational.db'}; identities encrypted per subject).",
+        markup=False,
+    )
+    try:
+        runtime = open_runtime(settings)
+        try:
+            with runtime.uow() as uow:
+                summary = create_demo(uow, options)
+                uow.commit()
+        finally:
+            runtime.close()
+    except DatawardError as error:
+        err.print(f"The demo agency was not built: [{error.code}] {error.message}", markup=False)
+        return
+    err.print(
+        f"Demo agency ready: {summary.subjects_added:,} subjects of {summary.organisation} "
+        f"in {summary.seconds:.1f} s.",
+        markup=False,
+    )
 
 
 def _first_admin(app: FastAPI) -> str | None:

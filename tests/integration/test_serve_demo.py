@@ -1,0 +1,63 @@
+"""`make run` on a fresh clone: local keys and the demo agency are made on first start only."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from dataward.config import get_settings
+from dataward.uow import UnitOfWork
+from dataward.web import serve
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+
+@pytest.fixture
+def first_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> Iterator[Path]:
+    for name in ("DATAWARD_KEK", "DATAWARD_BLIND_INDEX_KEY", "DATAWARD_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATAWARD_DATABASE_URL", database_url)
+    monkeypatch.setenv("DATAWARD_KEYSTORE_URL", f"sqlite:///{tmp_path / 'keys.db'}")
+    monkeypatch.setenv("DATAWARD_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("DATAWARD_EXAMPLES_DIR", str(EXAMPLES))
+    monkeypatch.setenv("DATAWARD_DEMO_SUBJECTS", "40")
+    get_settings.cache_clear()
+    yield tmp_path / "var"
+    get_settings.cache_clear()
+
+
+def _count(url: str, table: str) -> int:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return int(conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one())
+    finally:
+        engine.dispose()
+
+
+def test_it_builds_the_demo_agency_on_first_start_only(
+    first_start: Path,
+    database_url: str,
+    capsys: pytest.CaptureFixture[str],
+    uow: UnitOfWork,  # its teardown empties the shared test database again
+) -> None:
+    from dataward.localkeys import ensure_local_keys
+    from dataward.migrate import upgrade
+
+    assert ensure_local_keys() == first_start / "local-keys.env"
+    upgrade(database_url)
+    serve.ensure_demo(get_settings())
+    subjects = _count(database_url, "subjects")
+    assert subjects == 40
+    operational = f"sqlite:///{first_start / 'demo-operational.db'}"
+    assert _count(operational, "debtors") > 0
+    assert "Demo agency ready: 40 subjects of jtr_collections" in capsys.readouterr().err
+    serve.ensure_demo(get_settings())  # a second start leaves it as it is
+    assert _count(database_url, "subjects") == subjects
+    assert "building the demo agency" not in capsys.readouterr().err

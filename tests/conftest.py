@@ -33,6 +33,27 @@ EXAMPLES = ROOT / "examples"
 NOTICES = EXAMPLES / "notices"
 
 
+@pytest.fixture(scope="session", autouse=True)
+def hermetic_settings(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Defaults that point into a temporary folder, never at the project's own ./var.
+
+    Tests that need a setting set it themselves; anything that falls back on a default
+    (the key store, the main database, local keys, the demo agency) stays out of the way of
+    `make run` on the same checkout.
+    """
+    from dataward.config import get_settings
+
+    state = tmp_path_factory.mktemp("state")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DATAWARD_DATABASE_URL", f"sqlite:///{state / 'dataward.db'}")
+        patch.setenv("DATAWARD_KEYSTORE_URL", f"sqlite:///{state / 'keys.db'}")
+        patch.setenv("DATAWARD_VAR_DIR", str(state / "var"))
+        patch.setenv("DATAWARD_DEMO_SUBJECTS", "0")
+        get_settings.cache_clear()
+        yield
+    get_settings.cache_clear()
+
+
 @pytest.fixture(scope="session")
 def examples_dir() -> Path:
     return EXAMPLES

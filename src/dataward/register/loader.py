@@ -141,9 +141,7 @@ def read_register_text(path: Path) -> str:
         if size > settings.register_max_bytes:
             limit = settings.register_max_bytes
             raise _invalid(file, "", f"file is {size} bytes, over the {limit}-byte limit")
-        with path.open("rb") as handle:
-            # Bounded: a device or a file growing under us must not be read without end.
-            raw = handle.read(settings.register_max_bytes + 1)
+        raw = _read_bounded(path, settings.register_max_bytes)
         if len(raw) > settings.register_max_bytes:
             limit = settings.register_max_bytes
             raise _invalid(file, "", f"file is over the {limit}-byte limit")
@@ -156,6 +154,21 @@ def read_register_text(path: Path) -> str:
         raise RegisterInvalid(
             [SourceProblem(file, line, 1, "", f"not UTF-8 (byte {exc.start})")]
         ) from None
+
+
+def _read_bounded(path: Path, limit: int, chunk: int = 1 << 16) -> bytes:
+    """At most ``limit + 1`` bytes, in chunks: a device or a file growing under us is not read
+    without end, and a small file does not cost a buffer the size of the cap."""
+    parts: list[bytes] = []
+    total = 0
+    with path.open("rb") as handle:
+        while total <= limit:
+            part = handle.read(min(chunk, limit + 1 - total))
+            if not part:
+                break
+            parts.append(part)
+            total += len(part)
+    return b"".join(parts)
 
 
 def _invalid(file: str, path: str, message: str, line: int = 1, col: int = 1) -> RegisterInvalid:

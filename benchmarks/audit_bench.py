@@ -26,7 +26,6 @@ import platform
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -42,13 +41,12 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
-    create_engine,
     func,
     insert,
     select,
     text,
 )
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 
 from dataward.audit.chain import GENESIS, canonical_time, row_digest, state_hash
 from dataward.audit.models import AuditEvent
@@ -56,6 +54,7 @@ from dataward.audit.service import _rows, record, verify
 from dataward.clock import FixedClock
 from dataward.db import make_engine, make_session_factory
 from dataward.migrate import upgrade
+from dataward.scratch import scratch_databases
 from dataward.uow import UnitOfWork
 
 PG_ADMIN = os.environ.get(
@@ -132,22 +131,11 @@ def sqlite_urls() -> Iterator[tuple[str, str]]:
 
 @contextmanager
 def postgres_urls() -> Iterator[tuple[str, str]]:
-    admin_url = make_url(PG_ADMIN)
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    names = [f"dataward_bench_{part}_{uuid.uuid4().hex[:8]}" for part in ("append", "verify")]
-    with admin.connect() as conn:
-        for name in names:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        first, second = (
-            admin_url.set(database=name).render_as_string(hide_password=False) for name in names
-        )
+    with scratch_databases(PG_ADMIN, "dataward_bench_append", "dataward_bench_verify") as (
+        first,
+        second,
+    ):
         yield first, second
-    finally:
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 def measure_append(backend: str, url: str, n: int, batch: int) -> Append:

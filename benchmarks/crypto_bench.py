@@ -30,7 +30,6 @@ import pstats
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -45,12 +44,10 @@ from sqlalchemy import (
     String,
     Table,
     bindparam,
-    create_engine,
     insert,
     select,
-    text,
 )
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
 from dataward.clock import SystemClock
@@ -61,6 +58,7 @@ from dataward.db import make_engine, make_session_factory
 from dataward.migrate import upgrade
 from dataward.register.loader import load_register
 from dataward.register.service import store_register
+from dataward.scratch import scratch_databases
 from dataward.subjects.identities import IdentityKind, normalise
 from dataward.subjects.service import add_subject, find_subjects
 from dataward.uow import UnitOfWork
@@ -124,22 +122,11 @@ def sqlite_urls() -> Iterator[tuple[str, str]]:
 
 @contextmanager
 def postgres_urls() -> Iterator[tuple[str, str]]:
-    admin_url = make_url(PG_ADMIN)
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    names = [f"dataward_bench_{part}_{uuid.uuid4().hex[:8]}" for part in ("main", "keys")]
-    with admin.connect() as conn:
-        for name in names:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        main, keys = (
-            admin_url.set(database=name).render_as_string(hide_password=False) for name in names
-        )
-        yield main, keys
-    finally:
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_databases(PG_ADMIN, "dataward_bench_main", "dataward_bench_keys") as (
+        first,
+        second,
+    ):
+        yield first, second
 
 
 def check(ok: bool, what: str) -> None:

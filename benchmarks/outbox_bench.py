@@ -18,7 +18,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -26,8 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from aiosmtpd.controller import Controller
-from sqlalchemy import create_engine, select, text, update
-from sqlalchemy.engine import make_url
+from sqlalchemy import select, update
 
 from dataward.clock import SystemClock
 from dataward.crypto.keystore import Vault
@@ -42,6 +40,7 @@ from dataward.outbox.models import OutboxMessage
 from dataward.outbox.service import queue_subject_message
 from dataward.register.loader import load_register
 from dataward.register.service import store_register
+from dataward.scratch import scratch_databases
 from dataward.subjects.service import add_subject
 from dataward.uow import UnitOfWork
 
@@ -71,21 +70,8 @@ def databases(pg_url: str | None, folder: Path) -> Iterator[tuple[str, str]]:
     if pg_url is None:
         yield f"sqlite:///{folder / 'main.db'}", f"sqlite:///{folder / 'keys.db'}"
         return
-    admin_url = make_url(pg_url)
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    names = [f"outbox_bench_{uuid.uuid4().hex[:8]}", f"outbox_bench_keys_{uuid.uuid4().hex[:8]}"]
-    with admin.connect() as conn:
-        for name in names:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield tuple(  # type: ignore[misc]
-            admin_url.set(database=n).render_as_string(hide_password=False) for n in names
-        )
-    finally:
-        with admin.connect() as conn:
-            for name in names:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_databases(pg_url, "outbox_bench", "outbox_bench_keys") as (main, keys):
+        yield main, keys
 
 
 def requeue_all(factory: Any) -> None:

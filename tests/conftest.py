@@ -8,7 +8,6 @@ the server keeps state between runs.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -16,8 +15,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 from dataward.clock import FixedClock
@@ -26,6 +23,7 @@ from dataward.crypto.secrets import KeyMaterial
 from dataward.db import Base, make_engine, make_session_factory
 from dataward.migrate import upgrade
 from dataward.models import import_all_models
+from dataward.scratch import scratch_databases
 from dataward.uow import UnitOfWork
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -77,17 +75,8 @@ def _postgres_admin_url() -> str:
 @contextmanager
 def _postgres_database(prefix: str) -> Iterator[str]:
     """A database of its own on the test server, dropped afterwards."""
-    admin_url = make_url(_postgres_admin_url())
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_databases(_postgres_admin_url(), prefix) as (url,):
+        yield url
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

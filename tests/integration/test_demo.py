@@ -7,7 +7,6 @@ import itertools
 import os
 import random
 import re
-import uuid
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,8 +15,7 @@ import pytest
 import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import create_engine, func, inspect, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import create_engine, func, inspect, select
 from typer.testing import CliRunner
 
 from dataward.cli.app import app
@@ -31,6 +29,7 @@ from dataward.demo.operational import build_operational
 from dataward.demo.people import draw_people
 from dataward.demo.service import DemoExists, DemoOptions, create_demo
 from dataward.errors import ConfigurationError
+from dataward.scratch import scratch_databases
 from dataward.subjects.identities import (
     normalise_email,
     normalise_ni_number,
@@ -109,17 +108,8 @@ def operational_url(backend: str, tmp_path: Path) -> Iterator[str]:
     if backend == "sqlite":
         yield f"sqlite:///{tmp_path / 'operational.db'}"
         return
-    admin_url = make_url(os.environ["DATAWARD_TEST_DATABASE_URL"])
-    name = f"demo_ops_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_databases(os.environ["DATAWARD_TEST_DATABASE_URL"], "demo_ops") as (url,):
+        yield url
 
 
 def _options(tmp_path: Path, url: str, **changes: object) -> DemoOptions:

@@ -7,14 +7,12 @@ key store of their own, so the session's shared key store keeps its KEK.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 
 from dataward.clock import FixedClock
@@ -27,6 +25,7 @@ from dataward.errors import ConfigurationError, DatawardError
 from dataward.register.loader import load_register
 from dataward.register.service import store_register
 from dataward.runtime import open_runtime
+from dataward.scratch import scratch_databases
 from dataward.subjects.service import add_subject, find_subjects, show_subject
 from dataward.uow import UnitOfWork
 
@@ -85,17 +84,8 @@ def own_keystore_url(backend: str, tmp_path: Path) -> Iterator[str]:
     admin_text = os.environ.get("DATAWARD_TEST_DATABASE_URL")
     if not admin_text:
         pytest.fail("DATAWARD_TEST_DATABASE_URL is not set: run the suite with `make test`")
-    admin_url = make_url(admin_text)
-    name = f"dataward_keys_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield admin_url.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_databases(admin_text, "dataward_keys") as (url,):
+        yield url
 
 
 # --- key material from settings ------------------------------------------------------------

@@ -25,18 +25,26 @@ def covers_dataset(retention_rule: RetentionRule, dataset: Dataset) -> bool:
     return bool(set(cov.all_data_of_groups) & set(dataset.subject_groups))
 
 
+def _rules_missing(register: Register, part: str, advice: str) -> Iterator[Hit]:
+    """Rules whose ``part`` (trigger or offset) is absent or unspecified; never-stored data
+    has neither, by definition."""
+    for i, retention_rule in enumerate(register.retention_rules):
+        value = getattr(retention_rule, part)
+        if retention_rule.action == "never_stored" or not is_missing(value):
+            continue
+        state = "is unspecified" if is_unspecified(value) else "is missing"
+        yield Hit(
+            ("retention_rules", i, part),
+            f"the {part} of retention rule {retention_rule.id!r} {state}: {advice}",
+        )
+
+
 # RULES: RET-01 (the event that starts it)
 @rule("DW014", "error", "Retention rule without a trigger event", "RET-01")
 def rule_without_trigger(register: Register) -> Iterator[Hit]:
-    for i, retention_rule in enumerate(register.retention_rules):
-        if retention_rule.action == "never_stored" or not is_missing(retention_rule.trigger):
-            continue
-        state = "is unspecified" if is_unspecified(retention_rule.trigger) else "is missing"
-        yield Hit(
-            ("retention_rules", i, "trigger"),
-            f"the trigger of retention rule {retention_rule.id!r} {state}: name the event that "
-            "starts the clock (trigger.any_of)",
-        )
+    yield from _rules_missing(
+        register, "trigger", "name the event that starts the clock (trigger.any_of)"
+    )
 
 
 # RULES: RET-01 (the data it covers)
@@ -67,15 +75,7 @@ def dataset_without_rule(register: Register) -> Iterator[Hit]:
 # RULES: RET-01 (an offset)
 @rule("DW017", "error", "Retention rule without an offset", "RET-01")
 def rule_without_offset(register: Register) -> Iterator[Hit]:
-    for i, retention_rule in enumerate(register.retention_rules):
-        if retention_rule.action == "never_stored" or not is_missing(retention_rule.offset):
-            continue
-        state = "is unspecified" if is_unspecified(retention_rule.offset) else "is missing"
-        yield Hit(
-            ("retention_rules", i, "offset"),
-            f"the offset of retention rule {retention_rule.id!r} {state}: say how long after "
-            "the trigger the action runs",
-        )
+    yield from _rules_missing(register, "offset", "say how long after the trigger the action runs")
 
 
 # RULES: RET-02 (when the hold closes the rule restarts)

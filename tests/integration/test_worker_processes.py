@@ -14,7 +14,6 @@ from pathlib import Path
 from outbox_support import Inbox, add_people, load_acme, smtp_server
 from sqlalchemy import select
 
-from conftest import _postgres_database
 from dataward.clock import SystemClock
 from dataward.crypto.keystore import Vault
 from dataward.crypto.secrets import KeyMaterial, encode_key
@@ -23,6 +22,7 @@ from dataward.migrate import upgrade
 from dataward.outbox.config import MailSettings
 from dataward.outbox.models import OutboxMessage
 from dataward.outbox.service import queue_subject_message
+from dataward.scratch import scratch_databases
 from dataward.uow import UnitOfWork
 
 DATAWARD = Path(sys.executable).parent / "dataward"
@@ -42,10 +42,9 @@ def test_a_killed_worker_loses_nothing_and_a_resend_keeps_its_message_id(
     tmp_path: Path,
 ) -> None:
     material = KeyMaterial("kek-kill", os.urandom(32), os.urandom(32))
-    with (
-        _postgres_database("dataward_kill") as db_url,
-        _postgres_database("dataward_kill_keys") as keys_url,
-    ):
+    admin_url = os.environ.get("DATAWARD_TEST_DATABASE_URL", "")
+    assert admin_url, "DATAWARD_TEST_DATABASE_URL is not set: run the suite with `make test`"
+    with scratch_databases(admin_url, "dataward_kill", "dataward_kill_keys") as (db_url, keys_url):
         upgrade(db_url)
         engine = make_engine(db_url)
         vault = Vault.open(keys_url, material)

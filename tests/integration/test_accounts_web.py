@@ -347,7 +347,7 @@ def test_it_opens_the_preferences_page_by_a_signed_link_only(
 
     assert opened.status_code == 200
     assert "Your preferences with Acme Widgets" in opened.text
-    assert "Read-only for now" in opened.text
+    assert "Save my choices" in opened.text
     assert tampered.status_code == 404
     assert "not valid" in tampered.text
     assert expired.status_code == 410

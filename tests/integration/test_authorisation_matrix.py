@@ -55,6 +55,16 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
     # portal
     "portal_home": ("GET", "/", PUBLIC),
     "preferences_page": ("GET", "/preferences/{link}", PUBLIC),
+    # the form's double-submit cookie is missing here, so every post is refused as forged
+    "preferences_submit": ("POST", "/preferences/{link}", row(403, 403, 403, 403, 403, 403, 403)),
+    "cookie_page": ("GET", f"/orgs/{ORG}/cookies", PUBLIC),
+    # anyone may read a banner or log a choice; acme's register declares no cookies (422)
+    "cookie_banner_config": ("GET", f"/api/v1/cookie-banner/{ORG}", row(*[422] * 7)),
+    "cookie_consent_log": (
+        "POST",
+        f"/api/v1/cookie-banner/{ORG}/consents",
+        row(*[422] * 7),
+    ),
     "notice_page": ("GET", f"/orgs/{ORG}/notice", PUBLIC),
     "notice_standalone": ("GET", f"/orgs/{ORG}/notice.html", PUBLIC),
     "notice_css": ("GET", "/notice.css", PUBLIC),
@@ -125,6 +135,17 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         row(401, 401, 401, 401, 401, 403, 200),
     ),
     "api_subject_create": ("POST", "/api/v1/subjects", row(401, 401, 401, 401, 401, 403, 201)),
+    # the "wrong scope" token holds decisions:read, which is the right one here
+    "api_decision": (
+        "GET",
+        f"/api/v1/decisions?organisation={ORG}&subject={{ref}}&purpose=sales",
+        row(401, 200, 200, 200, 403, 200, 200),
+    ),
+    "api_decision_batch": (
+        "POST",
+        f"/api/v1/decisions/batch?organisation={ORG}&purpose=sales",
+        row(401, 401, 401, 401, 401, 200, 200),
+    ),
 }
 
 # Served by FastAPI and Starlette themselves, public on purpose: the API's description.
@@ -136,6 +157,8 @@ FORMS: dict[str, dict[str, Any]] = {
     "token_create": {"name": "crm", "owner": "admin", "scope": "decisions:read", "days": "30"},
 }
 JSON: dict[str, dict[str, Any]] = {
+    "api_decision_batch": {"identity": {"kind": "email", "value": "jane.doe@example.com"}},
+    "cookie_consent_log": {"choice": {}},
     "api_subject_search": {"organisation": ORG, "kind": "email", "value": "jane.doe@example.com"},
     "api_subject_create": {
         "organisation": ORG,

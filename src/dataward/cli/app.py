@@ -12,6 +12,7 @@ from dataward.cli import (
     audit_cmd,
     calendar_cmd,
     db_cmd,
+    decide_cmd,
     demo_cmd,
     export_cmd,
     keys_cmd,
@@ -44,6 +45,8 @@ app.add_typer(demo_cmd.app, name="demo")
 app.add_typer(user_cmd.app, name="user")
 app.add_typer(token_cmd.app, name="token")
 app.command("deadline")(calendar_cmd.deadline)
+app.command("decide")(decide_cmd.decide)
+app.add_typer(decide_cmd.tps_app, name="tps")
 app.command("serve")(serve_cmd.serve)
 app.command("worker")(worker_cmd.worker)
 app.add_typer(worker_cmd.app, name="jobs")

@@ -16,7 +16,9 @@ from dataward.db import make_engine, make_session_factory
 from dataward.web import (
     admin,
     api,
+    api_decisions,
     api_subjects,
+    cookie_banner,
     login,
     notice_pages,
     outbox_pages,
@@ -71,6 +73,8 @@ def create_app(
     app.include_router(notice_pages.router)
     app.include_router(api.router)
     app.include_router(api_subjects.router)
+    app.include_router(api_decisions.router)
+    app.include_router(cookie_banner.router)
     app.include_router(outbox_pages.router)
     check_route_rules(app)
     return app

@@ -112,7 +112,8 @@ class Access:
     async def __call__(self, request: Request) -> None:
         principal = await run_in_threadpool(self._resolve, request)
         request.state.principal = principal
-        if request.method not in _SAFE and self.kind != "api":
+        # A beacon reads its own small JSON body: no form, no CSRF (cross-site by design).
+        if request.method not in _SAFE and self.kind not in ("api", "beacon"):
             form = await _read_form(request)
             request.state.form = form
             await run_in_threadpool(self._check_csrf, request, principal, form)
@@ -121,6 +122,8 @@ class Access:
         if self.kind == "api":
             return self._api(request)
         cookie = request.cookies.get(SESSION_COOKIE)
+        if self.kind == "beacon":
+            return Principal()
         if self.kind in ("public", "login"):
             return self._optional_session(request, cookie)
         if not cookie:
@@ -306,6 +309,8 @@ def rule_of(route: Any) -> Access | None:
 
 
 PUBLIC: Any = Depends(Access("public"))
+# Anyone, from any site, with no session: the cookie banner's consent log.
+BEACON: Any = Depends(Access("beacon"))
 LOGIN: Any = Depends(Access("login"))
 SIGNIN_STEP: Any = Depends(Access("signin_step"))
 

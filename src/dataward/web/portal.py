@@ -1,8 +1,10 @@
 """Public portal: the organisations' notices and a subject's preferences page.
 
 The preferences page is reached only by a signed, expiring link that staff make for one
-subject (see ``accounts/links.py``). Until the consent feature records choices, it shows
-the choices the register offers that subject, read-only, with the register's defaults.
+subject (see ``accounts/links.py``). The person switches each marketing channel and each
+preference there; every switch is a consent record, an opt-out or an objection, audited
+under the subject's pseudonymous ref. The form has no session, so its CSRF check is the
+signed double-submit cookie the sign-in form uses, scoped to this path.
 """
 
 from __future__ import annotations
@@ -10,17 +12,26 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dataward.accounts.errors import LinkInvalid
-from dataward.accounts.links import read_link
+from dataward.accounts.links import PreferencesLink, read_link
+from dataward.consent.choices import apply_choices, choice_rows
 from dataward.errors import RegisterInvalid
 from dataward.logging import get_logger
 from dataward.register.service import list_organisations
 from dataward.subjects.service import SubjectNotFound, get_subject
 from dataward.uow import UnitOfWork
 from dataward.web.analysis import RegisterAnalyser
-from dataward.web.auth import PUBLIC, audit_refusal
+from dataward.web.auth import (
+    CSRF_FIELD,
+    LOGIN_COOKIE,
+    PUBLIC,
+    audit_refusal,
+    login_csrf_pair,
+    posted_form,
+)
+from dataward.web.cookie_banner import BANNER_POLICY
 from dataward.web.deps import analyse_organisation, get_analyser, get_uow
 from dataward.web.templating import render
 
@@ -43,29 +54,56 @@ def portal_home(request: Request, uow: Uow, analyser: Analyser) -> Response:
     return render(request, "portal/home.html", {"notices": notices})
 
 
-@router.get("/preferences/{token}", name="preferences_page", dependencies=[PUBLIC])
-def preferences_page(request: Request, token: str, uow: Uow, analyser: Analyser) -> Response:
+def _link(request: Request, uow: UnitOfWork, token: str) -> PreferencesLink:
     try:
         link = read_link(request.app.state.secret_key, uow.clock, token)
-        subject = get_subject(uow, link.organisation, link.subject_ref)
+        get_subject(uow, link.organisation, link.subject_ref)
     except (LinkInvalid, SubjectNotFound) as error:
         audit_refusal(request, "portal.link_refused", code=error.code)
         if isinstance(error, SubjectNotFound):
             raise LinkInvalid("this preferences link no longer leads to a record") from None
         raise
+    return link
+
+
+@router.get("/preferences/{token}", name="preferences_page", dependencies=[PUBLIC])
+def preferences_page(request: Request, token: str, uow: Uow, analyser: Analyser) -> Response:
+    link = _link(request, uow, token)
     register = analyse_organisation(uow, analyser, link.organisation).register
-    groups = set(subject.groups)
-
-    def applies(item_groups: list[str]) -> bool:
-        return not item_groups or bool(groups & set(item_groups))
-
-    channels = [c for c in register.marketing.channels if applies(c.subject_groups)]
-    preferences = [p for p in register.preferences if applies(p.subject_groups)]
+    rows = choice_rows(uow, link.organisation, link.subject_ref)
+    nonce, csrf = login_csrf_pair(request.app.state.secret_key)
     context = {
         "register": register,
         "organisation": link.organisation,
-        "channels": channels,
-        "preferences": preferences,
+        "marketing": [r for r in rows if r.key.startswith("m:")],
+        "preferences": [r for r in rows if r.key.startswith("p:")],
         "expires_at": link.expires_at,
+        "csrf_field": CSRF_FIELD,
+        "csrf_token": csrf,
+        "saved": request.query_params.get("saved"),
     }
-    return render(request, "portal/preferences.html", context)
+    response = render(request, "portal/preferences.html", context)
+    response.set_cookie(
+        LOGIN_COOKIE,
+        nonce,
+        max_age=3600,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.cookie_secure,
+        path="/preferences",
+    )
+    if register.cookies.used:
+        response.headers["Content-Security-Policy"] = BANNER_POLICY
+    return response
+
+
+@router.post("/preferences/{token}", name="preferences_submit", dependencies=[PUBLIC])
+def preferences_submit(request: Request, token: str, uow: Uow) -> Response:
+    link = _link(request, uow, token)
+    form = posted_form(request)
+    ticked = {k for k in form if k.startswith(("m:", "p:")) and len(k) <= 200}
+    changed = apply_choices(
+        uow, link.organisation, link.subject_ref, ticked, actor=f"subject:{link.subject_ref}"
+    )
+    uow.commit()
+    return RedirectResponse(f"/preferences/{token}?saved={changed}", status_code=303)

@@ -1,0 +1,1 @@
+"""Consent, marketing preferences under PECR, objections, restriction and decisions."""

@@ -1,0 +1,160 @@
+"""Decisions for campaign lists: JSON lines in, JSON lines out, in constant memory.
+
+Lines are read and answered a chunk at a time, so memory depends on the chunk size, not
+on the list: a list of millions costs what a thousand lines cost. A malformed line gets
+an error line with its number and the rest carry on. Output never repeats an identity:
+the caller matches answers by line number (or by its own ``id``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+
+from dataward.consent.decisions import Ask, decide_many
+from dataward.errors import DatawardError, ValidationFailed
+from dataward.uow import UnitOfWork
+
+CHUNK = 1000
+MAX_LINE = 8 * 1024
+_FIELDS = frozenset({"subject_ref", "identity", "purpose", "channel", "consent_ref", "id"})
+
+
+class BatchLineInvalid(ValidationFailed):
+    code = "batch_line_invalid"
+    title = "Batch line is not valid"
+
+
+@dataclass(frozen=True)
+class Defaults:
+    purpose: str | None = None
+    channel: str | None = None
+
+
+@dataclass
+class Tally:
+    lines: int = 0
+    allowed: int = 0
+    refused: int = 0
+    errors: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "lines": self.lines,
+            "allowed": self.allowed,
+            "refused": self.refused,
+            "errors": self.errors,
+        }
+
+
+def _text(value: object, name: str, limit: int) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value or len(value) > limit:
+        raise BatchLineInvalid(f"{name} must be a string of 1 to {limit} characters")
+    return value
+
+
+def parse_line(raw: bytes | str, defaults: Defaults) -> tuple[Ask, str | None]:
+    """One JSON object: ``subject_ref`` or ``identity: {kind, value}``; returns (ask, id)."""
+    if len(raw) > MAX_LINE:
+        raise BatchLineInvalid(f"line is longer than {MAX_LINE} bytes")
+    try:
+        item = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise BatchLineInvalid("line is not valid JSON") from None
+    if not isinstance(item, dict):
+        raise BatchLineInvalid("line must be a JSON object")
+    unknown = sorted(set(item) - _FIELDS)
+    if unknown:
+        raise BatchLineInvalid(f"unknown fields: {', '.join(unknown)[:200]}")
+    purpose = _text(item.get("purpose"), "purpose", 80) or defaults.purpose
+    if purpose is None:
+        raise BatchLineInvalid("no purpose: give one on the line or for the whole batch")
+    channel = _text(item.get("channel"), "channel", 20) or defaults.channel
+    ref = _text(item.get("subject_ref"), "subject_ref", 32)
+    consent_ref = _text(item.get("consent_ref"), "consent_ref", 32)
+    client_id = _text(item.get("id"), "id", 100)
+    identity = item.get("identity")
+    if (ref is None) == (identity is None):
+        raise BatchLineInvalid("give exactly one of subject_ref and identity")
+    pair = None
+    if identity is not None:
+        if not isinstance(identity, dict) or set(identity) != {"kind", "value"}:
+            raise BatchLineInvalid('identity must be {"kind": ..., "value": ...}')
+        kind = _text(identity["kind"], "identity kind", 32) or ""
+        value = _text(identity["value"], "identity value", 500) or ""
+        pair = (kind, value)
+    return Ask(purpose, channel, ref, pair, consent_ref), client_id
+
+
+def answer_chunk(
+    uow: UnitOfWork,
+    organisation: str,
+    numbered: list[tuple[int, bytes | str]],
+    defaults: Defaults,
+    tally: Tally,
+) -> list[dict[str, object]]:
+    """Answer numbered lines; one output object per line, in order."""
+    out: dict[int, dict[str, object]] = {}
+    asks: list[Ask] = []
+    meta: list[tuple[int, str | None]] = []
+    for line_no, raw in numbered:
+        try:
+            ask, client_id = parse_line(raw, defaults)
+        except DatawardError as error:
+            out[line_no] = _error(line_no, None, error)
+            continue
+        asks.append(ask)
+        meta.append((line_no, client_id))
+    for (line_no, client_id), answer in zip(
+        meta, decide_many(uow, organisation, asks), strict=True
+    ):
+        if isinstance(answer, DatawardError):
+            out[line_no] = _error(line_no, client_id, answer)
+        else:
+            out[line_no] = {"line": line_no, "id": client_id, **answer.as_dict()}
+    rows = [out[n] for n, _ in numbered]
+    for row in rows:
+        tally.lines += 1
+        if "error" in row:
+            tally.errors += 1
+        elif row["allow"]:
+            tally.allowed += 1
+        else:
+            tally.refused += 1
+    return rows
+
+
+def _error(line_no: int, client_id: str | None, error: DatawardError) -> dict[str, object]:
+    return {
+        "line": line_no,
+        "id": client_id,
+        "error": {"code": error.code, "detail": error.message},
+    }
+
+
+def run_batch(
+    open_uow: Callable[[], UnitOfWork],
+    organisation: str,
+    lines: Iterable[bytes | str],
+    defaults: Defaults,
+    *,
+    chunk: int = CHUNK,
+    tally: Tally | None = None,
+) -> Iterator[dict[str, object]]:
+    """Answer every non-blank line, a unit of work per chunk (nothing is written)."""
+    tally = tally if tally is not None else Tally()
+    pending: list[tuple[int, bytes | str]] = []
+    for line_no, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        pending.append((line_no, raw))
+        if len(pending) >= chunk:
+            with open_uow() as uow:
+                yield from answer_chunk(uow, organisation, pending, defaults, tally)
+            pending = []
+    if pending:
+        with open_uow() as uow:
+            yield from answer_chunk(uow, organisation, pending, defaults, tally)

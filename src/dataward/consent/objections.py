@@ -1,0 +1,265 @@
+"""Objections (OBJ-01, OBJ-02) and restriction (RES-01). Never commits.
+
+An objection to direct marketing is absolute and immediate on every channel it names:
+there is no outcome to wait for and nothing in dataward lifts it. An objection to
+legitimate-interest processing stops that processing while it is considered (pending),
+and for good if upheld; only "compelling grounds", with the reasons sealed, lets it go on.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from dataward.audit.service import record as audit
+from dataward.consent.errors import ObjectionInvalid, RestrictionInvalid
+from dataward.consent.models import Objection, Restriction
+from dataward.consent.policy import CONTACT_CHANNELS, METHODS, policy_for
+from dataward.crypto.keyring import encrypt_for
+from dataward.subjects.models import Subject
+from dataward.subjects.service import get_subject
+from dataward.uow import UnitOfWork
+
+LI_OUTCOMES = ("upheld", "compelling_grounds")
+# RES-01: the grounds of Art 18(1).
+RESTRICTION_GROUNDS = ("accuracy_contested", "unlawful", "legal_claims", "objection_pending")
+
+
+def _method(method: str) -> str:
+    if method not in METHODS:
+        raise ObjectionInvalid(f"method must be one of {', '.join(METHODS)}")
+    return method
+
+
+def object_to_marketing(
+    uow: UnitOfWork,
+    organisation: str,
+    subject_ref: str,
+    channels: Sequence[str],
+    *,
+    method: str,
+    actor: str = "system",
+) -> Objection:
+    """OBJ-02: absolute, immediate, on every channel named ("any" for all of them)."""
+    wanted = sorted(set(channels))
+    allowed = (*CONTACT_CHANNELS, "any")
+    if not wanted or any(c not in allowed for c in wanted):
+        raise ObjectionInvalid(f"name the channels objected to: {', '.join(allowed)}")
+    policy_for(uow, organisation)
+    subject = get_subject(uow, organisation, subject_ref)
+    now = uow.clock.now()
+    row = Objection(
+        id=str(uuid.uuid4()),
+        ref="o_" + secrets.token_hex(8),
+        organisation=organisation,
+        subject_id=subject.id,
+        kind="direct_marketing",
+        channels=wanted,
+        purposes=[],
+        method=_method(method),
+        received_at=now,
+        outcome="upheld",
+        outcome_at=now,
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    audit(
+        uow,
+        actor=actor,
+        action="objection.direct_marketing",
+        entity_type="objection",
+        entity_id=row.ref,
+        subject_ref=subject.ref,
+        after={"channels": wanted},
+        details={"organisation": organisation, "channels": ",".join(wanted), "method": method},
+    )
+    return row
+
+
+def object_to_processing(
+    uow: UnitOfWork,
+    organisation: str,
+    subject_ref: str,
+    purposes: Sequence[str],
+    *,
+    method: str,
+    actor: str = "system",
+) -> Objection:
+    """OBJ-01: record the objection; processing stops while it is pending."""
+    policy = policy_for(uow, organisation)
+    wanted = sorted(set(purposes))
+    for purpose in wanted:
+        if not policy.purpose(purpose).objectable:
+            raise ObjectionInvalid(
+                f"purpose {purpose!r} does not rest on legitimate interests or public task, "
+                "so Art 21(1) does not apply to it"
+            )
+    subject = get_subject(uow, organisation, subject_ref)
+    row = Objection(
+        id=str(uuid.uuid4()),
+        ref="o_" + secrets.token_hex(8),
+        organisation=organisation,
+        subject_id=subject.id,
+        kind="legitimate_interests",
+        channels=[],
+        purposes=wanted,
+        method=_method(method),
+        received_at=uow.clock.now(),
+        outcome="pending",
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    audit(
+        uow,
+        actor=actor,
+        action="objection.legitimate_interests",
+        entity_type="objection",
+        entity_id=row.ref,
+        subject_ref=subject.ref,
+        after={"purposes": wanted, "outcome": "pending"},
+        details={"organisation": organisation, "purposes": ",".join(wanted) or "all"},
+    )
+    return row
+
+
+def decide_objection(
+    uow: UnitOfWork,
+    organisation: str,
+    objection_ref: str,
+    outcome: str,
+    reasons: str,
+    *,
+    actor: str = "system",
+) -> Objection:
+    """Record the outcome of an LI objection, with the reasons sealed under the subject key."""
+    if outcome not in LI_OUTCOMES:
+        raise ObjectionInvalid(f"outcome must be one of {', '.join(LI_OUTCOMES)}")
+    if not reasons.strip() or len(reasons) > 4000:
+        raise ObjectionInvalid("give the reasons for the outcome (at most 4000 characters)")
+    row = uow.session.scalars(
+        select(Objection).where(
+            Objection.organisation == organisation, Objection.ref == objection_ref
+        )
+    ).first()
+    if row is None or row.kind != "legitimate_interests":
+        raise ObjectionInvalid("no objection to legitimate interests has this reference")
+    if row.outcome != "pending":
+        raise ObjectionInvalid("this objection already has an outcome")
+    subject = get_subject_by_id(uow, row.subject_id)
+    row.outcome = outcome
+    row.outcome_at = uow.clock.now()
+    row.outcome_sealed = encrypt_for(uow, subject.key_id, reasons, f"objection:{row.id}")
+    uow.session.flush()
+    audit(
+        uow,
+        actor=actor,
+        action="objection.decided",
+        entity_type="objection",
+        entity_id=row.ref,
+        subject_ref=subject.ref,
+        before={"outcome": "pending"},
+        after={"outcome": outcome},
+        details={"organisation": organisation, "outcome": outcome},
+    )
+    return row
+
+
+def get_subject_by_id(uow: UnitOfWork, subject_id: str) -> Subject:
+    subject = uow.session.get(Subject, subject_id)
+    if subject is None:
+        raise ObjectionInvalid("the subject of this record no longer exists")
+    return subject
+
+
+def restrict(
+    uow: UnitOfWork,
+    organisation: str,
+    subject_ref: str,
+    purposes: Sequence[str],
+    ground: str,
+    *,
+    actor: str = "system",
+) -> Restriction:
+    """RES-01: the data is kept but not used; decisions answer "no" from now on."""
+    if ground not in RESTRICTION_GROUNDS:
+        raise RestrictionInvalid(f"ground must be one of {', '.join(RESTRICTION_GROUNDS)}")
+    policy = policy_for(uow, organisation)
+    wanted = sorted(set(purposes))
+    for purpose in wanted:
+        policy.purpose(purpose)
+    subject = get_subject(uow, organisation, subject_ref)
+    row = Restriction(
+        id=str(uuid.uuid4()),
+        ref="r_" + secrets.token_hex(8),
+        organisation=organisation,
+        subject_id=subject.id,
+        purposes=wanted,
+        ground=ground,
+        started_at=uow.clock.now(),
+    )
+    uow.session.add(row)
+    uow.session.flush()
+    audit(
+        uow,
+        actor=actor,
+        action="restriction.started",
+        entity_type="restriction",
+        entity_id=row.ref,
+        subject_ref=subject.ref,
+        after={"purposes": wanted, "ground": ground},
+        details={"organisation": organisation, "ground": ground},
+    )
+    return row
+
+
+def _restriction(uow: UnitOfWork, organisation: str, ref: str) -> Restriction:
+    row = uow.session.scalars(
+        select(Restriction).where(Restriction.organisation == organisation, Restriction.ref == ref)
+    ).first()
+    if row is None or row.lifted_at is not None:
+        raise RestrictionInvalid("no restriction in force has this reference")
+    return row
+
+
+def tell_before_lifting(
+    uow: UnitOfWork, organisation: str, ref: str, *, actor: str = "system"
+) -> Restriction:
+    """Record that the subject was told the restriction will be lifted (Art 18(3))."""
+    row = _restriction(uow, organisation, ref)
+    row.subject_told_at = uow.clock.now()
+    subject = get_subject_by_id(uow, row.subject_id)
+    audit(
+        uow,
+        actor=actor,
+        action="restriction.subject_told",
+        entity_type="restriction",
+        entity_id=row.ref,
+        subject_ref=subject.ref,
+        details={"organisation": organisation},
+    )
+    return row
+
+
+def lift_restriction(
+    uow: UnitOfWork, organisation: str, ref: str, *, actor: str = "system"
+) -> Restriction:
+    row = _restriction(uow, organisation, ref)
+    if row.subject_told_at is None:
+        raise RestrictionInvalid(
+            "tell the subject before lifting a restriction (RES-01); nothing changed"
+        )
+    row.lifted_at = uow.clock.now()
+    subject = get_subject_by_id(uow, row.subject_id)
+    audit(
+        uow,
+        actor=actor,
+        action="restriction.lifted",
+        entity_type="restriction",
+        entity_id=row.ref,
+        subject_ref=subject.ref,
+        details={"organisation": organisation},
+    )
+    return row

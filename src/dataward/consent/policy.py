@@ -1,0 +1,157 @@
+"""What the register says about consent and contact, read once per register version.
+
+Decisions run millions of times per campaign; parsing the register each time would
+dominate, so the parts decisions need are kept per content hash (a new version is a new
+hash, so nothing stale is ever served).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from dataward.consent.errors import UnknownChannel, UnknownPreference, UnknownPurpose
+from dataward.register.models import Register
+from dataward.register.models.choices import MarketingChannel, Preference
+from dataward.register.models.processing import LawfulBasis, Purpose
+from dataward.register.service import current_version, load_version
+from dataward.register.tables import RegisterVersion
+from dataward.uow import UnitOfWork
+
+CONTACT_CHANNELS = ("email", "sms", "live_call", "automated_call", "post", "online_ads")
+METHODS = ("web_form", "phone", "paper", "in_person", "email", "portal", "import")
+# A question about marketing in general: answered from the register's marketing section,
+# so a register that does no marketing (JTR's fact m1) refuses it on every channel.
+DIRECT_MARKETING = "direct_marketing"
+
+
+@dataclass(frozen=True)
+class PurposeRules:
+    id: str
+    name: str
+    bases: frozenset[str]
+    unspecified: bool
+    marketing: bool
+    withdrawal_route: tuple[str, ...]
+
+    @property
+    def consent_only(self) -> bool:
+        return self.bases == {LawfulBasis.CONSENT.value}
+
+    @property
+    def objectable(self) -> bool:
+        """OBJ-01 applies: the purpose rests on legitimate interests or public task."""
+        return bool(
+            self.bases
+            & {
+                LawfulBasis.LEGITIMATE_INTERESTS.value,
+                LawfulBasis.PUBLIC_TASK.value,
+                LawfulBasis.RECOGNISED_LEGITIMATE_INTERESTS.value,
+            }
+        )
+
+
+@dataclass(frozen=True)
+class Policy:
+    organisation: str
+    register_version: int
+    notice_versions: tuple[str, ...]
+    marketing_carried_out: bool
+    marketing_statement: str | None
+    purposes: dict[str, PurposeRules]
+    channels: tuple[MarketingChannel, ...]
+    preferences: dict[str, Preference]
+    register: Register = field(repr=False)
+
+    @property
+    def current_notice_version(self) -> str:
+        return self.notice_versions[-1]
+
+    def purpose(self, purpose_id: str) -> PurposeRules:
+        if purpose_id == DIRECT_MARKETING:
+            return PurposeRules(DIRECT_MARKETING, "Direct marketing", frozenset(), False, True, ())
+        found = self.purposes.get(purpose_id)
+        if found is None:
+            raise UnknownPurpose(
+                f"purpose {purpose_id[:80]!r} is not in the register of {self.organisation}"
+            )
+        return found
+
+    def preference(self, preference_id: str) -> Preference:
+        found = self.preferences.get(preference_id)
+        if found is None:
+            raise UnknownPreference(
+                f"preference {preference_id[:80]!r} is not in the register of {self.organisation}"
+            )
+        return found
+
+    def channels_for(self, purpose_id: str, channel: str) -> list[MarketingChannel]:
+        """Marketing channels of the register that cover this purpose on this channel."""
+        return [
+            c
+            for c in self.channels
+            if (c.channel == channel or c.channel == "any")
+            and (purpose_id == DIRECT_MARKETING or not c.purposes or purpose_id in c.purposes)
+        ]
+
+    def preferences_for(self, purpose_id: str) -> list[Preference]:
+        return [p for p in self.preferences.values() if purpose_id in p.purposes]
+
+
+def check_channel(channel: str | None) -> str | None:
+    if channel is None or channel == "":
+        return None
+    if channel not in CONTACT_CHANNELS:
+        raise UnknownChannel(
+            f"channel {channel[:40]!r} is not one of {', '.join(CONTACT_CHANNELS)}"
+        )
+    return channel
+
+
+_POLICIES: dict[str, Policy] = {}
+
+
+def policy_for(uow: UnitOfWork, organisation: str) -> Policy:
+    # Only the version and hash are read on a hit: the stored text is large.
+    newest = uow.session.execute(
+        select(RegisterVersion.version, RegisterVersion.content_hash)
+        .where(RegisterVersion.organisation == organisation)
+        .order_by(RegisterVersion.version.desc())
+        .limit(1)
+    ).first()
+    if newest is not None:
+        cached = _POLICIES.get(newest[1])
+        if cached is not None and cached.register_version == newest[0]:
+            return cached
+    row = current_version(uow, organisation)
+    register = load_version(row).register
+    purposes = {}
+    for p in register.purposes:
+        purposes[p.id] = _rules(p)
+    policy = Policy(
+        organisation=organisation,
+        register_version=row.version,
+        notice_versions=tuple(v.id for v in register.notice.versions),
+        marketing_carried_out=register.marketing.carried_out,
+        marketing_statement=register.marketing.statement,
+        purposes=purposes,
+        channels=tuple(register.marketing.channels) if register.marketing.carried_out else (),
+        preferences={p.id: p for p in register.preferences},
+        register=register,
+    )
+    _POLICIES[row.content_hash] = policy
+    return policy
+
+
+def _rules(purpose: Purpose) -> PurposeRules:
+    bases = frozenset(b.basis.value for b in purpose.bases if isinstance(b.basis, LawfulBasis))
+    unspecified = not bases
+    return PurposeRules(
+        purpose.id,
+        purpose.name,
+        bases,
+        unspecified,
+        purpose.marketing,
+        tuple(purpose.withdrawal_route),
+    )

@@ -1,0 +1,159 @@
+"""The decision API: one question by GET, campaign lists by streamed JSON lines.
+
+GET takes a subject reference only: identity values travel in request bodies, never in
+URLs (URLs end up in logs and history). The batch reads the body as it arrives and
+answers a chunk at a time, so memory stays flat however long the list is.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import ClientDisconnect
+from starlette.types import Receive, Scope, Send
+
+from dataward.accounts.permissions import Permission
+from dataward.consent.batch import MAX_LINE, Defaults, Tally, answer_chunk
+from dataward.consent.decisions import decide
+from dataward.consent.policy import check_channel, policy_for
+from dataward.uow import UnitOfWork
+from dataward.web.auth import api
+from dataward.web.deps import get_uow
+from dataward.web.schemas import problems
+
+router = APIRouter(prefix="/api/v1", tags=["decisions"])
+Uow = Annotated[UnitOfWork, Depends(get_uow)]
+CHUNK = 1000
+
+
+class DuplexStream(StreamingResponse):
+    """Streams the answer while the request body is still being read.
+
+    Starlette's own streaming response (before ASGI 2.4) listens for a disconnect by
+    calling ``receive`` beside the stream, which would take the body chunks the batch is
+    still reading and stall it; here the body reader is the only one receiving.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        try:
+            await self.stream_response(send)
+        except OSError:
+            raise ClientDisconnect() from None
+
+
+class DecisionOut(BaseModel):
+    allow: bool
+    reasons: list[str]
+    rules: list[str]
+    records: list[str]
+    subject_ref: str | None
+
+
+@router.get(
+    "/decisions",
+    response_model=DecisionOut,
+    name="api_decision",
+    dependencies=[api(Permission.DECISIONS_READ)],
+    responses=problems(401, 403, 404, 409, 422),
+)
+def decision(
+    uow: Uow,
+    organisation: Annotated[str, Query(max_length=80)],
+    subject: Annotated[str, Query(max_length=32, description="Pseudonymous subject ref.")],
+    purpose: Annotated[str, Query(max_length=80)],
+    channel: Annotated[str | None, Query(max_length=20)] = None,
+    consent: Annotated[
+        str | None, Query(max_length=32, description="A consent ref the caller relies on.")
+    ] = None,
+) -> DecisionOut:
+    """May the subject's data be used for the purpose, or the subject contacted on the
+    channel? The answer, the reasons in words, the RULES ids and the records relied on."""
+    answer = decide(uow, organisation, subject, purpose, channel, consent_ref=consent)
+    return DecisionOut(**answer.as_dict())
+
+
+@router.post(
+    "/decisions/batch",
+    name="api_decision_batch",
+    dependencies=[api(Permission.DECISIONS_READ)],
+    responses={
+        200: {
+            "content": {"application/x-ndjson": {}},
+            "description": "One JSON line per input line, then a summary line.",
+        },
+        **problems(401, 403, 404, 422),
+    },
+)
+async def decision_batch(
+    request: Request,
+    organisation: Annotated[str, Query(max_length=80)],
+    purpose: Annotated[str | None, Query(max_length=80)] = None,
+    channel: Annotated[str | None, Query(max_length=20)] = None,
+) -> StreamingResponse:
+    """JSON lines in (``{"subject_ref": ...}`` or ``{"identity": {"kind", "value"}}``, with
+    optional ``purpose``, ``channel``, ``consent_ref`` and your own ``id``), JSON lines out."""
+    state = request.app.state
+
+    def open_uow() -> UnitOfWork:
+        return UnitOfWork(state.session_factory, state.clock, state.vault)
+
+    def check() -> None:
+        with open_uow() as uow:
+            policy = policy_for(uow, organisation)
+            if purpose is not None:
+                policy.purpose(purpose)
+        check_channel(channel)
+
+    # Refuse a wrong organisation, purpose or channel before the first byte is sent.
+    await run_in_threadpool(check)
+    defaults = Defaults(purpose, channel)
+
+    def answer(numbered: list[tuple[int, bytes | str]], tally: Tally) -> bytes:
+        with open_uow() as uow:
+            rows = answer_chunk(uow, organisation, numbered, defaults, tally)
+        return b"".join(json.dumps(r).encode() + b"\n" for r in rows)
+
+    async def lines() -> AsyncIterator[bytes]:
+        tally = Tally()
+        pending: list[tuple[int, bytes | str]] = []
+        async for line_no, raw in _numbered_lines(request):
+            pending.append((line_no, raw))
+            if len(pending) >= CHUNK:
+                yield await run_in_threadpool(answer, pending, tally)
+                pending = []
+        if pending:
+            yield await run_in_threadpool(answer, pending, tally)
+        yield json.dumps({"summary": tally.as_dict()}).encode() + b"\n"
+
+    return DuplexStream(lines(), media_type="application/x-ndjson")
+
+
+async def _numbered_lines(request: Request) -> AsyncIterator[tuple[int, bytes]]:
+    """Non-blank lines with their numbers; an over-long line is cut off, never buffered."""
+    rest = b""
+    line_no = 0
+    skipping = False  # inside a line already reported as too long
+    async for chunk in request.stream():
+        parts = (rest + chunk).split(b"\n")
+        rest = parts.pop()
+        for line in parts:
+            if skipping:
+                skipping = False
+                continue
+            line_no += 1
+            if line.strip():
+                yield line_no, line
+        if len(rest) > MAX_LINE:
+            if not skipping:
+                line_no += 1
+                yield line_no, b" " * (MAX_LINE + 1)  # answered as "line is too long"
+            skipping = True
+            rest = b""
+    if rest.strip() and not skipping:
+        yield line_no + 1, rest

@@ -147,7 +147,7 @@ def test_it_asks_again_when_the_cookie_section_changes(
     banner = page.get_by_role("region", name="Cookies on Corner Shop's sites")
     expect(banner).to_be_visible()
     banner.get_by_role("checkbox", name="Analytics").check()
-    banner.get_by_role("button", name="Save my choices").click()
+    banner.get_by_role("button", name="Save cookie choices").click()
     _state(page, "recorded")
     visitor = page.evaluate(
         "JSON.parse(localStorage.getItem('dataward-cookie-consent:corner_shop')).visitor"
@@ -155,4 +155,43 @@ def test_it_asks_again_when_the_cookie_section_changes(
     mine = [row for row in _log(shop_server) if row[0] == visitor]
     assert len(mine) == 2
     assert '"analytics": true' in mine[1][1]
+    page.context.close()
+
+
+def test_a_subject_changes_a_preference_through_the_signed_link(
+    browser: Browser, shop_server: Server
+) -> None:
+    # RULES: LAW-05 (consent recorded, as easy to withdraw as to give)
+    from dataward.accounts.links import sign_link
+    from dataward.clock import SystemClock
+
+    ref = shop_server.cli(
+        "subject", "add", "--org", "corner_shop", "-g", "customers", "-i", "email=kim@example.com"
+    ).strip()
+    secret = shop_server.env["DATAWARD_SECRET_KEY"].encode()
+    link, _ = sign_link(secret, SystemClock(), "corner_shop", ref, 7)
+    page = _page(browser)
+    page.goto(f"{shop_server.base}/preferences/{link}")
+    # The cookie banner comes first and covers the page until the visitor answers it.
+    page.get_by_role("button", name="Reject optional cookies").click()
+    _state(page, "recorded")
+    sms = page.get_by_label("Offers from the shop by sms")
+    expect(sms).not_to_be_checked()
+    sms.check()
+    page.get_by_role("button", name="Save my choices").click()
+    expect(page.get_by_role("status")).to_contain_text("Your choices were saved")
+    page.goto(f"{shop_server.base}/preferences/{link}")
+    expect(page.get_by_label("Offers from the shop by sms")).to_be_checked()
+    engine = create_engine(shop_server.env["DATAWARD_DATABASE_URL"])
+    try:
+        with engine.connect() as conn:
+            given = conn.execute(text("SELECT count(*) FROM consent_records")).scalar_one()
+    finally:
+        engine.dispose()
+    assert given == 1
+    # Withdrawing is the same one click.
+    page.get_by_label("Offers from the shop by sms").uncheck()
+    page.get_by_role("button", name="Save my choices").click()
+    page.goto(f"{shop_server.base}/preferences/{link}")
+    expect(page.get_by_label("Offers from the shop by sms")).not_to_be_checked()
     page.context.close()

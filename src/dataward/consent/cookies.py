@@ -82,7 +82,7 @@ def banner_for(organisation: str, controller: str, cookies: Cookies, secret: byt
         "categories": categories,
         "accept": "Accept optional cookies",
         "reject": "Reject optional cookies",
-        "save": "Save my choices",
+        "save": "Save cookie choices",
         "policy_url": cookies.policy_url,
     }
     text_hash = _digest(text)

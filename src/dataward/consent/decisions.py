@@ -30,7 +30,7 @@ from dataward.crypto.keystore import BlindIndexEntry
 from dataward.errors import DatawardError
 from dataward.subjects.identities import IdentityKind, normalise, parse_kind
 from dataward.subjects.models import Subject, SubjectIdentity
-from dataward.subjects.service import SubjectNotFound
+from dataward.subjects.service import SubjectNotFound, identity_context, survivor
 from dataward.uow import UnitOfWork
 
 CHUNK = 500
@@ -202,24 +202,13 @@ def _owners_by_digest(
         for identity_id, subject in rows:
             if subject.organisation != organisation:
                 continue
-            survivor = _survivor(uow, subject)
-            if survivor.shredded_at is not None:
+            owner = survivor(uow, subject)
+            if owner.shredded_at is not None:
                 continue
             found = owners.setdefault(identity_digest[identity_id], [])
-            if all(s.id != survivor.id for s in found):
-                found.append(survivor)
+            if all(s.id != owner.id for s in found):
+                found.append(owner)
     return owners
-
-
-def _survivor(uow: UnitOfWork, subject: Subject) -> Subject:
-    seen = {subject.id}
-    while subject.merged_into is not None:
-        nxt: Subject | None = uow.session.get(Subject, subject.merged_into)
-        if nxt is None or nxt.id in seen:
-            break
-        seen.add(nxt.id)
-        subject = nxt
-    return subject
 
 
 def _facts(uow: UnitOfWork, subjects: dict[str, Subject]) -> dict[str, Facts]:
@@ -297,7 +286,10 @@ def _phones_of(uow: UnitOfWork, subject: Subject) -> set[str]:
             SubjectIdentity.subject_id == subject.id, SubjectIdentity.kind == "phone"
         )
     )
-    return {decrypt_for(uow, subject.key_id, r.sealed, f"subject:{subject.id}:phone") for r in rows}
+    return {
+        decrypt_for(uow, subject.key_id, r.sealed, identity_context(subject.id, "phone"))
+        for r in rows
+    }
 
 
 def _check_consent_ref(uow: UnitOfWork, organisation: str, ask: Ask, found: _Resolved) -> None:

@@ -27,7 +27,7 @@ from dataward.outbox.config import MailSettings, get_mail_settings
 from dataward.outbox.models import OutboxMessage
 from dataward.outbox.service import prepare_message
 from dataward.subjects.models import Subject, SubjectIdentity
-from dataward.subjects.service import _context as identity_context
+from dataward.subjects.service import identity_context
 from dataward.uow import UnitOfWork
 
 CAMPAIGN_JOB = "notice.campaign_batch"

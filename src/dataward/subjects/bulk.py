@@ -30,9 +30,9 @@ from dataward.subjects.models import Subject, SubjectIdentity
 from dataward.subjects.service import (
     UNIQUE_KINDS,
     IdentityTaken,
-    _check_groups,
-    _context,
-    _normalised,
+    check_groups,
+    identity_context,
+    normalised_identities,
 )
 from dataward.uow import UnitOfWork
 
@@ -74,9 +74,9 @@ def _check_rows(uow: UnitOfWork, organisation: str, rows: Iterable[SubjectRow]) 
     for number, row in enumerate(rows, start=1):
         key = tuple(row.groups)
         if key not in groups_seen:
-            groups_seen[key] = _check_groups(uow, organisation, row.groups)
+            groups_seen[key] = check_groups(uow, organisation, row.groups)
         try:
-            values = _normalised(uow, row.identities)
+            values = normalised_identities(uow, row.identities)
         except ValidationFailed as exc:
             raise type(exc)(f"subject {number}: {exc.message}") from None
         if not values:
@@ -211,7 +211,7 @@ def _write_batch(uow: UnitOfWork, organisation: str, batch: Sequence[_Checked], 
         )
         for (kind, value), digest in zip(row.values, row.digests, strict=True):
             identity_id = _uuid4()
-            context = _context(subject_id, kind.value).encode("utf-8")
+            context = identity_context(subject_id, kind.value).encode("utf-8")
             identities.append(
                 {
                     "id": identity_id,

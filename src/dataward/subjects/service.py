@@ -69,11 +69,12 @@ class SubjectView:
     merged_refs: list[str]
 
 
-def _context(subject_id: str, kind: str) -> str:
+def identity_context(subject_id: str, kind: str) -> str:
+    """What an identity's ciphertext is bound to: its subject and its kind."""
     return f"subject:{subject_id}:{kind}"
 
 
-def _normalised(
+def normalised_identities(
     uow: UnitOfWork, identities: Sequence[tuple[str, str]]
 ) -> list[tuple[IdentityKind, str]]:
     today = uow.clock.today()
@@ -86,7 +87,7 @@ def _normalised(
     return out
 
 
-def _check_groups(uow: UnitOfWork, organisation: str, groups: Sequence[str]) -> list[str]:
+def check_groups(uow: UnitOfWork, organisation: str, groups: Sequence[str]) -> list[str]:
     known = subject_group_ids(uow, organisation)
     unknown = sorted(set(groups) - known)
     if unknown:
@@ -114,7 +115,7 @@ def _attach(
         id=str(uuid.uuid4()),
         subject_id=subject.id,
         kind=kind.value,
-        sealed=encrypt_for(uow, subject.key_id, value, _context(subject.id, kind.value)),
+        sealed=encrypt_for(uow, subject.key_id, value, identity_context(subject.id, kind.value)),
         origin_subject_id=origin,
         created_at=uow.clock.now(),
     )
@@ -132,8 +133,8 @@ def add_subject(
     actor: str = "system",
 ) -> Subject:
     """Create a subject with its identities; everything is checked before anything is written."""
-    checked_groups = _check_groups(uow, organisation, groups)
-    values = _normalised(uow, identities)
+    checked_groups = check_groups(uow, organisation, groups)
+    values = normalised_identities(uow, identities)
     if not values:
         raise ValidationFailed("a subject needs at least one identity")
     for kind, value in values:
@@ -173,7 +174,8 @@ def get_subject(uow: UnitOfWork, organisation: str, ref: str) -> Subject:
     return subject
 
 
-def _survivor(uow: UnitOfWork, subject: Subject) -> Subject:
+def survivor(uow: UnitOfWork, subject: Subject) -> Subject:
+    """The subject a merged record leads to (itself when never merged)."""
     seen = {subject.id}
     while subject.merged_into is not None:
         nxt = uow.session.get(Subject, subject.merged_into)
@@ -198,9 +200,9 @@ def find_subjects(uow: UnitOfWork, organisation: str, kind: str, value: str) -> 
     ).unique()
     found: dict[str, Subject] = {}
     for subject in subjects:
-        survivor = _survivor(uow, subject)
-        if survivor.shredded_at is None:
-            found[survivor.id] = survivor
+        owner = survivor(uow, subject)
+        if owner.shredded_at is None:
+            found[owner.id] = owner
     return sorted(found.values(), key=lambda s: s.ref)
 
 
@@ -213,7 +215,9 @@ def show_subject(uow: UnitOfWork, organisation: str, ref: str) -> SubjectView:
     views = [
         IdentityView(
             identity.kind,
-            decrypt_for(uow, subject.key_id, identity.sealed, _context(subject.id, identity.kind)),
+            decrypt_for(
+                uow, subject.key_id, identity.sealed, identity_context(subject.id, identity.kind)
+            ),
             refs.get(identity.origin_subject_id or ""),
         )
         for identity in subject.identities
@@ -240,9 +244,11 @@ def merge_subjects(
         raise MergeRefused("one of these subjects was already merged into another")
     moved: list[str] = []
     for identity in list(merged.identities):
-        context = _context(merged.id, identity.kind)
+        context = identity_context(merged.id, identity.kind)
         value = decrypt_for(uow, merged.key_id, identity.sealed, context)
-        identity.sealed = encrypt_for(uow, keep.key_id, value, _context(keep.id, identity.kind))
+        identity.sealed = encrypt_for(
+            uow, keep.key_id, value, identity_context(keep.id, identity.kind)
+        )
         identity.subject_id = keep.id
         identity.origin_subject_id = merged.id
         moved.append(identity.id)

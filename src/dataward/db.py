@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -64,3 +66,23 @@ def make_engine(url: str) -> Engine:
 
 def make_session_factory(engine: Engine) -> sessionmaker[Any]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def values_table(dialect: str, param: str) -> str:
+    """A FROM item ``v`` whose column ``value`` holds the strings bound as ``param``.
+
+    Queries join their tables to it (``... CROSS JOIN t WHERE t.col = v.value``), so one
+    statement text serves a list of any length, bound as one JSON array (``list_param``)
+    that the server unpacks in C. An expanding ``IN`` renders (and makes the server
+    parse) a new statement for every length; a PostgreSQL array parameter costs the
+    driver a Python call per element; and ``col = ANY(:list)`` was planned as a filter
+    over a whole index range. Joined to a list, both planners seek once per value.
+    """
+    if dialect == "postgresql":
+        return f"json_array_elements_text(CAST(:{param} AS json)) AS v(value)"
+    return f"json_each(:{param}) AS v"
+
+
+def list_param(values: Iterable[str]) -> str:
+    """The bound value ``values_table`` expects: the strings as one JSON array."""
+    return json.dumps(list(values))

@@ -16,7 +16,12 @@ from dataward.consent.records import give_consent, withdraw_consent
 from dataward.consent.tps import import_list, uk_e164
 from dataward.register.loader import parse_register
 from dataward.register.service import store_register
-from dataward.subjects.service import add_subject
+from dataward.subjects.service import (
+    SubjectNotFound,
+    add_subject,
+    merge_subjects,
+    shred_subject,
+)
 from dataward.uow import UnitOfWork
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -131,3 +136,38 @@ def test_uk_numbers_normalise_like_subject_phones() -> None:
     assert uk_e164("+44 20 7946 0018") == "+442079460018"
     assert uk_e164("0044 20 7946 0018") == "+442079460018"
     assert uk_e164("12345") is None
+
+
+def test_it_follows_merges_and_forgets_shredded_people(uow: UnitOfWork) -> None:
+    load_shop(uow)
+    keep = customer(uow, "keep@example.com")
+    gone = customer(uow, "gone@example.com")
+    give_consent(uow, SHOP, keep, "offers", channel="sms", method="web_form", evidence="x")
+    merge_subjects(uow, SHOP, keep, gone, actor="test")
+    # The merged person's email now leads to the survivor and its consent.
+    by_old_email = decide(uow, SHOP, ("email", "gone@example.com"), "offers", "sms")
+    assert by_old_email.allow
+    assert by_old_email.subject_ref == keep
+    shred_subject(uow, SHOP, keep, actor="test")
+    with pytest.raises(SubjectNotFound):
+        decide(uow, SHOP, keep, "offers", "sms")
+    after = decide(uow, SHOP, ("email", "keep@example.com"), "offers", "sms")
+    assert not after.allow
+    assert after.subject_ref is None
+
+
+def test_a_shared_phone_is_refused_when_any_holder_refuses(uow: UnitOfWork) -> None:
+    load_shop(uow)
+    willing = customer(uow, "w@example.com", phone="07400 222333")
+    customer(uow, "u@example.com", phone="07400 222333")
+    give_consent(uow, SHOP, willing, "offers", channel="sms", method="web_form", evidence="x")
+    shared = decide(uow, SHOP, ("phone", "07400 222333"), "offers", "sms")
+    assert not shared.allow
+    assert shared.subject_ref != willing
+    answers = decide_many(
+        uow,
+        SHOP,
+        [Ask("offers", "sms", subject_ref=willing), Ask("offers", "sms", subject_ref="s_nobody")],
+    )
+    assert not isinstance(answers[0], Exception) and answers[0].allow
+    assert isinstance(answers[1], SubjectNotFound)

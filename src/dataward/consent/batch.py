@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
-from dataward.consent.decisions import Ask, decide_many
+from dataward.consent.decisions import Ask, Gathered, conclude, gather
 from dataward.errors import DatawardError, ValidationFailed
 from dataward.uow import UnitOfWork
 
@@ -61,7 +62,8 @@ def parse_line(raw: bytes | str, defaults: Defaults) -> tuple[Ask, str | None]:
     if len(raw) > MAX_LINE:
         raise BatchLineInvalid(f"line is longer than {MAX_LINE} bytes")
     try:
-        item = json.loads(raw)
+        # Decoding first spares json.loads guessing the encoding of every line.
+        item = json.loads(raw.decode("utf-8") if isinstance(raw, bytes) else raw)
     except (ValueError, UnicodeDecodeError):
         raise BatchLineInvalid("line is not valid JSON") from None
     if not isinstance(item, dict):
@@ -89,33 +91,48 @@ def parse_line(raw: bytes | str, defaults: Defaults) -> tuple[Ask, str | None]:
     return Ask(purpose, channel, ref, pair, consent_ref), client_id
 
 
-def answer_chunk(
+@dataclass
+class Prepared:
+    """One chunk read and looked up, waiting for its answers (see ``finish_chunk``)."""
+
+    numbered: list[tuple[int, bytes | str]]
+    errors: dict[int, dict[str, object]]
+    meta: list[tuple[int, str | None]]
+    gathered: Gathered
+
+
+def prepare_chunk(
     uow: UnitOfWork,
     organisation: str,
     numbered: list[tuple[int, bytes | str]],
     defaults: Defaults,
-    tally: Tally,
-) -> list[dict[str, object]]:
-    """Answer numbered lines; one output object per line, in order."""
-    out: dict[int, dict[str, object]] = {}
+) -> Prepared:
+    """Parse numbered lines and read what their answers need (the database half)."""
+    errors: dict[int, dict[str, object]] = {}
     asks: list[Ask] = []
     meta: list[tuple[int, str | None]] = []
     for line_no, raw in numbered:
         try:
             ask, client_id = parse_line(raw, defaults)
         except DatawardError as error:
-            out[line_no] = _error(line_no, None, error)
+            errors[line_no] = _error(line_no, None, error)
             continue
         asks.append(ask)
         meta.append((line_no, client_id))
+    return Prepared(numbered, errors, meta, gather(uow, organisation, asks))
+
+
+def finish_chunk(prepared: Prepared, tally: Tally) -> list[dict[str, object]]:
+    """One output object per line, in order (the rules half: no database)."""
+    out = prepared.errors
     for (line_no, client_id), answer in zip(
-        meta, decide_many(uow, organisation, asks), strict=True
+        prepared.meta, conclude(prepared.gathered), strict=True
     ):
         if isinstance(answer, DatawardError):
             out[line_no] = _error(line_no, client_id, answer)
         else:
             out[line_no] = {"line": line_no, "id": client_id, **answer.as_dict()}
-    rows = [out[n] for n, _ in numbered]
+    rows = [out[n] for n, _ in prepared.numbered]
     for row in rows:
         tally.lines += 1
         if "error" in row:
@@ -125,6 +142,17 @@ def answer_chunk(
         else:
             tally.refused += 1
     return rows
+
+
+def answer_chunk(
+    uow: UnitOfWork,
+    organisation: str,
+    numbered: list[tuple[int, bytes | str]],
+    defaults: Defaults,
+    tally: Tally,
+) -> list[dict[str, object]]:
+    """Answer numbered lines; one output object per line, in order."""
+    return finish_chunk(prepare_chunk(uow, organisation, numbered, defaults), tally)
 
 
 def _error(line_no: int, client_id: str | None, error: DatawardError) -> dict[str, object]:
@@ -144,17 +172,38 @@ def run_batch(
     chunk: int = CHUNK,
     tally: Tally | None = None,
 ) -> Iterator[dict[str, object]]:
-    """Answer every non-blank line, a unit of work per chunk (nothing is written)."""
+    """Answer every non-blank line, a unit of work per chunk (nothing is written).
+
+    The next chunk is read and looked up on a second thread while this one is answered:
+    the lookups mostly wait on the database, so the two halves overlap instead of adding
+    up. Two chunks are in memory at most.
+    """
     tally = tally if tally is not None else Tally()
+
+    def prepare(numbered: list[tuple[int, bytes | str]]) -> Prepared:
+        with open_uow() as uow:
+            return prepare_chunk(uow, organisation, numbered, defaults)
+
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dataward-batch") as reader:
+        ahead: Future[Prepared] | None = None
+        for numbered in _chunks(lines, chunk):
+            following = reader.submit(prepare, numbered)
+            if ahead is not None:
+                yield from finish_chunk(ahead.result(), tally)
+            ahead = following
+        if ahead is not None:
+            yield from finish_chunk(ahead.result(), tally)
+
+
+def _chunks(lines: Iterable[bytes | str], size: int) -> Iterator[list[tuple[int, bytes | str]]]:
+    """Non-blank lines with their numbers (counting from 1), ``size`` at a time."""
     pending: list[tuple[int, bytes | str]] = []
     for line_no, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
         pending.append((line_no, raw))
-        if len(pending) >= chunk:
-            with open_uow() as uow:
-                yield from answer_chunk(uow, organisation, pending, defaults, tally)
+        if len(pending) >= size:
+            yield pending
             pending = []
     if pending:
-        with open_uow() as uow:
-            yield from answer_chunk(uow, organisation, pending, defaults, tally)
+        yield pending

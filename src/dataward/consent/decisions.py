@@ -2,38 +2,43 @@
 
 Facts are loaded in bulk for a whole chunk of questions (a handful of queries per chunk,
 not per person), so a campaign list of a million identities costs about as many queries
-as a thousand. The answer itself comes from ``rules.evaluate``. Deciding changes nothing,
-so nothing is audited; logs carry counts only.
+as a thousand. The queries are fixed texts taking a list parameter (``db.any_of``) and
+return plain rows, not ORM objects: the statement is parsed once however many ask, and
+a single decision costs a few index seeks rather than the ORM's per-query machinery. The
+answer itself comes from ``rules.evaluate``. Deciding changes nothing, so nothing is
+audited; logs carry counts only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from dataward.consent.errors import ConsentInvalid, ConsentNotFound
-from dataward.consent.models import ConsentRecord, Objection, Restriction
+from dataward.consent.lookups import (
+    Person,
+    index_entries,
+    people_by_identity,
+    people_by_ref,
+    survivors,
+)
+from dataward.consent.models import ConsentRecord
 from dataward.consent.policy import Policy, check_channel, policy_for
 from dataward.consent.rules import (
     Decision,
     Facts,
-    ObjectionFact,
-    RecordFact,
-    RestrictionFact,
     evaluate,
 )
 from dataward.consent.tps import lists_holding, tps_digest
 from dataward.crypto.keyring import decrypt_for, index_digest
-from dataward.crypto.keystore import BlindIndexEntry
 from dataward.errors import DatawardError
 from dataward.subjects.identities import IdentityKind, normalise, parse_kind
-from dataward.subjects.models import Subject, SubjectIdentity
-from dataward.subjects.service import SubjectNotFound, identity_context, survivor
+from dataward.subjects.models import SubjectIdentity
+from dataward.subjects.service import SubjectNotFound, identity_context
 from dataward.uow import UnitOfWork
 
-CHUNK = 500
 Identity = tuple[str, str]
 
 
@@ -74,7 +79,7 @@ def decide(
 
 @dataclass
 class _Resolved:
-    subjects: list[Subject]
+    subjects: list[Person]
     phone: str | None = None
 
 
@@ -82,6 +87,28 @@ def decide_many(
     uow: UnitOfWork, organisation: str, asks: Sequence[Ask]
 ) -> list[Decision | DatawardError]:
     """Answers in the order asked; a bad question gets its error, the others their answer."""
+    return conclude(gather(uow, organisation, asks))
+
+
+@dataclass
+class Gathered:
+    """Everything the answers to some questions need, read from the database."""
+
+    policy: Policy
+    asks: Sequence[Ask]
+    out: list[Decision | DatawardError | None]
+    resolved: dict[int, _Resolved]
+    facts: dict[str, Facts]
+
+
+def gather(uow: UnitOfWork, organisation: str, asks: Sequence[Ask]) -> Gathered:
+    """The reading half of ``decide_many``: all its queries, no rule applied yet.
+
+    Split from ``conclude`` so a batch can read the next chunk while it answers this one.
+    """
+    # The lookups are plain SQL, which does not autoflush: changes made earlier in this
+    # unit of work (a consent given a moment ago) must be visible to them.
+    uow.session.flush()
     policy = policy_for(uow, organisation)
     out: list[Decision | DatawardError | None] = [None] * len(asks)
     resolved: dict[int, _Resolved] = {}
@@ -94,31 +121,66 @@ def decide_many(
     pending = [i for i, a in enumerate(asks) if out[i] is None]
     _resolve(uow, organisation, asks, pending, out, resolved)
     subjects = {s.id: s for r in resolved.values() for s in r.subjects}
-    facts = _facts(uow, subjects)
+    facts = {sid: person.facts for sid, person in subjects.items()}
     _screen(uow, asks, resolved, facts)
-    for index in pending:
-        if out[index] is not None:
-            continue
-        ask = asks[index]
-        try:
-            _check_consent_ref(uow, organisation, ask, resolved[index])
-            out[index] = _answer(policy, ask, resolved[index], facts)
-        except DatawardError as error:
-            out[index] = error
+    for index, ask in enumerate(asks):
+        if out[index] is None and ask.consent_ref:
+            try:
+                _check_consent_ref(uow, organisation, ask, resolved[index])
+            except DatawardError as error:
+                out[index] = error
+    return Gathered(policy, asks, out, resolved, facts)
+
+
+def conclude(gathered: Gathered) -> list[Decision | DatawardError]:
+    """The answers from what ``gather`` read: the rules only, no database."""
+    memo: dict[tuple[str, str | None], Decision] = {}
+    out = list(gathered.out)
+    for index, ask in enumerate(gathered.asks):
+        if out[index] is None:
+            found = gathered.resolved[index]
+            out[index] = _answer(gathered.policy, ask, found, gathered.facts, memo)
     return [o for o in out if o is not None]
 
 
-def _answer(policy: Policy, ask: Ask, found: _Resolved, facts: dict[str, Facts]) -> Decision:
+def _answer(
+    policy: Policy,
+    ask: Ask,
+    found: _Resolved,
+    facts: dict[str, Facts],
+    memo: dict[tuple[str, str | None], Decision],
+) -> Decision:
     channel = check_channel(ask.channel)
     if not found.subjects:
         empty = Facts(tps_lists=facts.get(_phone_key(found.phone), Facts()).tps_lists)
-        decision = evaluate(policy, ask.purpose, channel, empty)
+        decision = _evaluate(policy, ask.purpose, channel, empty, memo)
         reasons = ["no subject holds this identity: nothing is on record for the person"]
         return Decision(decision.allow, reasons + decision.reasons, decision.rules, [])
-    decisions = [evaluate(policy, ask.purpose, channel, facts[s.id]) for s in found.subjects]
+    decisions = [_evaluate(policy, ask.purpose, channel, facts[s.id], memo) for s in found.subjects]
     # Several subjects share a phone or address: every one of them must allow.
     refused = [d for d in decisions if not d.allow]
     return refused[0] if refused else decisions[0]
+
+
+def _evaluate(
+    policy: Policy,
+    purpose: str,
+    channel: str | None,
+    facts: Facts,
+    memo: dict[tuple[str, str | None], Decision],
+) -> Decision:
+    """``evaluate``, remembered within one call for people with nothing on record.
+
+    Most of a campaign list has no consent, objection or restriction on record, and for
+    them the answer depends on the question alone: it is worked out once per question.
+    """
+    if not facts.blank:
+        return evaluate(policy, purpose, channel, facts)
+    known = memo.get((purpose, channel))
+    if known is None:
+        known = memo[(purpose, channel)] = evaluate(policy, purpose, channel, Facts())
+    # Decisions are read, never changed, so they may share the remembered lists.
+    return Decision(known.allow, known.reasons, known.rules, known.records, facts.subject_ref)
 
 
 def _phone_key(phone: str | None) -> str:
@@ -133,13 +195,8 @@ def _resolve(
     out: list[Decision | DatawardError | None],
     resolved: dict[int, _Resolved],
 ) -> None:
-    refs = {asks[i].subject_ref for i in pending if asks[i].subject_ref}
-    by_ref: dict[str, Subject] = {}
-    for chunk in _chunks(sorted(r for r in refs if r)):
-        for subject in uow.session.scalars(
-            select(Subject).where(Subject.organisation == organisation, Subject.ref.in_(chunk))
-        ):
-            by_ref[subject.ref] = subject
+    refs = {ref for i in pending if (ref := asks[i].subject_ref)}
+    by_ref = people_by_ref(uow.session, organisation, refs)
     digests: dict[int, tuple[str, str]] = {}
     phones: dict[int, str] = {}
     material = uow.vault.material if any(asks[i].identity for i in pending) else None
@@ -147,7 +204,7 @@ def _resolve(
         ask = asks[index]
         if ask.subject_ref:
             known = by_ref.get(ask.subject_ref)
-            if known is None or known.shredded_at is not None:
+            if known is None or known.shredded:
                 out[index] = SubjectNotFound(f"no subject {ask.subject_ref[:32]!r}")
                 continue
             resolved[index] = _Resolved([known])
@@ -170,7 +227,8 @@ def _resolve(
 
 def _owners_by_digest(
     uow: UnitOfWork, organisation: str, digests: set[tuple[str, str]]
-) -> dict[tuple[str, str], list[Subject]]:
+) -> dict[tuple[str, str], list[Person]]:
+    """For each (kind, digest), the living people holding it, merges followed."""
     if not digests:
         return {}
     uow.keys.flush()
@@ -179,77 +237,19 @@ def _owners_by_digest(
     for kind, digest in digests:
         by_kind.setdefault(kind, []).append(digest)
     for kind, values in by_kind.items():
-        # The index is (organisation, kind, digest): naming the kind keeps this a seek.
-        for chunk in _chunks(sorted(values)):
-            for identity_id, digest in uow.keys.execute(
-                select(BlindIndexEntry.identity_id, BlindIndexEntry.digest).where(
-                    BlindIndexEntry.organisation == organisation,
-                    BlindIndexEntry.kind == kind,
-                    BlindIndexEntry.digest.in_(chunk),
-                )
-            ):
-                identity_digest[identity_id] = (kind, digest)
-    owners: dict[tuple[str, str], list[Subject]] = {}
-    for chunk in _chunks(sorted(identity_digest)):
-        # Filter the organisation here, not in SQL: with it in the WHERE clause SQLite's
-        # planner walks every subject of the organisation (its index) instead of seeking the
-        # identity ids, and each chunk costs as much as the whole table.
-        rows = uow.session.execute(
-            select(SubjectIdentity.id, Subject)
-            .join(Subject, Subject.id == SubjectIdentity.subject_id)
-            .where(SubjectIdentity.id.in_(chunk))
-        )
-        for identity_id, subject in rows:
-            if subject.organisation != organisation:
-                continue
-            owner = survivor(uow, subject)
-            if owner.shredded_at is not None:
-                continue
-            found = owners.setdefault(identity_digest[identity_id], [])
-            if all(s.id != owner.id for s in found):
-                found.append(owner)
+        for identity_id, digest in index_entries(uow.keys, organisation, kind, values):
+            identity_digest[identity_id] = (kind, digest)
+    holders = people_by_identity(uow.session, organisation, list(identity_digest))
+    leads_to = survivors(uow.session, holders.values())
+    owners: dict[tuple[str, str], list[Person]] = {}
+    for identity_id, holder in holders.items():
+        owner = leads_to[holder.id]
+        if owner.shredded:
+            continue
+        found = owners.setdefault(identity_digest[identity_id], [])
+        if all(s.id != owner.id for s in found):
+            found.append(owner)
     return owners
-
-
-def _facts(uow: UnitOfWork, subjects: dict[str, Subject]) -> dict[str, Facts]:
-    facts = {sid: Facts(subject_ref=s.ref) for sid, s in subjects.items()}
-    ids = sorted(subjects)
-    for chunk in _chunks(ids):
-        for row in uow.session.execute(
-            select(
-                ConsentRecord.subject_id,
-                ConsentRecord.kind,
-                ConsentRecord.purpose,
-                ConsentRecord.channel,
-                ConsentRecord.ref,
-                ConsentRecord.state,
-                ConsentRecord.changed_at,
-            ).where(ConsentRecord.subject_id.in_(chunk))
-        ):
-            facts[row[0]].records[(row[1], row[2], row[3])] = RecordFact(row[4], row[5], row[6])
-        for oid, ref, kind, channels, purposes, outcome in uow.session.execute(
-            select(
-                Objection.subject_id,
-                Objection.ref,
-                Objection.kind,
-                Objection.channels,
-                Objection.purposes,
-                Objection.outcome,
-            ).where(Objection.subject_id.in_(chunk))
-        ):
-            facts[oid].objections.append(
-                ObjectionFact(ref, kind, tuple(channels), tuple(purposes), outcome)
-            )
-        for rid, ref, purposes, started_at in uow.session.execute(
-            select(
-                Restriction.subject_id,
-                Restriction.ref,
-                Restriction.purposes,
-                Restriction.started_at,
-            ).where(Restriction.subject_id.in_(chunk), Restriction.lifted_at.is_(None))
-        ):
-            facts[rid].restrictions.append(RestrictionFact(ref, tuple(purposes), started_at))
-    return facts
 
 
 def _screen(
@@ -280,7 +280,7 @@ def _screen(
         target.tps_lists = lists if nums else None
 
 
-def _phones_of(uow: UnitOfWork, subject: Subject) -> set[str]:
+def _phones_of(uow: UnitOfWork, subject: Person) -> set[str]:
     rows = uow.session.scalars(
         select(SubjectIdentity).where(
             SubjectIdentity.subject_id == subject.id, SubjectIdentity.kind == "phone"
@@ -310,9 +310,3 @@ def _check_consent_ref(uow: UnitOfWork, organisation: str, ask: Ask, found: _Res
             f"consent {row.ref} was withdrawn on {row.changed_at:%Y-%m-%d %H:%M} UTC: "
             "it cannot be relied on"
         )
-
-
-def _chunks(items: Sequence[str] | list[str], size: int = CHUNK) -> Iterable[list[str]]:
-    items = list(items)
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

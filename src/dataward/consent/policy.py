@@ -9,14 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import text
 
 from dataward.consent.errors import UnknownChannel, UnknownPreference, UnknownPurpose
 from dataward.register.models import Register
 from dataward.register.models.choices import MarketingChannel, Preference
 from dataward.register.models.processing import LawfulBasis, Purpose
 from dataward.register.service import current_version, load_version
-from dataward.register.tables import RegisterVersion
 from dataward.uow import UnitOfWork
 
 CONTACT_CHANNELS = ("email", "sms", "live_call", "automated_call", "post", "online_ads")
@@ -110,16 +109,16 @@ def check_channel(channel: str | None) -> str | None:
 
 
 _POLICIES: dict[str, Policy] = {}
+# Asked before every decision: a fixed text skips building and caching an ORM query.
+_NEWEST = text(
+    "SELECT version, content_hash FROM register_versions WHERE organisation = :organisation "
+    "ORDER BY version DESC LIMIT 1"
+)
 
 
 def policy_for(uow: UnitOfWork, organisation: str) -> Policy:
     # Only the version and hash are read on a hit: the stored text is large.
-    newest = uow.session.execute(
-        select(RegisterVersion.version, RegisterVersion.content_hash)
-        .where(RegisterVersion.organisation == organisation)
-        .order_by(RegisterVersion.version.desc())
-        .limit(1)
-    ).first()
+    newest = uow.session.execute(_NEWEST, {"organisation": organisation}).first()
     if newest is not None:
         cached = _POLICIES.get(newest[1])
         if cached is not None and cached.register_version == newest[0]:

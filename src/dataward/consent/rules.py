@@ -59,6 +59,13 @@ class Facts:
     # Live calls: the lists holding the subject's numbers; None when no number is known.
     tps_lists: set[str] | None = None
 
+    @property
+    def blank(self) -> bool:
+        """Nothing on record: the answer depends on the question alone."""
+        return not (self.records or self.objections or self.restrictions) and (
+            self.tps_lists is None
+        )
+
 
 @dataclass(frozen=True)
 class Decision:

@@ -15,11 +15,12 @@ import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 
-from sqlalchemy import Insert, Table, delete, select
+from sqlalchemy import Insert, Table, delete
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dataward.audit.service import record as audit
 from dataward.consent.errors import TpsImportInvalid
+from dataward.consent.lookups import tps_entries
 from dataward.consent.models import TpsImport, TpsNumber
 from dataward.crypto.cipher import blind_digest
 from dataward.uow import UnitOfWork
@@ -144,12 +145,7 @@ def import_list(
 
 def lists_holding(uow: UnitOfWork, digests: Iterable[str]) -> dict[str, set[str]]:
     """For each digest found, the lists (tps, ctps) that hold it."""
-    wanted = list(set(digests))
     found: dict[str, set[str]] = {}
-    for start in range(0, len(wanted), 500):
-        chunk = wanted[start : start + 500]
-        for digest, name in uow.session.execute(
-            select(TpsNumber.digest, TpsNumber.list_name).where(TpsNumber.digest.in_(chunk))
-        ):
-            found.setdefault(digest, set()).add(name)
+    for digest, name in tps_entries(uow.session, set(digests)):
+        found.setdefault(digest, set()).add(name)
     return found

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import StreamingResponse
+from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
@@ -23,7 +23,7 @@ from dataward.consent.batch import MAX_LINE, Defaults, Tally, answer_chunk
 from dataward.consent.decisions import decide
 from dataward.consent.policy import check_channel, policy_for
 from dataward.uow import UnitOfWork
-from dataward.web.auth import api
+from dataward.web.auth import api, app_uow
 from dataward.web.deps import get_uow
 from dataward.web.schemas import problems
 
@@ -62,8 +62,8 @@ class DecisionOut(BaseModel):
     dependencies=[api(Permission.DECISIONS_READ)],
     responses=problems(401, 403, 404, 409, 422),
 )
-def decision(
-    uow: Uow,
+async def decision(
+    request: Request,
     organisation: Annotated[str, Query(max_length=80)],
     subject: Annotated[str, Query(max_length=32, description="Pseudonymous subject ref.")],
     purpose: Annotated[str, Query(max_length=80)],
@@ -71,11 +71,19 @@ def decision(
     consent: Annotated[
         str | None, Query(max_length=32, description="A consent ref the caller relies on.")
     ] = None,
-) -> DecisionOut:
+) -> JSONResponse:
     """May the subject's data be used for the purpose, or the subject contacted on the
     channel? The answer, the reasons in words, the RULES ids and the records relied on."""
-    answer = decide(uow, organisation, subject, purpose, channel, consent_ref=consent)
-    return DecisionOut(**answer.as_dict())
+
+    # One trip to the thread pool for the whole unit of work (a sync route with a
+    # generator dependency would take three), and the answer is already plain data, so
+    # it is not validated again on the way out: this is the API campaigns call per person.
+    def answer() -> dict[str, object]:
+        with app_uow(request) as uow:
+            found = decide(uow, organisation, subject, purpose, channel, consent_ref=consent)
+            return found.as_dict()
+
+    return JSONResponse(await run_in_threadpool(answer))
 
 
 @router.post(

@@ -68,6 +68,15 @@ class Settings(BaseSettings):
     argon2_parallelism: int = Field(default=4, ge=1)
     preferences_link_days: int = Field(default=14, ge=1, le=90)
     token_max_days: int = Field(default=365, ge=1)
+    # Accepted token uses are written to the audit chain as one event per token and route
+    # per window (appending on every call would serialise the API on the chain's lock);
+    # a process killed with SIGKILL loses at most one window of counts.
+    token_use_window_seconds: int = Field(
+        default=10,
+        ge=0,
+        description="Seconds of accepted API token uses rolled into one audit event per "
+        "token and route (0: each use is its own event, written at once).",
+    )
 
 
 @lru_cache(maxsize=1)

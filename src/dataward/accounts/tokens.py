@@ -1,7 +1,11 @@
 """API tokens: shown once, stored as a SHA-256 digest, with scopes and an expiry.
 
-Every use, accepted or refused, goes to the audit chain. A check returns an outcome with
-the error to raise, so the edge can commit the audit entry of a refusal before answering.
+Every use goes to the audit chain, in two ways. A refusal is one event at once: a check
+returns an outcome with the error to raise, so the edge can commit the refusal's entry
+before answering. An acceptance writes nothing here: the edge counts it in a
+``TokenUseLedger`` (``dataward.accounts.token_uses``), which writes one ``api_token.used``
+event per token and route per window and sets ``last_used_at``, so accepted calls do not
+queue on the chain's one lock.
 """
 
 from __future__ import annotations
@@ -121,42 +125,44 @@ def revoke_token(uow: UnitOfWork, ref: str, *, actor: str) -> ApiToken:
 
 
 def check_token(uow: UnitOfWork, secret: str, scope: Permission, route: str) -> TokenCheck:
-    """Accept ``secret`` for a route needing ``scope``; audit the use either way."""
-    token = None
+    """Accept ``secret`` for a route needing ``scope``; audit a refusal, write nothing else.
+
+    An accepted check only reads (one query), so the caller need not commit it; the caller
+    counts the use instead (see the module's docstring).
+    """
+    found = None
     if secret.startswith(TOKEN_PREFIX) and len(secret) <= 100:
-        token = uow.session.scalars(
-            select(ApiToken).where(ApiToken.token_hash == digest(secret))
+        found = uow.session.execute(
+            select(ApiToken, User)
+            .join(User, User.id == ApiToken.user_id)
+            .where(ApiToken.token_hash == digest(secret))
         ).first()
-    if token is None:
-        _audit(uow, None, "refused", route, "unknown")
+    if found is None:
+        _audit_refusal(uow, None, route, "unknown")
         return TokenCheck(None, None, TokenInvalid("the API token is not known"))
-    user = uow.session.get(User, token.user_id)
+    token, user = found
     now = uow.clock.now()
     if token.revoked_at is not None or now >= token.expires_at:
-        _audit(uow, token, "refused", route, "expired")
+        _audit_refusal(uow, token, route, "expired")
         return TokenCheck(token, user, TokenExpired("the API token has expired or was revoked"))
-    if user is None or user.disabled_at is not None:
-        _audit(uow, token, "refused", route, "owner_disabled")
+    if user.disabled_at is not None:
+        _audit_refusal(uow, token, route, "owner_disabled")
         return TokenCheck(token, user, TokenInvalid("the API token's owner is disabled"))
     # The owner's role bounds the token: a token outlives no demotion.
     if scope.value not in token.scopes or scope not in permissions_of(user.role):
-        _audit(uow, token, "refused", route, "scope")
+        _audit_refusal(uow, token, route, "scope")
         return TokenCheck(
             token, user, ScopeMissing(f"this request needs an API token with scope {scope}")
         )
-    token.last_used_at = now
-    _audit(uow, token, "used", route, None)
     return TokenCheck(token, user, None)
 
 
-def _audit(
-    uow: UnitOfWork, token: ApiToken | None, outcome: str, route: str, reason: str | None
-) -> None:
+def _audit_refusal(uow: UnitOfWork, token: ApiToken | None, route: str, reason: str) -> None:
     ref = token.ref if token else "unknown"
     record(
         uow,
         actor=f"token:{ref}",
-        action=f"api_token.{outcome}",
+        action="api_token.refused",
         entity_type="api_token",
         entity_id=ref,
         details={"route": route, "reason": reason},

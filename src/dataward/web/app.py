@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
 from dataward import __version__
+from dataward.accounts.token_uses import TokenUseLedger
 from dataward.clock import Clock, SystemClock
 from dataward.config import Settings, get_settings
 from dataward.crypto.keystore import Vault
 from dataward.db import make_engine, make_session_factory
+from dataward.logging import get_logger
+from dataward.uow import UnitOfWork
 from dataward.web import (
     admin,
     api,
@@ -32,6 +37,8 @@ from dataward.web.errors import install_error_handlers
 from dataward.web.security import SecurityHeaders
 from dataward.web.templating import STATIC_DIR
 
+log = get_logger(__name__)
+
 
 def create_app(
     settings: Settings | None = None, clock: Clock | None = None, vault: Vault | None = None
@@ -44,6 +51,9 @@ def create_app(
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        # Counted token uses are written before the engine goes: a graceful stop (SIGTERM,
+        # Ctrl+C) loses none of them.
+        await run_in_threadpool(write_pending_token_uses, _app)
         engine.dispose()
         for own in opened:
             own.close()
@@ -58,6 +68,7 @@ def create_app(
     app.state.clock = clock or SystemClock()
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
+    app.state.token_uses = TokenUseLedger(timedelta(seconds=settings.token_use_window_seconds))
     # Tests and deployments may name more fact sheets: organisation id -> file name.
     app.state.analyser = RegisterAnalyser(settings.examples_dir / "notices", FACT_SHEETS)
     own_vault = install_accounts(app, settings, vault)
@@ -78,3 +89,18 @@ def create_app(
     app.include_router(outbox_pages.router)
     check_route_rules(app)
     return app
+
+
+def write_pending_token_uses(app: FastAPI) -> None:
+    """Write the token uses counted but not yet written, at shutdown.
+
+    A failure is logged (an error class and a count, never who or what) and does not stop
+    the shutdown: the counts are lost, as they would be if the process were killed.
+    """
+    uses: TokenUseLedger = app.state.token_uses
+    try:
+        with UnitOfWork(app.state.session_factory, app.state.clock) as uow:
+            uses.flush(uow)
+            uow.commit()
+    except Exception as exc:
+        log.error("web.token_uses_lost", error=type(exc).__name__, uses=uses.pending_uses())

@@ -32,7 +32,9 @@ from dataward.accounts.models import ApiToken, User, WebSession
 from dataward.accounts.permissions import Permission, permissions_of
 from dataward.accounts.service import record_refusal
 from dataward.accounts.sessions import SessionPolicy, check_csrf, load_session
+from dataward.accounts.token_uses import TokenUseLedger
 from dataward.accounts.tokens import check_token
+from dataward.logging import get_logger
 from dataward.uow import UnitOfWork
 
 SESSION_COOKIE = "dataward_session"
@@ -40,6 +42,8 @@ LOGIN_COOKIE = "dataward_login"
 CSRF_FIELD = "csrf_token"
 MAX_FORM_BYTES = 64 * 1024
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
+
+log = get_logger(__name__)
 
 
 class BodyTooLarge(InputRefused):
@@ -169,13 +173,30 @@ class Access:
             scheme, _, secret = header.partition(" ")
             if scheme.lower() != "bearer" or not secret.strip():
                 raise TokenInvalid("send the API token as `Authorization: Bearer dw_...`")
+            uses: TokenUseLedger = request.app.state.token_uses
             with app_uow(request) as uow:
                 checked = check_token(uow, secret.strip(), self.permission, route)
-                uow.commit()
-            if checked.error is not None:
-                raise checked.error
-            assert checked.user is not None
-            assert checked.token is not None
+                if checked.error is not None:
+                    uow.commit()  # the refusal's audit entry, before answering
+                    raise checked.error
+                assert checked.user is not None
+                assert checked.token is not None
+                token = checked.token
+                now = uow.clock.now()
+                if uses.immediate:
+                    uses.note(token.id, token.ref, route, now)
+                    uses.flush(uow)
+                    uow.commit()
+                # An accepted check wrote nothing, so it is not committed; leaving the block
+                # rolls its read back, which would expire the rows the principal carries.
+                uow.session.expunge(token)
+                uow.session.expunge(checked.user)
+            # The use is counted and written with the others of its window. A window closes
+            # on the uses before this one, so each event spans about one window at most.
+            if not uses.immediate:
+                if uses.due(now):
+                    _write_token_uses(request, uses)
+                uses.note(token.id, token.ref, route, now)
             scopes = frozenset(Permission(s) for s in checked.token.scopes)
             return Principal(checked.user, None, checked.token, scopes)
         cookie = request.cookies.get(SESSION_COOKIE)
@@ -212,6 +233,20 @@ class Access:
         except CsrfRefused:
             audit_refusal(request, "security.csrf_refused")
             raise
+
+
+def _write_token_uses(request: Request, uses: TokenUseLedger) -> None:
+    """Write the counted token uses in a transaction of their own.
+
+    A failure does not fail this request, whose own check succeeded: the counts stay in
+    the ledger (``flush`` puts them back) and the next accepted call tries again.
+    """
+    try:
+        with app_uow(request) as uow:
+            uses.flush(uow)
+            uow.commit()
+    except Exception as exc:
+        log.error("web.token_uses_not_written", error=type(exc).__name__, uses=uses.pending_uses())
 
 
 def _redirect(error: LoginRequired, location: str) -> LoginRequired:

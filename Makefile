@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export DATAWARD_TEST_DATABASE_URL ?= $(PG_URL)
 
-.PHONY: run test lint bench install chromium pdf-libs clean
+.PHONY: run test lint bench install chromium pdf-libs wrk clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,13 @@ pdf-libs:
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 \
 	    libharfbuzz0b libharfbuzz-subset0 fonts-liberation poppler-utils >/dev/null; }
 
+# The HTTP benchmarks load the server with wrk, a C load generator in its own process.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { \
+	  echo "installing Debian wrk (the HTTP benchmarks need it)"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
 run: install
 	$(BIN)/dataward serve
 
@@ -49,7 +56,7 @@ test: install chromium pdf-libs lint
 # Every benchmark prints its figures and a ratio to a baseline measured in the same run.
 # The whole set takes about half an hour (a million audit rows, a million decisions, 100,000
 # demo subjects, on SQLite and PostgreSQL); run one script alone for a quick figure.
-bench: install pdf-libs
+bench: install pdf-libs wrk
 	$(BIN)/python benchmarks/register_bench.py
 	$(BIN)/python benchmarks/notice_bench.py
 	$(BIN)/python benchmarks/crypto_bench.py

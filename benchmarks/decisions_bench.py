@@ -5,10 +5,13 @@ Every figure comes with a baseline measured in the same run on the same machine:
 - in-process: ``consent.decisions.decide`` by subject ref, ``--calls`` times.
   Baseline: the two indexed SELECTs any decision needs at least (subject by ref, its
   consent records) in plain SQL.
-- HTTP: ``GET /api/v1/decisions`` with a bearer token, served by uvicorn on 127.0.0.1,
-  driven by ``--clients`` keep-alive client threads for ``--seconds``. Baseline: a bare
-  FastAPI endpoint returning a fixed body of the same shape, same server, same load.
-  Goal: ratio (dataward / bare) >= 0.5.
+- HTTP: ``GET /api/v1/decisions`` with a bearer token, served by uvicorn on 127.0.0.1 in
+  a process of its own (as ``dataward serve`` runs), driven by wrk (``--clients``
+  keep-alive connections for ``--seconds``). Baseline: a bare FastAPI endpoint returning
+  a fixed body of the same shape, served and loaded the same way. Goal: ratio
+  (dataward / bare) >= 0.5. Load generators written in Python share the GIL with the
+  server when they run in its process, and a request that waits on the database pays
+  for every hand-back of the GIL; wrk keeps the load off the server's interpreter.
 - batch: ``consent.batch.run_batch`` over ``--lines`` JSON lines of email identities
   (half of them subjects, half strangers), in a child process so its peak RSS is its own.
   Baseline: the same child reading and ``json.loads``-ing the same lines. Goals: < 60 s,
@@ -24,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import http.client
 import io
 import json
 import os
@@ -32,7 +34,6 @@ import platform
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -139,108 +140,147 @@ def in_process(factory: Any, vault: Any, refs: list[str], calls: int) -> dict[st
     return {"per_s": calls / ours, "baseline_per_s": calls / base}
 
 
-def _serve(app: Any, port: int) -> Any:
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def serve_child(kind: str, main_url: str, keys_url: str, port: int) -> None:
+    """Runs in its own process, as ``dataward serve`` would: our app, or the bare one."""
     import uvicorn
 
-    server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+    from dataward.clock import SystemClock
+    from dataward.crypto.keystore import Vault
+    from dataward.uow import UnitOfWork
+
+    vault = Vault.open(keys_url, _material())
+    if kind == "ours":
+        from dataward.config import Settings
+        from dataward.web.app import create_app
+
+        settings = Settings(
+            database_url=main_url,
+            keystore_url=keys_url,
+            secret_key="bench-secret-key-0123456789-abcdefghijklmnop",
+        )
+        app: Any = create_app(settings, SystemClock(), vault)
+    else:
+        from fastapi import FastAPI
+
+        from dataward.consent.decisions import decide
+        from dataward.db import make_engine, make_session_factory
+
+        factory = make_session_factory(make_engine(main_url))
+        app = FastAPI()
+        body = {"allow": True, "reasons": ["x"], "rules": ["MKT-01"], "records": ["c_1"]}
+
+        @app.get("/bare")
+        def bare_endpoint() -> dict[str, object]:
+            return body
+
+        # The same decision without the token check, to show what the check itself costs.
+        @app.get("/decide")
+        def decide_endpoint(subject: str) -> dict[str, object]:
+            with UnitOfWork(factory, SystemClock(), vault) as uow:
+                return decide(uow, ORG, subject, "offers", "sms").as_dict()
+
+    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
+
+
+@contextmanager
+def served(kind: str, main_url: str, keys_url: str) -> Iterator[int]:
+    import socket
+
+    port = _free_port()
+    child = subprocess.Popen(
+        [sys.executable, __file__, "--serve", kind, main_url, keys_url, str(port)], env=os.environ
     )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
-    return server
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if child.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit(f"the {kind} server did not start") from None
+                time.sleep(0.1)
+        yield port
+    finally:
+        child.terminate()  # SIGTERM: uvicorn stops gracefully (token uses are written)
+        child.wait(timeout=60)
 
 
-def _load(port: int, path: str, headers: dict[str, str], clients: int, seconds: float) -> float:
-    done = [0] * clients
-    stop = time.perf_counter() + seconds
+def _wrk(port: int, path: str, headers: dict[str, str], clients: int, seconds: float) -> float:
+    """Requests per second from wrk, a C load generator in a process of its own."""
+    import re
 
-    def client(slot: int) -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port)
-        while time.perf_counter() < stop:
-            conn.request("GET", path, headers=headers)
-            reply = conn.getresponse()
-            reply.read()
-            if reply.status != 200:
-                raise SystemExit(f"HTTP {reply.status} from {path}")
-            done[slot] += 1
-        conn.close()
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    return sum(done) / seconds
+    command = [
+        "wrk",
+        f"-t{min(2, clients)}",
+        f"-c{clients}",
+        f"-d{max(1, round(seconds))}s",
+        "--latency",
+    ]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    done = subprocess.run(
+        [*command, f"http://127.0.0.1:{port}{path}"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    if "Non-2xx" in done.stdout or "Socket errors" in done.stdout:
+        raise SystemExit(f"wrk saw failed requests on {path}:\n{done.stdout}")
+    found = re.search(r"Requests/sec:\s+([\d.]+)", done.stdout)
+    if found is None:
+        raise SystemExit(f"no figure in wrk's output:\n{done.stdout}")
+    return float(found.group(1))
 
 
 def over_http(
-    main_url: str, keys_url: str, vault: Any, refs: list[str], clients: int, seconds: float
+    main_url: str, keys_url: str, refs: list[str], clients: int, seconds: float
 ) -> dict[str, float]:
-    import socket
-
-    from fastapi import FastAPI
+    import shutil
 
     from dataward.accounts.models import User
+    from dataward.accounts.passwords import Passwords
     from dataward.accounts.service import create_user
     from dataward.accounts.tokens import create_token
     from dataward.clock import SystemClock
     from dataward.config import Settings
+    from dataward.db import make_engine, make_session_factory
     from dataward.uow import UnitOfWork
-    from dataward.web.app import create_app
 
-    settings = Settings(
-        database_url=main_url,
-        keystore_url=keys_url,
-        secret_key="bench-secret-key-0123456789-abcdefghijklmnop",
-        argon2_time_cost=1,
-        argon2_memory_kib=8,
-        argon2_parallelism=1,
-    )
-    app = create_app(settings, SystemClock(), vault)
-    with UnitOfWork(app.state.session_factory, SystemClock()) as uow:
-        user, _ = create_user(
-            uow, app.state.passwords, "bench", "admin", password="x" * 16, actor="bench"
-        )
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: `make bench` installs it (apt-get install wrk)")
+    engine = make_engine(main_url)
+    factory = make_session_factory(engine)
+    with UnitOfWork(factory, SystemClock()) as uow:
+        hasher = Passwords(Settings(argon2_time_cost=1, argon2_memory_kib=8, argon2_parallelism=1))
+        user, _ = create_user(uow, hasher, "bench", "admin", password="x" * 16, actor="bench")
         uow.commit()
-    with UnitOfWork(app.state.session_factory, SystemClock()) as uow:
+    with UnitOfWork(factory, SystemClock()) as uow:
         owner = uow.session.get(User, user.id)
         assert owner is not None
         secret, _ = create_token(
             uow, owner, "bench", ["decisions:read"], 30, max_days=365, actor="bench"
         )
         uow.commit()
-    bare = FastAPI()
-    body = {"allow": True, "reasons": ["x"], "rules": ["MKT-01"], "records": ["c_1"]}
-
-    @bare.get("/bare")
-    def bare_endpoint() -> dict[str, object]:
-        return body
-
-    # The same decision without the token check, to show what the check itself costs.
-    @bare.get("/decide")
-    def decide_endpoint(subject: str) -> dict[str, object]:
-        from dataward.consent.decisions import decide
-
-        with UnitOfWork(app.state.session_factory, SystemClock(), vault) as uow:
-            return decide(uow, ORG, subject, "offers", "sms").as_dict()
-
-    ports = []
-    for _ in range(2):
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            ports.append(int(probe.getsockname()[1]))
-    ours_server, bare_server = _serve(app, ports[0]), _serve(bare, ports[1])
+    engine.dispose()
     path = f"/api/v1/decisions?organisation={ORG}&subject={refs[0]}&purpose=offers&channel=sms"
     auth = {"Authorization": f"Bearer {secret}"}
-    _load(ports[0], path, auth, 1, 0.5)  # warm up
-    ours = _load(ports[0], path, auth, clients, seconds)
-    base = _load(ports[1], "/bare", {}, clients, seconds)
-    untokened = _load(ports[1], f"/decide?subject={refs[0]}", {}, clients, seconds)
-    ours_server.should_exit = bare_server.should_exit = True
-    time.sleep(0.3)
-    app.state.engine.dispose()
+    with served("ours", main_url, keys_url) as port:
+        _wrk(port, path, auth, clients, 1)  # warm up: pools, prepared statements, policy
+        ours = _wrk(port, path, auth, clients, seconds)
+    with served("bare", main_url, keys_url) as port:
+        _wrk(port, "/bare", {}, clients, 1)
+        base = _wrk(port, "/bare", {}, clients, seconds)
+        _wrk(port, f"/decide?subject={refs[0]}", {}, clients, 1)
+        untokened = _wrk(port, f"/decide?subject={refs[0]}", {}, clients, seconds)
     return {"per_s": ours, "baseline_per_s": base, "untokened_per_s": untokened}
 
 
@@ -362,7 +402,7 @@ def main() -> None:
                     f"[{backend}] in-process decide: {r['per_s']:,.0f}/s; baseline 2 SELECTs "
                     f"{r['baseline_per_s']:,.0f}/s; ratio {r['per_s'] / r['baseline_per_s']:.2f}"
                 )
-                h = over_http(main_url, keys_url, vault, refs, args.clients, args.seconds)
+                h = over_http(main_url, keys_url, refs, args.clients, args.seconds)
                 print(
                     f"[{backend}] HTTP GET /api/v1/decisions: {h['per_s']:,.0f} req/s; "
                     f"bare FastAPI {h['baseline_per_s']:,.0f} req/s; "
@@ -397,5 +437,7 @@ def main() -> None:
 if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--child":
         child_batch(sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[2])
+    elif len(sys.argv) > 1 and sys.argv[1] == "--serve":
+        serve_child(sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5]))
     else:
         main()

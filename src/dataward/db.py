@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event
+from sqlalchemy import DateTime, MetaData, TypeDecorator, create_engine, event, exc
 from sqlalchemy.engine import Dialect, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 
@@ -53,15 +54,57 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# Connections kept open per engine. The web server answers up to 40 requests at once on
+# its thread pool; with SQLAlchemy's default of 5, every request beyond the fifth opened a
+# connection (a backend process on PostgreSQL, the pragmas on SQLite) and closed it
+# again, which cost more than the request itself. Beyond this, connections still open
+# on demand (up to POOL_OVERFLOW more) and close when returned.
+POOL_SIZE = 20
+POOL_OVERFLOW = 20
+
+
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(
+            url,
+            connect_args={"check_same_thread": False},
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
+        )
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW)
+    dialect = engine.dialect
+
+    def ping_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get("checked_in_at")
+        if returned is not None and time.monotonic() - returned < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            dialect.do_ping(dbapi_connection)
+        except Exception as error:
+            # The pool discards this connection and checks out another (or a new one).
+            raise exc.DisconnectionError("the pooled connection is gone") from error
+
+    event.listen(engine, "checkout", ping_if_idle)
+    event.listen(engine, "checkin", _note_checkin)
+    return engine
+
+
+# A pooled connection is pinged before use only if it sat unused this long (as HikariCP
+# does). A database restart kills idle connections, and the ping finds them; a connection
+# handed back a moment ago is alive, and pinging it anyway (SQLAlchemy's pool_pre_ping)
+# cost a round trip on every request. Should the server restart within this window, one
+# query fails and the pool throws its connections away, as SQLAlchemy does on any
+# disconnect.
+PING_AFTER_IDLE_SECONDS = 1.0
+
+
+def _note_checkin(_dbapi_connection: Any, record: Any) -> None:
+    record.info["checked_in_at"] = time.monotonic()
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Any]:

@@ -21,6 +21,11 @@ class UnitOfWork:
     nothing half-written. With a ``vault`` the unit also holds a session on the key store;
     ``commit`` commits the key store first, so a data key always exists before anything
     encrypted under it does (a key left behind by a failed main commit is harmless).
+
+    ``read_only=True`` is for units that only read and are answered many times a second
+    (the decision API, the API token check): on a database server their connections run
+    in autocommit, so no BEGIN and ROLLBACK travel to it; ``commit`` refuses either way.
+    Nothing read in such a unit is locked, so it must not append to the audit chain.
     """
 
     def __init__(
@@ -28,8 +33,11 @@ class UnitOfWork:
         session_factory: sessionmaker[Any],
         clock: Clock | None = None,
         vault: Vault | None = None,
+        *,
+        read_only: bool = False,
     ) -> None:
         self._factory = session_factory
+        self.read_only = read_only
         self.clock: Clock = clock or SystemClock()
         self._vault = vault
         self._session: Session | None = None
@@ -52,11 +60,18 @@ class UnitOfWork:
     def keys(self) -> Session:
         """Session on the key store, opened on first use."""
         if self._keys is None:
-            self._keys = self.vault.session()
+            self._keys = self._open(self.vault.session())
         return self._keys
 
+    def _open(self, session: Session) -> Session:
+        # SQLite runs in this process, where BEGIN and ROLLBACK cost no round trip and
+        # switching a connection's mode costs more than they do: only servers get it.
+        if self.read_only and session.get_bind().dialect.name != "sqlite":
+            session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        return session
+
     def __enter__(self) -> UnitOfWork:
-        self._session = self._factory()
+        self._session = self._open(self._factory())
         return self
 
     def __exit__(
@@ -76,6 +91,8 @@ class UnitOfWork:
             self.key_cache.clear()
 
     def commit(self) -> None:
+        if self.read_only:
+            raise RuntimeError("a read-only unit of work cannot commit")
         if self._keys is not None:
             self._keys.commit()
         self.session.commit()

@@ -1,11 +1,11 @@
 """API tokens: shown once, stored as a SHA-256 digest, with scopes and an expiry.
 
 Every use goes to the audit chain, in two ways. A refusal is one event at once: a check
-returns an outcome with the error to raise, so the edge can commit the refusal's entry
-before answering. An acceptance writes nothing here: the edge counts it in a
-``TokenUseLedger`` (``dataward.accounts.token_uses``), which writes one ``api_token.used``
-event per token and route per window and sets ``last_used_at``, so accepted calls do not
-queue on the chain's one lock.
+returns an outcome with the error to raise, and the edge commits the refusal's entry
+(``record_token_refusal``) before answering. An acceptance writes nothing here: the edge
+counts it in a ``TokenUseLedger`` (``dataward.accounts.token_uses``), which writes one
+``api_token.used`` event per token and route per window and sets ``last_used_at``, so
+accepted calls do not queue on the chain's one lock.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from dataward.accounts.errors import (
     InputRefused,
@@ -42,6 +42,7 @@ class TokenCheck:
     token: ApiToken | None
     user: User | None
     error: DatawardError | None
+    reason: str | None = None  # why it was refused, for the audit event
 
 
 def parse_scopes(values: Sequence[str]) -> list[str]:
@@ -124,46 +125,50 @@ def revoke_token(uow: UnitOfWork, ref: str, *, actor: str) -> ApiToken:
     return token
 
 
-def check_token(uow: UnitOfWork, secret: str, scope: Permission, route: str) -> TokenCheck:
-    """Accept ``secret`` for a route needing ``scope``; audit a refusal, write nothing else.
+# Built once: every API call runs it, and a statement object that is reused keeps its
+# compiled form and cache key instead of building them again per call.
+_BY_HASH = (
+    select(ApiToken, User)
+    .join(User, User.id == ApiToken.user_id)
+    .where(ApiToken.token_hash == bindparam("token_hash"))
+)
 
-    An accepted check only reads (one query), so the caller need not commit it; the caller
-    counts the use instead (see the module's docstring).
+
+def check_token(uow: UnitOfWork, secret: str, scope: Permission, route: str) -> TokenCheck:
+    """Accept ``secret`` for a route needing ``scope``, or say why not; only reads.
+
+    One query, nothing written: the edge runs it in a read-only unit of work, counts an
+    accepted use (see the module's docstring) and records a refusal with
+    ``record_token_refusal`` in a transaction of its own.
     """
     found = None
     if secret.startswith(TOKEN_PREFIX) and len(secret) <= 100:
-        found = uow.session.execute(
-            select(ApiToken, User)
-            .join(User, User.id == ApiToken.user_id)
-            .where(ApiToken.token_hash == digest(secret))
-        ).first()
+        found = uow.session.execute(_BY_HASH, {"token_hash": digest(secret)}).first()
     if found is None:
-        _audit_refusal(uow, None, route, "unknown")
-        return TokenCheck(None, None, TokenInvalid("the API token is not known"))
+        return TokenCheck(None, None, TokenInvalid("the API token is not known"), "unknown")
     token, user = found
     now = uow.clock.now()
     if token.revoked_at is not None or now >= token.expires_at:
-        _audit_refusal(uow, token, route, "expired")
-        return TokenCheck(token, user, TokenExpired("the API token has expired or was revoked"))
+        error: DatawardError = TokenExpired("the API token has expired or was revoked")
+        return TokenCheck(token, user, error, "expired")
     if user.disabled_at is not None:
-        _audit_refusal(uow, token, route, "owner_disabled")
-        return TokenCheck(token, user, TokenInvalid("the API token's owner is disabled"))
+        error = TokenInvalid("the API token's owner is disabled")
+        return TokenCheck(token, user, error, "owner_disabled")
     # The owner's role bounds the token: a token outlives no demotion.
     if scope.value not in token.scopes or scope not in permissions_of(user.role):
-        _audit_refusal(uow, token, route, "scope")
-        return TokenCheck(
-            token, user, ScopeMissing(f"this request needs an API token with scope {scope}")
-        )
+        error = ScopeMissing(f"this request needs an API token with scope {scope}")
+        return TokenCheck(token, user, error, "scope")
     return TokenCheck(token, user, None)
 
 
-def _audit_refusal(uow: UnitOfWork, token: ApiToken | None, route: str, reason: str) -> None:
-    ref = token.ref if token else "unknown"
+def record_token_refusal(uow: UnitOfWork, check: TokenCheck, route: str) -> None:
+    """The audit event of a refused token (every refusal is one, written at once)."""
+    ref = check.token.ref if check.token else "unknown"
     record(
         uow,
         actor=f"token:{ref}",
         action="api_token.refused",
         entity_type="api_token",
         entity_id=ref,
-        details={"route": route, "reason": reason},
+        details={"route": route, "reason": check.reason},
     )

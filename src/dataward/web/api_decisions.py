@@ -23,7 +23,7 @@ from dataward.consent.batch import MAX_LINE, Defaults, Tally, answer_chunk
 from dataward.consent.decisions import decide
 from dataward.consent.policy import check_channel, policy_for
 from dataward.uow import UnitOfWork
-from dataward.web.auth import api, app_uow
+from dataward.web.auth import api, app_uow, check_bearer
 from dataward.web.deps import get_uow
 from dataward.web.schemas import problems
 
@@ -59,7 +59,7 @@ class DecisionOut(BaseModel):
     "/decisions",
     response_model=DecisionOut,
     name="api_decision",
-    dependencies=[api(Permission.DECISIONS_READ)],
+    dependencies=[api(Permission.DECISIONS_READ, inline=True)],
     responses=problems(401, 403, 404, 409, 422),
 )
 async def decision(
@@ -75,11 +75,12 @@ async def decision(
     """May the subject's data be used for the purpose, or the subject contacted on the
     channel? The answer, the reasons in words, the RULES ids and the records relied on."""
 
-    # One trip to the thread pool for the whole unit of work (a sync route with a
-    # generator dependency would take three), and the answer is already plain data, so
-    # it is not validated again on the way out: this is the API campaigns call per person.
+    # One trip to the thread pool and one unit of work for the token check and the
+    # decision (the rule is inline), and the answer is already plain data, so it is not
+    # validated again on the way out: this is the API campaigns call per person.
     def answer() -> dict[str, object]:
-        with app_uow(request) as uow:
+        with app_uow(request, read_only=True) as uow:
+            check_bearer(request, uow)
             found = decide(uow, organisation, subject, purpose, channel, consent_ref=consent)
             return found.as_dict()
 

@@ -76,6 +76,9 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    # Routers are matched in order, each walking its routes: the decision API, which
+    # campaigns call per person, comes first (its paths overlap no other router's).
+    app.include_router(api_decisions.router)
     app.include_router(portal.router)
     app.include_router(login.router)
     app.include_router(staff.router)
@@ -84,7 +87,6 @@ def create_app(
     app.include_router(notice_pages.router)
     app.include_router(api.router)
     app.include_router(api_subjects.router)
-    app.include_router(api_decisions.router)
     app.include_router(cookie_banner.router)
     app.include_router(outbox_pages.router)
     check_route_rules(app)

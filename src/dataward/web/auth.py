@@ -33,7 +33,7 @@ from dataward.accounts.permissions import Permission, permissions_of
 from dataward.accounts.service import record_refusal
 from dataward.accounts.sessions import SessionPolicy, check_csrf, load_session
 from dataward.accounts.token_uses import TokenUseLedger
-from dataward.accounts.tokens import check_token
+from dataward.accounts.tokens import check_token, record_token_refusal
 from dataward.logging import get_logger
 from dataward.uow import UnitOfWork
 
@@ -80,9 +80,9 @@ def principal_of(request: Request) -> Principal:
     return found if isinstance(found, Principal) else Principal()
 
 
-def app_uow(request: Request) -> UnitOfWork:
+def app_uow(request: Request, *, read_only: bool = False) -> UnitOfWork:
     state = request.app.state
-    return UnitOfWork(state.session_factory, state.clock, state.vault)
+    return UnitOfWork(state.session_factory, state.clock, state.vault, read_only=read_only)
 
 
 def audit_refusal(request: Request, action: str, **details: str | int | bool | None) -> None:
@@ -106,14 +106,23 @@ def _session_policy(request: Request) -> SessionPolicy:
 class Access:
     """A route's rule: who may call it. Instances are used as FastAPI dependencies."""
 
-    def __init__(self, kind: str, permission: Permission | None = None) -> None:
+    def __init__(
+        self, kind: str, permission: Permission | None = None, *, inline: bool = False
+    ) -> None:
         self.kind = kind
         self.permission = permission
+        # An inline API rule leaves a bearer token to the route, which checks it with
+        # ``check_bearer`` in its own unit of work: one trip to the thread pool and one
+        # connection per call instead of two, for routes called per person by campaigns.
+        self.inline = inline
 
     def __repr__(self) -> str:
         return f"Access({self.kind!r}, {self.permission!r})"
 
     async def __call__(self, request: Request) -> None:
+        if self.inline and request.headers.get("authorization"):
+            request.state.access = self
+            return
         principal = await run_in_threadpool(self._resolve, request)
         request.state.principal = principal
         # A beacon reads its own small JSON body: no form, no CSRF (cross-site by design).
@@ -170,35 +179,8 @@ class Access:
         header = request.headers.get("authorization")
         route = getattr(request.scope.get("route"), "name", "") or ""
         if header:
-            scheme, _, secret = header.partition(" ")
-            if scheme.lower() != "bearer" or not secret.strip():
-                raise TokenInvalid("send the API token as `Authorization: Bearer dw_...`")
-            uses: TokenUseLedger = request.app.state.token_uses
-            with app_uow(request) as uow:
-                checked = check_token(uow, secret.strip(), self.permission, route)
-                if checked.error is not None:
-                    uow.commit()  # the refusal's audit entry, before answering
-                    raise checked.error
-                assert checked.user is not None
-                assert checked.token is not None
-                token = checked.token
-                now = uow.clock.now()
-                if uses.immediate:
-                    uses.note(token.id, token.ref, route, now)
-                    uses.flush(uow)
-                    uow.commit()
-                # An accepted check wrote nothing, so it is not committed; leaving the block
-                # rolls its read back, which would expire the rows the principal carries.
-                uow.session.expunge(token)
-                uow.session.expunge(checked.user)
-            # The use is counted and written with the others of its window. A window closes
-            # on the uses before this one, so each event spans about one window at most.
-            if not uses.immediate:
-                if uses.due(now):
-                    _write_token_uses(request, uses)
-                uses.note(token.id, token.ref, route, now)
-            scopes = frozenset(Permission(s) for s in checked.token.scopes)
-            return Principal(checked.user, None, checked.token, scopes)
+            with app_uow(request, read_only=True) as uow:
+                return self._bearer(request, uow, header, route)
         cookie = request.cookies.get(SESSION_COOKIE)
         # A console session may read the API from the browser; changes need a token, so
         # no cross-site form can make them with the cookie alone.
@@ -208,6 +190,41 @@ class Access:
                 self._require(request, principal)
                 return principal
         raise LoginRequired("this API needs a bearer token: `Authorization: Bearer dw_...`")
+
+    def _bearer(self, request: Request, uow: UnitOfWork, header: str, route: str) -> Principal:
+        """The principal of a bearer token, checked in ``uow`` (read-only is enough)."""
+        assert self.permission is not None
+        scheme, _, secret = header.partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            raise TokenInvalid("send the API token as `Authorization: Bearer dw_...`")
+        uses: TokenUseLedger = request.app.state.token_uses
+        checked = check_token(uow, secret.strip(), self.permission, route)
+        now = uow.clock.now()
+        # The principal carries these rows past the end of the unit of work.
+        for row in (checked.token, checked.user):
+            if row is not None:
+                uow.session.expunge(row)
+        if checked.error is not None:
+            with app_uow(request) as writer:
+                record_token_refusal(writer, checked, route)
+                writer.commit()  # the refusal's audit entry, before answering
+            raise checked.error
+        assert checked.user is not None
+        assert checked.token is not None
+        token = checked.token
+        if uses.immediate:
+            with app_uow(request) as writer:
+                uses.note(token.id, token.ref, route, now)
+                uses.flush(writer)
+                writer.commit()
+        else:
+            # The use is counted and written with the others of its window. A window
+            # closes on the uses before this one, so each event spans about one window.
+            if uses.due(now):
+                _write_token_uses(request, uses)
+            uses.note(token.id, token.ref, route, now)
+        scopes = frozenset(Permission(s) for s in token.scopes)
+        return Principal(checked.user, None, token, scopes)
 
     def _require(self, request: Request, principal: Principal) -> None:
         if self.permission is None or principal.can(self.permission):
@@ -354,5 +371,20 @@ def console(permission: Permission | None = None) -> Any:
     return Depends(Access("console", permission))
 
 
-def api(scope: Permission) -> Any:
-    return Depends(Access("api", scope))
+def api(scope: Permission, *, inline: bool = False) -> Any:
+    return Depends(Access("api", scope, inline=inline))
+
+
+def check_bearer(request: Request, uow: UnitOfWork) -> Principal:
+    """For a route with an inline API rule: check its bearer token in ``uow``.
+
+    Does nothing more when the rule already ran (no bearer token: a console session).
+    Raises as the rule itself would; the principal is on ``request.state`` either way.
+    """
+    access = getattr(request.state, "access", None)
+    if not isinstance(access, Access):
+        return principal_of(request)
+    route = getattr(request.scope.get("route"), "name", "") or ""
+    principal = access._bearer(request, uow, request.headers["authorization"], route)
+    request.state.principal = principal
+    return principal

@@ -22,6 +22,7 @@ from dataward.consent.lookups import (
     index_entries,
     people_by_identity,
     people_by_ref,
+    person_and_register,
     survivors,
 )
 from dataward.consent.models import ConsentRecord
@@ -109,7 +110,12 @@ def gather(uow: UnitOfWork, organisation: str, asks: Sequence[Ask]) -> Gathered:
     # The lookups are plain SQL, which does not autoflush: changes made earlier in this
     # unit of work (a consent given a moment ago) must be visible to them.
     uow.session.flush()
-    policy = policy_for(uow, organisation)
+    prefetched: dict[str, Person] | None = None
+    newest = None
+    if len(asks) == 1 and asks[0].subject_ref:
+        # The decision API's case: the person and the register's version in one query.
+        prefetched, newest = person_and_register(uow.session, organisation, asks[0].subject_ref)
+    policy = policy_for(uow, organisation, newest=newest)
     out: list[Decision | DatawardError | None] = [None] * len(asks)
     resolved: dict[int, _Resolved] = {}
     for index, ask in enumerate(asks):
@@ -119,7 +125,7 @@ def gather(uow: UnitOfWork, organisation: str, asks: Sequence[Ask]) -> Gathered:
         except DatawardError as error:
             out[index] = error
     pending = [i for i, a in enumerate(asks) if out[i] is None]
-    _resolve(uow, organisation, asks, pending, out, resolved)
+    _resolve(uow, organisation, asks, pending, out, resolved, prefetched)
     subjects = {s.id: s for r in resolved.values() for s in r.subjects}
     facts = {sid: person.facts for sid, person in subjects.items()}
     _screen(uow, asks, resolved, facts)
@@ -194,9 +200,12 @@ def _resolve(
     pending: list[int],
     out: list[Decision | DatawardError | None],
     resolved: dict[int, _Resolved],
+    prefetched: dict[str, Person] | None = None,
 ) -> None:
     refs = {ref for i in pending if (ref := asks[i].subject_ref)}
-    by_ref = people_by_ref(uow.session, organisation, refs)
+    by_ref = prefetched
+    if by_ref is None:
+        by_ref = people_by_ref(uow.session, organisation, refs)
     digests: dict[int, tuple[str, str]] = {}
     phones: dict[int, str] = {}
     material = uow.vault.material if any(asks[i].identity for i in pending) else None

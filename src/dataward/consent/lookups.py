@@ -58,8 +58,16 @@ _PERSON = "s.id, s.ref, s.organisation, s.key_id, s.merged_into, s.shredded_at, 
 # a plain join and seeks the same way.
 _SQL: dict[str, str] = {
     "people_by_ref": "SELECT {person} FROM {values} CROSS JOIN subjects s WHERE s.ref = v.value",
-    # One person (the decision API): a plain equality, whose prepared plan is the index seek.
-    "person_by_ref": "SELECT {person} FROM subjects s WHERE s.ref = :value",
+    # One person (the decision API): a plain equality, whose prepared plan is the index
+    # seek, and the newest register version in the same round trip (see policy_for).
+    "person_by_ref": (
+        "SELECT {person}, "
+        "(SELECT r.version FROM register_versions r WHERE r.organisation = :organisation "
+        "ORDER BY r.version DESC LIMIT 1) AS register_version, "
+        "(SELECT r.content_hash FROM register_versions r WHERE r.organisation = :organisation "
+        "ORDER BY r.version DESC LIMIT 1) AS register_hash "
+        "FROM subjects s WHERE s.ref = :value"
+    ),
     "people_by_id": "SELECT {person} FROM {values} CROSS JOIN subjects s WHERE s.id = v.value",
     # The organisation is checked by the caller, not in SQL: with it in the WHERE clause
     # SQLite walks every subject of the organisation instead of seeking the identities.
@@ -144,15 +152,25 @@ def _person(row: Row[Any] | tuple[Any, ...]) -> Person:
 
 def people_by_ref(session: Session, organisation: str, refs: Collection[str]) -> dict[str, Person]:
     """Subjects of ``organisation`` by their refs (shredded ones included: callers say why)."""
-    if len(refs) == 1:
-        dialect = session.get_bind().dialect.name
-        rows: Iterable[Row[Any]] = session.execute(
-            _statement(dialect, "person_by_ref"), {"value": next(iter(refs))}
-        ).all()
-    else:
-        rows = _rows(session, "people_by_ref", refs)
-    found = (_person(row) for row in rows)
+    found = (_person(row) for row in _rows(session, "people_by_ref", refs))
     return {p.ref: p for p in found if p.organisation == organisation}
+
+
+def person_and_register(
+    session: Session, organisation: str, ref: str
+) -> tuple[dict[str, Person], tuple[int, str] | None]:
+    """One subject by ref, and the newest register's (version, content hash) when found."""
+    dialect = session.get_bind().dialect.name
+    row = session.execute(
+        _statement(dialect, "person_by_ref"), {"value": ref, "organisation": organisation}
+    ).first()
+    if row is None:
+        return {}, None
+    person = _person(tuple(row[:-2]))
+    newest = (row[-2], row[-1]) if row[-2] is not None else None
+    if person.organisation != organisation:
+        return {}, newest
+    return {person.ref: person}, newest
 
 
 def people_by_identity(

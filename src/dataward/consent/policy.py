@@ -116,9 +116,15 @@ _NEWEST = text(
 )
 
 
-def policy_for(uow: UnitOfWork, organisation: str) -> Policy:
-    # Only the version and hash are read on a hit: the stored text is large.
-    newest = uow.session.execute(_NEWEST, {"organisation": organisation}).first()
+def policy_for(
+    uow: UnitOfWork, organisation: str, *, newest: tuple[int, str] | None = None
+) -> Policy:
+    """The policy of the newest register; ``newest`` (version, content hash) if the
+    caller read it already, in the same query as something else."""
+    if newest is None:
+        # Only the version and hash are read on a hit: the stored text is large.
+        found = uow.session.execute(_NEWEST, {"organisation": organisation}).first()
+        newest = (found[0], found[1]) if found is not None else None
     if newest is not None:
         cached = _POLICIES.get(newest[1])
         if cached is not None and cached.register_version == newest[0]:

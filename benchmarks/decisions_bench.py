@@ -325,7 +325,7 @@ def child_batch(main_url: str, keys_url: str, file: str, mode: str) -> None:
         vault = Vault.open(keys_url, _material())
         with open(file, "rb") as handle:
             for answer in run_batch(
-                lambda: UnitOfWork(factory, SystemClock(), vault),
+                lambda: UnitOfWork(factory, SystemClock(), vault, read_only=True),
                 ORG,
                 handle,
                 Defaults("offers", "sms"),

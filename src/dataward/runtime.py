@@ -32,6 +32,10 @@ class Runtime:
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.session_factory, self.clock, self.vault)
 
+    def reader(self) -> UnitOfWork:
+        """A read-only unit of work (see ``UnitOfWork``): for lookups run many times."""
+        return UnitOfWork(self.session_factory, self.clock, self.vault, read_only=True)
+
     def close(self) -> None:
         if self.vault is not None:
             self.vault.close()

@@ -207,3 +207,22 @@ def test_it_lets_a_bulk_subject_be_shredded_like_any_other(acme: UnitOfWork) -> 
 
     assert find_subjects(acme, "acme", "email", "person2@example.com") == []
     assert _keys(acme, DataKey) == 2
+
+
+def test_a_large_load_leaves_the_planner_statistics_of_what_it_wrote(acme: UnitOfWork) -> None:
+    """Without them PostgreSQL planned campaign decisions as if the index were empty."""
+    from sqlalchemy import text
+
+    from dataward.subjects.bulk import ANALYZE_AFTER
+
+    added = add_subjects_bulk(acme, "acme", (_person(n) for n in range(ANALYZE_AFTER)))
+    assert added == ANALYZE_AFTER
+    if acme.session.get_bind().dialect.name != "postgresql":
+        return  # SQLite keeps no such statistics to go stale
+    tuples = "SELECT reltuples FROM pg_class WHERE relname = :name"
+    for session, table in (
+        (acme.session, "subject_identities"),
+        (acme.keys, "blind_index"),
+    ):
+        counted = session.execute(text(tuples), {"name": table}).scalar_one()
+        assert counted >= ANALYZE_AFTER

@@ -85,7 +85,7 @@ def decide(
             with file.open(newline="", encoding="utf-8") as handle, progress:
                 task = progress.add_task("decide", total=total)
                 answers = run_batch(
-                    runtime.uow, org, _csv_lines(handle), Defaults(purpose, channel), tally=tally
+                    runtime.reader, org, _csv_lines(handle), Defaults(purpose, channel), tally=tally
                 )
                 for answer in answers:
                     target.write(json.dumps(answer) + "\n")

@@ -256,7 +256,7 @@ def _owners_by_digest(
         if owner.shredded:
             continue
         found = owners.setdefault(identity_digest[identity_id], [])
-        if all(s.id != owner.id for s in found):
+        if not found or all(s.id != owner.id for s in found):
             found.append(owner)
     return owners
 

@@ -10,17 +10,17 @@ every person of a campaign list cost more than the queries themselves.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Row, TextClause, text
+from sqlalchemy import Row, TextClause, text
 from sqlalchemy.orm import Session
-from sqlalchemy.sql.selectable import TextualSelect
 
 from dataward.consent.rules import Facts, ObjectionFact, RecordFact, RestrictionFact
-from dataward.db import UTCDateTime, list_param, values_table
+from dataward.db import list_param, values_table
 
 # A chain of merges longer than this is a data error; stop following it.
 MAX_MERGE_HOPS = 16
@@ -86,16 +86,10 @@ _SQL: dict[str, str] = {
         "WHERE t.digest = v.value"
     ),
 }
-_PERSON_TYPES = {
-    "shredded_at": UTCDateTime(),
-    "records": JSON(),
-    "objections": JSON(),
-    "restrictions": JSON(),
-}
-_STATEMENTS: dict[tuple[str, str], TextClause | TextualSelect] = {}
+_STATEMENTS: dict[tuple[str, str], TextClause] = {}
 
 
-def _statement(dialect: str, name: str) -> TextClause | TextualSelect:
+def _statement(dialect: str, name: str) -> TextClause:
     found = _STATEMENTS.get((dialect, name))
     if found is None:
         agg, arr, as_json = _JSON_SQL.get(dialect, _JSON_SQL["sqlite"])
@@ -108,8 +102,9 @@ def _statement(dialect: str, name: str) -> TextClause | TextualSelect:
         )
         person = _PERSON.format(facts=facts)
         sql = _SQL[name].format(person=person, values=values_table(dialect, "values"))
-        clause = text(sql)
-        found = clause.columns(**_PERSON_TYPES) if "{person}" in _SQL[name] else clause
+        # No result types: the JSON arrays are decoded in ``_person`` (psycopg already
+        # decodes json), which costs less than SQLAlchemy's processing of every row.
+        found = text(sql)
         _STATEMENTS[(dialect, name)] = found
     return found
 
@@ -125,6 +120,13 @@ def _rows(
     return session.execute(_statement(dialect, name), bound).all()
 
 
+def _array(value: str | list[Any] | None) -> list[Any]:
+    """A JSON array column: decoded by psycopg already, text from SQLite, NULL for none."""
+    if value is None or value == "[]":
+        return []
+    return json.loads(value) if isinstance(value, str) else value
+
+
 def _instant(value: str) -> datetime:
     """A time from the JSON arrays: ISO with an offset (PostgreSQL) or naive UTC (SQLite)."""
     parsed = datetime.fromisoformat(value)
@@ -134,16 +136,16 @@ def _instant(value: str) -> datetime:
 def _person(row: Row[Any] | tuple[Any, ...]) -> Person:
     sid, ref, organisation, key_id, merged_into, shredded_at, records, objections, held = row
     facts = Facts(subject_ref=ref)
-    # PostgreSQL's json_agg gives NULL for no rows, SQLite's json_group_array an empty list.
-    for kind, purpose, channel, record_ref, state, changed_at in records or ():
+    # PostgreSQL's json_agg gives NULL for no rows, SQLite's json_group_array "[]" (text).
+    for kind, purpose, channel, record_ref, state, changed_at in _array(records):
         facts.records[(kind, purpose, channel)] = RecordFact(
             record_ref, state, _instant(changed_at)
         )
-    for objection_ref, kind, channels, purposes, outcome in objections or ():
+    for objection_ref, kind, channels, purposes, outcome in _array(objections):
         facts.objections.append(
             ObjectionFact(objection_ref, kind, tuple(channels), tuple(purposes), outcome)
         )
-    for restriction_ref, purposes, started_at in held or ():
+    for restriction_ref, purposes, started_at in _array(held):
         facts.restrictions.append(
             RestrictionFact(restriction_ref, tuple(purposes), _instant(started_at))
         )

@@ -305,7 +305,30 @@ def write_subjects(
             _write_batch(uow, checked.organisation, batch, actor)
             if progress is not None:
                 progress(len(batch))
+    if len(checked.rows) >= ANALYZE_AFTER:
+        _refresh_statistics(uow)
     return len(checked.rows)
+
+
+# A bulk load this large changes the tables' shape; the planner should know at once.
+ANALYZE_AFTER = 1000
+
+
+def _refresh_statistics(uow: UnitOfWork) -> None:
+    """PostgreSQL: ANALYZE the tables a bulk load filled (in this transaction).
+
+    Autovacuum analyses them within a minute or so, but until then the planner believes
+    what it saw before the load. For the blind index that meant "few entries per
+    organisation", so deciding a campaign list read the whole index into a hash for
+    every chunk (130 ms per 1,000 lines at 100,000 subjects, against 8 ms with
+    statistics). SQLite plans from its indexes alone here.
+    """
+    for session, tables in (
+        (uow.session, "subjects, subject_identities"),
+        (uow.keys, "blind_index, data_keys"),
+    ):
+        if session.get_bind().dialect.name == "postgresql":
+            session.execute(text(f"ANALYZE {tables}"))
 
 
 def add_subjects_bulk(

@@ -19,6 +19,7 @@ from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
 
 from dataward.accounts.permissions import Permission
+from dataward.consent.batch import CHUNK as BATCH_CHUNK
 from dataward.consent.batch import MAX_LINE, Defaults, Tally, answer_chunk
 from dataward.consent.decisions import decide
 from dataward.consent.policy import check_channel, policy_for
@@ -29,7 +30,7 @@ from dataward.web.schemas import problems
 
 router = APIRouter(prefix="/api/v1", tags=["decisions"])
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
-CHUNK = 1000
+CHUNK = BATCH_CHUNK
 
 
 class DuplexStream(StreamingResponse):
@@ -110,7 +111,7 @@ async def decision_batch(
     state = request.app.state
 
     def open_uow() -> UnitOfWork:
-        return UnitOfWork(state.session_factory, state.clock, state.vault)
+        return UnitOfWork(state.session_factory, state.clock, state.vault, read_only=True)
 
     def check() -> None:
         with open_uow() as uow:

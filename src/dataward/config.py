@@ -71,6 +71,14 @@ class Settings(BaseSettings):
     # Accepted token uses are written to the audit chain as one event per token and route
     # per window (appending on every call would serialise the API on the chain's lock);
     # a process killed with SIGKILL loses at most one window of counts.
+    # An accepted API token is remembered this long, so busy clients skip the lookup; a
+    # token revoked by another process (the CLI) still works here for at most this long.
+    token_check_cache_seconds: int = Field(
+        default=5,
+        ge=0,
+        description="Seconds an accepted API token is remembered by a server process "
+        "(0: every call looks the token up).",
+    )
     token_use_window_seconds: int = Field(
         default=10,
         ge=0,

@@ -106,6 +106,7 @@ def _set_disabled(request: Request, ref: str, disabled: bool) -> Response:
         if principal.user is not None and user.id == principal.user.id and disabled:
             raise InputRefused("you cannot disable your own account")
         set_disabled(uow, user, disabled, actor=principal.actor)
+        request.app.state.accepted_tokens.forget_all()  # the owner's tokens go with them
         return f"{user.username} is {'disabled' if disabled else 'enabled'}."
 
     return run_form(request, "/console/users", change)
@@ -160,6 +161,7 @@ def token_revoke(request: Request, ref: str) -> Response:
 
     def revoke(uow: UnitOfWork) -> str:
         token = revoke_token(uow, ref[:32], actor=actor)
+        request.app.state.accepted_tokens.forget_all()
         return f"The token {token.name} ({token.ref}) is revoked."
 
     return run_form(request, "/console/tokens", revoke)

@@ -11,6 +11,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
 from dataward import __version__
+from dataward.accounts.token_checks import AcceptedTokens
 from dataward.accounts.token_uses import TokenUseLedger
 from dataward.clock import Clock, SystemClock
 from dataward.config import Settings, get_settings
@@ -69,6 +70,9 @@ def create_app(
     app.state.engine = engine
     app.state.session_factory = make_session_factory(engine)
     app.state.token_uses = TokenUseLedger(timedelta(seconds=settings.token_use_window_seconds))
+    app.state.accepted_tokens = AcceptedTokens(
+        timedelta(seconds=settings.token_check_cache_seconds)
+    )
     # Tests and deployments may name more fact sheets: organisation id -> file name.
     app.state.analyser = RegisterAnalyser(settings.examples_dir / "notices", FACT_SHEETS)
     own_vault = install_accounts(app, settings, vault)

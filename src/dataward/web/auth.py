@@ -32,6 +32,7 @@ from dataward.accounts.models import ApiToken, User, WebSession
 from dataward.accounts.permissions import Permission, permissions_of
 from dataward.accounts.service import record_refusal
 from dataward.accounts.sessions import SessionPolicy, check_csrf, load_session
+from dataward.accounts.token_checks import AcceptedTokens
 from dataward.accounts.token_uses import TokenUseLedger
 from dataward.accounts.tokens import check_token, record_token_refusal
 from dataward.logging import get_logger
@@ -198,12 +199,16 @@ class Access:
         if scheme.lower() != "bearer" or not secret.strip():
             raise TokenInvalid("send the API token as `Authorization: Bearer dw_...`")
         uses: TokenUseLedger = request.app.state.token_uses
-        checked = check_token(uow, secret.strip(), self.permission, route)
+        accepted: AcceptedTokens = request.app.state.accepted_tokens
         now = uow.clock.now()
-        # The principal carries these rows past the end of the unit of work.
-        for row in (checked.token, checked.user):
-            if row is not None:
-                uow.session.expunge(row)
+        checked = accepted.check(secret.strip(), self.permission, now)
+        if checked is None:
+            checked = check_token(uow, secret.strip(), self.permission, route)
+            # The principal (and the cache) carry these rows past the unit of work.
+            for row in (checked.token, checked.user):
+                if row is not None:
+                    uow.session.expunge(row)
+            accepted.remember(secret.strip(), checked, now)
         if checked.error is not None:
             with app_uow(request) as writer:
                 record_token_refusal(writer, checked, route)

@@ -168,3 +168,38 @@ def test_lines_split_across_chunks_keep_their_numbers() -> None:
     assert len(got[1][1]) > 8 * 1024
     assert got[2][1] == b'{"b": 2}'
     assert got[3][1] == b'{"c": 3}'
+
+
+def test_sqlite_answers_a_remembered_token_on_the_event_loop(
+    app: FastAPI, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite reads stay in the process: no thread once the token is remembered.
+
+    On PostgreSQL (a network round trip) every call still goes to the thread pool, and
+    so does any call whose token check may write (a token not yet remembered).
+    """
+    from dataward.web import api_decisions
+
+    refs = _setup(app)
+    params = {"organisation": SHOP, "purpose": "offers", "channel": "sms", "subject": refs["yes"]}
+    hops: list[str] = []
+    real = api_decisions.run_in_threadpool
+
+    async def counted(func: Any, *args: Any) -> Any:
+        hops.append("thread")
+        return await real(func, *args)
+
+    monkeypatch.setattr(api_decisions, "run_in_threadpool", counted)
+    first = client.get("/api/v1/decisions", params=params)
+    second = client.get("/api/v1/decisions", params=params)
+    assert first.json() == second.json()
+    assert second.json()["allow"] is True
+    on_sqlite = app.state.engine.dialect.name == "sqlite"
+    assert app.state.reads_on_loop is on_sqlite
+    # The first call looks the token up (it may write a refusal): always in a thread.
+    assert hops == (["thread"] if on_sqlite else ["thread", "thread"])
+    # A refusal on the loop path is impossible: an unknown token is never remembered.
+    forged = client.get(
+        "/api/v1/decisions", params=params, headers={"Authorization": "Bearer dw_forged"}
+    )
+    assert (forged.status_code, forged.json()["code"]) == (401, "token_invalid")

@@ -19,10 +19,13 @@ from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
 
 from dataward.accounts.permissions import Permission
+from dataward.accounts.token_checks import AcceptedTokens
+from dataward.accounts.token_uses import TokenUseLedger
 from dataward.consent.batch import CHUNK as BATCH_CHUNK
 from dataward.consent.batch import MAX_LINE, Defaults, Tally, answer_chunk
 from dataward.consent.decisions import decide
 from dataward.consent.policy import check_channel, policy_for
+from dataward.db import POOL_SIZE
 from dataward.uow import UnitOfWork
 from dataward.web.auth import api, app_uow, check_bearer
 from dataward.web.deps import get_uow
@@ -76,16 +79,44 @@ async def decision(
     """May the subject's data be used for the purpose, or the subject contacted on the
     channel? The answer, the reasons in words, the RULES ids and the records relied on."""
 
-    # One trip to the thread pool and one unit of work for the token check and the
-    # decision (the rule is inline), and the answer is already plain data, so it is not
-    # validated again on the way out: this is the API campaigns call per person.
+    # One unit of work for the token check and the decision (the rule is inline), and the
+    # answer is already plain data, so it is not validated again on the way out: this is
+    # the API campaigns call per person.
     def answer() -> dict[str, object]:
         with app_uow(request, read_only=True) as uow:
             check_bearer(request, uow)
             found = decide(uow, organisation, subject, purpose, channel, consent_ref=consent)
             return found.as_dict()
 
+    if _answers_on_the_loop(request):
+        return JSONResponse(answer())
     return JSONResponse(await run_in_threadpool(answer))
+
+
+def _answers_on_the_loop(request: Request) -> bool:
+    """Whether this call may be answered on the event loop rather than in a thread.
+
+    Only on SQLite, where the decision is one indexed read from a file this process has
+    mapped (about a tenth of a millisecond) and, in WAL mode, a read never waits for a
+    writer. Handing it to a thread cost more than the read: each driver call gives up
+    the interpreter lock and waits to take it back from the loop serving the other
+    connections (1,690 against 880 requests a second in the benchmark). Everything that
+    could wait goes to a thread as before: a token not remembered (its check may write a
+    refusal), token uses due to be written, a connection pool near its limit.
+    """
+    state = request.app.state
+    if not state.reads_on_loop:
+        return False
+    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+    now = state.clock.now()
+    uses: TokenUseLedger = state.token_uses
+    accepted: AcceptedTokens = state.accepted_tokens
+    if scheme.lower() != "bearer" or uses.immediate or uses.due(now):
+        return False
+    if accepted.check(secret.strip(), Permission.DECISIONS_READ, now) is None:
+        return False
+    checked_out = getattr(state.engine.pool, "checkedout", None)
+    return checked_out is not None and bool(checked_out() < POOL_SIZE)
 
 
 @router.post(

@@ -77,6 +77,10 @@ def create_app(
     app.state.analyser = RegisterAnalyser(settings.examples_dir / "notices", FACT_SHEETS)
     own_vault = install_accounts(app, settings, vault)
     opened.extend([own_vault] if own_vault else [])
+    # The decision API may answer on the event loop when every read stays in this process
+    # (see api_decisions._answers_on_the_loop).
+    keys = app.state.vault.engine.dialect.name if app.state.vault is not None else "sqlite"
+    app.state.reads_on_loop = engine.dialect.name == "sqlite" and keys == "sqlite"
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

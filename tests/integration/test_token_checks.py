@@ -33,6 +33,14 @@ def _status(client: TestClient, secret: str, path: str = ORGANISATIONS) -> int:
     return client.get(path, headers={"Authorization": f"Bearer {secret}"}).status_code
 
 
+def _accepted(app: FastAPI) -> tuple[str, TestClient]:
+    """A reader's token, accepted (and so remembered) once."""
+    secret = api_token(app, add_user(app, "engine", "dpo"), ["registers:read"])
+    client = TestClient(app)
+    assert _status(client, secret) == 200
+    return secret, client
+
+
 def _revoke_elsewhere(app: FastAPI, clock: FixedClock) -> None:
     """As the CLI would, in its own process: straight in the database."""
     with UnitOfWork(app.state.session_factory, clock) as uow:
@@ -44,9 +52,7 @@ def _revoke_elsewhere(app: FastAPI, clock: FixedClock) -> None:
 def test_a_token_revoked_elsewhere_stops_working_within_the_cache_time(
     app: FastAPI, clock: FixedClock
 ) -> None:
-    secret = api_token(app, add_user(app, "engine", "dpo"), ["registers:read"])
-    client = TestClient(app)
-    assert _status(client, secret) == 200
+    secret, client = _accepted(app)
     _revoke_elsewhere(app, clock)
     clock.advance(timedelta(seconds=4))
     assert _status(client, secret) == 200  # remembered: this process has not looked again
@@ -58,9 +64,7 @@ def test_a_token_revoked_elsewhere_stops_working_within_the_cache_time(
 def test_a_token_revoked_in_the_console_stops_working_at_once(
     app: FastAPI, clock: FixedClock
 ) -> None:
-    secret = api_token(app, add_user(app, "engine", "dpo"), ["registers:read"])
-    client = TestClient(app)
-    assert _status(client, secret) == 200
+    secret, client = _accepted(app)
     admin = signed_in(app, "root", "admin")
     page = admin.get("/console/tokens")
     with app.state.session_factory() as session:
@@ -73,9 +77,7 @@ def test_a_token_revoked_in_the_console_stops_working_at_once(
 def test_a_remembered_token_is_still_refused_a_scope_it_lacks(
     app: FastAPI, clock: FixedClock
 ) -> None:
-    secret = api_token(app, add_user(app, "engine", "dpo"), ["registers:read"])
-    client = TestClient(app)
-    assert _status(client, secret) == 200
+    secret, client = _accepted(app)
     refused = client.get("/api/v1/audit/head", headers={"Authorization": f"Bearer {secret}"})
     assert (refused.status_code, refused.json()["code"]) == (403, "scope_missing")
     assert audit_actions(app).count("api_token.refused") == 1

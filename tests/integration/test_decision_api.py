@@ -170,18 +170,9 @@ def test_lines_split_across_chunks_keep_their_numbers() -> None:
     assert got[3][1] == b'{"c": 3}'
 
 
-def test_sqlite_answers_a_remembered_token_on_the_event_loop(
-    app: FastAPI, client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """SQLite reads stay in the process: no thread once the token is remembered.
-
-    On PostgreSQL (a network round trip) every call still goes to the thread pool, and
-    so does any call whose token check may write (a token not yet remembered).
-    """
+def _count_threads(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     from dataward.web import api_decisions
 
-    refs = _setup(app)
-    params = {"organisation": SHOP, "purpose": "offers", "channel": "sms", "subject": refs["yes"]}
     hops: list[str] = []
     real = api_decisions.run_in_threadpool
 
@@ -190,16 +181,58 @@ def test_sqlite_answers_a_remembered_token_on_the_event_loop(
         return await real(func, *args)
 
     monkeypatch.setattr(api_decisions, "run_in_threadpool", counted)
+    return hops
+
+
+def test_a_remembered_token_is_answered_on_the_event_loop(
+    app: FastAPI, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite reads its file on the loop; PostgreSQL awaits psycopg's async driver.
+
+    The first call looks the token up (its check may write a refusal): in a thread.
+    """
+    refs = _setup(app)
+    params = {"organisation": SHOP, "purpose": "offers", "channel": "sms", "subject": refs["yes"]}
+    hops = _count_threads(monkeypatch)
     first = client.get("/api/v1/decisions", params=params)
     second = client.get("/api/v1/decisions", params=params)
+    refused = client.get("/api/v1/decisions", params={**params, "subject": refs["no"]})
     assert first.json() == second.json()
     assert second.json()["allow"] is True
-    on_sqlite = app.state.engine.dialect.name == "sqlite"
-    assert app.state.reads_on_loop is on_sqlite
-    # The first call looks the token up (it may write a refusal): always in a thread.
-    assert hops == (["thread"] if on_sqlite else ["thread", "thread"])
-    # A refusal on the loop path is impossible: an unknown token is never remembered.
+    assert "withdrawn" in refused.json()["reasons"][0]
+    assert hops == ["thread"]
+    missing = client.get("/api/v1/decisions", params={**params, "subject": "s_nobody"})
+    assert (missing.status_code, missing.json()["code"]) == (404, "subject_not_found")
+    unknown = client.get("/api/v1/decisions", params={**params, "purpose": "world_domination"})
+    assert (unknown.status_code, unknown.json()["code"]) == (422, "purpose_unknown")
     forged = client.get(
         "/api/v1/decisions", params=params, headers={"Authorization": "Bearer dw_forged"}
     )
     assert (forged.status_code, forged.json()["code"]) == (401, "token_invalid")
+
+
+def test_a_failed_read_on_the_loop_is_answered_in_a_thread(
+    app: FastAPI, client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import psycopg
+
+    from dataward.web.loop_reads import LoopReader
+
+    if app.state.loop_reader is None:
+        assert app.state.reads_on_loop  # SQLite: no driver of its own to fail
+        return
+    refs = _setup(app)
+    params = {"organisation": SHOP, "purpose": "offers", "channel": "sms", "subject": refs["yes"]}
+    assert client.get("/api/v1/decisions", params=params).status_code == 200
+
+    async def broken(*_args: Any) -> Any:
+        raise psycopg.OperationalError("the server went away")
+
+    monkeypatch.setattr(LoopReader, "first", broken)
+    hops = _count_threads(monkeypatch)
+    answer = client.get("/api/v1/decisions", params=params)
+    assert answer.status_code == 200
+    assert answer.json()["allow"] is True
+    assert hops == ["thread"]
+    # One use counted per call, whichever path answered it.
+    assert sum(use.count for use in app.state.token_uses._uses.values()) == 2

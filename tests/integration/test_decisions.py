@@ -172,3 +172,34 @@ def test_a_shared_phone_is_refused_when_any_holder_refuses(uow: UnitOfWork) -> N
     assert not isinstance(answers[0], Exception)
     assert answers[0].allow
     assert isinstance(answers[1], SubjectNotFound)
+
+
+def test_decide_known_answers_as_decide_does(uow: UnitOfWork) -> None:
+    """The decision API's read on the event loop gives the answers of the usual path."""
+    from dataward.consent.decisions import decide_known
+    from dataward.consent.lookups import person_and_register
+    from dataward.consent.objections import object_to_marketing, restrict
+    from dataward.consent.policy import policy_for
+
+    load_shop(uow)
+    given = customer(uow, "given@example.com")
+    give_consent(uow, SHOP, given, "offers", channel="sms", method="web_form", evidence="x")
+    gone = customer(uow, "gone@example.com")
+    give_consent(uow, SHOP, gone, "offers", channel="sms", method="web_form", evidence="x")
+    withdraw_consent(uow, SHOP, gone, "offers", channel="sms", method="web_form")
+    objected = customer(uow, "objected@example.com")
+    object_to_marketing(uow, SHOP, objected, ["any"], method="phone")
+    held = customer(uow, "held@example.com")
+    restrict(uow, SHOP, held, [], "accuracy_contested")
+    nothing = customer(uow, "nothing@example.com")
+    for ref in (given, gone, objected, held, nothing):
+        for channel in ("sms", "email", "post", None):
+            people, newest = person_and_register(uow.session, SHOP, ref)
+            policy = policy_for(uow, SHOP, newest=newest)
+            ask = Ask("offers", channel, subject_ref=ref)
+            assert decide_known(policy, ask, people) == decide(uow, SHOP, ref, "offers", channel)
+    people, newest = person_and_register(uow.session, SHOP, "s_nobody")
+    with pytest.raises(SubjectNotFound):
+        decide_known(policy, Ask("offers", "sms", subject_ref="s_nobody"), people)
+    with pytest.raises(ValueError, match="need no more"):
+        decide_known(policy, Ask("offers", "live_call", subject_ref=given), people)

@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Row, TextClause, text
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
 
 from dataward.consent.rules import Facts, ObjectionFact, RecordFact, RestrictionFact
@@ -166,6 +167,19 @@ def person_and_register(
     row = session.execute(
         _statement(dialect, "person_by_ref"), {"value": ref, "organisation": organisation}
     ).first()
+    return person_and_register_from(row, organisation)
+
+
+def person_by_ref_sql(dialect: Dialect) -> str:
+    """``person_and_register``'s statement as the driver takes it, for a caller that runs
+    it on a connection of its own (the decision API's reads on the event loop)."""
+    return str(_statement(dialect.name, "person_by_ref").compile(dialect=dialect))
+
+
+def person_and_register_from(
+    row: Row[Any] | tuple[Any, ...] | None, organisation: str
+) -> tuple[dict[str, Person], tuple[int, str] | None]:
+    """What ``person_and_register`` makes of the statement's row."""
     if row is None:
         return {}, None
     person = _person(tuple(row[:-2]))

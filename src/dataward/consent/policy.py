@@ -116,6 +116,15 @@ _NEWEST = text(
 )
 
 
+def cached_policy(newest: tuple[int, str] | None) -> Policy | None:
+    """The policy of register version ``newest`` (version, content hash) if this process
+    has it already; None means ``policy_for`` must read it."""
+    if newest is None:
+        return None
+    cached = _POLICIES.get(newest[1])
+    return cached if cached is not None and cached.register_version == newest[0] else None
+
+
 def policy_for(
     uow: UnitOfWork, organisation: str, *, newest: tuple[int, str] | None = None
 ) -> Policy:
@@ -125,10 +134,9 @@ def policy_for(
         # Only the version and hash are read on a hit: the stored text is large.
         found = uow.session.execute(_NEWEST, {"organisation": organisation}).first()
         newest = (found[0], found[1]) if found is not None else None
-    if newest is not None:
-        cached = _POLICIES.get(newest[1])
-        if cached is not None and cached.register_version == newest[0]:
-            return cached
+    cached = cached_policy(newest)
+    if cached is not None:
+        return cached
     row = current_version(uow, organisation)
     register = load_version(row).register
     purposes = {}

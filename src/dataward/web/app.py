@@ -35,6 +35,7 @@ from dataward.web import (
 from dataward.web.accounts_setup import check_route_rules, install_accounts
 from dataward.web.analysis import FACT_SHEETS, RegisterAnalyser
 from dataward.web.errors import install_error_handlers
+from dataward.web.loop_reads import LoopReader
 from dataward.web.security import SecurityHeaders
 from dataward.web.templating import STATIC_DIR
 
@@ -55,6 +56,8 @@ def create_app(
         # Counted token uses are written before the engine goes: a graceful stop (SIGTERM,
         # Ctrl+C) loses none of them.
         await run_in_threadpool(write_pending_token_uses, _app)
+        if _app.state.loop_reader is not None:
+            await _app.state.loop_reader.close()
         engine.dispose()
         for own in opened:
             own.close()
@@ -81,6 +84,8 @@ def create_app(
     # (see api_decisions._answers_on_the_loop).
     keys = app.state.vault.engine.dialect.name if app.state.vault is not None else "sqlite"
     app.state.reads_on_loop = engine.dialect.name == "sqlite" and keys == "sqlite"
+    postgres = engine.dialect.name == "postgresql"
+    app.state.loop_reader = LoopReader(settings.database_url) if postgres else None
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

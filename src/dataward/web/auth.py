@@ -380,6 +380,35 @@ def api(scope: Permission, *, inline: bool = False) -> Any:
     return Depends(Access("api", scope, inline=inline))
 
 
+def remembered_principal(request: Request) -> Principal | None:
+    """For a route with an inline API rule: the principal of a remembered bearer token.
+
+    No database: the token was accepted a moment ago (``AcceptedTokens``) and its use is
+    counted here. None when the token must be looked up, or token uses are due to be
+    written: ``check_bearer`` then does it in a unit of work.
+    """
+    access = getattr(request.state, "access", None)
+    if not isinstance(access, Access) or access.permission is None:
+        return None
+    state = request.app.state
+    scheme, _, secret = request.headers.get("authorization", "").partition(" ")
+    now = state.clock.now()
+    uses: TokenUseLedger = state.token_uses
+    if scheme.lower() != "bearer" or uses.immediate or uses.due(now):
+        return None
+    accepted: AcceptedTokens = state.accepted_tokens
+    checked = accepted.check(secret.strip(), access.permission, now)
+    if checked is None or checked.token is None or checked.user is None:
+        return None
+    token = checked.token
+    route = getattr(request.scope.get("route"), "name", "") or ""
+    uses.note(token.id, token.ref, route, now)
+    principal = Principal(checked.user, None, token, frozenset(Permission(s) for s in token.scopes))
+    request.state.principal = principal
+    request.state.access = None  # resolved: check_bearer must not check or count it again
+    return principal
+
+
 def check_bearer(request: Request, uow: UnitOfWork) -> Principal:
     """For a route with an inline API rule: check its bearer token in ``uow``.
 

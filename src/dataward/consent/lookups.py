@@ -173,7 +173,15 @@ def person_and_register(
 def person_by_ref_sql(dialect: Dialect) -> str:
     """``person_and_register``'s statement as the driver takes it, for a caller that runs
     it on a connection of its own (the decision API's reads on the event loop)."""
-    return str(_statement(dialect.name, "person_by_ref").compile(dialect=dialect))
+    found = _DRIVER_SQL.get(dialect.name)
+    if found is None:
+        found = _DRIVER_SQL[dialect.name] = str(
+            _statement(dialect.name, "person_by_ref").compile(dialect=dialect)
+        )
+    return found
+
+
+_DRIVER_SQL: dict[str, str] = {}
 
 
 def person_and_register_from(

@@ -8,9 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from sqlalchemy import create_engine, text
-from test_browser import CHROMIUM, CHROMIUM_ARGS, Server, running_server
+from test_browser import Server, running_server
 
 from dataward.db import make_engine, make_session_factory
 from dataward.register.loader import parse_register
@@ -25,16 +25,6 @@ PAGE = "/orgs/corner_shop/cookies"
 GPC_SCRIPT = (
     "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true});"
 )
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -230,16 +230,7 @@ def tell_before_lifting(
     """Record that the subject was told the restriction will be lifted (Art 18(3))."""
     row = _restriction(uow, organisation, ref)
     row.subject_told_at = uow.clock.now()
-    subject = get_subject_by_id(uow, row.subject_id)
-    audit(
-        uow,
-        actor=actor,
-        action="restriction.subject_told",
-        entity_type="restriction",
-        entity_id=row.ref,
-        subject_ref=subject.ref,
-        details={"organisation": organisation},
-    )
+    _audit_restriction(uow, row, "restriction.subject_told", organisation, actor)
     return row
 
 
@@ -252,14 +243,21 @@ def lift_restriction(
             "tell the subject before lifting a restriction (RES-01); nothing changed"
         )
     row.lifted_at = uow.clock.now()
+    _audit_restriction(uow, row, "restriction.lifted", organisation, actor)
+    return row
+
+
+def _audit_restriction(
+    uow: UnitOfWork, row: Restriction, action: str, organisation: str, actor: str
+) -> None:
+    """The audit event of a step in a restriction's life, under its subject's ref."""
     subject = get_subject_by_id(uow, row.subject_id)
     audit(
         uow,
         actor=actor,
-        action="restriction.lifted",
+        action=action,
         entity_type="restriction",
         entity_id=row.ref,
         subject_ref=subject.ref,
         details={"organisation": organisation},
     )
-    return row

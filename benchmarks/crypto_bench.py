@@ -56,8 +56,8 @@ from dataward.crypto.keystore import Vault
 from dataward.crypto.secrets import KeyMaterial
 from dataward.db import make_engine, make_session_factory
 from dataward.migrate import upgrade
+from dataward.publication.registers import store_register
 from dataward.register.loader import load_register
-from dataward.register.service import store_register
 from dataward.scratch import scratch_databases
 from dataward.subjects.identities import IdentityKind, normalise
 from dataward.subjects.service import add_subject, find_subjects

@@ -81,8 +81,8 @@ def setup(main_url: str, keys_url: str, subjects: int) -> tuple[Any, Any, Any, l
     from dataward.crypto.keystore import Vault
     from dataward.db import make_engine, make_session_factory
     from dataward.migrate import upgrade
+    from dataward.publication.registers import store_register
     from dataward.register.loader import load_register
-    from dataward.register.service import store_register
     from dataward.subjects.bulk import SubjectRow, add_subjects_bulk
     from dataward.uow import UnitOfWork
 

@@ -43,8 +43,8 @@ from dataward.db import make_engine, make_session_factory
 from dataward.demo.people import draw_people
 from dataward.demo.service import DemoOptions, DemoSummary, create_demo
 from dataward.migrate import upgrade
+from dataward.publication.registers import store_register
 from dataward.register.loader import load_register
-from dataward.register.service import store_register
 from dataward.subjects.service import add_subject
 from dataward.uow import UnitOfWork
 

@@ -38,8 +38,8 @@ from dataward.migrate import upgrade
 from dataward.outbox.config import MailSettings
 from dataward.outbox.models import OutboxMessage
 from dataward.outbox.service import queue_subject_message
+from dataward.publication.registers import store_register
 from dataward.register.loader import load_register
-from dataward.register.service import store_register
 from dataward.scratch import scratch_databases
 from dataward.subjects.service import add_subject
 from dataward.uow import UnitOfWork

@@ -8,8 +8,7 @@ def import_all_models() -> None:
     from dataward.audit import models as audit_models  # noqa: F401
     from dataward.consent import models as consent_models  # noqa: F401
     from dataward.jobs import models as job_models  # noqa: F401
-    from dataward.notice import models as notice_models  # noqa: F401
     from dataward.notify import models as notify_models  # noqa: F401
     from dataward.outbox import models as outbox_models  # noqa: F401
-    from dataward.register import tables  # noqa: F401
+    from dataward.publication import models as publication_models  # noqa: F401
     from dataward.subjects import models as subject_models  # noqa: F401

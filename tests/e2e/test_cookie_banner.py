@@ -13,8 +13,8 @@ from sqlalchemy import create_engine, text
 from test_browser import Server, running_server
 
 from dataward.db import make_engine, make_session_factory
+from dataward.publication.registers import store_register
 from dataward.register.loader import parse_register
-from dataward.register.service import store_register
 from dataward.uow import UnitOfWork
 
 pytestmark = pytest.mark.browser

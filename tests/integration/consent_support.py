@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dataward.publication.registers import store_register
 from dataward.register.loader import parse_register
-from dataward.register.service import store_register
 from dataward.subjects.service import add_subject
 from dataward.uow import UnitOfWork
 

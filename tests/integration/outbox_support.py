@@ -25,8 +25,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from dataward.outbox.config import MailSettings
+from dataward.publication.registers import store_register
 from dataward.register.loader import load_register, parse_register
-from dataward.register.service import store_register
 from dataward.subjects.models import Subject
 from dataward.subjects.service import add_subject
 from dataward.uow import UnitOfWork

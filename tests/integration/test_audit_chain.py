@@ -149,8 +149,8 @@ def test_it_records_a_register_version_in_the_chain(
 ) -> None:
     from pathlib import Path
 
+    from dataward.publication.registers import store_register
     from dataward.register.loader import load_register
-    from dataward.register.service import store_register
 
     fixture = Path(__file__).resolve().parents[1] / "fixtures" / "loader" / "minimal.yaml"
     store_register(uow, load_register(fixture))

@@ -14,8 +14,8 @@ from dataward.consent.errors import TpsImportInvalid, UnknownChannel, UnknownPur
 from dataward.consent.models import TpsNumber
 from dataward.consent.records import give_consent, withdraw_consent
 from dataward.consent.tps import import_list, uk_e164
+from dataward.publication.registers import store_register
 from dataward.register.loader import parse_register
-from dataward.register.service import store_register
 from dataward.subjects.service import (
     SubjectNotFound,
     add_subject,

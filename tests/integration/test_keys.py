@@ -22,8 +22,8 @@ from dataward.crypto.keyring import rotate_kek
 from dataward.crypto.keystore import KeyStoreUnavailable, Vault
 from dataward.crypto.secrets import KeyMaterial, encode_key, key_material
 from dataward.errors import ConfigurationError, DatawardError
+from dataward.publication.registers import store_register
 from dataward.register.loader import load_register
-from dataward.register.service import store_register
 from dataward.runtime import open_runtime
 from dataward.scratch import scratch_databases
 from dataward.subjects.service import add_subject, find_subjects, show_subject

@@ -16,8 +16,6 @@ from dataward.clock import FixedClock
 from dataward.crypto.keystore import Vault
 from dataward.errors import ValidationFailed
 from dataward.jobs.runner import build_worker
-from dataward.notice.models import NoticeChange
-from dataward.notice.service import NoticeVersionNotFound
 from dataward.notify.models import NoticeCampaign
 from dataward.notify.service import (
     CampaignExists,
@@ -25,8 +23,10 @@ from dataward.notify.service import (
     queue_notice_change_campaign,
 )
 from dataward.outbox.models import OutboxMessage
+from dataward.publication.errors import NoticeVersionNotFound
+from dataward.publication.models import NoticeChange
+from dataward.publication.registers import store_register
 from dataward.register.loader import load_register, parse_register
-from dataward.register.service import store_register
 from dataward.subjects.service import add_subject
 from dataward.uow import UnitOfWork
 from dataward.web.app import create_app

@@ -22,15 +22,15 @@ from dataward.audit.models import AuditEvent
 from dataward.clock import FixedClock
 from dataward.db import Base
 from dataward.models import import_all_models
-from dataward.notice.models import NoticeChange, NoticeVersionRow
-from dataward.notice.service import (
-    NoticeVersionNotFound,
+from dataward.publication.errors import NoticeVersionNotFound
+from dataward.publication.models import NoticeChange, NoticeVersionRow
+from dataward.publication.notices import (
     diff_versions,
     get_notice_version,
     list_notice_versions,
     pending_changes,
 )
-from dataward.register.service import store_register
+from dataward.publication.registers import store_register
 from dataward.uow import UnitOfWork
 from dataward.web.app import create_app
 

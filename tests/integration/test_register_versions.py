@@ -13,14 +13,10 @@ from sqlalchemy.orm import sessionmaker
 
 from dataward.clock import FixedClock
 from dataward.errors import RegisterNotFound
+from dataward.publication.models import RegisterVersion
+from dataward.publication.parsed import load_version
+from dataward.publication.registers import current_version, list_organisations, store_register
 from dataward.register.loader import LoadedRegister, parse_register
-from dataward.register.service import (
-    current_version,
-    list_organisations,
-    load_version,
-    store_register,
-)
-from dataward.register.tables import RegisterVersion
 from dataward.uow import UnitOfWork
 
 MINIMAL_TEXT = (

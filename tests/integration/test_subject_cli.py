@@ -21,8 +21,8 @@ from typer.testing import CliRunner
 from dataward.cli.app import app
 from dataward.config import get_settings
 from dataward.db import make_engine, make_session_factory
+from dataward.publication.registers import store_register
 from dataward.register.loader import load_register
-from dataward.register.service import store_register
 from dataward.uow import UnitOfWork
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "subjects"

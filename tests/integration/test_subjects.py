@@ -12,8 +12,8 @@ from dataward.audit.models import AuditEvent
 from dataward.crypto.keyring import SubjectShredded, decrypt_for
 from dataward.crypto.keystore import BlindIndexEntry, DataKey
 from dataward.errors import ValidationFailed
+from dataward.publication.registers import store_register
 from dataward.register.loader import load_register
-from dataward.register.service import store_register
 from dataward.subjects.identities import InvalidIdentity
 from dataward.subjects.models import Subject, SubjectIdentity
 from dataward.subjects.service import (

@@ -13,8 +13,8 @@ from dataward.audit.models import AuditEvent
 from dataward.audit.service import AuditEntry, record, record_many, verify
 from dataward.crypto.keystore import BlindIndexEntry, DataKey
 from dataward.errors import ValidationFailed
+from dataward.publication.registers import store_register
 from dataward.register.loader import load_register
-from dataward.register.service import store_register
 from dataward.subjects.bulk import SubjectRow, add_subjects_bulk
 from dataward.subjects.identities import InvalidIdentity
 from dataward.subjects.models import Subject, SubjectIdentity

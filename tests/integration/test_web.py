@@ -24,10 +24,10 @@ from dataward.config import get_settings
 from dataward.db import Base
 from dataward.errors import ConfigurationError
 from dataward.models import import_all_models
+from dataward.publication.models import RegisterVersion
 from dataward.register.coverage import load_fact_sheet, measure_coverage
 from dataward.register.lint import lint
 from dataward.register.loader import load_register
-from dataward.register.tables import RegisterVersion
 from dataward.uow import UnitOfWork
 from dataward.web import serve
 from dataward.web.app import create_app

@@ -8,8 +8,8 @@ from sqlalchemy import create_engine, text
 from test_subject_cli import FIXTURES, Site, assert_one_line_error, run_script, site
 
 from dataward.db import make_engine, make_session_factory
+from dataward.publication.registers import store_register
 from dataward.register.loader import parse_register
-from dataward.register.service import store_register
 from dataward.uow import UnitOfWork
 
 __all__ = ["site"]  # the fixture, shared with the subject CLI tests

@@ -16,10 +16,10 @@ from bs4 import BeautifulSoup, Tag
 from pydantic import BaseModel
 
 from dataward.notice.render import render_html, render_html_fragment
-from dataward.notice.words import offset_words, uk_date, words
 from dataward.register.elements import Located, iter_elements
 from dataward.register.loader import load_register
 from dataward.register.models import Element, Offset, Register, Unspecified
+from dataward.register.wording import offset_words, uk_date, words
 
 FULL = Path(__file__).resolve().parents[1] / "fixtures" / "notice" / "full.yaml"
 CODE = re.compile(r"^[a-z][a-z0-9_]*$")  # ids and enum codes: shown as names or words

@@ -122,7 +122,7 @@ def diff(
 
 
 def _stored_diff(org: str, old: int, new: int, url: str | None) -> NoticeDiff:
-    from dataward.notice.service import diff_versions
+    from dataward.publication.notices import diff_versions
 
     with _read_only(url) as uow:
         return diff_versions(uow, org, old, new)
@@ -177,7 +177,7 @@ def versions(
     url: Url = None,
 ) -> None:
     """List the published versions of an organisation's notice, newest first."""
-    from dataward.notice.service import list_notice_versions
+    from dataward.publication.notices import list_notice_versions
 
     with _read_only(url) as uow:
         rows = list_notice_versions(uow, org)

@@ -1,8 +1,9 @@
 """What the register says about consent and contact, read once per register version.
 
 Decisions run millions of times per campaign; parsing the register each time would
-dominate, so the parts decisions need are kept per content hash (a new version is a new
-hash, so nothing stale is ever served).
+dominate, so the parts decisions need are a view of the process's one parse of the stored
+register (``publication.parsed``), kept per content hash and version: a new version is a
+new key, so nothing stale is ever served.
 """
 
 from __future__ import annotations
@@ -12,10 +13,13 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 
 from dataward.consent.errors import UnknownChannel, UnknownPreference, UnknownPurpose
+from dataward.publication.models import RegisterVersion
+from dataward.publication.parsed import derived, known
+from dataward.publication.registers import current_version
+from dataward.register.loader import LoadedRegister
 from dataward.register.models import Register
 from dataward.register.models.choices import MarketingChannel, Preference
 from dataward.register.models.processing import LawfulBasis, Purpose
-from dataward.register.service import current_version, load_version
 from dataward.uow import UnitOfWork
 
 CONTACT_CHANNELS = ("email", "sms", "live_call", "automated_call", "post", "online_ads")
@@ -108,7 +112,9 @@ def check_channel(channel: str | None) -> str | None:
     return channel
 
 
-_POLICIES: dict[str, Policy] = {}
+# The view's key names the version too: the same text stored again later (a register put
+# back as it was) is a new version, and consent records name the version they were given under.
+_VIEW = "consent.policy"
 # Asked before every decision: a fixed text skips building and caching an ORM query.
 _NEWEST = text(
     "SELECT version, content_hash FROM register_versions WHERE organisation = :organisation "
@@ -121,8 +127,7 @@ def cached_policy(newest: tuple[int, str] | None) -> Policy | None:
     has it already; None means ``policy_for`` must read it."""
     if newest is None:
         return None
-    cached = _POLICIES.get(newest[1])
-    return cached if cached is not None and cached.register_version == newest[0] else None
+    return known(newest[1], (_VIEW, newest[0]), Policy)
 
 
 def policy_for(
@@ -138,12 +143,16 @@ def policy_for(
     if cached is not None:
         return cached
     row = current_version(uow, organisation)
-    register = load_version(row).register
+    return derived(row, (_VIEW, row.version), lambda loaded: _policy(row, loaded))
+
+
+def _policy(row: RegisterVersion, loaded: LoadedRegister) -> Policy:
+    register = loaded.register
     purposes = {}
     for p in register.purposes:
         purposes[p.id] = _rules(p)
-    policy = Policy(
-        organisation=organisation,
+    return Policy(
+        organisation=row.organisation,
         register_version=row.version,
         notice_versions=tuple(v.id for v in register.notice.versions),
         marketing_carried_out=register.marketing.carried_out,
@@ -153,8 +162,6 @@ def policy_for(
         preferences={p.id: p for p in register.preferences},
         register=register,
     )
-    _POLICIES[row.content_hash] = policy
-    return policy
 
 
 def _rules(purpose: Purpose) -> PurposeRules:

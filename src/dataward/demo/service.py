@@ -24,8 +24,9 @@ from dataward.demo.people import draw_people
 from dataward.demo.sources import sources_document, write_sources
 from dataward.demo.worker import BackgroundBuild, OperationalJob, rebuild
 from dataward.errors import DatawardError, RegisterNotFound, ValidationFailed
+from dataward.publication.parsed import load_version
+from dataward.publication.registers import current_version, store_register
 from dataward.register.loader import load_register
-from dataward.register.service import current_version, load_version, store_register
 from dataward.subjects.bulk import CheckedSubjects, check_subjects, write_subjects
 from dataward.uow import UnitOfWork
 

@@ -23,8 +23,8 @@ from pydantic import BaseModel
 from dataward.errors import ValidationFailed
 from dataward.notice.diff_rules import SignificanceRule, rules_for
 from dataward.notice.labels import FIELD_LABELS, RIGHT_TITLES
-from dataward.notice.words import offset_words, words
 from dataward.register.models import Offset, Register, Unspecified
+from dataward.register.wording import offset_words, words
 
 REASONS: dict[str, str] = {
     "new_purpose": "new purpose",

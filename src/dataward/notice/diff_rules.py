@@ -9,8 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from dataward.notice.layers import approximate_days
 from dataward.register.models import LawfulBasis, Register, RestartAfter, Unspecified
+from dataward.register.wording import approximate_days
 
 SignificanceRule = Callable[[Any, Any, Register, Register], str | None]
 

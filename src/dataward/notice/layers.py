@@ -11,16 +11,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from dataward.errors import ValidationFailed
-from dataward.notice.words import join_and, offset_words, words
 from dataward.register.models import (
     LawfulBasis,
-    Offset,
     Register,
     RetentionRule,
     SubjectGroup,
     Trigger,
-    Unspecified,
 )
+from dataward.register.wording import approximate_days, join_and, offset_words, words
 
 SHOWN = 5
 """Names listed in a first-layer line before "and N more": the layer must stay short."""
@@ -87,28 +85,6 @@ def summary(register: Register, group: SubjectGroup) -> GroupSummary:
 
 def _distinct(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
-
-
-def approximate_days(offset: Offset | Unspecified | None) -> float | None:
-    """An offset in days for comparison only; None where it has no length (RET-01).
-
-    Months and years use average lengths: good enough to say which of two periods is
-    longer, never used to compute a deletion date.
-    """
-    if not isinstance(offset, Offset):
-        return None
-    if offset.days is not None:
-        return float(offset.days)
-    if offset.working_days is not None:
-        return offset.working_days * 7 / 5
-    if offset.months is not None:
-        return offset.months * 30.44
-    if offset.years is not None:
-        return offset.years * 365.25
-    if offset.end_of_year_plus_years is not None:
-        # Up to a year more than N years, depending on when in the year the event falls.
-        return offset.end_of_year_plus_years * 365.25 + 182.6
-    return None
 
 
 def retention_range(rules: Sequence[RetentionRule]) -> str:

@@ -18,7 +18,6 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from dataward.notice.view import NoticeView
-from dataward.notice.words import uk_date
 from dataward.register.models import (
     DataCategory,
     NoticeVersion,
@@ -29,6 +28,7 @@ from dataward.register.models import (
     Transfer,
     Unspecified,
 )
+from dataward.register.wording import uk_date
 
 
 @dataclass(frozen=True)

@@ -30,19 +30,6 @@ from dataward.notice.labels import (
     RIGHT_TITLES,
     TITLE_FIELDS,
 )
-from dataward.notice.words import (
-    action_words,
-    address_words,
-    contact_label,
-    join_and,
-    not_stated,
-    offset_words,
-    on_close_words,
-    trigger_words,
-    uk_date,
-    words,
-    yes_no,
-)
 from dataward.register.elements import Located, iter_elements
 from dataward.register.models import (
     Address,
@@ -66,6 +53,19 @@ from dataward.register.models import (
     Schedule1Condition,
     Trigger,
     Unspecified,
+)
+from dataward.register.wording import (
+    action_words,
+    address_words,
+    contact_label,
+    join_and,
+    not_stated,
+    offset_words,
+    on_close_words,
+    trigger_words,
+    uk_date,
+    words,
+    yes_no,
 )
 
 Value = str | Markup | list["Row"]

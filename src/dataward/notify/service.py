@@ -20,12 +20,12 @@ from dataward.crypto.keyring import decrypt_for
 from dataward.crypto.keystore import DataKey, unwrap
 from dataward.errors import DatawardError, NotFoundError, ValidationFailed
 from dataward.jobs.service import ClaimedJob, JobRefused, enqueue
-from dataward.notice.models import NoticeChange, NoticeVersionRow
-from dataward.notice.service import get_notice_version, pending_changes, register_of
 from dataward.notify.models import NoticeCampaign
 from dataward.outbox.config import MailSettings, get_mail_settings
 from dataward.outbox.models import OutboxMessage
 from dataward.outbox.service import prepare_message
+from dataward.publication.models import NoticeChange, NoticeVersionRow
+from dataward.publication.notices import get_notice_version, pending_changes, register_of
 from dataward.subjects.models import Subject, SubjectIdentity
 from dataward.subjects.service import identity_context
 from dataward.uow import UnitOfWork

@@ -26,7 +26,9 @@ from dataward.outbox.config import MailSettings, get_mail_settings
 from dataward.outbox.models import OutboxMessage
 from dataward.outbox.senders import Sender, check_address
 from dataward.outbox.templates import MESSAGE_TYPES, UnknownMessageType, checked_templates
-from dataward.register.service import current_version, load_version
+from dataward.publication.parsed import derived
+from dataward.publication.registers import current_version
+from dataward.register.loader import LoadedRegister
 from dataward.subjects.identities import normalise_email
 from dataward.subjects.models import Subject
 from dataward.uow import UnitOfWork
@@ -40,18 +42,14 @@ class MessageUndeliverable(JobRefused):
     title = "The message can never be delivered"
 
 
-_NAMES: dict[str, tuple[str, str]] = {}
-
-
 def organisation_names(uow: UnitOfWork, organisation: str) -> tuple[str, str]:
     """(name, legal name) from the current register: messages go out in these."""
-    row = current_version(uow, organisation)
-    names = _NAMES.get(row.content_hash)
-    if names is None:
-        controller = load_version(row).register.controller
-        names = (controller.name, controller.legal_name)
-        _NAMES[row.content_hash] = names
-    return names
+    return derived(current_version(uow, organisation), "outbox.names", _names)
+
+
+def _names(loaded: LoadedRegister) -> tuple[str, str]:
+    controller = loaded.register.controller
+    return (controller.name, controller.legal_name)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,13 @@ from dataward.errors import RegisterInvalid, SourceProblem
 from dataward.register.elements import Located, iter_elements
 from dataward.register.models import Register
 
+FACT_SHEETS: dict[str, str] = {
+    "jtr_collections": "facts-000-jtr.yaml",
+    "johnnie_johnson_housing": "facts-001-jjh.yaml",
+    "r3_repairs": "facts-004-r3.yaml",
+}
+"""Organisation id -> fact sheet of its reference notice, in ``<examples>/notices/``."""
+
 SECTION_KINDS: dict[str, frozenset[str]] = {
     "controller": frozenset({"controller", "dpo", "related_organisation", "notice"}),
     "subject_groups": frozenset({"subject_group"}),

@@ -26,7 +26,7 @@ from dataward.crypto.keyring import (
     shred_key,
 )
 from dataward.errors import DatawardError, NotFoundError, ValidationFailed
-from dataward.register.service import subject_group_ids
+from dataward.publication.registers import subject_group_ids
 from dataward.subjects.identities import IdentityKind, normalise, parse_kind
 from dataward.subjects.models import Subject, SubjectIdentity
 from dataward.uow import UnitOfWork

@@ -1,7 +1,8 @@
 """What the pages and the API show about one stored register version.
 
-Parsing, linting and measuring the coverage of a large register costs tens of milliseconds,
-and a stored version never changes, so results are kept per content hash.
+Linting and measuring the coverage of a large register costs tens of milliseconds, and a
+stored version never changes, so results are kept per content hash. The parse itself is
+the process's one parse of that text (``publication.parsed``), shared with other domains.
 """
 
 from __future__ import annotations
@@ -15,21 +16,14 @@ from pathlib import Path
 
 from dataward.errors import DatawardError
 from dataward.logging import get_logger
+from dataward.publication.models import RegisterVersion
+from dataward.publication.parsed import load_version
 from dataward.register.coverage import CoverageReport, load_fact_sheet, measure_coverage
 from dataward.register.lint import Finding, Severity, all_rules, lint
 from dataward.register.loader import LoadedRegister
 from dataward.register.models import Register
-from dataward.register.service import load_version
-from dataward.register.tables import RegisterVersion
 
 log = get_logger(__name__)
-
-FACT_SHEETS: dict[str, str] = {
-    "jtr_collections": "facts-000-jtr.yaml",
-    "johnnie_johnson_housing": "facts-001-jjh.yaml",
-    "r3_repairs": "facts-004-r3.yaml",
-}
-"""Organisation id -> fact sheet of its reference notice, in ``<examples>/notices/``."""
 
 SEVERITIES: tuple[Severity, ...] = ("error", "warning", "info")
 

@@ -11,7 +11,7 @@ from sqlalchemy import text
 from dataward.accounts.permissions import Permission
 from dataward.errors import RegisterInvalid
 from dataward.logging import get_logger
-from dataward.register.service import list_organisations
+from dataward.publication.registers import list_organisations
 from dataward.uow import UnitOfWork
 from dataward.web.analysis import RegisterAnalyser, RegisterAnalysis
 from dataward.web.auth import PUBLIC, api

@@ -18,6 +18,7 @@ from dataward.config import Settings, get_settings
 from dataward.crypto.keystore import Vault
 from dataward.db import make_engine, make_session_factory
 from dataward.logging import get_logger
+from dataward.register.coverage import FACT_SHEETS
 from dataward.uow import UnitOfWork
 from dataward.web import (
     admin,
@@ -33,7 +34,7 @@ from dataward.web import (
     staff,
 )
 from dataward.web.accounts_setup import check_route_rules, install_accounts
-from dataward.web.analysis import FACT_SHEETS, RegisterAnalyser
+from dataward.web.analysis import RegisterAnalyser
 from dataward.web.errors import install_error_handlers
 from dataward.web.loop_reads import LoopReader
 from dataward.web.security import SecurityHeaders

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from fastapi import Request
 
 from dataward.errors import RegisterNotFound
-from dataward.register.service import current_version
+from dataward.publication.registers import current_version
 from dataward.uow import UnitOfWork
 from dataward.web.analysis import RegisterAnalyser, RegisterAnalysis
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from dataward.errors import RegisterInvalid, SourceProblem
 from dataward.logging import get_logger
+from dataward.publication.registers import store_register
 from dataward.register.loader import load_register
-from dataward.register.service import store_register
 from dataward.uow import UnitOfWork
 
 log = get_logger(__name__)

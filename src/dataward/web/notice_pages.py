@@ -12,16 +12,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
-from sqlalchemy import select
 
 from dataward.accounts.permissions import Permission
 from dataward.notice.diff import REASONS
-from dataward.notice.models import NoticeChange
-from dataward.notice.service import (
+from dataward.publication.notices import (
     diff_versions,
     edition_of,
     get_notice_version,
     list_notice_versions,
+    recorded_change,
     register_of,
 )
 from dataward.uow import UnitOfWork
@@ -85,13 +84,7 @@ def notice_diff(
     new = new or rows[0].version
     old = old or max(new - 1, 1)
     diff = diff_versions(uow, analysis.organisation, old, new)
-    recorded = uow.session.scalars(
-        select(NoticeChange).where(
-            NoticeChange.organisation == analysis.organisation,
-            NoticeChange.from_version == old,
-            NoticeChange.to_version == new,
-        )
-    ).first()
+    recorded = recorded_change(uow, analysis.organisation, old, new)
     context = {
         "analysis": analysis,
         "register": analysis.register,

@@ -20,8 +20,9 @@ from dataward.accounts.permissions import Permission
 from dataward.errors import RegisterInvalid
 from dataward.logging import get_logger
 from dataward.notice.render import Edition
-from dataward.notice.service import NoticeVersionNotFound, edition_of, list_notice_versions
-from dataward.register.service import list_organisations
+from dataward.publication.errors import NoticeVersionNotFound
+from dataward.publication.notices import edition_of, list_notice_versions
+from dataward.publication.registers import list_organisations
 from dataward.uow import UnitOfWork
 from dataward.web.analysis import RegisterAnalyser, RegisterAnalysis
 from dataward.web.auth import PUBLIC, console

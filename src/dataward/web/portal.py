@@ -19,7 +19,7 @@ from dataward.accounts.links import PreferencesLink, read_link
 from dataward.consent.choices import apply_choices, choice_rows
 from dataward.errors import RegisterInvalid
 from dataward.logging import get_logger
-from dataward.register.service import list_organisations
+from dataward.publication.registers import list_organisations
 from dataward.subjects.service import SubjectNotFound, get_subject
 from dataward.uow import UnitOfWork
 from dataward.web.analysis import RegisterAnalyser

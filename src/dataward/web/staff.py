@@ -12,7 +12,7 @@ from dataward.accounts.links import sign_link
 from dataward.accounts.permissions import Permission
 from dataward.audit.service import record
 from dataward.errors import DatawardError, ValidationFailed
-from dataward.register.service import list_organisations
+from dataward.publication.registers import list_organisations
 from dataward.subjects.identities import IdentityKind
 from dataward.subjects.listing import SubjectPage, list_subjects, subject_timeline
 from dataward.subjects.service import find_subjects, get_subject, show_subject

@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from dataward.errors import ExportError
-from dataward.notice.layers import approximate_days
 from dataward.register.models import (
     Art9Condition,
     LawfulBasis,
@@ -27,6 +26,7 @@ from dataward.register.models import (
     Trigger,
     Unspecified,
 )
+from dataward.register.wording import approximate_days
 
 DW = "https://dataward.dev/ns/dpv-uk#"
 CONTEXT: dict[str, Any] = {

@@ -16,14 +16,6 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from dataward.errors import ExportError
-from dataward.notice.words import (
-    action_words,
-    address_words,
-    contact_words,
-    period_words,
-    uk_date,
-    words,
-)
 from dataward.register.models import (
     Purpose,
     Recipient,
@@ -31,6 +23,14 @@ from dataward.register.models import (
     RetentionRule,
     Transfer,
     Unspecified,
+)
+from dataward.register.wording import (
+    action_words,
+    address_words,
+    contact_words,
+    period_words,
+    uk_date,
+    words,
 )
 
 # RULES: ROP-02, the ICO controller template's columns, in its order.

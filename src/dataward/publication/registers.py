@@ -1,4 +1,4 @@
-"""Register service: store loaded registers as versions. Never commits."""
+"""Stored registers: keep each loaded register as a version, read the current one. Never commits."""
 
 from __future__ import annotations
 
@@ -7,8 +7,11 @@ from sqlalchemy import func, select
 from dataward.audit.service import record
 from dataward.errors import RegisterNotFound
 from dataward.logging import get_logger
-from dataward.register.loader import LoadedRegister, parse_register
-from dataward.register.tables import RegisterVersion
+from dataward.publication.audit_actions import REGISTER_VERSION_STORED
+from dataward.publication.models import RegisterVersion
+from dataward.publication.notices import publish_notice_version
+from dataward.publication.parsed import derived
+from dataward.register.loader import LoadedRegister
 from dataward.uow import UnitOfWork
 
 log = get_logger(__name__)
@@ -24,8 +27,6 @@ def store_register(
     notice version (NTC-03); a database from before notice versions gets its first one
     here too.
     """
-    from dataward.notice.service import publish_notice_version
-
     organisation = loaded.register.organisation
     session = uow.session
     latest = session.scalars(
@@ -50,7 +51,7 @@ def store_register(
     record(
         uow,
         actor=actor,
-        action="register.version_stored",
+        action=REGISTER_VERSION_STORED,
         entity_type="register",
         entity_id=f"{organisation}:{version.version}",
         before=None if latest is None else {"content_hash": latest.content_hash},
@@ -94,19 +95,11 @@ def current_version(uow: UnitOfWork, organisation: str) -> RegisterVersion:
     return row
 
 
-def load_version(row: RegisterVersion) -> LoadedRegister:
-    """Parse a stored version again (it was valid when stored)."""
-    return parse_register(row.source_text, row.source_name)
-
-
-_GROUPS: dict[str, frozenset[str]] = {}
-
-
 def subject_group_ids(uow: UnitOfWork, organisation: str) -> frozenset[str]:
-    """Ids of the subject groups in the organisation's current register (cached by hash)."""
+    """Ids of the subject groups in the organisation's current register."""
     row = current_version(uow, organisation)
-    groups = _GROUPS.get(row.content_hash)
-    if groups is None:
-        groups = frozenset(g.id for g in load_version(row).register.subject_groups)
-        _GROUPS[row.content_hash] = groups
-    return groups
+    return derived(row, "publication.subject_groups", _subject_group_ids)
+
+
+def _subject_group_ids(loaded: LoadedRegister) -> frozenset[str]:
+    return frozenset(g.id for g in loaded.register.subject_groups)

@@ -1,8 +1,8 @@
 """Register values in plain English: dates, enums, periods, contacts (RULES: NTC-01, RET-01).
 
-Shared by the rendered notice and the record of processing export, so a period reads the
-same ("6 years after the end of the year in which ...") wherever a member of the public or
-a DPO meets it.
+Shared by the rendered notice and the register's exports (the record of processing, DPV),
+so a period reads the same ("6 years after the end of the year in which ...") wherever a
+member of the public or a DPO meets it.
 """
 
 from __future__ import annotations
@@ -323,3 +323,25 @@ def contact_label(contact: Contact) -> str:
 
 def contact_words(contact: Contact) -> str:
     return f"{contact_label(contact)}: {contact.value}"
+
+
+def approximate_days(offset: Offset | Unspecified | None) -> float | None:
+    """An offset in days for comparison only; None where it has no length (RET-01).
+
+    Months and years use average lengths: good enough to say which of two periods is
+    longer, never used to compute a deletion date.
+    """
+    if not isinstance(offset, Offset):
+        return None
+    if offset.days is not None:
+        return float(offset.days)
+    if offset.working_days is not None:
+        return offset.working_days * 7 / 5
+    if offset.months is not None:
+        return offset.months * 30.44
+    if offset.years is not None:
+        return offset.years * 365.25
+    if offset.end_of_year_plus_years is not None:
+        # Up to a year more than N years, depending on when in the year the event falls.
+        return offset.end_of_year_plus_years * 365.25 + 182.6
+    return None

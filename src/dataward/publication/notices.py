@@ -12,24 +12,23 @@ from typing import Any
 from sqlalchemy import select
 
 from dataward.audit.service import record
-from dataward.errors import NotFoundError
 from dataward.logging import get_logger
 from dataward.notice.diff import NoticeDiff, diff_registers
-from dataward.notice.models import NoticeChange, NoticeVersionRow
 from dataward.notice.render import Edition, current_version
-from dataward.register.loader import LoadedRegister, parse_register
+from dataward.publication.audit_actions import (
+    NOTICE_SIGNIFICANT_CHANGE_RECORDED,
+    NOTICE_VERSION_PUBLISHED,
+)
+from dataward.publication.errors import NoticeVersionNotFound
+from dataward.publication.models import NoticeChange, NoticeVersionRow, RegisterVersion
+from dataward.publication.parsed import load_version
+from dataward.register.loader import LoadedRegister
 from dataward.register.models import Register
-from dataward.register.tables import RegisterVersion
 from dataward.uow import UnitOfWork
 
 log = get_logger(__name__)
 
 _ORDINARY = "Notice first published by dataward"
-
-
-class NoticeVersionNotFound(NotFoundError):
-    code = "notice_version_not_found"
-    title = "Notice version not found"
 
 
 def notice_hash(register: Register) -> str:
@@ -81,7 +80,7 @@ def publish_notice_version(
     record(
         uow,
         actor=actor,
-        action="notice.version_published",
+        action=NOTICE_VERSION_PUBLISHED,
         entity_type="notice",
         entity_id=f"{organisation}:{row.version}",
         before=None if latest is None else {"content_hash": latest.content_hash},
@@ -116,7 +115,7 @@ def _record_significant(
     record(
         uow,
         actor=actor,
-        action="notice.significant_change_recorded",
+        action=NOTICE_SIGNIFICANT_CHANGE_RECORDED,
         entity_type="notice_change",
         entity_id=f"{diff.organisation}:{from_version}-{to_version}",
         after=change.significant,
@@ -183,7 +182,7 @@ def register_of(uow: UnitOfWork, row: NoticeVersionRow) -> Register:
             RegisterVersion.version == row.register_version,
         )
     ).one()
-    return parse_register(stored.source_text, stored.source_name).register
+    return load_version(stored).register
 
 
 def edition_of(row: NoticeVersionRow, history_url: str | None = None) -> Edition:
@@ -203,3 +202,16 @@ def pending_changes(uow: UnitOfWork, organisation: str | None = None) -> list[No
     if organisation is not None:
         query = query.where(NoticeChange.organisation == organisation)
     return list(uow.session.scalars(query.order_by(NoticeChange.id)))
+
+
+def recorded_change(
+    uow: UnitOfWork, organisation: str, from_version: int, to_version: int
+) -> NoticeChange | None:
+    """The significant changes recorded for one step between notice versions, or None."""
+    return uow.session.scalars(
+        select(NoticeChange).where(
+            NoticeChange.organisation == organisation,
+            NoticeChange.from_version == from_version,
+            NoticeChange.to_version == to_version,
+        )
+    ).first()

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
@@ -24,10 +24,7 @@ from sqlalchemy.orm import sessionmaker
 from dataward.clock import Clock
 from dataward.jobs.service import ClaimedJob, claim, complete, fail, release, renew
 from dataward.logging import get_logger
-from dataward.uow import UnitOfWork
-
-if TYPE_CHECKING:
-    from dataward.crypto.keystore import Vault
+from dataward.uow import KeyStore, UnitOfWork
 
 log = get_logger(__name__)
 
@@ -67,7 +64,7 @@ class Worker:
         clock: Clock,
         handlers: Mapping[str, JobHandler],
         *,
-        vault: Vault | None = None,
+        vault: KeyStore | None = None,
         worker_id: str | None = None,
         batch: int = 20,
         lease: timedelta = timedelta(minutes=5),

@@ -115,13 +115,9 @@ def ensure_demo(settings: Settings) -> None:
         markup=False,
     )
     try:
-        runtime = open_runtime(settings)
-        try:
-            with runtime.uow() as uow:
-                summary = create_demo(uow, options)
-                uow.commit()
-        finally:
-            runtime.close()
+        with open_runtime(settings) as runtime, runtime.uow() as uow:
+            summary = create_demo(uow, options)
+            uow.commit()
     except DatawardError as error:
         err.print(f"The demo agency was not built: [{error.code}] {error.message}", markup=False)
         return

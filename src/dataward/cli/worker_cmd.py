@@ -43,8 +43,8 @@ def worker(
     batch is handed back.
     """
     from dataward.config import get_settings
-    from dataward.jobs.runner import build_worker
     from dataward.outbox.config import get_mail_settings
+    from dataward.workers import build_worker
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)

@@ -32,7 +32,6 @@ from dataward.crypto.keystore import Vault
 from dataward.crypto.secrets import KeyMaterial
 from dataward.db import make_engine, make_session_factory
 from dataward.jobs.models import Job
-from dataward.jobs.runner import build_worker
 from dataward.jobs.service import claim, enqueue
 from dataward.migrate import upgrade
 from dataward.outbox.config import MailSettings
@@ -43,6 +42,7 @@ from dataward.register.loader import load_register
 from dataward.scratch import scratch_databases
 from dataward.subjects.service import add_subject
 from dataward.uow import UnitOfWork
+from dataward.workers import build_worker
 
 ROOT = Path(__file__).resolve().parents[1]
 REGISTER = ROOT / "tests" / "fixtures" / "subjects" / "acme.yaml"

@@ -1,13 +1,15 @@
 """Opening dataward's stores from settings: the main database and the key store.
 
-The edges (CLI, web server, workers) call ``open_runtime``; services only see the unit of
-work it makes. A missing or wrong KEK, or an unreachable key store, is an error here, at
-start, before anything is written.
+The edges (CLI, web server, workers) call ``with open_runtime() as runtime:``; services
+only see the unit of work it makes. A missing or wrong KEK, or an unreachable key store, is
+an error here, at start, before anything is written. This is where the key store is handed
+to the core: the unit of work knows it only as a ``KeyStore``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import TracebackType
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -40,6 +42,17 @@ class Runtime:
         if self.vault is not None:
             self.vault.close()
         self.engine.dispose()
+
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
 
 
 def open_runtime(

@@ -3,15 +3,27 @@
 from __future__ import annotations
 
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from dataward.clock import Clock, SystemClock
 from dataward.errors import ConfigurationError
 
-if TYPE_CHECKING:
-    from dataward.crypto.keystore import Vault
+
+class KeyStore(Protocol):
+    """The key store as a unit of work holds it (``crypto.keystore.Vault`` is the one the
+    wiring hands in): the core names no domain package, so it states what it uses.
+
+    The unit itself only opens a ``session`` on the store. ``material`` is there because
+    services read the key material through the unit (``uow.vault.material``); its shape
+    is the crypto package's business, so the core leaves it untyped.
+    """
+
+    @property
+    def material(self) -> Any: ...
+
+    def session(self) -> Session: ...
 
 
 class UnitOfWork:
@@ -32,7 +44,7 @@ class UnitOfWork:
         self,
         session_factory: sessionmaker[Any],
         clock: Clock | None = None,
-        vault: Vault | None = None,
+        vault: KeyStore | None = None,
         *,
         read_only: bool = False,
     ) -> None:
@@ -51,7 +63,7 @@ class UnitOfWork:
         return self._session
 
     @property
-    def vault(self) -> Vault:
+    def vault(self) -> KeyStore:
         if self._vault is None:
             raise ConfigurationError("this operation needs the key store (DATAWARD_KEK etc.)")
         return self._vault

@@ -24,7 +24,7 @@ from dataward.crypto.secrets import KeyMaterial, encode_key, key_material
 from dataward.errors import ConfigurationError, DatawardError
 from dataward.publication.registers import store_register
 from dataward.register.loader import load_register
-from dataward.runtime import open_runtime
+from dataward.runtime import Runtime, open_runtime
 from dataward.scratch import scratch_databases
 from dataward.subjects.service import add_subject, find_subjects, show_subject
 from dataward.uow import UnitOfWork
@@ -138,6 +138,34 @@ def test_a_missing_kek_stops_the_runtime_before_anything_is_written(tmp_path: Pa
         open_runtime(settings)
     assert not store.exists()
     assert not main.exists()
+
+
+def test_a_runtime_closes_when_its_block_ends_even_on_failure(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    closed: list[Runtime] = []
+    close = Runtime.close
+
+    def spy(runtime: Runtime) -> None:
+        closed.append(runtime)
+        close(runtime)
+
+    monkeypatch.setattr(Runtime, "close", spy)
+    settings = _settings(
+        keystore_url=f"sqlite:///{tmp_path / 'keys.db'}",
+        database_url=f"sqlite:///{tmp_path / 'main.db'}",
+    )
+    opened: list[Runtime] = []
+
+    def work() -> None:
+        with open_runtime(settings) as runtime:
+            opened.append(runtime)
+            raise LookupError("the work failed")
+
+    with pytest.raises(LookupError):
+        work()
+    assert len(opened) == 1
+    assert closed == opened
 
 
 # --- opening the key store -----------------------------------------------------------------

@@ -15,7 +15,6 @@ from dataward.audit.service import verify
 from dataward.clock import FixedClock
 from dataward.crypto.keystore import Vault
 from dataward.errors import ValidationFailed
-from dataward.jobs.runner import build_worker
 from dataward.notify.models import NoticeCampaign
 from dataward.notify.service import (
     CampaignExists,
@@ -30,6 +29,7 @@ from dataward.register.loader import load_register, parse_register
 from dataward.subjects.service import add_subject
 from dataward.uow import UnitOfWork
 from dataward.web.app import create_app
+from dataward.workers import build_worker
 
 SIGNIFICANT = (
     "  - {id: contact, name: Contact data, subject_groups: [customers]}\n",

@@ -68,8 +68,7 @@ def decide(
     ] = None,
 ) -> None:
     """Decide for every row of a campaign list; JSON lines out, a summary on stderr."""
-    runtime = open_runtime()
-    try:
+    with open_runtime() as runtime:
         with runtime.uow() as uow:
             policy = policy_for(uow, org)
             if purpose:
@@ -98,8 +97,6 @@ def decide(
             f"{summary['lines']} rows: {summary['allowed']} allowed, "
             f"{summary['refused']} refused, {summary['errors']} errors"
         )
-    finally:
-        runtime.close()
 
 
 @tps_app.command("import")
@@ -112,8 +109,7 @@ def tps_import(
     actor: Annotated[str, typer.Option(help="Who is acting, for the audit chain.")] = "cli",
 ) -> None:
     """Import a TPS or CTPS list (numbers in the first column), streamed in batches."""
-    runtime = open_runtime()
-    try:
+    with open_runtime() as runtime:
         with runtime.uow() as uow, file.open(newline="", encoding="utf-8") as handle:
             with Progress(
                 TextColumn("importing"), TextColumn("{task.completed} numbers"), console=err
@@ -129,5 +125,3 @@ def tps_import(
                 )
             uow.commit()
         typer.echo(f"{row.numbers} numbers on the {list_name.upper()} list ({mode})")
-    finally:
-        runtime.close()

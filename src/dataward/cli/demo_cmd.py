@@ -116,8 +116,7 @@ def create(
         register_path=register,
         replace=replace,
     )
-    runtime = open_runtime(settings)  # checks the KEK and the key store before any work
-    try:
+    with open_runtime(settings) as runtime:  # checks the KEK and the key store before any work
         upgrade(settings.database_url)
         columns = (
             TextColumn("{task.description:<22}"),
@@ -128,7 +127,5 @@ def create(
         with runtime.uow() as uow, Progress(*columns, console=out, transient=False) as bars:
             summary = create_demo(uow, options, _Bars(bars))
             uow.commit()
-    finally:
-        runtime.close()
     _print_summary(summary)
     out.print(f"dataset map written to {sources}", markup=False)

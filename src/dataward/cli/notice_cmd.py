@@ -137,12 +137,8 @@ def _read_only(url: str | None) -> Iterator[UnitOfWork]:
     settings = get_settings()
     if url:
         settings = settings.model_copy(update={"database_url": url})
-    runtime = open_runtime(settings, with_keys=False)
-    try:
-        with runtime.uow() as uow:
-            yield uow
-    finally:
-        runtime.close()
+    with open_runtime(settings, with_keys=False) as runtime, runtime.uow() as uow:
+        yield uow
 
 
 def _as_json(result: NoticeDiff, label: str) -> dict[str, object]:

@@ -27,16 +27,12 @@ def notify(
     """
     from dataward.notify.service import groups_of_version, queue_notice_change_campaign
 
-    runtime = open_runtime()
-    try:
-        with runtime.uow() as uow:
-            groups = group or groups_of_version(uow, org, to_version)
-            campaign = queue_notice_change_campaign(
-                uow, org, from_version, to_version, summary, groups, actor=actor
-            )
-            uow.commit()
-    finally:
-        runtime.close()
+    with open_runtime() as runtime, runtime.uow() as uow:
+        groups = group or groups_of_version(uow, org, to_version)
+        campaign = queue_notice_change_campaign(
+            uow, org, from_version, to_version, summary, groups, actor=actor
+        )
+        uow.commit()
     typer.echo(
         f"campaign {campaign.id}: {campaign.subjects_total} subjects in "
         f"{', '.join(campaign.groups)}; a worker (`dataward worker`) queues and sends the messages"

@@ -52,14 +52,10 @@ def add(
     actor: Actor = "cli",
 ) -> None:
     """Add a subject; prints its pseudonymous reference."""
-    runtime = open_runtime()
-    try:
-        with runtime.uow() as uow:
-            subject = add_subject(uow, org, group, _pairs(identity), actor=actor)
-            uow.commit()
-            typer.echo(subject.ref)
-    finally:
-        runtime.close()
+    with open_runtime() as runtime, runtime.uow() as uow:
+        subject = add_subject(uow, org, group, _pairs(identity), actor=actor)
+        uow.commit()
+        typer.echo(subject.ref)
 
 
 @app.command("find")
@@ -69,14 +65,10 @@ def find(
     value: Annotated[str, typer.Argument(help="Value, written any way (it is normalised).")],
 ) -> None:
     """Find subjects by one identity (through the blind index); prints their references."""
-    runtime = open_runtime()
-    try:
-        with runtime.uow() as uow:
-            found = find_subjects(uow, org, kind, value)
-            for subject in found:
-                typer.echo(subject.ref)
-    finally:
-        runtime.close()
+    with open_runtime() as runtime, runtime.uow() as uow:
+        found = find_subjects(uow, org, kind, value)
+        for subject in found:
+            typer.echo(subject.ref)
     if not found:
         raise typer.Exit(1)
 
@@ -84,12 +76,8 @@ def find(
 @app.command("show")
 def show(org: Org, ref: Annotated[str, typer.Argument(help="Subject reference.")]) -> None:
     """Show a subject with its identities decrypted."""
-    runtime = open_runtime()
-    try:
-        with runtime.uow() as uow:
-            view = show_subject(uow, org, ref)
-    finally:
-        runtime.close()
+    with open_runtime() as runtime, runtime.uow() as uow:
+        view = show_subject(uow, org, ref)
     out.print(
         f"{view.ref}  organisation {view.organisation}  groups {', '.join(view.groups)}",
         markup=False,
@@ -108,13 +96,9 @@ def merge(
     actor: Actor = "cli",
 ) -> None:
     """Merge two records of the same person; the merged one stays as history."""
-    runtime = open_runtime()
-    try:
-        with runtime.uow() as uow:
-            merge_subjects(uow, org, keep, other, actor=actor)
-            uow.commit()
-    finally:
-        runtime.close()
+    with open_runtime() as runtime, runtime.uow() as uow:
+        merge_subjects(uow, org, keep, other, actor=actor)
+        uow.commit()
     typer.echo(f"merged {other} into {keep}")
 
 
@@ -129,11 +113,7 @@ def shred(
     if not yes:
         typer.echo("shredding cannot be undone: add --yes to confirm", err=True)
         raise typer.Exit(2)
-    runtime = open_runtime()
-    try:
-        with runtime.uow() as uow:
-            shred_subject(uow, org, ref, actor=actor)
-            uow.commit()
-    finally:
-        runtime.close()
+    with open_runtime() as runtime, runtime.uow() as uow:
+        shred_subject(uow, org, ref, actor=actor)
+        uow.commit()
     typer.echo(f"shredded {ref}")

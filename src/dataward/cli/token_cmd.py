@@ -32,16 +32,12 @@ def create(
 ) -> None:
     """Create a token; prints it once (dataward keeps only its hash)."""
     settings = get_settings()
-    runtime = open_runtime(settings, with_keys=False)
-    try:
-        with runtime.uow() as uow:
-            owner = get_user(uow, user)
-            secret, token = create_token(
-                uow, owner, name, scope, days, max_days=settings.token_max_days, actor=actor
-            )
-            uow.commit()
-    finally:
-        runtime.close()
+    with open_runtime(settings, with_keys=False) as runtime, runtime.uow() as uow:
+        owner = get_user(uow, user)
+        secret, token = create_token(
+            uow, owner, name, scope, days, max_days=settings.token_max_days, actor=actor
+        )
+        uow.commit()
     out.print(f"token {token.ref} ({', '.join(token.scopes)}), expires {token.expires_at:%Y-%m-%d}")
     out.print(secret, markup=False)
     out.print("It is shown only now.", markup=False)
@@ -51,20 +47,17 @@ def create(
 def list_command() -> None:
     """List tokens: name, owner, scopes, expiry, last use."""
     table = Table("Ref", "Name", "Owner", "Scopes", "Expires", "Revoked")
-    runtime = open_runtime(with_keys=False)
-    try:
-        with runtime.uow() as uow:  # read inside: leaving the unit expires the rows
-            for token, owner in list_tokens(uow):
-                table.add_row(
-                    token.ref,
-                    token.name,
-                    owner.username,
-                    " ".join(token.scopes),
-                    f"{token.expires_at:%Y-%m-%d}",
-                    "yes" if token.revoked_at else "",
-                )
-    finally:
-        runtime.close()
+    # Read inside: leaving the unit expires the rows.
+    with open_runtime(with_keys=False) as runtime, runtime.uow() as uow:
+        for token, owner in list_tokens(uow):
+            table.add_row(
+                token.ref,
+                token.name,
+                owner.username,
+                " ".join(token.scopes),
+                f"{token.expires_at:%Y-%m-%d}",
+                "yes" if token.revoked_at else "",
+            )
     out.print(table)
 
 
@@ -73,11 +66,7 @@ def revoke(
     ref: Annotated[str, typer.Argument(help="Token reference (t_...).")], actor: Actor = "cli"
 ) -> None:
     """Revoke a token at once."""
-    runtime = open_runtime(with_keys=False)
-    try:
-        with runtime.uow() as uow:
-            revoke_token(uow, ref, actor=actor)
-            uow.commit()
-    finally:
-        runtime.close()
+    with open_runtime(with_keys=False) as runtime, runtime.uow() as uow:
+        revoke_token(uow, ref, actor=actor)
+        uow.commit()
     typer.echo(f"revoked {ref}")

@@ -49,21 +49,17 @@ def create(
 ) -> None:
     """Create a user; prints the generated password (and TOTP key) once."""
     settings = get_settings()
-    runtime = open_runtime(settings, with_keys=False)
-    try:
-        with runtime.uow() as uow:
-            user, password = create_user(
-                uow,
-                Passwords(settings),
-                username,
-                role,
-                password=_password(password_stdin),
-                actor=actor,
-            )
-            secret = set_totp_secret(uow, user, actor=actor) if totp else None
-            uow.commit()
-    finally:
-        runtime.close()
+    with open_runtime(settings, with_keys=False) as runtime, runtime.uow() as uow:
+        user, password = create_user(
+            uow,
+            Passwords(settings),
+            username,
+            role,
+            password=_password(password_stdin),
+            actor=actor,
+        )
+        secret = set_totp_secret(uow, user, actor=actor) if totp else None
+        uow.commit()
     out.print(f"created {user.username} ({user.role}), ref {user.ref}", markup=False)
     if not password_stdin:
         out.print(f"password: {password}", markup=False)
@@ -86,15 +82,11 @@ def enable(username: Username, actor: Actor = "cli") -> None:
 
 
 def _set_disabled(username: str, disabled: bool, actor: str) -> None:
-    runtime = open_runtime(with_keys=False)
-    try:
-        with runtime.uow() as uow:
-            user = get_user(uow, username)
-            set_disabled(uow, user, disabled, actor=actor)
-            uow.commit()
-            name = user.username
-    finally:
-        runtime.close()
+    with open_runtime(with_keys=False) as runtime, runtime.uow() as uow:
+        user = get_user(uow, username)
+        set_disabled(uow, user, disabled, actor=actor)
+        uow.commit()
+        name = user.username
     typer.echo(f"{name} is {'disabled' if disabled else 'enabled'}")
 
 
@@ -109,22 +101,18 @@ def reset(
 ) -> None:
     """New password (printed once), lockout lifted, every session of the user ended."""
     settings = get_settings()
-    runtime = open_runtime(settings, with_keys=False)
-    try:
-        with runtime.uow() as uow:
-            user = get_user(uow, username)
-            password = reset_password(
-                uow,
-                Passwords(settings),
-                user,
-                password=_password(password_stdin),
-                clear_totp=clear_totp,
-                actor=actor,
-            )
-            uow.commit()
-            name = user.username
-    finally:
-        runtime.close()
+    with open_runtime(settings, with_keys=False) as runtime, runtime.uow() as uow:
+        user = get_user(uow, username)
+        password = reset_password(
+            uow,
+            Passwords(settings),
+            user,
+            password=_password(password_stdin),
+            clear_totp=clear_totp,
+            actor=actor,
+        )
+        uow.commit()
+        name = user.username
     out.print(f"reset {name}", markup=False)
     if not password_stdin:
         out.print(f"password: {password}", markup=False)
@@ -135,13 +123,10 @@ def reset(
 def list_command() -> None:
     """List users with their role, TOTP and state."""
     table = Table("Username", "Role", "Ref", "TOTP", "State")
-    runtime = open_runtime(with_keys=False)
-    try:
-        with runtime.uow() as uow:  # read inside: leaving the unit expires the rows
-            for user in list_users(uow):
-                state = "disabled" if user.disabled_at else "active"
-                totp = "on" if user.totp_secret else "off"
-                table.add_row(user.username, user.role, user.ref, totp, state)
-    finally:
-        runtime.close()
+    # Read inside: leaving the unit expires the rows.
+    with open_runtime(with_keys=False) as runtime, runtime.uow() as uow:
+        for user in list_users(uow):
+            state = "disabled" if user.disabled_at else "active"
+            totp = "on" if user.totp_secret else "off"
+            table.add_row(user.username, user.role, user.ref, totp, state)
     out.print(table)

@@ -43,16 +43,15 @@ def worker(
     batch is handed back.
     """
     from dataward.config import get_settings
-    from dataward.jobs.runner import build_worker
     from dataward.outbox.config import get_mail_settings
+    from dataward.workers import build_worker
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_format)
     mail = get_mail_settings()
     if batch is not None:
         mail = mail.model_copy(update={"worker_batch": batch})
-    runtime = open_runtime(settings)
-    try:
+    with open_runtime(settings) as runtime:
         _check_schema(runtime)
         running = build_worker(runtime.session_factory, runtime.clock, runtime.vault, mail)
 
@@ -62,8 +61,6 @@ def worker(
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
         stats = running.run(once=once)
-    finally:
-        runtime.close()
     typer.echo(
         f"worker {running.id}: {stats.done} done, {stats.retried} to retry, "
         f"{stats.parked} parked, {stats.released} handed back"
@@ -73,12 +70,8 @@ def worker(
 @app.command("list")
 def list_parked() -> None:
     """List parked jobs (those given up after their tries) with the reason."""
-    runtime = open_runtime(with_keys=False)
-    try:
-        with runtime.uow() as uow:
-            rows = parked_jobs(uow.session)
-    finally:
-        runtime.close()
+    with open_runtime(with_keys=False) as runtime, runtime.uow() as uow:
+        rows = parked_jobs(uow.session)
     table = Table("Id", "Kind", "Tries", "Parked at", "Reason")
     for job in rows:
         table.add_row(
@@ -98,11 +91,7 @@ def retry(
     actor: Annotated[str, typer.Option(help="Who is acting, for the audit chain.")] = "cli",
 ) -> None:
     """Put a parked job back in the queue, with a fresh count of tries."""
-    runtime = open_runtime(with_keys=False)
-    try:
-        with runtime.uow() as uow:
-            requeue(uow, job_id, actor=actor)
-            uow.commit()
-    finally:
-        runtime.close()
+    with open_runtime(with_keys=False) as runtime, runtime.uow() as uow:
+        requeue(uow, job_id, actor=actor)
+        uow.commit()
     typer.echo(f"job {job_id} is due again")

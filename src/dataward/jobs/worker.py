@@ -13,10 +13,10 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import sessionmaker
@@ -24,12 +24,11 @@ from sqlalchemy.orm import sessionmaker
 from dataward.clock import Clock
 from dataward.jobs.service import ClaimedJob, claim, complete, fail, release, renew
 from dataward.logging import get_logger
-from dataward.uow import UnitOfWork
-
-if TYPE_CHECKING:
-    from dataward.crypto.keystore import Vault
+from dataward.uow import KeyStore, UnitOfWork
 
 log = get_logger(__name__)
+
+Sweep = Callable[[UnitOfWork], object]  # see ``Worker.sweeps``
 
 
 class JobHandler(Protocol):
@@ -43,6 +42,16 @@ class JobHandler(Protocol):
     def parked(self, uow: UnitOfWork, job: ClaimedJob, reason: str) -> None: ...
 
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class DomainJobs:
+    """What one domain gives every worker: a handler per kind of job it queues, and its
+    sweeps. Domains export theirs (``outbox.jobs``, ``notify.jobs``) and the wiring
+    (``dataward.workers``) gathers them, so this package names no domain."""
+
+    handlers: Mapping[str, JobHandler] = field(default_factory=dict)
+    sweeps: Sequence[Sweep] = ()
 
 
 @dataclass
@@ -67,7 +76,7 @@ class Worker:
         clock: Clock,
         handlers: Mapping[str, JobHandler],
         *,
-        vault: Vault | None = None,
+        vault: KeyStore | None = None,
         worker_id: str | None = None,
         batch: int = 20,
         lease: timedelta = timedelta(minutes=5),
@@ -87,7 +96,7 @@ class Worker:
         self.on_batch: Callable[[list[ClaimedJob]], None] | None = None
         # Checks that turn a recorded fact into due rows (a significant notice change into a
         # campaign); each runs in its own transaction, at most every ``sweep_seconds``.
-        self.sweeps: list[Callable[[UnitOfWork], object]] = []
+        self.sweeps: list[Sweep] = []
         self.sweep_seconds = 10.0
         self._swept_at: float | None = None
 

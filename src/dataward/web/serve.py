@@ -24,7 +24,7 @@ from dataward.web.app import create_app
 from dataward.web.loading import LoadOutcome, load_examples
 
 if TYPE_CHECKING:
-    from dataward.jobs.embedded import EmbeddedWorker
+    from dataward.workers import EmbeddedWorker
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
@@ -60,7 +60,7 @@ def run_server(
             markup=False,
         )
     ensure_demo(settings)
-    from dataward.jobs.embedded import start_embedded_worker
+    from dataward.workers import start_embedded_worker
 
     worker = start_embedded_worker(settings, app.state.session_factory, app.state.clock)
     if worker.note:
@@ -115,13 +115,9 @@ def ensure_demo(settings: Settings) -> None:
         markup=False,
     )
     try:
-        runtime = open_runtime(settings)
-        try:
-            with runtime.uow() as uow:
-                summary = create_demo(uow, options)
-                uow.commit()
-        finally:
-            runtime.close()
+        with open_runtime(settings) as runtime, runtime.uow() as uow:
+            summary = create_demo(uow, options)
+            uow.commit()
     except DatawardError as error:
         err.print(f"The demo agency was not built: [{error.code}] {error.message}", markup=False)
         return

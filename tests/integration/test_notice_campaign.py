@@ -18,12 +18,9 @@ from dataward.errors import ValidationFailed
 from dataward.jobs.runner import build_worker
 from dataward.notice.models import NoticeChange
 from dataward.notice.service import NoticeVersionNotFound
+from dataward.notify.errors import CampaignExists
 from dataward.notify.models import NoticeCampaign
-from dataward.notify.service import (
-    CampaignExists,
-    campaign_progress,
-    queue_notice_change_campaign,
-)
+from dataward.notify.service import campaign_progress, queue_notice_change_campaign
 from dataward.outbox.models import OutboxMessage
 from dataward.register.loader import load_register, parse_register
 from dataward.register.service import store_register

@@ -20,10 +20,11 @@ from sqlalchemy.engine import Engine
 from dataward.audit.service import record
 from dataward.db import make_engine
 from dataward.demo import schema
+from dataward.demo.errors import DemoExists
 from dataward.demo.people import draw_people
 from dataward.demo.sources import sources_document, write_sources
 from dataward.demo.worker import BackgroundBuild, OperationalJob, rebuild
-from dataward.errors import DatawardError, RegisterNotFound, ValidationFailed
+from dataward.errors import RegisterNotFound, ValidationFailed
 from dataward.register.loader import load_register
 from dataward.register.service import current_version, load_version, store_register
 from dataward.subjects.bulk import CheckedSubjects, check_subjects, write_subjects
@@ -36,12 +37,6 @@ DEFAULT_SOURCES = Path("var/demo-sources.yaml")
 PARALLEL_FROM = 5_000  # below this, starting a process costs more than it saves
 GROUPS = frozenset({"customers", "new_occupiers"})
 MAX_SUBJECTS = 10_000_000
-
-
-class DemoExists(DatawardError):
-    code = "demo_exists"
-    http_status = 409
-    title = "A demo agency already exists"
 
 
 class DemoProgress(Protocol):

@@ -21,7 +21,8 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from dataward.audit.service import record
-from dataward.errors import DatawardError, NotFoundError, ValidationFailed
+from dataward.errors import DatawardError, ValidationFailed
+from dataward.jobs.errors import JobNotFound
 from dataward.jobs.models import Job
 from dataward.uow import UnitOfWork
 
@@ -29,25 +30,6 @@ DUE, CLAIMED, DONE, PARKED = "due", "claimed", "done", "parked"
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
 _EMAIL_LIKE = re.compile(r"[^\s<>\"'@]+@[^\s<>\"'@]+")
-
-
-class JobFailed(DatawardError):
-    """A job could not be done now; the worker retries it later with backoff."""
-
-    code = "job_failed"
-    permanent = False
-
-
-class JobRefused(JobFailed):
-    """A job can never succeed (a malformed address, a shredded subject): park it at once."""
-
-    code = "job_refused"
-    permanent = True
-
-
-class JobNotFound(NotFoundError):
-    code = "job_not_found"
-    title = "Job not found"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from dataward.errors import ValidationFailed
+from dataward.notice.errors import UnknownSubjectGroup
 from dataward.notice.words import join_and, offset_words, words
 from dataward.register.models import (
     LawfulBasis,
@@ -24,11 +24,6 @@ from dataward.register.models import (
 
 SHOWN = 5
 """Names listed in a first-layer line before "and N more": the layer must stay short."""
-
-
-class UnknownSubjectGroup(ValidationFailed):
-    code = "subject_group_unknown"
-    title = "Subject group not found"
 
 
 @dataclass(frozen=True)

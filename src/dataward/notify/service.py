@@ -18,10 +18,12 @@ from sqlalchemy import Select, func, select
 from dataward.audit.service import record, record_many
 from dataward.crypto.keyring import decrypt_for
 from dataward.crypto.keystore import DataKey, unwrap
-from dataward.errors import DatawardError, NotFoundError, ValidationFailed
-from dataward.jobs.service import ClaimedJob, JobRefused, enqueue
+from dataward.errors import ValidationFailed
+from dataward.jobs.errors import JobRefused
+from dataward.jobs.service import ClaimedJob, enqueue
 from dataward.notice.models import NoticeChange, NoticeVersionRow
 from dataward.notice.service import get_notice_version, pending_changes, register_of
+from dataward.notify.errors import CampaignExists
 from dataward.notify.models import NoticeCampaign
 from dataward.outbox.config import MailSettings, get_mail_settings
 from dataward.outbox.models import OutboxMessage
@@ -32,17 +34,6 @@ from dataward.uow import UnitOfWork
 
 CAMPAIGN_JOB = "notice.campaign_batch"
 SUMMARY_MAX = 4000
-
-
-class CampaignExists(DatawardError):
-    code = "campaign_exists"
-    http_status = 409
-    title = "A campaign for this change already exists"
-
-
-class CampaignNotFound(NotFoundError):
-    code = "campaign_not_found"
-    title = "Campaign not found"
 
 
 def _version(uow: UnitOfWork, organisation: str, version: int) -> NoticeVersionRow:

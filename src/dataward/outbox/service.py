@@ -19,13 +19,15 @@ from typing import Any
 from sqlalchemy import func, select
 
 from dataward.audit.service import AuditEntry, record
-from dataward.crypto.keyring import SubjectShredded, create_data_key, decrypt_for, encrypt_for
+from dataward.crypto.errors import SubjectShredded
+from dataward.crypto.keyring import create_data_key, decrypt_for, encrypt_for
 from dataward.errors import ValidationFailed
-from dataward.jobs.service import ClaimedJob, JobRefused, enqueue
+from dataward.jobs.service import ClaimedJob, enqueue
 from dataward.outbox.config import MailSettings, get_mail_settings
+from dataward.outbox.errors import MessageUndeliverable, UnknownMessageType
 from dataward.outbox.models import OutboxMessage
 from dataward.outbox.senders import Sender, check_address
-from dataward.outbox.templates import MESSAGE_TYPES, UnknownMessageType, checked_templates
+from dataward.outbox.templates import MESSAGE_TYPES, checked_templates
 from dataward.register.service import current_version, load_version
 from dataward.subjects.identities import normalise_email
 from dataward.subjects.models import Subject
@@ -33,11 +35,6 @@ from dataward.uow import UnitOfWork
 
 SEND_JOB = "outbox.send"
 QUEUED, SENT, PARKED = "queued", "sent", "parked"
-
-
-class MessageUndeliverable(JobRefused):
-    code = "message_undeliverable"
-    title = "The message can never be delivered"
 
 
 _NAMES: dict[str, tuple[str, str]] = {}

@@ -25,11 +25,11 @@ from dataward.crypto.cipher import NONCE_BYTES, new_key
 from dataward.crypto.keyring import index_digest
 from dataward.crypto.keystore import BlindIndexEntry, DataKey, wrap
 from dataward.errors import ValidationFailed
+from dataward.subjects.errors import IdentityTaken
 from dataward.subjects.identities import IdentityKind
 from dataward.subjects.models import Subject, SubjectIdentity
 from dataward.subjects.service import (
     UNIQUE_KINDS,
-    IdentityTaken,
     check_groups,
     identity_context,
     normalised_identities,

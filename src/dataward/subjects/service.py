@@ -25,8 +25,9 @@ from dataward.crypto.keyring import (
     repoint_index,
     shred_key,
 )
-from dataward.errors import DatawardError, NotFoundError, ValidationFailed
+from dataward.errors import ValidationFailed
 from dataward.register.service import subject_group_ids
+from dataward.subjects.errors import IdentityTaken, MergeRefused, SubjectNotFound
 from dataward.subjects.identities import IdentityKind, normalise, parse_kind
 from dataward.subjects.models import Subject, SubjectIdentity
 from dataward.uow import UnitOfWork
@@ -34,22 +35,6 @@ from dataward.uow import UnitOfWork
 # One person per value within an organisation; other kinds (a shared address or phone in a
 # household) may belong to several subjects.
 UNIQUE_KINDS = frozenset({IdentityKind.EMAIL, IdentityKind.NI_NUMBER, IdentityKind.CUSTOMER_REF})
-
-
-class SubjectNotFound(NotFoundError):
-    code = "subject_not_found"
-    title = "Subject not found"
-
-
-class IdentityTaken(DatawardError):
-    code = "identity_taken"
-    http_status = 409
-    title = "Identity belongs to another subject"
-
-
-class MergeRefused(ValidationFailed):
-    code = "merge_refused"
-    title = "Subjects cannot be merged"
 
 
 @dataclass(frozen=True)

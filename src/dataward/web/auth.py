@@ -37,6 +37,7 @@ from dataward.accounts.token_uses import TokenUseLedger
 from dataward.accounts.tokens import check_token, record_token_refusal
 from dataward.logging import get_logger
 from dataward.uow import UnitOfWork
+from dataward.web.errors import BodyTooLarge
 
 SESSION_COOKIE = "dataward_session"
 LOGIN_COOKIE = "dataward_login"
@@ -45,12 +46,6 @@ MAX_FORM_BYTES = 64 * 1024
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
 log = get_logger(__name__)
-
-
-class BodyTooLarge(InputRefused):
-    code = "input_too_large"
-    http_status = 413
-    title = "Form too large"
 
 
 @dataclass

@@ -20,7 +20,8 @@ from dataward.consent.choices import apply_choices, choice_rows
 from dataward.errors import RegisterInvalid
 from dataward.logging import get_logger
 from dataward.register.service import list_organisations
-from dataward.subjects.service import SubjectNotFound, get_subject
+from dataward.subjects.errors import SubjectNotFound
+from dataward.subjects.service import get_subject
 from dataward.uow import UnitOfWork
 from dataward.web.analysis import RegisterAnalyser
 from dataward.web.auth import (

@@ -20,6 +20,7 @@ from sqlalchemy.engine import Engine
 from dataward.audit.service import record
 from dataward.db import make_engine
 from dataward.demo import schema
+from dataward.demo.audit_actions import DEMO_CREATED
 from dataward.demo.errors import DemoExists
 from dataward.demo.people import draw_people
 from dataward.demo.sources import sources_document, write_sources
@@ -174,7 +175,7 @@ def create_demo(
         record(
             uow,
             actor=options.actor,
-            action="demo.created",
+            action=DEMO_CREATED,
             entity_type="organisation",
             entity_id=options.organisation,
             details={

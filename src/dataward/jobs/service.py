@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from dataward.audit.service import record
 from dataward.errors import DatawardError, ValidationFailed
+from dataward.jobs.audit_actions import JOB_PARKED, JOB_REQUEUED, JOB_RETRY_SCHEDULED
 from dataward.jobs.errors import JobNotFound
 from dataward.jobs.models import Job
 from dataward.uow import UnitOfWork
@@ -245,7 +246,7 @@ def fail(uow: UnitOfWork, job: ClaimedJob, worker: str, error: BaseException) ->
     record(
         uow,
         actor=f"worker:{worker}",
-        action="job.parked" if failure.outcome == "parked" else "job.retry_scheduled",
+        action=JOB_PARKED if failure.outcome == "parked" else JOB_RETRY_SCHEDULED,
         entity_type="job",
         entity_id=str(job.id),
         details={"kind": job.kind, "attempts": job.attempts, "error": code},
@@ -271,7 +272,7 @@ def requeue(uow: UnitOfWork, job_id: int, *, actor: str) -> Job:
     record(
         uow,
         actor=actor,
-        action="job.requeued",
+        action=JOB_REQUEUED,
         entity_type="job",
         entity_id=str(job.id),
         details={"kind": job.kind},

@@ -23,6 +23,11 @@ from dataward.jobs.errors import JobRefused
 from dataward.jobs.service import ClaimedJob, enqueue
 from dataward.notice.models import NoticeChange, NoticeVersionRow
 from dataward.notice.service import get_notice_version, pending_changes, register_of
+from dataward.notify.audit_actions import (
+    NOTICE_CAMPAIGN_CREATED,
+    NOTICE_CAMPAIGN_QUEUED,
+    NOTICE_CHANGE_NOTIFIED,
+)
 from dataward.notify.errors import CampaignExists
 from dataward.notify.models import NoticeCampaign
 from dataward.outbox.config import MailSettings, get_mail_settings
@@ -111,7 +116,7 @@ def queue_notice_change_campaign(
     record(
         uow,
         actor=actor,
-        action="notice.campaign_created",
+        action=NOTICE_CAMPAIGN_CREATED,
         entity_type="notice_campaign",
         entity_id=campaign.id,
         details={
@@ -234,7 +239,7 @@ class CampaignBatches:
             record(
                 uow,
                 actor=f"campaign:{campaign.id}",
-                action="notice.campaign_queued",
+                action=NOTICE_CAMPAIGN_QUEUED,
                 entity_type="notice_campaign",
                 entity_id=campaign.id,
                 details={
@@ -270,7 +275,7 @@ def _mark_notified(uow: UnitOfWork, campaign: NoticeCampaign) -> None:
     record(
         uow,
         actor=f"campaign:{campaign.id}",
-        action="notice.change_notified",
+        action=NOTICE_CHANGE_NOTIFIED,
         entity_type="notice_change",
         entity_id=f"{campaign.organisation}:{campaign.from_version}-{campaign.to_version}",
         details={"organisation": campaign.organisation, "messages": campaign.messages_queued},

@@ -23,6 +23,7 @@ from dataward.crypto.errors import SubjectShredded
 from dataward.crypto.keyring import create_data_key, decrypt_for, encrypt_for
 from dataward.errors import ValidationFailed
 from dataward.jobs.service import ClaimedJob, enqueue
+from dataward.outbox.audit_actions import OUTBOX_PARKED, OUTBOX_QUEUED, OUTBOX_SENT
 from dataward.outbox.config import MailSettings, get_mail_settings
 from dataward.outbox.errors import MessageUndeliverable, UnknownMessageType
 from dataward.outbox.models import OutboxMessage
@@ -112,7 +113,7 @@ def prepare_message(
     enqueue(uow, SEND_JOB, {"message": message_uuid}, max_attempts=mail.job_max_attempts)
     audit = AuditEntry(
         actor=actor,
-        action="outbox.queued",
+        action=OUTBOX_QUEUED,
         entity_type="outbox_message",
         entity_id=message_uuid,
         subject_ref=message.subject_ref,
@@ -228,7 +229,7 @@ class OutboxDelivery:
         record(
             uow,
             actor="worker",
-            action="outbox.sent",
+            action=OUTBOX_SENT,
             entity_type="outbox_message",
             entity_id=row.id,
             subject_ref=row.subject_ref,
@@ -244,7 +245,7 @@ class OutboxDelivery:
         record(
             uow,
             actor="worker",
-            action="outbox.parked",
+            action=OUTBOX_PARKED,
             entity_type="outbox_message",
             entity_id=row.id,
             subject_ref=row.subject_ref,

@@ -27,6 +27,7 @@ from dataward.crypto.keyring import (
 )
 from dataward.errors import ValidationFailed
 from dataward.register.service import subject_group_ids
+from dataward.subjects.audit_actions import SUBJECT_CREATED, SUBJECT_MERGED, SUBJECT_SHREDDED
 from dataward.subjects.errors import IdentityTaken, MergeRefused, SubjectNotFound
 from dataward.subjects.identities import IdentityKind, normalise, parse_kind
 from dataward.subjects.models import Subject, SubjectIdentity
@@ -140,7 +141,7 @@ def add_subject(
     record(
         uow,
         actor=actor,
-        action="subject.created",
+        action=SUBJECT_CREATED,
         entity_type="subject",
         entity_id=subject.ref,
         subject_ref=subject.ref,
@@ -246,7 +247,7 @@ def merge_subjects(
     record(
         uow,
         actor=actor,
-        action="subject.merged",
+        action=SUBJECT_MERGED,
         entity_type="subject",
         entity_id=keep.ref,
         subject_ref=keep.ref,
@@ -269,7 +270,7 @@ def shred_subject(uow: UnitOfWork, organisation: str, ref: str, *, actor: str = 
     record(
         uow,
         actor=actor,
-        action="subject.shredded",
+        action=SUBJECT_SHREDDED,
         entity_type="subject",
         entity_id=subject.ref,
         subject_ref=subject.ref,

@@ -9,19 +9,20 @@ import pytest
 from consent_support import SHOP, customer, load_shop
 from sqlalchemy import func, select
 
-from dataward.consent.decisions import Ask, ConsentWithdrawn, decide, decide_many
-from dataward.consent.errors import TpsImportInvalid, UnknownChannel, UnknownPurpose
+from dataward.consent.decisions import Ask, decide, decide_many
+from dataward.consent.errors import (
+    ConsentWithdrawn,
+    TpsImportInvalid,
+    UnknownChannel,
+    UnknownPurpose,
+)
 from dataward.consent.models import TpsNumber
 from dataward.consent.records import give_consent, withdraw_consent
 from dataward.consent.tps import import_list, uk_e164
 from dataward.publication.registers import store_register
 from dataward.register.loader import parse_register
-from dataward.subjects.service import (
-    SubjectNotFound,
-    add_subject,
-    merge_subjects,
-    shred_subject,
-)
+from dataward.subjects.errors import SubjectNotFound
+from dataward.subjects.service import add_subject, merge_subjects, shred_subject
 from dataward.uow import UnitOfWork
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

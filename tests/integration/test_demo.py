@@ -25,9 +25,10 @@ from dataward.crypto.secrets import encode_key
 from dataward.db import make_engine
 from dataward.demo import generators as gen
 from dataward.demo import schema
+from dataward.demo.errors import DemoExists
 from dataward.demo.operational import build_operational
 from dataward.demo.people import draw_people
-from dataward.demo.service import DemoExists, DemoOptions, create_demo
+from dataward.demo.service import DemoOptions, create_demo
 from dataward.errors import ConfigurationError
 from dataward.scratch import scratch_databases
 from dataward.subjects.identities import (

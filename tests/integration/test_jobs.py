@@ -13,12 +13,11 @@ from dataward.audit.models import AuditEvent
 from dataward.audit.service import verify
 from dataward.clock import FixedClock
 from dataward.errors import ValidationFailed
+from dataward.jobs.errors import JobNotFound, JobRefused
 from dataward.jobs.models import Job
 from dataward.jobs.service import (
     BACKOFF_CAP,
     ClaimedJob,
-    JobNotFound,
-    JobRefused,
     backoff,
     claim,
     describe_error,

@@ -18,8 +18,9 @@ from sqlalchemy.orm import sessionmaker
 from dataward.clock import FixedClock
 from dataward.config import Settings
 from dataward.crypto.cipher import new_key
+from dataward.crypto.errors import KeyStoreUnavailable
 from dataward.crypto.keyring import rotate_kek
-from dataward.crypto.keystore import KeyStoreUnavailable, Vault
+from dataward.crypto.keystore import Vault
 from dataward.crypto.secrets import KeyMaterial, encode_key, key_material
 from dataward.errors import ConfigurationError, DatawardError
 from dataward.publication.registers import store_register

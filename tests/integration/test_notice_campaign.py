@@ -15,12 +15,9 @@ from dataward.audit.service import verify
 from dataward.clock import FixedClock
 from dataward.crypto.keystore import Vault
 from dataward.errors import ValidationFailed
+from dataward.notify.errors import CampaignExists
 from dataward.notify.models import NoticeCampaign
-from dataward.notify.service import (
-    CampaignExists,
-    campaign_progress,
-    queue_notice_change_campaign,
-)
+from dataward.notify.service import campaign_progress, queue_notice_change_campaign
 from dataward.outbox.models import OutboxMessage
 from dataward.publication.errors import NoticeVersionNotFound
 from dataward.publication.models import NoticeChange

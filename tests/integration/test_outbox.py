@@ -18,10 +18,10 @@ from dataward.clock import FixedClock
 from dataward.crypto.keystore import Vault
 from dataward.errors import ValidationFailed
 from dataward.jobs.models import Job
+from dataward.outbox.errors import TemplateInvalid, UnknownMessageType
 from dataward.outbox.models import OutboxMessage
 from dataward.outbox.service import queue_staff_message, queue_subject_message
-from dataward.outbox.templates import TemplateInvalid, UnknownMessageType
-from dataward.subjects.identities import InvalidIdentity
+from dataward.subjects.errors import InvalidIdentity
 from dataward.subjects.service import add_subject, shred_subject
 from dataward.uow import UnitOfWork
 from dataward.workers import build_worker

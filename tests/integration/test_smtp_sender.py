@@ -8,12 +8,8 @@ from pathlib import Path
 import pytest
 from outbox_support import Inbox, free_port, mail_settings, self_signed, smtp_server
 
-from dataward.outbox.senders import (
-    DeliveryDeferred,
-    RecipientInvalid,
-    SmtpSender,
-    check_address,
-)
+from dataward.outbox.errors import DeliveryDeferred, RecipientInvalid
+from dataward.outbox.senders import SmtpSender, check_address
 
 
 def _message(to: str = "jane@example.com") -> EmailMessage:

@@ -9,17 +9,15 @@ import pytest
 from sqlalchemy import func, select, text
 
 from dataward.audit.models import AuditEvent
-from dataward.crypto.keyring import SubjectShredded, decrypt_for
+from dataward.crypto.errors import SubjectShredded
+from dataward.crypto.keyring import decrypt_for
 from dataward.crypto.keystore import BlindIndexEntry, DataKey
 from dataward.errors import ValidationFailed
 from dataward.publication.registers import store_register
 from dataward.register.loader import load_register
-from dataward.subjects.identities import InvalidIdentity
+from dataward.subjects.errors import IdentityTaken, InvalidIdentity, MergeRefused, SubjectNotFound
 from dataward.subjects.models import Subject, SubjectIdentity
 from dataward.subjects.service import (
-    IdentityTaken,
-    MergeRefused,
-    SubjectNotFound,
     add_subject,
     find_subjects,
     merge_subjects,

@@ -16,15 +16,9 @@ from dataward.errors import ValidationFailed
 from dataward.publication.registers import store_register
 from dataward.register.loader import load_register
 from dataward.subjects.bulk import SubjectRow, add_subjects_bulk
-from dataward.subjects.identities import InvalidIdentity
+from dataward.subjects.errors import IdentityTaken, InvalidIdentity
 from dataward.subjects.models import Subject, SubjectIdentity
-from dataward.subjects.service import (
-    IdentityTaken,
-    add_subject,
-    find_subjects,
-    show_subject,
-    shred_subject,
-)
+from dataward.subjects.service import add_subject, find_subjects, show_subject, shred_subject
 from dataward.uow import UnitOfWork
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "subjects"

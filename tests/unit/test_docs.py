@@ -1,12 +1,16 @@
-"""Documentation the tests keep honest: every CLI command and register section is documented."""
+"""Documentation the tests keep honest: every CLI command, register section and audit action
+is documented."""
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 from pathlib import Path
 from typing import Any
 
 import typer
 
+import dataward
 from dataward.cli.app import app
 from dataward.register.models import Register
 
@@ -47,3 +51,45 @@ def test_it_documents_every_register_section() -> None:
     text = (DOCS / "register.md").read_text(encoding="utf-8")
     missing = [name for name in Register.model_fields if f"`{name}`" not in text]
     assert not missing, f"docs/register.md lacks sections: {missing}"
+
+
+def _audit_actions() -> dict[str, list[str]]:
+    """Every action constant of every ``dataward.*.audit_actions`` module: value -> where."""
+    found: dict[str, list[str]] = {}
+    for info in pkgutil.walk_packages(dataward.__path__, "dataward."):
+        if not info.name.endswith(".audit_actions"):
+            continue
+        module = importlib.import_module(info.name)
+        for name, value in vars(module).items():
+            if name.isupper() and isinstance(value, str):
+                found.setdefault(value, []).append(f"{info.name}.{name}")
+    return found
+
+
+def _documented_actions() -> set[str]:
+    text = (DOCS / "audit.md").read_text(encoding="utf-8")
+    section = text.split("\n## Actions\n", 1)[1].split("\n## ", 1)[0]
+    return {
+        line.removeprefix("- `").split("`", 1)[0]
+        for line in section.splitlines()
+        if line.startswith("- `")
+    }
+
+
+def test_it_documents_every_audit_action() -> None:
+    actions = _audit_actions()
+    assert "subject.created" in actions
+    documented = _documented_actions()
+    missing = sorted(
+        f"{value} ({where[0]})" for value, where in actions.items() if value not in documented
+    )
+    assert not missing, f"docs/audit.md lacks actions: {missing}"
+    # One package owns each action, so the list above has one home for it.
+    twice = {value: where for value, where in actions.items() if len(where) > 1}
+    assert not twice, f"actions defined more than once: {twice}"
+
+
+def test_it_documents_no_audit_action_that_does_not_exist() -> None:
+    documented = _documented_actions()
+    assert "subject.created" in documented
+    assert documented - set(_audit_actions()) == set()

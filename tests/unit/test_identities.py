@@ -6,7 +6,8 @@ import datetime as dt
 
 import pytest
 
-from dataward.subjects.identities import IdentityKind, InvalidIdentity, normalise, parse_kind
+from dataward.subjects.errors import InvalidIdentity
+from dataward.subjects.identities import IdentityKind, normalise, parse_kind
 
 
 @pytest.mark.parametrize(

@@ -23,7 +23,8 @@ from notice_variants import (
     variant_text,
 )
 
-from dataward.notice.diff import DiffRefused, diff_registers
+from dataward.notice.diff import diff_registers
+from dataward.notice.errors import DiffRefused
 
 DATAWARD = Path(sys.executable).parent / "dataward"
 

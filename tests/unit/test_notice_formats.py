@@ -12,7 +12,8 @@ import pytest
 from bs4 import BeautifulSoup
 from markdown_it import MarkdownIt
 
-from dataward.notice.layers import UnknownSubjectGroup, for_group
+from dataward.notice.errors import UnknownSubjectGroup
+from dataward.notice.layers import for_group
 from dataward.notice.markdown import render_markdown
 from dataward.notice.pdf import render_pdf
 from dataward.notice.render import Edition, render_html

@@ -17,6 +17,17 @@ from datetime import timedelta
 import pyotp
 from sqlalchemy import func, select
 
+from dataward.accounts.audit_actions import (
+    AUTH_LOGIN_REFUSED,
+    AUTH_PASSWORD_ACCEPTED,
+    AUTH_TOTP_ACCEPTED,
+    USER_CREATED,
+    USER_DISABLED,
+    USER_ENABLED,
+    USER_PASSWORD_RESET,
+    USER_TOTP_ENROLLED,
+    USER_TOTP_SET,
+)
 from dataward.accounts.errors import InputRefused, UsernameTaken, UserNotFound
 from dataward.accounts.models import User, WebSession
 from dataward.accounts.passwords import Passwords, generate_password
@@ -139,7 +150,7 @@ def create_user(
     record(
         uow,
         actor=actor,
-        action="user.created",
+        action=USER_CREATED,
         entity_type="user",
         entity_id=user.ref,
         details={"role": user.role},
@@ -164,7 +175,7 @@ def set_disabled(uow: UnitOfWork, user: User, disabled: bool, *, actor: str) -> 
     record(
         uow,
         actor=actor,
-        action="user.disabled" if disabled else "user.enabled",
+        action=USER_DISABLED if disabled else USER_ENABLED,
         entity_type="user",
         entity_id=user.ref,
     )
@@ -192,7 +203,7 @@ def reset_password(
     record(
         uow,
         actor=actor,
-        action="user.password_reset",
+        action=USER_PASSWORD_RESET,
         entity_type="user",
         entity_id=user.ref,
         details={"totp_cleared": clear_totp},
@@ -239,7 +250,7 @@ def check_password(
     record(
         uow,
         actor=user_actor(user),
-        action="auth.password_accepted",
+        action=AUTH_PASSWORD_ACCEPTED,
         entity_type="user",
         entity_id=user.ref,
         details={"next": stage},
@@ -261,7 +272,7 @@ def _refused(uow: UnitOfWork, user: User | None, reason: str, *, locked_now: boo
     record(
         uow,
         actor="anonymous",
-        action="auth.login_refused",
+        action=AUTH_LOGIN_REFUSED,
         entity_type="user",
         entity_id=user.ref if user else "unknown",
         details={"reason": reason, "locked_now": locked_now},
@@ -303,7 +314,7 @@ def check_totp(uow: UnitOfWork, user: User, policy: LoginPolicy, code: str) -> L
     record(
         uow,
         actor=user_actor(user),
-        action="auth.totp_accepted",
+        action=AUTH_TOTP_ACCEPTED,
         entity_type="user",
         entity_id=user.ref,
     )
@@ -325,7 +336,7 @@ def enrol_totp(
     record(
         uow,
         actor=user_actor(user),
-        action="user.totp_enrolled",
+        action=USER_TOTP_ENROLLED,
         entity_type="user",
         entity_id=user.ref,
     )
@@ -337,7 +348,7 @@ def set_totp_secret(uow: UnitOfWork, user: User, *, actor: str) -> str:
     secret = new_totp_secret()
     user.totp_secret = secret
     user.totp_last_step = None
-    record(uow, actor=actor, action="user.totp_set", entity_type="user", entity_id=user.ref)
+    record(uow, actor=actor, action=USER_TOTP_SET, entity_type="user", entity_id=user.ref)
     return secret
 
 

@@ -15,6 +15,11 @@ from datetime import timedelta
 
 from sqlalchemy import delete
 
+from dataward.accounts.audit_actions import (
+    AUTH_SESSION_ENDED,
+    AUTH_SESSION_EXPIRED,
+    AUTH_SESSION_STARTED,
+)
 from dataward.accounts.errors import CsrfRefused, LoginRequired, SessionExpired
 from dataward.accounts.models import User, WebSession
 from dataward.audit.service import record
@@ -71,7 +76,7 @@ def start_session(
         record(
             uow,
             actor=f"user:{user.ref}",
-            action="auth.session_started",
+            action=AUTH_SESSION_STARTED,
             entity_type="user",
             entity_id=user.ref,
         )
@@ -97,7 +102,7 @@ def load_session(uow: UnitOfWork, token: str, policy: SessionPolicy) -> ActiveSe
         record(
             uow,
             actor=f"user:{user.ref}" if user else "anonymous",
-            action="auth.session_expired",
+            action=AUTH_SESSION_EXPIRED,
             entity_type="user",
             entity_id=user.ref if user else "unknown",
             details={"reason": reason},
@@ -114,7 +119,7 @@ def end_session(uow: UnitOfWork, active: ActiveSession, *, reason: str) -> None:
     record(
         uow,
         actor=f"user:{active.user.ref}",
-        action="auth.session_ended",
+        action=AUTH_SESSION_ENDED,
         entity_type="user",
         entity_id=active.user.ref,
         details={"reason": reason},

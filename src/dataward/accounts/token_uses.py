@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import event, or_, update
 from sqlalchemy.orm import Session, SessionTransaction
 
+from dataward.accounts.audit_actions import API_TOKEN_USED
 from dataward.accounts.models import ApiToken
 from dataward.audit.service import AuditEntry, record_many
 from dataward.uow import UnitOfWork
@@ -119,7 +120,7 @@ class TokenUseLedger:
             (
                 AuditEntry(
                     actor=f"token:{ref}",
-                    action="api_token.used",
+                    action=API_TOKEN_USED,
                     entity_type="api_token",
                     entity_id=ref,
                     details={

@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from sqlalchemy import bindparam, select
 
+from dataward.accounts.audit_actions import API_TOKEN_CREATED, API_TOKEN_REFUSED, API_TOKEN_REVOKED
 from dataward.accounts.errors import (
     InputRefused,
     ScopeMissing,
@@ -98,7 +99,7 @@ def create_token(
     record(
         uow,
         actor=actor,
-        action="api_token.created",
+        action=API_TOKEN_CREATED,
         entity_type="api_token",
         entity_id=token.ref,
         details={"owner": user.ref, "scopes": " ".join(chosen), "days": days},
@@ -121,7 +122,7 @@ def revoke_token(uow: UnitOfWork, ref: str, *, actor: str) -> ApiToken:
         raise TokenNotFound(f"there is no API token {ref[:40]!r}")
     if token.revoked_at is None:
         token.revoked_at = uow.clock.now()
-        record(uow, actor=actor, action="api_token.revoked", entity_type="api_token", entity_id=ref)
+        record(uow, actor=actor, action=API_TOKEN_REVOKED, entity_type="api_token", entity_id=ref)
     return token
 
 
@@ -167,7 +168,7 @@ def record_token_refusal(uow: UnitOfWork, check: TokenCheck, route: str) -> None
     record(
         uow,
         actor=f"token:{ref}",
-        action="api_token.refused",
+        action=API_TOKEN_REFUSED,
         entity_type="api_token",
         entity_id=ref,
         details={"route": route, "reason": check.reason},

@@ -14,7 +14,8 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 
 from dataward.consent.decisions import Ask, Gathered, conclude, gather
-from dataward.errors import DatawardError, ValidationFailed
+from dataward.consent.errors import BatchLineInvalid
+from dataward.errors import DatawardError
 from dataward.uow import UnitOfWork
 
 # Lines answered per unit of work: each chunk costs a few round trips (policy, index,
@@ -22,11 +23,6 @@ from dataward.uow import UnitOfWork
 CHUNK = 4000
 MAX_LINE = 8 * 1024
 _FIELDS = frozenset({"subject_ref", "identity", "purpose", "channel", "consent_ref", "id"})
-
-
-class BatchLineInvalid(ValidationFailed):
-    code = "batch_line_invalid"
-    title = "Batch line is not valid"
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dataward.audit.service import record as audit
+from dataward.consent.audit_actions import COOKIE_CONSENT_RECORDED
 from dataward.consent.errors import CookieLogRefused, CookieLogTooLarge
 from dataward.consent.models import CookieConsent
 from dataward.register.models.choices import Cookies
@@ -144,7 +145,7 @@ def record_choice(
     audit(
         uow,
         actor=f"visitor:{visitor}",
-        action="cookie_consent.recorded",
+        action=COOKIE_CONSENT_RECORDED,
         entity_type="cookie_consent",
         entity_id=str(row.id),
         after={"choice": row.choice, "policy_version": row.policy_version},

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from dataward.consent.errors import ConsentInvalid, ConsentNotFound
+from dataward.consent.errors import ConsentInvalid, ConsentNotFound, ConsentWithdrawn
 from dataward.consent.lookups import (
     Person,
     index_entries,
@@ -35,18 +35,13 @@ from dataward.consent.rules import (
 from dataward.consent.tps import lists_holding, tps_digest
 from dataward.crypto.keyring import decrypt_for, index_digest
 from dataward.errors import DatawardError
+from dataward.subjects.errors import SubjectNotFound
 from dataward.subjects.identities import IdentityKind, normalise, parse_kind
 from dataward.subjects.models import SubjectIdentity
-from dataward.subjects.service import SubjectNotFound, identity_context
+from dataward.subjects.service import identity_context
 from dataward.uow import UnitOfWork
 
 Identity = tuple[str, str]
-
-
-class ConsentWithdrawn(DatawardError):
-    code = "consent_withdrawn"
-    http_status = 409
-    title = "The consent relied on was withdrawn"
 
 
 @dataclass(frozen=True)

@@ -70,3 +70,14 @@ class CookieLogTooLarge(CookieLogRefused):
     code = "cookie_consent_too_large"
     http_status = 413
     title = "Cookie choice too large"
+
+
+class BatchLineInvalid(ValidationFailed):
+    code = "batch_line_invalid"
+    title = "Batch line is not valid"
+
+
+class ConsentWithdrawn(DatawardError):
+    code = "consent_withdrawn"
+    http_status = 409
+    title = "The consent relied on was withdrawn"

@@ -15,6 +15,14 @@ from collections.abc import Sequence
 from sqlalchemy import select
 
 from dataward.audit.service import record as audit
+from dataward.consent.audit_actions import (
+    OBJECTION_DECIDED,
+    OBJECTION_DIRECT_MARKETING,
+    OBJECTION_LEGITIMATE_INTERESTS,
+    RESTRICTION_LIFTED,
+    RESTRICTION_STARTED,
+    RESTRICTION_SUBJECT_TOLD,
+)
 from dataward.consent.errors import ObjectionInvalid, RestrictionInvalid
 from dataward.consent.models import Objection, Restriction
 from dataward.consent.policy import CONTACT_CHANNELS, METHODS, policy_for
@@ -69,7 +77,7 @@ def object_to_marketing(
     audit(
         uow,
         actor=actor,
-        action="objection.direct_marketing",
+        action=OBJECTION_DIRECT_MARKETING,
         entity_type="objection",
         entity_id=row.ref,
         subject_ref=subject.ref,
@@ -115,7 +123,7 @@ def object_to_processing(
     audit(
         uow,
         actor=actor,
-        action="objection.legitimate_interests",
+        action=OBJECTION_LEGITIMATE_INTERESTS,
         entity_type="objection",
         entity_id=row.ref,
         subject_ref=subject.ref,
@@ -156,7 +164,7 @@ def decide_objection(
     audit(
         uow,
         actor=actor,
-        action="objection.decided",
+        action=OBJECTION_DECIDED,
         entity_type="objection",
         entity_id=row.ref,
         subject_ref=subject.ref,
@@ -205,7 +213,7 @@ def restrict(
     audit(
         uow,
         actor=actor,
-        action="restriction.started",
+        action=RESTRICTION_STARTED,
         entity_type="restriction",
         entity_id=row.ref,
         subject_ref=subject.ref,
@@ -230,7 +238,7 @@ def tell_before_lifting(
     """Record that the subject was told the restriction will be lifted (Art 18(3))."""
     row = _restriction(uow, organisation, ref)
     row.subject_told_at = uow.clock.now()
-    _audit_restriction(uow, row, "restriction.subject_told", organisation, actor)
+    _audit_restriction(uow, row, RESTRICTION_SUBJECT_TOLD, organisation, actor)
     return row
 
 
@@ -243,7 +251,7 @@ def lift_restriction(
             "tell the subject before lifting a restriction (RES-01); nothing changed"
         )
     row.lifted_at = uow.clock.now()
-    _audit_restriction(uow, row, "restriction.lifted", organisation, actor)
+    _audit_restriction(uow, row, RESTRICTION_LIFTED, organisation, actor)
     return row
 
 

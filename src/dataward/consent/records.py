@@ -16,6 +16,17 @@ from datetime import datetime
 from sqlalchemy import select
 
 from dataward.audit.service import record as audit
+from dataward.consent.audit_actions import (
+    CONSENT_CONSENT_GIVEN,
+    CONSENT_CONSENT_RENEWED,
+    CONSENT_CONSENT_WITHDRAWN,
+    CONSENT_PREFERENCE_GIVEN,
+    CONSENT_PREFERENCE_RENEWED,
+    CONSENT_PREFERENCE_WITHDRAWN,
+    CONSENT_SOFT_OPT_IN_GIVEN,
+    CONSENT_SOFT_OPT_IN_RENEWED,
+    CONSENT_SOFT_OPT_IN_WITHDRAWN,
+)
 from dataward.consent.errors import (
     AlreadyWithdrawn,
     ConsentInvalid,
@@ -105,6 +116,20 @@ def _context(record_id: str) -> str:
     return f"consent:{record_id}"
 
 
+# The audit action of each (record kind, event): one named constant per value written.
+_ACTIONS = {
+    ("consent", "given"): CONSENT_CONSENT_GIVEN,
+    ("consent", "renewed"): CONSENT_CONSENT_RENEWED,
+    ("consent", "withdrawn"): CONSENT_CONSENT_WITHDRAWN,
+    ("soft_opt_in", "given"): CONSENT_SOFT_OPT_IN_GIVEN,
+    ("soft_opt_in", "renewed"): CONSENT_SOFT_OPT_IN_RENEWED,
+    ("soft_opt_in", "withdrawn"): CONSENT_SOFT_OPT_IN_WITHDRAWN,
+    ("preference", "given"): CONSENT_PREFERENCE_GIVEN,
+    ("preference", "renewed"): CONSENT_PREFERENCE_RENEWED,
+    ("preference", "withdrawn"): CONSENT_PREFERENCE_WITHDRAWN,
+}
+
+
 def upsert_record(
     uow: UnitOfWork,
     policy: Policy,
@@ -159,7 +184,7 @@ def upsert_record(
     audit(
         uow,
         actor=actor,
-        action=f"consent.{kind}.{event}",
+        action=_ACTIONS[kind, event],
         entity_type="consent",
         entity_id=row.ref,
         subject_ref=subject.ref,

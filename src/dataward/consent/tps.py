@@ -19,6 +19,7 @@ from sqlalchemy import Insert, Table, delete
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dataward.audit.service import record as audit
+from dataward.consent.audit_actions import TPS_IMPORTED
 from dataward.consent.errors import TpsImportInvalid
 from dataward.consent.lookups import tps_entries
 from dataward.consent.models import TpsImport, TpsNumber
@@ -135,7 +136,7 @@ def import_list(
     audit(
         uow,
         actor=actor,
-        action="tps.imported",
+        action=TPS_IMPORTED,
         entity_type="tps_list",
         entity_id=list_name,
         details={"list": list_name, "mode": mode, "numbers": count},

@@ -8,16 +8,10 @@ import os
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from dataward.errors import DatawardError
+from dataward.crypto.errors import DecryptionFailed
 
 NONCE_BYTES = 12
 KEY_BYTES = 32
-
-
-class DecryptionFailed(DatawardError):
-    code = "decryption_failed"
-    http_status = 500
-    title = "Stored data could not be decrypted"
 
 
 def new_key() -> bytes:

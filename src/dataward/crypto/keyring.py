@@ -9,6 +9,7 @@ from sqlalchemy import delete, select, text, update
 
 from dataward.clock import Clock
 from dataward.crypto.cipher import blind_digest, new_key, open_sealed, seal
+from dataward.crypto.errors import RotationRefused, SubjectShredded
 from dataward.crypto.keystore import (
     BlindIndexEntry,
     DataKey,
@@ -19,19 +20,7 @@ from dataward.crypto.keystore import (
     wrap,
 )
 from dataward.crypto.secrets import KeyMaterial
-from dataward.errors import DatawardError
 from dataward.uow import UnitOfWork
-
-
-class RotationRefused(DatawardError):
-    code = "rotation_refused"
-    title = "Key rotation refused"
-
-
-class SubjectShredded(DatawardError):
-    code = "subject_shredded"
-    http_status = 410
-    title = "The subject's data was destroyed"
 
 
 def create_data_key(uow: UnitOfWork, organisation: str) -> str:

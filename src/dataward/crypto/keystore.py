@@ -15,19 +15,14 @@ from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
 from dataward.clock import Clock, SystemClock
-from dataward.crypto.cipher import DecryptionFailed, open_sealed, seal
+from dataward.crypto.cipher import open_sealed, seal
+from dataward.crypto.errors import DecryptionFailed, KeyStoreUnavailable
 from dataward.crypto.secrets import KeyMaterial
 from dataward.db import NAMING, UTCDateTime, make_engine, make_session_factory
 from dataward.errors import ConfigurationError, DatawardError
 
 _CHECK_PLAINTEXT = b"dataward key store check v1"
 _CHECK_CONTEXT = b"kek-check"
-
-
-class KeyStoreUnavailable(DatawardError):
-    code = "keystore_unavailable"
-    http_status = 503
-    title = "The key store cannot be reached"
 
 
 class KeyBase(DeclarativeBase):

@@ -20,10 +20,12 @@ from sqlalchemy.engine import Engine
 from dataward.audit.service import record
 from dataward.db import make_engine
 from dataward.demo import schema
+from dataward.demo.audit_actions import DEMO_CREATED
+from dataward.demo.errors import DemoExists
 from dataward.demo.people import draw_people
 from dataward.demo.sources import sources_document, write_sources
 from dataward.demo.worker import BackgroundBuild, OperationalJob, rebuild
-from dataward.errors import DatawardError, RegisterNotFound, ValidationFailed
+from dataward.errors import RegisterNotFound, ValidationFailed
 from dataward.publication.parsed import load_version
 from dataward.publication.registers import current_version, store_register
 from dataward.register.loader import load_register
@@ -37,12 +39,6 @@ DEFAULT_SOURCES = Path("var/demo-sources.yaml")
 PARALLEL_FROM = 5_000  # below this, starting a process costs more than it saves
 GROUPS = frozenset({"customers", "new_occupiers"})
 MAX_SUBJECTS = 10_000_000
-
-
-class DemoExists(DatawardError):
-    code = "demo_exists"
-    http_status = 409
-    title = "A demo agency already exists"
 
 
 class DemoProgress(Protocol):
@@ -180,7 +176,7 @@ def create_demo(
         record(
             uow,
             actor=options.actor,
-            action="demo.created",
+            action=DEMO_CREATED,
             entity_type="organisation",
             entity_id=options.organisation,
             details={

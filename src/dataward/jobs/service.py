@@ -21,7 +21,9 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from dataward.audit.service import record
-from dataward.errors import DatawardError, NotFoundError, ValidationFailed
+from dataward.errors import DatawardError, ValidationFailed
+from dataward.jobs.audit_actions import JOB_PARKED, JOB_REQUEUED, JOB_RETRY_SCHEDULED
+from dataward.jobs.errors import JobNotFound
 from dataward.jobs.models import Job
 from dataward.uow import UnitOfWork
 
@@ -29,25 +31,6 @@ DUE, CLAIMED, DONE, PARKED = "due", "claimed", "done", "parked"
 BACKOFF_BASE = timedelta(seconds=30)
 BACKOFF_CAP = timedelta(hours=1)
 _EMAIL_LIKE = re.compile(r"[^\s<>\"'@]+@[^\s<>\"'@]+")
-
-
-class JobFailed(DatawardError):
-    """A job could not be done now; the worker retries it later with backoff."""
-
-    code = "job_failed"
-    permanent = False
-
-
-class JobRefused(JobFailed):
-    """A job can never succeed (a malformed address, a shredded subject): park it at once."""
-
-    code = "job_refused"
-    permanent = True
-
-
-class JobNotFound(NotFoundError):
-    code = "job_not_found"
-    title = "Job not found"
 
 
 @dataclass(frozen=True)
@@ -263,7 +246,7 @@ def fail(uow: UnitOfWork, job: ClaimedJob, worker: str, error: BaseException) ->
     record(
         uow,
         actor=f"worker:{worker}",
-        action="job.parked" if failure.outcome == "parked" else "job.retry_scheduled",
+        action=JOB_PARKED if failure.outcome == "parked" else JOB_RETRY_SCHEDULED,
         entity_type="job",
         entity_id=str(job.id),
         details={"kind": job.kind, "attempts": job.attempts, "error": code},
@@ -289,7 +272,7 @@ def requeue(uow: UnitOfWork, job_id: int, *, actor: str) -> Job:
     record(
         uow,
         actor=actor,
-        action="job.requeued",
+        action=JOB_REQUEUED,
         entity_type="job",
         entity_id=str(job.id),
         details={"kind": job.kind},

@@ -20,8 +20,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from dataward.errors import ValidationFailed
 from dataward.notice.diff_rules import SignificanceRule, rules_for
+from dataward.notice.errors import DiffRefused
 from dataward.notice.labels import FIELD_LABELS, RIGHT_TITLES
 from dataward.register.models import Offset, Register, Unspecified
 from dataward.register.wording import offset_words, words
@@ -38,11 +38,6 @@ REASONS: dict[str, str] = {
 """NTC-03 reasons, code -> words. Codes are stored with recorded changes: keep them stable."""
 
 _SHORT = 160
-
-
-class DiffRefused(ValidationFailed):
-    code = "notice_diff_refused"
-    title = "These notices cannot be compared"
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from dataward.errors import ValidationFailed
+from dataward.notice.errors import UnknownSubjectGroup
 from dataward.register.models import (
     LawfulBasis,
     Register,
@@ -22,11 +22,6 @@ from dataward.register.wording import approximate_days, join_and, offset_words, 
 
 SHOWN = 5
 """Names listed in a first-layer line before "and N more": the layer must stay short."""
-
-
-class UnknownSubjectGroup(ValidationFailed):
-    code = "subject_group_unknown"
-    title = "Subject group not found"
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import importlib
 import logging
 from types import ModuleType
 
-from dataward.errors import DatawardError
+from dataward.notice.errors import PdfUnavailable
 from dataward.notice.render import Edition, render_html
 from dataward.register.models import Register
 
@@ -60,12 +60,6 @@ dd > ul > li + li { margin-top: 0; }
 .el { margin-bottom: 0.6rem; }
 article.el { break-inside: auto; }
 """
-
-
-class PdfUnavailable(DatawardError):
-    code = "pdf_unavailable"
-    title = "PDF output is not available here"
-    http_status = 501
 
 
 def load_weasyprint() -> ModuleType:

@@ -18,8 +18,15 @@ from sqlalchemy import Select, func, select
 from dataward.audit.service import record, record_many
 from dataward.crypto.keyring import decrypt_for
 from dataward.crypto.keystore import DataKey, unwrap
-from dataward.errors import DatawardError, NotFoundError, ValidationFailed
-from dataward.jobs.service import ClaimedJob, JobRefused, enqueue
+from dataward.errors import ValidationFailed
+from dataward.jobs.errors import JobRefused
+from dataward.jobs.service import ClaimedJob, enqueue
+from dataward.notify.audit_actions import (
+    NOTICE_CAMPAIGN_CREATED,
+    NOTICE_CAMPAIGN_QUEUED,
+    NOTICE_CHANGE_NOTIFIED,
+)
+from dataward.notify.errors import CampaignExists
 from dataward.notify.models import NoticeCampaign
 from dataward.outbox.config import MailSettings, get_mail_settings
 from dataward.outbox.models import OutboxMessage
@@ -32,17 +39,6 @@ from dataward.uow import UnitOfWork
 
 CAMPAIGN_JOB = "notice.campaign_batch"
 SUMMARY_MAX = 4000
-
-
-class CampaignExists(DatawardError):
-    code = "campaign_exists"
-    http_status = 409
-    title = "A campaign for this change already exists"
-
-
-class CampaignNotFound(NotFoundError):
-    code = "campaign_not_found"
-    title = "Campaign not found"
 
 
 def _version(uow: UnitOfWork, organisation: str, version: int) -> NoticeVersionRow:
@@ -120,7 +116,7 @@ def queue_notice_change_campaign(
     record(
         uow,
         actor=actor,
-        action="notice.campaign_created",
+        action=NOTICE_CAMPAIGN_CREATED,
         entity_type="notice_campaign",
         entity_id=campaign.id,
         details={
@@ -243,7 +239,7 @@ class CampaignBatches:
             record(
                 uow,
                 actor=f"campaign:{campaign.id}",
-                action="notice.campaign_queued",
+                action=NOTICE_CAMPAIGN_QUEUED,
                 entity_type="notice_campaign",
                 entity_id=campaign.id,
                 details={
@@ -279,7 +275,7 @@ def _mark_notified(uow: UnitOfWork, campaign: NoticeCampaign) -> None:
     record(
         uow,
         actor=f"campaign:{campaign.id}",
-        action="notice.change_notified",
+        action=NOTICE_CHANGE_NOTIFIED,
         entity_type="notice_change",
         entity_id=f"{campaign.organisation}:{campaign.from_version}-{campaign.to_version}",
         details={"organisation": campaign.organisation, "messages": campaign.messages_queued},

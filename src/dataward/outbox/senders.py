@@ -18,23 +18,8 @@ from email.policy import SMTP as SMTP_POLICY
 from pathlib import Path
 from typing import Protocol
 
-from dataward.jobs.service import JobFailed, JobRefused
 from dataward.outbox.config import MailSettings
-
-
-class RecipientInvalid(JobRefused):
-    code = "recipient_invalid"
-    title = "The recipient address cannot be used"
-
-
-class DeliveryRefused(JobRefused):
-    code = "delivery_refused"
-    title = "The mail server refused the message for good"
-
-
-class DeliveryDeferred(JobFailed):
-    code = "delivery_deferred"
-    title = "The message could not be handed to the mail server now"
+from dataward.outbox.errors import DeliveryDeferred, DeliveryRefused, RecipientInvalid
 
 
 class Sender(Protocol):

@@ -19,13 +19,16 @@ from typing import Any
 from sqlalchemy import func, select
 
 from dataward.audit.service import AuditEntry, record
-from dataward.crypto.keyring import SubjectShredded, create_data_key, decrypt_for, encrypt_for
+from dataward.crypto.errors import SubjectShredded
+from dataward.crypto.keyring import create_data_key, decrypt_for, encrypt_for
 from dataward.errors import ValidationFailed
-from dataward.jobs.service import ClaimedJob, JobRefused, enqueue
+from dataward.jobs.service import ClaimedJob, enqueue
+from dataward.outbox.audit_actions import OUTBOX_PARKED, OUTBOX_QUEUED, OUTBOX_SENT
 from dataward.outbox.config import MailSettings, get_mail_settings
+from dataward.outbox.errors import MessageUndeliverable, UnknownMessageType
 from dataward.outbox.models import OutboxMessage
 from dataward.outbox.senders import Sender, check_address
-from dataward.outbox.templates import MESSAGE_TYPES, UnknownMessageType, checked_templates
+from dataward.outbox.templates import MESSAGE_TYPES, checked_templates
 from dataward.publication.parsed import derived
 from dataward.publication.registers import current_version
 from dataward.register.loader import LoadedRegister
@@ -35,11 +38,6 @@ from dataward.uow import UnitOfWork
 
 SEND_JOB = "outbox.send"
 QUEUED, SENT, PARKED = "queued", "sent", "parked"
-
-
-class MessageUndeliverable(JobRefused):
-    code = "message_undeliverable"
-    title = "The message can never be delivered"
 
 
 def organisation_names(uow: UnitOfWork, organisation: str) -> tuple[str, str]:
@@ -113,7 +111,7 @@ def prepare_message(
     enqueue(uow, SEND_JOB, {"message": message_uuid}, max_attempts=mail.job_max_attempts)
     audit = AuditEntry(
         actor=actor,
-        action="outbox.queued",
+        action=OUTBOX_QUEUED,
         entity_type="outbox_message",
         entity_id=message_uuid,
         subject_ref=message.subject_ref,
@@ -229,7 +227,7 @@ class OutboxDelivery:
         record(
             uow,
             actor="worker",
-            action="outbox.sent",
+            action=OUTBOX_SENT,
             entity_type="outbox_message",
             entity_id=row.id,
             subject_ref=row.subject_ref,
@@ -245,7 +243,7 @@ class OutboxDelivery:
         record(
             uow,
             actor="worker",
-            action="outbox.parked",
+            action=OUTBOX_PARKED,
             entity_type="outbox_message",
             entity_id=row.id,
             subject_ref=row.subject_ref,

@@ -22,7 +22,7 @@ from jinja2 import (
     TemplateSyntaxError,
 )
 
-from dataward.errors import ConfigurationError, ValidationFailed
+from dataward.outbox.errors import TemplateInvalid, UnknownMessageType
 
 BUILTIN_DIR = Path(__file__).parent / "templates"
 PARTS = ("subject.txt", "txt", "html")
@@ -57,16 +57,6 @@ MESSAGE_TYPES: dict[str, MessageType] = {
         {"title": "3 messages are parked", "lines": ["See the outbox page in the console."]},
     ),
 }
-
-
-class TemplateInvalid(ConfigurationError):
-    code = "template_invalid"
-    title = "A message template is not valid"
-
-
-class UnknownMessageType(ValidationFailed):
-    code = "message_type_unknown"
-    title = "Unknown message type"
 
 
 @dataclass(frozen=True)

@@ -25,11 +25,12 @@ from dataward.crypto.cipher import NONCE_BYTES, new_key
 from dataward.crypto.keyring import index_digest
 from dataward.crypto.keystore import BlindIndexEntry, DataKey, wrap
 from dataward.errors import ValidationFailed
+from dataward.subjects.audit_actions import SUBJECT_CREATED
+from dataward.subjects.errors import IdentityTaken
 from dataward.subjects.identities import IdentityKind
 from dataward.subjects.models import Subject, SubjectIdentity
 from dataward.subjects.service import (
     UNIQUE_KINDS,
-    IdentityTaken,
     check_groups,
     identity_context,
     normalised_identities,
@@ -234,7 +235,7 @@ def _write_batch(uow: UnitOfWork, organisation: str, batch: Sequence[_Checked], 
         audit.append(
             AuditEntry(
                 actor=actor,
-                action="subject.created",
+                action=SUBJECT_CREATED,
                 entity_type="subject",
                 entity_id=ref,
                 subject_ref=ref,

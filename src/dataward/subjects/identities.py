@@ -13,12 +13,7 @@ from enum import StrEnum
 
 import phonenumbers
 
-from dataward.errors import ValidationFailed
-
-
-class InvalidIdentity(ValidationFailed):
-    code = "identity_invalid"
-    title = "Identity value is not valid"
+from dataward.subjects.errors import InvalidIdentity
 
 
 class IdentityKind(StrEnum):

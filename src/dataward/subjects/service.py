@@ -25,8 +25,10 @@ from dataward.crypto.keyring import (
     repoint_index,
     shred_key,
 )
-from dataward.errors import DatawardError, NotFoundError, ValidationFailed
+from dataward.errors import ValidationFailed
 from dataward.publication.registers import subject_group_ids
+from dataward.subjects.audit_actions import SUBJECT_CREATED, SUBJECT_MERGED, SUBJECT_SHREDDED
+from dataward.subjects.errors import IdentityTaken, MergeRefused, SubjectNotFound
 from dataward.subjects.identities import IdentityKind, normalise, parse_kind
 from dataward.subjects.models import Subject, SubjectIdentity
 from dataward.uow import UnitOfWork
@@ -34,22 +36,6 @@ from dataward.uow import UnitOfWork
 # One person per value within an organisation; other kinds (a shared address or phone in a
 # household) may belong to several subjects.
 UNIQUE_KINDS = frozenset({IdentityKind.EMAIL, IdentityKind.NI_NUMBER, IdentityKind.CUSTOMER_REF})
-
-
-class SubjectNotFound(NotFoundError):
-    code = "subject_not_found"
-    title = "Subject not found"
-
-
-class IdentityTaken(DatawardError):
-    code = "identity_taken"
-    http_status = 409
-    title = "Identity belongs to another subject"
-
-
-class MergeRefused(ValidationFailed):
-    code = "merge_refused"
-    title = "Subjects cannot be merged"
 
 
 @dataclass(frozen=True)
@@ -155,7 +141,7 @@ def add_subject(
     record(
         uow,
         actor=actor,
-        action="subject.created",
+        action=SUBJECT_CREATED,
         entity_type="subject",
         entity_id=subject.ref,
         subject_ref=subject.ref,
@@ -261,7 +247,7 @@ def merge_subjects(
     record(
         uow,
         actor=actor,
-        action="subject.merged",
+        action=SUBJECT_MERGED,
         entity_type="subject",
         entity_id=keep.ref,
         subject_ref=keep.ref,
@@ -284,7 +270,7 @@ def shred_subject(uow: UnitOfWork, organisation: str, ref: str, *, actor: str = 
     record(
         uow,
         actor=actor,
-        action="subject.shredded",
+        action=SUBJECT_SHREDDED,
         entity_type="subject",
         entity_id=subject.ref,
         subject_ref=subject.ref,

@@ -24,6 +24,7 @@ from dataward.accounts.service import (
 from dataward.accounts.tokens import create_token, list_tokens, revoke_token
 from dataward.errors import DatawardError
 from dataward.uow import UnitOfWork
+from dataward.web.audit_actions import WEB_INPUT_REFUSED
 from dataward.web.auth import app_uow, audit_refusal, console, form_text, posted_form, principal_of
 from dataward.web.deps import get_uow
 from dataward.web.flash import error_text, flash_now
@@ -83,7 +84,7 @@ def user_reset(request: Request, ref: str) -> Response:
 
 
 def _refused(request: Request, uow: UnitOfWork, error: DatawardError) -> Response:
-    audit_refusal(request, "web.input_refused", code=error.code)
+    audit_refusal(request, WEB_INPUT_REFUSED, code=error.code)
     flash_now(request, "error", error_text(error))
     return _users_page(request, uow, status=error.http_status)
 
@@ -148,7 +149,7 @@ def token_create(request: Request) -> Response:
             uow.commit()
         except DatawardError as error:
             uow.rollback()
-            audit_refusal(request, "web.input_refused", code=error.code)
+            audit_refusal(request, WEB_INPUT_REFUSED, code=error.code)
             flash_now(request, "error", error_text(error))
             return _tokens_page(request, uow, status=error.http_status)
         shown = {"secret": secret, "name": token.name, "ref": token.ref}

@@ -37,6 +37,8 @@ from dataward.accounts.token_uses import TokenUseLedger
 from dataward.accounts.tokens import check_token, record_token_refusal
 from dataward.logging import get_logger
 from dataward.uow import UnitOfWork
+from dataward.web.audit_actions import ACCESS_REFUSED, SECURITY_CSRF_REFUSED, WEB_INPUT_REFUSED
+from dataward.web.errors import BodyTooLarge
 
 SESSION_COOKIE = "dataward_session"
 LOGIN_COOKIE = "dataward_login"
@@ -45,12 +47,6 @@ MAX_FORM_BYTES = 64 * 1024
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
 log = get_logger(__name__)
-
-
-class BodyTooLarge(InputRefused):
-    code = "input_too_large"
-    http_status = 413
-    title = "Form too large"
 
 
 @dataclass
@@ -235,7 +231,7 @@ class Access:
         if self.permission is None or principal.can(self.permission):
             return
         request.state.principal = principal
-        audit_refusal(request, "access.refused", needed=self.permission.value)
+        audit_refusal(request, ACCESS_REFUSED, needed=self.permission.value)
         role = principal.user.role if principal.user else "none"
         raise AccessDenied(
             f"your role ({role}) does not allow this; ask an administrator if you need it"
@@ -253,7 +249,7 @@ class Access:
                 now = int(request.app.state.clock.now().timestamp())
                 check_csrf(principal.session, token, now, _session_policy(request))
         except CsrfRefused:
-            audit_refusal(request, "security.csrf_refused")
+            audit_refusal(request, SECURITY_CSRF_REFUSED)
             raise
 
 
@@ -284,13 +280,13 @@ async def _read_form(request: Request) -> FormData:
     """The posted form, refused above ``MAX_FORM_BYTES`` before it is parsed."""
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
-        await run_in_threadpool(audit_refusal, request, "web.input_refused", reason="too_large")
+        await run_in_threadpool(audit_refusal, request, WEB_INPUT_REFUSED, reason="too_large")
         raise BodyTooLarge(f"the form is larger than {MAX_FORM_BYTES // 1024} KiB")
     body = b""
     async for chunk in request.stream():
         body += chunk
         if len(body) > MAX_FORM_BYTES:
-            await run_in_threadpool(audit_refusal, request, "web.input_refused", reason="too_large")
+            await run_in_threadpool(audit_refusal, request, WEB_INPUT_REFUSED, reason="too_large")
             raise BodyTooLarge(f"the form is larger than {MAX_FORM_BYTES // 1024} KiB")
     request._body = body  # Starlette parses the form from the cached body
     return await request.form(max_files=0, max_fields=40)

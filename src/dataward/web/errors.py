@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from dataward.accounts.errors import LoginRequired, SessionExpired
+from dataward.accounts.errors import InputRefused, LoginRequired, SessionExpired
 from dataward.errors import DatawardError
 from dataward.logging import get_logger
 from dataward.web.templating import render
@@ -25,6 +25,13 @@ from dataward.web.templating import render
 log = get_logger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
+
+
+class BodyTooLarge(InputRefused):
+    code = "input_too_large"
+    http_status = 413
+    title = "Form too large"
+
 
 _EXPLANATIONS: dict[int, str] = {
     404: (

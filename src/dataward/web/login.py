@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from dataward.accounts.audit_actions import AUTH_LOGIN_REFUSED
 from dataward.accounts.errors import InputRefused, TooManyAttempts
 from dataward.accounts.models import User
 from dataward.accounts.passwords import MAX_LENGTH
@@ -23,6 +24,7 @@ from dataward.accounts.service import (
 from dataward.accounts.sessions import ActiveSession, end_session, start_session
 from dataward.errors import DatawardError
 from dataward.uow import UnitOfWork
+from dataward.web.audit_actions import WEB_INPUT_REFUSED
 from dataward.web.auth import (
     LOGIN,
     LOGIN_COOKIE,
@@ -116,7 +118,7 @@ def login_submit(request: Request) -> Response:
         username = form_text(form, "username", 200)
         password = form_text(form, "password", MAX_LENGTH)
     except InputRefused as error:
-        audit_refusal(request, "web.input_refused", code=error.code)
+        audit_refusal(request, WEB_INPUT_REFUSED, code=error.code)
         return _login_page(request, error=_sentence(error.message), status=400)
     minutes = state.settings.login_lockout_minutes
     client_key = throttle_key("client", _client(request))
@@ -124,7 +126,7 @@ def login_submit(request: Request) -> Response:
     if state.throttle.blocked(client_key, state.settings.login_attempts_per_client) or (
         state.throttle.blocked(user_key, state.settings.login_max_failures)
     ):
-        audit_refusal(request, "auth.login_refused", reason="throttled")
+        audit_refusal(request, AUTH_LOGIN_REFUSED, reason="throttled")
         refusal = TooManyAttempts(LOCKED.format(minutes=minutes))
         return _login_page(request, error=refusal.message, status=429, username=username)
     with app_uow(request) as uow:
@@ -197,7 +199,7 @@ def totp_submit(request: Request) -> Response:
     try:
         code = form_text(posted_form(request), "code", 10)
     except InputRefused as error:
-        audit_refusal(request, "web.input_refused", code=error.code)
+        audit_refusal(request, WEB_INPUT_REFUSED, code=error.code)
         return render(request, "totp.html", {"error": _sentence(error.message)}, status_code=400)
     return _finish(request, lambda uow, user: check_totp(uow, user, _policy(request), code))
 
@@ -223,14 +225,14 @@ def totp_setup_submit(request: Request) -> Response:
         secret = form_text(form, "secret", 64)
         code = form_text(form, "code", 10)
     except InputRefused as error:
-        audit_refusal(request, "web.input_refused", code=error.code)
+        audit_refusal(request, WEB_INPUT_REFUSED, code=error.code)
         return _setup_page(request, new_totp_secret(), _sentence(error.message), 400)
     try:
         return _finish(
             request, lambda uow, user: enrol_totp(uow, user, _policy(request), secret, code)
         )
     except DatawardError as error:
-        audit_refusal(request, "web.input_refused", code=error.code)
+        audit_refusal(request, WEB_INPUT_REFUSED, code=error.code)
         return _setup_page(request, new_totp_secret(), _sentence(error.message), 400)
 
 

@@ -20,9 +20,11 @@ from dataward.consent.choices import apply_choices, choice_rows
 from dataward.errors import RegisterInvalid
 from dataward.logging import get_logger
 from dataward.publication.registers import list_organisations
-from dataward.subjects.service import SubjectNotFound, get_subject
+from dataward.subjects.errors import SubjectNotFound
+from dataward.subjects.service import get_subject
 from dataward.uow import UnitOfWork
 from dataward.web.analysis import RegisterAnalyser
+from dataward.web.audit_actions import PORTAL_LINK_REFUSED
 from dataward.web.auth import (
     CSRF_FIELD,
     LOGIN_COOKIE,
@@ -59,7 +61,7 @@ def _link(request: Request, uow: UnitOfWork, token: str) -> PreferencesLink:
         link = read_link(request.app.state.secret_key, uow.clock, token)
         get_subject(uow, link.organisation, link.subject_ref)
     except (LinkInvalid, SubjectNotFound) as error:
-        audit_refusal(request, "portal.link_refused", code=error.code)
+        audit_refusal(request, PORTAL_LINK_REFUSED, code=error.code)
         if isinstance(error, SubjectNotFound):
             raise LinkInvalid("this preferences link no longer leads to a record") from None
         raise

@@ -1,0 +1,5 @@
+"""Audit actions written by the demo. The values are stored in the chain: never change one."""
+
+from __future__ import annotations
+
+DEMO_CREATED = "demo.created"

@@ -1,0 +1,11 @@
+"""Audit actions written by notice-of-change campaigns.
+
+They are named ``notice.*`` because they are about a notice's change, though notify writes
+them. The values are stored in the chain: never change one.
+"""
+
+from __future__ import annotations
+
+NOTICE_CAMPAIGN_CREATED = "notice.campaign_created"
+NOTICE_CAMPAIGN_QUEUED = "notice.campaign_queued"
+NOTICE_CHANGE_NOTIFIED = "notice.change_notified"

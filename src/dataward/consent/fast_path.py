@@ -24,13 +24,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from dataward.clock import Clock
-from dataward.consent.decisions import Ask, decide, decide_known
+from dataward.consent.decisions import Ask, decide_known, decide_many
 from dataward.consent.lookups import person_and_register_from, person_by_ref_sql
 from dataward.consent.loop_reads import LoopReader
 from dataward.consent.policy import cached_policy
 from dataward.consent.rules import Decision
 from dataward.crypto.keystore import Vault
 from dataward.db import POOL_SIZE
+from dataward.errors import DatawardError
 from dataward.uow import UnitOfWork
 
 
@@ -64,21 +65,23 @@ class DecisionReader:
         if ask.subject_ref is None:
             return None
         if self.in_process:
-            return self._decide_here(organisation, ask, ask.subject_ref)
+            return self._decide_here(organisation, ask)
         reader = self.loop_reader
         if reader is None or ask.channel == "live_call" or ask.consent_ref is not None:
             return None
         return await self._decide_from_one_row(reader, organisation, ask, ask.subject_ref)
 
-    def _decide_here(self, organisation: str, ask: Ask, ref: str) -> Decision | None:
+    def _decide_here(self, organisation: str, ask: Ask) -> Decision | None:
         """SQLite: the usual path, run on the loop while the pool has room."""
         checked_out = getattr(self._engine.pool, "checkedout", None)
         if checked_out is None or not checked_out() < POOL_SIZE:
             return None
+        # ``decide`` for the question already put, rather than an Ask made again.
         with UnitOfWork(self._session_factory, self._clock, self._vault, read_only=True) as uow:
-            return decide(
-                uow, organisation, ref, ask.purpose, ask.channel, consent_ref=ask.consent_ref
-            )
+            answer = decide_many(uow, organisation, [ask])[0]
+            if isinstance(answer, DatawardError):
+                raise answer
+            return answer
 
     async def _decide_from_one_row(
         self, reader: LoopReader, organisation: str, ask: Ask, ref: str

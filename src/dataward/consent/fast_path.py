@@ -10,8 +10,9 @@ connections; so where a decision cannot block, it is answered on the loop itself
   pooled connection either, so a pool near its limit sends the call to a thread.
 - **PostgreSQL**: one statement (the person with their records, and the newest register
   version) awaited on psycopg's async driver (``LoopReader``). A register not yet cached
-  in this process (reading it is more than one row), a live call (TPS screening), a
-  consent reference (looked up), or any failure of the read goes to the thread path.
+  in this process (reading it is more than one row), an unknown ref (no row, so no
+  register version either), a live call (TPS screening), a consent reference (looked
+  up), or any failure of the read goes to the thread path.
 
 The caller has checked who is asking already; ``decide_on_the_loop`` returning None means
 "answer it in a thread, as ``decide`` always does". Made once per process, at app start.

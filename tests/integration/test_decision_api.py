@@ -216,10 +216,10 @@ def test_a_failed_read_on_the_loop_is_answered_in_a_thread(
 ) -> None:
     import psycopg
 
-    from dataward.web.loop_reads import LoopReader
+    from dataward.consent.loop_reads import LoopReader
 
-    if app.state.loop_reader is None:
-        assert app.state.reads_on_loop  # SQLite: no driver of its own to fail
+    if app.state.decision_reader.loop_reader is None:
+        assert app.state.decision_reader.in_process  # SQLite: no driver of its own to fail
         return
     refs = _setup(app)
     params = {"organisation": SHOP, "purpose": "offers", "channel": "sms", "subject": refs["yes"]}

@@ -13,7 +13,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 from dataward.accounts.audit_actions import (
     AUTH_SESSION_ENDED,
@@ -166,3 +166,15 @@ def pop_flashes(row: WebSession) -> list[tuple[str, str]]:
     if flashes:
         row.flashes = []
     return flashes
+
+
+def keep_flash(uow: UnitOfWork, session_id: str, kind: str, text: str) -> None:
+    """A flash for the session's next page, saved with ``uow``; none if the session ended."""
+    row = uow.session.get(WebSession, session_id)
+    if row is not None:
+        push_flash(row, kind, text)
+
+
+def clear_flashes(uow: UnitOfWork, session_id: str) -> None:
+    """Forget the flashes a session kept, once shown: one UPDATE, the row is not loaded."""
+    uow.session.execute(update(WebSession).where(WebSession.id == session_id).values(flashes=[]))

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from typing import Annotated, Any
+from typing import Annotated
 
-import psycopg
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
@@ -22,14 +21,12 @@ from starlette.types import Receive, Scope, Send
 from dataward.accounts.permissions import Permission
 from dataward.consent.batch import CHUNK as BATCH_CHUNK
 from dataward.consent.batch import MAX_LINE, Defaults, Tally, answer_chunk
-from dataward.consent.decisions import Ask, decide, decide_known
-from dataward.consent.lookups import person_and_register_from, person_by_ref_sql
-from dataward.consent.policy import cached_policy, check_channel, policy_for
-from dataward.db import POOL_SIZE
+from dataward.consent.decisions import Ask, decide
+from dataward.consent.fast_path import DecisionReader
+from dataward.consent.policy import check_channel, policy_for
 from dataward.uow import UnitOfWork
 from dataward.web.auth import api, app_uow, check_bearer, remembered_principal
 from dataward.web.deps import get_uow
-from dataward.web.loop_reads import LoopReader
 from dataward.web.schemas import problems
 
 router = APIRouter(prefix="/api/v1", tags=["decisions"])
@@ -89,51 +86,16 @@ async def decision(
             found = decide(uow, organisation, subject, purpose, channel, consent_ref=consent)
             return found.as_dict()
 
-    state = request.app.state
+    # A token accepted a moment ago is checked without the database, so the decision may
+    # be answered on the event loop; a token to look up (its check may write a refusal)
+    # goes to a thread with the decision, as does whatever the reader cannot answer.
     if remembered_principal(request) is not None:
-        if state.reads_on_loop and _pool_has_room(state.engine):
-            return JSONResponse(answer())
-        reader: LoopReader | None = state.loop_reader
-        if reader is not None and channel != "live_call" and consent is None:
-            ask = Ask(purpose, channel, subject_ref=subject)
-            found = await _decide_on_the_loop(reader, state.engine.dialect, organisation, ask)
-            if found is not None:
-                return JSONResponse(found)
+        reader: DecisionReader = request.app.state.decision_reader
+        ask = Ask(purpose, channel, subject_ref=subject, consent_ref=consent)
+        found = await reader.decide_on_the_loop(organisation, ask)
+        if found is not None:
+            return JSONResponse(found.as_dict())
     return JSONResponse(await run_in_threadpool(answer))
-
-
-def _pool_has_room(engine: Any) -> bool:
-    """SQLite: a read on the event loop must never wait for a pooled connection.
-
-    On SQLite the decision is one indexed read from a file this process has open (about
-    a tenth of a millisecond), and in WAL mode a read never waits for a writer; handed to
-    a thread, each driver call gave up the interpreter lock and waited to take it back
-    from the loop serving the other connections (883 against 1,527 requests a second).
-    """
-    checked_out = getattr(engine.pool, "checkedout", None)
-    return checked_out is not None and bool(checked_out() < POOL_SIZE)
-
-
-async def _decide_on_the_loop(
-    reader: LoopReader, dialect: Any, organisation: str, ask: Ask
-) -> dict[str, object] | None:
-    """PostgreSQL: the person and the register version read without a thread.
-
-    None sends the call to the thread path, which answers as always: the register is not
-    in this process's cache yet (reading it is more than one row), or the read failed
-    (its connection is dropped; the thread path has its own pool and pings).
-    """
-    try:
-        row = await reader.first(
-            person_by_ref_sql(dialect), {"value": ask.subject_ref, "organisation": organisation}
-        )
-    except psycopg.Error:
-        return None
-    people, newest = person_and_register_from(row, organisation)
-    policy = cached_policy(newest)
-    if policy is None:
-        return None
-    return decide_known(policy, ask, people).as_dict()
 
 
 @router.post(

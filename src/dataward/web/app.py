@@ -15,6 +15,7 @@ from dataward.accounts.token_checks import AcceptedTokens
 from dataward.accounts.token_uses import TokenUseLedger
 from dataward.clock import Clock, SystemClock
 from dataward.config import Settings, get_settings
+from dataward.consent.fast_path import DecisionReader
 from dataward.crypto.keystore import Vault
 from dataward.db import make_engine, make_session_factory
 from dataward.logging import get_logger
@@ -36,7 +37,6 @@ from dataward.web import (
 from dataward.web.accounts_setup import check_route_rules, install_accounts
 from dataward.web.analysis import RegisterAnalyser
 from dataward.web.errors import install_error_handlers
-from dataward.web.loop_reads import LoopReader
 from dataward.web.security import SecurityHeaders
 from dataward.web.templating import STATIC_DIR
 
@@ -57,8 +57,7 @@ def create_app(
         # Counted token uses are written before the engine goes: a graceful stop (SIGTERM,
         # Ctrl+C) loses none of them.
         await run_in_threadpool(write_pending_token_uses, _app)
-        if _app.state.loop_reader is not None:
-            await _app.state.loop_reader.close()
+        await _app.state.decision_reader.close()
         engine.dispose()
         for own in opened:
             own.close()
@@ -81,12 +80,10 @@ def create_app(
     app.state.analyser = RegisterAnalyser(settings.examples_dir / "notices", FACT_SHEETS)
     own_vault = install_accounts(app, settings, vault)
     opened.extend([own_vault] if own_vault else [])
-    # The decision API may answer on the event loop when every read stays in this process
-    # (see api_decisions._answers_on_the_loop).
-    keys = app.state.vault.engine.dialect.name if app.state.vault is not None else "sqlite"
-    app.state.reads_on_loop = engine.dialect.name == "sqlite" and keys == "sqlite"
-    postgres = engine.dialect.name == "postgresql"
-    app.state.loop_reader = LoopReader(settings.database_url) if postgres else None
+    # The decision API answers on the event loop where it cannot wait (consent.fast_path).
+    app.state.decision_reader = DecisionReader(
+        engine, settings.database_url, app.state.session_factory, app.state.clock, app.state.vault
+    )
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 from fastapi import Request
-from sqlalchemy import update
 
-from dataward.accounts.models import WebSession
-from dataward.accounts.sessions import push_flash
+from dataward.accounts.sessions import clear_flashes, keep_flash
 from dataward.errors import DatawardError
 from dataward.uow import UnitOfWork
 
@@ -23,9 +21,7 @@ def take_flashes(request: Request) -> list[tuple[str, str]]:
     session.flashes = []
     state = request.app.state
     with UnitOfWork(state.session_factory, state.clock) as uow:
-        uow.session.execute(
-            update(WebSession).where(WebSession.id == session.id).values(flashes=[])
-        )
+        clear_flashes(uow, session.id)
         uow.commit()
     return kept + own
 
@@ -40,11 +36,8 @@ def flash_later(uow: UnitOfWork, request: Request, kind: str, text: str) -> None
     from dataward.web.auth import principal_of
 
     session = principal_of(request).session
-    if session is None:
-        return
-    row = uow.session.get(WebSession, session.id)
-    if row is not None:
-        push_flash(row, kind, text)
+    if session is not None:
+        keep_flash(uow, session.id, kind, text)
 
 
 def error_text(error: DatawardError) -> str:

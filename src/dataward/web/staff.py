@@ -8,14 +8,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from dataward.accounts.links import sign_link
 from dataward.accounts.permissions import Permission
-from dataward.audit.service import record
 from dataward.errors import DatawardError, ValidationFailed
 from dataward.publication.registers import list_organisations
 from dataward.subjects.identities import IdentityKind
 from dataward.subjects.listing import SubjectPage, list_subjects, subject_timeline
-from dataward.subjects.service import find_subjects, get_subject, show_subject
+from dataward.subjects.preference_links import issue_preferences_link
+from dataward.subjects.service import find_subjects
+from dataward.subjects.viewing import view_subject
 from dataward.uow import UnitOfWork
 from dataward.web.auth import app_uow, audit_refusal, console, form_text, posted_form, principal_of
 from dataward.web.deps import get_uow
@@ -82,17 +82,8 @@ def subjects_search(request: Request, uow: Uow) -> Response:
 
 @router.get("/console/subjects/{org}/{ref}", name="subject_page", dependencies=[SUBJECTS_READ])
 def subject_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
-    view = show_subject(uow, org[:80], ref[:32])
-    # Reading decrypted identities is recorded, so the subject's timeline shows who looked.
-    record(
-        uow,
-        actor=principal_of(request).actor,
-        action="subject.viewed",
-        entity_type="subject",
-        entity_id=view.ref,
-        subject_ref=view.ref,
-    )
-    uow.commit()
+    view = view_subject(uow, org[:80], ref[:32], actor=principal_of(request).actor)
+    uow.commit()  # the view is audited
     context = {"view": view, "timeline": subject_timeline(uow, view.ref)}
     return render(request, "console/subject.html", context)
 
@@ -108,19 +99,9 @@ def preferences_link(request: Request, org: str, ref: str) -> Response:
     actor = principal_of(request).actor
 
     def issue(uow: UnitOfWork) -> str:
-        subject = get_subject(uow, org[:80], ref[:32])
         days = state.settings.preferences_link_days
-        token, expires = sign_link(
-            state.secret_key, uow.clock, subject.organisation, subject.ref, days
-        )
-        record(
-            uow,
-            actor=actor,
-            action="preferences_link.issued",
-            entity_type="subject",
-            entity_id=subject.ref,
-            subject_ref=subject.ref,
-            details={"days": days},
+        token, expires = issue_preferences_link(
+            uow, state.secret_key, org[:80], ref[:32], days, actor=actor
         )
         url = str(request.url_for("preferences_page", token=token))
         return f"Preferences link for this subject, valid until {expires:%d %B %Y}: {url}"

@@ -1,11 +1,11 @@
-"""Reads on the event loop for the decision API, on PostgreSQL: psycopg's async driver.
+"""Reads on the event loop for single decisions, on PostgreSQL: psycopg's async driver.
 
 In the thread pool, each psycopg call waited a loopback round trip and then for the
 interpreter lock held by the loop serving the other connections: the same decision ran at
 a third of a bare endpoint's rate. Awaited on the loop, the round trip costs the loop
 nothing. Only the one statement the decision API needs runs here (the person and the
-newest register version); anything else, and any failure, goes back to the thread path,
-which answers as before.
+newest register version, for ``fast_path``); anything else, and any failure, goes back to
+the thread path, which answers as before.
 
 Connections are autocommit (reads only) and kept per event loop: an asyncio connection
 belongs to the loop it was first used on (uvicorn has one; test clients start several).

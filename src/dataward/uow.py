@@ -15,13 +15,9 @@ class KeyStore(Protocol):
     """The key store as a unit of work holds it (``crypto.keystore.Vault`` is the one the
     wiring hands in): the core names no domain package, so it states what it uses.
 
-    The unit itself only opens a ``session`` on the store. ``material`` is there because
-    services read the key material through the unit (``uow.vault.material``); its shape
-    is the crypto package's business, so the core leaves it untyped.
+    The unit only opens a ``session`` on the store; services read the key material with
+    ``crypto.keystore.material_of(uow)``, typed by the package it belongs to.
     """
-
-    @property
-    def material(self) -> Any: ...
 
     def session(self) -> Session: ...
 

@@ -17,7 +17,7 @@ from dataward.consent.records import give_consent, withdraw_consent
 from dataward.consent.rules import Decision
 from dataward.crypto.keystore import Vault
 from dataward.db import POOL_SIZE, make_engine, make_session_factory
-from dataward.subjects.service import SubjectNotFound
+from dataward.subjects.errors import SubjectNotFound
 from dataward.uow import UnitOfWork
 
 

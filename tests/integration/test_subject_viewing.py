@@ -9,10 +9,11 @@ from sqlalchemy import select
 
 from dataward.accounts.links import read_link
 from dataward.audit.models import AuditEvent
+from dataward.publication.registers import store_register
 from dataward.register.loader import load_register
-from dataward.register.service import store_register
+from dataward.subjects.errors import SubjectNotFound
 from dataward.subjects.preference_links import issue_preferences_link
-from dataward.subjects.service import SubjectNotFound, add_subject
+from dataward.subjects.service import add_subject
 from dataward.subjects.viewing import view_subject
 from dataward.uow import UnitOfWork
 

@@ -26,5 +26,3 @@ API_TOKEN_CREATED = "api_token.created"
 API_TOKEN_REVOKED = "api_token.revoked"
 API_TOKEN_REFUSED = "api_token.refused"
 API_TOKEN_USED = "api_token.used"
-
-PREFERENCES_LINK_ISSUED = "preferences_link.issued"

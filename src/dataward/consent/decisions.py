@@ -34,6 +34,7 @@ from dataward.consent.rules import (
 )
 from dataward.consent.tps import lists_holding, tps_digest
 from dataward.crypto.keyring import decrypt_for, index_digest
+from dataward.crypto.keystore import material_of
 from dataward.errors import DatawardError
 from dataward.subjects.errors import SubjectNotFound
 from dataward.subjects.identities import IdentityKind, normalise, parse_kind
@@ -224,7 +225,7 @@ def _resolve(
         by_ref = people_by_ref(uow.session, organisation, refs)
     digests: dict[int, tuple[str, str]] = {}
     phones: dict[int, str] = {}
-    material = uow.vault.material if any(asks[i].identity for i in pending) else None
+    material = material_of(uow) if any(asks[i].identity for i in pending) else None
     for index in pending:
         ask = asks[index]
         if ask.subject_ref:
@@ -284,7 +285,7 @@ def _screen(
     calls = [i for i in resolved if asks[i].channel == "live_call"]
     if not calls:
         return
-    key = uow.vault.material.index_key
+    key = material_of(uow).index_key
     numbers: dict[str, set[str]] = {}  # facts key -> E.164 numbers
     for index in calls:
         found = resolved[index]

@@ -24,6 +24,7 @@ from dataward.consent.errors import TpsImportInvalid
 from dataward.consent.lookups import tps_entries
 from dataward.consent.models import TpsImport, TpsNumber
 from dataward.crypto.cipher import blind_digest
+from dataward.crypto.keystore import material_of
 from dataward.uow import UnitOfWork
 
 LISTS = ("tps", "ctps")
@@ -89,7 +90,7 @@ def import_list(
         raise TpsImportInvalid(f"list must be one of {', '.join(LISTS)}")
     if mode not in MODES:
         raise TpsImportInvalid(f"mode must be one of {', '.join(MODES)}")
-    key = uow.vault.material.index_key
+    key = material_of(uow).index_key
     session = uow.session
     if mode == "replace":
         session.execute(delete(TpsNumber).where(TpsNumber.list_name == list_name))

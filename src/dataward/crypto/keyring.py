@@ -16,6 +16,7 @@ from dataward.crypto.keystore import (
     KekCheck,
     Vault,
     kek_check,
+    material_of,
     unwrap,
     wrap,
 )
@@ -25,7 +26,7 @@ from dataward.uow import UnitOfWork
 
 def create_data_key(uow: UnitOfWork, organisation: str) -> str:
     key_id = str(uuid.uuid4())
-    material = uow.vault.material
+    material = material_of(uow)
     data_key = new_key()
     uow.keys.add(
         DataKey(
@@ -49,7 +50,7 @@ def data_key(uow: UnitOfWork, key_id: str) -> bytes:
     row = uow.keys.get(DataKey, key_id)
     if row is None:
         raise SubjectShredded("this subject's data key no longer exists")
-    key = unwrap(uow.vault.material, key_id, row.wrapped)
+    key = unwrap(material_of(uow), key_id, row.wrapped)
     uow.key_cache[key_id] = key
     return key
 
@@ -73,7 +74,7 @@ def add_index(
         BlindIndexEntry(
             organisation=organisation,
             kind=kind,
-            digest=index_digest(uow.vault.material, organisation, kind, value),
+            digest=index_digest(material_of(uow), organisation, kind, value),
             key_id=key_id,
             identity_id=identity_id,
         )
@@ -82,7 +83,7 @@ def add_index(
 
 def lookup(uow: UnitOfWork, organisation: str, kind: str, value: str) -> list[str]:
     """Identity ids whose normalised value matches, through the blind index only."""
-    digest = index_digest(uow.vault.material, organisation, kind, value)
+    digest = index_digest(material_of(uow), organisation, kind, value)
     uow.keys.flush()
     rows = uow.keys.scalars(
         select(BlindIndexEntry.identity_id).where(

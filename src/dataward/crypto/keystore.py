@@ -20,6 +20,7 @@ from dataward.crypto.errors import DecryptionFailed, KeyStoreUnavailable
 from dataward.crypto.secrets import KeyMaterial
 from dataward.db import NAMING, UTCDateTime, make_engine, make_session_factory
 from dataward.errors import ConfigurationError, DatawardError
+from dataward.uow import UnitOfWork
 
 _CHECK_PLAINTEXT = b"dataward key store check v1"
 _CHECK_CONTEXT = b"kek-check"
@@ -137,3 +138,15 @@ def unwrap(material: KeyMaterial, key_id: str, wrapped: bytes) -> bytes:
 
 def translate_store_errors(exc: SQLAlchemyError) -> DatawardError:
     return KeyStoreUnavailable(f"key store error: {type(exc).__name__}")
+
+
+def material_of(uow: UnitOfWork) -> KeyMaterial:
+    """The key material of the unit's key store.
+
+    The core holds the key store as a protocol that names no crypto type; the wiring hands
+    every unit a ``Vault``, so the material is read here, typed, by the package it belongs to.
+    """
+    vault = uow.vault
+    if not isinstance(vault, Vault):
+        raise ConfigurationError("the unit of work was given a key store that is not a Vault")
+    return vault.material

@@ -17,7 +17,7 @@ from sqlalchemy import Select, func, select
 
 from dataward.audit.service import record, record_many
 from dataward.crypto.keyring import decrypt_for
-from dataward.crypto.keystore import DataKey, unwrap
+from dataward.crypto.keystore import DataKey, material_of, unwrap
 from dataward.errors import ValidationFailed
 from dataward.jobs.errors import JobRefused
 from dataward.jobs.service import ClaimedJob, enqueue
@@ -155,7 +155,7 @@ def _prefetch_keys(uow: UnitOfWork, key_ids: Sequence[str]) -> None:
     if not wanted:
         return
     for row in uow.keys.scalars(select(DataKey).where(DataKey.key_id.in_(wanted))):
-        uow.key_cache[row.key_id] = unwrap(uow.vault.material, row.key_id, row.wrapped)
+        uow.key_cache[row.key_id] = unwrap(material_of(uow), row.key_id, row.wrapped)
 
 
 def _emails(uow: UnitOfWork, subjects: Sequence[Subject]) -> dict[str, str]:

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from dataward.audit.service import AuditEntry, record_many
 from dataward.crypto.cipher import NONCE_BYTES, new_key
 from dataward.crypto.keyring import index_digest
-from dataward.crypto.keystore import BlindIndexEntry, DataKey, wrap
+from dataward.crypto.keystore import BlindIndexEntry, DataKey, material_of, wrap
 from dataward.errors import ValidationFailed
 from dataward.subjects.audit_actions import SUBJECT_CREATED
 from dataward.subjects.errors import IdentityTaken
@@ -69,7 +69,7 @@ def _chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 
 
 def _check_rows(uow: UnitOfWork, organisation: str, rows: Iterable[SubjectRow]) -> list[_Checked]:
-    material = uow.vault.material
+    material = material_of(uow)
     groups_seen: dict[tuple[str, ...], list[str]] = {}
     checked: list[_Checked] = []
     for number, row in enumerate(rows, start=1):
@@ -178,7 +178,7 @@ def _seal(aead: AESGCM, plaintext: bytes, aad: bytes) -> bytes:
 
 
 def _write_batch(uow: UnitOfWork, organisation: str, batch: Sequence[_Checked], actor: str) -> None:
-    material = uow.vault.material
+    material = material_of(uow)
     now = uow.clock.now()
     keys: list[dict[str, Any]] = []
     index: list[dict[str, Any]] = []

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from dataward.accounts.links import sign_link
 from dataward.audit.service import record
+from dataward.subjects.audit_actions import PREFERENCES_LINK_ISSUED
 from dataward.subjects.service import get_subject
 from dataward.uow import UnitOfWork
 
@@ -24,7 +25,7 @@ def issue_preferences_link(
     record(
         uow,
         actor=actor,
-        action="preferences_link.issued",
+        action=PREFERENCES_LINK_ISSUED,
         entity_type="subject",
         entity_id=subject.ref,
         subject_ref=subject.ref,

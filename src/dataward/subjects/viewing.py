@@ -7,6 +7,7 @@ so the subject's timeline shows who looked; the event carries the pseudonymous r
 from __future__ import annotations
 
 from dataward.audit.service import record
+from dataward.subjects.audit_actions import SUBJECT_VIEWED
 from dataward.subjects.service import SubjectView, show_subject
 from dataward.uow import UnitOfWork
 
@@ -17,7 +18,7 @@ def view_subject(uow: UnitOfWork, organisation: str, ref: str, *, actor: str) ->
     record(
         uow,
         actor=actor,
-        action="subject.viewed",
+        action=SUBJECT_VIEWED,
         entity_type="subject",
         entity_id=view.ref,
         subject_ref=view.ref,

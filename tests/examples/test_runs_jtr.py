@@ -1,0 +1,315 @@
+"""JTR Collections' rule facts, run in the engines on the example's own register.
+
+Each test stores examples/jtr-collections.yaml, makes a person of one of its groups, records
+what they do, moves the clock and checks what the notice promises. The runs file beside
+the fact sheet (examples/notices/runs-000-jtr.yaml) lists every rule fact: the test here
+that runs it, or what it waits for.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from runs_support import JTR, person, runs, runs_problems, store_example
+from sqlalchemy.orm import sessionmaker
+
+from dataward.clock import FixedClock
+from dataward.consent.decisions import decide
+from dataward.consent.errors import (
+    AlreadyWithdrawn,
+    ConsentInvalid,
+    ConsentNotBasis,
+    ConsentNotFound,
+    ObjectionInvalid,
+    RestrictionInvalid,
+)
+from dataward.consent.objections import (
+    decide_objection,
+    lift_restriction,
+    object_to_processing,
+    restrict,
+    tell_before_lifting,
+)
+from dataward.consent.policy import CONTACT_CHANNELS
+from dataward.consent.records import give_consent, withdraw_consent
+from dataward.crypto.keystore import Vault
+from dataward.outbox.config import MailSettings
+from dataward.publication.notices import list_notice_versions, recorded_change, register_of
+from dataward.publication.registers import store_register
+from dataward.register.loader import parse_register
+from dataward.register.models import LawfulBasis, Register
+from dataward.uow import UnitOfWork
+from dataward.workers import build_worker
+
+ORG = "jtr_collections"
+MARCH_2 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+
+
+def consent_purposes(register: Register, group: str) -> list[str]:
+    """The group's purposes that rest on consent alone in the register."""
+    return [
+        p.id
+        for p in register.purposes
+        if group in p.subject_groups and {b.basis for b in p.bases} == {LawfulBasis.CONSENT}
+    ]
+
+
+def test_every_rule_fact_runs_here_or_names_what_it_waits_for() -> None:
+    assert runs_problems(JTR, sys.modules[__name__]) == []
+
+
+@runs("purposes.p14", "purposes.p25")
+def test_it_needs_consent_for_what_people_add_on_the_customer_portal(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    # RULES: LAW-01, LAW-05
+    clock.set(MARCH_2)
+    register = store_example(uow, JTR)
+    assert "customer_portal" in consent_purposes(register, "customers")
+    ref = person(uow, register, "customers", "dana@example.com")
+    before = decide(uow, ORG, ref, "customer_portal")
+    assert not before.allow
+    assert before.rules == ["LAW-05"]
+    assert "none is recorded" in before.reasons[-1]
+    clock.advance(timedelta(minutes=5))
+    row = give_consent(
+        uow, ORG, ref, "customer_portal", method="portal", evidence="ticked on the portal"
+    )
+    after = decide(uow, ORG, ref, "customer_portal")
+    assert after.allow
+    assert after.records == [row.ref]
+    assert after.reasons == ["the person consented"]
+
+
+@runs("purposes.p15", "purposes.p26", "recipients.r26")
+def test_it_shares_with_the_money_and_pensions_service_only_with_consent(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    # RULES: LAW-05 (the recipient's own purposes, as the register ties them to MAPS)
+    clock.set(MARCH_2)
+    register = store_example(uow, JTR)
+    maps = next(r for r in register.recipients if r.id == "money_and_pensions_service")
+    assert maps.condition == "only_with_consent"
+    assert maps.purposes == ["debt_advice"]
+    ref = person(uow, register, "customers", "dana@example.com")
+    for purpose in maps.purposes:
+        refused = decide(uow, ORG, ref, purpose)
+        assert not refused.allow
+        assert refused.rules == ["LAW-05"]
+        give_consent(uow, ORG, ref, purpose, method="phone", evidence="agreed on the call")
+        assert decide(uow, ORG, ref, purpose).allow
+
+
+@runs("purposes.p16", "rights.g18")
+def test_it_lets_customers_refuse_or_withdraw_consent_at_any_time(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    # RULES: LAW-05 (as easy to withdraw as to give; refusing costs nothing else)
+    clock.set(MARCH_2)
+    register = store_example(uow, JTR)
+    purposes = consent_purposes(register, "customers")
+    assert sorted(purposes) == ["customer_portal", "debt_advice"]
+    refuser = person(uow, register, "customers", "rae@example.com")
+    giver = person(uow, register, "customers", "gil@example.com")
+    for purpose in purposes:
+        give_consent(uow, ORG, giver, purpose, method="portal", evidence="ticked on the portal")
+    # Optional: a customer who never consents is refused those uses and nothing else.
+    assert not any(decide(uow, ORG, refuser, p).allow for p in purposes)
+    assert decide(uow, ORG, refuser, "enforcement_and_collection").allow
+    clock.set(datetime(2027, 1, 15, 16, 45, tzinfo=UTC))
+    withdraw_consent(uow, ORG, giver, "customer_portal", method="email")
+    withdrawn = decide(uow, ORG, giver, "customer_portal")
+    assert not withdrawn.allow
+    assert "withdrawn on 2027-01-15 16:45" in withdrawn.reasons[-1]
+    assert decide(uow, ORG, giver, "debt_advice").allow
+    with pytest.raises(AlreadyWithdrawn):
+        withdraw_consent(uow, ORG, giver, "customer_portal", method="email")
+    # No consent to withdraw where consent is not relied on.
+    with pytest.raises(ConsentNotBasis):
+        give_consent(
+            uow, ORG, giver, "enforcement_and_collection", method="portal", evidence="x"
+        )
+
+
+@runs("rights.g17")
+def test_it_keeps_data_from_the_client_out_of_consent_withdrawal(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    # RULES: LAW-01, LAW-05
+    clock.set(MARCH_2)
+    register = store_example(uow, JTR)
+    client = next(s for s in register.sources if s.id == "clients")
+    # The purposes that use what the client supplies without relying on consent (those on
+    # special category data are left to LAW-03's own tests).
+    from_client = [
+        p.id
+        for p in register.purposes
+        if "customers" in p.subject_groups
+        and set(p.categories) & set(client.categories)
+        and LawfulBasis.CONSENT not in {b.basis for b in p.bases}
+        and not p.special_conditions
+    ]
+    assert {"enforcement_and_collection", "customer_business_need"} <= set(from_client)
+    ref = person(uow, register, "customers", "dana@example.com")
+    give_consent(uow, ORG, ref, "customer_portal", method="portal", evidence="ticked")
+    clock.advance(timedelta(days=40))
+    withdraw_consent(uow, ORG, ref, "customer_portal", method="paper")
+    for purpose in from_client:
+        assert decide(uow, ORG, ref, purpose).allow, purpose
+        with pytest.raises(ConsentNotFound):
+            withdraw_consent(uow, ORG, ref, purpose, method="paper")
+
+
+@runs("purposes.p38", "purposes.p41")
+def test_it_needs_consent_for_new_occupier_evidence_and_lets_it_be_withdrawn(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    # RULES: LAW-05
+    clock.set(MARCH_2)
+    register = store_example(uow, JTR)
+    assert consent_purposes(register, "new_occupiers") == ["new_occupier_evidence_review"]
+    ref = person(uow, register, "new_occupiers", "occupier@example.com")
+    assert not decide(uow, ORG, ref, "new_occupier_evidence_review").allow
+    give_consent(
+        uow,
+        ORG,
+        ref,
+        "new_occupier_evidence_review",
+        method="paper",
+        evidence="tenancy agreement sent by post with the signed evidence form",
+    )
+    assert decide(uow, ORG, ref, "new_occupier_evidence_review").allow
+    clock.advance(timedelta(days=3))
+    withdraw_consent(uow, ORG, ref, "new_occupier_evidence_review", method="web_form")
+    assert not decide(uow, ORG, ref, "new_occupier_evidence_review").allow
+    # The rest of what JTR does about a New Occupier does not rest on consent.
+    assert decide(uow, ORG, ref, "new_occupier_business_need").allow
+    with pytest.raises(ConsentNotBasis):
+        give_consent(
+            uow, ORG, ref, "new_occupier_business_need", method="web_form", evidence="x"
+        )
+
+
+@runs("marketing.m1")
+def test_it_refuses_every_marketing_use(uow: UnitOfWork, clock: FixedClock) -> None:
+    # RULES: MKT-01, MKT-02, MKT-03, MKT-04
+    clock.set(MARCH_2)
+    register = store_example(uow, JTR)
+    assert not [p.id for p in register.purposes if p.marketing]
+    ref = person(uow, register, "customers", "dana@example.com", phone="07911 123456")
+    for channel in CONTACT_CHANNELS:
+        refused = decide(uow, ORG, ref, "direct_marketing", channel)
+        assert not refused.allow, channel
+        assert "no direct marketing" in refused.reasons[0]
+    with pytest.raises(ConsentInvalid):
+        give_consent(
+            uow, ORG, ref, "direct_marketing", channel="email", method="web_form", evidence="x"
+        )
+
+
+@runs("rights.g11")
+def test_it_stops_using_a_customers_data_while_it_is_restricted(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    # RULES: RES-01
+    clock.set(MARCH_2)
+    register = store_example(uow, JTR)
+    ref = person(uow, register, "customers", "dana@example.com")
+    for purpose in consent_purposes(register, "customers"):
+        give_consent(uow, ORG, ref, purpose, method="portal", evidence="ticked")
+    # Purposes on special category data are left to LAW-03's own tests.
+    purposes = [
+        p.id
+        for p in register.purposes
+        if "customers" in p.subject_groups and not p.special_conditions
+    ]
+    assert all(decide(uow, ORG, ref, p).allow for p in purposes)
+    # "Where you believe we no longer need it": Art 18(1)(c), kept for the person's claims.
+    row = restrict(uow, ORG, ref, [], "legal_claims")
+    for purpose in purposes:
+        restricted = decide(uow, ORG, ref, purpose)
+        assert not restricted.allow, purpose
+        assert restricted.rules == ["RES-01"]
+    clock.advance(timedelta(days=21))
+    with pytest.raises(RestrictionInvalid):
+        lift_restriction(uow, ORG, row.ref)
+    tell_before_lifting(uow, ORG, row.ref)
+    lift_restriction(uow, ORG, row.ref)
+    assert decide(uow, ORG, ref, "enforcement_and_collection").allow
+
+
+@runs("rights.g14")
+def test_it_stops_business_need_processing_when_a_customer_objects(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    # RULES: OBJ-01
+    clock.set(MARCH_2)
+    register = store_example(uow, JTR)
+    ref = person(uow, register, "customers", "dana@example.com")
+    objection = object_to_processing(uow, ORG, ref, ["enforcement_and_collection"], method="paper")
+    pending = decide(uow, ORG, ref, "enforcement_and_collection")
+    assert not pending.allow
+    assert pending.rules == ["OBJ-01"]
+    assert "is being considered" in pending.reasons[-1]
+    assert decide(uow, ORG, ref, "customer_business_need").allow  # not objected to
+    clock.advance(timedelta(days=14))
+    decide_objection(uow, ORG, objection.ref, "upheld", "no compelling grounds outweigh it")
+    assert "was upheld" in decide(uow, ORG, ref, "enforcement_and_collection").reasons[-1]
+    # Only processing that rests on a legitimate business need can be objected to.
+    with pytest.raises(ObjectionInvalid):
+        object_to_processing(uow, ORG, ref, ["customer_portal"], method="paper")
+
+
+class KeptMessages:
+    """A sender that keeps what the worker sends."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    def send(self, message: EmailMessage) -> None:
+        self.messages.append(message)
+
+    def close(self) -> None:
+        return None
+
+
+@runs("transfers.x2", "other.o8")
+def test_it_tells_customers_when_the_transfer_position_changes_with_a_link_to_the_notice(
+    uow: UnitOfWork,
+    clock: FixedClock,
+    session_factory: sessionmaker[Any],
+    vault: Vault,
+) -> None:
+    # RULES: NTC-03
+    clock.set(MARCH_2)
+    register = store_example(uow, JTR)
+    assert register.transfers.policy.outside_uk == "eea_only"
+    person(uow, register, "customers", "dana@example.com")
+    uow.commit()
+    clock.advance(timedelta(days=30))
+    text = JTR.register_path.read_text(encoding="utf-8")
+    changed = text.replace("outside_uk: eea_only", "outside_uk: sometimes", 1)
+    assert changed != text
+    store_register(uow, parse_register(changed, str(JTR.register_path)), actor="test")
+    uow.commit()
+    change = recorded_change(uow, ORG, 1, 2)
+    assert change is not None
+    assert any("new_transfer" in c["reasons"] for c in change.significant)
+    kept = KeptMessages()
+    mail = MailSettings(public_url="https://privacy.jtr.example", mail_from="dpo@jtr.example")
+    build_worker(session_factory, clock, vault, mail, sender=kept).run(once=True)
+    assert [str(m["To"]) for m in kept.messages] == ["dana@example.com"]
+    body = kept.messages[0].get_body(("plain",))
+    assert body is not None
+    content = body.get_content()
+    assert "new transfer outside the UK" in content
+    # o8: the newest notice is the one published, and the message signposts it.
+    assert "https://privacy.jtr.example/orgs/jtr_collections/notice.html" in content
+    uow.session.expire_all()
+    newest = list_notice_versions(uow, ORG)[0]
+    assert newest.version == 2
+    assert register_of(uow, newest).transfers.policy.outside_uk == "sometimes"

@@ -130,9 +130,7 @@ def test_it_lets_customers_refuse_or_withdraw_consent_at_any_time(
         withdraw_consent(uow, ORG, giver, "customer_portal", method="email")
     # No consent to withdraw where consent is not relied on.
     with pytest.raises(ConsentNotBasis):
-        give_consent(
-            uow, ORG, giver, "enforcement_and_collection", method="portal", evidence="x"
-        )
+        give_consent(uow, ORG, giver, "enforcement_and_collection", method="portal", evidence="x")
 
 
 @runs("rights.g17")
@@ -189,9 +187,7 @@ def test_it_needs_consent_for_new_occupier_evidence_and_lets_it_be_withdrawn(
     # The rest of what JTR does about a New Occupier does not rest on consent.
     assert decide(uow, ORG, ref, "new_occupier_business_need").allow
     with pytest.raises(ConsentNotBasis):
-        give_consent(
-            uow, ORG, ref, "new_occupier_business_need", method="web_form", evidence="x"
-        )
+        give_consent(uow, ORG, ref, "new_occupier_business_need", method="web_form", evidence="x")
 
 
 @runs("marketing.m1")

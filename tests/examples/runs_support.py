@@ -75,14 +75,16 @@ def runs(*refs: str) -> Callable[[F], F]:
 class Example:
     register_file: str
     facts_file: str
+    notices: Path = NOTICES
 
     @property
     def runs_file(self) -> Path:
-        return NOTICES / self.facts_file.replace("facts-", "runs-", 1)
+        """Beside the fact sheet, ``facts-`` made ``runs-``: where ``register coverage`` looks."""
+        return self.notices / self.facts_file.replace("facts-", "runs-", 1)
 
     @property
     def facts_path(self) -> Path:
-        return NOTICES / self.facts_file
+        return self.notices / self.facts_file
 
     @property
     def register_path(self) -> Path:
@@ -201,7 +203,8 @@ def runs_problems(example: Example, module: ModuleType) -> list[str]:
         path, _, test = entry.runs.partition("::")
         if path != module_path or test not in tests:
             problems.append(f"{where} runs {entry.runs}, which is no test of {module_path}")
-        elif entry.ref not in tests[test]:
+            continue
+        if entry.ref not in tests[test]:
             problems.append(f"{where} runs {test}, which does not say @runs({entry.ref!r})")
         listed[entry.ref] = test
     named = {e.ref for e in entries}

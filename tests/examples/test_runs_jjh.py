@@ -1,0 +1,309 @@
+"""Johnnie Johnson Housing's rule facts, run in the engines on the example's own register.
+
+Each test stores examples/johnnie-johnson-housing.yaml, makes a person of one of its
+groups, records what they choose, moves the clock and checks what the notice promises.
+examples/notices/runs-001-jjh.yaml lists every rule fact: the test here that runs it, or
+what it waits for.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from bs4 import BeautifulSoup
+from runs_support import JJH, person, runs, runs_problems, store_example
+
+from dataward.clock import FixedClock
+from dataward.consent.choices import apply_choices, choice_rows
+from dataward.consent.decisions import decide
+from dataward.consent.errors import ConsentInvalid, ConsentNotBasis, ObjectionInvalid
+from dataward.consent.objections import (
+    decide_objection,
+    lift_restriction,
+    object_to_marketing,
+    object_to_processing,
+    restrict,
+    tell_before_lifting,
+)
+from dataward.consent.preferences import opt_out, set_preference
+from dataward.consent.records import give_consent, withdraw_consent
+from dataward.notice.render import render_html
+from dataward.publication.notices import list_notice_versions, register_of
+from dataward.register.models import Right
+from dataward.uow import UnitOfWork
+
+ORG = "johnnie_johnson_housing"
+APRIL_7 = datetime(2026, 4, 7, 11, 0, tzinfo=UTC)
+# How a route the register names for a right reaches dataward as a method of recording.
+METHOD_OF_ROUTE = {"post": "paper", "email": "email", "phone": "phone", "portal": "portal"}
+
+
+def test_every_rule_fact_runs_here_or_names_what_it_waits_for() -> None:
+    assert runs_problems(JJH, sys.modules[__name__]) == []
+
+
+@runs("purposes.p15")
+def test_it_checks_the_right_to_rent_as_a_legal_duty(uow: UnitOfWork, clock: FixedClock) -> None:
+    # RULES: LAW-01, OBJ-01 (a legal duty rests on neither consent nor an objectable interest)
+    clock.set(APRIL_7)
+    register = store_example(uow, JJH)
+    ref = person(uow, register, "applicants", "ayo@example.com")
+    decision = decide(uow, ORG, ref, "right_to_rent_check")
+    assert decision.allow
+    assert decision.rules == ["LAW-01"]
+    assert "legal obligation" in decision.reasons[-1]
+    with pytest.raises(ConsentNotBasis):
+        give_consent(uow, ORG, ref, "right_to_rent_check", method="in_person", evidence="x")
+    with pytest.raises(ObjectionInvalid):
+        object_to_processing(uow, ORG, ref, ["right_to_rent_check"], method="in_person")
+
+
+@runs("marketing.m1")
+def test_it_sends_promotional_messages_only_to_people_who_opted_in(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    # RULES: MKT-01
+    clock.set(APRIL_7)
+    register = store_example(uow, JJH)
+    assert {c.channel: c.basis for c in register.marketing.channels} == {
+        "email": "consent",
+        "sms": "consent",
+    }
+    tenant = person(uow, register, "customers", "tia@example.com", phone="07911 123456")
+    contact = person(uow, register, "other_contacts", "oli@example.com")
+    for ref in (tenant, contact):
+        for channel in ("email", "sms"):
+            refused = decide(uow, ORG, ref, "homes_marketing", channel)
+            assert not refused.allow
+            assert "needs consent and none is recorded" in refused.reasons[-1]
+    give_consent(
+        uow,
+        ORG,
+        contact,
+        "homes_marketing",
+        channel="email",
+        method="web_form",
+        evidence="asked to join the homes marketing list on the website",
+    )
+    assert decide(uow, ORG, contact, "homes_marketing", "email").allow
+    assert not decide(uow, ORG, contact, "homes_marketing", "sms").allow
+    assert not decide(uow, ORG, tenant, "homes_marketing", "email").allow
+    # Neither post nor calls are marketing channels of this notice.
+    for channel in ("post", "live_call"):
+        assert not decide(uow, ORG, contact, "homes_marketing", channel).allow
+
+
+def _opted_in(uow: UnitOfWork, ref: str) -> None:
+    for channel in ("email", "sms"):
+        give_consent(
+            uow,
+            ORG,
+            ref,
+            "homes_marketing",
+            channel=channel,
+            method="portal",
+            evidence="opted in to promotional messages in the Resident Portal",
+        )
+
+
+@runs("marketing.m3")
+def test_it_stops_marketing_emails_when_the_person_unsubscribes(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    # RULES: MKT-01 (a chance to refuse in every message)
+    clock.set(APRIL_7)
+    register = store_example(uow, JJH)
+    email = next(c for c in register.marketing.channels if c.channel == "email")
+    assert "unsubscribe_link" in email.opt_out_routes
+    ref = person(uow, register, "customers", "tia@example.com", phone="07911 123456")
+    _opted_in(uow, ref)
+    assert decide(uow, ORG, ref, "homes_marketing", "email").allow
+    clock.set(datetime(2026, 12, 24, 23, 10, tzinfo=UTC))  # at any time
+    opt_out(uow, ORG, ref, "homes_marketing", "email", method="web_form")
+    stopped = decide(uow, ORG, ref, "homes_marketing", "email")
+    assert not stopped.allow
+    assert "withdrawn on 2026-12-24 23:10" in stopped.reasons[-1]
+    # The link in an email stops emails; texts have routes of their own.
+    assert decide(uow, ORG, ref, "homes_marketing", "sms").allow
+
+
+@runs("marketing.m4")
+def test_it_stops_marketing_when_asked_or_when_portal_preferences_change(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    # RULES: MKT-01, LAW-05
+    clock.set(APRIL_7)
+    register = store_example(uow, JJH)
+    for channel in register.marketing.channels:
+        assert {"contact_us", "portal"} <= set(channel.opt_out_routes), channel.id
+    caller = person(uow, register, "customers", "cal@example.com")
+    portal_user = person(uow, register, "customers", "pat@example.com")
+    for ref in (caller, portal_user):
+        _opted_in(uow, ref)
+    clock.advance(timedelta(days=60))
+    # Getting in touch: staff record the opt-out from the call.
+    for channel in ("email", "sms"):
+        opt_out(uow, ORG, caller, "homes_marketing", channel, method="phone")
+    # The Resident Portal's contact preferences: untick both marketing boxes, keep the rest.
+    rows = choice_rows(uow, ORG, portal_user)
+    marketing = {r.key for r in rows if r.key.startswith("m:homes_marketing:")}
+    assert marketing == {"m:homes_marketing:email", "m:homes_marketing:sms"}
+    kept = {r.key for r in rows if r.on} - marketing
+    assert apply_choices(uow, ORG, portal_user, kept, actor="subject") == 2
+    for ref in (caller, portal_user):
+        for channel in ("email", "sms"):
+            assert not decide(uow, ORG, ref, "homes_marketing", channel).allow
+
+
+@runs("marketing.m8")
+def test_it_treats_satisfaction_surveys_as_optional(uow: UnitOfWork, clock: FixedClock) -> None:
+    # RULES: OBJ-01 (a survey is an interest the person may decline)
+    clock.set(APRIL_7)
+    register = store_example(uow, JJH)
+    surveys = next(p for p in register.preferences if p.id == "surveys")
+    assert surveys.optional is True
+    ref = person(uow, register, "customers", "tia@example.com")
+    assert decide(uow, ORG, ref, "satisfaction_surveys").allow
+    set_preference(uow, ORG, ref, "surveys", False, method="web_form")
+    declined = decide(uow, ORG, ref, "satisfaction_surveys")
+    assert not declined.allow
+    assert "turned off" in declined.reasons[-1]
+    # Declining costs nothing else, and can be undone.
+    assert decide(uow, ORG, ref, "tenancy_obligations").allow
+    clock.advance(timedelta(days=200))
+    set_preference(uow, ORG, ref, "surveys", True, method="phone")
+    assert decide(uow, ORG, ref, "satisfaction_surveys").allow
+    # Unlike service messages, which the register does not make optional.
+    with pytest.raises(ConsentInvalid):
+        set_preference(uow, ORG, ref, "service_messages", False, method="phone")
+
+
+@runs("marketing.m9")
+def test_it_leaves_people_out_of_future_surveys_by_link_or_on_request(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    clock.set(APRIL_7)
+    register = store_example(uow, JJH)
+    surveys = next(p for p in register.preferences if p.id == "surveys")
+    assert set(surveys.opt_out_routes) == {"survey_opt_out_link", "contact_us"}
+    by_link = person(uow, register, "survey_respondents", "rob@example.com")
+    by_contact = person(uow, register, "customers", "cas@example.com")
+    assert decide(uow, ORG, by_link, "satisfaction_surveys").allow
+    clock.advance(timedelta(days=2))
+    set_preference(uow, ORG, by_link, "surveys", False, method="web_form")
+    set_preference(uow, ORG, by_contact, "surveys", False, method="email")
+    for ref in (by_link, by_contact):
+        assert not decide(uow, ORG, ref, "satisfaction_surveys").allow
+
+
+@runs("marketing.m11")
+def test_it_uses_photographs_in_publications_only_with_permission(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    # RULES: LAW-05
+    clock.set(APRIL_7)
+    register = store_example(uow, JJH)
+    ref = person(uow, register, "publication_subjects", "pia@example.com")
+    assert not decide(uow, ORG, ref, "publication_images").allow
+    give_consent(
+        uow,
+        ORG,
+        ref,
+        "publication_images",
+        method="paper",
+        evidence="signed the photography permission form at the open day",
+    )
+    set_preference(uow, ORG, ref, "publication_images", True, method="paper")
+    assert decide(uow, ORG, ref, "publication_images").allow
+    clock.advance(timedelta(days=90))
+    withdraw_consent(uow, ORG, ref, "publication_images", method="email")
+    stopped = decide(uow, ORG, ref, "publication_images")
+    assert not stopped.allow
+    assert stopped.rules == ["LAW-05"]
+
+
+@runs("rights.g1")
+def test_it_publishes_the_notice_that_tells_each_group_why_its_information_is_used(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    # RULES: NTC-01
+    clock.set(APRIL_7)
+    register = store_example(uow, JJH)
+    [published] = list_notice_versions(uow, ORG)
+    assert published.declared_id == register.notice.versions[-1].id
+    assert published.published_at == APRIL_7
+    stored = register_of(uow, published)
+    for group in ("applicants", "customers", "callers", "publication_subjects"):
+        page = BeautifulSoup(render_html(stored, group=group), "html.parser")
+        text = re.sub(r"\s+", " ", page.get_text(" "))
+        for purpose in stored.purposes:
+            if group in purpose.subject_groups:
+                assert purpose.name in text, f"{group}: {purpose.name}"
+
+
+@runs("rights.g5")
+def test_it_restricts_how_a_customers_information_is_used_on_request(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    # RULES: RES-01
+    clock.set(APRIL_7)
+    register = store_example(uow, JJH)
+    ref = person(uow, register, "customers", "tia@example.com")
+    used = ["tenancy_obligations", "fraud_investigation", "satisfaction_surveys"]
+    assert all(decide(uow, ORG, ref, p).allow for p in used)
+    row = restrict(uow, ORG, ref, [], "accuracy_contested")
+    for purpose in used:
+        restricted = decide(uow, ORG, ref, purpose)
+        assert not restricted.allow
+        assert restricted.rules == ["RES-01"]
+    clock.advance(timedelta(days=10))
+    tell_before_lifting(uow, ORG, row.ref)
+    lift_restriction(uow, ORG, row.ref)
+    assert all(decide(uow, ORG, ref, p).allow for p in used)
+
+
+@runs("rights.g6")
+def test_it_stops_using_information_when_a_customer_objects(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    # RULES: OBJ-01, OBJ-02
+    clock.set(APRIL_7)
+    register = store_example(uow, JJH)
+    ref = person(uow, register, "customers", "tia@example.com")
+    _opted_in(uow, ref)
+    objection = object_to_processing(uow, ORG, ref, ["fraud_investigation"], method="email")
+    assert not decide(uow, ORG, ref, "fraud_investigation").allow
+    clock.advance(timedelta(days=20))
+    decide_objection(uow, ORG, objection.ref, "upheld", "the interest does not outweigh hers")
+    assert "was upheld" in decide(uow, ORG, ref, "fraud_investigation").reasons[-1]
+    object_to_marketing(uow, ORG, ref, ["any"], method="phone")
+    for channel in ("email", "sms"):
+        refused = decide(uow, ORG, ref, "homes_marketing", channel)
+        assert not refused.allow
+        assert refused.rules == ["OBJ-02"]
+
+
+@runs("rights.g9")
+def test_it_lets_consent_be_withdrawn_by_post_or_email_at_any_time(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    # RULES: LAW-05
+    clock.set(APRIL_7)
+    register = store_example(uow, JJH)
+    right = next(r for r in register.rights.items if r.right is Right.WITHDRAW_CONSENT)
+    methods = [METHOD_OF_ROUTE[route.kind] for route in right.routes]
+    assert methods == ["paper", "email"]
+    people = [
+        person(uow, register, "customers", f"tenant{n}@example.com") for n in range(len(methods))
+    ]
+    for ref in people:
+        _opted_in(uow, ref)
+    clock.set(datetime(2027, 8, 1, 7, 5, tzinfo=UTC))
+    for ref, method in zip(people, methods, strict=True):
+        withdraw_consent(uow, ORG, ref, "homes_marketing", channel="email", method=method)
+        withdrawn = decide(uow, ORG, ref, "homes_marketing", "email")
+        assert not withdrawn.allow
+        assert "withdrawn on 2027-08-01 07:05" in withdrawn.reasons[-1]

@@ -1,0 +1,298 @@
+"""R3 Repairs' rule facts, run in the engines on the example's own register.
+
+Each test stores examples/r3-repairs.yaml (a Scottish controller), makes a person of one of
+its groups, records what they do, moves the clock and checks what the notice promises.
+examples/notices/runs-004-r3.yaml lists every rule fact: the test here that runs it, or
+what it waits for.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from runs_support import R3, person, register_of, runs, runs_problems, store_example
+
+from dataward.calendar import statutory_deadline
+from dataward.clock import FixedClock
+from dataward.consent.decisions import decide
+from dataward.consent.errors import ConsentWithdrawn, RestrictionInvalid
+from dataward.consent.objections import (
+    decide_objection,
+    lift_restriction,
+    object_to_marketing,
+    object_to_processing,
+    restrict,
+    tell_before_lifting,
+)
+from dataward.consent.preferences import opt_out, record_soft_opt_in
+from dataward.consent.records import consent_records, give_consent, withdraw_consent
+from dataward.subjects.service import show_subject
+from dataward.uow import UnitOfWork
+
+ORG = "r3_repairs"
+JUNE_1 = datetime(2026, 6, 1, 14, 0, tzinfo=UTC)
+
+
+def test_every_rule_fact_runs_here_or_names_what_it_waits_for() -> None:
+    assert runs_problems(R3, sys.modules[__name__]) == []
+
+
+def _bought_a_repair(uow: UnitOfWork, ref: str, *, refused: bool = False) -> None:
+    """MKT-01 soft opt-in as the notice's 9.2 describes it: a purchase, a chance to refuse."""
+    record_soft_opt_in(
+        uow,
+        ORG,
+        ref,
+        "own_marketing",
+        "email",
+        sale_or_negotiation="bought a boiler repair on the website",
+        refusal_offered=True,
+        refused=refused,
+        method="web_form",
+    )
+
+
+def _consented_to_partners(uow: UnitOfWork, ref: str, channel: str = "email") -> str:
+    row = give_consent(
+        uow,
+        ORG,
+        ref,
+        "third_party_marketing",
+        channel=channel,
+        method="web_form",
+        evidence="ticked 'offers from our partners' at checkout",
+    )
+    return row.ref
+
+
+@runs("marketing.m3")
+def test_it_sends_its_own_marketing_only_after_a_purchase_or_enquiry_without_an_opt_out(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    # RULES: MKT-01 (soft opt-in)
+    clock.set(JUNE_1)
+    register = store_example(uow, R3)
+    [own] = [c for c in register.marketing.channels if "own_marketing" in c.purposes]
+    assert (own.basis, own.sender) == ("soft_opt_in", "own")
+    stranger = person(uow, register, "customers", "sam@example.com")
+    buyer = person(uow, register, "customers", "bea@example.com")
+    refuser = person(uow, register, "customers", "rex@example.com")
+    assert not decide(uow, ORG, stranger, "own_marketing", "email").allow
+    _bought_a_repair(uow, buyer)
+    _bought_a_repair(uow, refuser, refused=True)
+    allowed = decide(uow, ORG, buyer, "own_marketing", "email")
+    assert allowed.allow
+    assert allowed.rules == ["MKT-01"]
+    assert "soft opt-in" in allowed.reasons[-1]
+    assert not decide(uow, ORG, refuser, "own_marketing", "email").allow
+
+
+@runs("marketing.m4")
+def test_it_gets_consent_before_third_party_marketing_by_email_or_text(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    # RULES: MKT-01
+    clock.set(JUNE_1)
+    register = store_example(uow, R3)
+    partners = [c for c in register.marketing.channels if c.sender == "third_party"]
+    assert {(c.channel, c.basis) for c in partners} == {("email", "consent"), ("sms", "consent")}
+    ref = person(uow, register, "marketing_requesters", "mo@example.com", phone="07911 123456")
+    for channel in ("email", "sms"):
+        refused = decide(uow, ORG, ref, "third_party_marketing", channel)
+        assert not refused.allow
+        assert "needs consent" in refused.reasons[-1]
+    _consented_to_partners(uow, ref, "email")
+    assert decide(uow, ORG, ref, "third_party_marketing", "email").allow
+    assert not decide(uow, ORG, ref, "third_party_marketing", "sms").allow
+    assert not decide(uow, ORG, ref, "third_party_marketing", "post").allow
+
+
+@runs("marketing.m5")
+def test_it_lets_people_withdraw_consent_to_marketing_at_any_time(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    # RULES: LAW-05
+    clock.set(JUNE_1)
+    register = store_example(uow, R3)
+    ref = person(uow, register, "customers", "mo@example.com", phone="07911 123456")
+    for channel in ("email", "sms"):
+        _consented_to_partners(uow, ref, channel)
+    clock.set(datetime(2027, 1, 1, 0, 30, tzinfo=UTC))
+    for channel, method in (("email", "email"), ("sms", "phone")):
+        withdraw_consent(uow, ORG, ref, "third_party_marketing", channel=channel, method=method)
+        withdrawn = decide(uow, ORG, ref, "third_party_marketing", channel)
+        assert not withdrawn.allow
+        assert "withdrawn on 2027-01-01 00:30" in withdrawn.reasons[-1]
+
+
+@runs("marketing.m7")
+def test_it_stops_marketing_on_the_opt_out_link_or_when_asked(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    # RULES: MKT-01, OBJ-02
+    clock.set(JUNE_1)
+    register = store_example(uow, R3)
+    for channel in register.marketing.channels:
+        assert {"unsubscribe_link", "contact_us"} <= set(channel.opt_out_routes)
+    by_link = person(uow, register, "customers", "lin@example.com")
+    by_asking = person(uow, register, "customers", "ash@example.com")
+    for ref in (by_link, by_asking):
+        _bought_a_repair(uow, ref)
+        _consented_to_partners(uow, ref)
+    clock.advance(timedelta(days=45))
+    opt_out(uow, ORG, by_link, "own_marketing", "email", method="web_form")
+    assert not decide(uow, ORG, by_link, "own_marketing", "email").allow
+    # A link in R3's own message stops R3's own marketing; partners' offers have their own.
+    assert decide(uow, ORG, by_link, "third_party_marketing", "email").allow
+    object_to_marketing(uow, ORG, by_asking, ["any"], method="phone")
+    for purpose in ("own_marketing", "third_party_marketing"):
+        assert not decide(uow, ORG, by_asking, purpose, "email").allow
+
+
+@runs("marketing.m8")
+def test_it_keeps_using_purchase_data_after_a_marketing_opt_out(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    # RULES: OBJ-02 (covers marketing only), LAW-01
+    clock.set(JUNE_1)
+    register = store_example(uow, R3)
+    assert register.marketing.opt_out_excludes
+    ref = person(uow, register, "customers", "bea@example.com")
+    _bought_a_repair(uow, ref)
+    clock.advance(timedelta(days=1))
+    object_to_marketing(uow, ORG, ref, ["any"], method="email")
+    assert not decide(uow, ORG, ref, "own_marketing", "email").allow
+    for purpose in ("register_customer", "perform_contract"):
+        kept = decide(uow, ORG, ref, purpose)
+        assert kept.allow, purpose
+        assert "contract" in kept.reasons[-1]
+
+
+@runs("rights.x7")
+def test_it_stops_legitimate_interest_processing_when_a_person_objects(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    # RULES: OBJ-01
+    clock.set(JUNE_1)
+    register = store_example(uow, R3)
+    ref = person(uow, register, "visitors", "vic@example.com")
+    assert decide(uow, ORG, ref, "data_analytics").allow
+    objection = object_to_processing(uow, ORG, ref, ["data_analytics"], method="email")
+    pending = decide(uow, ORG, ref, "data_analytics")
+    assert not pending.allow
+    assert pending.rules == ["OBJ-01"]
+    clock.advance(timedelta(days=12))
+    decide_objection(uow, ORG, objection.ref, "upheld", "her situation outweighs the interest")
+    assert not decide(uow, ORG, ref, "data_analytics").allow
+    assert decide(uow, ORG, ref, "administer_protect").allow  # not objected to
+
+
+@runs("rights.x8")
+def test_it_stops_every_direct_marketing_on_objection_whatever_was_agreed(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    # RULES: OBJ-02 (absolute and immediate)
+    clock.set(JUNE_1)
+    register = store_example(uow, R3)
+    ref = person(uow, register, "customers", "bea@example.com", phone="07911 123456")
+    _bought_a_repair(uow, ref)
+    _consented_to_partners(uow, ref, "email")
+    _consented_to_partners(uow, ref, "sms")
+    clock.advance(timedelta(minutes=1))
+    object_to_marketing(uow, ORG, ref, ["any"], method="web_form")
+    for purpose, channel in (
+        ("own_marketing", "email"),
+        ("third_party_marketing", "email"),
+        ("third_party_marketing", "sms"),
+    ):
+        refused = decide(uow, ORG, ref, purpose, channel)
+        assert not refused.allow
+        assert refused.rules == ["OBJ-02"]
+
+
+@runs("rights.x9")
+def test_it_may_go_on_where_compelling_legitimate_grounds_override_an_objection(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    # RULES: OBJ-01
+    clock.set(JUNE_1)
+    register = store_example(uow, R3)
+    ref = person(uow, register, "customers", "cy@example.com")
+    objection = object_to_processing(uow, ORG, ref, ["administer_protect"], method="paper")
+    assert not decide(uow, ORG, ref, "administer_protect").allow
+    clock.advance(timedelta(days=25))
+    decide_objection(
+        uow,
+        ORG,
+        objection.ref,
+        "compelling_grounds",
+        "network security logs are needed to investigate an attack on the website",
+    )
+    overruled = decide(uow, ORG, ref, "administer_protect")
+    assert overruled.allow
+    assert "overruled on compelling legitimate grounds" in overruled.reasons[0]
+
+
+@pytest.mark.parametrize(
+    "ground",
+    ["accuracy_contested", "unlawful", "legal_claims", "objection_pending"],
+)
+@runs("rights.x10", "rights.x11", "rights.x12", "rights.x13")
+def test_it_suspends_processing_but_keeps_the_data_on_each_ground_of_restriction(
+    uow: UnitOfWork, clock: FixedClock, ground: str
+) -> None:
+    # RULES: RES-01 (x10 accuracy, x11 unlawful use, x12 legal claims, x13 objection pending)
+    clock.set(JUNE_1)
+    register = store_example(uow, R3)
+    ref = person(uow, register, "customers", "ria@example.com")
+    row = restrict(uow, ORG, ref, [], ground)
+    for purpose in ("perform_contract", "administer_protect", "website_content_adverts"):
+        restricted = decide(uow, ORG, ref, purpose)
+        assert not restricted.allow
+        assert restricted.rules == ["RES-01"]
+    # Suspended, not erased: the person and their details are still held.
+    assert show_subject(uow, ORG, ref).identities
+    clock.advance(timedelta(days=30))
+    with pytest.raises(RestrictionInvalid):
+        lift_restriction(uow, ORG, row.ref)
+    tell_before_lifting(uow, ORG, row.ref)
+    lift_restriction(uow, ORG, row.ref)
+    assert decide(uow, ORG, ref, "perform_contract").allow
+
+
+@runs("rights.x16")
+def test_it_stops_at_withdrawal_and_keeps_what_was_consented_before(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    # RULES: LAW-05
+    clock.set(JUNE_1)
+    register = store_example(uow, R3)
+    ref = person(uow, register, "customers", "bea@example.com")
+    consent = _consented_to_partners(uow, ref)
+    clock.advance(timedelta(days=7))
+    assert decide(uow, ORG, ref, "third_party_marketing", "email", consent_ref=consent).allow
+    clock.set(datetime(2026, 9, 15, 8, 0, tzinfo=UTC))
+    withdraw_consent(uow, ORG, ref, "third_party_marketing", channel="email", method="email")
+    with pytest.raises(ConsentWithdrawn):
+        decide(uow, ORG, ref, "third_party_marketing", "email", consent_ref=consent)
+    # What went before stays on record: given on 1 June, withdrawn on 15 September.
+    [record] = consent_records(uow, ORG, ref)
+    assert [(e.event, e.at) for e in record.history] == [
+        ("given", JUNE_1),
+        ("withdrawn", datetime(2026, 9, 15, 8, 0, tzinfo=UTC)),
+    ]
+    assert record.notice_version == register.notice.versions[-1].id
+
+
+@runs("rights.x24")
+def test_it_answers_a_request_within_one_month_by_scottish_bank_holidays() -> None:
+    # RULES: SAR-01, SAR-03 (the register's own period and nation)
+    register = register_of(R3)
+    months = register.rights.response.months
+    nation = register.controller.nation
+    # St Andrew's Day (Monday 30 November 2026) is a Scottish bank holiday only.
+    assert statutory_deadline(date(2026, 10, 30), nation, months) == date(2026, 12, 1)
+    # 2 January is one too: its substitute day is Monday 4 January 2027.
+    assert statutory_deadline(date(2026, 12, 1), nation, months) == date(2027, 1, 5)

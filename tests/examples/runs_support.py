@@ -42,8 +42,6 @@ WAITS = frozenset(
         "retention engine (issue 20)",
         "rights requests engine (issue 16)",
         "erasure and other rights (issue 19)",
-        "complaints (issue 17)",
-        "data sources (issue 18)",
         "breaches",
         "disclosure log",
         "special category conditions in decisions (LAW-03/04, issue 13)",

@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from runs_support import ROOT, WAITS, Example, read_runs_file, runs, runs_problems
+from runs_support import JJH, JTR, R3, ROOT, WAITS, Example, read_runs_file, runs, runs_problems
 
 SHEET = """\
 purposes:
@@ -179,3 +179,19 @@ def test_it_reports_a_file_that_is_not_a_mapping(tmp_path: Path, text: str) -> N
     assert entries == []
     assert len(problems) == 1
     assert problems[0].startswith("runs-099-fake.yaml")
+
+
+def test_docs_explain_every_capability_a_fact_can_wait_for() -> None:
+    text = (ROOT / "docs" / "examples.md").read_text(encoding="utf-8")
+    missing = sorted(c for c in WAITS if f"`{c}`" not in text)
+    assert not missing, f"docs/examples.md lacks: {missing}"
+
+
+def test_every_capability_is_one_some_example_waits_for() -> None:
+    named = {
+        entry.waits
+        for example in (JTR, JJH, R3)
+        for entry in read_runs_file(example.runs_file)[0]
+        if entry.waits is not None
+    }
+    assert named == WAITS

@@ -58,7 +58,8 @@ class TpsScreening:
 
 @dataclass
 class Facts:
-    """What is on record for one subject (or for an identity that is no subject)."""
+    """What is on record for one subject (an identity no subject holds has no facts: see
+    ``evaluate_stranger``)."""
 
     subject_ref: str | None = None
     # (kind, purpose, channel) -> record; channel "" when none

@@ -86,6 +86,23 @@ def test_it_decides_a_campaign_list_and_reports_bad_rows(
     assert "2 allowed, 0 refused, 2 errors" in result.stderr
 
 
+def test_it_refuses_people_no_subject_is_known_as(env: dict[str, str], tmp_path: Path) -> None:
+    # RULES: MKT-04 (post runs on legitimate interests for subjects, not for strangers)
+    invoke("subject", "add", "--org", "corner_shop", "-g", "customers", "-i", "email=a@example.com")
+    listing = tmp_path / "list.csv"
+    listing.write_text("email\na@example.com\nstranger@example.com\n", encoding="utf-8")
+    out = invoke(
+        *("decide", "--org", "corner_shop", "--purpose", "offers", "--channel", "post"),
+        *("--file", str(listing)),
+    )
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert [(r["line"], r["allow"], r["code"]) for r in rows] == [
+        (2, True, "legitimate_interests"),
+        (3, False, "no_subject"),
+    ]
+    assert rows[1]["subject_ref"] is None
+
+
 def test_it_imports_a_tps_list_and_refuses_a_bad_one(env: dict[str, str], tmp_path: Path) -> None:
     good = tmp_path / "tps.csv"
     good.write_text("number\n07911123456\n02079460018\n", encoding="utf-8")

@@ -55,6 +55,7 @@ def test_it_answers_one_question_with_reasons(app: FastAPI, client: TestClient) 
     assert yes.json()["records"] == [refs["consent"]]
     no = client.get("/api/v1/decisions", params={**params, "subject": refs["no"]})
     assert no.json()["allow"] is False
+    assert no.json()["code"] == "consent_withdrawn"
     assert "withdrawn" in no.json()["reasons"][0]
 
 
@@ -126,11 +127,38 @@ def test_the_batch_answers_every_line_and_reports_bad_ones(
     assert by_line[3]["allow"] is False
     assert 4 not in by_line
     assert by_line[5]["allow"] is False
+    assert by_line[5]["code"] == "no_subject"
+    assert by_line[1]["code"] == "consented"
     assert by_line[6]["error"]["code"] == "purpose_unknown"
     assert "longer" in by_line[7]["error"]["detail"]
     assert by_line[8]["allow"] is True
     assert rows[-1] == {"summary": {"lines": 7, "allowed": 2, "refused": 2, "errors": 3}}
     assert "yes@example.com" not in response.text.lower()
+
+
+def test_the_batch_refuses_strangers_where_a_subject_runs_on_legitimate_interests(
+    app: FastAPI, client: TestClient
+) -> None:
+    # RULES: MKT-04 (post on legitimate interests is for the register's subjects)
+    refs = _setup(app)
+    body = "\n".join(
+        [
+            json.dumps({"subject_ref": refs["yes"]}),
+            json.dumps({"identity": {"kind": "email", "value": "stranger@example.com"}}),
+        ]
+    )
+    response = client.post(
+        "/api/v1/decisions/batch",
+        params={"organisation": SHOP, "purpose": "offers", "channel": "post"},
+        content=body.encode(),
+    )
+    rows = [json.loads(line) for line in response.text.splitlines()]
+    assert [(r["allow"], r["code"]) for r in rows[:2]] == [
+        (True, "legitimate_interests"),
+        (False, "no_subject"),
+    ]
+    assert "silent about marketing to people it does not know" in rows[1]["reasons"][1]
+    assert rows[-1] == {"summary": {"lines": 2, "allowed": 1, "refused": 1, "errors": 0}}
 
 
 def test_the_batch_refuses_an_unknown_purpose_before_streaming(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from consent_support import SHOP, customer, load_shop
+from consent_support import SHOP, SHOP_FILE, customer, load_shop
 from sqlalchemy import func, select
 
+from dataward.clock import FixedClock
 from dataward.consent.decisions import Ask, decide, decide_many
 from dataward.consent.errors import (
     ConsentWithdrawn,
@@ -18,6 +20,7 @@ from dataward.consent.errors import (
 )
 from dataward.consent.models import TpsNumber
 from dataward.consent.records import give_consent, withdraw_consent
+from dataward.consent.rules import Decision
 from dataward.consent.tps import import_list, uk_e164
 from dataward.publication.registers import store_register
 from dataward.register.loader import parse_register
@@ -74,6 +77,75 @@ def test_it_answers_by_identity_and_for_unknown_people(uow: UnitOfWork) -> None:
     assert "no subject holds this identity" in stranger.reasons[0]
 
 
+def test_an_identity_no_subject_holds_is_not_allowed_on_legitimate_interests(
+    uow: UnitOfWork,
+) -> None:
+    # RULES: MKT-04, LAW-01 (a subject would be allowed both; a stranger is neither)
+    load_shop(uow)
+    customer(uow, "ann@example.com")
+    assert decide(uow, SHOP, ("email", "ann@example.com"), "offers", "post").allow
+    assert decide(uow, SHOP, ("email", "ann@example.com"), "fraud_checks").allow
+    post = decide(uow, SHOP, ("email", "nobody@example.com"), "offers", "post")
+    assert not post.allow
+    assert post.code == "no_subject"
+    assert post.records == []
+    assert post.reasons == [
+        "no subject holds this identity: nothing is on record for the person",
+        "the register is silent about marketing to people it does not know, so none is allowed",
+    ]
+    fraud = decide(uow, SHOP, ("email", "nobody@example.com"), "fraud_checks")
+    assert (fraud.allow, fraud.code) == (False, "no_subject")
+    # A number on no list is still nobody's: it is not screened into a "yes".
+    import_list(uow, "tps", io.StringIO("07911123456\n"))
+    call = decide(uow, SHOP, ("phone", "07400 999888"), "offers", "live_call")
+    assert (call.allow, call.code) == (False, "no_subject")
+
+
+def test_special_category_data_needs_its_conditions_before_a_decision(uow: UnitOfWork) -> None:
+    # RULES: LAW-03
+    health = (
+        "  - {id: health, name: Health notes, special_category: health, "
+        "subject_groups: [customers]}\n"
+    )
+    care = (
+        "  - id: care\n    name: Care for vulnerable customers\n"
+        "    subject_groups: [customers]\n    categories: [health]\n"
+        "    bases: [{basis: legitimate_interests, legitimate_interest: Care., lia_reference: L}]\n"
+    )
+    text = SHOP_FILE.read_text(encoding="utf-8")
+    text = text.replace("purposes:\n", health + "purposes:\n" + care, 1)
+    load_shop(uow, text)
+    ref = customer(uow)
+    refused = decide(uow, SHOP, ref, "care")
+    assert not refused.allow
+    assert refused.code == "no_art9_condition"
+    assert refused.rules == ["LAW-03"]
+    conditions = (
+        "    special_conditions:\n      - categories: [health]\n"
+        "        condition: substantial_public_interest\n"
+        "        schedule_1: {part: 2, paragraph: 18, name: Safeguarding}\n"
+    )
+    load_shop(uow, text.replace(care, care + conditions))
+    assert decide(uow, SHOP, ref, "care").code == "no_policy_document"
+    document = "        appropriate_policy_document: APD 2026\n"
+    load_shop(uow, text.replace(care, care + conditions + document))
+    allowed = decide(uow, SHOP, ref, "care")
+    assert (allowed.allow, allowed.code) == (True, "lawful_basis")
+
+
+def test_jtr_vulnerability_checks_wait_for_a_schedule_1_condition(uow: UnitOfWork) -> None:
+    # RULES: LAW-03 (the notice names Art 9(2)(g) and no Sch 1 paragraph)
+    _example(uow, "jtr-collections.yaml")
+    org = "jtr_collections"
+    ref = add_subject(uow, org, ["customers"], [("email", "a@example.com")]).ref
+    refused = decide(uow, org, ref, "vulnerability_assessment")
+    assert not refused.allow
+    assert refused.code == "no_schedule_1_condition"
+    assert "Art 9(2)(g)" in refused.reasons[0]
+    # Its other purposes are untouched: the research purpose uses no special category data.
+    assert decide(uow, org, ref, "bwv_research").allow
+
+
 def test_it_reports_bad_questions_with_stable_codes(uow: UnitOfWork) -> None:
     load_shop(uow)
     ref = customer(uow)
@@ -101,6 +173,7 @@ def test_a_withdrawn_consent_cannot_be_relied_on(uow: UnitOfWork) -> None:
 
 
 def test_live_calls_are_screened_against_tps_unless_consent(uow: UnitOfWork) -> None:
+    # RULES: MKT-02
     load_shop(uow)
     listed = customer(uow, "l@example.com", phone="07911 123456")
     free = customer(uow, "f@example.com", phone="07400 123456")
@@ -108,14 +181,73 @@ def test_live_calls_are_screened_against_tps_unless_consent(uow: UnitOfWork) -> 
     import_list(uow, "tps", io.StringIO("number\n07911123456\n+44 20 7946 0018\n"))
     on_list = decide(uow, SHOP, listed, "offers", "live_call")
     assert not on_list.allow
+    assert on_list.code == "tps_listed"
     assert on_list.rules == ["MKT-02"]
     assert decide(uow, SHOP, free, "offers", "live_call").allow
-    assert not decide(uow, SHOP, nophone, "offers", "live_call").allow
-    by_phone = decide(uow, SHOP, ("phone", "020 7946 0018"), "offers", "live_call")
-    assert not by_phone.allow
-    assert "TPS" in by_phone.reasons[-1]
+    assert decide(uow, SHOP, nophone, "offers", "live_call").code == "no_number"
+    by_phone = decide(uow, SHOP, ("phone", "07911 123456"), "offers", "live_call")
+    assert by_phone.code == "tps_listed"
+    assert by_phone.subject_ref == listed
     give_consent(uow, SHOP, listed, "offers", channel="live_call", method="phone", evidence="x")
     assert decide(uow, SHOP, listed, "offers", "live_call").allow
+
+
+def test_live_calls_need_a_list_imported_within_28_days(uow: UnitOfWork, clock: FixedClock) -> None:
+    # RULES: MKT-02 (screen against a copy no older than 28 days)
+    load_shop(uow)
+    ref = customer(uow, "f@example.com", phone="07400 123456")
+    clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    import_list(uow, "tps", io.StringIO("07911123456\n"))
+    clock.set(datetime(2026, 3, 30, 9, 0, tzinfo=UTC))  # 28 days on
+    assert decide(uow, SHOP, ref, "offers", "live_call").allow
+    clock.set(datetime(2026, 3, 31, 9, 0, tzinfo=UTC))  # 29 days on
+    stale = decide(uow, SHOP, ref, "offers", "live_call")
+    assert not stale.allow
+    assert stale.code == "tps_not_screened"
+    assert stale.rules == ["MKT-02"]
+    assert stale.reasons == [
+        "the TPS list was last imported on 2026-03-02 09:00 UTC, 29 days ago: screening "
+        "needs a copy no older than 28 days: with no screening, no marketing call"
+    ]
+    # A new import is seen by the next decision.
+    import_list(uow, "tps", io.StringIO("07911123456\n"), mode="add")
+    assert decide(uow, SHOP, ref, "offers", "live_call").allow
+
+
+def test_live_calls_are_refused_when_no_list_was_ever_imported(uow: UnitOfWork) -> None:
+    # RULES: MKT-02 (with no screening, no marketing call)
+    load_shop(uow)
+    ref = customer(uow, "f@example.com", phone="07400 123456")
+    answers = decide_many(uow, SHOP, [Ask("offers", "live_call", subject_ref=ref)] * 2)
+    for answer in answers:
+        assert isinstance(answer, Decision)
+        assert answer.code == "tps_not_screened"
+        assert "no TPS or CTPS list has been imported" in answer.reasons[0]
+    # Other channels do not depend on the lists.
+    assert decide(uow, SHOP, ref, "offers", "post").allow
+
+
+def test_a_stale_list_of_two_refuses_calls(uow: UnitOfWork, clock: FixedClock) -> None:
+    # RULES: MKT-02 (each copy screened against must be current)
+    load_shop(uow)
+    ref = customer(uow, "f@example.com", phone="07400 123456")
+    clock.set(datetime(2026, 1, 5, 9, 0, tzinfo=UTC))
+    import_list(uow, "ctps", io.StringIO("02079460018\n"))
+    clock.set(datetime(2026, 3, 2, 9, 0, tzinfo=UTC))
+    import_list(uow, "tps", io.StringIO("07911123456\n"))
+    refused = decide(uow, SHOP, ref, "offers", "live_call")
+    assert refused.code == "tps_not_screened"
+    assert "the CTPS list was last imported on 2026-01-05" in refused.reasons[0]
+
+
+def test_consent_to_calls_allows_them_without_any_list(uow: UnitOfWork) -> None:
+    # RULES: MKT-02 ("unless the person consented to calls from this organisation")
+    load_shop(uow)
+    ref = customer(uow, "f@example.com", phone="07400 123456")
+    give_consent(uow, SHOP, ref, "offers", channel="live_call", method="phone", evidence="x")
+    allowed = decide(uow, SHOP, ref, "offers", "live_call")
+    assert allowed.allow
+    assert allowed.code == "consented"
 
 
 def test_tps_import_refuses_a_bad_file_and_stores_digests_only(uow: UnitOfWork) -> None:

@@ -178,3 +178,88 @@ def test_the_cli_asks_for_files_or_stored_versions() -> None:
 
     assert result.returncode == 2
     assert "error [validation_failed]: give two register files (OLD NEW)" in result.stderr
+
+
+# Starting automated decision-making or profiling (NTC-03)
+
+SCORING = {
+    "id": "scoring",
+    "name": "Credit scoring",
+    "description": "Applications are scored automatically.",
+    "legal_or_similar_effect": True,
+    "subject_groups": ["customers"],
+}
+
+
+def start_scoring(doc):  # type: ignore[no-untyped-def]
+    doc["automated_decisions"] = {"in_use": True, "items": [dict(SCORING)]}
+
+
+def promise_to_tell_first(doc):  # type: ignore[no-untyped-def]
+    doc["automated_decisions"]["notify_before_starting"] = True
+
+
+def test_starting_automated_decisions_is_significant() -> None:
+    # RULES: NTC-03 ("starting automated decision-making or profiling")
+    result = diff_of(start_scoring)
+
+    assert [(c.action, c.item, c.reasons) for c in result.significant] == [
+        ("changed", "Automated decisions", ("automated_decisions",)),
+        ("added", "Credit scoring", ("automated_decisions",)),
+    ]
+    assert result.summary() == (
+        "2 changes, 2 significant (automated decision-making or profiling starts)"
+    )
+    assert all("told before" not in d for c in result.changes for d in c.details)
+
+
+def test_the_change_says_so_when_the_register_promises_to_tell_people_first() -> None:
+    # RULES: NTC-03 (brought to subjects' attention before it takes effect)
+    result = diff_of(start_scoring, promise_to_tell_first)
+
+    added = next(c for c in result.changes if c.item == "Credit scoring")
+    assert added.details == (
+        "The register says people are told before automated decision-making starts: "
+        "tell them before this takes effect",
+    )
+    policy = next(c for c in result.changes if c.item == "Automated decisions")
+    assert policy.details[-1].startswith("The register says people are told before")
+
+
+def test_an_automated_decision_that_starts_profiling_is_significant() -> None:
+    # RULES: NTC-03
+    def profile(doc):  # type: ignore[no-untyped-def]
+        doc["automated_decisions"]["items"][0]["profiling"] = True
+
+    before = variant(start_scoring).register
+    after = variant(start_scoring, profile).register
+    result = diff_registers(before, after)
+
+    assert [(c.item, c.reasons) for c in result.significant] == [
+        ("Credit scoring", ("automated_decisions",))
+    ]
+
+
+def test_a_purpose_or_marketing_that_starts_profiling_is_significant() -> None:
+    # RULES: NTC-03 (profiling, not only Art 22 decisions)
+    def profile_sales(doc):  # type: ignore[no-untyped-def]
+        doc["purposes"][0]["profiling"] = True
+
+    def profile_for_marketing(doc):  # type: ignore[no-untyped-def]
+        doc["marketing"]["profiling_for_marketing"] = True
+
+    result = diff_of(profile_sales, profile_for_marketing)
+
+    assert [(c.item, c.reasons) for c in result.significant] == [
+        ("Selling", ("automated_decisions",)),
+        ("Marketing", ("automated_decisions",)),
+    ]
+
+
+def test_stopping_automated_decisions_is_not_significant() -> None:
+    # RULES: NTC-03 (only starting is listed)
+    before = variant(start_scoring, promise_to_tell_first).register
+    result = diff_registers(before, variant().register)
+
+    assert [c.action for c in result.changes] == ["changed", "removed"]
+    assert result.significant == []

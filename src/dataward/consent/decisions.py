@@ -31,8 +31,9 @@ from dataward.consent.rules import (
     Decision,
     Facts,
     evaluate,
+    evaluate_stranger,
 )
-from dataward.consent.tps import lists_holding, tps_digest
+from dataward.consent.tps import lists_holding, screening, tps_digest
 from dataward.crypto.keyring import decrypt_for, index_digest
 from dataward.crypto.keystore import material_of
 from dataward.errors import DatawardError
@@ -175,10 +176,7 @@ def _answer(
 ) -> Decision:
     channel = check_channel(ask.channel)
     if not found.subjects:
-        empty = Facts(tps_lists=facts.get(_phone_key(found.phone), Facts()).tps_lists)
-        decision = _evaluate(policy, ask.purpose, channel, empty, memo)
-        reasons = ["no subject holds this identity: nothing is on record for the person"]
-        return Decision(decision.allow, reasons + decision.reasons, decision.rules, [])
+        return evaluate_stranger(policy, ask.purpose, channel)
     decisions = [_evaluate(policy, ask.purpose, channel, facts[s.id], memo) for s in found.subjects]
     # Several subjects share a phone or address: every one of them must allow.
     refused = [d for d in decisions if not d.allow]
@@ -203,11 +201,9 @@ def _evaluate(
     if known is None:
         known = memo[(purpose, channel)] = evaluate(policy, purpose, channel, Facts())
     # Decisions are read, never changed, so they may share the remembered lists.
-    return Decision(known.allow, known.reasons, known.rules, known.records, facts.subject_ref)
-
-
-def _phone_key(phone: str | None) -> str:
-    return f"phone:{phone}"
+    return Decision(
+        known.allow, known.code, known.reasons, known.rules, known.records, facts.subject_ref
+    )
 
 
 def _resolve(
@@ -281,20 +277,21 @@ def _owners_by_digest(
 def _screen(
     uow: UnitOfWork, asks: Sequence[Ask], resolved: dict[int, _Resolved], facts: dict[str, Facts]
 ) -> None:
-    """MKT-02: for live calls, which TPS/CTPS lists hold the numbers concerned."""
+    """MKT-02: for live calls, which TPS/CTPS lists hold the numbers concerned, and whether
+    those lists are current (read once for the whole chunk)."""
     calls = [i for i in resolved if asks[i].channel == "live_call"]
     if not calls:
         return
     key = material_of(uow).index_key
-    numbers: dict[str, set[str]] = {}  # facts key -> E.164 numbers
+    current = screening(uow)
+    numbers: dict[str, set[str]] = {}  # subject id -> E.164 numbers
     for index in calls:
         found = resolved[index]
-        if found.phone:
-            numbers.setdefault(_phone_key(found.phone), set()).add(found.phone)
-            for subject in found.subjects:
+        # An identity no subject holds is refused whatever the lists say: not screened.
+        for subject in found.subjects:
+            if found.phone:
                 numbers.setdefault(subject.id, set()).add(found.phone)
-        else:
-            for subject in found.subjects:
+            else:
                 numbers.setdefault(subject.id, set()).update(_phones_of(uow, subject))
     digests = {n: tps_digest(key, n) for nums in numbers.values() for n in nums}
     holding = lists_holding(uow, digests.values())
@@ -304,6 +301,7 @@ def _screen(
             lists |= holding.get(digests[number], set())
         target = facts.setdefault(owner, Facts())
         target.tps_lists = lists if nums else None
+        target.tps_screening = current
 
 
 def _phones_of(uow: UnitOfWork, subject: Person) -> set[str]:

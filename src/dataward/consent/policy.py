@@ -8,10 +8,12 @@ new key, so nothing stale is ever served.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from sqlalchemy import text
 
+from dataward.consent.conditions import ConditionGap, condition_gaps
 from dataward.consent.errors import UnknownChannel, UnknownPreference, UnknownPurpose
 from dataward.publication.models import RegisterVersion
 from dataward.publication.parsed import derived, known
@@ -19,7 +21,7 @@ from dataward.publication.registers import current_version
 from dataward.register.loader import LoadedRegister
 from dataward.register.models import Register
 from dataward.register.models.choices import MarketingChannel, Preference
-from dataward.register.models.processing import LawfulBasis, Purpose
+from dataward.register.models.processing import DataCategory, LawfulBasis, Purpose
 from dataward.uow import UnitOfWork
 
 CONTACT_CHANNELS = ("email", "sms", "live_call", "automated_call", "post", "online_ads")
@@ -37,6 +39,8 @@ class PurposeRules:
     unspecified: bool
     marketing: bool
     withdrawal_route: tuple[str, ...]
+    # LAW-03/LAW-04: conditions its special category or criminal offence data lacks.
+    condition_gaps: tuple[ConditionGap, ...]
 
     @property
     def consent_only(self) -> bool:
@@ -73,7 +77,10 @@ class Policy:
 
     def purpose(self, purpose_id: str) -> PurposeRules:
         if purpose_id == DIRECT_MARKETING:
-            return PurposeRules(DIRECT_MARKETING, "Direct marketing", frozenset(), False, True, ())
+            # Marketing in general uses no data of its own: each declared purpose has its own.
+            return PurposeRules(
+                DIRECT_MARKETING, "Direct marketing", frozenset(), False, True, (), ()
+            )
         found = self.purposes.get(purpose_id)
         if found is None:
             raise UnknownPurpose(
@@ -149,8 +156,9 @@ def policy_for(
 def _policy(row: RegisterVersion, loaded: LoadedRegister) -> Policy:
     register = loaded.register
     purposes = {}
+    categories = {c.id: c for c in register.data_categories}
     for p in register.purposes:
-        purposes[p.id] = _rules(p)
+        purposes[p.id] = _rules(p, categories)
     return Policy(
         organisation=row.organisation,
         register_version=row.version,
@@ -164,7 +172,7 @@ def _policy(row: RegisterVersion, loaded: LoadedRegister) -> Policy:
     )
 
 
-def _rules(purpose: Purpose) -> PurposeRules:
+def _rules(purpose: Purpose, categories: Mapping[str, DataCategory]) -> PurposeRules:
     bases = frozenset(b.basis.value for b in purpose.bases if isinstance(b.basis, LawfulBasis))
     unspecified = not bases
     return PurposeRules(
@@ -174,4 +182,5 @@ def _rules(purpose: Purpose) -> PurposeRules:
         unspecified,
         purpose.marketing,
         tuple(purpose.withdrawal_route),
+        condition_gaps(purpose, categories),
     )

@@ -6,6 +6,10 @@ digest answers every question dataward asks while a copy of the database leaks n
 number. The cost is one HMAC per number on import and per screened call (about a
 microsecond each); the index key already lives in the key material, so nothing new is
 kept secret. Lists are national: one copy serves every organisation.
+
+MKT-02 asks for a copy no older than 28 days: ``screening`` says whether every list that
+was imported has an import that recent (by the unit of work's clock), and with no import at
+all nobody is screened and no live call is allowed without consent.
 """
 
 from __future__ import annotations
@@ -14,8 +18,9 @@ import csv
 import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
+from datetime import timedelta
 
-from sqlalchemy import Insert, Table, delete
+from sqlalchemy import Insert, Table, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from dataward.audit.service import record as audit
@@ -23,11 +28,14 @@ from dataward.consent.audit_actions import TPS_IMPORTED
 from dataward.consent.errors import TpsImportInvalid
 from dataward.consent.lookups import tps_entries
 from dataward.consent.models import TpsImport, TpsNumber
+from dataward.consent.rules import TpsScreening
 from dataward.crypto.cipher import blind_digest
 from dataward.crypto.keystore import material_of
 from dataward.uow import UnitOfWork
 
 LISTS = ("tps", "ctps")
+# MKT-02: screen against a copy of the register no older than 28 days.
+MAX_AGE = timedelta(days=28)
 MODES = ("replace", "add")
 BATCH = 10_000
 _NON_DIGITS = re.compile(r"[^0-9]")
@@ -151,3 +159,25 @@ def lists_holding(uow: UnitOfWork, digests: Iterable[str]) -> dict[str, set[str]
     for digest, name in tps_entries(uow.session, set(digests)):
         found.setdefault(digest, set()).add(name)
     return found
+
+
+def screening(uow: UnitOfWork) -> TpsScreening:
+    """Whether live calls may be screened now: each list imported has an import no older
+    than 28 days. One small query (a row per list); decisions read it once per chunk."""
+    newest = uow.session.execute(
+        select(TpsImport.list_name, func.max(TpsImport.imported_at)).group_by(TpsImport.list_name)
+    ).all()
+    if not newest:
+        return TpsScreening(False, "no TPS or CTPS list has been imported to screen against")
+    now = uow.clock.now()
+    for name, at in sorted(newest):
+        age = now - at
+        if age > MAX_AGE:
+            return TpsScreening(
+                False,
+                f"the {name.upper()} list was last imported on {at:%Y-%m-%d %H:%M} UTC, "
+                f"{age.days} days ago: screening needs a copy no older than 28 days",
+            )
+    names = [n.upper() for n, _ in sorted(newest)]
+    lists = " and ".join(names) + (" lists were" if len(names) > 1 else " list was")
+    return TpsScreening(True, f"the {lists} imported within 28 days")

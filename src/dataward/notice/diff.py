@@ -2,7 +2,8 @@
 
 NTC-03: significant changes must reach subjects before they take effect. A change is
 significant when it is a new purpose, a new recipient, a new transfer, longer retention, a
-new category of data, a new source, or a changed lawful basis (the reasons in ``REASONS``).
+new category of data, a new source, a changed lawful basis, or the start of automated
+decision-making or profiling (the reasons in ``REASONS``).
 An element that starts to apply to another subject group counts as new for that group:
 for those people it is. Where dataward cannot tell whether retention got longer (the
 trigger changed, a rule was removed), it says so and counts it, since telling people too
@@ -20,7 +21,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel
 
-from dataward.notice.diff_rules import SignificanceRule, rules_for
+from dataward.notice.diff_rules import SignificanceRule, notes_for, rules_for
 from dataward.notice.errors import DiffRefused
 from dataward.notice.labels import FIELD_LABELS, RIGHT_TITLES
 from dataward.register.models import Offset, Register, Unspecified
@@ -34,6 +35,7 @@ REASONS: dict[str, str] = {
     "new_data_category": "new category of data",
     "new_source": "new source",
     "basis_changed": "lawful basis changed",
+    "automated_decisions": "automated decision-making or profiling starts",
 }
 """NTC-03 reasons, code -> words. Codes are stored with recorded changes: keep them stable."""
 
@@ -299,7 +301,8 @@ def _diff_part(part: Part, old: Register, new: Register, names: _Names) -> Itera
     for key, element in after.items():
         if key not in before:
             reasons = _reasons(rules, None, element, old, new)
-            yield Change(part.section, "added", part.name(element), (), reasons)
+            notes = notes_for(reasons, new)
+            yield Change(part.section, "added", part.name(element), notes, reasons)
     for key, element in before.items():
         if key not in after:
             reasons = _reasons(rules, element, None, old, new)
@@ -312,6 +315,7 @@ def _diff_part(part: Part, old: Register, new: Register, names: _Names) -> Itera
         if not details:
             continue
         reasons = _reasons(rules, earlier, element, old, new)
+        details += notes_for(reasons, new)
         yield Change(part.section, "changed", part.name(element), details, reasons)
 
 

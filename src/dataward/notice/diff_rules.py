@@ -1,7 +1,8 @@
 """When a change is significant under NTC-03, per kind of register element.
 
 Each rule sees the element before and after (``None`` when added or removed) and both
-registers, and returns a reason code from ``diff.REASONS`` or ``None``.
+registers, and returns a reason code from ``diff.REASONS`` or ``None``. ``notes_for`` adds
+what the register promises about a kind of significant change to the change's details.
 """
 
 from __future__ import annotations
@@ -38,6 +39,18 @@ def removed(reason: str) -> SignificanceRule:
 def gains(reason: str, *names: str) -> SignificanceRule:
     """An element that reaches more groups, data, purposes or places than before."""
     return lambda old, new, _o, _n: reason if any(_gained(old, new, n) for n in names) else None
+
+
+def _on(element: Any, name: str) -> bool:
+    """The register states ``name`` is on. Silence (absent, ``None``, unspecified) is not."""
+    return element is not None and getattr(element, name, None) is True
+
+
+def turned_on(reason: str, *names: str) -> SignificanceRule:
+    """A flag stated on now that was not stated on before (added elements included)."""
+    return lambda old, new, _o, _n: (
+        reason if any(_on(new, n) and not _on(old, n) for n in names) else None
+    )
 
 
 def _bases(purpose: Any) -> set[str]:
@@ -132,12 +145,16 @@ def _personal(category: Any) -> bool:
     return bool(category.collected and category.personal_data)
 
 
+# NTC-03: starting automated decision-making or profiling, whichever element says so.
+_STARTS_ADM = "automated_decisions"
+
 RULES: dict[str, Sequence[SignificanceRule]] = {
     "purpose": (
         added("new_purpose"),
         gains("new_purpose", "subject_groups"),
         basis_changed,
         gains("new_data_category", "categories"),
+        turned_on(_STARTS_ADM, "profiling"),
     ),
     "data_category": (
         added("new_data_category", _personal),
@@ -159,7 +176,30 @@ RULES: dict[str, Sequence[SignificanceRule]] = {
     "transfer_policy": (transfers_widened,),
     "retention_rule": (removed("longer_retention"), retention_longer),
     "hold": (hold_longer,),
+    "automated_decision_policy": (turned_on(_STARTS_ADM, "in_use"),),
+    "automated_decision": (
+        added(_STARTS_ADM),
+        turned_on(_STARTS_ADM, "profiling", "legal_or_similar_effect"),
+        gains(_STARTS_ADM, "subject_groups"),
+    ),
+    "marketing": (turned_on(_STARTS_ADM, "profiling_for_marketing"),),
 }
+
+
+def notes_for(reasons: Sequence[str], new_register: Register) -> tuple[str, ...]:
+    """What the register promises about changes of these kinds, to show with the change.
+
+    Only a promise the register states is shown: silence adds nothing (NTC-03 applies
+    either way).
+    """
+    notes: list[str] = []
+    policy = getattr(new_register, "automated_decisions", None)
+    if _STARTS_ADM in reasons and _on(policy, "notify_before_starting"):
+        notes.append(
+            "The register says people are told before automated decision-making starts: "
+            "tell them before this takes effect"
+        )
+    return tuple(notes)
 
 
 def rules_for(kind: str) -> Sequence[SignificanceRule]:

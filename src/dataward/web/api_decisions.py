@@ -13,7 +13,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import ClientDisconnect
 from starlette.types import Receive, Scope, Send
@@ -51,6 +51,7 @@ class DuplexStream(StreamingResponse):
 
 class DecisionOut(BaseModel):
     allow: bool
+    code: str = Field(description="Stable reason code of the answer (docs/decisions.md).")
     reasons: list[str]
     rules: list[str]
     records: list[str]

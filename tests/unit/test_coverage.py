@@ -27,12 +27,13 @@ from dataward.register.loader import parse_register
 from dataward.register.models import Register
 from dataward.register.runs import load_runs, runs_file_for
 
+Claims = dict[tuple[str | int, ...], list[str]]
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 COVERAGE = FIXTURES / "coverage"
 SHEET = COVERAGE / "facts-tiny.yaml"
 
 # Every fact of facts-tiny.yaml, each claimed by an element that can carry it.
-GOOD_CLAIMS: dict[tuple[str | int, ...], list[str]] = {
+GOOD_CLAIMS: Claims = {
     ("controller",): ["controller.c1"],
     ("purposes", 0): ["purposes.p1"],
     ("retention_rules", 0): ["retention.r1"],
@@ -43,7 +44,7 @@ GOOD_CLAIMS: dict[tuple[str | int, ...], list[str]] = {
 runner = CliRunner()
 
 
-def register_text(claims: dict[tuple[str | int, ...], list[str]]) -> str:
+def register_text(claims: Claims) -> str:
     """The minimal register of the loader tests, with ``facts`` set on the given elements."""
     data: Any = yaml.safe_load((FIXTURES / "loader" / "minimal.yaml").read_text("utf-8"))
     for path, refs in claims.items():
@@ -54,17 +55,15 @@ def register_text(claims: dict[tuple[str | int, ...], list[str]]) -> str:
     return yaml.safe_dump(data, sort_keys=False)
 
 
-def register(claims: dict[tuple[str | int, ...], list[str]]) -> Register:
+def register(claims: Claims) -> Register:
     return parse_register(register_text(claims), "acme.yaml").register
 
 
-def measure(claims: dict[tuple[str | int, ...], list[str]]) -> CoverageReport:
+def measure(claims: Claims) -> CoverageReport:
     return measure_coverage(register(claims), load_fact_sheet(SHEET))
 
 
-def coverage_cli(
-    tmp_path: Path, claims: dict[tuple[str | int, ...], list[str]], *extra: str
-) -> Any:
+def coverage_cli(tmp_path: Path, claims: Claims, *extra: str) -> Any:
     file = tmp_path / "acme.yaml"
     file.write_text(register_text(claims), encoding="utf-8")
     return runner.invoke(app, ["register", "coverage", str(file), str(SHEET), *extra])

@@ -9,8 +9,9 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.exc import SQLAlchemyError
 
-from dataward.errors import RegisterInvalid
+from dataward.errors import ConfigurationError, RegisterInvalid
 from dataward.register.coverage import CoverageReport, load_fact_sheet, measure_coverage
 from dataward.register.lint import all_rules, lint
 from dataward.register.loader import LoadedRegister, load_register
@@ -97,7 +98,10 @@ def load(
     if url:
         settings = settings.model_copy(update={"database_url": url})
     configure_logging(settings.log_level, settings.log_format)  # logs to stderr, not stdout
-    upgrade(settings.database_url)
+    try:
+        upgrade(settings.database_url)  # as `dataward serve` does, so a fresh clone works
+    except (OSError, SQLAlchemyError) as exc:
+        raise ConfigurationError(f"database unreachable: {type(exc).__name__}") from None
     # Storing a register encrypts nothing, so the key store is not opened.
     with open_runtime(settings, with_keys=False) as runtime, runtime.uow() as uow:
         outcome = _store(uow, loaded, actor)

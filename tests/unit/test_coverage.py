@@ -105,7 +105,8 @@ def test_it_covers_a_fact_with_one_accepted_claim_and_still_lists_the_rejected_o
         "data_categories.0: data_category cannot express purposes fact purposes.p1"
     ]
     assert report.problems == [str(report.rejected[0])]
-    assert not report.ok  # a rejected claim is a problem to fix, though the fact is covered
+    assert report.complete  # the rejected claim counts for nothing, so it cannot inflate
+    assert not report.ok  # but it is a problem to fix
 
 
 def test_it_does_not_cover_a_rule_fact_carried_only_by_an_element_that_is_no_rule() -> None:
@@ -255,15 +256,32 @@ def test_the_command_exits_0_and_prints_expressed_shown_run(tmp_path: Path) -> N
     assert result.output.rstrip().endswith("5/5 facts covered; 0 rejected claims; 0 problems")
 
 
-def test_the_command_gives_the_figures_as_json(tmp_path: Path) -> None:
+def test_the_command_exits_0_and_lists_the_rejection_beside_an_accepted_claim(
+    tmp_path: Path,
+) -> None:
     claims = {**GOOD_CLAIMS, ("data_categories", 0): ["purposes.p1"]}
+
+    result = coverage_cli(tmp_path, claims)
+
+    assert result.exit_code == 0, result.output
+    assert "Rejected claims (they count for nothing) (1):" in result.output
+    assert "data_categories.0: data_category cannot express purposes fact purposes.p1" in (
+        result.output
+    )
+    assert "Facts not covered" not in result.output
+    assert result.output.rstrip().endswith("5/5 facts covered; 1 rejected claims; 1 problems")
+
+
+def test_the_command_gives_the_figures_as_json(tmp_path: Path) -> None:
+    claims = {**GOOD_CLAIMS, ("purposes", 0): [], ("data_categories", 0): ["purposes.p1"]}
 
     result = coverage_cli(tmp_path, claims, "--json")
 
     assert result.exit_code == 1, result.output
     body = json.loads(result.output)
-    assert body["expressed"] == {"covered": 5, "total": 5}
-    assert body["shown"] == {"shown": 2, "notice_facts": 2}
+    assert body["expressed"] == {"covered": 4, "total": 5}
+    assert body["not_covered"] == {"purposes.p1": "not covered: its only claims are rejected"}
+    assert body["shown"] == {"shown": 1, "notice_facts": 2}
     assert body["run"]["run"] == 1
     assert body["run"]["rule_facts"] == 3
     assert body["run"]["waits"] == {"rights requests engine (issue 16)": ["rights.ri1", "other.o1"]}
@@ -275,7 +293,7 @@ def test_the_command_gives_the_figures_as_json(tmp_path: Path) -> None:
             "reason": "data_category cannot express purposes fact purposes.p1",
         }
     ]
-    assert body["ok"] is False
+    assert body["complete"] is False
 
 
 def test_the_command_says_when_no_runs_file_is_beside_the_sheet(tmp_path: Path) -> None:

@@ -194,8 +194,9 @@ def coverage(
     carry the fact's section (docs/coverage.md), a machine-readable rule for a rule fact.
     Claims of the wrong kind are listed as rejected and never count. When a runs file
     (runs-NNN-x.yaml beside facts-NNN-x.yaml) exists, it says which rule facts a test runs
-    in an engine and which wait, and for what. Exit 0 when every fact is covered and shown
-    and the runs file has no problem, 1 otherwise, 2 on a file that cannot be read.
+    in an engine and which wait, and for what. Exit 0 when every fact is covered and every
+    notice fact shown and the runs file has no problem (rejected claims are listed but
+    change nothing), 1 otherwise, 2 on a file that cannot be read.
     """
     from dataward.notice.render import render_html
 
@@ -204,10 +205,10 @@ def coverage(
     report = measure_coverage(loaded.register, sheet, render_html(loaded.register))
     runs_path = runs_file_for(facts)
     runs = load_runs(runs_path, sheet) if runs_path and runs_path.is_file() else None
-    ok = report.ok and (runs is None or not runs.problems)
+    complete = report.complete and (runs is None or not runs.problems)
     if as_json:
-        typer.echo(json.dumps(_coverage_json(report, runs, runs_path, ok), indent=2))
-        raise typer.Exit(0 if ok else 1)
+        typer.echo(json.dumps(_coverage_json(report, runs, runs_path, complete), indent=2))
+        raise typer.Exit(0 if complete else 1)
     table = Table("Section", "Covered", "Facts")
     for section, (done, total) in report.by_section().items():
         table.add_row(section, str(done), str(total))
@@ -225,7 +226,7 @@ def coverage(
         f"{len(report.rejected)} rejected claims; {len(report.problems)} problems",
         markup=False,
     )
-    raise typer.Exit(0 if ok else 1)
+    raise typer.Exit(0 if complete else 1)
 
 
 def _print_list(title: str, lines: list[str]) -> None:
@@ -256,7 +257,7 @@ def _print_figures(report: CoverageReport, runs: RunsReport | None, path: Path |
 
 
 def _coverage_json(
-    report: CoverageReport, runs: RunsReport | None, runs_path: Path | None, ok: bool
+    report: CoverageReport, runs: RunsReport | None, runs_path: Path | None, complete: bool
 ) -> dict[str, object]:
     run: dict[str, object] | None = None
     if runs is not None:
@@ -269,7 +270,7 @@ def _coverage_json(
             "problems": runs.problems,
         }
     return {
-        "ok": ok,
+        "complete": complete,
         "expressed": {"covered": report.covered, "total": report.total},
         "shown": {"shown": report.shown, "notice_facts": len(report.notice_facts)},
         "run": run,

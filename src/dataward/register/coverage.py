@@ -217,8 +217,18 @@ class CoverageReport:
         return out
 
     @property
+    def complete(self) -> bool:
+        """Every fact covered, and every notice fact shown when the notice was checked.
+
+        A rejected claim alone does not make a report incomplete: it counts for nothing,
+        so it cannot inflate the figure; it is listed for the author to fix.
+        """
+        return self.covered == self.total and not self.not_shown
+
+    @property
     def ok(self) -> bool:
-        return not self.problems and self.covered == self.total
+        """Complete, and nothing to fix: no rejected claim either."""
+        return not self.problems and self.complete
 
 
 def _covers(fact: Fact, accepted: list[Located]) -> bool:

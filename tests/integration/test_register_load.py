@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import structlog
 import time_machine
 from sqlalchemy import func, select
 from typer.testing import CliRunner
@@ -42,8 +43,11 @@ runner = CliRunner()
 def same_database_as_make_run(database_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("DATAWARD_DATABASE_URL", database_url)
     get_settings.cache_clear()
+    logging = structlog.get_config()
     with time_machine.travel(LOADED_AT, tick=False):
         yield
+    # The command points the logs at the runner's stderr, which is closed after the test.
+    structlog.configure(**logging)
     get_settings.cache_clear()
 
 

@@ -87,6 +87,11 @@ class Settings(BaseSettings):
     )
 
 
+def local_url(port: int) -> str:
+    """Where a server on this machine's ``port`` is reached: the default public URL."""
+    return f"http://127.0.0.1:{port}"
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()

@@ -116,7 +116,8 @@ def start_embedded_worker(
     else:
         vault = Vault.open(settings.keystore_url, material, clock)
     try:
-        worker = build_worker(session_factory, clock, vault, get_mail_settings())
+        mail = get_mail_settings().for_port(settings.port)  # links follow `serve --port`
+        worker = build_worker(session_factory, clock, vault, mail)
     except Exception:
         if vault is not None:
             vault.close()

@@ -93,3 +93,91 @@ def test_it_documents_no_audit_action_that_does_not_exist() -> None:
     documented = _documented_actions()
     assert "subject.created" in documented
     assert documented - set(_audit_actions()) == set()
+
+
+# docs/coverage.md: which element kinds carry which facts, both ways.
+
+
+def _kinds_tables() -> tuple[list[list[str]], list[list[str]]]:
+    """The two tables between the kinds markers of docs/coverage.md, as rows of cells."""
+    text = (DOCS / "coverage.md").read_text(encoding="utf-8")
+    block = text.split("<!-- kinds:start -->", 1)[1].split("<!-- kinds:end -->", 1)[0]
+    tables: list[list[list[str]]] = [[]]
+    for line in block.strip().splitlines():
+        if not line.strip():
+            tables.append([])
+        elif line.startswith("| `"):
+            tables[-1].append([cell.strip() for cell in line.strip().strip("|").split("|")])
+    assert len(tables) == 2, "docs/coverage.md holds two tables between the kinds markers"
+    return tables[0], tables[1]
+
+
+def _codes(cell: str) -> set[str]:
+    return set() if cell == "none" else {c.strip().strip("`") for c in cell.split(",")}
+
+
+def test_it_documents_which_element_kinds_carry_which_fact_sections() -> None:
+    from dataward.register.coverage import RULE_KINDS, SECTION_KINDS
+    from dataward.register.coverage_kinds import kinds_markdown
+
+    sections, _ = _kinds_tables()
+    documented = {row[0].strip("`"): (_codes(row[1]), _codes(row[2])) for row in sections}
+    in_code = {s: (set(k), set(k & RULE_KINDS)) for s, k in SECTION_KINDS.items()}
+    assert documented == in_code, f"paste into docs/coverage.md:\n{kinds_markdown()}"
+
+
+def test_it_documents_where_every_element_kind_sits_and_whether_it_is_a_rule() -> None:
+    from dataward.register.coverage import RULE_KINDS, SECTION_KINDS
+    from dataward.register.coverage_kinds import element_homes, kinds_markdown
+
+    _, kinds = _kinds_tables()
+    documented = {
+        row[0].strip("`"): (_codes(row[1]), _codes(row[2]), row[3] == "yes") for row in kinds
+    }
+    in_code = {
+        kind: (
+            set(homes),
+            {s for s, allowed in SECTION_KINDS.items() if kind in allowed},
+            kind in RULE_KINDS,
+        )
+        for kind, homes in element_homes().items()
+    }
+    assert "retention_rule" in in_code
+    assert documented == in_code, f"paste into docs/coverage.md:\n{kinds_markdown()}"
+    # Every kind the coverage rules name is a kind some element of the register has.
+    named = set(RULE_KINDS).union(*SECTION_KINDS.values())
+    assert named - set(in_code) == set()
+
+
+# docs/getting-started.md: every setting, by the environment variable that sets it.
+
+
+def _settings_classes() -> list[type[Any]]:
+    from pydantic_settings import BaseSettings
+
+    found: list[type[Any]] = []
+    for info in pkgutil.walk_packages(dataward.__path__, "dataward."):
+        module = importlib.import_module(info.name)
+        for value in vars(module).values():
+            if (
+                isinstance(value, type)
+                and issubclass(value, BaseSettings)
+                and value is not BaseSettings
+                and value.__module__ == info.name
+            ):
+                found.append(value)
+    return found
+
+
+def test_it_documents_every_setting_in_getting_started() -> None:
+    classes = _settings_classes()
+    names = {c.__name__ for c in classes}
+    assert {"Settings", "MailSettings"} <= names
+    text = (DOCS / "getting-started.md").read_text(encoding="utf-8")
+    missing = sorted(
+        f"{cls.model_config.get('env_prefix', '')}{field}".upper() + f" ({cls.__name__})"
+        for cls in classes
+        for field in cls.model_fields
+        if f"`{cls.model_config.get('env_prefix', '')}{field}`".upper() not in text.upper()
+    )
+    assert not missing, f"docs/getting-started.md lacks settings: {missing}"

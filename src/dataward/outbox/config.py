@@ -9,8 +9,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, PrivateAttr, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from dataward.config import local_url
 
 
 class MailSettings(BaseSettings):
@@ -38,8 +40,14 @@ class MailSettings(BaseSettings):
     )
     eml_dir: Path = Path("var/mail")
     public_url: str = Field(
-        default="http://127.0.0.1:8000",
-        description="Base URL of this dataward, for links to the notice in messages.",
+        default="",
+        description="Base URL of this dataward, for links to the notice in messages; "
+        "unset: http://127.0.0.1:<port>, the port the server runs on.",
+    )
+    port: int = Field(
+        default=8000,
+        description="The server's port (DATAWARD_PORT, read here too), which an unset "
+        "public URL follows.",
     )
     mail_templates_dir: Path | None = Field(
         default=None, description="Folder whose templates override the built-in ones."
@@ -49,6 +57,24 @@ class MailSettings(BaseSettings):
     worker_idle_seconds: float = Field(default=1.0, gt=0)
     job_max_attempts: int = Field(default=8, ge=1, le=100)
     campaign_batch: int = Field(default=500, ge=1, le=10_000)
+
+    _public_url_given: bool = PrivateAttr(default=False)
+
+    @model_validator(mode="after")
+    def _follow_the_port(self) -> MailSettings:
+        # A fixed default would send readers of a server on another port to a dead link.
+        if self.public_url:
+            self._public_url_given = True
+        else:
+            self.public_url = local_url(self.port)
+        return self
+
+    def for_port(self, port: int) -> MailSettings:
+        """These settings for a server on ``port`` (``serve --port``): an unset public URL
+        follows it, a public URL that was set stays."""
+        if self._public_url_given:
+            return self.model_copy(update={"port": port})
+        return self.model_copy(update={"port": port, "public_url": local_url(port)})
 
 
 @lru_cache(maxsize=1)

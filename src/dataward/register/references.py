@@ -9,6 +9,15 @@ from dataward.register.models import Register
 
 PathKey = tuple[str | int, ...]
 
+RESERVED_PURPOSE_IDS: dict[str, str] = {
+    "direct_marketing": (
+        "the consent engine uses it for direct marketing as a whole, which a person can "
+        "object to at any time (RULES OBJ-02); name the purpose after what it does, "
+        "e.g. newsletter_marketing"
+    ),
+}
+"""Purpose ids the engines give a meaning of their own: a register purpose may not take them."""
+
 
 def _ids(items: Sequence[Any], section: str) -> tuple[set[str], list[tuple[PathKey, str]]]:
     seen: set[str] = set()
@@ -29,6 +38,10 @@ def check_references(register: Register) -> Iterator[tuple[PathKey, str]]:
     yield from dup
     purposes, dup = _ids(r.purposes, "purposes")
     yield from dup
+    for i, p in enumerate(r.purposes):
+        if p.id in RESERVED_PURPOSE_IDS:
+            why = RESERVED_PURPOSE_IDS[p.id]
+            yield ("purposes", i, "id"), f"purpose id {p.id!r} is reserved: {why}"
     recipients, dup = _ids(r.recipients, "recipients")
     yield from dup
     datasets, dup = _ids(r.datasets, "datasets")

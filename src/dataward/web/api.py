@@ -45,6 +45,7 @@ def _summary(request: Request, analysis: RegisterAnalysis) -> OrganisationSummar
         coverage = CoverageFigure(
             covered=analysis.coverage.covered,
             total=analysis.coverage.total,
+            rejected_claims=len(analysis.coverage.rejected),
             problems=len(analysis.coverage.problems),
             fact_sheet_note=analysis.coverage_note,
         )

@@ -15,8 +15,11 @@ class SeverityCounts(BaseModel):
 
 
 class CoverageFigure(BaseModel):
-    covered: int
+    covered: int = Field(description="Facts covered by an accepted claim of the right kind.")
     total: int
+    rejected_claims: int = Field(
+        description="Claims by elements that cannot carry the fact; they count for nothing."
+    )
     problems: int
     fact_sheet_note: str
 

@@ -309,3 +309,51 @@ def test_it_tells_customers_when_the_transfer_position_changes_with_a_link_to_th
     newest = list_notice_versions(uow, ORG)[0]
     assert newest.version == 2
     assert register_of(uow, newest).transfers.policy.outside_uk == "sometimes"
+
+
+@runs("purposes.p1")
+def test_it_refuses_special_category_data_without_its_conditions_and_allows_a_stated_basis(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    # RULES: LAW-01, LAW-03
+    clock.set(MARCH_2)
+    register = store_example(uow, JTR)
+    ref = person(uow, register, "customers", "dana@example.com")
+    # The vulnerability assessment uses health data under Art 9(2)(g); the notice names no
+    # DPA 2018 Schedule 1 condition, so the engine refuses to run it on the notice's word.
+    assessment = decide(uow, ORG, ref, "vulnerability_assessment")
+    assert not assessment.allow
+    assert assessment.code == "no_schedule_1_condition"
+    assert "LAW-03" in assessment.rules
+    # A purpose on ordinary data with a stated lawful basis runs.
+    enforcement = next(p for p in register.purposes if p.id == "enforcement_and_collection")
+    assert not enforcement.special_conditions
+    assert [b.basis for b in enforcement.bases] == [LawfulBasis.LEGITIMATE_INTERESTS]
+    assert decide(uow, ORG, ref, "enforcement_and_collection").allow
+
+
+@runs("rights.g16")
+def test_it_flags_starting_automated_decisions_and_says_people_are_told_first(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    # RULES: NTC-03
+    clock.set(MARCH_2)
+    register = store_example(uow, JTR)
+    assert register.automated_decisions.notify_before_starting is True
+    assert register.automated_decisions.in_use is False
+    uow.commit()
+    clock.advance(timedelta(days=30))
+    text = JTR.register_path.read_text(encoding="utf-8")
+    changed = text.replace(
+        "  in_use: false\n  notify_before_starting: true",
+        "  in_use: true\n  notify_before_starting: true",
+        1,
+    )
+    assert changed != text
+    store_register(uow, parse_register(changed, str(JTR.register_path)), actor="test")
+    uow.commit()
+    change = recorded_change(uow, ORG, 1, 2)
+    assert change is not None
+    starts = [c for c in change.significant if "automated_decisions" in c["reasons"]]
+    assert starts, change.significant
+    assert any("told before automated decision-making starts" in d for d in starts[0]["details"])

@@ -67,10 +67,10 @@ def basis_changed(old: Any, new: Any, _o: Register, _n: Register) -> str | None:
 def category_now_collected(old: Any, new: Any, _o: Register, _n: Register) -> str | None:
     if old is None or new is None:
         return None
-    more_sensitive = (new.special_category and not old.special_category) or (
-        new.criminal_offence and not old.criminal_offence
+    more_sensitive = (new.special_kind and not old.special_kind) or (
+        new.criminal and not old.criminal
     )
-    collected = new.collected and not old.collected
+    collected = new.collected is not False and old.collected is False
     if more_sensitive or collected or _gained(old, new, "items"):
         return "new_data_category"
     return None
@@ -129,7 +129,7 @@ def _text(value: Any) -> str:
 
 
 def _personal(category: Any) -> bool:
-    return bool(category.collected and category.personal_data)
+    return bool(category.held)
 
 
 RULES: dict[str, Sequence[SignificanceRule]] = {

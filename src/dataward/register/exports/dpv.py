@@ -163,10 +163,11 @@ def to_dpv(register: Register) -> dict[str, Any]:
     for c in register.data_categories:
         kinds = ["dpv:PersonalData"]
         broader = []
-        if c.special_category:
+        special = c.special_kind
+        if special is not None:
             kinds.append("dpv:SpecialCategoryPersonalData")
-            broader += SPECIAL[c.special_category]
-        if c.criminal_offence:
+            broader += SPECIAL[special]
+        if c.criminal:
             kinds.append("dpv:SensitivePersonalData")
             broader.append("pd:CriminalOffense")
         node: dict[str, Any] = {"@id": f"reg:data/{c.id}", "@type": kinds, "rdfs:label": c.name}
@@ -174,7 +175,7 @@ def to_dpv(register: Register) -> dict[str, Any]:
             node["skos:broader"] = [{"@id": b} for b in broader]
         if c.items:
             node["dw:includes"] = list(c.items)
-        if not c.collected:
+        if c.collected is False:
             node["dw:collected"] = False
         graph.append(node)
     for x in register.recipients:

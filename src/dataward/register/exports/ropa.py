@@ -2,7 +2,8 @@
 
 One row per purpose (processing activity) under the ICO template's headers, in the ICO's
 order; a "Controller" sheet holds the name and contact details of the controller and DPO.
-What the register does not record is written as such, never guessed.
+What the register does not record is written as such, never guessed: a "No" or a "None"
+appears only where the register states it (no transfers, no automated decisions).
 """
 
 from __future__ import annotations
@@ -77,6 +78,11 @@ def stated(value: str | Unspecified | None, missing: str = NOT_RECORDED) -> str:
     if isinstance(value, Unspecified):
         return f"Not stated: {value.unspecified}"
     return value
+
+
+def coded(value: str | None) -> str:
+    """A code in words, or "Not recorded" where the register is silent."""
+    return words(value) if value is not None else NOT_RECORDED
 
 
 def _lines(items: Iterable[str], empty: str = NONE) -> str:
@@ -161,23 +167,26 @@ class _ActivityRow:
             if c.id not in self.categories:
                 continue
             text = c.name
-            if c.special_category:
-                text += f" (special category: {words(c.special_category).lower()})"
-            if c.criminal_offence:
+            special = c.special_kind
+            if special is not None:
+                text += f" (special category: {words(special).lower()})"
+            if c.criminal:
                 text += " (criminal offence data)"
             out.append(text)
         return _lines(out, NOT_RECORDED)
 
     def recipient_lines(self) -> str:
         return _lines(
-            f"{x.name}" + (f" ({x.organisation})" if x.organisation else "") + f": {words(x.role)}"
+            f"{x.name}"
+            + (f" ({x.organisation})" if x.organisation else "")
+            + (f": {words(x.role)}" if x.role is not None else "")
             for x in self.recipients
         )
 
     def contracts(self) -> str:
         processors = [x for x in self.recipients if x.role == "processor"]
         if not processors:
-            return "No processors"
+            return "No processors among the recipients recorded" if self.recipients else NONE
         return _lines(f"{x.name}: {x.contract_reference or NOT_RECORDED}" for x in processors)
 
     def _transfers(self) -> list[Transfer]:
@@ -193,17 +202,25 @@ class _ActivityRow:
         for t in self._transfers():
             places.extend(t.destinations)
         for x in self.recipients:
+            if isinstance(x.located_in, Unspecified):
+                places.append(f"{x.name}: {stated(x.located_in)}")
+                continue
             places.extend(loc for loc in x.located_in if loc not in {"UK", "United Kingdom"})
-        return _lines(places, "None: processed in the UK")
+        return _lines(places, "None: processed in the UK" if self._stays_in_uk() else NOT_RECORDED)
+
+    def _stays_in_uk(self) -> bool:
+        """The register says nothing leaves the UK; silence says nothing of the kind."""
+        policy = self.r.transfers.policy
+        return policy is not None and policy.outside_uk == "never"
 
     def safeguards(self) -> str:
         lines = []
         for t in self._transfers():
-            text = f"{', '.join(t.destinations)}: {words(t.safeguard)}"
+            text = f"{', '.join(t.destinations)}: {coded(t.safeguard)}"
             if t.safeguard_detail:
                 text += f" ({t.safeguard_detail})"
             lines.append(text)
-        return _lines(lines, "Not applicable")
+        return _lines(lines, "Not applicable" if self._stays_in_uk() else NOT_RECORDED)
 
     def rules(self) -> list[RetentionRule]:
         dataset_categories = {d.id: set(d.categories) for d in self.r.datasets}
@@ -226,7 +243,7 @@ class _ActivityRow:
         lines = []
         for rule in self.rules():
             text = f"{rule.name}: {period_words(rule, events)}"
-            if rule.action != "never_stored":
+            if rule.action is not None and rule.action != "never_stored":
                 text += f"; then {action_words(rule.action).lower()}"
             if rule.holds:
                 text += "; kept longer while: " + ", ".join(holds[h] for h in rule.holds)
@@ -237,8 +254,9 @@ class _ActivityRow:
 
     def security(self) -> str:
         return _lines(
-            f"{words(m.type)}: {m.description}"
-            + ("" if m.status == "in_place" else f" ({words(m.status).lower()})")
+            (f"{words(m.type)}: " if m.type is not None else "")
+            + m.description
+            + (" (in progress)" if m.status == "in_progress" else "")
             for m in self.r.security.measures
         )
 
@@ -261,12 +279,17 @@ class _ActivityRow:
             lines.append(f"{names}: {condition}")
         if lines:
             return _lines(lines)
+        if self.p.not_special:
+            return "Not applicable: the register states no special category data is used"
         sensitive = [
             c
             for c in self.r.data_categories
-            if c.id in self.categories and (c.special_category or c.criminal_offence)
+            if c.id in self.categories and (c.special_kind or c.criminal)
         ]
-        return NOT_RECORDED if sensitive else "Not applicable: no special category data"
+        if sensitive:
+            return NOT_RECORDED
+        # Silence is not "no special category data": say what the register shows instead.
+        return "Not stated: no category this purpose uses is marked special category data"
 
     def lia_links(self) -> str:
         lines = []
@@ -276,22 +299,27 @@ class _ActivityRow:
         return _lines(lines, "Not applicable")
 
     def rights(self) -> str:
-        return _lines(
-            words(item.right)
-            + (" (in some circumstances)" if item.applies == "conditional" else "")
-            for item in self.r.rights.items
-            if item.applies != "not_applicable"
+        return (
+            _lines(
+                words(item.right)
+                + (" (in some circumstances)" if item.applies == "conditional" else "")
+                for item in self.r.rights.items
+                if item.applies != "not_applicable"
+            )
+            if self.r.rights.items
+            else NOT_RECORDED
         )
 
     def automated(self) -> str:
         lines = [
-            f"{d.name}: {d.description}"
+            f"{d.name}: {d.description}" if d.description else d.name
             for d in self.r.automated_decisions.items
             if self.groups & set(d.subject_groups)
         ]
         if self.p.profiling:
             lines.append("This purpose involves profiling")
-        return _lines(lines, "No")
+        # "No" only where the register says no such decisions are made.
+        return _lines(lines, "No" if self.r.automated_decisions.in_use is False else NOT_RECORDED)
 
     def sources(self) -> str:
         lines = []
@@ -299,7 +327,7 @@ class _ActivityRow:
             if self.categories & set(s.categories) or (
                 not s.categories and self.groups & set(s.subject_groups)
             ):
-                lines.append(f"{s.name} ({words(s.type).lower()})")
+                lines.append(s.name + (f" ({words(s.type).lower()})" if s.type else ""))
         return _lines(lines, NOT_RECORDED)
 
     def consent_links(self) -> str:
@@ -310,8 +338,9 @@ class _ActivityRow:
         lines = []
         for d in self.r.datasets:
             if self.categories & set(d.categories) and self._shares_group(d.subject_groups):
-                where = ", ".join(x for x in (d.system, d.location) if x)
-                lines.append(f"{d.name} ({where})")
+                location = stated(d.location) if isinstance(d.location, Unspecified) else d.location
+                where = ", ".join(x for x in (d.system, location) if x)
+                lines.append(f"{d.name} ({where})" if where else d.name)
         return _lines(lines, NOT_RECORDED)
 
     def schedule_1(self) -> str:
@@ -339,9 +368,11 @@ def controller_rows(register: Register) -> list[tuple[str, str]]:
     rows = [
         ("Name", c.name),
         ("Legal name", c.legal_name),
-        ("Legal form", words(c.legal_form)),
-        ("Registered in", c.registered_in),
+        ("Legal form", coded(c.legal_form)),
+        ("Registered in", c.registered_in or NOT_RECORDED),
     ]
+    if c.other_names:
+        rows.append(("Other names", "\n".join(c.other_names)))
     for label, value in (
         ("Company number", c.company_number),
         ("Society number", c.society_number),
@@ -357,13 +388,21 @@ def controller_rows(register: Register) -> list[tuple[str, str]]:
         who = ", ".join(x for x in (d.name, d.title, d.organisation) if x) or NOT_RECORDED
         rows.append(("Data protection officer", who))
         rows.append(("DPO contact details", _lines(contact_words(x) for x in d.contacts)))
-    else:
+    elif d.appointed is False:
         rows.append(("Data protection officer", "Not appointed"))
+    else:
+        rows.append(("Data protection officer", NOT_RECORDED))
+        if d.contacts:
+            rows.append(("Privacy contact details", _lines(contact_words(x) for x in d.contacts)))
     for org in c.related:
-        rows.append((words(org.relationship), org.name))
-    version = register.notice.versions[0]
-    rows.append(("Privacy notice", f"{register.notice.title}, version {version.id}"))
-    rows.append(("Notice date", uk_date(version.date)))
+        rows.append((coded(org.relationship), org.name))
+    notice = register.notice
+    if notice.versions:
+        version = notice.versions[0]
+        rows.append(("Privacy notice", f"{notice.title or NOT_RECORDED}, version {version.id}"))
+        rows.append(("Notice date", uk_date(version.date)))
+    else:
+        rows.append(("Privacy notice", notice.title or NOT_RECORDED))
     return rows
 
 

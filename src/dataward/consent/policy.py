@@ -67,12 +67,13 @@ class Policy:
     notice_versions: tuple[str, ...]
     marketing_carried_out: bool
     """True only where the register states it: silence is never permission to market."""
-    marketing_silent: bool
     marketing_statement: str | None
     purposes: dict[str, PurposeRules]
     channels: tuple[MarketingChannel, ...]
     preferences: dict[str, Preference]
     register: Register = field(repr=False)
+    marketing_silent: bool = False
+    """The register does not say whether it markets: refusals say so rather than "none"."""
 
     @property
     def current_notice_version(self) -> str:

@@ -83,7 +83,7 @@ def summary(register: Register, group: SubjectGroup) -> GroupSummary:
             recipients, "We do not share it with anyone else" if no_one else NOT_STATED
         ),
         abroad=("Sometimes sent to " + join_and(destinations)) if destinations else None,
-        keeps=retention_range(content.rules),
+        keeps=retention_range(content.rules, general=bool(register.retention_policies)),
     )
 
 
@@ -91,8 +91,12 @@ def _distinct(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def retention_range(rules: Sequence[RetentionRule]) -> str:
-    """ "From 2 working days to 6 years, depending on the information"."""
+def retention_range(rules: Sequence[RetentionRule], *, general: bool = False) -> str:
+    """ "From 2 working days to 6 years, depending on the information".
+
+    ``general``: the register states retention policies for everyone, so a group with no
+    rule of its own is pointed at them; without them, the line says the notice is silent.
+    """
     timed = [
         (days, offset_words(rule.offset))
         for rule in rules
@@ -101,7 +105,7 @@ def retention_range(rules: Sequence[RetentionRule]) -> str:
     if not timed:
         if rules:
             return "For as long as each rule in the full notice says"
-        return NOT_STATED
+        return "The full notice says how long we keep information" if general else NOT_STATED
     timed.sort(key=lambda pair: pair[0])
     shortest, longest = timed[0][1], timed[-1][1]
     if shortest == longest:

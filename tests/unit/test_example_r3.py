@@ -117,8 +117,10 @@ def test_it_checks_identity_and_may_ask_for_clarification(register: Register) ->
     # 17.4 "We may need to request specific information": a possibility, not a requirement,
     # so the register leaves `required` silent rather than promise a check.
     check = register.rights.identity_check
-    assert check is not None and check.required is None
-    assert check.description is not None and "confirm your identity" in check.description
+    assert check is not None
+    assert check.required is None
+    assert check.description is not None
+    assert "confirm your identity" in check.description
     assert register.rights.may_ask_for_clarification is True
 
 

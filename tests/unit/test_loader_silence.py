@@ -54,7 +54,8 @@ CASES = [
     ),
     (
         "rights.complaints.other_remedies_unaffected",
-        "rights:\n  complaints: {ico_url: https://ico.org.uk, other_remedies_unaffected: yes please}\n",
+        "rights:\n  complaints:\n    ico_url: https://ico.org.uk\n"
+        "    other_remedies_unaffected: yes please\n",
         "valid boolean",
     ),
     (

@@ -16,6 +16,7 @@ from bs4 import BeautifulSoup, Tag
 from typer.testing import CliRunner
 
 from dataward.cli.app import app
+from dataward.notice.diff import diff_registers
 from dataward.notice.markdown import render_markdown
 from dataward.notice.render import render_html
 from dataward.register.lint import lint
@@ -337,3 +338,19 @@ def test_it_needs_no_invented_retention_action_period_or_hold_note() -> None:
     )
     assert "Anonymised or destroyed" in text_of(kept)
     assert "Also kept, unused, while you have asked us to restrict its use." in text_of(kept)
+
+
+def test_it_compares_a_silent_part_of_the_notice_with_a_stated_one() -> None:
+    # RULES: NTC-03 (stating a transfer position where the notice was silent is significant)
+    unknown = {"policy": {"outside_uk": {"unspecified": "the notice does not say"}}}
+    silent, stated = register(), register(transfers=unknown)
+    diff = diff_registers(silent, stated)
+    assert [(c.action, c.item, c.reasons) for c in diff.changes] == [
+        ("added", "Our approach to transfers", ("new_transfer",))
+    ]
+    assert [c.action for c in diff_registers(stated, silent).changes] == ["removed"]
+    vendor = {"id": "vendor", "name": "Software vendor", "subject_groups": ["tenants"]}
+    before = register(subject_groups=[GROUP], recipients=[vendor])
+    after = register(subject_groups=[GROUP], recipients=[{**vendor, "condition": "may"}])
+    [change] = diff_registers(before, after).changes
+    assert change.details == ("Condition: silent → “may”",)

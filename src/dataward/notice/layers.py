@@ -82,7 +82,8 @@ def summary(register: Register, group: SubjectGroup) -> GroupSummary:
         shares=short_list(
             recipients, "We do not share it with anyone else" if no_one else NOT_STATED
         ),
-        abroad=("Sometimes sent to " + join_and(destinations)) if destinations else None,
+        # The destinations the register lists; how often is the full section's to say.
+        abroad=join_and(destinations) if destinations else None,
         keeps=retention_range(content.rules, general=bool(register.retention_policies)),
     )
 

@@ -31,6 +31,7 @@ from dataward.notice.labels import (
     RIGHT_TITLES,
     TITLE_FIELDS,
 )
+from dataward.notice.phrases import fee_words, response_words, schedule_1_words
 from dataward.register.elements import Located, iter_elements, says_anything
 from dataward.register.models import (
     Address,
@@ -64,7 +65,6 @@ from dataward.register.wording import (
     not_stated,
     offset_words,
     on_close_words,
-    plural,
     trigger_words,
     uk_date,
     words,
@@ -396,53 +396,3 @@ def _on_close(value: RestartAfter | RestartRule) -> str:
     if isinstance(value, RestartAfter):
         return f"Kept for {offset_words(value.restart_after)} after the hold ends"
     return "The retention period starts again from the next starting event"
-
-
-def response_words(value: ResponseCommitment) -> str:
-    """SAR-01 and SAR-04 in the reader's terms: only what the register states.
-
-    A notice that gives no response time promises none; the law's month is not a
-    promise the organisation made (DW021 asks for it instead).
-    """
-    parts: list[str] = []
-    if value.months is not None:
-        parts.append("We reply within one month of receiving your request.")
-    extension, told = value.extension_months, value.tell_subject_of_extension
-    if isinstance(extension, Unspecified):
-        parts.append(f"Extension: {not_stated(extension)}.")
-    elif extension == 0:
-        parts.append("We do not extend this time.")
-    elif extension is not None:
-        text = (
-            "If your request is complex or you make several, we may take up to "
-            f"{plural(extension, 'more month')}"
-        )
-        if told:
-            text += "; if so we tell you within the first month and explain why"
-        parts.append(text + ".")
-    elif told:
-        parts.append("If we need longer, we tell you within the first month and explain why.")
-    if value.note:
-        parts.append(value.note)
-    return " ".join(parts)
-
-
-def fee_words(value: FeePolicy) -> str:
-    """Fees as the register states them; silence says nothing about fees."""
-    parts: list[str] = []
-    if value.normally == "free":
-        parts.append("Normally free.")
-    elif value.normally == "fee":
-        parts.append("We normally charge a fee.")
-    excessive = value.when_unfounded_or_excessive
-    if excessive is not None and excessive != "none":
-        parts.append(
-            f"If a request is manifestly unfounded or excessive: {words(excessive).lower()}."
-        )
-    if value.note:
-        parts.append(value.note)
-    return " ".join(parts)
-
-
-def schedule_1_words(value: Schedule1Condition) -> str:
-    return f"Schedule 1, Part {value.part}, paragraph {value.paragraph}: {value.name}"

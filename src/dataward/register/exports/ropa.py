@@ -8,7 +8,6 @@ appears only where the register states it (no transfers, no automated decisions)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +16,14 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from dataward.errors import ExportError
+from dataward.register.exports.ropa_cells import (
+    NONE,
+    NOT_RECORDED,
+    cell_lines,
+    coded,
+    controller_rows,
+    stated,
+)
 from dataward.register.models import (
     Purpose,
     Recipient,
@@ -27,12 +34,11 @@ from dataward.register.models import (
 )
 from dataward.register.wording import (
     action_words,
-    address_words,
-    contact_words,
     period_words,
-    uk_date,
     words,
 )
+
+__all__ = ["NOT_RECORDED", "ROPA_HEADERS", "controller_rows", "ropa_rows", "write_ropa"]
 
 # RULES: ROP-02, the ICO controller template's columns, in its order.
 ROPA_HEADERS: tuple[str, ...] = (
@@ -66,28 +72,8 @@ ROPA_HEADERS: tuple[str, ...] = (
     "Retention and erasure in line with the policy document (if not, why)",
 )
 
-NOT_RECORDED = "Not recorded in the register"
-NONE = "None"
 SHEET_CONTROLLER = "Controller"
 SHEET_ACTIVITIES = "Processing activities"
-
-
-def stated(value: str | Unspecified | None, missing: str = NOT_RECORDED) -> str:
-    if value is None:
-        return missing
-    if isinstance(value, Unspecified):
-        return f"Not stated: {value.unspecified}"
-    return value
-
-
-def coded(value: str | None) -> str:
-    """A code in words, or "Not recorded" where the register is silent."""
-    return words(value) if value is not None else NOT_RECORDED
-
-
-def _lines(items: Iterable[str], empty: str = NONE) -> str:
-    unique = list(dict.fromkeys(i for i in items if i))
-    return "\n".join(unique) if unique else empty
 
 
 def ropa_rows(register: Register) -> list[dict[str, str]]:
@@ -123,9 +109,9 @@ class _ActivityRow:
             self.business_function(),
             f"{p.name}: {p.description}" if p.description else p.name,
             self.joint_controllers(),
-            _lines(f"{self.group_names[g]}" for g in p.subject_groups),
+            cell_lines(f"{self.group_names[g]}" for g in p.subject_groups),
             self.data_categories(),
-            self.recipient_lines(),
+            self.recipientlines(),
             self.contracts(),
             self.countries(),
             self.safeguards(),
@@ -133,7 +119,7 @@ class _ActivityRow:
             self.security(),
             self.bases(),
             self.article_9(),
-            _lines((b.legitimate_interest or "") for b in p.bases),
+            cell_lines((b.legitimate_interest or "") for b in p.bases),
             self.lia_links(),
             self.rights(),
             self.automated(),
@@ -156,7 +142,7 @@ class _ActivityRow:
 
     def joint_controllers(self) -> str:
         joint = [x for x in self.recipients if x.role == "joint_controller"]
-        return _lines(
+        return cell_lines(
             (f"{x.organisation or x.name}" + (f": {x.description}" if x.description else ""))
             for x in joint
         )
@@ -173,10 +159,10 @@ class _ActivityRow:
             if c.criminal:
                 text += " (criminal offence data)"
             out.append(text)
-        return _lines(out, NOT_RECORDED)
+        return cell_lines(out, NOT_RECORDED)
 
-    def recipient_lines(self) -> str:
-        return _lines(
+    def recipientlines(self) -> str:
+        return cell_lines(
             f"{x.name}"
             + (f" ({x.organisation})" if x.organisation else "")
             + (f": {words(x.role)}" if x.role is not None else "")
@@ -187,7 +173,7 @@ class _ActivityRow:
         processors = [x for x in self.recipients if x.role == "processor"]
         if not processors:
             return "No processors among the recipients recorded" if self.recipients else NONE
-        return _lines(f"{x.name}: {x.contract_reference or NOT_RECORDED}" for x in processors)
+        return cell_lines(f"{x.name}: {x.contract_reference or NOT_RECORDED}" for x in processors)
 
     def _transfers(self) -> list[Transfer]:
         ids = {x.id for x in self.recipients}
@@ -206,7 +192,9 @@ class _ActivityRow:
                 places.append(f"{x.name}: {stated(x.located_in)}")
                 continue
             places.extend(loc for loc in x.located_in if loc not in {"UK", "United Kingdom"})
-        return _lines(places, "None: processed in the UK" if self._stays_in_uk() else NOT_RECORDED)
+        return cell_lines(
+            places, "None: processed in the UK" if self._stays_in_uk() else NOT_RECORDED
+        )
 
     def _stays_in_uk(self) -> bool:
         """The register says nothing leaves the UK; silence says nothing of the kind."""
@@ -220,7 +208,7 @@ class _ActivityRow:
             if t.safeguard_detail:
                 text += f" ({t.safeguard_detail})"
             lines.append(text)
-        return _lines(lines, "Not applicable" if self._stays_in_uk() else NOT_RECORDED)
+        return cell_lines(lines, "Not applicable" if self._stays_in_uk() else NOT_RECORDED)
 
     def rules(self) -> list[RetentionRule]:
         dataset_categories = {d.id: set(d.categories) for d in self.r.datasets}
@@ -250,10 +238,10 @@ class _ActivityRow:
             lines.append(text)
         if not lines:
             lines = [policy.statement for policy in self.r.retention_policies]
-        return _lines(lines, NOT_RECORDED)
+        return cell_lines(lines, NOT_RECORDED)
 
     def security(self) -> str:
-        return _lines(
+        return cell_lines(
             (f"{words(m.type)}: " if m.type is not None else "")
             + m.description
             + (" (in progress)" if m.status == "in_progress" else "")
@@ -267,7 +255,7 @@ class _ActivityRow:
             if b.covers:
                 text += f" (covers: {b.covers})"
             lines.append(text)
-        return _lines(lines, NOT_RECORDED)
+        return cell_lines(lines, NOT_RECORDED)
 
     def article_9(self) -> str:
         lines = []
@@ -278,7 +266,7 @@ class _ActivityRow:
             )
             lines.append(f"{names}: {condition}")
         if lines:
-            return _lines(lines)
+            return cell_lines(lines)
         if self.p.not_special:
             return "Not applicable: the register states no special category data is used"
         sensitive = [
@@ -296,11 +284,11 @@ class _ActivityRow:
         for b in self.p.bases:
             if b.basis in {"legitimate_interests", "recognised_legitimate_interests"}:
                 lines.append(stated(b.lia_reference))
-        return _lines(lines, "Not applicable")
+        return cell_lines(lines, "Not applicable")
 
     def rights(self) -> str:
         return (
-            _lines(
+            cell_lines(
                 words(item.right)
                 + (" (in some circumstances)" if item.applies == "conditional" else "")
                 for item in self.r.rights.items
@@ -319,7 +307,9 @@ class _ActivityRow:
         if self.p.profiling:
             lines.append("This purpose involves profiling")
         # "No" only where the register says no such decisions are made.
-        return _lines(lines, "No" if self.r.automated_decisions.in_use is False else NOT_RECORDED)
+        return cell_lines(
+            lines, "No" if self.r.automated_decisions.in_use is False else NOT_RECORDED
+        )
 
     def sources(self) -> str:
         lines = []
@@ -328,11 +318,11 @@ class _ActivityRow:
                 not s.categories and self.groups & set(s.subject_groups)
             ):
                 lines.append(s.name + (f" ({words(s.type).lower()})" if s.type else ""))
-        return _lines(lines, NOT_RECORDED)
+        return cell_lines(lines, NOT_RECORDED)
 
     def consent_links(self) -> str:
         refs = [b.consent_reference or NOT_RECORDED for b in self.p.bases if b.basis == "consent"]
-        return _lines(refs, "Not applicable: consent is not relied on")
+        return cell_lines(refs, "Not applicable: consent is not relied on")
 
     def locations(self) -> str:
         lines = []
@@ -341,7 +331,7 @@ class _ActivityRow:
                 location = stated(d.location) if isinstance(d.location, Unspecified) else d.location
                 where = ", ".join(x for x in (d.system, location) if x)
                 lines.append(f"{d.name} ({where})" if where else d.name)
-        return _lines(lines, NOT_RECORDED)
+        return cell_lines(lines, NOT_RECORDED)
 
     def schedule_1(self) -> str:
         lines = []
@@ -349,10 +339,10 @@ class _ActivityRow:
             if sc.schedule_1 is not None:
                 s1 = sc.schedule_1
                 lines.append(f"Part {s1.part}, paragraph {s1.paragraph}: {s1.name}")
-        return _lines(lines, "Not applicable")
+        return cell_lines(lines, "Not applicable")
 
     def policy_documents(self) -> str:
-        return _lines(
+        return cell_lines(
             (
                 stated(sc.appropriate_policy_document)
                 for sc in self.p.special_conditions
@@ -360,50 +350,6 @@ class _ActivityRow:
             ),
             "Not applicable",
         )
-
-
-def controller_rows(register: Register) -> list[tuple[str, str]]:
-    """The "Controller" sheet: who is responsible and how to reach them (ROP-01)."""
-    c, d = register.controller, register.dpo
-    rows = [
-        ("Name", c.name),
-        ("Legal name", c.legal_name),
-        ("Legal form", coded(c.legal_form)),
-        ("Registered in", c.registered_in or NOT_RECORDED),
-    ]
-    if c.other_names:
-        rows.append(("Other names", "\n".join(c.other_names)))
-    for label, value in (
-        ("Company number", c.company_number),
-        ("Society number", c.society_number),
-        ("Charity number", c.charity_number),
-    ):
-        if value:
-            rows.append((label, value))
-    if c.registered_address:
-        rows.append(("Registered address", address_words(c.registered_address)))
-    rows.append(("Contact details", _lines((contact_words(x) for x in c.contacts), NOT_RECORDED)))
-    rows.append(("ICO registration number", stated(c.ico_registration)))
-    if d.appointed:
-        who = ", ".join(x for x in (d.name, d.title, d.organisation) if x) or NOT_RECORDED
-        rows.append(("Data protection officer", who))
-        rows.append(("DPO contact details", _lines(contact_words(x) for x in d.contacts)))
-    elif d.appointed is False:
-        rows.append(("Data protection officer", "Not appointed"))
-    else:
-        rows.append(("Data protection officer", NOT_RECORDED))
-        if d.contacts:
-            rows.append(("Privacy contact details", _lines(contact_words(x) for x in d.contacts)))
-    for org in c.related:
-        rows.append((coded(org.relationship), org.name))
-    notice = register.notice
-    if notice.versions:
-        version = notice.versions[0]
-        rows.append(("Privacy notice", f"{notice.title or NOT_RECORDED}, version {version.id}"))
-        rows.append(("Notice date", uk_date(version.date)))
-    else:
-        rows.append(("Privacy notice", notice.title or NOT_RECORDED))
-    return rows
 
 
 def write_ropa(register: Register, path: Path) -> None:

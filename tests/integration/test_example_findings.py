@@ -23,6 +23,8 @@ PINNED = {
         # 18 legitimate-interests purposes, no assessment referenced (LAW-02).
         "DW003": 18,
         "DW016": 1,
+        # The notice states no response time, and the register no longer invents one.
+        "DW021": 1,
         "DW027": 2,
         "DW028": 8,
         "DW029": 2,
@@ -36,7 +38,6 @@ PINNED = {
         "DW002": 1,
         "DW003": 5,
         "DW006": 2,
-        "DW013": 1,
         "DW014": 2,
         "DW016": 1,
         "DW018": 3,
@@ -49,7 +50,8 @@ PINNED = {
         "DW031": 1,
         "DW034": 1,
         "DW035": 1,
-        "DW900": 38,
+        # With the web analytics service's location a stated gap rather than a place name.
+        "DW900": 39,
     },
     "r3-repairs.yaml": {
         # Financial Data declared not collected yet used (the notice contradicts itself).

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
+from dataward.register.lint import PathKey
 from dataward.register.models import Register, Right
 
 Data = dict[str, Any]
@@ -55,6 +57,15 @@ BASE: Data = {
             "subject_groups": ["tenants"],
             "categories": ["contact_details"],
             "bases": [{"basis": "contract"}],
+            # The notice says no special category data is used (DW045 wants it said).
+            "not_special": True,
+        }
+    ],
+    "sharing_policies": [
+        {
+            "id": "no_sharing",
+            "statement": "We do not share your information with anyone.",
+            "rule": "none_at_present",
         }
     ],
     "transfers": {"policy": {"statement": "Data stays in the UK.", "outside_uk": "never"}},
@@ -64,6 +75,7 @@ BASE: Data = {
     "rights": {
         "how_to_exercise": [EMAIL],
         "identity_check": {"required": True},
+        "response": {"months": 1, "extension_months": 2, "tell_subject_of_extension": True},
         "complaints": {
             "ico_url": "https://ico.org.uk/make-a-complaint/",
             "statement": "You can complain to the ICO.",
@@ -97,6 +109,16 @@ BASE: Data = {
     ],
     "security": {"breach_procedure": {"statement": "Breaches go to the DPO at once."}},
 }
+
+
+@dataclass(frozen=True)
+class Case:
+    """A rule, mutations of the base that break it at ``path``, and ones that meet it."""
+
+    rule_id: str
+    breaks: tuple[Mutation, ...]
+    path: PathKey
+    meets: tuple[Mutation, ...] = field(default=())
 
 
 def build(*mutations: Mutation) -> Register:

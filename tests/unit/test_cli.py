@@ -139,7 +139,8 @@ def test_it_prints_the_register_json_schema() -> None:
     assert result.exit_code == 0, result.output
     schema = json.loads(result.stdout)
     assert schema["title"] == "Register"
-    assert "purposes" in schema["required"]
+    # Only what a register cannot mean anything without is required: silence is a value.
+    assert sorted(schema["required"]) == ["controller", "dataward", "organisation"]
     assert schema["additionalProperties"] is False
 
 

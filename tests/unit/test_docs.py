@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import typing
 from pathlib import Path
 from typing import Any
 
 import typer
+from pydantic import BaseModel
 
 import dataward
 from dataward.cli.app import app
@@ -51,6 +53,46 @@ def test_it_documents_every_register_section() -> None:
     text = (DOCS / "register.md").read_text(encoding="utf-8")
     missing = [name for name in Register.model_fields if f"`{name}`" not in text]
     assert not missing, f"docs/register.md lacks sections: {missing}"
+
+
+def _models(model: type[BaseModel], seen: dict[str, type[BaseModel]]) -> None:
+    """Every pydantic model reachable from ``model``, by name."""
+    if model.__name__ in seen:
+        return
+    seen[model.__name__] = model
+    for info in model.model_fields.values():
+        for inner in _model_types(info.annotation):
+            _models(inner, seen)
+
+
+def _model_types(annotation: Any) -> list[type[BaseModel]]:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [m for arg in typing.get_args(annotation) for m in _model_types(arg)]
+
+
+def test_it_documents_every_field_of_every_register_element() -> None:
+    # Silence is a value (issue 13): each field is listed with what silence renders.
+    text = (DOCS / "register.md").read_text(encoding="utf-8")
+    every = text.split("\n## Every field\n", 1)[1]
+    models: dict[str, type[BaseModel]] = {}
+    _models(Register, models)
+    assert {"Register", "Controller", "ResponseCommitment", "Offset"} <= set(models)
+    missing = []
+    for name, model in models.items():
+        parts = every.split(f"\n### `{name}`\n", 1)
+        if len(parts) == 1:
+            missing.append(name)
+            continue
+        section = parts[1].split("\n### ", 1)[0]
+        rows = {
+            line.split("|")[1].strip().strip("`")
+            for line in section.splitlines()
+            if line.startswith("| `")
+        }
+        missing += [f"{name}.{field}" for field in model.model_fields if field not in rows]
+        missing += [f"{name}.{row} (no such field)" for row in rows - set(model.model_fields)]
+    assert not missing, f"docs/register.md, Every field, lacks: {missing}"
 
 
 def _audit_actions() -> dict[str, list[str]]:

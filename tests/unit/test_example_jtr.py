@@ -75,7 +75,7 @@ def test_it_deletes_body_worn_video_90_days_after_recording() -> None:
     assert trigger_of(rule).any_of == ["recording_made"]
     assert event_entity("recording_made") == "recording"
     assert offset_of(rule).days == 90
-    assert offset_of(rule).up_to is False
+    assert not offset_of(rule).up_to  # "deleted 90 days after", not "up to"
 
 
 def test_it_holds_body_worn_video_for_a_complaint_or_investigation_then_90_days() -> None:

@@ -114,7 +114,13 @@ def test_it_charges_no_fee_unless_a_request_is_unfounded_or_excessive(
 
 # RULES: SAR-05, SAR-06 (17.4: identity check; may ask for further information)
 def test_it_checks_identity_and_may_ask_for_clarification(register: Register) -> None:
-    assert register.rights.identity_check.required is True
+    # 17.4 "We may need to request specific information": a possibility, not a requirement,
+    # so the register leaves `required` silent rather than promise a check.
+    check = register.rights.identity_check
+    assert check is not None
+    assert check.required is None
+    assert check.description is not None
+    assert "confirm your identity" in check.description
     assert register.rights.may_ask_for_clarification is True
 
 

@@ -7,12 +7,12 @@ thing at a time, so a finding can only come from the change.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 from lint_fixtures import (
+    Case,
     Mutation,
     add,
     build,
@@ -21,19 +21,12 @@ from lint_fixtures import (
     right_index,
     unspecified,
 )
+from lint_silence_cases import SILENCE_CASES
 
 from dataward.register.lint import Finding, PathKey, all_rules, lint
 from dataward.register.models import Register, Right
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "lint-rules.md"
-
-
-@dataclass(frozen=True)
-class Case:
-    rule_id: str
-    breaks: tuple[Mutation, ...]
-    path: PathKey
-    meets: tuple[Mutation, ...] = field(default=())
 
 
 def at(register: Register, rule_id: str) -> list[PathKey]:
@@ -327,13 +320,13 @@ CASES = [
     # RULES: SAR-01, SAR-04
     Case(
         "DW021",
-        (put(("rights", "response"), {"extension_months": 3}),),
+        (put(("rights", "response"), {"months": 1, "extension_months": 3}),),
         ("rights", "response", "extension_months"),
         # No extension at all: nothing to tell the subject of.
         (
             put(
                 ("rights", "response"),
-                {"extension_months": 0, "tell_subject_of_extension": False},
+                {"months": 1, "extension_months": 0, "tell_subject_of_extension": False},
             ),
         ),
     ),
@@ -494,6 +487,9 @@ CASES = [
         ("notice", "review_every_months"),
     ),
 ]
+
+# Silence where the law needs the point stated (lint_rules/silence.py).
+CASES.extend(SILENCE_CASES)
 
 
 def test_it_finds_nothing_in_the_base_register() -> None:
@@ -669,8 +665,13 @@ def test_it_reports_the_right_to_complain_marked_not_applicable() -> None:
 
 def test_it_reports_an_unspecified_or_untold_extension() -> None:
     # RULES: SAR-04
-    unknown = build(put(("rights", "response"), {"extension_months": unspecified()}))
-    untold = build(put(("rights", "response"), {"tell_subject_of_extension": False}))
+    unknown = build(put(("rights", "response"), {"months": 1, "extension_months": unspecified()}))
+    untold = build(
+        put(
+            ("rights", "response"),
+            {"months": 1, "extension_months": 2, "tell_subject_of_extension": False},
+        )
+    )
     assert at(unknown, "DW021") == [("rights", "response", "extension_months")]
     assert at(untold, "DW021") == [("rights", "response", "tell_subject_of_extension")]
 

@@ -111,8 +111,10 @@ def test_it_fills_the_cells_of_a_purpose_with_two_bases(workbook: Any) -> None:
         "say when the period starts; then deleted"
     )
     assert row["Location of personal data"] == "Housing management system (OpenHousing, UK)"
+    # The register does not say the purpose uses no special category data: the cell says
+    # what the register shows rather than "Not applicable".
     assert row["Article 9 basis for special category data"] == (
-        "Not applicable: no special category data"
+        "Not stated: no category this purpose uses is marked special category data"
     )
     assert row["DPIA required"] == "Not recorded in the register"
     assert row["Link to DPIA"] == "Not recorded in the register"

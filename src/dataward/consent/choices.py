@@ -55,7 +55,7 @@ def choice_rows(uow: UnitOfWork, organisation: str, subject_ref: str) -> list[Ch
                     ChoiceRow(
                         key,
                         f"{name} by {channel.replace('_', ' ')}",
-                        channel_rule.basis,
+                        channel_rule.basis or "not stated",
                         decision.allow,
                         decision.reasons[-1] if decision.reasons else "",
                     )

@@ -14,7 +14,12 @@ from dataclasses import dataclass, field
 from sqlalchemy import text
 
 from dataward.consent.conditions import ConditionGap, condition_gaps
-from dataward.consent.errors import UnknownChannel, UnknownPreference, UnknownPurpose
+from dataward.consent.errors import (
+    ConsentInvalid,
+    UnknownChannel,
+    UnknownPreference,
+    UnknownPurpose,
+)
 from dataward.publication.models import RegisterVersion
 from dataward.publication.parsed import derived, known
 from dataward.publication.registers import current_version
@@ -65,14 +70,24 @@ class Policy:
     register_version: int
     notice_versions: tuple[str, ...]
     marketing_carried_out: bool
+    """True only where the register states it: silence is never permission to market."""
     marketing_statement: str | None
     purposes: dict[str, PurposeRules]
     channels: tuple[MarketingChannel, ...]
     preferences: dict[str, Preference]
     register: Register = field(repr=False)
+    marketing_silent: bool = False
+    """The register does not say whether it markets: refusals say so rather than "none"."""
 
     @property
     def current_notice_version(self) -> str:
+        if not self.notice_versions:
+            # LAW-05: consent records what the person was shown; a register that names no
+            # notice version leaves nothing to record.
+            raise ConsentInvalid(
+                f"the register of {self.organisation} states no notice version: add one under "
+                "notice.versions so consent can be tied to what the person was shown (LAW-05)"
+            )
         return self.notice_versions[-1]
 
     def purpose(self, purpose_id: str) -> PurposeRules:
@@ -163,7 +178,8 @@ def _policy(row: RegisterVersion, loaded: LoadedRegister) -> Policy:
         organisation=row.organisation,
         register_version=row.version,
         notice_versions=tuple(v.id for v in register.notice.versions),
-        marketing_carried_out=register.marketing.carried_out,
+        marketing_carried_out=register.marketing.carried_out is True,
+        marketing_silent=register.marketing.carried_out is None,
         marketing_statement=register.marketing.statement,
         purposes=purposes,
         channels=tuple(register.marketing.channels) if register.marketing.carried_out else (),
@@ -180,7 +196,7 @@ def _rules(purpose: Purpose, categories: Mapping[str, DataCategory]) -> PurposeR
         purpose.name,
         bases,
         unspecified,
-        purpose.marketing,
+        purpose.marketing is True,
         tuple(purpose.withdrawal_route),
         condition_gaps(purpose, categories),
     )

@@ -122,7 +122,8 @@ def set_preference(
     """A non-marketing choice of the register (surveys, newsletters, ...), on or off."""
     policy = policy_for(uow, organisation)
     item = policy.preference(preference)
-    if not item.optional and not on:
+    # Only a stated "not optional" refuses turning it off: silence never overrides a choice.
+    if item.optional is False and not on:
         raise ConsentInvalid(f"{item.name!r} is not optional in the register")
     subject = get_subject(uow, organisation, subject_ref)
     return upsert_record(

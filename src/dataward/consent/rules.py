@@ -23,6 +23,11 @@ CHANNEL_RULE = {
     "automated_call": "MKT-03",
     "post": "MKT-04",
 }
+# Why marketing is refused when the register does not say it markets: keyed by silence.
+_NO_MARKETING = {
+    False: "the register says this organisation does no direct marketing",
+    True: "the register does not say this organisation does direct marketing",
+}
 
 
 @dataclass(frozen=True)
@@ -155,7 +160,7 @@ def evaluate_stranger(policy: Policy, purpose: str, channel: str | None) -> Deci
         answer.note(f"{rules.name!r} is stated for the register's subjects only", "LAW-01")
     elif not policy.marketing_carried_out:
         rule = CHANNEL_RULE.get(channel or "", "MKT-01")
-        answer.note("the register says this organisation does no direct marketing", rule)
+        answer.note(_NO_MARKETING[policy.marketing_silent], rule)
     else:
         rule = CHANNEL_RULE.get(channel or "", "MKT-01")
         answer.note(
@@ -261,7 +266,7 @@ def _marketing(
 ) -> Decision:
     rule = CHANNEL_RULE.get(channel or "", "MKT-01")
     if not policy.marketing_carried_out:
-        answer.note("the register says this organisation does no direct marketing", rule)
+        answer.note(_NO_MARKETING[policy.marketing_silent], rule)
         return answer.done(False, code.NO_MARKETING)
     objection = _dm_objection(channel, facts)
     if objection is not None:

@@ -123,7 +123,8 @@ def _name(x: Any) -> str:
 
 
 def _one(getter: Callable[[Register], Any]) -> Callable[[Register], Sequence[Any]]:
-    return lambda r: [getter(r)]
+    """A part that is one element, or none where the register is silent about it."""
+    return lambda r: [] if getter(r) is None else [getter(r)]
 
 
 def _fixed(label: str) -> Callable[[Any], str]:
@@ -421,7 +422,9 @@ def text(value: Any, names: _Names | None = None) -> str:
 
 
 def _text(value: Any, names: _Names | None) -> str:
-    if value is None or value == []:
+    if value is None:
+        return "silent"  # the register leaves it out: the notice says nothing
+    if value == []:
         return "none"
     if isinstance(value, Unspecified):
         return "not stated"

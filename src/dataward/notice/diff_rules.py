@@ -15,7 +15,11 @@ from dataward.register.wording import approximate_days
 
 SignificanceRule = Callable[[Any, Any, Register, Register], str | None]
 
-_OUTSIDE_UK = {"never": 0, "eea_only": 1, "sometimes": 2}
+# How far data may go. Silence claims nothing abroad (like "never"); an unknown position
+# could be anywhere, so moving to it counts as widening (telling subjects once too often
+# costs less than not telling them).
+_OUTSIDE_UK = {None: 0, "never": 0, "eea_only": 1, "outside_eea": 2, "sometimes": 2}
+_UNKNOWN_REACH = 2
 _KEEPS_DATA = frozenset({"review"})  # an action under which data may stay after the period
 
 
@@ -80,21 +84,29 @@ def basis_changed(old: Any, new: Any, _o: Register, _n: Register) -> str | None:
 def category_now_collected(old: Any, new: Any, _o: Register, _n: Register) -> str | None:
     if old is None or new is None:
         return None
-    more_sensitive = (new.special_category and not old.special_category) or (
-        new.criminal_offence and not old.criminal_offence
+    more_sensitive = (new.special_kind and not old.special_kind) or (
+        new.criminal and not old.criminal
     )
-    collected = new.collected and not old.collected
+    collected = new.collected is not False and old.collected is False
     if more_sensitive or collected or _gained(old, new, "items"):
         return "new_data_category"
     return None
 
 
 def transfers_widened(old: Any, new: Any, _o: Register, _n: Register) -> str | None:
-    if old is None or new is None:
+    if new is None:
         return None
-    if _OUTSIDE_UK[new.outside_uk] > _OUTSIDE_UK[old.outside_uk]:
+    # A policy stated where the register was silent widens from silence (nothing abroad).
+    before = _reach(old.outside_uk) if old is not None else _reach(None)
+    if _reach(new.outside_uk) > before:
         return "new_transfer"
     return None
+
+
+def _reach(outside_uk: Any) -> int:
+    if isinstance(outside_uk, Unspecified):
+        return _UNKNOWN_REACH
+    return _OUTSIDE_UK[outside_uk]
 
 
 def retention_longer(old: Any, new: Any, _o: Register, _n: Register) -> str | None:
@@ -142,7 +154,7 @@ def _text(value: Any) -> str:
 
 
 def _personal(category: Any) -> bool:
-    return bool(category.collected and category.personal_data)
+    return bool(category.held)
 
 
 # NTC-03: starting automated decision-making or profiling, whichever element says so.

@@ -6,21 +6,8 @@ from __future__ import annotations
 TITLE_FIELDS = ("name", "title")
 LEAD_FIELDS = ("description", "statement", "text")
 HIDDEN_FIELDS = frozenset({"facts", "id"})
-# Flags whose default only means "the notice does not say": shown only when set.
-QUIET_DEFAULTS = frozenset(
-    {
-        "not_special",
-        "marketing",
-        "profiling",
-        "criminal_offence",
-        "personal_data",
-        "collected",
-        "notify_recipients",
-        "verify_accuracy",
-        "identifies_subjects",
-        "optional",
-    }
-)
+# No field has a default that speaks: a value left out of the register is silence and is
+# not shown, and a value the register states is shown, "No" included.
 
 FIELD_LABELS: dict[str, str] = {
     "subject_groups": "Who this applies to",
@@ -149,6 +136,7 @@ FIELD_LABELS: dict[str, str] = {
     "registered_address": "Registered address",
     "ico_registration": "ICO registration number",
     "nation": "Bank holidays we follow",
+    "other_names": "Also known as",
     "contacts": "Contact",
     "relationship": "Relationship",
     "registrations": "Registrations",
@@ -216,6 +204,7 @@ RIGHT_TITLES: dict[str, str] = {
 
 
 # Flags that read better as a phrase than as Yes/No: field -> (when true, when false).
+# An empty phrase shows nothing: ``not_special: false`` says no more than silence does.
 BOOL_PHRASES: dict[str, tuple[str, str]] = {
-    "not_special": ("None is used for this purpose", "Not stated"),
+    "not_special": ("None is used for this purpose", ""),
 }

@@ -3,6 +3,8 @@
 The ICO recommends a layered approach: a few lines that tell each kind of reader what
 matters to them, linking to the full text (RULES: NTC-01). ``summaries`` builds those
 lines from the register; ``for_group`` narrows a register to what one group needs to read.
+A line never says more than the full section under it: where the register is silent the
+line says "Not stated in this notice", never "we do not share it" or "nothing else".
 """
 
 from __future__ import annotations
@@ -18,7 +20,13 @@ from dataward.register.models import (
     SubjectGroup,
     Trigger,
 )
-from dataward.register.wording import approximate_days, join_and, offset_words, words
+from dataward.register.wording import (
+    NOT_STATED,
+    approximate_days,
+    join_and,
+    offset_words,
+    words,
+)
 
 SHOWN = 5
 """Names listed in a first-layer line before "and N more": the layer must stay short."""
@@ -53,12 +61,8 @@ def summary(register: Register, group: SubjectGroup) -> GroupSummary:
     from dataward.notice.render import group_content
 
     content = group_content(register, group)
-    categories = [c.name for c in content.categories if c.collected and c.personal_data]
-    everyone = [
-        c.name
-        for c in register.data_categories
-        if not c.subject_groups and c.collected and c.personal_data
-    ]
+    categories = [c.name for c in content.categories if c.held]
+    everyone = [c.name for c in register.data_categories if not c.subject_groups and c.held]
     bases = _distinct(
         words(use.basis)
         for purpose in content.purposes
@@ -66,15 +70,21 @@ def summary(register: Register, group: SubjectGroup) -> GroupSummary:
         if isinstance(use.basis, LawfulBasis)
     )
     recipients = _distinct(x.name for x in content.recipients if x.role != "none")
+    # "We share it with no one" only where the register lists a recipient of role none for
+    # this group (the notice said so); no recipient at all is silence.
+    no_one = any(x.role == "none" for x in content.recipients)
     destinations = _distinct(d for t in content.transfers for d in t.destinations)
     return GroupSummary(
         group=group,
-        holds=short_list(categories + everyone, "Nothing beyond what is listed for everyone"),
-        uses=short_list([p.name for p in content.purposes], "No purposes are listed"),
-        bases=short_list(bases, "Not stated"),
-        shares=short_list(recipients, "We do not share it with anyone else"),
-        abroad=("Sometimes sent to " + join_and(destinations)) if destinations else None,
-        keeps=retention_range(content.rules),
+        holds=short_list(_distinct(categories + everyone), NOT_STATED),
+        uses=short_list([p.name for p in content.purposes], NOT_STATED),
+        bases=short_list(bases, NOT_STATED),
+        shares=short_list(
+            recipients, "We do not share it with anyone else" if no_one else NOT_STATED
+        ),
+        # The destinations the register lists; how often is the full section's to say.
+        abroad=join_and(destinations) if destinations else None,
+        keeps=retention_range(content.rules, general=bool(register.retention_policies)),
     )
 
 
@@ -82,8 +92,12 @@ def _distinct(items: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(items))
 
 
-def retention_range(rules: Sequence[RetentionRule]) -> str:
-    """ "From 2 working days to 6 years, depending on the information"."""
+def retention_range(rules: Sequence[RetentionRule], *, general: bool = False) -> str:
+    """ "From 2 working days to 6 years, depending on the information".
+
+    ``general``: the register states retention policies for everyone, so a group with no
+    rule of its own is pointed at them; without them, the line says the notice is silent.
+    """
     timed = [
         (days, offset_words(rule.offset))
         for rule in rules
@@ -92,7 +106,7 @@ def retention_range(rules: Sequence[RetentionRule]) -> str:
     if not timed:
         if rules:
             return "For as long as each rule in the full notice says"
-        return "The full notice says how long we keep information"
+        return "The full notice says how long we keep information" if general else NOT_STATED
     timed.sort(key=lambda pair: pair[0])
     shortest, longest = timed[0][1], timed[-1][1]
     if shortest == longest:

@@ -18,6 +18,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from dataward.notice.view import NoticeView
+from dataward.register.elements import says_anything
 from dataward.register.models import (
     DataCategory,
     NoticeVersion,
@@ -132,8 +133,11 @@ def _context(register: Register, group: str | None, edition: Edition | None) -> 
         "version_line": version_line(current_version(register.notice.versions)),
         "everyone_categories": everyone_categories,
         "everyone_sources": everyone_sources,
+        # Every category whose special or criminal status the register states (either way).
         "special_categories": [
-            c for c in register.data_categories if c.special_category or c.criminal_offence
+            c
+            for c in register.data_categories
+            if c.special_category is not None or c.criminal_offence is not None
         ],
         "special_purposes": [p for p in register.purposes if p.special_conditions],
         "security_statements": [s for s in register.statements if s.topic == "security"],
@@ -141,52 +145,74 @@ def _context(register: Register, group: str | None, edition: Edition | None) -> 
     }
 
 
-def current_version(versions: list[NoticeVersion]) -> NoticeVersion:
-    """The latest dated version; the first listed when none is dated."""
-    dated = [v for v in versions if not isinstance(v.date, Unspecified)]
+def current_version(versions: list[NoticeVersion]) -> NoticeVersion | None:
+    """The latest dated version; the first listed when none is dated; None when none is."""
+    dated = [v for v in versions if isinstance(v.date, dt.date)]
     if not dated:
-        return versions[0]
+        return versions[0] if versions else None
     return max(dated, key=lambda v: v.date)  # type: ignore[arg-type, return-value]
 
 
-def version_line(version: NoticeVersion) -> str:
+def version_line(version: NoticeVersion | None) -> str | None:
+    """The header's version line; nothing where the register names no version."""
+    if version is None:
+        return None
     if isinstance(version.date, Unspecified):
         return f"Version {version.id}. Date: {uk_date(version.date)}"
+    if version.date is None:
+        return f"Version {version.id}"
     return f"Version {version.id}, last updated {uk_date(version.date)}"
 
 
 def _sections(register: Register, groups: list[GroupContent], everyone: bool) -> list[Section]:
-    out = [
-        Section("about-us", "About us", "about_us.html"),
-        Section("who-this-notice-is-for", "Who this notice is for", "who.html"),
-    ]
+    """The notice's sections in order.
+
+    Sections Art 13/14 require (NTC-01) always appear, saying "Not stated in this notice"
+    where the register is silent, so a reader sees the gap; the others appear only when the
+    register says something in them. No section is filled from a default.
+    """
+    out = [Section("about-us", "About us", "about_us.html")]
+    if register.subject_groups:
+        out.append(Section("who-this-notice-is-for", "Who this notice is for", "who.html"))
     for content in groups:
         g = content.group
         out.append(Section(f"group-{g.id}", g.name, "group.html", g))
     if everyone:
         out.append(Section("everyone", "Information about everyone", "everyone.html"))
+    if any(
+        c.special_category is not None or c.criminal_offence is not None
+        for c in register.data_categories
+    ) or any(p.special_conditions for p in register.purposes):
+        out.append(
+            Section(
+                "special-category",
+                "Special category and criminal offence information",
+                "special.html",
+            )
+        )
     out += [
-        Section(
-            "special-category",
-            "Special category and criminal offence information",
-            "special.html",
-        ),
         Section("how-we-use", "How we use information", "how_we_use.html"),
         Section("sharing", "Sharing your information", "sharing.html"),
         Section("transfers", "Sending information outside the UK", "transfers.html"),
-        Section("marketing", "Marketing and your choices", "marketing.html"),
-        Section("cookies", "Cookies", "cookies.html"),
+    ]
+    if says_anything(register.marketing) or register.marketing.facts or register.preferences:
+        out.append(Section("marketing", "Marketing and your choices", "marketing.html"))
+    if says_anything(register.cookies) or register.cookies.facts:
+        out.append(Section("cookies", "Cookies", "cookies.html"))
+    out += [
         Section("automated-decisions", "Automated decisions and profiling", "automated.html"),
         Section("retention", "How long we keep information", "retention.html"),
         Section("your-rights", "Your rights and how to use them", "rights.html"),
         Section("complaints", "How to complain", "complaints.html"),
-        Section("security", "Keeping information secure", "security.html"),
     ]
+    if says_anything(register.security) or any(s.topic == "security" for s in register.statements):
+        out.append(Section("security", "Keeping information secure", "security.html"))
     if register.commitments:
         out.append(Section("commitments", "Our commitments", "commitments.html"))
     if any(s.topic == "other" for s in register.statements):
         out.append(Section("other", "Other information", "other.html"))
-    out.append(Section("about-this-notice", "About this notice", "about_notice.html"))
+    if says_anything(register.notice) or register.notice.facts:
+        out.append(Section("about-this-notice", "About this notice", "about_notice.html"))
     return out
 
 

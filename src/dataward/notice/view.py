@@ -1,8 +1,10 @@
 """What the notice templates read: register elements turned into labelled rows of words.
 
-Every field of every element is shown (RULES: NTC-01): a generic walk turns field values
+Every field the register states is shown (RULES: NTC-01): a generic walk turns field values
 into text, resolving ids to the names a reader knows, so a new model field appears in the
-notice without a template change. Templates choose the layout; this module chooses words.
+notice without a template change. A field left out is silence and shows nothing: the notice
+is a legal statement, and no default may speak for the organisation. Templates choose the
+layout; this module chooses words.
 """
 
 from __future__ import annotations
@@ -25,12 +27,12 @@ from dataward.notice.labels import (
     HIDDEN_FIELDS,
     KIND_LABELS,
     LEAD_FIELDS,
-    QUIET_DEFAULTS,
     REFERENCE_FIELDS,
     RIGHT_TITLES,
     TITLE_FIELDS,
 )
-from dataward.register.elements import Located, iter_elements
+from dataward.notice.phrases import fee_words, response_words, schedule_1_words
+from dataward.register.elements import Located, iter_elements, says_anything
 from dataward.register.models import (
     Address,
     BasisUse,
@@ -55,6 +57,7 @@ from dataward.register.models import (
     Unspecified,
 )
 from dataward.register.wording import (
+    NOT_STATED,
     action_words,
     address_words,
     contact_label,
@@ -174,6 +177,16 @@ class NoticeView:
         loc = self.located.get(id(element))
         return loc.anchor if loc else ""
 
+    # -- silence ----------------------------------------------------------------------
+
+    def says(self, model: BaseModel | None) -> bool:
+        """Whether the register states anything here, or claims a fact that must show."""
+        if model is None:
+            return False
+        return says_anything(model) or bool(getattr(model, "facts", None))
+
+    not_stated = NOT_STATED
+
     # -- values -----------------------------------------------------------------------
 
     def name_of(self, table: str, key: str) -> str:
@@ -212,8 +225,6 @@ class NoticeView:
             value = getattr(model, name)
             if value is None or (isinstance(value, list) and not value):
                 continue
-            if name in QUIET_DEFAULTS and value == type(model).model_fields[name].default:
-                continue
             if isinstance(value, Element) or (
                 isinstance(value, list) and isinstance(value[0], Element)
             ):
@@ -231,12 +242,14 @@ class NoticeView:
         return ""
 
     def values(self, owner: type[BaseModel], name: str, value: Any) -> list[Value]:
+        """The value's words; a value whose words are empty (a stated nothing) is left out."""
         if isinstance(value, list):
             out: list[Value] = []
             for item in value:
                 out.extend(self.values(owner, name, item))
             return out
-        return [self.value(owner, name, value)]
+        shown = self.value(owner, name, value)
+        return [shown] if shown != "" and shown != [] else []
 
     def value(self, owner: type[BaseModel], name: str, value: Any) -> Value:
         if isinstance(value, Unspecified):
@@ -276,7 +289,9 @@ class NoticeView:
         if isinstance(value, Schedule1Condition):
             return schedule_1_words(value)
         if isinstance(value, NoticeVersion):
-            text = f"Version {value.id}, {uk_date(value.date)}"
+            text = f"Version {value.id}"
+            if value.date is not None:
+                text += f", {uk_date(value.date)}"
             return f"{text}: {value.summary}" if value.summary else text
         if isinstance(value, Exemption):
             text = value.name
@@ -345,12 +360,14 @@ class NoticeView:
         return trigger_words(rule.trigger, self.names["events"])
 
     def action(self, rule: RetentionRule) -> str:
-        return action_words(rule.action)
+        """What happens at the end; nothing where the register does not say (DW046)."""
+        return action_words(rule.action) if rule.action is not None else ""
 
     def holds_of(self, rule: RetentionRule) -> list[Hold]:
         return [h for h in self.register.holds if h.id in rule.holds]
 
     def on_close(self, hold: Hold) -> str:
+        """What happens when the hold ends; empty where the register does not say."""
         return on_close_words(hold)
 
     def events_of(self, rule: RetentionRule) -> list[Element]:
@@ -379,37 +396,3 @@ def _on_close(value: RestartAfter | RestartRule) -> str:
     if isinstance(value, RestartAfter):
         return f"Kept for {offset_words(value.restart_after)} after the hold ends"
     return "The retention period starts again from the next starting event"
-
-
-def response_words(value: ResponseCommitment) -> str:
-    """SAR-01 and SAR-04 in the reader's terms."""
-    text = "We reply within one month of receiving your request."
-    if isinstance(value.extension_months, Unspecified):
-        text += f" Extension: {not_stated(value.extension_months)}."
-    else:
-        text += (
-            f" If your request is complex or you make several, we may take up to "
-            f"{value.extension_months} more months"
-        )
-        if value.tell_subject_of_extension:
-            text += "; if so we tell you within the first month and explain why"
-        text += "."
-    if value.note:
-        text += f" {value.note}"
-    return text
-
-
-def fee_words(value: FeePolicy) -> str:
-    text = "Normally free." if value.normally == "free" else "We normally charge a fee."
-    if value.when_unfounded_or_excessive != "none":
-        text += (
-            " If a request is manifestly unfounded or excessive: "
-            f"{words(value.when_unfounded_or_excessive).lower()}."
-        )
-    if value.note:
-        text += f" {value.note}"
-    return text
-
-
-def schedule_1_words(value: Schedule1Condition) -> str:
-    return f"Schedule 1, Part {value.part}, paragraph {value.paragraph}: {value.name}"

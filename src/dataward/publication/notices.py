@@ -71,7 +71,7 @@ def publish_notice_version(
         version=(latest.version + 1) if latest else 1,
         register_version=register_version,
         content_hash=content_hash,
-        declared_id=declared.id[:100],
+        declared_id=declared.id[:100] if declared is not None else "",
         summary=diff.summary() if diff else _ORDINARY,
         published_at=uow.clock.now(),
     )

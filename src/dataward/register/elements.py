@@ -27,6 +27,24 @@ class Located:
         return "el-" + "-".join(str(p) for p in self.path).replace("_", "-")
 
 
+def says_anything(model: BaseModel) -> bool:
+    """Whether the register states anything in ``model`` beyond the facts it claims.
+
+    A section left out of a register is a model whose every field is silent (None or an
+    empty list); the notice leaves such a section out rather than fill it with defaults.
+    """
+    for name in type(model).model_fields:
+        if name == "facts":
+            continue
+        value = getattr(model, name)
+        if value is None or (isinstance(value, list) and not value):
+            continue
+        if isinstance(value, BaseModel) and not says_anything(value):
+            continue
+        return True
+    return False
+
+
 def iter_elements(register: Register) -> Iterator[Located]:
     yield from _walk(register, ())
 

@@ -79,9 +79,11 @@ LABELS: dict[str, str] = {
     "art49_derogation": "An exception for specific situations (Article 49)",
     "not_needed": "No safeguard needed",
     "eea_only": "Only to the European Economic Area",
+    "outside_eea": "Sometimes outside the European Economic Area",
     # recipients
     "joint_controller": "Joint controller",
     "public_authority": "Public authority",
+    "may": "We may share it",
     "only_with_consent": "Only with your consent",
     "only_where_law_requires": "Only where the law requires it",
     "only_if_authorised_by_subject": "Only if you authorise it",
@@ -185,12 +187,18 @@ def words(code: str | Enum) -> str:
     return spaced[:1].upper() + spaced[1:]
 
 
+NOT_STATED = "Not stated in this notice"
+"""What the notice shows where it is silent on a point a reader needs to know."""
+
+
 def not_stated(value: Unspecified) -> str:
-    return f"Not stated in this notice: {value.unspecified}"
+    return f"{NOT_STATED}: {value.unspecified}"
 
 
-def uk_date(value: dt.date | Unspecified) -> str:
+def uk_date(value: dt.date | Unspecified | None) -> str:
     """``2024-02-20`` -> "20 February 2024" (UK style, no leading zero)."""
+    if value is None:
+        return NOT_STATED
     if isinstance(value, Unspecified):
         return not_stated(value)
     return f"{value.day} {value:%B %Y}"
@@ -207,7 +215,7 @@ def plural(n: int, unit: str) -> str:
 def offset_words(offset: Offset | Unspecified | None) -> str:
     """How long, in the notice's own terms (RET-01): "90 days", "up to 3 years"."""
     if offset is None:
-        return "No period: the data is not kept"
+        return NOT_STATED
     if isinstance(offset, Unspecified):
         return not_stated(offset)
     if offset.days is not None:
@@ -235,7 +243,7 @@ def offset_words(offset: Offset | Unspecified | None) -> str:
 
 def trigger_words(trigger: Trigger | Unspecified | None, event_names: dict[str, str]) -> str:
     if trigger is None:
-        return "Not applicable: the data is never kept"
+        return NOT_STATED
     if isinstance(trigger, Unspecified):
         return not_stated(trigger)
     names = [event_names.get(e, words(e)) for e in trigger.any_of]
@@ -261,12 +269,14 @@ def period_words(rule: RetentionRule, event_names: dict[str, str]) -> str:
     if rule.action == "never_stored":
         return "We do not store this data"
     how_long = offset_words(rule.offset)
-    if isinstance(rule.offset, Unspecified):
+    if not isinstance(rule.offset, Offset):
         return how_long
     if isinstance(rule.trigger, Unspecified):
         return f"{how_long}; when the period starts is not stated: {rule.trigger.unspecified}"
+    if rule.trigger is None:
+        return f"{how_long}; when the period starts is not stated"
     when = _in_sentence(trigger_words(rule.trigger, event_names))
-    if rule.offset is not None and rule.offset.end_of_year_plus_years is not None:
+    if rule.offset.end_of_year_plus_years is not None:
         return f"{how_long} (starting event: {when})"
     return f"{how_long} after {when}"
 
@@ -279,8 +289,10 @@ def _in_sentence(text: str) -> str:
 
 
 def on_close_words(hold: Hold) -> str:
-    """What happens to held data when the hold closes (RET-02)."""
+    """What happens to held data when the hold closes (RET-02); empty for silence."""
     close = hold.on_close
+    if close is None:
+        return ""
     if isinstance(close, Unspecified):
         return not_stated(close)
     if isinstance(close, RestartAfter):

@@ -135,7 +135,7 @@ def to_dpv(register: Register) -> dict[str, Any]:
             "@type": "dpv:DataController",
             "dpv:hasName": controller.legal_name,
             "rdfs:label": controller.name,
-            "dct:description": controller.description,
+            **({"dct:description": controller.description} if controller.description else {}),
             **(
                 {"dpv:hasDataProtectionOfficer": {"@id": "reg:dpo"}}
                 if register.dpo.appointed
@@ -157,16 +157,17 @@ def to_dpv(register: Register) -> dict[str, Any]:
                 "@id": f"reg:group/{g.id}",
                 "@type": "dpv:DataSubject",
                 "rdfs:label": g.name,
-                "dct:description": g.description,
+                **({"dct:description": g.description} if g.description else {}),
             }
         )
     for c in register.data_categories:
         kinds = ["dpv:PersonalData"]
         broader = []
-        if c.special_category:
+        special = c.special_kind
+        if special is not None:
             kinds.append("dpv:SpecialCategoryPersonalData")
-            broader += SPECIAL[c.special_category]
-        if c.criminal_offence:
+            broader += SPECIAL[special]
+        if c.criminal:
             kinds.append("dpv:SensitivePersonalData")
             broader.append("pd:CriminalOffense")
         node: dict[str, Any] = {"@id": f"reg:data/{c.id}", "@type": kinds, "rdfs:label": c.name}
@@ -174,7 +175,7 @@ def to_dpv(register: Register) -> dict[str, Any]:
             node["skos:broader"] = [{"@id": b} for b in broader]
         if c.items:
             node["dw:includes"] = list(c.items)
-        if not c.collected:
+        if c.collected is False:
             node["dw:collected"] = False
         graph.append(node)
     for x in register.recipients:
@@ -193,7 +194,7 @@ def to_dpv(register: Register) -> dict[str, Any]:
                 "@id": f"reg:hold/{hold.id}",
                 "@type": "dw:LegalHold",
                 "rdfs:label": hold.name,
-                "dw:holdKind": {"@id": f"dw:{hold.reason}"},
+                **({"dw:holdKind": {"@id": f"dw:{hold.reason}"}} if hold.reason else {}),
             }
         )
     for p in register.purposes:
@@ -214,7 +215,7 @@ def to_dpv(register: Register) -> dict[str, Any]:
                 "@id": f"reg:transfer/{t.id}",
                 "@type": "dpv:Process",
                 "dpv:hasProcessing": {"@id": "dpv:Transfer"},
-                "dct:description": t.description,
+                **({"dct:description": t.description} if t.description else {}),
                 "dpv:hasDataController": {"@id": "reg:controller"},
                 "dpv:hasLocation": [
                     {"@type": "dpv:Location", "rdfs:label": d} for d in t.destinations
@@ -234,7 +235,7 @@ def to_dpv(register: Register) -> dict[str, Any]:
                 "@id": f"reg:channel/{ch.id}",
                 "@type": "dw:PECRChannel",
                 "dw:channel": {"@id": f"dw:{ch.channel}"},
-                "dw:pecrBasis": {"@id": f"dw:{ch.basis}"},
+                **({"dw:pecrBasis": {"@id": f"dw:{ch.basis}"}} if ch.basis else {}),
                 "dpv:hasDataSubject": [ref("group", g) for g in ch.subject_groups],
                 "dpv:hasPurpose": [ref("purpose", p) for p in ch.purposes],
             }
@@ -296,9 +297,10 @@ def _storage(register: Register, rule: RetentionRule, ref: Any) -> dict[str, Any
         "@id": f"reg:retention/{rule.id}",
         "@type": ["dpv:StorageDuration", "dpv:StorageDeletion"],
         "rdfs:label": rule.name,
-        "dw:action": {"@id": f"dw:{rule.action}"},
         "dw:hold": [ref("hold", h) for h in rule.holds],
     }
+    if rule.action is not None:
+        node["dw:action"] = {"@id": f"dw:{rule.action}"}
     duration = _duration(rule.offset)
     if duration is not None:
         node["dpv:hasDuration"] = {

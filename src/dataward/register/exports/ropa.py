@@ -2,12 +2,12 @@
 
 One row per purpose (processing activity) under the ICO template's headers, in the ICO's
 order; a "Controller" sheet holds the name and contact details of the controller and DPO.
-What the register does not record is written as such, never guessed.
+What the register does not record is written as such, never guessed: a "No" or a "None"
+appears only where the register states it (no transfers, no automated decisions).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +16,14 @@ from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
 from dataward.errors import ExportError
+from dataward.register.exports.ropa_cells import (
+    NONE,
+    NOT_RECORDED,
+    cell_lines,
+    coded,
+    controller_rows,
+    stated,
+)
 from dataward.register.models import (
     Purpose,
     Recipient,
@@ -26,12 +34,11 @@ from dataward.register.models import (
 )
 from dataward.register.wording import (
     action_words,
-    address_words,
-    contact_words,
     period_words,
-    uk_date,
     words,
 )
+
+__all__ = ["NOT_RECORDED", "ROPA_HEADERS", "controller_rows", "ropa_rows", "write_ropa"]
 
 # RULES: ROP-02, the ICO controller template's columns, in its order.
 ROPA_HEADERS: tuple[str, ...] = (
@@ -65,23 +72,8 @@ ROPA_HEADERS: tuple[str, ...] = (
     "Retention and erasure in line with the policy document (if not, why)",
 )
 
-NOT_RECORDED = "Not recorded in the register"
-NONE = "None"
 SHEET_CONTROLLER = "Controller"
 SHEET_ACTIVITIES = "Processing activities"
-
-
-def stated(value: str | Unspecified | None, missing: str = NOT_RECORDED) -> str:
-    if value is None:
-        return missing
-    if isinstance(value, Unspecified):
-        return f"Not stated: {value.unspecified}"
-    return value
-
-
-def _lines(items: Iterable[str], empty: str = NONE) -> str:
-    unique = list(dict.fromkeys(i for i in items if i))
-    return "\n".join(unique) if unique else empty
 
 
 def ropa_rows(register: Register) -> list[dict[str, str]]:
@@ -117,9 +109,9 @@ class _ActivityRow:
             self.business_function(),
             f"{p.name}: {p.description}" if p.description else p.name,
             self.joint_controllers(),
-            _lines(f"{self.group_names[g]}" for g in p.subject_groups),
+            cell_lines(f"{self.group_names[g]}" for g in p.subject_groups),
             self.data_categories(),
-            self.recipient_lines(),
+            self.recipientlines(),
             self.contracts(),
             self.countries(),
             self.safeguards(),
@@ -127,7 +119,7 @@ class _ActivityRow:
             self.security(),
             self.bases(),
             self.article_9(),
-            _lines((b.legitimate_interest or "") for b in p.bases),
+            cell_lines((b.legitimate_interest or "") for b in p.bases),
             self.lia_links(),
             self.rights(),
             self.automated(),
@@ -150,7 +142,7 @@ class _ActivityRow:
 
     def joint_controllers(self) -> str:
         joint = [x for x in self.recipients if x.role == "joint_controller"]
-        return _lines(
+        return cell_lines(
             (f"{x.organisation or x.name}" + (f": {x.description}" if x.description else ""))
             for x in joint
         )
@@ -161,24 +153,27 @@ class _ActivityRow:
             if c.id not in self.categories:
                 continue
             text = c.name
-            if c.special_category:
-                text += f" (special category: {words(c.special_category).lower()})"
-            if c.criminal_offence:
+            special = c.special_kind
+            if special is not None:
+                text += f" (special category: {words(special).lower()})"
+            if c.criminal:
                 text += " (criminal offence data)"
             out.append(text)
-        return _lines(out, NOT_RECORDED)
+        return cell_lines(out, NOT_RECORDED)
 
-    def recipient_lines(self) -> str:
-        return _lines(
-            f"{x.name}" + (f" ({x.organisation})" if x.organisation else "") + f": {words(x.role)}"
+    def recipientlines(self) -> str:
+        return cell_lines(
+            f"{x.name}"
+            + (f" ({x.organisation})" if x.organisation else "")
+            + (f": {words(x.role)}" if x.role is not None else "")
             for x in self.recipients
         )
 
     def contracts(self) -> str:
         processors = [x for x in self.recipients if x.role == "processor"]
         if not processors:
-            return "No processors"
-        return _lines(f"{x.name}: {x.contract_reference or NOT_RECORDED}" for x in processors)
+            return "No processors among the recipients recorded" if self.recipients else NONE
+        return cell_lines(f"{x.name}: {x.contract_reference or NOT_RECORDED}" for x in processors)
 
     def _transfers(self) -> list[Transfer]:
         ids = {x.id for x in self.recipients}
@@ -193,17 +188,27 @@ class _ActivityRow:
         for t in self._transfers():
             places.extend(t.destinations)
         for x in self.recipients:
+            if isinstance(x.located_in, Unspecified):
+                places.append(f"{x.name}: {stated(x.located_in)}")
+                continue
             places.extend(loc for loc in x.located_in if loc not in {"UK", "United Kingdom"})
-        return _lines(places, "None: processed in the UK")
+        return cell_lines(
+            places, "None: processed in the UK" if self._stays_in_uk() else NOT_RECORDED
+        )
+
+    def _stays_in_uk(self) -> bool:
+        """The register says nothing leaves the UK; silence says nothing of the kind."""
+        policy = self.r.transfers.policy
+        return policy is not None and policy.outside_uk == "never"
 
     def safeguards(self) -> str:
         lines = []
         for t in self._transfers():
-            text = f"{', '.join(t.destinations)}: {words(t.safeguard)}"
+            text = f"{', '.join(t.destinations)}: {coded(t.safeguard)}"
             if t.safeguard_detail:
                 text += f" ({t.safeguard_detail})"
             lines.append(text)
-        return _lines(lines, "Not applicable")
+        return cell_lines(lines, "Not applicable" if self._stays_in_uk() else NOT_RECORDED)
 
     def rules(self) -> list[RetentionRule]:
         dataset_categories = {d.id: set(d.categories) for d in self.r.datasets}
@@ -226,19 +231,20 @@ class _ActivityRow:
         lines = []
         for rule in self.rules():
             text = f"{rule.name}: {period_words(rule, events)}"
-            if rule.action != "never_stored":
+            if rule.action is not None and rule.action != "never_stored":
                 text += f"; then {action_words(rule.action).lower()}"
             if rule.holds:
                 text += "; kept longer while: " + ", ".join(holds[h] for h in rule.holds)
             lines.append(text)
         if not lines:
             lines = [policy.statement for policy in self.r.retention_policies]
-        return _lines(lines, NOT_RECORDED)
+        return cell_lines(lines, NOT_RECORDED)
 
     def security(self) -> str:
-        return _lines(
-            f"{words(m.type)}: {m.description}"
-            + ("" if m.status == "in_place" else f" ({words(m.status).lower()})")
+        return cell_lines(
+            (f"{words(m.type)}: " if m.type is not None else "")
+            + m.description
+            + (" (in progress)" if m.status == "in_progress" else "")
             for m in self.r.security.measures
         )
 
@@ -249,7 +255,7 @@ class _ActivityRow:
             if b.covers:
                 text += f" (covers: {b.covers})"
             lines.append(text)
-        return _lines(lines, NOT_RECORDED)
+        return cell_lines(lines, NOT_RECORDED)
 
     def article_9(self) -> str:
         lines = []
@@ -260,38 +266,50 @@ class _ActivityRow:
             )
             lines.append(f"{names}: {condition}")
         if lines:
-            return _lines(lines)
+            return cell_lines(lines)
+        if self.p.not_special:
+            return "Not applicable: the register states no special category data is used"
         sensitive = [
             c
             for c in self.r.data_categories
-            if c.id in self.categories and (c.special_category or c.criminal_offence)
+            if c.id in self.categories and (c.special_kind or c.criminal)
         ]
-        return NOT_RECORDED if sensitive else "Not applicable: no special category data"
+        if sensitive:
+            return NOT_RECORDED
+        # Silence is not "no special category data": say what the register shows instead.
+        return "Not stated: no category this purpose uses is marked special category data"
 
     def lia_links(self) -> str:
         lines = []
         for b in self.p.bases:
             if b.basis in {"legitimate_interests", "recognised_legitimate_interests"}:
                 lines.append(stated(b.lia_reference))
-        return _lines(lines, "Not applicable")
+        return cell_lines(lines, "Not applicable")
 
     def rights(self) -> str:
-        return _lines(
-            words(item.right)
-            + (" (in some circumstances)" if item.applies == "conditional" else "")
-            for item in self.r.rights.items
-            if item.applies != "not_applicable"
+        return (
+            cell_lines(
+                words(item.right)
+                + (" (in some circumstances)" if item.applies == "conditional" else "")
+                for item in self.r.rights.items
+                if item.applies != "not_applicable"
+            )
+            if self.r.rights.items
+            else NOT_RECORDED
         )
 
     def automated(self) -> str:
         lines = [
-            f"{d.name}: {d.description}"
+            f"{d.name}: {d.description}" if d.description else d.name
             for d in self.r.automated_decisions.items
             if self.groups & set(d.subject_groups)
         ]
         if self.p.profiling:
             lines.append("This purpose involves profiling")
-        return _lines(lines, "No")
+        # "No" only where the register says no such decisions are made.
+        return cell_lines(
+            lines, "No" if self.r.automated_decisions.in_use is False else NOT_RECORDED
+        )
 
     def sources(self) -> str:
         lines = []
@@ -299,20 +317,21 @@ class _ActivityRow:
             if self.categories & set(s.categories) or (
                 not s.categories and self.groups & set(s.subject_groups)
             ):
-                lines.append(f"{s.name} ({words(s.type).lower()})")
-        return _lines(lines, NOT_RECORDED)
+                lines.append(s.name + (f" ({words(s.type).lower()})" if s.type else ""))
+        return cell_lines(lines, NOT_RECORDED)
 
     def consent_links(self) -> str:
         refs = [b.consent_reference or NOT_RECORDED for b in self.p.bases if b.basis == "consent"]
-        return _lines(refs, "Not applicable: consent is not relied on")
+        return cell_lines(refs, "Not applicable: consent is not relied on")
 
     def locations(self) -> str:
         lines = []
         for d in self.r.datasets:
             if self.categories & set(d.categories) and self._shares_group(d.subject_groups):
-                where = ", ".join(x for x in (d.system, d.location) if x)
-                lines.append(f"{d.name} ({where})")
-        return _lines(lines, NOT_RECORDED)
+                location = stated(d.location) if isinstance(d.location, Unspecified) else d.location
+                where = ", ".join(x for x in (d.system, location) if x)
+                lines.append(f"{d.name} ({where})" if where else d.name)
+        return cell_lines(lines, NOT_RECORDED)
 
     def schedule_1(self) -> str:
         lines = []
@@ -320,10 +339,10 @@ class _ActivityRow:
             if sc.schedule_1 is not None:
                 s1 = sc.schedule_1
                 lines.append(f"Part {s1.part}, paragraph {s1.paragraph}: {s1.name}")
-        return _lines(lines, "Not applicable")
+        return cell_lines(lines, "Not applicable")
 
     def policy_documents(self) -> str:
-        return _lines(
+        return cell_lines(
             (
                 stated(sc.appropriate_policy_document)
                 for sc in self.p.special_conditions
@@ -331,40 +350,6 @@ class _ActivityRow:
             ),
             "Not applicable",
         )
-
-
-def controller_rows(register: Register) -> list[tuple[str, str]]:
-    """The "Controller" sheet: who is responsible and how to reach them (ROP-01)."""
-    c, d = register.controller, register.dpo
-    rows = [
-        ("Name", c.name),
-        ("Legal name", c.legal_name),
-        ("Legal form", words(c.legal_form)),
-        ("Registered in", c.registered_in),
-    ]
-    for label, value in (
-        ("Company number", c.company_number),
-        ("Society number", c.society_number),
-        ("Charity number", c.charity_number),
-    ):
-        if value:
-            rows.append((label, value))
-    if c.registered_address:
-        rows.append(("Registered address", address_words(c.registered_address)))
-    rows.append(("Contact details", _lines((contact_words(x) for x in c.contacts), NOT_RECORDED)))
-    rows.append(("ICO registration number", stated(c.ico_registration)))
-    if d.appointed:
-        who = ", ".join(x for x in (d.name, d.title, d.organisation) if x) or NOT_RECORDED
-        rows.append(("Data protection officer", who))
-        rows.append(("DPO contact details", _lines(contact_words(x) for x in d.contacts)))
-    else:
-        rows.append(("Data protection officer", "Not appointed"))
-    for org in c.related:
-        rows.append((words(org.relationship), org.name))
-    version = register.notice.versions[0]
-    rows.append(("Privacy notice", f"{register.notice.title}, version {version.id}"))
-    rows.append(("Notice date", uk_date(version.date)))
-    return rows
 
 
 def write_ropa(register: Register, path: Path) -> None:

@@ -8,5 +8,6 @@ from dataward.register.lint_rules import (  # noqa: F401
     retention,
     rights,
     sharing,
+    silence,
     unspecified,
 )

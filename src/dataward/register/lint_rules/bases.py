@@ -86,9 +86,8 @@ def special_category_without_condition(register: Register) -> Iterator[Hit]:
     for i, purpose in enumerate(register.purposes):
         for k, category_id in enumerate(purpose.categories):
             category = categories.get(category_id)
-            if category is None or category.special_category is None:
-                continue
-            if not category.personal_data:
+            special = category.special_kind if category is not None else None
+            if category is None or special is None or category.personal_data is False:
                 continue
             if any(
                 isinstance(c.condition, Art9Condition)
@@ -97,7 +96,7 @@ def special_category_without_condition(register: Register) -> Iterator[Hit]:
                 continue
             yield Hit(
                 ("purposes", i, "categories", k),
-                f"purpose {purpose.id!r} uses {category.special_category.value} data "
+                f"purpose {purpose.id!r} uses {special.value} data "
                 f"({category_id!r}) without an Art 9 condition: add a special_conditions entry "
                 "naming the condition for this category",
             )
@@ -137,7 +136,7 @@ def criminal_offence_without_condition(register: Register) -> Iterator[Hit]:
     for i, purpose in enumerate(register.purposes):
         for k, category_id in enumerate(purpose.categories):
             category = categories.get(category_id)
-            if category is None or not category.criminal_offence or not category.personal_data:
+            if category is None or not category.criminal or category.personal_data is False:
                 continue
             if any(
                 c.condition == "official_authority" or c.schedule_1 is not None

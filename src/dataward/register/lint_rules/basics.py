@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dataward.register.lint import Hit, rule
-from dataward.register.lint_rules._shared import is_unspecified
+from dataward.register.lint_rules._shared import is_missing, is_unspecified
 from dataward.register.models import Register
 
 
@@ -15,9 +15,14 @@ def no_dpo_or_privacy_contact(register: Register) -> Iterator[Hit]:
     dpo = register.dpo
     if dpo.contacts:
         return
-    if dpo.appointed:
+    if dpo.appointed is True:
         message = (
             "a DPO is appointed but the register gives no way to contact them: add dpo.contacts"
+        )
+    elif dpo.appointed is None:
+        message = (
+            "the register gives no DPO or privacy contact: add the DPO's or the privacy team's "
+            "contact under dpo.contacts"
         )
     else:
         message = (
@@ -54,7 +59,7 @@ def notice_version_without_date(register: Register) -> Iterator[Hit]:
 # RULES: ROP-01 (the ICO template asks for it; fee payers are on the ICO register)
 @rule("DW031", "warning", "ICO registration number not stated", "ROP-01")
 def ico_registration_not_stated(register: Register) -> Iterator[Hit]:
-    if is_unspecified(register.controller.ico_registration):
+    if is_missing(register.controller.ico_registration):
         yield Hit(
             ("controller", "ico_registration"),
             f"controller {register.controller.name!r} states no ICO registration number: look "
@@ -72,7 +77,7 @@ def breach_procedure(register: Register) -> Iterator[Hit]:
             "no breach procedure is declared: add security.breach_procedure with who decides "
             "and the ICO report deadline (at most 72 hours)",
         )
-    elif procedure.ico_report_hours > 72:
+    elif procedure.ico_report_hours is not None and procedure.ico_report_hours > 72:
         yield Hit(
             ("security", "breach_procedure", "ico_report_hours"),
             f"the ICO report deadline is {procedure.ico_report_hours} hours: the law allows at "

@@ -27,7 +27,7 @@ def group_without_purpose(register: Register) -> Iterator[Hit]:
 def category_without_purpose(register: Register) -> Iterator[Hit]:
     used = set().union(*(categories_used_by(p) for p in register.purposes))
     for i, category in enumerate(register.data_categories):
-        if category.collected and category.personal_data and category.id not in used:
+        if category.held and category.id not in used:
             yield Hit(
                 ("data_categories", i),
                 f"data category {category.id!r} is collected but no purpose uses it: add it to "
@@ -43,7 +43,7 @@ def category_without_purpose(register: Register) -> Iterator[Hit]:
     "NTC-01",
 )
 def uncollected_category_in_use(register: Register) -> Iterator[Hit]:
-    uncollected = {c.id for c in register.data_categories if not c.collected}
+    uncollected = {c.id for c in register.data_categories if c.collected is False}
     if not uncollected:
         return
     for i, purpose in enumerate(register.purposes):

@@ -53,7 +53,8 @@ def automated_calls_without_consent(register: Register) -> Iterator[Hit]:
             yield Hit(
                 ("marketing", "channels", i, "basis"),
                 f"marketing channel {channel.id!r} makes automated marketing calls on "
-                f"{channel.basis}: PECR allows them only with specific consent",
+                f"{channel.basis or 'no stated basis'}: PECR allows them only with specific "
+                "consent",
             )
 
 
@@ -90,7 +91,7 @@ def channel_without_opt_out(register: Register) -> Iterator[Hit]:
     "OBJ-02",
 )
 def marketing_contradiction(register: Register) -> Iterator[Hit]:
-    if register.marketing.carried_out:
+    if register.marketing.carried_out is not False:
         return
     for i, channel in enumerate(register.marketing.channels):
         yield Hit(
@@ -126,8 +127,8 @@ def marketing_objection_not_absolute(register: Register) -> Iterator[Hit]:
         if item.applies != "always":
             yield Hit(
                 ("rights", "items", k, "applies"),
-                f"the objection to direct marketing applies {item.applies!r}: it is absolute "
-                "while marketing is carried out; set applies to always",
+                f"the objection to direct marketing applies {item.applies or 'not stated'!r}: "
+                "it is absolute while marketing is carried out; set applies to always",
             )
         elif item.conditions or item.may_refuse_when:
             yield Hit(

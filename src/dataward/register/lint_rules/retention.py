@@ -79,10 +79,10 @@ def rule_without_offset(register: Register) -> Iterator[Hit]:
 
 
 # RULES: RET-02 (when the hold closes the rule restarts)
-@rule("DW018", "warning", "Hold with no end (keep or unspecified on close)", "RET-02")
+@rule("DW018", "warning", "Hold with no end (keep, unspecified or silent on close)", "RET-02")
 def hold_without_end(register: Register) -> Iterator[Hit]:
     for i, hold in enumerate(register.holds):
-        if hold.on_close == "keep" or is_unspecified(hold.on_close):
+        if hold.on_close == "keep" or is_missing(hold.on_close):
             yield Hit(
                 ("holds", i, "on_close"),
                 f"hold {hold.id!r} never lets the data go once it closes: say what happens on "

@@ -12,7 +12,14 @@ from dataward.register.models import Register, Right, Unspecified
 @rule("DW020", "error", "No route to complain to the ICO", "NTC-01")
 def no_ico_complaint_route(register: Register) -> Iterator[Hit]:
     complaints = register.rights.complaints
-    if "ico.org.uk" not in complaints.ico_url.lower():
+    if complaints is None:
+        # Silence is not a route: the notice must tell people they can complain to the ICO.
+        yield Hit(
+            ("rights", "complaints"),
+            "the register states no route to complain to the ICO: add rights.complaints with "
+            "the ico.org.uk address",
+        )
+    elif "ico.org.uk" not in complaints.ico_url.lower():
         yield Hit(
             ("rights", "complaints", "ico_url"),
             f"the complaint route {complaints.ico_url!r} is not the ICO's: give an ico.org.uk "
@@ -35,9 +42,28 @@ def no_ico_complaint_route(register: Register) -> Iterator[Hit]:
 )
 def response_commitment(register: Register) -> Iterator[Hit]:
     response = register.rights.response
+    if isinstance(response, Unspecified):
+        yield Hit(
+            ("rights", "response"),
+            "the response time for rights requests is unspecified: state the one month the law "
+            "allows (rights.response.months: 1) and any extension",
+        )
+        return
+    if response is None or response.months is None:
+        # The notice promises no response time unless it says so; the law requires one month.
+        yield Hit(
+            ("rights", "response") if response is None else ("rights", "response", "months"),
+            "the register states no response time for rights requests: state the one month "
+            "the law allows (rights.response.months: 1) and any extension",
+        )
+        return
     path = ("rights", "response", "extension_months")
     extension = response.extension_months
-    if isinstance(extension, Unspecified):
+    if extension is None:
+        yield Hit(
+            path, "the extension for complex requests is not stated: state it (0 to 2 months)"
+        )
+    elif isinstance(extension, Unspecified):
         yield Hit(path, "the extension for complex requests is unspecified: state it (0 to 2)")
     elif not 0 <= extension <= 2:
         yield Hit(
@@ -45,11 +71,11 @@ def response_commitment(register: Register) -> Iterator[Hit]:
             f"the response may be extended by {extension} months: the law allows 0 to 2 "
             "further months",
         )
-    elif extension and not response.tell_subject_of_extension:
+    elif extension and response.tell_subject_of_extension is not True:
         yield Hit(
             ("rights", "response", "tell_subject_of_extension"),
-            "an extension is possible but the subject is not told of it: the subject must be "
-            "told within the first month, with reasons",
+            "an extension is possible but the register does not say the subject is told of "
+            "it: the subject must be told within the first month, with reasons",
         )
 
 

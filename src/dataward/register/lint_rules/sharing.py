@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dataward.register.lint import Hit, rule
-from dataward.register.models import Recipient, Register, Transfer
+from dataward.register.models import Recipient, Register, Transfer, Unspecified
 
 _UK_NAMES = frozenset(
     {"uk", "united kingdom", "great britain", "england", "wales", "scotland", "northern ireland"}
@@ -30,7 +30,7 @@ def _declares(transfer: Transfer, recipient: Recipient, place: str) -> bool:
 @rule("DW012", "error", "Transfer without a safeguard", "NTC-01, ROP-01")
 def transfer_without_safeguard(register: Register) -> Iterator[Hit]:
     for i, transfer in enumerate(register.transfers.items):
-        if transfer.safeguard == "unspecified":
+        if transfer.safeguard is None or transfer.safeguard == "unspecified":
             yield Hit(
                 ("transfers", "items", i, "safeguard"),
                 f"transfer {transfer.id!r} states no safeguard: record adequacy, the IDTA, "
@@ -43,6 +43,8 @@ def transfer_without_safeguard(register: Register) -> Iterator[Hit]:
 def recipient_abroad_without_transfer(register: Register) -> Iterator[Hit]:
     transfers = register.transfers.items
     for i, recipient in enumerate(register.recipients):
+        if isinstance(recipient.located_in, Unspecified):
+            continue  # a stated gap: DW900 reports it
         for k, place in enumerate(recipient.located_in):
             if _is_uk(place):
                 continue

@@ -20,8 +20,12 @@ class MarketingChannel(Element):
     kind: ClassVar[str] = "marketing_channel"
     id: Id
     channel: Channel
-    sender: Literal["own", "third_party"] = "own"
-    basis: Literal["consent", "soft_opt_in", "legitimate_interests"]
+    sender: Literal["own", "third_party"] | None = Field(
+        default=None, description="Whose marketing it is; silence allows no soft opt-in."
+    )
+    basis: Literal["consent", "soft_opt_in", "legitimate_interests"] | None = Field(
+        default=None, description="The PECR / UK GDPR basis; silence is linted (DW047)."
+    )
     subject_groups: list[Id] = Field(default_factory=list)
     purposes: list[Id] = Field(default_factory=list)
     opt_out_routes: list[OptOutRoute] = Field(default_factory=list)
@@ -31,9 +35,12 @@ class MarketingChannel(Element):
 
 class Marketing(Element):
     kind: ClassVar[str] = "marketing"
-    carried_out: bool = Field(description="False: any marketing use must be refused.")
-    shares_for_third_party_marketing: bool = False
-    profiling_for_marketing: bool = False
+    carried_out: bool | None = Field(
+        default=None,
+        description="False: any marketing use must be refused; silence refuses it too.",
+    )
+    shares_for_third_party_marketing: bool | None = None
+    profiling_for_marketing: bool | None = None
     statement: Text | None = None
     channels: list[MarketingChannel] = Field(default_factory=list)
     opt_out_excludes: list[Text] = Field(
@@ -47,20 +54,28 @@ class Preference(Element):
     kind: ClassVar[str] = "preference"
     id: Id
     name: Text
-    topic: Literal[
-        "survey",
-        "newsletter",
-        "service_message",
-        "profiling",
-        "publication_images",
-        "contact_method",
-        "other",
-    ]
+    topic: (
+        Literal[
+            "survey",
+            "newsletter",
+            "service_message",
+            "profiling",
+            "publication_images",
+            "contact_method",
+            "other",
+        ]
+        | None
+    ) = None
     description: Text | None = None
     subject_groups: list[Id] = Field(default_factory=list)
     channels: list[Channel] = Field(default_factory=list)
-    default: Literal["opted_in", "opted_out", "ask"] = "opted_in"
-    optional: bool = True
+    default: Literal["opted_in", "opted_out", "ask"] | None = Field(
+        default=None,
+        description="Where a person stands before choosing; silence: off until they choose.",
+    )
+    optional: bool | None = Field(
+        default=None, description="Whether a person may turn it off; silence: not stated."
+    )
     opt_out_routes: list[OptOutRoute] = Field(default_factory=list)
     purposes: list[Id] = Field(default_factory=list)
 
@@ -70,23 +85,23 @@ class CookieCategory(Element):
     id: Id
     name: Text
     consent_required: bool
-    description: Text
+    description: Text | None = None
     records: list[Text] = Field(default_factory=list, description="What it records.")
-    identifies_subjects: bool = False
+    identifies_subjects: bool | None = None
 
 
 class Cookie(Element):
     kind: ClassVar[str] = "cookie"
     name: Text
-    provider: Text
+    provider: Text | None = None
     category: Id
-    purpose: Text
-    duration: Text
+    purpose: Text | None = None
+    duration: Text | None = None
 
 
 class Cookies(Element):
     kind: ClassVar[str] = "cookie_policy"
-    used: bool
+    used: bool | None = None
     policy_url: Text | None = None
     statements: list[Text] = Field(default_factory=list)
     browser_controls: Text | None = None
@@ -99,9 +114,9 @@ class AutomatedDecision(Element):
     kind: ClassVar[str] = "automated_decision"
     id: Id
     name: Text
-    description: Text
-    profiling: bool = False
-    legal_or_similar_effect: bool
+    description: Text | None = None
+    profiling: bool | None = None
+    legal_or_similar_effect: bool | None = None
     logic: Text | None = None
     subject_groups: list[Id] = Field(default_factory=list)
     safeguards: list[Text] = Field(default_factory=list)
@@ -109,8 +124,11 @@ class AutomatedDecision(Element):
 
 class AutomatedDecisions(Element):
     kind: ClassVar[str] = "automated_decision_policy"
-    in_use: bool = Field(description="Art 22 decisions with legal or similar effect exist.")
-    notify_before_starting: bool = False
+    in_use: bool | None = Field(
+        default=None,
+        description="Art 22 decisions with legal or similar effect exist; silence is linted.",
+    )
+    notify_before_starting: bool | None = None
     statement: Text | None = None
     items: list[AutomatedDecision] = Field(default_factory=list)
 

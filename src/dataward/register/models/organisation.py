@@ -22,7 +22,9 @@ class RelatedOrganisation(Element):
 
     kind: ClassVar[str] = "related_organisation"
     name: Text
-    relationship: Literal["parent", "subsidiary", "group_company", "regulator", "other"]
+    relationship: Literal["parent", "subsidiary", "group_company", "regulator", "other"] | None = (
+        None
+    )
     description: Text | None = None
     registrations: list[Text] = Field(default_factory=list)
     address: Address | None = None
@@ -32,24 +34,41 @@ class Controller(Element):
     kind: ClassVar[str] = "controller"
     name: Text = Field(description="The name the notice uses, e.g. 'JTR Collections'.")
     legal_name: Text
-    legal_form: Literal[
-        "company", "community_benefit_society", "charity", "public_body", "partnership", "other"
-    ] = "company"
-    registered_in: Literal["England and Wales", "England", "Wales", "Scotland", "Northern Ireland"]
+    other_names: list[Text] = Field(
+        default_factory=list,
+        description="Trading names and other names the notice uses for the controller.",
+    )
+    legal_form: (
+        Literal[
+            "company", "community_benefit_society", "charity", "public_body", "partnership", "other"
+        ]
+        | None
+    ) = None
+    registered_in: (
+        Literal["England and Wales", "England", "Wales", "Scotland", "Northern Ireland"] | None
+    ) = None
     company_number: Text | None = None
     society_number: Text | None = None
     charity_number: Text | None = None
     registered_address: Address | None = None
-    ico_registration: Text | Unspecified
-    nation: Nation = Field(description="Whose bank holidays move deadlines (RULES: SAR-03).")
-    description: Text = Field(description="What the organisation does and why it is a controller.")
+    ico_registration: Text | Unspecified | None = None
+    nation: Nation | None = Field(
+        default=None,
+        description="Whose bank holidays move deadlines (RULES: SAR-03); silence is linted "
+        "(DW040) and every clock refuses it (nation_missing).",
+    )
+    description: Text | None = Field(
+        default=None, description="What the organisation does and why it is a controller."
+    )
     contacts: list[Contact] = Field(default_factory=list)
     related: list[RelatedOrganisation] = Field(default_factory=list)
 
 
 class DataProtectionOfficer(Element):
     kind: ClassVar[str] = "dpo"
-    appointed: bool
+    appointed: bool | None = Field(
+        default=None, description="Whether a DPO is appointed; silence renders nothing."
+    )
     name: Text | None = None
     title: Text | None = None
     organisation: Text | None = None
@@ -59,7 +78,7 @@ class DataProtectionOfficer(Element):
 
 class NoticeVersion(Strict):
     id: Text
-    date: dt.date | Unspecified
+    date: dt.date | Unspecified | None = None
     summary: Text | None = None
 
 
@@ -67,15 +86,16 @@ class NoticeMetadata(Element):
     """The notice as a document: versions, review cycle and who approves changes."""
 
     kind: ClassVar[str] = "notice"
-    title: Text
-    versions: list[NoticeVersion] = Field(min_length=1)
-    review_every_months: int | Unspecified = Field(
-        description="Review cycle; 'or earlier if the law changes' goes in review_triggers."
+    title: Text | None = None
+    versions: list[NoticeVersion] = Field(default_factory=list)
+    review_every_months: int | Unspecified | None = Field(
+        default=None,
+        description="Review cycle; 'or earlier if the law changes' goes in review_triggers.",
     )
     review_triggers: list[Text] = Field(default_factory=list)
-    changes_approved_by: Text | Unspecified
+    changes_approved_by: Text | Unspecified | None = None
     published_at: Text | None = None
-    signposted_in_communications: bool = False
+    signposted_in_communications: bool | None = None
     statements: list[Text] = Field(
         default_factory=list, description="What the notice says about itself and its changes."
     )

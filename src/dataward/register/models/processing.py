@@ -14,7 +14,7 @@ class SubjectGroup(Element):
     kind: ClassVar[str] = "subject_group"
     id: Id
     name: Text
-    description: Text
+    description: Text | None = None
 
 
 class SpecialCategory(StrEnum):
@@ -40,20 +40,53 @@ class DataCategory(Element):
     description: Text | None = None
     items: list[Text] = Field(default_factory=list, description="Fields or examples listed.")
     subject_groups: list[Id] = Field(default_factory=list)
-    special_category: SpecialCategory | None = None
-    criminal_offence: bool = False
-    personal_data: bool = Field(
-        default=True, description="False for aggregated or anonymous data the notice describes."
+    special_category: SpecialCategory | Unspecified | None = Field(
+        default=None,
+        description="The Art 9 kind; {unspecified: why} where the notice leaves it open "
+        "(linted, DW900); absent: silent.",
     )
-    collected: bool = Field(default=True, description="False where the notice says it is not.")
+    criminal_offence: bool | Unspecified | None = Field(
+        default=None,
+        description="True: criminal offence data (Art 10); false: the notice says it is not; "
+        "{unspecified: why}: left open; absent: silent.",
+    )
+    personal_data: bool | None = Field(
+        default=None,
+        description="False for aggregated or anonymous data the notice describes; "
+        "silence is read as personal data, so every rule applies.",
+    )
+    collected: bool | None = Field(
+        default=None,
+        description="False where the notice says it is not collected; silence is read as "
+        "held, since the notice lists it.",
+    )
     note: Text | None = None
+
+    @property
+    def special_kind(self) -> SpecialCategory | None:
+        """The Art 9 kind where the register states one; None for silence or a stated gap."""
+        return self.special_category if isinstance(self.special_category, SpecialCategory) else None
+
+    @property
+    def criminal(self) -> bool:
+        """True only where the register states criminal offence data (LAW-04)."""
+        return self.criminal_offence is True
+
+    @property
+    def held(self) -> bool:
+        """Held personal data: silence on ``collected`` and ``personal_data`` reads as held,
+        since the notice lists the category; only a stated ``false`` takes it out."""
+        return self.collected is not False and self.personal_data is not False
 
 
 class Source(Element):
     kind: ClassVar[str] = "source"
     id: Id
     name: Text
-    type: Literal["direct", "third_party", "public", "observed", "automated", "derived", "none"]
+    type: (
+        Literal["direct", "third_party", "public", "observed", "automated", "derived", "none"]
+        | None
+    ) = None
     description: Text | None = None
     subject_groups: list[Id] = Field(default_factory=list)
     categories: list[Id] = Field(default_factory=list)
@@ -135,15 +168,17 @@ class Purpose(Element):
     categories: list[Id] = Field(default_factory=list)
     bases: list[BasisUse] = Field(default_factory=list)
     special_conditions: list[SpecialCondition] = Field(default_factory=list)
-    not_special: bool = Field(
-        default=False, description="The notice states no special category condition applies."
+    not_special: bool | None = Field(
+        default=None, description="True: the notice states no special category data is used."
     )
     provision: ProvisionRequirement | None = None
     withdrawal_route: list[Text] = Field(
         default_factory=list, description="How consent is withdrawn, where the basis is consent."
     )
-    marketing: bool = Field(default=False, description="Direct marketing (OBJ-02 applies).")
-    profiling: bool = False
+    marketing: bool | None = Field(
+        default=None, description="Direct marketing (OBJ-02 applies); silence: not marketing."
+    )
+    profiling: bool | None = None
     notes: list[Text] = Field(default_factory=list)
 
 

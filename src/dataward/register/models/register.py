@@ -44,21 +44,23 @@ class Register(Strict):
     dataward: Literal[1] = Field(description="Register format version.")
     organisation: Id = Field(description="Short id of the organisation, used in URLs.")
     controller: Controller
-    dpo: DataProtectionOfficer
-    notice: NoticeMetadata
-    subject_groups: list[SubjectGroup] = Field(min_length=1)
-    data_categories: list[DataCategory] = Field(min_length=1)
+    # A section left out is a section the notice is silent about: an element whose fields
+    # are all silent, so every reader (notice, linter, engines) sees the same silence.
+    dpo: DataProtectionOfficer = Field(default_factory=DataProtectionOfficer)
+    notice: NoticeMetadata = Field(default_factory=NoticeMetadata)
+    subject_groups: list[SubjectGroup] = Field(default_factory=list)
+    data_categories: list[DataCategory] = Field(default_factory=list)
     sources: list[Source] = Field(default_factory=list)
-    purposes: list[Purpose] = Field(min_length=1)
+    purposes: list[Purpose] = Field(default_factory=list)
     purpose_policies: list[PurposePolicy] = Field(default_factory=list)
     recipients: list[Recipient] = Field(default_factory=list)
     sharing_policies: list[SharingPolicy] = Field(default_factory=list)
-    transfers: Transfers
-    marketing: Marketing
+    transfers: Transfers = Field(default_factory=Transfers)
+    marketing: Marketing = Field(default_factory=Marketing)
     preferences: list[Preference] = Field(default_factory=list)
-    cookies: Cookies
-    automated_decisions: AutomatedDecisions
-    rights: Rights
+    cookies: Cookies = Field(default_factory=Cookies)
+    automated_decisions: AutomatedDecisions = Field(default_factory=AutomatedDecisions)
+    rights: Rights = Field(default_factory=Rights)
     datasets: list[Dataset] = Field(default_factory=list)
     events: list[Event] = Field(default_factory=list)
     holds: list[Hold] = Field(default_factory=list)

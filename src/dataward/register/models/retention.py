@@ -30,13 +30,19 @@ class Dataset(Element):
     kind: ClassVar[str] = "dataset"
     id: Id
     name: Text
-    store: Literal["database_table", "file_store", "paper", "saas", "spreadsheet", "email"]
+    store: (
+        Literal["database_table", "file_store", "paper", "saas", "spreadsheet", "email"] | None
+    ) = None
     system: Text | None = None
     entity: Id = Field(description="What one record is (case, recording, evidence, customer).")
     categories: list[Id] = Field(default_factory=list)
     subject_groups: list[Id] = Field(default_factory=list)
-    identities: list[Identity] = Field(min_length=1, description="How a subject is found.")
-    location: Text = "UK"
+    identities: list[Identity] = Field(default_factory=list, description="How a subject is found.")
+    location: Text | Unspecified | None = Field(
+        default=None,
+        description="Where the data is held, as the notice says; {unspecified: why} where "
+        "the notice says it is unknown; absent: silent.",
+    )
     description: Text | None = None
 
 
@@ -64,7 +70,9 @@ class Offset(Strict):
     review_every_days: int | None = Field(
         default=None, ge=1, description="With as_soon_as_reasonably_necessary: review period."
     )
-    up_to: bool = Field(default=False, description="'Kept for up to' rather than 'kept for'.")
+    up_to: bool | None = Field(
+        default=None, description="True: 'kept for up to' rather than 'kept for'."
+    )
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Offset:
@@ -106,20 +114,25 @@ class Hold(Element):
     kind: ClassVar[str] = "hold"
     id: Id
     name: Text
-    reason: Literal[
-        "complaint",
-        "investigation",
-        "litigation",
-        "debt_outstanding",
-        "live_case",
-        "evidence",
-        "legal_matter",
-        "restriction",
-        "other",
-    ]
+    reason: (
+        Literal[
+            "complaint",
+            "investigation",
+            "litigation",
+            "debt_outstanding",
+            "live_case",
+            "evidence",
+            "legal_matter",
+            "restriction",
+            "other",
+        ]
+        | None
+    ) = None
     on: Id = Field(description="The entity the hold sits on (the complaint is on the case).")
     description: Text | None = None
-    on_close: HoldOnClose
+    on_close: HoldOnClose | None = Field(
+        default=None, description="What happens when the hold ends; silence is linted (DW018)."
+    )
 
 
 class Coverage(Strict):
@@ -136,8 +149,8 @@ class Trigger(Strict):
     """The event that starts the clock; several alternatives mean 'whichever comes first'."""
 
     any_of: list[Id] = Field(min_length=1)
-    latest_of_entity: bool = Field(
-        default=False, description="Use the latest such event (the last case returned)."
+    latest_of_entity: bool | None = Field(
+        default=None, description="True: use the latest such event (the last case returned)."
     )
 
 
@@ -152,14 +165,20 @@ class RetentionRule(Element):
     name: Text
     description: Text | None = None
     subject_groups: list[Id] = Field(default_factory=list)
-    covers: Coverage
+    covers: Coverage = Field(default_factory=Coverage)
     trigger: Trigger | Unspecified | None = Field(
         default=None, description="Absent only for action never_stored."
     )
     offset: Offset | Unspecified | None = None
-    action: RetentionAction
+    action: RetentionAction | None = Field(
+        default=None, description="What happens at the end; silence is linted (DW046)."
+    )
     holds: list[Id] = Field(default_factory=list)
-    restriction_is_hold: bool = Field(default=True, description="RES-01: restricted data waits.")
+    restriction_is_hold: bool | None = Field(
+        default=None,
+        description="RES-01: true where the notice says restricted data waits; silence renders "
+        "nothing.",
+    )
     reason: Text | None = Field(default=None, description="Why the period is what it is.")
 
 

@@ -34,21 +34,21 @@ class Exemption(Strict):
 
 
 class FeePolicy(Strict):
-    normally: Literal["free", "fee"] = "free"
-    when_unfounded_or_excessive: Literal["reasonable_fee", "refuse", "fee_or_refuse", "none"] = (
-        "fee_or_refuse"
-    )
+    normally: Literal["free", "fee"] | None = None
+    when_unfounded_or_excessive: (
+        Literal["reasonable_fee", "refuse", "fee_or_refuse", "none"] | None
+    ) = None
     note: Text | None = None
 
 
 class ResponseCommitment(Strict):
-    """The response time promised (SAR-01, SAR-04)."""
+    """The response time promised (SAR-01, SAR-04). Silence promises nothing (DW021)."""
 
-    months: int = Field(default=1, ge=1, le=1, description="UK GDPR: one month.")
-    extension_months: int | Unspecified = Field(
-        default=2, description="Further months for complex or numerous requests (max 2)."
+    months: int | None = Field(default=None, ge=1, le=1, description="UK GDPR: one month.")
+    extension_months: int | Unspecified | None = Field(
+        default=None, description="Further months for complex or numerous requests (max 2)."
     )
-    tell_subject_of_extension: bool = True
+    tell_subject_of_extension: bool | None = None
     note: Text | None = None
 
 
@@ -57,15 +57,15 @@ class RightSetting(Element):
 
     kind: ClassVar[str] = "right"
     right: Right
-    applies: Literal["always", "conditional", "not_applicable"]
-    description: Text
+    applies: Literal["always", "conditional", "not_applicable"] | None = None
+    description: Text | None = None
     conditions: list[Text] = Field(default_factory=list)
     grounds: list[Text] = Field(default_factory=list, description="E.g. erasure grounds.")
     may_refuse_when: list[Text] = Field(default_factory=list)
     exemptions: list[Exemption] = Field(default_factory=list)
     delivery: Literal["electronic_unless_requested", "same_as_request", "post", "any"] | None = None
-    notify_recipients: bool = Field(default=False, description="Art 19 (NOT-01).")
-    verify_accuracy: bool = False
+    notify_recipients: bool | None = Field(default=None, description="Art 19 (NOT-01).")
+    verify_accuracy: bool | None = None
     covers: Text | None = Field(default=None, description="E.g. portability: data provided.")
     routes: list[Contact] = Field(default_factory=list, description="Right-specific routes.")
     fee: FeePolicy | None = None
@@ -73,7 +73,7 @@ class RightSetting(Element):
 
 
 class IdentityCheck(Strict):
-    required: bool
+    required: bool | None = None
     description: Text | None = None
     methods: list[Text] = Field(default_factory=list)
 
@@ -83,9 +83,9 @@ class ComplaintRoute(Element):
 
     kind: ClassVar[str] = "complaint_route"
     ico_url: Text
-    statement: Text
-    contact_controller_first: bool = False
-    other_remedies_unaffected: bool = True
+    statement: Text | None = None
+    contact_controller_first: bool | None = None
+    other_remedies_unaffected: bool | None = None
 
 
 class InformationRequestPolicy(Strict):
@@ -106,14 +106,20 @@ class InformationRequestPolicy(Strict):
 class Rights(Element):
     kind: ClassVar[str] = "rights_policy"
     statement: Text | None = None
-    how_to_exercise: list[Contact] = Field(min_length=1)
+    how_to_exercise: list[Contact] = Field(default_factory=list)
     how_to_exercise_note: Text | None = None
-    identity_check: IdentityCheck
-    fees: FeePolicy = Field(default_factory=FeePolicy)
-    response: ResponseCommitment = Field(default_factory=ResponseCommitment)
-    may_ask_for_clarification: bool = Field(default=True, description="SAR-06 clock stop.")
-    complaints: ComplaintRoute
-    items: list[RightSetting] = Field(min_length=1)
+    identity_check: IdentityCheck | None = None
+    fees: FeePolicy | None = None
+    response: ResponseCommitment | Unspecified | None = Field(
+        default=None,
+        description="The response time promised; {unspecified: why} where the notice gives "
+        "none; silence promises nothing (both linted, DW021).",
+    )
+    may_ask_for_clarification: bool | None = Field(default=None, description="SAR-06 clock stop.")
+    complaints: ComplaintRoute | None = Field(
+        default=None, description="The ICO route; silence is linted (DW020)."
+    )
+    items: list[RightSetting] = Field(default_factory=list)
     information_requests: InformationRequestPolicy | None = Field(
         default=None, description="Voluntary requests for information about the organisation."
     )

@@ -6,10 +6,11 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from dataward.register.models.common import Element, Id, Strict, Text
+from dataward.register.models.common import Element, Id, Strict, Text, Unspecified
 
 RecipientCondition = Literal[
     "always",
+    "may",
     "only_with_consent",
     "only_where_law_requires",
     "only_if_authorised_by_subject",
@@ -26,20 +27,31 @@ class Recipient(Element):
     kind: ClassVar[str] = "recipient"
     id: Id
     name: Text
-    role: Literal[
-        "processor", "controller", "joint_controller", "public_authority", "unknown", "none"
-    ]
+    role: (
+        Literal[
+            "processor", "controller", "joint_controller", "public_authority", "unknown", "none"
+        ]
+        | None
+    ) = None
     organisation: Text | None = Field(default=None, description="Set when the recipient is named.")
     description: Text | None = None
     subject_groups: list[Id] = Field(min_length=1)
     purposes: list[Id] = Field(default_factory=list)
     categories: list[Id] = Field(default_factory=list)
-    condition: RecipientCondition = "always"
+    condition: RecipientCondition | None = Field(
+        default=None,
+        description="When data goes to them: 'always', 'may' (the notice says it may), ...; "
+        "silence renders nothing.",
+    )
     condition_detail: Text | None = None
     never_for: list[Literal["marketing", "own_purposes"]] = Field(
         default_factory=list, description="Explicit never-statements, e.g. never for marketing."
     )
-    located_in: list[Text] = Field(default_factory=lambda: ["UK"])
+    located_in: list[Text] | Unspecified = Field(
+        default_factory=list,
+        description="Where they are, as the notice says; {unspecified: why} where the notice "
+        "says it is unknown; absent: silent.",
+    )
     privacy_notice_url: Text | None = None
     contract_reference: Text | None = None
 
@@ -68,13 +80,15 @@ Safeguard = Literal[
 class Transfer(Element):
     kind: ClassVar[str] = "transfer"
     id: Id
-    description: Text
+    description: Text | None = None
     destinations: list[Text] = Field(
         min_length=1, description="Countries, 'EEA', or 'unknown' for any non-UK provider."
     )
     recipients: list[Id] = Field(default_factory=list)
     categories: list[Id] = Field(default_factory=list)
-    safeguard: Safeguard
+    safeguard: Safeguard | None = Field(
+        default=None, description="Silence is linted like 'unspecified' (DW012)."
+    )
     safeguard_detail: Text | None = None
 
 
@@ -82,14 +96,21 @@ class TransferPolicy(Element):
     """The general position: "nothing leaves the UK except to the EEA", notify on change."""
 
     kind: ClassVar[str] = "transfer_policy"
-    statement: Text
-    outside_uk: Literal["never", "eea_only", "sometimes"]
-    notify_subjects_on_change: bool = False
-    safeguards_always_before_transfer: bool = False
+    statement: Text | None = None
+    outside_uk: Literal["never", "eea_only", "outside_eea", "sometimes"] | Unspecified | None = (
+        Field(
+            default=None,
+            description="never, eea_only, outside_eea (the notice frames transfers as leaving "
+            "the EEA), sometimes; {unspecified: why} where the notice leaves it unknown; "
+            "absent: silent (linted, DW043).",
+        )
+    )
+    notify_subjects_on_change: bool | None = None
+    safeguards_always_before_transfer: bool | None = None
 
 
 class Transfers(Strict):
-    policy: TransferPolicy
+    policy: TransferPolicy | None = None
     items: list[Transfer] = Field(default_factory=list)
 
 

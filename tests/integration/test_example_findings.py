@@ -92,6 +92,7 @@ def test_each_example_is_valid_with_lint_errors(name: str) -> None:
 def test_the_readme_shows_the_coverage_measured() -> None:
     from dataward.notice.render import render_html
     from dataward.register.coverage import load_fact_sheet, measure_coverage
+    from dataward.register.runs import load_runs, runs_file_for
 
     readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
     for register, facts in [
@@ -108,3 +109,9 @@ def test_the_readme_shows_the_coverage_measured() -> None:
         line = next(line for line in readme.splitlines() if line.startswith(row))
         cells = [c.strip() for c in line.split("|")]
         assert cells[3:5] == [str(report.total), str(report.covered)]
+        sheet = EXAMPLES / "notices" / f"{facts}.yaml"
+        runs_file = runs_file_for(sheet)
+        assert runs_file is not None
+        runs = load_runs(runs_file, load_fact_sheet(sheet))
+        assert runs.problems == []
+        assert cells[6] == f"{runs.run} of {len(runs.rule_facts)}"

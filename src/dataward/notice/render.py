@@ -88,10 +88,19 @@ def notice_css() -> str:
 
 
 def render_html(
-    register: Register, *, group: str | None = None, edition: Edition | None = None
+    register: Register,
+    *,
+    group: str | None = None,
+    edition: Edition | None = None,
+    trace: bool = False,
 ) -> str:
-    """The whole notice (or one subject group's) as one self-contained HTML document."""
-    return _environment().get_template("page.html").render(**_context(register, group, edition))
+    """The whole notice (or one subject group's) as one self-contained HTML document.
+
+    ``trace``: mark every piece of text from the register with the path of the value it
+    came from (``data-from``), for the fidelity check (``notice.fidelity``); never published.
+    """
+    context = _context(register, group, edition, trace)
+    return _environment().get_template("page.html").render(**context)
 
 
 def render_html_fragment(
@@ -101,13 +110,15 @@ def render_html_fragment(
     return _environment().get_template("main.html").render(**_context(register, group, edition))
 
 
-def _context(register: Register, group: str | None, edition: Edition | None) -> dict[str, Any]:
+def _context(
+    register: Register, group: str | None, edition: Edition | None, trace: bool = False
+) -> dict[str, Any]:
     from dataward.notice.layers import for_group, summaries
 
     full = register
     if group is not None:
         register = for_group(full, group)
-    view = NoticeView(register, full=full)
+    view = NoticeView(register, full=full, trace=trace)
     groups = [group_content(register, g) for g in register.subject_groups]
     everyone_categories = [c for c in register.data_categories if not c.subject_groups]
     everyone_sources = [s for s in register.sources if not s.subject_groups]

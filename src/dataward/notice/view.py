@@ -53,6 +53,7 @@ from dataward.register.models import (
     RetentionRule,
     RightSetting,
     Schedule1Condition,
+    SubjectGroup,
     Trigger,
     Unspecified,
 )
@@ -80,6 +81,8 @@ class Row:
 
     label: str
     values: list[Value]
+    path: str = ""
+    """The register path of the field shown (``purposes[3].bases``), for tracing."""
 
 
 _URL = re.compile(r"^(https?://|www\.)\S+$")
@@ -137,6 +140,9 @@ class NoticeView:
     """The whole register when ``register`` is narrowed to one group: names come from it."""
     names: dict[str, dict[str, str]] = field(init=False)
     located: dict[int, Located] = field(init=False)
+    trace: bool = False
+    """Mark every value with ``data-from="<register path>"`` (see ``fidelity``); off when
+    published, so the public page stays clean and the cost is one test per value."""
     _used_anchors: set[str] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
@@ -152,6 +158,23 @@ class NoticeView:
             "cookie_categories": {c.id: c.name for c in r.cookies.categories},
         }
         self.located = {id(loc.element): loc for loc in iter_elements(r)}
+        self.name_paths: dict[str, dict[str, str]] = {}
+        if self.trace:
+            tables = {
+                "groups": ("subject_groups",),
+                "categories": ("data_categories",),
+                "purposes": ("purposes",),
+                "recipients": ("recipients",),
+                "datasets": ("datasets",),
+                "holds": ("holds",),
+                "events": ("events",),
+                "cookie_categories": ("cookies", "categories"),
+            }
+            for loc in self.located.values():
+                for table, prefix in tables.items():
+                    if loc.path[:-1] == prefix:
+                        key = getattr(loc.element, "id", "")
+                        self.name_paths.setdefault(table, {})[key] = dotted(loc.path) + ".name"
 
     # -- wrappers ---------------------------------------------------------------------
 
@@ -169,9 +192,37 @@ class NoticeView:
             anchor = f"{base}--{n}"
         self._used_anchors.add(anchor)
         classes = f"el el-{element.kind.replace('_', '-')} {extra_class}".strip()
-        return Markup('id="{0}" class="{1}" data-facts="{2}"').format(
+        out = Markup('id="{0}" class="{1}" data-facts="{2}"').format(
             anchor, classes, " ".join(element.facts)
         )
+        if self.trace:
+            out += Markup(' data-el="{0}"').format(self.path_of(element))
+        return out
+
+    # -- tracing (fidelity) -------------------------------------------------------------
+
+    def path_of(self, model: BaseModel) -> str:
+        """The register path of an element (``purposes[3]``), "" for one not in the register."""
+        loc = self.located.get(id(model))
+        return dotted(loc.path) if loc else ""
+
+    def src(self, model: BaseModel, *names: str) -> Markup:
+        """`` data-from="…"`` naming the fields of ``model`` a piece of text comes from."""
+        if not self.trace:
+            return Markup("")
+        base = self.path_of(model)
+        return self.src_paths([f"{base}.{n}" if base else n for n in names])
+
+    def src_paths(self, paths: Iterable[str]) -> Markup:
+        if not self.trace:
+            return Markup("")
+        return Markup(' data-from="{0}"').format(" ".join(paths))
+
+    def src_names(self, table: str, ids: Iterable[str]) -> Markup:
+        """Text made of the names of referenced elements: it comes from their ``name``."""
+        if not self.trace:
+            return Markup("")
+        return self.src_paths(self.name_paths.get(table, {}).get(i, "?") for i in ids)
 
     def anchor_of(self, element: Element) -> str:
         loc = self.located.get(id(element))
@@ -207,7 +258,12 @@ class NoticeView:
         return None
 
     def rows(
-        self, model: BaseModel, skip: Iterable[str] = (), *, headed: bool = False
+        self,
+        model: BaseModel,
+        skip: Iterable[str] = (),
+        *,
+        headed: bool = False,
+        path: str | None = None,
     ) -> list[Row]:
         """Every shown field of ``model`` as labelled rows, nested models as nested rows.
 
@@ -218,6 +274,7 @@ class NoticeView:
         if headed:
             skipped |= {self._first(model, TITLE_FIELDS), self._first(model, LEAD_FIELDS)}
         kind = getattr(model, "kind", "")
+        base = self.path_of(model) if path is None else path
         out: list[Row] = []
         for name in type(model).model_fields:
             if name in skipped:
@@ -230,10 +287,17 @@ class NoticeView:
             ):
                 continue
             label = KIND_LABELS.get((kind, name)) or FIELD_LABELS.get(name) or words(name)
-            values = self.values(type(model), name, value)
+            here = f"{base}.{name}" if base else name
+            values = self.values(type(model), name, value, here)
             if values:
-                out.append(Row(label, values))
+                out.append(Row(label, values, here if self.trace else ""))
         return out
+
+    def title_field(self, element: BaseModel) -> str:
+        return self._first(element, TITLE_FIELDS)
+
+    def lead_field(self, element: BaseModel) -> str:
+        return self._first(element, LEAD_FIELDS)
 
     def _first(self, model: BaseModel, names: Sequence[str]) -> str:
         for name in names:
@@ -241,17 +305,17 @@ class NoticeView:
                 return name
         return ""
 
-    def values(self, owner: type[BaseModel], name: str, value: Any) -> list[Value]:
+    def values(self, owner: type[BaseModel], name: str, value: Any, path: str = "") -> list[Value]:
         """The value's words; a value whose words are empty (a stated nothing) is left out."""
         if isinstance(value, list):
             out: list[Value] = []
-            for item in value:
-                out.extend(self.values(owner, name, item))
+            for i, item in enumerate(value):
+                out.extend(self.values(owner, name, item, f"{path}[{i}]"))
             return out
-        shown = self.value(owner, name, value)
+        shown = self.value(owner, name, value, path)
         return [shown] if shown != "" and shown != [] else []
 
-    def value(self, owner: type[BaseModel], name: str, value: Any) -> Value:
+    def value(self, owner: type[BaseModel], name: str, value: Any, path: str = "") -> Value:
         if isinstance(value, Unspecified):
             return not_stated(value)
         if isinstance(value, bool):
@@ -307,7 +371,7 @@ class NoticeView:
         if isinstance(value, BasisUse):
             return self.basis(value)
         if isinstance(value, IdentityCheck | BaseModel):
-            return self.rows(value)
+            return self.rows(value, path=path)
         return str(value)
 
     def basis(self, use: BasisUse) -> Markup:
@@ -359,6 +423,12 @@ class NoticeView:
             return "Not applicable"
         return trigger_words(rule.trigger, self.names["events"])
 
+    def period_fields(self, rule: RetentionRule) -> list[str]:
+        return ["action"] if rule.action == "never_stored" else ["offset"]
+
+    def trigger_fields(self, rule: RetentionRule) -> list[str]:
+        return ["action"] if rule.action == "never_stored" and rule.trigger is None else ["trigger"]
+
     def action(self, rule: RetentionRule) -> str:
         """What happens at the end; nothing where the register does not say (DW046)."""
         return action_words(rule.action) if rule.action is not None else ""
@@ -376,6 +446,38 @@ class NoticeView:
             return []
         return [e for e in self.register.events if e.id in trigger.any_of]
 
+    def summary_from(self, group: SubjectGroup, line: str) -> Markup:
+        """The register paths a first-layer line is made from (see ``layers.summary``)."""
+        if not self.trace:
+            return Markup("")
+        from dataward.notice.render import group_content
+
+        content = group_content(self.register, group)
+        if line == "holds":
+            everyone = [c for c in self.register.data_categories if not c.subject_groups]
+            found = [c for c in content.categories + everyone if c.held]
+            # Listing a category is the statement it is held (``DataCategory.held``).
+            return self.src_paths(self.path_of(c) + ".name" for c in found)
+        if line == "uses":
+            return self.src_paths(self.path_of(p) + ".name" for p in content.purposes)
+        if line == "bases":
+            return self.src_paths(self.path_of(p) + ".bases" for p in content.purposes if p.bases)
+        if line == "shares":
+            return self.src_paths(
+                self.path_of(x) + (".role" if x.role == "none" else ".name")
+                for x in content.recipients
+            )
+        if line == "abroad":
+            return self.src_paths(self.path_of(t) + ".destinations" for t in content.transfers)
+        timed = [rule for rule in content.rules if rule.offset is not None]
+        paths = [
+            self.path_of(rule) + (".offset" if timed else ".name")
+            for rule in timed or content.rules
+        ]
+        if not content.rules and self.register.retention_policies:
+            paths = ["retention_policies"]
+        return self.src_paths(paths)
+
     def groups_of(self, ids: Iterable[str]) -> str:
         return join_and(self.name_of("groups", g) for g in ids)
 
@@ -390,6 +492,14 @@ class NoticeView:
 
     def escape(self, text: str) -> Markup:
         return escape(text)
+
+
+def dotted(path: Iterable[str | int]) -> str:
+    """``("purposes", 3, "bases")`` as ``purposes[3].bases``."""
+    out = ""
+    for part in path:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
 
 
 def _on_close(value: RestartAfter | RestartRule) -> str:

@@ -32,6 +32,7 @@ from dataward.notice.labels import (
     TITLE_FIELDS,
 )
 from dataward.notice.phrases import fee_words, response_words, schedule_1_words
+from dataward.notice.trace import TracedView
 from dataward.register.elements import Located, iter_elements, says_anything
 from dataward.register.models import (
     Address,
@@ -53,7 +54,6 @@ from dataward.register.models import (
     RetentionRule,
     RightSetting,
     Schedule1Condition,
-    SubjectGroup,
     Trigger,
     Unspecified,
 )
@@ -132,7 +132,7 @@ def contact_markup(contact: Contact) -> Markup:
 
 
 @dataclass
-class NoticeView:
+class NoticeView(TracedView):
     """One rendering of one register. Not reused: it tracks which anchors are taken."""
 
     register: Register
@@ -158,23 +158,6 @@ class NoticeView:
             "cookie_categories": {c.id: c.name for c in r.cookies.categories},
         }
         self.located = {id(loc.element): loc for loc in iter_elements(r)}
-        self.name_paths: dict[str, dict[str, str]] = {}
-        if self.trace:
-            tables = {
-                "groups": ("subject_groups",),
-                "categories": ("data_categories",),
-                "purposes": ("purposes",),
-                "recipients": ("recipients",),
-                "datasets": ("datasets",),
-                "holds": ("holds",),
-                "events": ("events",),
-                "cookie_categories": ("cookies", "categories"),
-            }
-            for loc in self.located.values():
-                for table, prefix in tables.items():
-                    if loc.path[:-1] == prefix:
-                        key = getattr(loc.element, "id", "")
-                        self.name_paths.setdefault(table, {})[key] = dotted(loc.path) + ".name"
 
     # -- wrappers ---------------------------------------------------------------------
 
@@ -198,31 +181,6 @@ class NoticeView:
         if self.trace:
             out += Markup(' data-el="{0}"').format(self.path_of(element))
         return out
-
-    # -- tracing (fidelity) -------------------------------------------------------------
-
-    def path_of(self, model: BaseModel) -> str:
-        """The register path of an element (``purposes[3]``), "" for one not in the register."""
-        loc = self.located.get(id(model))
-        return dotted(loc.path) if loc else ""
-
-    def src(self, model: BaseModel, *names: str) -> Markup:
-        """`` data-from="…"`` naming the fields of ``model`` a piece of text comes from."""
-        if not self.trace:
-            return Markup("")
-        base = self.path_of(model)
-        return self.src_paths([f"{base}.{n}" if base else n for n in names])
-
-    def src_paths(self, paths: Iterable[str]) -> Markup:
-        if not self.trace:
-            return Markup("")
-        return Markup(' data-from="{0}"').format(" ".join(paths))
-
-    def src_names(self, table: str, ids: Iterable[str]) -> Markup:
-        """Text made of the names of referenced elements: it comes from their ``name``."""
-        if not self.trace:
-            return Markup("")
-        return self.src_paths(self.name_paths.get(table, {}).get(i, "?") for i in ids)
 
     def anchor_of(self, element: Element) -> str:
         loc = self.located.get(id(element))
@@ -423,12 +381,6 @@ class NoticeView:
             return "Not applicable"
         return trigger_words(rule.trigger, self.names["events"])
 
-    def period_fields(self, rule: RetentionRule) -> list[str]:
-        return ["action"] if rule.action == "never_stored" else ["offset"]
-
-    def trigger_fields(self, rule: RetentionRule) -> list[str]:
-        return ["action"] if rule.action == "never_stored" and rule.trigger is None else ["trigger"]
-
     def action(self, rule: RetentionRule) -> str:
         """What happens at the end; nothing where the register does not say (DW046)."""
         return action_words(rule.action) if rule.action is not None else ""
@@ -446,38 +398,6 @@ class NoticeView:
             return []
         return [e for e in self.register.events if e.id in trigger.any_of]
 
-    def summary_from(self, group: SubjectGroup, line: str) -> Markup:
-        """The register paths a first-layer line is made from (see ``layers.summary``)."""
-        if not self.trace:
-            return Markup("")
-        from dataward.notice.render import group_content
-
-        content = group_content(self.register, group)
-        if line == "holds":
-            everyone = [c for c in self.register.data_categories if not c.subject_groups]
-            found = [c for c in content.categories + everyone if c.held]
-            # Listing a category is the statement it is held (``DataCategory.held``).
-            return self.src_paths(self.path_of(c) + ".name" for c in found)
-        if line == "uses":
-            return self.src_paths(self.path_of(p) + ".name" for p in content.purposes)
-        if line == "bases":
-            return self.src_paths(self.path_of(p) + ".bases" for p in content.purposes if p.bases)
-        if line == "shares":
-            return self.src_paths(
-                self.path_of(x) + (".role" if x.role == "none" else ".name")
-                for x in content.recipients
-            )
-        if line == "abroad":
-            return self.src_paths(self.path_of(t) + ".destinations" for t in content.transfers)
-        timed = [rule for rule in content.rules if rule.offset is not None]
-        paths = [
-            self.path_of(rule) + (".offset" if timed else ".name")
-            for rule in timed or content.rules
-        ]
-        if not content.rules and self.register.retention_policies:
-            paths = ["retention_policies"]
-        return self.src_paths(paths)
-
     def groups_of(self, ids: Iterable[str]) -> str:
         return join_and(self.name_of("groups", g) for g in ids)
 
@@ -492,14 +412,6 @@ class NoticeView:
 
     def escape(self, text: str) -> Markup:
         return escape(text)
-
-
-def dotted(path: Iterable[str | int]) -> str:
-    """``("purposes", 3, "bases")`` as ``purposes[3].bases``."""
-    out = ""
-    for part in path:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
-    return out
 
 
 def _on_close(value: RestartAfter | RestartRule) -> str:

@@ -11,6 +11,8 @@ group's notice alone. Markdown and PDF are made from this HTML (``markdown``, ``
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -67,10 +69,28 @@ class GroupContent:
     rules: list[RetentionRule]
 
 
+# The trace marks in the templates (``{{ n.src(...) }}`` and friends, see ``notice.trace``).
+_TRACE_MARK = re.compile(
+    r"\{\{ n\.(?:src|src_paths|summary_from)\(.*?\}\}|, cap_from=n\.src\([^)]*\)"
+)
+
+
+class _PublicLoader(PackageLoader):
+    """The templates with their trace marks cut out: the published notice carries no
+    ``data-from`` and pays nothing for tracing (benchmarks/notice_bench.py)."""
+
+    def get_source(
+        self, environment: Environment, template: str
+    ) -> tuple[str, str, Callable[[], bool] | None]:
+        source, filename, uptodate = super().get_source(environment, template)
+        return _TRACE_MARK.sub("", source), filename, uptodate
+
+
 @cache
-def _environment() -> Environment:
+def _environment(trace: bool = False) -> Environment:
+    loader_type = PackageLoader if trace else _PublicLoader
     env = Environment(
-        loader=PackageLoader("dataward.notice", "templates"),
+        loader=loader_type("dataward.notice", "templates"),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
@@ -100,7 +120,7 @@ def render_html(
     came from (``data-from``), for the fidelity check (``notice.fidelity``); never published.
     """
     context = _context(register, group, edition, trace)
-    return _environment().get_template("page.html").render(**context)
+    return _environment(trace).get_template("page.html").render(**context)
 
 
 def render_html_fragment(

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from markupsafe import Markup
 from pydantic import BaseModel
 
-from dataward.register.elements import Located
 from dataward.register.models import Register, RetentionRule, SubjectGroup
 
 
@@ -28,13 +27,13 @@ class TracedView:
     """The tracing half of ``NoticeView``: register paths of what the templates show."""
 
     register: Register
-    located: dict[int, Located]
     trace: bool
+    paths: dict[int, str]
+    """Each element's path in ``register``, by ``id``; filled only when tracing."""
 
     def path_of(self, model: BaseModel) -> str:
         """The register path of an element (``purposes[3]``), "" for one not in the register."""
-        loc = self.located.get(id(model))
-        return dotted(loc.path) if loc else ""
+        return self.paths.get(id(model), "")
 
     def src(self, model: BaseModel, *names: str) -> Markup:
         """`` data-from="…"`` naming the fields of ``model`` a piece of text comes from."""

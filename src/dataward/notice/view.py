@@ -32,7 +32,7 @@ from dataward.notice.labels import (
     TITLE_FIELDS,
 )
 from dataward.notice.phrases import fee_words, response_words, schedule_1_words
-from dataward.notice.trace import TracedView
+from dataward.notice.trace import TracedView, dotted
 from dataward.register.elements import Located, iter_elements, says_anything
 from dataward.register.models import (
     Address,
@@ -143,6 +143,7 @@ class NoticeView(TracedView):
     trace: bool = False
     """Mark every value with ``data-from="<register path>"`` (see ``fidelity``); off when
     published, so the public page stays clean and the cost is one test per value."""
+    paths: dict[int, str] = field(init=False, default_factory=dict)
     _used_anchors: set[str] = field(init=False, default_factory=set)
 
     def __post_init__(self) -> None:
@@ -158,10 +159,13 @@ class NoticeView(TracedView):
             "cookie_categories": {c.id: c.name for c in r.cookies.categories},
         }
         self.located = {id(loc.element): loc for loc in iter_elements(r)}
+        if self.trace:
+            # Paths in the register rendered (one group's, when narrowed), not the anchors'.
+            self.paths = {id(loc.element): dotted(loc.path) for loc in iter_elements(self.register)}
 
     # -- wrappers ---------------------------------------------------------------------
 
-    def attrs(self, element: Element, extra_class: str = "") -> Markup:
+    def attrs(self, element: Element, extra_class: str = "", *fields: str) -> Markup:
         """``id``, ``class`` and ``data-facts`` of an element's wrapper.
 
         The first wrapper of an element takes its register anchor; repeats (an element
@@ -179,7 +183,9 @@ class NoticeView(TracedView):
             anchor, classes, " ".join(element.facts)
         )
         if self.trace:
+            # ``fields``: the element's own text sits directly in the wrapper.
             out += Markup(' data-el="{0}"').format(self.path_of(element))
+            out += self.src(element, *fields) if fields else Markup("")
         return out
 
     def anchor_of(self, element: Element) -> str:
@@ -232,7 +238,8 @@ class NoticeView(TracedView):
         if headed:
             skipped |= {self._first(model, TITLE_FIELDS), self._first(model, LEAD_FIELDS)}
         kind = getattr(model, "kind", "")
-        base = self.path_of(model) if path is None else path
+        # Paths are built only when tracing: the published page pays nothing for them.
+        base = (self.path_of(model) if path is None else path) if self.trace else ""
         out: list[Row] = []
         for name in type(model).model_fields:
             if name in skipped:
@@ -245,10 +252,10 @@ class NoticeView(TracedView):
             ):
                 continue
             label = KIND_LABELS.get((kind, name)) or FIELD_LABELS.get(name) or words(name)
-            here = f"{base}.{name}" if base else name
+            here = f"{base}.{name}" if base else ""
             values = self.values(type(model), name, value, here)
             if values:
-                out.append(Row(label, values, here if self.trace else ""))
+                out.append(Row(label, values, here))
         return out
 
     def title_field(self, element: BaseModel) -> str:
@@ -268,7 +275,7 @@ class NoticeView(TracedView):
         if isinstance(value, list):
             out: list[Value] = []
             for i, item in enumerate(value):
-                out.extend(self.values(owner, name, item, f"{path}[{i}]"))
+                out.extend(self.values(owner, name, item, f"{path}[{i}]" if path else ""))
             return out
         shown = self.value(owner, name, value, path)
         return [shown] if shown != "" and shown != [] else []

@@ -19,7 +19,7 @@ from dataward.notice.layers import for_group
 from dataward.notice.render import render_html
 from dataward.notice.view import NoticeView
 from dataward.register.loader import load_register, parse_register
-from dataward.register.models import Register
+from dataward.register.models import Controller, Register
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 MINIMAL = "dataward: 1\norganisation: acme\ncontroller:\n  name: Acme\n  legal_name: Acme Ltd\n"
@@ -82,9 +82,16 @@ def test_the_published_notice_is_the_traced_one_without_its_marks(name: str) -> 
 
 
 def test_a_value_present_but_not_stated_is_caught() -> None:
-    # A default looks like this: a value on the model that the YAML never gave.
-    reg = minimal()
-    reg.controller.__dict__["description"] = "We never sell your information."
+    # A default looks like this: a value on the model that is not among the fields given.
+    given = minimal()
+    controller = Controller.model_construct(
+        _fields_set={"name", "legal_name"},
+        **{
+            **given.controller.model_dump(),
+            "description": "We never sell your information.",
+        },
+    )
+    reg = given.model_copy(update={"controller": controller})
     found = untraced(render_html(reg, trace=True), reg)
     assert [u.text for u in found] == ["We never sell your information."]
     assert found[0].paths == ("controller.description",)

@@ -20,7 +20,8 @@ SignificanceRule = Callable[[Any, Any, Register, Register], str | None]
 # costs less than not telling them).
 _OUTSIDE_UK = {None: 0, "never": 0, "eea_only": 1, "outside_eea": 2, "sometimes": 2}
 _UNKNOWN_REACH = 2
-_KEEPS_DATA = frozenset({"review"})  # an action under which data may stay after the period
+# Actions under which data may stay after the period.
+_KEEPS_DATA = frozenset({"review", "no_end_date"})
 
 
 def _gained(old: Any, new: Any, name: str) -> bool:

@@ -62,6 +62,7 @@ from dataward.register.wording import (
     address_words,
     contact_label,
     join_and,
+    kept_while_words,
     not_stated,
     offset_words,
     on_close_words,
@@ -352,11 +353,15 @@ class NoticeView:
     def period(self, rule: RetentionRule) -> str:
         if rule.action == "never_stored":
             return "Not kept"
-        return offset_words(rule.offset)
+        if rule.action == "no_end_date":
+            return "No end date"
+        return kept_while_words(rule) or offset_words(rule.offset)
 
     def trigger(self, rule: RetentionRule) -> str:
-        if rule.action == "never_stored" and rule.trigger is None:
+        if rule.action in ("never_stored", "no_end_date") and rule.trigger is None:
             return "Not applicable"
+        if rule.kept_while is not None and rule.trigger is None:
+            return ""  # the state is the period; the notice names no event that ends it
         return trigger_words(rule.trigger, self.names["events"])
 
     def action(self, rule: RetentionRule) -> str:

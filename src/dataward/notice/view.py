@@ -371,6 +371,10 @@ class NoticeView:
     def holds_of(self, rule: RetentionRule) -> list[Hold]:
         return [h for h in self.register.holds if h.id in rule.holds]
 
+    def entities(self, hold: Hold) -> str:
+        """ "case and customer": what the hold sits on, as the reader says it."""
+        return join_and(words(entity).lower() for entity in hold.on)
+
     def on_close(self, hold: Hold) -> str:
         """What happens when the hold ends; empty where the register does not say."""
         return on_close_words(hold)

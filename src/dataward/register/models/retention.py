@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from dataward.register.models.common import Element, Id, Strict, Text, Unspecified
 
@@ -128,11 +128,21 @@ class Hold(Element):
         ]
         | None
     ) = None
-    on: Id = Field(description="The entity the hold sits on (the complaint is on the case).")
+    on: list[Id] = Field(
+        min_length=1,
+        description="The entities the hold sits on (the complaint is on the case); one id "
+        "or a list: 'a complaint holds the case and the customer account'.",
+    )
     description: Text | None = None
     on_close: HoldOnClose | None = Field(
         default=None, description="What happens when the hold ends; silence is linted (DW018)."
     )
+
+    @field_validator("on", mode="before")
+    @classmethod
+    def _one_entity_is_a_list_of_one(cls, value: object) -> object:
+        # Registers written before holds could sit on several entities say `on: case`.
+        return [value] if isinstance(value, str) else value
 
 
 class Coverage(Strict):

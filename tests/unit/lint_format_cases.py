@@ -22,3 +22,13 @@ FORMAT_CASES = [
         (put(RULE0, {**NO_END, "reason": "Title deeds are kept for the life of the home."}),),
     ),
 ]
+
+# RULES: SAR-10
+FORMAT_CASES.append(
+    Case(
+        "DW053",
+        (put(("rights", "items", 1, "how_to_conditions"), {"in_writing": True}),),
+        ("rights", "items", 1, "how_to_conditions", "in_writing"),
+        (put(("rights", "how_to_conditions"), {"in_writing": False, "mark_as": "SAR"}),),
+    )
+)

@@ -1,4 +1,5 @@
-"""Lint rules on the forms real notices use (issue 13): data kept with no end date, ..."""
+"""Lint rules on the forms real notices use (issue 13): data kept with no end date, a
+request the notice says must be in writing, ..."""
 
 from __future__ import annotations
 
@@ -17,4 +18,23 @@ def no_end_date_without_reason(register: Register) -> Iterator[Hit]:
                 ("retention_rules", i, "reason"),
                 f"retention rule {retention_rule.id!r} keeps data with no end date but gives no "
                 "reason: say why, as the notice does (storage limitation needs one)",
+            )
+
+
+# RULES: SAR-10 (a request may arrive by any channel, in writing or orally)
+@rule("DW053", "warning", "A request the notice says must be in writing", "SAR-10")
+def request_must_be_in_writing(register: Register) -> Iterator[Hit]:
+    rights = register.rights
+    if rights.how_to_conditions is not None and rights.how_to_conditions.in_writing:
+        yield Hit(
+            ("rights", "how_to_conditions", "in_writing"),
+            "the notice says every request must be in writing: a request may be made by any "
+            "channel, orally too; record it as the notice says, but accept spoken requests",
+        )
+    for i, item in enumerate(rights.items):
+        if item.how_to_conditions is not None and item.how_to_conditions.in_writing:
+            yield Hit(
+                ("rights", "items", i, "how_to_conditions", "in_writing"),
+                f"the notice says a request for the right {item.right.value!r} must be in "
+                "writing: it may be made by any channel, orally too",
             )

@@ -36,6 +36,7 @@ from dataward.register.elements import Located, iter_elements, says_anything
 from dataward.register.models import (
     Address,
     BasisUse,
+    ChoicePlace,
     Contact,
     Coverage,
     Element,
@@ -60,6 +61,7 @@ from dataward.register.wording import (
     NOT_STATED,
     action_words,
     address_words,
+    choice_place_words,
     contact_label,
     join_and,
     kept_while_words,
@@ -275,6 +277,8 @@ class NoticeView:
             return contact_markup(value)
         if isinstance(value, Address):
             return address_words(value)
+        if isinstance(value, ChoicePlace):
+            return choice_place_words(value)
         if isinstance(value, Offset):
             return offset_words(value)
         if isinstance(value, Trigger):

@@ -13,6 +13,7 @@ from enum import Enum
 
 from dataward.register.models import (
     Address,
+    ChoicePlace,
     Contact,
     Hold,
     Offset,
@@ -68,6 +69,10 @@ LABELS: dict[str, str] = {
     "survey_opt_out_link": "Opt-out link in each survey",
     "reply_stop": "Reply STOP",
     "any_time": "At any time",
+    "settings_page": "Our settings page",
+    "link_in_every_message": "A link in every message we send",
+    "cookie_banner": "The cookie banner on our website",
+    "account": "Your account",
     "opted_in": "Included unless you opt out",
     "opted_out": "Not included unless you opt in",
     "ask": "We ask you first",
@@ -336,6 +341,16 @@ def _join(items: list[str], word: str) -> str:
     if len(items) == 1:
         return items[0]
     return f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
+def choice_place_words(place: ChoicePlace) -> str:
+    """ "Our settings page (https://...): pick what you hear about"."""
+    text = words(place.where)
+    if place.url:
+        text += f" ({place.url})"
+    if place.description:
+        text += f": {place.description}"
+    return text
 
 
 def address_words(address: Address) -> str:

@@ -3,6 +3,7 @@
 from dataward.register.models.choices import (
     AutomatedDecision,
     AutomatedDecisions,
+    ChoicePlace,
     Cookie,
     CookieCategory,
     Cookies,
@@ -10,6 +11,7 @@ from dataward.register.models.choices import (
     MarketingChannel,
     Preference,
     Statement,
+    WithdrawalEffect,
 )
 from dataward.register.models.common import Contact, Element, Unspecified
 from dataward.register.models.organisation import (
@@ -81,6 +83,7 @@ __all__ = [
     "AutomatedDecisions",
     "BasisUse",
     "BreachProcedure",
+    "ChoicePlace",
     "ComplaintRoute",
     "Contact",
     "Controller",
@@ -136,4 +139,5 @@ __all__ = [
     "Transfers",
     "Trigger",
     "Unspecified",
+    "WithdrawalEffect",
 ]

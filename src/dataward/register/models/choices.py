@@ -14,6 +14,35 @@ OptOutRoute = Literal[
 ]
 
 
+ChoicePlaceKind = Literal[
+    "settings_page", "portal", "link_in_every_message", "cookie_banner", "account", "contact_us"
+]
+
+
+class ChoicePlace(Strict):
+    """Where a person makes their cookie or marketing choices: a channel of its own, apart
+    from the channels marketing is sent by ("change them on our settings page")."""
+
+    where: ChoicePlaceKind
+    url: Text | None = None
+    description: Text | None = None
+
+
+class WithdrawalEffect(Strict):
+    """What withdrawing consent stops, and what it does not (LAW-05), as the notice says."""
+
+    stops: list[Text] = Field(default_factory=list)
+    does_not_stop: list[Text] = Field(
+        default_factory=list, description="E.g. processing not based on consent."
+    )
+    earlier_processing_unaffected: bool | None = Field(
+        default=None, description="Processing before the withdrawal stays lawful (Art 7(3))."
+    )
+    what_follows: Text | None = Field(
+        default=None, description="What follows for the person ('we may not be able to ...')."
+    )
+
+
 class MarketingChannel(Element):
     """One channel of direct marketing and the PECR/UK GDPR basis it runs on (MKT-01..04)."""
 
@@ -30,6 +59,7 @@ class MarketingChannel(Element):
     purposes: list[Id] = Field(default_factory=list)
     opt_out_routes: list[OptOutRoute] = Field(default_factory=list)
     soft_opt_in_conditions: Text | None = None
+    withdrawal: WithdrawalEffect | None = None
     description: Text | None = None
 
 
@@ -45,6 +75,9 @@ class Marketing(Element):
     channels: list[MarketingChannel] = Field(default_factory=list)
     opt_out_excludes: list[Text] = Field(
         default_factory=list, description="What an opt-out does not cover (transaction data)."
+    )
+    choices_made_at: list[ChoicePlace] = Field(
+        default_factory=list, description="Where marketing choices are made; silence: nothing."
     )
 
 
@@ -105,6 +138,9 @@ class Cookies(Element):
     policy_url: Text | None = None
     statements: list[Text] = Field(default_factory=list)
     browser_controls: Text | None = None
+    choices_made_at: list[ChoicePlace] = Field(
+        default_factory=list, description="Where cookie choices are made; silence: nothing."
+    )
     subject_groups: list[Id] = Field(default_factory=list)
     categories: list[CookieCategory] = Field(default_factory=list)
     cookies: list[Cookie] = Field(default_factory=list)
@@ -146,6 +182,8 @@ __all__ = [
     "AutomatedDecision",
     "AutomatedDecisions",
     "Channel",
+    "ChoicePlace",
+    "ChoicePlaceKind",
     "Cookie",
     "CookieCategory",
     "Cookies",
@@ -155,4 +193,5 @@ __all__ = [
     "Preference",
     "Statement",
     "Strict",
+    "WithdrawalEffect",
 ]

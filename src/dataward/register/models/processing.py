@@ -7,6 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from dataward.register.models.choices import WithdrawalEffect
 from dataward.register.models.common import Element, Id, Strict, Text, Unspecified
 
 
@@ -174,6 +175,9 @@ class Purpose(Element):
     provision: ProvisionRequirement | None = None
     withdrawal_route: list[Text] = Field(
         default_factory=list, description="How consent is withdrawn, where the basis is consent."
+    )
+    withdrawal: WithdrawalEffect | None = Field(
+        default=None, description="What withdrawing consent stops, as the notice says."
     )
     marketing: bool | None = Field(
         default=None, description="Direct marketing (OBJ-02 applies); silence: not marketing."

@@ -5,8 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from dataward.register.models.choices import WithdrawalEffect
 from dataward.register.models.common import Contact, Element, Id, Strict, Text, Unspecified
 
 
@@ -88,7 +89,16 @@ class RightSetting(Element):
         default=None, description="What the notice asks of a request for this right."
     )
     fee: FeePolicy | None = None
+    withdrawal: WithdrawalEffect | None = Field(
+        default=None, description="On withdraw_consent: what withdrawing stops, and what not."
+    )
     url: Text | None = None
+
+    @model_validator(mode="after")
+    def _withdrawal_only_on_withdraw_consent(self) -> RightSetting:
+        if self.withdrawal is not None and self.right != Right.WITHDRAW_CONSENT:
+            raise ValueError("withdrawal belongs on the right withdraw_consent only")
+        return self
 
 
 class IdentityCheck(Strict):

@@ -10,7 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from dataward.register.models import LawfulBasis, Register, RestartAfter, Unspecified
+from dataward.register.models import (
+    ImpliedBasis,
+    LawfulBasis,
+    Register,
+    RestartAfter,
+    Unspecified,
+)
 from dataward.register.wording import approximate_days
 
 SignificanceRule = Callable[[Any, Any, Register, Register], str | None]
@@ -59,9 +65,15 @@ def turned_on(reason: str, *names: str) -> SignificanceRule:
 
 
 def _bases(purpose: Any) -> set[str]:
-    return {u.basis.value for u in purpose.bases if isinstance(u.basis, LawfulBasis)} | {
-        "unspecified" for u in purpose.bases if isinstance(u.basis, Unspecified)
-    }
+    return (
+        {u.basis.value for u in purpose.bases if isinstance(u.basis, LawfulBasis)}
+        | {"unspecified" for u in purpose.bases if isinstance(u.basis, Unspecified)}
+        | {
+            f"implied_by_{u.basis.implied_by}"
+            for u in purpose.bases
+            if isinstance(u.basis, ImpliedBasis)
+        }
+    )
 
 
 def _conditions(purpose: Any) -> set[str]:

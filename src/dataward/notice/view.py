@@ -44,6 +44,7 @@ from dataward.register.models import (
     FeePolicy,
     Hold,
     IdentityCheck,
+    ImpliedBasis,
     NoticeVersion,
     Offset,
     ProvisionRequirement,
@@ -61,6 +62,7 @@ from dataward.register.wording import (
     NOT_STATED,
     action_words,
     address_words,
+    basis_words,
     choice_place_words,
     contact_label,
     join_and,
@@ -279,6 +281,8 @@ class NoticeView:
             return address_words(value)
         if isinstance(value, ChoicePlace):
             return choice_place_words(value)
+        if isinstance(value, ImpliedBasis):
+            return basis_words(value)
         if isinstance(value, Offset):
             return offset_words(value)
         if isinstance(value, Trigger):
@@ -317,7 +321,7 @@ class NoticeView:
 
     def basis(self, use: BasisUse) -> Markup:
         """One Art 6 basis and what it covers, as a sentence (LAW-01, LAW-02)."""
-        name = not_stated(use.basis) if isinstance(use.basis, Unspecified) else words(use.basis)
+        name = basis_words(use.basis)
         out = Markup("<strong>{0}</strong>").format(name)
         parts: list[tuple[str, str | Unspecified]] = []
         if use.covers:

@@ -16,6 +16,8 @@ from dataward.register.models import (
     ChoicePlace,
     Contact,
     Hold,
+    ImpliedBasis,
+    LawfulBasis,
     Offset,
     RestartAfter,
     RestartRule,
@@ -341,6 +343,16 @@ def _join(items: list[str], word: str) -> str:
     if len(items) == 1:
         return items[0]
     return f"{', '.join(items[:-1])} {word} {items[-1]}"
+
+
+def basis_words(basis: LawfulBasis | Unspecified | ImpliedBasis) -> str:
+    """An Art 6 basis as the register states it; an implied one is named as not stated."""
+    if isinstance(basis, Unspecified):
+        return not_stated(basis)
+    if isinstance(basis, ImpliedBasis):
+        text = f"{NOT_STATED}: implied by our {words(basis.implied_by).lower()} with you"
+        return f"{text} ({basis.note})" if basis.note else text
+    return words(basis)
 
 
 def choice_place_words(place: ChoicePlace) -> str:

@@ -34,6 +34,7 @@ from dataward.register.models import (
 )
 from dataward.register.wording import (
     action_words,
+    basis_words,
     period_words,
     words,
 )
@@ -251,7 +252,7 @@ class _ActivityRow:
     def bases(self) -> str:
         lines = []
         for b in self.p.bases:
-            text = stated(b.basis if isinstance(b.basis, Unspecified) else words(b.basis))
+            text = stated(b.basis) if isinstance(b.basis, Unspecified) else basis_words(b.basis)
             if b.covers:
                 text += f" (covers: {b.covers})"
             lines.append(text)

@@ -38,6 +38,7 @@ from dataward.register.models import (
     BasisUse,
     ChoicePlace,
     Contact,
+    Cookie,
     Coverage,
     Element,
     Exemption,
@@ -65,6 +66,7 @@ from dataward.register.wording import (
     basis_words,
     choice_place_words,
     contact_label,
+    cookie_duration_words,
     join_and,
     kept_while_words,
     not_stated,
@@ -378,6 +380,9 @@ class NoticeView:
 
     def holds_of(self, rule: RetentionRule) -> list[Hold]:
         return [h for h in self.register.holds if h.id in rule.holds]
+
+    def cookie_duration(self, cookie: Cookie) -> str:
+        return cookie_duration_words(cookie)
 
     def entities(self, hold: Hold) -> str:
         """ "case and customer": what the hold sits on, as the reader says it."""

@@ -15,6 +15,7 @@ from dataward.register.models import (
     Address,
     ChoicePlace,
     Contact,
+    Cookie,
     Hold,
     ImpliedBasis,
     LawfulBasis,
@@ -353,6 +354,15 @@ def basis_words(basis: LawfulBasis | Unspecified | ImpliedBasis) -> str:
         text = f"{NOT_STATED}: implied by our {words(basis.implied_by).lower()} with you"
         return f"{text} ({basis.note})" if basis.note else text
     return words(basis)
+
+
+def cookie_duration_words(cookie: Cookie) -> str:
+    """ "1 year; if you tick Remember me: 30 days"; empty where the register is silent."""
+    if cookie.duration is None:
+        return ""
+    return "; ".join(
+        [cookie.duration] + [f"{e.when}: {e.lasts}" for e in cookie.duration_exceptions]
+    )
 
 
 def choice_place_words(place: ChoicePlace) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from dataward.register.models.common import Element, Id, Strict, Text
 
@@ -123,6 +123,13 @@ class CookieCategory(Element):
     identifies_subjects: bool | None = None
 
 
+class DurationException(Strict):
+    """A cookie that lasts otherwise in a stated case: "30 days if you tick Remember me"."""
+
+    when: Text = Field(description="The case, in the notice's words: 'if you tick Remember me'.")
+    lasts: Text = Field(description="How long it lasts then: '30 days'.")
+
+
 class Cookie(Element):
     kind: ClassVar[str] = "cookie"
     name: Text
@@ -130,6 +137,15 @@ class Cookie(Element):
     category: Id
     purpose: Text | None = None
     duration: Text | None = None
+    duration_exceptions: list[DurationException] = Field(
+        default_factory=list, description="Cases where it lasts otherwise than `duration`."
+    )
+
+    @model_validator(mode="after")
+    def _exceptions_need_a_duration(self) -> Cookie:
+        if self.duration_exceptions and self.duration is None:
+            raise ValueError("duration_exceptions are exceptions to a duration: state duration")
+        return self
 
 
 class Cookies(Element):
@@ -187,6 +203,7 @@ __all__ = [
     "Cookie",
     "CookieCategory",
     "Cookies",
+    "DurationException",
     "Marketing",
     "MarketingChannel",
     "OptOutRoute",

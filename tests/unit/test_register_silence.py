@@ -58,6 +58,7 @@ REQUIRED = {
     "Hold": {"id", "name", "on"},
     "Trigger": {"any_of"},
     "RetentionRule": {"id", "name"},
+    "ChangePromise": {"channels"},
     "DurationException": {"when", "lasts"},
     "ImpliedBasis": {"implied_by"},
     "ChoicePlace": {"where"},

@@ -157,6 +157,8 @@ FIELD_LABELS: dict[str, str] = {
     "changes_approved_by": "Changes approved by",
     "published_at": "Published at",
     "signposted_in_communications": "Signposted in our communications",
+    "change_promise": "How we tell you about significant changes",
+    "before_taking_effect": "Before the change applies",
     "requirement": "Requirement",
     "consequence": "If you do not provide it",
     "methods": "Methods",

@@ -17,6 +17,7 @@ from dataward.register.models.choices import (
 from dataward.register.models.common import Contact, Element, Unspecified
 from dataward.register.models.organisation import (
     Address,
+    ChangePromise,
     Controller,
     DataProtectionOfficer,
     NoticeMetadata,
@@ -85,6 +86,7 @@ __all__ = [
     "AutomatedDecisions",
     "BasisUse",
     "BreachProcedure",
+    "ChangePromise",
     "ChoicePlace",
     "ComplaintRoute",
     "Contact",

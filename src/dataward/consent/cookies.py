@@ -20,7 +20,7 @@ from dataward.consent.audit_actions import COOKIE_CONSENT_RECORDED
 from dataward.consent.errors import CookieLogRefused, CookieLogTooLarge
 from dataward.consent.models import CookieConsent
 from dataward.register.models.choices import Cookies
-from dataward.register.wording import cookie_duration_words
+from dataward.register.wording_forms import cookie_duration_words
 from dataward.uow import UnitOfWork
 
 MAX_BODY = 2048

@@ -63,10 +63,7 @@ from dataward.register.wording import (
     NOT_STATED,
     action_words,
     address_words,
-    basis_words,
-    choice_place_words,
     contact_label,
-    cookie_duration_words,
     join_and,
     kept_while_words,
     not_stated,
@@ -77,6 +74,7 @@ from dataward.register.wording import (
     words,
     yes_no,
 )
+from dataward.register.wording_forms import basis_words, choice_place_words, cookie_duration_words
 
 Value = str | Markup | list["Row"]
 

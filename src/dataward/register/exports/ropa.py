@@ -34,10 +34,10 @@ from dataward.register.models import (
 )
 from dataward.register.wording import (
     action_words,
-    basis_words,
     period_words,
     words,
 )
+from dataward.register.wording_forms import basis_words
 
 __all__ = ["NOT_RECORDED", "ROPA_HEADERS", "controller_rows", "ropa_rows", "write_ropa"]
 

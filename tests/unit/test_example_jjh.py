@@ -98,7 +98,7 @@ def test_it_holds_tenancy_information_while_debt_or_legal_matters_are_outstandin
     for rule in (_rule(register, "tenancy_records"), _rule(register, "tenancy_files")):
         holds = _holds(register, rule)
         assert {h.reason for h in holds} == {"debt_outstanding", "legal_matter"}
-        assert all(h.on == "tenancy" for h in holds)
+        assert all(h.on == ["tenancy"] for h in holds)
         # The notice gives no end to either hold.
         assert all(isinstance(h.on_close, Unspecified) for h in holds)
 

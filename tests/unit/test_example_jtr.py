@@ -84,7 +84,7 @@ def test_it_holds_body_worn_video_for_a_complaint_or_investigation_then_90_days(
     holds = holds_of(rule_covering("body_worn_video"))
     assert {h.reason for h in holds} == {"complaint", "investigation"}
     for hold in holds:
-        assert hold.on == "case"
+        assert hold.on == ["case"]
         assert isinstance(hold.on_close, RestartAfter)
         assert hold.on_close.restart_after.days == 90
 
@@ -116,7 +116,7 @@ def test_it_keeps_customer_data_while_a_case_is_live() -> None:
     rule = customer_data_rule()
     live = [h for h in holds_of(rule) if h.reason == "live_case"]
     assert len(live) == 1
-    assert live[0].on == "case"
+    assert live[0].on == ["case"]
     assert isinstance(live[0].on_close, RestartRule)
 
 

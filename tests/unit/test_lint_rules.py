@@ -21,6 +21,7 @@ from lint_fixtures import (
     right_index,
     unspecified,
 )
+from lint_format_cases import FORMAT_CASES
 from lint_silence_cases import SILENCE_CASES
 
 from dataward.register.lint import Finding, PathKey, all_rules, lint
@@ -490,6 +491,8 @@ CASES = [
 
 # Silence where the law needs the point stated (lint_rules/silence.py).
 CASES.extend(SILENCE_CASES)
+# The forms real notices use (lint_rules/forms.py).
+CASES.extend(FORMAT_CASES)
 
 
 def test_it_finds_nothing_in_the_base_register() -> None:

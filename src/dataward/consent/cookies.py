@@ -20,6 +20,7 @@ from dataward.consent.audit_actions import COOKIE_CONSENT_RECORDED
 from dataward.consent.errors import CookieLogRefused, CookieLogTooLarge
 from dataward.consent.models import CookieConsent
 from dataward.register.models.choices import Cookies
+from dataward.register.wording_forms import cookie_duration_words
 from dataward.uow import UnitOfWork
 
 MAX_BODY = 2048
@@ -68,7 +69,7 @@ def banner_for(organisation: str, controller: str, cookies: Cookies, secret: byt
                     "name": k.name,
                     "provider": k.provider,
                     "purpose": k.purpose,
-                    "duration": k.duration,
+                    "duration": cookie_duration_words(k) or None,
                 }
                 for k in cookies.cookies
                 if k.category == c.id

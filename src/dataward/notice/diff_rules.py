@@ -10,7 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from dataward.register.models import LawfulBasis, Register, RestartAfter, Unspecified
+from dataward.register.models import (
+    ImpliedBasis,
+    LawfulBasis,
+    Register,
+    RestartAfter,
+    Unspecified,
+)
 from dataward.register.wording import approximate_days
 
 SignificanceRule = Callable[[Any, Any, Register, Register], str | None]
@@ -20,7 +26,8 @@ SignificanceRule = Callable[[Any, Any, Register, Register], str | None]
 # costs less than not telling them).
 _OUTSIDE_UK = {None: 0, "never": 0, "eea_only": 1, "outside_eea": 2, "sometimes": 2}
 _UNKNOWN_REACH = 2
-_KEEPS_DATA = frozenset({"review"})  # an action under which data may stay after the period
+# Actions under which data may stay after the period.
+_KEEPS_DATA = frozenset({"review", "no_end_date"})
 
 
 def _gained(old: Any, new: Any, name: str) -> bool:
@@ -58,9 +65,15 @@ def turned_on(reason: str, *names: str) -> SignificanceRule:
 
 
 def _bases(purpose: Any) -> set[str]:
-    return {u.basis.value for u in purpose.bases if isinstance(u.basis, LawfulBasis)} | {
-        "unspecified" for u in purpose.bases if isinstance(u.basis, Unspecified)
-    }
+    return (
+        {u.basis.value for u in purpose.bases if isinstance(u.basis, LawfulBasis)}
+        | {"unspecified" for u in purpose.bases if isinstance(u.basis, Unspecified)}
+        | {
+            f"implied_by_{u.basis.implied_by}"
+            for u in purpose.bases
+            if isinstance(u.basis, ImpliedBasis)
+        }
+    )
 
 
 def _conditions(purpose: Any) -> set[str]:

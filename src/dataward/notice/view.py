@@ -37,13 +37,16 @@ from dataward.register.elements import Located, iter_elements, says_anything
 from dataward.register.models import (
     Address,
     BasisUse,
+    ChoicePlace,
     Contact,
+    Cookie,
     Coverage,
     Element,
     Exemption,
     FeePolicy,
     Hold,
     IdentityCheck,
+    ImpliedBasis,
     NoticeVersion,
     Offset,
     ProvisionRequirement,
@@ -63,6 +66,7 @@ from dataward.register.wording import (
     address_words,
     contact_label,
     join_and,
+    kept_while_words,
     not_stated,
     offset_words,
     on_close_words,
@@ -71,6 +75,7 @@ from dataward.register.wording import (
     words,
     yes_no,
 )
+from dataward.register.wording_forms import basis_words, choice_place_words, cookie_duration_words
 
 Value = str | Markup | list["Row"]
 
@@ -303,6 +308,10 @@ class NoticeView(TracedView):
             return contact_markup(value)
         if isinstance(value, Address):
             return address_words(value)
+        if isinstance(value, ChoicePlace):
+            return choice_place_words(value)
+        if isinstance(value, ImpliedBasis):
+            return basis_words(value)
         if isinstance(value, Offset):
             return offset_words(value)
         if isinstance(value, Trigger):
@@ -341,7 +350,7 @@ class NoticeView(TracedView):
 
     def basis(self, use: BasisUse) -> Markup:
         """One Art 6 basis and what it covers, as a sentence (LAW-01, LAW-02)."""
-        name = not_stated(use.basis) if isinstance(use.basis, Unspecified) else words(use.basis)
+        name = basis_words(use.basis)
         out = Markup("<strong>{0}</strong>").format(name)
         parts: list[tuple[str, str | Unspecified]] = []
         if use.covers:
@@ -381,11 +390,15 @@ class NoticeView(TracedView):
     def period(self, rule: RetentionRule) -> str:
         if rule.action == "never_stored":
             return "Not kept"
-        return offset_words(rule.offset)
+        if rule.action == "no_end_date":
+            return "No end date"
+        return kept_while_words(rule) or offset_words(rule.offset)
 
     def trigger(self, rule: RetentionRule) -> str:
-        if rule.action == "never_stored" and rule.trigger is None:
+        if rule.action in ("never_stored", "no_end_date") and rule.trigger is None:
             return "Not applicable"
+        if rule.kept_while is not None and rule.trigger is None:
+            return ""  # the state is the period; the notice names no event that ends it
         return trigger_words(rule.trigger, self.names["events"])
 
     def action(self, rule: RetentionRule) -> str:
@@ -394,6 +407,13 @@ class NoticeView(TracedView):
 
     def holds_of(self, rule: RetentionRule) -> list[Hold]:
         return [h for h in self.register.holds if h.id in rule.holds]
+
+    def cookie_duration(self, cookie: Cookie) -> str:
+        return cookie_duration_words(cookie)
+
+    def entities(self, hold: Hold) -> str:
+        """ "case and customer": what the hold sits on, as the reader says it."""
+        return join_and(words(entity).lower() for entity in hold.on)
 
     def on_close(self, hold: Hold) -> str:
         """What happens when the hold ends; empty where the register does not say."""

@@ -33,6 +33,7 @@ from dataward.outbox.models import OutboxMessage
 from dataward.outbox.service import prepare_message
 from dataward.publication.models import NoticeChange, NoticeVersionRow
 from dataward.publication.notices import get_notice_version, pending_changes, register_of
+from dataward.register.models import Register
 from dataward.subjects.models import Subject, SubjectIdentity
 from dataward.subjects.service import identity_context
 from dataward.uow import UnitOfWork
@@ -289,9 +290,18 @@ def start_pending_campaigns(
 
     The change's own summary is what subjects read; every subject group of the new
     version is affected, since the recorded change does not narrow them down.
+
+    The register's ``notice.change_promise`` decides how subjects are told: a promise that
+    names no email (only the website, say) starts no email campaign and the change stays
+    pending for the DPO; a promise of email, or silence, starts the campaign as before
+    (the DPO's approval step comes with issue 14).
     """
     started: list[NoticeCampaign] = []
     for change in pending_changes(uow):
+        if not promises_email(
+            register_of(uow, _version(uow, change.organisation, change.to_version))
+        ):
+            continue
         exists = uow.session.scalars(
             select(NoticeCampaign.id).where(
                 NoticeCampaign.organisation == change.organisation,
@@ -314,6 +324,13 @@ def start_pending_campaigns(
             )
         )
     return started
+
+
+def promises_email(register: Register) -> bool:
+    """Whether subjects are told of a significant change by email: the register promises
+    it, or says nothing about how (then the change still makes a campaign)."""
+    promise = register.notice.change_promise
+    return promise is None or "email" in promise.channels
 
 
 @dataclass(frozen=True)

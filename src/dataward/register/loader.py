@@ -259,11 +259,18 @@ def _validation_problems(
             messages.append(message)
     problems: list[SourceProblem] = []
     for path, messages in grouped.items():
+        # A value of the plain form (a basis name) also fails every structured branch
+        # ({implied_by: ...}); that branch's "not a dictionary" says nothing the other does not.
+        shaped = [m for m in messages if not m.startswith(_NOT_A_MAPPING)]
+        messages = shaped or messages
         mark_path = (*path, "__key__") if path and (*path, "__key__") in marks else path
         line, col = _nearest_mark(marks, mark_path)
         text = messages[0] if len(messages) == 1 else "; or ".join(messages[:4])
         problems.append(SourceProblem(file, line, col, _dotted(path), text))
     return problems
+
+
+_NOT_A_MAPPING = "Input should be a valid dictionary or instance of"
 
 
 def _data_path(data: Any, loc: tuple[int | str, ...], kind: str) -> tuple[PathKey, str | None]:

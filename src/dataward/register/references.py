@@ -141,8 +141,9 @@ def check_references(register: Register) -> Iterator[tuple[PathKey, str]]:
         if e.entity not in entities:
             yield ("events", i, "entity"), f"unknown entity {e.entity!r} (no dataset holds it)"
     for i, h in enumerate(r.holds):
-        if h.on not in entities:
-            yield ("holds", i, "on"), f"unknown entity {h.on!r} (no dataset holds it)"
+        for j, entity in enumerate(h.on):
+            if entity not in entities:
+                yield ("holds", i, "on", j), f"unknown entity {entity!r} (no dataset holds it)"
     for i, rule in enumerate(r.retention_rules):
         base: PathKey = ("retention_rules", i)
         cov = rule.covers

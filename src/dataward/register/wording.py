@@ -68,6 +68,10 @@ LABELS: dict[str, str] = {
     "survey_opt_out_link": "Opt-out link in each survey",
     "reply_stop": "Reply STOP",
     "any_time": "At any time",
+    "settings_page": "Our settings page",
+    "link_in_every_message": "A link in every message we send",
+    "cookie_banner": "The cookie banner on our website",
+    "account": "Your account",
     "opted_in": "Included unless you opt out",
     "opted_out": "Not included unless you opt in",
     "ask": "We ask you first",
@@ -261,13 +265,30 @@ def action_words(action: str) -> str:
         "anonymise": "Anonymised",
         "review": "Reviewed to decide whether it is still needed",
         "destroy": "Securely destroyed",
+        "no_end_date": "Kept with no end date",
     }.get(action, words(action))
+
+
+def kept_while_words(rule: RetentionRule) -> str | None:
+    """ "While your tenancy lasts", and the offset after it ends where one is stated."""
+    if rule.kept_while is None:
+        return None
+    text = f"While {rule.kept_while.state}"
+    if isinstance(rule.offset, Offset):
+        text += f", then {offset_words(rule.offset)} after it ends"
+    elif isinstance(rule.offset, Unspecified):
+        text += f"; how long after it ends: {not_stated(rule.offset)}"
+    return text
 
 
 def period_words(rule: RetentionRule, event_names: dict[str, str]) -> str:
     """The whole period as one phrase: "90 days after Case closed"."""
     if rule.action == "never_stored":
         return "We do not store this data"
+    if rule.action == "no_end_date":
+        return "Kept with no end date"
+    if (while_words := kept_while_words(rule)) is not None:
+        return while_words
     how_long = offset_words(rule.offset)
     if not isinstance(rule.offset, Offset):
         return how_long

@@ -37,6 +37,7 @@ from dataward.register.wording import (
     period_words,
     words,
 )
+from dataward.register.wording_forms import basis_words
 
 __all__ = ["NOT_RECORDED", "ROPA_HEADERS", "controller_rows", "ropa_rows", "write_ropa"]
 
@@ -251,7 +252,7 @@ class _ActivityRow:
     def bases(self) -> str:
         lines = []
         for b in self.p.bases:
-            text = stated(b.basis if isinstance(b.basis, Unspecified) else words(b.basis))
+            text = stated(b.basis) if isinstance(b.basis, Unspecified) else basis_words(b.basis)
             if b.covers:
                 text += f" (covers: {b.covers})"
             lines.append(text)

@@ -9,6 +9,7 @@ from dataward.register.lint_rules._shared import is_missing, relies_on_consent, 
 from dataward.register.models import (
     Art9Condition,
     DataCategory,
+    ImpliedBasis,
     LawfulBasis,
     Purpose,
     Register,
@@ -32,6 +33,15 @@ def purpose_without_basis(register: Register) -> Iterator[Hit]:
             yield Hit(
                 ("purposes", i),
                 f"purpose {purpose.id!r} has no Art 6 basis: add one under bases",
+            )
+        elif not specified_bases(purpose) and any(
+            isinstance(use.basis, ImpliedBasis) for use in purpose.bases
+        ):
+            yield Hit(
+                ("purposes", i, "bases"),
+                f"purpose {purpose.id!r} has a basis the notice only implies (implied_by): "
+                "dataward reads it as no stated basis; ask the DPO to confirm the Art 6 basis, "
+                "record it, and have the notice name it",
             )
         elif not specified_bases(purpose):
             yield Hit(

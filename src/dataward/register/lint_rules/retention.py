@@ -27,10 +27,13 @@ def covers_dataset(retention_rule: RetentionRule, dataset: Dataset) -> bool:
 
 def _rules_missing(register: Register, part: str, advice: str) -> Iterator[Hit]:
     """Rules whose ``part`` (trigger or offset) is absent or unspecified; never-stored data
-    has neither, by definition."""
+    and data kept with no end date have neither, by definition, and data kept while a state
+    lasts needs no offset (the action runs when the state ends)."""
     for i, retention_rule in enumerate(register.retention_rules):
         value = getattr(retention_rule, part)
-        if retention_rule.action == "never_stored" or not is_missing(value):
+        if retention_rule.action in ("never_stored", "no_end_date") or not is_missing(value):
+            continue
+        if part == "offset" and retention_rule.kept_while is not None and value is None:
             continue
         state = "is unspecified" if is_unspecified(value) else "is missing"
         yield Hit(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from dataward.register.models.common import Element, Id, Strict, Text
 
@@ -12,6 +12,35 @@ Channel = Literal["email", "sms", "live_call", "automated_call", "post", "online
 OptOutRoute = Literal[
     "unsubscribe_link", "contact_us", "portal", "survey_opt_out_link", "reply_stop", "any_time"
 ]
+
+
+ChoicePlaceKind = Literal[
+    "settings_page", "portal", "link_in_every_message", "cookie_banner", "account", "contact_us"
+]
+
+
+class ChoicePlace(Strict):
+    """Where a person makes their cookie or marketing choices: a channel of its own, apart
+    from the channels marketing is sent by ("change them on our settings page")."""
+
+    where: ChoicePlaceKind
+    url: Text | None = None
+    description: Text | None = None
+
+
+class WithdrawalEffect(Strict):
+    """What withdrawing consent stops, and what it does not (LAW-05), as the notice says."""
+
+    stops: list[Text] = Field(default_factory=list)
+    does_not_stop: list[Text] = Field(
+        default_factory=list, description="E.g. processing not based on consent."
+    )
+    earlier_processing_unaffected: bool | None = Field(
+        default=None, description="Processing before the withdrawal stays lawful (Art 7(3))."
+    )
+    what_follows: Text | None = Field(
+        default=None, description="What follows for the person ('we may not be able to ...')."
+    )
 
 
 class MarketingChannel(Element):
@@ -30,6 +59,7 @@ class MarketingChannel(Element):
     purposes: list[Id] = Field(default_factory=list)
     opt_out_routes: list[OptOutRoute] = Field(default_factory=list)
     soft_opt_in_conditions: Text | None = None
+    withdrawal: WithdrawalEffect | None = None
     description: Text | None = None
 
 
@@ -45,6 +75,9 @@ class Marketing(Element):
     channels: list[MarketingChannel] = Field(default_factory=list)
     opt_out_excludes: list[Text] = Field(
         default_factory=list, description="What an opt-out does not cover (transaction data)."
+    )
+    choices_made_at: list[ChoicePlace] = Field(
+        default_factory=list, description="Where marketing choices are made; silence: nothing."
     )
 
 
@@ -90,6 +123,13 @@ class CookieCategory(Element):
     identifies_subjects: bool | None = None
 
 
+class DurationException(Strict):
+    """A cookie that lasts otherwise in a stated case: "30 days if you tick Remember me"."""
+
+    when: Text = Field(description="The case, in the notice's words: 'if you tick Remember me'.")
+    lasts: Text = Field(description="How long it lasts then: '30 days'.")
+
+
 class Cookie(Element):
     kind: ClassVar[str] = "cookie"
     name: Text
@@ -97,6 +137,15 @@ class Cookie(Element):
     category: Id
     purpose: Text | None = None
     duration: Text | None = None
+    duration_exceptions: list[DurationException] = Field(
+        default_factory=list, description="Cases where it lasts otherwise than `duration`."
+    )
+
+    @model_validator(mode="after")
+    def _exceptions_need_a_duration(self) -> Cookie:
+        if self.duration_exceptions and self.duration is None:
+            raise ValueError("duration_exceptions are exceptions to a duration: state duration")
+        return self
 
 
 class Cookies(Element):
@@ -105,6 +154,9 @@ class Cookies(Element):
     policy_url: Text | None = None
     statements: list[Text] = Field(default_factory=list)
     browser_controls: Text | None = None
+    choices_made_at: list[ChoicePlace] = Field(
+        default_factory=list, description="Where cookie choices are made; silence: nothing."
+    )
     subject_groups: list[Id] = Field(default_factory=list)
     categories: list[CookieCategory] = Field(default_factory=list)
     cookies: list[Cookie] = Field(default_factory=list)
@@ -146,13 +198,17 @@ __all__ = [
     "AutomatedDecision",
     "AutomatedDecisions",
     "Channel",
+    "ChoicePlace",
+    "ChoicePlaceKind",
     "Cookie",
     "CookieCategory",
     "Cookies",
+    "DurationException",
     "Marketing",
     "MarketingChannel",
     "OptOutRoute",
     "Preference",
     "Statement",
     "Strict",
+    "WithdrawalEffect",
 ]

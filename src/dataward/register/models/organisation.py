@@ -82,6 +82,20 @@ class NoticeVersion(Strict):
     summary: Text | None = None
 
 
+class ChangePromise(Strict):
+    """How the notice says people are told of significant changes (NTC-03): "we will email
+    you about significant changes". ``channels`` decide how subjects are told: an email
+    campaign runs only where the promise names email, or where the register is silent."""
+
+    channels: list[Literal["email", "post", "website", "portal", "sms"]] = Field(
+        min_length=1, description="How people are told, as the notice promises."
+    )
+    before_taking_effect: bool | None = Field(
+        default=None, description="True: the notice promises to tell people before it applies."
+    )
+    statement: Text | None = None
+
+
 class NoticeMetadata(Element):
     """The notice as a document: versions, review cycle and who approves changes."""
 
@@ -96,6 +110,11 @@ class NoticeMetadata(Element):
     changes_approved_by: Text | Unspecified | None = None
     published_at: Text | None = None
     signposted_in_communications: bool | None = None
+    change_promise: ChangePromise | None = Field(
+        default=None,
+        description="How people are told of significant changes; silence: a significant "
+        "change still makes an email campaign for the DPO to see.",
+    )
     statements: list[Text] = Field(
         default_factory=list, description="What the notice says about itself and its changes."
     )

@@ -7,6 +7,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
+from dataward.register.models.choices import WithdrawalEffect
 from dataward.register.models.common import Element, Id, Strict, Text, Unspecified
 
 
@@ -104,10 +105,24 @@ class LawfulBasis(StrEnum):
     RECOGNISED_LEGITIMATE_INTERESTS = "recognised_legitimate_interests"
 
 
+class ImpliedBasis(Strict):
+    """The notice implies a basis without naming one: "we need it to deliver your order".
+
+    Records what the notice says and invents nothing: every rule and engine reads it as no
+    stated basis (LAW-01, DW001), so the DPO is asked to confirm and name it.
+    """
+
+    implied_by: Literal["contract"]
+    note: Text | None = Field(default=None, description="The notice's words that imply it.")
+
+
 class BasisUse(Strict):
     """One Art 6 basis of a purpose and the part of the processing it covers (LAW-01)."""
 
-    basis: LawfulBasis | Unspecified
+    basis: LawfulBasis | Unspecified | ImpliedBasis = Field(
+        description="The Art 6 basis; {unspecified: why}; or {implied_by: contract} where the "
+        "notice only implies it (read as no stated basis, DW001)."
+    )
     covers: Text | None = Field(default=None, description="Which part of the purpose it covers.")
     legitimate_interest: Text | None = Field(
         default=None, description="The interest pursued, where the basis is legitimate interests."
@@ -174,6 +189,9 @@ class Purpose(Element):
     provision: ProvisionRequirement | None = None
     withdrawal_route: list[Text] = Field(
         default_factory=list, description="How consent is withdrawn, where the basis is consent."
+    )
+    withdrawal: WithdrawalEffect | None = Field(
+        default=None, description="What withdrawing consent stops, as the notice says."
     )
     marketing: bool | None = Field(
         default=None, description="Direct marketing (OBJ-02 applies); silence: not marketing."

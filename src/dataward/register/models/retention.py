@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from dataward.register.models.common import Element, Id, Strict, Text, Unspecified
 
@@ -128,11 +128,21 @@ class Hold(Element):
         ]
         | None
     ) = None
-    on: Id = Field(description="The entity the hold sits on (the complaint is on the case).")
+    on: list[Id] = Field(
+        min_length=1,
+        description="The entities the hold sits on (the complaint is on the case); one id "
+        "or a list: 'a complaint holds the case and the customer account'.",
+    )
     description: Text | None = None
     on_close: HoldOnClose | None = Field(
         default=None, description="What happens when the hold ends; silence is linted (DW018)."
     )
+
+    @field_validator("on", mode="before")
+    @classmethod
+    def _one_entity_is_a_list_of_one(cls, value: object) -> object:
+        # Registers written before holds could sit on several entities say `on: case`.
+        return [value] if isinstance(value, str) else value
 
 
 class Coverage(Strict):
@@ -155,8 +165,29 @@ class Trigger(Strict):
 
 
 RetentionAction = Literal[
-    "delete", "anonymise", "anonymise_or_destroy", "review", "never_stored", "destroy"
+    "delete",
+    "anonymise",
+    "anonymise_or_destroy",
+    "review",
+    "never_stored",
+    "destroy",
+    "no_end_date",
 ]
+"""``no_end_date``: the notice says the data is kept with no end date (archives, title deeds);
+such a rule has no trigger, offset or kept_while, since nothing ends it."""
+
+
+class KeptWhile(Strict):
+    """A period bound to a state rather than an offset: "while your tenancy lasts".
+
+    The rule's ``trigger``, when given, is the event that ends the state; its ``offset``,
+    when given, runs from that event ("while you are a member, then six years"). Without an
+    offset the action runs when the state ends.
+    """
+
+    state: Text = Field(
+        description="What lasts, in the notice's words after 'while': 'your tenancy lasts'."
+    )
 
 
 class RetentionRule(Element):
@@ -170,6 +201,10 @@ class RetentionRule(Element):
         default=None, description="Absent only for action never_stored."
     )
     offset: Offset | Unspecified | None = None
+    kept_while: KeptWhile | None = Field(
+        default=None,
+        description="Kept while a state lasts ('while your tenancy lasts'); absent: silent.",
+    )
     action: RetentionAction | None = Field(
         default=None, description="What happens at the end; silence is linted (DW046)."
     )
@@ -180,6 +215,22 @@ class RetentionRule(Element):
         "nothing.",
     )
     reason: Text | None = Field(default=None, description="Why the period is what it is.")
+
+    @model_validator(mode="after")
+    def _no_end_has_no_period(self) -> RetentionRule:
+        # Data kept with no end date has nothing that ends it: a period beside it would be a
+        # second, contradicting statement.
+        if self.action == "no_end_date":
+            given = [
+                name
+                for name in ("trigger", "offset", "kept_while")
+                if getattr(self, name) is not None
+            ]
+            if given:
+                raise ValueError(
+                    f"action no_end_date keeps the data with no end: leave out {', '.join(given)}"
+                )
+        return self
 
 
 class RetentionPolicy(Element):
@@ -199,6 +250,7 @@ __all__ = [
     "Hold",
     "HoldOnClose",
     "Identity",
+    "KeptWhile",
     "Offset",
     "RestartAfter",
     "RestartRule",

@@ -5,8 +5,9 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import ClassVar, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from dataward.register.models.choices import WithdrawalEffect
 from dataward.register.models.common import Contact, Element, Id, Strict, Text, Unspecified
 
 
@@ -52,6 +53,22 @@ class ResponseCommitment(Strict):
     note: Text | None = None
 
 
+class RequestForm(Strict):
+    """What the notice asks of a request: "it must be in writing", "mark it 'SAR'".
+
+    A request may still arrive by any channel (SAR-10): ``in_writing: true`` records what the
+    notice says and is linted (DW053); it never lets a spoken request be turned away.
+    """
+
+    in_writing: bool | None = Field(
+        default=None, description="The notice says a request must be in writing."
+    )
+    mark_as: Text | None = Field(
+        default=None, description="How the notice asks a request to be marked or headed."
+    )
+    note: Text | None = None
+
+
 class RightSetting(Element):
     """One right: whether and when it applies, and anything specific to it."""
 
@@ -68,8 +85,20 @@ class RightSetting(Element):
     verify_accuracy: bool | None = None
     covers: Text | None = Field(default=None, description="E.g. portability: data provided.")
     routes: list[Contact] = Field(default_factory=list, description="Right-specific routes.")
+    how_to_conditions: RequestForm | None = Field(
+        default=None, description="What the notice asks of a request for this right."
+    )
     fee: FeePolicy | None = None
+    withdrawal: WithdrawalEffect | None = Field(
+        default=None, description="On withdraw_consent: what withdrawing stops, and what not."
+    )
     url: Text | None = None
+
+    @model_validator(mode="after")
+    def _withdrawal_only_on_withdraw_consent(self) -> RightSetting:
+        if self.withdrawal is not None and self.right != Right.WITHDRAW_CONSENT:
+            raise ValueError("withdrawal belongs on the right withdraw_consent only")
+        return self
 
 
 class IdentityCheck(Strict):
@@ -108,6 +137,9 @@ class Rights(Element):
     statement: Text | None = None
     how_to_exercise: list[Contact] = Field(default_factory=list)
     how_to_exercise_note: Text | None = None
+    how_to_conditions: RequestForm | None = Field(
+        default=None, description="What the notice asks of every request ('in writing')."
+    )
     identity_check: IdentityCheck | None = None
     fees: FeePolicy | None = None
     response: ResponseCommitment | Unspecified | None = Field(
@@ -132,6 +164,7 @@ __all__ = [
     "Id",
     "IdentityCheck",
     "InformationRequestPolicy",
+    "RequestForm",
     "ResponseCommitment",
     "Right",
     "RightSetting",

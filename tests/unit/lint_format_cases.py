@@ -1,0 +1,34 @@
+"""Cases for the rules on the forms real notices use (DW052 on): each breaks the clean base
+with a form the law wants qualified, and meets the rule by qualifying it."""
+
+from __future__ import annotations
+
+from lint_fixtures import Case, put
+
+RULE0 = ("retention_rules", 0)
+NO_END = {
+    "id": "tenancy_records",
+    "name": "Tenancy records",
+    "covers": {"datasets": ["tenancies"]},
+    "action": "no_end_date",
+}
+
+FORMAT_CASES = [
+    # RULES: RET-01
+    Case(
+        "DW052",
+        (put(RULE0, NO_END),),
+        (*RULE0, "reason"),
+        (put(RULE0, {**NO_END, "reason": "Title deeds are kept for the life of the home."}),),
+    ),
+]
+
+# RULES: SAR-10
+FORMAT_CASES.append(
+    Case(
+        "DW053",
+        (put(("rights", "items", 1, "how_to_conditions"), {"in_writing": True}),),
+        ("rights", "items", 1, "how_to_conditions", "in_writing"),
+        (put(("rights", "how_to_conditions"), {"in_writing": False, "mark_as": "SAR"}),),
+    )
+)

@@ -32,6 +32,7 @@ from dataward.notice.labels import (
     TITLE_FIELDS,
 )
 from dataward.notice.phrases import fee_words, response_words, schedule_1_words
+from dataward.notice.retention_view import RetentionView
 from dataward.notice.trace import TracedView, dotted
 from dataward.register.elements import Located, iter_elements, says_anything
 from dataward.register.models import (
@@ -44,7 +45,6 @@ from dataward.register.models import (
     Element,
     Exemption,
     FeePolicy,
-    Hold,
     IdentityCheck,
     ImpliedBasis,
     NoticeVersion,
@@ -54,7 +54,6 @@ from dataward.register.models import (
     ResponseCommitment,
     RestartAfter,
     RestartRule,
-    RetentionRule,
     RightSetting,
     Schedule1Condition,
     Trigger,
@@ -62,14 +61,11 @@ from dataward.register.models import (
 )
 from dataward.register.wording import (
     NOT_STATED,
-    action_words,
     address_words,
     contact_label,
     join_and,
-    kept_while_words,
     not_stated,
     offset_words,
-    on_close_words,
     trigger_words,
     uk_date,
     words,
@@ -137,7 +133,7 @@ def contact_markup(contact: Contact) -> Markup:
 
 
 @dataclass
-class NoticeView(TracedView):
+class NoticeView(RetentionView, TracedView):
     """One rendering of one register. Not reused: it tracks which anchors are taken."""
 
     register: Register
@@ -208,9 +204,6 @@ class NoticeView(TracedView):
     not_stated = NOT_STATED
 
     # -- values -----------------------------------------------------------------------
-
-    def name_of(self, table: str, key: str) -> str:
-        return self.names[table].get(key, words(key))
 
     def title(self, element: BaseModel) -> str | None:
         for name in TITLE_FIELDS:
@@ -368,62 +361,8 @@ class NoticeView(TracedView):
             out += Markup("<span class='basis-detail'>{0}: {1}</span>").format(label, shown)
         return out
 
-    def coverage(self, cov: Coverage) -> str:
-        parts: list[str] = []
-        if cov.all_data_of_groups:
-            groups = [self.name_of("groups", g) for g in cov.all_data_of_groups]
-            parts.append(f"All information about {join_and(groups)}")
-        if cov.categories:
-            parts.append(join_and(self.name_of("categories", c) for c in cov.categories))
-        if cov.datasets:
-            parts.append("Records: " + join_and(self.name_of("datasets", d) for d in cov.datasets))
-        if cov.except_categories:
-            names = [self.name_of("categories", c) for c in cov.except_categories]
-            parts.append("except " + join_and(names))
-        if cov.except_datasets:
-            names = [self.name_of("datasets", d) for d in cov.except_datasets]
-            parts.append("except records: " + join_and(names))
-        return "; ".join(parts) or "Not stated in this notice: no data listed"
-
-    # -- retention (RET-01, RET-02) ---------------------------------------------------
-
-    def period(self, rule: RetentionRule) -> str:
-        if rule.action == "never_stored":
-            return "Not kept"
-        if rule.action == "no_end_date":
-            return "No end date"
-        return kept_while_words(rule) or offset_words(rule.offset)
-
-    def trigger(self, rule: RetentionRule) -> str:
-        if rule.action in ("never_stored", "no_end_date") and rule.trigger is None:
-            return "Not applicable"
-        if rule.kept_while is not None and rule.trigger is None:
-            return ""  # the state is the period; the notice names no event that ends it
-        return trigger_words(rule.trigger, self.names["events"])
-
-    def action(self, rule: RetentionRule) -> str:
-        """What happens at the end; nothing where the register does not say (DW046)."""
-        return action_words(rule.action) if rule.action is not None else ""
-
-    def holds_of(self, rule: RetentionRule) -> list[Hold]:
-        return [h for h in self.register.holds if h.id in rule.holds]
-
     def cookie_duration(self, cookie: Cookie) -> str:
         return cookie_duration_words(cookie)
-
-    def entities(self, hold: Hold) -> str:
-        """ "case and customer": what the hold sits on, as the reader says it."""
-        return join_and(words(entity).lower() for entity in hold.on)
-
-    def on_close(self, hold: Hold) -> str:
-        """What happens when the hold ends; empty where the register does not say."""
-        return on_close_words(hold)
-
-    def events_of(self, rule: RetentionRule) -> list[Element]:
-        trigger = rule.trigger
-        if not isinstance(trigger, Trigger):
-            return []
-        return [e for e in self.register.events if e.id in trigger.any_of]
 
     def groups_of(self, ids: Iterable[str]) -> str:
         return join_and(self.name_of("groups", g) for g in ids)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import json
+import re
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, insert, select, text
+from sqlalchemy import Row, Table, Text, insert, select, text
+from sqlalchemy import cast as cast_
 from sqlalchemy.orm import Session
 
 from dataward.audit.chain import GENESIS, canonical_time, row_digest, state_hash
@@ -84,6 +87,8 @@ class ChainBreak:
     seq: int
     row_id: int
     reason: str
+    truncated: bool = False
+    """No row is missing inside the chain, but it ends before a row an anchor names."""
 
 
 @dataclass(frozen=True)
@@ -98,72 +103,114 @@ class Verification:
         return self.first_break is None
 
 
-def verify(session: Session, batch: int = 5000) -> Verification:
+@dataclass(frozen=True)
+class Anchor:
+    """``SEQ:HASH`` of a row, kept where the database's writers cannot reach it
+    (``dataward audit head``): the chain must still hold that row, with that hash."""
+
+    seq: int
+    row_hash: str
+
+    @classmethod
+    def parse(cls, text: str) -> Anchor:
+        seq_text, _, row_hash = text.strip().partition(":")
+        if not seq_text.isdigit() or int(seq_text) < 1 or not _HEX64.fullmatch(row_hash):
+            raise ValidationFailed(
+                f"anchor {text[:80]!r} is not SEQ:HASH as `dataward audit head` prints it"
+            )
+        return cls(int(seq_text), row_hash)
+
+
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+def verify(session: Session, batch: int = 5000, anchors: Sequence[Anchor] = ()) -> Verification:
     """Walk the chain in order; report the first row whose hash or link is wrong.
 
-    Detects edited, deleted, inserted and reordered rows. Removing rows from the *end*
-    leaves a shorter valid chain: compare ``head_seq``/``head_hash`` with an anchor kept
-    elsewhere (``dataward audit head``) to detect that.
+    Detects edited, deleted, inserted and reordered rows, whatever their ids (a row slipped
+    in below the first id is walked too). Removing rows from the *end* leaves a shorter
+    valid chain, and a chain rewritten and re-hashed from some row on is valid too: each
+    ``anchor`` (``dataward audit head``, kept elsewhere) must name a row that is still there
+    with the same hash, which detects both.
     """
+    pinned = {a.seq: a.row_hash for a in anchors}
     expected_seq = 1
     prev_hash = GENESIS
     count = 0
+
+    def broken(row: Row[Any], reason: str) -> Verification:
+        return Verification(count, expected_seq - 1, prev_hash, ChainBreak(row.seq, row.id, reason))
+
     for row in _rows(session, batch):
         count += 1
         if row.seq != expected_seq:
-            what = "missing" if row.seq > expected_seq else "out of order"
-            return Verification(
-                count,
-                expected_seq - 1,
-                prev_hash,
-                ChainBreak(row.seq, row.id, f"row {expected_seq} is {what}"),
-            )
+            return broken(row, _misplaced(session, row.seq, expected_seq))
         if row.prev_hash != prev_hash:
-            return Verification(
-                count,
-                expected_seq - 1,
-                prev_hash,
-                ChainBreak(row.seq, row.id, "link to the previous row is wrong"),
+            return broken(row, "link to the previous row is wrong")
+        try:
+            digest = row_digest(
+                seq=row.seq,
+                occurred_at=row.occurred_at,
+                actor=row.actor,
+                action=row.action,
+                entity_type=row.entity_type,
+                entity_id=row.entity_id,
+                subject_ref=row.subject_ref,
+                before_hash=row.before_hash,
+                after_hash=row.after_hash,
+                details=json.loads(row.details),
+                prev_hash=row.prev_hash,
             )
-        digest = row_digest(
-            seq=row.seq,
-            occurred_at=row.occurred_at,
-            actor=row.actor,
-            action=row.action,
-            entity_type=row.entity_type,
-            entity_id=row.entity_id,
-            subject_ref=row.subject_ref,
-            before_hash=row.before_hash,
-            after_hash=row.after_hash,
-            details=row.details,
-            prev_hash=row.prev_hash,
-        )
+        except (TypeError, ValueError, AttributeError):
+            # A forged row with a malformed time or details cannot even be hashed.
+            return broken(row, "row content cannot be read (malformed time or details)")
         if digest != row.row_hash:
-            return Verification(
-                count,
-                expected_seq - 1,
-                prev_hash,
-                ChainBreak(row.seq, row.id, "row content does not match its hash"),
-            )
+            return broken(row, "row content does not match its hash")
+        if row.seq in pinned and pinned[row.seq] != row.row_hash:
+            return broken(row, "row hash does not match the anchor kept for it")
         prev_hash = row.row_hash
         expected_seq += 1
-    return Verification(count, expected_seq - 1, prev_hash, None)
+    result = Verification(count, expected_seq - 1, prev_hash, None)
+    beyond = [seq for seq in pinned if seq > result.head_seq]
+    if beyond:
+        return Verification(
+            count,
+            result.head_seq,
+            prev_hash,
+            ChainBreak(
+                min(beyond),
+                0,
+                f"the chain ends at seq {result.head_seq}, an anchor names seq {min(beyond)}",
+                truncated=True,
+            ),
+        )
+    return result
+
+
+def _misplaced(session: Session, seq: int, expected: int) -> str:
+    """Why ``seq`` stands where ``expected`` should: the expected row exists further on
+    (the rows were reordered) or nowhere (it was deleted)."""
+    if seq < expected:
+        return f"row {expected} is out of order"
+    table = AuditEvent.__table__
+    later = session.execute(select(table.c.id).where(table.c.seq == expected).limit(1)).first()
+    return f"row {expected} is {'out of order' if later is not None else 'missing'}"
 
 
 def _rows(session: Session, batch: int) -> Iterator[Row[Any]]:
     # Keyset pagination keeps memory flat over millions of rows on both backends, and plain
     # rows rather than ORM objects keep the walk cheap (building objects cost 2/3 of it).
-    # Ordering by id (insertion order) rather than seq is what exposes a reordered row.
+    # Ordering by id (insertion order) rather than seq is what exposes a reordered row. The
+    # first page has no lower bound, so no row hides below an assumed first id.
+    # Details come as their stored text and are parsed in ``verify``, so a row whose details
+    # are not JSON is named as the broken row instead of failing the whole page.
     table = AuditEvent.__table__
-    last_id = 0
-    while True:
-        rows = session.execute(
-            select(*table.columns).where(table.c.id > last_id).order_by(table.c.id).limit(batch)
-        ).all()
-        if not rows:
-            return
+    columns = [c if c.name != "details" else cast_(c, Text).label("details") for c in table.columns]
+    query = select(*columns).order_by(table.c.id).limit(batch)
+    rows = session.execute(query).all()
+    while rows:
         yield from rows
-        last_id = rows[-1].id
+        rows = session.execute(query.where(table.c.id > rows[-1].id)).all()
 
 
 @dataclass(frozen=True)

@@ -6,9 +6,10 @@ from typing import Annotated
 
 import typer
 
-from dataward.audit.service import verify
+from dataward.audit.service import Anchor, verify
 from dataward.config import get_settings
 from dataward.db import make_engine, make_session_factory
+from dataward.errors import DatawardError
 
 app = typer.Typer(help="Verify the hash-chained audit log.", no_args_is_help=True)
 
@@ -19,36 +20,39 @@ Url = Annotated[str | None, typer.Option(help="Database URL (default: settings).
 def verify_cmd(
     url: Url = None,
     anchor: Annotated[
-        str | None,
+        list[str] | None,
         typer.Option(
-            help="SEQ:HASH printed earlier by `dataward audit head`; also proves "
-            "that no row after it was cut from the end."
+            help="SEQ:HASH printed earlier by `dataward audit head` and kept elsewhere (repeat "
+            "for several): the row must still be there with that hash, which proves the "
+            "history up to it was not rewritten and no row after it was cut from the end."
         ),
     ] = None,
 ) -> None:
     """Exit 0 when the chain is intact; 1 naming the first broken row otherwise."""
+    try:
+        anchors = [Anchor.parse(text) for text in anchor or []]
+    except DatawardError as error:
+        typer.echo(error.message, err=True)
+        raise typer.Exit(2) from None
     engine = make_engine(url or get_settings().database_url)
     try:
         with make_session_factory(engine)() as session:
-            result = verify(session)
+            result = verify(session, anchors=anchors)
     finally:
         engine.dispose()
     if result.first_break is not None:
         brk = result.first_break
-        typer.echo(f"audit chain BROKEN at seq {brk.seq} (row id {brk.row_id}): {brk.reason}")
+        if brk.truncated:
+            typer.echo(f"audit chain TRUNCATED: {brk.reason}")
+        else:
+            where = f"seq {brk.seq} (row id {brk.row_id})"
+            typer.echo(f"audit chain BROKEN at {where}: {brk.reason}")
         raise typer.Exit(1)
-    if anchor is not None:
-        seq_text, _, hash_text = anchor.partition(":")
-        if not seq_text.isdigit() or len(hash_text) != 64:
-            typer.echo("anchor must be SEQ:HASH as printed by `dataward audit head`", err=True)
-            raise typer.Exit(2)
-        if result.head_seq < int(seq_text):
-            typer.echo(
-                f"audit chain TRUNCATED: head is seq {result.head_seq}, "
-                f"the anchor is seq {seq_text}"
-            )
-            raise typer.Exit(1)
-    typer.echo(f"audit chain intact: {result.rows} rows, head {result.head_seq}:{result.head_hash}")
+    checked = f", {len(anchors)} anchor(s) matched" if anchors else ""
+    typer.echo(
+        f"audit chain intact: {result.rows} rows, head {result.head_seq}:{result.head_hash}"
+        f"{checked}"
+    )
 
 
 @app.command("head")

@@ -65,13 +65,19 @@ def read_link(secret: bytes, clock: Clock, token: str) -> PreferencesLink:
     expected = hmac.new(_key(secret), payload, hashlib.sha256).digest()
     if not hmac.compare_digest(expected, given):
         raise LinkInvalid(_INVALID)
-    data = json.loads(payload)
-    expires = datetime.fromtimestamp(int(data["e"]), UTC)
+    try:
+        # Signed by us, yet a key that leaked or an older format could carry anything: a
+        # payload that is not the expected shape is a bad link, never a server error.
+        data = json.loads(payload)
+        expires = datetime.fromtimestamp(int(data["e"]), UTC)
+        organisation, subject_ref = str(data["o"]), str(data["s"])
+    except (ValueError, TypeError, KeyError, OverflowError, OSError):
+        raise LinkInvalid(_INVALID) from None
     if clock.now() >= expires:
         raise LinkExpired(
             "this preferences link has expired; ask the organisation to send you a new one"
         )
-    return PreferencesLink(str(data["o"]), str(data["s"]), expires)
+    return PreferencesLink(organisation, subject_ref, expires)
 
 
 _INVALID = (

@@ -25,7 +25,7 @@ from typing import Any, TypeVar
 import yaml
 
 from dataward.publication.registers import store_register
-from dataward.register.coverage import load_fact_sheet
+from dataward.register.coverage import load_fact_sheet, plain_mapping
 from dataward.register.loader import LoadedRegister, load_register
 from dataward.register.models import Register
 from dataward.subjects.service import add_subject
@@ -149,7 +149,7 @@ def read_runs_file(path: Path) -> tuple[list[Entry], list[str]]:
             problems.append(f"{name}:{line}: {ref} is listed twice (first on line {seen[ref]})")
             continue
         seen[ref] = line
-        fields = _fields(value)
+        fields = plain_mapping(value)
         if fields is None or set(fields) not in ({"runs"}, {"waits"}):
             problems.append(f"{name}:{line}: {ref} needs exactly one of runs: or waits:")
             continue
@@ -159,17 +159,6 @@ def read_runs_file(path: Path) -> tuple[list[Entry], list[str]]:
             continue
         entries.append(Entry(ref, line, fields.get("runs"), fields.get("waits")))
     return entries, problems
-
-
-def _fields(node: yaml.Node) -> dict[str, str] | None:
-    if not isinstance(node, yaml.MappingNode):
-        return None
-    out: dict[str, str] = {}
-    for key, value in node.value:
-        if not isinstance(value, yaml.ScalarNode):
-            return None
-        out[str(key.value)] = str(value.value)
-    return out
 
 
 def tests_of(module: ModuleType) -> dict[str, tuple[str, ...]]:

@@ -284,7 +284,7 @@ def load_fact_sheet(path: Path) -> list[Fact]:
             continue
         for i, item in enumerate(items.value):
             path_text = f"{section}[{i}]"
-            entry = _plain_mapping(item)
+            entry = plain_mapping(item)
             if entry is None:
                 problems.append(_at(file, item, path_text, "a fact is {id, kind, fact}"))
                 continue
@@ -301,7 +301,8 @@ def load_fact_sheet(path: Path) -> list[Fact]:
     return facts
 
 
-def _plain_mapping(node: yaml.Node) -> dict[str, str] | None:
+def plain_mapping(node: yaml.Node) -> dict[str, str] | None:
+    """A YAML mapping of scalars as strings, or None when the node is anything else."""
     if not isinstance(node, yaml.MappingNode):
         return None
     out: dict[str, str] = {}

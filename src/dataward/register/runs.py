@@ -21,7 +21,7 @@ from pathlib import Path
 
 import yaml
 
-from dataward.register.coverage import Fact, read_yaml_mapping
+from dataward.register.coverage import Fact, plain_mapping, read_yaml_mapping
 
 FACTS_PREFIX = "facts-"
 RUNS_PREFIX = "runs-"
@@ -111,14 +111,10 @@ def _judge(
 
 def _entry(node: yaml.Node) -> dict[str, str] | None:
     """A flat mapping of non-empty strings, or None."""
-    if not isinstance(node, yaml.MappingNode):
+    out = plain_mapping(node)
+    if out is None or not all(value.strip() for value in out.values()):
         return None
-    out: dict[str, str] = {}
-    for key, value in node.value:
-        if not isinstance(value, yaml.ScalarNode) or not str(value.value).strip():
-            return None
-        out[str(key.value)] = str(value.value).strip()
-    return out
+    return {key: value.strip() for key, value in out.items()}
 
 
 def _test_trouble(runs_file: Path, test_id: str) -> str | None:

@@ -4,6 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
+
+# People read times in UK time (GMT or BST); dataward stores and computes in UTC.
+UK_ZONE = ZoneInfo("Europe/London")
+
+
+def in_uk_time(value: datetime) -> datetime:
+    """``value`` in Europe/London; a naive value is UTC, as every stored time is."""
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    return aware.astimezone(UK_ZONE)
 
 
 class Clock(Protocol):

@@ -97,6 +97,9 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
     "coverage_page": ("GET", f"/orgs/{ORG}/coverage", EVERY_ROLE),
     "ropa_download": ("GET", f"/orgs/{ORG}/ropa.xlsx", EVERY_ROLE),
     "console_outbox": ("GET", "/console/outbox", row(303, 200, 200, 403, 403, 303, 303)),
+    # the audit log: roles holding audit:read (issue 15, item 4); caseworkers may not
+    "audit_log": ("GET", "/console/audit", row(303, 200, 200, 403, 200, 303, 303)),
+    "audit_export": ("GET", "/console/audit/export.csv", row(303, 200, 200, 403, 200, 303, 303)),
     "users_page": ("GET", "/console/users", ADMIN_ONLY),
     "user_create": ("POST", "/console/users", ADMIN_ONLY),
     "user_reset": ("POST", "/console/users/{target}/reset", ADMIN_ONLY),

@@ -96,7 +96,7 @@ def test_it_lists_loaded_organisations_on_the_home_page(client: TestClient) -> N
     assert row is not None
     assert row.get_text(strip=True) == "Acme Widgets"
     text = _soup(response.text).get_text(" ", strip=True)
-    assert "version 1 loaded 25 November 2026, 09:30 UTC" in text
+    assert "version 1 loaded 25 November 2026, 09:30 GMT" in text
 
 
 def test_it_shows_lint_counts_and_coverage_on_the_home_page(client: TestClient) -> None:

@@ -7,11 +7,10 @@ subject's own page, one subject at a time.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 
 from sqlalchemy import func, select
 
-from dataward.audit.models import AuditEvent
+from dataward.audit.listing import AuditFilter, LoggedEvent, list_events
 from dataward.subjects.models import Subject
 from dataward.uow import UnitOfWork
 
@@ -42,21 +41,10 @@ def list_subjects(
     return SubjectPage(list(rows), total, offset, limit)
 
 
-@dataclass(frozen=True)
-class TimelineEntry:
-    seq: int
-    occurred_at: datetime
-    actor: str
-    action: str
-    details: dict[str, object]
+# A subject's timeline is the audit log narrowed to their pseudonymous ref.
+TimelineEntry = LoggedEvent
 
 
 def subject_timeline(uow: UnitOfWork, subject_ref: str, limit: int = 200) -> list[TimelineEntry]:
     """The audit chain's events about one subject, newest first."""
-    rows = uow.session.scalars(
-        select(AuditEvent)
-        .where(AuditEvent.subject_ref == subject_ref)
-        .order_by(AuditEvent.seq.desc())
-        .limit(limit)
-    )
-    return [TimelineEntry(r.seq, r.occurred_at, r.actor, r.action, dict(r.details)) for r in rows]
+    return list_events(uow, AuditFilter(subject_ref=subject_ref), limit=limit).events

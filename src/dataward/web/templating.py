@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from dataward.accounts.permissions import Permission
+from dataward.clock import in_uk_time
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -21,9 +22,10 @@ templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 
 
 def _when(value: object) -> str:
-    """Dates as a UK reader writes them: 20 February 2024, 09:30 UTC."""
+    """Dates as a UK reader writes them, in UK time: 20 February 2024, 09:30 GMT."""
     if isinstance(value, datetime):
-        return f"{value.day} {value:%B %Y, %H:%M} UTC"
+        local = in_uk_time(value)
+        return f"{local.day} {local:%B %Y, %H:%M} {local.tzname()}"
     if isinstance(value, date):
         return f"{value.day} {value:%B %Y}"
     return str(value)
@@ -48,6 +50,7 @@ _CONSOLE_NAV: list[tuple[str, str, str, Permission | None]] = [
     ("users", "Users", "/console/users", Permission.USERS_ADMIN),
     ("tokens", "API tokens", "/console/tokens", Permission.USERS_ADMIN),
     ("outbox", "Outbox", "/console/outbox", Permission.OUTBOX_READ),
+    ("audit", "Audit log", "/console/audit", Permission.AUDIT_READ),
 ]
 
 

@@ -48,6 +48,7 @@ PUBLIC = row(200, 200, 200, 200, 200, 200, 200)
 EVERY_ROLE = row(303, 200, 200, 200, 200, 303, 303)
 ADMIN_ONLY = row(303, 200, 403, 403, 403, 303, 303)
 SUBJECT_READERS = row(303, 200, 200, 200, 403, 303, 303)
+SUBJECT_WRITERS_CONFIRM = row(303, 200, 200, 200, 403, 303, 303)
 # The API: no credentials 401, a token without the scope 403; a console session may read.
 API_ALL_READ = row(401, 200, 200, 200, 200, 403, 200)
 
@@ -91,6 +92,20 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         f"/console/subjects/{ORG}/{{ref}}/preferences-link",
         row(303, 303, 303, 303, 403, 303, 303),
     ),
+    # a subject's consent, objections, restrictions (issue 15, item 1): writers get the
+    # confirmation page (200, nothing done); an auditor is refused
+    **{
+        name: ("POST", f"/console/subjects/{ORG}/{{ref}}{path}", SUBJECT_WRITERS_CONFIRM)
+        for name, path in (
+            ("consent_record", "/consent"),
+            ("consent_withdraw", "/consent/withdraw"),
+            ("objection_record", "/objection"),
+            ("objection_decide", "/objection/o_none/decide"),
+            ("restriction_start", "/restriction"),
+            ("restriction_told", "/restriction/r_none/told"),
+            ("restriction_lift", "/restriction/r_none/lift"),
+        )
+    },
     "registers_page": ("GET", "/console/registers", EVERY_ROLE),
     "organisation_page": ("GET", f"/orgs/{ORG}", EVERY_ROLE),
     "lint_page": ("GET", f"/orgs/{ORG}/lint", EVERY_ROLE),
@@ -157,6 +172,11 @@ FRAMEWORK_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc",
 FORMS: dict[str, dict[str, Any]] = {
     "subjects_search": {"org": ORG, "kind": "email", "value": "jane.doe@example.com"},
     "user_create": {"username": "new.person", "role": "caseworker"},
+    "consent_record": {"purpose": "sales", "method": "paper", "evidence": "signed form"},
+    "consent_withdraw": {"purpose": "sales", "method": "paper"},
+    "objection_record": {"kind": "direct_marketing", "channels": "post", "method": "phone"},
+    "objection_decide": {"outcome": "upheld", "reasons": "none"},
+    "restriction_start": {"ground": "unlawful"},
     "token_create": {"name": "crm", "owner": "admin", "scope": "decisions:read", "days": "30"},
 }
 JSON: dict[str, dict[str, Any]] = {

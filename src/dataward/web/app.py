@@ -27,6 +27,7 @@ from dataward.web import (
     api_decisions,
     api_subjects,
     audit_pages,
+    consent_pages,
     cookie_banner,
     login,
     notice_pages,
@@ -102,6 +103,7 @@ def create_app(
     app.include_router(cookie_banner.router)
     app.include_router(outbox_pages.router)
     app.include_router(audit_pages.router)
+    app.include_router(consent_pages.router)
     check_route_rules(app)
     return app
 

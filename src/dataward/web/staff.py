@@ -9,6 +9,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dataward.accounts.permissions import Permission
+from dataward.consent.objections import LI_OUTCOMES, RESTRICTION_GROUNDS
+from dataward.consent.policy import METHODS
+from dataward.consent.standing import standing_of
 from dataward.errors import DatawardError, ValidationFailed
 from dataward.publication.registers import list_organisations
 from dataward.subjects.identities import IdentityKind
@@ -84,7 +87,14 @@ def subjects_search(request: Request, uow: Uow) -> Response:
 def subject_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
     view = view_subject(uow, org[:80], ref[:32], actor=principal_of(request).actor)
     uow.commit()  # the view is audited
-    context = {"view": view, "timeline": subject_timeline(uow, view.ref)}
+    context = {
+        "view": view,
+        "timeline": subject_timeline(uow, view.ref),
+        "standing": standing_of(uow, view.organisation, view.ref),
+        "methods": [m for m in METHODS if m != "portal"],
+        "grounds": RESTRICTION_GROUNDS,
+        "outcomes": LI_OUTCOMES,
+    }
     return render(request, "console/subject.html", context)
 
 

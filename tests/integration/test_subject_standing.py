@@ -167,13 +167,14 @@ def test_a_marketing_objection_stops_that_channel_at_once(app: FastAPI, ann: str
 
 def test_an_li_objection_stops_processing_until_decided(app: FastAPI, ann: str) -> None:
     client = signed_in(app, "case@shop.example", "caseworker")
+    assert _answers(_page(client, ann))[("fraud_checks", "")] == "yes"
     soup = _post(
         client,
         ann,
         "/objection",
-        {"kind": "legitimate_interests", "purposes": ["surveys"], "method": "email"},
+        {"kind": "legitimate_interests", "purposes": ["fraud_checks"], "method": "email"},
     )
-    assert _answers(soup)[("surveys", "")] == "no"  # OBJ-01: stopped while pending
+    assert _answers(soup)[("fraud_checks", "")] == "no"  # OBJ-01: stopped while pending
     row = soup.find("table", class_="objections").tbody.tr
     ref = row.th.code.get_text()
     assert "pending" in row.get_text(" ")
@@ -184,7 +185,7 @@ def test_an_li_objection_stops_processing_until_decided(app: FastAPI, ann: str) 
         {"outcome": "upheld", "reasons": "No compelling grounds found"},
     )
     assert "upheld" in soup.find("table", class_="objections").get_text(" ")
-    assert _answers(soup)[("surveys", "")] == "no"
+    assert _answers(soup)[("fraud_checks", "")] == "no"
 
 
 def test_a_restriction_is_lifted_only_after_the_subject_is_told(app: FastAPI, ann: str) -> None:

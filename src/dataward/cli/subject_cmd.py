@@ -70,6 +70,8 @@ def find(
         for subject in found:
             typer.echo(subject.ref)
     if not found:
+        # Say so: an empty output is easy to mistake for a command that did nothing.
+        typer.echo(f"no subject of {org} holds this {kind.replace('_', ' ')}", err=True)
         raise typer.Exit(1)
 
 

@@ -18,6 +18,7 @@ from dataward.subjects.identities import IdentityKind
 from dataward.subjects.listing import SubjectPage, list_subjects, subject_timeline
 from dataward.subjects.preference_links import issue_preferences_link
 from dataward.subjects.service import find_subjects
+from dataward.subjects.tombstones import tombstone_of
 from dataward.subjects.viewing import view_subject
 from dataward.uow import UnitOfWork
 from dataward.web.auth import app_uow, audit_refusal, console, form_text, posted_form, principal_of
@@ -85,6 +86,11 @@ def subjects_search(request: Request, uow: Uow) -> Response:
 
 @router.get("/console/subjects/{org}/{ref}", name="subject_page", dependencies=[SUBJECTS_READ])
 def subject_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
+    # A shredded or merged-away subject shows what happened to it, not a bare 404.
+    tomb = tombstone_of(uow, org[:80], ref[:32])
+    if tomb is not None:
+        status = 410 if tomb.fate == "shredded" else 200
+        return render(request, "console/tombstone.html", {"tomb": tomb}, status_code=status)
     view = view_subject(uow, org[:80], ref[:32], actor=principal_of(request).actor)
     uow.commit()  # the view is audited
     context = {

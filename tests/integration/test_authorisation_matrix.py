@@ -104,6 +104,8 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
             ("restriction_start", "/restriction"),
             ("restriction_told", "/restriction/r_none/told"),
             ("restriction_lift", "/restriction/r_none/lift"),
+            ("subject_merge", "/merge"),
+            ("subject_shred", "/shred"),
         )
     },
     "registers_page": ("GET", "/console/registers", EVERY_ROLE),
@@ -177,6 +179,8 @@ FORMS: dict[str, dict[str, Any]] = {
     "objection_record": {"kind": "direct_marketing", "channels": "post", "method": "phone"},
     "objection_decide": {"outcome": "upheld", "reasons": "none"},
     "restriction_start": {"ground": "unlawful"},
+    "subject_merge": {"other": "s_0000000000000000"},
+    "subject_shred": {"reason": "duplicate"},
     "token_create": {"name": "crm", "owner": "admin", "scope": "decisions:read", "days": "30"},
 }
 JSON: dict[str, dict[str, Any]] = {

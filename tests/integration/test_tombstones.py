@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import pytest
 from bs4 import BeautifulSoup
 from fastapi import FastAPI
-from web_support import ORG, add_person, console_app, signed_in
+from fastapi.testclient import TestClient
+from web_support import ORG, add_person, console_app, csrf_from, signed_in
 
 from dataward.clock import FixedClock
 from dataward.db import Base
@@ -79,3 +80,46 @@ def test_a_shredded_subject_says_when_and_by_whom_and_keeps_its_timeline(app: Fa
 def test_a_reference_that_never_existed_is_still_not_found(app: FastAPI) -> None:
     client = signed_in(app, "case@acme.example", "caseworker")
     assert client.get(f"/console/subjects/{ORG}/s_0000000000000000").status_code == 404
+
+
+def _confirmed_post(client: TestClient, path: str, data: dict[str, str]) -> None:
+    page = client.get(path.rsplit("/", 1)[0])
+    fields = {**data, "csrf_token": csrf_from(page.text)}
+    asked = client.post(path, data=fields)
+    assert asked.status_code == 200  # the confirmation page: nothing done yet
+    assert 'name="confirm" value="yes"' in asked.text
+    done = client.post(path, data={**fields, "confirm": "yes"})
+    assert done.status_code == 303
+
+
+def test_staff_shred_from_the_console_with_a_reason(app: FastAPI) -> None:
+    ref = add_person(app, "leaving@example.com")
+    client = signed_in(app, "dpo@acme.example", "dpo")
+    path = f"/console/subjects/{ORG}/{ref}/shred"
+    # Unconfirmed, nothing happens.
+    page = client.get(f"/console/subjects/{ORG}/{ref}")
+    client.post(path, data={"reason": "erasure_request", "csrf_token": csrf_from(page.text)})
+    assert client.get(f"/console/subjects/{ORG}/{ref}").status_code == 200
+    _confirmed_post(client, path, {"reason": "erasure_request"})
+    tomb = client.get(f"/console/subjects/{ORG}/{ref}")
+    assert tomb.status_code == 410
+    assert "the person asked for erasure" in tomb.text
+    # A reason outside the fixed list is refused: free text never reaches the chain.
+    other = add_person(app, "other@example.com")
+    page = client.get(f"/console/subjects/{ORG}/{other}")
+    refused = client.post(
+        f"/console/subjects/{ORG}/{other}/shred",
+        data={"reason": "Mr X asked", "confirm": "yes", "csrf_token": csrf_from(page.text)},
+    )
+    assert refused.status_code == 303
+    assert client.get(f"/console/subjects/{ORG}/{other}").status_code == 200
+
+
+def test_staff_merge_a_duplicate_from_the_console(app: FastAPI) -> None:
+    keep = add_person(app, "jane.doe@example.com")
+    other = add_person(app, "jane.d@example.com")
+    client = signed_in(app, "case@acme.example", "caseworker")
+    _confirmed_post(client, f"/console/subjects/{ORG}/{keep}/merge", {"other": other})
+    survivor = client.get(f"/console/subjects/{ORG}/{keep}")
+    assert "jane.d@example.com" in survivor.text
+    assert "Merged" in client.get(f"/console/subjects/{ORG}/{other}").text

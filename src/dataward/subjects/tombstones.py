@@ -16,6 +16,7 @@ from sqlalchemy import select
 from dataward.audit.listing import AuditFilter, LoggedEvent, list_events
 from dataward.subjects.audit_actions import SUBJECT_MERGED, SUBJECT_SHREDDED
 from dataward.subjects.models import Subject
+from dataward.subjects.service import SHRED_REASONS
 from dataward.uow import UnitOfWork
 
 
@@ -71,7 +72,9 @@ def tombstone_of(uow: UnitOfWork, organisation: str, ref: str) -> Tombstone | No
 
 def _reason(event: LoggedEvent | None) -> str | None:
     value = event.details.get("reason") if event else None
-    return value if isinstance(value, str) and value else None
+    if not isinstance(value, str) or not value:
+        return None
+    return SHRED_REASONS.get(value, value)
 
 
 def _merge_event(uow: UnitOfWork, survivor_ref: str, merged_ref: str) -> LoggedEvent | None:

@@ -35,6 +35,7 @@ from dataward.web import (
     pages,
     portal,
     staff,
+    subject_actions,
 )
 from dataward.web.accounts_setup import check_route_rules, install_accounts
 from dataward.web.analysis import RegisterAnalyser
@@ -104,6 +105,7 @@ def create_app(
     app.include_router(outbox_pages.router)
     app.include_router(audit_pages.router)
     app.include_router(consent_pages.router)
+    app.include_router(subject_actions.router)
     check_route_rules(app)
     return app
 

@@ -23,11 +23,9 @@ from dataward.consent.objections import (
     tell_before_lifting,
 )
 from dataward.consent.records import give_consent, withdraw_consent
-from dataward.errors import DatawardError
 from dataward.uow import UnitOfWork
-from dataward.web.auth import console, form_text, posted_form, principal_of
-from dataward.web.confirm import Confirmation, ask_to_confirm, confirmed
-from dataward.web.staff import run_form
+from dataward.web.auth import console, form_text
+from dataward.web.confirm import Confirmation, confirm_then_run
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 WRITE = console(Permission.SUBJECTS_WRITE)
@@ -45,25 +43,7 @@ def _act(
     confirmation: Callable[[FormData], Confirmation],
     action: Callable[[UnitOfWork, FormData, str], str],
 ) -> Response:
-    """Confirm first; once confirmed, run ``action`` and go back to the subject's page."""
-    form = posted_form(request)
-    if not confirmed(form):
-        try:
-            asked = confirmation(form)
-        except DatawardError as error:
-            return run_form(request, _back(org, ref), _refuse(error))
-        return ask_to_confirm(request, form, asked)
-    actor = principal_of(request).actor
-    return run_form(request, _back(org, ref), lambda uow: action(uow, form, actor))
-
-
-def _refuse(error: DatawardError) -> Callable[[UnitOfWork], str]:
-    """A form that cannot even be confirmed (a field missing) is refused like a failed one."""
-
-    def fail(uow: UnitOfWork) -> str:
-        raise error
-
-    return fail
+    return confirm_then_run(request, _back(org, ref), confirmation, action)
 
 
 def _texts(form: FormData, name: str) -> list[str]:

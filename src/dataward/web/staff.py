@@ -18,6 +18,7 @@ from dataward.subjects.identities import IdentityKind
 from dataward.subjects.listing import SubjectPage, list_subjects, subject_timeline
 from dataward.subjects.preference_links import issue_preferences_link
 from dataward.subjects.search import busiest_organisation, search_subjects
+from dataward.subjects.service import SHRED_REASONS
 from dataward.subjects.tombstones import tombstone_of
 from dataward.subjects.viewing import view_subject
 from dataward.uow import UnitOfWork
@@ -156,6 +157,7 @@ def subject_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
         "methods": [m for m in METHODS if m != "portal"],
         "grounds": RESTRICTION_GROUNDS,
         "outcomes": LI_OUTCOMES,
+        "shred_reasons": SHRED_REASONS,
     }
     return render(request, "console/subject.html", context)
 
@@ -181,8 +183,18 @@ def preferences_link(request: Request, org: str, ref: str) -> Response:
     return run_form(request, f"/console/subjects/{org[:80]}/{ref[:32]}", issue)
 
 
-def run_form(request: Request, back: str, action: Callable[[UnitOfWork], str]) -> Response:
-    """Post/redirect/get: run ``action`` in a unit of work, flash its result or its error."""
+def run_form(
+    request: Request,
+    back: str,
+    action: Callable[[UnitOfWork], str],
+    *,
+    done: str | None = None,
+) -> Response:
+    """Post/redirect/get: run ``action`` in a unit of work, flash its result or its error.
+
+    On success the browser goes to ``done`` (``back`` by default); on an error, back.
+    """
+    target = back
     with app_uow(request) as uow:
         try:
             message = action(uow)
@@ -192,5 +204,6 @@ def run_form(request: Request, back: str, action: Callable[[UnitOfWork], str]) -
             flash_later(uow, request, "error", error_text(error))
         else:
             flash_later(uow, request, "success", message)
+            target = done or back
         uow.commit()
-    return RedirectResponse(back, status_code=303)
+    return RedirectResponse(target, status_code=303)

@@ -10,7 +10,7 @@ import stat
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.policy import default as default_policy
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -311,8 +311,6 @@ def test_keys_audit_head_prints_a_pair_that_signs_and_checks() -> None:
     values = dict(line.split("=", 1) for line in result.stdout.strip().splitlines())
     key = HeadKey.parse(values["DATAWARD_AUDIT_HEAD_KEY"])
     assert key.public.b64 == values["DATAWARD_AUDIT_HEAD_PUBLIC_KEY"]
-    from datetime import UTC, datetime
-
     assert key.public.signed(key.sign(7, "a" * 64, datetime(2026, 12, 4, tzinfo=UTC)))
 
 
@@ -441,3 +439,52 @@ def test_malformed_head_settings_stop_a_worker_from_starting(
     with pytest.raises(DatawardError) as caught:
         audit_jobs(settings, mail_settings(25))
     assert caught.value.code == code
+
+
+# --- the signed form (no database) ----------------------------------------------------
+
+
+def test_a_head_signs_every_field_and_reads_back_from_its_line() -> None:
+    """issue 14, item 1: changing any signed field, or the signature, breaks the head."""
+    from dataward.audit.heads import SignedHead
+
+    head = KEY.sign(12, "b" * 64, datetime(2026, 12, 4, 9, 0, 30, 123456, tzinfo=UTC))
+    again = SignedHead.from_dict(json.loads(head.line()))
+    assert again == head
+    assert head.line().count("\n") == 0
+    assert KEY.public.signed(again)
+    changes: list[dict[str, Any]] = [
+        {"seq": 13},
+        {"row_hash": "c" * 64},
+        {"signed_at": "2026-12-04T09:00:31Z"},
+        {"key_id": OTHER_KEY.public.key_id},
+        {"signature": OTHER_KEY.sign(12, "b" * 64, head.signed_at).signature},
+    ]
+    for change in changes:
+        altered = SignedHead.from_dict({**head.as_dict(), **change})
+        assert not KEY.public.signed(altered), change
+    assert not OTHER_KEY.public.signed(head)
+
+
+@pytest.mark.parametrize(
+    ("fields", "reason"),
+    [
+        ({"seq": 0}, "seq is not a whole number"),
+        ({"seq": True}, "seq is not a whole number"),
+        ({"row_hash": "B" * 64}, "row_hash is not 64 lowercase hex"),
+        ({"signed_at": "yesterday"}, "signed_at is not an ISO 8601 time"),
+        ({"signed_at": "2026-12-04T09:00:00"}, "signed_at has no time zone"),
+        ({"key_id": "k"}, "key_id is not 16"),
+        ({"signature": ""}, "signature is missing"),
+    ],
+)
+def test_a_malformed_head_says_which_field_is_wrong(fields: dict[str, Any], reason: str) -> None:
+    from dataward.audit.heads import SignedHead
+
+    good = KEY.sign(1, "a" * 64, datetime(2026, 12, 4, tzinfo=UTC)).as_dict()
+    with pytest.raises(ValueError, match=reason):
+        SignedHead.from_dict({**good, **fields})
+    with pytest.raises(ValueError, match="not a JSON object"):
+        SignedHead.from_dict([good])
+    with pytest.raises(ValueError, match="missing row_hash, signed_at, key_id, signature"):
+        SignedHead.from_dict({"seq": 1})

@@ -33,6 +33,7 @@ from dataward.audit.service import Anchor, lock_chain, record
 from dataward.config import Settings
 from dataward.errors import DatawardError
 from dataward.jobs.service import enqueue
+from dataward.subjects.identities import normalise_email
 from dataward.uow import UnitOfWork
 
 HEAD_DELIVER_JOB = "audit.head_deliver"  # to the file or the URL
@@ -61,8 +62,13 @@ class HeadSettings:
         if url is not None and not url.startswith(("http://", "https://")):
             raise HeadSettingsInvalid("DATAWARD_AUDIT_HEAD_URL must be an http:// or https:// URL")
         email = (settings.audit_head_email or "").strip() or None
-        if email is not None and "@" not in email:
-            raise HeadSettingsInvalid("DATAWARD_AUDIT_HEAD_EMAIL is not an email address")
+        if email is not None:
+            try:
+                email = normalise_email(email)
+            except DatawardError:
+                raise HeadSettingsInvalid(
+                    "DATAWARD_AUDIT_HEAD_EMAIL is not an email address"
+                ) from None
         return cls(
             key=HeadKey.parse(key.get_secret_value()) if key is not None else None,
             file=settings.audit_head_file,
@@ -247,7 +253,9 @@ def check_heads(
             problems.append(f"{line.where}: not a signed head: {line.problem}")
         elif not any(key.signed(head) for key in keys):
             known = any(key.key_id == head.key_id for key in keys)
-            why = "forged or altered" if known else f"or signed by another key ({head.key_id})"
+            why = (
+                "forged or altered" if known else f"signed by another key ({head.key_id}) or forged"
+            )
             problems.append(f"{line.where}: signature does not match: the head was {why}")
         else:
             signed.append((line.where, head))

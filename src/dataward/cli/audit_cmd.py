@@ -48,7 +48,8 @@ def verify_cmd(
             help="A file of signed heads, one JSON line each, as the workers append them to "
             "DATAWARD_AUDIT_HEAD_FILE or the head emails carry them (repeat for several "
             "files). Each line must carry a good signature and name a row still in the "
-            "chain with the hash it signed.",
+            "chain with the hash it signed. Default: DATAWARD_AUDIT_HEAD_FILE, once a head "
+            "was written there.",
         ),
     ] = None,
     public_key: Annotated[
@@ -66,6 +67,8 @@ def verify_cmd(
     anchor, a heads file or a key cannot be read."""
     settings = get_settings()
     lines: list[HeadLine] = []
+    if not heads and settings.audit_head_file is not None and settings.audit_head_file.exists():
+        heads = [settings.audit_head_file]  # the heads this installation exported
     try:
         anchors = [Anchor.parse(text) for text in anchor or []]
         keys = public_keys(public_key or [], settings) if heads else []

@@ -490,3 +490,28 @@ def test_a_malformed_head_says_which_field_is_wrong(fields: dict[str, Any], reas
         SignedHead.from_dict([good])
     with pytest.raises(ValueError, match="missing row_hash, signed_at, key_id, signature"):
         SignedHead.from_dict({"seq": 1})
+
+
+def test_two_workers_due_at_once_write_one_head(
+    uow: UnitOfWork, clock: FixedClock, session_factory: sessionmaker[Any]
+) -> None:
+    """issue 14, item 1: the due check is repeated under the chain's lock, so workers that
+    find a head due at the same moment write it once."""
+    _append(uow, clock, 3)
+    config = HeadSettings(KEY, Path("unused"), None, None, 60)
+    start = threading.Barrier(2)
+    written: list[bool] = []
+
+    def sweep() -> None:
+        with UnitOfWork(session_factory, clock, None) as unit:
+            start.wait()
+            written.append(write_due_head(unit, config) is not None)
+            unit.commit()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(written) == [False, True]
+    assert _heads_signed(session_factory) == 1

@@ -26,6 +26,7 @@ from dataward.web import (
     api,
     api_decisions,
     api_subjects,
+    campaign_pages,
     cookie_banner,
     login,
     notice_pages,
@@ -100,6 +101,7 @@ def create_app(
     app.include_router(api_subjects.router)
     app.include_router(cookie_banner.router)
     app.include_router(outbox_pages.router)
+    app.include_router(campaign_pages.router)
     check_route_rules(app)
     return app
 

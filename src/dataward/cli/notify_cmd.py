@@ -7,8 +7,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
 from dataward.runtime import open_runtime
 
@@ -16,7 +14,6 @@ app = typer.Typer(
     help="Notice-change campaigns: list them; approve, pause, resume or cancel one.",
     no_args_is_help=True,
 )
-out = Console(highlight=False, soft_wrap=True)
 CampaignId = Annotated[str, typer.Argument(help="Campaign id (`dataward notify campaigns`).")]
 AsUser = Annotated[
     str,
@@ -67,22 +64,14 @@ def campaigns(
 
     with open_runtime(with_keys=False) as runtime, runtime.uow() as uow:
         rows = campaign_progress(uow, org)
-        table = Table("Id", "Change", "Status", "In scope", "Sent", "Waiting", "Failed")
-        for p in rows:
-            c = p.campaign
-            table.add_row(
-                c.id,
-                f"{c.organisation} v{c.from_version} -> v{c.to_version}",
-                p.phase,
-                str(p.in_scope),
-                f"{p.sent} of {p.expected}",
-                str(p.pending),
-                str(p.parked),
-            )
-    if not rows:
-        out.print("No campaigns.")
-        return
-    out.print(table)
+        # One line each, the id first and whole: it is what the decision commands take.
+        lines = [
+            f"{p.campaign.id}  {p.campaign.organisation} v{p.campaign.from_version} -> "
+            f"v{p.campaign.to_version}  {p.phase}  in scope {p.in_scope}, "
+            f"sent {p.sent} of {p.expected}, waiting {p.pending}, failed {p.parked}"
+            for p in rows
+        ]
+    typer.echo("\n".join(lines) if lines else "No campaigns.")
 
 
 def _decide(decision: str, campaign_id: str, username: str) -> None:

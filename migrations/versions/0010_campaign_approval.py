@@ -32,12 +32,14 @@ _COLUMNS = (
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("notice_campaigns") as batch:
-        for name, type_ in _COLUMNS:
-            batch.add_column(sa.Column(name, type_, nullable=True))
-        batch.add_column(
-            sa.Column("generation", sa.Integer(), nullable=False, server_default=sa.text("0"))
-        )
+    # Plain ADD COLUMN on both backends: a batch copy of the table would trip SQLite's
+    # foreign keys from outbox_messages.
+    for name, type_ in _COLUMNS:
+        op.add_column("notice_campaigns", sa.Column(name, type_, nullable=True))
+    op.add_column(
+        "notice_campaigns",
+        sa.Column("generation", sa.Integer(), nullable=False, server_default=sa.text("0")),
+    )
     op.execute(
         "UPDATE outbox_messages SET status = 'held' WHERE status = 'queued' AND campaign_id IN "
         "(SELECT id FROM notice_campaigns WHERE status = 'queueing')"
@@ -55,7 +57,6 @@ def downgrade() -> None:
     op.execute(
         "UPDATE notice_campaigns SET status = 'queueing' WHERE status IN ('draft', 'paused')"
     )
-    with op.batch_alter_table("notice_campaigns") as batch:
-        batch.drop_column("generation")
-        for name, _ in reversed(_COLUMNS):
-            batch.drop_column(name)
+    op.drop_column("notice_campaigns", "generation")
+    for name, _ in reversed(_COLUMNS):
+        op.drop_column("notice_campaigns", name)

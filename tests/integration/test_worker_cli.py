@@ -151,3 +151,14 @@ def test_jobs_retry_of_an_unknown_job_is_a_clear_error(site: Site) -> None:
     listed = run_script(site, "jobs", "list")
     assert listed.returncode == 0, listed.stderr
     assert "0 parked" in listed.stdout
+
+
+def test_serve_off_loopback_without_smtp_settings_refuses_to_start(site: Site) -> None:
+    """Issue 14, item 9: anywhere but loopback, no SMTP settings means no start (exit 2,
+    one line), before the database is touched."""
+    for name in ("DATAWARD_SMTP_HOST", "DATAWARD_MAIL_SENDER"):
+        site.env.pop(name, None)
+    site.env["DATAWARD_SECRET_KEY"] = "x" * 43
+    refused = run_script(site, "serve", "--host", "0.0.0.0", "--port", "1")
+    line = assert_one_line_error(refused, "configuration_invalid")
+    assert "DATAWARD_SMTP_HOST" in line

@@ -117,13 +117,10 @@ class MailSettings(BaseSettings):
         if is_loopback(self.host):
             return "eml"
         raise ConfigurationError(
-            f"no mail server is configured and this server listens on {self.host}, beyond "
-            "this machine: set DATAWARD_SMTP_HOST (and DATAWARD_SMTP_USERNAME, "
-            "DATAWARD_SMTP_PASSWORD as needed) so messages to subjects are delivered",
-            details=[
-                "On 127.0.0.1 without SMTP settings, messages are written as .eml files into "
-                "the local data folder instead; nothing is sent."
-            ],
+            f"no mail server is set and this server listens on {self.host}, beyond this "
+            "machine: set DATAWARD_SMTP_HOST (with DATAWARD_SMTP_USERNAME and "
+            "DATAWARD_SMTP_PASSWORD as needed); only on 127.0.0.1 are messages written to "
+            ".eml files instead"
         )
 
 

@@ -48,6 +48,7 @@ _CONSOLE_NAV: list[tuple[str, str, str, Permission | None]] = [
     ("users", "Users", "/console/users", Permission.USERS_ADMIN),
     ("tokens", "API tokens", "/console/tokens", Permission.USERS_ADMIN),
     ("outbox", "Outbox", "/console/outbox", Permission.OUTBOX_READ),
+    ("campaigns", "Campaigns", "/console/campaigns", Permission.OUTBOX_READ),
 ]
 
 

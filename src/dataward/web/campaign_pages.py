@@ -9,6 +9,7 @@ back with a flash. Only ``campaigns:approve`` (DPO, admin) may decide; the rule 
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo
@@ -32,6 +33,7 @@ Uow = Annotated[UnitOfWork, Depends(get_uow)]
 READ = console(Permission.OUTBOX_READ)
 DECIDE = console(Permission.CAMPAIGNS_APPROVE)
 UK = ZoneInfo("Europe/London")
+_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # Decisions that cannot be taken back, or that start mail to many people: confirm first.
 CONFIRMED = ("approve", "cancel")
 DONE = {
@@ -91,7 +93,10 @@ def campaign_confirm(request: Request, campaign_id: str, decision: str, uow: Uow
 def campaign_decide(request: Request, campaign_id: str, decision: str) -> Response:
     actor = principal_of(request).actor
     confirmed = posted_form(request).get("confirmed") == "yes"
-    back = f"/console/campaigns/{campaign_id[:36]}"
+    # Back to the campaign's page, for an id of the shape we make; else to the list.
+    back = "/console/campaigns"
+    if _ID.fullmatch(campaign_id):
+        back = f"/console/campaigns/{campaign_id}"
 
     def decide(uow: UnitOfWork) -> str:
         act = DECISIONS.get(decision)

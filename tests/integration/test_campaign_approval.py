@@ -365,3 +365,39 @@ def test_the_outbox_page_says_why_messages_wait(
     held_rows = BeautifulSoup(held.text, "html.parser").select("#waiting-messages tbody tr")
     assert [r.select("td")[3].get_text(strip=True) for r in held_rows] == ["campaign paused"] * 2
     assert "person0@example.com" not in held.text
+
+
+def test_a_pause_during_a_running_batch_holds_what_that_batch_queued(
+    changed: UnitOfWork, clock: FixedClock, session_factory: sessionmaker[Any], vault: Vault
+) -> None:
+    """Issue 14, item 9: a batch and a pause of one campaign never interleave: the pause
+    waits for the batch's commit, then holds its messages too (none slips out)."""
+    import threading
+
+    from dataward.jobs.service import ClaimedJob
+    from dataward.notify.service import CampaignBatches
+
+    [draft] = start_pending_campaigns(changed, mail=mail_settings(1))
+    approve_campaign(changed, draft.id, actor="user:u_dpo", mail=mail_settings(1))
+    changed.commit()
+    job = changed.session.scalars(select(Job).where(Job.kind == CAMPAIGN_JOB)).one()
+    claimed = ClaimedJob(job.id, job.kind, dict(job.payload), 1, 8)
+    outcome: list[str] = []
+    with UnitOfWork(session_factory, clock, vault) as batch:
+        CampaignBatches(mail_settings(1)).run(batch, claimed)  # every subject, not committed
+
+        def pause() -> None:
+            with UnitOfWork(session_factory, clock, vault) as other:
+                pause_campaign(other, draft.id, actor="user:u_dpo")
+                other.commit()
+                outcome.append("paused")
+
+        pausing = threading.Thread(target=pause)
+        pausing.start()
+        pausing.join(0.5)  # the pause cannot finish while the batch holds the campaign
+        assert outcome == []
+        batch.commit()
+    pausing.join()
+    assert outcome == ["paused"]
+    assert _statuses(changed) == {"held": 5}
+    assert _campaign(changed).status == "paused"

@@ -49,8 +49,12 @@ from dataward.uow import UnitOfWork
 ID_MAX = 36
 
 
-def get_campaign(uow: UnitOfWork, campaign_id: str) -> NoticeCampaign:
-    campaign = uow.session.get(NoticeCampaign, campaign_id[:ID_MAX])
+def get_campaign(uow: UnitOfWork, campaign_id: str, *, lock: bool = False) -> NoticeCampaign:
+    """The campaign; ``lock`` holds its row (PostgreSQL) until the caller commits, so a
+    decision and a batch of the campaign run one after the other, never interleaved."""
+    campaign = uow.session.get(
+        NoticeCampaign, campaign_id[:ID_MAX], with_for_update=lock, populate_existing=lock
+    )
     if campaign is None:
         raise CampaignNotFound(f"there is no campaign {campaign_id[:ID_MAX]!r}")
     return campaign
@@ -129,7 +133,7 @@ def approve_campaign(
 ) -> NoticeCampaign:
     """A draft goes out: workers queue its messages in batches and send them."""
     mail = mail or get_mail_settings()
-    campaign = get_campaign(uow, campaign_id)
+    campaign = get_campaign(uow, campaign_id, lock=True)
     _check(campaign, (DRAFT,), "approved")
     campaign.approved_by = actor
     campaign.approved_at = uow.clock.now()
@@ -142,7 +146,7 @@ def approve_campaign(
 
 def pause_campaign(uow: UnitOfWork, campaign_id: str, *, actor: str) -> NoticeCampaign:
     """Queue nothing more, and hold every message of the campaign not yet sent."""
-    campaign = get_campaign(uow, campaign_id)
+    campaign = get_campaign(uow, campaign_id, lock=True)
     _check(campaign, (QUEUEING, QUEUED, STALLED), "paused")
     campaign.status = PAUSED
     campaign.paused_by = actor
@@ -157,7 +161,7 @@ def resume_campaign(
 ) -> NoticeCampaign:
     """Held messages wait to be sent again; a campaign paused while queueing walks on."""
     mail = mail or get_mail_settings()
-    campaign = get_campaign(uow, campaign_id)
+    campaign = get_campaign(uow, campaign_id, lock=True)
     _check(campaign, (PAUSED,), "resumed")
     campaign.paused_by = None
     campaign.paused_at = None
@@ -172,7 +176,7 @@ def resume_campaign(
 
 def cancel_campaign(uow: UnitOfWork, campaign_id: str, *, actor: str) -> NoticeCampaign:
     """For good: its messages not yet sent never will be (pause first if it is running)."""
-    campaign = get_campaign(uow, campaign_id)
+    campaign = get_campaign(uow, campaign_id, lock=True)
     _check(campaign, (DRAFT, PAUSED), "cancelled")
     campaign.status = CANCELLED
     campaign.cancelled_by = actor

@@ -187,7 +187,14 @@ class CampaignBatches:
         self.mail = mail
 
     def run(self, uow: UnitOfWork, job: ClaimedJob) -> None:
-        campaign = uow.session.get(NoticeCampaign, job.payload.get("campaign"))
+        # The row stays locked (PostgreSQL) until this batch commits: a pause waits for it,
+        # then holds what it queued; a batch that waited for a pause sees it and stops.
+        campaign = uow.session.get(
+            NoticeCampaign,
+            job.payload.get("campaign"),
+            with_for_update=True,
+            populate_existing=True,
+        )
         if campaign is None:
             raise JobRefused("the campaign no longer exists")
         # A draft, paused or cancelled campaign queues nothing; a job of an older chain

@@ -26,7 +26,7 @@ from dataward.publication.notices import (
 )
 from dataward.uow import UnitOfWork
 from dataward.web.analysis import RegisterAnalyser
-from dataward.web.auth import PUBLIC, console
+from dataward.web.auth import PUBLIC, console, principal_of
 from dataward.web.deps import analyse_organisation, get_analyser, get_uow
 from dataward.web.templating import render
 
@@ -98,5 +98,6 @@ def notice_diff(
         "recorded": recorded,
         # What was really sent, from the outbox: never "subjects were told" before it is so.
         "campaign": progress_of_change(uow, analysis.organisation, old, new),
+        "campaign_link": principal_of(request).can(Permission.OUTBOX_READ),
     }
     return render(request, "notice_diff.html", context)

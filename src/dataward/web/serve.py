@@ -19,6 +19,7 @@ from dataward.errors import ConfigurationError
 from dataward.localkeys import ensure_local_keys
 from dataward.logging import configure_logging
 from dataward.migrate import upgrade
+from dataward.outbox.config import check_mail_delivery
 from dataward.uow import UnitOfWork
 from dataward.web.app import create_app
 from dataward.web.loading import LoadOutcome, load_examples
@@ -38,6 +39,7 @@ def run_server(
     keys_file = ensure_local_keys()
     settings = _settings(examples, host, port)
     configure_logging(settings.log_level, settings.log_format)
+    mail_note = check_mail_delivery(settings.host)  # no real mail by default (issue 14, 9)
     _check_port_free(settings.host, settings.port)
     upgrade(settings.database_url)
     app = create_app(settings)
@@ -66,7 +68,7 @@ def run_server(
     if worker.note:
         err.print(worker.note, markup=False)
     _stop_with_server(app, worker)
-    out.print(banner(settings.host, settings.port, first_admin), markup=False)
+    out.print(banner(settings.host, settings.port, first_admin) + mail_note, markup=False)
     try:
         uvicorn.run(
             app,

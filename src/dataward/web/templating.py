@@ -51,6 +51,7 @@ _CONSOLE_NAV: list[tuple[str, str, str, Permission | None]] = [
     ("tokens", "API tokens", "/console/tokens", Permission.USERS_ADMIN),
     ("outbox", "Outbox", "/console/outbox", Permission.OUTBOX_READ),
     ("audit", "Audit log", "/console/audit", Permission.AUDIT_READ),
+    ("campaigns", "Campaigns", "/console/campaigns", Permission.OUTBOX_READ),
 ]
 
 

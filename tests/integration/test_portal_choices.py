@@ -171,8 +171,8 @@ def test_a_staff_objection_stays_and_the_page_says_so(app: FastAPI) -> None:
     said = _visible(text)
     # The register's own way to exercise rights, never an address made up.
     assert (
-        "Our staff recorded that you do not want post. To change this, contact Corner Shop "
-        "at dpo@cornershop.example." in said
+        "Our staff recorded that you do not want marketing by post. To change this, "
+        "contact Corner Shop at dpo@cornershop.example." in said
     )
     # A forged tick (the box is disabled in the page) changes nothing and is not counted.
     on_now = {k for k, on in visitor.boxes(text).items() if on}
@@ -205,8 +205,8 @@ def test_it_names_the_organisation_when_the_register_gives_no_contact(
         uow.commit()
     said = _visible(Visitor(app, ref).page())
     assert (
-        "Our staff recorded that you do not want email. To change this, contact Corner Shop."
-        in said
+        "Our staff recorded that you do not want marketing by email. To change this, "
+        "contact Corner Shop." in said
     )
 
 

@@ -27,11 +27,12 @@ from dataward.uow import UnitOfWork
 EVIDENCE = "ticked on the preferences page reached by the person's signed link"
 # "any" in a register means every channel the organisation could use for marketing.
 _ANY = ("email", "sms", "live_call", "post")
+# The channels in the public's words (PECR's "live call" is a phone call to them).
 CHANNEL_WORDS = {
     "email": "email",
-    "sms": "text messages",
-    "live_call": "phone calls",
-    "automated_call": "recorded phone calls",
+    "sms": "text message",
+    "live_call": "phone call",
+    "automated_call": "recorded phone call",
     "post": "post",
     "online_ads": "online adverts",
 }
@@ -92,7 +93,8 @@ def _marketing_note(
     words = CHANNEL_WORDS.get(channel, channel.replace("_", " "))
     if staff_objection:
         return (
-            f"Our staff recorded that you do not want {words}. To change this, {contact}.",
+            f"Our staff recorded that you do not want marketing by {words}. "
+            f"To change this, {contact}.",
             True,
         )
     if decision_code == code.RESTRICTED:
@@ -134,7 +136,7 @@ def choice_rows(
                 rows.append(
                     ChoiceRow(
                         key,
-                        f"{name} by {channel.replace('_', ' ')}",
+                        f"{name} by {CHANNEL_WORDS.get(channel, channel.replace('_', ' '))}",
                         channel_rule.basis or "not stated",
                         decision.allow,
                         decision.reasons[-1] if decision.reasons else "",

@@ -142,3 +142,11 @@ def test_the_preferences_page_has_the_cookie_settings_link(app: FastAPI) -> None
     link, _ = sign_link(state.secret_key, state.clock, SHOP, ref, 7)
     page = TestClient(app).get(f"/preferences/{link}").text
     assert 'href="/orgs/corner_shop/cookies#cookie-settings" data-dw-cookie-settings' in page
+
+
+def test_the_notice_page_links_to_the_cookie_settings(app: FastAPI) -> None:
+    """Issue 15, item 6 (d): the organisation's notice page, which dataward serves without
+    cookies, still leads to the choices for the organisation's own sites."""
+    page = TestClient(app).get("/orgs/jtr_collections/notice").text
+    assert "cookies on JTR Collections&#39; own sites" in page
+    assert 'href="/orgs/jtr_collections/cookies#cookie-settings"' in page

@@ -30,6 +30,9 @@ _KEYS = frozenset({"policy_version", "text_hash", "token", "choice", "visitor", 
 # An editor's note in a register written from a notice whose link was lost in its text,
 # e.g. "(link target not in the text)": never shown to the public.
 _LOST_LINK = re.compile(r"\(\s*(the\s+)?link target\b[^)]*\)", re.IGNORECASE)
+# A link target the notice gave as a path of its own site, "(page/cookie-policy)": it leads
+# nowhere from here, so the sentence is shown without it.
+_RELATIVE_TARGET = re.compile(r"\s*\((?!https?://)[\w.-]+(/[\w.-]*)+\)")
 # What the public reads beside each kind of category (MKT-05).
 KIND_WORDS = {
     "necessary": "Always on: the site cannot work without these.",
@@ -46,8 +49,9 @@ def possessive(name: str) -> str:
 def public_statements(statements: list[str]) -> list[str]:
     """The register's statements the public may read: one that points to a link the
     register could not give ("View our cookie policy here (link target not in the text)")
-    says nothing without it, so it is left out rather than shown with the editor's note."""
-    return [s for s in statements if not _LOST_LINK.search(s)]
+    says nothing without it, so it is left out rather than shown with the editor's note; a
+    path of the organisation's own site in brackets is dropped from its sentence."""
+    return [_RELATIVE_TARGET.sub("", s) for s in statements if not _LOST_LINK.search(s)]
 
 
 def public_url(url: str | None) -> str | None:

@@ -30,14 +30,14 @@ def names_an_exemption(category: CookieCategory) -> bool:
 def cookie_kind(category: CookieCategory) -> CookieKind:
     """``necessary`` only is always on; every other category can be switched off.
 
-    A category set without consent that names no exemption (lint DW034) is still given
-    an off switch: the banner never shows anything but strictly necessary as always on.
+    A category set without consent that names no exemption (lint DW034) is treated as
+    needing consent: it starts off, as the law would have it, whatever the register says.
     """
     if category.consent_required:
         return "consent"
     label = _label(category)
-    if any(word in label for word in NECESSARY_WORDS) and not any(
-        word in label for word in LOW_RISK_WORDS
-    ):
+    if any(word in label for word in LOW_RISK_WORDS):
+        return "exempt"
+    if any(word in label for word in NECESSARY_WORDS):
         return "necessary"
-    return "exempt"
+    return "consent"

@@ -237,3 +237,19 @@ def test_the_page_uses_the_publics_words(app: FastAPI, state: str) -> None:
         said = _visible(text)
         for word in STAFF_WORDS:
             assert word.lower() not in said.lower(), (state, word, said)
+
+
+def test_a_notice_version_the_register_never_had_changes_nothing(app: FastAPI) -> None:
+    """Issue 15, item 2: the consent records the notice the page named; a posted version
+    the register does not declare is refused with a clear page and nothing is saved."""
+    visitor = Visitor(app, _person(app))
+    text = visitor.page()
+    token = re.search(r'name="csrf_token" value="([^"]+)"', text)
+    assert token is not None
+    form = {"csrf_token": token.group(1), "m:offers:sms": "on", "notice_version": "9.9"}
+    reply = visitor.client.post(f"/preferences/{visitor.link}", data=form)
+    assert reply.status_code == 422
+    assert "notice version '9.9' is not one" in html.unescape(reply.text).lower()
+    assert "Traceback" not in reply.text
+    with _uow(app) as uow:
+        assert uow.session.scalars(select(ConsentRecord)).first() is None

@@ -65,10 +65,10 @@ def app(database_url: str, clock: Any, vault: Vault, uow: UnitOfWork) -> Iterato
 class Visitor:
     """A member of the public with their own signed link, in their own browser."""
 
-    def __init__(self, app: FastAPI, ref: str) -> None:
+    def __init__(self, app: FastAPI, ref: str, organisation: str = SHOP) -> None:
         self.app = app
         self.ref = ref
-        self.link, _ = sign_link(app.state.secret_key, app.state.clock, SHOP, ref, 7)
+        self.link, _ = sign_link(app.state.secret_key, app.state.clock, organisation, ref, 7)
         self.client = TestClient(app, follow_redirects=True)
 
     def page(self) -> str:
@@ -253,3 +253,32 @@ def test_a_notice_version_the_register_never_had_changes_nothing(app: FastAPI) -
     assert "Traceback" not in reply.text
     with _uow(app) as uow:
         assert uow.session.scalars(select(ConsentRecord)).first() is None
+
+
+def test_a_choice_that_is_not_optional_is_shown_but_not_switchable(app: FastAPI) -> None:
+    """Issue 15, item 2: JJH's service messages are not optional: the box is disabled with
+    a note, and saving the page as it came (the browser leaves the box out) is no error
+    and no "could not be changed"."""
+    from pathlib import Path
+
+    from dataward.publication.registers import store_register
+    from dataward.register.loader import load_register
+    from dataward.subjects.service import add_subject
+
+    examples = Path(__file__).resolve().parents[2] / "examples"
+    with _uow(app) as uow:
+        loaded = load_register(examples / "johnnie-johnson-housing.yaml")
+        store_register(uow, loaded, actor="test")
+        org = loaded.register.organisation
+        ref = add_subject(uow, org, ["customers"], [("email", "r@example.com")], actor="t").ref
+        uow.commit()
+    visitor = Visitor(app, ref, org)
+    text = visitor.page()
+    tag = re.search(r'<input type="checkbox" id="p:service_messages"[^>]*>', text)
+    assert tag is not None
+    assert " disabled" in tag.group(0)
+    assert "This is not something you can turn off here." in _visible(text)
+    on_now = {k for k, on in visitor.boxes(text).items() if on and k != "p:service_messages"}
+    saved = _visible(visitor.save(on_now))
+    assert "nothing needed changing" in saved
+    assert "could not be changed" not in saved

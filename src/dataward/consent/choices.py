@@ -149,7 +149,10 @@ def choice_rows(
             continue
         purposes = pref.purposes or []
         on = all(decide(uow, organisation, subject_ref, p).allow for p in purposes)
-        rows.append(ChoiceRow(f"p:{pref.id}", pref.name, "preference", on, ""))
+        # Only a stated "not optional" locks it: the page shows it, and cannot turn it off.
+        fixed = pref.optional is False
+        note = "This is not something you can turn off here." if fixed else ""
+        rows.append(ChoiceRow(f"p:{pref.id}", pref.name, "preference", on, "", note, fixed))
     return rows
 
 
@@ -171,7 +174,9 @@ def apply_choices(
     before = choice_rows(uow, organisation, subject_ref)
     for row in before:
         wanted = row.key in ticked
-        if wanted == row.on or (wanted and row.locked):
+        # A locked row is not the person's to switch here (its box is disabled, so the
+        # browser does not even send it).
+        if wanted == row.on or row.locked:
             continue
         kind, _, rest = row.key.partition(":")
         if kind == "p":

@@ -125,7 +125,10 @@ def preferences_submit(request: Request, token: str, uow: Uow) -> Response:
     # What the person asked for that did not happen (a staff objection, a restriction):
     # the page says so rather than counting it as saved.
     rows = choice_rows(uow, link.organisation, link.subject_ref)
-    unchanged = sum(1 for r in rows if (r.key in ticked) != r.on)
+    unchanged = sum(1 for r in rows if (r.key in ticked) != r.on and not r.locked)
+    # A locked box the person tried to tick (a forged form, or a page from before staff
+    # recorded an objection) did not change either: say so too.
+    unchanged += sum(1 for r in rows if r.locked and r.key in ticked and not r.on)
     uow.commit()
     return RedirectResponse(
         f"/preferences/{token}?saved={changed}&unchanged={unchanged}", status_code=303

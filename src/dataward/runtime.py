@@ -21,6 +21,7 @@ from dataward.crypto.keystore import Vault
 from dataward.crypto.secrets import key_material
 from dataward.db import make_engine, make_session_factory
 from dataward.errors import ConfigurationError
+from dataward.localkeys import protect_database_files
 from dataward.uow import UnitOfWork
 
 
@@ -59,7 +60,9 @@ def open_runtime(
     settings: Settings | None = None, *, with_keys: bool = True, clock: Clock | None = None
 ) -> Runtime:
     settings = settings or get_settings()
-    vault = Vault.open(settings.keystore_url, key_material(settings)) if with_keys else None
+    material = key_material(settings) if with_keys else None  # a missing key: nothing written
+    protect_database_files(settings.database_url, *([settings.keystore_url] if with_keys else []))
+    vault = Vault.open(settings.keystore_url, material) if material is not None else None
     try:
         engine = make_engine(settings.database_url)
     except OSError as exc:  # e.g. a SQLite folder that cannot be created

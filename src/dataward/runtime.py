@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
+from dataward.accounts.service import count_legacy_totp, encrypt_legacy_totp, totp_sealer_or_none
 from dataward.clock import Clock, SystemClock
 from dataward.config import Settings, get_settings
 from dataward.crypto.keystore import Vault
@@ -70,3 +71,18 @@ def open_runtime(
             vault.close()
         raise ConfigurationError(f"database unreachable: {type(exc).__name__}") from None
     return Runtime(engine, make_session_factory(engine), vault, clock or SystemClock())
+
+
+def encrypt_legacy_totp_secrets(settings: Settings, *, actor: str) -> tuple[int, int]:
+    """The start-up step after migrating: seal TOTP secrets an older release kept readable.
+
+    Returns (sealed now, still readable). Without DATAWARD_SECRET_KEY nothing can be sealed:
+    the caller says so rather than carry on silently.
+    """
+    sealer = totp_sealer_or_none(settings)
+    with open_runtime(settings, with_keys=False) as runtime, runtime.uow() as uow:
+        if sealer is None:
+            return 0, count_legacy_totp(uow)
+        sealed = encrypt_legacy_totp(uow, sealer, actor=actor)
+        uow.commit()
+        return sealed, 0

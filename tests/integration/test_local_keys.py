@@ -66,6 +66,9 @@ def _machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str)
     for name in list(os.environ):
         if name.startswith("DATAWARD_"):
             monkeypatch.delenv(name)
+    for name in KEY_SETTINGS:  # recorded, so keys the code under test exports are undone
+        monkeypatch.setenv(name, "-")
+        monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)  # no .env of the project is read
     machine = Machine(tmp_path, tmp_path / "var", database_url, tmp_path / "var" / "keys.db")
     for name, value in machine.script_env().items():

@@ -17,6 +17,7 @@ from dataward.accounts.service import (
     reset_password,
     set_disabled,
     set_totp_secret,
+    totp_sealer,
     totp_uri,
 )
 from dataward.config import get_settings
@@ -58,7 +59,7 @@ def create(
             password=_password(password_stdin),
             actor=actor,
         )
-        secret = set_totp_secret(uow, user, actor=actor) if totp else None
+        secret = set_totp_secret(uow, user, totp_sealer(settings), actor=actor) if totp else None
         uow.commit()
     out.print(f"created {user.username} ({user.role}), ref {user.ref}", markup=False)
     if not password_stdin:

@@ -19,6 +19,7 @@ from dataward.errors import ConfigurationError
 from dataward.localkeys import ensure_local_keys, is_loopback, protect_database_files
 from dataward.logging import configure_logging
 from dataward.migrate import upgrade
+from dataward.runtime import encrypt_legacy_totp_secrets
 from dataward.uow import UnitOfWork
 from dataward.web.app import create_app
 from dataward.web.loading import LoadOutcome, load_examples
@@ -42,6 +43,11 @@ def run_server(
     _check_port_free(settings.host, settings.port)
     protect_database_files(settings.database_url, settings.keystore_url)
     upgrade(settings.database_url)
+    sealed, _ = encrypt_legacy_totp_secrets(settings, actor="system:start")
+    if sealed:
+        err.print(
+            f"Sealed {sealed} TOTP secrets stored readable by an older release.", markup=False
+        )
     app = create_app(settings)
     first_admin = _first_admin(app)
     if settings.examples_dir.is_dir():

@@ -15,7 +15,12 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from dataward.accounts.service import count_legacy_totp, encrypt_legacy_totp, totp_sealer_or_none
+from dataward.accounts.service import (
+    count_legacy_totp,
+    count_unreadable_totp,
+    encrypt_legacy_totp,
+    totp_sealer_or_none,
+)
 from dataward.clock import Clock, SystemClock
 from dataward.config import Settings, get_settings
 from dataward.crypto.keystore import Vault
@@ -86,3 +91,12 @@ def encrypt_legacy_totp_secrets(settings: Settings, *, actor: str) -> tuple[int,
         sealed = encrypt_legacy_totp(uow, sealer, actor=actor)
         uow.commit()
         return sealed, 0
+
+
+def unreadable_totp_secrets(settings: Settings) -> int:
+    """Enrolled TOTP secrets the configured DATAWARD_SECRET_KEY cannot open (0 without a key)."""
+    sealer = totp_sealer_or_none(settings)
+    if sealer is None:
+        return 0
+    with open_runtime(settings, with_keys=False) as runtime, runtime.reader() as uow:
+        return count_unreadable_totp(uow, sealer)

@@ -32,7 +32,7 @@ from dataward.crypto.sealed_text import SEALED_PREFIX
 from dataward.db import make_engine
 from dataward.errors import ConfigurationError
 from dataward.migrate import upgrade
-from dataward.runtime import encrypt_legacy_totp_secrets
+from dataward.runtime import encrypt_legacy_totp_secrets, unreadable_totp_secrets
 from dataward.scratch import scratch_databases
 from dataward.uow import UnitOfWork
 
@@ -218,6 +218,9 @@ def test_a_wrong_secret_key_is_a_clear_error_not_a_traceback(
     assert "--clear-totp" in body
     assert "Traceback" not in body
     assert "Something went wrong" not in body  # named, not the catch-all
+    # `dataward serve` reports it at start, before anyone fails to sign in.
+    assert unreadable_totp_secrets(Settings(database_url=database_url, secret_key="x" * 40)) == 1
+    assert unreadable_totp_secrets(Settings(database_url=database_url, secret_key=SECRET_KEY)) == 0
 
 
 def test_a_sealed_secret_copied_to_another_user_does_not_open(

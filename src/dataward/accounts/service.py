@@ -383,6 +383,21 @@ def count_legacy_totp(uow: UnitOfWork) -> int:
     return int(uow.session.scalar(query) or 0)
 
 
+def count_unreadable_totp(uow: UnitOfWork, sealer: TextSealer) -> int:
+    """Sealed TOTP secrets this key cannot open: checked at start, like the KEK, so a
+    changed DATAWARD_SECRET_KEY is reported before anyone fails to sign in."""
+    unreadable = 0
+    rows = uow.session.execute(
+        select(User.id, User.totp_secret).where(User.totp_secret.like(f"{SEALED_PREFIX}%"))
+    )
+    for user_id, stored in rows:
+        try:
+            sealer.open(stored, f"totp:{user_id}")
+        except DecryptionFailed:
+            unreadable += 1
+    return unreadable
+
+
 def _record_sealed(uow: UnitOfWork, count: int, *, actor: str) -> None:
     record(
         uow,

@@ -19,7 +19,7 @@ from dataward.errors import ConfigurationError
 from dataward.localkeys import ensure_local_keys, is_loopback, protect_database_files
 from dataward.logging import configure_logging
 from dataward.migrate import upgrade
-from dataward.runtime import encrypt_legacy_totp_secrets
+from dataward.runtime import encrypt_legacy_totp_secrets, unreadable_totp_secrets
 from dataward.uow import UnitOfWork
 from dataward.web.app import create_app
 from dataward.web.loading import LoadOutcome, load_examples
@@ -47,6 +47,15 @@ def run_server(
     if sealed:
         err.print(
             f"Sealed {sealed} TOTP secrets stored readable by an older release.", markup=False
+        )
+    unreadable = unreadable_totp_secrets(settings)
+    if unreadable:
+        err.print(
+            f"Warning: {unreadable} enrolled TOTP secrets cannot be read with this "
+            "DATAWARD_SECRET_KEY (was it changed?): those users cannot sign in until the key "
+            "they were sealed under is back, or their TOTP is cleared (`dataward user reset "
+            "USERNAME --clear-totp`).",
+            markup=False,
         )
     app = create_app(settings)
     first_admin = _first_admin(app)

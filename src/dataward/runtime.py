@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import sessionmaker
 
-from dataward.accounts.service import (
+from dataward.accounts.totp_secrets import (
     count_legacy_totp,
     count_unreadable_totp,
     encrypt_legacy_totp,

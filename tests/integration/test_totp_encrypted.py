@@ -22,7 +22,8 @@ from web_support import SECRET_KEY, add_user, audit_actions, console_app, csrf_f
 
 from dataward.accounts.errors import TotpSecretUnreadable
 from dataward.accounts.models import User
-from dataward.accounts.service import LoginPolicy, check_totp, totp_sealer
+from dataward.accounts.service import LoginPolicy, check_totp
+from dataward.accounts.totp_secrets import totp_sealer
 from dataward.audit.models import AuditEvent
 from dataward.cli.app import app as cli
 from dataward.clock import FixedClock

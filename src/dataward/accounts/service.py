@@ -21,7 +21,6 @@ from dataward.accounts.audit_actions import (
     AUTH_LOGIN_REFUSED,
     AUTH_PASSWORD_ACCEPTED,
     AUTH_TOTP_ACCEPTED,
-    TOTP_SECRETS_ENCRYPTED,
     USER_CREATED,
     USER_DISABLED,
     USER_ENABLED,
@@ -31,18 +30,16 @@ from dataward.accounts.audit_actions import (
 )
 from dataward.accounts.errors import (
     InputRefused,
-    TotpSecretUnreadable,
     UsernameTaken,
     UserNotFound,
 )
 from dataward.accounts.models import User, WebSession
 from dataward.accounts.passwords import Passwords, generate_password
 from dataward.accounts.permissions import Role
+from dataward.accounts.totp_secrets import no_totp_key, open_totp, seal_totp, totp_sealer_or_none
 from dataward.audit.service import record
 from dataward.config import Settings
-from dataward.crypto.errors import DecryptionFailed
-from dataward.crypto.sealed_text import SEALED_PREFIX, TextSealer, is_sealed
-from dataward.errors import ConfigurationError
+from dataward.crypto.sealed_text import TextSealer
 from dataward.uow import UnitOfWork
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@+-]{1,79}$")
@@ -291,122 +288,10 @@ def _refused(uow: UnitOfWork, user: User | None, reason: str, *, locked_now: boo
     )
 
 
-def totp_sealer_or_none(settings: Settings) -> TextSealer | None:
-    """The key TOTP secrets are sealed under, derived (HKDF) from ``DATAWARD_SECRET_KEY``.
-
-    The secret key rather than the key store: signing in must work where the key store is
-    not opened (the console starts without a KEK; `dataward user` runs without one), and a
-    staff credential is not a subject's data to crypto-shred. Like the KEK, the secret key
-    lives outside the database, so a copy or backup of the database alone reveals no TOTP
-    secret. Changing the secret key means enrolling TOTP again (`user reset --clear-totp`).
-    The random per-process key used when the setting is unset is never used: a secret
-    sealed under it would be lost at the next start.
-    """
-    if settings.secret_key is None:
-        return None
-    return TextSealer.derive(settings.secret_key.get_secret_value().encode("utf-8"), "totp")
-
-
-def totp_sealer(settings: Settings) -> TextSealer:
-    sealer = totp_sealer_or_none(settings)
-    if sealer is None:
-        raise _no_totp_key()
-    return sealer
-
-
-def _no_totp_key() -> ConfigurationError:
-    return ConfigurationError(
-        "TOTP needs DATAWARD_SECRET_KEY: TOTP secrets are stored sealed under it. Set it "
-        "from your secret store (on a development machine `make run` keeps it in "
-        "var/local-keys.env)"
-    )
-
-
 def _sealer_of(policy: LoginPolicy) -> TextSealer:
     if policy.totp_sealer is None:
-        raise _no_totp_key()
+        raise no_totp_key()
     return policy.totp_sealer
-
-
-def _seal_totp(sealer: TextSealer, user: User, secret: str) -> str:
-    # Bound to the user's id: a sealed secret copied onto another user's row does not open.
-    return sealer.seal(secret, f"totp:{user.id}")
-
-
-def _stored_totp_secret(uow: UnitOfWork, user: User, sealer: TextSealer) -> str:
-    """The user's TOTP secret, readable. A legacy readable one is sealed on this first use."""
-    stored = user.totp_secret or ""
-    if not is_sealed(stored):
-        if stored:
-            user.totp_secret = _seal_totp(sealer, user, stored)
-            _record_sealed(uow, 1, actor=user_actor(user))
-        return stored
-    try:
-        return sealer.open(stored, f"totp:{user.id}")
-    except DecryptionFailed:
-        raise TotpSecretUnreadable(
-            "this account's TOTP secret cannot be read with the configured "
-            "DATAWARD_SECRET_KEY: set the key it was sealed under, or clear the account's "
-            "TOTP (`dataward user reset USERNAME --clear-totp`) and enrol again"
-        ) from None
-
-
-def encrypt_legacy_totp(uow: UnitOfWork, sealer: TextSealer, *, actor: str) -> int:
-    """Seal every TOTP secret an older release stored readable; audited with the count.
-
-    Run at every start (`dataward serve`, `dataward db upgrade`) so none stays readable
-    after the first start of this release. Returns how many were sealed.
-    """
-    legacy = list(
-        uow.session.scalars(
-            select(User)
-            .where(User.totp_secret.is_not(None))
-            .where(User.totp_secret.not_like(f"{SEALED_PREFIX}%"))
-            .order_by(User.id)
-        )
-    )
-    for user in legacy:
-        user.totp_secret = _seal_totp(sealer, user, user.totp_secret or "")
-    if legacy:
-        _record_sealed(uow, len(legacy), actor=actor)
-    return len(legacy)
-
-
-def count_legacy_totp(uow: UnitOfWork) -> int:
-    """TOTP secrets still stored readable (before the first start with a secret key)."""
-    query = (
-        select(func.count())
-        .select_from(User)
-        .where(User.totp_secret.is_not(None))
-        .where(User.totp_secret.not_like(f"{SEALED_PREFIX}%"))
-    )
-    return int(uow.session.scalar(query) or 0)
-
-
-def count_unreadable_totp(uow: UnitOfWork, sealer: TextSealer) -> int:
-    """Sealed TOTP secrets this key cannot open: checked at start, like the KEK, so a
-    changed DATAWARD_SECRET_KEY is reported before anyone fails to sign in."""
-    unreadable = 0
-    rows = uow.session.execute(
-        select(User.id, User.totp_secret).where(User.totp_secret.like(f"{SEALED_PREFIX}%"))
-    )
-    for user_id, stored in rows:
-        try:
-            sealer.open(stored, f"totp:{user_id}")
-        except DecryptionFailed:
-            unreadable += 1
-    return unreadable
-
-
-def _record_sealed(uow: UnitOfWork, count: int, *, actor: str) -> None:
-    record(
-        uow,
-        actor=actor,
-        action=TOTP_SECRETS_ENCRYPTED,
-        entity_type="users",
-        entity_id="-",
-        details={"count": count},
-    )
 
 
 def new_totp_secret() -> str:
@@ -436,7 +321,7 @@ def check_totp(uow: UnitOfWork, user: User, policy: LoginPolicy, code: str) -> L
     if user.locked_until is not None and user.locked_until > uow.clock.now():
         _refused(uow, user, "locked")
         return LoginOutcome(user, None, "locked")
-    secret = _stored_totp_secret(uow, user, _sealer_of(policy))
+    secret = open_totp(uow, user, _sealer_of(policy), actor=user_actor(user))
     step = _matching_step(uow, secret, code, user.totp_last_step)
     if step is None:
         return _count_failure(uow, user, policy, "bad_totp")
@@ -462,7 +347,7 @@ def enrol_totp(
     step = _matching_step(uow, secret, code, None)
     if step is None:
         return _count_failure(uow, user, policy, "bad_totp")
-    user.totp_secret = _seal_totp(sealer, user, secret)
+    user.totp_secret = seal_totp(sealer, user, secret)
     user.totp_last_step = step
     user.failed_logins = 0
     record(
@@ -478,7 +363,7 @@ def enrol_totp(
 def set_totp_secret(uow: UnitOfWork, user: User, sealer: TextSealer, *, actor: str) -> str:
     """Give ``user`` a new TOTP secret at once (the CLI's ``--totp``); returns it, shown once."""
     secret = new_totp_secret()
-    user.totp_secret = _seal_totp(sealer, user, secret)
+    user.totp_secret = seal_totp(sealer, user, secret)
     user.totp_last_step = None
     record(uow, actor=actor, action=USER_TOTP_SET, entity_type="user", entity_id=user.ref)
     return secret

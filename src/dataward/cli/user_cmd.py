@@ -17,9 +17,9 @@ from dataward.accounts.service import (
     reset_password,
     set_disabled,
     set_totp_secret,
-    totp_sealer,
     totp_uri,
 )
+from dataward.accounts.totp_secrets import totp_sealer
 from dataward.config import get_settings
 from dataward.runtime import open_runtime
 

@@ -31,6 +31,7 @@ from dataward.publication.registers import store_register
 from dataward.register.loader import load_register
 from dataward.runtime import open_runtime
 from dataward.subjects.service import add_subject
+from dataward.uow import UnitOfWork
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "subjects"
 DATAWARD = Path(sys.executable).parent / "dataward"
@@ -87,9 +88,10 @@ def machine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Machine
 
 @pytest.fixture
 def backend_machine(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str, uow: UnitOfWork
 ) -> Iterator[Machine]:
-    """The same, with the main database on each backend (already migrated)."""
+    """The same, with the main database on each backend (already migrated; ``uow``'s
+    teardown empties it again for the tests that follow)."""
     yield _machine(tmp_path, monkeypatch, database_url)
     get_settings.cache_clear()
 

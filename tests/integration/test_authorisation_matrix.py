@@ -108,6 +108,21 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
             ("subject_shred", "/shred"),
         )
     },
+    # rights requests (issue 16): admin, DPO and caseworker; never an auditor
+    "requests_page": ("GET", "/console/requests", SUBJECT_READERS),
+    "request_new": ("GET", "/console/requests/new", SUBJECT_READERS),
+    # an empty form is refused on the page itself (422) for those who may enter one
+    "request_create": ("POST", "/console/requests/new", row(303, 422, 422, 422, 403, 303, 303)),
+    "request_page": (
+        "GET",
+        f"/console/requests/{ORG}/q_none",
+        row(303, 404, 404, 404, 403, 303, 303),
+    ),
+    "request_step": (
+        "POST",
+        f"/console/requests/{ORG}/q_none/steps/extend",
+        row(303, 303, 303, 303, 403, 303, 303),
+    ),
     "registers_page": ("GET", "/console/registers", EVERY_ROLE),
     "organisation_page": ("GET", f"/orgs/{ORG}", EVERY_ROLE),
     "lint_page": ("GET", f"/orgs/{ORG}/lint", EVERY_ROLE),

@@ -19,6 +19,9 @@ class Permission(StrEnum):
     DECISIONS_READ = "decisions:read"
     AUDIT_READ = "audit:read"
     OUTBOX_READ = "outbox:read"
+    # Rights requests: the queue and a request's page show the requester's details.
+    REQUESTS_READ = "requests:read"
+    REQUESTS_WRITE = "requests:write"
     # Sending a notice-change campaign to every subject is a person's decision (issue 14,
     # item 9): the DPO's or an administrator's, never a token's.
     CAMPAIGNS_APPROVE = "campaigns:approve"
@@ -37,6 +40,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.AUDIT_READ,
             Permission.OUTBOX_READ,
             Permission.CAMPAIGNS_APPROVE,
+            Permission.REQUESTS_READ,
+            Permission.REQUESTS_WRITE,
         }
     ),
     Role.CASEWORKER: frozenset(
@@ -45,6 +50,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.SUBJECTS_READ,
             Permission.SUBJECTS_WRITE,
             Permission.DECISIONS_READ,
+            Permission.REQUESTS_READ,
+            Permission.REQUESTS_WRITE,
         }
     ),
     # Read-only: the register and the audit chain, never decrypted identities.

@@ -35,6 +35,7 @@ from dataward.web import (
     outbox_pages,
     pages,
     portal,
+    request_pages,
     staff,
     subject_actions,
 )
@@ -107,6 +108,7 @@ def create_app(
     app.include_router(audit_pages.router)
     app.include_router(consent_pages.router)
     app.include_router(subject_actions.router)
+    app.include_router(request_pages.router)
     app.include_router(campaign_pages.router)
     check_route_rules(app)
     return app

@@ -46,6 +46,7 @@ class NavItem:
 # Console navigation: each entry shows only to roles holding its permission.
 _CONSOLE_NAV: list[tuple[str, str, str, Permission | None]] = [
     ("dashboard", "Dashboard", "/console", None),
+    ("requests", "Requests", "/console/requests", Permission.REQUESTS_READ),
     ("subjects", "Subjects", "/console/subjects", Permission.SUBJECTS_READ),
     ("registers", "Registers", "/console/registers", Permission.REGISTERS_READ),
     ("users", "Users", "/console/users", Permission.USERS_ADMIN),

@@ -1,0 +1,162 @@
+"""The caseworker's queue: open requests by urgency, filtered, paged; one request's history.
+
+Urgency is read against today's date in UK terms: overdue (due before today), due within 7
+days, on time, or waiting (no clock running: identity or a fee awaited, or paused).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Select, func, select
+
+from dataward.crypto.keyring import decrypt_for
+from dataward.requests.models import RequestEvent, RightsRequest
+from dataward.requests.transitions import OPEN
+from dataward.uow import UnitOfWork
+
+SOON_DAYS = 7
+URGENCIES = ("overdue", "due_soon", "on_time", "waiting")
+
+
+def urgency(row: RightsRequest, today: date) -> str:
+    if row.state not in OPEN:
+        return "closed"
+    if row.due_on is None or row.paused_since is not None:
+        return "waiting"
+    if row.due_on < today:
+        return "overdue"
+    if row.due_on <= today + timedelta(days=SOON_DAYS):
+        return "due_soon"
+    return "on_time"
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    organisation: str | None = None
+    urgency: str | None = None
+    right: str | None = None
+    channel: str | None = None
+    state: str | None = None
+    assignee: str | None = None
+    include_closed: bool = False
+
+
+@dataclass(frozen=True)
+class QueuePage:
+    rows: list[RightsRequest]
+    total: int
+    offset: int
+    limit: int
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _where(query: Select[Any], filters: QueueFilter, today: date) -> Select[Any]:
+    table = RightsRequest
+    if filters.organisation:
+        query = query.where(table.organisation == filters.organisation)
+    if not filters.include_closed and not filters.state:
+        query = query.where(table.state.in_(OPEN))
+    if filters.state:
+        query = query.where(table.state == filters.state)
+    if filters.channel:
+        query = query.where(table.channel == filters.channel)
+    if filters.assignee:
+        query = query.where(table.assignee == filters.assignee)
+    soon = today + timedelta(days=SOON_DAYS)
+    running = table.due_on.is_not(None) & table.paused_since.is_(None)
+    if filters.urgency == "overdue":
+        query = query.where(running, table.due_on < today)
+    elif filters.urgency == "due_soon":
+        query = query.where(running, table.due_on >= today, table.due_on <= soon)
+    elif filters.urgency == "on_time":
+        query = query.where(running, table.due_on > soon)
+    elif filters.urgency == "waiting":
+        query = query.where(~running)
+    return query
+
+
+def queue(uow: UnitOfWork, filters: QueueFilter, *, offset: int = 0, limit: int = 50) -> QueuePage:
+    """Requests, most urgent first (earliest due; waiting ones last), paged in SQL."""
+    today = uow.clock.today()
+    query = _where(select(RightsRequest), filters, today)
+    order = (
+        RightsRequest.due_on.is_(None),
+        RightsRequest.due_on,
+        RightsRequest.received_on,
+        RightsRequest.ref,
+    )
+    if filters.right:
+        # Rights are a JSON list, read the same way on both backends: filtered here.
+        rows = [r for r in uow.session.scalars(query.order_by(*order)) if filters.right in r.rights]
+        total, page = len(rows), rows[offset : offset + limit]
+    else:
+        counted = select(func.count()).select_from(query.subquery())
+        total = int(uow.session.scalar(counted) or 0)
+        page = list(uow.session.scalars(query.order_by(*order).offset(offset).limit(limit)))
+    counts = {}
+    for name in URGENCIES:
+        narrowed = QueueFilter(organisation=filters.organisation, urgency=name)
+        counted = select(func.count()).select_from(
+            _where(select(RightsRequest.id), narrowed, today).subquery()
+        )
+        counts[name] = int(uow.session.scalar(counted) or 0)
+    return QueuePage(page, total, offset, limit, counts)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    seq: int
+    at: datetime
+    on: date
+    actor: str
+    action: str
+    from_state: str | None
+    to_state: str
+    note: str | None
+
+
+def history(uow: UnitOfWork, row: RightsRequest) -> list[HistoryEntry]:
+    """Every step, oldest first, with the caseworkers' reasons unsealed for this view."""
+    events = uow.session.scalars(
+        select(RequestEvent).where(RequestEvent.request_id == row.id).order_by(RequestEvent.seq)
+    )
+    return [
+        HistoryEntry(
+            e.seq,
+            e.at,
+            e.on,
+            e.actor,
+            e.action,
+            e.from_state,
+            e.to_state,
+            decrypt_for(uow, row.key_id, e.note_sealed, f"request:{row.id}:event:{e.seq}")
+            if e.note_sealed is not None
+            else None,
+        )
+        for e in events
+    ]
+
+
+def earlier_requests(uow: UnitOfWork, row: RightsRequest) -> list[RightsRequest]:
+    """The same subject's other requests, newest first."""
+    if row.subject_id is None:
+        return []
+    return list(
+        uow.session.scalars(
+            select(RightsRequest)
+            .where(RightsRequest.subject_id == row.subject_id, RightsRequest.id != row.id)
+            .order_by(RightsRequest.received_on.desc())
+        )
+    )
+
+
+def count_open(uow: UnitOfWork) -> int:
+    return int(
+        uow.session.scalar(
+            select(func.count()).select_from(RightsRequest).where(RightsRequest.state.in_(OPEN))
+        )
+        or 0
+    )

@@ -20,6 +20,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 from web_support import ORG, add_user, api_token, console_app
 
+from dataward.accounts.refusals import Refusal
 from dataward.audit.models import AuditEvent
 from dataward.audit.service import verify
 from dataward.clock import FixedClock
@@ -244,3 +245,23 @@ def test_the_organisation_is_still_served_to_a_good_token(app: FastAPI) -> None:
 
     assert served.status_code == 200
     assert ORG in served.text
+
+
+def test_counts_taken_by_a_flush_that_is_not_committed_are_kept(
+    app: FastAPI, clock: FixedClock
+) -> None:
+    """Issue 14, item 6: a failed write loses no refusal (the counts are put back)."""
+    ledger = app.state.refusals.ledger
+    refusal = Refusal.of("api_token.refused", "token:unknown", "0123456789abcdef", {"route": "r"})
+    for _ in range(4):
+        ledger.note(refusal, clock.now())
+
+    with UnitOfWork(app.state.session_factory, clock) as uow:
+        assert ledger.flush(uow) == 1  # rolled back: never committed
+    assert ledger.pending_refusals() == 3
+
+    with UnitOfWork(app.state.session_factory, clock) as uow:
+        ledger.flush(uow)
+        uow.commit()
+    assert ledger.pending_refusals() == 0
+    assert [r.details["count"] for r in _refusals(app)] == [3]

@@ -60,18 +60,31 @@ def test_it_writes_at_most_so_many_refusals_at_once_per_window() -> None:
     """Issue 14, item 6: a flood from many addresses is still a bounded number of rows."""
     ledger = RefusalLedger(MINUTE, max_first=3)
 
-    written = [ledger.note(_refusal(client=f"c{n}"), T0) for n in range(10)]
+    written = [ledger.note(_refusal(client=f"c{n}"), T0) for n in range(1000)]
 
-    assert written == [True] * 3 + [False] * 7
-    assert ledger.pending_refusals() == 7
+    assert written == [True] * 3 + [False] * 997
+    assert [(r.client, c.count) for (_, r), c in ledger._counted.items()] == [(MANY_CLIENTS, 997)]
+
+
+def test_a_throttled_client_is_counted_apart_only_if_it_was_written() -> None:
+    """Issue 14, item 6: throttled requests from unseen addresses add no rows either."""
+    ledger = RefusalLedger(MINUTE, max_first=1)
+    ledger.note(_refusal(client="seen"), T0)
+
+    for client in ("seen", "seen", "unseen", "other"):
+        ledger.note(_refusal(client=client), T0, may_write=False)
+
+    counted = {r.client: c.count for (_, r), c in ledger._counted.items()}
+    assert counted == {"seen": 2, MANY_CLIENTS: 2}
 
 
 def test_it_counts_past_its_key_cap_under_many_clients() -> None:
-    """Issue 14, item 6: memory stays bounded however many clients there are."""
-    ledger = RefusalLedger(MINUTE, max_first=0, max_keys=2)
+    """Issue 14, item 6: memory stays bounded however many kinds there are."""
+    ledger = RefusalLedger(MINUTE, max_keys=2)
 
     for n in range(50):
-        ledger.note(_refusal(client=f"c{n}"), T0)
+        ledger.note(_refusal(client=f"c{n}"), T0)  # written at once
+        ledger.note(_refusal(client=f"c{n}"), T0)  # counted
 
     counted = ledger._counted
     assert len(counted) == 3  # two clients and "many"

@@ -9,10 +9,11 @@ the later ones of that window are counted in memory and written as one event wit
 ``count``, ``first_at`` and ``last_at`` when the window has closed (by the next refusal
 written, or at shutdown). The counts of events therefore add up to every refusal.
 
-Bounds, whatever a client does: at most ``max_first`` events written at once per window
-(past that, new kinds are counted like the rest: a flood from many addresses is still a
-bounded number of rows), and at most ``max_keys`` kinds counted (past that, new ones are
-counted under client ``many``). Like token uses, the counts live in the process: SIGKILL
+Bounds, whatever the clients do: at most ``max_first`` events written at once per window;
+refusals are counted per client only for the clients written at once in the window, the
+others together under client ``many`` (so a flood from many addresses, or of throttled
+requests, is still a bounded number of rows); and at most ``max_keys`` kinds are counted
+(past that, under ``many`` too). Like token uses, the counts live in the process: SIGKILL
 loses at most the counts not yet written.
 """
 
@@ -27,7 +28,7 @@ from dataward.audit.service import AuditEntry, DetailValue, record_many
 from dataward.uow import UnitOfWork
 
 MANY_CLIENTS = "many"
-_MAX_FIRST = 1000
+_MAX_FIRST = 100
 _MAX_KEYS = 10_000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -95,6 +96,7 @@ class RefusalLedger:
         self._lock = threading.Lock()
         self._current = -1
         self._firsts: set[Refusal] = set()
+        self._clients: set[str] = set()  # clients with a refusal written at once this window
         self._counted: dict[_Key, _Counted] = {}
 
     @property
@@ -118,12 +120,15 @@ class RefusalLedger:
             if number != self._current:
                 self._current = number
                 self._firsts.clear()
+                self._clients.clear()
             if may_write and refusal not in self._firsts and len(self._firsts) < self._max_first:
                 self._firsts.add(refusal)
+                self._clients.add(refusal.client)
                 return True
-            key = (number, refusal)
+            many = replace(refusal, client=MANY_CLIENTS)
+            key = (number, refusal if refusal.client in self._clients else many)
             if key not in self._counted and len(self._counted) >= self._max_keys:
-                key = (number, replace(refusal, client=MANY_CLIENTS))
+                key = (number, many)
             counted = self._counted.get(key)
             if counted is None:
                 self._counted[key] = _Counted(1, now, now)

@@ -58,7 +58,11 @@ class Connection:
     sent: list[dict[str, Any]] = field(default_factory=list)
 
     async def receive(self) -> dict[str, Any]:
-        if self.pulled >= self.size:
+        if self.size == 0 and not self.pulled:
+            self.pulled = -1  # the one empty message of a request without a body
+            return {"type": "http.request", "body": b"", "more_body": False}
+        if self.pulled >= self.size or self.pulled < 0:
+            await asyncio.sleep(3600)  # the client stays connected
             return {"type": "http.disconnect"}
         chunk = min(CHUNK, self.size - self.pulled)
         self.pulled += chunk
@@ -76,20 +80,22 @@ def call(
     token: str | None = None,
     declared: bool = True,
     query: str = "",
+    method: str = "POST",
+    spec_version: str = "2.4",
 ) -> Answer:
-    """POST ``size`` bytes to ``path`` through the whole ASGI stack."""
+    """Send ``size`` bytes to ``path`` through the whole ASGI stack."""
     headers = [(b"content-type", b"application/json")]
-    if declared:
+    if declared and size:
         headers.append((b"content-length", str(size).encode()))
-    else:
+    elif size:
         headers.append((b"transfer-encoding", b"chunked"))
     if token is not None:
         headers.append((b"authorization", f"Bearer {token}".encode()))
     scope = {
         "type": "http",
-        "asgi": {"version": "3.0", "spec_version": "2.4"},
+        "asgi": {"version": "3.0", "spec_version": spec_version},
         "http_version": "1.1",
-        "method": "POST",
+        "method": method,
         "scheme": "http",
         "path": path,
         "raw_path": path.encode(),
@@ -270,3 +276,14 @@ def test_it_refuses_to_start_with_a_route_that_reads_its_body_first() -> None:
 
     with pytest.raises(ConfigurationError, match="/things"):
         check_body_routes(app)
+
+
+def test_a_response_may_listen_for_a_disconnect_on_a_request_without_a_body(
+    app: FastAPI,
+) -> None:
+    """Issue 14, item 3: the gate guards bodies only; a static file on a server before
+    ASGI 2.4 receives while it sends, as it always could."""
+    answer = call(app, "/static/dataward.css", 0, method="GET", spec_version="2.3")
+
+    assert answer.status == 200
+    assert answer.body

@@ -47,9 +47,10 @@ def _size(limit: int) -> str:
 class BodyGate:
     """The request's ``receive``: shut until ``open``, then counting against the cap."""
 
-    def __init__(self, receive: Receive, declared: int | None) -> None:
+    def __init__(self, receive: Receive, declared: int | None, announced: bool) -> None:
         self._receive = receive
         self.declared = declared
+        self.announced = announced  # a Content-Length above 0, or a chunked body
         self.cap: int | None = None
         self.what = "request body"
         self.pulled = 0
@@ -64,6 +65,10 @@ class BodyGate:
 
     async def __call__(self) -> Message:
         if self.cap is None:
+            if not self.announced:
+                # No body to guard: a response listening for a disconnect (a static file
+                # on a server before ASGI 2.4) may receive as it always could.
+                return await self._receive()
             raise BodyReadBeforeAccess("the request body was read before the route's rule ran")
         message = await self._receive()
         if message["type"] == "http.request":
@@ -74,12 +79,22 @@ class BodyGate:
         return message
 
 
-def _declared_length(scope: Scope) -> int | None:
+def _body_headers(scope: Scope) -> tuple[int | None, bool]:
+    """The declared Content-Length, and whether the request announces a body at all."""
+    declared: int | None = None
+    chunked = False
     for name, value in scope.get("headers", []):
         if name == b"content-length":
             text = value.decode("latin-1").strip()
-            return int(text) if text.isdigit() else None
-    return None
+            declared = int(text) if text.isdigit() else None
+        elif name == b"transfer-encoding":
+            chunked = True
+    return declared, chunked or (declared is None and _has_length(scope)) or bool(declared)
+
+
+def _has_length(scope: Scope) -> bool:
+    # A Content-Length that is not a number: treat it as announcing a body.
+    return any(name == b"content-length" for name, _ in scope.get("headers", []))
 
 
 class BodyLimits:
@@ -92,7 +107,7 @@ class BodyLimits:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        gate = BodyGate(receive, _declared_length(scope))
+        gate = BodyGate(receive, *_body_headers(scope))
         scope[GATE] = gate
         await self.app(scope, gate, send)
         if gate.refused:

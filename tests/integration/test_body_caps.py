@@ -27,7 +27,8 @@ from dataward.clock import FixedClock
 from dataward.crypto.keystore import Vault
 from dataward.errors import ConfigurationError
 from dataward.uow import UnitOfWork
-from dataward.web.auth import api, check_body_routes
+from dataward.web.auth import api
+from dataward.web.rule_first import check_body_routes
 
 MIB = 1024 * 1024
 CHUNK = 64 * 1024

@@ -18,7 +18,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from web_support import ORG, add_user, api_token, console_app
+from web_support import ORG, add_user, api_token, console_app, session_cookie
 
 from dataward.accounts.refusals import Refusal
 from dataward.audit.models import AuditEvent
@@ -26,6 +26,7 @@ from dataward.audit.service import verify
 from dataward.clock import FixedClock
 from dataward.crypto.keystore import Vault
 from dataward.uow import UnitOfWork
+from dataward.web.auth import SESSION_COOKIE
 
 ORGANISATIONS = "/api/v1/organisations"
 ATTACKER = "198.51.100.7"
@@ -265,3 +266,33 @@ def test_counts_taken_by_a_flush_that_is_not_committed_are_kept(
         uow.commit()
     assert ledger.pending_refusals() == 0
     assert [r.details["count"] for r in _refusals(app)] == [3]
+
+
+def test_csrf_and_access_refusals_are_rolled_up_per_user_and_client(
+    app: FastAPI, clock: FixedClock
+) -> None:
+    """Issue 14, item 6: CSRF refused and access refused, like every other refusal."""
+    admin = _from(app, ATTACKER)
+    admin.cookies.set(SESSION_COOKIE, session_cookie(app, add_user(app, "boss", "admin")))
+    casey = _from(app, OTHER)
+    casey.cookies.set(SESSION_COOKIE, session_cookie(app, add_user(app, "casey", "caseworker")))
+
+    for n in range(5):
+        forged = admin.post("/console/users", data={"username": f"x{n}", "csrf_token": "1.abc"})
+        assert forged.status_code == 403
+        assert casey.get("/console/users").status_code == 403
+    clock.advance(timedelta(minutes=1))
+    with admin:
+        pass
+
+    counts = [
+        (r.action, r.details["count"])
+        for r in _rows(app)
+        if r.action in ("security.csrf_refused", "access.refused")
+    ]
+    assert sorted(counts) == [
+        ("access.refused", 1),
+        ("access.refused", 4),
+        ("security.csrf_refused", 1),
+        ("security.csrf_refused", 4),
+    ]

@@ -17,8 +17,9 @@ from dataward.accounts.permissions import Permission
 from dataward.audit.service import verify
 from dataward.subjects.service import add_subject, find_subjects, show_subject
 from dataward.uow import UnitOfWork
-from dataward.web.auth import RuleFirstRoute, api, principal_of
+from dataward.web.auth import api, principal_of
 from dataward.web.deps import get_uow
+from dataward.web.rule_first import RuleFirstRoute
 from dataward.web.schemas import problems
 
 router = APIRouter(prefix="/api/v1", tags=["api v1"], route_class=RuleFirstRoute)

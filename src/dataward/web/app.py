@@ -36,10 +36,10 @@ from dataward.web import (
 )
 from dataward.web.accounts_setup import check_route_rules, install_accounts
 from dataward.web.analysis import RegisterAnalyser
-from dataward.web.auth import check_body_routes
 from dataward.web.bodies import BodyLimits
 from dataward.web.errors import install_error_handlers
 from dataward.web.refusals import RefusalGuard, write_pending_refusals
+from dataward.web.rule_first import check_body_routes
 from dataward.web.security import SecurityHeaders
 from dataward.web.templating import STATIC_DIR
 

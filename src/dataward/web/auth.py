@@ -8,7 +8,7 @@ post is read here, size-capped, and its CSRF token checked before the route runs
 
 No body is read before the rule has accepted the caller: the rule opens the request's body
 gate (``web.bodies``) with the route's cap, and a route with a body parameter, which FastAPI
-would read before any dependency, runs its rule first (``RuleFirstRoute``). Refusals are
+would read before any dependency, runs its rule first (``web.rule_first``). Refusals are
 recorded through the app's ``RefusalGuard`` (``web.refusals``), which rolls them up per
 client and throttles a client that earns too many.
 """
@@ -18,7 +18,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,7 +25,6 @@ from fastapi import Depends, Request
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
-from starlette.responses import Response
 
 from dataward.accounts.errors import (
     AccessDenied,
@@ -42,7 +40,6 @@ from dataward.accounts.sessions import SessionPolicy, check_csrf, load_session
 from dataward.accounts.token_checks import AcceptedTokens
 from dataward.accounts.token_uses import TokenUseLedger
 from dataward.accounts.tokens import check_token, token_refusal
-from dataward.errors import ConfigurationError
 from dataward.logging import get_logger
 from dataward.uow import UnitOfWork
 from dataward.web.audit_actions import ACCESS_REFUSED, SECURITY_CSRF_REFUSED
@@ -211,9 +208,8 @@ class Access:
         scheme, _, secret = header.partition(" ")
         guard: RefusalGuard = request.app.state.refusals
         if scheme.lower() != "bearer" or not secret.strip():
-            error = TokenInvalid("send the API token as `Authorization: Bearer dw_...`")
             guard.record(request, **token_refusal(None, route, "malformed"))
-            raise error
+            raise TokenInvalid("send the API token as `Authorization: Bearer dw_...`")
         uses: TokenUseLedger = request.app.state.token_uses
         accepted: AcceptedTokens = request.app.state.accepted_tokens
         now = uow.clock.now()
@@ -430,42 +426,3 @@ def check_bearer(request: Request, uow: UnitOfWork) -> Principal:
     request.state.principal = principal
     admit_body(request, access.kind)
     return principal
-
-
-class RuleFirstRoute(APIRoute):
-    """A route whose Access rule runs before FastAPI reads its body parameter.
-
-    FastAPI reads and parses a body parameter before it runs any dependency, the rule
-    included, so an anonymous caller could make the server buffer and parse any body. Here
-    the rule runs first and the body is read under its cap; FastAPI then finds it read.
-    ``check_body_routes`` refuses to start an app with a body route of another class.
-    """
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-        rule = rule_of(self)
-
-        async def rule_first(request: Request) -> Response:
-            if rule is not None:
-                await rule(request)
-                await request.body()  # under the gate's cap: BodyTooLarge, not FastAPI's 400
-            return await handler(request)
-
-        return rule_first
-
-
-def check_body_routes(app: Any) -> None:
-    """Fail closed: a route with a body parameter must be a ``RuleFirstRoute``."""
-    early = [
-        info.path
-        for info in app_routes(app)
-        if isinstance(info.route, APIRoute)
-        and info.route.body_field is not None
-        and not isinstance(info.route, RuleFirstRoute)
-    ]
-    if early:
-        raise ConfigurationError(
-            "routes that would read their body before their access rule: "
-            + ", ".join(sorted(early)),
-            details=["give their router route_class=RuleFirstRoute (dataward.web.auth)"],
-        )

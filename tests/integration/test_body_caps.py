@@ -19,7 +19,7 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
 from sqlalchemy import select
-from web_support import ORG, add_user, api_token, console_app
+from web_support import ORG, add_user, api_token, console_app, session_cookie
 
 from dataward.accounts.permissions import Permission
 from dataward.audit.models import AuditEvent
@@ -27,7 +27,7 @@ from dataward.clock import FixedClock
 from dataward.crypto.keystore import Vault
 from dataward.errors import ConfigurationError
 from dataward.uow import UnitOfWork
-from dataward.web.auth import api
+from dataward.web.auth import SESSION_COOKIE, api
 from dataward.web.rule_first import check_body_routes
 
 MIB = 1024 * 1024
@@ -83,6 +83,7 @@ def call(
     query: str = "",
     method: str = "POST",
     spec_version: str = "2.4",
+    cookie: str | None = None,
 ) -> Answer:
     """Send ``size`` bytes to ``path`` through the whole ASGI stack."""
     headers = [(b"content-type", b"application/json")]
@@ -92,6 +93,8 @@ def call(
         headers.append((b"transfer-encoding", b"chunked"))
     if token is not None:
         headers.append((b"authorization", f"Bearer {token}".encode()))
+    if cookie is not None:
+        headers.append((b"cookie", f"{SESSION_COOKIE}={cookie}".encode()))
     scope = {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": spec_version},
@@ -288,3 +291,23 @@ def test_a_response_may_listen_for_a_disconnect_on_a_request_without_a_body(
 
     assert answer.status == 200
     assert answer.body
+
+
+def test_a_signed_in_form_over_64_kib_is_refused_unread(app: FastAPI) -> None:
+    """Issue 14, item 3: forms keep their 64 KiB, now refused before reading when announced."""
+    cookie = session_cookie(app, add_user(app, "boss", "admin"))
+
+    announced = call(app, "/console/users", 5 * MIB, cookie=cookie)
+    chunked = call(app, "/console/users", 5 * MIB, cookie=cookie, declared=False)
+
+    assert (announced.status, announced.pulled) == (413, 0)
+    assert b"larger than 64 KiB" in announced.body
+    assert chunked.status == 413
+    assert 64 * 1024 < chunked.pulled <= 64 * 1024 + CHUNK
+
+
+def test_the_cookie_beacon_reads_no_large_body(app: FastAPI) -> None:
+    """Issue 14, item 3: the anonymous beacon is capped small, and refused unread."""
+    answer = call(app, f"/api/v1/cookie-banner/{ORG}/consents", 5 * MIB)
+
+    assert (answer.status, answer.json()["code"], answer.pulled) == (413, "body_too_large", 0)

@@ -85,6 +85,31 @@ class Settings(BaseSettings):
         description="Seconds of accepted API token uses rolled into one audit event per "
         "token and route (0: each use is its own event, written at once).",
     )
+    # Bodies are capped per route and read only after the caller is authorised (docs/api.md).
+    api_body_max_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body the JSON API reads (the decision batch has its own).",
+    )
+    batch_body_max_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1024,
+        description="Largest body of the decision batch (POST /api/v1/decisions/batch).",
+    )
+    # Refused requests are rolled up per client like accepted token uses, so a flood of
+    # them cannot fill the audit chain, whose rows can never be erased (docs/accounts.md).
+    refusal_window_seconds: int = Field(
+        default=60,
+        ge=0,
+        description="Seconds of refusals per client rolled into one audit event per kind "
+        "(0: each refusal is its own event, written at once, and no client is throttled).",
+    )
+    refusals_per_client: int = Field(
+        default=100,
+        ge=0,
+        description="Refusals one client may earn per refusal window before it is answered "
+        "429 with no database work (0: never throttled).",
+    )
 
     # Signed audit heads (docs/audit.md, "Signed heads"): the key never sits in the database.
     audit_head_key: SecretStr | None = Field(

@@ -29,6 +29,9 @@ def web_settings(database_url: str, examples_dir: Path, **extra: Any) -> Setting
         "argon2_parallelism": 1,
         "cookie_secure": False,
         "secret_key": SECRET_KEY,
+        # Each refusal its own event, at once, and no throttle: tests count refusals one by
+        # one from one client; the rollup has its own tests (test_refusal_rollup.py).
+        "refusal_window_seconds": 0,
         **extra,
     }
     return Settings(database_url=database_url, examples_dir=examples_dir, **values)

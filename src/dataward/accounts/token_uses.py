@@ -3,8 +3,8 @@
 Appending to the chain takes its one lock and needs a commit, so writing an event for every
 accepted API call would serialise the whole API on the chain. The product decision instead:
 accepted uses are counted per (token, route) and written as one ``api_token.used`` event per
-pair per window, with the count and the first and last time. Refusals are not counted here;
-they stay one synchronous event each (``dataward.accounts.tokens``).
+pair per window, with the count and the first and last time. Refusals are rolled up the
+same way, per client, in ``dataward.accounts.refusals``.
 
 The counts live in the process, so a process killed without its shutdown (SIGKILL, power
 loss) loses the uses of at most one window; a graceful stop writes them (docs/accounts.md).
@@ -13,6 +13,7 @@ loss) loses the uses of at most one window; a graceful stop writes them (docs/ac
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -151,27 +152,32 @@ class TokenUseLedger:
         return written
 
     def _merge_unless_committed(self, session: Session, taken: dict[_Key, TokenUse]) -> None:
-        """Put ``taken`` back if the transaction holding its events ends without a commit.
+        undo_unless_committed(session, lambda: self._merge(taken))
 
-        The caller's commit can still fail (the database gone, a serialisation error), and
-        the events then vanish with the rollback; the counts must not vanish with them.
-        """
-        state = {"committed": False, "settled": False}
 
-        def committed(_session: Session) -> None:
-            state["committed"] = True
+def undo_unless_committed(session: Session, undo: Callable[[], None]) -> None:
+    """Call ``undo`` if the transaction now open on ``session`` ends without a commit.
 
-        def ended(_session: Session, transaction: SessionTransaction) -> None:
-            # Only the outermost transaction decides; a savepoint ending decides nothing.
-            # (A listener cannot be removed while its event runs, so a flag retires it.)
-            if state["settled"] or transaction.parent is not None:
-                return
-            state["settled"] = True
-            if not state["committed"]:
-                self._merge(taken)
+    A ledger that took its counts to write them puts them back this way: the caller's
+    commit can still fail (the database gone, a serialisation error), and the events then
+    vanish with the rollback; the counts must not vanish with them.
+    """
+    state = {"committed": False, "settled": False}
 
-        event.listen(session, "after_commit", committed)
-        event.listen(session, "after_transaction_end", ended)
+    def committed(_session: Session) -> None:
+        state["committed"] = True
+
+    def ended(_session: Session, transaction: SessionTransaction) -> None:
+        # Only the outermost transaction decides; a savepoint ending decides nothing.
+        # (A listener cannot be removed while its event runs, so a flag retires it.)
+        if state["settled"] or transaction.parent is not None:
+            return
+        state["settled"] = True
+        if not state["committed"]:
+            undo()
+
+    event.listen(session, "after_commit", committed)
+    event.listen(session, "after_transaction_end", ended)
 
 
 def _iso(moment: datetime) -> str:

@@ -1,8 +1,9 @@
 """API tokens: shown once, stored as a SHA-256 digest, with scopes and an expiry.
 
-Every use goes to the audit chain, in two ways. A refusal is one event at once: a check
-returns an outcome with the error to raise, and the edge commits the refusal's entry
-(``record_token_refusal``) before answering. An acceptance writes nothing here: the edge
+Every use goes to the audit chain, in two ways. A refusal: a check returns an outcome with
+the error to raise, and the edge records what ``token_refusal`` says through its refusal
+ledger (``dataward.accounts.refusals``: the first of a kind from a client in a window at
+once, before answering, the rest as a count). An acceptance writes nothing here: the edge
 counts it in a ``TokenUseLedger`` (``dataward.accounts.token_uses``), which writes one
 ``api_token.used`` event per token and route per window and sets ``last_used_at``, so
 accepted calls do not queue on the chain's one lock.
@@ -16,6 +17,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypedDict
 
 from sqlalchemy import bindparam, select
 
@@ -44,6 +46,14 @@ class TokenCheck:
     user: User | None
     error: DatawardError | None
     reason: str | None = None  # why it was refused, for the audit event
+
+
+class TokenRefusal(TypedDict):
+    action: str
+    actor: str
+    entity_type: str
+    entity_id: str
+    details: dict[str, str | int | bool | None]
 
 
 def parse_scopes(values: Sequence[str]) -> list[str]:
@@ -139,8 +149,8 @@ def check_token(uow: UnitOfWork, secret: str, scope: Permission, route: str) -> 
     """Accept ``secret`` for a route needing ``scope``, or say why not; only reads.
 
     One query, nothing written: the edge runs it in a read-only unit of work, counts an
-    accepted use (see the module's docstring) and records a refusal with
-    ``record_token_refusal`` in a transaction of its own.
+    accepted use (see the module's docstring) and records a refusal (``token_refusal``) in
+    a transaction of its own.
     """
     found = None
     if secret.startswith(TOKEN_PREFIX) and len(secret) <= 100:
@@ -162,14 +172,13 @@ def check_token(uow: UnitOfWork, secret: str, scope: Permission, route: str) -> 
     return TokenCheck(token, user, None)
 
 
-def record_token_refusal(uow: UnitOfWork, check: TokenCheck, route: str) -> None:
-    """The audit event of a refused token (every refusal is one, written at once)."""
-    ref = check.token.ref if check.token else "unknown"
-    record(
-        uow,
-        actor=f"token:{ref}",
+def token_refusal(token: ApiToken | None, route: str, reason: str | None) -> TokenRefusal:
+    """What the audit event of a refused token says (the edge rolls these up per client)."""
+    ref = token.ref if token else "unknown"
+    return TokenRefusal(
         action=API_TOKEN_REFUSED,
+        actor=f"token:{ref}",
         entity_type="api_token",
         entity_id=ref,
-        details={"route": route, "reason": check.reason},
+        details={"route": route, "reason": reason},
     )

@@ -1,6 +1,8 @@
 """JSON API for subjects and the audit chain, behind token scopes.
 
 Identity values travel in request bodies, never in URLs (URLs end up in logs and history).
+The routes are ``RuleFirstRoute``s: a body is read only after the token is accepted, and
+only up to ``DATAWARD_API_BODY_MAX_BYTES``.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from dataward.subjects.service import add_subject, find_subjects, show_subject
 from dataward.uow import UnitOfWork
 from dataward.web.auth import api, principal_of
 from dataward.web.deps import get_uow
+from dataward.web.rule_first import RuleFirstRoute
 from dataward.web.schemas import problems
 
-router = APIRouter(prefix="/api/v1", tags=["api v1"])
+router = APIRouter(prefix="/api/v1", tags=["api v1"], route_class=RuleFirstRoute)
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
 
 
@@ -72,7 +75,7 @@ class AuditHead(BaseModel):
     response_model=SubjectRefs,
     name="api_subject_search",
     dependencies=[api(Permission.SUBJECTS_READ)],
-    responses=problems(401, 403, 422),
+    responses=problems(401, 403, 413, 422, 429),
 )
 def subject_search(body: SubjectSearch, uow: Uow) -> SubjectRefs:
     """Subjects holding one identity, found through the blind index."""
@@ -109,7 +112,7 @@ def subject(org: str, ref: str, uow: Uow) -> SubjectOut:
     status_code=201,
     name="api_subject_create",
     dependencies=[api(Permission.SUBJECTS_WRITE)],
-    responses=problems(401, 403, 409, 422),
+    responses=problems(401, 403, 409, 413, 422, 429),
 )
 def subject_create(request: Request, body: SubjectIn, uow: Uow) -> SubjectRefs:
     """Add a subject with its identities (stored encrypted); returns its reference."""

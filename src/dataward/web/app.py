@@ -41,7 +41,10 @@ from dataward.web import (
 )
 from dataward.web.accounts_setup import check_route_rules, install_accounts
 from dataward.web.analysis import RegisterAnalyser
+from dataward.web.bodies import BodyLimits
 from dataward.web.errors import install_error_handlers
+from dataward.web.refusals import RefusalGuard, write_pending_refusals
+from dataward.web.rule_first import check_body_routes
 from dataward.web.security import SecurityHeaders
 from dataward.web.templating import STATIC_DIR
 
@@ -62,6 +65,7 @@ def create_app(
         # Counted token uses are written before the engine goes: a graceful stop (SIGTERM,
         # Ctrl+C) loses none of them.
         await run_in_threadpool(write_pending_token_uses, _app)
+        await run_in_threadpool(write_pending_refusals, _app)
         await _app.state.decision_reader.close()
         engine.dispose()
         for own in opened:
@@ -84,6 +88,7 @@ def create_app(
     # Tests and deployments may name more fact sheets: organisation id -> file name.
     app.state.analyser = RegisterAnalyser(settings.examples_dir / "notices", FACT_SHEETS)
     own_vault = install_accounts(app, settings, vault)
+    app.state.refusals = RefusalGuard(settings, app.state.clock, app.state.secret_key)
     opened.extend([own_vault] if own_vault else [])
     # The decision API answers on the event loop where it cannot wait (consent.fast_path).
     app.state.decision_reader = DecisionReader(
@@ -91,6 +96,8 @@ def create_app(
     )
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
+    # Every request's body stays unread until its route's rule opens it (web.bodies).
+    app.add_middleware(BodyLimits)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Routers are matched in order, each walking its routes: the decision API, which
     # campaigns call per person, comes first (its paths overlap no other router's).
@@ -111,6 +118,7 @@ def create_app(
     app.include_router(request_pages.router)
     app.include_router(campaign_pages.router)
     check_route_rules(app)
+    check_body_routes(app)
     return app
 
 

@@ -5,6 +5,12 @@ Routes carry their rule as a dependency (``dependencies=[PUBLIC]``, ``console(..
 authorisation matrix test checks every route for every role. Console pages take a session
 cookie; the API takes a bearer token (or, for reading only, a console session). Every form
 post is read here, size-capped, and its CSRF token checked before the route runs.
+
+No body is read before the rule has accepted the caller: the rule opens the request's body
+gate (``web.bodies``) with the route's cap, and a route with a body parameter, which FastAPI
+would read before any dependency, runs its rule first (``web.rule_first``). Refusals are
+recorded through the app's ``RefusalGuard`` (``web.refusals``), which rolls them up per
+client and throttles a client that earns too many.
 """
 
 from __future__ import annotations
@@ -30,20 +36,19 @@ from dataward.accounts.errors import (
 )
 from dataward.accounts.models import ApiToken, User, WebSession
 from dataward.accounts.permissions import Permission, permissions_of
-from dataward.accounts.service import record_refusal
 from dataward.accounts.sessions import SessionPolicy, check_csrf, load_session
 from dataward.accounts.token_checks import AcceptedTokens
 from dataward.accounts.token_uses import TokenUseLedger
-from dataward.accounts.tokens import check_token, record_token_refusal
+from dataward.accounts.tokens import check_token, token_refusal
 from dataward.logging import get_logger
 from dataward.uow import UnitOfWork
-from dataward.web.audit_actions import ACCESS_REFUSED, SECURITY_CSRF_REFUSED, WEB_INPUT_REFUSED
-from dataward.web.errors import BodyTooLarge
+from dataward.web.audit_actions import ACCESS_REFUSED, SECURITY_CSRF_REFUSED
+from dataward.web.bodies import admit_body
+from dataward.web.refusals import RefusalGuard
 
 SESSION_COOKIE = "dataward_session"
 LOGIN_COOKIE = "dataward_login"
 CSRF_FIELD = "csrf_token"
-MAX_FORM_BYTES = 64 * 1024
 _SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 
 log = get_logger(__name__)
@@ -83,16 +88,16 @@ def app_uow(request: Request, *, read_only: bool = False) -> UnitOfWork:
 
 
 def audit_refusal(request: Request, action: str, **details: str | int | bool | None) -> None:
-    """Record a refused request in its own transaction: the refusal itself changes nothing."""
+    """Record a refused request: the first of its kind from its client in a window at once,
+    in its own transaction (the refusal itself changes nothing), the rest as a count."""
     route = request.scope.get("route")
-    with app_uow(request) as uow:
-        record_refusal(
-            uow,
-            actor=principal_of(request).actor,
-            action=action,
-            details={"route": getattr(route, "name", None), **details},
-        )
-        uow.commit()
+    guard: RefusalGuard = request.app.state.refusals
+    guard.record(
+        request,
+        action=action,
+        actor=principal_of(request).actor,
+        details={"route": getattr(route, "name", None), **details},
+    )
 
 
 def _session_policy(request: Request) -> SessionPolicy:
@@ -117,16 +122,23 @@ class Access:
         return f"Access({self.kind!r}, {self.permission!r})"
 
     async def __call__(self, request: Request) -> None:
+        if getattr(request.state, "ruled", None) is self:
+            return  # the rule ran before the route read its body (RuleFirstRoute)
+        # A client that earned too many refusals is answered before any database work.
+        guard: RefusalGuard = request.app.state.refusals
+        guard.check(request)
         if self.inline and request.headers.get("authorization"):
             request.state.access = self
             return
         principal = await run_in_threadpool(self._resolve, request)
         request.state.principal = principal
+        admit_body(request, self.kind)
         # A beacon reads its own small JSON body: no form, no CSRF (cross-site by design).
         if request.method not in _SAFE and self.kind not in ("api", "beacon"):
             form = await _read_form(request)
             request.state.form = form
             await run_in_threadpool(self._check_csrf, request, principal, form)
+        request.state.ruled = self
 
     def _resolve(self, request: Request) -> Principal:
         if self.kind == "api":
@@ -186,13 +198,17 @@ class Access:
             if principal.signed_in:
                 self._require(request, principal)
                 return principal
+        needed = self.permission.value
+        audit_refusal(request, ACCESS_REFUSED, reason="login_required", needed=needed)
         raise LoginRequired("this API needs a bearer token: `Authorization: Bearer dw_...`")
 
     def _bearer(self, request: Request, uow: UnitOfWork, header: str, route: str) -> Principal:
         """The principal of a bearer token, checked in ``uow`` (read-only is enough)."""
         assert self.permission is not None
         scheme, _, secret = header.partition(" ")
+        guard: RefusalGuard = request.app.state.refusals
         if scheme.lower() != "bearer" or not secret.strip():
+            guard.record(request, **token_refusal(None, route, "malformed"))
             raise TokenInvalid("send the API token as `Authorization: Bearer dw_...`")
         uses: TokenUseLedger = request.app.state.token_uses
         accepted: AcceptedTokens = request.app.state.accepted_tokens
@@ -206,9 +222,8 @@ class Access:
                     uow.session.expunge(row)
             accepted.remember(secret.strip(), checked, now)
         if checked.error is not None:
-            with app_uow(request) as writer:
-                record_token_refusal(writer, checked, route)
-                writer.commit()  # the refusal's audit entry, before answering
+            # The first refusal of its kind from this client is written before answering.
+            guard.record(request, **token_refusal(checked.token, route, checked.reason))
             raise checked.error
         assert checked.user is not None
         assert checked.token is not None
@@ -259,9 +274,11 @@ def _write_token_uses(request: Request, uses: TokenUseLedger) -> None:
     A failure does not fail this request, whose own check succeeded: the counts stay in
     the ledger (``flush`` puts them back) and the next accepted call tries again.
     """
+    guard: RefusalGuard = request.app.state.refusals
     try:
         with app_uow(request) as uow:
             uses.flush(uow)
+            guard.flush_due(uow)  # a quiet API's refusal counts go out with its uses
             uow.commit()
     except Exception as exc:
         log.error("web.token_uses_not_written", error=type(exc).__name__, uses=uses.pending_uses())
@@ -277,18 +294,8 @@ def _step_page(stage: str) -> str:
 
 
 async def _read_form(request: Request) -> FormData:
-    """The posted form, refused above ``MAX_FORM_BYTES`` before it is parsed."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
-        await run_in_threadpool(audit_refusal, request, WEB_INPUT_REFUSED, reason="too_large")
-        raise BodyTooLarge(f"the form is larger than {MAX_FORM_BYTES // 1024} KiB")
-    body = b""
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_FORM_BYTES:
-            await run_in_threadpool(audit_refusal, request, WEB_INPUT_REFUSED, reason="too_large")
-            raise BodyTooLarge(f"the form is larger than {MAX_FORM_BYTES // 1024} KiB")
-    request._body = body  # Starlette parses the form from the cached body
+    """The posted form, read whole (the body gate refuses it past 64 KiB: ``web.bodies``)."""
+    await request.body()  # Starlette parses the form from the cached body
     return await request.form(max_files=0, max_fields=40)
 
 
@@ -417,4 +424,5 @@ def check_bearer(request: Request, uow: UnitOfWork) -> Principal:
     route = getattr(request.scope.get("route"), "name", "") or ""
     principal = access._bearer(request, uow, request.headers["authorization"], route)
     request.state.principal = principal
+    admit_body(request, access.kind)
     return principal

@@ -28,9 +28,23 @@ PROBLEM_JSON = "application/problem+json"
 
 
 class BodyTooLarge(InputRefused):
-    code = "input_too_large"
+    """A body over its route's cap (``web.bodies``): refused before or while it is read."""
+
+    code = "body_too_large"
     http_status = 413
-    title = "Form too large"
+    title = "Request body too large"
+
+
+class TooManyRequests(DatawardError):
+    """A client over its refusals per window (``web.refusals``), answered with no database work."""
+
+    code = "too_many_requests"
+    http_status = 429
+    title = "Too many refused requests"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
 
 
 _EXPLANATIONS: dict[int, str] = {
@@ -101,6 +115,7 @@ async def _dataward_error(request: Request, exc: Exception) -> Response:
         response = problem_response(exc.problem(instance=request.url.path), exc.http_status)
         if exc.http_status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="dataward"'
+        _retry_after(response, exc)
         return response
     if isinstance(exc, LoginRequired):
         return _to_sign_in(request, exc)
@@ -110,7 +125,14 @@ async def _dataward_error(request: Request, exc: Exception) -> Response:
             f"{exc.message.rstrip('.')}. dataward loads registers from the examples folder "
             "when it starts; the organisations it holds are listed on the home page."
         )
-    return _error_page(request, exc.http_status, exc.title, message, exc.details)
+    page = _error_page(request, exc.http_status, exc.title, message, exc.details)
+    _retry_after(page, exc)
+    return page
+
+
+def _retry_after(response: Response, exc: DatawardError) -> None:
+    if isinstance(exc, TooManyRequests):
+        response.headers["Retry-After"] = str(exc.retry_after)
 
 
 def _to_sign_in(request: Request, exc: LoginRequired) -> Response:

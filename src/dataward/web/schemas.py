@@ -104,7 +104,10 @@ _PROBLEM_TEXT = {
     "the permission (`forbidden`).",
     404: "Not found.",
     409: "Conflicts with existing data.",
+    413: "The request body is larger than this route's cap (`body_too_large`).",
     422: "The request body or parameters are not valid.",
+    429: "This client earned too many refusals in the window (`too_many_requests`); "
+    "see Retry-After.",
     503: "A dependency (database, key store) is unavailable.",
 }
 

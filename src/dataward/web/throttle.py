@@ -4,6 +4,7 @@ It complements the lockout stored on each user: it also covers usernames that do
 exist (so a refusal never tells whether an account does) and clients that try many
 usernames. Keys are hashes, so no address or username is held in memory as given. Each
 server process keeps its own counts; the stored lockout is what holds across processes.
+The edge also counts refused requests per client with one (``web.refusals``).
 """
 
 from __future__ import annotations
@@ -47,6 +48,15 @@ class Throttle:
             hits = self._recent(key)
             hits.append(self._clock.now())
             self._failures[key] = hits
+
+    def retry_after(self, key: str) -> int:
+        """Whole seconds until the oldest counted failure of ``key`` leaves the window."""
+        with self._lock:
+            hits = self._recent(key)
+            if not hits:
+                return 0
+            left = hits[0] + self._window - self._clock.now()
+        return max(1, int(left.total_seconds() + 0.999))
 
     def clear(self, key: str) -> None:
         with self._lock:

@@ -188,6 +188,19 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         row(401, 401, 401, 401, 401, 403, 200),
     ),
     "api_subject_create": ("POST", "/api/v1/subjects", row(401, 401, 401, 401, 401, 403, 201)),
+    # rights requests (issue 16): auditors may not read requesters' details
+    "api_requests": ("GET", "/api/v1/requests", row(401, 200, 200, 200, 403, 403, 200)),
+    "api_request": (
+        "GET",
+        f"/api/v1/requests/{ORG}/q_none",
+        row(401, 404, 404, 404, 403, 403, 404),
+    ),
+    "api_request_create": ("POST", "/api/v1/requests", row(401, 401, 401, 401, 401, 403, 201)),
+    "api_request_step": (
+        "POST",
+        f"/api/v1/requests/{ORG}/q_none/steps",
+        row(401, 401, 401, 401, 401, 403, 404),
+    ),
     # the "wrong scope" token holds decisions:read, which is the right one here
     "api_decision": (
         "GET",
@@ -217,6 +230,13 @@ FORMS: dict[str, dict[str, Any]] = {
     "token_create": {"name": "crm", "owner": "admin", "scope": "decisions:read", "days": "30"},
 }
 JSON: dict[str, dict[str, Any]] = {
+    "api_request_create": {
+        "organisation": ORG,
+        "rights": ["access"],
+        "channel": "email",
+        "received_on": "2026-11-20",
+    },
+    "api_request_step": {"step": "withdraw", "on": "2026-11-20"},
     "api_decision_batch": {"identity": {"kind": "email", "value": "jane.doe@example.com"}},
     "cookie_consent_log": {"choice": {}},
     "api_subject_search": {"organisation": ORG, "kind": "email", "value": "jane.doe@example.com"},

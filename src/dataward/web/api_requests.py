@@ -1,0 +1,223 @@
+"""JSON API for rights requests, for integrators: open, list, read, and take a step.
+
+Scopes ``requests:read`` and ``requests:write``. The requester's details travel in request
+bodies only and come back only on a single request's answer (never in a list, a URL or a
+log). A step the rules forbid is ``409 request_transition_refused`` with its reason.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from pydantic import BaseModel, Field
+
+from dataward.accounts.permissions import Permission
+from dataward.requests import transitions as steps
+from dataward.requests.models import RightsRequest
+from dataward.requests.queue import QueueFilter, queue, urgency
+from dataward.requests.service import NewRequest, Requester, get_request, open_request, requester_of
+from dataward.uow import UnitOfWork
+from dataward.web.auth import api, principal_of
+from dataward.web.deps import get_uow
+from dataward.web.rule_first import RuleFirstRoute
+from dataward.web.schemas import problems
+
+router = APIRouter(prefix="/api/v1", tags=["requests"], route_class=RuleFirstRoute)
+Uow = Annotated[UnitOfWork, Depends(get_uow)]
+Short = Annotated[str, Field(max_length=4000)]
+
+
+class RequesterIn(BaseModel):
+    name: Short = ""
+    email: Short = ""
+    phone: Short = ""
+    address: Short = ""
+    words: Short = Field(default="", description="The request in the requester's own words.")
+    on_behalf_of: Short = ""
+    authority: Short = Field(default="", description="Required when someone acts for the subject.")
+
+
+class RequestIn(BaseModel):
+    organisation: str = Field(min_length=1, max_length=80)
+    rights: list[str] = Field(min_length=1, max_length=12, examples=[["access"]])
+    channel: str = Field(max_length=16, examples=["email"])
+    received_on: date = Field(description="The day it actually arrived (SAR-01); not after today.")
+    requester: RequesterIn = Field(default_factory=RequesterIn)
+    requester_kind: str = Field(default="self", max_length=24)
+    subject_ref: str | None = Field(default=None, max_length=32)
+
+
+class RequestOut(BaseModel):
+    ref: str
+    organisation: str
+    rights: list[str]
+    not_offered: list[str]
+    channel: str
+    state: str
+    urgency: str
+    received_on: date
+    clock_starts_on: date | None
+    paused_days: int
+    extended: bool
+    due_on: date | None
+    extension_notice_by: date | None
+    identity_verified_on: date | None
+    requester_kind: str
+    assignee: str | None
+    outcome: str | None
+
+
+class RequestDetail(RequestOut):
+    requester: RequesterIn
+
+
+class RequestList(BaseModel):
+    requests: list[RequestOut]
+    total: int
+    offset: int
+
+
+StepName = Literal[
+    "ask_identity",
+    "verify_identity",
+    "ask_fee",
+    "fee_received",
+    "ask_clarification",
+    "clarification_received",
+    "extend",
+    "ready_for_review",
+    "respond",
+    "refuse",
+    "withdraw",
+    "close",
+    "deceased",
+]
+
+
+class StepIn(BaseModel):
+    step: StepName
+    on: date = Field(description="The day the step took effect; not after today.")
+    note: str | None = Field(default=None, max_length=4000, description="Why, in words.")
+    method: str | None = Field(default=None, max_length=32, description="verify_identity only.")
+
+
+def _out(row: RightsRequest, today: date) -> RequestOut:
+    return RequestOut(
+        ref=row.ref,
+        organisation=row.organisation,
+        rights=list(row.rights),
+        not_offered=list(row.not_offered),
+        channel=row.channel,
+        state=row.state,
+        urgency=urgency(row, today),
+        received_on=row.received_on,
+        clock_starts_on=row.clock_starts_on,
+        paused_days=row.paused_days,
+        extended=row.extended,
+        due_on=row.due_on,
+        extension_notice_by=row.extension_notice_by,
+        identity_verified_on=row.identity_verified_on,
+        requester_kind=row.requester_kind,
+        assignee=row.assignee,
+        outcome=row.outcome,
+    )
+
+
+def _detail(uow: UnitOfWork, row: RightsRequest) -> RequestDetail:
+    base = _out(row, uow.clock.today()).model_dump()
+    requester = RequesterIn(**requester_of(uow, row).__dict__)
+    return RequestDetail(**base, requester=requester)
+
+
+@router.post(
+    "/requests",
+    response_model=RequestDetail,
+    status_code=201,
+    name="api_request_create",
+    dependencies=[api(Permission.REQUESTS_WRITE)],
+    responses=problems(401, 403, 404, 413, 422, 429),
+)
+def request_create(body: RequestIn, request: Request, uow: Uow) -> RequestDetail:
+    """Open a rights request from any channel, on the day it was received."""
+    new = NewRequest(
+        organisation=body.organisation,
+        rights=body.rights,
+        channel=body.channel,
+        received_on=body.received_on,
+        requester=Requester(**body.requester.model_dump()),
+        requester_kind=body.requester_kind,
+        subject_ref=body.subject_ref,
+    )
+    row = open_request(uow, new, actor=principal_of(request).actor)
+    uow.commit()
+    return _detail(uow, row)
+
+
+@router.get(
+    "/requests",
+    response_model=RequestList,
+    name="api_requests",
+    dependencies=[api(Permission.REQUESTS_READ)],
+    responses=problems(401, 403, 429),
+)
+def request_list(
+    uow: Uow,
+    organisation: Annotated[str | None, Query(max_length=80)] = None,
+    due: Annotated[Literal["overdue", "due_soon", "on_time", "waiting"] | None, Query()] = None,
+    state: Annotated[str | None, Query(max_length=24)] = None,
+    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> RequestList:
+    """Requests, most urgent first; open ones unless ``state`` names another."""
+    filters = QueueFilter(organisation=organisation, urgency=due, state=state)
+    page = queue(uow, filters, offset=offset, limit=limit)
+    today = uow.clock.today()
+    return RequestList(
+        requests=[_out(r, today) for r in page.rows], total=page.total, offset=offset
+    )
+
+
+@router.get(
+    "/requests/{organisation}/{ref}",
+    response_model=RequestDetail,
+    name="api_request",
+    dependencies=[api(Permission.REQUESTS_READ)],
+    responses=problems(401, 403, 404, 429),
+)
+def request_read(organisation: str, ref: str, uow: Uow) -> RequestDetail:
+    return _detail(uow, get_request(uow, organisation[:80], ref[:32]))
+
+
+@router.post(
+    "/requests/{organisation}/{ref}/steps",
+    response_model=RequestDetail,
+    name="api_request_step",
+    dependencies=[api(Permission.REQUESTS_WRITE)],
+    responses=problems(401, 403, 404, 409, 413, 422, 429),
+)
+def request_step(
+    organisation: str, ref: str, body: StepIn, request: Request, uow: Uow
+) -> RequestDetail:
+    """Take one step; the rules refuse what they forbid (409) and nothing changes."""
+    step = steps.Step(principal_of(request).actor, body.on, body.note)
+    org, key = organisation[:80], ref[:32]
+    calls = {
+        "ask_identity": lambda: steps.ask_for_identity(uow, org, key, step),
+        "verify_identity": lambda: steps.verify_identity(uow, org, key, body.method or "", step),
+        "ask_fee": lambda: steps.ask_for_fee(uow, org, key, step),
+        "fee_received": lambda: steps.fee_received(uow, org, key, step),
+        "ask_clarification": lambda: steps.ask_for_clarification(uow, org, key, step),
+        "clarification_received": lambda: steps.clarification_received(uow, org, key, step),
+        "extend": lambda: steps.extend(uow, org, key, step),
+        "ready_for_review": lambda: steps.ready_for_review(uow, org, key, step),
+        "respond": lambda: steps.respond(uow, org, key, step),
+        "refuse": lambda: steps.refuse(uow, org, key, step),
+        "withdraw": lambda: steps.withdraw(uow, org, key, step),
+        "close": lambda: steps.close(uow, org, key, step),
+        "deceased": lambda: steps.close(uow, org, key, step, deceased=True),
+    }
+    row = calls[body.step]()
+    uow.commit()
+    return _detail(uow, row)

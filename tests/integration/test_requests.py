@@ -226,3 +226,35 @@ def test_a_request_can_name_a_known_subject(shop: UnitOfWork) -> None:
     shop.commit()
     audit = shop.session.scalars(select(AuditEvent).where(AuditEvent.entity_id == row.ref)).one()
     assert audit.subject_ref == ref_subject
+
+
+def test_recompute_moves_only_the_dates_a_calendar_change_moved(shop: UnitOfWork) -> None:
+    """Issue 16: open deadlines are recomputed when the holiday calendar changes.
+
+    A date computed under an older calendar is simulated by storing a stale due date; the
+    recompute puts back the SAR-01..03 date, audits it, and leaves the others untouched.
+    """
+    from dataward.requests.recompute import recompute_due_dates
+
+    stale = _open(shop, date(2026, 4, 3))  # due 2026-05-05 (SAR-03 vector)
+    right = _open(shop, date(2026, 3, 31))  # due 2026-04-30
+    closed = _open(shop, date(2026, 5, 1))
+    close(shop, SHOP, closed, Step("user:u_case", date(2026, 5, 2)), deceased=True)
+    shop.session.execute(
+        text("UPDATE rights_requests SET due_on = :d WHERE ref IN (:a, :c)"),
+        {"d": date(2026, 5, 4), "a": stale, "c": closed},
+    )
+    shop.commit()
+    result = recompute_due_dates(shop, actor="system:calendar")
+    shop.commit()
+    assert result.checked == 2  # the closed request is not an open deadline
+    assert result.moved == [(stale, "2026-05-04", "2026-05-05")]
+    assert _row(shop, stale).due_on == date(2026, 5, 5)
+    assert _row(shop, right).due_on == date(2026, 4, 30)
+    assert _row(shop, closed).due_on == date(2026, 5, 4)
+    moved = shop.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "request.due_moved")
+    ).all()
+    assert [(e.entity_id, e.details["to"]) for e in moved] == [(stale, "2026-05-05")]
+    assert verify(shop.session).intact
+    assert recompute_due_dates(shop, actor="system:calendar").moved == []

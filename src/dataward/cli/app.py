@@ -20,6 +20,7 @@ from dataward.cli import (
     notice_cmd,
     notify_cmd,
     register_cmd,
+    request_cmd,
     serve_cmd,
     subject_cmd,
     token_cmd,
@@ -58,6 +59,7 @@ app.add_typer(demo_cmd.app, name="demo")
 app.add_typer(user_cmd.app, name="user")
 app.add_typer(token_cmd.app, name="token")
 app.add_typer(consent_cmd.app, name="consent")
+app.add_typer(request_cmd.app, name="request")
 app.add_typer(notify_cmd.app, name="notify")
 app.command("deadline")(calendar_cmd.deadline)
 app.command("decide")(decide_cmd.decide)

@@ -1,0 +1,90 @@
+"""Open deadlines follow the holiday calendar: recompute them all when it changes.
+
+A new bank holiday (a ``holidays`` upgrade, a royal occasion) can move a due date that was
+computed before it was known. This walks every open request in key order, in batches, as
+plain rows (no objects), recomputes its dates with the same function as every step, and
+updates, audits and records only those that moved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, cast
+
+from sqlalchemy import Row, Table, bindparam, select, update
+
+from dataward.audit.service import AuditEntry, record_many
+from dataward.calendar import Nation
+from dataward.requests.audit_actions import REQUEST_DUE_MOVED
+from dataward.requests.clock import due_dates
+from dataward.requests.models import RightsRequest
+from dataward.requests.transitions import OPEN
+from dataward.uow import UnitOfWork
+
+BATCH = 5000
+
+
+@dataclass(frozen=True)
+class Recomputed:
+    checked: int
+    moved: list[tuple[str, str, str]]  # (ref, old due, new due)
+
+
+def _rows(uow: UnitOfWork, after: str) -> list[Row[Any]]:
+    table = RightsRequest
+    query = (
+        select(
+            table.id,
+            table.ref,
+            table.organisation,
+            table.nation,
+            table.clock_starts_on,
+            table.paused_days,
+            table.extended,
+            table.due_on,
+            table.extension_notice_by,
+        )
+        .where(table.state.in_(OPEN), table.id > after)
+        .order_by(table.id)
+        .limit(BATCH)
+    )
+    return list(uow.session.execute(query).all())
+
+
+def recompute_due_dates(uow: UnitOfWork, *, actor: str) -> Recomputed:
+    """Recompute every open request's dates; returns what moved. Never commits."""
+    checked, moved, after = 0, [], ""
+    while rows := _rows(uow, after):
+        changes: list[dict[str, Any]] = []
+        entries: list[AuditEntry] = []
+        for row in rows:
+            due = due_dates(row.clock_starts_on, row.paused_days, row.extended, Nation(row.nation))
+            if (due.due_on, due.extension_notice_by) == (row.due_on, row.extension_notice_by):
+                continue
+            changes.append(
+                {"row_id": row.id, "due": due.due_on, "notice_by": due.extension_notice_by}
+            )
+            old = row.due_on.isoformat() if row.due_on else ""
+            new = due.due_on.isoformat() if due.due_on else ""
+            moved.append((row.ref, old, new))
+            entries.append(
+                AuditEntry(
+                    actor=actor,
+                    action=REQUEST_DUE_MOVED,
+                    entity_type="request",
+                    entity_id=row.ref,
+                    details={"organisation": row.organisation, "from": old, "to": new},
+                )
+            )
+        if changes:
+            table = cast(Table, RightsRequest.__table__)
+            uow.session.execute(
+                update(table)
+                .where(table.c.id == bindparam("row_id"))
+                .values(due_on=bindparam("due"), extension_notice_by=bindparam("notice_by")),
+                changes,
+            )
+            record_many(uow, entries)
+        checked += len(rows)
+        after = rows[-1].id
+    return Recomputed(checked, moved)

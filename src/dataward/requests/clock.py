@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from dataward.calendar import Nation
 from dataward.calendar.deadlines import statutory_deadline
@@ -19,6 +20,10 @@ class Due:
     extension_notice_by: date | None
 
 
+# Many requests share their inputs (received the same day, in the same nation): the
+# recompute over every open request mostly hits this cache. The calendar below is cached
+# per process too, so a changed calendar is read by a new process (a restart, the CLI).
+@lru_cache(maxsize=65_536)
 def due_dates(starts_on: date | None, paused_days: int, extended: bool, nation: Nation) -> Due:
     """SAR-05: no clock before it starts. SAR-01..03: one month, moved off non-working days;
     SAR-04: three months when extended, announced within the first month; SAR-06: both moved

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, case, func, select
 
 from dataward.crypto.keyring import decrypt_for
 from dataward.requests.models import RequestEvent, RightsRequest
@@ -78,9 +78,34 @@ def _where(query: Select[Any], filters: QueueFilter, today: date) -> Select[Any]
     return query
 
 
+def _counts(uow: UnitOfWork, organisation: str | None, today: date) -> dict[str, int]:
+    """Open requests by urgency, in one pass over the table."""
+    table = RightsRequest
+    soon = today + timedelta(days=SOON_DAYS)
+    running = table.due_on.is_not(None) & table.paused_since.is_(None)
+    buckets = {
+        "overdue": running & (table.due_on < today),
+        "due_soon": running & (table.due_on >= today) & (table.due_on <= soon),
+        "on_time": running & (table.due_on > soon),
+        "waiting": ~running,
+    }
+    query = select(
+        *(func.coalesce(func.sum(case((cond, 1), else_=0)), 0) for cond in buckets.values())
+    ).where(table.state.in_(OPEN))
+    if organisation:
+        query = query.where(table.organisation == organisation)
+    found = uow.session.execute(query).one()
+    return {name: int(value) for name, value in zip(buckets, found, strict=True)}
+
+
 def queue(uow: UnitOfWork, filters: QueueFilter, *, offset: int = 0, limit: int = 50) -> QueuePage:
-    """Requests, most urgent first (earliest due; waiting ones last), paged in SQL."""
+    """Requests, most urgent first (earliest due; waiting ones last), paged in SQL.
+
+    Two queries for the usual view (the counts and the page): the total of a view narrowed
+    only by organisation and urgency is one of the counts.
+    """
     today = uow.clock.today()
+    counts = _counts(uow, filters.organisation, today)
     query = _where(select(RightsRequest), filters, today)
     order = (
         RightsRequest.due_on.is_(None),
@@ -91,18 +116,16 @@ def queue(uow: UnitOfWork, filters: QueueFilter, *, offset: int = 0, limit: int 
     if filters.right:
         # Rights are a JSON list, read the same way on both backends: filtered here.
         rows = [r for r in uow.session.scalars(query.order_by(*order)) if filters.right in r.rights]
-        total, page = len(rows), rows[offset : offset + limit]
-    else:
+        return QueuePage(rows[offset : offset + limit], len(rows), offset, limit, counts)
+    narrowed_further = (
+        filters.channel or filters.state or filters.assignee or filters.include_closed
+    )
+    if narrowed_further:
         counted = select(func.count()).select_from(query.subquery())
         total = int(uow.session.scalar(counted) or 0)
-        page = list(uow.session.scalars(query.order_by(*order).offset(offset).limit(limit)))
-    counts = {}
-    for name in URGENCIES:
-        narrowed = QueueFilter(organisation=filters.organisation, urgency=name)
-        counted = select(func.count()).select_from(
-            _where(select(RightsRequest.id), narrowed, today).subquery()
-        )
-        counts[name] = int(uow.session.scalar(counted) or 0)
+    else:
+        total = counts[filters.urgency] if filters.urgency else sum(counts.values())
+    page = list(uow.session.scalars(query.order_by(*order).offset(offset).limit(limit)))
     return QueuePage(page, total, offset, limit, counts)
 
 

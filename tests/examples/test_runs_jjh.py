@@ -33,6 +33,9 @@ from dataward.consent.records import give_consent, withdraw_consent
 from dataward.notice.render import render_html
 from dataward.publication.notices import list_notice_versions, register_of
 from dataward.register.models import Right
+from dataward.requests.errors import TransitionRefused
+from dataward.requests.service import NewRequest, Requester, open_request
+from dataward.requests.transitions import Step, respond, verify_identity
 from dataward.uow import UnitOfWork
 
 ORG = "johnnie_johnson_housing"
@@ -307,3 +310,30 @@ def test_it_lets_consent_be_withdrawn_by_post_or_email_at_any_time(
         withdrawn = decide(uow, ORG, ref, "homes_marketing", "email")
         assert not withdrawn.allow
         assert "withdrawn on 2027-08-01 07:05" in withdrawn.reasons[-1]
+
+
+@runs("rights.g2", "rights.g8", "security.s7")
+def test_it_takes_access_and_automated_decision_requests_after_security_questions(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    """RULES: SAR-01, SAR-05, ADM-01 on JJH's own register."""
+    store_example(uow, JJH)
+    clock.set(datetime(2026, 6, 1, 10, 0, tzinfo=UTC))
+    new = NewRequest(
+        ORG, ("access", "automated_decisions"), "phone", clock.today(), Requester(name="A Tenant")
+    )
+    row = open_request(uow, new, actor="user:u_contact_centre")
+    # g2: usually free (no fee asked, the clock runs); g8: challenging an automated decision
+    # is a request like any other, on the same clock.
+    assert row.rights == ["access", "automated_decisions"]
+    assert row.not_offered == []
+    assert row.due_on is not None
+    # s7: callers answer security questions before anything is checked or disclosed.
+    with pytest.raises(TransitionRefused):
+        respond(uow, ORG, row.ref, Step("user:u_contact_centre", clock.today()))
+    verify_identity(
+        uow, ORG, row.ref, "knowledge_check", Step("user:u_contact_centre", clock.today())
+    )
+    assert respond(uow, ORG, row.ref, Step("user:u_contact_centre", clock.today())).outcome == (
+        "responded"
+    )

@@ -45,6 +45,10 @@ from dataward.publication.notices import list_notice_versions, recorded_change, 
 from dataward.publication.registers import store_register
 from dataward.register.loader import parse_register
 from dataward.register.models import LawfulBasis, Register
+from dataward.requests.errors import TransitionRefused
+from dataward.requests.models import RightsRequest
+from dataward.requests.service import NewRequest, Requester, open_request
+from dataward.requests.transitions import Step, respond
 from dataward.uow import UnitOfWork
 from dataward.workers import build_worker
 
@@ -365,3 +369,26 @@ def test_it_flags_starting_automated_decisions_and_says_people_are_told_first(
     starts = [c for c in change.significant if "automated_decisions" in c["reasons"]]
     assert starts, change.significant
     assert any("told before automated decision-making starts" in d for d in starts[0]["details"])
+
+
+def _open_request(
+    uow: UnitOfWork, org: str, rights: tuple[str, ...], channel: str
+) -> RightsRequest:
+    new = NewRequest(org, rights, channel, uow.clock.today(), Requester(name="A Customer"))
+    return open_request(uow, new, actor="user:u_case")
+
+
+@runs("rights.g3", "rights.g6")
+def test_it_takes_an_access_request_free_of_charge_on_the_english_clock(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    """RULES: SAR-01, SAR-03, SAR-05 on JTR's own register (ENG)."""
+    store_example(uow, JTR)
+    clock.set(datetime(2026, 4, 3, 10, 0, tzinfo=UTC))
+    row = _open_request(uow, ORG, ("access",), "email")
+    # g6: a person can ask for a copy; g3: normally free, so no fee stops the clock.
+    assert (row.state, row.nation) == ("received", "ENG")
+    assert row.due_on is not None
+    assert row.due_on.isoformat() == "2026-05-05"  # 3 May a Sunday, 4 May a bank holiday
+    with pytest.raises(TransitionRefused):
+        respond(uow, ORG, row.ref, Step("user:u_case", clock.today()))

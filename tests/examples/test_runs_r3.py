@@ -28,6 +28,20 @@ from dataward.consent.objections import (
 )
 from dataward.consent.preferences import opt_out, record_soft_opt_in
 from dataward.consent.records import consent_records, give_consent, withdraw_consent
+from dataward.requests.errors import RequestInvalid, TransitionRefused
+from dataward.requests.models import RightsRequest
+from dataward.requests.service import NewRequest, Requester, open_request
+from dataward.requests.transitions import (
+    Step,
+    ask_for_clarification,
+    ask_for_fee,
+    ask_for_identity,
+    clarification_received,
+    extend,
+    refuse,
+    respond,
+    verify_identity,
+)
 from dataward.subjects.service import show_subject
 from dataward.uow import UnitOfWork
 
@@ -296,3 +310,66 @@ def test_it_answers_a_request_within_one_month_by_scottish_bank_holidays() -> No
     assert statutory_deadline(date(2026, 10, 30), nation, months) == date(2026, 12, 1)
     # 2 January is one too: its substitute day is Monday 4 January 2027.
     assert statutory_deadline(date(2026, 12, 1), nation, months) == date(2027, 1, 5)
+
+
+def _request(uow: UnitOfWork, received: date, *rights: str) -> str:
+    new = NewRequest(ORG, rights or ("access",), "email", received, Requester(name="A Tenant"))
+    return open_request(uow, new, actor="user:u_case").ref
+
+
+@runs("rights.x2", "rights.x19", "rights.x20", "rights.x25")
+def test_it_runs_an_access_request_on_the_scottish_clock(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    """RULES: SAR-01, SAR-03, SAR-04, SAR-05, SAR-06 on R3's own register (SCT)."""
+    store_example(uow, R3)
+    clock.set(datetime(2027, 1, 20, 9, 0, tzinfo=UTC))
+    # x2: a subject access request opens; due by Scotland's bank holidays.
+    ref = _request(uow, date(2026, 12, 1))
+    row = open_rows(uow, ref)
+    assert (row.nation, row.due_on) == ("SCT", date(2027, 1, 5))
+    # x19: identity is checked before anything is disclosed; asking stops the clock.
+    with pytest.raises(TransitionRefused):
+        respond(uow, ORG, ref, Step("user:u_case", date(2026, 12, 2)))
+    ask_for_identity(uow, ORG, ref, Step("user:u_case", date(2026, 12, 2)))
+    verify_identity(uow, ORG, ref, "document", Step("user:u_case", date(2026, 12, 7)))
+    assert open_rows(uow, ref).due_on == date(2027, 1, 7)
+    # x20: R3 may contact the person for more information: the clock stands still meanwhile.
+    ask_for_clarification(uow, ORG, ref, Step("user:u_case", date(2026, 12, 8), "Which jobs?"))
+    clarification_received(uow, ORG, ref, Step("user:u_case", date(2026, 12, 10)))
+    assert open_rows(uow, ref).due_on == date(2027, 1, 11)  # 9 Jan Sat -> Mon 11
+    # x25: longer than a month when complex; R3 tells the person (within the first month).
+    extend(uow, ORG, ref, Step("user:u_case", date(2026, 12, 20), "Several requests at once"))
+    assert open_rows(uow, ref).due_on == date(2027, 3, 9)
+
+
+@runs("rights.x21", "rights.x22", "rights.x23")
+def test_it_charges_no_fee_unless_a_request_is_unfounded_and_may_refuse_instead(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    """RULES: SAR-05, SAR-08."""
+    store_example(uow, R3)
+    clock.set(datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
+    # x21: a request opens with no fee asked and its clock running.
+    ref = _request(uow, date(2026, 11, 2), "access", "rectification")
+    assert (open_rows(uow, ref).state, open_rows(uow, ref).due_on) == (
+        "received",
+        date(2026, 12, 2),
+    )
+    # x22: a fee only with its reason (unfounded, repetitive or excessive); the clock waits.
+    with pytest.raises(RequestInvalid):
+        ask_for_fee(uow, ORG, ref, Step("user:u_case", date(2026, 11, 3)))
+    ask_for_fee(uow, ORG, ref, Step("user:u_case", date(2026, 11, 3), "Fourth copy this month"))
+    assert open_rows(uow, ref).due_on is None
+    # x23: or refuse instead, with the reason the person is told.
+    other = _request(uow, date(2026, 11, 2))
+    with pytest.raises(RequestInvalid):
+        refuse(uow, ORG, other, Step("user:u_case", date(2026, 11, 4)))
+    refuse(uow, ORG, other, Step("user:u_case", date(2026, 11, 4), "Manifestly excessive"))
+    assert open_rows(uow, other).outcome == "refused"
+
+
+def open_rows(uow: UnitOfWork, ref: str) -> RightsRequest:
+    from sqlalchemy import select
+
+    return uow.session.scalars(select(RightsRequest).where(RightsRequest.ref == ref)).one()

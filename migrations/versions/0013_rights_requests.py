@@ -50,8 +50,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name="pk_rights_requests"),
         sa.UniqueConstraint("ref", name="uq_rights_requests_ref"),
     )
-    for column in ("organisation", "state", "due_on", "subject_id"):
+    for column in ("organisation", "subject_id"):
         op.create_index(f"ix_rights_requests_{column}", "rights_requests", [column])
+    op.create_index("ix_rights_requests_queue", "rights_requests", ["due_on", "received_on", "ref"])
+    op.create_index(
+        "ix_rights_requests_urgency", "rights_requests", ["state", "due_on", "paused_since"]
+    )
     op.create_table(
         "request_events",
         sa.Column("id", sa.String(36), nullable=False),
@@ -77,6 +81,8 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_request_events_request_id", table_name="request_events")
     op.drop_table("request_events")
-    for column in ("organisation", "state", "due_on", "subject_id"):
+    op.drop_index("ix_rights_requests_urgency", table_name="rights_requests")
+    op.drop_index("ix_rights_requests_queue", table_name="rights_requests")
+    for column in ("organisation", "subject_id"):
         op.drop_index(f"ix_rights_requests_{column}", table_name="rights_requests")
     op.drop_table("rights_requests")

@@ -9,6 +9,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -20,6 +21,12 @@ from dataward.db import Base, UTCDateTime
 
 class RightsRequest(Base):
     __tablename__ = "rights_requests"
+    __table_args__ = (
+        # The queue walks this in order and stops after a page (``requests.queue._page``).
+        Index("ix_rights_requests_queue", "due_on", "received_on", "ref"),
+        # The urgency counts read only this index (state, then the two dates they test).
+        Index("ix_rights_requests_urgency", "state", "due_on", "paused_since"),
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     # The reference the requester and staff quote: pseudonymous, safe in logs and the chain.
@@ -29,7 +36,7 @@ class RightsRequest(Base):
     # Rights asked for that the register says do not apply here: explained, never dropped.
     not_offered: Mapped[list[str]] = mapped_column(JSON, default=list)
     channel: Mapped[str] = mapped_column(String(16))
-    state: Mapped[str] = mapped_column(String(24), index=True)
+    state: Mapped[str] = mapped_column(String(24))
     nation: Mapped[str] = mapped_column(String(3))
     # SAR-01: the day the request actually arrived, which may be before it was entered.
     received_on: Mapped[date] = mapped_column(Date)
@@ -39,7 +46,7 @@ class RightsRequest(Base):
     paused_days: Mapped[int] = mapped_column(Integer, default=0)
     paused_since: Mapped[date | None] = mapped_column(Date, default=None)
     extended: Mapped[bool] = mapped_column(Boolean, default=False)
-    due_on: Mapped[date | None] = mapped_column(Date, default=None, index=True)
+    due_on: Mapped[date | None] = mapped_column(Date, default=None)
     # SAR-04: an extension must be announced by this day (the first month, moved by pauses).
     extension_notice_by: Mapped[date | None] = mapped_column(Date, default=None)
     subject_id: Mapped[str | None] = mapped_column(

@@ -125,8 +125,29 @@ def queue(uow: UnitOfWork, filters: QueueFilter, *, offset: int = 0, limit: int 
         total = int(uow.session.scalar(counted) or 0)
     else:
         total = counts[filters.urgency] if filters.urgency else sum(counts.values())
-    page = list(uow.session.scalars(query.order_by(*order).offset(offset).limit(limit)))
-    return QueuePage(page, total, offset, limit, counts)
+    return QueuePage(_page(uow, query, offset, limit), total, offset, limit, counts)
+
+
+def _page(uow: UnitOfWork, query: Select[Any], offset: int, limit: int) -> list[RightsRequest]:
+    """Dated requests by due date, then undated ones by receipt.
+
+    Two queries rather than one ``ORDER BY due_on IS NULL, ...``: each walks an index in
+    order and stops after the page, where the single ordering sorted every open request.
+    """
+    table = RightsRequest
+    dated = query.where(table.due_on.is_not(None)).order_by(
+        table.due_on, table.received_on, table.ref
+    )
+    page = list(uow.session.scalars(dated.offset(offset).limit(limit)))
+    if len(page) == limit:
+        return page
+    before = offset
+    if offset:
+        counted = select(func.count()).select_from(dated.order_by(None).subquery())
+        before = offset - int(uow.session.scalar(counted) or 0)
+    undated = query.where(table.due_on.is_(None)).order_by(table.received_on, table.ref)
+    rest = undated.offset(max(before, 0)).limit(limit - len(page))
+    return page + list(uow.session.scalars(rest))
 
 
 @dataclass(frozen=True)

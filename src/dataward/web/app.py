@@ -37,6 +37,7 @@ from dataward.web import (
 from dataward.web.accounts_setup import check_route_rules, install_accounts
 from dataward.web.analysis import RegisterAnalyser
 from dataward.web.errors import install_error_handlers
+from dataward.web.openapi import install_api_docs
 from dataward.web.security import SecurityHeaders
 from dataward.web.templating import STATIC_DIR
 
@@ -67,6 +68,8 @@ def create_app(
         version=__version__,
         summary="Run your privacy notice as a machine-checked register.",
         lifespan=lifespan,
+        docs_url=None,  # web/openapi.py serves /docs from the package, not a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
@@ -87,6 +90,7 @@ def create_app(
     install_error_handlers(app)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_api_docs(app)
     # Routers are matched in order, each walking its routes: the decision API, which
     # campaigns call per person, comes first (its paths overlap no other router's).
     app.include_router(api_decisions.router)

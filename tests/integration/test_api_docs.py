@@ -114,7 +114,10 @@ def test_it_documents_every_error_as_problem_json(document: dict[str, Any]) -> N
     for method, path, operation in _operations(document):
         for status, answer in operation["responses"].items():
             if int(status) >= 400:
-                assert answer["content"] == {"application/problem+json": {"schema": PROBLEM_REF}}
+                (media,) = answer["content"].values()
+                assert set(answer["content"]) == {"application/problem+json"}
+                assert media["schema"] == PROBLEM_REF
+                assert media.get("example", {"status": int(status)})["status"] == int(status)
         if "requestBody" in operation:
             for status in ("400", "413", "422"):
                 assert status in operation["responses"], (method, path, status)

@@ -120,12 +120,31 @@ _PROBLEM_TEXT = {
 }
 
 
+# A typical answer per status, so /docs shows a 404 as a 404 (the schema's own example
+# would show any status with the same code).
+_PROBLEM_EXAMPLES = {
+    400: ("bad_request", "Bad Request", "There was an error parsing the body"),
+    401: ("token_invalid", "API token not accepted", "this API token is not valid"),
+    403: ("scope_missing", "API token lacks a scope", "this token lacks the needed scope"),
+    404: ("register_not_found", "Register not found", "no register for organisation 'x'"),
+    413: ("input_too_large", "Body too large", "the body is larger than this route accepts"),
+    422: ("validation_failed", "Unprocessable Entity", "The request is not valid."),
+}
+
+
 def problem_response(status: int) -> dict[str, Any]:
     """One OpenAPI answer: ``status`` as problem+json, with the shared Problem schema."""
-    return {
-        "description": _PROBLEM_TEXT.get(status, "Error."),
-        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-    }
+    media: dict[str, Any] = {"schema": {"$ref": "#/components/schemas/Problem"}}
+    if status in _PROBLEM_EXAMPLES:
+        code, title, detail = _PROBLEM_EXAMPLES[status]
+        media["example"] = {
+            "type": f"https://dataward.dev/errors/{code}",
+            "title": title,
+            "status": status,
+            "detail": detail,
+            "code": code,
+        }
+    return {"description": _PROBLEM_TEXT.get(status, "Error."), "content": {PROBLEM_JSON: media}}
 
 
 def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:

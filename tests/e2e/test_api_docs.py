@@ -40,6 +40,8 @@ class Offline:
         context.route("**/*", self._only_local)
         self.page: Page = context.new_page()
         self.page.on("console", lambda message: self.console.append(message.text))
+        self.errors: list[str] = []
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
         self.host = urlsplit(server.base).netloc
 
     def _only_local(self, route: Route) -> None:
@@ -93,4 +95,5 @@ def test_it_renders_swagger_ui_offline_within_the_policy(
 
     assert offline.blocked == []
     assert offline.violations() == []
+    assert offline.errors == []
     page.context.close()

@@ -26,6 +26,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from markupsafe import escape
 
+from dataward.errors import ConfigurationError
 from dataward.web.auth import PUBLIC, app_routes, rule_of
 from dataward.web.schemas import Problem, problem_response
 from dataward.web.security import CONTENT_SECURITY_POLICY
@@ -57,6 +58,9 @@ def install_api_docs(app: FastAPI) -> None:
     The app must be built with ``docs_url=None, redoc_url=None`` (ReDoc is not served: one
     reader of the document is enough, and it would need a script of its own).
     """
+    if app.docs_url or app.redoc_url:
+        # FastAPI's own pages load Swagger UI and ReDoc from a CDN, outside the policy.
+        raise ConfigurationError("build the app with docs_url=None and redoc_url=None")
     derive = app.openapi
 
     def document() -> dict[str, Any]:

@@ -14,7 +14,9 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 from web_support import add_person, add_user, api_token, console_app
 
+from dataward.consent.cookies import _KEYS as COOKIE_CHOICE_KEYS
 from dataward.crypto.keystore import Vault
+from dataward.subjects.identities import IdentityKind
 from dataward.uow import UnitOfWork
 from dataward.web.auth import app_routes, rule_of
 from dataward.web.security import CONTENT_SECURITY_POLICY
@@ -135,6 +137,9 @@ def test_it_documents_the_bodies_routes_read_themselves(document: dict[str, Any]
     assert set(batch) == {"application/x-ndjson"}
     choice = paths["/api/v1/cookie-banner/{org}/consents"]["post"]["requestBody"]["content"]
     assert set(choice) == {"application/json"}
+    schema = choice["application/json"]["schema"]
+    assert set(schema["required"]) == set(schema["properties"]) == set(COOKIE_CHOICE_KEYS)
+    assert schema["additionalProperties"] is False
 
 
 def _min_length(document: dict[str, Any], schema: str, field: str) -> int | None:
@@ -156,9 +161,12 @@ def test_it_refuses_empty_strings_in_the_schema_where_the_api_refuses_them(
     app: FastAPI, document: dict[str, Any]
 ) -> None:
     """issue 14, item 8: the schema allowed "" where every call with it is refused."""
-    assert _min_length(document, "IdentityIn", "kind") == 1
+    kinds = document["components"]["schemas"]["IdentityKind"]["enum"]
+    assert kinds == [k.value for k in IdentityKind]
+    for model in ("IdentityIn", "SubjectSearch"):
+        kind = document["components"]["schemas"][model]["properties"]["kind"]
+        assert kind["$ref"] == "#/components/schemas/IdentityKind"
     assert _min_length(document, "IdentityIn", "value") == 1
-    assert _min_length(document, "SubjectSearch", "kind") == 1
     assert _min_length(document, "SubjectSearch", "value") == 1
     assert _min_length(document, "SubjectIn", "organisation") == 1
     groups = document["components"]["schemas"]["SubjectIn"]["properties"]["groups"]

@@ -165,12 +165,29 @@ DECISION_LINES_BODY: dict[str, Any] = {
         "content": {"application/x-ndjson": {"schema": {"type": "string"}}},
     }
 }
+_COOKIE_CHOICE_FIELDS: dict[str, Any] = {
+    "policy_version": {"type": "string"},
+    "text_hash": {"type": "string"},
+    "token": {"type": "string", "description": "The banner's signature, as issued."},
+    "choice": {"type": "object", "additionalProperties": {"type": "boolean"}},
+    "visitor": {"type": "string", "pattern": "^[A-Za-z0-9_-]{16,64}$"},
+    "gpc": {"type": "boolean"},
+}
 COOKIE_CHOICE_BODY: dict[str, Any] = {
     "requestBody": {
         "required": True,
         "description": "The choice as the banner's script sends it (at most 2 KiB): the "
         "banner's `policy_version`, `text_hash` and `token`, `choice` (true or false per "
         "optional category), a random `visitor` id and `gpc`.",
-        "content": {"application/json": {"schema": {"type": "object"}}},
+        "content": {
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "required": sorted(_COOKIE_CHOICE_FIELDS),
+                    "additionalProperties": False,
+                    "properties": _COOKIE_CHOICE_FIELDS,
+                }
+            }
+        },
     }
 }

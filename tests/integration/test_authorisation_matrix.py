@@ -170,6 +170,8 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         "/console/tokens/{token}/revoke",
         row(303, 303, 403, 403, 403, 303, 303),
     ),
+    # the API's description: Swagger UI (its assets are static files) and the document
+    "api_docs": ("GET", "/docs", PUBLIC),
     # API
     "api_health": ("GET", "/api/v1/health", PUBLIC),
     "api_organisations": ("GET", "/api/v1/organisations", API_ALL_READ),
@@ -214,8 +216,10 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
     ),
 }
 
-# Served by FastAPI and Starlette themselves, public on purpose: the API's description.
-FRAMEWORK_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc", "/static"}
+# Served by FastAPI and Starlette themselves, public on purpose: the API's description, the
+# static files and Swagger UI's (no ReDoc, no OAuth redirect: issue 14, item 10).
+FRAMEWORK_ROUTES = {"/openapi.json", "/docs/assets", "/static"}
+FRAMEWORK_PATHS = ("/openapi.json", "/docs/assets/swagger-ui.css", "/static/swagger-init.js")
 
 FORMS: dict[str, dict[str, Any]] = {
     "subjects_search": {"org": ORG, "kind": "email", "value": "jane.doe@example.com"},
@@ -339,3 +343,11 @@ def test_it_answers_each_caller_as_the_matrix_says(world: World, name: str) -> N
         if response.status_code == 303 and caller in ("anonymous", "wrong_scope", "right_scope"):
             assert response.headers["location"].startswith("/login"), (name, caller)
     assert got == statuses
+
+
+@pytest.mark.parametrize("path", FRAMEWORK_PATHS)
+def test_it_answers_every_caller_on_the_framework_routes(world: World, path: str) -> None:
+    """issue 14, item 5 of H6's part: /openapi.json and the docs' assets are public, to all."""
+    for caller in CALLERS:
+        response = _client(world, caller, "registers:read").get(path)
+        assert response.status_code == 200, (path, caller)

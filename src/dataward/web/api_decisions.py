@@ -27,7 +27,7 @@ from dataward.consent.policy import check_channel, policy_for
 from dataward.uow import UnitOfWork
 from dataward.web.auth import api, app_uow, check_bearer, remembered_principal
 from dataward.web.deps import get_uow
-from dataward.web.schemas import problems
+from dataward.web.schemas import DECISION_LINES_BODY, NO_NUL, problems
 
 router = APIRouter(prefix="/api/v1", tags=["decisions"])
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
@@ -67,12 +67,16 @@ class DecisionOut(BaseModel):
 )
 async def decision(
     request: Request,
-    organisation: Annotated[str, Query(max_length=80)],
-    subject: Annotated[str, Query(max_length=32, description="Pseudonymous subject ref.")],
-    purpose: Annotated[str, Query(max_length=80)],
-    channel: Annotated[str | None, Query(max_length=20)] = None,
+    organisation: Annotated[str, Query(min_length=1, max_length=80, pattern=NO_NUL)],
+    subject: Annotated[
+        str,
+        Query(min_length=1, max_length=32, pattern=NO_NUL, description="Pseudonymous subject ref."),
+    ],
+    purpose: Annotated[str, Query(min_length=1, max_length=80, pattern=NO_NUL)],
+    channel: Annotated[str | None, Query(max_length=20, pattern=NO_NUL)] = None,
     consent: Annotated[
-        str | None, Query(max_length=32, description="A consent ref the caller relies on.")
+        str | None,
+        Query(max_length=32, pattern=NO_NUL, description="A consent ref the caller relies on."),
     ] = None,
 ) -> JSONResponse:
     """May the subject's data be used for the purpose, or the subject contacted on the
@@ -103,6 +107,7 @@ async def decision(
     "/decisions/batch",
     name="api_decision_batch",
     dependencies=[api(Permission.DECISIONS_READ)],
+    openapi_extra=DECISION_LINES_BODY,
     responses={
         200: {
             "content": {"application/x-ndjson": {}},
@@ -113,9 +118,9 @@ async def decision(
 )
 async def decision_batch(
     request: Request,
-    organisation: Annotated[str, Query(max_length=80)],
-    purpose: Annotated[str | None, Query(max_length=80)] = None,
-    channel: Annotated[str | None, Query(max_length=20)] = None,
+    organisation: Annotated[str, Query(min_length=1, max_length=80, pattern=NO_NUL)],
+    purpose: Annotated[str | None, Query(min_length=1, max_length=80, pattern=NO_NUL)] = None,
+    channel: Annotated[str | None, Query(max_length=20, pattern=NO_NUL)] = None,
 ) -> StreamingResponse:
     """JSON lines in (``{"subject_ref": ...}`` or ``{"identity": {"kind", "value"}}``, with
     optional ``purpose``, ``channel``, ``consent_ref`` and your own ``id``), JSON lines out."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from dataward.accounts.permissions import Permission
@@ -22,11 +22,12 @@ from dataward.uow import UnitOfWork
 from dataward.web.auth import api, principal_of
 from dataward.web.deps import get_uow
 from dataward.web.rule_first import RuleFirstRoute
-from dataward.web.schemas import problems
+from dataward.web.schemas import NO_NUL, problems
 
 router = APIRouter(prefix="/api/v1", tags=["requests"], route_class=RuleFirstRoute)
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
-Short = Annotated[str, Field(max_length=4000)]
+Short = Annotated[str, Field(max_length=4000, pattern=NO_NUL)]
+PathText = Annotated[str, Path(pattern=NO_NUL)]
 
 
 class RequesterIn(BaseModel):
@@ -34,19 +35,25 @@ class RequesterIn(BaseModel):
     email: Short = ""
     phone: Short = ""
     address: Short = ""
-    words: Short = Field(default="", description="The request in the requester's own words.")
+    words: Short = Field(
+        default="", description="The request in the requester's own words.", pattern=NO_NUL
+    )
     on_behalf_of: Short = ""
-    authority: Short = Field(default="", description="Required when someone acts for the subject.")
+    authority: Short = Field(
+        default="", description="Required when someone acts for the subject.", pattern=NO_NUL
+    )
 
 
 class RequestIn(BaseModel):
-    organisation: str = Field(min_length=1, max_length=80)
-    rights: list[str] = Field(min_length=1, max_length=12, examples=[["access"]])
-    channel: str = Field(max_length=16, examples=["email"])
+    organisation: str = Field(min_length=1, max_length=80, pattern=NO_NUL)
+    rights: list[Annotated[str, Field(max_length=40, pattern=NO_NUL)]] = Field(
+        min_length=1, max_length=12, examples=[["access"]]
+    )
+    channel: str = Field(max_length=16, pattern=NO_NUL, examples=["email"])
     received_on: date = Field(description="The day it actually arrived (SAR-01); not after today.")
     requester: RequesterIn = Field(default_factory=RequesterIn)
-    requester_kind: str = Field(default="self", max_length=24)
-    subject_ref: str | None = Field(default=None, max_length=32)
+    requester_kind: str = Field(default="self", max_length=24, pattern=NO_NUL)
+    subject_ref: str | None = Field(default=None, max_length=32, pattern=NO_NUL)
 
 
 class RequestOut(BaseModel):
@@ -99,8 +106,12 @@ StepName = Literal[
 class StepIn(BaseModel):
     step: StepName
     on: date = Field(description="The day the step took effect; not after today.")
-    note: str | None = Field(default=None, max_length=4000, description="Why, in words.")
-    method: str | None = Field(default=None, max_length=32, description="verify_identity only.")
+    note: str | None = Field(
+        default=None, max_length=4000, pattern=NO_NUL, description="Why, in words."
+    )
+    method: str | None = Field(
+        default=None, max_length=32, pattern=NO_NUL, description="verify_identity only."
+    )
 
 
 def _out(row: RightsRequest, today: date) -> RequestOut:
@@ -164,9 +175,9 @@ def request_create(body: RequestIn, request: Request, uow: Uow) -> RequestDetail
 )
 def request_list(
     uow: Uow,
-    organisation: Annotated[str | None, Query(max_length=80)] = None,
+    organisation: Annotated[str | None, Query(max_length=80, pattern=NO_NUL)] = None,
     due: Annotated[Literal["overdue", "due_soon", "on_time", "waiting"] | None, Query()] = None,
-    state: Annotated[str | None, Query(max_length=24)] = None,
+    state: Annotated[str | None, Query(max_length=24, pattern=NO_NUL)] = None,
     offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ) -> RequestList:
@@ -186,7 +197,7 @@ def request_list(
     dependencies=[api(Permission.REQUESTS_READ)],
     responses=problems(401, 403, 404, 429),
 )
-def request_read(organisation: str, ref: str, uow: Uow) -> RequestDetail:
+def request_read(organisation: PathText, ref: PathText, uow: Uow) -> RequestDetail:
     return _detail(uow, get_request(uow, organisation[:80], ref[:32]))
 
 
@@ -198,7 +209,7 @@ def request_read(organisation: str, ref: str, uow: Uow) -> RequestDetail:
     responses=problems(401, 403, 404, 409, 413, 422, 429),
 )
 def request_step(
-    organisation: str, ref: str, body: StepIn, request: Request, uow: Uow
+    organisation: PathText, ref: PathText, body: StepIn, request: Request, uow: Uow
 ) -> RequestDetail:
     """Take one step; the rules refuse what they forbid (409) and nothing changes."""
     step = steps.Step(principal_of(request).actor, body.on, body.note)

@@ -10,31 +10,39 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
 
 from dataward.accounts.permissions import Permission
 from dataward.audit.service import verify
+from dataward.subjects.identities import IdentityKind
 from dataward.subjects.service import add_subject, find_subjects, show_subject
 from dataward.uow import UnitOfWork
 from dataward.web.auth import api, principal_of
 from dataward.web.deps import get_uow
 from dataward.web.rule_first import RuleFirstRoute
-from dataward.web.schemas import problems
+from dataward.web.schemas import NO_NUL, problems
 
 router = APIRouter(prefix="/api/v1", tags=["api v1"], route_class=RuleFirstRoute)
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
 
 
+# An unknown kind, or an empty value, group or organisation, is refused by the services; the
+# schema says so (issue 14, item 8). A search in an unknown organisation finds nothing.
 class IdentityIn(BaseModel):
-    kind: str = Field(max_length=32, examples=["email"])
-    value: str = Field(max_length=500)
+    kind: IdentityKind = Field(examples=["email"])
+    value: str = Field(min_length=1, max_length=500, pattern=NO_NUL)
 
 
 class SubjectSearch(BaseModel):
-    organisation: str = Field(max_length=80)
-    kind: str = Field(max_length=32, examples=["email"])
-    value: str = Field(max_length=500, description="Written any way: it is normalised.")
+    organisation: str = Field(max_length=80, pattern=NO_NUL)
+    kind: IdentityKind = Field(examples=["email"])
+    value: str = Field(
+        min_length=1,
+        max_length=500,
+        pattern=NO_NUL,
+        description="Written any way: it is normalised.",
+    )
 
 
 class SubjectRefs(BaseModel):
@@ -42,8 +50,8 @@ class SubjectRefs(BaseModel):
 
 
 class SubjectIn(BaseModel):
-    organisation: str = Field(max_length=80)
-    groups: list[str] = Field(max_length=50)
+    organisation: str = Field(min_length=1, max_length=80, pattern=NO_NUL)
+    groups: list[Annotated[str, Field(min_length=1, pattern=NO_NUL)]] = Field(max_length=50)
     identities: list[IdentityIn] = Field(min_length=1, max_length=50)
 
 
@@ -75,7 +83,7 @@ class AuditHead(BaseModel):
     response_model=SubjectRefs,
     name="api_subject_search",
     dependencies=[api(Permission.SUBJECTS_READ)],
-    responses=problems(401, 403, 413, 422, 429),
+    responses=problems(401, 403, 413, 422, 429, 503),
 )
 def subject_search(body: SubjectSearch, uow: Uow) -> SubjectRefs:
     """Subjects holding one identity, found through the blind index."""
@@ -88,9 +96,11 @@ def subject_search(body: SubjectSearch, uow: Uow) -> SubjectRefs:
     response_model=SubjectOut,
     name="api_subject",
     dependencies=[api(Permission.SUBJECTS_READ)],
-    responses=problems(401, 403, 404),
+    responses=problems(401, 403, 404, 410, 503),
 )
-def subject(org: str, ref: str, uow: Uow) -> SubjectOut:
+def subject(
+    org: Annotated[str, Path(pattern=NO_NUL)], ref: Annotated[str, Path(pattern=NO_NUL)], uow: Uow
+) -> SubjectOut:
     """One subject with its identities decrypted."""
     view = show_subject(uow, org[:80], ref[:32])
     return SubjectOut(
@@ -112,7 +122,7 @@ def subject(org: str, ref: str, uow: Uow) -> SubjectOut:
     status_code=201,
     name="api_subject_create",
     dependencies=[api(Permission.SUBJECTS_WRITE)],
-    responses=problems(401, 403, 409, 413, 422, 429),
+    responses=problems(401, 403, 404, 409, 413, 422, 429, 503),
 )
 def subject_create(request: Request, body: SubjectIn, uow: Uow) -> SubjectRefs:
     """Add a subject with its identities (stored encrypted); returns its reference."""

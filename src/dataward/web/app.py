@@ -44,6 +44,7 @@ from dataward.web.accounts_setup import check_route_rules, install_accounts
 from dataward.web.analysis import RegisterAnalyser
 from dataward.web.bodies import BodyLimits
 from dataward.web.errors import install_error_handlers
+from dataward.web.openapi import install_api_docs
 from dataward.web.refusals import RefusalGuard, write_pending_refusals
 from dataward.web.rule_first import check_body_routes
 from dataward.web.security import SecurityHeaders
@@ -77,6 +78,8 @@ def create_app(
         version=__version__,
         summary="Run your privacy notice as a machine-checked register.",
         lifespan=lifespan,
+        docs_url=None,  # web/openapi.py serves /docs from the package, not a CDN
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.clock = clock or SystemClock()
@@ -100,6 +103,7 @@ def create_app(
     # Every request's body stays unread until its route's rule opens it (web.bodies).
     app.add_middleware(BodyLimits)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    install_api_docs(app)
     # Routers are matched in order, each walking its routes: the decision API, which
     # campaigns call per person, comes first (its paths overlap no other router's).
     app.include_router(api_decisions.router)

@@ -27,7 +27,7 @@ from dataward.uow import UnitOfWork
 from dataward.web.analysis import RegisterAnalyser
 from dataward.web.auth import BEACON, PUBLIC
 from dataward.web.deps import analyse_organisation, get_analyser, get_uow
-from dataward.web.schemas import problems
+from dataward.web.schemas import COOKIE_CHOICE_BODY, problems
 from dataward.web.security import CONTENT_SECURITY_POLICY
 from dataward.web.templating import render
 
@@ -74,6 +74,7 @@ def cookie_banner_config(request: Request, org: str, uow: Uow, analyser: Analyse
     name="cookie_consent_log",
     status_code=201,
     dependencies=[BEACON],
+    openapi_extra=COOKIE_CHOICE_BODY,
     responses=problems(404, 413, 422),
 )
 async def cookie_consent_log(request: Request, org: str, uow: Uow, analyser: Analyser) -> Response:

@@ -85,7 +85,7 @@ def create_app(
         engine, settings.database_url, app.state.session_factory, app.state.clock, app.state.vault
     )
     install_error_handlers(app)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, trust_proxy=settings.trust_proxy)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Routers are matched in order, each walking its routes: the decision API, which
     # campaigns call per person, comes first (its paths overlap no other router's).

@@ -237,17 +237,6 @@ def finish_chunk(prepared: Prepared, tally: Tally) -> list[dict[str, object]]:
     return rows
 
 
-def answer_chunk(
-    open_uow: Callable[[], UnitOfWork],
-    organisation: str,
-    numbered: list[tuple[int, bytes | str]],
-    defaults: Defaults,
-    tally: Tally,
-) -> list[dict[str, object]]:
-    """Answer numbered lines; one output object per line, in order."""
-    return finish_chunk(prepare_guarded(open_uow, organisation, numbered, defaults), tally)
-
-
 def _error(line_no: int, client_id: str | None, error: DatawardError) -> dict[str, object]:
     return {
         "line": line_no,

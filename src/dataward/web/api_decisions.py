@@ -22,11 +22,12 @@ from starlette.types import Receive, Scope, Send
 
 from dataward.accounts.permissions import Permission
 from dataward.consent.batch import CHUNK as BATCH_CHUNK
-from dataward.consent.batch import MAX_LINE, Defaults, Tally, answer_chunk
+from dataward.consent.batch import MAX_LINE, Defaults, Tally, finish_chunk, prepare_guarded
 from dataward.consent.decisions import Ask, decide
-from dataward.consent.errors import BatchBodyTooLarge, BatchInterrupted
+from dataward.consent.errors import BatchBodyTooLarge
 from dataward.consent.fast_path import DecisionReader
 from dataward.consent.policy import check_channel, policy_for
+from dataward.errors import DatawardError
 from dataward.uow import UnitOfWork
 from dataward.web.auth import api, app_uow, check_bearer, remembered_principal
 from dataward.web.deps import get_uow
@@ -154,23 +155,24 @@ async def decision_batch(
         source = await _spool(request, state.settings.batch_body_max_bytes)
 
     def answer(numbered: list[tuple[int, bytes | str]], tally: Tally) -> bytes:
-        rows = answer_chunk(open_uow, organisation, numbered, defaults, tally)
+        prepared = prepare_guarded(open_uow, organisation, numbered, defaults)
+        rows = finish_chunk(prepared, tally)
         return b"".join(json.dumps(r).encode() + b"\n" for r in rows)
 
     async def lines() -> AsyncIterator[bytes]:
+        # One chunk at a time, answered as soon as it is complete. Looking the next chunk
+        # up while answering this one (as run_batch does) would hold a streaming
+        # client's answers until its next chunk arrived, and was no faster in the one
+        # benchmark run it had (benchmarks/batch_http_bench.py): both halves compete for
+        # the interpreter.
         tally = Tally()
-        pending: list[tuple[int, bytes | str]] = []
         try:
-            async for line_no, raw in _numbered_lines(source):
-                pending.append((line_no, raw))
-                if len(pending) >= CHUNK:
-                    yield await run_in_threadpool(answer, pending, tally)
-                    pending = []
-            if pending:
-                yield await run_in_threadpool(answer, pending, tally)
-        except BatchInterrupted as error:
-            # The status line is long gone: the last line says where answering stopped,
-            # and no summary follows, so a client cannot take a cut list for a whole one.
+            async for numbered in _chunks(_numbered_lines(source)):
+                yield await run_in_threadpool(answer, numbered, tally)
+        except DatawardError as error:
+            # The status line is long gone: the last line says why answering stopped (a
+            # batch_interrupted says where), and no summary follows, so a client cannot
+            # take a cut list for a whole one.
             problem = {"error": {"code": error.code, "detail": error.message}}
             yield json.dumps(problem).encode() + b"\n"
             return
@@ -213,6 +215,20 @@ async def _spool(request: Request, cap: int) -> _Spooled:
             raise too_large
         chunks.append(chunk)
     return _Spooled(chunks)
+
+
+async def _chunks(
+    numbered: AsyncIterator[tuple[int, bytes]],
+) -> AsyncIterator[list[tuple[int, bytes | str]]]:
+    """Numbered lines ``CHUNK`` at a time."""
+    pending: list[tuple[int, bytes | str]] = []
+    async for line in numbered:
+        pending.append(line)
+        if len(pending) >= CHUNK:
+            yield pending
+            pending = []
+    if pending:
+        yield pending
 
 
 async def _numbered_lines(request: _BodySource) -> AsyncIterator[tuple[int, bytes]]:

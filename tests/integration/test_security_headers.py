@@ -46,9 +46,20 @@ def test_pages_and_answers_that_may_show_identities_are_never_stored(app: FastAP
         "API refusal": TestClient(app).get("/api/v1/organisations"),
         "unknown page": TestClient(app).get("/nowhere"),
         "bad preferences link": TestClient(app).get("/preferences/not-a-token"),
+        "unexpected error": _unexpected_error(app),
     }
     for name, response in answers.items():
         assert response.headers.get("cache-control") == "no-store", name
+
+
+def _unexpected_error(app: FastAPI) -> Any:
+    def explode() -> None:
+        raise RuntimeError("a failure nobody foresaw")
+
+    app.add_api_route("/api/v1/boom", explode)
+    response = TestClient(app, raise_server_exceptions=False).get("/api/v1/boom")
+    assert response.status_code == 500
+    return response
 
 
 def test_what_is_the_same_for_everyone_may_be_cached(app: FastAPI) -> None:

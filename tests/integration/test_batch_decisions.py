@@ -142,6 +142,27 @@ def test_a_line_whose_lookup_fails_alone_is_answered_with_its_error(
     assert rows[-1] == {"summary": {"lines": 5, "allowed": 3, "refused": 0, "errors": 2}}
 
 
+def test_a_line_whose_rules_fail_alone_is_answered_with_its_error(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """issue 14, item 7: the rules half (no database) failing for one line fails that
+    line only."""
+    real = batch.conclude
+
+    def conclude_failing_on_strangers(gathered: Any) -> Any:
+        if any(a.identity and a.identity[1].startswith("stranger") for a in gathered.asks):
+            raise KeyError("a failure nobody foresaw")
+        return real(gathered)
+
+    monkeypatch.setattr(batch, "conclude", conclude_failing_on_strangers)
+    body = b"\n".join(_line(n) for n in range(1, 6))
+    response = client.post("/api/v1/decisions/batch", params=PARAMS, content=body)
+    rows = _rows(response.text)
+    assert [r.get("allow") for r in rows[:5]] == [True, None, True, None, True]
+    assert rows[3]["error"]["code"] == "batch_line_failed"
+    assert rows[-1] == {"summary": {"lines": 5, "allowed": 3, "refused": 0, "errors": 2}}
+
+
 def test_a_batch_that_cannot_read_the_database_says_where_it_stopped(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from dataward.consent.decisions import Ask, Gathered, conclude, gather
 from dataward.consent.errors import BatchInterrupted, BatchLineFailed, BatchLineInvalid
+from dataward.consent.rules import Decision
 from dataward.errors import DatawardError
 from dataward.logging import get_logger
 from dataward.uow import UnitOfWork
@@ -213,13 +214,43 @@ def _answers(prepared: Prepared) -> dict[int, dict[str, object]]:
     if prepared.gathered is None:
         return out
     for (line_no, client_id), answer in zip(
-        prepared.meta, conclude(prepared.gathered), strict=True
+        prepared.meta, _conclude(prepared.gathered, prepared.meta), strict=True
     ):
         if isinstance(answer, DatawardError):
             out[line_no] = _error(line_no, client_id, answer)
         else:
             out[line_no] = {"line": line_no, "id": client_id, **answer.as_dict()}
     return out
+
+
+def _conclude(
+    gathered: Gathered, meta: list[tuple[int, str | None]]
+) -> list[Decision | DatawardError]:
+    """``conclude``, and if it fails, ``conclude`` a line at a time: a line whose rules fail
+    unexpectedly is answered ``batch_line_failed``, the others as usual."""
+    try:
+        return conclude(gathered)
+    except Exception as error:
+        log.warning("consent.batch_rules_failed", error=type(error).__name__, lines=len(meta))
+    answers: list[Decision | DatawardError] = []
+    for index, ask in enumerate(gathered.asks):
+        found = gathered.resolved
+        alone = Gathered(
+            gathered.policy,
+            [ask],
+            [gathered.out[index]],
+            {0: found[index]} if index in found else {},
+            gathered.facts,
+        )
+        try:
+            answers.extend(conclude(alone))
+        except DatawardError as error:
+            answers.append(error)
+        except Exception as error:
+            line_no = meta[index][0]
+            log.warning("consent.batch_line_failed", error=type(error).__name__, line=line_no)
+            answers.append(BatchLineFailed("this line could not be answered"))
+    return answers
 
 
 def finish_chunk(prepared: Prepared, tally: Tally) -> list[dict[str, object]]:

@@ -22,8 +22,10 @@ import uvicorn
 from consent_support import SHOP, customer, load_shop
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from web_support import add_user, api_token, console_app
 
+from dataward.audit.models import AuditEvent
 from dataward.consent import batch
 from dataward.consent.records import give_consent
 from dataward.crypto.keystore import Vault
@@ -217,6 +219,12 @@ def test_a_body_over_the_cap_is_refused_unless_the_client_streams(
         assert _rows(streamed.text)[-1]["summary"]["lines"] == 39
         under = client.post(url, params=PARAMS, content=big[:1900].rsplit(b"\n", 1)[0])
         assert under.status_code == 200
+        # Each refusal is on the chain like a form refused as too large.
+        with app.state.session_factory() as session:
+            refusals = session.scalars(
+                select(AuditEvent.details).where(AuditEvent.action == "web.input_refused")
+            ).all()
+        assert refusals == [{"route": "api_decision_batch", "reason": "too_large"}] * 2
     finally:
         app.state.engine.dispose()
 

@@ -29,7 +29,8 @@ from dataward.consent.fast_path import DecisionReader
 from dataward.consent.policy import check_channel, policy_for
 from dataward.errors import DatawardError
 from dataward.uow import UnitOfWork
-from dataward.web.auth import api, app_uow, check_bearer, remembered_principal
+from dataward.web.audit_actions import WEB_INPUT_REFUSED
+from dataward.web.auth import api, app_uow, audit_refusal, check_bearer, remembered_principal
 from dataward.web.deps import get_uow
 from dataward.web.schemas import problems
 
@@ -206,12 +207,15 @@ async def _spool(request: Request, cap: int) -> _Spooled:
     )
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > cap:
+        await run_in_threadpool(audit_refusal, request, WEB_INPUT_REFUSED, reason="too_large")
         raise too_large
     chunks: deque[bytes] = deque()
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > cap:
+            chunks.clear()
+            await run_in_threadpool(audit_refusal, request, WEB_INPUT_REFUSED, reason="too_large")
             raise too_large
         chunks.append(chunk)
     return _Spooled(chunks)

@@ -27,6 +27,17 @@ class Settings(BaseSettings):
         default=10 * 1024 * 1024, description="Size cap of a register file."
     )
     register_max_nodes: int = Field(default=200_000, description="Node cap, against alias bombs.")
+    batch_body_max_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        ge=1,
+        description="Largest body of a batch of decisions read before answering (held in "
+        "memory, never on disk); a client asking for stream=true has no cap.",
+    )
+    trust_proxy: bool = Field(
+        default=False,
+        description="Believe X-Forwarded-Proto from the reverse proxy in front (HSTS is "
+        "sent on https); only when nothing else can reach the server.",
+    )
     var_dir: Path = Field(
         default=Path("var"), description="Local state of `make run`: keys file, demo agency."
     )
@@ -90,11 +101,6 @@ class Settings(BaseSettings):
         default=1024 * 1024,
         ge=1024,
         description="Largest request body the JSON API reads (the decision batch has its own).",
-    )
-    batch_body_max_bytes: int = Field(
-        default=64 * 1024 * 1024,
-        ge=1024,
-        description="Largest body of the decision batch (POST /api/v1/decisions/batch).",
     )
     # Refused requests are rolled up per client like accepted token uses, so a flood of
     # them cannot fill the audit chain, whose rows can never be erased (docs/accounts.md).

@@ -81,3 +81,21 @@ class ConsentWithdrawn(DatawardError):
     code = "consent_withdrawn"
     http_status = 409
     title = "The consent relied on was withdrawn"
+
+
+class BatchLineFailed(DatawardError):
+    code = "batch_line_failed"
+    http_status = 500
+    title = "Batch line could not be answered"
+
+
+class BatchInterrupted(DatawardError):
+    code = "batch_interrupted"
+    http_status = 503
+    title = "Batch stopped before its end"
+
+
+class BatchBodyTooLarge(DatawardError):
+    code = "body_too_large"
+    http_status = 413
+    title = "Request body too large"

@@ -1,15 +1,17 @@
 """The decision API: one question by GET, campaign lists by streamed JSON lines.
 
 GET takes a subject reference only: identity values travel in request bodies, never in
-URLs (URLs end up in logs and history). The batch reads the body as it arrives and
-answers a chunk at a time, so memory stays flat however long the list is.
+URLs (URLs end up in logs and history). The batch reads the whole body first (in memory,
+capped) unless the client asks for ``stream=true``; then it answers a chunk at a time
+while the body arrives, so memory stays flat however long the list is.
 """
 
 from __future__ import annotations
 
 import json
+from collections import deque
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Protocol
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, StreamingResponse
@@ -20,12 +22,15 @@ from starlette.types import Receive, Scope, Send
 
 from dataward.accounts.permissions import Permission
 from dataward.consent.batch import CHUNK as BATCH_CHUNK
-from dataward.consent.batch import MAX_LINE, Defaults, Tally, answer_chunk
+from dataward.consent.batch import MAX_LINE, Defaults, Tally, finish_chunk, prepare_guarded
 from dataward.consent.decisions import Ask, decide
+from dataward.consent.errors import BatchBodyTooLarge
 from dataward.consent.fast_path import DecisionReader
 from dataward.consent.policy import check_channel, policy_for
+from dataward.errors import DatawardError
 from dataward.uow import UnitOfWork
-from dataward.web.auth import api, app_uow, check_bearer, remembered_principal
+from dataward.web.audit_actions import WEB_INPUT_REFUSED
+from dataward.web.auth import api, app_uow, audit_refusal, check_bearer, remembered_principal
 from dataward.web.deps import get_uow
 from dataward.web.schemas import DECISION_LINES_BODY, NO_NUL, problems
 
@@ -113,7 +118,7 @@ async def decision(
             "content": {"application/x-ndjson": {}},
             "description": "One JSON line per input line, then a summary line.",
         },
-        **problems(401, 403, 404, 422),
+        **problems(401, 403, 404, 413, 422),
     },
 )
 async def decision_batch(
@@ -121,6 +126,14 @@ async def decision_batch(
     organisation: Annotated[str, Query(min_length=1, max_length=80, pattern=NO_NUL)],
     purpose: Annotated[str | None, Query(min_length=1, max_length=80, pattern=NO_NUL)] = None,
     channel: Annotated[str | None, Query(max_length=20, pattern=NO_NUL)] = None,
+    stream: Annotated[
+        bool,
+        Query(
+            description="Answer while the body is still arriving (the client must read "
+            "while it writes); otherwise the body is read first, up to "
+            "DATAWARD_BATCH_BODY_MAX_BYTES, then answered."
+        ),
+    ] = False,
 ) -> StreamingResponse:
     """JSON lines in (``{"subject_ref": ...}`` or ``{"identity": {"kind", "value"}}``, with
     optional ``purpose``, ``channel``, ``consent_ref`` and your own ``id``), JSON lines out."""
@@ -139,28 +152,95 @@ async def decision_batch(
     # Refuse a wrong organisation, purpose or channel before the first byte is sent.
     await run_in_threadpool(check)
     defaults = Defaults(purpose, channel)
+    # A client that writes the whole body before it reads (most HTTP libraries) would
+    # never read answers sent while it writes: both sides' buffers fill and both wait.
+    # Unless it asked for streaming, the body is read first, in memory only (it holds
+    # identities), up to a cap, and answered after.
+    source: _BodySource = request
+    if not stream:
+        source = await _spool(request, state.settings.batch_body_max_bytes)
 
     def answer(numbered: list[tuple[int, bytes | str]], tally: Tally) -> bytes:
-        with open_uow() as uow:
-            rows = answer_chunk(uow, organisation, numbered, defaults, tally)
+        prepared = prepare_guarded(open_uow, organisation, numbered, defaults)
+        rows = finish_chunk(prepared, tally)
         return b"".join(json.dumps(r).encode() + b"\n" for r in rows)
 
     async def lines() -> AsyncIterator[bytes]:
+        # One chunk at a time, answered as soon as it is complete. Looking the next chunk
+        # up while answering this one (as run_batch does) would hold a streaming
+        # client's answers until its next chunk arrived, and was no faster in the one
+        # benchmark run it had (benchmarks/batch_http_bench.py): both halves compete for
+        # the interpreter.
         tally = Tally()
-        pending: list[tuple[int, bytes | str]] = []
-        async for line_no, raw in _numbered_lines(request):
-            pending.append((line_no, raw))
-            if len(pending) >= CHUNK:
-                yield await run_in_threadpool(answer, pending, tally)
-                pending = []
-        if pending:
-            yield await run_in_threadpool(answer, pending, tally)
+        try:
+            async for numbered in _chunks(_numbered_lines(source)):
+                yield await run_in_threadpool(answer, numbered, tally)
+        except DatawardError as error:
+            # The status line is long gone: the last line says why answering stopped (a
+            # batch_interrupted says where), and no summary follows, so a client cannot
+            # take a cut list for a whole one.
+            problem = {"error": {"code": error.code, "detail": error.message}}
+            yield json.dumps(problem).encode() + b"\n"
+            return
         yield json.dumps({"summary": tally.as_dict()}).encode() + b"\n"
 
-    return DuplexStream(lines(), media_type="application/x-ndjson")
+    if stream:
+        return DuplexStream(lines(), media_type="application/x-ndjson")
+    return StreamingResponse(lines(), media_type="application/x-ndjson")
 
 
-async def _numbered_lines(request: Request) -> AsyncIterator[tuple[int, bytes]]:
+class _BodySource(Protocol):
+    def stream(self) -> AsyncIterator[bytes]: ...
+
+
+class _Spooled:
+    """A request body read in full, handed out again chunk by chunk (and let go of)."""
+
+    def __init__(self, chunks: deque[bytes]) -> None:
+        self._chunks = chunks
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        while self._chunks:
+            yield self._chunks.popleft()
+
+
+async def _spool(request: Request, cap: int) -> _Spooled:
+    """The whole body in memory, refused past ``cap`` bytes (before reading, if declared)."""
+    too_large = BatchBodyTooLarge(
+        f"the body is larger than {cap} bytes: send less, or ask for stream=true "
+        "and read the answers while you write"
+    )
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > cap:
+        await run_in_threadpool(audit_refusal, request, WEB_INPUT_REFUSED, reason="too_large")
+        raise too_large
+    chunks: deque[bytes] = deque()
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > cap:
+            chunks.clear()
+            await run_in_threadpool(audit_refusal, request, WEB_INPUT_REFUSED, reason="too_large")
+            raise too_large
+        chunks.append(chunk)
+    return _Spooled(chunks)
+
+
+async def _chunks(
+    numbered: AsyncIterator[tuple[int, bytes]],
+) -> AsyncIterator[list[tuple[int, bytes | str]]]:
+    """Numbered lines ``CHUNK`` at a time."""
+    pending: list[tuple[int, bytes | str]] = []
+    async for line in numbered:
+        pending.append(line)
+        if len(pending) >= CHUNK:
+            yield pending
+            pending = []
+    if pending:
+        yield pending
+
+
+async def _numbered_lines(request: _BodySource) -> AsyncIterator[tuple[int, bytes]]:
     """Non-blank lines with their numbers; an over-long line is cut off, never buffered."""
     rest = b""
     line_no = 0

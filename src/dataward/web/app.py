@@ -99,7 +99,7 @@ def create_app(
         engine, settings.database_url, app.state.session_factory, app.state.clock, app.state.vault
     )
     install_error_handlers(app)
-    app.add_middleware(SecurityHeaders)
+    app.add_middleware(SecurityHeaders, trust_proxy=settings.trust_proxy)
     # Every request's body stays unread until its route's rule opens it (web.bodies).
     app.add_middleware(BodyLimits)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -11,6 +11,7 @@ off at the cap while it streams. Both are a 413 problem+json with code ``body_to
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -30,6 +31,8 @@ MAX_FORM_BYTES = 64 * 1024
 MAX_BEACON_BYTES = 8 * 1024
 # Routes whose cap is a setting of their own, by route name.
 _ROUTE_CAPS = {"api_decision_batch": "batch_body_max_bytes"}
+# Routes that answer while reading when the client asks (``?stream=true``).
+_STREAMED = frozenset({"api_decision_batch"})
 
 
 class BodyReadBeforeAccess(RuntimeError):
@@ -144,4 +147,8 @@ def admit_body(request: Request, kind: str) -> None:
         return
     route = getattr(request.scope.get("route"), "name", "") or ""
     cap, what = body_cap(request.app.state.settings, kind, route)
+    if route in _STREAMED and request.query_params.get("stream") in ("true", "1"):
+        # A streamed batch is answered line by line as it arrives and holds at most a chunk
+        # in memory: its size is not a danger, so it has no cap (docs/decisions.md).
+        cap = sys.maxsize
     gate.open(cap, what)

@@ -18,6 +18,7 @@ from dataward.calendar import Nation
 from dataward.requests.audit_actions import REQUEST_DUE_MOVED
 from dataward.requests.clock import due_dates
 from dataward.requests.models import RightsRequest
+from dataward.requests.queue import not_indexed
 from dataward.requests.transitions import OPEN
 from dataward.uow import UnitOfWork
 
@@ -44,7 +45,7 @@ def _rows(uow: UnitOfWork, after: str) -> list[Row[Any]]:
             table.due_on,
             table.extension_notice_by,
         )
-        .where(table.state.in_(OPEN), table.id > after)
+        .where(not_indexed(table.state).in_(OPEN), table.id > after)
         .order_by(table.id)
         .limit(BATCH)
     )

@@ -101,8 +101,13 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
     "audit_log": ("GET", "/console/audit", row(303, 200, 200, 403, 200, 303, 303)),
     "audit_export": ("GET", "/console/audit/export.csv", row(303, 200, 200, 403, 200, 303, 303)),
     "users_page": ("GET", "/console/users", ADMIN_ONLY),
-    "user_create": ("POST", "/console/users", ADMIN_ONLY),
-    "user_reset": ("POST", "/console/users/{target}/reset", ADMIN_ONLY),
+    # forms post, then redirect (issue 15, item 3): an admin's accepted post answers 303
+    "user_create": ("POST", "/console/users", row(303, 303, 403, 403, 403, 303, 303)),
+    # destructive actions: the GET is the confirmation page; a post without confirm=yes
+    # changes nothing and is sent (303) to that page (issue 15, item 3)
+    "user_reset_confirm": ("GET", "/console/users/{target}/reset", ADMIN_ONLY),
+    "user_reset": ("POST", "/console/users/{target}/reset", row(303, 303, 403, 403, 403, 303, 303)),
+    "user_disable_confirm": ("GET", "/console/users/{target}/disable", ADMIN_ONLY),
     "user_disable": (
         "POST",
         "/console/users/{target}/disable",
@@ -113,8 +118,12 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         "/console/users/{target}/enable",
         row(303, 303, 403, 403, 403, 303, 303),
     ),
+    # changing a role (issue 15, item 4): admin only, confirmed like the others
+    "user_role_confirm": ("GET", "/console/users/{target}/role?role=dpo", ADMIN_ONLY),
+    "user_role": ("POST", "/console/users/{target}/role", row(303, 303, 403, 403, 403, 303, 303)),
     "tokens_page": ("GET", "/console/tokens", ADMIN_ONLY),
-    "token_create": ("POST", "/console/tokens", ADMIN_ONLY),
+    "token_create": ("POST", "/console/tokens", row(303, 303, 403, 403, 403, 303, 303)),
+    "token_revoke_confirm": ("GET", "/console/tokens/{token}/revoke", ADMIN_ONLY),
     "token_revoke": (
         "POST",
         "/console/tokens/{token}/revoke",
@@ -157,6 +166,7 @@ FRAMEWORK_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc",
 FORMS: dict[str, dict[str, Any]] = {
     "subjects_search": {"org": ORG, "kind": "email", "value": "jane.doe@example.com"},
     "user_create": {"username": "new.person", "role": "caseworker"},
+    "user_role": {"role": "dpo", "confirm": "yes"},
     "token_create": {"name": "crm", "owner": "admin", "scope": "decisions:read", "days": "30"},
 }
 JSON: dict[str, dict[str, Any]] = {

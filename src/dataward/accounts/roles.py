@@ -41,7 +41,7 @@ def ensure_not_last_admin(uow: UnitOfWork, user: User, doing: str) -> None:
     others = [admin for admin in _active_admins(uow) if admin.id != user.id]
     if not others:
         raise LastAdmin(
-            f"{user.username} is the last active administrator and cannot be {doing}; "
+            f"the user {user.username} is the last active administrator and cannot be {doing}; "
             "make another user an administrator first"
         )
 

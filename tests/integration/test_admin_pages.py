@@ -1,0 +1,314 @@
+"""Staff administration pages: confirmations, post/redirect/get, one-time secrets, roles.
+
+Issue 15, items 3 and 4, through HTTP on both backends.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+from structlog.testing import capture_logs
+from web_support import add_user, api_token, console_app, csrf_from, signed_in
+
+from dataward.accounts.models import ApiToken, User, WebSession
+from dataward.audit.models import AuditEvent
+from dataward.clock import FixedClock
+from dataward.crypto.keystore import Vault
+from dataward.uow import UnitOfWork
+
+
+@pytest.fixture
+def app(database_url: str, clock: FixedClock, vault: Vault, uow: UnitOfWork) -> Iterator[FastAPI]:
+    web = console_app(database_url, clock, vault)
+    yield web
+    web.state.engine.dispose()
+
+
+def _user(app: FastAPI, username: str) -> User:
+    with app.state.session_factory() as session:
+        found = session.scalars(select(User).where(User.username == username)).one()
+        session.expunge(found)
+        return found
+
+
+def _events(app: FastAPI, action: str) -> list[AuditEvent]:
+    with app.state.session_factory() as session:
+        rows = list(session.scalars(select(AuditEvent).where(AuditEvent.action == action)))
+        for row in rows:
+            session.expunge(row)
+        return rows
+
+
+def _csrf(client: TestClient, path: str = "/console/users") -> str:
+    return csrf_from(client.get(path).text)
+
+
+def _shown(html: str, element: str) -> str | None:
+    marker = f'id="{element}">'
+    return html.split(marker)[1].split("<")[0] if marker in html else None
+
+
+def test_a_destructive_post_without_confirmation_changes_nothing_and_asks_first(
+    app: FastAPI,
+) -> None:
+    """Issue 15, item 3: disable, reset, role change and revoke need confirm=yes."""
+    admin = signed_in(app, "boss", "admin")
+    casey = add_user(app, "casey", "caseworker")
+    token_owner = _user(app, "boss")
+    api_token(app, token_owner, ["registers:read"])
+    with app.state.session_factory() as session:
+        token_ref = session.scalars(select(ApiToken.ref)).one()
+    csrf = _csrf(admin)
+    before = len(_events(app, "user.disabled"))
+
+    answers = {
+        f"/console/users/{casey.ref}/disable": admin.post(
+            f"/console/users/{casey.ref}/disable", data={"csrf_token": csrf}
+        ),
+        f"/console/users/{casey.ref}/reset": admin.post(
+            f"/console/users/{casey.ref}/reset", data={"csrf_token": csrf}
+        ),
+        f"/console/users/{casey.ref}/role?role=dpo": admin.post(
+            f"/console/users/{casey.ref}/role", data={"csrf_token": csrf, "role": "dpo"}
+        ),
+        f"/console/tokens/{token_ref}/revoke": admin.post(
+            f"/console/tokens/{token_ref}/revoke", data={"csrf_token": csrf, "confirm": "no"}
+        ),
+    }
+
+    for target, answer in answers.items():
+        assert answer.status_code == 303
+        assert answer.headers["location"] == target
+    after = _user(app, "casey")
+    assert after.disabled_at is None
+    assert after.role == "caseworker"
+    assert after.password_hash == casey.password_hash
+    assert len(_events(app, "user.disabled")) == before
+    assert not _events(app, "user.password_reset")
+    assert not _events(app, "user.role_changed")
+    assert not _events(app, "api_token.revoked")
+
+
+def test_the_confirmation_page_says_what_happens_and_posts_to_the_action(app: FastAPI) -> None:
+    """Issue 15, item 3: one confirmation convention, usable without JavaScript."""
+    admin = signed_in(app, "boss", "admin")
+    casey = add_user(app, "casey", "caseworker")
+    users = admin.get("/console/users").text
+    assert f'href="/console/users/{casey.ref}/disable"' in users  # a link, not a form
+    assert f'action="/console/users/{casey.ref}/disable"' not in users
+
+    page = admin.get(f"/console/users/{casey.ref}/disable")
+
+    assert page.status_code == 200
+    assert "Are you sure you want to disable casey?" in page.text
+    assert "What happens:" in page.text
+    assert "every session of theirs ends" in page.text
+    assert f'action="/console/users/{casey.ref}/disable"' in page.text
+    assert 'name="confirm" value="yes"' in page.text
+    assert 'href="/console/users">Cancel</a>' in page.text
+    done = admin.post(
+        f"/console/users/{casey.ref}/disable",
+        data={"csrf_token": csrf_from(page.text), "confirm": "yes"},
+    )
+    assert (done.status_code, done.headers["location"]) == (303, "/console/users")
+    assert _user(app, "casey").disabled_at is not None
+    assert "casey is disabled." in admin.get("/console/users").text
+
+
+def test_adding_a_user_redirects_and_shows_the_password_once_and_on_one_reload(
+    app: FastAPI,
+) -> None:
+    """Issue 15, item 3: a reload after "Add user" does not post again; the secret survives
+    one reload, then is gone."""
+    admin = signed_in(app, "boss", "admin")
+    csrf = _csrf(admin)
+
+    with capture_logs() as logs:
+        made = admin.post(
+            "/console/users", data={"username": "new.person", "role": "dpo", "csrf_token": csrf}
+        )
+        first = admin.get(made.headers["location"]).text
+        reload = admin.get("/console/users").text
+        third = admin.get("/console/users").text
+
+    assert (made.status_code, made.headers["location"]) == (303, "/console/users")
+    password = _shown(first, "shown-password")
+    assert password
+    assert "new.person is added as dpo." in first
+    assert "shown once more" in first
+    assert _shown(reload, "shown-password") == password
+    assert "last time it is shown" in reload
+    assert _shown(third, "shown-password") is None
+    assert password not in repr(logs)
+    with app.state.session_factory() as session:
+        stored = json.dumps([s.flashes for s in session.scalars(select(WebSession))])
+    assert password not in stored  # sealed, and gone once shown twice
+    assert len(_events(app, "user.created")) == 2  # boss and new.person, nothing twice
+
+
+def test_a_one_time_secret_is_sealed_to_its_session(app: FastAPI) -> None:
+    """Issue 15, item 3: the stored flash cannot be read without the session cookie."""
+    admin = signed_in(app, "boss", "admin")
+    made = admin.post(
+        "/console/users",
+        data={"username": "new.person", "role": "auditor", "csrf_token": _csrf(admin)},
+    )
+    assert made.status_code == 303
+    with app.state.session_factory() as session:
+        stored = json.dumps([s.flashes for s in session.scalars(select(WebSession))])
+    assert '"secret"' in stored
+    assert "new.person" not in stored.split('"success"')[0]  # the secret entry names nobody
+    other = signed_in(app, "other", "admin")
+
+    assert _shown(other.get("/console/users").text, "shown-password") is None
+    assert _shown(admin.get("/console/users").text, "shown-password")
+
+
+def test_a_one_time_secret_left_unshown_expires(app: FastAPI, clock: FixedClock) -> None:
+    """Issue 15, item 3: a secret is short-lived even when never shown."""
+    admin = signed_in(app, "boss", "admin")
+    admin.post(
+        "/console/users",
+        data={"username": "new.person", "role": "auditor", "csrf_token": _csrf(admin)},
+    )
+    clock.advance(timedelta(minutes=11))
+
+    assert _shown(admin.get("/console/users").text, "shown-password") is None
+
+
+def test_resetting_a_password_is_confirmed_then_shown_once(app: FastAPI) -> None:
+    """Issue 15, item 3: reset asks first, then redirects to the one-time password."""
+    admin = signed_in(app, "boss", "admin")
+    casey = add_user(app, "casey", "caseworker")
+    page = admin.get(f"/console/users/{casey.ref}/reset")
+    assert "Are you sure you want to reset the password of casey?" in page.text
+    assert 'name="clear_totp"' in page.text
+
+    done = admin.post(
+        f"/console/users/{casey.ref}/reset",
+        data={"csrf_token": csrf_from(page.text), "confirm": "yes"},
+    )
+
+    assert (done.status_code, done.headers["location"]) == (303, "/console/users")
+    shown = admin.get("/console/users").text
+    assert "New password: casey" in shown
+    assert _shown(shown, "shown-password")
+    assert _user(app, "casey").password_hash != casey.password_hash
+    assert len(_events(app, "user.password_reset")) == 1
+
+
+def test_creating_a_token_redirects_and_revoking_it_asks_first(app: FastAPI) -> None:
+    """Issue 15, item 3: token creation is post/redirect/get; revoke is confirmed."""
+    admin = signed_in(app, "boss", "admin")
+    csrf = _csrf(admin, "/console/tokens")
+    made = admin.post(
+        "/console/tokens",
+        data={"name": "crm", "owner": "boss", "scope": "registers:read", "days": "30"}
+        | {"csrf_token": csrf},
+    )
+    assert (made.status_code, made.headers["location"]) == (303, "/console/tokens")
+    page = admin.get("/console/tokens").text
+    assert (_shown(page, "shown-token") or "").startswith("dw_")
+    with app.state.session_factory() as session:
+        ref = session.scalars(select(ApiToken.ref)).one()
+    assert f'href="/console/tokens/{ref}/revoke"' in page
+
+    confirm = admin.get(f"/console/tokens/{ref}/revoke")
+    assert "Are you sure you want to revoke the token crm" in confirm.text
+    assert "cannot be brought back" in confirm.text
+    done = admin.post(
+        f"/console/tokens/{ref}/revoke",
+        data={"csrf_token": csrf_from(confirm.text), "confirm": "yes"},
+    )
+    assert (done.status_code, done.headers["location"]) == (303, "/console/tokens")
+    assert len(_events(app, "api_token.revoked")) == 1
+    missing = admin.get("/console/tokens/t_nothing/revoke")
+    assert missing.status_code == 404
+
+
+def test_an_admin_changes_a_role_confirmed_and_audited_with_old_and_new(app: FastAPI) -> None:
+    """Issue 15, item 4: a role changes in the console; the audit row holds from and to."""
+    admin = signed_in(app, "boss", "admin")
+    casey = add_user(app, "casey", "caseworker")
+    users = admin.get("/console/users").text
+    assert f'action="/console/users/{casey.ref}/role"' in users
+
+    page = admin.get(f"/console/users/{casey.ref}/role", params={"role": "auditor"})
+    assert "from caseworker to auditor?" in page.text
+    assert "They lose: decisions:read, subjects:read, subjects:write." in page.text
+    assert "They gain: audit:read." in page.text
+    done = admin.post(
+        f"/console/users/{casey.ref}/role",
+        data={"csrf_token": csrf_from(page.text), "role": "auditor", "confirm": "yes"},
+    )
+
+    assert (done.status_code, done.headers["location"]) == (303, "/console/users")
+    assert _user(app, "casey").role == "auditor"
+    [event] = _events(app, "user.role_changed")
+    assert event.entity_id == casey.ref
+    assert event.details == {"from": "caseworker", "to": "auditor"}
+    assert "casey is now auditor (was caseworker)." in admin.get("/console/users").text
+    same = admin.get(f"/console/users/{casey.ref}/role", params={"role": "auditor"})
+    assert same.status_code == 422
+    assert "already has the role auditor" in same.text
+    bad = admin.get(f"/console/users/{casey.ref}/role", params={"role": "emperor"})
+    assert bad.status_code == 422
+    assert "The role must be one of" in bad.text
+
+
+def test_the_last_active_admin_cannot_be_demoted(app: FastAPI) -> None:
+    """Issue 15, item 4: a clear error, nothing changed; with a second admin it works."""
+    admin = signed_in(app, "boss", "admin")
+    boss = _user(app, "boss")
+    csrf = _csrf(admin)
+
+    refused = admin.post(
+        f"/console/users/{boss.ref}/role",
+        data={"csrf_token": csrf, "role": "dpo", "confirm": "yes"},
+    )
+    page = admin.get("/console/users").text
+
+    assert refused.status_code == 303
+    assert "The user boss is the last active administrator and cannot be demoted" in page
+    assert "(code last_admin)" in page
+    assert _user(app, "boss").role == "admin"
+    assert not _events(app, "user.role_changed")
+    add_user(app, "second", "admin")
+    done = admin.post(
+        f"/console/users/{boss.ref}/role",
+        data={"csrf_token": csrf, "role": "dpo", "confirm": "yes"},
+    )
+    assert done.status_code == 303
+    assert _user(app, "boss").role == "dpo"
+
+
+def test_a_new_user_defaults_to_the_least_privilege(app: FastAPI) -> None:
+    """Issue 15, item 4: the form preselects auditor, not admin."""
+    admin = signed_in(app, "boss", "admin")
+
+    page = admin.get("/console/users").text
+
+    form = page.split('id="new-user"')[1]
+    assert '<option value="auditor" selected>' in form
+    assert '<option value="admin" selected>' not in form
+    assert "least privilege" in form
+
+
+def test_a_refused_new_user_keeps_what_was_typed(app: FastAPI) -> None:
+    """Issue 15, item 3: nothing changed, the form is shown again with its values."""
+    admin = signed_in(app, "boss", "admin")
+    add_user(app, "taken", "dpo")
+
+    answer = admin.post(
+        "/console/users", data={"username": "taken", "role": "dpo", "csrf_token": _csrf(admin)}
+    )
+
+    assert answer.status_code == 409
+    assert 'value="taken"' in answer.text
+    assert '<option value="dpo" selected>' in answer.text.split('id="new-user"')[1]

@@ -48,9 +48,12 @@ def verify_cmd(
             where = f"seq {brk.seq} (row id {brk.row_id})"
             typer.echo(f"audit chain BROKEN at {where}: {brk.reason}")
         raise typer.Exit(1)
-    checked = f", {len(anchors)} anchor(s) matched" if anchors else ""
+    from dataward.cli.words import plural
+
+    checked = f", {plural(len(anchors), 'anchor')} matched" if anchors else ""
     typer.echo(
-        f"audit chain intact: {result.rows} rows, head {result.head_seq}:{result.head_hash}"
+        f"audit chain intact: {plural(result.rows, 'row')}, "
+        f"head {result.head_seq}:{result.head_hash}"
         f"{checked}"
     )
 

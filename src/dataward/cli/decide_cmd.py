@@ -93,9 +93,11 @@ def decide(
             if out:
                 target.close()
         summary = tally.as_dict()
+        from dataward.cli.words import plural
+
         err.print(
-            f"{summary['lines']} rows: {summary['allowed']} allowed, "
-            f"{summary['refused']} refused, {summary['errors']} errors"
+            f"{plural(summary['lines'], 'row')}: {summary['allowed']} allowed, "
+            f"{summary['refused']} refused, {plural(summary['errors'], 'error')}"
         )
 
 

@@ -33,7 +33,9 @@ def notify(
             uow, org, from_version, to_version, summary, groups, actor=actor
         )
         uow.commit()
+    from dataward.cli.words import plural
+
     typer.echo(
-        f"campaign {campaign.id}: {campaign.subjects_total} subjects in "
+        f"campaign {campaign.id}: {plural(campaign.subjects_total, 'subject')} in "
         f"{', '.join(campaign.groups)}; a worker (`dataward worker`) queues and sends the messages"
     )

@@ -58,8 +58,11 @@ def _print_lint(file: Path, loaded: LoadedRegister) -> int:
             f"{file}:{line}:{col}: {f.rule_id} {f.severity}: {f.message} [{f.rules_ref}]",
             markup=False,
         )
+    from dataward.cli.words import plural
+
     errors = sum(1 for f in findings if f.severity == "error")
-    summary = f"{file}: valid; {errors} lint errors, {len(findings) - errors} other findings"
+    others = plural(len(findings) - errors, "other finding")
+    summary = f"{file}: valid; {plural(errors, 'lint error')}, {others}"
     out.print(summary, markup=False)
     return errors
 

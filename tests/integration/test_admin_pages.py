@@ -312,3 +312,39 @@ def test_a_refused_new_user_keeps_what_was_typed(app: FastAPI) -> None:
     assert answer.status_code == 409
     assert 'value="taken"' in answer.text
     assert '<option value="dpo" selected>' in answer.text.split('id="new-user"')[1]
+
+
+def test_the_dashboard_shows_counts_each_to_the_roles_that_may_see_them(app: FastAPI) -> None:
+    """Issue 15, item 4: subjects per organisation, outbox, users and the audit chain's head;
+    no verification result is invented."""
+    from web_support import ORG, add_person
+
+    add_person(app, "a@example.com")
+    add_person(app, "b@example.com")
+    admin = signed_in(app, "boss", "admin")
+    add_user(app, "gone", "dpo")
+    with UnitOfWork(app.state.session_factory, app.state.clock) as unit:
+        gone = unit.session.scalars(select(User).where(User.username == "gone")).one()
+        gone.disabled_at = unit.clock.now()
+        unit.commit()
+
+    page = admin.get("/console").text
+    auditor = signed_in(app, "audrey", "auditor").get("/console").text
+    caseworker = signed_in(app, "casey", "caseworker").get("/console").text
+
+    glance = page.split("At a glance")[1].split("<h2>Pages</h2>")[0]
+    assert f"<code>{ORG}</code></dt><dd>" in glance
+    assert "2 subjects</a>" in glance
+    assert "Waiting to send</dt><dd>0 messages" in glance
+    assert "Active</dt><dd>1 user</dd>" in glance
+    assert "Disabled</dt><dd>1 user</dd>" in glance
+    assert "Newest row <strong>#" in glance
+    assert "run <code>dataward audit verify</code>" in glance
+    assert "intact" not in glance.lower()
+    # an auditor sees the chain, not subject counts or users; a caseworker no audit chain
+    assert "Audit chain" in auditor
+    assert "2 subjects" not in auditor
+    assert "Active</dt>" not in auditor
+    assert "2 subjects" in caseworker
+    assert "Audit chain" not in caseworker
+    assert "Waiting to send" not in caseworker

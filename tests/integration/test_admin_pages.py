@@ -348,3 +348,21 @@ def test_the_dashboard_shows_counts_each_to_the_roles_that_may_see_them(app: Fas
     assert "2 subjects" in caseworker
     assert "Audit chain" not in caseworker
     assert "Waiting to send" not in caseworker
+
+
+def test_the_next_form_drops_a_pending_secret(app: FastAPI) -> None:
+    """Issue 15, item 3: a secret shows after its own form, never beside the next one's news."""
+    admin = signed_in(app, "boss", "admin")
+    casey = add_user(app, "casey", "caseworker")
+    admin.post(
+        "/console/users",
+        data={"username": "new.person", "role": "auditor", "csrf_token": _csrf(admin)},
+    )
+    assert _shown(admin.get("/console/users").text, "shown-password")  # shown once
+
+    csrf = _csrf(admin, "/console")  # not the users page: that would show it a second time
+    admin.post(f"/console/users/{casey.ref}/disable", data={"csrf_token": csrf, "confirm": "yes"})
+    after = admin.get("/console/users").text
+
+    assert "casey is disabled." in after
+    assert _shown(after, "shown-password") is None

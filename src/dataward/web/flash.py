@@ -9,7 +9,8 @@ the post stores the secret here and redirects; the page it redirects to shows it
   copy of the sessions table cannot read it, and neither can another session.
 - It is shown on its own page at most twice (the page the form redirected to, and one
   reload, since a reload is the usual answer to a page that looked wrong), and kept at most
-  ``SECRET_MINUTES``; then it is gone. Signing out ends the session and the secret with it.
+  ``SECRET_MINUTES``; then it is gone. The next form posted drops it too, and signing out
+  ends the session and the secret with it.
 """
 
 from __future__ import annotations
@@ -69,8 +70,15 @@ def flash_later(uow: UnitOfWork, request: Request, kind: str, text: str) -> None
     from dataward.web.auth import principal_of
 
     session = principal_of(request).session
-    if session is not None:
-        keep_flash(uow, session.id, kind, text)
+    if session is None:
+        return
+    # The next page answers this form: a secret still pending from an earlier form is
+    # dropped (it was shown after its own redirect), so it never shows beside other news.
+    row = uow.session.get(WebSession, session.id)
+    sealed_now: set[str] = getattr(request.state, "sealed_secrets", set())
+    if row is not None and any(kind == SECRET_KIND for kind, _ in row.flashes):
+        row.flashes = [[k, t] for k, t in row.flashes if k != SECRET_KIND or t in sealed_now]
+    keep_flash(uow, session.id, kind, text)
 
 
 def keep_secret(uow: UnitOfWork, request: Request, page: str, values: dict[str, str]) -> None:
@@ -87,6 +95,7 @@ def keep_secret(uow: UnitOfWork, request: Request, page: str, values: dict[str, 
     if len(sealed) > _FLASH_TEXT_MAX:
         raise DatawardError("the one-time secret is too long to keep")
     keep_flash(uow, session.id, SECRET_KIND, sealed)
+    request.state.sealed_secrets = {*getattr(request.state, "sealed_secrets", set()), sealed}
 
 
 def take_secret(request: Request, page: str) -> tuple[dict[str, str], int] | None:

@@ -14,6 +14,8 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 from test_browser import EXAMPLES, Server, running_server, sign_in
 
+from dataward.web.pages import LINT_PAGE
+
 pytestmark = pytest.mark.browser
 
 WIDTHS = (1280, 375)
@@ -129,7 +131,7 @@ def test_the_dashboard_lint_page_and_notice_fit_a_phone(
     shoot(admin, tmp_path, "dashboard")
 
     admin.goto(server.base + "/orgs/johnnie_johnson_housing/lint")
-    expect(admin.locator("table.findings tbody tr")).to_have_count(50)
+    expect(admin.locator("table.findings tbody tr")).to_have_count(LINT_PAGE)
     shoot(admin, tmp_path, "lint")
     admin.get_by_label("Severity").select_option("warning")
     admin.get_by_role("button", name="Show").click()

@@ -99,7 +99,7 @@ def notice_stylesheet() -> Response:
     )
 
 
-LINT_PAGE = 50
+LINT_PAGE = 25  # about a screenful and a half of findings at 1280 px
 Filter = Annotated[str, Query(max_length=80)]
 
 
@@ -120,7 +120,7 @@ def lint_page(
     section: Filter = "",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
-    """Findings filtered by severity, rule and section (in the address), 50 to a page.
+    """Findings filtered by severity, rule and section (in the address), 25 to a page.
 
     A stored register version never changes, so its findings are a fixed list: numbered
     pages are stable, and the filters are exact matches on values the page offers.

@@ -86,6 +86,33 @@ class Settings(BaseSettings):
         "token and route (0: each use is its own event, written at once).",
     )
 
+    # Signed audit heads (docs/audit.md, "Signed heads"): the key never sits in the database.
+    audit_head_key: SecretStr | None = Field(
+        default=None,
+        description="Ed25519 seed (base64, 32 bytes) that signs audit heads "
+        "(`dataward keys audit-head`); never kept in the database or its backups.",
+    )
+    audit_head_public_key: str | None = Field(
+        default=None,
+        description="Public key (base64) `dataward audit verify --heads` checks heads with; "
+        "unset: derived from DATAWARD_AUDIT_HEAD_KEY.",
+    )
+    audit_head_file: Path | None = Field(
+        default=None, description="File each signed head is appended to as a JSON line (0600)."
+    )
+    audit_head_url: str | None = Field(
+        default=None, description="URL each signed head is POSTed to as JSON."
+    )
+    audit_head_email: str | None = Field(
+        default=None, description="Address each signed head is emailed to, through the outbox."
+    )
+    audit_head_minutes: int = Field(
+        default=60,
+        ge=1,
+        le=7 * 24 * 60,
+        description="Minutes between the signed heads the workers write.",
+    )
+
 
 def local_url(port: int) -> str:
     """Where a server on this machine's ``port`` is reached: the default public URL."""

@@ -17,8 +17,9 @@ from typing import Any
 
 from sqlalchemy.orm import sessionmaker
 
+from dataward.audit.jobs import audit_jobs
 from dataward.clock import Clock
-from dataward.config import Settings
+from dataward.config import Settings, get_settings
 from dataward.crypto.keystore import Vault
 from dataward.crypto.secrets import key_material
 from dataward.errors import ConfigurationError
@@ -38,6 +39,7 @@ def domain_jobs(mail: MailSettings, *, sender: Sender | None = None) -> list[Dom
     return [
         outbox_jobs(mail, sender=sender),
         notify_jobs(mail),
+        audit_jobs(get_settings(), mail),
     ]
 
 

@@ -57,7 +57,8 @@ def _shown(html: str, element: str) -> str | None:
 def test_a_destructive_post_without_confirmation_changes_nothing_and_asks_first(
     app: FastAPI,
 ) -> None:
-    """Issue 15, item 3: disable, reset, role change and revoke need confirm=yes."""
+    """Issue 15, item 3: disable, reset, role change and revoke need confirm=yes; without it
+    the answer is the confirmation page and nothing changes."""
     admin = signed_in(app, "boss", "admin")
     casey = add_user(app, "casey", "caseworker")
     token_owner = _user(app, "boss")
@@ -68,23 +69,24 @@ def test_a_destructive_post_without_confirmation_changes_nothing_and_asks_first(
     before = len(_events(app, "user.disabled"))
 
     answers = {
-        f"/console/users/{casey.ref}/disable": admin.post(
+        "Disable casey": admin.post(
             f"/console/users/{casey.ref}/disable", data={"csrf_token": csrf}
         ),
-        f"/console/users/{casey.ref}/reset": admin.post(
+        "Reset the password of casey": admin.post(
             f"/console/users/{casey.ref}/reset", data={"csrf_token": csrf}
         ),
-        f"/console/users/{casey.ref}/role?role=dpo": admin.post(
+        "Change the role of casey": admin.post(
             f"/console/users/{casey.ref}/role", data={"csrf_token": csrf, "role": "dpo"}
         ),
-        f"/console/tokens/{token_ref}/revoke": admin.post(
+        f"Revoke the token test ({token_ref})": admin.post(
             f"/console/tokens/{token_ref}/revoke", data={"csrf_token": csrf, "confirm": "no"}
         ),
     }
 
-    for target, answer in answers.items():
-        assert answer.status_code == 303
-        assert answer.headers["location"] == target
+    for title, answer in answers.items():
+        assert answer.status_code == 200
+        assert f"<h1>{title}</h1>" in answer.text
+        assert 'name="confirm" value="yes"' in answer.text
     after = _user(app, "casey")
     assert after.disabled_at is None
     assert after.role == "caseworker"
@@ -96,22 +98,21 @@ def test_a_destructive_post_without_confirmation_changes_nothing_and_asks_first(
 
 
 def test_the_confirmation_page_says_what_happens_and_posts_to_the_action(app: FastAPI) -> None:
-    """Issue 15, item 3: one confirmation convention, usable without JavaScript."""
+    """Issue 15, item 3: the shared confirmation convention, usable without JavaScript."""
     admin = signed_in(app, "boss", "admin")
     casey = add_user(app, "casey", "caseworker")
     users = admin.get("/console/users").text
-    assert f'href="/console/users/{casey.ref}/disable"' in users  # a link, not a form
-    assert f'action="/console/users/{casey.ref}/disable"' not in users
+    assert f'action="/console/users/{casey.ref}/disable"' in users
 
-    page = admin.get(f"/console/users/{casey.ref}/disable")
+    page = admin.post(f"/console/users/{casey.ref}/disable", data={"csrf_token": _csrf(admin)})
 
     assert page.status_code == 200
-    assert "Are you sure you want to disable casey?" in page.text
-    assert "What happens:" in page.text
+    assert "What happens" in page.text
     assert "every session of theirs ends" in page.text
     assert f'action="/console/users/{casey.ref}/disable"' in page.text
     assert 'name="confirm" value="yes"' in page.text
     assert 'href="/console/users">Cancel</a>' in page.text
+    assert _user(app, "casey").disabled_at is None
     done = admin.post(
         f"/console/users/{casey.ref}/disable",
         data={"csrf_token": csrf_from(page.text), "confirm": "yes"},
@@ -186,13 +187,16 @@ def test_resetting_a_password_is_confirmed_then_shown_once(app: FastAPI) -> None
     """Issue 15, item 3: reset asks first, then redirects to the one-time password."""
     admin = signed_in(app, "boss", "admin")
     casey = add_user(app, "casey", "caseworker")
-    page = admin.get(f"/console/users/{casey.ref}/reset")
-    assert "Are you sure you want to reset the password of casey?" in page.text
-    assert 'name="clear_totp"' in page.text
+    page = admin.post(
+        f"/console/users/{casey.ref}/reset", data={"csrf_token": _csrf(admin), "clear_totp": "yes"}
+    )
+    assert "Reset the password of casey" in page.text
+    assert "Their two-step sign-in is removed" in page.text
+    assert 'name="clear_totp" value="yes"' in page.text  # carried to the confirming post
 
     done = admin.post(
         f"/console/users/{casey.ref}/reset",
-        data={"csrf_token": csrf_from(page.text), "confirm": "yes"},
+        data={"csrf_token": csrf_from(page.text), "confirm": "yes", "clear_totp": "yes"},
     )
 
     assert (done.status_code, done.headers["location"]) == (303, "/console/users")
@@ -200,7 +204,8 @@ def test_resetting_a_password_is_confirmed_then_shown_once(app: FastAPI) -> None
     assert "New password: casey" in shown
     assert _shown(shown, "shown-password")
     assert _user(app, "casey").password_hash != casey.password_hash
-    assert len(_events(app, "user.password_reset")) == 1
+    [event] = _events(app, "user.password_reset")
+    assert event.details == {"totp_cleared": True}
 
 
 def test_creating_a_token_redirects_and_revoking_it_asks_first(app: FastAPI) -> None:
@@ -217,19 +222,21 @@ def test_creating_a_token_redirects_and_revoking_it_asks_first(app: FastAPI) -> 
     assert (_shown(page, "shown-token") or "").startswith("dw_")
     with app.state.session_factory() as session:
         ref = session.scalars(select(ApiToken.ref)).one()
-    assert f'href="/console/tokens/{ref}/revoke"' in page
+    assert f'action="/console/tokens/{ref}/revoke"' in page
 
-    confirm = admin.get(f"/console/tokens/{ref}/revoke")
-    assert "Are you sure you want to revoke the token crm" in confirm.text
+    confirm = admin.post(f"/console/tokens/{ref}/revoke", data={"csrf_token": csrf})
+    assert f"Revoke the token crm ({ref})" in confirm.text
     assert "cannot be brought back" in confirm.text
+    assert not _events(app, "api_token.revoked")
     done = admin.post(
         f"/console/tokens/{ref}/revoke",
         data={"csrf_token": csrf_from(confirm.text), "confirm": "yes"},
     )
     assert (done.status_code, done.headers["location"]) == (303, "/console/tokens")
     assert len(_events(app, "api_token.revoked")) == 1
-    missing = admin.get("/console/tokens/t_nothing/revoke")
-    assert missing.status_code == 404
+    missing = admin.post("/console/tokens/t_nothing/revoke", data={"csrf_token": csrf})
+    assert (missing.status_code, missing.headers["location"]) == (303, "/console/tokens")
+    assert "(code token_not_found)" in admin.get("/console/tokens").text
 
 
 def test_an_admin_changes_a_role_confirmed_and_audited_with_old_and_new(app: FastAPI) -> None:
@@ -238,9 +245,12 @@ def test_an_admin_changes_a_role_confirmed_and_audited_with_old_and_new(app: Fas
     casey = add_user(app, "casey", "caseworker")
     users = admin.get("/console/users").text
     assert f'action="/console/users/{casey.ref}/role"' in users
+    csrf = csrf_from(users)
 
-    page = admin.get(f"/console/users/{casey.ref}/role", params={"role": "auditor"})
-    assert "from caseworker to auditor?" in page.text
+    page = admin.post(
+        f"/console/users/{casey.ref}/role", data={"csrf_token": csrf, "role": "auditor"}
+    )
+    assert "casey goes from caseworker to auditor" in page.text
     assert "They lose: decisions:read, subjects:read, subjects:write." in page.text
     assert "They gain: audit:read." in page.text
     done = admin.post(
@@ -254,12 +264,13 @@ def test_an_admin_changes_a_role_confirmed_and_audited_with_old_and_new(app: Fas
     assert event.entity_id == casey.ref
     assert event.details == {"from": "caseworker", "to": "auditor"}
     assert "casey is now auditor (was caseworker)." in admin.get("/console/users").text
-    same = admin.get(f"/console/users/{casey.ref}/role", params={"role": "auditor"})
-    assert same.status_code == 422
-    assert "already has the role auditor" in same.text
-    bad = admin.get(f"/console/users/{casey.ref}/role", params={"role": "emperor"})
-    assert bad.status_code == 422
-    assert "The role must be one of" in bad.text
+    for role, message in (("auditor", "already has the role auditor"), ("emperor", "one of")):
+        refused = admin.post(
+            f"/console/users/{casey.ref}/role", data={"csrf_token": csrf, "role": role}
+        )
+        assert refused.status_code == 303  # back to the list, which says why
+        assert message in admin.get("/console/users").text
+    assert len(_events(app, "user.role_changed")) == 1
 
 
 def test_the_last_active_admin_cannot_be_demoted(app: FastAPI) -> None:

@@ -297,10 +297,19 @@ def test_the_cli_answers_a_malformed_anchor_with_exit_2(database_url: str) -> No
 
 
 def test_it_verifies_a_row_slipped_in_below_the_first_id(
-    uow: UnitOfWork, clock: FixedClock, session_factory: sessionmaker[Any]
+    uow: UnitOfWork, clock: FixedClock, backend: str
 ) -> None:
     _append(uow, clock, 2)
-    # A forged row with id 0, which a walk starting "above id 0" never saw.
+    # A forged row with id 0, which a walk starting "above id 0" never saw. The database
+    # refuses it since migration 0008, so the forger here first lifts that CHECK, as a
+    # writer with DDL rights could; the walk must still see the row. Everything happens in
+    # one transaction that is rolled back, so the shared table keeps its constraints.
+    if backend == "sqlite":
+        uow.session.execute(text("PRAGMA ignore_check_constraints = ON"))
+    else:
+        uow.session.execute(
+            text("ALTER TABLE audit_events DROP CONSTRAINT ck_audit_events_id_positive")
+        )
     uow.session.execute(
         text(
             "INSERT INTO audit_events (id, seq, occurred_at, actor, action, entity_type,"
@@ -310,8 +319,12 @@ def test_it_verifies_a_row_slipped_in_below_the_first_id(
             " FROM audit_events WHERE seq = 1"
         )
     )
-    uow.commit()
-    result = _verify(session_factory)
+    try:
+        result = verify(uow.session)
+    finally:
+        if backend == "sqlite":  # before the rollback hands the connection back to the pool
+            uow.session.execute(text("PRAGMA ignore_check_constraints = OFF"))
+        uow.rollback()
     assert result.first_break is not None
     assert result.first_break.row_id == 0
 

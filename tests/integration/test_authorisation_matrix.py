@@ -47,7 +47,9 @@ def row(
 PUBLIC = row(200, 200, 200, 200, 200, 200, 200)
 EVERY_ROLE = row(303, 200, 200, 200, 200, 303, 303)
 ADMIN_ONLY = row(303, 200, 403, 403, 403, 303, 303)
+ADMIN_CONFIRM = row(303, 200, 403, 403, 403, 303, 303)  # a post answered by a confirmation
 SUBJECT_READERS = row(303, 200, 200, 200, 403, 303, 303)
+SUBJECT_WRITERS_CONFIRM = row(303, 200, 200, 200, 403, 303, 303)
 # The API: no credentials 401, a token without the scope 403; a console session may read.
 API_ALL_READ = row(401, 200, 200, 200, 200, 403, 200)
 
@@ -91,6 +93,22 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         f"/console/subjects/{ORG}/{{ref}}/preferences-link",
         row(303, 303, 303, 303, 403, 303, 303),
     ),
+    # a subject's consent, objections, restrictions (issue 15, item 1): writers get the
+    # confirmation page (200, nothing done); an auditor is refused
+    **{
+        name: ("POST", f"/console/subjects/{ORG}/{{ref}}{path}", SUBJECT_WRITERS_CONFIRM)
+        for name, path in (
+            ("consent_record", "/consent"),
+            ("consent_withdraw", "/consent/withdraw"),
+            ("objection_record", "/objection"),
+            ("objection_decide", "/objection/o_none/decide"),
+            ("restriction_start", "/restriction"),
+            ("restriction_told", "/restriction/r_none/told"),
+            ("restriction_lift", "/restriction/r_none/lift"),
+            ("subject_merge", "/merge"),
+            ("subject_shred", "/shred"),
+        )
+    },
     "registers_page": ("GET", "/console/registers", EVERY_ROLE),
     "organisation_page": ("GET", f"/orgs/{ORG}", EVERY_ROLE),
     "lint_page": ("GET", f"/orgs/{ORG}/lint", EVERY_ROLE),
@@ -103,32 +121,19 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
     "users_page": ("GET", "/console/users", ADMIN_ONLY),
     # forms post, then redirect (issue 15, item 3): an admin's accepted post answers 303
     "user_create": ("POST", "/console/users", row(303, 303, 403, 403, 403, 303, 303)),
-    # destructive actions: the GET is the confirmation page; a post without confirm=yes
-    # changes nothing and is sent (303) to that page (issue 15, item 3)
-    "user_reset_confirm": ("GET", "/console/users/{target}/reset", ADMIN_ONLY),
-    "user_reset": ("POST", "/console/users/{target}/reset", row(303, 303, 403, 403, 403, 303, 303)),
-    "user_disable_confirm": ("GET", "/console/users/{target}/disable", ADMIN_ONLY),
-    "user_disable": (
-        "POST",
-        "/console/users/{target}/disable",
-        row(303, 303, 403, 403, 403, 303, 303),
-    ),
+    # destructive admin actions (issue 15, items 3 and 4): an admin's unconfirmed post gets
+    # the confirmation page (200, nothing done); other roles are refused
+    "user_reset": ("POST", "/console/users/{target}/reset", ADMIN_CONFIRM),
+    "user_disable": ("POST", "/console/users/{target}/disable", ADMIN_CONFIRM),
     "user_enable": (
         "POST",
         "/console/users/{target}/enable",
         row(303, 303, 403, 403, 403, 303, 303),
     ),
-    # changing a role (issue 15, item 4): admin only, confirmed like the others
-    "user_role_confirm": ("GET", "/console/users/{target}/role?role=dpo", ADMIN_ONLY),
-    "user_role": ("POST", "/console/users/{target}/role", row(303, 303, 403, 403, 403, 303, 303)),
+    "user_role": ("POST", "/console/users/{target}/role", ADMIN_CONFIRM),
     "tokens_page": ("GET", "/console/tokens", ADMIN_ONLY),
     "token_create": ("POST", "/console/tokens", row(303, 303, 403, 403, 403, 303, 303)),
-    "token_revoke_confirm": ("GET", "/console/tokens/{token}/revoke", ADMIN_ONLY),
-    "token_revoke": (
-        "POST",
-        "/console/tokens/{token}/revoke",
-        row(303, 303, 403, 403, 403, 303, 303),
-    ),
+    "token_revoke": ("POST", "/console/tokens/{token}/revoke", ADMIN_CONFIRM),
     # API
     "api_health": ("GET", "/api/v1/health", PUBLIC),
     "api_organisations": ("GET", "/api/v1/organisations", API_ALL_READ),
@@ -166,7 +171,14 @@ FRAMEWORK_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc",
 FORMS: dict[str, dict[str, Any]] = {
     "subjects_search": {"org": ORG, "kind": "email", "value": "jane.doe@example.com"},
     "user_create": {"username": "new.person", "role": "caseworker"},
-    "user_role": {"role": "dpo", "confirm": "yes"},
+    "consent_record": {"purpose": "sales", "method": "paper", "evidence": "signed form"},
+    "consent_withdraw": {"purpose": "sales", "method": "paper"},
+    "objection_record": {"kind": "direct_marketing", "channels": "post", "method": "phone"},
+    "objection_decide": {"outcome": "upheld", "reasons": "none"},
+    "restriction_start": {"ground": "unlawful"},
+    "subject_merge": {"other": "s_0000000000000000"},
+    "subject_shred": {"reason": "duplicate"},
+    "user_role": {"role": "dpo"},
     "token_create": {"name": "crm", "owner": "admin", "scope": "decisions:read", "days": "30"},
 }
 JSON: dict[str, dict[str, Any]] = {

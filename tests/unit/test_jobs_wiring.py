@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dataward.audit.head_service import HEAD_DELIVER_JOB, HEAD_EMAIL_JOB
 from dataward.jobs.worker import DomainJobs
 from dataward.notify.service import CAMPAIGN_JOB
 from dataward.outbox.config import MailSettings
@@ -20,5 +21,5 @@ def test_every_domains_jobs_reach_the_worker_once(tmp_path: Path) -> None:
     assert all(isinstance(domain, DomainJobs) for domain in domains)
     kinds = [kind for domain in domains for kind in domain.handlers]
     # Two domains handling one kind would silently lose one handler.
-    assert sorted(kinds) == sorted({SEND_JOB, CAMPAIGN_JOB})
+    assert sorted(kinds) == sorted({SEND_JOB, CAMPAIGN_JOB, HEAD_DELIVER_JOB, HEAD_EMAIL_JOB})
     assert sum(len(domain.sweeps) for domain in domains) == 1

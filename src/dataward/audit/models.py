@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dataward.db import Base
@@ -13,7 +21,13 @@ from dataward.db import Base
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
-    __table_args__ = (UniqueConstraint("seq", name="uq_audit_events_seq"),)
+    __table_args__ = (
+        UniqueConstraint("seq", name="uq_audit_events_seq"),
+        # dataward writes ids and seqs from 1; a row at 0 or below can only be forged
+        # (issue 14, item 2), so the database refuses it (migration 0008).
+        CheckConstraint("id > 0", name="id_positive"),
+        CheckConstraint("seq > 0", name="seq_positive"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)

@@ -44,7 +44,7 @@ def record(
         if not isinstance(value, str | int | bool) and value is not None:
             raise ValidationFailed(f"audit detail {key!r} must be a string, integer or boolean")
     session = uow.session
-    _lock_chain(session)
+    lock_chain(session)
     last = session.execute(
         select(AuditEvent.seq, AuditEvent.row_hash).order_by(AuditEvent.seq.desc()).limit(1)
     ).first()
@@ -69,7 +69,7 @@ def record(
     return event
 
 
-def _lock_chain(session: Session) -> None:
+def lock_chain(session: Session) -> None:
     """Serialise appenders until the transaction ends.
 
     PostgreSQL: a transaction-scoped advisory lock, so two processes never read the same
@@ -242,7 +242,7 @@ def record_many(uow: UnitOfWork, entries: Iterable[AuditEntry]) -> int:
     if not pending:
         return 0
     session = uow.session
-    _lock_chain(session)
+    lock_chain(session)
     last = session.execute(
         select(AuditEvent.seq, AuditEvent.row_hash).order_by(AuditEvent.seq.desc()).limit(1)
     ).first()

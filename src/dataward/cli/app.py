@@ -11,6 +11,7 @@ from rich.markup import escape
 from dataward.cli import (
     audit_cmd,
     calendar_cmd,
+    consent_cmd,
     db_cmd,
     decide_cmd,
     demo_cmd,
@@ -44,6 +45,7 @@ app.add_typer(keys_cmd.app, name="keys")
 app.add_typer(demo_cmd.app, name="demo")
 app.add_typer(user_cmd.app, name="user")
 app.add_typer(token_cmd.app, name="token")
+app.add_typer(consent_cmd.app, name="consent")
 app.command("deadline")(calendar_cmd.deadline)
 app.command("decide")(decide_cmd.decide)
 app.add_typer(decide_cmd.tps_app, name="tps")

@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from dataward.audit.heads import HeadKey
 from dataward.clock import SystemClock
 from dataward.config import get_settings
 from dataward.crypto.cipher import new_key
@@ -22,6 +23,20 @@ def generate() -> None:
     """Print new DATAWARD_KEK and DATAWARD_BLIND_INDEX_KEY lines for a .env file."""
     typer.echo(f"DATAWARD_KEK={encode_key(new_key())}")
     typer.echo(f"DATAWARD_BLIND_INDEX_KEY={encode_key(new_key())}")
+
+
+@app.command("audit-head")
+def audit_head() -> None:
+    """Print a new key pair that signs audit heads, as lines for a .env file.
+
+    DATAWARD_AUDIT_HEAD_KEY signs: give it only to the processes that write heads (the
+    workers, `dataward audit head`), never keep it in the database or its backups, and
+    store a copy offline. DATAWARD_AUDIT_HEAD_PUBLIC_KEY only checks heads: give it to
+    whoever runs `dataward audit verify --heads` (an auditor), and publish it if you like.
+    """
+    key = HeadKey.generate()
+    typer.echo(f"DATAWARD_AUDIT_HEAD_KEY={key.b64}")
+    typer.echo(f"DATAWARD_AUDIT_HEAD_PUBLIC_KEY={key.public.b64}")
 
 
 @app.command("rotate")

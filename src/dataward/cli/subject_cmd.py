@@ -10,6 +10,7 @@ from rich.table import Table
 
 from dataward.runtime import open_runtime
 from dataward.subjects.service import (
+    SHRED_REASONS,
     add_subject,
     find_subjects,
     merge_subjects,
@@ -70,6 +71,8 @@ def find(
         for subject in found:
             typer.echo(subject.ref)
     if not found:
+        # Say so: an empty output is easy to mistake for a command that did nothing.
+        typer.echo(f"no subject of {org} holds this {kind.replace('_', ' ')}", err=True)
         raise typer.Exit(1)
 
 
@@ -107,6 +110,10 @@ def shred(
     org: Org,
     ref: Annotated[str, typer.Argument(help="Subject reference.")],
     yes: Annotated[bool, typer.Option("--yes", help="Confirm: this cannot be undone.")] = False,
+    reason: Annotated[
+        str | None,
+        typer.Option(help=f"Why, for the record: {', '.join(SHRED_REASONS)}."),
+    ] = None,
     actor: Actor = "cli",
 ) -> None:
     """Crypto-shred a subject: its key and index entries are destroyed, backups included."""
@@ -114,6 +121,6 @@ def shred(
         typer.echo("shredding cannot be undone: add --yes to confirm", err=True)
         raise typer.Exit(2)
     with open_runtime() as runtime, runtime.uow() as uow:
-        shred_subject(uow, org, ref, actor=actor)
+        shred_subject(uow, org, ref, actor=actor, reason=reason)
         uow.commit()
     typer.echo(f"shredded {ref}")

@@ -51,6 +51,17 @@ MESSAGE_TYPES: dict[str, MessageType] = {
             "to_version": 2,
         },
     ),
+    "audit_head": MessageType(  # audit/head_service.py: a signed head for the DPO to keep
+        "audit_head",
+        "staff",
+        {
+            "seq": 1204,
+            "row_hash": "9f2c" * 16,
+            "signed_at": "2026-12-04 09:00:00 UTC",
+            "key_id": "0123456789abcdef",
+            "line": '{"seq":1204,"row_hash":"...","signature":"..."}',
+        },
+    ),
     "staff_alert": MessageType(
         "staff_alert",
         "staff",

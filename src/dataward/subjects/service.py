@@ -256,11 +256,30 @@ def merge_subjects(
     return keep
 
 
-def shred_subject(uow: UnitOfWork, organisation: str, ref: str, *, actor: str = "system") -> None:
+# Why a subject was shredded, as the chain records it: a fixed list, because the chain's rows
+# can never be erased and free text about a person could carry personal data into it.
+SHRED_REASONS = {
+    "erasure_request": "the person asked for erasure",
+    "retention_ended": "the retention period ended",
+    "duplicate": "a duplicate record",
+    "created_in_error": "created in error",
+}
+
+
+def shred_subject(
+    uow: UnitOfWork,
+    organisation: str,
+    ref: str,
+    *,
+    actor: str = "system",
+    reason: str | None = None,
+) -> None:
     """Crypto-shred: destroy the data key and index entries, delete the ciphertext here.
 
     Copies of the ciphertext in backups of the main database stay unreadable for good.
     """
+    if reason is not None and reason not in SHRED_REASONS:
+        raise ValidationFailed(f"reason must be one of {', '.join(SHRED_REASONS)}")
     subject = get_subject(uow, organisation, ref)
     shred_key(uow, subject.key_id)
     for identity in list(subject.identities):
@@ -274,5 +293,5 @@ def shred_subject(uow: UnitOfWork, organisation: str, ref: str, *, actor: str = 
         entity_type="subject",
         entity_id=subject.ref,
         subject_ref=subject.ref,
-        details={"organisation": organisation},
+        details={"organisation": organisation, "reason": reason},
     )

@@ -3,16 +3,18 @@
 Every form posts, then redirects (post/redirect/get), so a reload never acts twice. A new
 password or token is a one-time secret (``web.flash.keep_secret``): sealed in the session,
 shown on the page the form redirects to and on one reload at most, never in a URL or a log.
-Destructive actions (disable, reset a password, change a role, revoke a token) ask first
-on a confirmation page (``web.confirm``); a post without ``confirm=yes`` changes nothing.
+Destructive actions (disable, reset a password, change a role, revoke a token) ask first:
+their post is answered with a page that says what will happen (``web.confirm``), and only
+its second post, with ``confirm=yes``, acts.
 """
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
 
 from dataward.accounts.errors import InputRefused, TokenNotFound
 from dataward.accounts.models import ApiToken, User
@@ -32,7 +34,7 @@ from dataward.errors import DatawardError
 from dataward.uow import UnitOfWork
 from dataward.web.audit_actions import WEB_INPUT_REFUSED
 from dataward.web.auth import app_uow, audit_refusal, console, form_text, posted_form, principal_of
-from dataward.web.confirm import Choice, Confirmation, ask_first, confirm_page, confirmed
+from dataward.web.confirm import Confirmation, confirm_then_run
 from dataward.web.deps import get_uow
 from dataward.web.flash import error_text, flash_later, flash_now, keep_secret, take_secret
 from dataward.web.staff import run_form
@@ -119,150 +121,108 @@ def _user(uow: UnitOfWork, ref: str) -> User:
     return get_user_by_ref(uow, ref[:32])
 
 
-@router.get("/console/users/{ref}/reset", name="user_reset_confirm", dependencies=[ADMIN])
-def user_reset_confirm(request: Request, ref: str, uow: Uow) -> Response:
-    user = _user(uow, ref)
-    return confirm_page(
-        request,
-        Confirmation(
-            title=f"Reset the password of {user.username}",
-            question=f"Are you sure you want to reset the password of {user.username}?",
-            consequences=(
-                "A new password is made and shown to you once, to give to them by a safe route.",
-                "Their current password stops working and every session of theirs ends.",
-                "A lockout after failed sign-ins is lifted.",
-            ),
-            action=f"/console/users/{user.ref}/reset",
-            cancel=USERS,
-            confirm_label="Reset the password",
-            choices=(Choice("clear_totp", "Also remove their two-step sign-in (a lost phone)"),),
-        ),
-    )
-
-
 @router.post("/console/users/{ref}/reset", name="user_reset", dependencies=[ADMIN])
 def user_reset(request: Request, ref: str) -> Response:
-    form = posted_form(request)
-    if not confirmed(form):
-        return ask_first(f"/console/users/{ref[:32]}/reset")
-    actor = principal_of(request).actor
-    clear_totp = form.get("clear_totp") == "yes"
+    def confirm(form: FormData) -> Confirmation:
+        with app_uow(request, read_only=True) as uow:
+            name = _user(uow, ref).username
+        consequences = [
+            "A new password is made and shown to you once, to give to them by a safe route.",
+            "Their current password stops working and every session of theirs ends.",
+            "A lockout after failed sign-ins is lifted.",
+        ]
+        if form.get("clear_totp") == "yes":
+            consequences.append("Their two-step sign-in is removed; they set it up again.")
+        return Confirmation(
+            f"Reset the password of {name}", consequences, "Reset the password", USERS, True
+        )
 
-    def reset(uow: UnitOfWork) -> str:
+    def reset(uow: UnitOfWork, form: FormData, actor: str) -> str:
         user = _user(uow, ref)
         password = reset_password(
-            uow, request.app.state.passwords, user, clear_totp=clear_totp, actor=actor
+            uow,
+            request.app.state.passwords,
+            user,
+            clear_totp=form.get("clear_totp") == "yes",
+            actor=actor,
         )
         keep_secret(
             uow, request, "users", {"what": "reset", "username": user.username, "secret": password}
         )
         return f"The password of {user.username} is reset."
 
-    return run_form(request, USERS, reset)
-
-
-@router.get("/console/users/{ref}/disable", name="user_disable_confirm", dependencies=[ADMIN])
-def user_disable_confirm(request: Request, ref: str, uow: Uow) -> Response:
-    user = _user(uow, ref)
-    return confirm_page(
-        request,
-        Confirmation(
-            title=f"Disable {user.username}",
-            question=f"Are you sure you want to disable {user.username}?",
-            consequences=(
-                "They can no longer sign in, and every session of theirs ends now.",
-                "API tokens acting for them stop working.",
-                "Their history stays; you can enable them again later.",
-            ),
-            action=f"/console/users/{user.ref}/disable",
-            cancel=USERS,
-            irreversible=False,
-        ),
-    )
+    return confirm_then_run(request, USERS, confirm, reset)
 
 
 @router.post("/console/users/{ref}/disable", name="user_disable", dependencies=[ADMIN])
 def user_disable(request: Request, ref: str) -> Response:
-    if not confirmed(posted_form(request)):
-        return ask_first(f"/console/users/{ref[:32]}/disable")
-    return _set_disabled(request, ref, True)
+    def confirm(form: FormData) -> Confirmation:
+        with app_uow(request, read_only=True) as uow:
+            name = _user(uow, ref).username
+        return Confirmation(
+            f"Disable {name}",
+            [
+                "They can no longer sign in, and every session of theirs ends now.",
+                "API tokens acting for them stop working.",
+                "Their history stays; you can enable them again later.",
+            ],
+            f"Disable {name}",
+            USERS,
+            True,
+        )
+
+    def disable(uow: UnitOfWork, form: FormData, actor: str) -> str:
+        return _set_disabled(request, uow, ref, True)
+
+    return confirm_then_run(request, USERS, confirm, disable)
 
 
 @router.post("/console/users/{ref}/enable", name="user_enable", dependencies=[ADMIN])
 def user_enable(request: Request, ref: str) -> Response:
     # Enabling gives back access the person had: no confirmation, like any undo.
-    return _set_disabled(request, ref, False)
+    return run_form(request, USERS, lambda uow: _set_disabled(request, uow, ref, False))
 
 
-def _set_disabled(request: Request, ref: str, disabled: bool) -> Response:
+def _set_disabled(request: Request, uow: UnitOfWork, ref: str, disabled: bool) -> str:
     principal = principal_of(request)
-
-    def change(uow: UnitOfWork) -> str:
-        user = _user(uow, ref)
-        if principal.user is not None and user.id == principal.user.id and disabled:
-            raise InputRefused("you cannot disable your own account")
-        if disabled:
-            ensure_not_last_admin(uow, user, "disabled")
-        set_disabled(uow, user, disabled, actor=principal.actor)
-        request.app.state.accepted_tokens.forget_all()  # the owner's tokens go with them
-        return f"{user.username} is {'disabled' if disabled else 'enabled'}."
-
-    return run_form(request, USERS, change)
-
-
-@router.get("/console/users/{ref}/role", name="user_role_confirm", dependencies=[ADMIN])
-def user_role_confirm(
-    request: Request, ref: str, uow: Uow, role: Annotated[str, Query(max_length=20)] = ""
-) -> Response:
     user = _user(uow, ref)
-    try:
-        new = parse_role(role)
-        if new.value == user.role:
-            raise InputRefused(f"{user.username} already has the role {user.role}")
-    except DatawardError as error:
-        flash_now(request, "error", error_text(error))
-        return _users_page(request, uow, status=error.http_status)
-    gains = sorted(ROLE_PERMISSIONS[new] - ROLE_PERMISSIONS[Role(user.role)])
-    loses = sorted(ROLE_PERMISSIONS[Role(user.role)] - ROLE_PERMISSIONS[new])
-    consequences = [f"As {new.value}, they may: {ROLE_WORDS[new]}."]
-    if loses:
-        consequences.append("They lose: " + ", ".join(p.value for p in loses) + ".")
-    if gains:
-        consequences.append("They gain: " + ", ".join(p.value for p in gains) + ".")
-    consequences.append("It applies at once, to their sessions and their API tokens.")
-    return confirm_page(
-        request,
-        Confirmation(
-            title=f"Change the role of {user.username}",
-            question=(
-                f"Are you sure you want to change the role of {user.username} "
-                f"from {user.role} to {new.value}?"
-            ),
-            consequences=tuple(consequences),
-            action=f"/console/users/{user.ref}/role",
-            cancel=USERS,
-            confirm_label=f"Make them {new.value}",
-            fields={"role": new.value},
-            irreversible=False,
-        ),
-    )
+    if principal.user is not None and user.id == principal.user.id and disabled:
+        raise InputRefused("you cannot disable your own account")
+    if disabled:
+        ensure_not_last_admin(uow, user, "disabled")
+    set_disabled(uow, user, disabled, actor=principal.actor)
+    request.app.state.accepted_tokens.forget_all()  # the owner's tokens go with them
+    return f"{user.username} is {'disabled' if disabled else 'enabled'}."
 
 
 @router.post("/console/users/{ref}/role", name="user_role", dependencies=[ADMIN])
 def user_role(request: Request, ref: str) -> Response:
-    form = posted_form(request)
-    role = str(form.get("role") or "")[:20]
-    if not confirmed(form):
-        return ask_first(f"/console/users/{ref[:32]}/role", {"role": role})
-    actor = principal_of(request).actor
+    def confirm(form: FormData) -> Confirmation:
+        new = parse_role(form_text(form, "role", 20))
+        with app_uow(request, read_only=True) as uow:
+            user = _user(uow, ref)
+            name, old = user.username, Role(user.role)
+        if new is old:
+            raise InputRefused(f"{name} already has the role {old.value}")
+        gains = sorted(ROLE_PERMISSIONS[new] - ROLE_PERMISSIONS[old])
+        loses = sorted(ROLE_PERMISSIONS[old] - ROLE_PERMISSIONS[new])
+        consequences = [f"{name} goes from {old.value} to {new.value}: {ROLE_WORDS[new]}."]
+        if loses:
+            consequences.append("They lose: " + ", ".join(p.value for p in loses) + ".")
+        if gains:
+            consequences.append("They gain: " + ", ".join(p.value for p in gains) + ".")
+        consequences.append("It applies at once, to their sessions and their API tokens.")
+        return Confirmation(
+            f"Change the role of {name}", consequences, f"Make them {new.value}", USERS, True
+        )
 
-    def change(uow: UnitOfWork) -> str:
+    def change(uow: UnitOfWork, form: FormData, actor: str) -> str:
         user = _user(uow, ref)
-        old = change_role(uow, user, role, actor=actor)
+        old = change_role(uow, user, form_text(form, "role", 20), actor=actor)
         request.app.state.accepted_tokens.forget_all()  # tokens are bounded by the role
         return f"{user.username} is now {user.role} (was {old})."
 
-    return run_form(request, USERS, change)
+    return confirm_then_run(request, USERS, confirm, change)
 
 
 def _tokens_page(request: Request, uow: UnitOfWork, status: int = 200, **extra: object) -> Response:
@@ -322,34 +282,26 @@ def _token(uow: UnitOfWork, ref: str) -> tuple[ApiToken, User]:
     raise TokenNotFound(f"there is no API token {ref[:40]!r}")
 
 
-@router.get("/console/tokens/{ref}/revoke", name="token_revoke_confirm", dependencies=[ADMIN])
-def token_revoke_confirm(request: Request, ref: str, uow: Uow) -> Response:
-    token, owner = _token(uow, ref[:32])
-    return confirm_page(
-        request,
-        Confirmation(
-            title=f"Revoke the token {token.name}",
-            question=f"Are you sure you want to revoke the token {token.name} ({token.ref})?",
-            consequences=(
-                f"Every system sending it (it acts for {owner.username}) is refused from now on.",
-                "A revoked token cannot be brought back: make a new one if it is still needed.",
-            ),
-            action=f"/console/tokens/{token.ref}/revoke",
-            cancel=TOKENS,
-            confirm_label="Revoke the token",
-        ),
-    )
-
-
 @router.post("/console/tokens/{ref}/revoke", name="token_revoke", dependencies=[ADMIN])
 def token_revoke(request: Request, ref: str) -> Response:
-    if not confirmed(posted_form(request)):
-        return ask_first(f"/console/tokens/{ref[:32]}/revoke")
-    actor = principal_of(request).actor
+    def confirm(form: FormData) -> Confirmation:
+        with app_uow(request, read_only=True) as uow:
+            token, owner = _token(uow, ref[:32])
+            name, token_ref, owner_name = token.name, token.ref, owner.username
+        return Confirmation(
+            f"Revoke the token {name} ({token_ref})",
+            [
+                f"Every system sending it (it acts for {owner_name}) is refused from now on.",
+                "A revoked token cannot be brought back: make a new one if it is still needed.",
+            ],
+            "Revoke the token",
+            TOKENS,
+            True,
+        )
 
-    def revoke(uow: UnitOfWork) -> str:
+    def revoke(uow: UnitOfWork, form: FormData, actor: str) -> str:
         token = revoke_token(uow, ref[:32], actor=actor)
         request.app.state.accepted_tokens.forget_all()
         return f"The token {token.name} ({token.ref}) is revoked."
 
-    return run_form(request, TOKENS, revoke)
+    return confirm_then_run(request, TOKENS, confirm, revoke)

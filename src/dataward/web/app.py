@@ -27,6 +27,7 @@ from dataward.web import (
     api_decisions,
     api_subjects,
     audit_pages,
+    consent_pages,
     cookie_banner,
     login,
     notice_pages,
@@ -34,6 +35,7 @@ from dataward.web import (
     pages,
     portal,
     staff,
+    subject_actions,
 )
 from dataward.web.accounts_setup import check_route_rules, install_accounts
 from dataward.web.analysis import RegisterAnalyser
@@ -102,6 +104,8 @@ def create_app(
     app.include_router(cookie_banner.router)
     app.include_router(outbox_pages.router)
     app.include_router(audit_pages.router)
+    app.include_router(consent_pages.router)
+    app.include_router(subject_actions.router)
     check_route_rules(app)
     return app
 

@@ -1,69 +1,78 @@
-"""Confirmation of destructive console actions: one convention every page reuses.
+"""Confirmation before a console action takes effect: post, confirm, then act.
 
-An action that cannot be undone (or that locks someone out) has two routes on one address:
-
-- ``GET  /console/<thing>/<ref>/<action>`` shows the confirmation page: "Are you sure you want
-  to …?", what will happen, and a form that posts to the same address with ``confirm=yes``
-  and a CSRF token. The Cancel link goes back to where the person came from.
-- ``POST /console/<thing>/<ref>/<action>`` acts only when ``confirm=yes`` came with it. A post
-  without it (an old page, a hand-made form, a button outside the convention) changes nothing
-  and is answered with a redirect to the confirmation page, so the person decides there.
-
-The list pages link to the confirmation page (a plain link: no JavaScript). The route then
-answers with post/redirect/get (``run_form``), so reloading the result page does nothing.
+A form posts its fields as usual. Without ``confirm=yes`` the route answers with a page that
+says what will happen and carries the same fields back (hidden) with ``confirm=yes``; only
+that second post acts. It needs no JavaScript, a reload of the confirmation page changes
+nothing, and the action route itself refuses to act unconfirmed, so no link or script can
+skip the step.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from fastapi import Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import Response
 from starlette.datastructures import FormData
 
+from dataward.errors import DatawardError
+from dataward.uow import UnitOfWork
+from dataward.web.auth import CSRF_FIELD, posted_form, principal_of
+from dataward.web.staff import run_form
 from dataward.web.templating import render
 
 CONFIRM_FIELD = "confirm"
-CONFIRM_VALUE = "yes"
-
-
-@dataclass(frozen=True)
-class Choice:
-    """A checkbox the person may tick on the confirmation page (e.g. also clear TOTP)."""
-
-    name: str
-    label: str
-    value: str = "yes"
 
 
 @dataclass(frozen=True)
 class Confirmation:
-    """What the confirmation page says and where its form posts."""
-
-    title: str  # the page heading and button text, e.g. "Disable casey"
-    question: str  # "Are you sure you want to disable casey?"
-    consequences: tuple[str, ...]  # what happens, one sentence each
-    action: str  # the address the form posts to
-    cancel: str  # where Cancel goes back to
-    confirm_label: str = ""  # the button; the title when empty
-    fields: Mapping[str, str] = field(default_factory=dict)  # hidden fields carried along
-    choices: tuple[Choice, ...] = ()
-    irreversible: bool = True  # says "This cannot be undone." when true
+    title: str
+    # What will happen, in the words of the person about to do it: one line each.
+    consequences: list[str]
+    button: str
+    back: str
+    destructive: bool = False
 
 
 def confirmed(form: FormData) -> bool:
-    """True only when the post came from a confirmation page's form."""
-    return form.get(CONFIRM_FIELD) == CONFIRM_VALUE
+    return form.get(CONFIRM_FIELD) == "yes"
 
 
-def confirm_page(request: Request, confirmation: Confirmation, status: int = 200) -> Response:
-    """The confirmation page of ``confirmation`` (console/confirm.html)."""
-    return render(request, "console/confirm.html", {"c": confirmation}, status_code=status)
+def ask_to_confirm(request: Request, form: FormData, confirmation: Confirmation) -> Response:
+    """The confirmation page for this post: the same fields, and ``confirm=yes``."""
+    fields = [
+        (name, value)
+        for name, value in form.multi_items()
+        if name not in (CSRF_FIELD, CONFIRM_FIELD) and isinstance(value, str)
+    ]
+    context = {"confirmation": confirmation, "fields": fields, "action": request.url.path}
+    return render(request, "console/confirm.html", context)
 
 
-def ask_first(address: str, query: Mapping[str, str] | None = None) -> Response:
-    """The answer to an unconfirmed post: nothing changed, go to the confirmation page."""
-    target = f"{address}?{urlencode(dict(query))}" if query else address
-    return RedirectResponse(target, status_code=303)
+def confirm_then_run(
+    request: Request,
+    back: str,
+    confirmation: Callable[[FormData], Confirmation],
+    action: Callable[[UnitOfWork, FormData, str], str],
+    *,
+    done: str | None = None,
+) -> Response:
+    """Ask first; once confirmed, run ``action(uow, form, actor)`` and redirect to ``done``
+    (``back`` by default) with its message, or back with the error and nothing changed."""
+    form = posted_form(request)
+    if not confirmed(form):
+        try:
+            asked = confirmation(form)
+        except DatawardError as error:  # a field missing: refused like a failed action
+            return run_form(request, back, _raising(error))
+        return ask_to_confirm(request, form, asked)
+    actor = principal_of(request).actor
+    return run_form(request, back, lambda uow: action(uow, form, actor), done=done)
+
+
+def _raising(error: DatawardError) -> Callable[[UnitOfWork], str]:
+    def fail(uow: UnitOfWork) -> str:
+        raise error
+
+    return fail

@@ -77,14 +77,14 @@ def test_adding_a_user_survives_a_reload_once_and_disabling_asks_first(
     assert secret_shown(admin) is None
     expect(admin.locator(".flash--error")).to_have_count(0)
 
-    admin.get_by_role("link", name="Disable casey").click()
+    admin.get_by_role("button", name="Disable casey").click()
     expect(admin.get_by_role("heading", level=1)).to_have_text("Disable casey")
-    expect(admin.locator(".confirm")).to_contain_text("What happens:")
+    expect(admin.get_by_role("region", name="What happens")).to_contain_text("sign in")
     shoot(admin, tmp_path, "confirm-disable")
     admin.get_by_role("link", name="Cancel").click()
     expect(admin.get_by_role("row", name=re.compile("casey"))).to_contain_text("active")
-    admin.get_by_role("link", name="Disable casey").click()
     admin.get_by_role("button", name="Disable casey").click()
+    admin.get_by_role("button", name="Disable casey").click()  # the confirmation's button
     expect(admin).to_have_url(re.compile(r"/console/users$"))
     expect(admin.locator(".flash--success")).to_contain_text("casey is disabled.")
     shoot(admin, tmp_path, "users")
@@ -99,7 +99,9 @@ def test_a_role_change_is_confirmed_and_a_token_is_shown_once_then_revoked(
     admin.get_by_label("Role of dee").select_option("dpo")
     admin.get_by_role("button", name="Change role of dee").click()
     expect(admin.get_by_role("heading", level=1)).to_have_text("Change the role of dee")
-    expect(admin.locator(".confirm")).to_contain_text("from auditor to dpo?")
+    expect(admin.get_by_role("region", name="What happens")).to_contain_text(
+        "dee goes from auditor to dpo"
+    )
     shoot(admin, tmp_path, "confirm-role")
     admin.get_by_role("button", name="Make them dpo").click()
     expect(admin.locator(".flash--success")).to_contain_text("dee is now dpo (was auditor).")
@@ -111,8 +113,8 @@ def test_a_role_change_is_confirmed_and_a_token_is_shown_once_then_revoked(
     expect(admin).to_have_url(re.compile(r"/console/tokens$"))
     expect(admin.locator("#shown-token")).to_contain_text("dw_")
     shoot(admin, tmp_path, "tokens-secret")
-    admin.get_by_role("link", name="Revoke crm sync").click()
-    expect(admin.get_by_role("heading", level=1)).to_have_text("Revoke the token crm sync")
+    admin.get_by_role("button", name="Revoke crm sync").click()
+    expect(admin.get_by_role("heading", level=1)).to_contain_text("Revoke the token crm sync")
     shoot(admin, tmp_path, "confirm-revoke")
     admin.get_by_role("button", name="Revoke the token").click()
     expect(admin.locator(".flash--success")).to_contain_text("is revoked")

@@ -350,6 +350,7 @@ def test_the_dashboard_shows_counts_each_to_the_roles_that_may_see_them(app: Fas
     assert "Disabled</dt><dd>1 user</dd>" in glance
     assert "Newest row <strong>#" in glance
     assert "run <code>dataward audit verify</code>" in glance
+    assert "No signed head yet" in glance  # main records signed heads; none was made here
     assert "intact" not in glance.lower()
     # an auditor sees the chain, not subject counts or users; a caseworker no audit chain
     assert "Audit chain" in auditor

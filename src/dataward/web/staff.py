@@ -40,7 +40,8 @@ def dashboard(request: Request, uow: Uow) -> Response:
     """Counts at a glance (issue 15, item 4), each only to a role that may open its page.
 
     Counts only, never a name. ``dataward audit verify`` records no result in the chain, so
-    the page shows the chain's newest row and how to verify it, not a verdict it lacks.
+    the page shows the chain's newest row, the last signed head (a fact the chain records)
+    and how to verify it, never a verdict it does not have.
     """
     from dataward.accounts.service import list_users
     from dataward.audit.listing import AuditFilter, list_events
@@ -63,8 +64,12 @@ def dashboard(request: Request, uow: Uow) -> Response:
             "disabled": sum(1 for u in users if u.disabled_at is not None),
         }
     if principal.can(Permission.AUDIT_READ):
+        from dataward.audit.audit_actions import AUDIT_HEAD_SIGNED
+
         newest = list_events(uow, AuditFilter(), limit=1).events
         context["audit_head"] = newest[0] if newest else None
+        signed = list_events(uow, AuditFilter(action=AUDIT_HEAD_SIGNED), limit=1).events
+        context["audit_signed"] = signed[0] if signed else None
         context["audit_read"] = True
     return render(request, "console/dashboard.html", context)
 

@@ -159,6 +159,7 @@ def main() -> int:
         controller.start()
         mail = MailSettings(
             _env_file=None,  # type: ignore[call-arg]
+            smtp_host="127.0.0.1",  # set, so mail goes by SMTP (issue 14: files otherwise)
             smtp_port=port,
             smtp_security="none",
             mail_from="privacy@acme.example",

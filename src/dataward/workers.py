@@ -118,7 +118,8 @@ def start_embedded_worker(
     else:
         vault = Vault.open(settings.keystore_url, material, clock)
     try:
-        mail = get_mail_settings().for_port(settings.port)  # links follow `serve --port`
+        # Links follow `serve --port`; without SMTP settings, files only on loopback.
+        mail = get_mail_settings().for_port(settings.port).for_host(settings.host)
         worker = build_worker(session_factory, clock, vault, mail)
     except Exception:
         if vault is not None:

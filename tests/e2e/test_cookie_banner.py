@@ -162,16 +162,16 @@ def test_a_subject_changes_a_preference_through_the_signed_link(
     link, _ = sign_link(secret, SystemClock(), "corner_shop", ref, 7)
     page = _page(browser)
     page.goto(f"{shop_server.base}/preferences/{link}")
-    # The cookie banner comes first and covers the page until the visitor answers it.
+    # The cookie banner comes first, above the page (issue 15, item 6: it covers nothing).
     page.get_by_role("button", name="Reject optional cookies").click()
     _state(page, "recorded")
-    sms = page.get_by_label("Offers from the shop by sms")
+    sms = page.get_by_label("Offers from the shop by text message")
     expect(sms).not_to_be_checked()
     sms.check()
     page.get_by_role("button", name="Save my choices").click()
     expect(page.get_by_role("status")).to_contain_text("Your choices were saved")
     page.goto(f"{shop_server.base}/preferences/{link}")
-    expect(page.get_by_label("Offers from the shop by sms")).to_be_checked()
+    expect(page.get_by_label("Offers from the shop by text message")).to_be_checked()
     engine = create_engine(shop_server.env["DATAWARD_DATABASE_URL"])
     try:
         with engine.connect() as conn:
@@ -180,8 +180,8 @@ def test_a_subject_changes_a_preference_through_the_signed_link(
         engine.dispose()
     assert given == 1
     # Withdrawing is the same one click.
-    page.get_by_label("Offers from the shop by sms").uncheck()
+    page.get_by_label("Offers from the shop by text message").uncheck()
     page.get_by_role("button", name="Save my choices").click()
     page.goto(f"{shop_server.base}/preferences/{link}")
-    expect(page.get_by_label("Offers from the shop by sms")).not_to_be_checked()
+    expect(page.get_by_label("Offers from the shop by text message")).not_to_be_checked()
     page.context.close()

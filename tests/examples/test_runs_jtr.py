@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from runs_support import JTR, person, runs, runs_problems, store_example
+from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from dataward.clock import FixedClock
@@ -37,6 +38,8 @@ from dataward.consent.objections import (
 from dataward.consent.policy import CONTACT_CHANNELS
 from dataward.consent.records import give_consent, withdraw_consent
 from dataward.crypto.keystore import Vault
+from dataward.notify.decisions import approve_campaign
+from dataward.notify.models import NoticeCampaign
 from dataward.outbox.config import MailSettings
 from dataward.publication.notices import list_notice_versions, recorded_change, register_of
 from dataward.publication.registers import store_register
@@ -297,6 +300,11 @@ def test_it_tells_customers_when_the_transfer_position_changes_with_a_link_to_th
     assert any("new_transfer" in c["reasons"] for c in change.significant)
     kept = KeptMessages()
     mail = MailSettings(public_url="https://privacy.jtr.example", mail_from="dpo@jtr.example")
+    build_worker(session_factory, clock, vault, mail, sender=kept).run(once=True)
+    assert kept.messages == []  # issue 14, item 9: a draft until the DPO approves it
+    campaign = uow.session.scalars(select(NoticeCampaign)).one()
+    approve_campaign(uow, campaign.id, actor="user:dpo", mail=mail)
+    uow.commit()
     build_worker(session_factory, clock, vault, mail, sender=kept).run(once=True)
     assert [str(m["To"]) for m in kept.messages] == ["dana@example.com"]
     body = kept.messages[0].get_body(("plain",))

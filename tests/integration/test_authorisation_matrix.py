@@ -118,6 +118,24 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
     # the audit log: roles holding audit:read (issue 15, item 4); caseworkers may not
     "audit_log": ("GET", "/console/audit", row(303, 200, 200, 403, 200, 303, 303)),
     "audit_export": ("GET", "/console/audit/export.csv", row(303, 200, 200, 403, 200, 303, 303)),
+    # campaigns (issue 14, item 9): DPO and admin only; an unknown campaign is 404 to them,
+    # and a decision on it redirects with the error in a flash
+    "campaigns_page": ("GET", "/console/campaigns", row(303, 200, 200, 403, 403, 303, 303)),
+    "campaign_page": (
+        "GET",
+        "/console/campaigns/no-such-campaign",
+        row(303, 404, 404, 403, 403, 303, 303),
+    ),
+    "campaign_confirm": (
+        "GET",
+        "/console/campaigns/no-such-campaign/confirm/approve",
+        row(303, 404, 404, 403, 403, 303, 303),
+    ),
+    "campaign_decide": (
+        "POST",
+        "/console/campaigns/no-such-campaign/pause",
+        row(303, 303, 303, 403, 403, 303, 303),
+    ),
     "users_page": ("GET", "/console/users", ADMIN_ONLY),
     # forms post, then redirect (issue 15, item 3): an admin's accepted post answers 303
     "user_create": ("POST", "/console/users", row(303, 303, 403, 403, 403, 303, 303)),

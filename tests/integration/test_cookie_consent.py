@@ -97,7 +97,7 @@ def test_the_portal_changes_a_preference_through_the_signed_link(app: FastAPI, c
     visitor = TestClient(app, follow_redirects=False)
     page = visitor.get(f"/preferences/{link}")
     assert page.status_code == 200
-    assert "Offers from the shop by sms" in page.text
+    assert "Offers from the shop by text message" in page.text
     token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
     assert token is not None
     form = {"csrf_token": token.group(1), "m:offers:sms": "on", "m:offers:post": "on"}

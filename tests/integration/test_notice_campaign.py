@@ -1,4 +1,5 @@
-"""NTC-03: a significant notice change is sent to every affected subject with an email."""
+"""NTC-03: a significant notice change is sent to every affected subject with an email,
+once a DPO approves the campaign (issue 14, item 9)."""
 
 from __future__ import annotations
 
@@ -15,9 +16,11 @@ from dataward.audit.service import verify
 from dataward.clock import FixedClock
 from dataward.crypto.keystore import Vault
 from dataward.errors import ValidationFailed
+from dataward.notify.decisions import approve_campaign
 from dataward.notify.errors import CampaignExists
 from dataward.notify.models import NoticeCampaign
-from dataward.notify.service import campaign_progress, queue_notice_change_campaign
+from dataward.notify.progress import campaign_progress
+from dataward.notify.service import draft_notice_change_campaign
 from dataward.outbox.models import OutboxMessage
 from dataward.publication.errors import NoticeVersionNotFound
 from dataward.publication.models import NoticeChange
@@ -63,9 +66,10 @@ def test_a_campaign_reaches_every_affected_subject_with_an_email_in_batches(
     acme.commit()
     acme.session.execute(NoticeChange.__table__.delete())  # this test starts it by hand
     mail = mail_settings(1, campaign_batch=3)
-    campaign = queue_notice_change_campaign(
+    campaign = draft_notice_change_campaign(
         acme, "acme", 1, 2, "We now collect usage data.", ["customers"], actor="dpo", mail=mail
     )
+    approve_campaign(acme, campaign.id, actor="user:dpo", mail=mail)
     acme.commit()
     assert campaign.subjects_total == 8
     inbox = Inbox()
@@ -102,6 +106,11 @@ def test_a_recorded_significant_change_starts_its_campaign_and_is_marked_notifie
     inbox = Inbox()
     with smtp_server(inbox) as port:
         build_worker(session_factory, clock, vault, mail_settings(port)).run(once=True)
+        assert inbox.messages == []  # a draft: nothing until a DPO approves it
+        draft = acme.session.scalars(select(NoticeCampaign)).one()
+        approve_campaign(acme, draft.id, actor="user:dpo", mail=mail_settings(port))
+        acme.commit()
+        build_worker(session_factory, clock, vault, mail_settings(port)).run(once=True)
         # A second pass starts nothing again: the change is notified.
         build_worker(session_factory, clock, vault, mail_settings(port)).run(once=True)
     assert len(inbox.messages) == 3
@@ -127,12 +136,12 @@ def test_bad_campaign_input_is_refused_and_writes_nothing(acme: UnitOfWork) -> N
     ]
     for error, args in cases:
         with pytest.raises(error):
-            queue_notice_change_campaign(acme, "acme", *args, mail=mail)
+            draft_notice_change_campaign(acme, "acme", *args, mail=mail)
     assert _count(acme, NoticeCampaign) == 0
-    queue_notice_change_campaign(acme, "acme", 1, 2, "s", ["customers"], mail=mail)
+    draft_notice_change_campaign(acme, "acme", 1, 2, "s", ["customers"], mail=mail)
     acme.commit()
     with pytest.raises(CampaignExists):
-        queue_notice_change_campaign(acme, "acme", 1, 2, "again", ["customers"], mail=mail)
+        draft_notice_change_campaign(acme, "acme", 1, 2, "again", ["customers"], mail=mail)
     assert _count(acme, NoticeCampaign) == 1
     assert _count(acme, OutboxMessage) == 0
 
@@ -152,13 +161,17 @@ def test_the_console_page_shows_campaign_progress_and_parked_errors(
     inbox = Inbox()
     with smtp_server(inbox) as port:
         build_worker(session_factory, clock, vault, mail_settings(port)).run(once=True)
+        draft = acme.session.scalars(select(NoticeCampaign)).one()
+        approve_campaign(acme, draft.id, actor="user:dpo", mail=mail_settings(port))
+        acme.commit()
+        build_worker(session_factory, clock, vault, mail_settings(port)).run(once=True)
     app = create_app(web_settings(database_url, FIXTURES), clock)
     with signed_in(app, "dpo1", "dpo") as client:
         response = client.get("/console/outbox")
     assert response.status_code == 200
     page = BeautifulSoup(response.text, "html.parser")
     row = [td.get_text(strip=True) for td in page.select("#campaigns tbody tr")[0].select("td")]
-    assert row[:8] == ["acme", "v1 → v2", "queued", "3", "3", "2", "1", "0"]
+    assert row[:8] == ["acme", "v1 → v2", "done, some failed", "3", "3", "2", "1", "0"]
     parked = page.select_one("#parked-messages")
     assert parked is not None
     assert "misplaced dot before the @" in parked.get_text()

@@ -221,4 +221,6 @@ def test_the_console_shows_the_diff_to_staff_only(web: FastAPI) -> None:
     assert page.status_code == 200
     assert "1 change, 1 significant (new recipient)" in page.text
     assert "change--significant" in page.text
-    assert "not yet sent" in page.text
+    # Issue 14, item 9: the page says what was really sent; no campaign, nothing sent.
+    assert "nothing has been sent to subjects" in page.text
+    assert "subjects were told" not in page.text

@@ -30,7 +30,8 @@ CHEAP = {
 def env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, str]]:
     url = f"sqlite:///{tmp_path / 'dataward.db'}"
     upgrade(url)
-    values = {"DATAWARD_DATABASE_URL": url, **CHEAP}
+    # TOTP secrets are sealed under the secret key (issue 14, item 5).
+    values = {"DATAWARD_DATABASE_URL": url, "DATAWARD_SECRET_KEY": "test-secret-key", **CHEAP}
     for key, value in values.items():
         monkeypatch.setenv(key, value)
     get_settings.cache_clear()

@@ -79,5 +79,5 @@ def test_it_says_the_register_does_not_say_whether_cookies_are_used(client: Test
     # RULES: MKT-05 (silence is not "no cookies")
     page = client.get("/orgs/tiny_org/cookies")
     assert page.status_code == 200
-    assert "register does not say whether its sites use cookies" in page.text
+    assert "does not say whether its sites use cookies" in page.text
     assert "says its sites use no cookies" not in page.text

@@ -75,6 +75,7 @@ def test_a_killed_worker_loses_nothing_and_a_resend_keeps_its_message_id(
                 "DATAWARD_KEK": encode_key(material.kek),
                 "DATAWARD_KEK_ID": material.kek_id,
                 "DATAWARD_BLIND_INDEX_KEY": encode_key(material.index_key),
+                "DATAWARD_SMTP_HOST": "127.0.0.1",  # set: real SMTP (issue 14, item 9)
                 "DATAWARD_SMTP_PORT": str(port),
                 "DATAWARD_SMTP_SECURITY": "none",
                 "DATAWARD_MAIL_FROM": "privacy@acme.example",

@@ -32,3 +32,26 @@ FORMAT_CASES.append(
         (put(("rights", "how_to_conditions"), {"in_writing": False, "mark_as": "SAR"}),),
     )
 )
+
+# RULES: MKT-05 (issue 15, item 6: an analytics cookie with a customer reference was
+# "always on" and passed the linter)
+IDENTIFYING_ANALYTICS = {
+    "id": "account_analytics",
+    "name": "Account analytics",
+    "consent_required": False,
+    "description": "Which pages of your account you visit, with your customer reference.",
+    "identifies_subjects": True,
+}
+FORMAT_CASES.append(
+    Case(
+        "DW054",
+        (put(("cookies",), {"used": True, "categories": [IDENTIFYING_ANALYTICS]}),),
+        ("cookies", "categories", 0, "consent_required"),
+        (
+            put(
+                ("cookies",),
+                {"used": True, "categories": [{**IDENTIFYING_ANALYTICS, "consent_required": True}]},
+            ),
+        ),
+    )
+)

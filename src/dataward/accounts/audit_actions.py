@@ -15,6 +15,8 @@ USER_PASSWORD_RESET = "user.password_reset"
 USER_ROLE_CHANGED = "user.role_changed"
 USER_TOTP_ENROLLED = "user.totp_enrolled"
 USER_TOTP_SET = "user.totp_set"
+# TOTP secrets an older release stored readable, sealed at start (details: count).
+TOTP_SECRETS_ENCRYPTED = "accounts.totp_secrets_encrypted"
 
 AUTH_PASSWORD_ACCEPTED = "auth.password_accepted"
 AUTH_TOTP_ACCEPTED = "auth.totp_accepted"

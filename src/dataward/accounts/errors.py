@@ -87,3 +87,9 @@ class LinkExpired(LinkInvalid):
 class TokenNotFound(NotFoundError):
     code = "token_not_found"
     title = "API token not found"
+
+
+class TotpSecretUnreadable(DatawardError):
+    code = "totp_secret_unreadable"
+    http_status = 500
+    title = "The TOTP secret cannot be read"

@@ -1,7 +1,8 @@
 """Account tables: staff users, their server-side sessions and API tokens.
 
 Secrets are never stored as given: passwords as argon2id hashes, session and API tokens
-as SHA-256 digests (they are long random values, so a fast hash is enough).
+as SHA-256 digests (they are long random values, so a fast hash is enough), TOTP secrets
+sealed under a key held outside the database.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(80), unique=True)
     role: Mapped[str] = mapped_column(String(20))
     password_hash: Mapped[str] = mapped_column(String(200))
-    # Base32 TOTP secret once enrolled; a credential, so the database must be protected.
-    totp_secret: Mapped[str | None] = mapped_column(String(64), default=None)
+    # TOTP secret once enrolled, sealed ("v1:" + AES-GCM under a key derived from
+    # DATAWARD_SECRET_KEY, see accounts.service.totp_sealer): a copy of the database alone
+    # does not reveal it. A value without the prefix is a legacy readable one, sealed at start.
+    totp_secret: Mapped[str | None] = mapped_column(String(128), default=None)
     # Last accepted TOTP time step: a code is accepted once only.
     totp_last_step: Mapped[int | None] = mapped_column(Integer, default=None)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)

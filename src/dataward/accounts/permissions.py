@@ -19,6 +19,9 @@ class Permission(StrEnum):
     DECISIONS_READ = "decisions:read"
     AUDIT_READ = "audit:read"
     OUTBOX_READ = "outbox:read"
+    # Sending a notice-change campaign to every subject is a person's decision (issue 14,
+    # item 9): the DPO's or an administrator's, never a token's.
+    CAMPAIGNS_APPROVE = "campaigns:approve"
     # Managing people and tokens is never delegated to a token.
     USERS_ADMIN = "users:admin"
 
@@ -33,6 +36,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.DECISIONS_READ,
             Permission.AUDIT_READ,
             Permission.OUTBOX_READ,
+            Permission.CAMPAIGNS_APPROVE,
         }
     ),
     Role.CASEWORKER: frozenset(
@@ -47,7 +51,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AUDITOR: frozenset({Permission.REGISTERS_READ, Permission.AUDIT_READ}),
 }
 
-TOKEN_SCOPES: tuple[Permission, ...] = tuple(p for p in Permission if p != Permission.USERS_ADMIN)
+_PEOPLE_ONLY = frozenset({Permission.USERS_ADMIN, Permission.CAMPAIGNS_APPROVE})
+TOKEN_SCOPES: tuple[Permission, ...] = tuple(p for p in Permission if p not in _PEOPLE_ONLY)
 
 
 def permissions_of(role: str) -> frozenset[Permission]:

@@ -28,12 +28,18 @@ from dataward.accounts.audit_actions import (
     USER_TOTP_ENROLLED,
     USER_TOTP_SET,
 )
-from dataward.accounts.errors import InputRefused, UsernameTaken, UserNotFound
+from dataward.accounts.errors import (
+    InputRefused,
+    UsernameTaken,
+    UserNotFound,
+)
 from dataward.accounts.models import User, WebSession
 from dataward.accounts.passwords import Passwords, generate_password
 from dataward.accounts.permissions import Role
+from dataward.accounts.totp_secrets import no_totp_key, open_totp, seal_totp, totp_sealer_or_none
 from dataward.audit.service import record
 from dataward.config import Settings
+from dataward.crypto.sealed_text import TextSealer
 from dataward.uow import UnitOfWork
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@+-]{1,79}$")
@@ -47,6 +53,8 @@ class LoginPolicy:
     max_failures: int
     lockout: timedelta
     totp_roles: frozenset[str]
+    # Seals TOTP secrets at rest; None when DATAWARD_SECRET_KEY is unset (TOTP then refused).
+    totp_sealer: TextSealer | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> LoginPolicy:
@@ -54,6 +62,7 @@ class LoginPolicy:
             settings.login_max_failures,
             timedelta(minutes=settings.login_lockout_minutes),
             frozenset(settings.totp_required_roles),
+            totp_sealer_or_none(settings),
         )
 
 
@@ -279,6 +288,12 @@ def _refused(uow: UnitOfWork, user: User | None, reason: str, *, locked_now: boo
     )
 
 
+def _sealer_of(policy: LoginPolicy) -> TextSealer:
+    if policy.totp_sealer is None:
+        raise no_totp_key()
+    return policy.totp_sealer
+
+
 def new_totp_secret() -> str:
     return pyotp.random_base32(length=32)
 
@@ -306,7 +321,8 @@ def check_totp(uow: UnitOfWork, user: User, policy: LoginPolicy, code: str) -> L
     if user.locked_until is not None and user.locked_until > uow.clock.now():
         _refused(uow, user, "locked")
         return LoginOutcome(user, None, "locked")
-    step = _matching_step(uow, user.totp_secret or "", code, user.totp_last_step)
+    secret = open_totp(uow, user, _sealer_of(policy), actor=user_actor(user))
+    step = _matching_step(uow, secret, code, user.totp_last_step)
     if step is None:
         return _count_failure(uow, user, policy, "bad_totp")
     user.totp_last_step = step
@@ -324,13 +340,14 @@ def check_totp(uow: UnitOfWork, user: User, policy: LoginPolicy, code: str) -> L
 def enrol_totp(
     uow: UnitOfWork, user: User, policy: LoginPolicy, secret: str, code: str
 ) -> LoginOutcome:
-    """Keep ``secret`` as the user's TOTP secret once a code from it proves the set-up."""
+    """Keep ``secret`` (sealed) as the user's TOTP secret once a code from it proves the set-up."""
     if not _TOTP_SECRET.match(secret):
         raise InputRefused("the set-up key is not valid; start the set-up again")
+    sealer = _sealer_of(policy)  # before the code: a set-up that cannot be kept is refused
     step = _matching_step(uow, secret, code, None)
     if step is None:
         return _count_failure(uow, user, policy, "bad_totp")
-    user.totp_secret = secret
+    user.totp_secret = seal_totp(sealer, user, secret)
     user.totp_last_step = step
     user.failed_logins = 0
     record(
@@ -343,10 +360,10 @@ def enrol_totp(
     return LoginOutcome(user, "full", "ok")
 
 
-def set_totp_secret(uow: UnitOfWork, user: User, *, actor: str) -> str:
+def set_totp_secret(uow: UnitOfWork, user: User, sealer: TextSealer, *, actor: str) -> str:
     """Give ``user`` a new TOTP secret at once (the CLI's ``--totp``); returns it, shown once."""
     secret = new_totp_secret()
-    user.totp_secret = secret
+    user.totp_secret = seal_totp(sealer, user, secret)
     user.totp_last_step = None
     record(uow, actor=actor, action=USER_TOTP_SET, entity_type="user", entity_id=user.ref)
     return secret

@@ -27,6 +27,7 @@ from dataward.cli import (
     worker_cmd,
 )
 from dataward.errors import DatawardError
+from dataward.localkeys import load_local_keys
 
 app = typer.Typer(
     name="dataward",
@@ -35,6 +36,17 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+
+
+@app.callback()
+def load_keys(ctx: typer.Context) -> None:
+    """Run your privacy notice: every promise enforced, every request on time."""
+    # Every command but `serve` reads the keys `make run` made on this machine (never makes
+    # any); `serve` decides for itself, as it may be bound beyond loopback by --host.
+    if ctx.invoked_subcommand != "serve":
+        load_local_keys()
+
+
 app.add_typer(register_cmd.app, name="register")
 app.add_typer(notice_cmd.app, name="notice")
 app.add_typer(export_cmd.app, name="export")
@@ -46,6 +58,7 @@ app.add_typer(demo_cmd.app, name="demo")
 app.add_typer(user_cmd.app, name="user")
 app.add_typer(token_cmd.app, name="token")
 app.add_typer(consent_cmd.app, name="consent")
+app.add_typer(notify_cmd.app, name="notify")
 app.command("deadline")(calendar_cmd.deadline)
 app.command("decide")(decide_cmd.decide)
 app.add_typer(decide_cmd.tps_app, name="tps")

@@ -12,17 +12,46 @@ from dataward.clock import SystemClock
 from dataward.config import get_settings
 from dataward.crypto.cipher import new_key
 from dataward.crypto.keyring import rotate_kek
-from dataward.crypto.keystore import Vault
-from dataward.crypto.secrets import KeyMaterial, decode_key, encode_key, key_material
+from dataward.crypto.keystore import Vault, count_data_keys
+from dataward.crypto.secrets import (
+    KEY_SETTINGS,
+    LOCAL_KEYS_NAME,
+    KeyMaterial,
+    decode_key,
+    encode_key,
+    key_material,
+)
+from dataward.errors import ConfigurationError
 
 app = typer.Typer(help="Key material of the key store.", no_args_is_help=True)
 
 
 @app.command("generate")
-def generate() -> None:
-    """Print new DATAWARD_KEK and DATAWARD_BLIND_INDEX_KEY lines for a .env file."""
-    typer.echo(f"DATAWARD_KEK={encode_key(new_key())}")
-    typer.echo(f"DATAWARD_BLIND_INDEX_KEY={encode_key(new_key())}")
+def generate(
+    new_kek: Annotated[
+        bool,
+        typer.Option("--new-kek", help="Print only a DATAWARD_NEW_KEK line, for `keys rotate`."),
+    ] = False,
+) -> None:
+    """Print new key lines for a new installation's secret store (never beside the data).
+
+    Refused while the configured key store holds data keys: new keys could not read them.
+    To replace the KEK of a store in use, print one with --new-kek and run `keys rotate`.
+    """
+    if new_kek:
+        typer.echo(f"DATAWARD_NEW_KEK={encode_key(new_key())}")
+        return
+    settings = get_settings()
+    keys = count_data_keys(settings.keystore_url)
+    if keys:
+        raise ConfigurationError(
+            f"the key store already holds {keys} data keys: new keys could not read them, so "
+            "none are printed. Keep the keys the data was encrypted with (on a development "
+            f"machine they are in {settings.var_dir / LOCAL_KEYS_NAME}); to replace the KEK, "
+            "run `dataward keys generate --new-kek`, then `dataward keys rotate`."
+        )
+    for name in KEY_SETTINGS:
+        typer.echo(f"{name}={encode_key(new_key())}")
 
 
 @app.command("audit-head")
@@ -49,11 +78,12 @@ def rotate(
     """
     settings = get_settings()
     current = key_material(settings)
-    new = KeyMaterial(
-        new_kek_id,
-        decode_key(os.environ.get("DATAWARD_NEW_KEK"), "DATAWARD_NEW_KEK"),
-        current.index_key,
-    )
+    new_value = os.environ.get("DATAWARD_NEW_KEK")
+    if not new_value:
+        raise ConfigurationError(
+            "DATAWARD_NEW_KEK is not set: make one with `dataward keys generate --new-kek`"
+        )
+    new = KeyMaterial(new_kek_id, decode_key(new_value, "DATAWARD_NEW_KEK"), current.index_key)
     vault = Vault.open(settings.keystore_url, current)
     try:
         count = rotate_kek(vault, new, SystemClock())

@@ -20,6 +20,7 @@ from dataward.accounts.service import (
     set_totp_secret,
     totp_uri,
 )
+from dataward.accounts.totp_secrets import totp_sealer
 from dataward.config import get_settings
 from dataward.runtime import open_runtime
 
@@ -65,7 +66,7 @@ def create(
             password=_password(password_stdin),
             actor=actor,
         )
-        secret = set_totp_secret(uow, user, actor=actor) if totp else None
+        secret = set_totp_secret(uow, user, totp_sealer(settings), actor=actor) if totp else None
         uow.commit()
     out.print(f"created {user.username} ({user.role}), ref {user.ref}", markup=False)
     if not password_stdin:

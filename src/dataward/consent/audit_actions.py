@@ -19,6 +19,7 @@ CONSENT_PREFERENCE_WITHDRAWN = "consent.preference.withdrawn"
 OBJECTION_DIRECT_MARKETING = "objection.direct_marketing"
 OBJECTION_LEGITIMATE_INTERESTS = "objection.legitimate_interests"
 OBJECTION_DECIDED = "objection.decided"
+OBJECTION_SUPERSEDED = "objection.superseded"
 
 RESTRICTION_STARTED = "restriction.started"
 RESTRICTION_SUBJECT_TOLD = "restriction.subject_told"

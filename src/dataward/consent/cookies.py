@@ -19,13 +19,51 @@ from dataward.audit.service import record as audit
 from dataward.consent.audit_actions import COOKIE_CONSENT_RECORDED
 from dataward.consent.errors import CookieLogRefused, CookieLogTooLarge
 from dataward.consent.models import CookieConsent
-from dataward.register.models.choices import Cookies
+from dataward.register.cookie_kinds import cookie_kind
+from dataward.register.models.choices import CookieCategory, Cookies
 from dataward.register.wording_forms import cookie_duration_words
 from dataward.uow import UnitOfWork
 
 MAX_BODY = 2048
 _VISITOR = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _KEYS = frozenset({"policy_version", "text_hash", "token", "choice", "visitor", "gpc"})
+# An editor's note in a register written from a notice whose link was lost in its text,
+# e.g. "(link target not in the text)": never shown to the public.
+_LOST_LINK = re.compile(r"\(\s*(the\s+)?link target\b[^)]*\)", re.IGNORECASE)
+# A link target the notice gave as a path of its own site, "(page/cookie-policy)": it leads
+# nowhere from here, so the sentence is shown without it.
+_RELATIVE_TARGET = re.compile(r"\s*\((?!https?://)[\w.-]+(/[\w.-]*)+\)")
+# What the public reads beside each kind of category (MKT-05).
+KIND_WORDS = {
+    "necessary": "Always on: the site cannot work without these.",
+    "exempt": "On unless you turn them off.",
+    "consent": "Only if you agree.",
+}
+
+
+def possessive(name: str) -> str:
+    """ "Corner Shop's", but "JTR Collections'": a name ending in s takes the apostrophe."""
+    return f"{name}'" if name.endswith(("s", "S")) else f"{name}'s"
+
+
+def public_statements(statements: list[str]) -> list[str]:
+    """The register's statements the public may read: one that points to a link the
+    register could not give ("View our cookie policy here (link target not in the text)")
+    says nothing without it, so it is left out rather than shown with the editor's note; a
+    path of the organisation's own site in brackets is dropped from its sentence."""
+    return [_RELATIVE_TARGET.sub("", s) for s in statements if not _LOST_LINK.search(s)]
+
+
+def public_url(url: str | None) -> str | None:
+    """A policy address a visitor can follow from any page: absolute http(s) only. A path
+    relative to the organisation's own site would lead nowhere from here."""
+    if url and re.match(r"^https?://[^\s/]+", url):
+        return url
+    return None
+
+
+def kind_words(category: CookieCategory) -> str:
+    return KIND_WORDS[cookie_kind(category)]
 
 
 @dataclass(frozen=True)
@@ -63,7 +101,11 @@ def banner_for(organisation: str, controller: str, cookies: Cookies, secret: byt
             "id": c.id,
             "name": c.name,
             "description": c.description,
-            "optional": c.consent_required,
+            # MKT-05: only strictly necessary is always on. A DUAA low-risk use needs no
+            # prior consent (it starts on) but has an off switch; the rest start off.
+            "kind": cookie_kind(c),
+            "optional": cookie_kind(c) != "necessary",
+            "kind_words": KIND_WORDS[cookie_kind(c)],
             "cookies": [
                 {
                     "name": k.name,
@@ -77,21 +119,33 @@ def banner_for(organisation: str, controller: str, cookies: Cookies, secret: byt
         }
         for c in cookies.categories
     ]
+    choosable = any(c["optional"] for c in categories)
+    statements = public_statements(cookies.statements)
     text = {
-        "title": f"Cookies on {controller}'s sites",
-        "intro": " ".join(cookies.statements)
-        or f"{controller} uses cookies. Optional ones are set only if you agree.",
+        "title": f"Cookies on {possessive(controller)} sites",
+        "intro": " ".join(statements)
+        or (
+            f"{controller} uses cookies. Optional ones are set only if you agree."
+            if choosable
+            else f"{controller} uses cookies."
+        ),
         "categories": categories,
+        # Nothing to choose: the banner says what is used and offers only "OK".
+        "nothing_to_choose": None
+        if choosable
+        else f"{controller} lists no cookies you can turn off, so there is nothing to choose.",
         "accept": "Accept optional cookies",
         "reject": "Reject optional cookies",
         "save": "Save cookie choices",
-        "policy_url": cookies.policy_url,
+        "ok": "OK",
+        "settings": "Cookie settings",
+        "policy_url": public_url(cookies.policy_url),
     }
     text_hash = _digest(text)
     token = hmac.new(
         secret, f"cookie-banner:{organisation}:{version}:{text_hash}".encode(), hashlib.sha256
     ).hexdigest()
-    optional = tuple(c.id for c in cookies.categories if c.consent_required)
+    optional = tuple(c.id for c in cookies.categories if cookie_kind(c) != "necessary")
     return Banner(organisation, version, text, text_hash, token, optional)
 
 

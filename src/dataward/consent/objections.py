@@ -19,6 +19,7 @@ from dataward.consent.audit_actions import (
     OBJECTION_DECIDED,
     OBJECTION_DIRECT_MARKETING,
     OBJECTION_LEGITIMATE_INTERESTS,
+    OBJECTION_SUPERSEDED,
     RESTRICTION_LIFTED,
     RESTRICTION_STARTED,
     RESTRICTION_SUBJECT_TOLD,
@@ -32,6 +33,11 @@ from dataward.subjects.service import get_subject
 from dataward.uow import UnitOfWork
 
 LI_OUTCOMES = ("upheld", "compelling_grounds")
+# A person's own objection to marketing on one channel, replaced by their own fresh consent
+# on that channel (issue 15, item 2). Never set on an objection staff recorded.
+SUPERSEDED = "superseded"
+# The method of everything the person does through their own signed preferences link.
+OWN_LINK_METHOD = "portal"
 # RES-01: the grounds of Art 18(1).
 RESTRICTION_GROUNDS = ("accuracy_contested", "unlawful", "legal_claims", "objection_pending")
 
@@ -85,6 +91,53 @@ def object_to_marketing(
         details={"organisation": organisation, "channels": ",".join(wanted), "method": method},
     )
     return row
+
+
+def marketing_objections(
+    uow: UnitOfWork, subject: Subject, channel: str
+) -> tuple[list[Objection], list[Objection]]:
+    """The objections to marketing in force on ``channel``: (the person's own, staff's).
+
+    "Own" is one the person made through their own link for this one channel: only that
+    can be undone by the person's own tick. One recorded by staff (by phone, letter, ...)
+    or covering several channels stays until staff change it.
+    """
+    rows = uow.session.scalars(
+        select(Objection).where(
+            Objection.subject_id == subject.id,
+            Objection.kind == "direct_marketing",
+            Objection.outcome != SUPERSEDED,
+        )
+    ).all()
+    covering = [r for r in rows if "any" in r.channels or channel in r.channels]
+    own = [r for r in covering if r.method == OWN_LINK_METHOD and r.channels == [channel]]
+    return own, [r for r in covering if r not in own]
+
+
+def supersede_own_objections(
+    uow: UnitOfWork, organisation: str, subject_ref: str, channel: str, *, actor: str
+) -> list[Objection]:
+    """The person ticked ``channel`` again through their own link: their own objection on
+    it gives way to the consent they just gave. Staff-recorded objections stay (OBJ-02)."""
+    subject = get_subject(uow, organisation, subject_ref)
+    own, _ = marketing_objections(uow, subject, channel)
+    now = uow.clock.now()
+    for row in own:
+        row.outcome = SUPERSEDED
+        row.outcome_at = now
+        uow.session.flush()
+        audit(
+            uow,
+            actor=actor,
+            action=OBJECTION_SUPERSEDED,
+            entity_type="objection",
+            entity_id=row.ref,
+            subject_ref=subject.ref,
+            before={"outcome": "upheld"},
+            after={"outcome": SUPERSEDED},
+            details={"organisation": organisation, "channels": channel},
+        )
+    return own
 
 
 def object_to_processing(

@@ -254,7 +254,8 @@ def _preferences_allow(
 
 def _dm_objection(channel: str | None, facts: Facts) -> ObjectionFact | None:
     for objection in facts.objections:
-        if objection.kind != "direct_marketing":
+        # "superseded": the person's own consent on the channel since replaced it.
+        if objection.kind != "direct_marketing" or objection.outcome == "superseded":
             continue
         if "any" in objection.channels or channel is None or channel in objection.channels:
             return objection

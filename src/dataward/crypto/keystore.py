@@ -7,10 +7,21 @@ database's Alembic history stays free of key material.
 from __future__ import annotations
 
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, Integer, LargeBinary, MetaData, String, select
-from sqlalchemy.engine import Engine
+from sqlalchemy import (
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    func,
+    inspect,
+    select,
+)
+from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
 
@@ -118,6 +129,33 @@ class Vault:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+def count_data_keys(url: str) -> int:
+    """Data keys in the key store at ``url``, read without a KEK; 0 when there is no store yet.
+
+    Asked before new keys are made: a new KEK could not unwrap any of them. A SQLite file
+    that does not exist is not created.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if not parsed.database or parsed.database == ":memory:":
+            return 0
+        if not Path(parsed.database).is_file():
+            return 0
+    try:
+        engine = make_engine(url)
+    except OSError:
+        return 0
+    try:
+        with engine.connect() as connection:
+            if not inspect(connection).has_table(DataKey.__tablename__):
+                return 0
+            return int(connection.scalar(select(func.count()).select_from(DataKey)) or 0)
+    except OperationalError as exc:
+        raise KeyStoreUnavailable(f"key store unreachable: {type(exc.orig).__name__}") from None
+    finally:
+        engine.dispose()
 
 
 def kek_check(material: KeyMaterial, clock: Clock) -> KekCheck:

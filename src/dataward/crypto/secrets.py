@@ -10,6 +10,11 @@ from dataward.config import Settings
 from dataward.crypto.cipher import KEY_BYTES
 from dataward.errors import ConfigurationError
 
+# The settings that hold key material, and the file a loopback `dataward serve` keeps them
+# in for development (see dataward.localkeys); named here so the errors can point at it.
+KEY_SETTINGS = ("DATAWARD_KEK", "DATAWARD_BLIND_INDEX_KEY", "DATAWARD_SECRET_KEY")
+LOCAL_KEYS_NAME = "local-keys.env"
+
 
 @dataclass(frozen=True)
 class KeyMaterial:
@@ -21,12 +26,10 @@ class KeyMaterial:
         return f"KeyMaterial(kek_id={self.kek_id!r})"
 
 
-def decode_key(value: str | None, setting: str) -> bytes:
+def decode_key(value: str | None, setting: str, settings: Settings | None = None) -> bytes:
     if not value:
-        raise ConfigurationError(
-            f"{setting} is not set: generate one with `dataward keys generate` and set it in "
-            "the environment or .env"
-        )
+        hint = missing_key_help(settings) if settings is not None else ""
+        raise ConfigurationError(f"{setting} is not set{hint}")
     try:
         raw = base64.b64decode(value.strip(), validate=True)
     except (binascii.Error, ValueError):
@@ -37,10 +40,13 @@ def decode_key(value: str | None, setting: str) -> bytes:
 
 
 def key_material(settings: Settings) -> KeyMaterial:
-    kek = decode_key(settings.kek.get_secret_value() if settings.kek else None, "DATAWARD_KEK")
+    kek = decode_key(
+        settings.kek.get_secret_value() if settings.kek else None, "DATAWARD_KEK", settings
+    )
     index_key = decode_key(
         settings.blind_index_key.get_secret_value() if settings.blind_index_key else None,
         "DATAWARD_BLIND_INDEX_KEY",
+        settings,
     )
     if kek == index_key:
         raise ConfigurationError("DATAWARD_KEK and DATAWARD_BLIND_INDEX_KEY must differ")
@@ -49,3 +55,24 @@ def key_material(settings: Settings) -> KeyMaterial:
 
 def encode_key(raw: bytes) -> str:
     return base64.b64encode(raw).decode("ascii")
+
+
+def missing_key_help(settings: Settings) -> str:
+    """What to do when a key is missing, as the rest of a one-line error.
+
+    Never "make a new key" alone: a key made while encrypted data exists cannot read it.
+    """
+    where = settings.var_dir / LOCAL_KEYS_NAME
+    unread = (
+        f" ({where} exists but is read only while DATAWARD_HOST is a loopback address, "
+        f"not {settings.host})"
+        if where.is_file()
+        else ""
+    )
+    return (
+        f"{unread}. On a development machine, start `make run` (`dataward serve` on "
+        f"127.0.0.1) once: it makes local keys in {where}, which every command then reads. "
+        "Elsewhere, set DATAWARD_KEK, DATAWARD_BLIND_INDEX_KEY and DATAWARD_SECRET_KEY to "
+        "the keys the data was encrypted with, from your secret store; only for a new, empty "
+        "installation make new ones with `dataward keys generate`."
+    )

@@ -1,4 +1,11 @@
-"""Notice-change campaigns: one row per (organisation, from version, to version)."""
+"""Notice-change campaigns: one row per (organisation, from version, to version).
+
+A campaign is a ``draft`` until a person with ``campaigns:approve`` approves it (issue 14,
+item 9): nothing is queued for a draft. Approved, it is ``queueing`` (workers walk the
+subjects in batches), then ``queued`` (every message is in the outbox; the console shows it
+as sending, then done, from the outbox's own counts). A ``paused`` campaign queues nothing
+and its unsent messages are held; ``cancelled`` is final.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,15 @@ from sqlalchemy import JSON, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dataward.db import Base, UTCDateTime
+
+DRAFT, QUEUEING, QUEUED, PAUSED, CANCELLED, STALLED = (
+    "draft",
+    "queueing",
+    "queued",
+    "paused",
+    "cancelled",
+    "stalled",
+)
 
 
 class NoticeCampaign(Base):
@@ -25,7 +41,7 @@ class NoticeCampaign(Base):
     summary: Mapped[str] = mapped_column(Text)
     groups: Mapped[list[str]] = mapped_column(JSON, default=list)
     notice_url: Mapped[str] = mapped_column(String(500))
-    status: Mapped[str] = mapped_column(String(16), default="queueing")
+    status: Mapped[str] = mapped_column(String(16), default=DRAFT)
     # Subjects are walked in id order; the cursor is the last id a batch finished.
     cursor: Mapped[str] = mapped_column(String(36), default="")
     subjects_total: Mapped[int] = mapped_column(Integer, default=0)
@@ -35,3 +51,13 @@ class NoticeCampaign(Base):
     created_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     queued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    approved_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    paused_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    paused_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    cancelled_by: Mapped[str | None] = mapped_column(String(200), default=None)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # Each approval or resumption starts a new chain of batch jobs under a new number; a
+    # job of an older chain (still due from before a pause) does nothing, so one campaign
+    # never has two chains walking its subjects at once.
+    generation: Mapped[int] = mapped_column(Integer, default=0)

@@ -1,9 +1,11 @@
 """Notice-of-change campaigns (NTC-03): tell every affected subject with an email address
 that the privacy notice changed, with the summary and a link to the new notice.
 
-Queueing a campaign writes one row and one due job. Workers then walk the organisation's
-subjects in id order, a batch per job and a transaction per batch, so a campaign to a
-hundred thousand subjects never holds one huge transaction, and a failed batch rolls back
+A campaign is drafted (one row, nothing queued) and waits for a DPO's or an
+administrator's approval (``notify.decisions``, issue 14 item 9). Approving it writes one
+due job. Workers then walk the organisation's subjects in id order, a batch per job and a
+transaction per batch, so a campaign to a hundred thousand subjects never holds one huge
+transaction, and a failed batch rolls back
 and is retried without queueing anyone twice (the cursor and a unique constraint see to it).
 """
 
@@ -11,9 +13,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, select
 
 from dataward.audit.service import record, record_many
 from dataward.crypto.keyring import decrypt_for
@@ -27,9 +28,8 @@ from dataward.notify.audit_actions import (
     NOTICE_CHANGE_NOTIFIED,
 )
 from dataward.notify.errors import CampaignExists
-from dataward.notify.models import NoticeCampaign
+from dataward.notify.models import DRAFT, QUEUED, QUEUEING, STALLED, NoticeCampaign
 from dataward.outbox.config import MailSettings, get_mail_settings
-from dataward.outbox.models import OutboxMessage
 from dataward.outbox.service import prepare_message
 from dataward.publication.models import NoticeChange, NoticeVersionRow
 from dataward.publication.notices import get_notice_version, pending_changes, register_of
@@ -53,7 +53,7 @@ def groups_of_version(uow: UnitOfWork, organisation: str, version: int) -> list[
     return sorted(g.id for g in register.subject_groups)
 
 
-def queue_notice_change_campaign(
+def draft_notice_change_campaign(
     uow: UnitOfWork,
     organisation: str,
     from_version: int,
@@ -64,7 +64,8 @@ def queue_notice_change_campaign(
     actor: str = "system",
     mail: MailSettings | None = None,
 ) -> NoticeCampaign:
-    """Check everything, then write the campaign and its first batch job. Never commits."""
+    """Check everything, then write the campaign as a draft: nothing is queued until a
+    person approves it (``notify.decisions.approve_campaign``). Never commits."""
     mail = mail or get_mail_settings()
     if to_version <= from_version:
         raise ValidationFailed("the new version must come after the old one (--to > --from)")
@@ -94,7 +95,7 @@ def queue_notice_change_campaign(
     ).first()
     if existing is not None:
         raise CampaignExists(
-            f"subjects were already notified of {organisation} v{from_version} -> v{to_version} "
+            f"a campaign for {organisation} v{from_version} -> v{to_version} already exists "
             f"(campaign {existing})"
         )
     campaign = NoticeCampaign(
@@ -105,14 +106,13 @@ def queue_notice_change_campaign(
         summary=text,
         groups=chosen,
         notice_url=f"{mail.public_url.rstrip('/')}/orgs/{organisation}/notice.html",
-        status="queueing",
+        status=DRAFT,
         cursor="",
         subjects_total=_count_affected(uow, organisation, set(chosen)),
         created_by=actor,
         created_at=uow.clock.now(),
     )
     uow.session.add(campaign)
-    enqueue(uow, CAMPAIGN_JOB, {"campaign": campaign.id}, max_attempts=mail.job_max_attempts)
     uow.session.flush()
     record(
         uow,
@@ -187,10 +187,19 @@ class CampaignBatches:
         self.mail = mail
 
     def run(self, uow: UnitOfWork, job: ClaimedJob) -> None:
-        campaign = uow.session.get(NoticeCampaign, job.payload.get("campaign"))
+        # The row stays locked (PostgreSQL) until this batch commits: a pause waits for it,
+        # then holds what it queued; a batch that waited for a pause sees it and stops.
+        campaign = uow.session.get(
+            NoticeCampaign,
+            job.payload.get("campaign"),
+            with_for_update=True,
+            populate_existing=True,
+        )
         if campaign is None:
             raise JobRefused("the campaign no longer exists")
-        if campaign.status != "queueing":
+        # A draft, paused or cancelled campaign queues nothing; a job of an older chain
+        # (from before a pause) gives way to the chain its resumption started.
+        if campaign.status != QUEUEING or job.payload.get("generation", 0) != campaign.generation:
             return
         subjects = list(
             uow.session.scalars(
@@ -234,7 +243,7 @@ class CampaignBatches:
         if subjects:
             campaign.cursor = subjects[-1].id
         if len(subjects) < self.mail.campaign_batch:
-            campaign.status = "queued"
+            campaign.status = QUEUED
             campaign.queued_at = uow.clock.now()
             _mark_notified(uow, campaign)
             record(
@@ -249,12 +258,17 @@ class CampaignBatches:
                 },
             )
         else:
-            enqueue(uow, CAMPAIGN_JOB, {"campaign": campaign.id}, max_attempts=job.max_attempts)
+            enqueue(
+                uow,
+                CAMPAIGN_JOB,
+                {"campaign": campaign.id, "generation": campaign.generation},
+                max_attempts=job.max_attempts,
+            )
 
     def parked(self, uow: UnitOfWork, job: ClaimedJob, reason: str) -> None:
         campaign = uow.session.get(NoticeCampaign, job.payload.get("campaign"))
-        if campaign is not None and campaign.status == "queueing":
-            campaign.status = "stalled"
+        if campaign is not None and campaign.status == QUEUEING:
+            campaign.status = STALLED
 
     def close(self) -> None:
         return None
@@ -286,15 +300,15 @@ def _mark_notified(uow: UnitOfWork, campaign: NoticeCampaign) -> None:
 def start_pending_campaigns(
     uow: UnitOfWork, *, mail: MailSettings | None = None
 ) -> list[NoticeCampaign]:
-    """A campaign for each recorded significant change that has none yet (NTC-03).
+    """A draft campaign for each recorded significant change that has none yet (NTC-03).
+    Nothing is queued: a DPO or an administrator approves it first (issue 14, item 9).
 
     The change's own summary is what subjects read; every subject group of the new
     version is affected, since the recorded change does not narrow them down.
 
     The register's ``notice.change_promise`` decides how subjects are told: a promise that
     names no email (only the website, say) starts no email campaign and the change stays
-    pending for the DPO; a promise of email, or silence, starts the campaign as before
-    (the DPO's approval step comes with issue 14).
+    pending for the DPO; a promise of email, or silence, drafts the campaign.
     """
     started: list[NoticeCampaign] = []
     for change in pending_changes(uow):
@@ -312,7 +326,7 @@ def start_pending_campaigns(
         if exists is not None:
             continue
         started.append(
-            queue_notice_change_campaign(
+            draft_notice_change_campaign(
                 uow,
                 change.organisation,
                 change.from_version,
@@ -331,42 +345,3 @@ def promises_email(register: Register) -> bool:
     it, or says nothing about how (then the change still makes a campaign)."""
     promise = register.notice.change_promise
     return promise is None or "email" in promise.channels
-
-
-@dataclass(frozen=True)
-class CampaignProgress:
-    campaign: NoticeCampaign
-    sent: int
-    parked: int
-    waiting: int
-
-    @property
-    def percent_sent(self) -> int:
-        total = self.campaign.subjects_total - self.campaign.without_email
-        if total <= 0:
-            return 100
-        return min(100, (100 * self.sent) // total)
-
-
-def campaign_progress(uow: UnitOfWork, organisation: str | None = None) -> list[CampaignProgress]:
-    query = select(NoticeCampaign).order_by(NoticeCampaign.created_at.desc())
-    if organisation is not None:
-        query = query.where(NoticeCampaign.organisation == organisation)
-    campaigns = list(uow.session.scalars(query.limit(100)))
-    counts: dict[tuple[str, str], int] = {}
-    if campaigns:
-        rows = uow.session.execute(
-            select(OutboxMessage.campaign_id, OutboxMessage.status, func.count())
-            .where(OutboxMessage.campaign_id.in_([c.id for c in campaigns]))
-            .group_by(OutboxMessage.campaign_id, OutboxMessage.status)
-        ).all()
-        counts = {(str(c), str(s)): int(n) for c, s, n in rows}
-    return [
-        CampaignProgress(
-            c,
-            counts.get((c.id, "sent"), 0),
-            counts.get((c.id, "parked"), 0),
-            counts.get((c.id, "queued"), 0),
-        )
-        for c in campaigns
-    ]

@@ -1,4 +1,5 @@
-"""Senders: SMTP for real use, a folder of ``.eml`` files for local demos only.
+"""Senders: SMTP for real use, a folder of ``.eml`` files for local use only (what
+``make run`` does without SMTP settings: no real mail by default, issue 14 item 9).
 
 Errors are sorted into two kinds for the worker: a refusal that will never change (a
 malformed or unknown address) parks the message at once; anything else (server down,
@@ -133,20 +134,22 @@ class SmtpSender:
             conn.close()
 
 
-class EmlFolderSender:
-    """Writes each message as a plain-text ``.eml`` file. For local demos only: the folder
-    holds names, addresses and message bodies unencrypted."""
+class FileSender:
+    """Writes each message as an ``.eml`` file. For local use only: the files hold names,
+    addresses and message bodies unencrypted, so the folder is 0700 and each file 0600."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
     def send(self, message: EmailMessage) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        self.folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         message_id = str(message["Message-ID"]).strip("<>")
         name = "".join(c if c.isalnum() or c in "-_." else "_" for c in message_id) + ".eml"
         # Write then rename: a reader never sees half a message; a resend overwrites.
+        # mkstemp makes the file 0600 before a byte is written.
         fd, tmp = tempfile.mkstemp(dir=self.folder, suffix=".tmp")
         with os.fdopen(fd, "wb") as handle:
+            os.fchmod(handle.fileno(), 0o600)
             handle.write(message.as_bytes(policy=SMTP_POLICY))
         os.replace(tmp, self.folder / name)
 
@@ -155,6 +158,7 @@ class EmlFolderSender:
 
 
 def make_sender(settings: MailSettings) -> Sender:
-    if settings.mail_sender == "eml":
-        return EmlFolderSender(settings.eml_dir)
+    """The sender ``settings.delivery()`` names (a ``ConfigurationError`` when none fits)."""
+    if settings.delivery() == "eml":
+        return FileSender(settings.eml_folder)
     return SmtpSender(settings)

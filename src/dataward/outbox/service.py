@@ -11,17 +11,19 @@ import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from dataward.audit.service import AuditEntry, record
 from dataward.crypto.errors import SubjectShredded
 from dataward.crypto.keyring import create_data_key, decrypt_for, encrypt_for
 from dataward.errors import ValidationFailed
+from dataward.jobs.models import Job
 from dataward.jobs.service import ClaimedJob, enqueue
 from dataward.outbox.audit_actions import OUTBOX_PARKED, OUTBOX_QUEUED, OUTBOX_SENT
 from dataward.outbox.config import MailSettings, get_mail_settings
@@ -38,6 +40,9 @@ from dataward.uow import UnitOfWork
 
 SEND_JOB = "outbox.send"
 QUEUED, SENT, PARKED = "queued", "sent", "parked"
+# A campaign's message waits, unsent, while its campaign is paused (or a draft), and is
+# withdrawn for good when the campaign is cancelled (issue 14, item 9).
+HELD, CANCELLED = "held", "cancelled"
 
 
 def organisation_names(uow: UnitOfWork, organisation: str) -> tuple[str, str]:
@@ -221,6 +226,9 @@ class OutboxDelivery:
             raise MessageUndeliverable("the message no longer exists")
         if row.status == SENT:
             return  # a repeat of a job whose first run committed: nothing to do
+        if row.status in (HELD, CANCELLED):
+            # Its campaign was paused or cancelled: resuming queues a new send job.
+            return
         self.sender.send(open_message(uow, row, self.mail))
         row.status = SENT
         row.sent_at = uow.clock.now()
@@ -254,11 +262,113 @@ class OutboxDelivery:
         self.sender.close()
 
 
+def hold_campaign_messages(uow: UnitOfWork, campaign_id: str) -> int:
+    """Hold a campaign's messages not yet sent; their send jobs then do nothing."""
+    return _move_campaign_messages(uow, campaign_id, (QUEUED,), HELD)
+
+
+def cancel_campaign_messages(uow: UnitOfWork, campaign_id: str) -> int:
+    """Withdraw a campaign's messages not yet sent, for good."""
+    return _move_campaign_messages(uow, campaign_id, (QUEUED, HELD), CANCELLED)
+
+
+def release_campaign_messages(
+    uow: UnitOfWork, campaign_id: str, *, mail: MailSettings | None = None
+) -> int:
+    """Held messages wait to be sent again, each with a new send job."""
+    mail = mail or get_mail_settings()
+    ids = list(
+        uow.session.scalars(
+            select(OutboxMessage.id).where(
+                OutboxMessage.campaign_id == campaign_id, OutboxMessage.status == HELD
+            )
+        )
+    )
+    _move_campaign_messages(uow, campaign_id, (HELD,), QUEUED)
+    for message_id in ids:
+        enqueue(uow, SEND_JOB, {"message": message_id}, max_attempts=mail.job_max_attempts)
+    return len(ids)
+
+
+def _move_campaign_messages(
+    uow: UnitOfWork, campaign_id: str, from_states: tuple[str, ...], to_state: str
+) -> int:
+    result = uow.session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.campaign_id == campaign_id, OutboxMessage.status.in_(from_states))
+        .values(status=to_state)
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+@dataclass(frozen=True)
+class WaitingMessage:
+    """A message not yet sent, and why it waits: never its address or body."""
+
+    message: OutboxMessage
+    reason: str
+    next_attempt: datetime | None
+    last_error: str | None
+
+
+def waiting_messages(
+    uow: UnitOfWork, campaign_states: dict[str, str], limit: int = 100
+) -> list[WaitingMessage]:
+    """The oldest messages waiting (queued or held), each with its send job's next try and
+    last error. ``campaign_states`` maps a campaign id to its status (a held message says
+    whether its campaign is paused or waits for approval)."""
+    rows = list(
+        uow.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.status.in_((QUEUED, HELD)))
+            .order_by(OutboxMessage.created_at, OutboxMessage.id)
+            .limit(limit)
+        )
+    )
+    jobs: dict[str, Job] = {}
+    queued = [r.id for r in rows if r.status == QUEUED]
+    if queued:
+        message_of = Job.payload["message"].as_string()
+        for found in uow.session.scalars(
+            select(Job)
+            .where(Job.kind == SEND_JOB, Job.state.in_(("due", "claimed")), message_of.in_(queued))
+            .order_by(Job.id)
+        ):
+            jobs[str(found.payload.get("message"))] = found
+    waiting = []
+    for row in rows:
+        job = jobs.get(row.id)
+        if row.status == HELD:
+            state = campaign_states.get(row.campaign_id or "", "")
+            reason = "campaign waits for approval" if state == "draft" else "campaign paused"
+            waiting.append(WaitingMessage(row, reason, None, None))
+        elif job is None:
+            waiting.append(WaitingMessage(row, "no send job: see parked jobs", None, None))
+        elif job.state == "claimed":
+            waiting.append(WaitingMessage(row, "being sent now", None, _kind(job.last_error)))
+        elif job.attempts:
+            error = _kind(job.last_error)
+            waiting.append(WaitingMessage(row, "retry after an error", job.due_at, error))
+        else:
+            waiting.append(WaitingMessage(row, "due to be sent", job.due_at, None))
+    return waiting
+
+
+def _kind(last_error: str | None) -> str | None:
+    """The error's stable code (``[delivery_deferred] ...`` -> ``delivery_deferred``)."""
+    if not last_error:
+        return None
+    if last_error.startswith("[") and "]" in last_error:
+        return last_error[1 : last_error.index("]")]
+    return last_error.split(":", 1)[0][:60]
+
+
 def outbox_counts(uow: UnitOfWork) -> dict[str, int]:
     rows = uow.session.execute(
         select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
     ).all()
-    counts = {QUEUED: 0, SENT: 0, PARKED: 0}
+    counts = {QUEUED: 0, SENT: 0, PARKED: 0, HELD: 0, CANCELLED: 0}
     counts.update({status: int(n) for status, n in rows})
     return counts
 

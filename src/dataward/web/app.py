@@ -27,6 +27,7 @@ from dataward.web import (
     api_decisions,
     api_subjects,
     audit_pages,
+    campaign_pages,
     consent_pages,
     cookie_banner,
     login,
@@ -106,6 +107,7 @@ def create_app(
     app.include_router(audit_pages.router)
     app.include_router(consent_pages.router)
     app.include_router(subject_actions.router)
+    app.include_router(campaign_pages.router)
     check_route_rules(app)
     return app
 

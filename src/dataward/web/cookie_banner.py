@@ -12,7 +12,16 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from dataward.consent.cookies import MAX_BODY, Banner, banner_for, record_choice
+from dataward.consent.cookies import (
+    MAX_BODY,
+    Banner,
+    banner_for,
+    kind_words,
+    possessive,
+    public_statements,
+    public_url,
+    record_choice,
+)
 from dataward.consent.errors import CookieLogRefused, CookieLogTooLarge
 from dataward.uow import UnitOfWork
 from dataward.web.analysis import RegisterAnalyser
@@ -95,6 +104,15 @@ async def cookie_consent_log(request: Request, org: str, uow: Uow, analyser: Ana
 def cookie_page(request: Request, org: str, uow: Uow, analyser: Analyser) -> Response:
     """The organisation's cookie policy, with its banner as its own sites show it."""
     register = analyse_organisation(uow, analyser, org).register
-    page = render(request, "portal/cookies.html", {"register": register, "organisation": org})
+    cookies = register.cookies
+    context = {
+        "register": register,
+        "organisation": org,
+        "owner": possessive(register.controller.name),
+        "statements": public_statements(cookies.statements),
+        "kind_words": {c.id: kind_words(c) for c in cookies.categories},
+        "policy_url": public_url(cookies.policy_url),
+    }
+    page = render(request, "portal/cookies.html", context)
     page.headers["Content-Security-Policy"] = BANNER_POLICY
     return page

@@ -2,7 +2,7 @@
 
 The served notice links here (NTC-03): readers see when it changed and can read what it
 said before; staff see what changed, which changes are significant, and whether they are
-waiting to be sent to subjects.
+waiting to be sent to subjects (its campaign's truth: waiting for approval, N of M sent).
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from dataward.accounts.permissions import Permission
 from dataward.notice.diff import REASONS
+from dataward.notify.progress import progress_of_change
 from dataward.publication.notices import (
     diff_versions,
     edition_of,
@@ -25,7 +26,7 @@ from dataward.publication.notices import (
 )
 from dataward.uow import UnitOfWork
 from dataward.web.analysis import RegisterAnalyser
-from dataward.web.auth import PUBLIC, console
+from dataward.web.auth import PUBLIC, console, principal_of
 from dataward.web.deps import analyse_organisation, get_analyser, get_uow
 from dataward.web.templating import render
 
@@ -95,5 +96,8 @@ def notice_diff(
         "diff": diff,
         "reasons": REASONS,
         "recorded": recorded,
+        # What was really sent, from the outbox: never "subjects were told" before it is so.
+        "campaign": progress_of_change(uow, analysis.organisation, old, new),
+        "campaign_link": principal_of(request).can(Permission.OUTBOX_READ),
     }
     return render(request, "notice_diff.html", context)

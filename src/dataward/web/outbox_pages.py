@@ -1,4 +1,5 @@
-"""Staff console: the outbox, parked jobs with their errors, and campaign progress.
+"""Staff console: the outbox, why each waiting message waits (its next try, a paused
+campaign, the last error's kind), parked jobs with their errors, and campaign progress.
 
 Shows pseudonymous refs, counts and reasons only: no address or message body appears here.
 """
@@ -12,10 +13,11 @@ from fastapi.responses import HTMLResponse, Response
 
 from dataward.accounts.permissions import Permission
 from dataward.jobs.service import counts_by_state, parked_jobs
-from dataward.notify.service import campaign_progress
-from dataward.outbox.service import outbox_counts, parked_messages
+from dataward.notify.progress import campaign_progress, campaign_states
+from dataward.outbox.service import outbox_counts, parked_messages, waiting_messages
 from dataward.uow import UnitOfWork
 from dataward.web.auth import console
+from dataward.web.campaign_pages import uk_time
 from dataward.web.deps import get_uow
 from dataward.web.templating import render
 
@@ -36,5 +38,7 @@ def outbox_page(request: Request, uow: Uow) -> Response:
             "parked_jobs": parked_jobs(uow.session),
             "parked_messages": parked_messages(uow),
             "campaigns": campaign_progress(uow),
+            "waiting": waiting_messages(uow, campaign_states(uow)),
+            "uk_time": uk_time,
         },
     )

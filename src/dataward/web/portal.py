@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from dataward.accounts.errors import LinkInvalid
 from dataward.accounts.links import PreferencesLink, read_link
-from dataward.consent.choices import apply_choices, choice_rows
+from dataward.consent.choices import apply_choices, choice_rows, contact_words
 from dataward.errors import RegisterInvalid
 from dataward.logging import get_logger
 from dataward.publication.registers import list_organisations
@@ -72,8 +72,9 @@ def _link(request: Request, uow: UnitOfWork, token: str) -> PreferencesLink:
 def preferences_page(request: Request, token: str, uow: Uow, analyser: Analyser) -> Response:
     link = _link(request, uow, token)
     register = analyse_organisation(uow, analyser, link.organisation).register
-    rows = choice_rows(uow, link.organisation, link.subject_ref)
+    rows = choice_rows(uow, link.organisation, link.subject_ref, contact=contact_words(register))
     nonce, csrf = login_csrf_pair(request.app.state.secret_key)
+    versions = register.notice.versions
     context = {
         "register": register,
         "organisation": link.organisation,
@@ -82,7 +83,10 @@ def preferences_page(request: Request, token: str, uow: Uow, analyser: Analyser)
         "expires_at": link.expires_at,
         "csrf_field": CSRF_FIELD,
         "csrf_token": csrf,
-        "saved": request.query_params.get("saved"),
+        # The notice a consent given here records as shown (LAW-05): named on the page.
+        "notice_version": versions[-1].id if versions else None,
+        "saved": _count(request.query_params.get("saved")),
+        "unchanged": _count(request.query_params.get("unchanged")),
     }
     response = render(request, "portal/preferences.html", context)
     response.set_cookie(
@@ -99,13 +103,33 @@ def preferences_page(request: Request, token: str, uow: Uow, analyser: Analyser)
     return response
 
 
+def _count(value: str | None) -> int | None:
+    """A count from the address after saving; anything else is ignored, never shown."""
+    return int(value) if value is not None and value.isdigit() and len(value) < 5 else None
+
+
 @router.post("/preferences/{token}", name="preferences_submit", dependencies=[PUBLIC])
 def preferences_submit(request: Request, token: str, uow: Uow) -> Response:
     link = _link(request, uow, token)
     form = posted_form(request)
     ticked = {k for k in form if k.startswith(("m:", "p:")) and len(k) <= 200}
+    shown = form.get("notice_version")
     changed = apply_choices(
-        uow, link.organisation, link.subject_ref, ticked, actor=f"subject:{link.subject_ref}"
+        uow,
+        link.organisation,
+        link.subject_ref,
+        ticked,
+        actor=f"subject:{link.subject_ref}",
+        notice_version=shown[:80] if isinstance(shown, str) and shown else None,
     )
+    # What the person asked for that did not happen (a staff objection, a restriction):
+    # the page says so rather than counting it as saved.
+    rows = choice_rows(uow, link.organisation, link.subject_ref)
+    unchanged = sum(1 for r in rows if (r.key in ticked) != r.on and not r.locked)
+    # A locked box the person tried to tick (a forged form, or a page from before staff
+    # recorded an objection) did not change either: say so too.
+    unchanged += sum(1 for r in rows if r.locked and r.key in ticked and not r.on)
     uow.commit()
-    return RedirectResponse(f"/preferences/{token}?saved={changed}", status_code=303)
+    return RedirectResponse(
+        f"/preferences/{token}?saved={changed}&unchanged={unchanged}", status_code=303
+    )

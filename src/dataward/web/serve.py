@@ -16,9 +16,11 @@ from rich.console import Console
 from dataward.accounts.service import ensure_first_admin
 from dataward.config import Settings, get_settings
 from dataward.errors import ConfigurationError
-from dataward.localkeys import ensure_local_keys
+from dataward.localkeys import ensure_local_keys, is_loopback, protect_database_files
 from dataward.logging import configure_logging
 from dataward.migrate import upgrade
+from dataward.outbox.config import check_mail_delivery
+from dataward.runtime import encrypt_legacy_totp_secrets, unreadable_totp_secrets
 from dataward.uow import UnitOfWork
 from dataward.web.app import create_app
 from dataward.web.loading import LoadOutcome, load_examples
@@ -35,11 +37,28 @@ def run_server(
 ) -> None:
     import uvicorn
 
-    keys_file = ensure_local_keys()
+    # Keys first: on any interface but loopback without keys set, nothing is written at all.
+    keys_file = ensure_local_keys(host=host if host is not None else get_settings().host)
     settings = _settings(examples, host, port)
     configure_logging(settings.log_level, settings.log_format)
+    mail_note = check_mail_delivery(settings.host)  # no real mail by default (issue 14, 9)
     _check_port_free(settings.host, settings.port)
+    protect_database_files(settings.database_url, settings.keystore_url)
     upgrade(settings.database_url)
+    sealed, _ = encrypt_legacy_totp_secrets(settings, actor="system:start")
+    if sealed:
+        err.print(
+            f"Sealed {sealed} TOTP secrets stored readable by an older release.", markup=False
+        )
+    unreadable = unreadable_totp_secrets(settings)
+    if unreadable:
+        err.print(
+            f"Warning: {unreadable} enrolled TOTP secrets cannot be read with this "
+            "DATAWARD_SECRET_KEY (was it changed?): those users cannot sign in until the key "
+            "they were sealed under is back, or their TOTP is cleared (`dataward user reset "
+            "USERNAME --clear-totp`).",
+            markup=False,
+        )
     app = create_app(settings)
     first_admin = _first_admin(app)
     if settings.examples_dir.is_dir():
@@ -66,7 +85,7 @@ def run_server(
     if worker.note:
         err.print(worker.note, markup=False)
     _stop_with_server(app, worker)
-    out.print(banner(settings.host, settings.port, first_admin), markup=False)
+    out.print(banner(settings.host, settings.port, first_admin) + mail_note, markup=False)
     try:
         uvicorn.run(
             app,
@@ -161,20 +180,11 @@ def _settings(examples: Path | None, host: str | None, port: int | None) -> Sett
         updates["port"] = port
     settings = get_settings()
     chosen = str(updates.get("host", settings.host))
-    if "cookie_secure" not in settings.model_fields_set and _is_loopback(chosen):
+    if "cookie_secure" not in settings.model_fields_set and is_loopback(chosen):
         # Browsers keep Secure cookies off plain http://127.0.0.1, so local runs would
         # never stay signed in; anywhere else the cookie stays Secure (put TLS in front).
         updates["cookie_secure"] = False
     return settings.model_copy(update=updates)
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _check_port_free(host: str, port: int) -> None:

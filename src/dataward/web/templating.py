@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 
 from dataward.accounts.permissions import Permission
 from dataward.clock import in_uk_time
+from dataward.consent.cookies import possessive
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -51,6 +52,7 @@ _CONSOLE_NAV: list[tuple[str, str, str, Permission | None]] = [
     ("tokens", "API tokens", "/console/tokens", Permission.USERS_ADMIN),
     ("outbox", "Outbox", "/console/outbox", Permission.OUTBOX_READ),
     ("audit", "Audit log", "/console/audit", Permission.AUDIT_READ),
+    ("campaigns", "Campaigns", "/console/campaigns", Permission.OUTBOX_READ),
 ]
 
 
@@ -84,6 +86,7 @@ def csrf_input(request: Request) -> Markup:
 
 templates.env.filters["when"] = _when
 templates.env.filters["plural"] = _plural
+templates.env.filters["possessive"] = possessive
 templates.env.globals["nav_items"] = nav_items
 templates.env.globals["csrf_input"] = csrf_input
 templates.env.trim_blocks = True

@@ -4,24 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from dataward.register.cookie_kinds import cookie_kind, names_an_exemption
 from dataward.register.lint import Hit, rule
 from dataward.register.lint_rules._shared import markets
 from dataward.register.models import Register, Right
 
 # "any" covers every channel, so it is held to the rules of email and SMS too.
 _ELECTRONIC_MAIL = frozenset({"email", "sms", "any"})
-
-# Strictly necessary storage is exempt from reg 6 consent, and DUAA adds low-risk purposes
-# (statistics, appearance, security). A category named for none of these needs consent.
-_EXEMPT_COOKIE_WORDS = (
-    "necessary",
-    "essential",
-    "strictly",
-    "security",
-    "statistic",
-    "analytic",
-    "appearance",
-)
 
 
 # RULES: MKT-01
@@ -150,12 +139,34 @@ def cookie_category_without_consent(register: Register) -> Iterator[Hit]:
     for i, category in enumerate(register.cookies.categories):
         if category.consent_required:
             continue
-        label = f"{category.id} {category.name}".lower()
-        if any(word in label for word in _EXEMPT_COOKIE_WORDS):
+        # Strictly necessary storage is exempt from reg 6 consent, and DUAA adds low-risk
+        # uses (statistics, appearance, security). A category named for none needs consent.
+        if names_an_exemption(category):
             continue
         yield Hit(
             ("cookies", "categories", i, "consent_required"),
             f"cookie category {category.id!r} is set without consent but is not named as "
             "strictly necessary or a low-risk exempt use (statistics, appearance, security): "
             "ask for consent, or name the exemption it relies on",
+        )
+
+
+# RULES: MKT-05 (the DUAA low-risk exemptions do not cover identifying people)
+@rule("DW054", "error", "Cookie category exempt from consent but identifies people", "MKT-05")
+def exempt_cookie_category_identifies_people(register: Register) -> Iterator[Hit]:
+    for i, category in enumerate(register.cookies.categories):
+        if category.consent_required or not category.identifies_subjects:
+            continue
+        kind = cookie_kind(category)
+        yield Hit(
+            ("cookies", "categories", i, "consent_required"),
+            f"cookie category {category.id!r} is set without consent but identifies people "
+            + (
+                "(for example by a customer reference): a low-risk exemption (statistics, "
+                "appearance, security) covers no such thing, and it may not be always on: "
+                "ask for consent"
+                if kind == "exempt"
+                else "while named strictly necessary: only what the service cannot work "
+                "without is always on; ask for consent for the rest"
+            ),
         )

@@ -126,4 +126,6 @@ def tps_import(
                     actor=actor,
                 )
             uow.commit()
-        typer.echo(f"{row.numbers} numbers on the {list_name.upper()} list ({mode})")
+        from dataward.cli.words import plural
+
+        typer.echo(f"{plural(row.numbers, 'number')} on the {list_name.upper()} list ({mode})")

@@ -224,9 +224,12 @@ def coverage(
         _print_list("Covered but not shown in the rendered notice", report.not_shown)
         _print_list("Runs file problems", runs.problems if runs else [])
     _print_figures(report, runs, runs_path)
+    from dataward.cli.words import plural
+
     out.print(
         f"{report.covered}/{report.total} facts covered; "
-        f"{len(report.rejected)} rejected claims; {len(report.problems)} problems",
+        f"{plural(len(report.rejected), 'rejected claim')}; "
+        f"{plural(len(report.problems), 'problem')}",
         markup=False,
     )
     raise typer.Exit(0 if complete else 1)

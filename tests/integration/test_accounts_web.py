@@ -127,7 +127,9 @@ def test_it_refuses_a_disabled_user_and_ends_their_session(app: FastAPI) -> None
     admin = signed_in(app, "boss", "admin")
     csrf = csrf_from(admin.get("/console/users").text)
 
-    disabled = admin.post(f"/console/users/{casey.ref}/disable", data={"csrf_token": csrf})
+    disabled = admin.post(
+        f"/console/users/{casey.ref}/disable", data={"csrf_token": csrf, "confirm": "yes"}
+    )
 
     assert disabled.status_code == 303
     assert client.get("/console").headers["location"].startswith("/login")
@@ -287,12 +289,15 @@ def test_it_shows_a_new_token_once_and_stores_only_its_hash(app: FastAPI) -> Non
         },
     )
 
-    assert response.status_code == 200
-    secret = response.text.split('id="shown-token">')[1].split("<")[0]
+    assert response.status_code == 303  # post, then redirect (issue 15, item 3)
+    assert response.headers["location"] == "/console/tokens"
+    shown = admin.get("/console/tokens").text
+    secret = shown.split('id="shown-token">')[1].split("<")[0]
     assert secret.startswith("dw_")
     with app.state.session_factory() as session:
         stored = session.scalars(select(ApiToken)).one()
     assert secret not in (stored.token_hash, stored.prefix)
+    assert secret in admin.get("/console/tokens").text  # one reload still shows it
     assert secret not in admin.get("/console/tokens").text
     person = add_person(app)
     found = TestClient(app).get(

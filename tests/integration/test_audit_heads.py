@@ -127,7 +127,7 @@ def test_it_passes_signed_heads_the_chain_agrees_with(
     result = _verify_heads(database_url, heads_file, key=KEY.public.b64)
     assert result.exit_code == 0, result.output
     assert "intact: 7 rows" in result.output
-    assert "2 signed head(s) matched" in result.output
+    assert "2 signed heads matched" in result.output  # issue 15, item 7: plural
 
 
 @pytest.mark.usefixtures("head_env")
@@ -381,7 +381,7 @@ def test_the_workers_write_a_head_every_interval_to_every_destination(
     assert sorted(line for body in bodies for line in lines if line in body) == sorted(lines)
     result = _verify_heads(database_url, heads_file)
     assert result.exit_code == 0, result.output
-    assert "2 signed head(s) matched" in result.output
+    assert "2 signed heads matched" in result.output  # issue 15, item 7: plural
 
 
 def test_a_failed_destination_is_retried_and_loses_no_other(

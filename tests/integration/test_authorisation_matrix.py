@@ -47,6 +47,7 @@ def row(
 PUBLIC = row(200, 200, 200, 200, 200, 200, 200)
 EVERY_ROLE = row(303, 200, 200, 200, 200, 303, 303)
 ADMIN_ONLY = row(303, 200, 403, 403, 403, 303, 303)
+ADMIN_CONFIRM = row(303, 200, 403, 403, 403, 303, 303)  # a post answered by a confirmation
 SUBJECT_READERS = row(303, 200, 200, 200, 403, 303, 303)
 SUBJECT_WRITERS_CONFIRM = row(303, 200, 200, 200, 403, 303, 303)
 # The API: no credentials 401, a token without the scope 403; a console session may read.
@@ -151,25 +152,21 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         row(303, 303, 303, 403, 403, 303, 303),
     ),
     "users_page": ("GET", "/console/users", ADMIN_ONLY),
-    "user_create": ("POST", "/console/users", ADMIN_ONLY),
-    "user_reset": ("POST", "/console/users/{target}/reset", ADMIN_ONLY),
-    "user_disable": (
-        "POST",
-        "/console/users/{target}/disable",
-        row(303, 303, 403, 403, 403, 303, 303),
-    ),
+    # forms post, then redirect (issue 15, item 3): an admin's accepted post answers 303
+    "user_create": ("POST", "/console/users", row(303, 303, 403, 403, 403, 303, 303)),
+    # destructive admin actions (issue 15, items 3 and 4): an admin's unconfirmed post gets
+    # the confirmation page (200, nothing done); other roles are refused
+    "user_reset": ("POST", "/console/users/{target}/reset", ADMIN_CONFIRM),
+    "user_disable": ("POST", "/console/users/{target}/disable", ADMIN_CONFIRM),
     "user_enable": (
         "POST",
         "/console/users/{target}/enable",
         row(303, 303, 403, 403, 403, 303, 303),
     ),
+    "user_role": ("POST", "/console/users/{target}/role", ADMIN_CONFIRM),
     "tokens_page": ("GET", "/console/tokens", ADMIN_ONLY),
-    "token_create": ("POST", "/console/tokens", ADMIN_ONLY),
-    "token_revoke": (
-        "POST",
-        "/console/tokens/{token}/revoke",
-        row(303, 303, 403, 403, 403, 303, 303),
-    ),
+    "token_create": ("POST", "/console/tokens", row(303, 303, 403, 403, 403, 303, 303)),
+    "token_revoke": ("POST", "/console/tokens/{token}/revoke", ADMIN_CONFIRM),
     # the API's description: Swagger UI (its assets are static files) and the document
     "api_docs": ("GET", "/docs", PUBLIC),
     # API
@@ -231,6 +228,7 @@ FORMS: dict[str, dict[str, Any]] = {
     "restriction_start": {"ground": "unlawful"},
     "subject_merge": {"other": "s_0000000000000000"},
     "subject_shred": {"reason": "duplicate"},
+    "user_role": {"role": "dpo"},
     "token_create": {"name": "crm", "owner": "admin", "scope": "decisions:read", "days": "30"},
 }
 JSON: dict[str, dict[str, Any]] = {

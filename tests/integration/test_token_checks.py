@@ -69,7 +69,10 @@ def test_a_token_revoked_in_the_console_stops_working_at_once(
     page = admin.get("/console/tokens")
     with app.state.session_factory() as session:
         ref = session.scalars(select(ApiToken.ref)).one()
-    done = admin.post(f"/console/tokens/{ref}/revoke", data={"csrf_token": csrf_from(page.text)})
+    done = admin.post(
+        f"/console/tokens/{ref}/revoke",
+        data={"csrf_token": csrf_from(page.text), "confirm": "yes"},
+    )
     assert done.status_code == 303
     assert _status(client, secret) == 401
 

@@ -129,3 +129,66 @@ def test_it_refuses_bad_input_with_a_code_and_writes_nothing(
     assert "Traceback" not in result.stderr
     assert _scalar(env, "SELECT count(*) FROM users") == 0
     assert _scalar(env, "SELECT count(*) FROM audit_events") == 0
+
+
+@pytest.mark.parametrize("columns", ["40", "60", "200"])
+def test_token_list_prints_whole_refs_in_a_narrow_terminal(
+    env: dict[str, str], columns: str
+) -> None:
+    """Issue 15, item 7: a ref from `token list` pastes into `token revoke` as it is."""
+    runner.invoke(app, ["user", "create", "engine.with.a.long.name@acme.example", "--role", "dpo"])
+    runner.invoke(
+        app,
+        [
+            "token",
+            "create",
+            "a token with a rather long name for the crm sync",
+            "--user",
+            "engine.with.a.long.name@acme.example",
+            "--scope",
+            "subjects:read",
+            "--scope",
+            "decisions:read",
+        ],
+    )
+    ref = str(_scalar(env, "SELECT ref FROM api_tokens"))
+    user_ref = str(_scalar(env, "SELECT ref FROM users"))
+
+    listed = runner.invoke(app, ["token", "list"], env={"COLUMNS": columns})
+    users = runner.invoke(app, ["user", "list"], env={"COLUMNS": columns})
+
+    assert listed.exit_code == 0, listed.output
+    assert ref in listed.output
+    assert user_ref in users.output
+    assert runner.invoke(app, ["token", "revoke", ref]).exit_code == 0
+
+
+def test_user_create_defaults_to_the_least_privilege(env: dict[str, str]) -> None:
+    """Issue 15, item 4: without --role a new user is an auditor, never an admin."""
+    result = runner.invoke(app, ["user", "create", "newcomer"])
+
+    assert result.exit_code == 0, result.output
+    assert "created newcomer (auditor)" in result.output
+    assert _user(env, "newcomer").role == "auditor"
+
+
+def test_user_disable_refuses_the_last_active_admin(env: dict[str, str]) -> None:
+    """Issue 15, item 4: dataward always keeps an administrator who can sign in."""
+    import os
+
+    runner.invoke(app, ["user", "create", "boss", "--role", "admin"])
+
+    result = subprocess.run(
+        [str(DATAWARD), "user", "disable", "boss"],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+    )
+
+    assert result.returncode != 0
+    assert "[last_admin]" in result.stderr
+    assert "last active administrator" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert _user(env, "boss").disabled_at is None
+    runner.invoke(app, ["user", "create", "second", "--role", "admin"])
+    assert runner.invoke(app, ["user", "disable", "boss"]).exit_code == 0

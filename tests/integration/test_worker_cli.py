@@ -54,7 +54,7 @@ def test_notify_then_worker_once_delivers_to_the_eml_folder(site: Site, tmp_path
         "--summary", "We now collect usage data.", "--group", "customers",
     )  # fmt: skip
     assert queued.returncode == 0, queued.stderr
-    assert "1 subjects in customers" in queued.stdout
+    assert "1 subject in customers" in queued.stdout  # issue 15, item 7: not "1 subjects"
     campaign_id = queued.stdout.split()[1]
     site.env.update(DATAWARD_MAIL_SENDER="eml", DATAWARD_EML_DIR=str(tmp_path / "mail"))
     idle = run_script(site, "worker", "--once")

@@ -90,7 +90,7 @@ def test_it_exits_1_when_a_valid_register_has_lint_errors() -> None:
     finding, summary = result.stdout.splitlines()
     assert finding.startswith(f"{path}:23:5: DW001 error: purpose 'sales' has no Art 6 basis")
     assert finding.endswith(" [LAW-01]")
-    assert summary == f"{path}: valid; 1 lint errors, 0 other findings"
+    assert summary == f"{path}: valid; 1 lint error, 0 other findings"  # issue 15, item 7
 
 
 def test_it_exits_2_and_prints_every_problem_of_an_invalid_register() -> None:
@@ -118,7 +118,7 @@ def test_it_reports_the_worst_exit_code_over_several_files(tmp_path: Path) -> No
     assert result.exit_code == 2, result.output
     lines = result.stdout.splitlines()
     assert f"{files[0]}: valid; 0 lint errors, 0 other findings" in lines
-    assert f"{files[1]}: valid; 1 lint errors, 0 other findings" in lines
+    assert f"{files[1]}: valid; 1 lint error, 0 other findings" in lines
     assert f"{missing}:1:1: (document): cannot read file: No such file or directory" in lines
 
 

@@ -240,7 +240,9 @@ def test_the_command_exits_1_when_a_facts_only_claim_is_of_the_wrong_kind(
         result.output
     )
     assert "purposes.p1: not covered: its only claims are rejected" in result.output
-    assert result.output.rstrip().endswith("4/5 facts covered; 1 rejected claims; 2 problems")
+    assert result.output.rstrip().endswith(
+        "4/5 facts covered; 1 rejected claim; 2 problems"
+    )  # issue 15, item 7
 
 
 def test_the_command_exits_0_and_prints_expressed_shown_run(tmp_path: Path) -> None:
@@ -269,7 +271,9 @@ def test_the_command_exits_0_and_lists_the_rejection_beside_an_accepted_claim(
         result.output
     )
     assert "Facts not covered" not in result.output
-    assert result.output.rstrip().endswith("5/5 facts covered; 1 rejected claims; 1 problems")
+    assert result.output.rstrip().endswith(
+        "5/5 facts covered; 1 rejected claim; 1 problem"
+    )  # issue 15, item 7
 
 
 def test_the_command_gives_the_figures_as_json(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ USER_CREATED = "user.created"
 USER_DISABLED = "user.disabled"
 USER_ENABLED = "user.enabled"
 USER_PASSWORD_RESET = "user.password_reset"
+USER_ROLE_CHANGED = "user.role_changed"
 USER_TOTP_ENROLLED = "user.totp_enrolled"
 USER_TOTP_SET = "user.totp_set"
 # TOTP secrets an older release stored readable, sealed at start (details: count).

@@ -61,6 +61,12 @@ class UsernameTaken(DatawardError):
     title = "Username already in use"
 
 
+class LastAdmin(DatawardError):
+    code = "last_admin"
+    http_status = 409
+    title = "The last administrator"
+
+
 class InputRefused(ValidationFailed):
     code = "input_invalid"
     title = "Input is not valid"

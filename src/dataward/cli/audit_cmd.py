@@ -96,11 +96,14 @@ def verify_cmd(
             typer.echo(f"audit chain BROKEN at {where}: {brk.reason}")
     if result.first_break is not None or checked.problems:
         raise typer.Exit(1)
-    matched = f", {len(anchors)} anchor(s) matched" if anchors else ""
+    from dataward.cli.words import plural
+
+    matched = f", {plural(len(anchors), 'anchor')} matched" if anchors else ""
     if heads:
-        matched += f", {len(checked.anchors)} signed head(s) matched"
+        matched += f", {plural(len(checked.anchors), 'signed head')} matched"
     typer.echo(
-        f"audit chain intact: {result.rows} rows, head {result.head_seq}:{result.head_hash}"
+        f"audit chain intact: {plural(result.rows, 'row')}, "
+        f"head {result.head_seq}:{result.head_hash}"
         f"{matched}"
     )
 

@@ -93,9 +93,11 @@ def decide(
             if out:
                 target.close()
         summary = tally.as_dict()
+        from dataward.cli.words import plural
+
         err.print(
-            f"{summary['lines']} rows: {summary['allowed']} allowed, "
-            f"{summary['refused']} refused, {summary['errors']} errors"
+            f"{plural(summary['lines'], 'row')}: {summary['allowed']} allowed, "
+            f"{summary['refused']} refused, {plural(summary['errors'], 'error')}"
         )
 
 
@@ -124,4 +126,6 @@ def tps_import(
                     actor=actor,
                 )
             uow.commit()
-        typer.echo(f"{row.numbers} numbers on the {list_name.upper()} list ({mode})")
+        from dataward.cli.words import plural
+
+        typer.echo(f"{plural(row.numbers, 'number')} on the {list_name.upper()} list ({mode})")

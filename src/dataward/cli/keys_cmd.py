@@ -89,7 +89,9 @@ def rotate(
         count = rotate_kek(vault, new, SystemClock())
     finally:
         vault.close()
+    from dataward.cli.words import plural
+
     typer.echo(
-        f"re-wrapped {count} data keys under {new_kek_id}; now set "
+        f"re-wrapped {plural(count, 'data key')} under {new_kek_id}; now set "
         f"DATAWARD_KEK to the new key and DATAWARD_KEK_ID={new_kek_id}"
     )

@@ -48,8 +48,10 @@ def notify(
             uow, org, from_version, to_version, summary, groups, actor=actor
         )
         uow.commit()
+    from dataward.cli.words import plural
+
     typer.echo(
-        f"campaign {campaign.id} drafted: {campaign.subjects_total} subjects in "
+        f"campaign {campaign.id} drafted: {plural(campaign.subjects_total, 'subject')} in "
         f"{', '.join(campaign.groups)}; nothing is sent until a DPO approves it "
         f"(dataward notify approve {campaign.id} --as USERNAME)"
     )

@@ -58,8 +58,11 @@ def _print_lint(file: Path, loaded: LoadedRegister) -> int:
             f"{file}:{line}:{col}: {f.rule_id} {f.severity}: {f.message} [{f.rules_ref}]",
             markup=False,
         )
+    from dataward.cli.words import plural
+
     errors = sum(1 for f in findings if f.severity == "error")
-    summary = f"{file}: valid; {errors} lint errors, {len(findings) - errors} other findings"
+    others = plural(len(findings) - errors, "other finding")
+    summary = f"{file}: valid; {plural(errors, 'lint error')}, {others}"
     out.print(summary, markup=False)
     return errors
 
@@ -221,9 +224,12 @@ def coverage(
         _print_list("Covered but not shown in the rendered notice", report.not_shown)
         _print_list("Runs file problems", runs.problems if runs else [])
     _print_figures(report, runs, runs_path)
+    from dataward.cli.words import plural
+
     out.print(
         f"{report.covered}/{report.total} facts covered; "
-        f"{len(report.rejected)} rejected claims; {len(report.problems)} problems",
+        f"{plural(len(report.rejected), 'rejected claim')}; "
+        f"{plural(len(report.problems), 'problem')}",
         markup=False,
     )
     raise typer.Exit(0 if complete else 1)

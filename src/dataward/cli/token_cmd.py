@@ -17,6 +17,7 @@ from dataward.runtime import open_runtime
 app = typer.Typer(help="API tokens: create, list, revoke.", no_args_is_help=True)
 out = Console(highlight=False, soft_wrap=True)
 Actor = Annotated[str, typer.Option(help="Who is acting, for the audit chain.")]
+REF_EXAMPLE = "t_0123456789ab"
 
 
 @app.command("create")
@@ -46,7 +47,11 @@ def create(
 @app.command("list")
 def list_command() -> None:
     """List tokens: name, owner, scopes, expiry, last use."""
-    table = Table("Ref", "Name", "Owner", "Scopes", "Expires", "Revoked")
+    table = Table()
+    # The ref is pasted into `token revoke`: a narrow terminal folds other columns, never it.
+    table.add_column("Ref", no_wrap=True, min_width=len(REF_EXAMPLE))
+    for name in ("Name", "Owner", "Scopes", "Expires", "Revoked"):
+        table.add_column(name, overflow="fold")
     # Read inside: leaving the unit expires the rows.
     with open_runtime(with_keys=False) as runtime, runtime.uow() as uow:
         for token, owner in list_tokens(uow):

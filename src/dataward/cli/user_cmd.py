@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from dataward.accounts.passwords import Passwords
+from dataward.accounts.roles import DEFAULT_ROLE, ensure_not_last_admin
 from dataward.accounts.service import (
     create_user,
     get_user,
@@ -43,7 +44,13 @@ def _password(from_stdin: bool) -> str | None:
 @app.command("create")
 def create(
     username: Username,
-    role: Annotated[str, typer.Option(help="admin, dpo, caseworker or auditor.")],
+    role: Annotated[
+        str,
+        typer.Option(
+            help="auditor (the default, least privilege: registers and the audit log, no "
+            "personal data), caseworker, dpo or admin."
+        ),
+    ] = DEFAULT_ROLE.value,
     totp: Annotated[bool, typer.Option("--totp", help="Also set up TOTP; prints its key.")] = False,
     password_stdin: PasswordStdin = False,
     actor: Actor = "cli",
@@ -85,6 +92,8 @@ def enable(username: Username, actor: Actor = "cli") -> None:
 def _set_disabled(username: str, disabled: bool, actor: str) -> None:
     with open_runtime(with_keys=False) as runtime, runtime.uow() as uow:
         user = get_user(uow, username)
+        if disabled:
+            ensure_not_last_admin(uow, user, "disabled")
         set_disabled(uow, user, disabled, actor=actor)
         uow.commit()
         name = user.username
@@ -123,7 +132,13 @@ def reset(
 @app.command("list")
 def list_command() -> None:
     """List users with their role, TOTP and state."""
-    table = Table("Username", "Role", "Ref", "TOTP", "State")
+    table = Table()
+    # The ref is what the audit log and the console name: a narrow terminal never cuts it.
+    table.add_column("Username", overflow="fold")
+    table.add_column("Role")
+    table.add_column("Ref", no_wrap=True, min_width=len("u_0123456789ab"))
+    table.add_column("TOTP")
+    table.add_column("State")
     # Read inside: leaving the unit expires the rows.
     with open_runtime(with_keys=False) as runtime, runtime.uow() as uow:
         for user in list_users(uow):

@@ -10,8 +10,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 from markupsafe import Markup
 from starlette.background import BackgroundTask
@@ -24,7 +25,7 @@ from dataward.publication.errors import NoticeVersionNotFound
 from dataward.publication.notices import edition_of, list_notice_versions
 from dataward.publication.registers import list_organisations
 from dataward.uow import UnitOfWork
-from dataward.web.analysis import RegisterAnalyser, RegisterAnalysis
+from dataward.web.analysis import SEVERITIES, LocatedFinding, RegisterAnalyser, RegisterAnalysis
 from dataward.web.auth import PUBLIC, console
 from dataward.web.deps import analyse_organisation, get_analyser, get_uow
 from dataward.web.security import policy_allowing_inline_styles
@@ -98,10 +99,62 @@ def notice_stylesheet() -> Response:
     )
 
 
+LINT_PAGE = 25  # about a screenful and a half of findings at 1280 px
+Filter = Annotated[str, Query(max_length=80)]
+
+
+def finding_section(located: LocatedFinding) -> str:
+    """The top-level part of the register a finding points at (purposes, recipients, ...)."""
+    path = located.finding.path
+    return str(path[0]) if path else "register"
+
+
 @router.get("/orgs/{org}/lint", name="lint_page", dependencies=[READ])
-def lint_page(request: Request, org: str, uow: Uow, analyser: Analyser) -> Response:
+def lint_page(
+    request: Request,
+    org: str,
+    uow: Uow,
+    analyser: Analyser,
+    severity: Filter = "",
+    rule: Filter = "",
+    section: Filter = "",
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> Response:
+    """Findings filtered by severity, rule and section (in the address), 25 to a page.
+
+    A stored register version never changes, so its findings are a fixed list: numbered
+    pages are stable, and the filters are exact matches on values the page offers.
+    """
     analysis = analyse_organisation(uow, analyser, org)
-    return render(request, "lint.html", _context(analysis, "lint"))
+    shown = {"severity": severity.strip(), "rule": rule.strip(), "section": section.strip()}
+    context = {**_context(analysis, "lint"), "shown": shown, "error": None}
+    context["rules"] = [(first.finding.rule_id, first.title) for first, _ in analysis.by_rule()]
+    context["sections"] = sorted({finding_section(f) for f in analysis.findings})
+    context["severities"] = SEVERITIES
+    if shown["severity"] and shown["severity"] not in SEVERITIES:
+        # The query stays in the form, so the reader corrects it rather than retyping it.
+        context["error"] = "Severity must be one of: " + ", ".join(SEVERITIES) + "."
+        context.update(matches=[], page_findings=[], page=1, pages=1, filtered=True)
+        return render(request, "lint.html", context, status_code=422)
+    matches = [
+        f
+        for f in analysis.findings
+        if (not shown["severity"] or f.finding.severity == shown["severity"])
+        and (not shown["rule"] or f.finding.rule_id == shown["rule"])
+        and (not shown["section"] or finding_section(f) == shown["section"])
+    ]
+    pages = max(1, -(-len(matches) // LINT_PAGE))
+    page = min(page, pages)
+    context.update(
+        matches=matches,
+        page_findings=matches[(page - 1) * LINT_PAGE : page * LINT_PAGE],
+        page=page,
+        pages=pages,
+        first_number=(page - 1) * LINT_PAGE + 1,
+        filtered=any(shown.values()),
+        query=urlencode([(k, v) for k, v in shown.items() if v]),
+    )
+    return render(request, "lint.html", context)
 
 
 @router.get("/orgs/{org}/coverage", name="coverage_page", dependencies=[READ])

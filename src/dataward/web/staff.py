@@ -37,8 +37,41 @@ SUBJECTS_READ = console(Permission.SUBJECTS_READ)
 
 @router.get("/console", name="console_home", dependencies=[console()])
 def dashboard(request: Request, uow: Uow) -> Response:
+    """Counts at a glance (issue 15, item 4), each only to a role that may open its page.
+
+    Counts only, never a name. ``dataward audit verify`` records no result in the chain, so
+    the page shows the chain's newest row, the last signed head (a fact the chain records)
+    and how to verify it, never a verdict it does not have.
+    """
+    from dataward.accounts.service import list_users
+    from dataward.audit.listing import AuditFilter, list_events
+    from dataward.outbox.service import outbox_counts
+
+    principal = principal_of(request)
     organisations = [row.organisation for row in list_organisations(uow)]
-    return render(request, "console/dashboard.html", {"organisations": organisations})
+    context: dict[str, object] = {"organisations": organisations}
+    if principal.can(Permission.SUBJECTS_READ):
+        # A count per organisation: a page of no rows still counts them all.
+        context["subjects"] = [
+            (org, list_subjects(uow, org, limit=0).total) for org in organisations
+        ]
+    if principal.can(Permission.OUTBOX_READ):
+        context["outbox"] = outbox_counts(uow)
+    if principal.can(Permission.USERS_ADMIN):
+        users = list_users(uow)
+        context["users"] = {
+            "active": sum(1 for u in users if u.disabled_at is None),
+            "disabled": sum(1 for u in users if u.disabled_at is not None),
+        }
+    if principal.can(Permission.AUDIT_READ):
+        from dataward.audit.audit_actions import AUDIT_HEAD_SIGNED
+
+        newest = list_events(uow, AuditFilter(), limit=1).events
+        context["audit_head"] = newest[0] if newest else None
+        signed = list_events(uow, AuditFilter(action=AUDIT_HEAD_SIGNED), limit=1).events
+        context["audit_signed"] = signed[0] if signed else None
+        context["audit_read"] = True
+    return render(request, "console/dashboard.html", context)
 
 
 @router.get("/console/subjects", name="subjects_page", dependencies=[SUBJECTS_READ])

@@ -351,7 +351,7 @@ def test_it_finds_a_subject_and_opens_the_signed_preferences_link(
     finder.get_by_role("button", name="Find").click()
     page.screenshot(path=tmp_path / "search.png", full_page=True)
 
-    page.locator("ul.results a").first.click()
+    page.locator("table.results a").first.click()
     expect(page.locator("table.identities")).to_contain_text("pat.jones@example.com")
     expect(page.locator("table.timeline")).to_contain_text("subject.created")
     page.get_by_role("button", name="Make a preferences link").click()

@@ -20,12 +20,14 @@ DOCS = Path(__file__).resolve().parents[2] / "docs"
 
 
 def _commands(command: Any, prefix: str) -> list[str]:
-    # Typer ships its own copy of click, so walk by shape rather than by class.
-    subcommands = getattr(command, "commands", None)
-    if subcommands:
+    # Typer ships its own copy of click, so walk by shape rather than by class; the top
+    # group loads its commands when asked (cli.app.LazyGroup), so ask rather than read.
+    lister = getattr(command, "list_commands", None)
+    names = lister(None) if lister is not None else []
+    if names:
         out: list[str] = []
-        for name, sub in subcommands.items():
-            out.extend(_commands(sub, f"{prefix} {name}"))
+        for name in names:
+            out.extend(_commands(command.get_command(None, name), f"{prefix} {name}"))
         return out
     return [prefix]
 

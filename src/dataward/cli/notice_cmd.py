@@ -183,3 +183,13 @@ def versions(
                 f"{row.version}\t{day}\t{row.content_hash[:12]}\t"
                 f"register v{row.register_version}\t{row.summary}"
             )
+
+
+def _add_notify() -> None:
+    """``dataward notice notify`` lives with the campaigns it drafts (``notify_cmd``)."""
+    from dataward.cli import notify_cmd
+
+    app.command("notify")(notify_cmd.notify)
+
+
+_add_notify()

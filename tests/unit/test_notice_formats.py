@@ -217,6 +217,8 @@ def test_the_cli_writes_each_format(tmp_path: Path) -> None:
         )
         assert done.returncode == 0, done.stderr
         assert out.read_bytes().startswith(magic), fmt
+        # Issue 15, item 7: the seconds a PDF takes are announced, not silent.
+        assert (b"laying out the PDF" in done.stderr) == (fmt == "pdf")
 
 
 FAKE_WEASYPRINT = """raise OSError(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
@@ -50,7 +51,13 @@ def render(
         if output is None:
             raise ValidationFailed("PDF output needs a file: give -o FILE")
     loaded = load_register(register).register
+    started = time.perf_counter()
+    if fmt is Format.PDF:
+        # Laying out a long notice takes seconds: say so, rather than look stuck.
+        typer.echo("laying out the PDF (a few seconds for a long notice)...", err=True)
     data = _render(loaded, fmt, group)
+    if fmt is Format.PDF:
+        typer.echo(f"laid out in {time.perf_counter() - started:.1f} s", err=True)
     if output is None:
         sys.stdout.write(data.decode("utf-8"))
         return

@@ -16,26 +16,17 @@ from bs4 import BeautifulSoup
 from fastapi import FastAPI
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
-from web_support import console_app, signed_in
+from web_support import fresh_console_app, signed_in
 
 from dataward.audit.models import AuditEvent
 from dataward.audit.service import record, verify
 from dataward.clock import FixedClock
-from dataward.db import Base
-from dataward.models import import_all_models
 from dataward.uow import UnitOfWork
 
 
 @pytest.fixture
 def app(database_url: str, clock: FixedClock, vault: object) -> Iterator[FastAPI]:
-    import_all_models()
-    web = console_app(database_url, clock, vault)
-    yield web
-    with web.state.session_factory() as session:
-        for table in reversed(Base.metadata.sorted_tables):
-            session.execute(table.delete())
-        session.commit()
-    web.state.engine.dispose()
+    yield from fresh_console_app(database_url, clock, vault)
 
 
 def _write(

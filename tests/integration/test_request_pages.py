@@ -13,24 +13,15 @@ from bs4 import BeautifulSoup
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from web_support import ORG, console_app, csrf_from, signed_in
+from web_support import ORG, csrf_from, fresh_console_app, signed_in
 
 from dataward.audit.models import AuditEvent
 from dataward.clock import FixedClock
-from dataward.db import Base
-from dataward.models import import_all_models
 
 
 @pytest.fixture
 def app(database_url: str, clock: FixedClock, vault: object) -> Iterator[FastAPI]:
-    import_all_models()
-    web = console_app(database_url, clock, vault)
-    yield web
-    with web.state.session_factory() as session:
-        for table in reversed(Base.metadata.sorted_tables):
-            session.execute(table.delete())
-        session.commit()
-    web.state.engine.dispose()
+    yield from fresh_console_app(database_url, clock, vault)
 
 
 FORM = {

@@ -10,23 +10,14 @@ from collections.abc import Iterator
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from web_support import ORG, add_user, api_token, console_app
+from web_support import ORG, add_user, api_token, fresh_console_app
 
 from dataward.clock import FixedClock
-from dataward.db import Base
-from dataward.models import import_all_models
 
 
 @pytest.fixture
 def app(database_url: str, clock: FixedClock, vault: object) -> Iterator[FastAPI]:
-    import_all_models()
-    web = console_app(database_url, clock, vault)
-    yield web
-    with web.state.session_factory() as session:
-        for table in reversed(Base.metadata.sorted_tables):
-            session.execute(table.delete())
-        session.commit()
-    web.state.engine.dispose()
+    yield from fresh_console_app(database_url, clock, vault)
 
 
 @pytest.fixture

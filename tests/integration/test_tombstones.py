@@ -8,25 +8,16 @@ import pytest
 from bs4 import BeautifulSoup
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from web_support import ORG, add_person, console_app, csrf_from, signed_in
+from web_support import ORG, add_person, csrf_from, fresh_console_app, signed_in
 
 from dataward.clock import FixedClock
-from dataward.db import Base
-from dataward.models import import_all_models
 from dataward.subjects.service import merge_subjects, shred_subject
 from dataward.uow import UnitOfWork
 
 
 @pytest.fixture
 def app(database_url: str, clock: FixedClock, vault: object) -> Iterator[FastAPI]:
-    import_all_models()
-    web = console_app(database_url, clock, vault)
-    yield web
-    with web.state.session_factory() as session:
-        for table in reversed(Base.metadata.sorted_tables):
-            session.execute(table.delete())
-        session.commit()
-    web.state.engine.dispose()
+    yield from fresh_console_app(database_url, clock, vault)
 
 
 def _uow(app: FastAPI) -> UnitOfWork:

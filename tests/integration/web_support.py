@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -129,3 +130,18 @@ def audit_actions(app: FastAPI) -> list[str]:
 
     with app.state.session_factory() as session:
         return list(session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq)))
+
+
+def fresh_console_app(database_url: str, clock: Any, vault: Any) -> Iterator[FastAPI]:
+    """For an ``app`` fixture: the console app, and every table emptied afterwards."""
+    from dataward.db import Base
+    from dataward.models import import_all_models
+
+    import_all_models()
+    web = console_app(database_url, clock, vault)
+    yield web
+    with web.state.session_factory() as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            session.execute(table.delete())
+        session.commit()
+    web.state.engine.dispose()

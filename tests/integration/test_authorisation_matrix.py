@@ -112,6 +112,7 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
     # rights requests (issue 16): admin, DPO and caseworker; never an auditor
     "requests_page": ("GET", "/console/requests", SUBJECT_READERS),
     "request_new": ("GET", "/console/requests/new", SUBJECT_READERS),
+    "requests_export": ("GET", "/console/requests/export.csv", SUBJECT_READERS),
     # an empty form is refused on the page itself (422) for those who may enter one
     "request_create": ("POST", "/console/requests/new", row(303, 422, 422, 422, 403, 303, 303)),
     "request_page": (

@@ -6,6 +6,8 @@ it arrived). The test clock is 25 November 2026.
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 
 import pytest
@@ -106,3 +108,33 @@ def test_roles_without_requests_permissions_are_refused(app: FastAPI) -> None:
     auditor = signed_in(app, "audit@acme.example", "auditor")
     assert auditor.get("/console/requests").status_code == 403
     assert auditor.get("/console/requests/new").status_code == 403
+
+
+def test_assigning_is_a_confirmed_step(app: FastAPI) -> None:
+    client = signed_in(app, "case@acme.example", "caseworker")
+    location = _enter(client).headers["location"]
+    page = client.get(location)
+    fields = {"on": "2026-11-25", "assignee": "user:u_jo", "csrf_token": csrf_from(page.text)}
+    assert client.post(location + "/steps/assign", data=fields).status_code == 200
+    done = client.post(location + "/steps/assign", data={**fields, "confirm": "yes"})
+    assert done.status_code == 303
+    assert "user:u_jo" in client.get(location).text
+    ref = location.rsplit("/", 1)[1]
+    assert ref in client.get("/console/requests?assignee=user:u_jo").text
+
+
+def test_the_request_log_export_has_dates_and_outcomes_but_no_requester(app: FastAPI) -> None:
+    """Issue 16: the CSV of the request log a DPO hands to an ICO audit."""
+    client = signed_in(app, "dpo@acme.example", "dpo")
+    ref = _enter(client).headers["location"].rsplit("/", 1)[1]
+    answer = client.get("/console/requests/export.csv")
+    assert answer.status_code == 200
+    assert answer.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(answer.text)))
+    assert [(r["ref"], r["received_on"], r["due_on"], r["rights"]) for r in rows] == [
+        (ref, "2026-10-20", "2026-11-20", "access erasure")
+    ]
+    assert "Jane" not in answer.text
+    assert "jane@" not in answer.text
+    auditor = signed_in(app, "audit@acme.example", "auditor")
+    assert auditor.get("/console/requests/export.csv").status_code == 403

@@ -16,6 +16,8 @@ from dataward.requests.clock import due_dates
 from dataward.requests.errors import RequestInvalid, TransitionRefused
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import add_event, get_request, nation_of
+from dataward.subjects.models import Subject
+from dataward.subjects.service import get_subject
 from dataward.uow import UnitOfWork
 
 OPEN = (
@@ -74,8 +76,6 @@ def _done(
     add_event(uow, row, action, before, actor=step.actor, on=step.on, note=step.note)
     subject_ref = None
     if row.subject_id is not None:
-        from dataward.subjects.models import Subject
-
         subject = uow.session.get(Subject, row.subject_id)
         subject_ref = subject.ref if subject is not None else None
     record(
@@ -263,8 +263,6 @@ def link_subject(
     uow: UnitOfWork, organisation: str, ref: str, subject_ref: str, step: Step
 ) -> RightsRequest:
     """Tie the request to the subject it is about, once the caseworker has found them."""
-    from dataward.subjects.service import get_subject
-
     row = _load(uow, organisation, ref, step)
     _require(row, OPEN, "link a subject to")
     row.subject_id = get_subject(uow, organisation, subject_ref).id

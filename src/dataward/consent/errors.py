@@ -93,9 +93,3 @@ class BatchInterrupted(DatawardError):
     code = "batch_interrupted"
     http_status = 503
     title = "Batch stopped before its end"
-
-
-class BatchBodyTooLarge(DatawardError):
-    code = "body_too_large"
-    http_status = 413
-    title = "Request body too large"

@@ -24,13 +24,11 @@ from dataward.accounts.permissions import Permission
 from dataward.consent.batch import CHUNK as BATCH_CHUNK
 from dataward.consent.batch import MAX_LINE, Defaults, Tally, finish_chunk, prepare_guarded
 from dataward.consent.decisions import Ask, decide
-from dataward.consent.errors import BatchBodyTooLarge
 from dataward.consent.fast_path import DecisionReader
 from dataward.consent.policy import check_channel, policy_for
 from dataward.errors import DatawardError
 from dataward.uow import UnitOfWork
-from dataward.web.audit_actions import WEB_INPUT_REFUSED
-from dataward.web.auth import api, app_uow, audit_refusal, check_bearer, remembered_principal
+from dataward.web.auth import api, app_uow, check_bearer, remembered_principal
 from dataward.web.deps import get_uow
 from dataward.web.schemas import DECISION_LINES_BODY, NO_NUL, problems
 
@@ -158,7 +156,7 @@ async def decision_batch(
     # identities), up to a cap, and answered after.
     source: _BodySource = request
     if not stream:
-        source = await _spool(request, state.settings.batch_body_max_bytes)
+        source = await _spool(request)
 
     def answer(numbered: list[tuple[int, bytes | str]], tally: Tally) -> bytes:
         prepared = prepare_guarded(open_uow, organisation, numbered, defaults)
@@ -204,24 +202,11 @@ class _Spooled:
             yield self._chunks.popleft()
 
 
-async def _spool(request: Request, cap: int) -> _Spooled:
-    """The whole body in memory, refused past ``cap`` bytes (before reading, if declared)."""
-    too_large = BatchBodyTooLarge(
-        f"the body is larger than {cap} bytes: send less, or ask for stream=true "
-        "and read the answers while you write"
-    )
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > cap:
-        await run_in_threadpool(audit_refusal, request, WEB_INPUT_REFUSED, reason="too_large")
-        raise too_large
+async def _spool(request: Request) -> _Spooled:
+    """The whole body in memory. Its cap (DATAWARD_BATCH_BODY_MAX_BYTES) is the body gate's
+    (``web.bodies``), which refuses and audits a body over it before or while it is read."""
     chunks: deque[bytes] = deque()
-    size = 0
     async for chunk in request.stream():
-        size += len(chunk)
-        if size > cap:
-            chunks.clear()
-            await run_in_threadpool(audit_refusal, request, WEB_INPUT_REFUSED, reason="too_large")
-            raise too_large
         chunks.append(chunk)
     return _Spooled(chunks)
 

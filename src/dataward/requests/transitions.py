@@ -7,6 +7,7 @@ chain. A step the rules forbid raises ``TransitionRefused`` and changes nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -267,3 +268,33 @@ def link_subject(
     _require(row, OPEN, "link a subject to")
     row.subject_id = get_subject(uow, organisation, subject_ref).id
     return _done(uow, row, actions.REQUEST_SUBJECT_LINKED, row.state, step)
+
+
+# Every step by the name the console and the API use for it; ``details`` carries the one
+# extra value a step takes (the identity method, the assignee).
+_STEPS: dict[str, Callable[[UnitOfWork, str, str, Step, str | None], RightsRequest]] = {
+    "ask_identity": lambda u, o, r, s, d: ask_for_identity(u, o, r, s),
+    "verify_identity": lambda u, o, r, s, d: verify_identity(u, o, r, d or "", s),
+    "ask_fee": lambda u, o, r, s, d: ask_for_fee(u, o, r, s),
+    "fee_received": lambda u, o, r, s, d: fee_received(u, o, r, s),
+    "ask_clarification": lambda u, o, r, s, d: ask_for_clarification(u, o, r, s),
+    "clarification_received": lambda u, o, r, s, d: clarification_received(u, o, r, s),
+    "extend": lambda u, o, r, s, d: extend(u, o, r, s),
+    "ready_for_review": lambda u, o, r, s, d: ready_for_review(u, o, r, s),
+    "respond": lambda u, o, r, s, d: respond(u, o, r, s),
+    "refuse": lambda u, o, r, s, d: refuse(u, o, r, s),
+    "withdraw": lambda u, o, r, s, d: withdraw(u, o, r, s),
+    "close": lambda u, o, r, s, d: close(u, o, r, s),
+    "deceased": lambda u, o, r, s, d: close(u, o, r, s, deceased=True),
+    "assign": lambda u, o, r, s, d: assign(u, o, r, d or None, s),
+}
+STEP_NAMES = tuple(_STEPS)
+
+
+def take_step(
+    uow: UnitOfWork, organisation: str, ref: str, name: str, step: Step, details: str | None = None
+) -> RightsRequest:
+    """Take the step called ``name``: ``details`` is the identity method or the assignee."""
+    if name not in _STEPS:
+        raise RequestInvalid(f"unknown step {name[:40]!r}: use one of {', '.join(STEP_NAMES)}")
+    return _STEPS[name](uow, organisation, ref, step, details)

@@ -213,22 +213,6 @@ def request_step(
 ) -> RequestDetail:
     """Take one step; the rules refuse what they forbid (409) and nothing changes."""
     step = steps.Step(principal_of(request).actor, body.on, body.note)
-    org, key = organisation[:80], ref[:32]
-    calls = {
-        "ask_identity": lambda: steps.ask_for_identity(uow, org, key, step),
-        "verify_identity": lambda: steps.verify_identity(uow, org, key, body.method or "", step),
-        "ask_fee": lambda: steps.ask_for_fee(uow, org, key, step),
-        "fee_received": lambda: steps.fee_received(uow, org, key, step),
-        "ask_clarification": lambda: steps.ask_for_clarification(uow, org, key, step),
-        "clarification_received": lambda: steps.clarification_received(uow, org, key, step),
-        "extend": lambda: steps.extend(uow, org, key, step),
-        "ready_for_review": lambda: steps.ready_for_review(uow, org, key, step),
-        "respond": lambda: steps.respond(uow, org, key, step),
-        "refuse": lambda: steps.refuse(uow, org, key, step),
-        "withdraw": lambda: steps.withdraw(uow, org, key, step),
-        "close": lambda: steps.close(uow, org, key, step),
-        "deceased": lambda: steps.close(uow, org, key, step, deceased=True),
-    }
-    row = calls[body.step]()
+    row = steps.take_step(uow, organisation[:80], ref[:32], body.step, step, body.method)
     uow.commit()
     return _detail(uow, row)

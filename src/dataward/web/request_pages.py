@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
@@ -252,95 +252,79 @@ def request_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
     return render(request, "console/request.html", context)
 
 
-# Each step: its title, what happens, whether a note is asked for, and the service call.
-StepCall = Callable[[UnitOfWork, str, str, FormData, steps.Step], object]
-STEPS: dict[str, tuple[str, str, bool, StepCall]] = {
+# Each step the console offers: its title, what happens, whether a note is asked for. The
+# service behind each name is ``requests.transitions.take_step``, which the API uses too.
+STEPS: dict[str, tuple[str, str, bool]] = {
     "ask_identity": (
         "Ask for identity evidence",
         "The clock stops until the evidence arrives, then runs from that day (SAR-05).",
         False,
-        lambda u, o, r, f, s: steps.ask_for_identity(u, o, r, s),
     ),
     "verify_identity": (
         "Record the requester's identity as verified",
         "Data may be disclosed or changed from now on; a waiting clock starts this day.",
         False,
-        lambda u, o, r, f, s: steps.verify_identity(u, o, r, form_text(f, "method", 32), s),
     ),
     "ask_fee": (
         "Ask for a fee",
         "The clock stops until the fee arrives (SAR-05, SAR-08).",
         True,
-        lambda u, o, r, f, s: steps.ask_for_fee(u, o, r, s),
     ),
     "fee_received": (
         "Record the fee as received",
         "The clock starts this day.",
         False,
-        lambda u, o, r, f, s: steps.fee_received(u, o, r, s),
     ),
     "ask_clarification": (
         "Ask for clarification",
         "The clock stops on this day until the answer arrives (SAR-06, access only).",
         True,
-        lambda u, o, r, f, s: steps.ask_for_clarification(u, o, r, s),
     ),
     "clarification_received": (
         "Record the clarification as received",
         "The clock runs again; the days it stood still move the due date.",
         False,
-        lambda u, o, r, f, s: steps.clarification_received(u, o, r, s),
     ),
     "extend": (
         "Extend by two months",
         "Once only, with reasons the subject must be told within the first month (SAR-04).",
         True,
-        lambda u, o, r, f, s: steps.extend(u, o, r, s),
     ),
     "ready_for_review": (
         "Send for review",
         "The response is ready for a second pair of eyes.",
         False,
-        lambda u, o, r, f, s: steps.ready_for_review(u, o, r, s),
     ),
     "respond": (
         "Record the response as sent",
         "The request is answered; it can then be closed.",
         False,
-        lambda u, o, r, f, s: steps.respond(u, o, r, s),
     ),
     "refuse": (
         "Refuse the request",
         "As manifestly unfounded or excessive, with the reason the subject is told, with "
         "their right to complain to the ICO and to a court (SAR-08).",
         True,
-        lambda u, o, r, f, s: steps.refuse(u, o, r, s),
     ),
     "withdraw": (
         "Record the request as withdrawn",
         "The requester no longer wants it answered.",
         False,
-        lambda u, o, r, f, s: steps.withdraw(u, o, r, s),
     ),
     "close": (
         "Close the request",
         "It leaves the queue; its history and audit trail stay.",
         False,
-        lambda u, o, r, f, s: steps.close(u, o, r, s),
     ),
     "assign": (
         "Assign",
         "The request goes to the named person (a user reference, user:u_...); empty: nobody.",
         False,
-        lambda u, o, r, f, s: steps.assign(
-            u, o, r, form_text(f, "assignee", 200, required=False).strip() or None, s
-        ),
     ),
     "deceased": (
         "Close: the person has died",
         "Data protection law does not cover a deceased person's data; the letter says so (SAR-10).",
         True,
-        lambda u, o, r, f, s: steps.close(u, o, r, s, deceased=True),
     ),
 }
 # Which steps a state offers (the services still check every rule).
@@ -374,7 +358,7 @@ def request_step(request: Request, org: str, ref: str, name: str) -> Response:
     back = f"/console/requests/{org[:80]}/{ref[:32]}"
     if name not in STEPS:
         raise ValidationFailed(f"unknown step {name[:40]!r}")
-    title, effect, _, call = STEPS[name]
+    title, effect, _ = STEPS[name]
 
     def confirm(form: FormData) -> Confirmation:
         on = form_text(form, "on", 10)
@@ -383,7 +367,9 @@ def request_step(request: Request, org: str, ref: str, name: str) -> Response:
     def act(uow: UnitOfWork, form: FormData, actor: str) -> str:
         note = form_text(form, "note", 4000, required=False) or None
         step = steps.Step(actor, _day(form_text(form, "on", 10), "the day"), note)
-        call(uow, org[:80], ref[:32], form, step)
+        details_field = "assignee" if name == "assign" else "method"
+        details = form_text(form, details_field, 200, required=False).strip() or None
+        steps.take_step(uow, org[:80], ref[:32], name, step, details)
         return f"{title}: done."
 
     return confirm_then_run(request, back, confirm, act)

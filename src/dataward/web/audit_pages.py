@@ -22,7 +22,7 @@ from dataward.accounts.permissions import Permission
 from dataward.audit.listing import AuditFilter, LoggedEvent, iter_events, list_events
 from dataward.errors import ValidationFailed
 from dataward.uow import UnitOfWork
-from dataward.web.auth import app_uow, console
+from dataward.web.auth import app_uow, console, parse_day
 from dataward.web.deps import get_uow
 from dataward.web.templating import render
 
@@ -46,12 +46,7 @@ CSV_COLUMNS = (
 
 
 def _day(value: str, label: str) -> date | None:
-    if not value.strip():
-        return None
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise ValidationFailed(f"'{label}' must be a date like 2026-11-25") from None
+    return parse_day(value, f"'{label}'") if value.strip() else None
 
 
 def _filters(

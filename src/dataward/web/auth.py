@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from fastapi import Depends, Request
@@ -40,6 +41,7 @@ from dataward.accounts.sessions import SessionPolicy, check_csrf, load_session
 from dataward.accounts.token_checks import AcceptedTokens
 from dataward.accounts.token_uses import TokenUseLedger
 from dataward.accounts.tokens import check_token, token_refusal
+from dataward.errors import ValidationFailed
 from dataward.logging import get_logger
 from dataward.uow import UnitOfWork
 from dataward.web.audit_actions import ACCESS_REFUSED, SECURITY_CSRF_REFUSED
@@ -331,6 +333,14 @@ def form_text(form: FormData, name: str, limit: int, *, required: bool = True) -
     if len(value) > limit or "\x00" in value:
         raise InputRefused(f"{name.replace('_', ' ')} is too long (at most {limit} characters)")
     return value
+
+
+def parse_day(value: str, name: str) -> date:
+    """A day typed in a form or a filter (ISO, as a date input sends it), or a clear error."""
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationFailed(f"{name} must be a date like 2026-11-25") from None
 
 
 def posted_form(request: Request) -> FormData:

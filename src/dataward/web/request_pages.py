@@ -10,7 +10,6 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import date
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -44,7 +43,15 @@ from dataward.requests.service import (
 )
 from dataward.subjects.models import Subject
 from dataward.uow import UnitOfWork
-from dataward.web.auth import app_uow, audit_refusal, console, form_text, posted_form, principal_of
+from dataward.web.auth import (
+    app_uow,
+    audit_refusal,
+    console,
+    form_text,
+    parse_day,
+    posted_form,
+    principal_of,
+)
 from dataward.web.confirm import Confirmation, confirm_then_run
 from dataward.web.deps import get_uow
 from dataward.web.flash import error_text, flash_later, flash_now
@@ -185,13 +192,6 @@ def request_new(request: Request, uow: Uow) -> Response:
     return render(request, "console/request_new.html", _new_context(uow, typed))
 
 
-def _day(value: str, name: str) -> date:
-    try:
-        return date.fromisoformat(value.strip())
-    except ValueError:
-        raise ValidationFailed(f"{name} must be a date like 2026-11-25") from None
-
-
 @router.post("/console/requests/new", name="request_create", dependencies=[WRITE])
 def request_create(request: Request, uow: Uow) -> Response:
     """Open a request entered by a caseworker (post, phone, email, in person...)."""
@@ -203,7 +203,7 @@ def request_create(request: Request, uow: Uow) -> Response:
             organisation=form_text(form, "org", 80),
             rights=[r for r in form.getlist("rights") if isinstance(r, str)][:12],
             channel=form_text(form, "channel", 16),
-            received_on=_day(form_text(form, "received_on", 10), "received on"),
+            received_on=parse_day(form_text(form, "received_on", 10), "received on"),
             requester=Requester(
                 **{
                     name: form_text(form, name, 4000, required=False)
@@ -366,7 +366,7 @@ def request_step(request: Request, org: str, ref: str, name: str) -> Response:
 
     def act(uow: UnitOfWork, form: FormData, actor: str) -> str:
         note = form_text(form, "note", 4000, required=False) or None
-        step = steps.Step(actor, _day(form_text(form, "on", 10), "the day"), note)
+        step = steps.Step(actor, parse_day(form_text(form, "on", 10), "the day"), note)
         details_field = "assignee" if name == "assign" else "method"
         details = form_text(form, details_field, 200, required=False).strip() or None
         steps.take_step(uow, org[:80], ref[:32], name, step, details)

@@ -37,5 +37,8 @@ class OutboxMessage(Base):
     campaign_id: Mapped[str | None] = mapped_column(
         String(36), ForeignKey("notice_campaigns.id"), default=None, index=True
     )
+    # A message to a rights request's requester: sealed under the request's key, listed on
+    # the request (no foreign key: the outbox stands below the requests domain).
+    request_id: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

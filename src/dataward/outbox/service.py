@@ -56,6 +56,15 @@ def _names(loaded: LoadedRegister) -> tuple[str, str]:
 
 
 @dataclass(frozen=True)
+class RequestLink:
+    """The rights request a requester's message belongs to: sealed under its key."""
+
+    request_id: str
+    request_ref: str
+    key_id: str
+
+
+@dataclass(frozen=True)
 class Prepared:
     message: OutboxMessage
     audit: AuditEntry
@@ -72,6 +81,7 @@ def prepare_message(
     actor: str,
     campaign_id: str | None = None,
     mail: MailSettings | None = None,
+    request: RequestLink | None = None,
 ) -> Prepared:
     """Render, seal and add one message and its due row; the caller records the audit entry
     (one at a time with ``record``, or a batch at once with ``record_many``)."""
@@ -79,7 +89,8 @@ def prepare_message(
     message_type = MESSAGE_TYPES.get(kind)
     if message_type is None:
         raise UnknownMessageType(f"unknown message type {kind!r}")
-    if (subject is None) != (message_type.audience == "staff"):
+    audience = "subject" if subject is not None else "requester" if request else "staff"
+    if audience != message_type.audience:
         raise ValidationFailed(f"{kind} messages go to {message_type.audience}s")
     address = normalise_email(to)
     name, legal_name = organisation_names(uow, organisation)
@@ -87,8 +98,14 @@ def prepare_message(
         kind, {**context, "organisation_name": name, "organisation_legal_name": legal_name}
     )
     message_uuid = str(uuid.uuid4())
-    # Staff messages get a key of their own: nothing in the main database is plaintext.
-    key_id = subject.key_id if subject is not None else create_data_key(uow, organisation)
+    # Staff messages get a key of their own: nothing in the main database is plaintext. A
+    # requester's messages use the request's key, so they go when the request is shredded.
+    if subject is not None:
+        key_id = subject.key_id
+    elif request is not None:
+        key_id = request.key_id
+    else:
+        key_id = create_data_key(uow, organisation)
     body = json.dumps(
         {
             "to": address,
@@ -110,6 +127,7 @@ def prepare_message(
         sealed=encrypt_for(uow, key_id, body, _context(message_uuid)),
         status=QUEUED,
         campaign_id=campaign_id,
+        request_id=request.request_id if request is not None else None,
         created_at=uow.clock.now(),
     )
     uow.session.add(message)
@@ -120,7 +138,11 @@ def prepare_message(
         entity_type="outbox_message",
         entity_id=message_uuid,
         subject_ref=message.subject_ref,
-        details={"organisation": organisation, "kind": kind},
+        details={
+            "organisation": organisation,
+            "kind": kind,
+            **({"request": request.request_ref} if request is not None else {}),
+        },
     )
     return Prepared(message, audit)
 
@@ -170,6 +192,34 @@ def queue_subject_message(
         subject=subject,
         actor=actor,
         mail=mail,
+    )
+    _record(uow, prepared.audit)
+    return prepared.message
+
+
+def queue_requester_message(
+    uow: UnitOfWork,
+    organisation: str,
+    request: RequestLink,
+    to: str,
+    kind: str,
+    context: dict[str, Any],
+    *,
+    actor: str = "system",
+    mail: MailSettings | None = None,
+) -> OutboxMessage:
+    """A message to whoever made a rights request (the subject or someone acting for them),
+    who may not be in the subject store at all."""
+    prepared = prepare_message(
+        uow,
+        organisation=organisation,
+        kind=kind,
+        to=to,
+        context=context,
+        subject=None,
+        actor=actor,
+        mail=mail,
+        request=request,
     )
     _record(uow, prepared.audit)
     return prepared.message

@@ -36,7 +36,7 @@ _COMMON_SAMPLE: dict[str, Any] = {
 @dataclass(frozen=True)
 class MessageType:
     name: str
-    audience: str  # "subject" or "staff"
+    audience: str  # "subject", "requester" (of a rights request) or "staff"
     sample: dict[str, Any]
 
 
@@ -60,6 +60,18 @@ MESSAGE_TYPES: dict[str, MessageType] = {
             "signed_at": "2026-12-04 09:00:00 UTC",
             "key_id": "0123456789abcdef",
             "line": '{"seq":1204,"row_hash":"...","signature":"..."}',
+        },
+    ),
+    "request_acknowledged": MessageType(  # requests/messages.py: sent the moment it opens
+        "request_acknowledged",
+        "requester",
+        {
+            "reference": "q_0123456789abcdef",
+            "rights": ["a copy of your data (access)"],
+            "received_on": "2 December 2026",
+            "due_on": "4 January 2027",
+            "status_url": "https://example.org/requests/status/abc",
+            "next_step": "",
         },
     ),
     "staff_alert": MessageType(

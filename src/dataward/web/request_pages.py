@@ -22,6 +22,7 @@ from dataward.accounts.permissions import Permission
 from dataward.errors import DatawardError, ValidationFailed
 from dataward.publication.registers import list_organisations
 from dataward.requests import transitions as steps
+from dataward.requests.messages import request_messages
 from dataward.requests.models import RightsRequest
 from dataward.requests.queue import (
     URGENCIES,
@@ -248,6 +249,7 @@ def request_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
         "today": uow.clock.today().isoformat(),
         "methods": steps.IDENTITY_METHODS,
         "available": _available(row.state, row),
+        "messages": request_messages(uow, row),
     }
     return render(request, "console/request.html", context)
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from dataward.accounts.errors import LinkExpired, LinkInvalid
-from dataward.accounts.links import _b64, _key, read_link, sign_link
+from dataward.accounts.links import PREFERENCES, _b64, _key, read_link, sign_link
 from dataward.clock import FixedClock
 
 SECRET = b"s" * 32
@@ -18,7 +18,7 @@ NOW = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
 
 def _signed(payload: bytes) -> str:
     # What a leaked key or an older link format could produce: a valid MAC on any bytes.
-    return f"{_b64(payload)}.{_b64(hmac.new(_key(SECRET), payload, hashlib.sha256).digest())}"
+    return f"{_b64(payload)}.{_b64(hmac.new(_key(SECRET, PREFERENCES), payload, hashlib.sha256).digest())}"
 
 
 def test_it_reads_a_link_it_signed() -> None:

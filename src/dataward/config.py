@@ -143,6 +143,18 @@ class Settings(BaseSettings):
         le=7 * 24 * 60,
         description="Minutes between the signed heads the workers write.",
     )
+    # Reminders about request deadlines and the DPO's digest (docs/requests.md).
+    request_reminder_days: str = Field(
+        default="7,1",
+        description="Days before a due date the assignee is reminded (comma-separated, "
+        "calendar days); an overdue request is reminded once as well.",
+    )
+    request_reminder_hour: int = Field(
+        default=7,
+        ge=0,
+        le=23,
+        description="Hour (UK time) from which the workers send each day's reminders and digests.",
+    )
 
 
 def local_url(port: int) -> str:

@@ -29,6 +29,7 @@ from dataward.notify.jobs import notify_jobs
 from dataward.outbox.config import MailSettings, get_mail_settings
 from dataward.outbox.jobs import outbox_jobs
 from dataward.outbox.senders import Sender
+from dataward.requests.jobs import request_jobs
 from dataward.uow import KeyStore
 
 log = get_logger(__name__)
@@ -40,6 +41,7 @@ def domain_jobs(mail: MailSettings, *, sender: Sender | None = None) -> list[Dom
         outbox_jobs(mail, sender=sender),
         notify_jobs(mail),
         audit_jobs(get_settings(), mail),
+        request_jobs(get_settings(), mail),
     ]
 
 

@@ -79,6 +79,41 @@ MESSAGE_TYPES: dict[str, MessageType] = {
         "staff",
         {"title": "3 messages are parked", "lines": ["See the outbox page in the console."]},
     ),
+    "request_reminder": MessageType(  # requests/reminders.py: a deadline draws near or passed
+        "request_reminder",
+        "staff",
+        {
+            "reference": "q_0123456789abcdef",
+            "when": "is due in 7 days",
+            "due_on": "4 January 2027",
+            "state": "in progress",
+            "request_url": "https://example.org/console/requests/example_housing/q_0123",
+        },
+    ),
+    "request_due_moved": MessageType(  # requests/reminders.py: the holiday calendar moved it
+        "request_due_moved",
+        "staff",
+        {
+            "reference": "q_0123456789abcdef",
+            "from_date": "4 May 2026",
+            "to_date": "5 May 2026",
+            "request_url": "https://example.org/console/requests/example_housing/q_0123",
+        },
+    ),
+    "request_digest": MessageType(  # requests/digest.py: the DPO's morning summary
+        "request_digest",
+        "staff",
+        {
+            "day": "5 December 2026",
+            "overdue": 2,
+            "due_soon": 5,
+            "waiting": 3,
+            "opened": 4,
+            "closed": 1,
+            "overdue_refs": ["q_0123456789abcdef", "q_fedcba9876543210"],
+            "queue_url": "https://example.org/console/requests",
+        },
+    ),
 }
 
 

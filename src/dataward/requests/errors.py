@@ -21,3 +21,10 @@ class TransitionRefused(DatawardError):
     code = "request_transition_refused"
     http_status = 409
     title = "This step is not allowed now"
+
+
+class RemindersInvalid(ValidationFailed):
+    """``DATAWARD_REQUEST_REMINDER_DAYS`` or a reminder run's day cannot be used."""
+
+    code = "request_reminders_invalid"
+    title = "Reminders cannot run so"

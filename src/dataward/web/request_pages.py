@@ -32,6 +32,7 @@ from dataward.requests.queue import (
     queue,
     urgency,
 )
+from dataward.requests.reminders import reminder_panel
 from dataward.requests.service import (
     CHANNELS,
     REQUESTABLE,
@@ -250,6 +251,7 @@ def request_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
         "methods": steps.IDENTITY_METHODS,
         "available": _available(row.state, row),
         "messages": request_messages(uow, row),
+        **reminder_panel(uow, row),
     }
     return render(request, "console/request.html", context)
 

@@ -44,6 +44,7 @@ class Digest:
     overdue: int
     due_soon: int
     waiting: int
+    on_time: int
     opened: int
     closed: int
     overdue_refs: tuple[str, ...]
@@ -51,7 +52,8 @@ class Digest:
     @property
     def quiet(self) -> bool:
         """Nothing open and nothing happened yesterday: no email worth sending."""
-        return not (self.overdue or self.due_soon or self.waiting or self.opened or self.closed)
+        counted = (self.overdue, self.due_soon, self.waiting, self.on_time)
+        return not (any(counted) or self.opened or self.closed)
 
 
 def digest_of(uow: UnitOfWork, organisation: str, day: date) -> Digest:
@@ -92,6 +94,7 @@ def digest_of(uow: UnitOfWork, organisation: str, day: date) -> Digest:
         counts["overdue"],
         counts["due_soon"],
         counts["waiting"],
+        counts["on_time"],
         int(opened or 0),
         int(closed or 0),
         tuple(refs),

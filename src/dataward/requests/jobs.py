@@ -81,6 +81,8 @@ class RequestSweep:
         if self._reminded_on == today or in_uk_time(now).hour < self.hour:
             return None
         run = run_reminders(uow, today=today, days=self.days, mail=self.mail, actor="worker")
+        # Committed before the day is marked done: a failed commit is tried again.
+        uow.commit()
         self._reminded_on = today
         log.info(
             "requests.reminders_sent",

@@ -23,9 +23,9 @@ from dataward.clock import FixedClock
 from dataward.config import Settings
 from dataward.crypto.keystore import Vault
 from dataward.jobs.worker import Worker
+from dataward.requests import jobs
 from dataward.requests.clock import due_dates
 from dataward.requests.errors import RemindersInvalid
-from dataward.requests import jobs
 from dataward.requests.jobs import RequestSweep, request_jobs
 from dataward.requests.reminders import recompute_and_tell
 from dataward.requests.service import get_request

@@ -12,6 +12,7 @@ from dataward.jobs.worker import DomainJobs
 from dataward.notify.service import CAMPAIGN_JOB
 from dataward.outbox.config import MailSettings
 from dataward.outbox.service import SEND_JOB
+from dataward.requests.jobs import RequestSweep
 from dataward.workers import domain_jobs
 
 
@@ -22,4 +23,7 @@ def test_every_domains_jobs_reach_the_worker_once(tmp_path: Path) -> None:
     kinds = [kind for domain in domains for kind in domain.handlers]
     # Two domains handling one kind would silently lose one handler.
     assert sorted(kinds) == sorted({SEND_JOB, CAMPAIGN_JOB, HEAD_DELIVER_JOB, HEAD_EMAIL_JOB})
-    assert sum(len(domain.sweeps) for domain in domains) == 1
+    sweeps = [sweep for domain in domains for sweep in domain.sweeps]
+    # The campaigns' sweep, and the requests' deadlines and reminders (issue 16).
+    assert len(sweeps) == 2
+    assert sum(isinstance(sweep, RequestSweep) for sweep in sweeps) == 1

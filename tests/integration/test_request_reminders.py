@@ -27,6 +27,7 @@ from dataward.audit.models import AuditEvent
 from dataward.audit.service import verify
 from dataward.clock import FixedClock
 from dataward.jobs.models import Job
+from dataward.requests.jobs import run_reminders
 from dataward.requests.reminder_models import RequestReminder
 from dataward.requests.reminders import reminder_panel, send_reminders
 from dataward.requests.service import get_request
@@ -221,22 +222,26 @@ def test_a_crash_before_the_commit_sends_nothing_and_the_restart_sends_once(
     assert shop.session.scalar(select(func.count()).select_from(Job)) == jobs_before + 1
 
 
-def test_two_sweeps_at_once_send_each_reminder_once(
+def test_two_sweeps_at_once_send_each_reminder_and_digest_once(
     shop: UnitOfWork, clock: FixedClock, session_factory: object, vault: object
 ) -> None:
+    """Two workers (or a worker and cron) at the same moment: they take turns on the
+    chain's lock and the second finds the first's rows."""
     add_staff(shop, "case@shop.example", "caseworker", "u_case")
+    add_staff(shop, "dpo@shop.example", "dpo", "u_dpo")
     refs = [open_on(shop, RECEIVED, assignee="user:u_case") for _ in range(3)]
     clock.set(at(date(2026, 6, 24)))
     start = threading.Barrier(2)
-    totals: list[int] = []
+    totals: list[tuple[int, int]] = []
     errors: list[BaseException] = []
 
     def sweep() -> None:
         try:
             with UnitOfWork(session_factory, clock, vault) as uow:  # type: ignore[arg-type]
                 start.wait(timeout=10)
-                totals.append(send_reminders(uow, today=clock.today(), days=DAYS, mail=MAIL).total)
+                run = run_reminders(uow, today=clock.today(), days=DAYS, mail=MAIL, actor="w")
                 uow.commit()
+                totals.append((run.reminders.total, run.digests))
         except BaseException as exc:  # reported below, on the test's thread
             errors.append(exc)
 
@@ -246,9 +251,10 @@ def test_two_sweeps_at_once_send_each_reminder_once(
     for thread in threads:
         thread.join(timeout=60)
     assert errors == []
-    assert sorted(totals) == [0, 3]
+    assert sorted(totals) == [(0, 0), (3, 1)]
     assert sorted(ref for ref, *_ in reminders(shop)) == sorted(refs)
     assert count_messages(shop, "request_reminder") == 3
+    assert count_messages(shop, "request_digest") == 1
 
 
 def test_the_unique_key_refuses_a_second_row_for_the_same_reminder(

@@ -26,7 +26,7 @@ from dataward.publication.registers import list_organisations
 from dataward.register.wording import uk_date
 from dataward.requests.audit_actions import REQUEST_DIGEST_SENT
 from dataward.requests.models import RequestEvent, RightsRequest
-from dataward.requests.queue import _counts
+from dataward.requests.queue import _counts  # the queue's own: digest and queue agree
 from dataward.requests.reminder_models import RequestDigest
 from dataward.requests.reminders import dpo_emails
 from dataward.requests.transitions import FINAL, OPEN

@@ -145,7 +145,6 @@ class _Target:
     ref: str
     organisation: str
     assignee: str | None
-    state: str
 
 
 class _Teller:
@@ -251,7 +250,7 @@ def send_reminders(
         kind = reminder_due(row.due_on, today, days)
         if kind is None or (row.id, kind, row.due_on) in done:
             continue
-        target = _Target(row.id, row.ref, row.organisation, row.assignee, row.state)
+        target = _Target(row.id, row.ref, row.organisation, row.assignee)
         context = {
             "when": when_words(row.due_on, today),
             "due_on": uk_date(row.due_on),
@@ -272,9 +271,7 @@ def tell_moved(
         if not new:
             continue  # no clock any more: nothing is due, so nothing to tell
         row = uow.session.execute(
-            select(table.id, table.ref, table.organisation, table.assignee, table.state).where(
-                table.ref == ref
-            )
+            select(table.id, table.ref, table.organisation, table.assignee).where(table.ref == ref)
         ).one()
         new_due = date.fromisoformat(new)
         if (row.id, DUE_MOVED, new_due) in _already(uow, [row.id]):
@@ -283,7 +280,7 @@ def tell_moved(
             "from_date": uk_date(date.fromisoformat(old)) if old else "no date",
             "to_date": uk_date(new_due),
         }
-        target = _Target(row.id, row.ref, row.organisation, row.assignee, row.state)
+        target = _Target(row.id, row.ref, row.organisation, row.assignee)
         teller.tell(target, DUE_MOVED, new_due, DUE_MOVED_MESSAGE, context)
     return teller.told
 

@@ -26,7 +26,7 @@ from dataward.publication.registers import list_organisations
 from dataward.register.wording import uk_date
 from dataward.requests.audit_actions import REQUEST_DIGEST_SENT
 from dataward.requests.models import RequestEvent, RightsRequest
-from dataward.requests.queue import _counts  # the queue's own: digest and queue agree
+from dataward.requests.queue import urgency_counts  # the queue's: they always agree
 from dataward.requests.reminder_models import RequestDigest
 from dataward.requests.reminders import dpo_emails
 from dataward.requests.transitions import FINAL, OPEN
@@ -59,7 +59,7 @@ class Digest:
 def digest_of(uow: UnitOfWork, organisation: str, day: date) -> Digest:
     """The digest of ``organisation`` on ``day``."""
     table = RightsRequest
-    counts = _counts(uow, organisation, day)
+    counts = urgency_counts(uow, organisation, day)
     yesterday = day - timedelta(days=1)
     refs = uow.session.scalars(
         select(table.ref)

@@ -85,7 +85,7 @@ def _where(query: Select[Any], filters: QueueFilter, today: date) -> Select[Any]
     return query
 
 
-def _counts(uow: UnitOfWork, organisation: str | None, today: date) -> dict[str, int]:
+def urgency_counts(uow: UnitOfWork, organisation: str | None, today: date) -> dict[str, int]:
     """Open requests by urgency, in one pass over the table."""
     table = RightsRequest
     soon = today + timedelta(days=SOON_DAYS)
@@ -112,7 +112,7 @@ def queue(uow: UnitOfWork, filters: QueueFilter, *, offset: int = 0, limit: int 
     only by organisation and urgency is one of the counts.
     """
     today = uow.clock.today()
-    counts = _counts(uow, filters.organisation, today)
+    counts = urgency_counts(uow, filters.organisation, today)
     query = _where(select(RightsRequest), filters, today)
     order = (
         RightsRequest.due_on.is_(None),

@@ -13,12 +13,24 @@ from datetime import date
 
 import pytest
 from bs4 import BeautifulSoup
+from consent_support import SHOP, customer, load_shop
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from sqlalchemy import select
-from web_support import ORG, add_person, audit_actions, csrf_from, fresh_console_app, signed_in
+from web_support import (
+    ORG,
+    add_person,
+    add_user,
+    api_token,
+    audit_actions,
+    csrf_from,
+    fresh_console_app,
+    signed_in,
+)
 
 from dataward.audit.models import AuditEvent
 from dataward.clock import FixedClock
+from dataward.consent.records import give_consent
 from dataward.requests.service import NewRequest, Requester, open_request
 from dataward.subjects.service import add_subject
 from dataward.uow import UnitOfWork
@@ -217,3 +229,34 @@ def test_an_auditor_may_not_search_for_a_subject(app: FastAPI) -> None:
     token = csrf_from(auditor.get("/console").text)
     fields = {"kind": "ref", "value": "s_1", "csrf_token": token}
     assert auditor.post(location + "/subject/search", data=fields).status_code == 403
+
+
+def test_an_objection_opened_through_the_api_makes_the_decision_api_say_no(
+    app: FastAPI,
+) -> None:
+    """OBJ-02 end to end over HTTP: the request and the objection in one unit of work."""
+    state = app.state
+    with UnitOfWork(state.session_factory, state.clock, state.vault) as uow:
+        load_shop(uow)
+        ann = customer(uow, "ann@example.com")
+        give_consent(uow, SHOP, ann, "offers", channel="sms", method="web_form", evidence="x")
+        uow.commit()
+    owner = add_user(app, "crm@acme.example", "admin")
+    client = TestClient(app)
+    token = api_token(app, owner, ["requests:write", "decisions:read"])
+    client.headers["Authorization"] = f"Bearer {token}"
+    ask = {"organisation": SHOP, "subject": ann, "purpose": "offers", "channel": "sms"}
+    assert client.get("/api/v1/decisions", params=ask).json()["allow"] is True
+    body = {
+        "organisation": SHOP,
+        "rights": ["objection_direct_marketing"],
+        "channel": "api",
+        "received_on": "2026-11-25",
+        "subject_ref": ann,
+    }
+    assert client.post("/api/v1/requests", json=body).status_code == 201
+    answer = client.get("/api/v1/decisions", params=ask).json()
+    assert answer["allow"] is False
+    assert answer["code"] == "objected_to_marketing"
+    post = client.get("/api/v1/decisions", params={**ask, "channel": "post"}).json()
+    assert post["allow"] is False

@@ -42,6 +42,7 @@ CONSOLE_PAGES = [
     "/console/tokens",
     "/console/outbox",
     "/console/audit",
+    "/console/requests/dashboard",
 ]
 WIDTHS = (1280, 375)
 axe = Axe()

@@ -125,6 +125,20 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         f"/console/requests/{ORG}/q_none/steps/extend",
         row(303, 303, 303, 303, 403, 303, 303),
     ),
+    # the subject a request is about (issue 16): searching reads, linking writes; on an
+    # unknown request the search is 404, the link goes back with the error (nothing done)
+    "request_subject_search": (
+        "POST",
+        f"/console/requests/{ORG}/q_none/subject/search",
+        row(303, 404, 404, 404, 403, 303, 303),
+    ),
+    "request_subject_link": (
+        "POST",
+        f"/console/requests/{ORG}/q_none/subject/link",
+        row(303, 303, 303, 303, 403, 303, 303),
+    ),
+    # the DPO's month of requests: counts only, to every role that reads requests
+    "requests_dashboard": ("GET", "/console/requests/dashboard", SUBJECT_READERS),
     "registers_page": ("GET", "/console/registers", EVERY_ROLE),
     "organisation_page": ("GET", f"/orgs/{ORG}", EVERY_ROLE),
     "lint_page": ("GET", f"/orgs/{ORG}/lint", EVERY_ROLE),
@@ -229,6 +243,8 @@ FORMS: dict[str, dict[str, Any]] = {
     "restriction_start": {"ground": "unlawful"},
     "subject_merge": {"other": "s_0000000000000000"},
     "subject_shred": {"reason": "duplicate"},
+    "request_subject_search": {"kind": "email", "value": "jane.doe@example.com"},
+    "request_subject_link": {"subject_ref": "s_0000000000000000"},
     "user_role": {"role": "dpo"},
     "token_create": {"name": "crm", "owner": "admin", "scope": "decisions:read", "days": "30"},
 }

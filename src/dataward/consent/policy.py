@@ -30,7 +30,8 @@ from dataward.register.models.processing import DataCategory, LawfulBasis, Purpo
 from dataward.uow import UnitOfWork
 
 CONTACT_CHANNELS = ("email", "sms", "live_call", "automated_call", "post", "online_ads")
-METHODS = ("web_form", "phone", "paper", "in_person", "email", "portal", "import")
+# "request": a change a rights request made (an objection or withdrawal takes effect at once).
+METHODS = ("web_form", "phone", "paper", "in_person", "email", "portal", "import", "request")
 # A question about marketing in general: answered from the register's marketing section,
 # so a register that does no marketing (JTR's fact m1) refuses it on every channel.
 DIRECT_MARKETING = "direct_marketing"

@@ -176,6 +176,9 @@ def open_request(uow: UnitOfWork, new: NewRequest, *, actor: str) -> RightsReque
             "received_on": row.received_on.isoformat(),
         },
     )
+    from dataward.requests.immediate import take_effect_at_once  # it builds on this module
+
+    take_effect_at_once(uow, row, actor=actor)  # OBJ-02, LAW-05: at once, verified or not
     return row
 
 

@@ -15,6 +15,7 @@ from dataward.audit.service import record
 from dataward.requests import audit_actions as actions
 from dataward.requests.clock import due_dates
 from dataward.requests.errors import RequestInvalid, TransitionRefused
+from dataward.requests.immediate import take_effect_at_once
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import add_event, get_request, nation_of
 from dataward.subjects.models import Subject
@@ -267,7 +268,9 @@ def link_subject(
     row = _load(uow, organisation, ref, step)
     _require(row, OPEN, "link a subject to")
     row.subject_id = get_subject(uow, organisation, subject_ref).id
-    return _done(uow, row, actions.REQUEST_SUBJECT_LINKED, row.state, step)
+    _done(uow, row, actions.REQUEST_SUBJECT_LINKED, row.state, step)
+    take_effect_at_once(uow, row, actor=step.actor)  # OBJ-02, LAW-05: once it has a subject
+    return row
 
 
 # Every step by the name the console and the API use for it; ``details`` carries the one

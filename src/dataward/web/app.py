@@ -36,7 +36,9 @@ from dataward.web import (
     outbox_pages,
     pages,
     portal,
+    request_dashboard_pages,
     request_pages,
+    request_subject_pages,
     staff,
     subject_actions,
 )
@@ -121,6 +123,8 @@ def create_app(
     app.include_router(consent_pages.router)
     app.include_router(subject_actions.router)
     app.include_router(request_pages.router)
+    app.include_router(request_subject_pages.router)
+    app.include_router(request_dashboard_pages.router)
     app.include_router(api_requests.router)
     app.include_router(campaign_pages.router)
     check_route_rules(app)

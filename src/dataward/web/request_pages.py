@@ -19,9 +19,11 @@ from sqlalchemy import select
 from starlette.datastructures import FormData
 
 from dataward.accounts.permissions import Permission
+from dataward.clock import in_uk_time
 from dataward.errors import DatawardError, ValidationFailed
 from dataward.publication.registers import list_organisations
 from dataward.requests import transitions as steps
+from dataward.requests.dashboard import parse_month
 from dataward.requests.messages import request_messages
 from dataward.requests.models import RightsRequest
 from dataward.requests.queue import (
@@ -57,6 +59,7 @@ from dataward.web.auth import (
 from dataward.web.confirm import Confirmation, confirm_then_run
 from dataward.web.deps import get_uow
 from dataward.web.flash import error_text, flash_later, flash_now
+from dataward.web.request_subject_pages import candidates_panel
 from dataward.web.templating import render
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
@@ -160,9 +163,12 @@ def _cell(value: object) -> str:
 
 
 @router.get("/console/requests/export.csv", name="requests_export", dependencies=[READ])
-def requests_export(request: Request, org: Text = "") -> Response:
+def requests_export(request: Request, org: Text = "", month: Text = "") -> Response:
     """The request log an ICO audit asks for: every request, oldest first, with its dates
-    and outcome, and nothing about the requester but whether they acted for someone."""
+    and outcome, and nothing about the requester but whether they acted for someone.
+    ``month`` (YYYY-MM) keeps the requests received in that month (the DPO's dashboard)."""
+    uk_day = in_uk_time(request.app.state.clock.now()).date()
+    within = parse_month(month.strip(), uk_day) if month.strip() else None
 
     def rows() -> Iterator[str]:
         buffer = io.StringIO()
@@ -172,6 +178,8 @@ def requests_export(request: Request, org: Text = "") -> Response:
             query = select(RightsRequest).order_by(RightsRequest.received_on, RightsRequest.ref)
             if org:
                 query = query.where(RightsRequest.organisation == org)
+            if within:
+                query = query.where(RightsRequest.received_on.between(within.first, within.last))
             for row in uow.session.scalars(query):
                 writer.writerow([_cell(getattr(row, name)) for name in CSV_COLUMNS])
                 if buffer.tell() > 64 * 1024:
@@ -180,11 +188,11 @@ def requests_export(request: Request, org: Text = "") -> Response:
                     buffer.truncate()
         yield buffer.getvalue()
 
-    today = request.app.state.clock.today().isoformat()
+    name = within.label if within else request.app.state.clock.today().isoformat()
     return StreamingResponse(
         rows(),
         media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="request-log-{today}.csv"'},
+        headers={"Content-Disposition": f'attachment; filename="request-log-{name}.csv"'},
     )
 
 
@@ -252,6 +260,7 @@ def request_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
         "available": _available(row.state, row),
         "messages": request_messages(uow, row),
         **reminder_panel(uow, row),
+        **candidates_panel(uow, row),
     }
     return render(request, "console/request.html", context)
 

@@ -187,7 +187,7 @@ def subject_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
         "view": view,
         "timeline": subject_timeline(uow, view.ref),
         "standing": standing_of(uow, view.organisation, view.ref),
-        "methods": [m for m in METHODS if m != "portal"],
+        "methods": [m for m in METHODS if m not in ("portal", "request")],
         "grounds": RESTRICTION_GROUNDS,
         "outcomes": LI_OUTCOMES,
         "shred_reasons": SHRED_REASONS,

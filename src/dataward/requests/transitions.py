@@ -17,6 +17,7 @@ from dataward.requests.clock import due_dates
 from dataward.requests.errors import RequestInvalid, TransitionRefused
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import add_event, get_request, nation_of
+from dataward.requests.tasks import refuse_response_while_tasks_open
 from dataward.subjects.models import Subject
 from dataward.subjects.service import get_subject
 from dataward.uow import UnitOfWork
@@ -214,6 +215,7 @@ def respond(uow: UnitOfWork, organisation: str, ref: str, step: Step) -> RightsR
         raise TransitionRefused(
             "verify the requester's identity before disclosing or changing any data"
         )
+    refuse_response_while_tasks_open(uow, row)  # RULES: SAR-07
     before, row.state, row.outcome = row.state, "responded", "responded"
     return _done(uow, row, actions.REQUEST_RESPONDED, before, step)
 

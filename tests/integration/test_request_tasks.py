@@ -25,6 +25,7 @@ from dataward.requests.errors import (
     TaskNotFound,
     TransitionRefused,
 )
+from dataward.requests.messages import request_messages
 from dataward.requests.models import RequestEvent, RightsRequest
 from dataward.requests.queue import history
 from dataward.requests.service import NewRequest, Requester, open_request, requester_of
@@ -264,7 +265,25 @@ def test_a_human_review_records_the_subjects_view_and_the_outcome_sealed(
         select(AuditEvent).where(AuditEvent.action == "request.task_reviewed")
     ).one()
     assert audit.details["task"] == task.id
+    assert audit.details["sent"] == "email"
     assert "income" not in str(audit.details)
+    # The outcome is sent to the requester, sealed with the request like every message.
+    (message,) = request_messages(shop, row)
+    assert message.kind == "human_review_outcome"
+    assert b"overturned" not in bytes(message.sealed)
+
+
+def test_a_review_for_a_requester_without_email_is_answered_by_post(shop: UnitOfWork) -> None:
+    new = NewRequest(SHOP, ("automated_decisions",), "post", date(2026, 5, 1), Requester("Al"))
+    row = open_request(shop, new, actor=CASE)
+    (task,) = tasks_of(shop, row)
+    record_review(shop, SHOP, row.ref, task.id, "Wrong data", "Upheld", actor=CASE)
+    shop.commit()
+    assert request_messages(shop, row) == []
+    audit = shop.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "request.task_reviewed")
+    ).one()
+    assert audit.details["sent"] == "post"
 
 
 def test_splitting_moves_rights_and_their_tasks_to_a_request_of_its_own(

@@ -27,6 +27,7 @@ from dataward.requests.errors import (
     TaskNotFound,
     TransitionRefused,
 )
+from dataward.requests.messages import message_requester
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import add_event, get_request
 from dataward.requests.task_models import TASK_KINDS, UNFINISHED, RequestTask
@@ -182,7 +183,13 @@ def record_review(
         uow, row.key_id, json.dumps(review), _context(row, task, "result")
     )
     _finish(uow, task, "done", actor)
-    return _changed(uow, row, task, actions.REQUEST_TASK_REVIEWED, actor=actor)
+    # ADM-01: the outcome is sent (by email; a requester with none is written to by post).
+    sent = message_requester(
+        uow, row, "human_review_outcome", {"outcome": review["outcome"]}, actor=actor
+    )
+    return _changed(
+        uow, row, task, actions.REQUEST_TASK_REVIEWED, actor=actor, sent="email" if sent else "post"
+    )
 
 
 def finish_task(

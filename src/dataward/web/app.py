@@ -25,6 +25,7 @@ from dataward.web import (
     admin,
     api,
     api_decisions,
+    api_request_tasks,
     api_requests,
     api_subjects,
     audit_pages,
@@ -37,6 +38,7 @@ from dataward.web import (
     pages,
     portal,
     request_pages,
+    request_task_pages,
     staff,
     subject_actions,
 )
@@ -121,7 +123,9 @@ def create_app(
     app.include_router(consent_pages.router)
     app.include_router(subject_actions.router)
     app.include_router(request_pages.router)
+    app.include_router(request_task_pages.router)
     app.include_router(api_requests.router)
+    app.include_router(api_request_tasks.router)
     app.include_router(campaign_pages.router)
     check_route_rules(app)
     check_body_routes(app)

@@ -42,7 +42,7 @@ from dataward.requests.tasks import (
     start_task,
     tasks_of,
 )
-from dataward.requests.transitions import Step, respond, verify_identity
+from dataward.requests.transitions import Step, respond, verify_identity, withdraw
 from dataward.uow import UnitOfWork
 
 JANE = Requester(name="Jane Doe", email="jane@example.com", words="Everything, then delete it.")
@@ -227,6 +227,13 @@ def test_bad_task_steps_are_refused_and_change_nothing(shop: UnitOfWork, dpo: st
         select(RequestEvent.action).where(RequestEvent.request_id == row.id)
     ).all()
     assert events == ["request.received", "request.task_searched"]
+    # A finished request's tasks are finished with it.
+    withdraw(shop, SHOP, other.ref, Step(CASE, date(2026, 5, 3)))
+    shop.commit()
+    with pytest.raises(TransitionRefused, match="withdrawn"):
+        record_search(
+            shop, SHOP, other.ref, _of(shop, other, "manual_search")[0].id, False, "", actor=CASE
+        )
 
 
 def test_a_human_review_records_the_subjects_view_and_the_outcome_sealed(
@@ -344,6 +351,10 @@ def test_a_split_that_would_empty_the_original_or_names_another_right_is_refused
         split_request(shop, SHOP, row.ref, ["erasure"], Step(CASE, date(2026, 6, 2)))
     shop.rollback()
     assert shop.session.scalars(select(RightsRequest)).all() == [row]
+    withdraw(shop, SHOP, row.ref, step)
+    with pytest.raises(TransitionRefused, match="withdrawn"):
+        split_request(shop, SHOP, row.ref, ["erasure"], step)
+    shop.rollback()
     shop.session.refresh(row)
     assert row.rights == ["access", "erasure"]
     assert {t.request_id for t in tasks_of(shop, row)} == {row.id}

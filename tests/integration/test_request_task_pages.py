@@ -80,6 +80,8 @@ def test_the_tasks_panel_records_searches_and_only_the_dpo_sets_one_aside(app: F
     assert "data found" in row
     assert "Account and 3 emails" in row
     assert "(6 open)" in case.get(location).text
+    queue = BeautifulSoup(case.get("/console/requests").text, "html.parser")
+    assert "6 tasks open" in queue.find("td", attrs={"data-label": "State"}).get_text()
     # The caseworker sees no form to set a search aside, and the route refuses them.
     assert f"{erasure_search}/not_reasonable" not in case.get(location).text
     refused = case.post(

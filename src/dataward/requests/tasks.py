@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dataward.accounts.errors import UserNotFound
 from dataward.accounts.permissions import Permission, permissions_of
@@ -59,6 +59,18 @@ def tasks_of(uow: UnitOfWork, row: RightsRequest) -> Sequence[RequestTask]:
 def holding_up_response(uow: UnitOfWork, row: RightsRequest) -> list[RequestTask]:
     """Unfinished tasks that must be finished (or set aside) before the response goes out."""
     return [t for t in tasks_of(uow, row) if t.state in UNFINISHED and t.kind not in AFTER_RESPONSE]
+
+
+def open_counts(uow: UnitOfWork, request_ids: Sequence[str]) -> dict[str, int]:
+    """How many unfinished tasks each request has (for a page of the queue)."""
+    if not request_ids:
+        return {}
+    rows = uow.session.execute(
+        select(RequestTask.request_id, func.count())
+        .where(RequestTask.request_id.in_(request_ids), RequestTask.state.in_(UNFINISHED))
+        .group_by(RequestTask.request_id)
+    ).all()
+    return {request_id: int(count) for request_id, count in rows}
 
 
 def refuse_response_while_tasks_open(uow: UnitOfWork, row: RightsRequest) -> None:

@@ -42,6 +42,7 @@ from dataward.requests.service import (
     open_request,
     requester_of,
 )
+from dataward.requests.tasks import open_counts
 from dataward.subjects.models import Subject
 from dataward.uow import UnitOfWork
 from dataward.web.auth import (
@@ -100,6 +101,7 @@ def requests_page(
     context = {
         "page": page,
         "urgency": {row.id: urgency(row, today) for row in page.rows},
+        "tasks_open": open_counts(uow, [row.id for row in page.rows]),
         "shown": {
             "org": org,
             "due": due,

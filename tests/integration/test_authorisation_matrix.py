@@ -139,6 +139,24 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
     ),
     # the DPO's month of requests: counts only, to every role that reads requests
     "requests_dashboard": ("GET", "/console/requests/dashboard", SUBJECT_READERS),
+    # a request's tasks and splitting it (issue 16): an unconfirmed post gets the confirmation
+    # page; a split naming no right is refused back to the request page (303)
+    "request_task_step": (
+        "POST",
+        f"/console/requests/{ORG}/q_none/tasks/t_none/start",
+        row(303, 200, 200, 200, 403, 303, 303),
+    ),
+    # SAR-07: only the DPO (or an administrator) may set a search aside
+    "request_task_not_reasonable": (
+        "POST",
+        f"/console/requests/{ORG}/q_none/tasks/t_none/not_reasonable",
+        row(303, 200, 200, 403, 403, 303, 303),
+    ),
+    "request_split": (
+        "POST",
+        f"/console/requests/{ORG}/q_none/split",
+        row(303, 303, 303, 303, 403, 303, 303),
+    ),
     "registers_page": ("GET", "/console/registers", EVERY_ROLE),
     "organisation_page": ("GET", f"/orgs/{ORG}", EVERY_ROLE),
     "lint_page": ("GET", f"/orgs/{ORG}/lint", EVERY_ROLE),
@@ -215,6 +233,21 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         f"/api/v1/requests/{ORG}/q_none/steps",
         row(401, 401, 401, 401, 401, 403, 404),
     ),
+    "api_request_tasks": (
+        "GET",
+        f"/api/v1/requests/{ORG}/q_none/tasks",
+        row(401, 404, 404, 404, 403, 403, 404),
+    ),
+    "api_request_task_step": (
+        "POST",
+        f"/api/v1/requests/{ORG}/q_none/tasks/t_none",
+        row(401, 401, 401, 401, 401, 403, 404),
+    ),
+    "api_request_split": (
+        "POST",
+        f"/api/v1/requests/{ORG}/q_none/split",
+        row(401, 401, 401, 401, 401, 403, 404),
+    ),
     # the "wrong scope" token holds decisions:read, which is the right one here
     "api_decision": (
         "GET",
@@ -256,6 +289,8 @@ JSON: dict[str, dict[str, Any]] = {
         "received_on": "2026-11-20",
     },
     "api_request_step": {"step": "withdraw", "on": "2026-11-20"},
+    "api_request_task_step": {"action": "start"},
+    "api_request_split": {"rights": ["erasure"], "on": "2026-11-20"},
     "api_decision_batch": {"identity": {"kind": "email", "value": "jane.doe@example.com"}},
     "cookie_consent_log": {"choice": {}},
     "api_subject_search": {"organisation": ORG, "kind": "email", "value": "jane.doe@example.com"},

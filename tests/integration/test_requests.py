@@ -17,6 +17,7 @@ from dataward.clock import FixedClock
 from dataward.requests.errors import RequestInvalid, TransitionRefused
 from dataward.requests.models import RequestEvent, RightsRequest
 from dataward.requests.service import NewRequest, Requester, open_request, requester_of
+from dataward.requests.tasks import finish_task, tasks_of
 from dataward.requests.transitions import (
     Step,
     ask_for_clarification,
@@ -167,6 +168,9 @@ def test_nothing_is_disclosed_before_verification(shop: UnitOfWork) -> None:
         respond(shop, SHOP, ref, Step("user:u_case", date(2026, 5, 20)))
     shop.rollback()
     verify_identity(shop, SHOP, ref, "knowledge_check", Step("user:u_case", date(2026, 5, 2)))
+    # SAR-07: the shop's register declares no dataset, so only the package is left to make.
+    (package,) = [t for t in tasks_of(shop, _row(shop, ref)) if t.kind == "package"]
+    finish_task(shop, SHOP, ref, package.id, "", actor="user:u_case")
     respond(shop, SHOP, ref, Step("user:u_case", date(2026, 5, 20)))
     close(shop, SHOP, ref, Step("user:u_case", date(2026, 5, 21)))
     shop.commit()
@@ -180,6 +184,7 @@ def test_nothing_is_disclosed_before_verification(shop: UnitOfWork) -> None:
     assert events == [
         "request.received",
         "request.identity_verified",
+        "request.task_done",
         "request.responded",
         "request.closed",
     ]

@@ -25,6 +25,9 @@ class Permission(StrEnum):
     # Sending a notice-change campaign to every subject is a person's decision (issue 14,
     # item 9): the DPO's or an administrator's, never a token's.
     CAMPAIGNS_APPROVE = "campaigns:approve"
+    # SAR-07: deciding that a search is not reasonable and proportionate is the DPO's call
+    # (or an administrator's), never a token's.
+    REQUESTS_APPROVE = "requests:approve"
     # Managing people and tokens is never delegated to a token.
     USERS_ADMIN = "users:admin"
 
@@ -42,6 +45,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.CAMPAIGNS_APPROVE,
             Permission.REQUESTS_READ,
             Permission.REQUESTS_WRITE,
+            Permission.REQUESTS_APPROVE,
         }
     ),
     Role.CASEWORKER: frozenset(
@@ -58,7 +62,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AUDITOR: frozenset({Permission.REGISTERS_READ, Permission.AUDIT_READ}),
 }
 
-_PEOPLE_ONLY = frozenset({Permission.USERS_ADMIN, Permission.CAMPAIGNS_APPROVE})
+_PEOPLE_ONLY = frozenset(
+    {Permission.USERS_ADMIN, Permission.CAMPAIGNS_APPROVE, Permission.REQUESTS_APPROVE}
+)
 TOKEN_SCOPES: tuple[Permission, ...] = tuple(p for p in Permission if p not in _PEOPLE_ONLY)
 
 

@@ -74,6 +74,15 @@ MESSAGE_TYPES: dict[str, MessageType] = {
             "next_step": "",
         },
     ),
+    # requests/tasks.py: ADM-01, a person reviewed an automated decision; the outcome is sent.
+    "human_review_outcome": MessageType(
+        "human_review_outcome",
+        "requester",
+        {
+            "reference": "q_0123456789abcdef",
+            "outcome": "We looked at the decision again and restored your credit limit.",
+        },
+    ),
     "staff_alert": MessageType(
         "staff_alert",
         "staff",

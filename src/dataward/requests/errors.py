@@ -28,3 +28,17 @@ class RemindersInvalid(ValidationFailed):
 
     code = "request_reminders_invalid"
     title = "Reminders cannot run so"
+
+
+class TaskNotFound(NotFoundError):
+    code = "request_task_not_found"
+    title = "No such task on this request"
+
+
+class ApprovalRequired(DatawardError):
+    """SAR-07: only a person holding ``requests:approve`` (the DPO, an administrator) may
+    decide that a search is not reasonable and proportionate."""
+
+    code = "request_approval_required"
+    http_status = 403
+    title = "Only the DPO may decide this"

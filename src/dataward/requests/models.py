@@ -64,6 +64,10 @@ class RightsRequest(Base):
     outcome: Mapped[str | None] = mapped_column(String(16), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # The request this one was split from (a request asking for several rights).
+    parent_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("rights_requests.id"), default=None, index=True
+    )
 
 
 class RequestEvent(Base):

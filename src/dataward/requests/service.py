@@ -30,6 +30,7 @@ from dataward.requests.audit_actions import REQUEST_RECEIVED
 from dataward.requests.clock import due_dates
 from dataward.requests.errors import RequestInvalid, RequestNotFound
 from dataward.requests.models import RequestEvent, RightsRequest
+from dataward.requests.task_plan import plan_tasks
 from dataward.subjects.service import get_subject
 from dataward.uow import UnitOfWork
 
@@ -160,6 +161,7 @@ def open_request(uow: UnitOfWork, new: NewRequest, *, actor: str) -> RightsReque
     row.due_on, row.extension_notice_by = due.due_on, due.extension_notice_by
     uow.session.add(row)
     uow.session.flush()
+    tasks = plan_tasks(uow, row, register)
     add_event(uow, row, REQUEST_RECEIVED, None, actor=actor, on=new.received_on)
     record(
         uow,
@@ -174,6 +176,7 @@ def open_request(uow: UnitOfWork, new: NewRequest, *, actor: str) -> RightsReque
             "channel": row.channel,
             "requester": row.requester_kind,
             "received_on": row.received_on.isoformat(),
+            "tasks": len(tasks),
         },
     )
     from dataward.requests.immediate import take_effect_at_once  # it builds on this module

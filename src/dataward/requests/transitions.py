@@ -18,6 +18,7 @@ from dataward.requests.errors import RequestInvalid, TransitionRefused
 from dataward.requests.immediate import take_effect_at_once
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import add_event, get_request, nation_of
+from dataward.requests.tasks import refuse_response_while_tasks_open
 from dataward.subjects.models import Subject
 from dataward.subjects.service import get_subject
 from dataward.uow import UnitOfWork
@@ -215,6 +216,7 @@ def respond(uow: UnitOfWork, organisation: str, ref: str, step: Step) -> RightsR
         raise TransitionRefused(
             "verify the requester's identity before disclosing or changing any data"
         )
+    refuse_response_while_tasks_open(uow, row)  # RULES: SAR-07
     before, row.state, row.outcome = row.state, "responded", "responded"
     return _done(uow, row, actions.REQUEST_RESPONDED, before, step)
 

@@ -25,6 +25,7 @@ from dataward.web import (
     admin,
     api,
     api_decisions,
+    api_request_tasks,
     api_requests,
     api_subjects,
     audit_pages,
@@ -39,6 +40,7 @@ from dataward.web import (
     request_dashboard_pages,
     request_pages,
     request_subject_pages,
+    request_task_pages,
     staff,
     subject_actions,
 )
@@ -125,7 +127,9 @@ def create_app(
     app.include_router(request_pages.router)
     app.include_router(request_subject_pages.router)
     app.include_router(request_dashboard_pages.router)
+    app.include_router(request_task_pages.router)
     app.include_router(api_requests.router)
+    app.include_router(api_request_tasks.router)
     app.include_router(campaign_pages.router)
     check_route_rules(app)
     check_body_routes(app)

@@ -45,6 +45,7 @@ from dataward.requests.service import (
     open_request,
     requester_of,
 )
+from dataward.requests.tasks import open_counts
 from dataward.subjects.models import Subject
 from dataward.uow import UnitOfWork
 from dataward.web.auth import (
@@ -60,6 +61,7 @@ from dataward.web.confirm import Confirmation, confirm_then_run
 from dataward.web.deps import get_uow
 from dataward.web.flash import error_text, flash_later, flash_now
 from dataward.web.request_subject_pages import candidates_panel
+from dataward.web.request_task_pages import task_panel
 from dataward.web.templating import render
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
@@ -103,6 +105,7 @@ def requests_page(
     context = {
         "page": page,
         "urgency": {row.id: urgency(row, today) for row in page.rows},
+        "tasks_open": open_counts(uow, [row.id for row in page.rows]),
         "shown": {
             "org": org,
             "due": due,
@@ -261,6 +264,7 @@ def request_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
         "messages": request_messages(uow, row),
         **reminder_panel(uow, row),
         **candidates_panel(uow, row),
+        **task_panel(uow, row),
     }
     return render(request, "console/request.html", context)
 

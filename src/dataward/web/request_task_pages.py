@@ -1,0 +1,196 @@
+"""Staff console: a request's tasks (the search record, SAR-07; human review, ADM-01) and
+splitting a request that asks for several rights.
+
+The panel sits on the request's page (``console/_request_tasks.html``); each form posts here,
+is confirmed first (``web.confirm``), runs the same service the API uses, then redirects
+back to the request. Setting a search aside as not reasonable and proportionate has a route
+of its own, open only to ``requests:approve`` (the DPO, an administrator); the service
+checks it again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
+
+from dataward.accounts.permissions import Permission
+from dataward.errors import ValidationFailed
+from dataward.requests import tasks as work
+from dataward.requests.models import RightsRequest
+from dataward.requests.split import parent_of, split_into, split_request
+from dataward.requests.task_models import TASK_KINDS, UNFINISHED, RequestTask
+from dataward.requests.transitions import OPEN, Step
+from dataward.uow import UnitOfWork
+from dataward.web.auth import console, form_text, parse_day
+from dataward.web.confirm import Confirmation, confirm_then_run
+
+router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
+WRITE = console(Permission.REQUESTS_WRITE)
+APPROVE = console(Permission.REQUESTS_APPROVE)
+NOTE = 4000
+
+
+@dataclass(frozen=True)
+class TaskView:
+    """One row of the tasks table, with its sealed words opened for staff."""
+
+    task: RequestTask
+    what: str
+    result: str | None
+    reason: str | None
+    review: work.Review | None
+    # The forms this task offers, by action name.
+    actions: tuple[str, ...]
+
+
+def _actions(task: RequestTask) -> tuple[str, ...]:
+    if task.state not in UNFINISHED:
+        return ()
+    start = ("start",) if task.state == "open" else ()
+    if task.kind in work.SEARCH_KINDS:
+        return (*start, "search", "not_reasonable")
+    if task.kind == "human_review":
+        return (*start, "review")
+    return (*start, "finish", "not_needed")
+
+
+def task_panel(uow: UnitOfWork, row: RightsRequest) -> dict[str, object]:
+    """What ``_request_tasks.html`` shows: the tasks, and the requests split from or into."""
+    views = [
+        TaskView(
+            task,
+            TASK_KINDS.get(task.kind, task.kind),
+            None if task.kind == "human_review" else work.result_of(uow, row, task),
+            work.reason_of(uow, row, task),
+            work.review_of(uow, row, task),
+            _actions(task) if row.outcome is None else (),
+        )
+        for task in work.tasks_of(uow, row)
+    ]
+    return {
+        "tasks": views,
+        "tasks_open": sum(1 for v in views if v.task.state in UNFINISHED),
+        "split_parent": parent_of(uow, row),
+        "split_children": split_into(uow, row),
+        "can_split": row.state in OPEN and len(row.rights) > 1,
+    }
+
+
+# Each action on a task: its button, what happens (for the confirmation page).
+ACTIONS: dict[str, tuple[str, str]] = {
+    "start": ("Take this task on", "It shows as yours, in progress."),
+    "search": (
+        "Record the search",
+        "The dataset is recorded as searched, by you, today, with what was found (SAR-07).",
+    ),
+    "not_reasonable": (
+        "Record the search as not reasonable and proportionate",
+        "The dataset is not searched; your reason is the controller's record (SAR-07).",
+    ),
+    "review": (
+        "Record the human review",
+        "The subject's view and your decision are recorded and the outcome is sent to the "
+        "requester (ADM-01).",
+    ),
+    "finish": ("Mark the task done", "The task is recorded as done, by you, today."),
+    "not_needed": ("Mark the task not needed", "The task is set aside, with your reason."),
+}
+
+
+def _back(org: str, ref: str) -> str:
+    return f"/console/requests/{org[:80]}/{ref[:32]}"
+
+
+def _run(
+    uow: UnitOfWork, org: str, ref: str, task_id: str, name: str, form: FormData, actor: str
+) -> str:
+    org, ref = org[:80], ref[:32]
+    if name == "start":
+        work.start_task(uow, org, ref, task_id, actor=actor)
+    elif name == "search":
+        found = form_text(form, "found", 3)
+        if found not in ("yes", "no"):
+            raise ValidationFailed("say whether anything was found (yes or no)")
+        note = form_text(form, "note", NOTE, required=False)
+        work.record_search(uow, org, ref, task_id, found == "yes", note, actor=actor)
+    elif name == "not_reasonable":
+        reason = form_text(form, "reason", NOTE)
+        work.not_reasonable(uow, org, ref, task_id, reason, actor=actor)
+    elif name == "review":
+        view, outcome = form_text(form, "subject_view", NOTE), form_text(form, "outcome", NOTE)
+        work.record_review(uow, org, ref, task_id, view, outcome, actor=actor)
+    elif name == "finish":
+        note = form_text(form, "note", NOTE, required=False)
+        work.finish_task(uow, org, ref, task_id, note, actor=actor)
+    else:
+        work.not_needed(uow, org, ref, task_id, form_text(form, "reason", NOTE), actor=actor)
+    return f"{ACTIONS[name][0]}: done."
+
+
+def _task_route(request: Request, org: str, ref: str, task_id: str, name: str) -> Response:
+    back = _back(org, ref)
+    title, effect = ACTIONS[name]
+
+    def confirm(form: FormData) -> Confirmation:
+        return Confirmation(title, [effect], title, back)
+
+    def action(uow: UnitOfWork, form: FormData, actor: str) -> str:
+        return _run(uow, org, ref, task_id[:24], name, form, actor)
+
+    return confirm_then_run(request, back, confirm, action)
+
+
+@router.post(
+    "/console/requests/{org}/{ref}/tasks/{task_id}/not_reasonable",
+    name="request_task_not_reasonable",
+    dependencies=[APPROVE],
+)
+def task_not_reasonable(request: Request, org: str, ref: str, task_id: str) -> Response:
+    """SAR-07: the DPO's decision, with the reason, that a search is not reasonable."""
+    return _task_route(request, org, ref, task_id, "not_reasonable")
+
+
+@router.post(
+    "/console/requests/{org}/{ref}/tasks/{task_id}/{name}",
+    name="request_task_step",
+    dependencies=[WRITE],
+)
+def task_step(request: Request, org: str, ref: str, task_id: str, name: str) -> Response:
+    if name not in ACTIONS or name == "not_reasonable":
+        raise ValidationFailed(f"unknown task action {name[:40]!r}")
+    return _task_route(request, org, ref, task_id, name)
+
+
+@router.post("/console/requests/{org}/{ref}/split", name="request_split", dependencies=[WRITE])
+def request_split(request: Request, org: str, ref: str) -> Response:
+    """Move the chosen rights (and their tasks) to a new request; the page links to it."""
+    back = _back(org, ref)
+
+    def chosen(form: FormData) -> list[str]:
+        return [r[:40] for r in form.getlist("rights") if isinstance(r, str)][:12]
+
+    def confirm(form: FormData) -> Confirmation:
+        rights = chosen(form)
+        if not rights:
+            raise ValidationFailed("choose the rights to move to the new request")
+        return Confirmation(
+            "Split this request",
+            [
+                f"A new request takes {', '.join(rights).replace('_', ' ')} and their tasks.",
+                "It keeps the day this one arrived, its clock and its due date; this request "
+                "keeps the other rights.",
+            ],
+            "Split this request",
+            back,
+        )
+
+    def act(uow: UnitOfWork, form: FormData, actor: str) -> str:
+        note = form_text(form, "note", NOTE, required=False) or None
+        step = Step(actor, parse_day(form_text(form, "on", 10), "the day"), note)
+        new = split_request(uow, org[:80], ref[:32], chosen(form), step)
+        return f"Split: {', '.join(new.rights).replace('_', ' ')} moved to {new.ref}."
+
+    return confirm_then_run(request, back, confirm, act)

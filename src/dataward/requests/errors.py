@@ -21,3 +21,12 @@ class TransitionRefused(DatawardError):
     code = "request_transition_refused"
     http_status = 409
     title = "This step is not allowed now"
+
+
+class RequestLimitReached(DatawardError):
+    """One client sent the portal form more often than ``DATAWARD_PORTAL_REQUESTS_PER_CLIENT``
+    allows in an hour: nothing is opened, and the person is told when to try again."""
+
+    code = "request_limit_reached"
+    http_status = 429
+    title = "Too many requests from here"

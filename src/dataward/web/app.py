@@ -36,6 +36,7 @@ from dataward.web import (
     outbox_pages,
     pages,
     portal,
+    portal_requests,
     request_pages,
     staff,
     subject_actions,
@@ -108,6 +109,7 @@ def create_app(
     # campaigns call per person, comes first (its paths overlap no other router's).
     app.include_router(api_decisions.router)
     app.include_router(portal.router)
+    app.include_router(portal_requests.router)
     app.include_router(login.router)
     app.include_router(staff.router)
     app.include_router(admin.router)

@@ -469,3 +469,10 @@ def test_one_client_sending_too_many_requests_is_held_back(app: FastAPI) -> None
     assert len(_requests(app)) == 3
     codes = [e.details["code"] for e in _audit(app) if e.action == "web.input_refused"]
     assert codes == ["request_limit_reached"]
+
+
+def test_a_form_over_the_body_cap_is_refused_and_nothing_is_stored(app: FastAPI) -> None:
+    answer = _send(_client(app), words="x" * (70 * 1024))  # the form gate allows 64 KiB
+    assert answer.status_code == 413
+    assert _requests(app) == []
+    assert _messages(app) == 0

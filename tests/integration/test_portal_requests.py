@@ -388,6 +388,14 @@ def test_the_status_page_follows_the_request_through_its_steps(
     assert "Please send ID" not in waiting.text  # the caseworker's note stays with staff
     with _unit(app) as uow:
         take_step(uow, ORG, row.ref, "verify_identity", step, "document")
+        take_step(uow, ORG, row.ref, "extend", step)
+        uow.commit()
+    # RULES: SAR-04: three months from the day the clock started, and said so.
+    extended = BeautifulSoup(client.get(path).text, "html.parser")
+    facts = extended.find("dl", class_="facts").get_text(" ", strip=True)
+    assert "25 February 2027" in facts
+    assert "the time was extended" in facts
+    with _unit(app) as uow:
         take_step(uow, ORG, row.ref, "respond", step)
         uow.commit()
     answered = BeautifulSoup(client.get(path).text, "html.parser")

@@ -12,7 +12,7 @@ and nothing about the requester beyond their name.
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -201,7 +201,7 @@ def _field(form: FormData, name: str) -> str:
     return value.strip()
 
 
-def _new_request(organisation: str, form: FormData, received_on: Any) -> NewRequest:
+def _new_request(organisation: str, form: FormData, received_on: date) -> NewRequest:
     """The request the form describes, or a DatawardError saying what to put right."""
     fields = {name: _field(form, name) for name in LIMITS}
     if not fields["name"]:

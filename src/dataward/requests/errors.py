@@ -15,14 +15,6 @@ class RequestNotFound(NotFoundError):
     title = "No such request"
 
 
-class TransitionRefused(DatawardError):
-    """The rules forbid this step now (e.g. extending twice, disclosing before verification)."""
-
-    code = "request_transition_refused"
-    http_status = 409
-    title = "This step is not allowed now"
-
-
 class RequestLimitReached(DatawardError):
     """One client sent the portal form more often than ``DATAWARD_PORTAL_REQUESTS_PER_CLIENT``
     allows in an hour: nothing is opened, and the person is told when to try again."""
@@ -30,3 +22,12 @@ class RequestLimitReached(DatawardError):
     code = "request_limit_reached"
     http_status = 429
     title = "Too many requests from here"
+
+
+class TransitionRefused(DatawardError):
+    """The rules forbid this step now (e.g. extending twice, disclosing before verification)."""
+
+    code = "request_transition_refused"
+    http_status = 409
+    title = "This step is not allowed now"
+

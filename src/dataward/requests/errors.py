@@ -30,4 +30,3 @@ class TransitionRefused(DatawardError):
     code = "request_transition_refused"
     http_status = 409
     title = "This step is not allowed now"
-

@@ -78,6 +78,12 @@ class Settings(BaseSettings):
     argon2_memory_kib: int = Field(default=65536, ge=8)
     argon2_parallelism: int = Field(default=4, ge=1)
     preferences_link_days: int = Field(default=14, ge=1, le=90)
+    portal_requests_per_client: int = Field(
+        default=5,
+        ge=0,
+        description="Rights requests one client may send through the portal form per hour "
+        "(0: no limit).",
+    )
     token_max_days: int = Field(default=365, ge=1)
     # Accepted token uses are written to the audit chain as one event per token and route
     # per window (appending on every call would serialise the API on the chain's lock);

@@ -27,6 +27,7 @@ PUBLIC_PAGES = [
     f"/orgs/{ORG}/notice",
     f"/orgs/{ORG}/notice/versions",
     f"/orgs/{ORG}/cookies",
+    f"/orgs/{ORG}/request",
     "/login",
 ]
 CONSOLE_PAGES = [

@@ -57,6 +57,15 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
     # portal
     "portal_home": ("GET", "/", PUBLIC),
     "preferences_page": ("GET", "/preferences/{link}", PUBLIC),
+    # the rights request form, its thank-you page and the status page by signed link
+    "portal_request_form": ("GET", f"/orgs/{ORG}/request", PUBLIC),
+    "portal_request_submit": (
+        "POST",
+        f"/orgs/{ORG}/request",
+        row(403, 403, 403, 403, 403, 403, 403),
+    ),
+    "portal_request_sent": ("GET", "/requests/sent/{status}", PUBLIC),
+    "portal_request_status": ("GET", "/requests/status/{status}", PUBLIC),
     # the form's double-submit cookie is missing here, so every post is refused as forged
     "preferences_submit": ("POST", "/preferences/{link}", row(403, 403, 403, 403, 403, 403, 403)),
     "cookie_page": ("GET", f"/orgs/{ORG}/cookies", PUBLIC),
@@ -326,8 +335,23 @@ def world(database_url: str, clock: Any, vault: Vault, uow: UnitOfWork) -> Itera
     assert token_ref is not None
     assert token
     params = {"ref": ref, "link": link, "target": target.ref, "token": token_ref}
+    params["status"] = _status_link(app, clock)
     yield World(app, users, params)
     app.state.engine.dispose()
+
+
+def _status_link(app: FastAPI, clock: Any) -> str:
+    """A signed status link to a request made through the portal."""
+    from datetime import date
+
+    from dataward.requests.service import NewRequest, open_request
+    from dataward.requests.status_links import status_link_token
+
+    with UnitOfWork(app.state.session_factory, clock, app.state.vault) as unit:
+        new = NewRequest(ORG, ["access"], "portal", date(2026, 11, 20))
+        request = open_request(unit, new, actor="public:portal")
+        unit.commit()
+        return status_link_token(app.state.secret_key, clock, request)[0]
 
 
 def _api_routes(app: FastAPI) -> dict[str, APIRoute]:

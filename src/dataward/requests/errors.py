@@ -15,6 +15,15 @@ class RequestNotFound(NotFoundError):
     title = "No such request"
 
 
+class RequestLimitReached(DatawardError):
+    """One client sent the portal form more often than ``DATAWARD_PORTAL_REQUESTS_PER_CLIENT``
+    allows in an hour: nothing is opened, and the person is told when to try again."""
+
+    code = "request_limit_reached"
+    http_status = 429
+    title = "Too many requests from here"
+
+
 class TransitionRefused(DatawardError):
     """The rules forbid this step now (e.g. extending twice, disclosing before verification)."""
 

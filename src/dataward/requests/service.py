@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from dataward.audit.service import record
 from dataward.calendar import Nation
+from dataward.clock import in_uk_time
 from dataward.crypto.keyring import create_data_key, decrypt_for, encrypt_for
 from dataward.publication.parsed import load_version
 from dataward.publication.registers import current_version
@@ -127,7 +128,9 @@ def not_offered(register: Register, rights: Sequence[str]) -> list[str]:
 
 def open_request(uow: UnitOfWork, new: NewRequest, *, actor: str) -> RightsRequest:
     """Open a request in state ``received``; its clock runs from the day it arrived."""
-    rights = _check(new, uow.clock.today())
+    # The day is the UK's: a request made at 23:30 UTC on a summer evening arrived on the
+    # next day in the UK, which is not a day after today.
+    rights = _check(new, in_uk_time(uow.clock.now()).date())
     register = register_of(uow, new.organisation)
     nation = register_nation(register)
     subject_id = None

@@ -37,6 +37,7 @@ from dataward.web import (
     outbox_pages,
     pages,
     portal,
+    portal_requests,
     request_dashboard_pages,
     request_pages,
     request_subject_pages,
@@ -112,6 +113,7 @@ def create_app(
     # campaigns call per person, comes first (its paths overlap no other router's).
     app.include_router(api_decisions.router)
     app.include_router(portal.router)
+    app.include_router(portal_requests.router)
     app.include_router(login.router)
     app.include_router(staff.router)
     app.include_router(admin.router)

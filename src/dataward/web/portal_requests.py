@@ -1,0 +1,343 @@
+"""Public portal: a rights request form per organisation, its thank-you and status pages.
+
+Anyone may make a request here without an account (SAR-10: the subject, or someone acting
+for them). The form has no session, so its CSRF check is the signed double-submit cookie the
+sign-in and preferences forms use, scoped to the form's path. A submission opens the request
+with the same service the console and the API use, then acknowledges it by email (or, with
+no email, says replies come by post). The status page is reached only by the signed link in
+that email (``requests.status_links``): it shows where the request is and when it is due,
+and nothing about the requester beyond their name.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.datastructures import FormData
+
+from dataward.accounts.errors import LinkInvalid
+from dataward.clock import in_uk_time
+from dataward.errors import DatawardError
+from dataward.outbox.config import get_mail_settings
+from dataward.register.models import Register
+from dataward.register.wording import uk_date
+from dataward.requests.errors import RequestInvalid, RequestLimitReached, RequestNotFound
+from dataward.requests.messages import message_requester, request_messages
+from dataward.requests.models import RightsRequest
+from dataward.requests.service import (
+    MAX_TEXT,
+    REQUESTABLE,
+    REQUESTER_KINDS,
+    NewRequest,
+    Requester,
+    get_request,
+    not_offered,
+    open_request,
+    register_of,
+    requester_of,
+)
+from dataward.requests.status_links import read_status_link, status_link_token
+from dataward.requests.status_view import NOT_OFFERED_NOTE, status_of
+from dataward.requests.wording import RIGHT_WORDS, rights_in_words
+from dataward.subjects.errors import InvalidIdentity
+from dataward.subjects.identities import normalise_email
+from dataward.uow import UnitOfWork
+from dataward.web.analysis import RegisterAnalyser
+from dataward.web.audit_actions import PORTAL_LINK_REFUSED, WEB_INPUT_REFUSED
+from dataward.web.auth import (
+    CSRF_FIELD,
+    LOGIN_COOKIE,
+    PUBLIC,
+    app_uow,
+    audit_refusal,
+    login_csrf_pair,
+    posted_form,
+)
+from dataward.web.deps import analyse_organisation, get_analyser, get_uow
+from dataward.web.templating import render
+from dataward.web.throttle import Throttle, throttle_key
+
+router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
+Uow = Annotated[UnitOfWork, Depends(get_uow)]
+Analyser = Annotated[RegisterAnalyser, Depends(get_analyser)]
+
+ACTOR = "public:portal"
+# Who may ask for someone else, in the words the form offers (SAR-10).
+REPRESENTATIVES: dict[str, str] = {
+    "solicitor": "a solicitor",
+    "claims_firm": "a claims management firm",
+    "attorney": "an attorney (lasting or enduring power of attorney)",
+    "deputy": "a deputy appointed by the Court of Protection",
+    "parent": "a parent or guardian of a child",
+    "third_party_portal": "a service that makes requests for people",
+    "other_representative": "someone else the person has authorised",
+}
+assert set(REPRESENTATIVES) == set(REQUESTER_KINDS) - {"self"}
+# Each field's cap, well under the 64 KiB the body gate allows a whole form.
+LIMITS: dict[str, int] = {
+    "name": 200,
+    "email": 254,
+    "phone": 40,
+    "address": 1000,
+    "words": MAX_TEXT,
+    "on_behalf_of": 200,
+    "authority": 1000,
+}
+# How the form names each field, for a message about it.
+LABELS: dict[str, str] = {
+    "name": "your name",
+    "email": "the email address",
+    "phone": "the phone number",
+    "address": "the postal address",
+    "words": "your request in your own words",
+    "on_behalf_of": "the name of the person you are asking for",
+    "authority": "your authority",
+}
+NEXT_STEP = (
+    "Before we answer, we may ask you to confirm who you are, so that we never give your "
+    "information to someone else."
+)
+_NO_STORE = {"Cache-Control": "no-store"}
+_throttle_lock = threading.Lock()
+
+
+def _form_path(org: str) -> str:
+    return f"/orgs/{org}/request"
+
+
+def _rights_offered(register: Register) -> list[dict[str, Any]]:
+    """Every right a person can ask for: one the register says does not apply is still
+    offered, with a note that the answer will explain why (never dropped)."""
+    values = [r.value for r in REQUESTABLE]
+    explained = set(not_offered(register, values))
+    return [
+        {"value": value, "words": RIGHT_WORDS[value], "explained": value in explained}
+        for value in values
+    ]
+
+
+def _form_page(
+    request: Request,
+    organisation: str,
+    register: Register,
+    typed: dict[str, Any],
+    *,
+    error: str | None = None,
+    status: int = 200,
+) -> Response:
+    nonce, csrf = login_csrf_pair(request.app.state.secret_key)
+    context = {
+        "organisation": organisation,
+        "register": register,
+        "rights": _rights_offered(register),
+        "representatives": REPRESENTATIVES,
+        "limits": LIMITS,
+        "typed": typed,
+        "error": error,
+        "not_offered_note": NOT_OFFERED_NOTE,
+        "csrf_field": CSRF_FIELD,
+        "csrf_token": csrf,
+    }
+    response = render(request, "portal/request_form.html", context, status_code=status)
+    response.set_cookie(
+        LOGIN_COOKIE,
+        nonce,
+        max_age=3600,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.cookie_secure,
+        path=_form_path(organisation),
+    )
+    response.headers.update(_NO_STORE)
+    return response
+
+
+@router.get("/orgs/{org}/request", name="portal_request_form", dependencies=[PUBLIC])
+def request_form(request: Request, org: str, uow: Uow, analyser: Analyser) -> Response:
+    analysis = analyse_organisation(uow, analyser, org)
+    typed: dict[str, Any] = {"rights": [], "for_whom": "self"}
+    return _form_page(request, analysis.organisation, analysis.register, typed)
+
+
+def _throttle(request: Request) -> Throttle:
+    """The per-client count of portal requests, one per server process (like sign-in's)."""
+    state = request.app.state
+    with _throttle_lock:
+        if getattr(state, "portal_request_throttle", None) is None:
+            state.portal_request_throttle = Throttle(state.clock, timedelta(hours=1))
+    throttle: Throttle = state.portal_request_throttle
+    return throttle
+
+
+def _client_key(request: Request) -> str:
+    return throttle_key("portal-request", request.client.host if request.client else "unknown")
+
+
+def _typed(form: FormData) -> dict[str, Any]:
+    """What was typed, to show again on a refused form (bounded; never stored)."""
+    typed: dict[str, Any] = {
+        name: value[: LIMITS[name]]
+        for name, value in form.items()
+        if name in LIMITS and isinstance(value, str)
+    }
+    typed["rights"] = [r for r in form.getlist("rights") if isinstance(r, str)][:12]
+    typed["for_whom"] = "other" if form.get("for_whom") == "other" else "self"
+    kind = form.get("requester_kind")
+    typed["requester_kind"] = kind if kind in REPRESENTATIVES else ""
+    return typed
+
+
+def _field(form: FormData, name: str) -> str:
+    """One text field, trimmed; too long (or with a NUL) is refused in the form's words."""
+    value = form.get(name)
+    if not isinstance(value, str):
+        return ""
+    if len(value) > LIMITS[name] or "\x00" in value:
+        raise RequestInvalid(f"{LABELS[name]} is too long (at most {LIMITS[name]} characters)")
+    return value.strip()
+
+
+def _new_request(organisation: str, form: FormData, received_on: date) -> NewRequest:
+    """The request the form describes, or a DatawardError saying what to put right."""
+    fields = {name: _field(form, name) for name in LIMITS}
+    if not fields["name"]:
+        raise RequestInvalid("give your name, so we can find your information")
+    if fields["email"]:
+        try:
+            fields["email"] = normalise_email(fields["email"])
+        except InvalidIdentity:
+            raise RequestInvalid(
+                "the email address does not look right: check it, or leave it out and give "
+                "a postal address"
+            ) from None
+    elif not fields["address"]:
+        raise RequestInvalid(
+            "give an email address, or a postal address so that we can reply to you by post"
+        )
+    kind = "self"
+    if form.get("for_whom") == "other":
+        given = form.get("requester_kind")
+        if not isinstance(given, str) or given not in REPRESENTATIVES:
+            raise RequestInvalid("say in what role you are asking for someone else")
+        kind = given
+        if not fields["on_behalf_of"]:
+            raise RequestInvalid("give the name of the person you are asking for")
+        if not fields["authority"]:
+            # RULES: SAR-10: a representative shows their authority to act.
+            raise RequestInvalid(
+                "say what authority you hold to act for them (for example a signed letter "
+                "of authority, or a lasting power of attorney)"
+            )
+    else:
+        fields["on_behalf_of"] = fields["authority"] = ""
+    rights = [r for r in form.getlist("rights") if isinstance(r, str)]
+    if not rights:
+        raise RequestInvalid("tick at least one thing you are asking for")
+    if len(rights) > len(REQUESTABLE) or not set(rights) <= {r.value for r in REQUESTABLE}:
+        raise RequestInvalid("tick only the things listed on the form, each once")
+    return NewRequest(
+        organisation=organisation,
+        rights=rights,
+        channel="portal",
+        received_on=received_on,
+        requester=Requester(**fields),
+        requester_kind=kind,
+    )
+
+
+def status_url(request: Request, token: str) -> str:
+    """The status page's absolute address, as the email gives it (``MailSettings.public_url``)."""
+    mail = get_mail_settings().for_port(request.app.state.settings.port)
+    return f"{mail.public_url.rstrip('/')}/requests/status/{token}"
+
+
+def _acknowledge(uow: UnitOfWork, row: RightsRequest, url: str) -> None:
+    """Queue the acknowledgement; with no email the requester is answered by post."""
+    context = {
+        "rights": rights_in_words(row.rights),
+        "received_on": uk_date(row.received_on),
+        "due_on": uk_date(row.due_on) if row.due_on else "",
+        "status_url": url,
+        "next_step": NEXT_STEP,
+    }
+    message_requester(uow, row, "request_acknowledged", context, actor=ACTOR)
+
+
+@router.post("/orgs/{org}/request", name="portal_request_submit", dependencies=[PUBLIC])
+def request_submit(request: Request, org: str, uow: Uow, analyser: Analyser) -> Response:
+    analysis = analyse_organisation(uow, analyser, org)
+    organisation, register = analysis.organisation, analysis.register
+    form = posted_form(request)
+    throttle, client = _throttle(request), _client_key(request)
+    limit = request.app.state.settings.portal_requests_per_client
+    try:
+        if limit and throttle.blocked(client, limit):
+            minutes = max(1, throttle.retry_after(client) // 60)
+            raise RequestLimitReached(
+                f"too many requests have been sent from here in the last hour; try again in "
+                f"{minutes} minutes, or write to {register.controller.name}"
+            )
+        with app_uow(request) as writer:
+            today = in_uk_time(writer.clock.now()).date()
+            row = open_request(writer, _new_request(organisation, form, today), actor=ACTOR)
+            token, _ = status_link_token(request.app.state.secret_key, writer.clock, row)
+            _acknowledge(writer, row, status_url(request, token))
+            writer.commit()
+    except DatawardError as error:
+        # RULES: SAR-10: nothing is opened; the person sees what to put right, with what
+        # they typed, and the chain records only the refusal's code.
+        audit_refusal(request, WEB_INPUT_REFUSED, code=error.code)
+        message = error.message[:1].upper() + error.message[1:]
+        status = 429 if isinstance(error, RequestLimitReached) else 422
+        return _form_page(
+            request, organisation, register, _typed(form), error=message, status=status
+        )
+    if limit:
+        throttle.failed(client)  # counts a request sent, not a failure
+    response = RedirectResponse(f"/requests/sent/{token}", status_code=303)
+    response.delete_cookie(LOGIN_COOKIE, path=_form_path(organisation))
+    return response
+
+
+def _linked_request(request: Request, uow: UnitOfWork, token: str) -> RightsRequest:
+    """The request a status link names; a bad, expired or orphaned link is refused."""
+    try:
+        link = read_status_link(request.app.state.secret_key, uow.clock, token)
+        return get_request(uow, link.organisation, link.ref)
+    except (LinkInvalid, RequestNotFound) as error:
+        audit_refusal(request, PORTAL_LINK_REFUSED, code=error.code, link="request_status")
+        if isinstance(error, RequestNotFound):
+            raise LinkInvalid("this request status link no longer leads to a request") from None
+        raise
+
+
+def _page(request: Request, uow: UnitOfWork, token: str, template: str) -> Response:
+    row = _linked_request(request, uow, token)
+    context = {
+        "token": token,
+        "row": row,
+        "status": status_of(row),
+        "organisation_name": register_of(uow, row.organisation).controller.name,
+        # Their own name only, so they know the link is theirs; nothing else of theirs.
+        "requester_name": requester_of(uow, row).name,
+        "status_url": status_url(request, token),
+        "emailed": bool(request_messages(uow, row)),
+        "not_offered_note": NOT_OFFERED_NOTE,
+    }
+    response = render(request, template, context)
+    response.headers.update(_NO_STORE)
+    return response
+
+
+@router.get("/requests/sent/{token}", name="portal_request_sent", dependencies=[PUBLIC])
+def request_sent(request: Request, token: str, uow: Uow) -> Response:
+    return _page(request, uow, token, "portal/request_sent.html")
+
+
+@router.get("/requests/status/{token}", name="portal_request_status", dependencies=[PUBLIC])
+def request_status(request: Request, token: str, uow: Uow) -> Response:
+    return _page(request, uow, token, "portal/request_status.html")

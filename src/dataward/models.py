@@ -12,4 +12,5 @@ def import_all_models() -> None:
     from dataward.outbox import models as outbox_models  # noqa: F401
     from dataward.publication import models as publication_models  # noqa: F401
     from dataward.requests import models as request_models  # noqa: F401
+    from dataward.requests import verification_models  # noqa: F401
     from dataward.subjects import models as subject_models  # noqa: F401

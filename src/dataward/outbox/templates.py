@@ -79,6 +79,12 @@ MESSAGE_TYPES: dict[str, MessageType] = {
         "staff",
         {"title": "3 messages are parked", "lines": ["See the outbox page in the console."]},
     ),
+    # requests/verification.py: a one-time code to prove the requester reads this mailbox
+    "request_code": MessageType(
+        "request_code",
+        "requester",
+        {"reference": "q_0123456789abcdef", "code": "042917", "minutes": 30},
+    ),
 }
 
 

@@ -27,6 +27,7 @@ def upgrade() -> None:
         "request_codes",
         sa.Column("id", sa.String(36), nullable=False),
         sa.Column("request_id", sa.String(36), nullable=False),
+        sa.Column("seq", sa.Integer(), nullable=False),
         sa.Column("digest", sa.String(64), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("expires_at", sa.DateTime(timezone=True), nullable=False),

@@ -152,11 +152,15 @@ def send_email_code(
             f"{CODES_PER_HOUR} codes were sent for this request in the last hour: "
             "use the latest one, or wait an hour"
         )
+    earlier = uow.session.scalar(
+        select(func.count()).select_from(RequestCode).where(RequestCode.request_id == row.id)
+    )
     lifetime = minutes or get_settings().request_code_minutes
     code = f"{secrets.randbelow(1_000_000):06d}"
     entry = RequestCode(
         id=str(uuid.uuid4()),
         request_id=row.id,
+        seq=(earlier or 0) + 1,
         digest="",
         created_at=now,
         expires_at=now + timedelta(minutes=lifetime),
@@ -186,7 +190,7 @@ def _latest_code(uow: UnitOfWork, row: RightsRequest) -> RequestCode:
     latest = uow.session.scalars(
         select(RequestCode)
         .where(RequestCode.request_id == row.id)
-        .order_by(RequestCode.created_at.desc(), RequestCode.id)
+        .order_by(RequestCode.seq.desc())
         .limit(1)
     ).first()
     if latest is None:

@@ -24,6 +24,8 @@ class RequestCode(Base):
     request_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("rights_requests.id"), index=True
     )
+    # The request's codes in order: only the latest one counts.
+    seq: Mapped[int] = mapped_column(Integer)
     # HMAC-SHA256 of the code under the request's data key (the key store holds the key).
     digest: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

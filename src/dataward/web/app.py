@@ -36,7 +36,9 @@ from dataward.web import (
     outbox_pages,
     pages,
     portal,
+    portal_verify,
     request_pages,
+    request_verification_pages,
     staff,
     subject_actions,
 )
@@ -108,6 +110,7 @@ def create_app(
     # campaigns call per person, comes first (its paths overlap no other router's).
     app.include_router(api_decisions.router)
     app.include_router(portal.router)
+    app.include_router(portal_verify.router)
     app.include_router(login.router)
     app.include_router(staff.router)
     app.include_router(admin.router)
@@ -121,6 +124,7 @@ def create_app(
     app.include_router(consent_pages.router)
     app.include_router(subject_actions.router)
     app.include_router(request_pages.router)
+    app.include_router(request_verification_pages.router)
     app.include_router(api_requests.router)
     app.include_router(campaign_pages.router)
     check_route_rules(app)

@@ -78,7 +78,7 @@ def _row(uow: UnitOfWork, ref: str) -> RightsRequest:
 
 
 def _sent_code(uow: UnitOfWork, ref: str) -> str:
-    message = send_email_code(uow, SHOP, ref, actor=CASEWORKER)
+    message = send_email_code(uow, SHOP, ref, actor=CASEWORKER).message
     uow.commit()
     body = open_message(uow, message, MAIL).get_body(("plain",)).get_content()
     found = re.search(r"\b(\d{6})\b", body)

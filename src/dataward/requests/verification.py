@@ -18,7 +18,7 @@ import secrets
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
@@ -63,6 +63,14 @@ QUESTIONS: dict[str, IdentityKind] = {
     "name": IdentityKind.NAME,
 }
 MIN_QUESTIONS = 2
+
+
+@dataclass(frozen=True)
+class SentCode:
+    """The message carrying the code (sealed in the outbox) and when the code stops working."""
+
+    message: OutboxMessage
+    expires_at: datetime
 
 
 @dataclass(frozen=True)
@@ -137,7 +145,7 @@ def record_check(
 
 def send_email_code(
     uow: UnitOfWork, organisation: str, ref: str, *, actor: str, minutes: int | None = None
-) -> OutboxMessage:
+) -> SentCode:
     """Email the requester a six-digit code; keep only its HMAC. At most three an hour."""
     row = get_request(uow, organisation, ref)
     checkable(row)
@@ -183,7 +191,7 @@ def send_email_code(
         expires_at=entry.expires_at.isoformat(),
         message=message.id,
     )
-    return message
+    return SentCode(message, entry.expires_at)
 
 
 def _latest_code(uow: UnitOfWork, row: RightsRequest) -> RequestCode:

@@ -19,8 +19,9 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from dataward.audit.service import record
 from dataward.config import get_settings
@@ -206,6 +207,23 @@ def _latest_code(uow: UnitOfWork, row: RightsRequest) -> RequestCode:
     return latest
 
 
+def _claim(uow: UnitOfWork, entry: RequestCode, values: dict[str, Any]) -> int | None:
+    """Apply ``values`` to a code still unused and alive; its failures after, or None."""
+    done = uow.session.execute(
+        update(RequestCode)
+        .where(
+            RequestCode.id == entry.id,
+            RequestCode.used_at.is_(None),
+            RequestCode.failures < MAX_TRIES,
+        )
+        .values(**values)
+        .returning(RequestCode.failures)
+        .execution_options(synchronize_session=False)
+    ).first()
+    uow.session.expire(entry)
+    return None if done is None else int(done[0])
+
+
 def check_email_code(
     uow: UnitOfWork, organisation: str, ref: str, code: str, *, actor: str
 ) -> CodeCheck:
@@ -228,16 +246,21 @@ def check_email_code(
     if not (len(typed) == 6 and typed.isdigit()) or not hmac.compare_digest(
         _digest(uow, row, entry.id, typed), entry.digest
     ):
-        entry.failures += 1
-        left = MAX_TRIES - entry.failures
-        audit_check(uow, row, actions.REQUEST_CODE_REFUSED, actor, failures=entry.failures)
+        # Counted in the database (failures + 1), so tries sent at once are all counted.
+        failures = _claim(uow, entry, {"failures": RequestCode.failures + 1})
+        if failures is None:
+            raise CodeDead(f"{MAX_TRIES} wrong tries: this code no longer works; ask for a new one")
+        left = MAX_TRIES - failures
+        audit_check(uow, row, actions.REQUEST_CODE_REFUSED, actor, failures=failures)
         if left == 0:
             refusal: DatawardError = CodeDead(
                 f"{MAX_TRIES} wrong tries: this code no longer works; ask for a new one"
             )
             return CodeCheck("dead", 0, refusal)
         return CodeCheck("wrong", left, CodeWrong(f"that is not the code; {left} tries left"))
-    entry.used_at = now
+    # A conditional UPDATE: of two checks of the same code at once, only one uses it.
+    if _claim(uow, entry, {"used_at": now}) is None:
+        raise CodeUsed("this code was used already: ask for a new one")
     proves = _email_is_subjects(uow, row)
     outcome = "verified" if proves else "email_confirmed"
     record_check(uow, row, "email_code", outcome, actor)

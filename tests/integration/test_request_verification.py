@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from consent_support import SHOP, customer, load_shop
@@ -17,6 +18,7 @@ from sqlalchemy import select, text
 from dataward.audit.models import AuditEvent
 from dataward.audit.service import verify
 from dataward.clock import FixedClock
+from dataward.crypto.keystore import Vault
 from dataward.outbox.config import MailSettings
 from dataward.outbox.models import OutboxMessage
 from dataward.outbox.service import open_message
@@ -322,3 +324,20 @@ def test_a_knowledge_check_needs_two_questions_and_a_subject(shop: UnitOfWork) -
         )
     shop.rollback()
     assert shop.session.execute(text("SELECT count(*) FROM request_identity_checks")).scalar() == 0
+
+
+def test_two_checks_of_one_code_at_once_use_it_once(
+    shop: UnitOfWork, session_factory: Any, clock: FixedClock, vault: Vault
+) -> None:
+    ref = _open(shop, email="not.the.subject@example.com", subject=customer(shop))
+    code = _sent_code(shop, ref)
+    with UnitOfWork(session_factory, clock, vault) as other:
+        # The other check has read the code as unused when this one uses it.
+        assert other.session.scalars(select(RequestCode)).one().used_at is None
+        assert check_email_code(shop, SHOP, ref, code, actor="requester").outcome == (
+            "email_confirmed"
+        )
+        shop.commit()
+        with pytest.raises(CodeUsed):
+            check_email_code(other, SHOP, ref, code, actor="requester")
+    assert len(checks_of(shop, _row(shop, ref))) == 1

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -160,6 +161,24 @@ class Settings(BaseSettings):
         ge=0,
         le=23,
         description="Hour (UK time) from which the workers send each day's reminders and digests.",
+    )
+
+    # Identity verification of rights requests (docs/requests.md, "Proving identity").
+    request_code_minutes: int = Field(
+        default=30,
+        ge=1,
+        le=24 * 60,
+        description="Minutes a one-time code emailed to a requester works.",
+    )
+    request_document_max_bytes: int = Field(
+        default=10 * 1024 * 1024,
+        ge=1024,
+        description="Largest ID document a caseworker may upload for a request.",
+    )
+    request_identity_default: Literal["none", "email", "knowledge", "document"] = Field(
+        default="email",
+        description="Proof of identity needed to answer access, rectification, erasure, "
+        "restriction and portability where the register states none; never shown in a notice.",
     )
 
 

@@ -15,5 +15,6 @@ def import_all_models() -> None:
     from dataward.requests import (
         reminder_models,  # noqa: F401
         task_models,  # noqa: F401
+        verification_models,  # noqa: F401
     )
     from dataward.subjects import models as subject_models  # noqa: F401

@@ -68,6 +68,11 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
     "portal_request_status": ("GET", "/requests/status/{status}", PUBLIC),
     # the form's double-submit cookie is missing here, so every post is refused as forged
     "preferences_submit": ("POST", "/preferences/{link}", row(403, 403, 403, 403, 403, 403, 403)),
+    # a requester's code (issue 16): a preferences link opens no request (404), and the
+    # posts carry no double-submit cookie here, so they are refused as forged (403)
+    "portal_verify_page": ("GET", "/requests/status/{link}/verify", row(*[404] * 7)),
+    "portal_verify_code": ("POST", "/requests/status/{link}/code", row(*[403] * 7)),
+    "portal_verify_check": ("POST", "/requests/status/{link}/verify", row(*[403] * 7)),
     "cookie_page": ("GET", f"/orgs/{ORG}/cookies", PUBLIC),
     # anyone may read a banner or log a choice; acme's register declares no cookies (422)
     "cookie_banner_config": ("GET", f"/api/v1/cookie-banner/{ORG}", row(*[422] * 7)),
@@ -166,6 +171,38 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         f"/console/requests/{ORG}/q_none/split",
         row(303, 303, 303, 303, 403, 303, 303),
     ),
+    # identity verification (issue 16): a step with nothing to type asks to confirm (200);
+    # one missing its field goes back with the error (303); an unknown document is 404
+    "request_code_send": (
+        "POST",
+        f"/console/requests/{ORG}/q_none/verification/code",
+        SUBJECT_WRITERS_CONFIRM,
+    ),
+    "request_code_check": (
+        "POST",
+        f"/console/requests/{ORG}/q_none/verification/code-check",
+        row(303, 303, 303, 303, 403, 303, 303),
+    ),
+    "request_knowledge_check": (
+        "POST",
+        f"/console/requests/{ORG}/q_none/verification/knowledge",
+        SUBJECT_WRITERS_CONFIRM,
+    ),
+    "request_document_upload": (
+        "POST",
+        f"/console/requests/{ORG}/q_none/verification/documents",
+        row(303, 303, 303, 303, 403, 303, 303),
+    ),
+    "request_document_view": (
+        "GET",
+        f"/console/requests/{ORG}/q_none/verification/documents/d_none",
+        row(303, 404, 404, 404, 403, 303, 303),
+    ),
+    "request_document_check": (
+        "POST",
+        f"/console/requests/{ORG}/q_none/verification/documents/d_none/check",
+        row(303, 303, 303, 303, 403, 303, 303),
+    ),
     "registers_page": ("GET", "/console/registers", EVERY_ROLE),
     "organisation_page": ("GET", f"/orgs/{ORG}", EVERY_ROLE),
     "lint_page": ("GET", f"/orgs/{ORG}/lint", EVERY_ROLE),
@@ -257,6 +294,21 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         f"/api/v1/requests/{ORG}/q_none/split",
         row(401, 401, 401, 401, 401, 403, 404),
     ),
+    "api_request_code_send": (
+        "POST",
+        f"/api/v1/requests/{ORG}/q_none/verification/code",
+        row(401, 401, 401, 401, 401, 403, 404),
+    ),
+    "api_request_code_check": (
+        "POST",
+        f"/api/v1/requests/{ORG}/q_none/verification/check",
+        row(401, 401, 401, 401, 401, 403, 404),
+    ),
+    "api_request_knowledge_check": (
+        "POST",
+        f"/api/v1/requests/{ORG}/q_none/verification/knowledge",
+        row(401, 401, 401, 401, 401, 403, 404),
+    ),
     # the "wrong scope" token holds decisions:read, which is the right one here
     "api_decision": (
         "GET",
@@ -300,6 +352,8 @@ JSON: dict[str, dict[str, Any]] = {
     "api_request_step": {"step": "withdraw", "on": "2026-11-20"},
     "api_request_task_step": {"action": "start"},
     "api_request_split": {"rights": ["erasure"], "on": "2026-11-20"},
+    "api_request_code_check": {"code": "123456"},
+    "api_request_knowledge_check": {"answers": {"postcode": "SW1A 1AA", "name": "Jane"}},
     "api_decision_batch": {"identity": {"kind": "email", "value": "jane.doe@example.com"}},
     "cookie_consent_log": {"choice": {}},
     "api_subject_search": {"organisation": ORG, "kind": "email", "value": "jane.doe@example.com"},

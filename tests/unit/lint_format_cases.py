@@ -55,3 +55,13 @@ FORMAT_CASES.append(
         ),
     )
 )
+
+# RULES: SAR-05 (issue 16: the proof each right needs comes from the register)
+FORMAT_CASES.append(
+    Case(
+        "DW055",
+        (put(("rights", "items", 1, "identity_proof"), "none"),),
+        ("rights", "items", 1, "identity_proof"),
+        (put(("rights", "items", 1, "identity_proof"), "knowledge"),),
+    )
+)

@@ -127,6 +127,7 @@ FIELD_LABELS: dict[str, str] = {
     "how_to_exercise": "How to use your rights",
     "how_to_exercise_note": "Note",
     "how_to_conditions": "What we ask of a request",
+    "identity_proof": "Proof of identity we ask for",
     "in_writing": "Your request must be in writing",
     "mark_as": "Please mark it",
     "identity_check": "Proof of identity",

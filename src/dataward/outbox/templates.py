@@ -123,6 +123,12 @@ MESSAGE_TYPES: dict[str, MessageType] = {
             "queue_url": "https://example.org/console/requests",
         },
     ),
+    # requests/verification.py: a one-time code to prove the requester reads this mailbox
+    "request_code": MessageType(
+        "request_code",
+        "requester",
+        {"reference": "q_0123456789abcdef", "code": "042917", "minutes": 30},
+    ),
 }
 
 

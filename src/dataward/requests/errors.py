@@ -51,3 +51,60 @@ class ApprovalRequired(DatawardError):
     code = "request_approval_required"
     http_status = 403
     title = "Only the DPO may decide this"
+
+
+class VerificationRefused(DatawardError):
+    """An identity check cannot be made now (no email to send to, no subject linked...)."""
+
+    code = "request_verification_refused"
+    http_status = 409
+    title = "This identity check cannot be made now"
+
+
+class VerificationInvalid(ValidationFailed):
+    code = "request_verification_invalid"
+    title = "The identity check is not valid"
+
+
+class CodeThrottled(DatawardError):
+    """More codes asked for in an hour than a person needs: a guard against mail bombing."""
+
+    code = "request_code_throttled"
+    http_status = 429
+    title = "Too many codes asked for"
+
+
+class CodeRefused(ValidationFailed):
+    """A one-time code that does not prove anything: wrong, expired, used or dead."""
+
+    code = "request_code_refused"
+    title = "The code was not accepted"
+
+
+class CodeWrong(CodeRefused):
+    code = "request_code_wrong"
+
+
+class CodeExpired(CodeRefused):
+    code = "request_code_expired"
+
+
+class CodeUsed(CodeRefused):
+    code = "request_code_used"
+
+
+class CodeDead(CodeRefused):
+    """Five wrong tries: the code no longer works, whatever is typed."""
+
+    code = "request_code_dead"
+
+
+class NoCodeSent(CodeRefused):
+    code = "request_code_missing"
+
+
+class DocumentRefused(ValidationFailed):
+    """An upload that is not an ID document we can keep: too large, empty, not PDF/JPEG/PNG."""
+
+    code = "request_document_refused"
+    title = "The document was not accepted"

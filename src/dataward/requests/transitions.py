@@ -15,9 +15,15 @@ from dataward.audit.service import record
 from dataward.requests import audit_actions as actions
 from dataward.requests.clock import due_dates
 from dataward.requests.errors import RequestInvalid, TransitionRefused
+from dataward.requests.identity_strength import (
+    DISCLOSING,
+    achieved_by,
+    falls_short,
+    needed_for,
+)
 from dataward.requests.immediate import take_effect_at_once
 from dataward.requests.models import RightsRequest
-from dataward.requests.service import add_event, get_request, nation_of
+from dataward.requests.service import add_event, get_request, nation_of, register_of
 from dataward.requests.tasks import refuse_response_while_tasks_open
 from dataward.subjects.models import Subject
 from dataward.subjects.service import get_subject
@@ -36,7 +42,7 @@ OPEN = (
 WORKING = ("received", "in_progress", "extended", "ready_for_review")
 FINAL = ("responded", "refused", "withdrawn", "closed")
 # Answering these discloses or changes data: only for a verified requester.
-NEEDS_IDENTITY = ("access", "rectification", "erasure", "restriction", "portability")
+NEEDS_IDENTITY = DISCLOSING
 IDENTITY_METHODS = ("email_code", "knowledge_check", "document", "known_to_staff", "not_needed")
 
 
@@ -212,9 +218,18 @@ def respond(uow: UnitOfWork, organisation: str, ref: str, step: Step) -> RightsR
     """The answer went out. Disclosing or changing data needs a verified requester."""
     row = _load(uow, organisation, ref, step)
     _require(row, WORKING, "respond to")
-    if row.identity_verified_on is None and set(row.rights) & set(NEEDS_IDENTITY):
+    # SAR-05: the proof each right needs comes from the register (dataward's default where
+    # it is silent); a right it says does not apply here discloses nothing.
+    asked = [r for r in row.rights if r not in row.not_offered]
+    need = needed_for(register_of(uow, organisation), asked)
+    if need != "none" and row.identity_verified_on is None:
         raise TransitionRefused(
             "verify the requester's identity before disclosing or changing any data"
+        )
+    if falls_short(need, achieved_by(row)):
+        raise TransitionRefused(
+            f"this request needs {need} proof of identity, and it was verified by "
+            f"{(row.identity_method or 'nothing').replace('_', ' ')}: check it again"
         )
     refuse_response_while_tasks_open(uow, row)  # RULES: SAR-07
     before, row.state, row.outcome = row.state, "responded", "responded"

@@ -26,6 +26,7 @@ from dataward.web import (
     api,
     api_decisions,
     api_request_tasks,
+    api_request_verification,
     api_requests,
     api_subjects,
     audit_pages,
@@ -38,10 +39,12 @@ from dataward.web import (
     pages,
     portal,
     portal_requests,
+    portal_verify,
     request_dashboard_pages,
     request_pages,
     request_subject_pages,
     request_task_pages,
+    request_verification_pages,
     staff,
     subject_actions,
 )
@@ -114,6 +117,7 @@ def create_app(
     app.include_router(api_decisions.router)
     app.include_router(portal.router)
     app.include_router(portal_requests.router)
+    app.include_router(portal_verify.router)
     app.include_router(login.router)
     app.include_router(staff.router)
     app.include_router(admin.router)
@@ -132,6 +136,8 @@ def create_app(
     app.include_router(request_task_pages.router)
     app.include_router(api_requests.router)
     app.include_router(api_request_tasks.router)
+    app.include_router(request_verification_pages.router)
+    app.include_router(api_request_verification.router)
     app.include_router(campaign_pages.router)
     check_route_rules(app)
     check_body_routes(app)

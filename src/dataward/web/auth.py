@@ -45,7 +45,7 @@ from dataward.errors import ValidationFailed
 from dataward.logging import get_logger
 from dataward.uow import UnitOfWork
 from dataward.web.audit_actions import ACCESS_REFUSED, SECURITY_CSRF_REFUSED
-from dataward.web.bodies import admit_body
+from dataward.web.bodies import UPLOAD_ROUTES, admit_body
 from dataward.web.refusals import RefusalGuard
 
 SESSION_COOKIE = "dataward_session"
@@ -298,7 +298,8 @@ def _step_page(stage: str) -> str:
 async def _read_form(request: Request) -> FormData:
     """The posted form, read whole (the body gate refuses it past 64 KiB: ``web.bodies``)."""
     await request.body()  # Starlette parses the form from the cached body
-    return await request.form(max_files=0, max_fields=40)
+    route = getattr(request.scope.get("route"), "name", "") or ""
+    return await request.form(max_files=1 if route in UPLOAD_ROUTES else 0, max_fields=40)
 
 
 def login_csrf_pair(secret: bytes) -> tuple[str, str]:

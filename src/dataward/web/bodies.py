@@ -30,7 +30,12 @@ MAX_FORM_BYTES = 64 * 1024
 # its own code); this cap only stops the gate reading much beyond that.
 MAX_BEACON_BYTES = 8 * 1024
 # Routes whose cap is a setting of their own, by route name.
-_ROUTE_CAPS = {"api_decision_batch": "batch_body_max_bytes"}
+_ROUTE_CAPS = {
+    "api_decision_batch": "batch_body_max_bytes",
+    "request_document_upload": "request_document_max_bytes",
+}
+# Console forms that carry one file (an ID document); every other form is refused a file.
+UPLOAD_ROUTES = frozenset({"request_document_upload"})
 # Routes that answer while reading when the client asks (``?stream=true``).
 _STREAMED = frozenset({"api_decision_batch"})
 

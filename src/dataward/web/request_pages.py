@@ -62,6 +62,7 @@ from dataward.web.deps import get_uow
 from dataward.web.flash import error_text, flash_later, flash_now
 from dataward.web.request_subject_pages import candidates_panel
 from dataward.web.request_task_pages import task_panel
+from dataward.web.request_verification_pages import verification_panel
 from dataward.web.templating import render
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
@@ -265,6 +266,7 @@ def request_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
         **reminder_panel(uow, row),
         **candidates_panel(uow, row),
         **task_panel(uow, row),
+        **verification_panel(uow, row),
     }
     return render(request, "console/request.html", context)
 

@@ -107,3 +107,31 @@ def automated_decision_without_safeguards(register: Register) -> Iterator[Hit]:
                 f"automated decision {decision.id!r} has legal or similar effect but lists no "
                 "safeguards: record how people get human review, give their view and contest it",
             )
+
+
+# Rights whose answer discloses or changes data: answering a stranger harms the subject.
+_DISCLOSING = frozenset(
+    {Right.ACCESS, Right.RECTIFICATION, Right.ERASURE, Right.RESTRICTION, Right.PORTABILITY}
+)
+
+
+# RULES: SAR-05 (identity evidence reasonably asked for), ACC-01
+@rule("DW055", "warning", "Proof of identity for a right that contradicts itself", "SAR-05")
+def identity_proof_contradiction(register: Register) -> Iterator[Hit]:
+    check = register.rights.identity_check
+    no_check = check is not None and check.required is False
+    for i, item in enumerate(register.rights.items):
+        path = ("rights", "items", i, "identity_proof")
+        if item.identity_proof == "none" and item.right in _DISCLOSING:
+            yield Hit(
+                path,
+                f"the right {item.right.value!r} needs no proof of identity: its answer "
+                "discloses or changes someone's data, so anyone could ask for it in their name; "
+                "ask for proof proportionate to the data (email, knowledge or document)",
+            )
+        elif no_check and item.identity_proof not in (None, "none"):
+            yield Hit(
+                path,
+                f"the right {item.right.value!r} needs {item.identity_proof} proof of identity "
+                "but rights.identity_check.required is false: the notice says both; state one",
+            )

@@ -69,6 +69,11 @@ class RequestForm(Strict):
     note: Text | None = None
 
 
+# Proof of identity, weakest first: a right needing one is answered only after a check at
+# least as strong (``requests.identity_strength``).
+IdentityProof = Literal["none", "email", "knowledge", "document"]
+
+
 class RightSetting(Element):
     """One right: whether and when it applies, and anything specific to it."""
 
@@ -91,6 +96,13 @@ class RightSetting(Element):
     fee: FeePolicy | None = None
     withdrawal: WithdrawalEffect | None = Field(
         default=None, description="On withdraw_consent: what withdrawing stops, and what not."
+    )
+    identity_proof: IdentityProof | None = Field(
+        default=None,
+        description="The proof of identity the notice says a request for this right needs: "
+        "none, email (a code sent to an address on record), knowledge (questions only the "
+        "person can answer) or document (ID seen). Silence: dataward's own default applies "
+        "and the notice says nothing (DW055 checks the value).",
     )
     url: Text | None = None
 
@@ -163,6 +175,7 @@ __all__ = [
     "FeePolicy",
     "Id",
     "IdentityCheck",
+    "IdentityProof",
     "InformationRequestPolicy",
     "RequestForm",
     "ResponseCommitment",

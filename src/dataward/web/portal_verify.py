@@ -1,0 +1,127 @@
+"""Public portal: a requester proves they read the mailbox they gave, from their status link.
+
+The requester's signed status link (``requests.status_links``) names one request; from it
+they ask for a one-time code (emailed) and type it back. No account, so no session: the
+forms carry the signed double-submit cookie the sign-in form uses, scoped to the status
+pages. Throttled by the service (three codes an hour, five tries a code) and, before any
+database work, by the edge's refusal guard. Every answer redirects back to the status page
+(``/requests/status/{token}``) with a ``verify`` flag its panel explains.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+
+from dataward.accounts.errors import LinkInvalid
+from dataward.accounts.links import SignedLink
+from dataward.errors import DatawardError
+from dataward.requests.errors import (
+    CodeDead,
+    CodeExpired,
+    CodeThrottled,
+    CodeUsed,
+    CodeWrong,
+    NoCodeSent,
+    RequestNotFound,
+)
+from dataward.requests.models import RightsRequest
+from dataward.requests.service import get_request
+from dataward.requests.status_links import read_status_link
+from dataward.requests.verification import check_email_code, send_email_code
+from dataward.uow import UnitOfWork
+from dataward.web.audit_actions import PORTAL_LINK_REFUSED, WEB_INPUT_REFUSED
+from dataward.web.auth import (
+    CSRF_FIELD,
+    LOGIN_COOKIE,
+    PUBLIC,
+    audit_refusal,
+    form_text,
+    login_csrf_pair,
+    posted_form,
+)
+from dataward.web.deps import get_uow
+from dataward.web.templating import render
+
+router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
+Uow = Annotated[UnitOfWork, Depends(get_uow)]
+STATUS = "/requests/status"
+# Each refusal by the flag the status page explains (``portal/_status_verify.html``).
+FLAGS: dict[type[DatawardError], str] = {
+    CodeThrottled: "throttled",
+    CodeWrong: "wrong",
+    CodeDead: "dead",
+    CodeExpired: "expired",
+    CodeUsed: "used",
+    NoCodeSent: "missing",
+}
+
+
+def _request_of(request: Request, uow: UnitOfWork, token: str) -> RightsRequest:
+    try:
+        link: SignedLink = read_status_link(request.app.state.secret_key, uow.clock, token)
+        return get_request(uow, link.organisation, link.ref)
+    except (LinkInvalid, RequestNotFound) as error:
+        audit_refusal(request, PORTAL_LINK_REFUSED, code=error.code)
+        if isinstance(error, RequestNotFound):
+            raise LinkInvalid("this link no longer leads to a request") from None
+        raise
+
+
+def _back(token: str, flag: str) -> RedirectResponse:
+    return RedirectResponse(f"{STATUS}/{token}?verify={flag}", status_code=303)
+
+
+def _flag(request: Request, error: DatawardError) -> str:
+    audit_refusal(request, WEB_INPUT_REFUSED, code=error.code)
+    return FLAGS.get(type(error), "unavailable")
+
+
+@router.get(f"{STATUS}/{{token}}/verify", name="portal_verify_page", dependencies=[PUBLIC])
+def portal_verify_page(request: Request, token: str, uow: Uow) -> Response:
+    """The two forms on a page of their own, for a status page that carries no form token."""
+    row = _request_of(request, uow, token)
+    nonce, csrf = login_csrf_pair(request.app.state.secret_key)
+    context = {"row": row, "token": token, "csrf_field": CSRF_FIELD, "verify_csrf": csrf}
+    response = render(request, "portal/verify.html", context)
+    response.set_cookie(
+        LOGIN_COOKIE,
+        nonce,
+        max_age=3600,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.cookie_secure,
+        path=STATUS,
+    )
+    return response
+
+
+@router.post(f"{STATUS}/{{token}}/code", name="portal_verify_code", dependencies=[PUBLIC])
+def portal_verify_code(request: Request, token: str, uow: Uow) -> Response:
+    row = _request_of(request, uow, token)
+    try:
+        send_email_code(uow, row.organisation, row.ref, actor=f"requester:{row.ref}")
+    except DatawardError as error:
+        uow.rollback()
+        return _back(token, _flag(request, error))
+    uow.commit()
+    return _back(token, "sent")
+
+
+@router.post(f"{STATUS}/{{token}}/verify", name="portal_verify_check", dependencies=[PUBLIC])
+def portal_verify_check(request: Request, token: str, uow: Uow) -> Response:
+    row = _request_of(request, uow, token)
+    try:
+        code = form_text(posted_form(request), "code", 12)
+        result = check_email_code(
+            uow, row.organisation, row.ref, code, actor=f"requester:{row.ref}"
+        )
+    except DatawardError as error:
+        uow.rollback()
+        return _back(token, _flag(request, error))
+    uow.commit()  # a wrong try is counted even though the answer is no
+    if result.refusal is not None:
+        return _back(token, _flag(request, result.refusal))
+    return _back(token, result.outcome)

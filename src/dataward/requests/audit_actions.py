@@ -18,3 +18,9 @@ REQUEST_CLOSED = "request.closed"
 REQUEST_ASSIGNED = "request.assigned"
 REQUEST_SUBJECT_LINKED = "request.subject_linked"
 REQUEST_DUE_MOVED = "request.due_moved"
+# SAR-10: someone acting for the subject; SAR-05: asking for their authority stops the clock.
+REQUEST_AUTHORITY_RECEIVED = "request.authority_received"
+REQUEST_AUTHORITY_REQUESTED = "request.authority_requested"
+REQUEST_AUTHORITY_RECORDED = "request.authority_recorded"
+# A portal's batch: one entry with the counts, besides each opened request's own.
+REQUEST_BATCH_RECEIVED = "request.batch_received"

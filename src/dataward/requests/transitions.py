@@ -214,6 +214,9 @@ def respond(uow: UnitOfWork, organisation: str, ref: str, step: Step) -> RightsR
         raise TransitionRefused(
             "verify the requester's identity before disclosing or changing any data"
         )
+    from dataward.requests.authority import refuse_unless_authorised  # it builds on this module
+
+    refuse_unless_authorised(uow, row)  # SAR-10: a representative's authority, accepted
     before, row.state, row.outcome = row.state, "responded", "responded"
     return _done(uow, row, actions.REQUEST_RESPONDED, before, step)
 

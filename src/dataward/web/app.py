@@ -25,6 +25,7 @@ from dataward.web import (
     admin,
     api,
     api_decisions,
+    api_request_batch,
     api_requests,
     api_subjects,
     audit_pages,
@@ -122,6 +123,7 @@ def create_app(
     app.include_router(subject_actions.router)
     app.include_router(request_pages.router)
     app.include_router(api_requests.router)
+    app.include_router(api_request_batch.router)
     app.include_router(campaign_pages.router)
     check_route_rules(app)
     check_body_routes(app)

@@ -201,6 +201,12 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         f"/api/v1/requests/{ORG}/q_none/steps",
         row(401, 401, 401, 401, 401, 403, 404),
     ),
+    # a portal's batch (issue 16): an empty array is answered 200 with nothing opened
+    "api_request_batch": (
+        "POST",
+        "/api/v1/requests/batch",
+        row(401, 401, 401, 401, 401, 403, 200),
+    ),
     # the "wrong scope" token holds decisions:read, which is the right one here
     "api_decision": (
         "GET",
@@ -232,7 +238,7 @@ FORMS: dict[str, dict[str, Any]] = {
     "user_role": {"role": "dpo"},
     "token_create": {"name": "crm", "owner": "admin", "scope": "decisions:read", "days": "30"},
 }
-JSON: dict[str, dict[str, Any]] = {
+JSON: dict[str, Any] = {
     "api_request_create": {
         "organisation": ORG,
         "rights": ["access"],
@@ -240,6 +246,7 @@ JSON: dict[str, dict[str, Any]] = {
         "received_on": "2026-11-20",
     },
     "api_request_step": {"step": "withdraw", "on": "2026-11-20"},
+    "api_request_batch": [],
     "api_decision_batch": {"identity": {"kind": "email", "value": "jane.doe@example.com"}},
     "cookie_consent_log": {"choice": {}},
     "api_subject_search": {"organisation": ORG, "kind": "email", "value": "jane.doe@example.com"},

@@ -127,7 +127,14 @@ def _line(item: Any) -> BatchLine:
         return BatchLine(refused=RequestInvalid("; ".join(problems_found)[:1000]))
     authority = None
     if body.authority is not None:
-        authority = Evidence(**body.authority.model_dump())
+        given = body.authority
+        authority = Evidence(
+            kind=given.evidence,
+            description=given.description,
+            replies_to=given.replies_to,
+            child_born_on=given.child_born_on,
+            child_age_band=given.child_age_band,
+        )
     new = NewRequest(
         organisation=body.organisation,
         rights=body.rights,

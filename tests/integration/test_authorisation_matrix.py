@@ -125,6 +125,17 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         f"/console/requests/{ORG}/q_none/steps/extend",
         row(303, 303, 303, 303, 403, 303, 303),
     ),
+    # someone acting for the subject (SAR-10): an empty form goes back with its error
+    "request_authority_ask": (
+        "POST",
+        f"/console/requests/{ORG}/q_none/authority/ask",
+        row(303, 303, 303, 303, 403, 303, 303),
+    ),
+    "request_authority_record": (
+        "POST",
+        f"/console/requests/{ORG}/q_none/authority",
+        row(303, 303, 303, 303, 403, 303, 303),
+    ),
     "registers_page": ("GET", "/console/registers", EVERY_ROLE),
     "organisation_page": ("GET", f"/orgs/{ORG}", EVERY_ROLE),
     "lint_page": ("GET", f"/orgs/{ORG}/lint", EVERY_ROLE),

@@ -37,6 +37,7 @@ from dataward.web import (
     outbox_pages,
     pages,
     portal,
+    request_authority_pages,
     request_pages,
     staff,
     subject_actions,
@@ -122,6 +123,7 @@ def create_app(
     app.include_router(consent_pages.router)
     app.include_router(subject_actions.router)
     app.include_router(request_pages.router)
+    app.include_router(request_authority_pages.router)
     app.include_router(api_requests.router)
     app.include_router(api_request_batch.router)
     app.include_router(campaign_pages.router)

@@ -68,7 +68,8 @@ def test_the_authority_is_asked_for_then_accepted(client: TestClient) -> None:
     _post(client, location, "/authority/ask", on="2026-11-03")
     assert "the clock waits for it" in _panel(client, location)
     page = BeautifulSoup(client.get(location).text, "html.parser")
-    assert "not yet" in page.find("dl", class_="facts").get_text(" ")  # no clock runs
+    clock = page.find("dl", class_="facts").get_text(" ")
+    assert "not yet: waiting for the authority of the person acting for the subject" in clock
     _post(
         client,
         location,

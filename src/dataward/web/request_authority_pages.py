@@ -76,6 +76,11 @@ def authority_panel(uow: UnitOfWork, row: RightsRequest) -> dict[str, object]:
         )
     return {
         "authority": view,
+        # SAR-05: the request's clock waits for this authority (its state says identity).
+        "waiting_for_authority": row.state == "awaiting_identity"
+        and found is not None
+        and found.asked_on is not None
+        and found.outcome != "accepted",
         "authority_choices": {
             "evidence": EVIDENCE,
             "outcomes": OUTCOMES,

@@ -14,7 +14,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from web_support import ORG, add_user, api_token, fresh_console_app
+from web_support import ORG, add_user, api_token, console_app, fresh_console_app
 
 from dataward.audit.models import AuditEvent
 from dataward.clock import FixedClock
@@ -192,3 +192,21 @@ def test_the_batch_is_described_in_the_openapi_document(client: TestClient) -> N
     assert "authority" in schema["items"]["properties"]
     assert "$ref" not in str(schema)  # written in place: no dangling local references
     assert {"200", "401", "403", "413", "422"} <= set(operation["responses"])
+
+
+def test_a_body_over_the_api_cap_is_refused_before_it_is_read(
+    database_url: str, clock: FixedClock, vault: object, uow: object
+) -> None:
+    """The batch shares the API's body cap (DATAWARD_API_BODY_MAX_BYTES): 413 body_too_large.
+    (``uow`` empties the tables afterwards.)"""
+    small = console_app(database_url, clock, vault, api_body_max_bytes=4096)
+    try:
+        client = _client(small, ["requests:write"])
+        fits = client.post(BATCH, json=[_item(0)])
+        assert fits.status_code == 200
+        too_big = client.post(BATCH, json=[_item(n) for n in range(40)])
+        assert too_big.status_code == 413
+        assert too_big.json()["code"] == "body_too_large"
+        assert _count(small, RightsRequest) == 1
+    finally:
+        small.state.engine.dispose()

@@ -29,6 +29,7 @@ from dataward.requests.errors import (
     RequestInvalid,
     TransitionRefused,
 )
+from dataward.requests.messages import message_requester
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import NewRequest, Requester, open_request
 from dataward.requests.transitions import Step, respond, verify_identity
@@ -304,3 +305,22 @@ def test_an_authority_cannot_be_asked_for_twice_or_once_accepted(shop: UnitOfWor
     shop.commit()
     with pytest.raises(TransitionRefused, match="accepted already"):
         ask_for_authority(shop, SHOP, ref, Step(CASE, date(2026, 5, 5)))
+
+
+def test_replies_go_only_where_the_authority_allows(shop: UnitOfWork) -> None:
+    """SAR-10: an authority that sends replies to the subject: nothing is emailed to the
+    representative (the caseworker writes to the subject); otherwise it is."""
+    context = {"rights": ["a copy of your data (access)"], "received_on": "1 May 2026"}
+    context |= {"due_on": "1 June 2026", "status_url": "", "next_step": ""}
+    to_subject = _open(shop, "solicitor")
+    record_authority(
+        shop, SHOP, to_subject, _accept(replies_to="subject"), Step(CASE, date(2026, 5, 2))
+    )
+    to_both = _open(shop, "solicitor")
+    record_authority(shop, SHOP, to_both, _accept(replies_to="both"), Step(CASE, date(2026, 5, 2)))
+    shop.commit()
+    kind = "request_acknowledged"
+    assert message_requester(shop, _row(shop, to_subject), kind, context, actor=CASE) is None
+    sent = message_requester(shop, _row(shop, to_both), kind, context, actor=CASE)
+    assert sent is not None
+    assert sent.request_id == _row(shop, to_both).id

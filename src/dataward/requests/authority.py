@@ -314,3 +314,12 @@ def refuse_unless_authorised(uow: UnitOfWork, row: RightsRequest) -> None:
         )
     if authority.competence in COMPETENT and authority.child_agreed is not True:
         raise AuthorityNotAccepted("a competent child must agree before the parent is answered")
+
+
+def replies_to_requester(uow: UnitOfWork, row: RightsRequest) -> bool:
+    """Whether replies may go to the person who asked: not when their authority sends them
+    to the subject only (the representative is then told nothing directly)."""
+    if row.requester_kind == "self":
+        return True
+    authority = authority_of(uow, row)
+    return authority is None or authority.replies_to != "subject"

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from dataward.outbox.models import OutboxMessage
 from dataward.outbox.service import RequestLink, queue_requester_message
+from dataward.requests.authority import replies_to_requester
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import requester_of
 from dataward.uow import UnitOfWork
@@ -27,9 +28,11 @@ def link_of(row: RightsRequest) -> RequestLink:
 def message_requester(
     uow: UnitOfWork, row: RightsRequest, kind: str, context: dict[str, Any], *, actor: str
 ) -> OutboxMessage | None:
-    """Queue ``kind`` to the requester's email, or None when they gave none (post)."""
+    """Queue ``kind`` to the requester's email, or None when they gave none (post) or when
+    the authority of the person acting for the subject sends replies to the subject only
+    (SAR-10: the caseworker writes to the subject)."""
     email = requester_of(uow, row).email
-    if not email:
+    if not email or not replies_to_requester(uow, row):
         return None
     return queue_requester_message(
         uow,

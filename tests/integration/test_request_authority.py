@@ -17,9 +17,11 @@ from dataward.audit.service import verify
 from dataward.clock import FixedClock
 from dataward.requests.authority import (
     AuthorityCheck,
+    Evidence,
     ask_for_authority,
     authority_of,
     description_of,
+    receive_authority,
     record_authority,
 )
 from dataward.requests.authority_models import RequestAuthority
@@ -324,3 +326,36 @@ def test_replies_go_only_where_the_authority_allows(shop: UnitOfWork) -> None:
     sent = message_requester(shop, _row(shop, to_both), kind, context, actor=CASE)
     assert sent is not None
     assert sent.request_id == _row(shop, to_both).id
+
+
+def test_a_check_keeps_what_came_with_the_request(uow: UnitOfWork, clock: FixedClock) -> None:
+    """A portal's line brought the evidence and the child's birthday; the caseworker's check
+    adds only the outcome and the child's agreement (SAR-10, Scotland: presumed at 12)."""
+    shop = _shop(uow, clock, "SCT")
+    ref = _open(shop, "parent", date(2026, 5, 1))
+    row = _row(shop, ref)
+    evidence = Evidence(
+        "parental_responsibility", "Birth certificate seen", "both", date(2013, 1, 9), None
+    )
+    receive_authority(shop, row, evidence, actor=CASE)
+    shop.commit()
+    check = AuthorityCheck(outcome="accepted", child_agreed=True)
+    record_authority(shop, SHOP, ref, check, Step(CASE, date(2026, 5, 2)))
+    shop.commit()
+    authority = authority_of(shop, _row(shop, ref))
+    assert authority is not None
+    assert (authority.evidence, authority.replies_to, authority.child_born_on) == (
+        "parental_responsibility",
+        "both",
+        date(2013, 1, 9),
+    )
+    assert authority.competence == "presumed_competent"  # 13 on the day it arrived
+    assert description_of(shop, _row(shop, ref), authority) == "Birth certificate seen"
+    actions = shop.session.scalars(
+        select(AuditEvent.action).where(AuditEvent.entity_id == ref).order_by(AuditEvent.seq)
+    ).all()
+    assert actions == [
+        "request.received",
+        "request.authority_received",
+        "request.authority_recorded",
+    ]

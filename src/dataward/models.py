@@ -11,10 +11,11 @@ def import_all_models() -> None:
     from dataward.notify import models as notify_models  # noqa: F401
     from dataward.outbox import models as outbox_models  # noqa: F401
     from dataward.publication import models as publication_models  # noqa: F401
-    from dataward.requests import models as request_models  # noqa: F401
     from dataward.requests import (
+        authority_models,  # noqa: F401
         reminder_models,  # noqa: F401
         task_models,  # noqa: F401
         verification_models,  # noqa: F401
     )
+    from dataward.requests import models as request_models  # noqa: F401
     from dataward.subjects import models as subject_models  # noqa: F401

@@ -203,6 +203,17 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         f"/console/requests/{ORG}/q_none/verification/documents/d_none/check",
         row(303, 303, 303, 303, 403, 303, 303),
     ),
+    # someone acting for the subject (SAR-10): an empty form goes back with its error
+    "request_authority_ask": (
+        "POST",
+        f"/console/requests/{ORG}/q_none/authority/ask",
+        row(303, 303, 303, 303, 403, 303, 303),
+    ),
+    "request_authority_record": (
+        "POST",
+        f"/console/requests/{ORG}/q_none/authority",
+        row(303, 303, 303, 303, 403, 303, 303),
+    ),
     "registers_page": ("GET", "/console/registers", EVERY_ROLE),
     "organisation_page": ("GET", f"/orgs/{ORG}", EVERY_ROLE),
     "lint_page": ("GET", f"/orgs/{ORG}/lint", EVERY_ROLE),
@@ -309,6 +320,12 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         f"/api/v1/requests/{ORG}/q_none/verification/knowledge",
         row(401, 401, 401, 401, 401, 403, 404),
     ),
+    # a portal's batch (issue 16): an empty array is answered 200 with nothing opened
+    "api_request_batch": (
+        "POST",
+        "/api/v1/requests/batch",
+        row(401, 401, 401, 401, 401, 403, 200),
+    ),
     # the "wrong scope" token holds decisions:read, which is the right one here
     "api_decision": (
         "GET",
@@ -342,7 +359,7 @@ FORMS: dict[str, dict[str, Any]] = {
     "user_role": {"role": "dpo"},
     "token_create": {"name": "crm", "owner": "admin", "scope": "decisions:read", "days": "30"},
 }
-JSON: dict[str, dict[str, Any]] = {
+JSON: dict[str, Any] = {
     "api_request_create": {
         "organisation": ORG,
         "rights": ["access"],
@@ -354,6 +371,7 @@ JSON: dict[str, dict[str, Any]] = {
     "api_request_split": {"rights": ["erasure"], "on": "2026-11-20"},
     "api_request_code_check": {"code": "123456"},
     "api_request_knowledge_check": {"answers": {"postcode": "SW1A 1AA", "name": "Jane"}},
+    "api_request_batch": [],
     "api_decision_batch": {"identity": {"kind": "email", "value": "jane.doe@example.com"}},
     "cookie_consent_log": {"choice": {}},
     "api_subject_search": {"organisation": ORG, "kind": "email", "value": "jane.doe@example.com"},

@@ -36,3 +36,9 @@ REQUEST_KNOWLEDGE_CHECKED = "request.knowledge_checked"
 REQUEST_DOCUMENT_UPLOADED = "request.document_uploaded"
 REQUEST_DOCUMENT_VIEWED = "request.document_viewed"
 REQUEST_DOCUMENT_CHECKED = "request.document_checked"
+# SAR-10: someone acting for the subject; SAR-05: asking for their authority stops the clock.
+REQUEST_AUTHORITY_RECEIVED = "request.authority_received"
+REQUEST_AUTHORITY_REQUESTED = "request.authority_requested"
+REQUEST_AUTHORITY_RECORDED = "request.authority_recorded"
+# A portal's batch: one entry with the counts, besides each opened request's own.
+REQUEST_BATCH_RECEIVED = "request.batch_received"

@@ -108,3 +108,24 @@ class DocumentRefused(ValidationFailed):
 
     code = "request_document_refused"
     title = "The document was not accepted"
+
+
+class AuthorityNotAccepted(TransitionRefused):
+    """SAR-10: a representative is answered only once their authority is accepted (and a
+    competent child has agreed)."""
+
+    code = "request_authority_not_accepted"
+    title = "The authority of the person acting for the subject is not accepted"
+
+
+class BatchTooLarge(DatawardError):
+    code = "request_batch_too_large"
+    http_status = 413
+    title = "Too many requests in one batch"
+
+
+class CompetenceNotAssessed(RequestInvalid):
+    """SAR-10: outside Scotland (and under 12 there) no competence is presumed."""
+
+    code = "request_competence_not_assessed"
+    title = "The child's competence must be assessed"

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from dataward.outbox.models import OutboxMessage
 from dataward.outbox.service import RequestLink, queue_requester_message
+from dataward.requests.authority_models import RequestAuthority
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import requester_of
 from dataward.uow import UnitOfWork
@@ -27,9 +28,11 @@ def link_of(row: RightsRequest) -> RequestLink:
 def message_requester(
     uow: UnitOfWork, row: RightsRequest, kind: str, context: dict[str, Any], *, actor: str
 ) -> OutboxMessage | None:
-    """Queue ``kind`` to the requester's email, or None when they gave none (post)."""
+    """Queue ``kind`` to the requester's email, or None when they gave none (post) or when
+    the authority of the person acting for the subject sends replies to the subject only
+    (SAR-10: the caseworker writes to the subject)."""
     email = requester_of(uow, row).email
-    if not email:
+    if not email or not replies_to_requester(uow, row):
         return None
     return queue_requester_message(
         uow,
@@ -49,3 +52,14 @@ def request_messages(uow: UnitOfWork, row: RightsRequest) -> Sequence[OutboxMess
         .where(OutboxMessage.request_id == row.id)
         .order_by(OutboxMessage.created_at, OutboxMessage.id)
     ).all()
+
+
+def replies_to_requester(uow: UnitOfWork, row: RightsRequest) -> bool:
+    """Whether replies may go to the person who asked: not when their authority sends them
+    to the subject only (the representative is then told nothing directly, SAR-10)."""
+    if row.requester_kind == "self":
+        return True
+    replies_to = uow.session.scalars(
+        select(RequestAuthority.replies_to).where(RequestAuthority.request_id == row.id)
+    ).first()
+    return replies_to != "subject"

@@ -231,6 +231,9 @@ def respond(uow: UnitOfWork, organisation: str, ref: str, step: Step) -> RightsR
             f"this request needs {need} proof of identity, and it was verified by "
             f"{(row.identity_method or 'nothing').replace('_', ' ')}: check it again"
         )
+    from dataward.requests.authority import refuse_unless_authorised  # it builds on this module
+
+    refuse_unless_authorised(uow, row)  # SAR-10: a representative's authority, accepted
     refuse_response_while_tasks_open(uow, row)  # RULES: SAR-07
     before, row.state, row.outcome = row.state, "responded", "responded"
     return _done(uow, row, actions.REQUEST_RESPONDED, before, step)

@@ -25,6 +25,7 @@ from dataward.web import (
     admin,
     api,
     api_decisions,
+    api_request_batch,
     api_request_tasks,
     api_request_verification,
     api_requests,
@@ -40,6 +41,7 @@ from dataward.web import (
     portal,
     portal_requests,
     portal_verify,
+    request_authority_pages,
     request_dashboard_pages,
     request_pages,
     request_subject_pages,
@@ -134,9 +136,11 @@ def create_app(
     app.include_router(request_subject_pages.router)
     app.include_router(request_dashboard_pages.router)
     app.include_router(request_task_pages.router)
-    app.include_router(api_requests.router)
-    app.include_router(api_request_tasks.router)
+    app.include_router(request_authority_pages.router)
     app.include_router(request_verification_pages.router)
+    app.include_router(api_requests.router)
+    app.include_router(api_request_batch.router)
+    app.include_router(api_request_tasks.router)
     app.include_router(api_request_verification.router)
     app.include_router(campaign_pages.router)
     check_route_rules(app)

@@ -60,6 +60,7 @@ from dataward.web.auth import (
 from dataward.web.confirm import Confirmation, confirm_then_run
 from dataward.web.deps import get_uow
 from dataward.web.flash import error_text, flash_later, flash_now
+from dataward.web.request_authority_pages import authority_panel
 from dataward.web.request_subject_pages import candidates_panel
 from dataward.web.request_task_pages import task_panel
 from dataward.web.request_verification_pages import verification_panel
@@ -267,6 +268,7 @@ def request_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
         **candidates_panel(uow, row),
         **task_panel(uow, row),
         **verification_panel(uow, row),
+        **authority_panel(uow, row),
     }
     return render(request, "console/request.html", context)
 

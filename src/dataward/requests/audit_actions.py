@@ -18,3 +18,6 @@ REQUEST_CLOSED = "request.closed"
 REQUEST_ASSIGNED = "request.assigned"
 REQUEST_SUBJECT_LINKED = "request.subject_linked"
 REQUEST_DUE_MOVED = "request.due_moved"
+# A letter to the requester that must be printed and posted (no email, or the register
+# says post): the request page shows it with a printable copy.
+REQUEST_LETTER_TO_POST = "request.letter_to_post"

@@ -15,6 +15,7 @@ from dataward.audit.service import record
 from dataward.requests import audit_actions as actions
 from dataward.requests.clock import due_dates
 from dataward.requests.errors import RequestInvalid, TransitionRefused
+from dataward.requests.letters import issue_letter
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import add_event, get_request, nation_of
 from dataward.subjects.models import Subject
@@ -95,6 +96,10 @@ def _done(
             **details,
         },
     )
+    # Here rather than in ``take_step``: every caller of a step (console, API, CLI, a
+    # direct service call) then sends its letter, in the step's unit of work, so the step
+    # and its letter commit together or not at all (SAR-04, SAR-08, SAR-10).
+    issue_letter(uow, row, action, actor=step.actor)
     return row
 
 

@@ -36,6 +36,7 @@ from dataward.web import (
     outbox_pages,
     pages,
     portal,
+    request_letter_pages,
     request_pages,
     staff,
     subject_actions,
@@ -121,6 +122,7 @@ def create_app(
     app.include_router(consent_pages.router)
     app.include_router(subject_actions.router)
     app.include_router(request_pages.router)
+    app.include_router(request_letter_pages.router)
     app.include_router(api_requests.router)
     app.include_router(campaign_pages.router)
     check_route_rules(app)

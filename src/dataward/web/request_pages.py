@@ -56,6 +56,7 @@ from dataward.web.auth import (
 from dataward.web.confirm import Confirmation, confirm_then_run
 from dataward.web.deps import get_uow
 from dataward.web.flash import error_text, flash_later, flash_now
+from dataward.web.request_letter_pages import letters_panel
 from dataward.web.templating import render
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
@@ -250,6 +251,7 @@ def request_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
         "methods": steps.IDENTITY_METHODS,
         "available": _available(row.state, row),
         "messages": request_messages(uow, row),
+        **letters_panel(uow, row),
     }
     return render(request, "console/request.html", context)
 

@@ -125,6 +125,11 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         f"/console/requests/{ORG}/q_none/steps/extend",
         row(303, 303, 303, 303, 403, 303, 303),
     ),
+    "request_letter": (
+        "GET",
+        f"/console/requests/{ORG}/q_none/letters/response",
+        row(303, 404, 404, 404, 403, 303, 303),
+    ),
     "registers_page": ("GET", "/console/registers", EVERY_ROLE),
     "organisation_page": ("GET", f"/orgs/{ORG}", EVERY_ROLE),
     "lint_page": ("GET", f"/orgs/{ORG}/lint", EVERY_ROLE),

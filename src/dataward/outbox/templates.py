@@ -81,6 +81,7 @@ MESSAGE_TYPES: dict[str, MessageType] = {
             f"request_letter_{kind}",
             "requester",
             {
+                "reference": "q_0123456789abcdef",
                 "title": "Our answer to your request",
                 "letter_text": "Dear A Person,\n\nOur answer to your request.",
                 "letter_html": "<!doctype html><p>Our answer to your request.</p>",

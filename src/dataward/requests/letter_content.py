@@ -82,31 +82,34 @@ def complaint_sections(register: Register, *, courts: bool) -> tuple[Section, ..
     """Where to complain: the organisation first where its register says so, the ICO (with
     the register's address for it) and, for a refusal, the courts (SAR-08, Art 12(4))."""
     complaints = register.rights.complaints
-    paragraphs: list[str] = []
-    bullets: list[str] = []
+    sections: list[Section] = []
     if complaints is not None and complaints.contact_controller_first:
         contacts = request_contacts(register)
         if contacts:
-            paragraphs.append(
-                "If you are unhappy with how we have dealt with your request, please contact "
-                "us first so that we can try to put it right:"
+            sections.append(
+                Section(
+                    "If you are unhappy",
+                    (
+                        "If you are unhappy with how we have dealt with your request, please "
+                        "contact us first so that we can try to put it right:",
+                    ),
+                    tuple(contact_words(c) for c in contacts),
+                )
             )
-            bullets = [contact_words(c) for c in contacts]
+    paragraphs = [
+        "You have the right to complain to the Information Commissioner's Office (ICO), the "
+        "UK regulator for data protection."
+    ]
     if complaints is not None and complaints.statement:
         paragraphs.append(f"Our privacy notice says: “{complaints.statement.strip()}”")
     ico_url = complaints.ico_url if complaints is not None else ICO_COMPLAINTS
-    paragraphs.append(
-        "You have the right to complain to the Information Commissioner's Office (ICO), the "
-        "UK regulator for data protection."
-    )
-    sections = [
+    sections.append(
         Section(
-            "If you are unhappy",
+            "Complaining to the ICO",
             tuple(paragraphs),
-            tuple(bullets),
-            (("The Information Commissioner's Office", ico_url),),
+            links=(("The Information Commissioner's Office", ico_url),),
         )
-    ]
+    )
     if courts:
         sections.append(
             Section(
@@ -137,7 +140,11 @@ def _right_response(register: Register, right: str, facts: Facts) -> Section:
         if setting is not None and setting.delivery is not None:
             paragraphs.append(f"How we provide it: {words(setting.delivery).lower()}.")
     elif right in ("objection_direct_marketing", "withdraw_consent"):
-        what = "Your objection to marketing" if right != "withdraw_consent" else "Your withdrawal"
+        what = (
+            "Your withdrawal of consent"
+            if right == "withdraw_consent"
+            else "Your objection to marketing"
+        )
         paragraphs.append(f"{what} took effect on {uk_date(facts.step_on)}.")
         if setting is not None and setting.withdrawal is not None:
             if setting.withdrawal.stops:

@@ -1,0 +1,132 @@
+"""The console's letters on a request's page: how each goes, a printable copy, a PDF.
+
+Issue 16: a letter that cannot be emailed is printed and posted; the page says so.
+The test clock is 25 November 2026.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from bs4 import BeautifulSoup
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from web_support import ORG, csrf_from, fresh_console_app, signed_in
+
+from dataward.clock import FixedClock
+from dataward.notice.errors import PdfUnavailable
+
+
+@pytest.fixture
+def app(database_url: str, clock: FixedClock, vault: object) -> Iterator[FastAPI]:
+    yield from fresh_console_app(database_url, clock, vault)
+
+
+FORM = {
+    "org": ORG,
+    "rights": ["access"],
+    "channel": "post",
+    "received_on": "2026-11-20",
+    "requester_kind": "self",
+    "name": "Jane Doe",
+    "address": "2 Mill Lane, Anytown",
+}
+
+
+def _enter(client: TestClient, **changes: object) -> str:
+    csrf = csrf_from(client.get("/console/requests/new").text)
+    answer = client.post("/console/requests/new", data={**FORM, **changes, "csrf_token": csrf})
+    assert answer.status_code == 303
+    return str(answer.headers["location"])
+
+
+def _refuse(client: TestClient, location: str) -> None:
+    fields = {
+        "on": "2026-11-25",
+        "note": "Manifestly excessive: the fifth copy asked for this month.",
+        "csrf_token": csrf_from(client.get(location).text),
+        "confirm": "yes",
+    }
+    assert client.post(location + "/steps/refuse", data=fields).status_code == 303
+
+
+def _letters(client: TestClient, location: str) -> dict[str, str]:
+    soup = BeautifulSoup(client.get(location).text, "html.parser")
+    table = soup.find("table", class_="request-letters")
+    assert table is not None
+    rows = table.find("tbody").find_all("tr")
+    return {
+        r.find_all("td")[0].get_text(strip=True): r.find_all("td")[2].get_text(" ", strip=True)
+        for r in rows
+    }
+
+
+def test_a_letter_without_an_email_address_is_marked_send_by_post(app: FastAPI) -> None:
+    client = signed_in(app, "case@acme.example", "caseworker")
+    location = _enter(client)
+    before = _letters(client, location)
+    assert before["Response"] == "preview"  # the letter the request will need
+    _refuse(client, location)
+    after = _letters(client, location)
+    assert after["Refusal (SAR-08)"].startswith("send by post")
+    assert "Response" not in after
+    printable = client.get(location + "/letters/refusal")
+    assert printable.status_code == 200
+    assert "Manifestly excessive: the fifth copy asked for this month." in printable.text
+    assert "2 Mill Lane, Anytown" in printable.text  # addressed for the envelope
+    # Its own inline style is allowed by hash, nothing else.
+    assert "style-src 'self' 'sha256-" in printable.headers["content-security-policy"]
+
+
+def test_a_letter_with_an_email_address_shows_it_went_by_email(app: FastAPI) -> None:
+    client = signed_in(app, "case@acme.example", "caseworker")
+    location = _enter(client, email="jane@example.com", channel="email")
+    _refuse(client, location)
+    assert _letters(client, location)["Refusal (SAR-08)"] == "by email (queued)"
+    assert "request_letter_refusal" in client.get(location).text  # in the messages list
+
+
+def test_the_letter_comes_as_a_pdf(app: FastAPI) -> None:
+    client = signed_in(app, "case@acme.example", "caseworker")
+    location = _enter(client)
+    pdf = client.get(location + "/letters/acknowledgement?format=pdf")
+    assert pdf.status_code == 200
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF")
+
+
+def test_without_the_pdf_extra_the_pdf_is_a_clear_501(
+    app: FastAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def missing() -> None:
+        raise PdfUnavailable(
+            "PDF output needs WeasyPrint, which is not installed",
+            details=["install it with: pip install 'dataward[pdf]'"],
+        )
+
+    monkeypatch.setattr("dataward.notice.pdf.load_weasyprint", missing)
+    client = signed_in(app, "case@acme.example", "caseworker")
+    location = _enter(client)
+    answer = client.get(location + "/letters/acknowledgement?format=pdf")
+    assert answer.status_code == 501
+    assert "WeasyPrint" in answer.text
+    assert "Traceback" not in answer.text
+
+
+def test_a_letter_that_is_not_ready_or_unknown_is_refused_plainly(app: FastAPI) -> None:
+    client = signed_in(app, "case@acme.example", "caseworker")
+    location = _enter(client)
+    not_ready = client.get(location + "/letters/refusal")
+    assert not_ready.status_code == 422
+    assert "gives reasons" in not_ready.text
+    assert client.get(location + "/letters/ransom_note").status_code == 422
+    assert client.get(location + "/letters/response?format=exe").status_code == 400
+    assert client.get(f"/console/requests/{ORG}/q_none/letters/response").status_code == 404
+
+
+def test_an_auditor_may_not_read_a_letter(app: FastAPI) -> None:
+    client = signed_in(app, "case@acme.example", "caseworker")
+    location = _enter(client)
+    auditor = signed_in(app, "audit@acme.example", "auditor")
+    assert auditor.get(location + "/letters/response").status_code == 403

@@ -9,9 +9,9 @@ written; the test clock is set explicitly in each test.
 from __future__ import annotations
 
 import re
-from html import unescape
 from datetime import UTC, date, datetime
 from functools import cache
+from html import unescape
 from pathlib import Path
 
 import pytest
@@ -24,10 +24,9 @@ from dataward.outbox.models import OutboxMessage
 from dataward.outbox.service import open_message
 from dataward.publication.registers import store_register
 from dataward.register.loader import LoadedRegister, load_register, parse_register
+from dataward.requests.errors import LetterNotReady, UnknownLetter
 from dataward.requests.letters import (
     KINDS,
-    LetterNotReady,
-    UnknownLetter,
     letter_for,
     letter_pdf,
     letters_of,
@@ -296,4 +295,3 @@ def test_a_letter_renders_as_pdf(uow: UnitOfWork, clock: FixedClock) -> None:
     pdf = letter_pdf(letter_for(uow, row, "acknowledgement"))
     assert pdf.startswith(b"%PDF")
     assert len(pdf) > 1000
-

@@ -21,3 +21,16 @@ class TransitionRefused(DatawardError):
     code = "request_transition_refused"
     http_status = 409
     title = "This step is not allowed now"
+
+
+class LetterNotReady(RequestInvalid):
+    """A letter that gives reasons (extension, refusal, fee, clarification) before the step
+    that records them."""
+
+    code = "request_letter_not_ready"
+    title = "This letter cannot be written yet"
+
+
+class UnknownLetter(RequestInvalid):
+    code = "request_letter_unknown"
+    title = "No such letter"

@@ -18,12 +18,12 @@ from sqlalchemy import select
 
 from dataward.audit.service import record
 from dataward.crypto.keyring import decrypt_for
-from dataward.errors import ValidationFailed
 from dataward.outbox.models import OutboxMessage
 from dataward.register.models import Register
 from dataward.register.wording import address_words, contact_words, uk_date
 from dataward.requests import audit_actions as actions
 from dataward.requests.clock import due_dates
+from dataward.requests.errors import LetterNotReady, UnknownLetter
 from dataward.requests.letter_content import Body, Facts, body_for, request_contacts
 from dataward.requests.messages import message_requester
 from dataward.requests.models import RequestEvent, RightsRequest
@@ -84,16 +84,6 @@ _TEXT = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
-
-
-class LetterNotReady(ValidationFailed):
-    code = "request_letter_not_ready"
-    title = "This letter cannot be written yet"
-
-
-class UnknownLetter(ValidationFailed):
-    code = "request_letter_unknown"
-    title = "No such letter"
 
 
 @dataclass(frozen=True)

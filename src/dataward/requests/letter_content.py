@@ -177,6 +177,7 @@ def _not_offered(heading: str, setting: RightSetting | None, register: Register)
 
 
 def _what_was_done(facts: Facts) -> tuple[Section, ...]:
+    # The note of the respond step: the console says it goes in the letter.
     if not facts.note:
         return ()
     return (Section("What we did", (facts.note.strip(),)),)
@@ -281,7 +282,6 @@ def _deceased(register: Register, facts: Facts) -> tuple[Section, ...]:
                 "affairs, you can still contact us.",
             ),
         ),
-        *_what_was_done(facts),
     )
 
 

@@ -9,6 +9,7 @@ otherwise it records (in the audit chain) that the letter must go by post. No HT
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -255,17 +256,22 @@ def letters_of(uow: UnitOfWork, row: RightsRequest) -> list[LetterEntry]:
             select(OutboxMessage).where(OutboxMessage.request_id == row.id)
         )
     }
+    # The day each step was last taken: one read of the history, no notes unsealed.
+    taken_on: dict[str, date] = {}
+    for event in uow.session.scalars(
+        select(RequestEvent).where(RequestEvent.request_id == row.id).order_by(RequestEvent.seq)
+    ):
+        taken_on[event.action] = event.on
     entries: list[LetterEntry] = []
     for kind in KINDS:
-        taken = _step(uow, row, kind)
+        on = taken_on.get(STEP_OF[kind])
         if kind == "deceased" and row.outcome != "deceased":
-            taken = None
-        if kind in SENT_ON_STEP and taken is not None:
+            on = None
+        if kind in SENT_ON_STEP and on is not None:
             status = sent.get(message_kind(kind))
             how = "email" if status is not None else "post"
-            entries.append(LetterEntry(kind, TITLES[kind], how, taken.on, status))
-        elif kind == "acknowledgement" or (taken is not None and kind not in SENT_ON_STEP):
-            on = taken.on if taken is not None else None
+            entries.append(LetterEntry(kind, TITLES[kind], how, on, status))
+        elif kind == "acknowledgement" or (on is not None and kind not in SENT_ON_STEP):
             entries.append(LetterEntry(kind, TITLES[kind], "preview", on))
         elif kind == "response" and row.outcome is None:
             entries.append(LetterEntry(kind, TITLES[kind], "preview", None))
@@ -278,5 +284,8 @@ def letter_pdf(letter: Letter) -> bytes:
     from dataward.notice.pdf import load_weasyprint
 
     weasyprint = load_weasyprint()
+    # WeasyPrint warns about screen-only CSS that paper ignores: noise, not news.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
     pdf: bytes = weasyprint.HTML(string=letter.html).write_pdf()
     return pdf

@@ -301,7 +301,8 @@ STEPS: dict[str, tuple[str, str, bool]] = {
     ),
     "respond": (
         "Record the response as sent",
-        "The request is answered; it can then be closed.",
+        "The request is answered; it can then be closed. The note, if any, goes in the "
+        'response letter under "What we did".',
         False,
     ),
     "refuse": (

@@ -411,7 +411,11 @@ def test_it_sends_the_access_response_by_email_and_by_post_where_no_email_is_hel
         actor="user:u_case",
     )
     by_post = _open_request(uow, ORG, ("access",), "post")  # no email address held
-    for row in (by_email, by_post):
+    asked = Requester("A Customer", "b@x.org", reply_by="post")  # "unless asked otherwise"
+    asked_for_post = open_request(
+        uow, NewRequest(ORG, ("access",), "phone", clock.today(), asked), actor="user:u_case"
+    )
+    for row in (by_email, by_post, asked_for_post):
         verify_identity(uow, ORG, row.ref, "document", Step("user:u_case", clock.today()))
         respond(uow, ORG, row.ref, Step("user:u_case", clock.today()))
     uow.commit()
@@ -422,7 +426,10 @@ def test_it_sends_the_access_response_by_email_and_by_post_where_no_email_is_hel
     assert "How we provide it: electronically, unless you ask otherwise." in body
     posted = uow.session.scalars(
         select(AuditEvent).where(AuditEvent.action == "request.letter_to_post")
-    ).one()
-    assert (posted.entity_id, posted.details["why"]) == (by_post.ref, "no_email")
+    ).all()
+    assert {(p.entity_id, p.details["why"]) for p in posted} == {
+        (by_post.ref, "no_email"),
+        (asked_for_post.ref, "asked_for_post"),
+    }
     # The letter to post is the same letter, ready to print.
     assert "OUR ANSWER TO YOUR REQUEST" in letter_for(uow, by_post, "response").text

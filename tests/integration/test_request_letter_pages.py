@@ -130,3 +130,22 @@ def test_an_auditor_may_not_read_a_letter(app: FastAPI) -> None:
     location = _enter(client)
     auditor = signed_in(app, "audit@acme.example", "auditor")
     assert auditor.get(location + "/letters/response").status_code == 403
+
+
+def test_a_requester_who_asked_for_post_gets_post_despite_an_email(app: FastAPI) -> None:
+    client = signed_in(app, "case@acme.example", "caseworker")
+    location = _enter(client, email="jane@example.com", reply_by="post")
+    assert "post: the requester asked for it" in client.get(location).text
+    _refuse(client, location)
+    assert _letters(client, location)["Refusal (SAR-08)"].startswith("send by post")
+    assert "request_letter_refusal" not in client.get(location).text  # nothing emailed
+
+
+def test_an_unknown_way_to_answer_is_refused_and_nothing_opened(app: FastAPI) -> None:
+    client = signed_in(app, "case@acme.example", "caseworker")
+    csrf = csrf_from(client.get("/console/requests/new").text)
+    data = {**FORM, "reply_by": "pigeon", "csrf_token": csrf}
+    refused = client.post("/console/requests/new", data=data)
+    assert refused.status_code == 422
+    assert "Reply by must be one of email, post" in refused.text
+    assert "0 requests." in client.get("/console/requests").text  # nothing opened

@@ -49,6 +49,12 @@ def test_it_emails_when_an_address_is_held_and_posts_when_none_is(jtr: Register)
     )
 
 
+def test_a_requester_who_asked_for_post_gets_post_even_with_an_email(jtr: Register) -> None:
+    """rights.g7: electronically *unless the person asks otherwise*."""
+    asked = Requester(name="A Person", email="a@x.org", reply_by="post")
+    assert delivery_of(jtr, _row("email", "access"), asked) == ("post", "asked_for_post")
+
+
 def test_a_register_that_says_post_is_followed_for_the_rights_it_covers(jtr: Register) -> None:
     register = _with_access_delivery(jtr, "post")
     assert delivery_of(register, _row("email", "access"), WITH_EMAIL) == (

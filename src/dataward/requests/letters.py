@@ -194,8 +194,11 @@ LETTER_ON_ACTION = {
 
 
 def delivery_of(register: Register, row: RightsRequest, requester: Requester) -> tuple[str, str]:
-    """("email" | "post", why): the register's ``delivery`` for the rights asked decides,
-    and with no email address a letter can only go by post (JTR rights.g7)."""
+    """("email" | "post", why): a requester who asked for post gets post; with no email
+    address a letter can only go by post (JTR rights.g7); otherwise the register's
+    ``delivery`` for the rights asked decides (``electronic_unless_requested``: email)."""
+    if requester.reply_by == "post":
+        return "post", "asked_for_post"
     if not requester.email:
         return "post", "no_email"
     settings = {i.delivery for i in register.rights.items if i.right.value in row.rights}

@@ -217,6 +217,7 @@ def request_create(request: Request, uow: Uow) -> Response:
                         "words",
                         "on_behalf_of",
                         "authority",
+                        "reply_by",
                     )
                 }
             ),

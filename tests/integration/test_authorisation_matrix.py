@@ -125,6 +125,12 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         f"/console/requests/{ORG}/q_none/steps/extend",
         row(303, 303, 303, 303, 403, 303, 303),
     ),
+    # public: the requester's signed status link is the key (a bad one is 404 for anyone)
+    "request_status_letter": (
+        "GET",
+        "/requests/status/not-a-link/letters/response",
+        row(404, 404, 404, 404, 404, 404, 404),
+    ),
     "request_letter": (
         "GET",
         f"/console/requests/{ORG}/q_none/letters/response",

@@ -7,15 +7,23 @@ The test clock is 25 November 2026.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 
 import pytest
 from bs4 import BeautifulSoup
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from web_support import ORG, csrf_from, fresh_console_app, signed_in
 
+from dataward.audit.models import AuditEvent
 from dataward.clock import FixedClock
 from dataward.notice.errors import PdfUnavailable
+from dataward.requests.models import RightsRequest
+from dataward.requests.status_links import status_link_token
+from dataward.uow import UnitOfWork
+from dataward.web.request_letter_pages import status_letters_panel
+from dataward.web.templating import templates
 
 
 @pytest.fixture
@@ -149,3 +157,61 @@ def test_an_unknown_way_to_answer_is_refused_and_nothing_opened(app: FastAPI) ->
     assert refused.status_code == 422
     assert "Reply by must be one of email, post" in refused.text
     assert "0 requests." in client.get("/console/requests").text  # nothing opened
+
+
+def _status_link(app: FastAPI, location: str) -> str:
+    ref = location.rsplit("/", 1)[1]
+    with app.state.session_factory() as session:
+        row = session.scalars(select(RightsRequest).where(RightsRequest.ref == ref)).one()
+        token, _ = status_link_token(app.state.secret_key, app.state.clock, row)
+    return f"/requests/status/{token}"
+
+
+def test_the_requester_reads_a_letter_they_were_sent_by_their_status_link(app: FastAPI) -> None:
+    client = signed_in(app, "case@acme.example", "caseworker")
+    location = _enter(client, email="jane@example.com")
+    _refuse(client, location)
+    status = _status_link(app, location)
+    public = TestClient(app, follow_redirects=False)  # no account, no session
+    letter = public.get(f"{status}/letters/refusal")
+    assert letter.status_code == 200
+    assert "Manifestly excessive: the fifth copy asked for this month." in letter.text
+    assert "Dear Jane Doe" in letter.text
+    assert "2 Mill Lane" not in letter.text  # only their name, as on the status page
+    assert letter.headers["cache-control"] == "no-store"
+    assert public.get(f"{status}/letters/refusal?format=pdf").content.startswith(b"%PDF")
+    # A letter not sent (a draft response) is not theirs to see.
+    draft = public.get(f"{status}/letters/response")
+    assert draft.status_code == 404
+    assert "No response letter was sent for this request" in draft.text
+
+
+def test_a_forged_or_expired_status_link_opens_no_letter(app: FastAPI, clock: FixedClock) -> None:
+    client = signed_in(app, "case@acme.example", "caseworker")
+    location = _enter(client)
+    status = _status_link(app, location)
+    public = TestClient(app, follow_redirects=False)
+    assert public.get(f"{status}x/letters/acknowledgement").status_code == 404
+    with app.state.session_factory() as session:
+        refused = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "portal.link_refused")
+        ).all()
+    assert [r.details.get("code") for r in refused] == ["link_invalid"]
+    clock.advance(timedelta(days=181))
+    assert public.get(f"{status}/letters/acknowledgement").status_code == 410
+
+
+def test_the_status_page_panel_lists_only_the_letters_sent(app: FastAPI) -> None:
+    """For the portal's status page: ``portal/_status_letters.html`` with its panel."""
+    client = signed_in(app, "case@acme.example", "caseworker")
+    location = _enter(client, email="jane@example.com")
+    _refuse(client, location)
+    ref = location.rsplit("/", 1)[1]
+    with UnitOfWork(app.state.session_factory, app.state.clock, app.state.vault) as uow:
+        row = uow.session.scalars(select(RightsRequest).where(RightsRequest.ref == ref)).one()
+        panel = status_letters_panel(uow, row)
+    assert [kind for kind, _ in panel["status_letters"]] == ["acknowledgement", "refusal"]
+    html = templates.get_template("portal/_status_letters.html").render(token="tok", **panel)
+    assert 'href="/requests/status/tok/letters/refusal"' in html
+    assert "We are not able to act on your request" in html
+    assert "response" not in html  # the draft response is not listed

@@ -34,3 +34,10 @@ class LetterNotReady(RequestInvalid):
 class UnknownLetter(RequestInvalid):
     code = "request_letter_unknown"
     title = "No such letter"
+
+
+class LetterNotSent(NotFoundError):
+    """On the requester's status page: only letters they were sent."""
+
+    code = "request_letter_not_sent"
+    title = "No such letter"

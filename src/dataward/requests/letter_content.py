@@ -312,6 +312,11 @@ _WRITERS = {
 }
 
 
+def letter_title(kind: str) -> str:
+    """The letter's heading, as the requester reads it."""
+    return _WRITERS[kind][0]
+
+
 def body_for(kind: str, register: Register, facts: Facts) -> Body:
     """The words of one letter (``kind`` as in ``letters.KINDS``), with the complaint routes
     every letter ends with."""

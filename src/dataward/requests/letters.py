@@ -24,7 +24,7 @@ from dataward.register.models import Register
 from dataward.register.wording import address_words, contact_words, uk_date
 from dataward.requests import audit_actions as actions
 from dataward.requests.clock import due_dates
-from dataward.requests.errors import LetterNotReady, UnknownLetter
+from dataward.requests.errors import LetterNotReady, LetterNotSent, UnknownLetter
 from dataward.requests.letter_content import Body, Facts, body_for, request_contacts
 from dataward.requests.messages import message_requester
 from dataward.requests.models import RequestEvent, RightsRequest
@@ -130,10 +130,16 @@ def _due_on(row: RightsRequest, kind: str) -> date | None:
 
 
 def letter_for(
-    uow: UnitOfWork, row: RightsRequest, kind: str, *, note: str | None = None
+    uow: UnitOfWork,
+    row: RightsRequest,
+    kind: str,
+    *,
+    note: str | None = None,
+    addressed: bool = True,
 ) -> Letter:
     """The letter ``kind`` for this request, from the current register. ``note`` overrides
-    the reasons recorded with the step (a letter before the step is taken)."""
+    the reasons recorded with the step (a letter before the step is taken); ``addressed``
+    False leaves out the postal address (the portal shows the requester only their name)."""
     if kind not in KINDS:
         raise UnknownLetter(f"unknown letter {kind[:40]!r}: use one of {', '.join(KINDS)}")
     register = register_of(uow, row.organisation)
@@ -158,6 +164,8 @@ def letter_for(
         on_behalf_of=requester.on_behalf_of,
     )
     body = body_for(kind, register, facts)
+    if not addressed:
+        requester = Requester(name=requester.name)
     return render_letter(kind, register, body, requester, row.ref, uow.clock.today())
 
 
@@ -279,6 +287,15 @@ def letters_of(uow: UnitOfWork, row: RightsRequest) -> list[LetterEntry]:
         elif kind == "response" and row.outcome is None:
             entries.append(LetterEntry(kind, TITLES[kind], "preview", None))
     return entries
+
+
+def sent_letter(uow: UnitOfWork, row: RightsRequest, kind: str) -> Letter:
+    """A letter the requester has been sent (or is sent by post), for their status page;
+    a letter not sent yet is not theirs to see (a draft response, a preview)."""
+    sent = {e.kind for e in letters_of(uow, row) if e.delivery != "preview"}
+    if kind not in sent | {"acknowledgement"}:
+        raise LetterNotSent(f"no {kind[:40].replace('_', ' ')} letter was sent for this request")
+    return letter_for(uow, row, kind, addressed=False)
 
 
 def letter_pdf(letter: Letter) -> bytes:

@@ -198,12 +198,17 @@ def _identity_needed(register: Register, facts: Facts) -> tuple[Section, ...]:
     ]
     if check is not None and check.description:
         paragraphs.append(check.description.strip())
-    paragraphs.append(
-        "The time we have to answer starts on the day we have it (the one month runs from then)."
-    )
     bullets = tuple(check.methods) if check is not None else ()
     extra = (Section("What we need", (facts.note.strip(),)),) if facts.note else ()
-    return (_asked(facts), Section("Proof of identity", tuple(paragraphs), bullets), *extra)
+    clock = (
+        "The time we have to answer starts on the day we have it (the one month runs from then)."
+    )
+    return (
+        _asked(facts),
+        Section("Proof of identity", tuple(paragraphs), bullets),
+        *extra,
+        Section("The time limit", (clock,)),
+    )
 
 
 def _fee_needed(register: Register, facts: Facts) -> tuple[Section, ...]:

@@ -20,8 +20,8 @@ from sqlalchemy import select
 from dataward.audit.service import record
 from dataward.crypto.keyring import decrypt_for
 from dataward.outbox.models import OutboxMessage
-from dataward.register.models import Register
-from dataward.register.wording import address_words, contact_words, uk_date
+from dataward.register.models import Address, Register
+from dataward.register.wording import contact_words, uk_date
 from dataward.requests import audit_actions as actions
 from dataward.requests.clock import due_dates
 from dataward.requests.errors import LetterNotReady, LetterNotSent, UnknownLetter
@@ -84,6 +84,7 @@ _TEXT = Environment(
     autoescape=False,  # noqa: S701
     trim_blocks=True,
     lstrip_blocks=True,
+    keep_trailing_newline=True,
 )
 
 
@@ -169,6 +170,13 @@ def letter_for(
     return render_letter(kind, register, body, requester, row.ref, uow.clock.today())
 
 
+def _postal(address: Address | None) -> str:
+    # The lines and postcode only: a register's label may repeat the address itself.
+    if address is None:
+        return ""
+    return ", ".join([*address.lines, *([address.postcode] if address.postcode else [])])
+
+
 def render_letter(
     kind: str, register: Register, body: Body, requester: Requester, reference: str, today: date
 ) -> Letter:
@@ -179,9 +187,7 @@ def render_letter(
         "organisation": controller.name,
         "legal_name": controller.legal_name if controller.legal_name != controller.name else "",
         "contacts": [contact_words(c) for c in request_contacts(register)],
-        "address": address_words(controller.registered_address)
-        if controller.registered_address is not None
-        else "",
+        "address": _postal(controller.registered_address),
         "dated": uk_date(today),
         "to_name": requester.name.strip(),
         "to_address": requester.address.strip(),

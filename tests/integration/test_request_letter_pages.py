@@ -14,11 +14,12 @@ from bs4 import BeautifulSoup
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from web_support import ORG, csrf_from, fresh_console_app, signed_in
+from web_support import ORG, add_user, api_token, csrf_from, fresh_console_app, signed_in
 
 from dataward.audit.models import AuditEvent
 from dataward.clock import FixedClock
 from dataward.notice.errors import PdfUnavailable
+from dataward.outbox.models import OutboxMessage
 from dataward.requests.models import RightsRequest
 from dataward.requests.status_links import status_link_token
 from dataward.uow import UnitOfWork
@@ -215,3 +216,32 @@ def test_the_status_page_panel_lists_only_the_letters_sent(app: FastAPI) -> None
     assert 'href="/requests/status/tok/letters/refusal"' in html
     assert "We are not able to act on your request" in html
     assert "response" not in html  # the draft response is not listed
+
+
+def test_the_api_takes_a_wish_to_be_answered_by_post_and_sends_no_email(app: FastAPI) -> None:
+    owner = add_user(app, "portal.bot", "caseworker")
+    token = api_token(app, owner, ["requests:read", "requests:write"])
+    api = TestClient(app, headers={"Authorization": f"Bearer {token}"})
+    requester = {"name": "Jane Doe", "email": "jane@example.com", "reply_by": "pigeon"}
+    body = {
+        "organisation": ORG,
+        "rights": ["access"],
+        "channel": "email",
+        "received_on": "2026-11-20",
+        "requester": requester,
+    }
+    refused = api.post("/api/v1/requests", json=body)
+    assert refused.status_code == 422
+    requester["reply_by"] = "post"
+    made = api.post("/api/v1/requests", json=body)
+    assert made.status_code == 201, made.text
+    assert made.json()["requester"]["reply_by"] == "post"
+    ref = made.json()["ref"]
+    step = {"step": "refuse", "on": "2026-11-25", "note": "Manifestly excessive."}
+    assert api.post(f"/api/v1/requests/{ORG}/{ref}/steps", json=step).status_code == 200
+    with app.state.session_factory() as session:
+        assert session.scalars(select(OutboxMessage)).all() == []
+        posted = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "request.letter_to_post")
+        ).one()
+    assert posted.details["why"] == "asked_for_post"

@@ -227,7 +227,8 @@ def test_the_deceased_letter_says_the_law_does_not_cover_the_persons_data(
     [
         ((("extend", "Complex: many systems."),), "extension"),
         ((("refuse", "Manifestly excessive."),), "refusal"),
-        ((("verify_identity", None), ("respond", None)), "response"),
+        # An objection (legitimate interests): no identity check or searches to wait for.
+        ((("respond", "We stopped using your data for debt tracing."),), "response"),
         ((("deceased", "Death certificate seen."),), "deceased"),
         ((("withdraw", None),), "withdrawn"),
     ],
@@ -236,7 +237,8 @@ def test_each_closing_or_extending_step_emails_its_letter_in_the_same_unit_of_wo
     uow: UnitOfWork, clock: FixedClock, steps: tuple[tuple[str, str | None], ...], kind: str
 ) -> None:
     clock.set(APRIL_3)
-    row = _open(uow, _store(uow, _loaded("jtr-collections.yaml")), ("access",), email="a@x.org")
+    rights = ("objection",) if kind == "response" else ("access",)
+    row = _open(uow, _store(uow, _loaded("jtr-collections.yaml")), rights, email="a@x.org")
     uow.commit()
     for name, note in steps:
         _step(uow, row, name, note)

@@ -18,6 +18,7 @@ from runs_support import JTR, person, runs, runs_problems, store_example
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+from dataward.audit.models import AuditEvent
 from dataward.clock import FixedClock
 from dataward.consent.decisions import decide
 from dataward.consent.errors import (
@@ -41,11 +42,15 @@ from dataward.crypto.keystore import Vault
 from dataward.notify.decisions import approve_campaign
 from dataward.notify.models import NoticeCampaign
 from dataward.outbox.config import MailSettings
+from dataward.outbox.models import OutboxMessage
+from dataward.outbox.service import open_message
 from dataward.publication.notices import list_notice_versions, recorded_change, register_of
 from dataward.publication.registers import store_register
 from dataward.register.loader import parse_register
 from dataward.register.models import LawfulBasis, Register
+from dataward.requests.audit_actions import REQUEST_RESPONDED
 from dataward.requests.errors import TransitionRefused
+from dataward.requests.letters import issue_letter, letter_for
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import NewRequest, Requester, open_request
 from dataward.requests.transitions import Step, respond
@@ -392,3 +397,42 @@ def test_it_takes_an_access_request_free_of_charge_on_the_english_clock(
     assert row.due_on.isoformat() == "2026-05-05"  # 3 May a Sunday, 4 May a bank holiday
     with pytest.raises(TransitionRefused):
         respond(uow, ORG, row.ref, Step("user:u_case", clock.today()))
+
+
+@runs("rights.g7")
+def test_it_sends_the_access_response_by_email_and_by_post_where_no_email_is_held(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    """rights.g7: electronically (``electronic_unless_requested``) unless the person asks
+    otherwise; no email held: post. The letter is the one the respond step sends
+    (``transitions._done`` calls ``issue_letter`` in the step's unit of work); the step's
+    own rules (identity, searches) are other tests' business."""
+    store_example(uow, JTR)
+    clock.set(datetime(2026, 4, 3, 10, 0, tzinfo=UTC))
+    by_email = open_request(
+        uow,
+        NewRequest(ORG, ("access",), "email", clock.today(), Requester("A Customer", "a@x.org")),
+        actor="user:u_case",
+    )
+    by_post = _open_request(uow, ORG, ("access",), "post")  # no email address held
+    asked = Requester("A Customer", "b@x.org", reply_by="post")  # "unless asked otherwise"
+    asked_for_post = open_request(
+        uow, NewRequest(ORG, ("access",), "phone", clock.today(), asked), actor="user:u_case"
+    )
+    for row in (by_email, by_post, asked_for_post):
+        assert issue_letter(uow, row, REQUEST_RESPONDED, actor="user:u_case") == "response"
+    uow.commit()
+    message = uow.session.scalars(select(OutboxMessage)).one()
+    assert (message.request_id, message.kind) == (by_email.id, "request_letter_response")
+    mime = open_message(uow, message, MailSettings(mail_from="privacy@jtr.example"))
+    body = mime.get_body(("plain",)).get_content()
+    assert "How we provide it: electronically, unless you ask otherwise." in body
+    posted = uow.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "request.letter_to_post")
+    ).all()
+    assert {(p.entity_id, p.details["why"]) for p in posted} == {
+        (by_post.ref, "no_email"),
+        (asked_for_post.ref, "asked_for_post"),
+    }
+    # The letter to post is the same letter, ready to print.
+    assert "OUR ANSWER TO YOUR REQUEST" in letter_for(uow, by_post, "response").text

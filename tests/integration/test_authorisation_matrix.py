@@ -214,6 +214,17 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         f"/console/requests/{ORG}/q_none/authority",
         row(303, 303, 303, 303, 403, 303, 303),
     ),
+    # public: the requester's signed status link is the key (a bad one is 404 for anyone)
+    "request_status_letter": (
+        "GET",
+        "/requests/status/not-a-link/letters/response",
+        row(404, 404, 404, 404, 404, 404, 404),
+    ),
+    "request_letter": (
+        "GET",
+        f"/console/requests/{ORG}/q_none/letters/response",
+        row(303, 404, 404, 404, 403, 303, 303),
+    ),
     "registers_page": ("GET", "/console/registers", EVERY_ROLE),
     "organisation_page": ("GET", f"/orgs/{ORG}", EVERY_ROLE),
     "lint_page": ("GET", f"/orgs/{ORG}/lint", EVERY_ROLE),

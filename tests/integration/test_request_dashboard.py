@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 from consent_support import SHOP, load_shop
+from request_support import finish_tasks
 
 from dataward.clock import FixedClock
 from dataward.requests.dashboard import month_summary, parse_month
@@ -57,8 +58,10 @@ def november(uow: UnitOfWork, clock: FixedClock) -> dict[str, str]:
         "deceased": _open(uow, date(2026, 11, 20), ("access",), "post"),
         "october": _open(uow, date(2026, 10, 15), ("access",), "email"),
     }
+    finish_tasks(uow, SHOP, refs["on_time"])  # SAR-07: the answer put together first
     respond(uow, SHOP, refs["on_time"], _on(date(2026, 11, 20)))  # 18 days, due 2 Dec
     verify_identity(uow, SHOP, refs["late"], "document", _on(date(2026, 11, 3)))
+    finish_tasks(uow, SHOP, refs["late"])
     respond(uow, SHOP, refs["late"], _on(date(2026, 12, 10)))  # 37 days, due 3 Dec
     refuse(uow, SHOP, refs["refused"], _on(date(2026, 11, 12), "manifestly unfounded"))
     extend(uow, SHOP, refs["extended"], _on(date(2026, 12, 1), "many systems"))

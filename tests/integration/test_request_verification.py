@@ -164,7 +164,9 @@ def test_five_wrong_tries_kill_the_code(shop: UnitOfWork) -> None:
         check_email_code(shop, SHOP, ref, code, actor="requester")
     assert _row(shop, ref).identity_verified_on is None
     refused = shop.session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "request.code_refused")
+        select(AuditEvent)
+        .where(AuditEvent.action == "request.code_refused")
+        .order_by(AuditEvent.seq)
     ).all()
     assert [e.details["failures"] for e in refused] == [1, 2, 3, 4, 5]
     assert all(code not in str(e.details) for e in refused)

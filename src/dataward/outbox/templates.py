@@ -83,6 +83,21 @@ MESSAGE_TYPES: dict[str, MessageType] = {
             "outcome": "We looked at the decision again and restored your credit limit.",
         },
     ),
+    # requests/letters.py: the letter a step sends (SAR-04, SAR-08, SAR-10), one type per
+    # letter so the request page can tell which went by email; the bodies are the letter's.
+    **{
+        f"request_letter_{kind}": MessageType(
+            f"request_letter_{kind}",
+            "requester",
+            {
+                "reference": "q_0123456789abcdef",
+                "title": "Our answer to your request",
+                "letter_text": "Dear A Person,\n\nOur answer to your request.",
+                "letter_html": "<!doctype html><p>Our answer to your request.</p>",
+            },
+        )
+        for kind in ("extension", "refusal", "response", "deceased", "withdrawn")
+    },
     "staff_alert": MessageType(
         "staff_alert",
         "staff",

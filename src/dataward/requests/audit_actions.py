@@ -42,3 +42,6 @@ REQUEST_AUTHORITY_REQUESTED = "request.authority_requested"
 REQUEST_AUTHORITY_RECORDED = "request.authority_recorded"
 # A portal's batch: one entry with the counts, besides each opened request's own.
 REQUEST_BATCH_RECEIVED = "request.batch_received"
+# A letter to the requester that must be printed and posted (no email, or the register
+# says post): the request page shows it with a printable copy.
+REQUEST_LETTER_TO_POST = "request.letter_to_post"

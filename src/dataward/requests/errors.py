@@ -129,3 +129,23 @@ class CompetenceNotAssessed(RequestInvalid):
 
     code = "request_competence_not_assessed"
     title = "The child's competence must be assessed"
+
+
+class LetterNotReady(RequestInvalid):
+    """A letter that gives reasons (extension, refusal, fee, clarification) before the step
+    that records them."""
+
+    code = "request_letter_not_ready"
+    title = "This letter cannot be written yet"
+
+
+class UnknownLetter(RequestInvalid):
+    code = "request_letter_unknown"
+    title = "No such letter"
+
+
+class LetterNotSent(NotFoundError):
+    """On the requester's status page: only letters they were sent."""
+
+    code = "request_letter_not_sent"
+    title = "No such letter"

@@ -61,6 +61,8 @@ REQUESTER_KINDS = (
     "other_representative",
 )
 MAX_TEXT = 4000
+# How the requester asked to be answered: empty for "email where given", or "post".
+REPLY_BY = ("", "email", "post")
 
 
 @dataclass(frozen=True)
@@ -76,6 +78,9 @@ class Requester:
     # For someone acting for the subject: the subject's name and the authority seen.
     on_behalf_of: str = ""
     authority: str = ""
+    # "post" where the requester asked to be answered by post (rights.delivery
+    # ``electronic_unless_requested``); empty: email where an address is given.
+    reply_by: str = ""
 
     def as_dict(self) -> dict[str, str]:
         return {k: v for k, v in self.__dict__.items() if v}
@@ -115,6 +120,8 @@ def _check(new: NewRequest, today: date) -> list[str]:
     for name, value in new.requester.as_dict().items():
         if len(value) > MAX_TEXT or "\x00" in value:
             raise RequestInvalid(f"{name.replace('_', ' ')} is too long (at most {MAX_TEXT})")
+    if new.requester.reply_by not in REPLY_BY:
+        raise RequestInvalid(f"reply by must be one of {', '.join(r for r in REPLY_BY if r)}")
     if new.requester_kind != "self" and not new.requester.authority.strip():
         raise RequestInvalid("say what authority the person acting for the subject showed")
     return rights

@@ -22,6 +22,7 @@ from dataward.requests.identity_strength import (
     needed_for,
 )
 from dataward.requests.immediate import take_effect_at_once
+from dataward.requests.letters import issue_letter
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import add_event, get_request, nation_of, register_of
 from dataward.requests.tasks import refuse_response_while_tasks_open
@@ -103,6 +104,10 @@ def _done(
             **details,
         },
     )
+    # Here rather than in ``take_step``: every caller of a step (console, API, CLI, a
+    # direct service call) then sends its letter, in the step's unit of work, so the step
+    # and its letter commit together or not at all (SAR-04, SAR-08, SAR-10).
+    issue_letter(uow, row, action, actor=step.actor)
     return row
 
 

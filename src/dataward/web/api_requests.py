@@ -42,6 +42,9 @@ class RequesterIn(BaseModel):
     authority: Short = Field(
         default="", description="Required when someone acts for the subject.", pattern=NO_NUL
     )
+    reply_by: Literal["", "email", "post"] = Field(
+        default="", description="'post' where the requester asked to be answered by post."
+    )
 
 
 class RequestIn(BaseModel):

@@ -43,6 +43,7 @@ from dataward.web import (
     portal_verify,
     request_authority_pages,
     request_dashboard_pages,
+    request_letter_pages,
     request_pages,
     request_subject_pages,
     request_task_pages,
@@ -138,6 +139,7 @@ def create_app(
     app.include_router(request_task_pages.router)
     app.include_router(request_authority_pages.router)
     app.include_router(request_verification_pages.router)
+    app.include_router(request_letter_pages.router)
     app.include_router(api_requests.router)
     app.include_router(api_request_batch.router)
     app.include_router(api_request_tasks.router)

@@ -58,6 +58,7 @@ from dataward.web.auth import (
     posted_form,
 )
 from dataward.web.deps import analyse_organisation, get_analyser, get_uow
+from dataward.web.request_letter_pages import status_letters_panel
 from dataward.web.templating import render
 from dataward.web.throttle import Throttle, throttle_key
 
@@ -326,6 +327,7 @@ def _page(request: Request, uow: UnitOfWork, token: str, template: str) -> Respo
         "requester_name": requester_of(uow, row).name,
         "status_url": status_url(request, token),
         "emailed": bool(request_messages(uow, row)),
+        **status_letters_panel(uow, row),
         "not_offered_note": NOT_OFFERED_NOTE,
     }
     response = render(request, template, context)

@@ -61,6 +61,7 @@ from dataward.web.confirm import Confirmation, confirm_then_run
 from dataward.web.deps import get_uow
 from dataward.web.flash import error_text, flash_later, flash_now
 from dataward.web.request_authority_pages import authority_panel
+from dataward.web.request_letter_pages import letters_panel
 from dataward.web.request_subject_pages import candidates_panel
 from dataward.web.request_task_pages import task_panel
 from dataward.web.request_verification_pages import verification_panel
@@ -230,6 +231,7 @@ def request_create(request: Request, uow: Uow) -> Response:
                         "words",
                         "on_behalf_of",
                         "authority",
+                        "reply_by",
                     )
                 }
             ),
@@ -269,6 +271,7 @@ def request_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
         **task_panel(uow, row),
         **verification_panel(uow, row),
         **authority_panel(uow, row),
+        **letters_panel(uow, row),
     }
     return render(request, "console/request.html", context)
 
@@ -318,7 +321,8 @@ STEPS: dict[str, tuple[str, str, bool]] = {
     ),
     "respond": (
         "Record the response as sent",
-        "The request is answered; it can then be closed.",
+        "The request is answered; it can then be closed. The note, if any, goes in the "
+        'response letter under "What we did".',
         False,
     ),
     "refuse": (

@@ -8,12 +8,13 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, Text, insert, select, text
+from sqlalchemy import Row, Table, Text, select, text
 from sqlalchemy import cast as cast_
 from sqlalchemy.orm import Session
 
 from dataward.audit.chain import GENESIS, canonical_time, row_digest, state_hash
 from dataward.audit.models import AuditEvent
+from dataward.bulkwrite import insert_rows
 from dataward.errors import ValidationFailed
 from dataward.uow import UnitOfWork
 
@@ -248,24 +249,59 @@ def record_many(uow: UnitOfWork, entries: Iterable[AuditEntry]) -> int:
     ).first()
     seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS)
     occurred_at = canonical_time(uow.clock.now())
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     for entry in pending:
         seq += 1
-        fields: dict[str, Any] = {
-            "seq": seq,
-            "occurred_at": occurred_at,
-            "actor": entry.actor,
-            "action": entry.action,
-            "entity_type": entry.entity_type,
-            "entity_id": entry.entity_id,
-            "subject_ref": entry.subject_ref,
-            "before_hash": None if entry.before is None else state_hash(entry.before),
-            "after_hash": None if entry.after is None else state_hash(entry.after),
-            "details": entry.details or {},
-            "prev_hash": prev_hash,
-        }
-        prev_hash = row_digest(**fields)
-        fields["row_hash"] = prev_hash
-        rows.append(fields)
-    session.execute(insert(cast(Table, AuditEvent.__table__)), rows)
+        before_hash = None if entry.before is None else state_hash(entry.before)
+        after_hash = None if entry.after is None else state_hash(entry.after)
+        details = entry.details or {}
+        row_hash = row_digest(
+            seq=seq,
+            occurred_at=occurred_at,
+            actor=entry.actor,
+            action=entry.action,
+            entity_type=entry.entity_type,
+            entity_id=entry.entity_id,
+            subject_ref=entry.subject_ref,
+            before_hash=before_hash,
+            after_hash=after_hash,
+            details=details,
+            prev_hash=prev_hash,
+        )
+        rows.append(
+            (
+                seq,
+                occurred_at,
+                entry.actor,
+                entry.action,
+                entry.entity_type,
+                entry.entity_id,
+                entry.subject_ref,
+                before_hash,
+                after_hash,
+                details,
+                prev_hash,
+                row_hash,
+            )
+        )
+        prev_hash = row_hash
+    # One statement per batch rather than SQLAlchemy's per-row executemany (bulkwrite):
+    # the same values, a fraction of the time on a recompute's 75,000 rows.
+    insert_rows(session, cast(Table, AuditEvent.__table__), _COLUMNS, rows)
     return len(rows)
+
+
+_COLUMNS = (
+    "seq",
+    "occurred_at",
+    "actor",
+    "action",
+    "entity_type",
+    "entity_id",
+    "subject_ref",
+    "before_hash",
+    "after_hash",
+    "details",
+    "prev_hash",
+    "row_hash",
+)

@@ -11,9 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, select, update
+from sqlalchemy import Row, Table, select
 
 from dataward.audit.service import AuditEntry, record_many
+from dataward.bulkwrite import update_rows
 from dataward.calendar import Nation
 from dataward.requests.audit_actions import REQUEST_DUE_MOVED
 from dataward.requests.clock import due_dates
@@ -23,6 +24,9 @@ from dataward.requests.transitions import OPEN
 from dataward.uow import UnitOfWork
 
 BATCH = 5000
+# By stored code: ``Nation(code)`` goes through Enum's lookup, a third of a second on
+# 100,000 rows.
+_NATIONS = {nation.value: nation for nation in Nation}
 
 
 @dataclass(frozen=True)
@@ -56,15 +60,14 @@ def recompute_due_dates(uow: UnitOfWork, *, actor: str) -> Recomputed:
     """Recompute every open request's dates; returns what moved. Never commits."""
     checked, moved, after = 0, [], ""
     while rows := _rows(uow, after):
-        changes: list[dict[str, Any]] = []
+        changes: list[tuple[Any, ...]] = []
         entries: list[AuditEntry] = []
         for row in rows:
-            due = due_dates(row.clock_starts_on, row.paused_days, row.extended, Nation(row.nation))
+            nation = _NATIONS[row.nation]
+            due = due_dates(row.clock_starts_on, row.paused_days, row.extended, nation)
             if (due.due_on, due.extension_notice_by) == (row.due_on, row.extension_notice_by):
                 continue
-            changes.append(
-                {"row_id": row.id, "due": due.due_on, "notice_by": due.extension_notice_by}
-            )
+            changes.append((row.id, due.due_on, due.extension_notice_by))
             old = row.due_on.isoformat() if row.due_on else ""
             new = due.due_on.isoformat() if due.due_on else ""
             moved.append((row.ref, old, new))
@@ -79,12 +82,7 @@ def recompute_due_dates(uow: UnitOfWork, *, actor: str) -> Recomputed:
             )
         if changes:
             table = cast(Table, RightsRequest.__table__)
-            uow.session.execute(
-                update(table)
-                .where(table.c.id == bindparam("row_id"))
-                .values(due_on=bindparam("due"), extension_notice_by=bindparam("notice_by")),
-                changes,
-            )
+            update_rows(uow.session, table, "id", ("due_on", "extension_notice_by"), changes)
             record_many(uow, entries)
         checked += len(rows)
         after = rows[-1].id

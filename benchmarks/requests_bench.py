@@ -27,8 +27,10 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import insert, text
+from sqlalchemy import func, insert, select, text
 
+from dataward.audit.models import AuditEvent
+from dataward.audit.service import verify
 from dataward.calendar import Nation
 from dataward.clock import FixedClock
 from dataward.db import make_engine, make_session_factory
@@ -133,6 +135,26 @@ def run(url: str, backend: str, n: int, repeats: int) -> dict[str, float]:
         figures["recompute_all_s"] = time.perf_counter() - started
     moved = len(result.moved)
     check(moved == n - n // len(STATES), f"every dated request should move ({moved})")
+    # What `dataward audit verify` runs: the chain, with a row per moved request, holds.
+    with factory() as session:
+        chain = verify(session)
+        audited = session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "request.due_moved")
+        )
+    check(chain.intact, f"the audit chain is broken: {chain.first_break}")
+    check(audited == moved, f"one request.due_moved per moved request ({audited} for {moved})")
+    with factory() as session:
+        check(
+            session.scalar(
+                select(func.count())
+                .select_from(RightsRequest)
+                .where(RightsRequest.due_on == date(2020, 1, 1))
+            )
+            == 0,
+            "no stale due date is left",
+        )
 
     progress(f"[{backend}] baseline: one set-based UPDATE")
     with factory() as session:

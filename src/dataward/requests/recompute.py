@@ -64,22 +64,22 @@ def recompute_due_dates(uow: UnitOfWork, *, actor: str) -> Recomputed:
     changes: list[tuple[Any, ...]] = []
     entries: list[AuditEntry] = []
     while rows := _rows(uow, after):
-        for row in rows:
-            nation = _NATIONS[row.nation]
-            due = due_dates(row.clock_starts_on, row.paused_days, row.extended, nation)
-            if (due.due_on, due.extension_notice_by) == (row.due_on, row.extension_notice_by):
+        # Unpacked as tuples: by-name access on 100,000 rows cost more than the dates.
+        for row_id, ref, organisation, code, starts, paused, extended, due_on, notice_by in rows:
+            due = due_dates(starts, paused, extended, _NATIONS[code])
+            if due.due_on == due_on and due.extension_notice_by == notice_by:
                 continue
-            changes.append((row.id, due.due_on, due.extension_notice_by))
-            old = row.due_on.isoformat() if row.due_on else ""
+            changes.append((row_id, due.due_on, due.extension_notice_by))
+            old = due_on.isoformat() if due_on else ""
             new = due.due_on.isoformat() if due.due_on else ""
-            moved.append((row.ref, old, new))
+            moved.append((ref, old, new))
             entries.append(
                 AuditEntry(
                     actor=actor,
                     action=REQUEST_DUE_MOVED,
                     entity_type="request",
-                    entity_id=row.ref,
-                    details={"organisation": row.organisation, "from": old, "to": new},
+                    entity_id=ref,
+                    details={"organisation": organisation, "from": old, "to": new},
                 )
             )
         checked += len(rows)

@@ -8,8 +8,14 @@ On SQLite (a temporary file) and PostgreSQL (a throwaway database on the test se
 - recompute, every date moved: the same after every due date was made stale, so each row is
   updated and audited. Baseline: one set-based ``UPDATE`` of the same rows' two dates (the
   least any recompute could cost: no calendar, no audit). Goal: at most 5 times the baseline.
+- the audit chain verifies after the recompute (what ``dataward audit verify`` runs), with
+  one ``request.due_moved`` row per moved request.
 - queue: ``requests.queue.queue`` (the console's queue, 50 a page, counts by urgency),
-  repeated; p50 and p95 in milliseconds. Goal: p95 under 100 ms.
+  repeated; p50 and p95 in milliseconds. Goal: p95 under 100 ms. On PostgreSQL measured
+  twice: on the table as the load left it (no statistics), then after ``VACUUM ANALYZE``
+  (what autovacuum leaves a live table with).
+
+The load average is printed: other work on the machine slows both sides of the ratio.
 
 Run with ``.venv/bin/python benchmarks/requests_bench.py`` (``--backends sqlite``,
 ``--n 20000`` for a quick run; ``DATAWARD_BENCH_PG_URL`` for another server).
@@ -103,6 +109,20 @@ def _stale(session: Any) -> None:
     )
 
 
+def _queue_timings(factory: Any, clock: FixedClock, repeats: int) -> tuple[float, float]:
+    """The console's queue (the default and the overdue view, five pages), p50 and p95 ms."""
+    timings = []
+    for i in range(repeats):
+        filters = QueueFilter(urgency="overdue") if i % 2 else QueueFilter()
+        with UnitOfWork(factory, clock, read_only=True) as uow:
+            started = time.perf_counter()
+            page = queue(uow, filters, offset=(i % 5) * 50, limit=50)
+            timings.append((time.perf_counter() - started) * 1000)
+        check(len(page.rows) == 50, "a full page")
+    timings.sort()
+    return statistics.median(timings), timings[int(len(timings) * 0.95) - 1]
+
+
 def run(url: str, backend: str, n: int, repeats: int) -> dict[str, float]:
     upgrade(url)
     engine = make_engine(url)
@@ -171,17 +191,18 @@ def run(url: str, backend: str, n: int, repeats: int) -> dict[str, float]:
         figures["baseline_update_s"] = time.perf_counter() - started
 
     progress(f"[{backend}] queue x{repeats}")
-    timings = []
-    for i in range(repeats):
-        filters = QueueFilter(urgency="overdue") if i % 2 else QueueFilter()
-        with UnitOfWork(factory, clock, read_only=True) as uow:
-            started = time.perf_counter()
-            page = queue(uow, filters, offset=(i % 5) * 50, limit=50)
-            timings.append((time.perf_counter() - started) * 1000)
-        check(len(page.rows) == 50, "a full page")
-    timings.sort()
-    figures["queue_p50_ms"] = statistics.median(timings)
-    figures["queue_p95_ms"] = timings[int(len(timings) * 0.95) - 1]
+    figures["queue_p50_ms"], figures["queue_p95_ms"] = _queue_timings(factory, clock, repeats)
+    if backend == "postgresql":
+        # A live table has statistics and a visibility map: autovacuum analyses and
+        # vacuums it within a minute of this many changes. Without them (a table loaded a
+        # moment ago) the planner sorts every open request for a page and the counts read
+        # the heap; both figures are reported.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE rights_requests")
+        progress(f"[{backend}] queue x{repeats}, after VACUUM ANALYZE")
+        figures["queue_live_p50_ms"], figures["queue_live_p95_ms"] = _queue_timings(
+            factory, clock, repeats
+        )
     engine.dispose()
     return figures
 
@@ -193,6 +214,7 @@ def main() -> None:
     parser.add_argument("--backends", default="sqlite,postgresql")
     args = parser.parse_args()
     print(f"requests benchmark: {args.n:,} open requests, queue x{args.repeats}")
+    print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     for backend in args.backends.split(","):
         if backend == "sqlite":
             with tempfile.TemporaryDirectory() as folder:
@@ -208,6 +230,12 @@ def main() -> None:
             f"queue p50 {figures['queue_p50_ms']:.1f} ms, p95 {figures['queue_p95_ms']:.1f} ms "
             "(goal < 100)"
         )
+        if "queue_live_p95_ms" in figures:
+            print(
+                f"{backend}: queue after VACUUM ANALYZE (a live table) p50 "
+                f"{figures['queue_live_p50_ms']:.1f} ms, p95 {figures['queue_live_p95_ms']:.1f} ms"
+            )
+        print("load average (1, 5, 15 min): {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

@@ -29,21 +29,31 @@ from sqlalchemy.orm import Session
 Row = Sequence[Any]
 
 
+class JSONText(str):
+    """A value already encoded as JSON: a JSON column stores this text as it is."""
+
+
 def _columns(dialect: Dialect, columns: Sequence[Column[Any]], rows: Sequence[Row]) -> list[Any]:
     """The rows' values column by column, as the driver takes them: each column's bind
     processor (dates as text on SQLite, JSON as text) applied to every value, as
     SQLAlchemy would. Column-wise, so a column without a processor costs nothing."""
     values: list[Any] = list(zip(*rows, strict=True))
     for i, column in enumerate(columns):
-        if dialect.name == "postgresql" and isinstance(column.type, JSON):
-            # COPY takes JSON as its text; SQLAlchemy's processor would wrap each value
-            # for psycopg to encode in Python again.
-            values[i] = [None if v is None else json.dumps(v) for v in values[i]]
+        if isinstance(column.type, JSON):
+            # The driver takes JSON as its text (COPY on PostgreSQL, where SQLAlchemy's
+            # processor would wrap each value for psycopg to encode again in Python).
+            values[i] = [_json_text(v) for v in values[i]]
             continue
         process = column.type.dialect_impl(dialect).bind_processor(dialect)
         if process is not None:
             values[i] = _each(process, values[i])
     return values
+
+
+def _json_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return str(value) if type(value) is JSONText else json.dumps(value)
 
 
 def _each(process: Callable[[Any], Any], values: Sequence[Any]) -> list[Any]:

@@ -12,9 +12,9 @@ from sqlalchemy import Row, Table, Text, select, text
 from sqlalchemy import cast as cast_
 from sqlalchemy.orm import Session
 
-from dataward.audit.chain import GENESIS, canonical_time, row_digest, state_hash
+from dataward.audit.chain import GENESIS, canonical_json, canonical_time, row_digest, state_hash
 from dataward.audit.models import AuditEvent
-from dataward.bulkwrite import insert_rows
+from dataward.bulkwrite import JSONText, insert_rows
 from dataward.errors import ValidationFailed
 from dataward.uow import UnitOfWork
 
@@ -255,6 +255,7 @@ def record_many(uow: UnitOfWork, entries: Iterable[AuditEntry]) -> int:
         before_hash = None if entry.before is None else state_hash(entry.before)
         after_hash = None if entry.after is None else state_hash(entry.after)
         details = entry.details or {}
+        details_json = JSONText(canonical_json(details))
         row_hash = row_digest(
             seq=seq,
             occurred_at=occurred_at,
@@ -267,6 +268,7 @@ def record_many(uow: UnitOfWork, entries: Iterable[AuditEntry]) -> int:
             after_hash=after_hash,
             details=details,
             prev_hash=prev_hash,
+            details_json=details_json,
         )
         rows.append(
             (
@@ -279,7 +281,7 @@ def record_many(uow: UnitOfWork, entries: Iterable[AuditEntry]) -> int:
                 entry.subject_ref,
                 before_hash,
                 after_hash,
-                details,
+                details_json,  # stored as the text the hash was computed over
                 prev_hash,
                 row_hash,
             )

@@ -115,3 +115,21 @@ def test_record_many_reads_back_as_record_writes_and_the_chain_holds(uow: UnitOf
     assert rows[2].before_hash is not None
     assert rows[2].after_hash not in (None, rows[2].before_hash)
     assert verify(uow.session).intact
+
+
+def test_record_many_keeps_apart_details_that_compare_equal(uow: UnitOfWork) -> None:
+    """True == 1 in Python; encoded once per distinct details, they must stay apart."""
+    record_many(
+        uow,
+        [
+            AuditEntry("test", "batch", "t", "1", details={"x": True}),
+            AuditEntry("test", "batch", "t", "2", details={"x": 1}),
+            AuditEntry("test", "batch", "t", "3", details={"x": True}),
+            AuditEntry("test", "batch", "t", "4", details={"x": "1"}),
+        ],
+    )
+    uow.commit()
+    rows = uow.session.scalars(select(AuditEvent).order_by(AuditEvent.seq)).all()
+    assert [r.details["x"] for r in rows] == [True, 1, True, "1"]
+    assert [type(r.details["x"]) for r in rows] == [bool, int, bool, str]
+    assert verify(uow.session).intact

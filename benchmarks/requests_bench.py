@@ -184,6 +184,10 @@ def run(url: str, backend: str, n: int, repeats: int) -> dict[str, float]:
             )
             session.commit()
             baselines.append(time.perf_counter() - started)
+    progress(
+        f"[{backend}] rounds: recompute {', '.join(f'{t:.2f}' for t in recomputes)} s; "
+        f"baseline {', '.join(f'{t:.2f}' for t in baselines)} s"
+    )
     figures["recompute_all_s"] = statistics.median(recomputes)
     figures["baseline_update_s"] = statistics.median(baselines)
     # What `dataward audit verify` runs: the chain, with a row per moved request, holds.

@@ -9,9 +9,11 @@ updates, audits and records only those that moved.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, select
+from sqlalchemy import Table, select
 
 from dataward.audit.service import AuditEntry, record_many
 from dataward.bulkwrite import update_rows
@@ -35,7 +37,7 @@ class Recomputed:
     moved: list[tuple[str, str, str]]  # (ref, old due, new due)
 
 
-def _rows(uow: UnitOfWork, after: str) -> list[Row[Any]]:
+def _rows(uow: UnitOfWork, after: str) -> list[tuple[Any, ...]]:
     table = RightsRequest
     query = (
         select(
@@ -53,9 +55,29 @@ def _rows(uow: UnitOfWork, after: str) -> list[Row[Any]]:
         .order_by(table.id)
         .limit(BATCH)
     )
-    # On the connection, not the session: plain Core rows, without the ORM's result
-    # machinery (a third of the walk's time on 100,000 rows).
-    return list(uow.session.connection().execute(query).all())
+    # Read through the driver as plain tuples: SQLAlchemy's result rows were half the walk's
+    # time on 100,000 rows. The values are literals SQLAlchemy renders (the open states, a
+    # request id read from this table, the batch size); days are converted in ``_day``.
+    connection = uow.session.connection()
+    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _day(value: date | str | None) -> date | None:
+    """A stored day as a date: SQLite hands back its text, PostgreSQL a date."""
+    if value is None or isinstance(value, date):
+        return value
+    return _parsed(value)
+
+
+@lru_cache(maxsize=8192)  # open requests share a few hundred days
+def _parsed(text: str) -> date:
+    return date.fromisoformat(text)
 
 
 def recompute_due_dates(uow: UnitOfWork, *, actor: str) -> Recomputed:
@@ -65,8 +87,9 @@ def recompute_due_dates(uow: UnitOfWork, *, actor: str) -> Recomputed:
     entries: list[AuditEntry] = []
     while rows := _rows(uow, after):
         # Unpacked as tuples: by-name access on 100,000 rows cost more than the dates.
-        for row_id, ref, organisation, code, starts, paused, extended, due_on, notice_by in rows:
-            due = due_dates(starts, paused, extended, _NATIONS[code])
+        for row_id, ref, organisation, code, starts, paused, extended, stored, notice in rows:
+            due_on, notice_by = _day(stored), _day(notice)
+            due = due_dates(_day(starts), paused, bool(extended), _NATIONS[code])
             if due.due_on == due_on and due.extension_notice_by == notice_by:
                 continue
             changes.append((row_id, due.due_on, due.extension_notice_by))
@@ -83,7 +106,7 @@ def recompute_due_dates(uow: UnitOfWork, *, actor: str) -> Recomputed:
                 )
             )
         checked += len(rows)
-        after = rows[-1].id
+        after = rows[-1][0]
     # Written once, after the walk: one set-based UPDATE from the staged rows joins them
     # with a hash join, where one per batch had the planner scan the table each time (and
     # the walk reads by id, not by these dates, so nothing it reads later has changed).

@@ -9,11 +9,13 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import cast
 
+import pytest
 from sqlalchemy import Table, select
 
 from dataward.audit.models import AuditEvent
 from dataward.audit.service import AuditEntry, record, record_many, verify
 from dataward.bulkwrite import insert_rows, update_rows
+from dataward.errors import ValidationFailed
 from dataward.requests.models import RightsRequest
 from dataward.uow import UnitOfWork
 
@@ -133,3 +135,22 @@ def test_record_many_keeps_apart_details_that_compare_equal(uow: UnitOfWork) -> 
     assert [r.details["x"] for r in rows] == [True, 1, True, "1"]
     assert [type(r.details["x"]) for r in rows] == [bool, int, bool, str]
     assert verify(uow.session).intact
+
+
+def test_record_many_refuses_a_detail_that_is_not_plain_and_writes_nothing(
+    uow: UnitOfWork,
+) -> None:
+    """Details are strings, integers, booleans or nothing (refs and codes, never data)."""
+    for bad in (1.5, ["a"], {"k": "v"}, b"x"):
+        good = AuditEntry("test", "batch", "t", "1", details={"x": "fine"})
+        with pytest.raises(ValidationFailed, match="'y' must be a string, integer or boolean"):
+            record_many(uow, [good, AuditEntry("test", "batch", "t", "2", details={"y": bad})])
+        uow.rollback()
+    assert uow.session.scalars(select(AuditEvent)).all() == []
+
+    class Code(str):
+        """A string subclass (an enum's value, say) is still a string."""
+
+    assert record_many(uow, [AuditEntry("test", "batch", "t", "3", details={"y": Code("c")})]) == 1
+    uow.commit()
+    assert uow.session.scalars(select(AuditEvent.details)).one() == {"y": "c"}

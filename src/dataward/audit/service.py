@@ -245,7 +245,7 @@ def record_many(uow: UnitOfWork, entries: Iterable[AuditEntry]) -> int:
     pending = list(entries)
     for entry in pending:
         for key, value in (entry.details or {}).items():
-            if not isinstance(value, str | int | bool) and value is not None:
+            if type(value) not in _PLAIN and not isinstance(value, str | int | bool):
                 raise ValidationFailed(f"audit detail {key!r} must be a string, integer or boolean")
     if not pending:
         return 0
@@ -294,6 +294,8 @@ def record_many(uow: UnitOfWork, entries: Iterable[AuditEntry]) -> int:
     return len(rows)
 
 
+# The detail types as they come (a subclass of one is checked with isinstance).
+_PLAIN = frozenset({str, int, bool, type(None)})
 _COLUMNS = (
     "seq",
     "occurred_at",

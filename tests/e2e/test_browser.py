@@ -18,6 +18,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -47,16 +48,20 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+MAIN = "from dataward.cli.app import main; main()"
+
+
 @dataclass
 class Server:
     base: str
     admin_password: str
     env: dict[str, str]
+    start: str = MAIN
 
     def cli(self, *args: str) -> str:
-        """Run a `dataward` command against this server's database; its output."""
+        """Run a `dataward` command against this server's database (on its clock)."""
         done = subprocess.run(
-            [sys.executable, "-c", "from dataward.cli.app import main; main()", *args],
+            [sys.executable, "-c", self.start, *args],
             env=self.env,
             capture_output=True,
             text=True,
@@ -67,9 +72,14 @@ class Server:
 
 
 @contextmanager
-def running_server(folder: Path, workdir: Path) -> Iterator[Server]:
-    """Start `dataward serve` on ``folder``; yield it once it answers."""
+def running_server(folder: Path, workdir: Path, *, at: datetime | None = None) -> Iterator[Server]:
+    """Start `dataward serve` on ``folder``; yield it once it answers. With ``at``, the
+    server's wall clock (and its CLI's) starts there and ticks on (time_machine)."""
     port = _free_port()
+    start = MAIN
+    if at is not None:
+        start = f"import time_machine; time_machine.travel({at.timestamp()}, tick=True).start(); "
+        start += MAIN
     env = {
         **os.environ,
         "DATAWARD_DATABASE_URL": f"sqlite:///{workdir / 'dataward.db'}",
@@ -82,7 +92,7 @@ def running_server(folder: Path, workdir: Path) -> Iterator[Server]:
     command = [
         sys.executable,
         "-c",
-        "from dataward.cli.app import main; main()",
+        start,
         "serve",
         "--examples",
         str(folder),
@@ -113,7 +123,7 @@ def running_server(folder: Path, workdir: Path) -> Iterator[Server]:
         banner = log.read()
         match = re.search(r"^  password: (\S+)$", banner, re.MULTILINE)
         assert match, f"the banner shows no first administrator:\n{banner}"
-        yield Server(base, match.group(1), env)
+        yield Server(base, match.group(1), env, start)
     finally:
         process.terminate()
         try:

@@ -52,6 +52,10 @@ WAITS = frozenset(
         "information requests about the organisation (no engine planned)",
         "notice review reminders (no engine planned)",
         "outside dataward (the visitor's browser)",
+        # Checks on someone applying for a home (credit reference identity checks, a
+        # photograph, right-to-rent documents): not a rights request; the purposes behind
+        # them are in the register and the right-to-rent duty runs on its own.
+        "applicant checks in the lettings process (no engine planned)",
     }
 )
 

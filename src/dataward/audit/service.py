@@ -8,12 +8,20 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, Text, insert, select, text
+from sqlalchemy import Row, Table, Text, select, text
 from sqlalchemy import cast as cast_
 from sqlalchemy.orm import Session
 
-from dataward.audit.chain import GENESIS, canonical_time, row_digest, state_hash
+from dataward.audit.chain import (
+    GENESIS,
+    canonical_json,
+    canonical_time,
+    chained_digests,
+    row_digest,
+    state_hash,
+)
 from dataward.audit.models import AuditEvent
+from dataward.bulkwrite import JSONText, insert_rows
 from dataward.errors import ValidationFailed
 from dataward.uow import UnitOfWork
 
@@ -230,14 +238,14 @@ class AuditEntry:
 def record_many(uow: UnitOfWork, entries: Iterable[AuditEntry]) -> int:
     """Append many events in order, as ``record`` would one by one, in one INSERT batch.
 
-    The chain lock is taken once; links and digests are computed here in sequence with the
-    same ``row_digest``, so ``verify`` cannot tell the rows from ``record``'s. Returns the
-    number of events appended.
+    The chain lock is taken once; links and digests are computed here in sequence by
+    ``chained_digests``, which hashes the same bytes as ``row_digest``, so ``verify`` cannot
+    tell the rows from ``record``'s. Returns the number of events appended.
     """
     pending = list(entries)
     for entry in pending:
         for key, value in (entry.details or {}).items():
-            if not isinstance(value, str | int | bool) and value is not None:
+            if type(value) not in _PLAIN and not isinstance(value, str | int | bool):
                 raise ValidationFailed(f"audit detail {key!r} must be a string, integer or boolean")
     if not pending:
         return 0
@@ -248,24 +256,57 @@ def record_many(uow: UnitOfWork, entries: Iterable[AuditEntry]) -> int:
     ).first()
     seq, prev_hash = (last[0], last[1]) if last else (0, GENESIS)
     occurred_at = canonical_time(uow.clock.now())
-    rows: list[dict[str, Any]] = []
+    # Batches repeat their details (a recompute: a few thousand distinct organisation and
+    # date pairs in 75,000 rows): each distinct one is encoded once.
+    encoded: dict[tuple[Any, ...], JSONText] = {}
+    hashed: list[tuple[Any, ...]] = []
     for entry in pending:
         seq += 1
-        fields: dict[str, Any] = {
-            "seq": seq,
-            "occurred_at": occurred_at,
-            "actor": entry.actor,
-            "action": entry.action,
-            "entity_type": entry.entity_type,
-            "entity_id": entry.entity_id,
-            "subject_ref": entry.subject_ref,
-            "before_hash": None if entry.before is None else state_hash(entry.before),
-            "after_hash": None if entry.after is None else state_hash(entry.after),
-            "details": entry.details or {},
-            "prev_hash": prev_hash,
-        }
-        prev_hash = row_digest(**fields)
-        fields["row_hash"] = prev_hash
-        rows.append(fields)
-    session.execute(insert(cast(Table, AuditEvent.__table__)), rows)
+        details = entry.details or {}
+        # With the types: True == 1, and the two encode differently.
+        same = (*details.items(), *map(type, details.values()))
+        if same not in encoded:
+            encoded[same] = JSONText(canonical_json(details))
+        hashed.append(
+            (
+                seq,
+                entry.actor,
+                entry.action,
+                entry.entity_type,
+                entry.entity_id,
+                entry.subject_ref,
+                None if entry.before is None else state_hash(entry.before),
+                None if entry.after is None else state_hash(entry.after),
+                encoded[same],  # stored as the text the hash was computed over
+            )
+        )
+    digests = chained_digests(occurred_at, prev_hash, hashed)
+    links = [prev_hash, *digests[:-1]]
+    rows = [
+        (seq, occurred_at, actor, action, kind, entity, subject, before, after, details, link, own)
+        for (seq, actor, action, kind, entity, subject, before, after, details), link, own in zip(
+            hashed, links, digests, strict=True
+        )
+    ]
+    # One statement per batch rather than SQLAlchemy's per-row executemany (bulkwrite):
+    # the same values, a fraction of the time on a recompute's 75,000 rows.
+    insert_rows(session, cast(Table, AuditEvent.__table__), _COLUMNS, rows)
     return len(rows)
+
+
+# The detail types as they come (a subclass of one is checked with isinstance).
+_PLAIN = frozenset({str, int, bool, type(None)})
+_COLUMNS = (
+    "seq",
+    "occurred_at",
+    "actor",
+    "action",
+    "entity_type",
+    "entity_id",
+    "subject_ref",
+    "before_hash",
+    "after_hash",
+    "details",
+    "prev_hash",
+    "row_hash",
+)

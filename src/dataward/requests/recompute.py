@@ -9,11 +9,14 @@ updates, audits and records only those that moved.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
 from typing import Any, cast
 
-from sqlalchemy import Row, Table, bindparam, select, update
+from sqlalchemy import Table, select
 
 from dataward.audit.service import AuditEntry, record_many
+from dataward.bulkwrite import update_rows
 from dataward.calendar import Nation
 from dataward.requests.audit_actions import REQUEST_DUE_MOVED
 from dataward.requests.clock import due_dates
@@ -23,6 +26,9 @@ from dataward.requests.transitions import OPEN
 from dataward.uow import UnitOfWork
 
 BATCH = 5000
+# By stored code: ``Nation(code)`` goes through Enum's lookup, a third of a second on
+# 100,000 rows.
+_NATIONS = {nation.value: nation for nation in Nation}
 
 
 @dataclass(frozen=True)
@@ -31,7 +37,7 @@ class Recomputed:
     moved: list[tuple[str, str, str]]  # (ref, old due, new due)
 
 
-def _rows(uow: UnitOfWork, after: str) -> list[Row[Any]]:
+def _rows(uow: UnitOfWork, after: str) -> list[tuple[Any, ...]]:
     table = RightsRequest
     query = (
         select(
@@ -49,43 +55,63 @@ def _rows(uow: UnitOfWork, after: str) -> list[Row[Any]]:
         .order_by(table.id)
         .limit(BATCH)
     )
-    return list(uow.session.execute(query).all())
+    # Read through the driver as plain tuples: SQLAlchemy's result rows were half the walk's
+    # time on 100,000 rows. The values are literals SQLAlchemy renders (the open states, a
+    # request id read from this table, the batch size); days are converted in ``_day``.
+    connection = uow.session.connection()
+    sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
+    cursor = connection.connection.cursor()
+    try:
+        cursor.execute(sql)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
+def _day(value: date | str | None) -> date | None:
+    """A stored day as a date: SQLite hands back its text, PostgreSQL a date."""
+    if value is None or isinstance(value, date):
+        return value
+    return _parsed(value)
+
+
+@lru_cache(maxsize=8192)  # open requests share a few hundred days
+def _parsed(text: str) -> date:
+    return date.fromisoformat(text)
 
 
 def recompute_due_dates(uow: UnitOfWork, *, actor: str) -> Recomputed:
     """Recompute every open request's dates; returns what moved. Never commits."""
     checked, moved, after = 0, [], ""
+    changes: list[tuple[Any, ...]] = []
+    entries: list[AuditEntry] = []
     while rows := _rows(uow, after):
-        changes: list[dict[str, Any]] = []
-        entries: list[AuditEntry] = []
-        for row in rows:
-            due = due_dates(row.clock_starts_on, row.paused_days, row.extended, Nation(row.nation))
-            if (due.due_on, due.extension_notice_by) == (row.due_on, row.extension_notice_by):
+        # Unpacked as tuples: by-name access on 100,000 rows cost more than the dates.
+        for row_id, ref, organisation, code, starts, paused, extended, stored, notice in rows:
+            due_on, notice_by = _day(stored), _day(notice)
+            due = due_dates(_day(starts), paused, bool(extended), _NATIONS[code])
+            if due.due_on == due_on and due.extension_notice_by == notice_by:
                 continue
-            changes.append(
-                {"row_id": row.id, "due": due.due_on, "notice_by": due.extension_notice_by}
-            )
-            old = row.due_on.isoformat() if row.due_on else ""
+            changes.append((row_id, due.due_on, due.extension_notice_by))
+            old = due_on.isoformat() if due_on else ""
             new = due.due_on.isoformat() if due.due_on else ""
-            moved.append((row.ref, old, new))
+            moved.append((ref, old, new))
             entries.append(
                 AuditEntry(
                     actor=actor,
                     action=REQUEST_DUE_MOVED,
                     entity_type="request",
-                    entity_id=row.ref,
-                    details={"organisation": row.organisation, "from": old, "to": new},
+                    entity_id=ref,
+                    details={"organisation": organisation, "from": old, "to": new},
                 )
             )
-        if changes:
-            table = cast(Table, RightsRequest.__table__)
-            uow.session.execute(
-                update(table)
-                .where(table.c.id == bindparam("row_id"))
-                .values(due_on=bindparam("due"), extension_notice_by=bindparam("notice_by")),
-                changes,
-            )
-            record_many(uow, entries)
         checked += len(rows)
-        after = rows[-1].id
+        after = rows[-1][0]
+    # Written once, after the walk: one set-based UPDATE from the staged rows joins them
+    # with a hash join, where one per batch had the planner scan the table each time (and
+    # the walk reads by id, not by these dates, so nothing it reads later has changed).
+    if changes:
+        table = cast(Table, RightsRequest.__table__)
+        update_rows(uow.session, table, "id", ("due_on", "extension_notice_by"), changes)
+        record_many(uow, entries)
     return Recomputed(checked, moved)

@@ -9,13 +9,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from consent_support import SHOP, SHOP_FILE, load_shop
+from consent_support import SHOP, SHOP_FILE, customer, load_shop
 from request_support import finish_tasks
 from sqlalchemy import select, text
 
 from dataward.audit.models import AuditEvent
 from dataward.audit.service import verify
 from dataward.clock import FixedClock
+from dataward.outbox.config import MailSettings
+from dataward.outbox.service import open_message
 from dataward.requests.authority import (
     AuthorityCheck,
     Evidence,
@@ -32,10 +34,10 @@ from dataward.requests.errors import (
     RequestInvalid,
     TransitionRefused,
 )
-from dataward.requests.messages import message_requester
+from dataward.requests.messages import message_requester, reply_addresses
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import NewRequest, Requester, open_request
-from dataward.requests.transitions import Step, respond, verify_identity
+from dataward.requests.transitions import Step, link_subject, respond, verify_identity
 from dataward.uow import UnitOfWork
 
 FIRM = Requester(
@@ -327,10 +329,24 @@ def test_replies_go_only_where_the_authority_allows(shop: UnitOfWork) -> None:
     record_authority(shop, SHOP, to_both, _accept(replies_to="both"), Step(CASE, date(2026, 5, 2)))
     shop.commit()
     kind = "request_acknowledged"
+    # Not yet linked to the subject: nobody to email (the caseworker writes by post).
     assert message_requester(shop, _row(shop, to_subject), kind, context, actor=CASE) is None
     sent = message_requester(shop, _row(shop, to_both), kind, context, actor=CASE)
     assert sent is not None
     assert sent.request_id == _row(shop, to_both).id
+    assert reply_addresses(shop, _row(shop, to_both)) == [FIRM.email]
+    # Linked: the subject's own email on record gets the reply, and never the firm's alone.
+    subject = customer(shop, "pat@example.com")
+    for ref in (to_subject, to_both):
+        link_subject(shop, SHOP, ref, subject, Step(CASE, date(2026, 5, 3)))
+    shop.commit()
+    assert reply_addresses(shop, _row(shop, to_subject)) == ["pat@example.com"]
+    assert reply_addresses(shop, _row(shop, to_both)) == [FIRM.email, "pat@example.com"]
+    to_pat = message_requester(shop, _row(shop, to_subject), kind, context, actor=CASE)
+    assert to_pat is not None
+    assert open_message(shop, to_pat, MailSettings(mail_from="dpo@shop.example"))["To"] == (
+        "pat@example.com"
+    )
 
 
 def test_a_check_keeps_what_came_with_the_request(uow: UnitOfWork, clock: FixedClock) -> None:

@@ -13,11 +13,15 @@ from typing import Any
 
 from sqlalchemy import select
 
+from dataward.crypto.keyring import decrypt_for
 from dataward.outbox.models import OutboxMessage
 from dataward.outbox.service import RequestLink, queue_requester_message
 from dataward.requests.authority_models import RequestAuthority
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import requester_of
+from dataward.subjects.identities import IdentityKind
+from dataward.subjects.models import Subject
+from dataward.subjects.service import identity_context
 from dataward.uow import UnitOfWork
 
 
@@ -28,21 +32,56 @@ def link_of(row: RightsRequest) -> RequestLink:
 def message_requester(
     uow: UnitOfWork, row: RightsRequest, kind: str, context: dict[str, Any], *, actor: str
 ) -> OutboxMessage | None:
-    """Queue ``kind`` to the requester's email, or None when they gave none (post) or when
-    the authority of the person acting for the subject sends replies to the subject only
-    (SAR-10: the caseworker writes to the subject)."""
-    email = requester_of(uow, row).email
-    if not email or not replies_to_requester(uow, row):
-        return None
-    return queue_requester_message(
-        uow,
-        row.organisation,
-        link_of(row),
-        email,
-        kind,
-        {"reference": row.ref, **context},
-        actor=actor,
-    )
+    """Queue ``kind`` to everyone the request's replies go to (``reply_addresses``); the
+    first message, or None when nobody has an email address (the reply goes by post)."""
+    sent = [
+        queue_requester_message(
+            uow,
+            row.organisation,
+            link_of(row),
+            address,
+            kind,
+            {"reference": row.ref, **context},
+            actor=actor,
+        )
+        for address in reply_addresses(uow, row)
+    ]
+    return sent[0] if sent else None
+
+
+def reply_addresses(uow: UnitOfWork, row: RightsRequest) -> list[str]:
+    """SAR-10: where replies go. The person who asked, for themselves; for someone acting
+    for the subject, where their authority allows: them (the default), the subject (at the
+    subject's email on record, once the request is linked), or both."""
+    addresses: list[str] = []
+    replies_to = _replies_to(uow, row)
+    if replies_to in ("representative", "both"):
+        addresses.append(requester_of(uow, row).email)
+    if replies_to in ("subject", "both") and row.subject_id is not None:
+        addresses.append(_subject_email(uow, row.subject_id))
+    return list(dict.fromkeys(a for a in addresses if a))
+
+
+def _replies_to(uow: UnitOfWork, row: RightsRequest) -> str:
+    if row.requester_kind == "self":
+        return "representative"  # the person who asked is the subject
+    replies_to = uow.session.scalars(
+        select(RequestAuthority.replies_to).where(RequestAuthority.request_id == row.id)
+    ).first()
+    return replies_to or "representative"
+
+
+def _subject_email(uow: UnitOfWork, subject_id: str) -> str:
+    """The subject's first email identity (sealed under the subject's key), or ""."""
+    subject = uow.session.get(Subject, subject_id)
+    if subject is None or subject.shredded_at is not None:
+        return ""
+    for identity in subject.identities:
+        if identity.kind == IdentityKind.EMAIL.value:
+            return decrypt_for(
+                uow, subject.key_id, identity.sealed, identity_context(subject.id, identity.kind)
+            )
+    return ""
 
 
 def request_messages(uow: UnitOfWork, row: RightsRequest) -> Sequence[OutboxMessage]:
@@ -52,14 +91,3 @@ def request_messages(uow: UnitOfWork, row: RightsRequest) -> Sequence[OutboxMess
         .where(OutboxMessage.request_id == row.id)
         .order_by(OutboxMessage.created_at, OutboxMessage.id)
     ).all()
-
-
-def replies_to_requester(uow: UnitOfWork, row: RightsRequest) -> bool:
-    """Whether replies may go to the person who asked: not when their authority sends them
-    to the subject only (the representative is then told nothing directly, SAR-10)."""
-    if row.requester_kind == "self":
-        return True
-    replies_to = uow.session.scalars(
-        select(RequestAuthority.replies_to).where(RequestAuthority.request_id == row.id)
-    ).first()
-    return replies_to != "subject"

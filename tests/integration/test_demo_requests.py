@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -132,3 +133,42 @@ def test_the_first_user_gets_some_requests_and_the_seed_decides_the_rest(
     assigned = [r for r in _rows(uow) if r.assignee is not None]
     assert {r.assignee for r in assigned} == {f"user:{user.ref}"}
     assert len(assigned) == 3
+
+
+def test_make_run_opens_the_demo_queue_on_first_start_and_never_again(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    database_url: str,
+    capsys: pytest.CaptureFixture[str],
+    uow: UnitOfWork,  # its teardown empties the shared test database again
+) -> None:
+    from dataward.config import get_settings
+    from dataward.localkeys import ensure_local_keys
+    from dataward.web import serve
+
+    for name in ("DATAWARD_KEK", "DATAWARD_BLIND_INDEX_KEY", "DATAWARD_SECRET_KEY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DATAWARD_DATABASE_URL", database_url)
+    monkeypatch.setenv("DATAWARD_KEYSTORE_URL", f"sqlite:///{tmp_path / 'keys.db'}")
+    monkeypatch.setenv("DATAWARD_VAR_DIR", str(tmp_path / "var"))
+    monkeypatch.setenv("DATAWARD_EXAMPLES_DIR", str(EXAMPLES))
+    monkeypatch.setenv("DATAWARD_DEMO_SUBJECTS", "20")
+    get_settings.cache_clear()
+    try:
+        ensure_local_keys()
+        # With no demo (DATAWARD_DEMO_SUBJECTS=0) no request is opened, in any register.
+        monkeypatch.setenv("DATAWARD_DEMO_SUBJECTS", "0")
+        get_settings.cache_clear()
+        serve.ensure_demo(get_settings())
+        assert uow.session.scalar(select(func.count()).select_from(RightsRequest)) == 0
+        monkeypatch.setenv("DATAWARD_DEMO_SUBJECTS", "20")
+        get_settings.cache_clear()
+        serve.ensure_demo(get_settings())
+        assert "Demo requests: 13 rights requests of jtr_collections" in capsys.readouterr().err
+        serve.ensure_demo(get_settings())  # a second start opens nothing
+        assert "Demo requests" not in capsys.readouterr().err
+        uow.session.expire_all()
+        assert len(_rows(uow)) == 13
+    finally:
+        get_settings.cache_clear()

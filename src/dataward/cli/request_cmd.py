@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from dataward.config import get_settings
 from dataward.errors import DatawardError
@@ -43,7 +43,15 @@ def list_(
     with open_runtime() as runtime, runtime.reader() as uow:
         page = queue(uow, QueueFilter(organisation=org, urgency=due), limit=limit)
         today = uow.clock.today()
-        table = Table("Request", "Organisation", "Rights", "State", "Due", "Urgency")
+        # The reference and the day are never cut short: they are what gets copied.
+        table = Table(
+            Column("Request", no_wrap=True),
+            "Organisation",
+            "Rights",
+            "State",
+            Column("Due", no_wrap=True),
+            "Urgency",
+        )
         for row in page.rows:
             table.add_row(
                 row.ref,
@@ -156,7 +164,7 @@ def step(
     ],
     on: Annotated[
         str | None,
-        typer.Option("--on", help="The day the step took effect (YYYY-MM-DD; default: today, UK)."),
+        typer.Option("--on", help="The day the step took effect (YYYY-MM-DD; default: today)."),
     ] = None,
     note: Annotated[
         str | None,

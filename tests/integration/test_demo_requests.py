@@ -172,3 +172,39 @@ def test_make_run_opens_the_demo_queue_on_first_start_and_never_again(
         assert len(_rows(uow)) == 13
     finally:
         get_settings.cache_clear()
+
+
+def test_demo_create_opens_the_requests_once_and_no_requests_skips_them(
+    tmp_path: Path,
+    database_url: str,
+    uow: UnitOfWork,  # its teardown empties the shared test database again
+) -> None:
+    from dataward.config import get_settings
+    from dataward.crypto.cipher import new_key
+    from dataward.crypto.secrets import encode_key
+
+    env = {
+        "DATAWARD_DATABASE_URL": database_url,
+        "DATAWARD_KEYSTORE_URL": f"sqlite:///{tmp_path / 'keys.db'}",
+        "DATAWARD_EXAMPLES_DIR": str(EXAMPLES),
+        "DATAWARD_KEK": encode_key(new_key()),
+        "DATAWARD_BLIND_INDEX_KEY": encode_key(new_key()),
+    }
+    args = ["demo", "create", "--subjects", "12", "--no-files"]
+    args += ["--operational-url", f"sqlite:///{tmp_path / 'ops.db'}"]
+    args += ["--sources", str(tmp_path / "sources.yaml")]
+    get_settings.cache_clear()
+    try:
+        skipped = runner.invoke(app, [*args, "--no-requests"], env=env)
+        assert skipped.exit_code == 0, skipped.output
+        assert "demo rights requests" not in skipped.stdout
+        assert uow.session.scalar(select(func.count()).select_from(RightsRequest)) == 0
+        first = runner.invoke(app, [*args, "--replace"], env=env)
+        assert first.exit_code == 0, first.output
+        assert "13 demo rights requests opened" in first.stdout
+        again = runner.invoke(app, [*args, "--replace"], env=env)
+        assert again.exit_code == 0, again.output
+        assert "0 demo rights requests opened (13 were there already)" in again.stdout
+        assert uow.session.scalar(select(func.count()).select_from(RightsRequest)) == 13
+    finally:
+        get_settings.cache_clear()

@@ -18,6 +18,7 @@ from rich.progress import (
 from rich.table import Table
 
 from dataward.config import get_settings
+from dataward.demo.rights_requests import open_demo_requests
 from dataward.demo.service import (
     DEFAULT_FILES_DIR,
     DEFAULT_OPERATIONAL_URL,
@@ -101,6 +102,13 @@ def create(
     replace: Annotated[
         bool, typer.Option("--replace", help="Drop and rebuild an existing demo.")
     ] = False,
+    requests: Annotated[
+        bool,
+        typer.Option(
+            "--requests/--no-requests",
+            help="Open the demo's rights requests too (once: never twice).",
+        ),
+    ] = True,
 ) -> None:
     """Build the demo agency's operational database and register its people as subjects."""
     settings = get_settings()
@@ -127,5 +135,15 @@ def create(
         with runtime.uow() as uow, Progress(*columns, console=out, transient=False) as bars:
             summary = create_demo(uow, options, _Bars(bars))
             uow.commit()
+        if requests:
+            with runtime.uow() as uow:
+                opened = open_demo_requests(uow, org, seed=seed)
+                uow.commit()
     _print_summary(summary)
+    if requests:
+        out.print(
+            f"{opened.opened} demo rights requests opened"
+            + (f" ({opened.existing} were there already)" if opened.existing else ""),
+            markup=False,
+        )
     out.print(f"dataset map written to {sources}", markup=False)

@@ -1,4 +1,10 @@
-"""``dataward request``: the rights request queue and its clock, from a terminal."""
+"""``dataward request``: the rights request queue and its clock, from a terminal.
+
+``show``, ``step`` and ``export`` run the services the console runs (``transitions.take_step``,
+``requests.export.request_log``), so a caseworker at a terminal is held to the same rules.
+Terminals and their scrollback get logged: the requester's details and the caseworkers'
+notes (personal data, sealed at rest) are printed only when asked for.
+"""
 
 from __future__ import annotations
 
@@ -7,17 +13,19 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
+from rich.table import Column, Table
 
 from dataward.config import get_settings
+from dataward.errors import DatawardError
 from dataward.outbox.config import get_mail_settings
-from dataward.requests.errors import RemindersInvalid
+from dataward.requests.errors import RemindersInvalid, RequestInvalid
 from dataward.requests.jobs import run_reminders
 from dataward.requests.queue import URGENCIES, QueueFilter, queue, urgency
 from dataward.requests.reminders import recompute_and_tell, reminder_days
 from dataward.runtime import open_runtime
 
 app = typer.Typer(help="Rights requests: the queue and the clock.", no_args_is_help=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 out = Console(highlight=False, soft_wrap=True)
 Actor = Annotated[str, typer.Option(help="Who is acting, for the audit chain.")]
 
@@ -35,7 +43,15 @@ def list_(
     with open_runtime() as runtime, runtime.reader() as uow:
         page = queue(uow, QueueFilter(organisation=org, urgency=due), limit=limit)
         today = uow.clock.today()
-        table = Table("Request", "Organisation", "Rights", "State", "Due", "Urgency")
+        # The reference and the day are never cut short: they are what gets copied.
+        table = Table(
+            Column("Request", no_wrap=True),
+            "Organisation",
+            "Rights",
+            "State",
+            Column("Due", no_wrap=True),
+            "Urgency",
+        )
         for row in page.rows:
             table.add_row(
                 row.ref,
@@ -106,3 +122,134 @@ def _day(value: str | None, today: date) -> date:
         # Reminders sent early would be recorded as sent, and not sent on the day.
         raise RemindersInvalid("--as-of cannot be after today")
     return day
+
+
+@app.command("show")
+def show(
+    org: Annotated[str, typer.Argument(help="Organisation id.")],
+    ref: Annotated[str, typer.Argument(help="The request's reference (q_...).")],
+    with_requester: Annotated[
+        bool,
+        typer.Option(
+            "--with-requester",
+            help="Also print the requester's name, contact details and words, and the "
+            "caseworkers' notes (personal data: terminals get logged).",
+        ),
+    ] = False,
+) -> None:
+    """One request: its clock, state, rights, tasks, letters and history. The requester's
+    details are left out unless --with-requester."""
+    from dataward.cli.app import report_error
+    from dataward.cli.request_show import print_request
+
+    try:
+        with open_runtime() as runtime, runtime.reader() as uow:
+            print_request(out, uow, org[:80], ref[:32], with_requester=with_requester)
+    except DatawardError as error:  # an unknown reference: said plainly, no traceback
+        raise typer.Exit(report_error(error)) from None
+
+
+@app.command("step")
+def step(
+    org: Annotated[str, typer.Argument(help="Organisation id.")],
+    ref: Annotated[str, typer.Argument(help="The request's reference (q_...).")],
+    name: Annotated[
+        str,
+        typer.Argument(
+            metavar="STEP",
+            help="ask_identity, verify_identity, ask_fee, fee_received, ask_clarification, "
+            "clarification_received, extend, ready_for_review, respond, refuse, withdraw, "
+            "close, deceased or assign.",
+        ),
+    ],
+    on: Annotated[
+        str | None,
+        typer.Option("--on", help="The day the step took effect (YYYY-MM-DD; default: today)."),
+    ] = None,
+    note: Annotated[
+        str | None,
+        typer.Option(
+            help="Why, in your words (sealed; extend, refuse, ask_fee, ask_clarification "
+            "and deceased need one; respond puts it in the letter)."
+        ),
+    ] = None,
+    method: Annotated[
+        str | None,
+        typer.Option(
+            help="verify_identity only: email_code, knowledge_check, document, "
+            "known_to_staff or not_needed."
+        ),
+    ] = None,
+    assignee: Annotated[
+        str | None,
+        typer.Option(help="assign only: the user reference (user:u_...); empty: nobody."),
+    ] = None,
+    actor: Actor = "cli",
+) -> None:
+    """Take one step on a request, as the console does: the rules may refuse it (printed
+    with its code, exit 2), and its letter goes out in the same transaction."""
+    from dataward.requests.transitions import Step, take_step
+    from dataward.requests.wording import STATE_WORDS
+
+    try:
+        details = _details(name, method, assignee)
+        with open_runtime() as runtime, runtime.uow() as uow:
+            day = _step_day(on, uow.clock.today())
+            row = take_step(uow, org[:80], ref[:32], name, Step(actor, day, note or None), details)
+            state, due_on = row.state, row.due_on
+            uow.commit()
+    except DatawardError as error:
+        # One line a script can read: what was refused and its stable code.
+        err.print(f"refused [{error.code}]: {error.message}", markup=False)
+        raise typer.Exit(2) from None
+    due = f", due {due_on.isoformat()}" if due_on else ""
+    out.print(f"{ref}: {state} ({STATE_WORDS.get(state, state)}){due}", markup=False)
+
+
+@app.command("export")
+def export(
+    org: Annotated[
+        str | None, typer.Option("--org", help="Organisation id (default: all).")
+    ] = None,
+    month: Annotated[
+        str | None,
+        typer.Option(help="Only requests received in this month (YYYY-MM)."),
+    ] = None,
+) -> None:
+    """Write the request log an ICO audit asks for, as CSV on standard output (the
+    console's export): every request, oldest first, with dates and outcome, and nothing
+    about the requester but whether they acted for someone."""
+    from dataward.cli.app import report_error
+    from dataward.clock import in_uk_time
+    from dataward.requests.dashboard import parse_month
+    from dataward.requests.export import request_log
+
+    try:
+        with open_runtime() as runtime, runtime.reader() as uow:
+            within = None
+            if month is not None:
+                within = parse_month(month.strip(), in_uk_time(uow.clock.now()).date())
+            for chunk in request_log(uow, org, within):
+                typer.echo(chunk.encode("utf-8"), nl=False)  # bytes: CRLF kept as written
+    except DatawardError as error:  # a month that is not YYYY-MM
+        raise typer.Exit(report_error(error)) from None
+
+
+def _details(name: str, method: str | None, assignee: str | None) -> str | None:
+    """The one extra value a step takes, checked against the step it belongs to."""
+    if method is not None and name != "verify_identity":
+        raise RequestInvalid("--method goes with verify_identity only")
+    if assignee is not None and name != "assign":
+        raise RequestInvalid("--assignee goes with assign only")
+    if name == "verify_identity" and not method:
+        raise RequestInvalid("verify_identity needs --method (how the identity was checked)")
+    return method if name == "verify_identity" else (assignee or "").strip() or None
+
+
+def _step_day(value: str | None, today: date) -> date:
+    if value is None:
+        return today
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise RequestInvalid("--on must be a date like 2026-12-05") from None

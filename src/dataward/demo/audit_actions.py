@@ -3,3 +3,4 @@
 from __future__ import annotations
 
 DEMO_CREATED = "demo.created"
+DEMO_REQUESTS_OPENED = "demo.requests_opened"

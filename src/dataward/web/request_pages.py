@@ -7,15 +7,12 @@ the same service the API and the CLI use.
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
-from sqlalchemy import select
 from starlette.datastructures import FormData
 
 from dataward.accounts.permissions import Permission
@@ -24,8 +21,8 @@ from dataward.errors import DatawardError, ValidationFailed
 from dataward.publication.registers import list_organisations
 from dataward.requests import transitions as steps
 from dataward.requests.dashboard import parse_month
+from dataward.requests.export import request_log
 from dataward.requests.messages import request_messages
-from dataward.requests.models import RightsRequest
 from dataward.requests.queue import (
     URGENCIES,
     QueueFilter,
@@ -141,33 +138,6 @@ def _new_context(uow: UnitOfWork, typed: dict[str, object]) -> dict[str, object]
     }
 
 
-CSV_COLUMNS = (
-    "ref",
-    "organisation",
-    "rights",
-    "not_offered",
-    "channel",
-    "requester_kind",
-    "received_on",
-    "clock_starts_on",
-    "paused_days",
-    "extended",
-    "due_on",
-    "identity_verified_on",
-    "state",
-    "outcome",
-    "assignee",
-)
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list):
-        return " ".join(str(v) for v in value)
-    return str(value)
-
-
 @router.get("/console/requests/export.csv", name="requests_export", dependencies=[READ])
 def requests_export(request: Request, org: Text = "", month: Text = "") -> Response:
     """The request log an ICO audit asks for: every request, oldest first, with its dates
@@ -177,22 +147,8 @@ def requests_export(request: Request, org: Text = "", month: Text = "") -> Respo
     within = parse_month(month.strip(), uk_day) if month.strip() else None
 
     def rows() -> Iterator[str]:
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        writer.writerow(CSV_COLUMNS)
         with app_uow(request, read_only=True) as uow:
-            query = select(RightsRequest).order_by(RightsRequest.received_on, RightsRequest.ref)
-            if org:
-                query = query.where(RightsRequest.organisation == org)
-            if within:
-                query = query.where(RightsRequest.received_on.between(within.first, within.last))
-            for row in uow.session.scalars(query):
-                writer.writerow([_cell(getattr(row, name)) for name in CSV_COLUMNS])
-                if buffer.tell() > 64 * 1024:
-                    yield buffer.getvalue()
-                    buffer.seek(0)
-                    buffer.truncate()
-        yield buffer.getvalue()
+            yield from request_log(uow, org or None, within)
 
     name = within.label if within else request.app.state.clock.today().isoformat()
     return StreamingResponse(

@@ -127,6 +127,7 @@ def ensure_demo(settings: Settings) -> None:
     finally:
         engine.dispose()
     if exists:
+        _ensure_demo_requests(settings, options.organisation)
         return
     err.print(
         f"First start: building the demo agency with {settings.demo_subjects:,} people "
@@ -145,6 +146,31 @@ def ensure_demo(settings: Settings) -> None:
         f"in {summary.seconds:.1f} s.",
         markup=False,
     )
+    _ensure_demo_requests(settings, options.organisation)
+
+
+def _ensure_demo_requests(settings: Settings, organisation: str) -> None:
+    """The demo's request queue, opened once (a demo built by an older release gets it on
+    its next start). A failure is reported; the server still starts."""
+    from dataward.demo.rights_requests import open_demo_requests
+    from dataward.errors import DatawardError
+    from dataward.runtime import open_runtime
+
+    try:
+        with open_runtime(settings) as runtime, runtime.uow() as uow:
+            opened = open_demo_requests(uow, organisation)
+            uow.commit()
+    except DatawardError as error:
+        err.print(
+            f"The demo requests were not opened: [{error.code}] {error.message}", markup=False
+        )
+        return
+    if opened.opened:
+        err.print(
+            f"Demo requests: {opened.opened} rights requests of {organisation} in the queue "
+            "(Requests, in the console).",
+            markup=False,
+        )
 
 
 def _first_admin(app: FastAPI) -> str | None:

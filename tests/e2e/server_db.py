@@ -19,6 +19,7 @@ from dataward.config import Settings
 from dataward.crypto.keystore import Vault
 from dataward.crypto.secrets import key_material
 from dataward.db import make_engine, make_session_factory
+from dataward.models import import_all_models
 from dataward.outbox.config import MailSettings
 from dataward.outbox.models import OutboxMessage
 from dataward.outbox.service import open_message
@@ -30,6 +31,7 @@ MAIL = MailSettings(mail_from="privacy@example.org")
 @contextmanager
 def server_uow(server: Server) -> Iterator[UnitOfWork]:
     """A unit of work on the server's database; the caller commits what it changes."""
+    import_all_models()  # every table, for the foreign keys between domains
     settings = Settings(
         database_url=server.env["DATAWARD_DATABASE_URL"],
         keystore_url=server.env["DATAWARD_KEYSTORE_URL"],

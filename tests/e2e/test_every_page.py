@@ -62,6 +62,8 @@ CONSOLE_PAGES = [
     "/console/requests/dashboard",
 ]
 WIDTHS = (1280, 375)
+# The request page's parts, top down, each with its own heading and anchor.
+PANELS = ("clock", "who", "authority", "verification", "tasks", "letters", "messages", "reminders")
 axe = Axe()
 
 
@@ -187,6 +189,25 @@ def test_every_console_page(
     assert not problems, "\n".join(problems)
 
 
+def _every_panel_has_something(page: Page, url: str) -> None:
+    """The request page was looked at full: no panel of it stood empty."""
+    page.goto(url)
+    for anchor in PANELS:
+        expect(page.locator(f"h2#{anchor}")).to_be_visible()
+        expect(page.locator(f"nav.on-this-page a[href='#{anchor}']")).to_have_count(1)
+    expect(page.locator("#verification")).to_be_visible()
+    expect(page.get_by_role("heading", name="Documents waiting for their check")).to_be_visible()
+    expect(page.locator("#authority + dl")).to_contain_text("accepted")
+    expect(page.locator(".request-tasks tbody tr")).not_to_have_count(0)
+    expect(page.locator(".request-letters")).to_contain_text("by email (sent)")
+    expect(page.locator("#messages + table")).to_contain_text("request_letter_extension")
+    expect(page.locator("#reminders + table")).to_contain_text("due_in_7_days")
+    # What is left to do sits with the clock, above the panels it links to.
+    to_do = page.locator("#clock ~ .to-do")
+    expect(to_do).to_contain_text("1 ID document waiting for its check")
+    expect(to_do).to_contain_text("Identity not verified")
+
+
 def test_every_request_page(
     browser: Browser, server: Server, request_pages: RequestPages, tmp_path: Path
 ) -> None:
@@ -197,6 +218,7 @@ def test_every_request_page(
     problems = [
         p for path in request_pages.console for p in _check(page, server.base + path, tmp_path)
     ]
+    _every_panel_has_something(page, server.base + request_pages.console[0])
     staff.close()
     requester = browser.new_context()
     page = requester.new_page()

@@ -9,7 +9,8 @@ the page is wider than a 375 px phone (content hidden off to the side).
 The rights request pages (issue 16) are checked on one request with something in every
 panel of its console page: a solicitor acting with an accepted authority, its tasks, an ID
 document waiting for its check, a reminder sent, and the extension letter emailed; with its
-letter page, and the requester's thank-you, status, verify and status letter pages.
+letter page, and the requester's thank-you, status, verify and status letter pages; and one
+request not yet linked to its subject, whose page lists the candidates.
 """
 
 from __future__ import annotations
@@ -125,11 +126,17 @@ def request_pages(server: Server, subject_ref: str) -> RequestPages:
         send_reminders(uow, today=today, days=(1, 7), mail=MAIL)
         extend(uow, ORG, ref, Step(staff, today, "Two rights over many systems"))
         token, _ = status_link_token(server.env["DATAWARD_SECRET_KEY"].encode(), uow.clock, row)
+        # A second, not yet linked: its page shows the subject store's candidates instead.
+        person = Requester(name="Every Page", email="every.page@example.com")
+        unlinked = open_request(
+            uow, NewRequest(ORG, ("access",), "email", today, person), actor=staff
+        ).ref
         uow.commit()
     return RequestPages(
         console=[
             f"/console/requests/{ORG}/{ref}",
             f"/console/requests/{ORG}/{ref}/letters/extension",
+            f"/console/requests/{ORG}/{unlinked}",
             "/console/requests",
         ],
         public=[
@@ -219,6 +226,9 @@ def test_every_request_page(
         p for path in request_pages.console for p in _check(page, server.base + path, tmp_path)
     ]
     _every_panel_has_something(page, server.base + request_pages.console[0])
+    page.goto(server.base + request_pages.console[2])
+    expect(page.locator("table.candidates tbody tr")).to_have_count(1)  # the one with that email
+    expect(page.locator("ul.to-do")).to_contain_text("Find the subject")
     staff.close()
     requester = browser.new_context()
     page = requester.new_page()

@@ -5,6 +5,12 @@ administrator) on the real `dataward serve` with the example registers. For each
 width the test keeps a full-page screenshot in pytest's tmp_path (an artefact to look at,
 not committed), runs axe-core and fails on any serious or critical violation, and fails if
 the page is wider than a 375 px phone (content hidden off to the side).
+
+The rights request pages (issue 16) are checked on one request with something in every
+panel of its console page: a solicitor acting with an accepted authority, its tasks, an ID
+document waiting for its check, a reminder sent, and the extension letter emailed; with its
+letter page, and the requester's thank-you, status, verify and status letter pages; and one
+request not yet linked to its subject, whose page lists the candidates.
 """
 
 from __future__ import annotations
@@ -12,12 +18,23 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
+from server_db import MAIL, server_uow
 from test_browser import EXAMPLES, Server, running_server, sign_in
+
+from dataward.requests.authority import AuthorityCheck, record_authority
+from dataward.requests.reminders import send_reminders
+from dataward.requests.service import NewRequest, Requester, open_request
+from dataward.requests.status_links import status_link_token
+from dataward.requests.tasks import start_task, tasks_of
+from dataward.requests.transitions import Step, assign, extend, link_subject
+from dataward.requests.verification_documents import upload_document
 
 pytestmark = pytest.mark.browser
 
@@ -46,6 +63,8 @@ CONSOLE_PAGES = [
     "/console/requests/dashboard",
 ]
 WIDTHS = (1280, 375)
+# The request page's parts, top down, each with its own heading and anchor.
+PANELS = ("clock", "who", "authority", "verification", "tasks", "letters", "messages", "reminders")
 axe = Axe()
 
 
@@ -68,6 +87,65 @@ def subject_ref(server: Server) -> str:
     return server.cli(
         "subject", "add", "--org", ORG, "-g", "customers", "-i", "email=every.page@example.com"
     ).strip()
+
+
+@dataclass(frozen=True)
+class RequestPages:
+    console: list[str]
+    public: list[str]
+
+
+@pytest.fixture(scope="module")
+def request_pages(server: Server, subject_ref: str) -> RequestPages:
+    """A request with every panel of its page filled, made as the caseworkers would."""
+    staff = "user:admin"
+    firm = Requester(
+        name="Sam Law",
+        email="sam@firm.example",
+        phone="020 7946 0000",
+        address="1 Law Street, London EC1A 1AA",
+        words="Everything you hold about my client, and please delete the old accounts.",
+        on_behalf_of="Every Page",
+        authority="letter",
+    )
+    with server_uow(server) as uow:
+        today = uow.clock.today()
+        received = today - timedelta(days=25)  # due within the week: a reminder is earned
+        new = NewRequest(ORG, ("access", "erasure"), "email", received, firm, "solicitor")
+        row = open_request(uow, new, actor=staff)
+        ref = row.ref
+        step = Step(staff, received)
+        link_subject(uow, ORG, ref, subject_ref, step)
+        check = AuthorityCheck(
+            "accepted", "signed_authority", "Form of authority signed by the client"
+        )
+        record_authority(uow, ORG, ref, check, step)
+        assign(uow, ORG, ref, staff, Step(staff, today))
+        start_task(uow, ORG, ref, tasks_of(uow, row)[0].id, actor=staff)
+        upload_document(uow, ORG, ref, "passport", b"%PDF-1.7\nA passport\n%%EOF", actor=staff)
+        send_reminders(uow, today=today, days=(1, 7), mail=MAIL)
+        extend(uow, ORG, ref, Step(staff, today, "Two rights over many systems"))
+        token, _ = status_link_token(server.env["DATAWARD_SECRET_KEY"].encode(), uow.clock, row)
+        # A second, not yet linked: its page shows the subject store's candidates instead.
+        person = Requester(name="Every Page", email="every.page@example.com")
+        unlinked = open_request(
+            uow, NewRequest(ORG, ("access",), "email", today, person), actor=staff
+        ).ref
+        uow.commit()
+    return RequestPages(
+        console=[
+            f"/console/requests/{ORG}/{ref}",
+            f"/console/requests/{ORG}/{ref}/letters/extension",
+            f"/console/requests/{ORG}/{unlinked}",
+            "/console/requests",
+        ],
+        public=[
+            f"/requests/sent/{token}",
+            f"/requests/status/{token}",
+            f"/requests/status/{token}/verify",
+            f"/requests/status/{token}/letters/extension",
+        ],
+    )
 
 
 def _name(path: str) -> str:
@@ -115,4 +193,47 @@ def test_every_console_page(
         url = server.base + path.format(org=ORG, ref=subject_ref)
         problems += _check(page, url, tmp_path)
     context.close()
+    assert not problems, "\n".join(problems)
+
+
+def _every_panel_has_something(page: Page, url: str) -> None:
+    """The request page was looked at full: no panel of it stood empty."""
+    page.goto(url)
+    for anchor in PANELS:
+        expect(page.locator(f"h2#{anchor}")).to_be_visible()
+        expect(page.locator(f"nav.on-this-page a[href='#{anchor}']")).to_have_count(1)
+    expect(page.locator("#verification")).to_be_visible()
+    expect(page.get_by_role("heading", name="Documents waiting for their check")).to_be_visible()
+    expect(page.locator("#authority + dl")).to_contain_text("accepted")
+    expect(page.locator(".request-tasks tbody tr")).not_to_have_count(0)
+    expect(page.locator(".request-letters")).to_contain_text("by email (sent)")
+    expect(page.locator("#messages + table")).to_contain_text("request_letter_extension")
+    expect(page.locator("#reminders + table")).to_contain_text("due_in_7_days")
+    # What is left to do sits with the clock, above the panels it links to.
+    to_do = page.locator("#clock ~ .to-do")
+    expect(to_do).to_contain_text("1 ID document waiting for its check")
+    expect(to_do).to_contain_text("Identity not verified")
+
+
+def test_every_request_page(
+    browser: Browser, server: Server, request_pages: RequestPages, tmp_path: Path
+) -> None:
+    staff = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = staff.new_page()
+    sign_in(page, server, "admin", server.admin_password)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
+    problems = [
+        p for path in request_pages.console for p in _check(page, server.base + path, tmp_path)
+    ]
+    _every_panel_has_something(page, server.base + request_pages.console[0])
+    page.goto(server.base + request_pages.console[2])
+    expect(page.locator("table.candidates tbody tr")).to_have_count(1)  # the one with that email
+    expect(page.locator("ul.to-do")).to_contain_text("Find the subject")
+    staff.close()
+    requester = browser.new_context()
+    page = requester.new_page()
+    problems += [
+        p for path in request_pages.public for p in _check(page, server.base + path, tmp_path)
+    ]
+    requester.close()
     assert not problems, "\n".join(problems)

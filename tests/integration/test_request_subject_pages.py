@@ -89,7 +89,7 @@ def test_the_request_page_shows_candidates_and_links_one_after_confirming(
     done = client.post(link, data={**fields, "confirm": "yes"})
     assert done.status_code == 303
     linked = client.get(location)
-    facts = BeautifulSoup(linked.text, "html.parser").find_all("dl", class_="facts")[-1]
+    facts = BeautifulSoup(linked.text, "html.parser").find("h2", id="who").find_next_sibling("dl")
     assert jane in facts.get_text()
     assert 'id="candidates"' not in linked.text  # linked: the panel has gone
     with app.state.session_factory() as session:

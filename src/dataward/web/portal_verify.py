@@ -5,7 +5,8 @@ they ask for a one-time code (emailed) and type it back. No account, so no sessi
 forms carry the signed double-submit cookie the sign-in form uses, scoped to the status
 pages. Throttled by the service (three codes an hour, five tries a code) and, before any
 database work, by the edge's refusal guard. Every answer redirects back to the status page
-(``/requests/status/{token}``) with a ``verify`` flag its panel explains.
+(``/requests/status/{token}``) once proven, or else to the verify page to type the code,
+with a ``verify`` flag its panel explains.
 """
 
 from __future__ import annotations
@@ -70,8 +71,14 @@ def _request_of(request: Request, uow: UnitOfWork, token: str) -> RightsRequest:
         raise
 
 
+# Flags that end the proving: the status page says so. Any other (a code sent, a wrong or
+# stale code) returns to the verify page, whose form is where the code is typed.
+DONE_FLAGS = ("verified", "email_confirmed")
+
+
 def _back(token: str, flag: str) -> RedirectResponse:
-    return RedirectResponse(f"{STATUS}/{token}?verify={flag}", status_code=303)
+    page = f"{STATUS}/{token}" if flag in DONE_FLAGS else f"{STATUS}/{token}/verify"
+    return RedirectResponse(f"{page}?verify={flag}", status_code=303)
 
 
 def _flag(request: Request, error: DatawardError) -> str:

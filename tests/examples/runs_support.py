@@ -40,7 +40,6 @@ NOTICES = EXAMPLES / "notices"
 WAITS = frozenset(
     {
         "retention engine (issue 20)",
-        "rights requests engine (issue 16)",
         "erasure and other rights (issue 19)",
         "breaches",
         "disclosure log",

@@ -328,10 +328,16 @@ def test_a_refusal_needs_a_reason(desk: UnitOfWork, nation: str) -> None:
         desk.commit()
     row = _row(desk, ref)
     assert (row.state, row.outcome) == ("refused", "refused")
-    last = desk.session.scalars(select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
-    assert last is not None
-    assert last.action == "request.refused"
-    assert "excessive" not in str(last.details)
+    refused = desk.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "request.refused")
+    ).one()
+    assert refused.entity_id == ref
+    assert "excessive" not in str(refused.details)
+    # The refusal letter (with the routes to complain) is on its way: by post, no email here.
+    assert (
+        desk.session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq.desc())).first()
+        == "request.letter_to_post"
+    )
     assert verify(desk.session).intact
 
 

@@ -263,3 +263,19 @@ def test_recompute_moves_only_the_dates_a_calendar_change_moved(shop: UnitOfWork
     assert [(e.entity_id, e.details["to"]) for e in moved] == [(stale, "2026-05-05")]
     assert verify(shop.session).intact
     assert recompute_due_dates(shop, actor="system:calendar").moved == []
+
+
+def test_an_extended_request_can_still_be_verified_and_stays_extended(shop: UnitOfWork) -> None:
+    """SAR-04/SAR-05: an extension may be announced before the proof of identity arrives;
+    the proof is then recorded, the extension and its due date stand."""
+    ref = _open(shop, date(2026, 3, 2))
+    extend(shop, SHOP, ref, Step("user:u_case", date(2026, 3, 20), "Many systems to search"))
+    shop.commit()
+    verify_identity(shop, SHOP, ref, "document", Step("user:u_case", date(2026, 3, 25)))
+    shop.commit()
+    row = _row(shop, ref)
+    assert (row.state, row.identity_method, row.due_on) == (
+        "extended",
+        "document",
+        date(2026, 6, 2),
+    )

@@ -42,6 +42,8 @@ OPEN = (
 # Where work on the request goes on (not waiting for the requester).
 WORKING = ("received", "in_progress", "extended", "ready_for_review")
 FINAL = ("responded", "refused", "withdrawn", "closed")
+# Where identity can still be proven (an extension may be announced before it is).
+VERIFIABLE = ("received", "awaiting_identity", "in_progress", "extended")
 # Answering these discloses or changes data: only for a verified requester.
 NEEDS_IDENTITY = DISCLOSING
 IDENTITY_METHODS = ("email_code", "knowledge_check", "document", "known_to_staff", "not_needed")
@@ -134,11 +136,13 @@ def verify_identity(
     if method not in IDENTITY_METHODS:
         raise RequestInvalid(f"method must be one of {', '.join(IDENTITY_METHODS)}")
     row = _load(uow, organisation, ref, step)
-    _require(row, ("received", "awaiting_identity", "in_progress"), "verify identity on")
+    _require(row, VERIFIABLE, "verify identity on")
     before = row.state
     if row.state == "awaiting_identity":
         row.clock_starts_on = step.on
-    row.identity_verified_on, row.identity_method, row.state = step.on, method, "in_progress"
+    row.identity_verified_on, row.identity_method = step.on, method
+    # An extension announced before the proof arrived stays: the request remains extended.
+    row.state = "extended" if row.state == "extended" else "in_progress"
     return _done(uow, row, actions.REQUEST_IDENTITY_VERIFIED, before, step, method=method)
 
 

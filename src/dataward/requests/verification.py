@@ -42,7 +42,7 @@ from dataward.requests.errors import (
 from dataward.requests.messages import message_requester
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import get_request, requester_of
-from dataward.requests.transitions import Step, verify_identity
+from dataward.requests.transitions import VERIFIABLE, Step, verify_identity
 from dataward.requests.verification_models import IdentityCheckRecord, RequestCode
 from dataward.subjects.errors import InvalidIdentity
 from dataward.subjects.identities import IdentityKind, normalise
@@ -53,7 +53,7 @@ from dataward.uow import UnitOfWork
 CODES_PER_HOUR = 3
 MAX_TRIES = 5
 # Where a check can still settle identity (``transitions.verify_identity`` allows these).
-CHECKABLE = ("received", "awaiting_identity", "in_progress")
+CHECKABLE = VERIFIABLE
 # Questions the subject store can answer, by the identity kind that answers them.
 QUESTIONS: dict[str, IdentityKind] = {
     "date_of_birth": IdentityKind.DATE_OF_BIRTH,

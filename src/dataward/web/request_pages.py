@@ -315,7 +315,7 @@ OFFERED: dict[str, tuple[str, ...]] = {
     "awaiting_fee": ("fee_received",),
     "awaiting_clarification": ("clarification_received",),
     "in_progress": ("ask_identity", "ask_clarification", "extend", "ready_for_review"),
-    "extended": ("ask_clarification", "ready_for_review"),
+    "extended": ("verify_identity", "ask_clarification", "ready_for_review"),
     "ready_for_review": ("respond",),
     "responded": ("close",),
     "refused": ("close",),

@@ -119,7 +119,9 @@ def test_the_console_sends_nothing_unticked_or_without_an_email(app: FastAPI) ->
     assert _enter(client).status_code == 303  # unticked
     no_email = _enter(client, acknowledge="yes", email="", address="1 High St")
     assert no_email.status_code == 303
-    assert "No email: answer by post" in client.get(no_email.headers["location"]).text
+    assert "Not emailed: answer by post" in client.get(no_email.headers["location"]).text
+    by_post = _enter(client, acknowledge="yes", reply_by="post")  # they asked for post
+    assert "Not emailed: answer by post" in client.get(by_post.headers["location"]).text
     refused = _enter(client, acknowledge="yes", received_on="2026-12-25")  # after today
     assert refused.status_code == 422
     assert _acknowledgements(app) == []
@@ -132,6 +134,8 @@ def test_the_api_acknowledges_by_default_and_not_when_told(app: FastAPI, api: Te
     assert quiet.status_code == 201
     no_email = {**BODY, "requester": {"name": "Jo Post", "address": "1 High St"}}
     assert api.post("/api/v1/requests", json={**no_email, "acknowledge": True}).status_code == 201
+    by_post = {**BODY, "reply_by": "post", "acknowledge": True}  # JTR rights.g7
+    assert api.post("/api/v1/requests", json=by_post).status_code == 201
     acks = _acknowledgements(app)
     assert [(ref, to) for ref, to, _ in acks] == [(made.json()["ref"], "jane@example.com")]
 

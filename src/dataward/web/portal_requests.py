@@ -43,6 +43,7 @@ from dataward.requests.service import (
 )
 from dataward.requests.status_links import read_status_link, status_link_token
 from dataward.requests.status_view import NOT_OFFERED_NOTE, status_of
+from dataward.requests.waits import waits_for_authority
 from dataward.requests.wording import RIGHT_WORDS
 from dataward.subjects.errors import InvalidIdentity
 from dataward.subjects.identities import normalise_email
@@ -315,7 +316,7 @@ def _page(request: Request, uow: UnitOfWork, token: str, template: str) -> Respo
     context = {
         "token": token,
         "row": row,
-        "status": status_of(row),
+        "status": status_of(row, waiting_for_authority=waits_for_authority(uow, row)),
         "organisation_name": register_of(uow, row.organisation).controller.name,
         # Their own name only, so they know the link is theirs; nothing else of theirs.
         "requester_name": requester_of(uow, row).name,

@@ -250,7 +250,7 @@ def request_create(request: Request, uow: Uow) -> Response:
             said = f"Request {row.ref} opened."
             if form.get("acknowledge") == "yes":
                 sent = acknowledge_opened(request, writer, row, actor=actor)
-                said += " Acknowledgement emailed." if sent else " No email: answer by post."
+                said += " Acknowledgement emailed." if sent else " Not emailed: answer by post."
             flash_later(writer, request, "success", said)
             writer.commit()
             target = f"/console/requests/{row.organisation}/{row.ref}"

@@ -58,6 +58,9 @@ class Facts:
     paused_since: date | None = None
     on_behalf_of: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    # The day an objection to marketing or a consent withdrawal took effect (the request's
+    # ``request.took_effect`` step, OBJ-02); None: it has not, and the step's day is said.
+    took_effect_on: date | None = None
 
 
 def request_contacts(register: Register) -> list[Contact]:
@@ -150,7 +153,9 @@ def _right_response(register: Register, right: str, facts: Facts) -> Section:
             if right == "withdraw_consent"
             else "Your objection to marketing"
         )
-        paragraphs.append(f"{what} took effect on {uk_date(facts.step_on)}.")
+        paragraphs.append(
+            f"{what} took effect on {uk_date(facts.took_effect_on or facts.step_on)}."
+        )
         if setting is not None and setting.withdrawal is not None:
             if setting.withdrawal.stops:
                 paragraphs.append("This stops:")

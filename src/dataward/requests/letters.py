@@ -136,6 +136,19 @@ def _steps_of(kind: str) -> tuple[str, ...]:
     return PROOF_ASKS if kind == "identity_needed" else (STEP_OF[kind],)
 
 
+def _took_effect_on(uow: UnitOfWork, row: RightsRequest) -> date | None:
+    """OBJ-02: the day the request first took effect for its subject, if it has."""
+    return uow.session.scalars(
+        select(RequestEvent.on)
+        .where(
+            RequestEvent.request_id == row.id,
+            RequestEvent.action == actions.REQUEST_TOOK_EFFECT,
+        )
+        .order_by(RequestEvent.seq)
+        .limit(1)
+    ).first()
+
+
 def _due_on(row: RightsRequest, kind: str) -> date | None:
     if kind == "extension" and not row.extended:
         # A preview before the step: the date the extension would give (SAR-04).
@@ -182,6 +195,7 @@ def letter_for(
         paused_since=row.paused_since,
         on_behalf_of=requester.on_behalf_of,
         extra=extra,
+        took_effect_on=_took_effect_on(uow, row) if kind == "response" else None,
     )
     body = body_for(kind, register, facts)
     if not addressed:

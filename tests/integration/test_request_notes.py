@@ -25,6 +25,7 @@ from dataward.requests.models import RequestEvent, RightsRequest
 from dataward.requests.notes import add_note
 from dataward.requests.queue import history
 from dataward.requests.service import NewRequest, Requester, get_request, open_request
+from dataward.requests.status_links import status_link_token
 from dataward.uow import UnitOfWork
 
 CASE = "user:u_case"
@@ -144,6 +145,13 @@ def test_the_console_adds_a_note_from_the_history_section(app: FastAPI) -> None:
     assert NOTE.split(":")[0] in rows[-1].get_text()
     [(actor, _)] = _notes_audited(app, ref)
     assert actor.startswith("user:")
+    # The requester's status page never shows a caseworker's note.
+    with _unit(app) as uow:
+        token, _ = status_link_token(app.state.secret_key, uow.clock, get_request(uow, ORG, ref))
+    status = TestClient(app).get(f"/requests/status/{token}")
+    assert status.status_code == 200
+    assert ref in status.text
+    assert "CCTV" not in status.text
 
 
 def test_the_console_refuses_an_empty_note_a_forged_one_and_a_reader(app: FastAPI) -> None:

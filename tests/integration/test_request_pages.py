@@ -56,7 +56,8 @@ def test_a_caseworker_enters_a_postal_request_and_finds_it_in_the_queue(app: Fas
     assert "overdue" in soup.find("p", class_="lead").get_text()
     assert "Jane Doe" in page.text  # decrypted for staff on the request's page
     messages = soup.find("h2", id="messages").find_next_sibling()
-    assert "None yet" in messages.get_text()  # entered by staff: no acknowledgement queued
+    # The form was sent without "Email an acknowledgement" ticked: nothing is queued.
+    assert "None yet" in messages.get_text()
     queue = client.get("/console/requests?due=overdue")
     ref = answer.headers["location"].rsplit("/", 1)[1]
     assert ref in queue.text

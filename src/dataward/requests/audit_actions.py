@@ -45,3 +45,7 @@ REQUEST_BATCH_RECEIVED = "request.batch_received"
 # A letter to the requester that must be printed and posted (no email, or the register
 # says post): the request page shows it with a printable copy.
 REQUEST_LETTER_TO_POST = "request.letter_to_post"
+# A request that ended (refused, withdrawn, deceased) cancels its unfinished tasks.
+REQUEST_TASK_CANCELLED = "request.task_cancelled"
+# A caseworker's note on a request, without a change of state (the words are sealed).
+REQUEST_NOTE_ADDED = "request.note_added"

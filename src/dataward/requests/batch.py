@@ -10,7 +10,7 @@ The register is loaded once per organisation, not once per line.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
@@ -18,6 +18,7 @@ from datetime import date
 from dataward.audit.service import lock_chain, record
 from dataward.errors import DatawardError
 from dataward.register.models import Register
+from dataward.requests.acknowledgement import acknowledge
 from dataward.requests.audit_actions import REQUEST_BATCH_RECEIVED
 from dataward.requests.authority import Evidence, check_evidence, receive_authority
 from dataward.requests.errors import BatchTooLarge, RequestInvalid
@@ -25,6 +26,8 @@ from dataward.requests.models import RightsRequest
 from dataward.requests.service import NewRequest, open_request, register_of
 from dataward.uow import UnitOfWork
 
+# The signed status page's address for a request (the edge knows the key and public URL).
+StatusUrl = Callable[[RightsRequest], str]
 # The most lines one batch may hold; a portal sends more as several batches.
 MAX_LINES = 1000
 
@@ -37,6 +40,8 @@ class BatchLine:
     new: NewRequest | None = None
     authority: Evidence | None = None
     refused: DatawardError | None = None
+    # Email the requester the acknowledgement at once (where they gave an address).
+    acknowledge: bool = False
 
 
 @dataclass(frozen=True)
@@ -99,33 +104,67 @@ class _Registers:
 
 
 def _open_line(
-    uow: UnitOfWork, line: BatchLine, registers: _Registers, actor: str
+    uow: UnitOfWork,
+    line: BatchLine,
+    registers: _Registers,
+    actor: str,
+    status_url: StatusUrl | None,
 ) -> RightsRequest:
     if line.refused is not None:
         raise line.refused
-    new = line.new
-    assert new is not None
-    # Checked before anything is written: a bad authority leaves no request behind.
-    if line.authority is None:
-        if new.requester_kind != "self":
-            raise RequestInvalid(
-                "a line for someone acting for the subject needs their authority for this "
-                "person (SAR-10: checked per person)"
-            )
-    else:
-        check_evidence(line.authority, new.requester_kind, new.received_on)
+    assert line.new is not None
+    if line.authority is None and line.new.requester_kind != "self":
+        raise RequestInvalid(
+            "a line for someone acting for the subject needs their authority for this "
+            "person (SAR-10: checked per person)"
+        )
+    return open_with_authority(
+        uow,
+        line.new,
+        line.authority,
+        actor=actor,
+        register=registers.of(line.new.organisation),
+        status_url=status_url if line.acknowledge else None,
+    )
+
+
+def open_with_authority(
+    uow: UnitOfWork,
+    new: NewRequest,
+    authority: Evidence | None,
+    *,
+    actor: str,
+    register: Register | None = None,
+    status_url: StatusUrl | None = None,
+) -> RightsRequest:
+    """Open one request with the authority held for its subject (SAR-10: checked in full
+    before anything is written), recorded as received and not yet checked. With
+    ``status_url`` (the request's signed status address), the requester is acknowledged
+    by email at once (``requests.acknowledgement``); after the authority, which decides
+    where replies may go."""
+    if authority is not None:
+        check_evidence(authority, new.requester_kind, new.received_on)
         if not new.requester.authority.strip():
             # The requester's own record of the authority seen, sealed with their details.
-            requester = replace(new.requester, authority=line.authority.kind.replace("_", " "))
+            requester = replace(new.requester, authority=authority.kind.replace("_", " "))
             new = replace(new, requester=requester)
-    row = open_request(uow, new, actor=actor, register=registers.of(new.organisation))
-    if line.authority is not None:
-        receive_authority(uow, row, line.authority, actor=actor)
+    row = open_request(uow, new, actor=actor, register=register)
+    if authority is not None:
+        receive_authority(uow, row, authority, actor=actor)
+    if status_url is not None:
+        acknowledge(uow, row, status_url(row), actor=actor)
     return row
 
 
-def open_batch(uow: UnitOfWork, lines: Sequence[BatchLine], *, actor: str) -> BatchResult:
-    """Open every good line; refuse each bad one with its code and reason, in order."""
+def open_batch(
+    uow: UnitOfWork,
+    lines: Sequence[BatchLine],
+    *,
+    actor: str,
+    status_url: StatusUrl | None = None,
+) -> BatchResult:
+    """Open every good line; refuse each bad one with its code and reason, in order.
+    ``status_url`` signs a request's status address, for the lines to acknowledge."""
     if len(lines) > MAX_LINES:
         raise BatchTooLarge(
             f"a batch holds at most {MAX_LINES} requests ({len(lines)} sent): send the rest "
@@ -139,7 +178,7 @@ def open_batch(uow: UnitOfWork, lines: Sequence[BatchLine], *, actor: str) -> Ba
     for index, line in enumerate(lines):
         try:
             with _savepoint(uow):
-                row = _open_line(uow, line, registers, actor)
+                row = _open_line(uow, line, registers, actor, status_url)
         except DatawardError as error:
             results.append(LineResult(index, code=error.code, detail=error.message))
             continue

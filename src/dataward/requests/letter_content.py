@@ -19,6 +19,11 @@ from dataward.register.models.rights import RightSetting
 from dataward.register.wording import contact_words, join_and, uk_date, words
 from dataward.requests.wording import RIGHT_WORDS
 
+# ``Facts.extra`` key: "authority" where the identity letter asks for a representative's
+# authority rather than the requester's proof of identity (``requests.waits``).
+WAITING_FOR = "waiting_for"
+AUTHORITY_TITLE = "We need the authority of the person acting for you"
+
 # Where the register gives no ICO address, the regulator's own complaint page (Art 77).
 ICO_COMPLAINTS = "https://ico.org.uk/make-a-complaint/"
 
@@ -53,6 +58,9 @@ class Facts:
     paused_since: date | None = None
     on_behalf_of: str = ""
     extra: dict[str, str] = field(default_factory=dict)
+    # The day an objection to marketing or a consent withdrawal took effect (the request's
+    # ``request.took_effect`` step, OBJ-02); None: it has not, and the step's day is said.
+    took_effect_on: date | None = None
 
 
 def request_contacts(register: Register) -> list[Contact]:
@@ -145,7 +153,9 @@ def _right_response(register: Register, right: str, facts: Facts) -> Section:
             if right == "withdraw_consent"
             else "Your objection to marketing"
         )
-        paragraphs.append(f"{what} took effect on {uk_date(facts.step_on)}.")
+        paragraphs.append(
+            f"{what} took effect on {uk_date(facts.took_effect_on or facts.step_on)}."
+        )
         if setting is not None and setting.withdrawal is not None:
             if setting.withdrawal.stops:
                 paragraphs.append("This stops:")
@@ -190,7 +200,29 @@ def _acknowledgement(register: Register, facts: Facts) -> tuple[Section, ...]:
     return (_asked(facts), Section("What happens next", (received, *due)), *explained)
 
 
+def _authority_needed(register: Register, facts: Facts) -> tuple[Section, ...]:
+    # SAR-10: a representative is answered only on an authority the controller accepts;
+    # SAR-05: the clock waits for it.
+    paragraphs = (
+        "We are waiting for the authority of the person acting for you. Before we can deal "
+        "with this request, they need to show us that they may act for you: for example a "
+        "letter of authority you signed, a lasting power of attorney, or a court order.",
+    )
+    extra = (Section("What we need", (facts.note.strip(),)),) if facts.note else ()
+    clock = (
+        "The time we have to answer starts on the day we have it (the one month runs from then)."
+    )
+    return (
+        _asked(facts),
+        Section("The authority to act for you", paragraphs),
+        *extra,
+        Section("The time limit", (clock,)),
+    )
+
+
 def _identity_needed(register: Register, facts: Facts) -> tuple[Section, ...]:
+    if facts.extra.get(WAITING_FOR) == "authority":
+        return _authority_needed(register, facts)
     check = register.rights.identity_check
     paragraphs = [
         "Before we can give you personal data or change it, we need to be sure who you are. "
@@ -326,6 +358,8 @@ def body_for(kind: str, register: Register, facts: Facts) -> Body:
     """The words of one letter (``kind`` as in ``letters.KINDS``), with the complaint routes
     every letter ends with."""
     title, write = _WRITERS[kind]
+    if kind == "identity_needed" and facts.extra.get(WAITING_FOR) == "authority":
+        title = AUTHORITY_TITLE
     complaints = complaint_sections(register, courts=kind == "refusal")
     return Body(title, (*write(register, facts), *complaints))
 

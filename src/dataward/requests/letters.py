@@ -25,10 +25,17 @@ from dataward.register.wording import contact_words, uk_date
 from dataward.requests import audit_actions as actions
 from dataward.requests.clock import due_dates
 from dataward.requests.errors import LetterNotReady, LetterNotSent, UnknownLetter
-from dataward.requests.letter_content import Body, Facts, body_for, request_contacts
+from dataward.requests.letter_content import (
+    WAITING_FOR,
+    Body,
+    Facts,
+    body_for,
+    request_contacts,
+)
 from dataward.requests.messages import message_requester
 from dataward.requests.models import RequestEvent, RightsRequest
 from dataward.requests.service import Requester, nation_of, register_of, requester_of
+from dataward.requests.waits import PROOF_ASKS, last_proof_asked
 from dataward.uow import UnitOfWork
 
 KINDS = (
@@ -109,7 +116,7 @@ def message_kind(kind: str) -> str:
 def _step(uow: UnitOfWork, row: RightsRequest, kind: str) -> StepTaken | None:
     """The latest step this letter follows, with its note unsealed; None if not taken."""
     query = select(RequestEvent).where(
-        RequestEvent.request_id == row.id, RequestEvent.action == STEP_OF[kind]
+        RequestEvent.request_id == row.id, RequestEvent.action.in_(_steps_of(kind))
     )
     if kind == "deceased":
         query = query.where(RequestEvent.to_state == "closed")
@@ -121,6 +128,25 @@ def _step(uow: UnitOfWork, row: RightsRequest, kind: str) -> StepTaken | None:
         context = f"request:{row.id}:event:{event.seq}"
         note = decrypt_for(uow, row.key_id, event.note_sealed, context)
     return StepTaken(event.on, note)
+
+
+def _steps_of(kind: str) -> tuple[str, ...]:
+    """The steps a letter follows: proof is asked for as identity or as a representative's
+    authority (SAR-05, SAR-10), and one letter says whichever was asked last."""
+    return PROOF_ASKS if kind == "identity_needed" else (STEP_OF[kind],)
+
+
+def _took_effect_on(uow: UnitOfWork, row: RightsRequest) -> date | None:
+    """OBJ-02: the day the request first took effect for its subject, if it has."""
+    return uow.session.scalars(
+        select(RequestEvent.on)
+        .where(
+            RequestEvent.request_id == row.id,
+            RequestEvent.action == actions.REQUEST_TOOK_EFFECT,
+        )
+        .order_by(RequestEvent.seq)
+        .limit(1)
+    ).first()
 
 
 def _due_on(row: RightsRequest, kind: str) -> date | None:
@@ -153,6 +179,11 @@ def letter_for(
     if kind == "deceased" and row.outcome != "deceased":
         taken = None  # the request was closed as answered: this is a preview
     requester = requester_of(uow, row)
+    extra: dict[str, str] = {}
+    if kind == "identity_needed" and row.requester_kind != "self":
+        last = last_proof_asked(uow, row)
+        if last is not None and last.action == actions.REQUEST_AUTHORITY_REQUESTED:
+            extra[WAITING_FOR] = "authority"
     facts = Facts(
         reference=row.ref,
         rights=row.rights,
@@ -163,6 +194,8 @@ def letter_for(
         step_on=taken.on if taken is not None else uow.clock.today(),
         paused_since=row.paused_since,
         on_behalf_of=requester.on_behalf_of,
+        extra=extra,
+        took_effect_on=_took_effect_on(uow, row) if kind == "response" else None,
     )
     body = body_for(kind, register, facts)
     if not addressed:
@@ -275,10 +308,14 @@ def letters_of(uow: UnitOfWork, row: RightsRequest) -> list[LetterEntry]:
     }
     # The day each step was last taken: one read of the history, no notes unsealed.
     taken_on: dict[str, date] = {}
+    proof_asked = None
     for event in uow.session.scalars(
         select(RequestEvent).where(RequestEvent.request_id == row.id).order_by(RequestEvent.seq)
     ):
         taken_on[event.action] = event.on
+        if event.action in PROOF_ASKS:  # identity or authority: one letter, the latest ask
+            taken_on[STEP_OF["identity_needed"]] = event.on
+            proof_asked = event.action
     entries: list[LetterEntry] = []
     for kind in KINDS:
         on = taken_on.get(STEP_OF[kind])
@@ -289,7 +326,10 @@ def letters_of(uow: UnitOfWork, row: RightsRequest) -> list[LetterEntry]:
             how = "email" if status is not None else "post"
             entries.append(LetterEntry(kind, TITLES[kind], how, on, status))
         elif kind == "acknowledgement" or (on is not None and kind not in SENT_ON_STEP):
-            entries.append(LetterEntry(kind, TITLES[kind], "preview", on))
+            title = TITLES[kind]
+            if kind == "identity_needed" and proof_asked == actions.REQUEST_AUTHORITY_REQUESTED:
+                title = "Authority needed (SAR-10)"
+            entries.append(LetterEntry(kind, title, "preview", on))
         elif kind == "response" and row.outcome is None:
             entries.append(LetterEntry(kind, TITLES[kind], "preview", None))
     return entries

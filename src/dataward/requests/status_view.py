@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from dataward.register.wording import uk_date
 from dataward.requests.models import RightsRequest
 from dataward.requests.transitions import FINAL
-from dataward.requests.wording import STATE_WORDS, rights_in_words
+from dataward.requests.wording import AUTHORITY_AWAITED, STATE_WORDS, rights_in_words
 
 # What the request is waiting for, while its clock stands still (SAR-05, SAR-06).
 WAITING_WORDS: dict[str, str] = {
@@ -26,6 +26,12 @@ WAITING_WORDS: dict[str, str] = {
         "the time limit."
     ),
 }
+
+# SAR-05/SAR-10: the request waits for the authority of someone acting for the subject.
+AUTHORITY_WAITING_WORDS = (
+    "the authority of the person acting for you. The time limit starts again on the day it "
+    "reaches us."
+)
 
 # How a closed request ended, in the requester's words.
 OUTCOME_WORDS: dict[str, str] = {
@@ -65,19 +71,26 @@ class RequestStatus:
     open: bool
 
 
-def status_of(row: RightsRequest) -> RequestStatus:
-    """The request as its status page shows it."""
+def status_of(row: RightsRequest, *, waiting_for_authority: bool = False) -> RequestStatus:
+    """The request as its status page shows it. ``waiting_for_authority``: the wait is for
+    a representative's authority, not proof of identity (``requests.waits``)."""
     words = rights_in_words(row.rights)
     explained = set(row.not_offered or [])
     closed = row.state in FINAL or row.outcome is not None
     return RequestStatus(
         ref=row.ref,
         rights=[RightAsked(w, r in explained) for r, w in zip(row.rights, words, strict=True)],
-        state=STATE_WORDS.get(row.state, row.state.replace("_", " ")),
+        state=AUTHORITY_AWAITED
+        if waiting_for_authority and not closed
+        else STATE_WORDS.get(row.state, row.state.replace("_", " ")),
         received=uk_date(row.received_on),
         due=uk_date(row.due_on) if row.due_on is not None and not closed else None,
         extended=row.extended,
-        waiting_for=None if closed else WAITING_WORDS.get(row.state),
+        waiting_for=None
+        if closed
+        else AUTHORITY_WAITING_WORDS
+        if waiting_for_authority
+        else WAITING_WORDS.get(row.state),
         outcome=OUTCOME_WORDS.get(row.outcome) if row.outcome else None,
         open=not closed,
     )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select
 
@@ -221,6 +222,24 @@ def finish_task(
     return _changed(uow, row, task, actions.REQUEST_TASK_DONE, actor=actor)
 
 
+def cancel_open_tasks(
+    uow: UnitOfWork, row: RightsRequest, step: str, *, actor: str, on: date
+) -> int:
+    """The request ended (refused, withdrawn, closed as about a person who has died): every
+    unfinished task is cancelled with the step as its reason, so no search or change goes
+    on for a request nobody will answer. Returns how many were cancelled."""
+    cancelled = 0
+    for task in tasks_of(uow, row):
+        if task.state not in UNFINISHED:
+            continue
+        # The reason is the step's name, not words: sealed like every task reason.
+        task.reason_sealed = encrypt_for(uow, row.key_id, step, _context(row, task, "reason"))
+        _finish(uow, task, "cancelled", actor)
+        _changed(uow, row, task, actions.REQUEST_TASK_CANCELLED, actor=actor, on=on, step=step)
+        cancelled += 1
+    return cancelled
+
+
 def reseal_task(uow: UnitOfWork, old: RightsRequest, new: RightsRequest, task: RequestTask) -> None:
     """Move a task's sealed words from ``old``'s key to ``new``'s (a split request)."""
     result, reason = result_of(uow, old, task), reason_of(uow, old, task)
@@ -303,10 +322,11 @@ def _changed(
     action: str,
     *,
     actor: str,
+    on: date | None = None,
     **details: str,
 ) -> RequestTask:
     task.updated_at = row.updated_at = uow.clock.now()
-    add_event(uow, row, action, row.state, actor=actor, on=uow.clock.today())
+    add_event(uow, row, action, row.state, actor=actor, on=on or uow.clock.today())
     subject = uow.session.get(Subject, row.subject_id) if row.subject_id else None
     record(
         uow,

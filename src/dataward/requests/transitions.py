@@ -25,7 +25,7 @@ from dataward.requests.immediate import take_effect_at_once
 from dataward.requests.letters import issue_letter
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import add_event, get_request, nation_of, register_of
-from dataward.requests.tasks import refuse_response_while_tasks_open
+from dataward.requests.tasks import cancel_open_tasks, refuse_response_while_tasks_open
 from dataward.subjects.models import Subject
 from dataward.subjects.service import get_subject
 from dataward.uow import UnitOfWork
@@ -46,6 +46,8 @@ FINAL = ("responded", "refused", "withdrawn", "closed")
 VERIFIABLE = ("received", "awaiting_identity", "in_progress", "extended")
 # Answering these discloses or changes data: only for a verified requester.
 NEEDS_IDENTITY = DISCLOSING
+# Outcomes that end a request without an answer: its unfinished tasks are cancelled.
+ENDS_TASKS = ("refused", "withdrawn", "deceased")
 IDENTITY_METHODS = ("email_code", "knowledge_check", "document", "known_to_staff", "not_needed")
 
 
@@ -106,6 +108,9 @@ def _done(
             **details,
         },
     )
+    if row.outcome in ENDS_TASKS and before in OPEN:
+        # The request ended unanswered: its open tasks end with it, in this unit of work.
+        cancel_open_tasks(uow, row, row.outcome, actor=step.actor, on=step.on)
     # Here rather than in ``take_step``: every caller of a step (console, API, CLI, a
     # direct service call) then sends its letter, in the step's unit of work, so the step
     # and its letter commit together or not at all (SAR-04, SAR-08, SAR-10).

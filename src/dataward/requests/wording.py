@@ -31,6 +31,9 @@ STATE_WORDS: dict[str, str] = {
     "withdrawn": "You withdrew the request",
     "closed": "Closed",
 }
+# ``awaiting_identity`` when what is awaited is a representative's authority (SAR-10), not
+# the requester's proof of identity (``requests.waits``).
+AUTHORITY_AWAITED = "We are waiting for the authority of the person acting for you"
 
 
 def rights_in_words(rights: Sequence[str]) -> list[str]:

@@ -11,54 +11,28 @@ all-or-nothing only at the edge: a body that is not an array, over the API's bod
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 
 from dataward.accounts.permissions import Permission
-from dataward.requests.authority import Evidence
 from dataward.requests.batch import MAX_LINES, BatchLine, open_batch
 from dataward.requests.errors import BatchTooLarge, RequestInvalid
-from dataward.requests.service import NewRequest, Requester
 from dataward.uow import UnitOfWork
-from dataward.web.api_requests import RequestIn
+from dataward.web.api_requests import RequestIn, status_url_for
 from dataward.web.auth import api, principal_of
 from dataward.web.deps import get_uow
 from dataward.web.rule_first import RuleFirstRoute
-from dataward.web.schemas import NO_NUL, problems
+from dataward.web.schemas import problems
 
 router = APIRouter(prefix="/api/v1", tags=["requests"], route_class=RuleFirstRoute)
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
 
 
-class AuthorityIn(BaseModel):
-    """The authority held for this one person (SAR-10: checked per person)."""
-
-    evidence: Literal[
-        "signed_authority",
-        "lasting_power_of_attorney",
-        "deputyship_order",
-        "parental_responsibility",
-        "other",
-    ]
-    description: str = Field(
-        min_length=1,
-        max_length=4000,
-        pattern=NO_NUL,
-        description="What the authority is, who signed it and when (kept sealed).",
-    )
-    replies_to: Literal["representative", "subject", "both"] = Field(
-        default="representative", description="Where replies go, as the authority allows."
-    )
-    child_born_on: date | None = Field(default=None, description="A parent for a child only.")
-    child_age_band: Literal["under_12", "12_to_15", "16_or_17"] | None = None
-
-
 class BatchItem(RequestIn):
-    authority: AuthorityIn | None = Field(
-        default=None, description="Required unless requester_kind is self."
-    )
+    """One person's request: the body ``POST /api/v1/requests`` takes; ``authority`` is
+    required unless requester_kind is self."""
 
 
 class LineError(BaseModel):
@@ -125,26 +99,7 @@ def _line(item: Any) -> BatchLine:
             for e in error.errors()[:5]
         ]
         return BatchLine(refused=RequestInvalid("; ".join(problems_found)[:1000]))
-    authority = None
-    if body.authority is not None:
-        given = body.authority
-        authority = Evidence(
-            kind=given.evidence,
-            description=given.description,
-            replies_to=given.replies_to,
-            child_born_on=given.child_born_on,
-            child_age_band=given.child_age_band,
-        )
-    new = NewRequest(
-        organisation=body.organisation,
-        rights=body.rights,
-        channel=body.channel,
-        received_on=body.received_on,
-        requester=Requester(**body.requester.model_dump()),
-        requester_kind=body.requester_kind,
-        subject_ref=body.subject_ref,
-    )
-    return BatchLine(new=new, authority=authority)
+    return BatchLine(new=body.as_new(), authority=body.evidence(), acknowledge=body.acknowledges())
 
 
 @router.post(
@@ -164,7 +119,12 @@ def request_batch(body: Annotated[list[Any], Body()], request: Request, uow: Uow
             f"a batch holds at most {MAX_LINES} requests ({len(body)} sent): send the rest "
             "in another batch"
         )
-    result = open_batch(uow, [_line(item) for item in body], actor=principal_of(request).actor)
+    result = open_batch(
+        uow,
+        [_line(item) for item in body],
+        actor=principal_of(request).actor,
+        status_url=status_url_for(request),
+    )
     uow.commit()
     return BatchOut(
         batch=result.ref,

@@ -15,12 +15,17 @@ from pydantic import BaseModel, Field
 
 from dataward.accounts.permissions import Permission
 from dataward.requests import transitions as steps
+from dataward.requests.authority import Evidence
+from dataward.requests.batch import StatusUrl, open_with_authority
 from dataward.requests.models import RightsRequest
 from dataward.requests.queue import QueueFilter, queue, urgency
-from dataward.requests.service import NewRequest, Requester, get_request, open_request, requester_of
+from dataward.requests.service import NewRequest, Requester, get_request, requester_of
+from dataward.requests.status_links import status_link_token
 from dataward.uow import UnitOfWork
+from dataward.web.api_request_detail import RequestFacts, request_facts
 from dataward.web.auth import api, principal_of
 from dataward.web.deps import get_uow
+from dataward.web.portal_requests import status_url
 from dataward.web.rule_first import RuleFirstRoute
 from dataward.web.schemas import NO_NUL, problems
 
@@ -47,6 +52,29 @@ class RequesterIn(BaseModel):
     )
 
 
+class AuthorityIn(BaseModel):
+    """The authority held for this one person (SAR-10: checked per person)."""
+
+    evidence: Literal[
+        "signed_authority",
+        "lasting_power_of_attorney",
+        "deputyship_order",
+        "parental_responsibility",
+        "other",
+    ]
+    description: str = Field(
+        min_length=1,
+        max_length=4000,
+        pattern=NO_NUL,
+        description="What the authority is, who signed it and when (kept sealed).",
+    )
+    replies_to: Literal["representative", "subject", "both"] = Field(
+        default="representative", description="Where replies go, as the authority allows."
+    )
+    child_born_on: date | None = Field(default=None, description="A parent for a child only.")
+    child_age_band: Literal["under_12", "12_to_15", "16_or_17"] | None = None
+
+
 class RequestIn(BaseModel):
     organisation: str = Field(min_length=1, max_length=80, pattern=NO_NUL)
     rights: list[Annotated[str, Field(max_length=40, pattern=NO_NUL)]] = Field(
@@ -57,6 +85,49 @@ class RequestIn(BaseModel):
     requester: RequesterIn = Field(default_factory=RequesterIn)
     requester_kind: str = Field(default="self", max_length=24, pattern=NO_NUL)
     subject_ref: str | None = Field(default=None, max_length=32, pattern=NO_NUL)
+    authority: AuthorityIn | None = Field(
+        default=None,
+        description="The authority held for the subject, when someone acts for them (SAR-10).",
+    )
+    reply_by: Literal["", "email", "post"] | None = Field(
+        default=None,
+        description="'post' where the requester asked to be answered by post (the same as "
+        "requester.reply_by, which it overrides when given).",
+    )
+    acknowledge: bool | None = Field(
+        default=None,
+        description="Email the acknowledgement with the status link at once; by default "
+        "when the requester gave an email address.",
+    )
+
+    def as_new(self) -> NewRequest:
+        requester = self.requester.model_dump()
+        if self.reply_by is not None:
+            requester["reply_by"] = self.reply_by
+        return NewRequest(
+            organisation=self.organisation,
+            rights=self.rights,
+            channel=self.channel,
+            received_on=self.received_on,
+            requester=Requester(**requester),
+            requester_kind=self.requester_kind,
+            subject_ref=self.subject_ref,
+        )
+
+    def evidence(self) -> Evidence | None:
+        given = self.authority
+        if given is None:
+            return None
+        return Evidence(
+            kind=given.evidence,
+            description=given.description,
+            replies_to=given.replies_to,
+            child_born_on=given.child_born_on,
+            child_age_band=given.child_age_band,
+        )
+
+    def acknowledges(self) -> bool:
+        return self.acknowledge if self.acknowledge is not None else bool(self.requester.email)
 
 
 class RequestOut(BaseModel):
@@ -79,7 +150,7 @@ class RequestOut(BaseModel):
     outcome: str | None
 
 
-class RequestDetail(RequestOut):
+class RequestDetail(RequestOut, RequestFacts):
     requester: RequesterIn
 
 
@@ -139,10 +210,19 @@ def _out(row: RightsRequest, today: date) -> RequestOut:
     )
 
 
-def _detail(uow: UnitOfWork, row: RightsRequest) -> RequestDetail:
+def _detail(uow: UnitOfWork, row: RightsRequest, request: Request) -> RequestDetail:
     base = _out(row, uow.clock.today()).model_dump()
+    sealed = principal_of(request).can(Permission.REQUESTS_READ)
+    facts = request_facts(uow, row, sealed=sealed).model_dump()
     requester = RequesterIn(**requester_of(uow, row).__dict__)
-    return RequestDetail(**base, requester=requester)
+    return RequestDetail(**base, **facts, requester=requester)
+
+
+def status_url_for(request: Request) -> StatusUrl:
+    """Signs each request's status link, for its acknowledgement."""
+    return lambda row: status_url(
+        request, status_link_token(request.app.state.secret_key, request.app.state.clock, row)[0]
+    )
 
 
 @router.post(
@@ -154,19 +234,18 @@ def _detail(uow: UnitOfWork, row: RightsRequest) -> RequestDetail:
     responses=problems(401, 403, 404, 413, 422, 429),
 )
 def request_create(body: RequestIn, request: Request, uow: Uow) -> RequestDetail:
-    """Open a rights request from any channel, on the day it was received."""
-    new = NewRequest(
-        organisation=body.organisation,
-        rights=body.rights,
-        channel=body.channel,
-        received_on=body.received_on,
-        requester=Requester(**body.requester.model_dump()),
-        requester_kind=body.requester_kind,
-        subject_ref=body.subject_ref,
+    """Open a rights request from any channel, on the day it was received; with the
+    authority held for the subject, and acknowledged by email unless ``acknowledge`` is
+    false."""
+    row = open_with_authority(
+        uow,
+        body.as_new(),
+        body.evidence(),
+        actor=principal_of(request).actor,
+        status_url=status_url_for(request) if body.acknowledges() else None,
     )
-    row = open_request(uow, new, actor=principal_of(request).actor)
     uow.commit()
-    return _detail(uow, row)
+    return _detail(uow, row, request)
 
 
 @router.get(
@@ -200,8 +279,10 @@ def request_list(
     dependencies=[api(Permission.REQUESTS_READ)],
     responses=problems(401, 403, 404, 429),
 )
-def request_read(organisation: PathText, ref: PathText, uow: Uow) -> RequestDetail:
-    return _detail(uow, get_request(uow, organisation[:80], ref[:32]))
+def request_read(
+    organisation: PathText, ref: PathText, request: Request, uow: Uow
+) -> RequestDetail:
+    return _detail(uow, get_request(uow, organisation[:80], ref[:32]), request)
 
 
 @router.post(
@@ -218,4 +299,4 @@ def request_step(
     step = steps.Step(principal_of(request).actor, body.on, body.note)
     row = steps.take_step(uow, organisation[:80], ref[:32], body.step, step, body.method)
     uow.commit()
-    return _detail(uow, row)
+    return _detail(uow, row, request)

@@ -26,6 +26,7 @@ from dataward.web import (
     api,
     api_decisions,
     api_request_batch,
+    api_request_notes,
     api_request_tasks,
     api_request_verification,
     api_requests,
@@ -44,6 +45,7 @@ from dataward.web import (
     request_authority_pages,
     request_dashboard_pages,
     request_letter_pages,
+    request_note_pages,
     request_pages,
     request_subject_pages,
     request_task_pages,
@@ -140,8 +142,10 @@ def create_app(
     app.include_router(request_authority_pages.router)
     app.include_router(request_verification_pages.router)
     app.include_router(request_letter_pages.router)
+    app.include_router(request_note_pages.router)
     app.include_router(api_requests.router)
     app.include_router(api_request_batch.router)
+    app.include_router(api_request_notes.router)
     app.include_router(api_request_tasks.router)
     app.include_router(api_request_verification.router)
     app.include_router(campaign_pages.router)

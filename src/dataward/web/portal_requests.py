@@ -23,10 +23,11 @@ from dataward.accounts.errors import LinkInvalid
 from dataward.clock import in_uk_time
 from dataward.errors import DatawardError
 from dataward.outbox.config import get_mail_settings
+from dataward.outbox.models import OutboxMessage
 from dataward.register.models import Register
-from dataward.register.wording import uk_date
+from dataward.requests.acknowledgement import acknowledge, status_address
 from dataward.requests.errors import RequestInvalid, RequestLimitReached, RequestNotFound
-from dataward.requests.messages import message_requester, request_messages
+from dataward.requests.messages import request_messages
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import (
     MAX_TEXT,
@@ -42,7 +43,8 @@ from dataward.requests.service import (
 )
 from dataward.requests.status_links import read_status_link, status_link_token
 from dataward.requests.status_view import NOT_OFFERED_NOTE, status_of
-from dataward.requests.wording import RIGHT_WORDS, rights_in_words
+from dataward.requests.waits import waits_for_authority
+from dataward.requests.wording import RIGHT_WORDS
 from dataward.subjects.errors import InvalidIdentity
 from dataward.subjects.identities import normalise_email
 from dataward.uow import UnitOfWork
@@ -98,10 +100,6 @@ LABELS: dict[str, str] = {
     "on_behalf_of": "the name of the person you are asking for",
     "authority": "your authority",
 }
-NEXT_STEP = (
-    "Before we answer, we may ask you to confirm who you are, so that we never give your "
-    "information to someone else."
-)
 _NO_STORE = {"Cache-Control": "no-store"}
 _throttle_lock = threading.Lock()
 
@@ -253,19 +251,16 @@ def _new_request(organisation: str, form: FormData, received_on: date) -> NewReq
 def status_url(request: Request, token: str) -> str:
     """The status page's absolute address, as the email gives it (``MailSettings.public_url``)."""
     mail = get_mail_settings().for_port(request.app.state.settings.port)
-    return f"{mail.public_url.rstrip('/')}/requests/status/{token}"
+    return status_address(mail.public_url, token)
 
 
-def _acknowledge(uow: UnitOfWork, row: RightsRequest, url: str) -> None:
-    """Queue the acknowledgement; with no email the requester is answered by post."""
-    context = {
-        "rights": rights_in_words(row.rights),
-        "received_on": uk_date(row.received_on),
-        "due_on": uk_date(row.due_on) if row.due_on else "",
-        "status_url": url,
-        "next_step": NEXT_STEP,
-    }
-    message_requester(uow, row, "request_acknowledged", context, actor=ACTOR)
+def acknowledge_opened(
+    request: Request, uow: UnitOfWork, row: RightsRequest, *, actor: str
+) -> OutboxMessage | None:
+    """Sign the request's status link and queue its acknowledgement (the portal, the console
+    and the API all do it this way); None when the requester is answered by post."""
+    token, _ = status_link_token(request.app.state.secret_key, uow.clock, row)
+    return acknowledge(uow, row, status_url(request, token), actor=actor)
 
 
 @router.post("/orgs/{org}/request", name="portal_request_submit", dependencies=[PUBLIC])
@@ -286,7 +281,7 @@ def request_submit(request: Request, org: str, uow: Uow, analyser: Analyser) -> 
             today = in_uk_time(writer.clock.now()).date()
             row = open_request(writer, _new_request(organisation, form, today), actor=ACTOR)
             token, _ = status_link_token(request.app.state.secret_key, writer.clock, row)
-            _acknowledge(writer, row, status_url(request, token))
+            acknowledge(writer, row, status_url(request, token), actor=ACTOR)
             writer.commit()
     except DatawardError as error:
         # RULES: SAR-10: nothing is opened; the person sees what to put right, with what
@@ -321,7 +316,7 @@ def _page(request: Request, uow: UnitOfWork, token: str, template: str) -> Respo
     context = {
         "token": token,
         "row": row,
-        "status": status_of(row),
+        "status": status_of(row, waiting_for_authority=waits_for_authority(uow, row)),
         "organisation_name": register_of(uow, row.organisation).controller.name,
         # Their own name only, so they know the link is theirs; nothing else of theirs.
         "requester_name": requester_of(uow, row).name,

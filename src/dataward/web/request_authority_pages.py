@@ -29,6 +29,7 @@ from dataward.requests.authority import (
 )
 from dataward.requests.models import RightsRequest
 from dataward.requests.transitions import Step
+from dataward.requests.waits import waits_for_authority
 from dataward.uow import UnitOfWork
 from dataward.web.auth import console, form_text, parse_day
 from dataward.web.confirm import Confirmation, confirm_then_run
@@ -77,10 +78,7 @@ def authority_panel(uow: UnitOfWork, row: RightsRequest) -> dict[str, object]:
     return {
         "authority": view,
         # SAR-05: the request's clock waits for this authority (its state says identity).
-        "waiting_for_authority": row.state == "awaiting_identity"
-        and found is not None
-        and found.asked_on is not None
-        and found.outcome != "accepted",
+        "waiting_for_authority": waits_for_authority(uow, row),
         "authority_choices": {
             "evidence": EVIDENCE,
             "outcomes": OUTCOMES,

@@ -57,6 +57,7 @@ from dataward.web.auth import (
 from dataward.web.confirm import Confirmation, confirm_then_run
 from dataward.web.deps import get_uow
 from dataward.web.flash import error_text, flash_later, flash_now
+from dataward.web.portal_requests import acknowledge_opened
 from dataward.web.request_authority_pages import authority_panel
 from dataward.web.request_letter_pages import letters_panel
 from dataward.web.request_subject_pages import candidates_panel
@@ -160,7 +161,12 @@ def requests_export(request: Request, org: Text = "", month: Text = "") -> Respo
 
 @router.get("/console/requests/new", name="request_new", dependencies=[WRITE])
 def request_new(request: Request, uow: Uow) -> Response:
-    typed: dict[str, object] = {"channel": "post", "requester_kind": "self", "rights": []}
+    typed: dict[str, object] = {
+        "channel": "post",
+        "requester_kind": "self",
+        "rights": [],
+        "acknowledge": "yes",  # ticked by default: it goes only where an email is typed
+    }
     return render(request, "console/request_new.html", _new_context(uow, typed))
 
 
@@ -195,8 +201,13 @@ def request_create(request: Request, uow: Uow) -> Response:
             subject_ref=form_text(form, "subject_ref", 32, required=False).strip() or None,
         )
         with app_uow(request) as writer:
-            row = open_request(writer, new, actor=principal_of(request).actor)
-            flash_later(writer, request, "success", f"Request {row.ref} opened.")
+            actor = principal_of(request).actor
+            row = open_request(writer, new, actor=actor)
+            said = f"Request {row.ref} opened."
+            if form.get("acknowledge") == "yes":
+                sent = acknowledge_opened(request, writer, row, actor=actor)
+                said += " Acknowledgement emailed." if sent else " Not emailed: answer by post."
+            flash_later(writer, request, "success", said)
             writer.commit()
             target = f"/console/requests/{row.organisation}/{row.ref}"
     except DatawardError as error:

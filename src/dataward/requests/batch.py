@@ -253,9 +253,9 @@ class _Writer:
         try:
             with _savepoint(self._uow):
                 rows = _open_together(self._uow, group, self._actor)
-        except SQLAlchemyError:
-            # Refused by the database for a reason no check foresaw: each line again on
-            # its own, so only the line at fault is refused.
+        except (SQLAlchemyError, DatawardError):
+            # Refused for a reason no check foresaw (by the database, say): each line again
+            # on its own, so only the line at fault is refused.
             for one in group:
                 self._alone(one)
             return

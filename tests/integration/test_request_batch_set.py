@@ -19,6 +19,7 @@ import pytest
 from consent_support import SHOP, customer, load_shop
 from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
+from structlog.testing import capture_logs
 
 from dataward.audit.models import AuditEvent
 from dataward.audit.service import verify
@@ -275,8 +276,11 @@ def test_a_group_the_database_refuses_is_opened_line_by_line(
         raise IntegrityError("INSERT", {}, Exception("refused"))
 
     monkeypatch.setattr(batch_module, "_open_together", refused)
-    result = _open(shop, [_line(0), _line(1, ("teleport",)), _line(2)])
+    with capture_logs() as logs:
+        result = _open(shop, [_line(0), _line(1, ("teleport",)), _line(2)])
     assert calls == [2]
+    (warning,) = [e for e in logs if e["event"] == "requests.batch_fallback"]
+    assert (warning["lines"], warning["error"]) == (2, "IntegrityError")
     assert [line.code for line in result.lines] == [None, "request_invalid", None]
     assert _count(shop, RightsRequest) == 2
     assert _count(shop, RequestTask) == 2 * 2  # access: package, notify (no datasets)

@@ -31,6 +31,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from dataward.audit.service import AuditEntry, lock_chain, record, record_many
 from dataward.crypto.keyring import create_data_keys
 from dataward.errors import DatawardError
+from dataward.logging import get_logger
 from dataward.register.models import Register
 from dataward.register.nation import register_nation
 from dataward.requests.audit_actions import REQUEST_BATCH_RECEIVED, REQUEST_RECEIVED
@@ -56,6 +57,8 @@ from dataward.requests.task_plan import plan_tasks
 from dataward.subjects.errors import SubjectNotFound
 from dataward.subjects.models import Subject
 from dataward.uow import UnitOfWork
+
+log = get_logger(__name__)
 
 # The most lines one batch may hold; a portal sends more as several batches.
 MAX_LINES = 1000
@@ -253,9 +256,11 @@ class _Writer:
         try:
             with _savepoint(self._uow):
                 rows = _open_together(self._uow, group, self._actor)
-        except (SQLAlchemyError, DatawardError):
+        except (SQLAlchemyError, DatawardError) as error:
             # Refused for a reason no check foresaw (by the database, say): each line again
-            # on its own, so only the line at fault is refused.
+            # on its own, so only the line at fault is refused. Logged (a type, no data):
+            # a check is missing, and every line of the group now costs its savepoint.
+            log.warning("requests.batch_fallback", lines=len(group), error=type(error).__name__)
             for one in group:
                 self._alone(one)
             return

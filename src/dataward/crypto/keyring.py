@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from sqlalchemy import delete, select, text, update
 
@@ -25,22 +25,32 @@ from dataward.uow import UnitOfWork
 
 
 def create_data_key(uow: UnitOfWork, organisation: str) -> str:
-    key_id = str(uuid.uuid4())
+    return create_data_keys(uow, [organisation])[0]
+
+
+def create_data_keys(uow: UnitOfWork, organisations: Sequence[str]) -> list[str]:
+    """A new data key for each organisation named, in order, written in one flush."""
     material = material_of(uow)
-    data_key = new_key()
-    uow.keys.add(
-        DataKey(
-            key_id=key_id,
-            organisation=organisation,
-            wrapped=wrap(material, key_id, data_key),
-            kek_id=material.kek_id,
-            created_at=uow.clock.now(),
+    now = uow.clock.now()
+    made: dict[str, bytes] = {}
+    rows = []
+    for organisation in organisations:
+        key_id = str(uuid.uuid4())
+        made[key_id] = new_key()
+        rows.append(
+            DataKey(
+                key_id=key_id,
+                organisation=organisation,
+                wrapped=wrap(material, key_id, made[key_id]),
+                kek_id=material.kek_id,
+                created_at=now,
+            )
         )
-    )
+    uow.keys.add_all(rows)
     # Flush now: index rows reference the key, and the ORM orders inserts only by relationships.
     uow.keys.flush()
-    uow.key_cache[key_id] = data_key
-    return key_id
+    uow.key_cache.update(made)
+    return list(made)
 
 
 def data_key(uow: UnitOfWork, key_id: str) -> bytes:

@@ -21,7 +21,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from dataward.audit.service import record
+from dataward.audit.service import AuditEntry, record
 from dataward.calendar import Nation
 from dataward.crypto.keyring import decrypt_for, encrypt_for
 from dataward.requests import audit_actions as actions
@@ -184,6 +184,16 @@ def receive_authority(
 ) -> RequestAuthority:
     """The authority that came with the request (a portal's line, say), not yet checked."""
     check_evidence(evidence, row.requester_kind, row.received_on)
+    authority, entry = authority_received(uow, row, evidence, actor=actor)
+    record(uow, **vars(entry))
+    return authority
+
+
+def authority_received(
+    uow: UnitOfWork, row: RightsRequest, evidence: Evidence, *, actor: str
+) -> tuple[RequestAuthority, AuditEntry]:
+    """The authority added to the session for checked ``evidence``, and the audit entry the
+    caller appends (one at a time, or a batch's all at once)."""
     authority = _new(uow, row)
     authority.evidence, authority.replies_to = evidence.kind, evidence.replies_to
     authority.description_sealed = encrypt_for(
@@ -193,8 +203,7 @@ def receive_authority(
         evidence.child_born_on,
         evidence.child_age_band,
     )
-    record(
-        uow,
+    entry = AuditEntry(
         actor=actor,
         action=actions.REQUEST_AUTHORITY_RECEIVED,
         entity_type="request",
@@ -205,7 +214,7 @@ def receive_authority(
             "replies_to": evidence.replies_to,
         },
     )
-    return authority
+    return authority, entry
 
 
 def ask_for_authority(uow: UnitOfWork, organisation: str, ref: str, step: Step) -> RightsRequest:

@@ -18,7 +18,7 @@ from datetime import date
 
 from sqlalchemy import select
 
-from dataward.audit.service import record
+from dataward.audit.service import AuditEntry, record
 from dataward.calendar import Nation
 from dataward.clock import in_uk_time
 from dataward.crypto.keyring import create_data_key, decrypt_for, encrypt_for
@@ -133,19 +133,25 @@ def not_offered(register: Register, rights: Sequence[str]) -> list[str]:
     return [r for r in rights if r in settings and settings[r].applies == "not_applicable"]
 
 
-def open_request(
-    uow: UnitOfWork, new: NewRequest, *, actor: str, register: Register | None = None
-) -> RightsRequest:
-    """Open a request in state ``received``; its clock runs from the day it arrived.
-    ``register``: the organisation's, when the caller has it already (a batch)."""
+def check_request(uow: UnitOfWork, new: NewRequest) -> list[str]:
+    """Refuse a request that cannot be opened, before anything is written; the rights asked
+    for, each once. The same checks for one request and for each line of a batch."""
     # The day is the UK's: a request made at 23:30 UTC on a summer evening arrived on the
     # next day in the UK, which is not a day after today.
-    rights = _check(new, in_uk_time(uow.clock.now()).date())
-    register = register or register_of(uow, new.organisation)
+    return _check(new, in_uk_time(uow.clock.now()).date())
+
+
+def request_row(
+    uow: UnitOfWork,
+    new: NewRequest,
+    rights: list[str],
+    register: Register,
+    *,
+    subject_id: str | None,
+    key_id: str,
+) -> RightsRequest:
+    """The new request, requester sealed and due dates set, not yet added to the session."""
     nation = register_nation(register)
-    subject_id = None
-    if new.subject_ref:
-        subject_id = get_subject(uow, new.organisation, new.subject_ref).id
     now = uow.clock.now()
     row = RightsRequest(
         id=str(uuid.uuid4()),
@@ -162,7 +168,7 @@ def open_request(
         extended=False,
         subject_id=subject_id,
         requester_kind=new.requester_kind,
-        key_id=create_data_key(uow, new.organisation),
+        key_id=key_id,
         requester_sealed=b"",
         created_at=now,
         updated_at=now,
@@ -172,26 +178,48 @@ def open_request(
     )
     due = due_dates(row.clock_starts_on, 0, False, nation)
     row.due_on, row.extension_notice_by = due.due_on, due.extension_notice_by
-    uow.session.add(row)
-    uow.session.flush()
-    tasks = plan_tasks(uow, row, register)
-    add_event(uow, row, REQUEST_RECEIVED, None, actor=actor, on=new.received_on)
-    record(
-        uow,
+    return row
+
+
+def received_audit(
+    row: RightsRequest, subject_ref: str | None, tasks: int, actor: str
+) -> AuditEntry:
+    """The audit entry of a request opened (refs and codes only)."""
+    return AuditEntry(
         actor=actor,
         action=REQUEST_RECEIVED,
         entity_type="request",
         entity_id=row.ref,
-        subject_ref=new.subject_ref,
+        subject_ref=subject_ref,
         details={
             "organisation": row.organisation,
-            "rights": ",".join(rights),
+            "rights": ",".join(row.rights),
             "channel": row.channel,
             "requester": row.requester_kind,
             "received_on": row.received_on.isoformat(),
-            "tasks": len(tasks),
+            "tasks": tasks,
         },
     )
+
+
+def open_request(
+    uow: UnitOfWork, new: NewRequest, *, actor: str, register: Register | None = None
+) -> RightsRequest:
+    """Open a request in state ``received``; its clock runs from the day it arrived.
+    ``register``: the organisation's, when the caller has it already (a batch)."""
+    rights = check_request(uow, new)
+    register = register or register_of(uow, new.organisation)
+    register_nation(register)  # refused before the subject is looked up
+    subject_id = None
+    if new.subject_ref:
+        subject_id = get_subject(uow, new.organisation, new.subject_ref).id
+    key_id = create_data_key(uow, new.organisation)
+    row = request_row(uow, new, rights, register, subject_id=subject_id, key_id=key_id)
+    uow.session.add(row)
+    uow.session.flush()
+    tasks = plan_tasks(uow, row, register)
+    add_event(uow, row, REQUEST_RECEIVED, None, actor=actor, on=new.received_on, seq=1)
+    record(uow, **vars(received_audit(row, new.subject_ref, len(tasks), actor)))
     from dataward.requests.immediate import take_effect_at_once  # it builds on this module
 
     take_effect_at_once(uow, row, actor=actor)  # OBJ-02, LAW-05: at once, verified or not
@@ -231,16 +259,19 @@ def add_event(
     actor: str,
     on: date,
     note: str | None = None,
+    seq: int | None = None,
 ) -> RequestEvent:
-    """One step of the request's history; the note (the caseworker's words) is sealed."""
-    seq = (
-        len(
-            uow.session.scalars(
-                select(RequestEvent.id).where(RequestEvent.request_id == row.id)
-            ).all()
+    """One step of the request's history; the note (the caseworker's words) is sealed.
+    ``seq``: the step's number when the caller knows it (1 for a request just opened)."""
+    if seq is None:
+        seq = (
+            len(
+                uow.session.scalars(
+                    select(RequestEvent.id).where(RequestEvent.request_id == row.id)
+                ).all()
+            )
+            + 1
         )
-        + 1
-    )
     event = RequestEvent(
         id=str(uuid.uuid4()),
         request_id=row.id,

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Response
 from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
@@ -306,6 +306,20 @@ def login_csrf_pair(secret: bytes) -> tuple[str, str]:
     """A cookie value and the form token that matches it (double submit, signed)."""
     nonce = secrets.token_urlsafe(24)
     return nonce, _login_mac(secret, nonce)
+
+
+def set_form_cookie(request: Request, response: Response, nonce: str, path: str) -> None:
+    """The cookie half of ``login_csrf_pair`` for a form without a session (sign-in, the
+    portal's forms), scoped to the path that posts it."""
+    response.set_cookie(
+        LOGIN_COOKIE,
+        nonce,
+        max_age=3600,
+        httponly=True,
+        samesite="strict",
+        secure=request.app.state.settings.cookie_secure,
+        path=path,
+    )
 
 
 def _login_mac(secret: bytes, nonce: str) -> str:

@@ -37,6 +37,7 @@ from dataward.web.auth import (
     login_csrf_pair,
     posted_form,
     principal_of,
+    set_form_cookie,
 )
 from dataward.web.templating import render
 from dataward.web.throttle import throttle_key
@@ -76,15 +77,7 @@ def _login_page(
         "ended": ended,
     }
     response = render(request, "login.html", context, status_code=status)
-    response.set_cookie(
-        LOGIN_COOKIE,
-        nonce,
-        max_age=3600,
-        httponly=True,
-        samesite="strict",
-        secure=request.app.state.settings.cookie_secure,
-        path="/login",
-    )
+    set_form_cookie(request, response, nonce, "/login")
     return response
 
 

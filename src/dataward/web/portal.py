@@ -27,11 +27,11 @@ from dataward.web.analysis import RegisterAnalyser
 from dataward.web.audit_actions import PORTAL_LINK_REFUSED
 from dataward.web.auth import (
     CSRF_FIELD,
-    LOGIN_COOKIE,
     PUBLIC,
     audit_refusal,
     login_csrf_pair,
     posted_form,
+    set_form_cookie,
 )
 from dataward.web.cookie_banner import BANNER_POLICY
 from dataward.web.deps import analyse_organisation, get_analyser, get_uow
@@ -89,15 +89,7 @@ def preferences_page(request: Request, token: str, uow: Uow, analyser: Analyser)
         "unchanged": _count(request.query_params.get("unchanged")),
     }
     response = render(request, "portal/preferences.html", context)
-    response.set_cookie(
-        LOGIN_COOKIE,
-        nonce,
-        max_age=3600,
-        httponly=True,
-        samesite="strict",
-        secure=request.app.state.settings.cookie_secure,
-        path="/preferences",
-    )
+    set_form_cookie(request, response, nonce, "/preferences")
     if register.cookies.used:
         response.headers["Content-Security-Policy"] = BANNER_POLICY
     return response

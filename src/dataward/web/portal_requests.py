@@ -19,14 +19,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
-from dataward.accounts.errors import LinkInvalid
 from dataward.clock import in_uk_time
 from dataward.errors import DatawardError
 from dataward.outbox.config import get_mail_settings
 from dataward.outbox.models import OutboxMessage
 from dataward.register.models import Register
 from dataward.requests.acknowledgement import acknowledge, status_address
-from dataward.requests.errors import RequestInvalid, RequestLimitReached, RequestNotFound
+from dataward.requests.errors import RequestInvalid, RequestLimitReached
 from dataward.requests.messages import request_messages
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import (
@@ -35,13 +34,12 @@ from dataward.requests.service import (
     REQUESTER_KINDS,
     NewRequest,
     Requester,
-    get_request,
     not_offered,
     open_request,
     register_of,
     requester_of,
 )
-from dataward.requests.status_links import read_status_link, status_link_token
+from dataward.requests.status_links import status_link_token
 from dataward.requests.status_view import NOT_OFFERED_NOTE, status_of
 from dataward.requests.waits import waits_for_authority
 from dataward.requests.wording import RIGHT_WORDS
@@ -49,7 +47,7 @@ from dataward.subjects.errors import InvalidIdentity
 from dataward.subjects.identities import normalise_email
 from dataward.uow import UnitOfWork
 from dataward.web.analysis import RegisterAnalyser
-from dataward.web.audit_actions import PORTAL_LINK_REFUSED, WEB_INPUT_REFUSED
+from dataward.web.audit_actions import WEB_INPUT_REFUSED
 from dataward.web.auth import (
     CSRF_FIELD,
     LOGIN_COOKIE,
@@ -58,9 +56,11 @@ from dataward.web.auth import (
     audit_refusal,
     login_csrf_pair,
     posted_form,
+    set_form_cookie,
 )
 from dataward.web.deps import analyse_organisation, get_analyser, get_uow
 from dataward.web.request_letter_pages import status_letters_panel
+from dataward.web.status_link import linked_request
 from dataward.web.templating import render
 from dataward.web.throttle import Throttle, throttle_key
 
@@ -142,15 +142,7 @@ def _form_page(
         "csrf_token": csrf,
     }
     response = render(request, "portal/request_form.html", context, status_code=status)
-    response.set_cookie(
-        LOGIN_COOKIE,
-        nonce,
-        max_age=3600,
-        httponly=True,
-        samesite="strict",
-        secure=request.app.state.settings.cookie_secure,
-        path=_form_path(organisation),
-    )
+    set_form_cookie(request, response, nonce, _form_path(organisation))
     response.headers.update(_NO_STORE)
     return response
 
@@ -299,20 +291,8 @@ def request_submit(request: Request, org: str, uow: Uow, analyser: Analyser) -> 
     return response
 
 
-def _linked_request(request: Request, uow: UnitOfWork, token: str) -> RightsRequest:
-    """The request a status link names; a bad, expired or orphaned link is refused."""
-    try:
-        link = read_status_link(request.app.state.secret_key, uow.clock, token)
-        return get_request(uow, link.organisation, link.ref)
-    except (LinkInvalid, RequestNotFound) as error:
-        audit_refusal(request, PORTAL_LINK_REFUSED, code=error.code, link="request_status")
-        if isinstance(error, RequestNotFound):
-            raise LinkInvalid("this request status link no longer leads to a request") from None
-        raise
-
-
 def _page(request: Request, uow: UnitOfWork, token: str, template: str) -> Response:
-    row = _linked_request(request, uow, token)
+    row = linked_request(request, uow, token)
     context = {
         "token": token,
         "row": row,

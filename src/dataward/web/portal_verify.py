@@ -16,8 +16,6 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from dataward.accounts.errors import LinkInvalid
-from dataward.accounts.links import SignedLink
 from dataward.errors import DatawardError
 from dataward.requests.errors import (
     CodeDead,
@@ -26,24 +24,21 @@ from dataward.requests.errors import (
     CodeUsed,
     CodeWrong,
     NoCodeSent,
-    RequestNotFound,
 )
-from dataward.requests.models import RightsRequest
-from dataward.requests.service import get_request
-from dataward.requests.status_links import read_status_link
 from dataward.requests.verification import check_email_code, send_email_code
 from dataward.uow import UnitOfWork
-from dataward.web.audit_actions import PORTAL_LINK_REFUSED, WEB_INPUT_REFUSED
+from dataward.web.audit_actions import WEB_INPUT_REFUSED
 from dataward.web.auth import (
     CSRF_FIELD,
-    LOGIN_COOKIE,
     PUBLIC,
     audit_refusal,
     form_text,
     login_csrf_pair,
     posted_form,
+    set_form_cookie,
 )
 from dataward.web.deps import get_uow
+from dataward.web.status_link import linked_request
 from dataward.web.templating import render
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
@@ -58,17 +53,6 @@ FLAGS: dict[type[DatawardError], str] = {
     CodeUsed: "used",
     NoCodeSent: "missing",
 }
-
-
-def _request_of(request: Request, uow: UnitOfWork, token: str) -> RightsRequest:
-    try:
-        link: SignedLink = read_status_link(request.app.state.secret_key, uow.clock, token)
-        return get_request(uow, link.organisation, link.ref)
-    except (LinkInvalid, RequestNotFound) as error:
-        audit_refusal(request, PORTAL_LINK_REFUSED, code=error.code)
-        if isinstance(error, RequestNotFound):
-            raise LinkInvalid("this link no longer leads to a request") from None
-        raise
 
 
 # Flags that end the proving: the status page says so. Any other (a code sent, a wrong or
@@ -89,25 +73,17 @@ def _flag(request: Request, error: DatawardError) -> str:
 @router.get(f"{STATUS}/{{token}}/verify", name="portal_verify_page", dependencies=[PUBLIC])
 def portal_verify_page(request: Request, token: str, uow: Uow) -> Response:
     """The two forms on a page of their own, for a status page that carries no form token."""
-    row = _request_of(request, uow, token)
+    row = linked_request(request, uow, token)
     nonce, csrf = login_csrf_pair(request.app.state.secret_key)
     context = {"row": row, "token": token, "csrf_field": CSRF_FIELD, "verify_csrf": csrf}
     response = render(request, "portal/verify.html", context)
-    response.set_cookie(
-        LOGIN_COOKIE,
-        nonce,
-        max_age=3600,
-        httponly=True,
-        samesite="strict",
-        secure=request.app.state.settings.cookie_secure,
-        path=STATUS,
-    )
+    set_form_cookie(request, response, nonce, STATUS)
     return response
 
 
 @router.post(f"{STATUS}/{{token}}/code", name="portal_verify_code", dependencies=[PUBLIC])
 def portal_verify_code(request: Request, token: str, uow: Uow) -> Response:
-    row = _request_of(request, uow, token)
+    row = linked_request(request, uow, token)
     try:
         send_email_code(uow, row.organisation, row.ref, actor=f"requester:{row.ref}")
     except DatawardError as error:
@@ -119,7 +95,7 @@ def portal_verify_code(request: Request, token: str, uow: Uow) -> Response:
 
 @router.post(f"{STATUS}/{{token}}/verify", name="portal_verify_check", dependencies=[PUBLIC])
 def portal_verify_check(request: Request, token: str, uow: Uow) -> Response:
-    row = _request_of(request, uow, token)
+    row = linked_request(request, uow, token)
     try:
         code = form_text(posted_form(request), "code", 12)
         result = check_email_code(

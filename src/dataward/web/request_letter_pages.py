@@ -12,19 +12,16 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
-from dataward.accounts.errors import LinkInvalid
 from dataward.accounts.permissions import Permission
-from dataward.requests.errors import RequestNotFound
 from dataward.requests.letter_content import letter_title
 from dataward.requests.letters import Letter, letter_for, letter_pdf, letters_of, sent_letter
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import get_request
-from dataward.requests.status_links import read_status_link
 from dataward.uow import UnitOfWork
-from dataward.web.audit_actions import PORTAL_LINK_REFUSED
-from dataward.web.auth import PUBLIC, audit_refusal, console
+from dataward.web.auth import PUBLIC, console
 from dataward.web.deps import get_uow
 from dataward.web.security import policy_allowing_inline_styles
+from dataward.web.status_link import linked_request
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
@@ -84,14 +81,7 @@ def request_status_letter(
 ) -> Response:
     """A letter the requester was sent, by the signed status link (``status_links``): no
     account, no postal address shown, never a letter not sent yet."""
-    try:
-        link = read_status_link(request.app.state.secret_key, uow.clock, token)
-        row = get_request(uow, link.organisation, link.ref)
-    except (LinkInvalid, RequestNotFound) as error:
-        audit_refusal(request, PORTAL_LINK_REFUSED, code=error.code)
-        if isinstance(error, RequestNotFound):
-            raise LinkInvalid("this link no longer leads to a request") from None
-        raise
+    row = linked_request(request, uow, token)
     response = _as(sent_letter(uow, row, kind[:40]), format, row.ref)
     response.headers["Cache-Control"] = "no-store"
     return response

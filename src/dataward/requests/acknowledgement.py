@@ -9,9 +9,11 @@ authority sends replies to the subject only, is answered by post, and nothing is
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from dataward.outbox.models import OutboxMessage
 from dataward.register.wording import uk_date
-from dataward.requests.messages import message_requester
+from dataward.requests.messages import message_requester, message_requesters
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import requester_of
 from dataward.requests.wording import rights_in_words
@@ -36,11 +38,27 @@ def acknowledge(
     no email address, or asked for post (JTR rights.g7: electronic unless they asked)."""
     if requester_of(uow, row).reply_by == "post":
         return None
-    context = {
+    return message_requester(uow, row, KIND, _context(row, status_url), actor=actor)
+
+
+def acknowledge_all(
+    uow: UnitOfWork, requests: Sequence[tuple[RightsRequest, str]], *, actor: str
+) -> None:
+    """``acknowledge`` for many requests (a portal's batch), their audit entries appended
+    together; each (request, its status address)."""
+    wanted = [
+        (row, _context(row, url))
+        for row, url in requests
+        if requester_of(uow, row).reply_by != "post"
+    ]
+    message_requesters(uow, wanted, KIND, actor=actor)
+
+
+def _context(row: RightsRequest, status_url: str) -> dict[str, object]:
+    return {
         "rights": rights_in_words(row.rights),
         "received_on": uk_date(row.received_on),
         "due_on": uk_date(row.due_on) if row.due_on else "",
         "status_url": status_url,
         "next_step": NEXT_STEP,
     }
-    return message_requester(uow, row, KIND, context, actor=actor)

@@ -34,7 +34,7 @@ from dataward.errors import DatawardError
 from dataward.logging import get_logger
 from dataward.register.models import Register
 from dataward.register.nation import register_nation
-from dataward.requests.acknowledgement import acknowledge
+from dataward.requests.acknowledgement import acknowledge, acknowledge_all
 from dataward.requests.audit_actions import REQUEST_BATCH_RECEIVED, REQUEST_RECEIVED
 from dataward.requests.authority import (
     Evidence,
@@ -284,6 +284,8 @@ class _Writer:
         self._uow, self._actor, self._results = uow, actor, results
         self._status_url = status_url
         self._group: list[_Ready] = []
+        # Requests to acknowledge, with their status addresses: queued together at the end.
+        self.to_acknowledge: list[tuple[RightsRequest, str]] = []
 
     def add(self, one: _Ready) -> None:
         if not one.at_once:
@@ -321,7 +323,7 @@ class _Writer:
 
     def _opened(self, one: _Ready, row: RightsRequest) -> None:
         if one.acknowledge and self._status_url is not None:
-            acknowledge(self._uow, row, self._status_url(row), actor=self._actor)
+            self.to_acknowledge.append((row, self._status_url(row)))
         self._results[one.index] = LineResult(one.index, ref=row.ref, due_on=row.due_on)
 
 
@@ -361,6 +363,7 @@ def open_batch(
         else:
             writer.add(found)
     writer.flush()
+    acknowledge_all(uow, writer.to_acknowledge, actor=actor)
     result = BatchResult("b_" + secrets.token_hex(8), [results[i] for i in range(len(lines))])
     record(
         uow,

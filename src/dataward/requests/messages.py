@@ -13,9 +13,11 @@ from typing import Any
 
 from sqlalchemy import select
 
+from dataward.audit.service import AuditEntry, record_many
 from dataward.crypto.keyring import decrypt_for
+from dataward.outbox.config import get_mail_settings
 from dataward.outbox.models import OutboxMessage
-from dataward.outbox.service import RequestLink, queue_requester_message
+from dataward.outbox.service import RequestLink, prepare_message, queue_requester_message
 from dataward.requests.authority_models import RequestAuthority
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import requester_of
@@ -47,6 +49,39 @@ def message_requester(
         for address in reply_addresses(uow, row)
     ]
     return sent[0] if sent else None
+
+
+def message_requesters(
+    uow: UnitOfWork,
+    messages: Sequence[tuple[RightsRequest, dict[str, Any]]],
+    kind: str,
+    *,
+    actor: str,
+) -> list[OutboxMessage | None]:
+    """``message_requester`` for many requests at once (a portal's batch): every message
+    prepared, then their audit entries appended together (one hold of the chain)."""
+    mail = get_mail_settings()
+    first: list[OutboxMessage | None] = []
+    audits: list[AuditEntry] = []
+    for row, context in messages:
+        prepared = [
+            prepare_message(
+                uow,
+                organisation=row.organisation,
+                kind=kind,
+                to=address,
+                context={"reference": row.ref, **context},
+                subject=None,
+                actor=actor,
+                mail=mail,
+                request=link_of(row),
+            )
+            for address in reply_addresses(uow, row)
+        ]
+        audits += [p.audit for p in prepared]
+        first.append(prepared[0].message if prepared else None)
+    record_many(uow, audits)
+    return first
 
 
 def reply_addresses(uow: UnitOfWork, row: RightsRequest) -> list[str]:

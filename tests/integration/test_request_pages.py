@@ -11,7 +11,7 @@ import io
 from collections.abc import Iterator
 
 import pytest
-from bs4 import BeautifulSoup
+from bs4 import BeautifulSoup, Tag
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -141,3 +141,24 @@ def test_the_request_log_export_has_dates_and_outcomes_but_no_requester(app: Fas
     assert "jane@" not in answer.text
     auditor = signed_in(app, "audit@acme.example", "auditor")
     assert auditor.get("/console/requests/export.csv").status_code == 403
+
+
+def test_identity_steps_are_offered_only_until_identity_is_proven(app: FastAPI) -> None:
+    """SAR-05: once the requester's identity is verified, neither asking for it nor
+    recording it again is offered (the service would refuse both)."""
+    client = signed_in(app, "case@acme.example", "caseworker")
+    location = _enter(client, received_on="2026-11-02").headers["location"]
+    page = client.get(location)
+    offered = {f["action"].rsplit("/", 1)[1] for f in _step_forms(page.text)}
+    assert {"verify_identity", "ask_identity"} <= offered
+    fields = {"on": "2026-11-03", "method": "document", "csrf_token": csrf_from(page.text)}
+    done = client.post(location + "/steps/verify_identity", data={**fields, "confirm": "yes"})
+    assert done.status_code == 303
+    after = {f["action"].rsplit("/", 1)[1] for f in _step_forms(client.get(location).text)}
+    assert after & {"verify_identity", "ask_identity"} == set()
+    assert "ready_for_review" in after
+
+
+def _step_forms(html: str) -> list[Tag]:
+    soup = BeautifulSoup(html, "html.parser")
+    return [f for f in soup.find_all("form") if "/steps/" in str(f.get("action", ""))]

@@ -23,6 +23,7 @@ from dataward.requests import transitions as steps
 from dataward.requests.dashboard import parse_month
 from dataward.requests.export import request_log
 from dataward.requests.messages import request_messages
+from dataward.requests.models import RightsRequest
 from dataward.requests.queue import (
     URGENCIES,
     QueueFilter,
@@ -334,8 +335,11 @@ OFFERED: dict[str, tuple[str, ...]] = {
 }
 
 
-def _available(state: str, row: object) -> list[tuple[str, str, bool]]:
+def _available(state: str, row: RightsRequest) -> list[tuple[str, str, bool]]:
     names = list(OFFERED.get(state, ()))
+    if row.identity_verified_on is not None:
+        # Proven already: asking again, or recording it again, is refused by the service.
+        names = [n for n in names if n not in ("ask_identity", "verify_identity")]
     if state in ("received", "in_progress", "extended"):
         names.append("respond")
     if state in steps.OPEN:

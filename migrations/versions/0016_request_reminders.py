@@ -45,7 +45,9 @@ def upgrade() -> None:
         sa.Column("message_id", sa.String(36), nullable=False),
         sa.Column("sent_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_request_digests"),
-        sa.UniqueConstraint("organisation", "user_ref", "sent_on", name="uq_request_digests_organisation"),
+        sa.UniqueConstraint(
+            "organisation", "user_ref", "sent_on", name="uq_request_digests_organisation"
+        ),
     )
 
 

@@ -11,12 +11,10 @@ from __future__ import annotations
 
 from datetime import date
 
-from dataward.audit.service import record
 from dataward.requests.audit_actions import REQUEST_NOTE_ADDED
 from dataward.requests.errors import RequestInvalid
 from dataward.requests.models import RequestEvent
-from dataward.requests.service import MAX_TEXT, add_event, get_request
-from dataward.subjects.models import Subject
+from dataward.requests.service import MAX_TEXT, add_event, audit_request, get_request
 from dataward.uow import UnitOfWork
 
 
@@ -37,14 +35,5 @@ def add_note(
         raise RequestInvalid("a note cannot be about a day before the request was received")
     event = add_event(uow, row, REQUEST_NOTE_ADDED, row.state, actor=actor, on=on, note=words)
     row.updated_at = uow.clock.now()
-    subject = uow.session.get(Subject, row.subject_id) if row.subject_id else None
-    record(
-        uow,
-        actor=actor,
-        action=REQUEST_NOTE_ADDED,
-        entity_type="request",
-        entity_id=row.ref,
-        subject_ref=subject.ref if subject is not None else None,
-        details={"organisation": row.organisation, "on": on.isoformat(), "state": row.state},
-    )
+    audit_request(uow, row, REQUEST_NOTE_ADDED, actor=actor, on=on.isoformat(), state=row.state)
     return event

@@ -16,16 +16,14 @@ from collections.abc import Sequence
 
 from sqlalchemy import select
 
-from dataward.audit.service import record
 from dataward.crypto.keyring import create_data_key, encrypt_for
 from dataward.requests.audit_actions import REQUEST_SPLIT
 from dataward.requests.errors import RequestInvalid, TransitionRefused
 from dataward.requests.models import RightsRequest
-from dataward.requests.service import add_event, get_request, requester_of
+from dataward.requests.service import add_event, audit_request, get_request, requester_of
 from dataward.requests.task_models import RequestTask
 from dataward.requests.tasks import reseal_task
 from dataward.requests.transitions import OPEN, Step
-from dataward.subjects.models import Subject
 from dataward.uow import UnitOfWork
 
 # What the new request takes over unchanged from the one it is split from.
@@ -97,21 +95,13 @@ def split_request(
     row.updated_at = now
     add_event(uow, row, REQUEST_SPLIT, row.state, actor=step.actor, on=step.on, note=step.note)
     add_event(uow, new, REQUEST_SPLIT, None, actor=step.actor, on=step.on, note=step.note)
-    subject = uow.session.get(Subject, row.subject_id) if row.subject_id else None
     for this, other, role in ((row, new, "split_into"), (new, row, "split_from")):
-        record(
+        audit_request(
             uow,
+            this,
+            REQUEST_SPLIT,
             actor=step.actor,
-            action=REQUEST_SPLIT,
-            entity_type="request",
-            entity_id=this.ref,
-            subject_ref=subject.ref if subject is not None else None,
-            details={
-                "organisation": this.organisation,
-                role: other.ref,
-                "rights": ",".join(this.rights),
-                "on": step.on.isoformat(),
-            },
+            **{role: other.ref, "rights": ",".join(this.rights), "on": step.on.isoformat()},
         )
     return new
 

@@ -19,7 +19,6 @@ from sqlalchemy import func, select
 from dataward.accounts.errors import UserNotFound
 from dataward.accounts.permissions import Permission, permissions_of
 from dataward.accounts.service import get_user_by_ref
-from dataward.audit.service import record
 from dataward.crypto.keyring import decrypt_for, encrypt_for
 from dataward.requests import audit_actions as actions
 from dataward.requests.errors import (
@@ -30,9 +29,8 @@ from dataward.requests.errors import (
 )
 from dataward.requests.messages import message_requester
 from dataward.requests.models import RightsRequest
-from dataward.requests.service import add_event, get_request
+from dataward.requests.service import add_event, audit_request, get_request
 from dataward.requests.task_models import TASK_KINDS, UNFINISHED, RequestTask
-from dataward.subjects.models import Subject
 from dataward.uow import UnitOfWork
 
 SEARCH_KINDS = ("search", "manual_search")
@@ -327,21 +325,15 @@ def _changed(
 ) -> RequestTask:
     task.updated_at = row.updated_at = uow.clock.now()
     add_event(uow, row, action, row.state, actor=actor, on=on or uow.clock.today())
-    subject = uow.session.get(Subject, row.subject_id) if row.subject_id else None
-    record(
+    audit_request(
         uow,
+        row,
+        action,
         actor=actor,
-        action=action,
-        entity_type="request",
-        entity_id=row.ref,
-        subject_ref=subject.ref if subject is not None else None,
-        details={
-            "organisation": row.organisation,
-            "task": task.id,
-            "kind": task.kind,
-            "dataset": task.dataset,
-            "state": task.state,
-            **details,
-        },
+        task=task.id,
+        kind=task.kind,
+        dataset=task.dataset,
+        state=task.state,
+        **details,
     )
     return task

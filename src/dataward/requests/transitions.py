@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
-from dataward.audit.service import record
 from dataward.requests import audit_actions as actions
 from dataward.requests.clock import due_dates
 from dataward.requests.errors import RequestInvalid, TransitionRefused
@@ -24,9 +23,8 @@ from dataward.requests.identity_strength import (
 from dataward.requests.immediate import take_effect_at_once
 from dataward.requests.letters import issue_letter
 from dataward.requests.models import RightsRequest
-from dataward.requests.service import add_event, get_request, nation_of, register_of
+from dataward.requests.service import add_event, audit_request, get_request, nation_of, register_of
 from dataward.requests.tasks import cancel_open_tasks, refuse_response_while_tasks_open
-from dataward.subjects.models import Subject
 from dataward.subjects.service import get_subject
 from dataward.uow import UnitOfWork
 
@@ -88,19 +86,12 @@ def _done(
     _recompute(row)
     row.updated_at = uow.clock.now()
     add_event(uow, row, action, before, actor=step.actor, on=step.on, note=step.note)
-    subject_ref = None
-    if row.subject_id is not None:
-        subject = uow.session.get(Subject, row.subject_id)
-        subject_ref = subject.ref if subject is not None else None
-    record(
+    audit_request(
         uow,
+        row,
+        action,
         actor=step.actor,
-        action=action,
-        entity_type="request",
-        entity_id=row.ref,
-        subject_ref=subject_ref,
-        details={
-            "organisation": row.organisation,
+        **{
             "from": before,
             "to": row.state,
             "on": step.on.isoformat(),

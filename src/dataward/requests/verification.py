@@ -23,7 +23,6 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 
-from dataward.audit.service import record
 from dataward.config import get_settings
 from dataward.crypto.keyring import data_key, decrypt_for
 from dataward.errors import DatawardError
@@ -41,7 +40,7 @@ from dataward.requests.errors import (
 )
 from dataward.requests.messages import message_requester
 from dataward.requests.models import RightsRequest
-from dataward.requests.service import get_request, requester_of
+from dataward.requests.service import audit_request, get_request, requester_of
 from dataward.requests.transitions import VERIFIABLE, Step, verify_identity
 from dataward.requests.verification_models import IdentityCheckRecord, RequestCode
 from dataward.subjects.errors import InvalidIdentity
@@ -91,16 +90,7 @@ def audit_check(
     actor: str,
     **details: str | int | bool | None,
 ) -> None:
-    subject = uow.session.get(Subject, row.subject_id) if row.subject_id else None
-    record(
-        uow,
-        actor=actor,
-        action=action,
-        entity_type="request",
-        entity_id=row.ref,
-        subject_ref=subject.ref if subject is not None else None,
-        details={"organisation": row.organisation, **details},
-    )
+    audit_request(uow, row, action, actor=actor, **details)
 
 
 def checkable(row: RightsRequest) -> None:

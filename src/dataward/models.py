@@ -6,6 +6,7 @@ from __future__ import annotations
 def import_all_models() -> None:
     from dataward.accounts import models as account_models  # noqa: F401
     from dataward.audit import models as audit_models  # noqa: F401
+    from dataward.complaints import models as complaint_models  # noqa: F401
     from dataward.consent import models as consent_models  # noqa: F401
     from dataward.jobs import models as job_models  # noqa: F401
     from dataward.notify import models as notify_models  # noqa: F401

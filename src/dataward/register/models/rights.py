@@ -127,6 +127,15 @@ class ComplaintRoute(Element):
     statement: Text | None = None
     contact_controller_first: bool | None = None
     other_remedies_unaffected: bool | None = None
+    outcome_within_days: int | None = Field(
+        default=None,
+        ge=1,
+        le=365,
+        description=(
+            "The time the organisation promises to give the outcome of a complaint in, in "
+            "days (CMP-01: without undue delay); silence promises nothing."
+        ),
+    )
 
 
 class InformationRequestPolicy(Strict):

@@ -37,7 +37,7 @@ from dataward.complaints.steps import (
     link_request,
     link_subject,
 )
-from dataward.errors import RegisterInvalid
+from dataward.errors import RegisterInvalid, RegisterNotFound
 from dataward.register.loader import parse_register
 from dataward.requests.service import NewRequest, Requester, open_request
 from dataward.subjects.errors import SubjectNotFound
@@ -407,3 +407,26 @@ def test_the_queue_counts_open_complaints_by_their_clocks(
 def test_a_step_on_an_unknown_complaint_is_not_found(shop: UnitOfWork) -> None:
     with pytest.raises(ComplaintNotFound):
         acknowledge(shop, SHOP, "c_0000000000000000", Step(CASE, date(2026, 8, 3)))
+
+
+@pytest.mark.parametrize(
+    ("note", "message"),
+    [("", "write the note"), ("  \n", "write the note"), ("a\x00b", "cannot be stored")],
+)
+def test_an_empty_or_unstorable_note_is_refused(shop: UnitOfWork, note: str, message: str) -> None:
+    row = _open(shop, date(2026, 7, 30))
+    before = _counts(shop)
+    with pytest.raises(ComplaintInvalid, match=message):
+        add_note(shop, SHOP, row.ref, note, Step(CASE, date(2026, 7, 31)))
+    shop.rollback()
+    assert _counts(shop) == before
+
+
+def test_a_complaint_to_an_organisation_without_a_register_is_refused(
+    shop: UnitOfWork,
+) -> None:
+    before = _counts(shop)
+    with pytest.raises(RegisterNotFound):
+        open_complaint(shop, NewComplaint("no_such_org", "post", date(2026, 8, 1), ANN), actor=CASE)
+    shop.rollback()
+    assert _counts(shop) == before

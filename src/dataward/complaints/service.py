@@ -26,7 +26,7 @@ from dataward.complaints.models import Complaint, ComplaintEvent
 from dataward.crypto.keyring import create_data_key, decrypt_for, encrypt_for
 from dataward.publication.parsed import load_version
 from dataward.publication.registers import current_version
-from dataward.requests.service import REQUESTER_KINDS
+from dataward.requests.service import REQUESTER_KINDS, Requester
 from dataward.subjects.models import Subject
 from dataward.subjects.service import get_subject
 from dataward.uow import UnitOfWork
@@ -42,22 +42,10 @@ OPEN = ("received", "acknowledged", "investigating")
 MAX_TEXT = 8000
 
 
-@dataclass(frozen=True)
-class Complainant:
-    """Who complains and how to reach them: personal data, only ever stored sealed."""
-
-    name: str = ""
-    email: str = ""
-    phone: str = ""
-    address: str = ""
-    # The complaint in the complainant's own words.
-    words: str = ""
-    # For someone acting for the person: whom they act for, and the authority they showed.
-    on_behalf_of: str = ""
-    authority: str = ""
-
-    def as_dict(self) -> dict[str, str]:
-        return {k: v for k, v in self.__dict__.items() if v}
+# Who complains and how to reach them: the details a rights request's requester gives (the
+# person or someone acting for them; reply_by "post" where they asked for post). Personal
+# data, only ever stored sealed.
+Complainant = Requester
 
 
 @dataclass(frozen=True)

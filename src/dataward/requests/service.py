@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from dataward.audit.service import AuditEntry, DetailValue, record
 from dataward.calendar import Nation
@@ -282,14 +282,13 @@ def add_event(
     """One step of the request's history; the note (the caseworker's words) is sealed.
     ``seq``: the step's number when the caller knows it (1 for a request just opened)."""
     if seq is None:
+        # Counted by the database: a long history is not read to number its next step.
         seq = (
-            len(
-                uow.session.scalars(
-                    select(RequestEvent.id).where(RequestEvent.request_id == row.id)
-                ).all()
+            uow.session.scalar(
+                select(func.count(RequestEvent.id)).where(RequestEvent.request_id == row.id)
             )
-            + 1
-        )
+            or 0
+        ) + 1
     event = RequestEvent(
         id=str(uuid.uuid4()),
         request_id=row.id,

@@ -38,6 +38,9 @@ class Complaint(Base):
     subject_id: Mapped[str | None] = mapped_column(
         String(36), ForeignKey("subjects.id"), default=None, index=True
     )
+    # What the complaint is about (complaints.service.THEMES), for the DPO's figures; the
+    # complainant may say, a caseworker may set or correct it. None: not yet said.
+    theme: Mapped[str | None] = mapped_column(String(24), default=None)
     # "self", or the kind of person acting for the complainant.
     complainant_kind: Mapped[str] = mapped_column(String(24), default="self")
     # Refs of the rights requests the complaint is about (each in the same organisation).

@@ -39,6 +39,18 @@ COMPLAINANT_KINDS = REQUESTER_KINDS
 ACKNOWLEDGE_WITHIN_DAYS = 30
 OUTCOMES = ("upheld", "partly_upheld", "not_upheld", "withdrawn")
 OPEN = ("received", "acknowledged", "investigating")
+# What a complaint is about, for the DPO's figures by theme (the ICO's own broad headings).
+THEMES = (
+    "rights_request",  # a rights request handled late, badly or refused
+    "disclosure",  # data shared or disclosed when it should not have been
+    "accuracy",  # wrong or out-of-date data
+    "security",  # data lost, stolen or seen by the wrong person
+    "retention",  # data kept too long, or deleted too soon
+    "marketing",  # marketing sent without consent or after an objection
+    "recording",  # CCTV, body-worn video, call recordings
+    "collection",  # more collected than needed, or without being told
+    "other",
+)
 MAX_TEXT = 8000
 
 
@@ -56,6 +68,7 @@ class NewComplaint:
     complainant: Complainant
     complainant_kind: str = "self"
     subject_ref: str | None = None
+    theme: str | None = None
 
 
 def today_of(uow: UnitOfWork) -> date:
@@ -75,6 +88,8 @@ def _check(new: NewComplaint, today: date) -> None:
         raise ComplaintInvalid(f"channel must be one of {', '.join(CHANNELS)}")
     if new.complainant_kind not in COMPLAINANT_KINDS:
         raise ComplaintInvalid(f"complainant kind must be one of {', '.join(COMPLAINANT_KINDS)}")
+    if new.theme is not None and new.theme not in THEMES:
+        raise ComplaintInvalid(f"theme must be one of {', '.join(THEMES)}")
     if new.received_on > today:
         raise ComplaintInvalid("a complaint cannot have been received after today")
     for name, value in new.complainant.as_dict().items():
@@ -119,6 +134,7 @@ def open_complaint(uow: UnitOfWork, new: NewComplaint, *, actor: str) -> Complai
         ),
         subject_id=subject_id,
         complainant_kind=new.complainant_kind,
+        theme=new.theme,
         request_refs=[],
         key_id=create_data_key(uow, new.organisation),
         complainant_sealed=b"",

@@ -16,12 +16,14 @@ from dataward.complaints.audit_actions import (
     COMPLAINT_NOTE_ADDED,
     COMPLAINT_REQUEST_LINKED,
     COMPLAINT_SUBJECT_LINKED,
+    COMPLAINT_THEMED,
 )
 from dataward.complaints.errors import ComplaintInvalid, ComplaintTransitionRefused
 from dataward.complaints.models import Complaint
 from dataward.complaints.service import (
     OPEN,
     OUTCOMES,
+    THEMES,
     add_event,
     audit_complaint,
     check_text,
@@ -134,6 +136,20 @@ def link_subject(
     row.updated_at = uow.clock.now()
     add_event(uow, row, COMPLAINT_SUBJECT_LINKED, row.state, actor=actor, on=today_of(uow))
     audit_complaint(uow, row, COMPLAINT_SUBJECT_LINKED, actor=actor)
+    return row
+
+
+def set_theme(uow: UnitOfWork, organisation: str, ref: str, theme: str, *, actor: str) -> Complaint:
+    """Say or correct what the complaint is about (the DPO's figures count by theme)."""
+    row = get_complaint(uow, organisation, ref)
+    if theme not in THEMES:
+        raise ComplaintInvalid(f"theme must be one of {', '.join(THEMES)}")
+    if row.theme == theme:
+        raise ComplaintTransitionRefused(f"the complaint's theme is {theme} already")
+    row.theme = theme
+    row.updated_at = uow.clock.now()
+    add_event(uow, row, COMPLAINT_THEMED, row.state, actor=actor, on=today_of(uow))
+    audit_complaint(uow, row, COMPLAINT_THEMED, actor=actor, theme=theme)
     return row
 
 

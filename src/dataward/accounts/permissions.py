@@ -22,6 +22,12 @@ class Permission(StrEnum):
     # Rights requests: the queue and a request's page show the requester's details.
     REQUESTS_READ = "requests:read"
     REQUESTS_WRITE = "requests:write"
+    # Complaints (CMP-01): the queue and a complaint's page show the complainant's details.
+    COMPLAINTS_READ = "complaints:read"
+    COMPLAINTS_WRITE = "complaints:write"
+    # Legal holds (RET-02): what stops the retention engine deleting.
+    HOLDS_READ = "holds:read"
+    HOLDS_WRITE = "holds:write"
     # Sending a notice-change campaign to every subject is a person's decision (issue 14,
     # item 9): the DPO's or an administrator's, never a token's.
     CAMPAIGNS_APPROVE = "campaigns:approve"
@@ -46,6 +52,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REQUESTS_READ,
             Permission.REQUESTS_WRITE,
             Permission.REQUESTS_APPROVE,
+            Permission.COMPLAINTS_READ,
+            Permission.COMPLAINTS_WRITE,
+            Permission.HOLDS_READ,
+            Permission.HOLDS_WRITE,
         }
     ),
     Role.CASEWORKER: frozenset(
@@ -56,6 +66,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.DECISIONS_READ,
             Permission.REQUESTS_READ,
             Permission.REQUESTS_WRITE,
+            Permission.COMPLAINTS_READ,
+            Permission.COMPLAINTS_WRITE,
+            Permission.HOLDS_READ,
+            Permission.HOLDS_WRITE,
         }
     ),
     # Read-only: the register and the audit chain, never decrypted identities.

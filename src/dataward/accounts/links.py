@@ -1,9 +1,9 @@
 """Signed, expiring links handed to people outside dataward: an HMAC of our own.
 
 A link names the organisation, one pseudonymous ref (a subject's for the preferences page,
-a request's for its status page) and an expiry; nothing is stored, so a link cannot be
-looked up, only checked. Each use has its own key, so a link made for one use never opens
-another. The time comes from the Clock.
+a request's or a complaint's for its status page) and an expiry; nothing is stored, so a
+link cannot be looked up, only checked. Each use has its own key, so a link made for one
+use never opens another. The time comes from the Clock.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ class LinkPurpose:
     """One use of signed links: its key derivation label and what a bad link says."""
 
     label: bytes
-    what: str  # "preferences link", "request status link"
+    what: str  # "preferences link", "request status link", "complaint status link"
     renew: str  # how the person gets a new one
 
 
@@ -37,6 +37,13 @@ REQUEST_STATUS = LinkPurpose(
     b"dataward request status link v1",
     "request status link",
     "use the link in the latest email about your request, or contact the organisation",
+)
+# A complaint's status page (CMP-01): a key of its own, so a request status or preferences
+# link never opens a complaint, nor a complaint's link a request.
+COMPLAINT_STATUS = LinkPurpose(
+    b"dataward complaint status link v1",
+    "complaint status link",
+    "use the link in the latest email about your complaint, or contact the organisation",
 )
 
 

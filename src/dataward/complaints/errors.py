@@ -21,3 +21,22 @@ class ComplaintTransitionRefused(DatawardError):
     code = "complaint_transition_refused"
     http_status = 409
     title = "This step is not allowed now"
+
+
+class ComplaintLetterUnknown(ComplaintInvalid):
+    code = "complaint_letter_unknown"
+    title = "No such letter"
+
+
+class ComplaintLetterNotReady(ComplaintTransitionRefused):
+    """The outcome letter gives the outcome and its explanation: close the complaint first."""
+
+    code = "complaint_letter_not_ready"
+    title = "This letter cannot be written yet"
+
+
+class ComplaintLetterNotSent(NotFoundError):
+    """On the complainant's status page: only letters they were sent."""
+
+    code = "complaint_letter_not_sent"
+    title = "No such letter"

@@ -19,6 +19,7 @@ from dataward.complaints.audit_actions import (
     COMPLAINT_THEMED,
 )
 from dataward.complaints.errors import ComplaintInvalid, ComplaintTransitionRefused
+from dataward.complaints.letters import send_acknowledgement, send_outcome
 from dataward.complaints.models import Complaint
 from dataward.complaints.service import (
     OPEN,
@@ -42,6 +43,9 @@ class Step:
 
     actor: str
     on: date
+    # The complainant's status page address for the email this step sends (acknowledge,
+    # close); the edge signs it (``complaints.status_links``). Empty: the email has none.
+    link: str = ""
 
 
 def _day(uow: UnitOfWork, row: Complaint, step: Step) -> None:
@@ -72,13 +76,15 @@ def _move(uow: UnitOfWork, row: Complaint, to: str, action: str, step: Step, **e
 
 
 def acknowledge(uow: UnitOfWork, organisation: str, ref: str, step: Step) -> Complaint:
-    """CMP-01: the complaint is acknowledged; the day is recorded against ``acknowledge_by``."""
+    """CMP-01: the complaint is acknowledged; the day is recorded against ``acknowledge_by``,
+    and the acknowledgement goes to the complainant (by email, else recorded for post)."""
     row = get_complaint(uow, organisation, ref)
     _require(row, ("received",), "acknowledge")
     _day(uow, row, step)
     row.acknowledged_on = step.on
     late = "yes" if step.on > row.acknowledge_by else "no"
     _move(uow, row, "acknowledged", COMPLAINT_ACKNOWLEDGED, step, late=late)
+    send_acknowledgement(uow, row, step.link, actor=step.actor)
     return row
 
 
@@ -156,7 +162,8 @@ def set_theme(uow: UnitOfWork, organisation: str, ref: str, theme: str, *, actor
 def close(
     uow: UnitOfWork, organisation: str, ref: str, outcome: str, note: str, step: Step
 ) -> Complaint:
-    """CMP-01: the outcome, with the explanation the complainant is given (sealed)."""
+    """CMP-01: the outcome, with the explanation the complainant is given (sealed); the
+    outcome letter with the ICO route goes to them (by email, else recorded for post)."""
     row = get_complaint(uow, organisation, ref)
     _require(row, OPEN, "close")
     if outcome not in OUTCOMES:
@@ -166,4 +173,5 @@ def close(
     row.outcome = outcome
     row.closed_on = step.on
     _move(uow, row, "closed", COMPLAINT_CLOSED, step, outcome=outcome, note=note)
+    send_outcome(uow, row, step.link, actor=step.actor)
     return row

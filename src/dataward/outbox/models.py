@@ -40,5 +40,8 @@ class OutboxMessage(Base):
     # A message to a rights request's requester: sealed under the request's key, listed on
     # the request (no foreign key: the outbox stands below the requests domain).
     request_id: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
+    # A message to a complainant: sealed under the complaint's key, listed on the complaint
+    # (no foreign key either: the outbox stands below the complaints domain).
+    complaint_id: Mapped[str | None] = mapped_column(String(36), default=None, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

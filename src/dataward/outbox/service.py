@@ -65,6 +65,15 @@ class RequestLink:
 
 
 @dataclass(frozen=True)
+class ComplaintLink:
+    """The complaint a complainant's message belongs to: sealed under its key (CMP-01)."""
+
+    complaint_id: str
+    complaint_ref: str
+    key_id: str
+
+
+@dataclass(frozen=True)
 class Prepared:
     message: OutboxMessage
     audit: AuditEntry
@@ -82,6 +91,7 @@ def prepare_message(
     campaign_id: str | None = None,
     mail: MailSettings | None = None,
     request: RequestLink | None = None,
+    complaint: ComplaintLink | None = None,
 ) -> Prepared:
     """Render, seal and add one message and its due row; the caller records the audit entry
     (one at a time with ``record``, or a batch at once with ``record_many``)."""
@@ -89,7 +99,8 @@ def prepare_message(
     message_type = MESSAGE_TYPES.get(kind)
     if message_type is None:
         raise UnknownMessageType(f"unknown message type {kind!r}")
-    audience = "subject" if subject is not None else "requester" if request else "staff"
+    case = request or complaint
+    audience = "subject" if subject is not None else "requester" if case else "staff"
     if audience != message_type.audience:
         raise ValidationFailed(f"{kind} messages go to {message_type.audience}s")
     address = normalise_email(to)
@@ -99,11 +110,12 @@ def prepare_message(
     )
     message_uuid = str(uuid.uuid4())
     # Staff messages get a key of their own: nothing in the main database is plaintext. A
-    # requester's messages use the request's key, so they go when the request is shredded.
+    # requester's messages use the request's key, so they go when the request is shredded;
+    # a complainant's, the complaint's.
     if subject is not None:
         key_id = subject.key_id
-    elif request is not None:
-        key_id = request.key_id
+    elif case is not None:
+        key_id = case.key_id
     else:
         key_id = create_data_key(uow, organisation)
     body = json.dumps(
@@ -128,6 +140,7 @@ def prepare_message(
         status=QUEUED,
         campaign_id=campaign_id,
         request_id=request.request_id if request is not None else None,
+        complaint_id=complaint.complaint_id if complaint is not None else None,
         created_at=uow.clock.now(),
     )
     uow.session.add(message)
@@ -142,6 +155,7 @@ def prepare_message(
             "organisation": organisation,
             "kind": kind,
             **({"request": request.request_ref} if request is not None else {}),
+            **({"complaint": complaint.complaint_ref} if complaint is not None else {}),
         },
     )
     return Prepared(message, audit)
@@ -220,6 +234,33 @@ def queue_requester_message(
         actor=actor,
         mail=mail,
         request=request,
+    )
+    _record(uow, prepared.audit)
+    return prepared.message
+
+
+def queue_complainant_message(
+    uow: UnitOfWork,
+    organisation: str,
+    complaint: ComplaintLink,
+    to: str,
+    kind: str,
+    context: dict[str, Any],
+    *,
+    actor: str = "system",
+    mail: MailSettings | None = None,
+) -> OutboxMessage:
+    """A message to whoever made a complaint (CMP-01), sealed under the complaint's key."""
+    prepared = prepare_message(
+        uow,
+        organisation=organisation,
+        kind=kind,
+        to=to,
+        context=context,
+        subject=None,
+        actor=actor,
+        mail=mail,
+        complaint=complaint,
     )
     _record(uow, prepared.audit)
     return prepared.message

@@ -36,7 +36,8 @@ _COMMON_SAMPLE: dict[str, Any] = {
 @dataclass(frozen=True)
 class MessageType:
     name: str
-    audience: str  # "subject", "requester" (of a rights request) or "staff"
+    # "subject", "requester" (of a rights request, or a complainant) or "staff"
+    audience: str
     sample: dict[str, Any]
 
 
@@ -136,6 +137,31 @@ MESSAGE_TYPES: dict[str, MessageType] = {
             "closed": 1,
             "overdue_refs": ["q_0123456789abcdef", "q_fedcba9876543210"],
             "queue_url": "https://example.org/console/requests",
+        },
+    ),
+    # complaints/messages.py: CMP-01, sent when the complaint is acknowledged, with the
+    # signed status link where the step was given one (the portal always gives it).
+    "complaint_acknowledged": MessageType(
+        "complaint_acknowledged",
+        "requester",
+        {
+            "reference": "c_0123456789abcdef",
+            "received_on": "2 December 2026",
+            "acknowledged_on": "2 December 2026",
+            "outcome_by": "1 January 2027",
+            "status_url": "https://example.org/complaints/status/abc",
+        },
+    ),
+    # complaints/letters.py: CMP-01, the outcome letter (with the ICO route) when it closes.
+    "complaint_outcome": MessageType(
+        "complaint_outcome",
+        "requester",
+        {
+            "reference": "c_0123456789abcdef",
+            "title": "The outcome of your complaint",
+            "letter_text": "Dear A Person,\n\nThe outcome of your complaint.",
+            "letter_html": "<!doctype html><p>The outcome of your complaint.</p>",
+            "status_url": "https://example.org/complaints/status/abc",
         },
     ),
     # requests/verification.py: a one-time code to prove the requester reads this mailbox

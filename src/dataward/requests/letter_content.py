@@ -104,18 +104,11 @@ def complaint_sections(register: Register, *, courts: bool) -> tuple[Section, ..
                     tuple(contact_words(c) for c in contacts),
                 )
             )
-    paragraphs = [
-        "You have the right to complain to the Information Commissioner's Office (ICO), the "
-        "UK regulator for data protection."
-    ]
-    if complaints is not None and complaints.statement:
-        paragraphs.append(f"Our privacy notice says: “{complaints.statement.strip()}”")
-    ico_url = complaints.ico_url if complaints is not None else ICO_COMPLAINTS
     sections.append(
-        Section(
-            "Complaining to the ICO",
-            tuple(paragraphs),
-            links=(("The Information Commissioner's Office", ico_url),),
+        ico_section(
+            register,
+            "You have the right to complain to the Information Commissioner's Office (ICO), "
+            "the UK regulator for data protection.",
         )
     )
     if courts:
@@ -130,6 +123,23 @@ def complaint_sections(register: Register, *, courts: bool) -> tuple[Section, ..
             )
         )
     return tuple(sections)
+
+
+def ico_section(register: Register, lead: str) -> Section:
+    """The route to the ICO from the register (``rights.complaints``): ``lead``, the
+    register's own statement quoted where it has one, and its ICO address (the regulator's
+    own page where the register names none: the law gives that route, Art 77). Rights
+    letters and complaint letters (``complaints.letters``) both end with it."""
+    complaints = register.rights.complaints
+    paragraphs = [lead]
+    if complaints is not None and complaints.statement:
+        paragraphs.append(f"Our privacy notice says: “{complaints.statement.strip()}”")
+    ico_url = complaints.ico_url if complaints is not None else ICO_COMPLAINTS
+    return Section(
+        "Complaining to the ICO",
+        tuple(paragraphs),
+        links=(("The Information Commissioner's Office", ico_url),),
+    )
 
 
 def _right_response(register: Register, right: str, facts: Facts) -> Section:

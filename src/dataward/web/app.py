@@ -33,6 +33,7 @@ from dataward.web import (
     api_subjects,
     audit_pages,
     campaign_pages,
+    complaint_letter_pages,
     consent_pages,
     cookie_banner,
     login,
@@ -40,6 +41,7 @@ from dataward.web import (
     outbox_pages,
     pages,
     portal,
+    portal_complaints,
     portal_requests,
     portal_verify,
     request_authority_pages,
@@ -122,6 +124,7 @@ def create_app(
     app.include_router(api_decisions.router)
     app.include_router(portal.router)
     app.include_router(portal_requests.router)
+    app.include_router(portal_complaints.router)
     app.include_router(portal_verify.router)
     app.include_router(login.router)
     app.include_router(staff.router)
@@ -142,6 +145,7 @@ def create_app(
     app.include_router(request_authority_pages.router)
     app.include_router(request_verification_pages.router)
     app.include_router(request_letter_pages.router)
+    app.include_router(complaint_letter_pages.router)
     app.include_router(request_note_pages.router)
     app.include_router(api_requests.router)
     app.include_router(api_request_batch.router)

@@ -231,6 +231,29 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         f"/console/requests/{ORG}/q_none/letters/response",
         row(303, 404, 404, 404, 403, 303, 303),
     ),
+    # the complaint form (issue 17, CMP-01): public; its posts carry no double-submit
+    # cookie here (403); the thank-you, status and letter pages open only by a complaint
+    # status link (a bad one is 404 for anyone)
+    "portal_complaint_form": ("GET", f"/orgs/{ORG}/complain", PUBLIC),
+    "portal_complaint_submit": ("POST", f"/orgs/{ORG}/complain", row(*[403] * 7)),
+    "portal_complaint_sent": ("GET", "/complaints/sent/not-a-link", row(*[404] * 7)),
+    "portal_complaint_status": ("GET", "/complaints/status/not-a-link", row(*[404] * 7)),
+    "portal_complaint_letter": (
+        "GET",
+        "/complaints/status/not-a-link/letters/outcome",
+        row(*[404] * 7),
+    ),
+    # a complaint's letters for staff: complaints:read (never the auditor); no such one 404
+    "complaint_letter": (
+        "GET",
+        f"/console/complaints/{ORG}/c_none/letters/outcome",
+        row(303, 404, 404, 404, 403, 303, 303),
+    ),
+    "complaint_letter_pdf": (
+        "GET",
+        f"/console/complaints/{ORG}/c_none/letters/outcome.pdf",
+        row(303, 404, 404, 404, 403, 303, 303),
+    ),
     "registers_page": ("GET", "/console/registers", EVERY_ROLE),
     "organisation_page": ("GET", f"/orgs/{ORG}", EVERY_ROLE),
     "lint_page": ("GET", f"/orgs/{ORG}/lint", EVERY_ROLE),

@@ -11,6 +11,10 @@ panel of its console page: a solicitor acting with an accepted authority, its ta
 document waiting for its check, a reminder sent, and the extension letter emailed; with its
 letter page, and the requester's thank-you, status, verify and status letter pages; and one
 request not yet linked to its subject, whose page lists the candidates.
+
+The complaint pages (issue 17): the portal's form, the thank-you and status pages of an open
+complaint and of one closed with its outcome, the outcome letter by status link, and the
+staff's printable letter.
 """
 
 from __future__ import annotations
@@ -28,6 +32,10 @@ from playwright.sync_api import Browser, Page, expect
 from server_db import MAIL, server_uow
 from test_browser import EXAMPLES, Server, running_server, sign_in
 
+from dataward.complaints.service import Complainant, NewComplaint, open_complaint
+from dataward.complaints.status_links import status_link_token as complaint_link
+from dataward.complaints.steps import Step as ComplaintStep
+from dataward.complaints.steps import acknowledge, close
 from dataward.requests.authority import AuthorityCheck, record_authority
 from dataward.requests.reminders import send_reminders
 from dataward.requests.service import NewRequest, Requester, open_request
@@ -45,6 +53,7 @@ PUBLIC_PAGES = [
     f"/orgs/{ORG}/notice/versions",
     f"/orgs/{ORG}/cookies",
     f"/orgs/{ORG}/request",
+    f"/orgs/{ORG}/complain",
     "/login",
 ]
 CONSOLE_PAGES = [
@@ -236,4 +245,65 @@ def test_every_request_page(
         p for path in request_pages.public for p in _check(page, server.base + path, tmp_path)
     ]
     requester.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture(scope="module")
+def complaint_pages(server: Server) -> RequestPages:
+    """An acknowledged complaint and one closed with its outcome, as the portal and a
+    caseworker would leave them (CMP-01)."""
+    secret = server.env["DATAWARD_SECRET_KEY"].encode()
+    person = Complainant(
+        name="Every Page",
+        email="every.page@example.com",
+        address="2 Page Road, Leeds LS1 1AA",
+        words="You sent my statement to my old address after I told you I had moved.",
+    )
+    tokens = []
+    with server_uow(server) as uow:
+        today = uow.clock.today()
+        for closed in (False, True):
+            new = NewComplaint(ORG, "portal", today, person, theme="accuracy")
+            row = open_complaint(uow, new, actor="portal")
+            acknowledge(uow, ORG, row.ref, ComplaintStep("portal", today))
+            if closed:
+                explanation = "We had not updated your address.\n\nWe have now corrected it."
+                step = ComplaintStep("user:admin", today)
+                close(uow, ORG, row.ref, "upheld", explanation, step)
+            tokens.append((row.ref, complaint_link(secret, uow.clock, row)[0]))
+        uow.commit()
+    (_, open_token), (closed_ref, closed_token) = tokens
+    return RequestPages(
+        console=[
+            f"/console/complaints/{ORG}/{closed_ref}/letters/acknowledgement",
+            f"/console/complaints/{ORG}/{closed_ref}/letters/outcome",
+        ],
+        public=[
+            f"/complaints/sent/{open_token}",
+            f"/complaints/status/{open_token}",
+            f"/complaints/status/{closed_token}",
+            f"/complaints/status/{closed_token}/letters/outcome",
+        ],
+    )
+
+
+def test_every_complaint_page(
+    browser: Browser, server: Server, complaint_pages: RequestPages, tmp_path: Path
+) -> None:
+    staff = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = staff.new_page()
+    sign_in(page, server, "admin", server.admin_password)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
+    problems = [
+        p for path in complaint_pages.console for p in _check(page, server.base + path, tmp_path)
+    ]
+    staff.close()
+    complainant = browser.new_context()
+    page = complainant.new_page()
+    problems += [
+        p for path in complaint_pages.public for p in _check(page, server.base + path, tmp_path)
+    ]
+    page.goto(server.base + complaint_pages.public[2])
+    expect(page.get_by_role("status")).to_contain_text("We upheld your complaint")
+    complainant.close()
     assert not problems, "\n".join(problems)

@@ -490,3 +490,28 @@ def test_a_form_over_the_body_cap_is_refused_and_nothing_is_stored(app: FastAPI)
     assert _complaints(app) == []
     with _unit(app) as uow:
         assert uow.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_a_step_without_a_link_emails_no_link_and_a_closed_complaint_takes_no_second_letter(
+    app: FastAPI,
+) -> None:
+    """CMP-01: the console's acknowledge (no signed link given) still tells the complainant;
+    closing twice is refused and sends nothing more."""
+    from dataward.complaints.errors import ComplaintTransitionRefused
+    from dataward.complaints.service import Complainant, NewComplaint, open_complaint
+    from dataward.complaints.steps import acknowledge
+
+    person = Complainant(name="Jane Doe", email="jane.doe@example.com", words="Lost my file.")
+    with _unit(app) as uow:
+        row = open_complaint(uow, NewComplaint(ORG, "phone", TODAY, person), actor="user:u")
+        acknowledge(uow, ORG, row.ref, Step("user:u", TODAY))
+        close(uow, ORG, row.ref, "partly_upheld", EXPLANATION, Step("user:u", TODAY))
+        uow.commit()
+        with pytest.raises(ComplaintTransitionRefused):
+            close(uow, ORG, row.ref, "upheld", EXPLANATION, Step("user:u", TODAY))
+    acknowledged, outcome = _messages(app)
+    assert "/complaints/status/" not in _body(app, acknowledged)
+    body = _body(app, outcome)
+    assert "We upheld part of your complaint" in body
+    assert "/complaints/status/" not in body
+    assert len(_messages(app)) == 2

@@ -96,7 +96,7 @@ def _contact_section(register: Register) -> tuple[Section, ...]:
     )
 
 
-def _acknowledgement(register: Register, row: Complaint, complainant: Requester, on: date) -> Body:
+def _acknowledgement(register: Register, row: Complaint, complainant: Requester) -> Body:
     received = (
         f"We received your complaint{_on_behalf(row, complainant)} on "
         f"{uk_date(row.received_on)}, and this letter acknowledges it."
@@ -149,7 +149,7 @@ def letter_for(uow: UnitOfWork, row: Complaint, kind: str, *, addressed: bool = 
     complainant = complainant_of(uow, row)
     if kind == "acknowledgement":
         dated = row.acknowledged_on or uow.clock.today()
-        body = _acknowledgement(register, row, complainant, dated)
+        body = _acknowledgement(register, row, complainant)
     else:
         explanation = explanation_of(uow, row)
         if row.outcome is None or row.closed_on is None or not explanation:

@@ -99,6 +99,8 @@ def prepare_message(
     message_type = MESSAGE_TYPES.get(kind)
     if message_type is None:
         raise UnknownMessageType(f"unknown message type {kind!r}")
+    if request is not None and complaint is not None:
+        raise ValidationFailed("a message belongs to one request or one complaint, not both")
     case = request or complaint
     audience = "subject" if subject is not None else "requester" if case else "staff"
     if audience != message_type.audience:

@@ -231,6 +231,12 @@ def test_a_complaint_is_opened_acknowledged_at_once_and_emailed_a_status_link(
     assert "Jane Doe" in status.text
     assert "jane.doe@example.com" not in status.text.lower()
     assert "neighbour" not in status.text  # their words stay with staff
+    with _unit(app) as uow:
+        letter = letter_for(uow, row, "acknowledgement")
+    # Generated from the register: its ICO address and statement; no time it never promised.
+    assert "https://ico.org.uk/make-a-complaint/" in letter.text
+    assert "You can complain to the ICO." in letter.text
+    assert "aim to" not in letter.text
 
 
 def test_an_outcome_target_is_set_and_shown_when_the_register_promises_one(
@@ -246,6 +252,9 @@ def test_an_outcome_target_is_set_and_shown_when_the_register_promises_one(
     assert "23 December 2026" in thanks.text
     [message] = _messages(app)
     assert "we aim to give you our outcome by 23 December 2026" in _body(app, message)
+    with _unit(app) as uow:
+        letter = letter_for(uow, row, "acknowledgement")
+    assert "We aim to give you our outcome by 23 December 2026." in letter.text
 
 
 def test_a_request_ref_of_the_organisation_is_linked_another_stays_in_the_words(

@@ -524,3 +524,29 @@ def test_a_step_without_a_link_emails_no_link_and_a_closed_complaint_takes_no_se
     assert "We upheld part of your complaint" in body
     assert "/complaints/status/" not in body
     assert len(_messages(app)) == 2
+
+
+def test_a_post_without_the_forms_cookie_is_refused_as_forged(app: FastAPI) -> None:
+    client = _client(app)
+    token = csrf_from(client.get(FORM_PATH).text)
+    client.cookies.clear()  # a cross-site post carries no cookie of ours
+    assert client.post(FORM_PATH, data={**FORM, "csrf_token": token}).status_code == 403
+    assert _complaints(app) == []
+    assert audit_actions(app).count("security.csrf_refused") == 1
+
+
+def test_an_organisation_that_does_not_exist_has_no_complaint_form(app: FastAPI) -> None:
+    assert _client(app).get("/orgs/no_such_org/complain").status_code == 404
+
+
+def test_a_late_summer_evening_complaint_arrived_on_the_uk_day(
+    app: FastAPI, clock: FixedClock
+) -> None:
+    """CMP-01: the 30 days run from the UK day it arrived (00:30 on 1 July in BST)."""
+    from datetime import UTC, datetime
+
+    clock.set(datetime(2026, 6, 30, 23, 30, tzinfo=UTC))
+    assert _send(_client(app), received_on="2020-01-01").status_code == 303
+    [row] = _complaints(app)
+    assert (row.received_on, row.acknowledged_on) == (date(2026, 7, 1), date(2026, 7, 1))
+    assert row.acknowledge_by == date(2026, 7, 31)

@@ -33,6 +33,11 @@ from dataward.web import (
     api_subjects,
     audit_pages,
     campaign_pages,
+    complaint_action_pages,
+    complaint_entry_pages,
+    complaint_hold_pages,
+    complaint_pages,
+    complaint_queue_pages,
     consent_pages,
     cookie_banner,
     login,
@@ -149,6 +154,11 @@ def create_app(
     app.include_router(api_request_tasks.router)
     app.include_router(api_request_verification.router)
     app.include_router(campaign_pages.router)
+    app.include_router(complaint_queue_pages.router)
+    app.include_router(complaint_entry_pages.router)
+    app.include_router(complaint_pages.router)
+    app.include_router(complaint_action_pages.router)
+    app.include_router(complaint_hold_pages.router)
     check_route_rules(app)
     check_body_routes(app)
     return app

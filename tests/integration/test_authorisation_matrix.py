@@ -157,6 +157,39 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         f"/console/requests/{ORG}/q_none/subject/link",
         row(303, 303, 303, 303, 403, 303, 303),
     ),
+    # complaints (issue 17, CMP-01): admin, DPO and caseworker; never an auditor. An empty
+    # entry form is refused on the page itself (422); a step on an unknown complaint goes
+    # back with the error (303, nothing done), closing included (its fields are missing).
+    "complaints_page": ("GET", "/console/complaints", SUBJECT_READERS),
+    "complaint_new": ("GET", "/console/complaints/new", SUBJECT_READERS),
+    "complaint_create": (
+        "POST",
+        "/console/complaints/new",
+        row(303, 422, 422, 422, 403, 303, 303),
+    ),
+    "complaint_page": (
+        "GET",
+        f"/console/complaints/{ORG}/c_none",
+        row(303, 404, 404, 404, 403, 303, 303),
+    ),
+    **{
+        name: (
+            "POST",
+            f"/console/complaints/{ORG}/c_none/{path}",
+            row(303, 303, 303, 303, 403, 303, 303),
+        )
+        for name, path in (
+            ("complaint_acknowledge", "acknowledge"),
+            ("complaint_investigate", "investigate"),
+            ("complaint_note", "notes"),
+            ("complaint_theme", "theme"),
+            ("complaint_link_request", "requests"),
+            ("complaint_link_subject", "subject"),
+            ("complaint_close", "close"),
+            # a legal hold from a complaint needs holds:write (RET-02)
+            ("complaint_hold", "holds"),
+        )
+    },
     # the DPO's month of requests: counts only, to every role that reads requests
     "requests_dashboard": ("GET", "/console/requests/dashboard", SUBJECT_READERS),
     # a request's tasks and splitting it (issue 16): an unconfirmed post gets the confirmation

@@ -23,8 +23,9 @@ from web_support import ORG, add_person, csrf_from, fresh_console_app, signed_in
 from dataward.audit.models import AuditEvent
 from dataward.clock import FixedClock
 from dataward.complaints.models import Complaint, ComplaintEvent
+from dataward.complaints.queue import ComplaintFilter, complaint_queue
 from dataward.complaints.service import Complainant, NewComplaint, open_complaint
-from dataward.complaints.steps import Step, acknowledge
+from dataward.complaints.steps import Step, acknowledge, link_request, link_subject
 from dataward.holds.models import LegalHold
 from dataward.holds.service import held_datasets, register_of
 from dataward.publication.registers import store_register
@@ -138,6 +139,32 @@ def test_cmp01_queue_counts_by_urgency_and_puts_the_acknowledgement_due_first(
     assert _rows(client.get("/console/complaints?theme=security").text) == [later, fresh]
     assert _rows(client.get("/console/complaints?state=acknowledged").text) == [jtr]
     assert _rows(client.get("/console/complaints?view=closed").text) == []
+
+
+def test_the_queue_pages_in_sql_and_links_each_complaints_subject_and_requests(
+    app: FastAPI,
+) -> None:
+    refs = [_complaint(app, date(2026, 11, day)) for day in (3, 1, 2)]
+    subject_ref = add_person(app)
+    with _uow(app) as uow:
+        new = NewRequest(ORG, ["access"], "post", date(2026, 10, 1))
+        request_ref = open_request(uow, new, actor=STAFF).ref
+        link_subject(uow, ORG, refs[1], subject_ref, actor=STAFF)
+        link_request(uow, ORG, refs[1], request_ref, actor=STAFF)
+        uow.commit()
+        first = complaint_queue(uow, ComplaintFilter(ORG), offset=0, limit=2)
+        second = complaint_queue(uow, ComplaintFilter(ORG), offset=2, limit=2)
+        assert [r.ref for r in first.rows] == [refs[1], refs[2]]  # received 1, 2 November
+        assert [r.ref for r in second.rows] == [refs[0]]
+        assert (first.total, second.total) == (3, 3)
+        assert first.subject_refs == {first.rows[0].id: subject_ref}
+    client = signed_in(app, "case@acme.example", "caseworker")
+    soup = BeautifulSoup(client.get("/console/complaints").text, "html.parser")
+    linked = (
+        soup.find("table", class_="complaint-queue").tbody.find("tr").find("td", class_="small")
+    )
+    assert linked.find("a", href=f"/console/subjects/{ORG}/{subject_ref}") is not None
+    assert linked.find("a", href=f"/console/requests/{ORG}/{request_ref}") is not None
 
 
 def test_cmp01_the_outcome_target_shows_only_where_the_register_states_one(

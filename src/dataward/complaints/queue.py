@@ -115,7 +115,11 @@ def complaint_queue(
     acknowledgement due first, or closed ones, the latest closed first (CMP-01)."""
     today = today_of(uow)
     query = _where(select(Complaint), filters, today)
-    total = int(uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    found = counts(uow, filters.organisation)
+    if filters.closed or filters.state or filters.theme:
+        total = int(uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0)
+    else:  # narrowed by organisation and urgency only: the total is one of the counts
+        total = found[filters.urgency] if filters.urgency in found else sum(found.values())
     if filters.closed:
         order: tuple[Any, ...] = (Complaint.closed_on.desc(), Complaint.ref)
     else:
@@ -124,12 +128,10 @@ def complaint_queue(
     linked = {r.subject_id for r in rows if r.subject_id}
     refs: dict[str, str] = {}
     if linked:
-        found = uow.session.execute(select(Subject.id, Subject.ref).where(Subject.id.in_(linked)))
-        by_id = {str(i): str(ref) for i, ref in found}
+        pairs = uow.session.execute(select(Subject.id, Subject.ref).where(Subject.id.in_(linked)))
+        by_id = {str(i): str(ref) for i, ref in pairs}
         refs = {r.id: by_id[r.subject_id] for r in rows if r.subject_id in by_id}
-    return ComplaintPage(
-        rows, total, offset, limit, counts(uow, filters.organisation), subject_refs=refs
-    )
+    return ComplaintPage(rows, total, offset, limit, found, subject_refs=refs)
 
 
 def holds_of_complaint(uow: UnitOfWork, row: Complaint) -> list[LegalHold]:

@@ -12,13 +12,21 @@ import base64
 import binascii
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import select, tuple_
 
 from dataward.complaints.errors import ComplaintInvalid
 from dataward.complaints.models import Complaint, ComplaintEvent
-from dataward.complaints.queue import URGENCIES, _urgency_of
-from dataward.complaints.service import OPEN, THEMES, note_of, today_of
+from dataward.complaints.queue import URGENCIES, _urgency_of, urgency
+from dataward.complaints.service import (
+    OPEN,
+    THEMES,
+    Complainant,
+    complainant_of,
+    note_of,
+    today_of,
+)
 from dataward.subjects.models import Subject
 from dataward.uow import UnitOfWork
 
@@ -135,3 +143,40 @@ def history(uow: UnitOfWork, row: Complaint, *, with_notes: bool) -> list[Histor
         )
         for e in events
     ]
+
+
+def complaint_facts(row: Complaint, today: date) -> dict[str, Any]:
+    """A complaint's codes and days, CMP-01's urgency on ``today``: no personal data."""
+    return {
+        "ref": row.ref,
+        "organisation": row.organisation,
+        "channel": row.channel,
+        "state": row.state,
+        "urgency": urgency(row, today),
+        "received_on": row.received_on,
+        "acknowledge_by": row.acknowledge_by,
+        "acknowledged_on": row.acknowledged_on,
+        "outcome_target_on": row.outcome_target_on,
+        "outcome": row.outcome,
+        "closed_on": row.closed_on,
+        "theme": row.theme,
+        "complainant_kind": row.complainant_kind,
+        "subject_linked": row.subject_id is not None,
+        "request_refs": list(row.request_refs),
+    }
+
+
+def complaint_record(uow: UnitOfWork, row: Complaint, *, sealed: bool) -> dict[str, Any]:
+    """The whole complaint: its facts, subject, history; with ``sealed``, the complainant's
+    details and the caseworkers' notes too (None and no notes without)."""
+    complainant = (
+        {**dict.fromkeys(Complainant.__dataclass_fields__, ""), **complainant_of(uow, row).__dict__}
+        if sealed
+        else None
+    )
+    return {
+        **complaint_facts(row, today_of(uow)),
+        "subject_ref": subject_ref_of(uow, row),
+        "complainant": complainant,
+        "history": [e.__dict__ for e in history(uow, row, with_notes=sealed)],
+    }

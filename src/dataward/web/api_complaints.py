@@ -18,12 +18,11 @@ from pydantic import BaseModel, Field
 from dataward.accounts.permissions import Permission
 from dataward.complaints.listing import (
     ComplaintFilter,
-    history,
+    complaint_facts,
+    complaint_record,
     list_complaints,
-    subject_ref_of,
 )
 from dataward.complaints.models import Complaint
-from dataward.complaints.queue import urgency
 from dataward.complaints.service import (
     CHANNELS,
     COMPLAINANT_KINDS,
@@ -31,7 +30,6 @@ from dataward.complaints.service import (
     THEMES,
     Complainant,
     NewComplaint,
-    complainant_of,
     get_complaint,
     open_complaint,
     today_of,
@@ -164,35 +162,14 @@ class ComplaintList(BaseModel):
 
 
 def complaint_out(row: Complaint, today: date) -> ComplaintOut:
-    return ComplaintOut(
-        ref=row.ref,
-        organisation=row.organisation,
-        channel=row.channel,
-        state=row.state,
-        urgency=urgency(row, today),
-        received_on=row.received_on,
-        acknowledge_by=row.acknowledge_by,
-        acknowledged_on=row.acknowledged_on,
-        outcome_target_on=row.outcome_target_on,
-        outcome=row.outcome,
-        closed_on=row.closed_on,
-        theme=row.theme,
-        complainant_kind=row.complainant_kind,
-        subject_linked=row.subject_id is not None,
-        request_refs=list(row.request_refs),
-    )
+    return ComplaintOut(**complaint_facts(row, today))
 
 
 def complaint_detail(uow: UnitOfWork, row: Complaint, request: Request) -> ComplaintDetail:
     """The complaint; its complainant and notes only to a reader (a writer's token may lack
     ``complaints:read``)."""
     sealed = principal_of(request).can(Permission.COMPLAINTS_READ)
-    base = complaint_out(row, today_of(uow)).model_dump()
-    complainant = ComplainantIn(**complainant_of(uow, row).__dict__) if sealed else None
-    steps = [HistoryOut(**e.__dict__) for e in history(uow, row, with_notes=sealed)]
-    return ComplaintDetail(
-        **base, subject_ref=subject_ref_of(uow, row), complainant=complainant, history=steps
-    )
+    return ComplaintDetail(**complaint_record(uow, row, sealed=sealed))
 
 
 @router.post(

@@ -19,7 +19,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.table import Column, Table
+from rich.table import Table
 
 from dataward.errors import DatawardError, ValidationFailed
 
@@ -112,29 +112,18 @@ def list_(
     with refused(), open_runtime() as runtime, runtime.reader() as uow:
         page = list_complaints(uow, filters, limit=limit)
         today = today_of(uow)
-        table = Table(
-            Column("Complaint", no_wrap=True),
-            "Organisation",
-            "State",
-            Column("Received", no_wrap=True),
-            Column("Acknowledge by", no_wrap=True),
-            Column("Outcome by", no_wrap=True),
-            "Urgency",
-            "Theme",
-        )
-        for row in page.rows:
-            table.add_row(
-                row.ref,
-                row.organisation,
-                row.state,
-                row.received_on.isoformat(),
-                row.acknowledge_by.isoformat(),
-                row.outcome_target_on.isoformat() if row.outcome_target_on else "-",
-                urgency_of(row, today),
-                row.theme or "-",
-            )
+        # Plain lines, not a table: no reference or day is cut short in a narrow terminal.
+        lines = [
+            f"{row.ref} {row.organisation}: {row.state}, {urgency_of(row, today)}; received "
+            f"{row.received_on.isoformat()}, acknowledge by {row.acknowledge_by.isoformat()}"
+            + (f", outcome by {row.outcome_target_on.isoformat()}" if row.outcome_target_on else "")
+            + f"; theme {row.theme or '-'}"
+            for row in page.rows
+        ]
         found = counts(uow, org) if org else None
-    out.print(table)
+    for line in lines:
+        out.print(line, markup=False)
+    out.print(f"{len(lines)} complaint{'' if len(lines) == 1 else 's'}")
     if found is not None:
         out.print("open: " + ", ".join(f"{name}: {n}" for name, n in found.items()))
     if page.next_cursor:

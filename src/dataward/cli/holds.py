@@ -13,7 +13,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Column, Table
 
 from dataward.cli.complaints import parse_day, refused
 from dataward.errors import ValidationFailed
@@ -55,30 +54,20 @@ def list_(
     from dataward.runtime import open_runtime
 
     filters = HoldFilter(organisation=org, open=open_only, subject_ref=subject, case_ref=case)
-    table = Table(
-        Column("Hold", no_wrap=True),
-        "Organisation",
-        "Reason",
-        "On",
-        "Datasets",
-        Column("Review", no_wrap=True),
-        "Owner",
-        Column("Closed", no_wrap=True),
-    )
+    # Plain lines, not a table: no reference is cut short in a narrow terminal or a log.
+    lines = []
     with refused(), open_runtime() as runtime, runtime.reader() as uow:
         for row in list_holds(uow, filters, limit=limit):
             held = subject_ref_of(uow, row) or row.case_ref or row.record_ref or "-"
-            table.add_row(
-                row.ref,
-                row.organisation,
-                row.reason,
-                f"{row.scope} {held}",
-                ", ".join(row.datasets),
-                row.review_on.isoformat(),
-                row.owner,
-                row.closed_on.isoformat() if row.closed_on else "-",
+            closed = f"closed {row.closed_on.isoformat()}" if row.closed_on else "open"
+            lines.append(
+                f"{row.ref} {row.organisation}: {row.reason} on {row.scope} {held}; "
+                f"datasets {', '.join(row.datasets)}; review {row.review_on.isoformat()} by "
+                f"{row.owner}; {closed}"
             )
-    out.print(table)
+    for line in lines:
+        out.print(line, markup=False)
+    out.print(f"{len(lines)} hold{'' if len(lines) == 1 else 's'}")
 
 
 @app.command("place")

@@ -33,7 +33,7 @@ class Entry:
 COMMANDS: dict[str, Entry] = {
     "audit": Entry("audit_cmd", "app", "Verify the hash-chained audit log and sign its head."),
     "complaint": Entry(
-        "complaints",
+        "complaint_cmd",
         "app",
         "Complaints (CMP-01): the queue, each step to the outcome, and a record as JSON.",
     ),
@@ -54,7 +54,7 @@ COMMANDS: dict[str, Entry] = {
     "demo": Entry("demo_cmd", "app", "A synthetic organisation to try dataward on."),
     "export": Entry("export_cmd", "app", "Export the register in other formats."),
     "hold": Entry(
-        "holds",
+        "hold_cmd",
         "app",
         "Legal holds (RET-02): what the retention engine must not delete, and their reviews.",
     ),

@@ -14,7 +14,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from dataward.cli.complaints import parse_day, refused
+from dataward.cli.complaint_cmd import parse_day, refused
 from dataward.errors import ValidationFailed
 
 app = typer.Typer(

@@ -24,7 +24,10 @@ from dataward.uow import UnitOfWork
 from dataward.web import (
     admin,
     api,
+    api_complaint_steps,
+    api_complaints,
     api_decisions,
+    api_holds,
     api_request_batch,
     api_request_notes,
     api_request_tasks,
@@ -153,6 +156,9 @@ def create_app(
     app.include_router(api_request_notes.router)
     app.include_router(api_request_tasks.router)
     app.include_router(api_request_verification.router)
+    app.include_router(api_complaints.router)
+    app.include_router(api_complaint_steps.router)
+    app.include_router(api_holds.router)
     app.include_router(campaign_pages.router)
     app.include_router(complaint_queue_pages.router)
     app.include_router(complaint_entry_pages.router)

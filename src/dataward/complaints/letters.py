@@ -29,6 +29,7 @@ from dataward.complaints.errors import (
 )
 from dataward.complaints.messages import ACKNOWLEDGED, OUTCOME, message_complainant
 from dataward.complaints.models import Complaint, ComplaintEvent
+from dataward.complaints.route import complaint_route
 from dataward.complaints.service import audit_complaint, complainant_of, note_of
 from dataward.complaints.status_view import OUTCOME_WORDS
 from dataward.outbox.models import OutboxMessage
@@ -84,7 +85,8 @@ def _on_behalf(row: Complaint, complainant: Requester) -> str:
 
 
 def _contact_section(register: Register) -> tuple[Section, ...]:
-    contacts = request_contacts(register)
+    # The register's complaint route first (complaints.route), else the rights contacts.
+    contacts = list(complaint_route(register).contacts) or request_contacts(register)
     if not contacts:
         return ()
     return (

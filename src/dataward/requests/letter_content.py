@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from dataward.complaints.route import complaint_route
 from dataward.register.models import Contact, Register
 from dataward.register.models.rights import RightSetting
 from dataward.register.wording import contact_words, join_and, uk_date, words
@@ -89,9 +90,9 @@ def _asked(facts: Facts) -> Section:
 def complaint_sections(register: Register, *, courts: bool) -> tuple[Section, ...]:
     """Where to complain: the organisation first where its register says so, the ICO (with
     the register's address for it) and, for a refusal, the courts (SAR-08, Art 12(4))."""
-    complaints = register.rights.complaints
     sections: list[Section] = []
-    if complaints is not None and complaints.contact_controller_first:
+    # before_ico or the older contact_controller_first, read the one way (complaints.route).
+    if complaint_route(register).before_ico is not None:
         contacts = request_contacts(register)
         if contacts:
             sections.append(
@@ -130,15 +131,14 @@ def ico_section(register: Register, lead: str) -> Section:
     register's own statement quoted where it has one, and its ICO address (the regulator's
     own page where the register names none: the law gives that route, Art 77). Rights
     letters and complaint letters (``complaints.letters``) both end with it."""
-    complaints = register.rights.complaints
+    route = complaint_route(register)
     paragraphs = [lead]
-    if complaints is not None and complaints.statement:
-        paragraphs.append(f"Our privacy notice says: “{complaints.statement.strip()}”")
-    ico_url = complaints.ico_url if complaints is not None else ICO_COMPLAINTS
+    if route.statement:
+        paragraphs.append(f"Our privacy notice says: “{route.statement.strip()}”")
     return Section(
         "Complaining to the ICO",
         tuple(paragraphs),
-        links=(("The Information Commissioner's Office", ico_url),),
+        links=(("The Information Commissioner's Office", route.ico_url),),
     )
 
 

@@ -28,6 +28,7 @@ from dataward.complaints.errors import ComplaintInvalid
 from dataward.complaints.letters import explanation_of, letter_pdf, letters_of, sent_letter
 from dataward.complaints.messages import complaint_messages
 from dataward.complaints.models import Complaint
+from dataward.complaints.route import complaint_route
 from dataward.complaints.service import (
     MAX_TEXT,
     THEMES,
@@ -44,7 +45,6 @@ from dataward.errors import DatawardError
 from dataward.outbox.config import get_mail_settings
 from dataward.register.models import Register
 from dataward.requests.errors import RequestLimitReached, RequestNotFound
-from dataward.requests.letter_content import ICO_COMPLAINTS
 from dataward.requests.letters import Letter
 from dataward.requests.service import get_request, register_of
 from dataward.subjects.errors import InvalidIdentity
@@ -117,19 +117,6 @@ _throttle_lock = threading.Lock()
 
 def _form_path(org: str) -> str:
     return f"/orgs/{org}/complain"
-
-
-def complaint_route(register: Register) -> dict[str, Any]:
-    """What the register says about complaining: its statement, the ICO's address, and the
-    outcome time only where it promises one (never a default shown as a promise). The ICO
-    route itself is the law's (Art 77): where the register names no address, the ICO's own
-    page, as the letters give it."""
-    route = register.rights.complaints
-    return {
-        "statement": route.statement.strip() if route is not None and route.statement else "",
-        "ico_url": route.ico_url if route is not None else ICO_COMPLAINTS,
-        "outcome_within_days": route.outcome_within_days if route is not None else None,
-    }
 
 
 def _form_page(

@@ -122,11 +122,12 @@ def _body(app: FastAPI, message: OutboxMessage) -> str:
     return str(mime.get_body(("plain",)).get_content())
 
 
-def _with_outcome_days(app: FastAPI, days: int) -> None:
+def _with_outcome_days(app: FastAPI, days: int, extra: str = "") -> None:
     source = (FIXTURES / "registers" / "acme.yaml").read_text(encoding="utf-8")
     route = 'statement: "You can complain to the ICO."}'
     assert route in source
-    changed = source.replace(route, route.removesuffix("}") + f", outcome_within_days: {days}}}")
+    added = f", outcome_within_days: {days}{extra}}}"
+    changed = source.replace(route, route.removesuffix("}") + added)
     with _unit(app) as uow:
         store_register(uow, parse_register(changed, "acme.yaml"))
         uow.commit()
@@ -161,6 +162,21 @@ def test_the_form_says_the_outcome_time_only_when_the_register_promises_one(
     _with_outcome_days(app, 28)
     page = _client(app).get(FORM_PATH)
     assert "we aim to give you our outcome within 28 days" in page.text.lower()
+
+
+def test_the_form_and_letters_say_to_complain_to_us_first_only_as_the_register_does(
+    app: FastAPI,
+) -> None:
+    """CMP-01: the ICO expects the controller first; how firmly is the register's to say."""
+    _with_outcome_days(app, 28, ", before_ico: required")
+    page = _client(app).get(FORM_PATH)
+    assert "Please let us look into your complaint first." in page.text
+    assert _send(_client(app)).status_code == 303
+    [row] = _complaints(app)
+    with _unit(app) as uow:
+        letter = letter_for(uow, row, "acknowledgement")
+    words = " ".join(letter.text.split())  # the plain text is wrapped at 78 columns
+    assert "If you are still unhappy after our outcome, you can then complain" in words
 
 
 def test_the_portal_home_and_the_notice_link_to_the_complaint_form(app: FastAPI) -> None:

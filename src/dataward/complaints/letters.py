@@ -78,6 +78,29 @@ def explanation_of(uow: UnitOfWork, row: Complaint) -> str | None:
     return note_of(uow, row, event) if event is not None else None
 
 
+ICO = "the Information Commissioner's Office (ICO), the UK regulator for data protection"
+
+
+def ico_words(register: Register, *, closed: bool) -> str:
+    """How the complainant may go on to the ICO, as the register's route puts it
+    (``before_ico``): after our outcome, or while we look into it. Never more than the
+    register says: with no condition stated, only that they can."""
+    if closed:
+        return f"If you are not satisfied with our outcome, you can complain to {ICO}."
+    before = complaint_route(register).before_ico
+    if before == "required":
+        return (
+            f"Please let us look into your complaint first. If you are still unhappy after "
+            f"our outcome, you can then complain to {ICO}."
+        )
+    if before == "encouraged":
+        return (
+            f"You can complain to {ICO} at any time, but please let us look into it first so "
+            "that we have the chance to put things right."
+        )
+    return f"You can also complain to {ICO}."
+
+
 def _on_behalf(row: Complaint, complainant: Requester) -> str:
     if row.complainant_kind == "self" or not complainant.on_behalf_of.strip():
         return ""
@@ -111,12 +134,7 @@ def _acknowledgement(register: Register, row: Complaint, complainant: Requester)
         Section("Your complaint", (received,)),
         Section("What happens next", tuple(next_steps)),
         *_contact_section(register),
-        ico_section(
-            register,
-            "You can also complain to the Information Commissioner's Office (ICO), the UK "
-            "regulator for data protection. The ICO usually expects you to have given us the "
-            "chance to put things right first.",
-        ),
+        ico_section(register, ico_words(register, closed=False)),
     )
     return Body(TITLES["acknowledgement"], sections)
 
@@ -132,11 +150,7 @@ def _outcome(register: Register, row: Complaint, complainant: Requester, explana
         Section("Our decision", (about, words)),
         Section("Why", paragraphs),
         *_contact_section(register),
-        ico_section(
-            register,
-            "If you are not satisfied with our outcome, you can complain to the Information "
-            "Commissioner's Office (ICO), the UK regulator for data protection.",
-        ),
+        ico_section(register, ico_words(register, closed=True)),
     )
     return Body(TITLES["outcome"], sections)
 

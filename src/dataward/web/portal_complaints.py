@@ -25,7 +25,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.datastructures import FormData
 
 from dataward.complaints.errors import ComplaintInvalid
-from dataward.complaints.letters import explanation_of, letter_pdf, letters_of, sent_letter
+from dataward.complaints.letters import (
+    explanation_of,
+    ico_words,
+    letter_pdf,
+    letters_of,
+    sent_letter,
+)
 from dataward.complaints.messages import complaint_messages
 from dataward.complaints.models import Complaint
 from dataward.complaints.route import complaint_route
@@ -133,6 +139,7 @@ def _form_page(
         "organisation": organisation,
         "register": register,
         "route": complaint_route(register),
+        "ico_words": ico_words(register, closed=False),
         "themes": THEME_WORDS,
         "representatives": REPRESENTATIVES,
         "limits": LIMITS,
@@ -347,6 +354,7 @@ def _page(request: Request, uow: UnitOfWork, token: str, template: str) -> Respo
         "emailed": bool(complaint_messages(uow, row)),
         "letters": sent,
         "route": complaint_route(register),
+        "ico_words": ico_words(register, closed=row.state == "closed"),
     }
     response = render(request, template, context)
     response.headers.update(_NO_STORE)

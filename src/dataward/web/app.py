@@ -33,6 +33,7 @@ from dataward.web import (
     api_subjects,
     audit_pages,
     campaign_pages,
+    complaint_figures_pages,
     consent_pages,
     cookie_banner,
     login,
@@ -138,6 +139,7 @@ def create_app(
     app.include_router(request_pages.router)
     app.include_router(request_subject_pages.router)
     app.include_router(request_dashboard_pages.router)
+    app.include_router(complaint_figures_pages.router)
     app.include_router(request_task_pages.router)
     app.include_router(request_authority_pages.router)
     app.include_router(request_verification_pages.router)

@@ -32,6 +32,9 @@ class Entry:
 # name -> where it lives; the help is the first line `dataward --help` shows.
 COMMANDS: dict[str, Entry] = {
     "audit": Entry("audit_cmd", "app", "Verify the hash-chained audit log and sign its head."),
+    "complaint": Entry(
+        "complaint_remind", "app", "Complaints: reminders of their clocks (CMP-01)."
+    ),
     "consent": Entry(
         "consent_cmd",
         "app",

@@ -1,10 +1,9 @@
 """``dataward complaint remind``: the day's reminders of complaints' clocks, from cron.
 
-A module of its own so that the ``complaint`` group (``cli/complaints.py``, with the other
-complaint commands) takes it with one line: ``app.command("remind")(remind)``. Until then it
-is the group's only command. It runs the service the worker runs
-(``complaints.reminders.send_complaint_reminders``), so a reminder a worker sent is not
-sent again. Prints counts only: no complainant's detail.
+A module of its own, plugged into the ``complaint`` group (``cli/complaint_cmd.py``, with
+the other complaint commands) with one line: ``app.command("remind")(remind)``. It runs the
+service the worker runs (``complaints.reminders.send_complaint_reminders``), so a reminder
+a worker sent is not sent again. Prints counts only: no complainant's detail.
 """
 
 from __future__ import annotations
@@ -20,10 +19,7 @@ from dataward.outbox.config import get_mail_settings
 from dataward.requests.reminders import reminder_days
 from dataward.runtime import open_runtime
 
-app = typer.Typer(help="Complaints: reminders of their clocks (CMP-01).", no_args_is_help=True)
 
-
-@app.command("remind")
 def remind(
     as_of: Annotated[
         str | None,

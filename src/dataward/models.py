@@ -7,6 +7,7 @@ def import_all_models() -> None:
     from dataward.accounts import models as account_models  # noqa: F401
     from dataward.audit import models as audit_models  # noqa: F401
     from dataward.complaints import models as complaint_models  # noqa: F401
+    from dataward.complaints import reminder_models as complaint_reminder_models  # noqa: F401
     from dataward.consent import models as consent_models  # noqa: F401
     from dataward.holds import models as hold_models  # noqa: F401
     from dataward.jobs import models as job_models  # noqa: F401

@@ -19,6 +19,7 @@ from sqlalchemy.orm import sessionmaker
 
 from dataward.audit.jobs import audit_jobs
 from dataward.clock import Clock
+from dataward.complaints.jobs import complaint_jobs
 from dataward.config import Settings, get_settings
 from dataward.crypto.keystore import Vault
 from dataward.crypto.secrets import key_material
@@ -42,6 +43,7 @@ def domain_jobs(mail: MailSettings, *, sender: Sender | None = None) -> list[Dom
         notify_jobs(mail),
         audit_jobs(get_settings(), mail),
         request_jobs(get_settings(), mail),
+        complaint_jobs(get_settings(), mail),
     ]
 
 

@@ -72,6 +72,8 @@ CONSOLE_PAGES = [
     "/console/outbox",
     "/console/audit",
     "/console/requests/dashboard",
+    "/console/complaints/figures",
+    f"/console/complaints/figures?org={ORG}&from=2026-01&to=2026-12",
 ]
 WIDTHS = (1280, 375)
 # The request page's parts, top down, each with its own heading and anchor.
@@ -247,6 +249,24 @@ def test_every_request_page(
         p for path in request_pages.public for p in _check(page, server.base + path, tmp_path)
     ]
     requester.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_the_complaint_figures_count_the_demo_complaints(
+    browser: Browser, server: Server, tmp_path: Path
+) -> None:
+    """CMP-01: the demo's complaints are counted, the overdue one listed, at both widths."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_in(page, server, "admin", server.admin_password)
+    page.get_by_role("link", name="Complaint figures").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Complaints: the DPO's figures")
+    url = f"{server.base}/console/complaints/figures?org={ORG}"
+    problems = _check(page, url, tmp_path)
+    expect(page.locator("[data-count='ack-overdue']")).to_have_text("1")
+    expect(page.locator("[data-count='outcome-upheld']")).to_have_text("1")
+    expect(page.locator("table.overdue tbody tr")).to_have_count(1)
+    context.close()
     assert not problems, "\n".join(problems)
 
 

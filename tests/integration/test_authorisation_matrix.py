@@ -192,6 +192,11 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
     },
     # the DPO's month of requests: counts only, to every role that reads requests
     "requests_dashboard": ("GET", "/console/requests/dashboard", SUBJECT_READERS),
+    # the DPO's complaint figures and their CSVs (issue 17): counts, codes and refs, to every
+    # role that reads complaints (complaints:read); never an auditor
+    "complaint_figures": ("GET", "/console/complaints/figures", SUBJECT_READERS),
+    "complaint_figures_csv": ("GET", "/console/complaints/figures.csv", SUBJECT_READERS),
+    "complaints_export": ("GET", "/console/complaints/export.csv", SUBJECT_READERS),
     # a request's tasks and splitting it (issue 16): an unconfirmed post gets the confirmation
     # page; a split naming no right is refused back to the request page (303)
     "request_task_step": (

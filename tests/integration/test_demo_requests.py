@@ -165,9 +165,13 @@ def test_make_run_opens_the_demo_queue_on_first_start_and_never_again(
         monkeypatch.setenv("DATAWARD_DEMO_SUBJECTS", "20")
         get_settings.cache_clear()
         serve.ensure_demo(get_settings())
-        assert "Demo requests: 13 rights requests of jtr_collections" in capsys.readouterr().err
+        started = capsys.readouterr().err
+        assert "Demo requests: 13 rights requests of jtr_collections" in started
+        assert "Demo complaints: 8 complaints of jtr_collections" in started  # CMP-01
         serve.ensure_demo(get_settings())  # a second start opens nothing
-        assert "Demo requests" not in capsys.readouterr().err
+        restarted = capsys.readouterr().err
+        assert "Demo requests" not in restarted
+        assert "Demo complaints" not in restarted
         uow.session.expire_all()
         assert len(_rows(uow)) == 13
     finally:
@@ -198,13 +202,16 @@ def test_demo_create_opens_the_requests_once_and_no_requests_skips_them(
         skipped = runner.invoke(app, [*args, "--no-requests"], env=env)
         assert skipped.exit_code == 0, skipped.output
         assert "demo rights requests" not in skipped.stdout
+        assert "demo complaints" not in skipped.stdout
         assert uow.session.scalar(select(func.count()).select_from(RightsRequest)) == 0
         first = runner.invoke(app, [*args, "--replace"], env=env)
         assert first.exit_code == 0, first.output
         assert "13 demo rights requests opened" in first.stdout
+        assert "8 demo complaints opened" in first.stdout
         again = runner.invoke(app, [*args, "--replace"], env=env)
         assert again.exit_code == 0, again.output
         assert "0 demo rights requests opened (13 were there already)" in again.stdout
+        assert "0 demo complaints opened (8 were there already)" in again.stdout
         assert uow.session.scalar(select(func.count()).select_from(RightsRequest)) == 13
     finally:
         get_settings.cache_clear()

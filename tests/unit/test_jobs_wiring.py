@@ -8,6 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dataward.audit.head_service import HEAD_DELIVER_JOB, HEAD_EMAIL_JOB
+from dataward.complaints.jobs import ComplaintSweep
 from dataward.jobs.worker import DomainJobs
 from dataward.notify.service import CAMPAIGN_JOB
 from dataward.outbox.config import MailSettings
@@ -24,6 +25,8 @@ def test_every_domains_jobs_reach_the_worker_once(tmp_path: Path) -> None:
     # Two domains handling one kind would silently lose one handler.
     assert sorted(kinds) == sorted({SEND_JOB, CAMPAIGN_JOB, HEAD_DELIVER_JOB, HEAD_EMAIL_JOB})
     sweeps = [sweep for domain in domains for sweep in domain.sweeps]
-    # The campaigns' sweep, and the requests' deadlines and reminders (issue 16).
-    assert len(sweeps) == 2
+    # The campaigns' sweep, the requests' deadlines and reminders (issue 16), and the
+    # complaints' reminders (issue 17, CMP-01).
+    assert len(sweeps) == 3
     assert sum(isinstance(sweep, RequestSweep) for sweep in sweeps) == 1
+    assert sum(isinstance(sweep, ComplaintSweep) for sweep in sweeps) == 1

@@ -21,6 +21,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from dataward.cli.complaint_remind import remind
 from dataward.errors import DatawardError, ValidationFailed
 
 app = typer.Typer(
@@ -422,3 +423,7 @@ def _iso(value: object) -> str:
     if isinstance(value, date):
         return value.isoformat()
     raise TypeError(type(value).__name__)
+
+
+# The day's reminders of CMP-01's clocks (for cron): a module of its own, plugged in here.
+app.command("remind")(remind)

@@ -18,6 +18,7 @@ from rich.progress import (
 from rich.table import Table
 
 from dataward.config import get_settings
+from dataward.demo.complaints import open_demo_complaints
 from dataward.demo.rights_requests import open_demo_requests
 from dataward.demo.service import (
     DEFAULT_FILES_DIR,
@@ -106,7 +107,7 @@ def create(
         bool,
         typer.Option(
             "--requests/--no-requests",
-            help="Open the demo's rights requests too (once: never twice).",
+            help="Open the demo's rights requests and complaints too (once: never twice).",
         ),
     ] = True,
 ) -> None:
@@ -139,11 +140,19 @@ def create(
             with runtime.uow() as uow:
                 opened = open_demo_requests(uow, org, seed=seed)
                 uow.commit()
+            with runtime.uow() as uow:
+                complaints = open_demo_complaints(uow, org, seed=seed)
+                uow.commit()
     _print_summary(summary)
     if requests:
         out.print(
             f"{opened.opened} demo rights requests opened"
             + (f" ({opened.existing} were there already)" if opened.existing else ""),
+            markup=False,
+        )
+        out.print(
+            f"{complaints.opened} demo complaints opened"
+            + (f" ({complaints.existing} were there already)" if complaints.existing else ""),
             markup=False,
         )
     out.print(f"dataset map written to {sources}", markup=False)

@@ -125,6 +125,19 @@ MESSAGE_TYPES: dict[str, MessageType] = {
             "request_url": "https://example.org/console/requests/example_housing/q_0123",
         },
     ),
+    "complaint_reminder": MessageType(  # complaints/reminders.py: CMP-01's clocks
+        "complaint_reminder",
+        "staff",
+        {
+            "reference": "c_0123456789abcdef",
+            "clock": "acknowledgement",
+            "duty": "acknowledge the complaint (CMP-01: within 30 days of receipt)",
+            "when": "is due in 7 days",
+            "due_on": "4 January 2027",
+            "state": "received",
+            "complaint_url": "https://example.org/console/complaints/example_housing/c_0123",
+        },
+    ),
     "request_digest": MessageType(  # requests/digest.py: the DPO's morning summary
         "request_digest",
         "staff",

@@ -38,6 +38,7 @@ from dataward.web import (
     campaign_pages,
     complaint_action_pages,
     complaint_entry_pages,
+    complaint_figures_pages,
     complaint_hold_pages,
     complaint_letter_pages,
     complaint_pages,
@@ -149,6 +150,7 @@ def create_app(
     app.include_router(request_pages.router)
     app.include_router(request_subject_pages.router)
     app.include_router(request_dashboard_pages.router)
+    app.include_router(complaint_figures_pages.router)
     app.include_router(request_task_pages.router)
     app.include_router(request_authority_pages.router)
     app.include_router(request_verification_pages.router)

@@ -20,6 +20,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from dataward.accounts.permissions import Permission
 from dataward.audit.listing import AuditFilter, LoggedEvent, iter_events, list_events
+from dataward.csv_cells import safe_cell as _cell
 from dataward.errors import ValidationFailed
 from dataward.uow import UnitOfWork
 from dataward.web.auth import app_uow, console, parse_day
@@ -96,12 +97,6 @@ def audit_log(
         [(k, v) for k, v in request.query_params.multi_items() if k != "before" and v]
     )
     return render(request, "console/audit.html", context)
-
-
-def _cell(value: object) -> str:
-    """A CSV cell a spreadsheet shows as text: a leading =, +, - or @ would be a formula."""
-    text = value if isinstance(value, str) else "" if value is None else str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def _csv_lines(events: Iterator[LoggedEvent]) -> Iterator[str]:

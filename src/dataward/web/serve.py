@@ -171,6 +171,31 @@ def _ensure_demo_requests(settings: Settings, organisation: str) -> None:
             "(Requests, in the console).",
             markup=False,
         )
+    _ensure_demo_complaints(settings, organisation)
+
+
+def _ensure_demo_complaints(settings: Settings, organisation: str) -> None:
+    """The demo's complaints, opened once after its requests (one is about a request). A
+    failure is reported; the server still starts."""
+    from dataward.demo.complaints import open_demo_complaints
+    from dataward.errors import DatawardError
+    from dataward.runtime import open_runtime
+
+    try:
+        with open_runtime(settings) as runtime, runtime.uow() as uow:
+            opened = open_demo_complaints(uow, organisation)
+            uow.commit()
+    except DatawardError as error:
+        err.print(
+            f"The demo complaints were not opened: [{error.code}] {error.message}", markup=False
+        )
+        return
+    if opened.opened:
+        err.print(
+            f"Demo complaints: {opened.opened} complaints of {organisation} "
+            "(Complaint figures, in the console).",
+            markup=False,
+        )
 
 
 def _first_admin(app: FastAPI) -> str | None:

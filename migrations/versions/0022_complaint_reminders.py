@@ -1,7 +1,7 @@
 """Reminders about complaints' clocks (issue 17, CMP-01).
 
 Revision ID: 0022
-Revises: 0020 (0021 is another change of issue 17: the lead re-chains this onto it)
+Revises: 0021
 Create Date: 2026-12-05
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0022"
-down_revision = "0020"
+down_revision = "0021"
 branch_labels = None
 depends_on = None
 

@@ -35,6 +35,7 @@ from dataward.web import (
     campaign_pages,
     consent_pages,
     cookie_banner,
+    hold_pages,
     login,
     notice_pages,
     outbox_pages,
@@ -149,6 +150,7 @@ def create_app(
     app.include_router(api_request_tasks.router)
     app.include_router(api_request_verification.router)
     app.include_router(campaign_pages.router)
+    app.include_router(hold_pages.router)
     check_route_rules(app)
     check_body_routes(app)
     return app

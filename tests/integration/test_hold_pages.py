@@ -84,7 +84,7 @@ def test_ret02_the_list_shows_open_holds_review_due_first_with_the_registers_nam
     assert "C-1" in text
     assert "dpo@jtr.example" in text
     # The nav has the link for those who may read holds; an auditor is refused.
-    assert _soup(page).select_one(".site-nav a[href=\"/console/holds\"]") is not None
+    assert _soup(page).select_one('.site-nav a[href="/console/holds"]') is not None
     assert signed_in(app, "aud@jtr.example", "auditor").get("/console/holds").status_code == 403
     # Filtered to closed: none yet.
     closed = client.get("/console/holds?state=closed")

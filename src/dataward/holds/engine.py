@@ -38,7 +38,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from sqlalchemy import ColumnElement, and_, false, or_, select
 
@@ -198,25 +198,51 @@ def restart_of(rule: RetentionRule, register: Register) -> Restart | None:
     return restarted
 
 
-def holds_over(
-    uow: UnitOfWork, organisation: str, records: Sequence[HeldRecord], *, on: date
-) -> list[list[LegalHold]]:
-    """For each record, the holds placed by ``on`` that count for it (open, or closed on or
-    after its rule's due day), in one query per chunk of distinct references."""
-    if not records:
-        return []
-    earliest = min(r.rule_due for r in records)
-    by_key: dict[tuple[str, str], list[LegalHold]] = defaultdict(list)
+class _Row(Protocol):
+    """What matching a hold to a record reads (a ``LegalHold`` or a row of its columns)."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def scope(self) -> str: ...
+
+    @property
+    def subject_id(self) -> str | None: ...
+
+    @property
+    def case_ref(self) -> str | None: ...
+
+    @property
+    def record_ref(self) -> str | None: ...
+
+    @property
+    def datasets(self) -> list[str]: ...
+
+    @property
+    def closed_on(self) -> date | None: ...
+
+
+R = TypeVar("R", bound=_Row)
+
+
+def _where(
+    organisation: str, on: date, earliest: date, refs: tuple[set[str], set[str], set[str]]
+) -> list[ColumnElement[bool]]:
+    subjects, cases, records = refs
+    return [
+        LegalHold.organisation == organisation,
+        LegalHold.placed_on <= on,
+        or_(LegalHold.closed_on.is_(None), LegalHold.closed_on >= earliest),
+        _scope_clause(sorted(subjects), sorted(cases), sorted(records)),
+    ]
+
+
+def _match(records: Sequence[HeldRecord], chunks: Iterable[Iterable[R]]) -> list[list[R]]:
+    """Each record's holds among those fetched: its scope keys, its dataset, its due day."""
+    by_key: dict[tuple[str, str], list[R]] = defaultdict(list)
     seen: set[str] = set()
-    for subjects, cases, refs in _chunk_sets(records):
-        rows = uow.session.scalars(
-            select(LegalHold).where(
-                LegalHold.organisation == organisation,
-                LegalHold.placed_on <= on,
-                or_(LegalHold.closed_on.is_(None), LegalHold.closed_on >= earliest),
-                _scope_clause(sorted(subjects), sorted(cases), sorted(refs)),
-            )
-        )
+    for rows in chunks:
         for row in rows:
             if row.id in seen:
                 continue
@@ -225,9 +251,9 @@ def holds_over(
             value = key.get(row.scope)
             if value is not None:
                 by_key[(row.scope, value)].append(row)
-    answers: list[list[LegalHold]] = []
+    answers: list[list[R]] = []
     for item in records:
-        found: list[LegalHold] = []
+        found: list[R] = []
         for scope, value in (
             ("subject", item.subject_id),
             ("case", item.case_ref),
@@ -243,6 +269,23 @@ def holds_over(
             )
         answers.append(found)
     return answers
+
+
+def holds_over(
+    uow: UnitOfWork, organisation: str, records: Sequence[HeldRecord], *, on: date
+) -> list[list[LegalHold]]:
+    """For each record, the holds placed by ``on`` that count for it (open, or closed on or
+    after its rule's due day), in one query per chunk of distinct references."""
+    if not records:
+        return []
+    earliest = min(r.rule_due for r in records)
+    return _match(
+        records,
+        (
+            uow.session.scalars(select(LegalHold).where(*_where(organisation, on, earliest, refs)))
+            for refs in _chunk_sets(records)
+        ),
+    )
 
 
 def _chunk_sets(records: Sequence[HeldRecord]) -> list[tuple[set[str], set[str], set[str]]]:
@@ -266,11 +309,36 @@ def _chunk_sets(records: Sequence[HeldRecord]) -> list[tuple[set[str], set[str],
     return chunks
 
 
+# The columns the batch question reads: no ORM objects for thousands of holds.
+_COLUMNS = (
+    LegalHold.id,
+    LegalHold.scope,
+    LegalHold.subject_id,
+    LegalHold.case_ref,
+    LegalHold.record_ref,
+    LegalHold.datasets,
+    LegalHold.closed_on,
+    LegalHold.on_close,
+    LegalHold.release_on,
+)
+
+
 def deletable_dates(
     uow: UnitOfWork, organisation: str, records: Sequence[HeldRecord], *, on: date
 ) -> list[date | None]:
-    """``deletable_on`` for each record, in order: the retention engine's batch question."""
+    """``deletable_on`` for each record, in order: the retention engine's batch question.
+
+    One query per 30,000 distinct references (one for 10,000 records), reading only the
+    columns the answer needs."""
+    if not records:
+        return []
+    earliest = min(r.rule_due for r in records)
+    chunks = (
+        uow.session.execute(select(*_COLUMNS).where(*_where(organisation, on, earliest, refs)))
+        for refs in _chunk_sets(records)
+    )
+    matched = _match(records, chunks)
     return [
         deletable_on(item.rule_due, held, restart=item.restart)
-        for item, held in zip(records, holds_over(uow, organisation, records, on=on), strict=True)
+        for item, held in zip(records, matched, strict=True)
     ]

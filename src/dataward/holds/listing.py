@@ -212,8 +212,9 @@ def what_closing_does(uow: UnitOfWork, hold: LegalHold, on: date) -> list[str]:
             "The register says the held data is kept: closing the hold does not make it deletable."
         )
     else:
+        source = "The register gives" if hold.hold_id else "Placed by hand, the hold has"
         lines.append(
-            "The register gives no period after closure: the retention rules resume with their "
+            f"{source} no period after closure: the retention rules resume with their "
             f"own dates, and data already past its date may be deleted from {_day(on)}."
         )
     lines.append("The hold cannot be reopened; place a new one if it is needed again.")

@@ -7,6 +7,7 @@ to the held data next and on which day.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -115,7 +116,7 @@ def _new_context(uow: UnitOfWork, request: Request, typed: dict[str, object]) ->
         "reasons": REASONS,
         "scopes": SCOPES,
         "typed": typed,
-        "today": today.isoformat(),
+        "tomorrow": (today + timedelta(days=1)).isoformat(),
     }
 
 
@@ -188,6 +189,7 @@ def hold_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
         "view": hold_view(uow, hold, today),
         "row": hold,
         "today": today,
+        "tomorrow": today + timedelta(days=1),
         "closing": what_closing_does(uow, hold, today) if hold.closed_on is None else [],
     }
     return render(request, "console/hold.html", context)

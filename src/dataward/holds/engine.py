@@ -40,7 +40,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Protocol, TypeVar
 
-from sqlalchemy import ColumnElement, and_, false, or_, select
+from sqlalchemy import ARRAY, ColumnElement, String, and_, any_, bindparam, false, or_, select
 
 from dataward.holds.models import LegalHold
 from dataward.holds.service import after
@@ -101,16 +101,27 @@ def covers(
 
 
 def _scope_clause(
-    subject_ids: Iterable[str], case_refs: Iterable[str], record_refs: Iterable[str]
+    subject_ids: Iterable[str],
+    case_refs: Iterable[str],
+    record_refs: Iterable[str],
+    *,
+    arrays: bool = False,
 ) -> ColumnElement[bool]:
+    """Holds whose scope key is among these. With ``arrays`` (PostgreSQL), each list goes as
+    one array parameter (``= ANY(...)``) instead of one parameter per value."""
     parts: list[ColumnElement[bool]] = []
-    subjects, cases, records = list(subject_ids), list(case_refs), list(record_refs)
-    if subjects:
-        parts.append(and_(LegalHold.scope == "subject", LegalHold.subject_id.in_(subjects)))
-    if cases:
-        parts.append(and_(LegalHold.scope == "case", LegalHold.case_ref.in_(cases)))
-    if records:
-        parts.append(and_(LegalHold.scope == "record", LegalHold.record_ref.in_(records)))
+    for scope, column, values in (
+        ("subject", LegalHold.subject_id, list(subject_ids)),
+        ("case", LegalHold.case_ref, list(case_refs)),
+        ("record", LegalHold.record_ref, list(record_refs)),
+    ):
+        if not values:
+            continue
+        if arrays:
+            listed = column == any_(bindparam(f"{scope}_keys", values, type_=ARRAY(String())))
+        else:
+            listed = column.in_(values)
+        parts.append(and_(LegalHold.scope == scope, listed))
     return or_(*parts) if parts else false()
 
 
@@ -227,14 +238,19 @@ R = TypeVar("R", bound=_Row)
 
 
 def _where(
-    organisation: str, on: date, earliest: date, refs: tuple[set[str], set[str], set[str]]
+    uow: UnitOfWork,
+    organisation: str,
+    on: date,
+    earliest: date,
+    refs: tuple[set[str], set[str], set[str]],
 ) -> list[ColumnElement[bool]]:
     subjects, cases, records = refs
+    arrays = uow.session.get_bind().dialect.name == "postgresql"
     return [
         LegalHold.organisation == organisation,
         LegalHold.placed_on <= on,
         or_(LegalHold.closed_on.is_(None), LegalHold.closed_on >= earliest),
-        _scope_clause(sorted(subjects), sorted(cases), sorted(records)),
+        _scope_clause(sorted(subjects), sorted(cases), sorted(records), arrays=arrays),
     ]
 
 
@@ -282,7 +298,9 @@ def holds_over(
     return _match(
         records,
         (
-            uow.session.scalars(select(LegalHold).where(*_where(organisation, on, earliest, refs)))
+            uow.session.scalars(
+                select(LegalHold).where(*_where(uow, organisation, on, earliest, refs))
+            )
             for refs in _chunk_sets(records)
         ),
     )
@@ -334,7 +352,7 @@ def deletable_dates(
         return []
     earliest = min(r.rule_due for r in records)
     chunks = (
-        uow.session.execute(select(*_COLUMNS).where(*_where(organisation, on, earliest, refs)))
+        uow.session.execute(select(*_COLUMNS).where(*_where(uow, organisation, on, earliest, refs)))
         for refs in _chunk_sets(records)
     )
     matched = _match(records, chunks)

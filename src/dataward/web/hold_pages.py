@@ -17,7 +17,7 @@ from starlette.datastructures import FormData
 
 from dataward.accounts.permissions import Permission
 from dataward.errors import DatawardError
-from dataward.holds.listing import (
+from dataward.holds.views import (
     STATES,
     hold_view,
     holds_on_subject,

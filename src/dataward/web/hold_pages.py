@@ -1,7 +1,7 @@
 """Staff console: legal holds (RET-02, ERA-02). The list, one hold, placing, review, close.
 
 The pages only translate: ``holds.service`` places, reviews and closes (and audits), and
-``holds.listing`` reads. Closing is confirmed first, with what the register says happens
+``holds.views`` reads. Closing is confirmed first, with what the register says happens
 to the held data next and on which day.
 """
 

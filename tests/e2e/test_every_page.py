@@ -11,6 +11,9 @@ panel of its console page: a solicitor acting with an accepted authority, its ta
 document waiting for its check, a reminder sent, and the extension letter emailed; with its
 letter page, and the requester's thank-you, status, verify and status letter pages; and one
 request not yet linked to its subject, whose page lists the candidates.
+
+The complaint pages (issue 17) are checked on the queue, the entry form and one complaint
+with a history (acknowledged, investigated, a note) and a legal hold placed from it.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ from playwright.sync_api import Browser, Page, expect
 from server_db import MAIL, server_uow
 from test_browser import EXAMPLES, Server, running_server, sign_in
 
+from dataward.complaints.service import Complainant, NewComplaint, open_complaint
+from dataward.complaints.steps import Step as ComplaintStep
+from dataward.complaints.steps import acknowledge, add_note, investigate
 from dataward.holds.service import NewHold, close_hold, place_hold
 from dataward.requests.authority import AuthorityCheck, record_authority
 from dataward.requests.reminders import send_reminders
@@ -300,8 +306,61 @@ def test_every_hold_page(
     expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
     problems = [p for path in hold_pages for p in _check(page, server.base + path, tmp_path)]
     page.goto(server.base + hold_pages[0])
-    expect(page.locator("table.hold-list tbody tr")).to_have_count(2)
+    expect(page.locator("table.hold-list")).to_contain_text("JTR-1")
     page.goto(server.base + hold_pages[-1])
     expect(page.locator("table.subject-holds")).to_contain_text("litigation")
     context.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture(scope="module")
+def complaint_pages(server: Server, subject_ref: str) -> list[str]:
+    """A complaint with a history and a legal hold, made as the caseworkers would."""
+    staff = "user:admin"
+    who = Complainant(
+        name="Every Page",
+        email="every.page@example.com",
+        words="Your agent's body camera recorded inside my home without telling me.",
+    )
+    with server_uow(server) as uow:
+        today = uow.clock.today()
+        received = today - timedelta(days=12)
+        new = NewComplaint(ORG, "phone", received, who, subject_ref=subject_ref, theme="recording")
+        row = open_complaint(uow, new, actor=staff)
+        acknowledge(uow, ORG, row.ref, ComplaintStep(staff, received + timedelta(days=2)))
+        investigate(uow, ORG, row.ref, ComplaintStep(staff, received + timedelta(days=3)))
+        note = "Asked the field team for the footage of the visit."
+        add_note(uow, ORG, row.ref, note, ComplaintStep(staff, today))
+        hold = NewHold(
+            ORG,
+            "case",
+            "admin",
+            today + timedelta(days=30),
+            hold_id="complaint_on_case",
+            case_ref="CASE-2231",
+            complaint_id=row.id,
+        )
+        place_hold(uow, hold, actor=staff)
+        ref = row.ref
+        uow.commit()
+    return ["/console/complaints", "/console/complaints/new", f"/console/complaints/{ORG}/{ref}"]
+
+
+def test_every_complaint_page(
+    browser: Browser, server: Server, complaint_pages: list[str], tmp_path: Path
+) -> None:
+    staff = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = staff.new_page()
+    sign_in(page, server, "admin", server.admin_password)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
+    problems = [p for path in complaint_pages for p in _check(page, server.base + path, tmp_path)]
+    page.goto(server.base + complaint_pages[2])
+    expect(page.locator(".complaint-history")).to_contain_text("Asked the field team")
+    expect(page.locator(".complaint-holds")).to_contain_text("CASE-2231")
+    # The hold form opens with the datasets the register's rules name for that hold ticked.
+    page.get_by_text("Place a hold: Complaint on the case").click()
+    ticked = page.locator("input[name=hold_id][value=complaint_on_case] ~ fieldset input:checked")
+    expect(ticked).not_to_have_count(0)
+    page.screenshot(path=tmp_path / "complaint-hold-form-1280.png", full_page=True)
+    staff.close()
     assert not problems, "\n".join(problems)

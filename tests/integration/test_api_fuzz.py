@@ -89,10 +89,38 @@ def fuzzed(database_url: str, vault: Vault) -> Iterator[Fuzzed]:
     app = console_app(database_url, clock, vault)
     ref = add_person(app)
     token = api_token(app, add_user(app, "fuzz.admin", "admin"), SCOPES)
+    _complaint_and_hold(app, ref)
     known = {"org": ORG, "organisation": ORG, "ref": ref, "subject": ref, "purpose": "sales"}
     yield Fuzzed(app, token, known)
     app.state.engine.dispose()
     _empty(database_url, vault)
+
+
+def _complaint_and_hold(app: Any, subject_ref: str) -> None:
+    """A complaint and a hold on the subject, so the lists answer with items to check."""
+    from datetime import date
+
+    from dataward.complaints.service import Complainant, NewComplaint, open_complaint
+    from dataward.holds.service import NewHold, place_hold
+    from dataward.uow import UnitOfWork
+
+    state = app.state
+    with UnitOfWork(state.session_factory, state.clock, state.vault) as uow:
+        who = Complainant(name="Fuzz Person", words="A complaint to list.")
+        new = NewComplaint(ORG, "email", date(2026, 11, 20), who, subject_ref=subject_ref)
+        complaint = open_complaint(uow, new, actor="test")
+        hold = NewHold(
+            ORG,
+            "subject",
+            "dpo@example.com",
+            date(2027, 1, 31),
+            reason="complaint",
+            subject_ref=subject_ref,
+            datasets=("crm",),
+            complaint_id=complaint.id,
+        )
+        place_hold(uow, hold, actor="test")
+        uow.commit()
 
 
 def _operations() -> list[str]:

@@ -173,6 +173,39 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         f"/console/requests/{ORG}/q_none/subject/link",
         row(303, 303, 303, 303, 403, 303, 303),
     ),
+    # complaints (issue 17, CMP-01): admin, DPO and caseworker; never an auditor. An empty
+    # entry form is refused on the page itself (422); a step on an unknown complaint goes
+    # back with the error (303, nothing done), closing included (its fields are missing).
+    "complaints_page": ("GET", "/console/complaints", SUBJECT_READERS),
+    "complaint_new": ("GET", "/console/complaints/new", SUBJECT_READERS),
+    "complaint_create": (
+        "POST",
+        "/console/complaints/new",
+        row(303, 422, 422, 422, 403, 303, 303),
+    ),
+    "complaint_page": (
+        "GET",
+        f"/console/complaints/{ORG}/c_none",
+        row(303, 404, 404, 404, 403, 303, 303),
+    ),
+    **{
+        name: (
+            "POST",
+            f"/console/complaints/{ORG}/c_none/{path}",
+            row(303, 303, 303, 303, 403, 303, 303),
+        )
+        for name, path in (
+            ("complaint_acknowledge", "acknowledge"),
+            ("complaint_investigate", "investigate"),
+            ("complaint_note", "notes"),
+            ("complaint_theme", "theme"),
+            ("complaint_link_request", "requests"),
+            ("complaint_link_subject", "subject"),
+            ("complaint_close", "close"),
+            # a legal hold from a complaint needs holds:write (RET-02)
+            ("complaint_hold", "holds"),
+        )
+    },
     # the DPO's month of requests: counts only, to every role that reads requests
     "requests_dashboard": ("GET", "/console/requests/dashboard", SUBJECT_READERS),
     # a request's tasks and splitting it (issue 16): an unconfirmed post gets the confirmation
@@ -364,6 +397,53 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         "/api/v1/requests/batch",
         row(401, 401, 401, 401, 401, 403, 200),
     ),
+    # complaints (issue 17, CMP-01): auditors may not read complainants' details; changes
+    # need a token, and a step on an unknown complaint is 404 to the right token
+    "api_complaints": ("GET", "/api/v1/complaints", row(401, 200, 200, 200, 403, 403, 200)),
+    "api_complaint": (
+        "GET",
+        f"/api/v1/complaints/{ORG}/c_none",
+        row(401, 404, 404, 404, 403, 403, 404),
+    ),
+    "api_complaint_create": (
+        "POST",
+        "/api/v1/complaints",
+        row(401, 401, 401, 401, 401, 403, 201),
+    ),
+    **{
+        f"api_complaint_{name}": (
+            "POST",
+            f"/api/v1/complaints/{ORG}/c_none/{path}",
+            row(401, 401, 401, 401, 401, 403, 404),
+        )
+        for name, path in (
+            ("acknowledge", "acknowledge"),
+            ("investigate", "investigate"),
+            ("note", "notes"),
+            ("theme", "theme"),
+            ("link_request", "requests"),
+            ("link_subject", "subject"),
+            ("close", "close"),
+        )
+    },
+    # legal holds (issue 17, RET-02): the same callers as complaints
+    "api_holds": ("GET", "/api/v1/holds", row(401, 200, 200, 200, 403, 403, 200)),
+    "api_hold": (
+        "GET",
+        f"/api/v1/holds/{ORG}/h_none",
+        row(401, 404, 404, 404, 403, 403, 404),
+    ),
+    "api_hold_place": ("POST", "/api/v1/holds", row(401, 401, 401, 401, 401, 403, 201)),
+    "api_hold_review": (
+        "POST",
+        f"/api/v1/holds/{ORG}/h_none/review",
+        row(401, 401, 401, 401, 401, 403, 404),
+    ),
+    "api_hold_close": (
+        "POST",
+        f"/api/v1/holds/{ORG}/h_none/close",
+        row(401, 401, 401, 401, 401, 403, 404),
+    ),
     # the "wrong scope" token holds decisions:read, which is the right one here
     "api_decision": (
         "GET",
@@ -411,6 +491,29 @@ JSON: dict[str, Any] = {
     "api_request_code_check": {"code": "123456"},
     "api_request_knowledge_check": {"answers": {"postcode": "SW1A 1AA", "name": "Jane"}},
     "api_request_batch": [],
+    "api_complaint_create": {
+        "organisation": ORG,
+        "channel": "phone",
+        "received_on": "2026-11-20",
+        "complainant": {"words": "My letter went to my neighbour."},
+    },
+    "api_complaint_acknowledge": {"on": "2026-11-20"},
+    "api_complaint_investigate": {},
+    "api_complaint_note": {"text": "Called the complainant back"},
+    "api_complaint_theme": {"theme": "disclosure"},
+    "api_complaint_link_request": {"request_ref": "q_none"},
+    "api_complaint_link_subject": {"subject_ref": "s_none"},
+    "api_complaint_close": {"outcome": "upheld", "explanation": "We were wrong."},
+    "api_hold_place": {
+        "organisation": ORG,
+        "scope": "case",
+        "case_ref": "CLAIM-1",
+        "reason": "litigation",
+        "datasets": ["crm"],
+        "owner": "dpo@acme.example",
+        "review_on": "2027-02-01",
+    },
+    "api_hold_review": {"review_on": "2027-02-01"},
     "api_decision_batch": {"identity": {"kind": "email", "value": "jane.doe@example.com"}},
     "cookie_consent_log": {"choice": {}},
     "api_subject_search": {"organisation": ORG, "kind": "email", "value": "jane.doe@example.com"},

@@ -36,6 +36,7 @@ from dataward.complaints.steps import (
     investigate,
     link_request,
     link_subject,
+    set_theme,
 )
 from dataward.errors import RegisterInvalid, RegisterNotFound
 from dataward.register.loader import parse_register
@@ -428,5 +429,34 @@ def test_a_complaint_to_an_organisation_without_a_register_is_refused(
     before = _counts(shop)
     with pytest.raises(RegisterNotFound):
         open_complaint(shop, NewComplaint("no_such_org", "post", date(2026, 8, 1), ANN), actor=CASE)
+    shop.rollback()
+    assert _counts(shop) == before
+
+
+def test_a_theme_is_said_at_intake_or_corrected_later_and_audited(shop: UnitOfWork) -> None:
+    """The DPO's figures count complaints by theme: given at intake or set by a caseworker."""
+    themed = open_complaint(
+        shop,
+        NewComplaint(SHOP, "email", date(2026, 7, 20), ANN, theme="disclosure"),
+        actor=CASE,
+    )
+    shop.commit()
+    assert themed.theme == "disclosure"
+    unsaid = _open(shop, date(2026, 7, 21))
+    assert unsaid.theme is None
+    set_theme(shop, SHOP, unsaid.ref, "marketing", actor=CASE)
+    shop.commit()
+    assert unsaid.theme == "marketing"
+    [entry] = [e for e in _complaint_audit(shop, unsaid.ref) if e.action == "complaint.themed"]
+    assert entry.details["theme"] == "marketing"
+    before = _counts(shop)
+    with pytest.raises(ComplaintTransitionRefused, match="marketing already"):
+        set_theme(shop, SHOP, unsaid.ref, "marketing", actor=CASE)
+    with pytest.raises(ComplaintInvalid, match="theme must be one of"):
+        set_theme(shop, SHOP, unsaid.ref, "rudeness", actor=CASE)
+    with pytest.raises(ComplaintInvalid, match="theme must be one of"):
+        open_complaint(
+            shop, NewComplaint(SHOP, "post", date(2026, 7, 20), ANN, theme="x"), actor=CASE
+        )
     shop.rollback()
     assert _counts(shop) == before

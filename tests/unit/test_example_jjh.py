@@ -231,7 +231,9 @@ def test_it_gives_every_right_the_notice_states(register: Register) -> None:
     assert ("email", "dataprotection@sanctuary.co.uk") in routes
     assert any(kind == "post" and "WR1 3ZQ" in value for kind, value in routes)
     assert register.rights.complaints.ico_url == "https://ico.org.uk/make-a-complaint/"
-    assert register.rights.complaints.contact_controller_first
+    # g10, g11 (CMP-01): complain with the rights contacts, to JJH before the ICO.
+    assert register.rights.complaints.use_rights_contacts
+    assert register.rights.complaints.before_ico == "required"
 
 
 def test_it_maps_applicant_facts_to_the_applicants_group(

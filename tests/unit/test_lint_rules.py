@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from lint_complaint_cases import COMPLAINT_CASES
 from lint_fixtures import (
     Case,
     Mutation,
@@ -493,6 +494,8 @@ CASES = [
 CASES.extend(SILENCE_CASES)
 # The forms real notices use (lint_rules/forms.py).
 CASES.extend(FORMAT_CASES)
+# The complaint route (lint_rules/complaints.py).
+CASES.extend(COMPLAINT_CASES)
 
 
 def test_it_finds_nothing_in_the_base_register() -> None:

@@ -32,6 +32,11 @@ class Entry:
 # name -> where it lives; the help is the first line `dataward --help` shows.
 COMMANDS: dict[str, Entry] = {
     "audit": Entry("audit_cmd", "app", "Verify the hash-chained audit log and sign its head."),
+    "complaint": Entry(
+        "complaint_cmd",
+        "app",
+        "Complaints (CMP-01): the queue, each step to the outcome, and a record as JSON.",
+    ),
     "consent": Entry(
         "consent_cmd",
         "app",
@@ -48,6 +53,11 @@ COMMANDS: dict[str, Entry] = {
     ),
     "demo": Entry("demo_cmd", "app", "A synthetic organisation to try dataward on."),
     "export": Entry("export_cmd", "app", "Export the register in other formats."),
+    "hold": Entry(
+        "hold_cmd",
+        "app",
+        "Legal holds (RET-02): what the retention engine must not delete, and their reviews.",
+    ),
     "jobs": Entry("worker_cmd", "app", "Due work: parked jobs and retries."),
     "keys": Entry("keys_cmd", "app", "Key material of the key store."),
     "notice": Entry("notice_cmd", "app", "Render the privacy notice and compare its versions."),

@@ -13,6 +13,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from typing import get_args
 
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
@@ -26,25 +27,15 @@ from dataward.holds.models import LegalHold
 from dataward.publication.parsed import load_version
 from dataward.publication.registers import current_version
 from dataward.register.models import Register
-from dataward.register.models.retention import Hold, Offset, RestartAfter, RestartRule
+from dataward.register.models.retention import Hold, HoldReason, Offset, RestartAfter, RestartRule
 from dataward.register.nation import register_nation
 from dataward.subjects.models import Subject
 from dataward.subjects.service import get_subject
 from dataward.uow import UnitOfWork
 
 SCOPES = ("subject", "case", "record")
-# The register's hold reasons, and "other" for a hold it does not describe.
-REASONS = (
-    "complaint",
-    "investigation",
-    "litigation",
-    "debt_outstanding",
-    "live_case",
-    "evidence",
-    "legal_matter",
-    "restriction",
-    "other",
-)
+# The register's hold reasons ("other" for a hold it does not describe).
+REASONS: tuple[str, ...] = get_args(HoldReason)
 MAX_REF = 120
 
 

@@ -137,6 +137,9 @@ FIELD_LABELS: dict[str, str] = {
     "ico_url": "Information Commissioner's Office",
     "contact_controller_first": "Please contact us first",
     "other_remedies_unaffected": "Your other legal remedies are unaffected",
+    "use_rights_contacts": "Complain using the contact details for your rights",
+    "portal_form": "Complain online using our complaint form",
+    "before_ico": "Complain to us before the ICO",
     "legal_name": "Legal name",
     "legal_form": "Legal form",
     "registered_in": "Registered in",
@@ -183,6 +186,7 @@ KIND_LABELS: dict[tuple[str, str], str] = {
     ("dataset", "categories"): "Information held",
     ("right", "covers"): "Covers",
     ("retention_rule", "covers"): "Information covered",
+    ("complaint_route", "contacts"): "How to complain to us",
 }
 
 REFERENCE_FIELDS: dict[str, str] = {

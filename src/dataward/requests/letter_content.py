@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from dataward.complaints.route import complaint_route
 from dataward.register.models import Contact, Register
 from dataward.register.models.rights import RightSetting
 from dataward.register.wording import contact_words, join_and, uk_date, words
@@ -91,7 +92,8 @@ def complaint_sections(register: Register, *, courts: bool) -> tuple[Section, ..
     the register's address for it) and, for a refusal, the courts (SAR-08, Art 12(4))."""
     complaints = register.rights.complaints
     sections: list[Section] = []
-    if complaints is not None and complaints.contact_controller_first:
+    # before_ico or the older contact_controller_first, read the one way (complaints.route).
+    if complaint_route(register).before_ico is not None:
         contacts = request_contacts(register)
         if contacts:
             sections.append(

@@ -24,7 +24,10 @@ from dataward.uow import UnitOfWork
 from dataward.web import (
     admin,
     api,
+    api_complaint_steps,
+    api_complaints,
     api_decisions,
+    api_holds,
     api_request_batch,
     api_request_notes,
     api_request_tasks,
@@ -33,6 +36,11 @@ from dataward.web import (
     api_subjects,
     audit_pages,
     campaign_pages,
+    complaint_action_pages,
+    complaint_entry_pages,
+    complaint_hold_pages,
+    complaint_pages,
+    complaint_queue_pages,
     consent_pages,
     cookie_banner,
     hold_pages,
@@ -149,7 +157,15 @@ def create_app(
     app.include_router(api_request_notes.router)
     app.include_router(api_request_tasks.router)
     app.include_router(api_request_verification.router)
+    app.include_router(api_complaints.router)
+    app.include_router(api_complaint_steps.router)
+    app.include_router(api_holds.router)
     app.include_router(campaign_pages.router)
+    app.include_router(complaint_queue_pages.router)
+    app.include_router(complaint_entry_pages.router)
+    app.include_router(complaint_pages.router)
+    app.include_router(complaint_action_pages.router)
+    app.include_router(complaint_hold_pages.router)
     app.include_router(hold_pages.router)
     check_route_rules(app)
     check_body_routes(app)

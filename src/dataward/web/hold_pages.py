@@ -17,13 +17,6 @@ from starlette.datastructures import FormData
 
 from dataward.accounts.permissions import Permission
 from dataward.errors import DatawardError
-from dataward.holds.views import (
-    STATES,
-    hold_view,
-    holds_on_subject,
-    list_holds,
-    what_closing_does,
-)
 from dataward.holds.service import (
     REASONS,
     SCOPES,
@@ -34,6 +27,13 @@ from dataward.holds.service import (
     register_of,
     review_hold,
     today_of,
+)
+from dataward.holds.views import (
+    STATES,
+    hold_view,
+    holds_on_subject,
+    list_holds,
+    what_closing_does,
 )
 from dataward.publication.registers import list_organisations
 from dataward.subjects.service import get_subject

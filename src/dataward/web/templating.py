@@ -47,6 +47,7 @@ class NavItem:
 _CONSOLE_NAV: list[tuple[str, str, str, Permission | None]] = [
     ("dashboard", "Dashboard", "/console", None),
     ("requests", "Requests", "/console/requests", Permission.REQUESTS_READ),
+    ("complaints", "Complaints", "/console/complaints", Permission.COMPLAINTS_READ),
     ("subjects", "Subjects", "/console/subjects", Permission.SUBJECTS_READ),
     ("holds", "Holds", "/console/holds", Permission.HOLDS_READ),
     ("registers", "Registers", "/console/registers", Permission.REGISTERS_READ),

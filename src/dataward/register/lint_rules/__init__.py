@@ -3,6 +3,7 @@
 from dataward.register.lint_rules import (  # noqa: F401
     bases,
     basics,
+    complaints,
     forms,
     inventory,
     marketing,

@@ -108,26 +108,26 @@ class RestartRule(Strict):
 HoldOnClose = RestartAfter | RestartRule | Literal["resume", "keep"] | Unspecified
 
 
+HoldReason = Literal[
+    "complaint",
+    "investigation",
+    "litigation",
+    "debt_outstanding",
+    "live_case",
+    "evidence",
+    "legal_matter",
+    "restriction",
+    "other",
+]
+
+
 class Hold(Element):
     """A legal hold that suspends deletion (RET-02, ERA-02)."""
 
     kind: ClassVar[str] = "hold"
     id: Id
     name: Text
-    reason: (
-        Literal[
-            "complaint",
-            "investigation",
-            "litigation",
-            "debt_outstanding",
-            "live_case",
-            "evidence",
-            "legal_matter",
-            "restriction",
-            "other",
-        ]
-        | None
-    ) = None
+    reason: HoldReason | None = None
     on: list[Id] = Field(
         min_length=1,
         description="The entities the hold sits on (the complaint is on the case); one id "

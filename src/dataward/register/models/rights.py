@@ -119,13 +119,48 @@ class IdentityCheck(Strict):
     methods: list[Text] = Field(default_factory=list)
 
 
+# How firmly the notice asks people to complain to the organisation before the ICO (CMP-01):
+# "required": the ICO route follows ours ("if you are still unhappy after contacting us");
+# "encouraged": the ICO at any time, but "please contact us in the first instance".
+BeforeIco = Literal["required", "encouraged"]
+
+
 class ComplaintRoute(Element):
-    """Where a subject can complain: the ICO, and whether to contact the controller first."""
+    """How to complain: to the organisation itself (its contacts, the same details as for
+    rights, or dataward's online form), to the ICO, and any condition between the two.
+
+    Every field but ``ico_url`` is optional; silence says nothing in the notice (CMP-01,
+    NTC-01). ``complaints.route.complaint_route`` reads it for the form and the letters.
+    """
 
     kind: ClassVar[str] = "complaint_route"
     ico_url: Text
     statement: Text | None = None
-    contact_controller_first: bool | None = None
+    contacts: list[Contact] = Field(
+        default_factory=list,
+        description="How to complain to the organisation itself; a contact's label says to "
+        "whom (e.g. 'Data Protection Officer'). DW057 checks each can be used.",
+    )
+    use_rights_contacts: bool | None = Field(
+        default=None,
+        description="The notice says to complain using the same details as for using rights "
+        "(rights.how_to_exercise).",
+    )
+    portal_form: bool | None = Field(
+        default=None,
+        description="The organisation takes complaints through dataward's online complaint "
+        "form (CMP-01: 'an electronic form').",
+    )
+    before_ico: BeforeIco | None = Field(
+        default=None,
+        description="How firmly the notice asks people to complain to the organisation "
+        "before the ICO: required or encouraged. Silence: the notice sets no condition.",
+    )
+    contact_controller_first: bool | None = Field(
+        default=None,
+        description="The older, coarser flag: true asks people to contact the organisation "
+        "first (read as before_ico: encouraged); prefer before_ico.",
+    )
     other_remedies_unaffected: bool | None = None
     outcome_within_days: int | None = Field(
         default=None,
@@ -136,6 +171,15 @@ class ComplaintRoute(Element):
             "days (CMP-01: without undue delay); silence promises nothing."
         ),
     )
+
+    @model_validator(mode="after")
+    def _before_ico_agrees_with_the_older_flag(self) -> ComplaintRoute:
+        if self.before_ico is not None and self.contact_controller_first is False:
+            raise ValueError(
+                f"before_ico: {self.before_ico} asks people to contact the organisation first "
+                "but contact_controller_first is false: state one (before_ico)"
+            )
+        return self
 
 
 class InformationRequestPolicy(Strict):
@@ -179,6 +223,7 @@ class Rights(Element):
 
 
 __all__ = [
+    "BeforeIco",
     "ComplaintRoute",
     "Exemption",
     "FeePolicy",

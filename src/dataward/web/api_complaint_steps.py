@@ -1,0 +1,213 @@
+"""JSON API for a complaint's steps after it opens (CMP-01), scope ``complaints:write``.
+
+``POST /api/v1/complaints/{organisation}/{ref}/acknowledge``, ``/investigate``, ``/notes``,
+``/theme``, ``/requests``, ``/subject`` and ``/close``. Each runs the service the console
+runs (``complaints.steps``); ``on`` is the day the step took effect (today, on the UK's day,
+when left out). A step the rules refuse now is ``409 complaint_transition_refused`` and
+nothing changes; bad input ``422 complaint_invalid``; an unknown complaint ``404``.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Path, Request
+from pydantic import BaseModel, Field
+
+from dataward.accounts.permissions import Permission
+from dataward.complaints import steps
+from dataward.complaints.service import MAX_TEXT, OUTCOMES, THEMES, today_of
+from dataward.uow import UnitOfWork
+from dataward.web.api_complaints import ComplaintDetail, complaint_detail
+from dataward.web.auth import api, principal_of
+from dataward.web.deps import get_uow
+from dataward.web.rule_first import RuleFirstRoute
+from dataward.web.schemas import NO_NUL, problems
+
+router = APIRouter(prefix="/api/v1", tags=["complaints"], route_class=RuleFirstRoute)
+Uow = Annotated[UnitOfWork, Depends(get_uow)]
+PathText = Annotated[str, Path(pattern=NO_NUL)]
+ON = Field(
+    default=None,
+    description="The day the step took effect; today (UK) when left out. Not after today, "
+    "not before the complaint was received.",
+)
+
+
+class StepIn(BaseModel):
+    on: date | None = ON
+
+
+class NoteIn(BaseModel):
+    text: str = Field(
+        min_length=1,
+        max_length=MAX_TEXT,
+        pattern=NO_NUL,
+        description="The investigation note (sealed with the complaint; never in the audit).",
+    )
+    on: date | None = ON
+
+
+class ThemeIn(BaseModel):
+    theme: str = Field(max_length=24, pattern=NO_NUL, description=f"One of {', '.join(THEMES)}.")
+
+
+class RequestLinkIn(BaseModel):
+    request_ref: str = Field(
+        min_length=1, max_length=32, pattern=NO_NUL, description="A rights request (q_...)."
+    )
+
+
+class SubjectLinkIn(BaseModel):
+    subject_ref: str = Field(
+        min_length=1, max_length=32, pattern=NO_NUL, description="The subject (s_...)."
+    )
+
+
+class CloseIn(BaseModel):
+    outcome: str = Field(
+        max_length=16, pattern=NO_NUL, description=f"One of {', '.join(OUTCOMES)}."
+    )
+    explanation: str = Field(
+        min_length=1,
+        max_length=MAX_TEXT,
+        pattern=NO_NUL,
+        description="The outcome explained, as the complainant is told it (sealed).",
+    )
+    on: date | None = ON
+
+
+STEP_ROUTE: dict[str, Any] = {
+    "response_model": ComplaintDetail,
+    "responses": problems(401, 403, 404, 409, 413, 422, 429),
+}
+
+
+def _step(uow: UnitOfWork, request: Request, on: date | None) -> steps.Step:
+    return steps.Step(principal_of(request).actor, on or today_of(uow))
+
+
+def _where(organisation: str, ref: str) -> tuple[str, str]:
+    return organisation[:80], ref[:32]
+
+
+@router.post(
+    "/complaints/{organisation}/{ref}/acknowledge",
+    name="api_complaint_acknowledge",
+    dependencies=[api(Permission.COMPLAINTS_WRITE)],
+    **STEP_ROUTE,
+)
+def complaint_acknowledge(
+    organisation: PathText,
+    ref: PathText,
+    request: Request,
+    uow: Uow,
+    body: Annotated[StepIn | None, Body()] = None,
+) -> ComplaintDetail:
+    """CMP-01: the complaint is acknowledged (late when after ``acknowledge_by``)."""
+    step = _step(uow, request, body.on if body else None)
+    row = steps.acknowledge(uow, *_where(organisation, ref), step)
+    uow.commit()
+    return complaint_detail(uow, row, request)
+
+
+@router.post(
+    "/complaints/{organisation}/{ref}/investigate",
+    name="api_complaint_investigate",
+    dependencies=[api(Permission.COMPLAINTS_WRITE)],
+    **STEP_ROUTE,
+)
+def complaint_investigate(
+    organisation: PathText,
+    ref: PathText,
+    request: Request,
+    uow: Uow,
+    body: Annotated[StepIn | None, Body()] = None,
+) -> ComplaintDetail:
+    """The investigation starts; an unacknowledged complaint is refused (409)."""
+    step = _step(uow, request, body.on if body else None)
+    row = steps.investigate(uow, *_where(organisation, ref), step)
+    uow.commit()
+    return complaint_detail(uow, row, request)
+
+
+@router.post(
+    "/complaints/{organisation}/{ref}/notes",
+    name="api_complaint_note",
+    status_code=201,
+    dependencies=[api(Permission.COMPLAINTS_WRITE)],
+    **STEP_ROUTE,
+)
+def complaint_note(
+    organisation: PathText, ref: PathText, body: NoteIn, request: Request, uow: Uow
+) -> ComplaintDetail:
+    """Add an investigation note to an open complaint's history (its state is unchanged)."""
+    row = steps.add_note(uow, *_where(organisation, ref), body.text, _step(uow, request, body.on))
+    uow.commit()
+    return complaint_detail(uow, row, request)
+
+
+@router.post(
+    "/complaints/{organisation}/{ref}/theme",
+    name="api_complaint_theme",
+    dependencies=[api(Permission.COMPLAINTS_WRITE)],
+    **STEP_ROUTE,
+)
+def complaint_theme(
+    organisation: PathText, ref: PathText, body: ThemeIn, request: Request, uow: Uow
+) -> ComplaintDetail:
+    """Say or correct what the complaint is about (the same theme again is refused, 409)."""
+    actor = principal_of(request).actor
+    row = steps.set_theme(uow, *_where(organisation, ref), body.theme, actor=actor)
+    uow.commit()
+    return complaint_detail(uow, row, request)
+
+
+@router.post(
+    "/complaints/{organisation}/{ref}/requests",
+    name="api_complaint_link_request",
+    dependencies=[api(Permission.COMPLAINTS_WRITE)],
+    **STEP_ROUTE,
+)
+def complaint_link_request(
+    organisation: PathText, ref: PathText, body: RequestLinkIn, request: Request, uow: Uow
+) -> ComplaintDetail:
+    """Link a rights request of the same organisation the complaint is about."""
+    actor = principal_of(request).actor
+    row = steps.link_request(uow, *_where(organisation, ref), body.request_ref, actor=actor)
+    uow.commit()
+    return complaint_detail(uow, row, request)
+
+
+@router.post(
+    "/complaints/{organisation}/{ref}/subject",
+    name="api_complaint_link_subject",
+    dependencies=[api(Permission.COMPLAINTS_WRITE)],
+    **STEP_ROUTE,
+)
+def complaint_link_subject(
+    organisation: PathText, ref: PathText, body: SubjectLinkIn, request: Request, uow: Uow
+) -> ComplaintDetail:
+    """Link an unknown person's complaint to the subject, once found (once only)."""
+    actor = principal_of(request).actor
+    row = steps.link_subject(uow, *_where(organisation, ref), body.subject_ref, actor=actor)
+    uow.commit()
+    return complaint_detail(uow, row, request)
+
+
+@router.post(
+    "/complaints/{organisation}/{ref}/close",
+    name="api_complaint_close",
+    dependencies=[api(Permission.COMPLAINTS_WRITE)],
+    **STEP_ROUTE,
+)
+def complaint_close(
+    organisation: PathText, ref: PathText, body: CloseIn, request: Request, uow: Uow
+) -> ComplaintDetail:
+    """CMP-01: the outcome (upheld, partly_upheld, not_upheld, withdrawn) and its
+    explanation; a closed complaint cannot be closed again (409)."""
+    step = _step(uow, request, body.on)
+    row = steps.close(uow, *_where(organisation, ref), body.outcome, body.explanation, step)
+    uow.commit()
+    return complaint_detail(uow, row, request)

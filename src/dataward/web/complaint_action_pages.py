@@ -1,0 +1,134 @@
+"""Staff console: the steps of a complaint (CMP-01), each a form on its page.
+
+Each posts, runs the complaints service (the same the API and CLI use) and redirects back
+with a message; a refusal comes back as the service's own words, nothing changed. Closing
+is confirmed first (``web.confirm``): it ends the complaint.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
+
+from dataward.accounts.permissions import Permission
+from dataward.complaints import steps
+from dataward.uow import UnitOfWork
+from dataward.web.auth import console, form_text, parse_day, posted_form, principal_of
+from dataward.web.confirm import Confirmation, confirm_then_run
+from dataward.web.staff import run_form
+
+router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
+WRITE = console(Permission.COMPLAINTS_WRITE)
+BASE = "/console/complaints/{org}/{ref}"
+
+
+def _back(org: str, ref: str) -> str:
+    return f"/console/complaints/{org[:80]}/{ref[:32]}"
+
+
+def _step(form: FormData, actor: str) -> steps.Step:
+    return steps.Step(actor, parse_day(form_text(form, "on", 10), "the day it took effect"))
+
+
+def _run(
+    request: Request, org: str, ref: str, act: Callable[[UnitOfWork, FormData, str], str]
+) -> Response:
+    form = posted_form(request)
+    actor = principal_of(request).actor
+    return run_form(request, _back(org, ref), lambda uow: act(uow, form, actor))
+
+
+@router.post(BASE + "/acknowledge", name="complaint_acknowledge", dependencies=[WRITE])
+def complaint_acknowledge(request: Request, org: str, ref: str) -> Response:
+    """CMP-01: record the acknowledgement on the day it went out."""
+
+    def act(uow: UnitOfWork, form: FormData, actor: str) -> str:
+        row = steps.acknowledge(uow, org[:80], ref[:32], _step(form, actor))
+        on = row.acknowledged_on
+        late = " (after the 30 days)" if on is not None and on > row.acknowledge_by else ""
+        return f"Complaint {row.ref} acknowledged{late}."
+
+    return _run(request, org, ref, act)
+
+
+@router.post(BASE + "/investigate", name="complaint_investigate", dependencies=[WRITE])
+def complaint_investigate(request: Request, org: str, ref: str) -> Response:
+    def act(uow: UnitOfWork, form: FormData, actor: str) -> str:
+        row = steps.investigate(uow, org[:80], ref[:32], _step(form, actor))
+        return f"Investigation of {row.ref} started."
+
+    return _run(request, org, ref, act)
+
+
+@router.post(BASE + "/notes", name="complaint_note", dependencies=[WRITE])
+def complaint_note(request: Request, org: str, ref: str) -> Response:
+    def act(uow: UnitOfWork, form: FormData, actor: str) -> str:
+        note = form_text(form, "note", 8000)
+        steps.add_note(uow, org[:80], ref[:32], note, _step(form, actor))
+        return "Note added."
+
+    return _run(request, org, ref, act)
+
+
+@router.post(BASE + "/theme", name="complaint_theme", dependencies=[WRITE])
+def complaint_theme(request: Request, org: str, ref: str) -> Response:
+    def act(uow: UnitOfWork, form: FormData, actor: str) -> str:
+        theme = form_text(form, "theme", 24)
+        steps.set_theme(uow, org[:80], ref[:32], theme, actor=actor)
+        return f"Theme set: {theme.replace('_', ' ')}."
+
+    return _run(request, org, ref, act)
+
+
+@router.post(BASE + "/requests", name="complaint_link_request", dependencies=[WRITE])
+def complaint_link_request(request: Request, org: str, ref: str) -> Response:
+    def act(uow: UnitOfWork, form: FormData, actor: str) -> str:
+        request_ref = form_text(form, "request_ref", 32).strip()
+        steps.link_request(uow, org[:80], ref[:32], request_ref, actor=actor)
+        return f"Linked to request {request_ref}."
+
+    return _run(request, org, ref, act)
+
+
+@router.post(BASE + "/subject", name="complaint_link_subject", dependencies=[WRITE])
+def complaint_link_subject(request: Request, org: str, ref: str) -> Response:
+    def act(uow: UnitOfWork, form: FormData, actor: str) -> str:
+        subject_ref = form_text(form, "subject_ref", 32).strip()
+        steps.link_subject(uow, org[:80], ref[:32], subject_ref, actor=actor)
+        return f"Linked to subject {subject_ref}."
+
+    return _run(request, org, ref, act)
+
+
+@router.post(BASE + "/close", name="complaint_close", dependencies=[WRITE])
+def complaint_close(request: Request, org: str, ref: str) -> Response:
+    """CMP-01: the outcome and its explanation, confirmed first."""
+    back = _back(org, ref)
+    title = "Close the complaint"
+
+    def confirm(form: FormData) -> Confirmation:
+        on = form_text(form, "on", 10)
+        outcome = form_text(form, "outcome", 16).replace("_", " ")
+        form_text(form, "note", 8000)  # the explanation is required: asked before confirming
+        return Confirmation(
+            title,
+            [
+                f"Takes effect on {on}, with the outcome: {outcome}.",
+                "The complaint leaves the open queue; its history and audit trail stay.",
+                "The explanation is kept with the complaint, sealed; it cannot be reopened.",
+            ],
+            title,
+            back,
+            destructive=True,
+        )
+
+    def act(uow: UnitOfWork, form: FormData, actor: str) -> str:
+        outcome = form_text(form, "outcome", 16)
+        note = form_text(form, "note", 8000)
+        row = steps.close(uow, org[:80], ref[:32], outcome, note, _step(form, actor))
+        return f"Complaint {row.ref} closed: {outcome.replace('_', ' ')}."
+
+    return confirm_then_run(request, back, confirm, act)

@@ -1,0 +1,84 @@
+"""Staff console: one complaint's page (CMP-01): who complained, the clocks, the history,
+what it is linked to, the legal holds it placed, and the forms of each next step.
+
+The steps post to ``web.complaint_action_pages`` and ``web.complaint_hold_pages``; this
+module only reads. The complainant's details and the notes are unsealed for staff here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from dataward.accounts.permissions import Permission
+from dataward.complaints.models import Complaint, ComplaintEvent
+from dataward.complaints.queue import urgency
+from dataward.complaints.service import (
+    OPEN,
+    OUTCOMES,
+    THEMES,
+    complainant_of,
+    get_complaint,
+    note_of,
+    today_of,
+)
+from dataward.subjects.models import Subject
+from dataward.uow import UnitOfWork
+from dataward.web.auth import console, principal_of
+from dataward.web.complaint_hold_pages import hold_panel
+from dataward.web.deps import get_uow
+from dataward.web.templating import render
+
+router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
+Uow = Annotated[UnitOfWork, Depends(get_uow)]
+READ = console(Permission.COMPLAINTS_READ)
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    seq: int
+    at: datetime
+    on: date
+    actor: str
+    action: str
+    to_state: str
+    note: str | None
+
+
+def complaint_history(uow: UnitOfWork, row: Complaint) -> list[HistoryEntry]:
+    """Every step, oldest first, with the caseworkers' words unsealed for this view."""
+    events = uow.session.scalars(
+        select(ComplaintEvent)
+        .where(ComplaintEvent.complaint_id == row.id)
+        .order_by(ComplaintEvent.seq)
+    )
+    return [
+        HistoryEntry(e.seq, e.at, e.on, e.actor, e.action, e.to_state, note_of(uow, row, e))
+        for e in events
+    ]
+
+
+@router.get("/console/complaints/{org}/{ref}", name="complaint_page", dependencies=[READ])
+def complaint_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
+    row = get_complaint(uow, org[:80], ref[:32])
+    subject = uow.session.get(Subject, row.subject_id) if row.subject_id else None
+    today = today_of(uow)
+    principal = principal_of(request)
+    context = {
+        "row": row,
+        "complainant": complainant_of(uow, row),
+        "subject_ref": subject.ref if subject is not None else None,
+        "history": complaint_history(uow, row),
+        "urgency": urgency(row, today),
+        "today": today.isoformat(),
+        "is_open": row.state in OPEN,
+        "outcomes": OUTCOMES,
+        "themes": THEMES,
+        **hold_panel(uow, row, principal),
+    }
+    return render(request, "console/complaint.html", context)

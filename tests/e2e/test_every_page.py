@@ -37,7 +37,7 @@ from dataward.complaints.service import Complainant, NewComplaint, open_complain
 from dataward.complaints.status_links import status_link_token as complaint_link
 from dataward.complaints.steps import Step as ComplaintStep
 from dataward.complaints.steps import acknowledge, add_note, close, investigate
-from dataward.holds.service import NewHold, place_hold
+from dataward.holds.service import NewHold, close_hold, place_hold
 from dataward.requests.authority import AuthorityCheck, record_authority
 from dataward.requests.reminders import send_reminders
 from dataward.requests.service import NewRequest, Requester, open_request
@@ -266,6 +266,73 @@ def test_the_complaint_figures_count_the_demo_complaints(
     expect(page.locator("[data-count='ack-overdue']")).to_have_text("1")
     expect(page.locator("[data-count='outcome-upheld']")).to_have_text("1")
     expect(page.locator("table.overdue tbody tr")).to_have_count(1)
+    context.close()
+    assert not problems, "\n".join(problems)
+
+
+@pytest.fixture(scope="module")
+def hold_pages(server: Server, subject_ref: str) -> list[str]:
+    """Legal holds (issue 17): one on a case by the register's complaint hold, one by hand
+    on the subject's data (litigation), and one closed; with their list, form and pages."""
+    staff = "user:admin"
+    with server_uow(server) as uow:
+        today = uow.clock.today()
+        review = today + timedelta(days=30)
+        on_case = place_hold(
+            uow,
+            NewHold(ORG, "case", "dpo@jtr.example", review, "complaint_on_case", case_ref="JTR-1"),
+            actor=staff,
+        ).ref
+        place_hold(
+            uow,
+            NewHold(
+                ORG,
+                "subject",
+                "dpo@jtr.example",
+                review,
+                reason="litigation",
+                subject_ref=subject_ref,
+                datasets=("call_recordings", "body_worn_video"),
+            ),
+            actor=staff,
+        )
+        closed = place_hold(
+            uow,
+            NewHold(
+                ORG,
+                "record",
+                "dpo@jtr.example",
+                review,
+                "investigation_on_case",
+                record_ref="BWV-9",
+            ),
+            actor=staff,
+        ).ref
+        close_hold(uow, ORG, closed, actor=staff)
+        uow.commit()
+    return [
+        "/console/holds",
+        "/console/holds?state=closed",
+        f"/console/holds/new?org={ORG}",
+        f"/console/holds/{ORG}/{on_case}",
+        f"/console/holds/{ORG}/{closed}",
+        f"/console/subjects/{ORG}/{subject_ref}",
+    ]
+
+
+def test_every_hold_page(
+    browser: Browser, server: Server, hold_pages: list[str], tmp_path: Path
+) -> None:
+    """RET-02: the holds pages, and the subject's page listing the holds on its data."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    sign_in(page, server, "admin", server.admin_password)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Dashboard")
+    problems = [p for path in hold_pages for p in _check(page, server.base + path, tmp_path)]
+    page.goto(server.base + hold_pages[0])
+    expect(page.locator("table.hold-list")).to_contain_text("JTR-1")
+    page.goto(server.base + hold_pages[-1])
+    expect(page.locator("table.subject-holds")).to_contain_text("litigation")
     context.close()
     assert not problems, "\n".join(problems)
 

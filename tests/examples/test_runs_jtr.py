@@ -9,7 +9,7 @@ that runs it, or what it waits for.
 from __future__ import annotations
 
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
 from typing import Any
 
@@ -20,6 +20,9 @@ from sqlalchemy.orm import sessionmaker
 
 from dataward.audit.models import AuditEvent
 from dataward.clock import FixedClock
+from dataward.complaints.service import NewComplaint, open_complaint
+from dataward.complaints.steps import Step as ComplaintStep
+from dataward.complaints.steps import close
 from dataward.consent.decisions import decide
 from dataward.consent.errors import (
     AlreadyWithdrawn,
@@ -39,6 +42,8 @@ from dataward.consent.objections import (
 from dataward.consent.policy import CONTACT_CHANNELS
 from dataward.consent.records import give_consent, withdraw_consent
 from dataward.crypto.keystore import Vault
+from dataward.holds.engine import HeldRecord, deletable_dates, holds_in_force
+from dataward.holds.service import NewHold, after, get_hold, place_hold
 from dataward.notify.decisions import approve_campaign
 from dataward.notify.models import NoticeCampaign
 from dataward.outbox.config import MailSettings
@@ -48,6 +53,7 @@ from dataward.publication.notices import list_notice_versions, recorded_change, 
 from dataward.publication.registers import store_register
 from dataward.register.loader import parse_register
 from dataward.register.models import LawfulBasis, Register
+from dataward.register.models.retention import Offset
 from dataward.requests.audit_actions import REQUEST_RESPONDED
 from dataward.requests.errors import TransitionRefused
 from dataward.requests.letters import issue_letter, letter_for
@@ -436,3 +442,120 @@ def test_it_sends_the_access_response_by_email_and_by_post_where_no_email_is_hel
     }
     # The letter to post is the same letter, ready to print.
     assert "OUR ANSWER TO YOUR REQUEST" in letter_for(uow, by_post, "response").text
+
+
+# -- RET-02: the complaint hold on BWV footage and call recordings ---------------------------
+
+CASE_REF = "JTR-CASE-1001"
+OTHER_CASE = "JTR-CASE-2002"
+
+
+def _rule_due(register: Register, rule_id: str, made: date) -> date:
+    """The day the example's own rule makes a record made on ``made`` due."""
+    rule = next(r for r in register.retention_rules if r.id == rule_id)
+    assert isinstance(rule.offset, Offset)
+    due = after(rule.offset, made, register)
+    assert due is not None
+    return due
+
+
+def _complaint_on_case(uow: UnitOfWork, register: Register, opened: date) -> tuple[str, str]:
+    """A customer complains about the case; the complaint places the register's hold."""
+    ref = person(uow, register, "customers", "dana@example.com")
+    complaint = open_complaint(
+        uow,
+        NewComplaint(
+            ORG,
+            "email",
+            opened,
+            Requester(name="Dana", email="dana@example.com", words="The agent was rude."),
+            subject_ref=ref,
+        ),
+        actor="user:caseworker",
+    )
+    hold = place_hold(
+        uow,
+        NewHold(
+            organisation=ORG,
+            scope="case",
+            owner="dpo@jtr.example",
+            review_on=opened + timedelta(days=90),
+            hold_id="complaint_on_case",
+            case_ref=CASE_REF,
+            complaint_id=complaint.id,
+        ),
+        actor="user:caseworker",
+    )
+    return complaint.ref, hold.ref
+
+
+def _held_then_released(
+    uow: UnitOfWork, clock: FixedClock, dataset: str, rule_id: str, made: date, days: int
+) -> None:
+    """Made on ``made``, due ``days`` later; a complaint opened before that holds it; closed
+    on C, it may go on C + 90 (the register's restart_after), not on its own date."""
+    clock.set(datetime.combine(made, time(10, 0), tzinfo=UTC))
+    register = store_example(uow, JTR)
+    due = _rule_due(register, rule_id, made)
+    assert due == made + timedelta(days=days)
+    opened = due - timedelta(days=10)
+    clock.set(datetime.combine(opened, time(10, 0), tzinfo=UTC))
+    complaint_ref, hold_ref = _complaint_on_case(uow, register, opened)
+    hold = get_hold(uow, ORG, hold_ref)
+    assert dataset in hold.datasets
+    assert hold.on_close == "restart_after"
+
+    held = HeldRecord(dataset, due, case_ref=CASE_REF, record_ref="rec-1")
+    free = HeldRecord(dataset, due, case_ref=OTHER_CASE, record_ref="rec-2")
+    clock.set(datetime.combine(due, time(10, 0), tzinfo=UTC))
+    assert [h.ref for h in holds_in_force(uow, ORG, dataset, case_ref=CASE_REF, on=due)] == [
+        hold_ref
+    ]
+    assert holds_in_force(uow, ORG, dataset, case_ref=OTHER_CASE, on=due) == []
+    # On the due day the footage on the complained-of case is held; the other case's goes.
+    assert deletable_dates(uow, ORG, [held, free], on=due) == [None, due]
+
+    closed = due + timedelta(days=30)
+    clock.set(datetime.combine(closed, time(10, 0), tzinfo=UTC))
+    close(
+        uow,
+        ORG,
+        complaint_ref,
+        "not_upheld",
+        "We found no fault.",
+        ComplaintStep("user:dpo", closed),
+    )
+    hold = get_hold(uow, ORG, hold_ref)
+    assert hold.closed_on == closed
+    assert hold.release_on == closed + timedelta(days=90)
+    assert holds_in_force(uow, ORG, dataset, case_ref=CASE_REF, on=closed) == []
+    assert deletable_dates(uow, ORG, [held, free], on=closed) == [
+        closed + timedelta(days=90),
+        due,
+    ]
+
+
+@runs("retention.t5")
+def test_it_keeps_bwv_footage_of_a_complained_of_case_until_90_days_after_closure(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    """RET-02: BWV is deleted 90 days after it was made unless the case is under complaint
+    then; the footage goes 90 days after the complaint is closed."""
+    _held_then_released(uow, clock, "body_worn_video", "body_worn_video", date(2026, 3, 2), 90)
+
+
+@runs("retention.t6")
+def test_it_holds_bwv_footage_shared_with_researchers_the_same_way(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    """RET-02: the BWV rule and its hold cover the footage shared with research companies."""
+    _held_then_released(uow, clock, "research_bwv_footage", "body_worn_video", date(2026, 3, 2), 90)
+
+
+@runs("retention.t8")
+def test_it_keeps_call_recordings_of_a_complained_of_case_until_90_days_after_closure(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    """RET-02: calls go after 30 days unless there is a complaint; then 90 days after it
+    closes."""
+    _held_then_released(uow, clock, "call_recordings", "call_recordings", date(2026, 4, 1), 30)

@@ -16,6 +16,9 @@ from runs_support import R3, person, register_of, runs, runs_problems, store_exa
 
 from dataward.calendar import statutory_deadline
 from dataward.clock import FixedClock
+from dataward.complaints.service import NewComplaint, open_complaint
+from dataward.complaints.steps import Step as ComplaintStep
+from dataward.complaints.steps import close
 from dataward.consent.decisions import decide
 from dataward.consent.errors import ConsentWithdrawn, RestrictionInvalid
 from dataward.consent.objections import (
@@ -28,6 +31,9 @@ from dataward.consent.objections import (
 )
 from dataward.consent.preferences import opt_out, record_soft_opt_in
 from dataward.consent.records import consent_records, give_consent, withdraw_consent
+from dataward.holds.engine import HeldRecord, deletable_dates
+from dataward.holds.service import NewHold, get_hold, place_hold
+from dataward.register.models.retention import RestartAfter, RestartRule
 from dataward.requests.errors import RequestInvalid, TransitionRefused
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import NewRequest, Requester, open_request
@@ -42,7 +48,7 @@ from dataward.requests.transitions import (
     respond,
     verify_identity,
 )
-from dataward.subjects.service import show_subject
+from dataward.subjects.service import get_subject
 from dataward.uow import UnitOfWork
 
 ORG = "r3_repairs"
@@ -267,7 +273,7 @@ def test_it_suspends_processing_but_keeps_the_data_on_each_ground_of_restriction
         assert not restricted.allow
         assert restricted.rules == ["RES-01"]
     # Suspended, not erased: the person and their details are still held.
-    assert show_subject(uow, ORG, ref).identities
+    assert get_subject(uow, ORG, ref).identities
     clock.advance(timedelta(days=30))
     with pytest.raises(RestrictionInvalid):
         lift_restriction(uow, ORG, row.ref)
@@ -373,3 +379,71 @@ def open_rows(uow: UnitOfWork, ref: str) -> RightsRequest:
     from sqlalchemy import select
 
     return uow.session.scalars(select(RightsRequest).where(RightsRequest.ref == ref)).one()
+
+
+@runs("retention.g2")
+def test_it_keeps_a_complainants_data_while_the_complaint_is_open_then_the_rule_resumes(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    """RET-02: "we may retain your personal data for longer in the event of a complaint".
+    The notice gives no end point: while the complaint is open nothing goes; once it closes
+    the rule's own date stands again, with no period invented after the closure."""
+    clock.set(JUNE_1)
+    register = store_example(uow, R3)
+    hold_of_register = next(h for h in register.holds if h.id == "complaint")
+    assert not isinstance(hold_of_register.on_close, RestartAfter | RestartRule)
+    ref = person(uow, register, "customers", "ewan@example.com")
+    other = person(uow, register, "customers", "fiona@example.com")
+    complaint = open_complaint(
+        uow,
+        NewComplaint(
+            ORG,
+            "email",
+            date(2026, 6, 1),
+            Requester(name="Ewan", email="ewan@example.com", words="The repair was not done."),
+            subject_ref=ref,
+        ),
+        actor="user:caseworker",
+    )
+    hold = place_hold(
+        uow,
+        NewHold(
+            organisation=ORG,
+            scope="subject",
+            owner="dpo@r3.example",
+            review_on=date(2026, 9, 1),
+            hold_id="complaint",
+            subject_ref=ref,
+            complaint_id=complaint.id,
+        ),
+        actor="user:caseworker",
+    )
+    assert hold.on_close == "unspecified"
+    assert "customer_accounts" in hold.datasets
+    subject_id = get_subject(uow, ORG, ref).id
+    other_id = get_subject(uow, ORG, other).id
+    # The rule (its set time is not in the notice) makes both accounts due on 1 July.
+    due = date(2026, 7, 1)
+    held = HeldRecord("customer_accounts", due, subject_id=subject_id)
+    free = HeldRecord("customer_accounts", due, subject_id=other_id)
+    assert deletable_dates(uow, ORG, [held, free], on=due) == [None, due]
+
+    clock.set(datetime(2026, 7, 20, 10, 0, tzinfo=UTC))
+    close(
+        uow,
+        ORG,
+        complaint.ref,
+        "upheld",
+        "We will redo the repair.",
+        ComplaintStep("user:dpo", date(2026, 7, 20)),
+    )
+    hold = get_hold(uow, ORG, hold.ref)
+    assert (hold.closed_on, hold.release_on) == (date(2026, 7, 20), None)
+    # Kept past its date while held, it may go on the closure day, not some period later.
+    assert deletable_dates(uow, ORG, [held, free], on=date(2026, 7, 20)) == [
+        date(2026, 7, 20),
+        due,
+    ]
+    # A rule date after the closure is the rule's own: the closed hold adds nothing.
+    later = HeldRecord("customer_accounts", date(2026, 12, 1), subject_id=subject_id)
+    assert deletable_dates(uow, ORG, [later], on=date(2026, 7, 20)) == [date(2026, 12, 1)]

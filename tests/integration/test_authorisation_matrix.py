@@ -123,6 +123,22 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
             ("subject_shred", "/shred"),
         )
     },
+    # legal holds (issue 17): admin, DPO and caseworker; never an auditor. An empty form is
+    # refused on the page (422); review and close of no hold are refused back to it (303)
+    "holds_page": ("GET", "/console/holds", SUBJECT_READERS),
+    "hold_new": ("GET", "/console/holds/new", SUBJECT_READERS),
+    "hold_place": ("POST", "/console/holds/new", row(303, 422, 422, 422, 403, 303, 303)),
+    "hold_page": ("GET", f"/console/holds/{ORG}/h_none", row(303, 404, 404, 404, 403, 303, 303)),
+    "hold_review": (
+        "POST",
+        f"/console/holds/{ORG}/h_none/review",
+        row(303, 303, 303, 303, 403, 303, 303),
+    ),
+    "hold_close": (
+        "POST",
+        f"/console/holds/{ORG}/h_none/close",
+        row(303, 303, 303, 303, 403, 303, 303),
+    ),
     # rights requests (issue 16): admin, DPO and caseworker; never an auditor
     "requests_page": ("GET", "/console/requests", SUBJECT_READERS),
     "request_new": ("GET", "/console/requests/new", SUBJECT_READERS),

@@ -31,6 +31,7 @@ from dataward.complaints.service import (
     get_complaint,
     today_of,
 )
+from dataward.holds.service import close_holds_of_complaint
 from dataward.requests.errors import RequestNotFound
 from dataward.requests.service import get_request
 from dataward.subjects.service import get_subject
@@ -173,5 +174,6 @@ def close(
     row.outcome = outcome
     row.closed_on = step.on
     _move(uow, row, "closed", COMPLAINT_CLOSED, step, outcome=outcome, note=note)
+    close_holds_of_complaint(uow, row.id, actor=step.actor)
     send_outcome(uow, row, step.link, actor=step.actor)
     return row

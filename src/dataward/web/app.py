@@ -45,6 +45,7 @@ from dataward.web import (
     complaint_queue_pages,
     consent_pages,
     cookie_banner,
+    hold_pages,
     login,
     notice_pages,
     outbox_pages,
@@ -171,6 +172,7 @@ def create_app(
     app.include_router(complaint_pages.router)
     app.include_router(complaint_action_pages.router)
     app.include_router(complaint_hold_pages.router)
+    app.include_router(hold_pages.router)
     check_route_rules(app)
     check_body_routes(app)
     return app

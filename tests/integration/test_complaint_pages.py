@@ -28,6 +28,9 @@ from dataward.complaints.service import Complainant, NewComplaint, open_complain
 from dataward.complaints.steps import Step, acknowledge, link_request, link_subject
 from dataward.holds.models import LegalHold
 from dataward.holds.service import held_datasets, register_of
+from dataward.outbox.config import get_mail_settings
+from dataward.outbox.models import OutboxMessage
+from dataward.outbox.service import open_message
 from dataward.publication.registers import store_register
 from dataward.register.loader import parse_register
 from dataward.requests.service import NewRequest, open_request
@@ -432,3 +435,68 @@ def test_a_complaint_is_found_only_under_its_own_organisation(app: FastAPI) -> N
     with app.state.session_factory() as session:
         row = session.scalars(select(Complaint).where(Complaint.ref == ref)).one()
         assert (row.state, row.acknowledged_on) == ("received", None)
+
+
+def _sent_texts(app: FastAPI, ref: str) -> dict[str, str]:
+    """The complaint's outbox messages by kind, opened: what the complainant would read."""
+    with _uow(app) as uow:
+        row = uow.session.scalars(select(Complaint).where(Complaint.ref == ref)).one()
+        found = uow.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.complaint_id == row.id)
+        ).all()
+        mail = get_mail_settings()
+        return {
+            m.kind: str(open_message(uow, m, mail).get_body(("plain",)).get_content())
+            for m in found
+        }
+
+
+def test_cmp01_the_consoles_acknowledgement_and_outcome_emails_carry_the_status_link(
+    app: FastAPI,
+) -> None:
+    """A complaint entered from an email is acknowledged and closed in the console: each
+    email names the complaint and carries the complainant's own signed status link, which
+    opens their status page (not the console)."""
+    ref = _complaint(app, date(2026, 11, 2))
+    client = signed_in(app, "case@acme.example", "caseworker")
+    base = f"/console/complaints/{ORG}/{ref}"
+    assert _post(client, base + "/acknowledge", on="2026-11-03").status_code == 303
+    fields = {"outcome": "upheld", "note": "We were wrong; sorry.", "on": "2026-11-25"}
+    asked = _post(client, base + "/close", **fields)
+    assert "The legal holds it placed close with it" in asked.text
+    done = client.post(
+        base + "/close", data={**fields, "confirm": "yes", "csrf_token": csrf_from(asked.text)}
+    )
+    assert done.status_code == 303
+    texts = _sent_texts(app, ref)
+    assert set(texts) == {"complaint_acknowledged", "complaint_outcome"}
+    for text in texts.values():
+        assert ref in text
+        [link] = [w for w in text.split() if "/complaints/status/" in w]
+        status = TestClient(app).get("/" + link.split("://", 1)[1].split("/", 1)[1])
+        assert status.status_code == 200
+        assert ref in status.text
+    assert "We were wrong; sorry." in texts["complaint_outcome"]
+    assert "ico.org.uk" in texts["complaint_outcome"]
+    letters = BeautifulSoup(client.get(base).text, "html.parser").find(
+        "section", attrs={"aria-labelledby": "letters"}
+    )
+    words = " ".join(letters.get_text().split())
+    assert words.count("emailed") == 2
+    assert "to print and post" not in words
+    assert letters.find("a", href=f"{base}/letters/outcome.pdf") is not None
+
+
+def test_cmp01_a_complainant_with_no_email_has_letters_to_print_and_post(app: FastAPI) -> None:
+    client = signed_in(app, "case@acme.example", "caseworker")
+    assert _enter(client).status_code == 303  # Bea Letter: an address, reply by post
+    with _uow(app) as uow:
+        ref = uow.session.scalars(select(Complaint.ref)).one()
+    base = f"/console/complaints/{ORG}/{ref}"
+    assert _post(client, base + "/acknowledge", on="2026-11-03").status_code == 303
+    letters = BeautifulSoup(client.get(base).text, "html.parser").find(
+        "section", attrs={"aria-labelledby": "letters"}
+    )
+    assert "to print and post" in " ".join(letters.get_text().split())
+    assert _sent_texts(app, ref) == {}
+    assert client.get(base + "/letters/acknowledgement").status_code == 200

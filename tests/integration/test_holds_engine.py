@@ -19,6 +19,7 @@ from dataward.complaints.steps import Step, close
 from dataward.holds import engine
 from dataward.holds.audit_actions import HOLD_CLOSED
 from dataward.holds.engine import HeldRecord, deletable_dates, holds_in_force
+from dataward.holds.errors import HoldInvalid
 from dataward.holds.service import NewHold, close_hold, get_hold, place_hold
 from dataward.publication.registers import store_register
 from dataward.register.loader import load_register
@@ -176,3 +177,26 @@ def test_cmp01_ret02_closing_a_complaint_closes_the_holds_it_placed(
     closed = jtr.session.scalars(select(AuditEvent).where(AuditEvent.action == HOLD_CLOSED)).all()
     assert [(e.entity_id, e.details["release_on"]) for e in closed] == [(own, "2026-08-02")]
     assert "ann" not in str(closed[0].details).lower()
+
+
+def test_ret02_a_complaint_closed_on_an_earlier_day_closes_its_holds_on_that_day(
+    jtr: UnitOfWork, clock: FixedClock
+) -> None:
+    """The outcome letter went out on 4 May and was entered on 11 May: the hold closed on
+    4 May, so "deleted 90 days after the complaint is closed" counts from 4 May. A hold
+    cannot close after today, nor before it was placed."""
+    complaint = open_complaint(
+        jtr,
+        NewComplaint(ORG, "post", APRIL_1, Requester(name="Bo", words="Camera on.")),
+        actor="user:case",
+    )
+    own = _hold(jtr, scope="case", case_ref="C-9", complaint_id=complaint.id)
+    clock.set(datetime(2026, 5, 11, 10, 0, tzinfo=UTC))
+    close(jtr, ORG, complaint.ref, "upheld", "Sorry.", Step("user:dpo", date(2026, 5, 4)))
+    row = get_hold(jtr, ORG, own)
+    assert (row.closed_on, row.release_on) == (date(2026, 5, 4), date(2026, 8, 2))
+    later = _hold(jtr, scope="case", case_ref="C-10")
+    with pytest.raises(HoldInvalid, match="after today"):
+        close_hold(jtr, ORG, later, actor="user:dpo", on=date(2026, 5, 12))
+    close_hold(jtr, ORG, later, actor="user:dpo", on=date(2026, 3, 1))
+    assert get_hold(jtr, ORG, later).closed_on == date(2026, 5, 11)  # placed on 11 May

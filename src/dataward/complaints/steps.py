@@ -174,6 +174,6 @@ def close(
     row.outcome = outcome
     row.closed_on = step.on
     _move(uow, row, "closed", COMPLAINT_CLOSED, step, outcome=outcome, note=note)
-    close_holds_of_complaint(uow, row.id, actor=step.actor)
+    close_holds_of_complaint(uow, row.id, actor=step.actor, on=step.on)
     send_outcome(uow, row, step.link, actor=step.actor)
     return row

@@ -211,26 +211,38 @@ def review_hold(
     return row
 
 
-def close_hold(uow: UnitOfWork, organisation: str, ref: str, *, actor: str) -> LegalHold:
-    """Close the hold today; with ``restart_after`` the held data waits that long more."""
+def close_hold(
+    uow: UnitOfWork, organisation: str, ref: str, *, actor: str, on: date | None = None
+) -> LegalHold:
+    """Close the hold on ``on`` (today by default: a complaint closed by a letter sent
+    yesterday closes its holds yesterday); with ``restart_after`` the held data waits that
+    long more from that day."""
     row = get_hold(uow, organisation, ref)
     if row.closed_on is not None:
         raise HoldClosed("the hold is closed already")
-    today = today_of(uow)
-    row.closed_on = today
+    day = on or today_of(uow)
+    if day > today_of(uow):
+        raise HoldInvalid("a hold cannot close after today")
+    # A hold placed after its complaint's closing day (by hand, later) closes when placed.
+    day = max(day, row.placed_on)
+    row.closed_on = day
     row.closed_by = actor
     row.updated_at = uow.clock.now()
     if row.hold_id and row.on_close == "restart_after":
         register = register_of(uow, organisation)
         restart = register_hold(register, row.hold_id).on_close
         if isinstance(restart, RestartAfter):
-            row.release_on = after(restart.restart_after, today, register)
+            row.release_on = after(restart.restart_after, day, register)
     extra = {"release_on": row.release_on.isoformat()} if row.release_on else {}
-    audit_hold(uow, row, HOLD_CLOSED, actor=actor, on_close=row.on_close, **extra)
+    audit_hold(
+        uow, row, HOLD_CLOSED, actor=actor, on=day.isoformat(), on_close=row.on_close, **extra
+    )
     return row
 
 
-def close_holds_of_complaint(uow: UnitOfWork, complaint_id: str, *, actor: str) -> int:
+def close_holds_of_complaint(
+    uow: UnitOfWork, complaint_id: str, *, actor: str, on: date | None = None
+) -> int:
     """Closing a complaint closes the holds it placed (the hold lasted while it was open)."""
     rows = uow.session.scalars(
         select(LegalHold).where(
@@ -238,7 +250,7 @@ def close_holds_of_complaint(uow: UnitOfWork, complaint_id: str, *, actor: str) 
         )
     ).all()
     for row in rows:
-        close_hold(uow, row.organisation, row.ref, actor=actor)
+        close_hold(uow, row.organisation, row.ref, actor=actor, on=on)
     return len(rows)
 
 

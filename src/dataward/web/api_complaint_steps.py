@@ -9,6 +9,7 @@ nothing changes; bad input ``422 complaint_invalid``; an unknown complaint ``404
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any
 
@@ -17,11 +18,12 @@ from pydantic import BaseModel, Field
 
 from dataward.accounts.permissions import Permission
 from dataward.complaints import steps
-from dataward.complaints.service import MAX_TEXT, OUTCOMES, THEMES, today_of
+from dataward.complaints.service import MAX_TEXT, OUTCOMES, THEMES, get_complaint, today_of
 from dataward.uow import UnitOfWork
 from dataward.web.api_complaints import ComplaintDetail, complaint_detail
 from dataward.web.auth import api, principal_of
 from dataward.web.deps import get_uow
+from dataward.web.portal_complaints import complaint_link
 from dataward.web.rule_first import RuleFirstRoute
 from dataward.web.schemas import NO_NUL, problems
 
@@ -88,6 +90,12 @@ def _step(uow: UnitOfWork, request: Request, on: date | None) -> steps.Step:
     return steps.Step(principal_of(request).actor, on or today_of(uow))
 
 
+def _emailed(uow: UnitOfWork, request: Request, on: date | None, org: str, ref: str) -> steps.Step:
+    """A step that emails the complainant: it carries their signed status link."""
+    link = complaint_link(request, uow, get_complaint(uow, *_where(org, ref)))
+    return replace(_step(uow, request, on), link=link)
+
+
 def _where(organisation: str, ref: str) -> tuple[str, str]:
     return organisation[:80], ref[:32]
 
@@ -106,7 +114,7 @@ def complaint_acknowledge(
     body: Annotated[StepIn | None, Body()] = None,
 ) -> ComplaintDetail:
     """CMP-01: the complaint is acknowledged (late when after ``acknowledge_by``)."""
-    step = _step(uow, request, body.on if body else None)
+    step = _emailed(uow, request, body.on if body else None, organisation, ref)
     row = steps.acknowledge(uow, *_where(organisation, ref), step)
     uow.commit()
     return complaint_detail(uow, row, request)
@@ -207,7 +215,7 @@ def complaint_close(
 ) -> ComplaintDetail:
     """CMP-01: the outcome (upheld, partly_upheld, not_upheld, withdrawn) and its
     explanation; a closed complaint cannot be closed again (409)."""
-    step = _step(uow, request, body.on)
+    step = _emailed(uow, request, body.on, organisation, ref)
     row = steps.close(uow, *_where(organisation, ref), body.outcome, body.explanation, step)
     uow.commit()
     return complaint_detail(uow, row, request)

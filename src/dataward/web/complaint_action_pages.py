@@ -8,6 +8,7 @@ is confirmed first (``web.confirm``): it ends the complaint.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -15,9 +16,11 @@ from starlette.datastructures import FormData
 
 from dataward.accounts.permissions import Permission
 from dataward.complaints import steps
+from dataward.complaints.service import get_complaint
 from dataward.uow import UnitOfWork
 from dataward.web.auth import console, form_text, parse_day, posted_form, principal_of
 from dataward.web.confirm import Confirmation, confirm_then_run
+from dataward.web.portal_complaints import complaint_link
 from dataward.web.staff import run_form
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
@@ -33,6 +36,11 @@ def _step(form: FormData, actor: str) -> steps.Step:
     return steps.Step(actor, parse_day(form_text(form, "on", 10), "the day it took effect"))
 
 
+def _emailed(request: Request, uow: UnitOfWork, org: str, ref: str, step: steps.Step) -> steps.Step:
+    """The step with the complainant's signed status link, for the email it sends."""
+    return replace(step, link=complaint_link(request, uow, get_complaint(uow, org, ref)))
+
+
 def _run(
     request: Request, org: str, ref: str, act: Callable[[UnitOfWork, FormData, str], str]
 ) -> Response:
@@ -46,7 +54,8 @@ def complaint_acknowledge(request: Request, org: str, ref: str) -> Response:
     """CMP-01: record the acknowledgement on the day it went out."""
 
     def act(uow: UnitOfWork, form: FormData, actor: str) -> str:
-        row = steps.acknowledge(uow, org[:80], ref[:32], _step(form, actor))
+        step = _emailed(request, uow, org[:80], ref[:32], _step(form, actor))
+        row = steps.acknowledge(uow, org[:80], ref[:32], step)
         on = row.acknowledged_on
         late = " (after the 30 days)" if on is not None and on > row.acknowledge_by else ""
         return f"Complaint {row.ref} acknowledged{late}."
@@ -118,6 +127,10 @@ def complaint_close(request: Request, org: str, ref: str) -> Response:
             [
                 f"Takes effect on {on}, with the outcome: {outcome}.",
                 "The complaint leaves the open queue; its history and audit trail stay.",
+                "The legal holds it placed close with it; each hold's page then says when "
+                "the held data may be deleted, as the register puts it.",
+                "The outcome letter, with the ICO route, is emailed to the complainant, or "
+                "left to print and post where they gave no email or asked for post.",
                 "The explanation is kept with the complaint, sealed; it cannot be reopened.",
             ],
             title,
@@ -128,7 +141,8 @@ def complaint_close(request: Request, org: str, ref: str) -> Response:
     def act(uow: UnitOfWork, form: FormData, actor: str) -> str:
         outcome = form_text(form, "outcome", 16)
         note = form_text(form, "note", 8000)
-        row = steps.close(uow, org[:80], ref[:32], outcome, note, _step(form, actor))
+        step = _emailed(request, uow, org[:80], ref[:32], _step(form, actor))
+        row = steps.close(uow, org[:80], ref[:32], outcome, note, step)
         return f"Complaint {row.ref} closed: {outcome.replace('_', ' ')}."
 
     return confirm_then_run(request, back, confirm, act)

@@ -16,8 +16,10 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from dataward.accounts.permissions import Permission
+from dataward.complaints.letters import letters_of
 from dataward.complaints.models import Complaint, ComplaintEvent
 from dataward.complaints.queue import urgency
+from dataward.complaints.reminders import complaint_reminders
 from dataward.complaints.service import (
     OPEN,
     OUTCOMES,
@@ -79,6 +81,8 @@ def complaint_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
         "is_open": row.state in OPEN,
         "outcomes": OUTCOMES,
         "themes": THEMES,
+        "letters": letters_of(uow, row),
+        "reminders": complaint_reminders(uow, row),
         **hold_panel(uow, row, principal),
     }
     return render(request, "console/complaint.html", context)

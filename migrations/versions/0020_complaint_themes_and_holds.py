@@ -1,4 +1,4 @@
-"""A complaint's theme, and the legal holds table (issue 17, CMP-01, RET-02).
+"""A complaint's theme, indexes for its views, the legal holds table (issue 17, RET-02).
 
 Revision ID: 0020
 Revises: 0019
@@ -19,6 +19,8 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("complaints") as batch:
         batch.add_column(sa.Column("theme", sa.String(24), nullable=True))
+    op.create_index("ix_complaints_closed", "complaints", ["organisation", "state", "closed_on"])
+    op.create_index("ix_complaints_received", "complaints", ["organisation", "received_on", "ref"])
     op.create_table(
         "legal_holds",
         sa.Column("id", sa.String(36), nullable=False),
@@ -63,5 +65,7 @@ def downgrade() -> None:
     op.drop_index("ix_legal_holds_subject_id", table_name="legal_holds")
     op.drop_index("ix_legal_holds_organisation", table_name="legal_holds")
     op.drop_table("legal_holds")
+    op.drop_index("ix_complaints_received", table_name="complaints")
+    op.drop_index("ix_complaints_closed", table_name="complaints")
     with op.batch_alter_table("complaints") as batch:
         batch.drop_column("theme")

@@ -15,6 +15,9 @@ class Complaint(Base):
     __table_args__ = (
         # The queue counts read only this index (state, then the two days it tests).
         Index("ix_complaints_queue", "state", "acknowledge_by", "outcome_target_on"),
+        # The closed view (latest closed first) and the API's pages (by day received).
+        Index("ix_complaints_closed", "organisation", "state", "closed_on"),
+        Index("ix_complaints_received", "organisation", "received_on", "ref"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

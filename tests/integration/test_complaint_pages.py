@@ -34,6 +34,7 @@ from dataward.outbox.service import open_message
 from dataward.publication.registers import store_register
 from dataward.register.loader import parse_register
 from dataward.requests.service import NewRequest, open_request
+from dataward.subjects.service import add_subject
 from dataward.uow import UnitOfWork
 
 JTR = "jtr_collections"
@@ -500,3 +501,39 @@ def test_cmp01_a_complainant_with_no_email_has_letters_to_print_and_post(app: Fa
     assert "to print and post" in " ".join(letters.get_text().split())
     assert _sent_texts(app, ref) == {}
     assert client.get(base + "/letters/acknowledgement").status_code == 200
+
+
+def test_ret02_a_hold_placed_by_a_complaint_is_listed_on_the_subjects_page(
+    app: FastAPI,
+) -> None:
+    """Issue 17: a complaint about a visit keeps the case's body-worn video; the hold is on
+    the page of the subject the complaint is linked to, naming the complaint."""
+    ref = _complaint(app, date(2026, 11, 20), org=JTR, theme="recording")
+    with _uow(app) as uow:
+        subject_ref = add_subject(
+            uow, JTR, ["customers"], [("email", "ann.smith@example.com")], actor=STAFF
+        ).ref
+        link_subject(uow, JTR, ref, subject_ref, actor=STAFF)
+        uow.commit()
+    client = signed_in(app, "dpo@jtr.example", "dpo")
+    base = f"/console/complaints/{JTR}/{ref}"
+    fields = {
+        "hold_id": "complaint_on_case",
+        "scope": "case",
+        "reference": "CASE-77",
+        "datasets": ["body_worn_video"],
+        "owner": "dpo@jtr.example",
+        "review_on": "2027-01-25",
+        "csrf_token": csrf_from(client.get(base).text),
+    }
+    assert client.post(base + "/holds", data=fields).status_code == 303
+    page = BeautifulSoup(client.get(f"/console/subjects/{JTR}/{subject_ref}").text, "html.parser")
+    table = page.find("table", class_="subject-holds")
+    assert table is not None
+    words = " ".join(table.get_text(" ").split())
+    assert f"complaint {ref}" in words
+    assert "complaint" in words
+    with app.state.session_factory() as session:
+        hold = session.scalars(select(LegalHold)).one()
+    assert (hold.scope, hold.case_ref) == ("case", "CASE-77")  # it still holds the case
+    assert hold.ref in words

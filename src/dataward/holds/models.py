@@ -35,6 +35,8 @@ class LegalHold(Base):
     reason: Mapped[str] = mapped_column(String(24))
     # subject | case | record: what the hold sits on.
     scope: Mapped[str] = mapped_column(String(16))
+    # Whose data (scope subject), or whom the case or record is about: the hold is then
+    # listed on their page. Only the scope says what the hold covers.
     subject_id: Mapped[str | None] = mapped_column(
         String(36), ForeignKey("subjects.id"), default=None, index=True
     )

@@ -99,10 +99,12 @@ def _new_hold(uow: UnitOfWork, row: Complaint, form: FormData) -> NewHold:
         raise HoldInvalid("choose one of the register's holds for a complaint or investigation")
     scope = form_text(form, "scope", 16)
     reference = form_text(form, "reference", 120, required=False).strip() or None
-    subject_ref = None
+    # The complaint's subject goes with every hold it places, so the hold is listed on their
+    # page; what the hold covers is still its scope (a case hold keeps the case's records).
+    subject = uow.session.get(Subject, row.subject_id) if row.subject_id else None
+    subject_ref = subject.ref if subject is not None else None
     if scope == "subject":
-        subject = uow.session.get(Subject, row.subject_id) if row.subject_id else None
-        subject_ref = reference or (subject.ref if subject is not None else None)
+        subject_ref = reference or subject_ref
     datasets = tuple(d for d in form.getlist("datasets") if isinstance(d, str))[:100]
     return NewHold(
         organisation=row.organisation,

@@ -373,3 +373,26 @@ def test_openapi_lists_the_routes_with_their_problems(app: FastAPI) -> None:
         for status in statuses:
             content = operation["responses"][status]["content"]
             assert set(content) == {"application/problem+json"}
+
+
+def test_cmp01_the_apis_acknowledgement_email_carries_the_status_link(
+    app: FastAPI, client: TestClient
+) -> None:
+    """An integrator's acknowledge step emails the complainant their signed status link,
+    which opens their complaint's status page."""
+    from dataward.outbox.config import get_mail_settings
+    from dataward.outbox.models import OutboxMessage
+    from dataward.outbox.service import open_message
+
+    ref = _open(client)["ref"]
+    assert client.post(f"/api/v1/complaints/{ORG}/{ref}/acknowledge", json={}).status_code == 200
+    state = app.state
+    with UnitOfWork(state.session_factory, state.clock, state.vault) as uow:
+        [message] = uow.session.scalars(select(OutboxMessage)).all()
+        assert message.kind == "complaint_acknowledged"
+        mime = open_message(uow, message, get_mail_settings())
+    text = str(mime.get_body(("plain",)).get_content())
+    [link] = [w for w in text.split() if "/complaints/status/" in w]
+    page = TestClient(app).get("/" + link.split("://", 1)[1].split("/", 1)[1])
+    assert page.status_code == 200
+    assert ref in page.text

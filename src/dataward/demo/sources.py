@@ -29,7 +29,12 @@ OPERATIONAL_URL_FROM = "DATAWARD_DEMO_OPERATIONAL_URL"
 FILES_DIR_FROM = "DATAWARD_DEMO_FILES_DIR"
 
 _CUSTOMER = {"table": "debtors", "key": "id"}
-_BY_CASE = {"via": "case_id", "table": "cases", "key": "id", "then": {"via": "debtor_id", **_CUSTOMER}}
+_BY_CASE = {
+    "via": "case_id",
+    "table": "cases",
+    "key": "id",
+    "then": {"via": "debtor_id", **_CUSTOMER},
+}
 
 
 def _row(table: str, **fields: Any) -> dict[str, Any]:

@@ -432,3 +432,37 @@ def test_problem_points_at_the_key_of_a_mapping_entry() -> None:
     loaded = _loaded()
     problem = loaded.problem(("datasets", "cases", "__key__"), "m")
     assert problem == SourceProblem(FILE, 27, 3, "datasets.cases", "m")
+
+
+def test_sources_check_prints_each_problem_on_one_line_and_exits_2(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from dataward.cli.app import app
+
+    register = str(ROOT / "examples" / "jtr-collections.yaml")
+    runner = CliRunner()
+    good = runner.invoke(app, ["sources", "check", str(GOOD), "--register", register])
+    bad_file = tmp_path / "bad.yaml"
+    bad_file.write_text(variant("    kind: csv", "    kind: excel"), encoding="utf-8")
+    bad = runner.invoke(app, ["sources", "check", str(bad_file), "--register", register])
+    unfit_file = tmp_path / "unfit.yaml"
+    unfit_file.write_text(variant("  call_recordings:", "  calls:"), encoding="utf-8")
+    unfit = runner.invoke(app, ["sources", "check", str(unfit_file), "--register", register])
+    schema = runner.invoke(app, ["sources", "schema"])
+
+    assert good.exit_code == 0, good.output
+    assert good.output.splitlines()[-1] == (f"{GOOD}: valid; 4 datasets bound, 9 searched by hand")
+    assert f"{GOOD}: portal_accounts: searched by hand (no binding): the portal supplier" in (
+        good.output
+    )
+    assert bad.exit_code == 2
+    assert bad.output.splitlines() == [
+        f"{bad_file}:13:5: connections.exports.kind: Input should be 'sql', 'files', 'csv' "
+        "or 'json', got 'excel'"
+    ]
+    assert unfit.exit_code == 2
+    assert f"{unfit_file}:37:3: datasets.calls: the register has no dataset 'calls'" in (
+        unfit.output
+    )
+    assert "Traceback" not in bad.output + unfit.output
+    assert json.loads(schema.output)["title"] == "SourcesFile"

@@ -362,13 +362,11 @@ class _Checker:
     ) -> Iterator[Finding]:
         ref = binding.files
         assert ref is not None
-        named: str | None = getattr(ref, "connection", None)
-        target = named or binding.connection
-        connection = self.sources.connections.get(target)
-        if connection is None or connection.kind != "files":
+        if files_connection(self.sources, binding) is None:
             yield self.error(
                 (*at, "files"),
-                "the files need a files connection (files.connection) for their folder",
+                "the files need a files connection for their folder: name it in "
+                "files.connection, or give the file exactly one files connection",
             )
         if ref.column is not None and binding.table is not None:
             table = description.tables.get(binding.table)
@@ -387,10 +385,29 @@ class _Checker:
                     )
 
 
+def files_connection(sources: SourcesFile, binding: Binding) -> str | None:
+    """The files connection holding a binding's files: named, its own, or the only one."""
+    ref = binding.files
+    named: str | None = getattr(ref, "connection", None) if ref is not None else None
+    if named is not None:
+        found = sources.connections.get(named)
+        return named if found is not None and found.kind == "files" else None
+    if sources.connections[binding.connection].kind == "files":
+        return binding.connection
+    candidates = [n for n, c in sources.connections.items() if c.kind == "files"]
+    return candidates[0] if len(candidates) == 1 else None
+
+
 def describe_findings(check: ConnectedCheck) -> Iterator[str]:
     """The lines the CLI prints: one per finding, the DBA's statement under a warning."""
     for finding in check.findings:
         yield from finding.lines()
 
 
-__all__ = ["ConnectedCheck", "Finding", "check_connected", "describe_findings"]
+__all__ = [
+    "ConnectedCheck",
+    "Finding",
+    "check_connected",
+    "describe_findings",
+    "files_connection",
+]

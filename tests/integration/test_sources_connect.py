@@ -42,9 +42,9 @@ def agency(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[A
         return
     import os
 
-    with scratch_databases(os.environ["DATAWARD_TEST_DATABASE_URL"], "agency") as (url,):
-        with built_agency(url, files, SUBJECTS) as built:
-            yield built
+    admin = os.environ["DATAWARD_TEST_DATABASE_URL"]
+    with scratch_databases(admin, "agency") as (url,), built_agency(url, files, SUBJECTS) as built:
+        yield built
 
 
 @pytest.fixture
@@ -182,7 +182,8 @@ def test_an_unset_variable_is_named_and_the_url_never_shown(agency: Agency) -> N
     assert finding.problem.line == line_of(DEMO_SOURCES, "url_from: AGENCY_DB_URL")
     with pytest.raises(SourceUnavailable, match="AGENCY_DB_URL") as raised:
         open_connector("agency", locate(DEMO_SOURCES).sources.connections["agency"], env)
-    assert "postgres" not in str(raised.value) and "sqlite" not in str(raised.value)
+    assert "postgres" not in str(raised.value)
+    assert "sqlite" not in str(raised.value)
 
 
 def test_a_database_that_is_down_names_the_connection_not_its_password() -> None:
@@ -288,7 +289,8 @@ def test_a_subjects_rows_are_exactly_what_hand_written_sql_returns(
     for table, ids in expected.items():
         assert found.get(table, set()) == ids, table
         assert rows.get(table, 0) == len(ids), f"{table}: a row was yielded twice"
-    assert len(expected["body_worn_video"]) >= 3 and expected["new_occupier_evidence"]
+    assert len(expected["body_worn_video"]) >= 3
+    assert expected["new_occupier_evidence"]
 
 
 def test_rows_for_a_thousand_subjects_take_a_bounded_number_of_queries(
@@ -312,7 +314,8 @@ def test_rows_for_a_thousand_subjects_take_a_bounded_number_of_queries(
         queries_for_thousand = len(statements)
     finally:
         event.remove(sql.engine, "before_cursor_execute", count)
-    assert len(many["debtors"]) == 1000 and len(few["debtors"]) == 10
+    assert len(many["debtors"]) == 1000
+    assert len(few["debtors"]) == 10
     assert sum(len(v) for v in many.values()) > 10_000
     # One query per root table, one per binding with rows to find: not one per subject.
     assert queries_for_thousand == queries_for_ten
@@ -330,12 +333,14 @@ def test_small_batches_stream_the_same_rows(
     emails = sorted(d.email for d in agency.people.debtors if d.email)[:50]
     binding = sources.datasets["payments"][0]
     root = root_of(sources, binding)
-    assert root is not None and root.table == "debtors"
+    assert root is not None
+    assert root.table == "debtors"
     sql = connectors["agency"]
     keys = sql.subject_keys(root.table, root.key, root.identities, {"email": emails})
     whole = [r["id"] for r in sql.rows_for(binding, keys, {}, batch_size=5000)]
     small = [r["id"] for r in sql.rows_for(binding, keys, {}, batch_size=7)]
-    assert sorted(whole) == sorted(small) and len(whole) > 7
+    assert sorted(whole) == sorted(small)
+    assert len(whole) > 7
 
 
 def test_the_files_of_a_subjects_rows_are_found_with_their_sizes(

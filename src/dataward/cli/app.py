@@ -75,6 +75,11 @@ COMMANDS: dict[str, Entry] = {
     "serve": Entry(
         "serve_cmd", "serve", "Migrate, load the registers and serve dataward on http://HOST:PORT."
     ),
+    "sources": Entry(
+        "sources_cmd",
+        "app",
+        "Sources files: check one against its register, store it as a version, print the schema.",
+    ),
     "subject": Entry(
         "subject_cmd", "app", "Data subjects and their identities (stored encrypted)."
     ),

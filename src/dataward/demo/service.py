@@ -7,7 +7,6 @@ caller's unit of work commits the subjects after the operational database is wri
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -23,12 +22,15 @@ from dataward.demo import schema
 from dataward.demo.audit_actions import DEMO_CREATED
 from dataward.demo.errors import DemoExists
 from dataward.demo.people import draw_people
-from dataward.demo.sources import sources_document, write_sources
+from dataward.demo.sources import sources_document, sources_text, write_sources
 from dataward.demo.worker import BackgroundBuild, OperationalJob, rebuild
 from dataward.errors import RegisterNotFound, ValidationFailed
 from dataward.publication.parsed import load_version
 from dataward.publication.registers import current_version, store_register
+from dataward.publication.sources import store_sources
 from dataward.register.loader import load_register
+from dataward.register.models import Register
+from dataward.sources.loader import parse_sources, require_fit
 from dataward.subjects.bulk import CheckedSubjects, check_subjects, write_subjects
 from dataward.uow import UnitOfWork
 
@@ -82,8 +84,8 @@ class DemoSummary:
         return total / self.seconds if self.seconds > 0 else 0.0
 
 
-def _ensure_register(uow: UnitOfWork, options: DemoOptions) -> set[str]:
-    """The organisation's dataset ids; stores ``register_path`` if it has no register yet."""
+def _ensure_register(uow: UnitOfWork, options: DemoOptions) -> Register:
+    """The organisation's register; stores ``register_path`` if it has no register yet."""
     try:
         version = current_version(uow, options.organisation)
     except RegisterNotFound:
@@ -104,7 +106,7 @@ def _ensure_register(uow: UnitOfWork, options: DemoOptions) -> set[str]:
             f"the register of {options.organisation} has no subject groups "
             f"{', '.join(missing)}: the demo is a debt-collection agency like jtr_collections"
         )
-    return {d.id for d in register.datasets}
+    return register
 
 
 def demo_exists(engine: Engine) -> bool:
@@ -131,18 +133,23 @@ def create_demo(
                 f"{engine.url.render_as_string(hide_password=True)}: "
                 "add --replace to drop and rebuild it"
             )
-        datasets = _ensure_register(uow, options)
+        register = _ensure_register(uow, options)
         people = draw_people(options.seed, options.subjects, uow.clock.today())
         total = len(people.debtors) + len(people.new_occupiers)
-        document = sources_document(
-            organisation=options.organisation,
+        text = sources_text(
+            sources_document(
+                organisation=options.organisation,
+                files_dir=options.files_dir,
+                register_datasets={d.id for d in register.datasets},
+            ),
             operational_url=options.operational_url,
             files_dir=options.files_dir,
             seed=options.seed,
             subjects=total,
-            created_at=uow.clock.now(),
-            register_datasets=datasets,
         )
+        # Checked before anything is touched: a demo whose map does not fit is a bug here.
+        sources = parse_sources(text, str(options.sources_path))
+        require_fit(sources, register)
         checked = check_subjects(
             uow, options.organisation, people.subject_rows(), skip_existing=options.replace
         )
@@ -171,8 +178,8 @@ def create_demo(
                 uow, checked, actor=options.actor, progress=_advancer(progress, "register")
             )
             register_seconds = time.perf_counter() - built_at
-        # A JSON round trip turns shared sub-maps into plain copies (no YAML anchors).
-        write_sources(options.sources_path, json.loads(json.dumps(document)))
+        write_sources(options.sources_path, text)
+        store_sources(uow, sources, organisation=options.organisation, actor=options.actor)
         record(
             uow,
             actor=options.actor,

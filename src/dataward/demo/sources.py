@@ -1,15 +1,17 @@
-"""The dataset map: where each of the register's datasets lives in the demo agency.
+"""The demo agency's sources file: where each of the register's datasets lives in it.
 
-Written as YAML next to the operational database (``var/demo-sources.yaml`` by default), for
-the connectors, rights fulfilment and retention to read later. For each dataset id of the
+Written in the sources format (docs/sources.md) next to the operational database
+(``var/demo-sources.yaml`` by default) and stored as the organisation's sources version, for
+the connectors, rights fulfilment and retention to read. For each dataset id of the
 register: the tables (or file folders) holding it, how a row leads to the person (an
 identity column, or a foreign key to ``debtors`` / ``new_occupiers``), and the columns that
-carry the register's events and holds.
+carry the register's events and holds. The database URL and files folder are named by
+environment variable only (the header comment says what they were).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import json
 from pathlib import Path
 from typing import Any
 
@@ -17,133 +19,153 @@ import yaml
 from sqlalchemy.engine import make_url
 
 from dataward.errors import ValidationFailed
+from dataward.sources.loader import LoadedSources, load_sources
+from dataward.sources.models import FORMAT_VERSION
 
-VERSION = 1
+OPERATIONAL = "demo_operational"
+FILES = "demo_files"
+# The URL and the folder come from the environment (or settings), never from the file.
+OPERATIONAL_URL_FROM = "DATAWARD_DEMO_OPERATIONAL_URL"
+FILES_DIR_FROM = "DATAWARD_DEMO_FILES_DIR"
 
 _CUSTOMER = {"table": "debtors", "key": "id"}
-_BY_CASE = {"via": "case_id", "table": "cases", "then": {"via": "debtor_id", **_CUSTOMER}}
+_BY_CASE = {
+    "via": "case_id",
+    "table": "cases",
+    "key": "id",
+    "then": {"via": "debtor_id", **_CUSTOMER},
+}
+
+
+def _row(table: str, **fields: Any) -> dict[str, Any]:
+    return {"connection": OPERATIONAL, "table": table, "key": "id", **fields}
+
+
+def _files(folder: str) -> dict[str, Any]:
+    return {"connection": FILES, "column": "file_path", "folder": folder}
+
+
+_NAME = ["title", "first_name", "middle_name", "last_name"]
+_ADDRESS = ["address_line1", "address_line2", "town", "postcode"]
 
 DATASETS: dict[str, list[dict[str, Any]]] = {
     "customers": [
-        {
-            "table": "debtors",
-            "key": "id",
-            "identities": {
+        _row(
+            "debtors",
+            identities={
                 "customer_ref": "customer_ref",
                 "email": "email",
                 "phone": "phone",
                 "ni_number": "ni_number",
-                "postcode": "postcode",
                 "date_of_birth": "date_of_birth",
-                "name": ["title", "first_name", "middle_name", "last_name"],
-                "address": ["address_line1", "address_line2", "town", "postcode"],
+                "name": _NAME,
+                "address": _ADDRESS,
             },
-        }
+            columns={
+                "email": {"category": "customer_contact", "provenance": "provided"},
+                "phone": {"category": "customer_contact", "provenance": "provided"},
+                "ni_number": {
+                    "category": "customer_identity",
+                    "provenance": "provided",
+                    "erasure": {"keep": "needed to trace the debt while it is owed"},
+                },
+                "date_of_birth": {"category": "customer_identity", "provenance": "provided"},
+            },
+        )
     ],
     "cases": [
-        {
-            "table": "cases",
-            "key": "id",
-            "identities": {"case_ref": "case_ref"},
-            "subject": {"via": "debtor_id", **_CUSTOMER},
-            "events": {"case_returned": "returned_on"},
-            "holds": {"live_case": {"open_when_null": "returned_on"}},
-        }
+        _row(
+            "cases",
+            identities={"case_ref": "case_ref"},
+            subject={"via": "debtor_id", **_CUSTOMER},
+            events={"case_returned": "returned_on"},
+            holds={
+                "live_case": {"open_when_null": "returned_on", "since": "opened_on"},
+                "complaint_on_case": {
+                    "table": "complaints",
+                    "via": "case_id",
+                    "open_when_null": "closed_on",
+                    "since": "opened_on",
+                },
+                "investigation_on_case": {
+                    "table": "investigations",
+                    "via": "case_id",
+                    "open_when_null": "closed_on",
+                    "since": "opened_on",
+                },
+            },
+        )
     ],
-    "payments": [{"table": "payments", "key": "id", "subject": _BY_CASE}],
+    "payments": [_row("payments", subject=_BY_CASE)],
     "visits": [
-        {"table": "agent_visits", "key": "id", "subject": _BY_CASE},
-        {"table": "notes", "key": "id", "subject": _BY_CASE, "free_text": ["body"]},
+        _row("agent_visits", subject=_BY_CASE),
+        _row(
+            "notes",
+            subject=_BY_CASE,
+            columns={"body": {"free_text": True, "provenance": "observed"}},
+        ),
     ],
     "body_worn_video": [
-        {
-            "table": "body_worn_video",
-            "key": "id",
-            "subject": _BY_CASE,
-            "file": {"column": "file_path", "folder": "body_worn_video"},
-            "events": {"recording_made": "recorded_at"},
-        }
+        _row(
+            "body_worn_video",
+            subject=_BY_CASE,
+            files=_files("body_worn_video"),
+            events={"recording_made": "recorded_at"},
+        )
     ],
     "call_recordings": [
-        {
-            "table": "call_recordings",
-            "key": "id",
-            "identities": {"phone": "caller_number"},
-            "subject": _BY_CASE,
-            "file": {"column": "file_path", "folder": "call_recordings"},
-            "events": {"call_recorded": "recorded_at"},
-        }
+        _row(
+            "call_recordings",
+            identities={"phone": "caller_number"},
+            subject=_BY_CASE,
+            files=_files("call_recordings"),
+            events={"call_recorded": "recorded_at"},
+        )
     ],
     "vulnerability_evidence": [
-        {
-            "table": "vulnerability_evidence",
-            "key": "id",
-            "subject": {"via": "debtor_id", **_CUSTOMER},
-            "file": {"column": "file_path", "folder": "vulnerability_evidence"},
-            "events": {"assessment_completed": "assessed_at"},
-        }
+        _row(
+            "vulnerability_evidence",
+            subject={"via": "debtor_id", **_CUSTOMER},
+            files=_files("vulnerability_evidence"),
+            events={"assessment_completed": "assessed_at"},
+        )
     ],
     "new_occupier_evidence": [
-        {
-            "table": "new_occupiers",
-            "key": "id",
-            "identities": {
-                "customer_ref": "occupier_ref",
+        _row(
+            "new_occupiers",
+            # The register finds a new occupier's evidence by email, name and address only
+            # (occupier_ref and phone are held, but the register does not say they find one).
+            identities={
                 "email": "email",
-                "phone": "phone",
-                "postcode": "postcode",
                 "name": ["title", "first_name", "last_name"],
-                "address": ["address_line1", "address_line2", "town", "postcode"],
+                "address": _ADDRESS,
             },
-        },
-        {
-            "table": "new_occupier_evidence",
-            "key": "id",
-            "subject": {"via": "new_occupier_id", "table": "new_occupiers", "key": "id"},
-            "file": {"column": "file_path", "folder": "new_occupier_evidence"},
-            "events": {
+        ),
+        _row(
+            "new_occupier_evidence",
+            subject={"via": "new_occupier_id", "table": "new_occupiers", "key": "id"},
+            files=_files("new_occupier_evidence"),
+            events={
                 "assessment_completed": {
                     "table": "assessments",
                     "via": "evidence_id",
                     "column": "assessed_at",
                 }
             },
-        },
-        {
-            "table": "assessments",
-            "key": "id",
-            "subject": {
+        ),
+        _row(
+            "assessments",
+            subject={
                 "via": "evidence_id",
                 "table": "new_occupier_evidence",
+                "key": "id",
                 "then": {"via": "new_occupier_id", "table": "new_occupiers", "key": "id"},
             },
-        },
+        ),
     ],
     "complaints": [
-        {
-            "table": "complaints",
-            "key": "id",
-            "subject": _BY_CASE,
-            "events": {"complaint_closed": "closed_on"},
-        }
+        _row("complaints", subject=_BY_CASE, events={"complaint_closed": "closed_on"}),
     ],
-}
-
-# Holds on a case: open from one column until another is set.
-HOLDS = {
-    "complaint_on_case": {
-        "table": "complaints",
-        "case": "case_id",
-        "opened": "opened_on",
-        "closed": "closed_on",
-    },
-    "investigation_on_case": {
-        "table": "investigations",
-        "case": "case_id",
-        "opened": "opened_on",
-        "closed": "closed_on",
-    },
-    "live_case": {"table": "cases", "case": "id", "opened": "opened_on", "closed": "returned_on"},
 }
 
 NOT_IN_DEMO = {
@@ -159,51 +181,84 @@ NOT_IN_REGISTER = {
 
 
 def _safe_url(url: str) -> str:
-    # Never write a password to disk: whoever reads the map supplies it again.
+    # Never write a password to disk: whoever reads the file supplies it again.
     return make_url(url).render_as_string(hide_password=True)
 
 
 def sources_document(
     *,
     organisation: str,
-    operational_url: str,
     files_dir: Path | None,
-    seed: int,
-    subjects: int,
-    created_at: datetime,
     register_datasets: set[str],
 ) -> dict[str, Any]:
+    """The demo agency's sources file (docs/sources.md) as plain data.
+
+    Without files (``--no-files``) there is no files connection and no binding names one.
+    """
     unknown = sorted((set(DATASETS) | set(NOT_IN_DEMO)) - register_datasets)
     if unknown:
         raise ValidationFailed(
             f"the register of {organisation} lacks datasets the demo maps: {', '.join(unknown)}"
         )
+    connections: dict[str, Any] = {
+        OPERATIONAL: {
+            "kind": "sql",
+            "url_from": OPERATIONAL_URL_FROM,
+            "mode": "read_write",
+            "description": "The demo agency's operational database.",
+        }
+    }
+    if files_dir is not None:
+        connections[FILES] = {
+            "kind": "files",
+            "url_from": FILES_DIR_FROM,
+            "mode": "read_write",
+            "description": "Recordings and evidence files of the demo agency.",
+        }
+    # A JSON round trip turns shared sub-maps into plain copies (no YAML anchors).
+    datasets: dict[str, list[dict[str, Any]]] = json.loads(json.dumps(DATASETS))
+    if files_dir is None:
+        for bindings in datasets.values():
+            for binding in bindings:
+                binding.pop("files", None)
     return {
-        "dataward_demo_sources": VERSION,
+        "format_version": FORMAT_VERSION,
         "organisation": organisation,
-        "operational_url": _safe_url(operational_url),
-        "files_dir": None if files_dir is None else str(files_dir),
-        "seed": seed,
-        "subjects": subjects,
-        "created_at": created_at.isoformat(),
-        "datasets": DATASETS,
-        "holds": HOLDS,
-        "not_in_demo": NOT_IN_DEMO,
+        "connections": connections,
+        "datasets": datasets,
+        "searched_by_hand": NOT_IN_DEMO,
         "not_in_register": NOT_IN_REGISTER,
     }
 
 
-def write_sources(path: Path, document: dict[str, Any]) -> None:
+def sources_text(
+    document: dict[str, Any],
+    *,
+    operational_url: str,
+    files_dir: Path | None,
+    seed: int,
+    subjects: int,
+) -> str:
+    """The file's text: a header saying what to set, then the document.
+
+    The header is comments only (the format has no place for them) and never a password.
+    """
+    header = [
+        "# The demo agency's sources file (docs/sources.md), written by `dataward demo create`.",
+        f"# Seed {seed}, {subjects} people.",
+        f"# {OPERATIONAL_URL_FROM}={_safe_url(operational_url)}",
+    ]
+    if files_dir is not None:
+        header.append(f"# {FILES_DIR_FROM}={files_dir}")
+    body = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
+    return "\n".join(header) + "\n" + body
+
+
+def write_sources(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)
-    path.write_text(
-        "# Written by `dataward demo create`: the register's datasets in the demo agency.\n" + text,
-        encoding="utf-8",
-    )
+    path.write_text(text, encoding="utf-8")
 
 
-def read_sources(path: Path) -> dict[str, Any]:
-    loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if not isinstance(loaded, dict) or loaded.get("dataward_demo_sources") != VERSION:
-        raise ValidationFailed(f"{path} is not a dataward demo dataset map")
-    return loaded
+def read_sources(path: Path) -> LoadedSources:
+    """The demo's sources file, loaded strictly (``SourcesInvalid`` when it is not one)."""
+    return load_sources(path)

@@ -5,3 +5,4 @@ from __future__ import annotations
 REGISTER_VERSION_STORED = "register.version_stored"
 NOTICE_VERSION_PUBLISHED = "notice.version_published"
 NOTICE_SIGNIFICANT_CHANGE_RECORDED = "notice.significant_change_recorded"
+SOURCES_LOADED = "sources.loaded"

@@ -8,22 +8,24 @@ for bad input (unreadable, non-UTF-8, oversized, alias bombs, duplicates, wrong 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import yaml
 from pydantic import ValidationError
 
 from dataward.config import get_settings
 from dataward.errors import RegisterInvalid, SourceProblem
+from dataward.marked_yaml import (
+    Mark,
+    PathKey,
+    compose,
+    dotted,
+    nearest_mark,
+    read_text,
+    validation_problems,
+)
 from dataward.register.models import Register
 from dataward.register.references import check_references
-
-PathKey = tuple[str | int, ...]
-Mark = tuple[int, int]  # 1-based line, column
-MAX_DEPTH = 100  # registers nest about ten deep; a recursive alias nests forever
 
 
 @dataclass(frozen=True)
@@ -35,144 +37,12 @@ class LoadedRegister:
     marks: dict[PathKey, Mark]
 
     def line_of(self, path: PathKey) -> Mark:
-        return _nearest_mark(self.marks, path)
-
-
-class _Builder:
-    """Turns composed YAML nodes into plain data, recording where each value came from."""
-
-    def __init__(self, file: str, max_nodes: int) -> None:
-        self.file = file
-        self.max_nodes = max_nodes
-        self.visited = 0
-        self.marks: dict[PathKey, Mark] = {}
-        self.problems: list[SourceProblem] = []
-
-    def problem(self, node: yaml.Node, path: PathKey, message: str) -> None:
-        line, col = node.start_mark.line + 1, node.start_mark.column + 1
-        self.problems.append(SourceProblem(self.file, line, col, _dotted(path), message))
-
-    def build(self, node: yaml.Node, path: PathKey) -> Any:
-        self.visited += 1
-        if self.visited > self.max_nodes:
-            raise _TooManyNodes(node, f"more than {self.max_nodes} YAML nodes (alias expansion?)")
-        if len(path) > MAX_DEPTH:
-            raise _TooManyNodes(node, f"nested more than {MAX_DEPTH} levels (recursive alias?)")
-        self.marks[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN:
-            self.problem(node, path, f"cannot read value: unsupported tag {node.tag!r}")
-            return None
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        assert isinstance(node, yaml.ScalarNode)
-        try:
-            return _scalar(node)
-        except (yaml.constructor.ConstructorError, ValueError) as exc:
-            self.problem(node, path, f"cannot read value: {getattr(exc, 'problem', exc)}")
-            return None
-
-    def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[str, Any]:
-        result: dict[str, Any] = {}
-        for key_node, value_node in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                self.problem(key_node, path, "merge keys (<<) are not allowed in a register")
-                continue
-            if not isinstance(key_node, yaml.ScalarNode):
-                self.problem(key_node, path, "keys must be plain strings")
-                continue
-            key = str(key_node.value)
-            if key in result:
-                self.problem(key_node, (*path, key), f"duplicate key {key!r}")
-                continue
-            self.marks[(*path, key, "__key__")] = (
-                key_node.start_mark.line + 1,
-                key_node.start_mark.column + 1,
-            )
-            result[key] = self.build(value_node, (*path, key))
-        return result
-
-
-class _TooManyNodes(Exception):
-    def __init__(self, node: yaml.Node, message: str) -> None:
-        self.node = node
-        self.message = message
-
-
-_PLAIN = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
-
-
-_CONSTRUCTOR = yaml.constructor.SafeConstructor()
-
-
-def _scalar(node: yaml.ScalarNode) -> Any:
-    # Resolve the tag the way SafeLoader does (ints, bools, dates, null) one scalar at a
-    # time, without PyYAML building the whole document and expanding aliases blindly.
-    construct = _CONSTRUCTOR.yaml_constructors.get(node.tag)
-    if construct is None:
-        raise yaml.constructor.ConstructorError(None, None, f"unsupported tag {node.tag!r}")
-    return construct(_CONSTRUCTOR, node)
-
-
-def _dotted(path: Iterable[str | int]) -> str:
-    out = ""
-    for part in path:
-        if part == "__key__":
-            continue
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out
-
-
-def _nearest_mark(marks: dict[PathKey, Mark], path: PathKey) -> Mark:
-    for end in range(len(path), -1, -1):
-        mark = marks.get(path[:end])
-        if mark:
-            return mark
-    return (1, 1)
+        return nearest_mark(self.marks, path)
 
 
 def read_register_text(path: Path) -> str:
     """Read a register file with the size cap and UTF-8 check; problems are RegisterInvalid."""
-    settings = get_settings()
-    file = str(path)
-    try:
-        size = path.stat().st_size
-        if size > settings.register_max_bytes:
-            limit = settings.register_max_bytes
-            raise _invalid(file, "", f"file is {size} bytes, over the {limit}-byte limit")
-        raw = _read_bounded(path, settings.register_max_bytes)
-        if len(raw) > settings.register_max_bytes:
-            limit = settings.register_max_bytes
-            raise _invalid(file, "", f"file is over the {limit}-byte limit")
-    except OSError as exc:
-        raise _invalid(file, "", f"cannot read file: {exc.strerror or exc}") from None
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise RegisterInvalid(
-            [SourceProblem(file, line, 1, "", f"not UTF-8 (byte {exc.start})")]
-        ) from None
-
-
-def _read_bounded(path: Path, limit: int, chunk: int = 1 << 16) -> bytes:
-    """At most ``limit + 1`` bytes, in chunks: a device or a file growing under us is not read
-    without end, and a small file does not cost a buffer the size of the cap."""
-    parts: list[bytes] = []
-    total = 0
-    with path.open("rb") as handle:
-        while total <= limit:
-            part = handle.read(min(chunk, limit + 1 - total))
-            if not part:
-                break
-            parts.append(part)
-            total += len(part)
-    return b"".join(parts)
-
-
-def _invalid(file: str, path: str, message: str, line: int = 1, col: int = 1) -> RegisterInvalid:
-    return RegisterInvalid([SourceProblem(file, line, col, path, message)])
+    return read_text(path, get_settings().register_max_bytes, RegisterInvalid)
 
 
 def load_register(path: Path) -> LoadedRegister:
@@ -181,28 +51,14 @@ def load_register(path: Path) -> LoadedRegister:
 
 def parse_register(text: str, file: str = "<register>") -> LoadedRegister:
     settings = get_settings()
-    if len(text.encode("utf-8")) > settings.register_max_bytes:
-        raise _invalid(file, "", f"register is over the {settings.register_max_bytes}-byte limit")
-    try:
-        root = yaml.compose(text, Loader=yaml.CSafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        message = f"YAML syntax: {exc.problem or exc.context}"
-        raise _invalid(file, "", message, line, col) from None
-    except yaml.YAMLError as exc:
-        raise _invalid(file, "", f"YAML syntax: {exc}") from None
-    if root is None:
-        raise _invalid(file, "", "the file is empty")
-    if not isinstance(root, yaml.MappingNode):
-        raise _invalid(file, "", "a register is a mapping of sections at the top level")
-
-    builder = _Builder(file, settings.register_max_nodes)
-    try:
-        data = builder.build(root, ())
-    except _TooManyNodes as exc:
-        mark = exc.node.start_mark
-        raise _invalid(file, "", exc.message, mark.line + 1, mark.column + 1) from None
+    data, builder = compose(
+        text,
+        file,
+        max_bytes=settings.register_max_bytes,
+        max_nodes=settings.register_max_nodes,
+        what="register",
+        invalid=RegisterInvalid,
+    )
     problems = list(builder.problems)
 
     register: Register | None = None
@@ -214,93 +70,15 @@ def parse_register(text: str, file: str = "<register>") -> LoadedRegister:
         unreadable = {p.path for p in builder.problems}
         problems.extend(
             p
-            for p in _validation_problems(exc, data, builder.marks, file)
+            for p in validation_problems(exc, data, builder.marks, file)
             if p.path not in unreadable
         )
     if register is not None:
         for ref_path, message in check_references(register):
-            line, col = _nearest_mark(builder.marks, ref_path)
-            problems.append(SourceProblem(file, line, col, _dotted(ref_path), message))
+            line, col = nearest_mark(builder.marks, ref_path)
+            problems.append(SourceProblem(file, line, col, dotted(ref_path), message))
     if problems or register is None:
         problems.sort(key=lambda p: (p.line, p.column, p.path))
         raise RegisterInvalid(problems)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return LoadedRegister(register, text, digest, file, builder.marks)
-
-
-def _validation_problems(
-    exc: ValidationError, data: Any, marks: dict[PathKey, Mark], file: str
-) -> list[SourceProblem]:
-    # Union fields report one error per branch; group them by the location in the data so
-    # the author reads one line per mistake.
-    # Union fields report one error per branch. Errors from the ``unspecified`` branch are
-    # noise when the author clearly meant the structured form, so they are dropped whenever
-    # another branch explains a problem at or under the same field.
-    plain: list[tuple[PathKey, str]] = []
-    unspecified: list[tuple[PathKey, PathKey, str]] = []
-    for error in exc.errors(include_url=False):
-        loc = error["loc"]
-        path, missing_key = _data_path(data, loc, error["type"])
-        if missing_key:
-            path = (*path, missing_key)
-        message = _message(error, missing_key)
-        if "Unspecified" in loc:
-            base, _ = _data_path(data, loc[: loc.index("Unspecified")], "")
-            unspecified.append((base, path, message))
-        else:
-            plain.append((path, message))
-    for base, path, message in unspecified:
-        if not any(p[: len(base)] == base for p, _ in plain):
-            plain.append((path, message))
-    grouped: dict[PathKey, list[str]] = {}
-    for path, message in plain:
-        messages = grouped.setdefault(path, [])
-        if message not in messages:
-            messages.append(message)
-    problems: list[SourceProblem] = []
-    for path, messages in grouped.items():
-        # A value of the plain form (a basis name) also fails every structured branch
-        # ({implied_by: ...}); that branch's "not a dictionary" says nothing the other does not.
-        shaped = [m for m in messages if not m.startswith(_NOT_A_MAPPING)]
-        messages = shaped or messages
-        mark_path = (*path, "__key__") if path and (*path, "__key__") in marks else path
-        line, col = _nearest_mark(marks, mark_path)
-        text = messages[0] if len(messages) == 1 else "; or ".join(messages[:4])
-        problems.append(SourceProblem(file, line, col, _dotted(path), text))
-    return problems
-
-
-_NOT_A_MAPPING = "Input should be a valid dictionary or instance of"
-
-
-def _data_path(data: Any, loc: tuple[int | str, ...], kind: str) -> tuple[PathKey, str | None]:
-    """Follow pydantic's ``loc`` through the data, skipping union branch tags.
-
-    A part that is not in the data is a union tag (``Unspecified``, ``function-after[...]``)
-    except the last part of a ``missing`` error, which names the absent key.
-    """
-    path: list[str | int] = []
-    current = data
-    for index, part in enumerate(loc):
-        last = index == len(loc) - 1
-        if isinstance(current, dict) and isinstance(part, str) and part in current:
-            path.append(part)
-            current = current[part]
-        elif isinstance(current, list) and isinstance(part, int) and 0 <= part < len(current):
-            path.append(part)
-            current = current[part]
-        elif last and kind == "missing" and isinstance(part, str):
-            return tuple(path), part
-    return tuple(path), None
-
-
-def _message(error: Any, key: str | None) -> str:
-    kind = error["type"]
-    if kind == "extra_forbidden":
-        return f"unknown key {key or error['loc'][-1]!r}"
-    if kind == "missing":
-        return f"required key {key or error['loc'][-1]!r} is missing"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if kind in {"literal_error", "enum"}:
-        return f"{message}, got {error.get('input')!r}"
-    return message

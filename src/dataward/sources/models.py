@@ -101,6 +101,9 @@ class HoldRule(Strict):
     via: Name | None = None
     open_when_null: Name | None = None
     open_when: Condition | None = None
+    since: Name | None = Field(
+        default=None, description="The column holding the date the hold began (for evidence)."
+    )
 
     @model_validator(mode="after")
     def _one_predicate(self) -> HoldRule:
@@ -114,6 +117,11 @@ class HoldRule(Strict):
 class FileRef(Strict):
     """Files belonging to a row: a column holding a path, or a folder and a pattern."""
 
+    connection: Id | None = Field(
+        default=None,
+        description="The files connection whose root holds them (default: the binding's "
+        "own connection, when it is a files connection).",
+    )
     column: Name | None = Field(default=None, description="The column holding the file's path.")
     folder: RelativePath | None = Field(
         default=None, description="Folder under the connection's root the paths are relative to."

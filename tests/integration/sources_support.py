@@ -10,14 +10,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import yaml
 from sqlalchemy import create_engine
 
 from dataward.demo import schema
 from dataward.demo.operational import build_operational
 from dataward.demo.people import People, draw_people
-from dataward.errors import SourceProblem
-from dataward.sources.models import SourcesFile
+from dataward.sources.loader import LoadedSources, parse_sources
 
 SEED = 18
 TODAY = date(2026, 11, 25)
@@ -90,7 +88,7 @@ datasets:
         table: cases
         key: id
         then: {via: debtor_id, table: debtors, key: id}
-      files: {column: file_path}
+      files: {connection: agency_files, column: file_path}
       events:
         recording_made: recorded_at
   call_recordings:
@@ -104,7 +102,7 @@ datasets:
         table: cases
         key: id
         then: {via: debtor_id, table: debtors, key: id}
-      files: {column: file_path}
+      files: {connection: agency_files, column: file_path}
       events:
         call_recorded: recorded_at
   vulnerability_evidence:
@@ -112,7 +110,7 @@ datasets:
       table: vulnerability_evidence
       key: id
       subject: {via: debtor_id, table: debtors, key: id}
-      files: {column: file_path}
+      files: {connection: agency_files, column: file_path}
       events:
         assessment_completed: assessed_at
   new_occupier_evidence:
@@ -127,7 +125,7 @@ datasets:
       table: new_occupier_evidence
       key: id
       subject: {via: new_occupier_id, table: new_occupiers, key: id}
-      files: {column: file_path}
+      files: {connection: agency_files, column: file_path}
       events:
         assessment_completed: {table: assessments, via: evidence_id, column: assessed_at}
   complaints:
@@ -144,38 +142,9 @@ datasets:
 """
 
 
-@dataclass(frozen=True)
-class Located:
-    """A parsed sources file that knows the line of each field (as the loader does)."""
-
-    sources: SourcesFile
-    marks: dict[tuple[str | int, ...], tuple[int, int]]
-    file: str = "sources.yaml"
-
-    def problem(self, path: tuple[str | int, ...], message: str) -> SourceProblem:
-        line, col = (1, 1)
-        for end in range(len(path), -1, -1):
-            if path[:end] in self.marks:
-                line, col = self.marks[path[:end]]
-                break
-        dotted = ".".join(str(p) for p in path)
-        return SourceProblem(self.file, line, col, dotted, message)
-
-
-def _marks(node: yaml.Node, path: tuple[str | int, ...], out: dict) -> None:  # type: ignore[type-arg]
-    out[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            _marks(value, (*path, key.value), out)
-    elif isinstance(node, yaml.SequenceNode):
-        for index, value in enumerate(node.value):
-            _marks(value, (*path, index), out)
-
-
-def locate(text: str) -> Located:
-    marks: dict[tuple[str | int, ...], tuple[int, int]] = {}
-    _marks(yaml.compose(text), (), marks)
-    return Located(SourcesFile.model_validate(yaml.safe_load(text)), marks)
+def locate(text: str) -> LoadedSources:
+    """The sources file parsed by the loader, which knows the line of each field."""
+    return parse_sources(text, "sources.yaml")
 
 
 def line_of(text: str, needle: str) -> int:

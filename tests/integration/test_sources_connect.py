@@ -75,14 +75,14 @@ def test_an_identity_column_without_an_index_is_a_warning_with_the_statement(
 ) -> None:
     result = check_connected(locate(DEMO_SOURCES), env=agency.env)
     email = [
-        f for f in result.warnings if f.problem.path == "datasets.customers.0.identities.email"
+        f for f in result.warnings if f.problem.path == "datasets.customers[0].identities.email"
     ]
     assert len(email) == 1
     assert email[0].problem.line == line_of(DEMO_SOURCES, "        ni_number: ni_number") - 2
     assert email[0].fix == "CREATE INDEX ix_debtors_email ON debtors (email);"
     # customer_ref is unique (indexed), and every relation column of the demo is indexed.
     paths = {f.problem.path for f in result.warnings}
-    assert "datasets.customers.0.identities.customer_ref" not in paths
+    assert "datasets.customers[0].identities.customer_ref" not in paths
     assert not any(".subject" in p for p in paths)
 
 
@@ -92,7 +92,7 @@ def test_the_statement_removes_the_warning(agency: Agency, tmp_path: Path) -> No
         with engine.begin() as conn:
             conn.execute(text("CREATE INDEX ix_debtors_email ON debtors (email)"))
         result = check_connected(locate(DEMO_SOURCES), env=agency.env)
-        assert "datasets.customers.0.identities.email" not in {
+        assert "datasets.customers[0].identities.email" not in {
             f.problem.path for f in result.warnings
         }
     finally:
@@ -107,37 +107,37 @@ def test_the_statement_removes_the_warning(agency: Agency, tmp_path: Path) -> No
         (
             "      table: agent_visits",
             "      table: agent_visitz",
-            "datasets.visits.0.table",
+            "datasets.visits[0].table",
             "table agent_visitz does not exist in connection agency",
         ),
         (
             "        ni_number: ni_number",
             "        ni_number: ni_numbr",
-            "datasets.customers.0.identities.ni_number",
+            "datasets.customers[0].identities.ni_number",
             "identity (ni_number) column ni_numbr does not exist in table debtors",
         ),
         (
             "      subject: {via: new_occupier_id, table: new_occupiers, key: id}",
             "      subject: {via: new_occupier_id, table: occupiers, key: id}",
-            "datasets.new_occupier_evidence.1.subject.table",
+            "datasets.new_occupier_evidence[1].subject.table",
             "table occupiers does not exist in connection agency",
         ),
         (
             "      subject: {via: debtor_id, table: debtors, key: id}\n      files",
             "      subject: {via: debtor, table: debtors, key: id}\n      files",
-            "datasets.vulnerability_evidence.0.subject.via",
+            "datasets.vulnerability_evidence[0].subject.via",
             "relation column debtor does not exist in table vulnerability_evidence",
         ),
         (
             "        case_returned: returned_on",
             "        case_returned: case_ref",
-            "datasets.cases.0.events.case_returned",
+            "datasets.cases[0].events.case_returned",
             "event column cases.case_ref is VARCHAR(30), not a date",
         ),
         (
             "      subject: {via: debtor_id, table: debtors, key: id}\n      events",
             "      subject: {via: case_ref, table: debtors, key: id}\n      events",
-            "datasets.cases.0.subject.via",
+            "datasets.cases[0].subject.via",
             "cases.case_ref (VARCHAR(30)) cannot be compared with debtors.id",
         ),
     ],
@@ -162,7 +162,7 @@ def test_a_relation_column_without_an_index_is_warned(agency: Agency) -> None:
             conn.execute(text("DROP INDEX ix_complaints_case_id"))
         result = check_connected(locate(DEMO_SOURCES), env=agency.env)
         found = [
-            f for f in result.warnings if f.problem.path == "datasets.complaints.0.subject.via"
+            f for f in result.warnings if f.problem.path == "datasets.complaints[0].subject.via"
         ]
         assert len(found) == 1
         assert found[0].fix == "CREATE INDEX ix_complaints_case_id ON complaints (case_id);"

@@ -128,7 +128,7 @@ def check_connected(
                 )
                 continue
             result.connected.append(name)
-        checker = _Checker(located, sources, described)
+        checker = _Checker(located, sources, described, opened)
         for dataset, bindings in sources.datasets.items():
             for index, binding in enumerate(bindings):
                 if binding.connection not in described:
@@ -146,6 +146,7 @@ class _Checker:
     located: Located
     sources: SourcesFile
     described: Mapping[str, Description]
+    connectors: Mapping[str, Connector]
 
     def error(self, path: PathKey, message: str) -> Finding:
         return Finding("error", self.located.problem(path, message))
@@ -362,11 +363,11 @@ class _Checker:
     ) -> Iterator[Finding]:
         ref = binding.files
         assert ref is not None
-        if files_connection(self.sources, binding) is None:
+        folder = files_connection(self.sources, binding)
+        if folder is None:
             yield self.error(
                 (*at, "files"),
-                "the files need a files connection for their folder: name it in "
-                "files.connection, or give the file exactly one files connection",
+                "the files need a files connection for their folder (files.connection)",
             )
         if ref.column is not None and binding.table is not None:
             table = description.tables.get(binding.table)
@@ -383,19 +384,48 @@ class _Checker:
                         f"file path column {table.name}.{ref.column} is {found.type_name}, "
                         "not text",
                     )
+                else:
+                    yield from self._sample_files(at, binding, table, folder)
+
+    def _sample_files(
+        self, at: PathKey, binding: Binding, table: TableDescription, folder: str | None
+    ) -> Iterator[Finding]:
+        """A few rows' files looked for: a folder named wrongly shows at once."""
+        ref = binding.files
+        rows = self.connectors.get(binding.connection)
+        files = self.connectors.get(folder) if folder is not None else None
+        if ref is None or ref.column is None or rows is None or files is None:
+            return
+        sample = getattr(rows, "sample", None)
+        exists = getattr(files, "exists", None)
+        if sample is None or exists is None:
+            return
+        values = sample(table.name, ref.column)
+        prefix = f"{ref.folder}/" if ref.folder else ""
+        missing = sum(1 for value in values if not exists(f"{prefix}{value}"))
+        if values and missing == len(values):
+            yield self.error(
+                (*at, "files"),
+                f"none of {len(values)} sampled files of {table.name}.{ref.column} is in "
+                f"connection {folder}" + (f" under {ref.folder}/" if ref.folder else ""),
+            )
+        elif missing:
+            yield Finding(
+                "warning",
+                self.located.problem(
+                    (*at, "files"),
+                    f"{missing} of {len(values)} sampled files of {table.name}.{ref.column} "
+                    f"are missing from connection {folder}",
+                ),
+            )
 
 
 def files_connection(sources: SourcesFile, binding: Binding) -> str | None:
-    """The files connection holding a binding's files: named, its own, or the only one."""
+    """The files connection holding a binding's files: the one named, or the binding's own."""
     ref = binding.files
-    named: str | None = getattr(ref, "connection", None) if ref is not None else None
-    if named is not None:
-        found = sources.connections.get(named)
-        return named if found is not None and found.kind == "files" else None
-    if sources.connections[binding.connection].kind == "files":
-        return binding.connection
-    candidates = [n for n, c in sources.connections.items() if c.kind == "files"]
-    return candidates[0] if len(candidates) == 1 else None
+    name = ref.connection if ref is not None and ref.connection else binding.connection
+    found = sources.connections.get(name)
+    return name if found is not None and found.kind == "files" else None
 
 
 def describe_findings(check: ConnectedCheck) -> Iterator[str]:

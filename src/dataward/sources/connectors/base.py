@@ -153,6 +153,13 @@ def resolve_url(
         value = environment.get(candidate)
         if value:
             return value
+    if env is None:
+        # A setting (also read from .env): database_url, or DATAWARD_DATABASE_URL.
+        from dataward.config import get_settings
+
+        setting = getattr(get_settings(), name.lower().removeprefix("dataward_"), None)
+        if isinstance(setting, str | os.PathLike) and str(setting):
+            return str(setting)
     raise SourceUnavailable(
         f"connection {connection_name}: the environment variable {name} is not set "
         f"(url_from names where its URL comes from)"

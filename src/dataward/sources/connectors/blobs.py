@@ -108,6 +108,11 @@ class BlobConnector:
                     seen.add(relative)
                     yield {"path": relative, "size": path.stat().st_size, **fill}
 
+    def exists(self, relative: str) -> bool:
+        """True when a file is at ``relative`` under the root (never outside it)."""
+        path = (self.root / relative).resolve()
+        return path.is_relative_to(self.root) and path.is_file()
+
     def files_for(self, rows: Iterable[Row], ref: FileRef) -> Iterator[Row]:
         """The file (or files) each row names, as ``{"path", "size"}``; size None if gone."""
         folder = ref.folder or ""

@@ -242,6 +242,14 @@ class SqlConnector:
                             seen.add(row[key.name])
                         yield dict(row)
 
+    def sample(self, table: str, column: str, limit: int = 20) -> list[Any]:
+        """Up to ``limit`` non-null values of a column (the check looks for their files)."""
+        found = self.table(table)
+        target = self._column(found, column)
+        query = select(target).where(target.is_not(None)).limit(limit)
+        with self._connect() as conn:
+            return list(conn.execute(query).scalars())
+
     def write_guard(self) -> None:
         """Call before any write (erasure, retention): a read-only connection refuses."""
         if self.read_only:

@@ -318,8 +318,9 @@ def test_rows_for_a_thousand_subjects_take_a_bounded_number_of_queries(
     assert len(few["debtors"]) == 10
     assert sum(len(v) for v in many.values()) > 10_000
     # One query per root table, one per binding with rows to find: not one per subject.
-    assert queries_for_thousand == queries_for_ten
-    assert queries_for_thousand <= 2 + len(_bindings())
+    # A binding with more rows than a batch (2,000) streams the rest with one more query.
+    assert queries_for_ten <= queries_for_thousand <= queries_for_ten + len(_bindings())
+    assert queries_for_ten <= 2 + len(_bindings())
 
 
 def _bindings() -> list[Any]:

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Numeric,
     String,
     Table,
+    bindparam,
     create_engine,
     event,
     inspect,
@@ -30,7 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
-from sqlalchemy.sql import ColumnElement, FromClause
+from sqlalchemy.sql import ColumnElement, FromClause, Select
 from sqlalchemy.types import TypeEngine
 
 from dataward.sources.connectors.base import (
@@ -99,7 +100,7 @@ class SqlConnector:
         except sa_exc.ArgumentError:
             raise SourceUnavailable(f"connection {name}: its URL is not a database URL") from None
         try:
-            self.engine: Engine = create_engine(parsed, pool_pre_ping=True)
+            self.engine: Engine = create_engine(parsed)
         except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, ImportError):
             raise SourceUnavailable(
                 f"connection {name}: no driver for a {parsed.get_backend_name()} database"
@@ -111,6 +112,8 @@ class SqlConnector:
             elif backend == "postgresql":
                 event.listen(self.engine, "connect", _read_only_postgres)
         self._tables: dict[str, Table] = {}
+        self._by_value: dict[tuple[str, str, str], Select[Any]] = {}
+        self._plans: dict[int, tuple[Binding, tuple[Table, ColumnElement[Any], Select[Any]]]] = {}
         self._metadata = MetaData()
 
     # Describing -----------------------------------------------------------------------------
@@ -192,8 +195,19 @@ class SqlConnector:
         with self._connect() as conn:
             for names, wanted in identity_columns(identities, values):
                 for batch in batches(wanted, BATCH_SIZE):
-                    query = select(key_column).where(self._match(root, names, batch))
-                    found.update(conn.execute(query).scalars())
+                    if len(names) == 1:
+                        column = self._column(root, names[0])
+                        query = self._by_value.get((table, key, names[0]))
+                        if query is None:
+                            query = select(key_column).where(
+                                column.in_(bindparam("values", expanding=True))
+                            )
+                            self._by_value[(table, key, names[0])] = query
+                        params = {"values": [_coerce(column, v) for v in batch]}
+                        found.update(conn.execute(query, params).scalars())
+                    else:
+                        query = select(key_column).where(self._match(root, names, batch))
+                        found.update(conn.execute(query).scalars())
         return found
 
     def rows_for(
@@ -203,6 +217,30 @@ class SqlConnector:
         values: IdentityValues,
         batch_size: int = BATCH_SIZE,
     ) -> Iterator[Row]:
+        target, key, by_keys = self._plan(binding)
+        own = list(identity_columns(binding.identities, values)) if binding.subject else []
+        seen: set[Any] | None = set() if own else None
+        with self._connect() as conn:
+            for batch in batches(root_keys, batch_size):
+                for row in self._stream(conn, by_keys, {"keys": batch}, batch_size):
+                    if seen is not None:
+                        seen.add(row[key.name])
+                    yield row
+            for names, wanted in own:
+                for batch in batches(wanted, batch_size):
+                    query = select(target).where(self._match(target, names, batch))
+                    for row in self._stream(conn, query.order_by(key), {}, batch_size):
+                        if seen is not None and row[key.name] in seen:
+                            continue
+                        if seen is not None:
+                            seen.add(row[key.name])
+                        yield row
+
+    def _plan(self, binding: Binding) -> tuple[Table, ColumnElement[Any], Select[Any]]:
+        """The binding's table, key, and its query by root keys (built once, then reused)."""
+        cached = self._plans.get(id(binding))
+        if cached is not None and cached[0] is binding:
+            return cached[1]
         if binding.table is None:
             raise SourceMisfit(f"connection {self.name}: a SQL binding needs a table")
         target = self.table(binding.table)
@@ -222,25 +260,35 @@ class SqlConnector:
         last_via = (
             self._column(current, chain[-1].via) if chain else self._column(target, binding.key)
         )
-        own = list(identity_columns(binding.identities, values)) if chain else []
-        seen: set[Any] | None = set() if own else None
-        stream = {"stream_results": True, "yield_per": batch_size}
-        with self._connect() as conn:
-            for batch in batches(root_keys, batch_size):
-                query = select(target).select_from(source).where(last_via.in_(batch))
-                for row in conn.execution_options(**stream).execute(query).mappings():
-                    if seen is not None:
-                        seen.add(row[key.name])
-                    yield dict(row)
-            for names, wanted in own:
-                for batch in batches(wanted, batch_size):
-                    query = select(target).where(self._match(target, names, batch))
-                    for row in conn.execution_options(**stream).execute(query).mappings():
-                        if seen is not None and row[key.name] in seen:
-                            continue
-                        if seen is not None:
-                            seen.add(row[key.name])
-                        yield dict(row)
+        by_keys = (
+            select(target)
+            .select_from(source)
+            .where(last_via.in_(bindparam("keys", expanding=True)))
+            .order_by(key)
+        )
+        plan = (target, key, by_keys)
+        self._plans[id(binding)] = (binding, plan)
+        return plan
+
+    @staticmethod
+    def _stream(
+        conn: Any, ordered: Select[Any], params: dict[str, Any], batch_size: int
+    ) -> Iterator[Row]:
+        """A query's rows (ordered by key), ``batch_size`` at most in memory.
+
+        Most subjects have a few rows per table: a plain query with ``LIMIT batch_size + 1``
+        answers in one round trip. Only when it fills up are the rest streamed through a
+        server-side cursor (``yield_per``), past the first page in key order.
+        """
+        first = conn.execute(ordered.limit(batch_size + 1), params).mappings().all()
+        yield from (dict(row) for row in first[:batch_size])
+        if len(first) <= batch_size:
+            return
+        rest = conn.execution_options(yield_per=batch_size).execute(
+            ordered.offset(batch_size), params
+        )
+        for row in rest.mappings():
+            yield dict(row)
 
     def sample(self, table: str, column: str, limit: int = 20) -> list[Any]:
         """Up to ``limit`` non-null values of a column (the check looks for their files)."""

@@ -48,6 +48,16 @@ class Settings(BaseSettings):
         le=100_000,
         description="People in the demo agency `dataward serve` creates on first start (0: none).",
     )
+    demo_operational_url: str | None = Field(
+        default=None,
+        description="The demo agency's database, named by its sources file (url_from); "
+        "unset: demo-operational.db in var_dir.",
+    )
+    demo_files_dir: Path | None = Field(
+        default=None,
+        description="The demo agency's recordings and evidence files; unset: demo-files in "
+        "var_dir.",
+    )
     keystore_url: str = Field(
         default="sqlite:///var/keys.db",
         description="The key store: a database of its own, never backed up with the main one.",

@@ -12,7 +12,6 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine, func, inspect, select
@@ -25,12 +24,16 @@ from dataward.crypto.secrets import encode_key
 from dataward.db import make_engine
 from dataward.demo import generators as gen
 from dataward.demo import schema
+from dataward.demo import sources as demo_sources
 from dataward.demo.errors import DemoExists
 from dataward.demo.operational import build_operational
 from dataward.demo.people import draw_people
 from dataward.demo.service import DemoOptions, create_demo
 from dataward.errors import ConfigurationError
+from dataward.register.loader import load_register
 from dataward.scratch import scratch_databases
+from dataward.sources.loader import load_sources, require_fit
+from dataward.sources.versions import current_sources
 from dataward.subjects.identities import (
     normalise_email,
     normalise_ni_number,
@@ -197,17 +200,53 @@ def test_it_maps_the_registers_datasets_to_the_agencys_tables(
     create_demo(uow, _options(tmp_path, operational_url, files_dir=None, subjects=10))
     uow.commit()
 
-    document = yaml.safe_load((tmp_path / "sources.yaml").read_text(encoding="utf-8"))
-    assert document["organisation"] == ORG
-    assert document["files_dir"] is None
+    text = (tmp_path / "sources.yaml").read_text(encoding="utf-8")
+    loaded = load_sources(tmp_path / "sources.yaml")  # a valid sources file (docs/sources.md)
+    register = load_register(REGISTER).register
+    fit = require_fit(loaded, register)  # and it fits the demo's register
+    assert {m.dataset for m in fit.by_hand} == set(demo_sources.NOT_IN_DEMO)
+    sources = loaded.sources
+    assert sources.organisation == ORG
+    assert set(sources.connections) == {"demo_operational"}  # no files: no files connection
+    assert sources.connections["demo_operational"].url_from == "DATAWARD_DEMO_OPERATIONAL_URL"
     tables = {t.name: t for t in schema.TABLES}
-    for dataset, places in document["datasets"].items():
-        for place in places:
-            table = tables[place["table"]]
-            for column in place.get("identities", {}).values():
+    for dataset, bindings in sources.datasets.items():
+        for binding in bindings:
+            assert binding.files is None
+            assert binding.table is not None
+            table = tables[binding.table]
+            assert binding.key in table.c
+            for column in binding.identities.values():
                 for name in [column] if isinstance(column, str) else column:
                     assert name in table.c, f"{dataset}: {table.name}.{name}"
-    assert document["datasets"]["body_worn_video"][0]["events"] == {"recording_made": "recorded_at"}
+            for name in binding.columns:
+                assert name in table.c, f"{dataset}: {table.name}.{name}"
+    assert sources.datasets["body_worn_video"][0].events == {"recording_made": "recorded_at"}
+    # Stored as the organisation's sources version, the very text written; no password.
+    stored = current_sources(uow, ORG)
+    assert (stored.version, stored.source_text) == (1, text)
+    assert stored.content_hash == loaded.content_hash
+    assert "DATAWARD_DEMO_OPERATIONAL_URL=" in text
+
+
+def test_the_demo_with_files_binds_them_through_a_files_connection(
+    uow: UnitOfWork, operational_url: str, tmp_path: Path
+) -> None:
+    create_demo(uow, _options(tmp_path, operational_url, subjects=10))
+    uow.commit()
+
+    sources = load_sources(tmp_path / "sources.yaml").sources
+    assert sources.connections["demo_files"].kind == "files"
+    files = sources.datasets["call_recordings"][0].files
+    assert files is not None
+    assert (files.connection, files.column, files.folder) == (
+        "demo_files",
+        "file_path",
+        "call_recordings",
+    )
+    lines = (tmp_path / "sources.yaml").read_text(encoding="utf-8").splitlines()
+    (folder,) = [line for line in lines if line.startswith("# DATAWARD_DEMO_FILES_DIR=")]
+    assert folder == f"# DATAWARD_DEMO_FILES_DIR={tmp_path / 'files'}"
 
 
 def test_it_refuses_to_build_over_a_demo_unless_replacing(

@@ -58,6 +58,35 @@ def test_it_builds_the_demo_agency_on_first_start_only(
     operational = f"sqlite:///{first_start / 'demo-operational.db'}"
     assert _count(operational, "debtors") > 0
     assert "Demo agency ready: 40 subjects of jtr_collections" in capsys.readouterr().err
+    # Its sources file is written and stored as the demo organisation's version 1.
+    assert (first_start / "demo-sources.yaml").is_file()
+    assert _count(database_url, "source_versions") == 1
     serve.ensure_demo(get_settings())  # a second start leaves it as it is
     assert _count(database_url, "subjects") == subjects
+    assert _count(database_url, "source_versions") == 1
     assert "building the demo agency" not in capsys.readouterr().err
+
+
+def test_the_demo_database_and_files_come_from_their_settings(
+    first_start: Path,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    uow: UnitOfWork,
+) -> None:
+    from dataward.localkeys import ensure_local_keys
+    from dataward.migrate import upgrade
+
+    elsewhere = first_start.parent / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.setenv("DATAWARD_DEMO_OPERATIONAL_URL", f"sqlite:///{elsewhere / 'ops.db'}")
+    monkeypatch.setenv("DATAWARD_DEMO_FILES_DIR", str(elsewhere / "files"))
+    get_settings.cache_clear()
+    ensure_local_keys()
+    upgrade(database_url)
+    serve.ensure_demo(get_settings())
+
+    assert _count(f"sqlite:///{elsewhere / 'ops.db'}", "debtors") > 0
+    assert (elsewhere / "files").is_dir()
+    assert not (first_start / "demo-operational.db").exists()
+    header = (first_start / "demo-sources.yaml").read_text(encoding="utf-8")
+    assert f"# DATAWARD_DEMO_FILES_DIR={elsewhere / 'files'}" in header

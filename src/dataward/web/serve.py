@@ -115,8 +115,8 @@ def ensure_demo(settings: Settings) -> None:
     options = DemoOptions(
         subjects=settings.demo_subjects,
         seed=1,
-        operational_url=f"sqlite:///{var / 'demo-operational.db'}",
-        files_dir=var / "demo-files",
+        operational_url=settings.demo_operational_url or f"sqlite:///{var / 'demo-operational.db'}",
+        files_dir=settings.demo_files_dir or var / "demo-files",
         sources_path=var / "demo-sources.yaml",
         register_path=settings.examples_dir / "jtr-collections.yaml",
         parallel=False,
@@ -131,7 +131,8 @@ def ensure_demo(settings: Settings) -> None:
         return
     err.print(
         f"First start: building the demo agency with {settings.demo_subjects:,} people "
-        f"(its own database {var / 'demo-operational.db'}; identities encrypted per subject).",
+        f"(its own database {engine.url.render_as_string(hide_password=True)}; "
+        "identities encrypted per subject).",
         markup=False,
     )
     try:

@@ -7,18 +7,20 @@ sources file) and opens the module's connector. Each module defines one class fo
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping
 from typing import Any
 
 from dataward.sources.connectors.base import Connector, SourceMisfit, resolve_url
+from dataward.sources.connectors.blobs import BlobConnector
+from dataward.sources.connectors.sql import SqlConnector
+from dataward.sources.connectors.tabular import TabularConnector
 from dataward.sources.models import Connection, SourcesFile
 
-KINDS: dict[str, tuple[str, str]] = {
-    "sql": ("dataward.sources.connectors.sql", "SqlConnector"),
-    "csv": ("dataward.sources.connectors.tabular", "TabularConnector"),
-    "json": ("dataward.sources.connectors.tabular", "TabularConnector"),
-    "files": ("dataward.sources.connectors.blobs", "BlobConnector"),
+KINDS: dict[str, Any] = {
+    "sql": SqlConnector,
+    "csv": TabularConnector,
+    "json": TabularConnector,
+    "files": BlobConnector,
 }
 
 
@@ -28,8 +30,7 @@ def open_connector(
     """Open the named connection; read-only unless its mode is ``read_write``."""
     if connection.kind not in KINDS:
         raise SourceMisfit(f"connection {name}: no connector for kind {connection.kind}")
-    module_name, class_name = KINDS[connection.kind]
-    factory: Any = getattr(importlib.import_module(module_name), class_name)
+    factory = KINDS[connection.kind]
     url = resolve_url(name, connection, env)
     extra: dict[str, Any] = {"kind": connection.kind} if connection.kind in ("csv", "json") else {}
     connector: Connector = factory(name, url, read_only=connection.mode == "read_only", **extra)

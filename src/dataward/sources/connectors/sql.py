@@ -100,7 +100,9 @@ class SqlConnector:
         except sa_exc.ArgumentError:
             raise SourceUnavailable(f"connection {name}: its URL is not a database URL") from None
         try:
-            self.engine: Engine = create_engine(parsed)
+            # Autocommit: reads need no transaction, so no BEGIN or ROLLBACK round trips;
+            # only a stream past the first page opens one (a server-side cursor needs it).
+            self.engine: Engine = create_engine(parsed, isolation_level="AUTOCOMMIT")
         except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, ImportError):
             raise SourceUnavailable(
                 f"connection {name}: no driver for a {parsed.get_backend_name()} database"
@@ -284,11 +286,15 @@ class SqlConnector:
         yield from (dict(row) for row in first[:batch_size])
         if len(first) <= batch_size:
             return
-        rest = conn.execution_options(yield_per=batch_size).execute(
-            ordered.offset(batch_size), params
-        )
-        for row in rest.mappings():
-            yield dict(row)
+        with conn.engine.connect() as streaming:
+            level = conn.dialect.default_isolation_level or "SERIALIZABLE"
+            streaming = streaming.execution_options(isolation_level=level)
+            with streaming.begin():
+                rest = streaming.execution_options(yield_per=batch_size).execute(
+                    ordered.offset(batch_size), params
+                )
+                for row in rest.mappings():
+                    yield dict(row)
 
     def sample(self, table: str, column: str, limit: int = 20) -> list[Any]:
         """Up to ``limit`` non-null values of a column (the check looks for their files)."""

@@ -359,3 +359,44 @@ def test_the_files_of_a_subjects_rows_are_found_with_their_sizes(
         files = list(blobs.files_for(rows, part.binding.files))
         assert [f["path"] for f in files] == [r["file_path"] for r in rows]
         assert all(f["size"] == r["size_bytes"] for f, r in zip(files, rows, strict=True))
+
+
+def test_a_csv_source_follows_its_relation_into_the_database(
+    agency: Agency, tmp_path: Path
+) -> None:
+    # Letters exported as CSV by another system: each names the debtor it went to.
+    (tmp_path / "letters").mkdir()
+    debtors = [d for d in agency.people.debtors if d.email][:3]
+    lines = ["id,debtor_id,sent_on"] + [
+        f"{n},{debtors[n % 3].id},2026-0{n % 9 + 1}-01" for n in range(1, 10)
+    ]
+    (tmp_path / "letters" / "2026.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    text_ = DEMO_SOURCES.replace(
+        "datasets:\n",
+        "  letters:\n    kind: csv\n    url_from: LETTERS_DIR\ndatasets:\n",
+        1,
+    ).replace(
+        "  complaints:\n",
+        "  web_enquiries:\n    - connection: letters\n      pattern: letters/*.csv\n"
+        "      key: id\n      subject: {via: debtor_id, table: debtors, key: id}\n"
+        "  complaints:\n",
+        1,
+    )
+    env = {**agency.env, "LETTERS_DIR": str(tmp_path)}
+    located = locate(text_)
+    assert check_connected(located, env=env).errors == []
+    opened = open_all(located.sources, env)
+    try:
+        found = {
+            part.dataset: [row["id"] for row in part.rows]
+            for part in stream_subject(
+                located.sources,
+                opened,
+                {"email": [debtors[1].email]},
+                datasets={"web_enquiries"},
+            )
+        }
+    finally:
+        for connector in opened.values():
+            connector.close()
+    assert found == {"web_enquiries": ["1", "4", "7"]}

@@ -282,7 +282,7 @@ class SqlConnector:
         answers in one round trip. Only when it fills up are the rest streamed through a
         server-side cursor (``yield_per``), past the first page in key order.
         """
-        first = conn.execute(ordered.limit(batch_size + 1), params).mappings().all()
+        first = conn.execute(_first_page(ordered, batch_size), params).mappings().all()
         yield from (dict(row) for row in first[:batch_size])
         if len(first) <= batch_size:
             return
@@ -321,6 +321,22 @@ class SqlConnector:
 
     def close(self) -> None:
         self.engine.dispose()
+
+
+_FIRST_PAGES: dict[tuple[int, int], tuple[Select[Any], Select[Any]]] = {}
+
+
+def _first_page(ordered: Select[Any], batch_size: int) -> Select[Any]:
+    """``ordered`` limited to a page and one row more, built once per statement: a statement
+    object reused keeps its cache key, so executing it again compiles nothing."""
+    marker = (id(ordered), batch_size)
+    found = _FIRST_PAGES.get(marker)
+    if found is None or found[0] is not ordered:
+        if len(_FIRST_PAGES) > 4096:
+            _FIRST_PAGES.clear()
+        found = (ordered, ordered.limit(batch_size + 1))
+        _FIRST_PAGES[marker] = found
+    return found[1]
 
 
 def _coerce(column: ColumnElement[Any], value: Any) -> Any:

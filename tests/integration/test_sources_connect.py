@@ -140,6 +140,13 @@ def test_the_statement_removes_the_warning(agency: Agency, tmp_path: Path) -> No
             "datasets.cases[0].subject.via",
             "cases.case_ref (VARCHAR(30)) cannot be compared with debtors.id",
         ),
+        (
+            "      subject: {via: debtor_id, table: debtors, key: id}\n      events",
+            "      subject: {via: debtor_id, table: debtors, key: id, "
+            "then: {via: id, table: debtors, key: id}}\n      events",
+            "datasets.cases[0].subject",
+            "the relation through debtors loops back on itself",
+        ),
     ],
 )
 def test_each_problem_is_reported_at_its_line(

@@ -125,7 +125,11 @@ class SqlConnector:
         for binding in bindings:
             if binding.table is not None:
                 names.append(binding.table)
-            names.extend(r.table for r in relation_chain(binding.subject))
+            relation, passed = binding.subject, set[str]()
+            while relation is not None and relation.table not in passed:
+                passed.add(relation.table)  # a loop stops here; the check reports it
+                names.append(relation.table)
+                relation = relation.then
             names.extend(e.table for e in binding.events.values() if not isinstance(e, str))
             names.extend(h.table for h in binding.holds.values() if h.table is not None)
         tables: dict[str, TableDescription] = {}

@@ -7,7 +7,7 @@ sources file) and opens the module's connector. Each module defines one class fo
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from dataward.sources.connectors.base import Connector, SourceMisfit, resolve_url
@@ -16,7 +16,7 @@ from dataward.sources.connectors.sql import SqlConnector
 from dataward.sources.connectors.tabular import TabularConnector
 from dataward.sources.models import Connection, SourcesFile
 
-KINDS: dict[str, Any] = {
+KINDS: dict[str, type[Connector]] = {
     "sql": SqlConnector,
     "csv": TabularConnector,
     "json": TabularConnector,
@@ -30,7 +30,8 @@ def open_connector(
     """Open the named connection; read-only unless its mode is ``read_write``."""
     if connection.kind not in KINDS:
         raise SourceMisfit(f"connection {name}: no connector for kind {connection.kind}")
-    factory = KINDS[connection.kind]
+    # Typed as the Protocol above (mypy holds each class to it); built by keyword here.
+    factory: Callable[..., Connector] = KINDS[connection.kind]
     url = resolve_url(name, connection, env)
     extra: dict[str, Any] = {"kind": connection.kind} if connection.kind in ("csv", "json") else {}
     connector: Connector = factory(name, url, read_only=connection.mode == "read_only", **extra)

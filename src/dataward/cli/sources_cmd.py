@@ -58,8 +58,23 @@ def check(
     register: Annotated[
         Path, typer.Option("--register", help="The organisation's register YAML file.")
     ],
+    connect: Annotated[
+        bool,
+        typer.Option(
+            "--connect",
+            help="Also connect to every source and check its tables, columns, relations, "
+            "types and indexes (read-only; exit 1 on a problem).",
+        ),
+    ] = False,
 ) -> None:
     """Check a sources file on its own and against the register (no database is opened).
+
+    With --connect, every connection is opened (its URL from the environment variable or
+    setting its url_from names) and each binding checked against what exists: tables,
+    columns, relations, that types fit (a date column for an event, comparable keys), and
+    that files are where the rows say. A missing index on an identity or relation column is
+    a warning with the CREATE INDEX a DBA could run; dataward never changes the schema.
+    Exit 1 when a connected check finds a problem.
 
     Every dataset id must be the register's; identity kinds the register's and declared on
     that dataset; column categories, event ids and hold ids the register's. A register
@@ -68,6 +83,8 @@ def check(
     FILE:LINE:COL: field.path: message).
 
     Example: dataward sources check var/demo-sources.yaml --register examples/jtr-collections.yaml
+
+    Connected: dataward sources check sources.yaml --register register.yaml --connect
     """
     from dataward.register.loader import load_register
 
@@ -82,6 +99,25 @@ def check(
         f"{file}: valid; {len(fit.bound)} datasets bound, {len(fit.by_hand)} searched by hand",
         markup=False,
     )
+    if connect:
+        _check_connected(file, loaded)
+
+
+def _check_connected(file: Path, loaded: LoadedSources) -> None:
+    from dataward.sources.check import check_connected, describe_findings
+
+    result = check_connected(loaded)
+    for line in describe_findings(result):
+        out.print(line, markup=False)
+    errors, warnings = len(result.errors), len(result.warnings)
+    summary = (
+        f"{file}: connected to {len(result.connected)} of {len(loaded.sources.connections)} "
+        f"sources; {errors} problem{'' if errors == 1 else 's'}, "
+        f"{warnings} warning{'' if warnings == 1 else 's'}"
+    )
+    out.print(summary, markup=False)
+    if result.exit_code:
+        raise typer.Exit(result.exit_code)
 
 
 @app.command("load")

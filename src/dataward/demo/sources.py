@@ -42,7 +42,10 @@ def _row(table: str, **fields: Any) -> dict[str, Any]:
 
 
 def _files(folder: str) -> dict[str, Any]:
-    return {"connection": FILES, "column": "file_path", "folder": folder}
+    # The rows' paths already start with their folder (``body_worn_video/2024/05/...``),
+    # relative to the files root: a ``folder`` here would be prepended a second time.
+    del folder
+    return {"connection": FILES, "column": "file_path"}
 
 
 _NAME = ["title", "first_name", "middle_name", "last_name"]

@@ -1,0 +1,243 @@
+"""Access search through the connectors vs hand-written SQL, on the demo agency.
+
+On SQLite (a temporary file) and PostgreSQL (a throwaway database on the test server):
+
+- build the demo agency's operational database (``--subjects`` people, no files) with the
+  demo's own generators, and its own sources file (``demo.sources``);
+- for ``--samples`` debtors drawn at random (seeded), time fetching every row of the person
+  across every bound dataset: ``stream_subject`` over the demo's sources file, every row
+  read, looked up by email (root keys, then one query per binding);
+- baseline, in the same run and on the same database: a hand-written SQL script fetching
+  the same rows for the same person (one ``SELECT`` per table, joins to ``debtors`` /
+  ``new_occupiers`` on the email), every row read. The row counts of both are compared
+  per subject and the run stops if they differ;
+- both without an index on the email columns (the demo's schema has none, as the check
+  warns), then again after ``CREATE INDEX`` on ``debtors.email`` and
+  ``new_occupiers.email`` (the statements ``sources check --connect`` prints).
+
+Median and p95 per subject, and the ratio dataward / hand-written (how many times slower).
+Progress goes to stderr.
+
+Run with ``.venv/bin/python benchmarks/sources_search_bench.py`` (``--backends sqlite``
+to skip PostgreSQL, ``--subjects 2000`` for a quick run; ``DATAWARD_BENCH_PG_URL`` for
+another server).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import Connection
+
+from dataward.demo import schema
+from dataward.demo.operational import build_operational
+from dataward.demo.people import draw_people
+from dataward.demo.sources import OPERATIONAL_URL_FROM, sources_document
+from dataward.scratch import scratch_databases
+from dataward.sources.connectors import open_all
+from dataward.sources.connectors.base import stream_subject
+from dataward.sources.models import SourcesFile
+
+PG_ADMIN = os.environ.get(
+    "DATAWARD_BENCH_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+SEED = 18
+TODAY = date(2026, 11, 25)
+DATASETS = {
+    "customers",
+    "cases",
+    "payments",
+    "visits",
+    "body_worn_video",
+    "call_recordings",
+    "vulnerability_evidence",
+    "new_occupier_evidence",
+    "complaints",
+    "portal_accounts",
+    "research_bwv_footage",
+    "vehicle_camera_footage",
+    "web_enquiries",
+}
+_BY_CASE = "JOIN cases c ON x.case_id = c.id JOIN debtors d ON c.debtor_id = d.id"
+HAND_SQL = (
+    "SELECT x.* FROM debtors x WHERE x.email = :email",
+    "SELECT x.* FROM cases x JOIN debtors d ON x.debtor_id = d.id WHERE d.email = :email",
+    *(
+        f"SELECT x.* FROM {table} x {_BY_CASE} WHERE d.email = :email"
+        for table in ("payments", "agent_visits", "notes", "body_worn_video", "call_recordings")
+    ),
+    "SELECT x.* FROM vulnerability_evidence x JOIN debtors d ON x.debtor_id = d.id "
+    "WHERE d.email = :email",
+    "SELECT x.* FROM new_occupiers x WHERE x.email = :email",
+    "SELECT x.* FROM new_occupier_evidence x JOIN new_occupiers o ON x.new_occupier_id = o.id "
+    "WHERE o.email = :email",
+    "SELECT x.* FROM assessments x JOIN new_occupier_evidence e ON x.evidence_id = e.id "
+    "JOIN new_occupiers o ON e.new_occupier_id = o.id WHERE o.email = :email",
+    f"SELECT x.* FROM complaints x {_BY_CASE} WHERE d.email = :email",
+)
+
+
+def log(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def demo_sources() -> SourcesFile:
+    document = sources_document(
+        organisation="jtr_collections", files_dir=None, register_datasets=DATASETS
+    )
+    return SourcesFile.model_validate(yaml.safe_load(yaml.safe_dump(document)))
+
+
+@contextmanager
+def database(backend: str) -> Iterator[str]:
+    if backend == "sqlite":
+        with tempfile.TemporaryDirectory() as folder:
+            yield f"sqlite:///{Path(folder) / 'agency.db'}"
+        return
+    with scratch_databases(PG_ADMIN, "bench_sources") as (url,):
+        yield url
+
+
+def build(url: str, subjects: int) -> tuple[list[str], int]:
+    people = draw_people(SEED, subjects, TODAY)
+    engine = create_engine(url)
+    try:
+        schema.metadata.create_all(engine)
+        with engine.begin() as conn:
+            counts = build_operational(conn, people, seed=SEED, today=TODAY, files=None)
+        if engine.dialect.name == "postgresql":
+            with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                conn.execute(text("VACUUM ANALYZE"))
+        else:
+            with engine.begin() as conn:
+                conn.execute(text("ANALYZE"))
+    finally:
+        engine.dispose()
+    emails = [d.email for d in people.debtors if d.email]
+    return emails, sum(counts.values())
+
+
+def hand_written(conn: Connection, email: str) -> int:
+    rows = 0
+    for statement in HAND_SQL:
+        rows += len(conn.execute(text(statement), {"email": email}).all())
+    return rows
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def measure(url: str, emails: list[str], samples: int) -> dict[str, Any]:
+    sources = demo_sources()
+    connectors = open_all(sources, {OPERATIONAL_URL_FROM: url})
+    sql = connectors["demo_operational"]
+    engine = create_engine(url)
+    chosen = random.Random(SEED).sample(emails, samples)
+    queries: list[str] = []
+    ours: list[float] = []
+    theirs: list[float] = []
+    rows_total = 0
+    try:
+        with engine.connect() as conn:
+
+            def ours_for(email: str) -> int:
+                count = 0
+                for part in stream_subject(sources, connectors, {"email": [email]}):
+                    count += sum(1 for _ in part.rows)
+                return count
+
+            ours_for(chosen[0])  # reflects the tables once
+            hand_written(conn, chosen[0])
+            listener = getattr(sql, "engine")  # noqa: B009 - the SQL connector's own engine
+
+            def count(*_args: Any) -> None:
+                queries.append("q")
+
+            event.listen(listener, "before_cursor_execute", count)
+            ours_for(chosen[0])
+            event.remove(listener, "before_cursor_execute", count)
+            for email in chosen:
+                started = time.perf_counter()
+                got = ours_for(email)
+                middle = time.perf_counter()
+                expected = hand_written(conn, email)
+                ended = time.perf_counter()
+                if got != expected:
+                    raise SystemExit(
+                        f"row counts differ: {got} through sources, {expected} by hand"
+                    )
+                rows_total += got
+                ours.append(middle - started)
+                theirs.append(ended - middle)
+    finally:
+        engine.dispose()
+        for connector in connectors.values():
+            connector.close()
+    return {
+        "median": statistics.median(ours) * 1000,
+        "p95": percentile(ours, 0.95) * 1000,
+        "hand_median": statistics.median(theirs) * 1000,
+        "hand_p95": percentile(theirs, 0.95) * 1000,
+        "ratio": statistics.median(ours) / statistics.median(theirs),
+        "rows": rows_total / len(chosen),
+        "queries": len(queries),
+    }
+
+
+def add_indexes(url: str) -> None:
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("CREATE INDEX ix_debtors_email ON debtors (email)"))
+            conn.execute(text("CREATE INDEX ix_new_occupiers_email ON new_occupiers (email)"))
+            conn.execute(text("ANALYZE"))
+    finally:
+        engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--subjects", type=int, default=20_000)
+    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    args = parser.parse_args()
+    print(f"# sources search: {args.subjects} people, {args.samples} subjects per run")
+    print(
+        f"# {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} CPUs"
+    )
+    print("backend     index  rows/subj  queries  median ms  p95 ms  hand median  hand p95  ratio")
+    for backend in args.backends.split(","):
+        with database(backend) as url:
+            started = time.perf_counter()
+            emails, rows = build(url, args.subjects)
+            log(f"{backend}: built {rows} rows in {time.perf_counter() - started:.1f} s")
+            for indexed in (False, True):
+                if indexed:
+                    add_indexes(url)
+                m = measure(url, emails, args.samples)
+                print(
+                    f"{backend:<11} {'yes' if indexed else 'no':<5}  {m['rows']:>9.1f}  "
+                    f"{m['queries']:>7}  {m['median']:>9.2f}  {m['p95']:>6.2f}  "
+                    f"{m['hand_median']:>11.2f}  {m['hand_p95']:>8.2f}  {m['ratio']:>5.2f}",
+                    flush=True,
+                )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,443 @@
+"""``sources check --connect``: does the organisation's data look the way the file says?
+
+Connects to every connection of a sources file and checks, binding by binding, that each
+table, column and relation exists and that types fit (a date column for an event, a key
+column comparable to the one its relation points at). Each problem carries the sources
+file's ``file:line``. Where an identity or relation column has no index, every request
+would scan that table: a warning gives the ``CREATE INDEX`` a DBA could run. dataward never
+changes the organisation's schema itself; the check only reads the catalogue.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Literal, Protocol
+
+from dataward.errors import SourceProblem
+from dataward.sources.connectors import open_connector
+from dataward.sources.connectors.base import (
+    Connector,
+    Description,
+    SourceMisfit,
+    SourceUnavailable,
+    TableDescription,
+    TypeFamily,
+    relation_chain,
+)
+from dataward.sources.models import Binding, Related, SourcesFile
+
+PathKey = tuple[str | int, ...]
+Level = Literal["error", "warning"]
+_COMPARABLE: tuple[frozenset[TypeFamily], ...] = (
+    frozenset({"integer", "number"}),
+    frozenset({"string"}),
+    frozenset({"date", "datetime"}),
+    frozenset({"boolean"}),
+)
+
+
+class Located(Protocol):
+    """A loaded sources file that can say where a field is (``sources.loader``)."""
+
+    @property
+    def sources(self) -> SourcesFile: ...
+
+    def problem(self, path: PathKey, message: str) -> SourceProblem: ...
+
+
+@dataclass(frozen=True)
+class Finding:
+    level: Level
+    problem: SourceProblem
+    fix: str | None = None
+    """A statement a DBA could run (``CREATE INDEX ...``); dataward never runs it."""
+
+    def lines(self) -> list[str]:
+        p = self.problem
+        head = f"{p.file}:{p.line}:{p.column}: {self.level}: {p.path}: {p.message}"
+        return [head] if self.fix is None else [head, f"    {self.fix}"]
+
+
+@dataclass
+class ConnectedCheck:
+    findings: list[Finding] = field(default_factory=list)
+    connected: list[str] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == "error"]
+
+    @property
+    def warnings(self) -> list[Finding]:
+        return [f for f in self.findings if f.level == "warning"]
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.errors else 0
+
+
+def comparable(a: TypeFamily, b: TypeFamily) -> bool:
+    if "other" in (a, b):
+        return True
+    return any(a in group and b in group for group in _COMPARABLE)
+
+
+def index_statement(table: str, columns: tuple[str, ...]) -> str:
+    name = "ix_" + "_".join((table.replace(".", "_"), *columns))
+    return f"CREATE INDEX {name[:63]} ON {table} ({', '.join(columns)});"
+
+
+def check_connected(
+    located: Located,
+    connectors: Mapping[str, Connector] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> ConnectedCheck:
+    """Connect (or use ``connectors``) and check every binding against what exists."""
+    sources = located.sources
+    result = ConnectedCheck()
+    opened: dict[str, Connector] = {}
+    owned: list[Connector] = []
+    for name, connection in sources.connections.items():
+        if connectors is not None and name in connectors:
+            opened[name] = connectors[name]
+            continue
+        try:
+            connector = open_connector(name, connection, env)
+        except (SourceUnavailable, SourceMisfit) as error:
+            result.findings.append(
+                Finding("error", located.problem(("connections", name, "url_from"), error.message))
+            )
+            continue
+        opened[name] = connector
+        owned.append(connector)
+    try:
+        by_connection: dict[str, list[Binding]] = {}
+        for bindings in sources.datasets.values():
+            for binding in bindings:
+                by_connection.setdefault(binding.connection, []).append(binding)
+        described: dict[str, Description] = {}
+        for name, connector in opened.items():
+            try:
+                described[name] = connector.describe(by_connection.get(name, []))
+            except (SourceUnavailable, SourceMisfit) as error:
+                result.findings.append(
+                    Finding(
+                        "error", located.problem(("connections", name, "url_from"), error.message)
+                    )
+                )
+                continue
+            result.connected.append(name)
+        checker = _Checker(located, sources, described, opened)
+        for dataset, bindings in sources.datasets.items():
+            for index, binding in enumerate(bindings):
+                if binding.connection not in described:
+                    continue
+                result.findings.extend(checker.binding(("datasets", dataset, index), binding))
+    finally:
+        for connector in owned:
+            connector.close()
+    result.findings.sort(key=lambda f: (f.problem.line, f.problem.column, f.level))
+    return result
+
+
+@dataclass
+class _Checker:
+    located: Located
+    sources: SourcesFile
+    described: Mapping[str, Description]
+    connectors: Mapping[str, Connector]
+
+    def error(self, path: PathKey, message: str) -> Finding:
+        return Finding("error", self.located.problem(path, message))
+
+    def binding(self, at: PathKey, binding: Binding) -> Iterator[Finding]:
+        kind = self.sources.connections[binding.connection].kind
+        description = self.described[binding.connection]
+        if kind == "sql":
+            yield from self._sql(at, binding, description)
+        elif kind in ("csv", "json"):
+            yield from self._tabular(at, binding, description)
+        else:
+            yield from self._files(at, binding, description)
+        if binding.files is not None:
+            yield from self._file_ref(at, binding, description)
+
+    # SQL ------------------------------------------------------------------------------------
+
+    def _table(self, at: PathKey, description: Description, name: str) -> TableDescription | None:
+        return description.tables.get(name)
+
+    def _column(
+        self, at: PathKey, table: TableDescription, column: str, role: str
+    ) -> Iterator[Finding]:
+        if column not in table.columns:
+            yield self.error(at, f"{role} column {column} does not exist in table {table.name}")
+
+    def _index(
+        self, at: PathKey, table: TableDescription, columns: tuple[str, ...], why: str
+    ) -> Iterator[Finding]:
+        if all(c in table.columns for c in columns) and not table.indexed(columns[0]):
+            yield Finding(
+                "warning",
+                self.located.problem(
+                    at,
+                    f"no index on {table.name}.{columns[0]}: {why}, every request scans "
+                    f"{table.name}",
+                ),
+                index_statement(table.name, columns),
+            )
+
+    def _sql(self, at: PathKey, binding: Binding, description: Description) -> Iterator[Finding]:
+        assert binding.table is not None
+        table = self._table(at, description, binding.table)
+        if table is None:
+            yield self.error(
+                (*at, "table"),
+                f"table {binding.table} does not exist in connection {binding.connection}",
+            )
+            return
+        yield from self._column((*at, "key"), table, binding.key, "key")
+        for kind, columns in binding.identities.items():
+            names = (columns,) if isinstance(columns, str) else tuple(columns)
+            for position, name in enumerate(names):
+                path = (
+                    (*at, "identities", kind)
+                    if isinstance(columns, str)
+                    else (
+                        *at,
+                        "identities",
+                        kind,
+                        position,
+                    )
+                )
+                yield from self._column(path, table, name, f"identity ({kind})")
+            yield from self._index(
+                (*at, "identities", kind), table, names, f"{kind} finds the subject"
+            )
+        yield from self._relation(at, binding, table, description)
+        for event, spec in binding.events.items():
+            yield from self._event((*at, "events", event), table, spec, description)
+        for hold, rule in binding.holds.items():
+            path = (*at, "holds", hold)
+            holder: TableDescription = table
+            if rule.table is not None:
+                related = description.tables.get(rule.table)
+                if related is None:
+                    yield self.error((*path, "table"), f"table {rule.table} does not exist")
+                    continue
+                holder = related
+                if rule.via is not None:
+                    yield from self._column((*path, "via"), holder, rule.via, "hold relation")
+            if rule.open_when_null is not None:
+                yield from self._column(
+                    (*path, "open_when_null"), holder, rule.open_when_null, "hold"
+                )
+            if rule.open_when is not None:
+                yield from self._column(
+                    (*path, "open_when", "column"), holder, rule.open_when.column, "hold"
+                )
+            since: str | None = getattr(rule, "since", None)
+            if since is not None:
+                yield from self._date((*path, "since"), holder, since, "hold start")
+        for column in binding.columns:
+            yield from self._column((*at, "columns", column), table, column, "described")
+
+    def _relation(
+        self, at: PathKey, binding: Binding, table: TableDescription, description: Description
+    ) -> Iterator[Finding]:
+        if binding.subject is None:
+            return
+        try:
+            chain = relation_chain(binding.subject)
+        except SourceMisfit as error:
+            yield self.error((*at, "subject"), error.message)
+            return
+        current = table
+        path: PathKey = (*at, "subject")
+        for relation in chain:
+            target = description.tables.get(relation.table)
+            if relation.via not in current.columns:
+                yield self.error(
+                    (*path, "via"),
+                    f"relation column {relation.via} does not exist in table {current.name}",
+                )
+            if target is None:
+                yield self.error(
+                    (*path, "table"),
+                    f"table {relation.table} does not exist in connection {binding.connection}",
+                )
+                return
+            if relation.key not in target.columns:
+                yield self.error(
+                    (*path, "key"),
+                    f"key column {relation.key} does not exist in table {target.name}",
+                )
+            if relation.via in current.columns and relation.key in target.columns:
+                mine = current.columns[relation.via]
+                theirs = target.columns[relation.key]
+                if not comparable(mine.family, theirs.family):
+                    yield self.error(
+                        (*path, "via"),
+                        f"{current.name}.{relation.via} ({mine.type_name}) cannot be compared "
+                        f"with {target.name}.{relation.key} ({theirs.type_name})",
+                    )
+            yield from self._index(
+                (*path, "via"), current, (relation.via,), "this relation leads to the subject"
+            )
+            yield from self._index(
+                (*path, "key"), target, (relation.key,), "this relation's key is looked up"
+            )
+            current = target
+            path = (*path, "then")
+
+    def _date(
+        self, at: PathKey, table: TableDescription, column: str, role: str
+    ) -> Iterator[Finding]:
+        found = table.columns.get(column)
+        if found is None:
+            yield self.error(at, f"{role} column {column} does not exist in table {table.name}")
+        elif found.family not in ("date", "datetime", "other"):
+            yield self.error(
+                at, f"{role} column {table.name}.{column} is {found.type_name}, not a date"
+            )
+
+    def _event(
+        self,
+        at: PathKey,
+        table: TableDescription,
+        spec: str | Related,
+        description: Description,
+    ) -> Iterator[Finding]:
+        if isinstance(spec, str):
+            yield from self._date(at, table, spec, "event")
+            return
+        related = description.tables.get(spec.table)
+        if related is None:
+            yield self.error((*at, "table"), f"table {spec.table} does not exist")
+            return
+        yield from self._column((*at, "via"), related, spec.via, "event relation")
+        yield from self._date((*at, "column"), related, spec.column, "event")
+
+    # Files ----------------------------------------------------------------------------------
+
+    def _tabular(
+        self, at: PathKey, binding: Binding, description: Description
+    ) -> Iterator[Finding]:
+        assert binding.pattern is not None
+        table = description.tables.get(binding.pattern)
+        if table is None:
+            yield self.error(
+                (*at, "pattern"),
+                f"pattern {binding.pattern} matches no file in connection {binding.connection}",
+            )
+            return
+        if not table.columns:
+            return
+        yield from self._column((*at, "key"), table, binding.key, "key")
+        for kind, columns in binding.identities.items():
+            for name in (columns,) if isinstance(columns, str) else columns:
+                yield from self._column(
+                    (*at, "identities", kind), table, name, f"identity ({kind})"
+                )
+        if binding.subject is not None:
+            yield from self._column((*at, "subject", "via"), table, binding.subject.via, "relation")
+            if binding.subject.then is not None:
+                yield self.error(
+                    (*at, "subject", "then"), "a file source follows one relation at most"
+                )
+        for column in binding.columns:
+            yield from self._column((*at, "columns", column), table, column, "described")
+
+    def _files(self, at: PathKey, binding: Binding, description: Description) -> Iterator[Finding]:
+        if binding.pattern is not None and not description.files:
+            yield Finding(
+                "warning",
+                self.located.problem(
+                    (*at, "pattern"), f"pattern {binding.pattern} matches no file yet"
+                ),
+            )
+
+    def _file_ref(
+        self, at: PathKey, binding: Binding, description: Description
+    ) -> Iterator[Finding]:
+        ref = binding.files
+        assert ref is not None
+        folder = files_connection(self.sources, binding)
+        if folder is None:
+            yield self.error(
+                (*at, "files"),
+                "the files need a files connection for their folder (files.connection)",
+            )
+        if ref.column is not None and binding.table is not None:
+            table = description.tables.get(binding.table)
+            if table is not None:
+                found = table.columns.get(ref.column)
+                if found is None:
+                    yield self.error(
+                        (*at, "files", "column"),
+                        f"file path column {ref.column} does not exist in table {table.name}",
+                    )
+                elif found.family not in ("string", "other"):
+                    yield self.error(
+                        (*at, "files", "column"),
+                        f"file path column {table.name}.{ref.column} is {found.type_name}, "
+                        "not text",
+                    )
+                else:
+                    yield from self._sample_files(at, binding, table, folder)
+
+    def _sample_files(
+        self, at: PathKey, binding: Binding, table: TableDescription, folder: str | None
+    ) -> Iterator[Finding]:
+        """A few rows' files looked for: a folder named wrongly shows at once."""
+        ref = binding.files
+        rows = self.connectors.get(binding.connection)
+        files = self.connectors.get(folder) if folder is not None else None
+        if ref is None or ref.column is None or rows is None or files is None:
+            return
+        sample = getattr(rows, "sample", None)
+        exists = getattr(files, "exists", None)
+        if sample is None or exists is None:
+            return
+        values = sample(table.name, ref.column)
+        prefix = f"{ref.folder}/" if ref.folder else ""
+        missing = sum(1 for value in values if not exists(f"{prefix}{value}"))
+        if values and missing == len(values):
+            yield self.error(
+                (*at, "files"),
+                f"none of {len(values)} sampled files of {table.name}.{ref.column} is in "
+                f"connection {folder}" + (f" under {ref.folder}/" if ref.folder else ""),
+            )
+        elif missing:
+            yield Finding(
+                "warning",
+                self.located.problem(
+                    (*at, "files"),
+                    f"{missing} of {len(values)} sampled files of {table.name}.{ref.column} "
+                    f"are missing from connection {folder}",
+                ),
+            )
+
+
+def files_connection(sources: SourcesFile, binding: Binding) -> str | None:
+    """The files connection holding a binding's files: the one named, or the binding's own."""
+    ref = binding.files
+    name = ref.connection if ref is not None and ref.connection else binding.connection
+    found = sources.connections.get(name)
+    return name if found is not None and found.kind == "files" else None
+
+
+def describe_findings(check: ConnectedCheck) -> Iterator[str]:
+    """The lines the CLI prints: one per finding, the DBA's statement under a warning."""
+    for finding in check.findings:
+        yield from finding.lines()
+
+
+__all__ = [
+    "ConnectedCheck",
+    "Finding",
+    "check_connected",
+    "describe_findings",
+    "files_connection",
+]

@@ -1,0 +1,54 @@
+"""Connectors by kind: adding another kind of source is one module and one line here.
+
+``open_connector`` resolves a connection's URL from the environment or settings (never the
+sources file) and opens the module's connector. Each module defines one class following
+``base.Connector``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from dataward.sources.connectors.base import Connector, SourceMisfit, resolve_url
+from dataward.sources.connectors.blobs import BlobConnector
+from dataward.sources.connectors.sql import SqlConnector
+from dataward.sources.connectors.tabular import TabularConnector
+from dataward.sources.models import Connection, SourcesFile
+
+KINDS: dict[str, type[Connector]] = {
+    "sql": SqlConnector,
+    "csv": TabularConnector,
+    "json": TabularConnector,
+    "files": BlobConnector,
+}
+
+
+def open_connector(
+    name: str, connection: Connection, env: Mapping[str, str] | None = None
+) -> Connector:
+    """Open the named connection; read-only unless its mode is ``read_write``."""
+    if connection.kind not in KINDS:
+        raise SourceMisfit(f"connection {name}: no connector for kind {connection.kind}")
+    # Typed as the Protocol above (mypy holds each class to it); built by keyword here.
+    factory: Callable[..., Connector] = KINDS[connection.kind]
+    url = resolve_url(name, connection, env)
+    extra: dict[str, Any] = {"kind": connection.kind} if connection.kind in ("csv", "json") else {}
+    connector: Connector = factory(name, url, read_only=connection.mode == "read_only", **extra)
+    return connector
+
+
+def open_all(sources: SourcesFile, env: Mapping[str, str] | None = None) -> dict[str, Connector]:
+    """Every connection of a sources file, opened; closes those opened if one fails."""
+    opened: dict[str, Connector] = {}
+    try:
+        for name, connection in sources.connections.items():
+            opened[name] = open_connector(name, connection, env)
+    except Exception:
+        for connector in opened.values():
+            connector.close()
+        raise
+    return opened
+
+
+__all__ = ["KINDS", "Connector", "open_all", "open_connector"]

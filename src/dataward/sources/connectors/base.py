@@ -1,0 +1,281 @@
+"""One interface for every kind of source: open by name, describe, stream a subject's rows.
+
+A connector is opened for one named connection of a sources file. Its URL (or folder) comes
+from a dataward setting or an environment variable named by ``url_from``, never from the
+file, and is never put in an error message. Rows are found set-based:
+
+1. ``subject_keys``: the keys of the rows of a *root* table (the one holding identity
+   columns, ``debtors``) matching a set of identity values, in batches;
+2. ``rows_for``: the rows of a binding whose ``subject`` relation leads to those keys (one
+   query per batch of keys, joins along the relation), plus rows matching the binding's own
+   identity columns. Never a query per row, never a whole table in memory.
+
+``stream_subject`` runs both across every binding of a sources file.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
+
+from dataward.errors import DatawardError
+from dataward.sources.models import Binding, Connection, Relation, SourcesFile
+
+BATCH_SIZE = 2000
+"""Values per ``IN`` / ``= ANY`` list: far from every backend's parameter limit."""
+
+TypeFamily = Literal["integer", "number", "string", "date", "datetime", "boolean", "other"]
+Row = dict[str, Any]
+IdentityValues = Mapping[str, Collection[Any]]
+"""Register identity kind -> the values to look for (a tuple per value for a multi-column kind)."""
+
+
+class SourceUnavailable(DatawardError):
+    """A connection could not be opened or read: its setting is missing, or it is down."""
+
+    code = "source_unavailable"
+    http_status = 503
+    exit_code = 2
+    title = "A data source is not available"
+
+
+class SourceMisfit(DatawardError):
+    """A binding asks for something its connector cannot do (a table missing, a loop)."""
+
+    code = "source_misfit"
+    http_status = 422
+    exit_code = 2
+    title = "A data source does not fit its sources file"
+
+
+class ReadOnlyConnection(SourceMisfit):
+    code = "source_read_only"
+    title = "A write was attempted on a read-only connection"
+
+
+@dataclass(frozen=True, slots=True)
+class ColumnDescription:
+    name: str
+    family: TypeFamily
+    type_name: str
+    nullable: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class TableDescription:
+    """A table (or, for CSV/JSON, the rows of the files a pattern matches)."""
+
+    name: str
+    columns: dict[str, ColumnDescription]
+    indexes: tuple[tuple[str, ...], ...] = ()
+    """Column lists of indexes, unique constraints and the primary key, in order."""
+
+    def indexed(self, column: str) -> bool:
+        """True when some index leads with ``column`` (a lookup on it need not scan)."""
+        return any(index and index[0] == column for index in self.indexes)
+
+
+@dataclass(frozen=True, slots=True)
+class FileDescription:
+    path: str
+    """Relative to the connection's root, with ``/`` separators."""
+    size: int
+
+
+@dataclass(frozen=True, slots=True)
+class Description:
+    """What exists behind a connection, as far as a sources file can refer to it."""
+
+    tables: dict[str, TableDescription] = field(default_factory=dict)
+    files: tuple[FileDescription, ...] = ()
+    root: str | None = None
+    """For folder connections: that the root exists is all a description says of it."""
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """What every kind of source offers. One module per kind (``connectors/__init__.py``)."""
+
+    kinds: ClassVar[tuple[str, ...]]
+    name: str
+    read_only: bool
+
+    def describe(self, bindings: Sequence[Binding] = ()) -> Description:
+        """Tables, columns, types and indexes (or folders and files) the bindings refer to.
+
+        A SQL connector reflects only the tables named (never a whole catalogue); a folder
+        connector lists the files the bindings' patterns match.
+        """
+        ...
+
+    def subject_keys(
+        self, table: str, key: str, identities: Mapping[str, Any], values: IdentityValues
+    ) -> set[Any]:
+        """Keys of the rows of ``table`` whose identity columns hold any of the values.
+
+        ``identities`` is the binding's map kind -> column (or columns); kinds without
+        values are skipped. One query per identity kind per batch of values.
+        """
+        ...
+
+    def rows_for(
+        self,
+        binding: Binding,
+        root_keys: Collection[Any],
+        values: IdentityValues,
+        batch_size: int = BATCH_SIZE,
+    ) -> Iterator[Row]:
+        """Stream the binding's rows that belong to the subject, each once.
+
+        Rows whose ``subject`` relation ends at one of ``root_keys`` (a binding without a
+        relation is its own root: its ``key`` is looked up), and rows whose own identity
+        columns hold one of ``values``.
+        """
+        ...
+
+    def close(self) -> None: ...
+
+
+def resolve_url(
+    connection_name: str, connection: Connection, env: Mapping[str, str] | None = None
+) -> str:
+    """The URL (or folder) of a connection, from the environment or a dataward setting.
+
+    ``url_from`` names an environment variable (``AGENCY_DB_URL``) or a setting
+    (``database_url``, read as ``DATAWARD_DATABASE_URL``). The error names the variable,
+    never a URL.
+    """
+    environment = os.environ if env is None else env
+    name = connection.url_from
+    for candidate in (name, f"DATAWARD_{name.upper()}"):
+        value = environment.get(candidate)
+        if value:
+            return value
+    if env is None:
+        # A setting (also read from .env): database_url, or DATAWARD_DATABASE_URL.
+        from dataward.config import get_settings
+
+        setting = getattr(get_settings(), name.lower().removeprefix("dataward_"), None)
+        if isinstance(setting, str | os.PathLike) and str(setting):
+            return str(setting)
+    raise SourceUnavailable(
+        f"connection {connection_name}: the environment variable {name} is not set "
+        f"(url_from names where its URL comes from)"
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Root:
+    """Where a binding's rows lead to their subject: a table, its key and identity columns."""
+
+    connection: str
+    table: str
+    key: str
+    identities: Mapping[str, Any]
+
+
+def relation_chain(relation: Relation | None) -> list[Relation]:
+    chain: list[Relation] = []
+    seen: set[str] = set()
+    while relation is not None:
+        if relation.table in seen:
+            raise SourceMisfit(f"the relation through {relation.table} loops back on itself")
+        seen.add(relation.table)
+        chain.append(relation)
+        relation = relation.then
+    return chain
+
+
+def root_of(sources: SourcesFile, binding: Binding) -> Root | None:
+    """The table a binding's rows lead to and the identity columns found there.
+
+    A binding with its own identities and no relation is its own root. With a relation, the
+    root is the last table of the chain; its identity columns come from the binding (of the
+    same connection if there is one) that binds that table with identities. None when no
+    root has any.
+    """
+    if binding.subject is None:
+        if not binding.identities or binding.table is None:
+            return None
+        return Root(binding.connection, binding.table, binding.key, binding.identities)
+    last = relation_chain(binding.subject)[-1]
+    candidates = [
+        other
+        for bindings in sources.datasets.values()
+        for other in bindings
+        if other.table == last.table and other.subject is None and other.identities
+    ]
+    # The root's own connection first; a file source may point at a database's table.
+    candidates.sort(key=lambda other: other.connection != binding.connection)
+    if not candidates:
+        return None
+    found = candidates[0]
+    return Root(found.connection, last.table, last.key, found.identities)
+
+
+@dataclass
+class SubjectRows:
+    """Rows of one binding for a subject, streamed; counts once the stream is consumed."""
+
+    dataset: str
+    index: int
+    binding: Binding
+    rows: Iterator[Row]
+
+
+def stream_subject(
+    sources: SourcesFile,
+    connectors: Mapping[str, Connector],
+    values: IdentityValues,
+    *,
+    datasets: Collection[str] | None = None,
+    batch_size: int = BATCH_SIZE,
+) -> Iterator[SubjectRows]:
+    """For every binding (of ``datasets``, or all), the subject's rows, lazily.
+
+    Root keys are found once per root table and reused by every binding leading there, so
+    a subject across N bindings costs about N + (identity kinds) queries per batch.
+    """
+    root_keys: dict[tuple[str, str, str], set[Any]] = {}
+    for dataset, bindings in sources.datasets.items():
+        if datasets is not None and dataset not in datasets:
+            continue
+        for index, binding in enumerate(bindings):
+            connector = connectors[binding.connection]
+            root = root_of(sources, binding)
+            keys: set[Any] = set()
+            if root is not None:
+                marker = (root.connection, root.table, root.key)
+                if marker not in root_keys:
+                    root_keys[marker] = connectors[root.connection].subject_keys(
+                        root.table, root.key, root.identities, values
+                    )
+                keys = root_keys[marker]
+            yield SubjectRows(
+                dataset, index, binding, connector.rows_for(binding, keys, values, batch_size)
+            )
+
+
+def batches(values: Collection[Any], size: int) -> Iterator[list[Any]]:
+    """Sorted batches (sorted for stable plans and test output) of at most ``size`` values."""
+    ordered = sorted(values, key=repr) if values else []
+    for start in range(0, len(ordered), size):
+        yield ordered[start : start + size]
+
+
+def identity_columns(
+    identities: Mapping[str, Any], values: IdentityValues
+) -> Iterator[tuple[tuple[str, ...], Collection[Any]]]:
+    """(columns, values) for each identity kind that has values to look for."""
+    for kind, columns in identities.items():
+        wanted = values.get(kind)
+        if not wanted:
+            continue
+        names = (columns,) if isinstance(columns, str) else tuple(columns)
+        if len(names) > 1:
+            wanted = [v for v in wanted if isinstance(v, tuple) and len(v) == len(names)]
+            if not wanted:
+                continue
+        yield names, wanted

@@ -1,0 +1,130 @@
+"""File blobs as sources: recordings, photos, scans. Paths and sizes, never contents.
+
+Files are found two ways:
+
+- through a path column of another binding's rows (``files: {column, folder}``):
+  ``files_for(rows, ref)`` turns each row into the file it names;
+- through a folder and a pattern (a ``files`` binding, or ``files: {folder, pattern}``),
+  whose ``{name}`` placeholders are filled from a row or from identity values
+  (``scans/{customer_ref}/*.pdf``).
+
+A file is never opened here: whoever packages it streams it from the path given. A path
+that would leave the connection's root (``..``, a symlink out) is refused.
+"""
+
+from __future__ import annotations
+
+import glob
+import string
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+from dataward.sources.connectors.base import (
+    BATCH_SIZE,
+    Description,
+    FileDescription,
+    IdentityValues,
+    Row,
+    SourceMisfit,
+    relation_chain,
+)
+from dataward.sources.connectors.tabular import folder_of, matching
+from dataward.sources.models import Binding, FileRef
+
+
+def placeholders(pattern: str) -> list[str]:
+    return [name for _, name, _, _ in string.Formatter().parse(pattern) if name]
+
+
+def _fill(pattern: str, values: Mapping[str, Any]) -> str:
+    # Values are escaped so that a customer reference cannot widen the glob.
+    return pattern.format(**{k: glob.escape(str(v)) for k, v in values.items()})
+
+
+class BlobConnector:
+    """A folder of files; rows are ``{"path", "size"}`` (and the placeholders' values)."""
+
+    kinds: ClassVar[tuple[str, ...]] = ("files",)
+
+    def __init__(self, name: str, url: str, *, read_only: bool = True) -> None:
+        self.name = name
+        self.read_only = read_only
+        self.root = folder_of(name, url)
+
+    def _file(self, relative: str, **extra: Any) -> Row:
+        path = (self.root / relative).resolve()
+        if not path.is_relative_to(self.root):
+            raise SourceMisfit(f"connection {self.name}: a file path leaves its folder")
+        size = path.stat().st_size if path.is_file() else None
+        return {"path": path.relative_to(self.root).as_posix(), "size": size, **extra}
+
+    def describe(self, bindings: Sequence[Binding] = ()) -> Description:
+        files: list[FileDescription] = []
+        for binding in bindings:
+            if binding.pattern is None:
+                continue
+            glob_pattern = binding.pattern.format(
+                **dict.fromkeys(placeholders(binding.pattern), "*")
+            )
+            files.extend(
+                FileDescription(p.relative_to(self.root).as_posix(), p.stat().st_size)
+                for p in matching(self.root, glob_pattern)
+            )
+        return Description(files=tuple(files), root=str(self.root))
+
+    def subject_keys(
+        self, table: str, key: str, identities: Mapping[str, Any], values: IdentityValues
+    ) -> set[Any]:
+        raise SourceMisfit(
+            f"connection {self.name}: a folder of files cannot be the root of another binding"
+        )
+
+    def rows_for(
+        self,
+        binding: Binding,
+        root_keys: Collection[Any],
+        values: IdentityValues,
+        batch_size: int = BATCH_SIZE,
+    ) -> Iterator[Row]:
+        """Files whose pattern placeholders take the subject's identity values or root keys."""
+        if binding.pattern is None:
+            raise SourceMisfit(f"connection {self.name}: a files binding needs a pattern")
+        names = placeholders(binding.pattern)
+        fills: list[dict[str, Any]] = []
+        for kind, column in binding.identities.items():
+            if isinstance(column, str) and column in names:
+                fills.extend({column: v} for v in values.get(kind, ()))
+        chain = relation_chain(binding.subject)
+        if len(chain) == 1 and chain[0].via in names:
+            fills.extend({chain[0].via: k} for k in root_keys)
+        seen: set[str] = set()
+        for fill in fills:
+            if set(fill) != set(names):
+                continue
+            for path in matching(self.root, _fill(binding.pattern, fill)):
+                relative = path.relative_to(self.root).as_posix()
+                if relative not in seen:
+                    seen.add(relative)
+                    yield {"path": relative, "size": path.stat().st_size, **fill}
+
+    def exists(self, relative: str) -> bool:
+        """True when a file is at ``relative`` under the root (never outside it)."""
+        path = (self.root / relative).resolve()
+        return path.is_relative_to(self.root) and path.is_file()
+
+    def files_for(self, rows: Iterable[Row], ref: FileRef) -> Iterator[Row]:
+        """The file (or files) each row names, as ``{"path", "size"}``; size None if gone."""
+        folder = ref.folder or ""
+        for row in rows:
+            if ref.column is not None:
+                value = row.get(ref.column)
+                if value:
+                    yield self._file(str(Path(folder) / str(value)))
+            elif ref.pattern is not None:
+                fill = {n: row.get(n) for n in placeholders(ref.pattern)}
+                for path in matching(self.root / folder, _fill(ref.pattern, fill)):
+                    yield self._file(path.relative_to(self.root).as_posix())
+
+    def close(self) -> None:
+        return None

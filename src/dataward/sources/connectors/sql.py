@@ -1,0 +1,357 @@
+"""SQL sources through SQLAlchemy Core: reflected tables, set-based lookups, streamed rows.
+
+Only the tables a sources file names are reflected. A read-only connection is read-only at
+the database too (``PRAGMA query_only`` on SQLite, ``default_transaction_read_only`` on
+PostgreSQL), so even a bug in dataward cannot write through it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Table,
+    bindparam,
+    create_engine,
+    event,
+    inspect,
+    select,
+    tuple_,
+)
+from sqlalchemy import exc as sa_exc
+from sqlalchemy.engine import make_url
+from sqlalchemy.sql import ColumnElement, FromClause, Select
+from sqlalchemy.types import TypeEngine
+
+from dataward.sources.connectors.base import (
+    BATCH_SIZE,
+    ColumnDescription,
+    Description,
+    IdentityValues,
+    ReadOnlyConnection,
+    Row,
+    SourceMisfit,
+    SourceUnavailable,
+    TableDescription,
+    TypeFamily,
+    batches,
+    identity_columns,
+    relation_chain,
+)
+from dataward.sources.models import Binding
+
+
+def family_of(column_type: TypeEngine[Any]) -> TypeFamily:
+    """The broad kind of a column's type, for comparing keys and checking event dates."""
+    if isinstance(column_type, Boolean):
+        return "boolean"
+    if isinstance(column_type, Integer):
+        return "integer"
+    if isinstance(column_type, DateTime):
+        return "datetime"
+    if isinstance(column_type, Date):
+        return "date"
+    if isinstance(column_type, Numeric | Float):
+        return "number"
+    if isinstance(column_type, String):
+        return "string"
+    return "other"
+
+
+def _split(table: str) -> tuple[str | None, str]:
+    schema, _, name = table.rpartition(".")
+    return (schema or None), name
+
+
+def _read_only_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA query_only = ON")
+    cursor.close()
+
+
+def _read_only_postgres(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+    cursor.close()
+    dbapi_connection.commit()
+
+
+class SqlConnector:
+    """One database of the organisation's, opened read-only unless the file says otherwise."""
+
+    kinds: ClassVar[tuple[str, ...]] = ("sql",)
+
+    def __init__(self, name: str, url: str, *, read_only: bool = True) -> None:
+        self.name = name
+        self.read_only = read_only
+        try:
+            parsed = make_url(url)
+        except sa_exc.ArgumentError:
+            raise SourceUnavailable(f"connection {name}: its URL is not a database URL") from None
+        try:
+            # Autocommit: reads need no transaction, so no BEGIN or ROLLBACK round trips;
+            # only a stream past the first page opens one (a server-side cursor needs it).
+            self.engine: Engine = create_engine(parsed, isolation_level="AUTOCOMMIT")
+        except (sa_exc.ArgumentError, sa_exc.NoSuchModuleError, ImportError):
+            raise SourceUnavailable(
+                f"connection {name}: no driver for a {parsed.get_backend_name()} database"
+            ) from None
+        if read_only:
+            backend = parsed.get_backend_name()
+            if backend == "sqlite":
+                event.listen(self.engine, "connect", _read_only_sqlite)
+            elif backend == "postgresql":
+                event.listen(self.engine, "connect", _read_only_postgres)
+        self._tables: dict[str, Table] = {}
+        self._by_value: dict[tuple[str, str, str], Select[Any]] = {}
+        self._plans: dict[int, tuple[Binding, tuple[Table, ColumnElement[Any], Select[Any]]]] = {}
+        self._metadata = MetaData()
+
+    # Describing -----------------------------------------------------------------------------
+
+    def describe(self, bindings: Sequence[Binding] = ()) -> Description:
+        names: list[str] = []
+        for binding in bindings:
+            if binding.table is not None:
+                names.append(binding.table)
+            relation, passed = binding.subject, set[str]()
+            while relation is not None and relation.table not in passed:
+                passed.add(relation.table)  # a loop stops here; the check reports it
+                names.append(relation.table)
+                relation = relation.then
+            names.extend(e.table for e in binding.events.values() if not isinstance(e, str))
+            names.extend(h.table for h in binding.holds.values() if h.table is not None)
+        tables: dict[str, TableDescription] = {}
+        try:
+            inspector = inspect(self.engine)
+            for table in dict.fromkeys(names):
+                schema, name = _split(table)
+                if not inspector.has_table(name, schema=schema):
+                    continue
+                columns = {
+                    c["name"]: ColumnDescription(
+                        c["name"], family_of(c["type"]), str(c["type"]), bool(c["nullable"])
+                    )
+                    for c in inspector.get_columns(name, schema=schema)
+                }
+                indexes: list[tuple[str, ...]] = []
+                pk = inspector.get_pk_constraint(name, schema=schema)
+                if pk and pk.get("constrained_columns"):
+                    indexes.append(tuple(pk["constrained_columns"]))
+                for unique in inspector.get_unique_constraints(name, schema=schema):
+                    indexes.append(tuple(unique["column_names"]))
+                for index in inspector.get_indexes(name, schema=schema):
+                    indexes.append(tuple(c for c in index["column_names"] if c is not None))
+                tables[table] = TableDescription(table, columns, tuple(indexes))
+        except sa_exc.OperationalError:
+            raise SourceUnavailable(
+                f"connection {self.name}: the database cannot be reached"
+            ) from None
+        return Description(tables=tables)
+
+    # Lookups --------------------------------------------------------------------------------
+
+    def table(self, name: str) -> Table:
+        found = self._tables.get(name)
+        if found is None:
+            schema, bare = _split(name)
+            try:
+                found = Table(bare, self._metadata, schema=schema, autoload_with=self.engine)
+            except sa_exc.NoSuchTableError:
+                raise SourceMisfit(f"connection {self.name}: no table {name}") from None
+            except sa_exc.OperationalError:
+                raise SourceUnavailable(
+                    f"connection {self.name}: the database cannot be reached"
+                ) from None
+            self._tables[name] = found
+        return found
+
+    def _column(self, table: Table, name: str) -> ColumnElement[Any]:
+        if name not in table.c:
+            raise SourceMisfit(f"connection {self.name}: table {table.name} has no column {name}")
+        return table.c[name]
+
+    def _match(
+        self, table: Table, names: tuple[str, ...], values: list[Any]
+    ) -> ColumnElement[bool]:
+        columns = [self._column(table, n) for n in names]
+        if len(columns) == 1:
+            return columns[0].in_([_coerce(columns[0], v) for v in values])
+        return tuple_(*columns).in_(
+            [tuple(_coerce(c, x) for c, x in zip(columns, v, strict=True)) for v in values]
+        )
+
+    def subject_keys(
+        self, table: str, key: str, identities: Mapping[str, Any], values: IdentityValues
+    ) -> set[Any]:
+        root = self.table(table)
+        key_column = self._column(root, key)
+        found: set[Any] = set()
+        with self._connect() as conn:
+            for names, wanted in identity_columns(identities, values):
+                for batch in batches(wanted, BATCH_SIZE):
+                    if len(names) == 1:
+                        column = self._column(root, names[0])
+                        query = self._by_value.get((table, key, names[0]))
+                        if query is None:
+                            query = select(key_column).where(
+                                column.in_(bindparam("values", expanding=True))
+                            )
+                            self._by_value[(table, key, names[0])] = query
+                        params = {"values": [_coerce(column, v) for v in batch]}
+                        found.update(conn.execute(query, params).scalars())
+                    else:
+                        query = select(key_column).where(self._match(root, names, batch))
+                        found.update(conn.execute(query).scalars())
+        return found
+
+    def rows_for(
+        self,
+        binding: Binding,
+        root_keys: Collection[Any],
+        values: IdentityValues,
+        batch_size: int = BATCH_SIZE,
+    ) -> Iterator[Row]:
+        target, key, by_keys = self._plan(binding)
+        own = list(identity_columns(binding.identities, values)) if binding.subject else []
+        seen: set[Any] | None = set() if own else None
+        with self._connect() as conn:
+            for batch in batches(root_keys, batch_size):
+                for row in self._stream(conn, by_keys, {"keys": batch}, batch_size):
+                    if seen is not None:
+                        seen.add(row[key.name])
+                    yield row
+            for names, wanted in own:
+                for batch in batches(wanted, batch_size):
+                    query = select(target).where(self._match(target, names, batch))
+                    for row in self._stream(conn, query.order_by(key), {}, batch_size):
+                        if seen is not None and row[key.name] in seen:
+                            continue
+                        if seen is not None:
+                            seen.add(row[key.name])
+                        yield row
+
+    def _plan(self, binding: Binding) -> tuple[Table, ColumnElement[Any], Select[Any]]:
+        """The binding's table, key, and its query by root keys (built once, then reused)."""
+        cached = self._plans.get(id(binding))
+        if cached is not None and cached[0] is binding:
+            return cached[1]
+        if binding.table is None:
+            raise SourceMisfit(f"connection {self.name}: a SQL binding needs a table")
+        target = self.table(binding.table)
+        key = self._column(target, binding.key)
+        # Joins along the relation, all but its last hop: the last table's key equals the
+        # previous table's ``via``, so the filter goes there and the root is never read.
+        source: FromClause = target
+        current = target
+        chain = relation_chain(binding.subject)
+        for relation in chain[:-1]:
+            nxt = self.table(relation.table)
+            source = source.join(
+                nxt,
+                self._column(current, relation.via) == self._column(nxt, relation.key),
+            )
+            current = nxt
+        last_via = (
+            self._column(current, chain[-1].via) if chain else self._column(target, binding.key)
+        )
+        by_keys = (
+            select(target)
+            .select_from(source)
+            .where(last_via.in_(bindparam("keys", expanding=True)))
+            .order_by(key)
+        )
+        plan = (target, key, by_keys)
+        self._plans[id(binding)] = (binding, plan)
+        return plan
+
+    @staticmethod
+    def _stream(
+        conn: Any, ordered: Select[Any], params: dict[str, Any], batch_size: int
+    ) -> Iterator[Row]:
+        """A query's rows (ordered by key), ``batch_size`` at most in memory.
+
+        Most subjects have a few rows per table: a plain query with ``LIMIT batch_size + 1``
+        answers in one round trip. Only when it fills up are the rest streamed through a
+        server-side cursor (``yield_per``), past the first page in key order.
+        """
+        first = conn.execute(_first_page(ordered, batch_size), params).mappings().all()
+        yield from (dict(row) for row in first[:batch_size])
+        if len(first) <= batch_size:
+            return
+        with conn.engine.connect() as streaming:
+            level = conn.dialect.default_isolation_level or "SERIALIZABLE"
+            streaming = streaming.execution_options(isolation_level=level)
+            with streaming.begin():
+                rest = streaming.execution_options(yield_per=batch_size).execute(
+                    ordered.offset(batch_size), params
+                )
+                for row in rest.mappings():
+                    yield dict(row)
+
+    def sample(self, table: str, column: str, limit: int = 20) -> list[Any]:
+        """Up to ``limit`` non-null values of a column (the check looks for their files)."""
+        found = self.table(table)
+        target = self._column(found, column)
+        query = select(target).where(target.is_not(None)).limit(limit)
+        with self._connect() as conn:
+            return list(conn.execute(query).scalars())
+
+    def write_guard(self) -> None:
+        """Call before any write (erasure, retention): a read-only connection refuses."""
+        if self.read_only:
+            raise ReadOnlyConnection(
+                f"connection {self.name} is read_only: dataward may not change it"
+            )
+
+    def _connect(self) -> Any:
+        try:
+            return self.engine.connect()
+        except sa_exc.OperationalError:
+            raise SourceUnavailable(
+                f"connection {self.name}: the database cannot be reached"
+            ) from None
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+
+_FIRST_PAGES: dict[tuple[int, int], tuple[Select[Any], Select[Any]]] = {}
+
+
+def _first_page(ordered: Select[Any], batch_size: int) -> Select[Any]:
+    """``ordered`` limited to a page and one row more, built once per statement: a statement
+    object reused keeps its cache key, so executing it again compiles nothing."""
+    marker = (id(ordered), batch_size)
+    found = _FIRST_PAGES.get(marker)
+    if found is None or found[0] is not ordered:
+        if len(_FIRST_PAGES) > 4096:
+            _FIRST_PAGES.clear()
+        found = (ordered, ordered.limit(batch_size + 1))
+        _FIRST_PAGES[marker] = found
+    return found[1]
+
+
+def _coerce(column: ColumnElement[Any], value: Any) -> Any:
+    """ISO strings for date columns (identity values arrive as text)."""
+    if isinstance(value, str):
+        family = family_of(column.type)
+        try:
+            if family == "date":
+                return date.fromisoformat(value)
+            if family == "datetime":
+                return datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    return value

@@ -27,7 +27,6 @@ from dataward.complaints.errors import ComplaintInvalid
 from dataward.complaints.letters import (
     explanation_of,
     ico_words,
-    letter_pdf,
     letters_of,
     sent_letter,
 )
@@ -49,7 +48,6 @@ from dataward.complaints.steps import Step, acknowledge, link_request
 from dataward.errors import DatawardError
 from dataward.register.models import Register
 from dataward.requests.errors import RequestNotFound
-from dataward.requests.letters import Letter
 from dataward.requests.service import get_request, register_of
 from dataward.subjects.errors import InvalidIdentity
 from dataward.subjects.identities import normalise_email
@@ -63,7 +61,7 @@ from dataward.web.auth import (
 from dataward.web.deps import analyse_organisation, get_analyser, get_uow
 from dataward.web.portal_forms import NO_STORE, PortalForm, public_status_url
 from dataward.web.portal_requests import REPRESENTATIVES
-from dataward.web.security import policy_allowing_inline_styles
+from dataward.web.request_letter_pages import sent_letter_response
 from dataward.web.status_link import linked_complaint
 from dataward.web.templating import render
 
@@ -321,18 +319,6 @@ def complaint_status(request: Request, token: str, uow: Uow) -> Response:
     return _page(request, uow, token, "portal/complaint_status.html")
 
 
-def letter_response(letter: Letter, format: str, ref: str) -> Response:
-    """A letter as a standalone printable page, or (``pdf``) a PDF."""
-    if format == "pdf":
-        return Response(
-            letter_pdf(letter),
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{ref}-{letter.kind}.pdf"'},
-        )
-    policy = policy_allowing_inline_styles(letter.html)
-    return HTMLResponse(letter.html, headers={"Content-Security-Policy": policy})
-
-
 @router.get(
     "/complaints/status/{token}/letters/{kind}",
     name="portal_complaint_letter",
@@ -344,6 +330,4 @@ def complaint_status_letter(
     """A letter the complainant was sent, by their signed status link: no account, no
     postal address shown, never a letter not sent yet."""
     row = linked_complaint(request, uow, token)
-    response = letter_response(sent_letter(uow, row, kind[:40]), format, row.ref)
-    response.headers.update(NO_STORE)
-    return response
+    return sent_letter_response(sent_letter(uow, row, kind[:40]), format, row.ref)

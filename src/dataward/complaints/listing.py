@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select, tuple_
@@ -27,6 +27,7 @@ from dataward.complaints.service import (
     note_of,
     today_of,
 )
+from dataward.requests.queue import HistoryEntry
 from dataward.subjects.models import Subject
 from dataward.uow import UnitOfWork
 
@@ -49,18 +50,6 @@ class ComplaintPage:
     rows: list[Complaint]
     # The cursor of the next page; None on the last one.
     next_cursor: str | None
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    seq: int
-    at: datetime
-    on: date
-    actor: str
-    action: str
-    from_state: str | None
-    to_state: str
-    note: str | None
 
 
 def encode_cursor(row: Complaint) -> str:

@@ -45,7 +45,6 @@ from dataward.complaints.service import (
 from dataward.complaints.status_links import status_address, status_link_token
 from dataward.complaints.status_view import status_of
 from dataward.complaints.steps import Step, acknowledge, link_request
-from dataward.errors import DatawardError
 from dataward.register.models import Register
 from dataward.requests.errors import RequestNotFound
 from dataward.requests.service import get_request, register_of
@@ -55,7 +54,6 @@ from dataward.uow import UnitOfWork
 from dataward.web.analysis import RegisterAnalyser
 from dataward.web.auth import (
     PUBLIC,
-    app_uow,
     posted_form,
 )
 from dataward.web.deps import analyse_organisation, get_analyser, get_uow
@@ -260,32 +258,28 @@ def complaint_submit(request: Request, org: str, uow: Uow, analyser: Analyser) -
     analysis = analyse_organisation(uow, analyser, org)
     organisation, register = analysis.organisation, analysis.register
     form = posted_form(request)
-    throttle, client = FORM.throttle(request), FORM.client_key(request)
-    limit = request.app.state.settings.portal_requests_per_client
-    try:
-        FORM.refuse_if_throttled(throttle, client, limit, register.controller.name)
-        with app_uow(request) as writer:
-            today = today_of(writer)
-            new, request_ref = _new_complaint(organisation, form, today)
-            row = open_complaint(writer, new, actor=ACTOR)
-            # CMP-01: a request ref of another organisation (or none at all) stays in the
-            # words only; the public is not told which refs exist.
-            if request_ref and _is_theirs(writer, organisation, request_ref):
-                link_request(writer, organisation, row.ref, request_ref, actor=ACTOR)
-            token, _ = status_link_token(request.app.state.secret_key, writer.clock, row)
-            step = Step(ACTOR, today, link=status_url(request, token))
-            acknowledge(writer, organisation, row.ref, step)
-            writer.commit()
-    except DatawardError as error:
+
+    def open_it(writer: UnitOfWork) -> str:
+        today = today_of(writer)
+        new, request_ref = _new_complaint(organisation, form, today)
+        row = open_complaint(writer, new, actor=ACTOR)
+        # CMP-01: a request ref of another organisation (or none at all) stays in the
+        # words only; the public is not told which refs exist.
+        if request_ref and _is_theirs(writer, organisation, request_ref):
+            link_request(writer, organisation, row.ref, request_ref, actor=ACTOR)
+        token, _ = status_link_token(request.app.state.secret_key, writer.clock, row)
+        step = Step(ACTOR, today, link=status_url(request, token))
+        acknowledge(writer, organisation, row.ref, step)
+        return token
+
+    def refused(message: str, status: int) -> Response:
         # CMP-01: nothing is opened; the person sees what to put right, with what they
         # typed, and the chain records only the refusal's code.
-        message, status = FORM.refused(request, error)
-        return _form_page(
-            request, organisation, register, _typed(form), error=message, status=status
-        )
-    if limit:
-        throttle.failed(client)  # counts a complaint sent, not a failure
-    return FORM.sent(f"/complaints/sent/{token}", organisation)
+        typed = _typed(form)
+        return _form_page(request, organisation, register, typed, error=message, status=status)
+
+    controller = register.controller.name
+    return FORM.submit(request, organisation, controller, open_it, refused, "/complaints/sent/")
 
 
 def _page(request: Request, uow: UnitOfWork, token: str, template: str) -> Response:

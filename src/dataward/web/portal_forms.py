@@ -23,10 +23,12 @@ from starlette.datastructures import FormData
 from dataward.errors import DatawardError
 from dataward.outbox.config import get_mail_settings
 from dataward.requests.errors import RequestLimitReached
+from dataward.uow import UnitOfWork
 from dataward.web.audit_actions import WEB_INPUT_REFUSED
 from dataward.web.auth import (
     CSRF_FIELD,
     LOGIN_COOKIE,
+    app_uow,
     audit_refusal,
     login_csrf_pair,
     set_form_cookie,
@@ -80,7 +82,7 @@ class PortalForm:
         response.headers.update(NO_STORE)
         return response
 
-    def throttle(self, request: Request) -> Throttle:
+    def _throttle(self, request: Request) -> Throttle:
         """The per-client count of this form's submissions, one per server process."""
         state, attribute = request.app.state, f"portal_{self.kind}_throttle"
         with _throttle_lock:
@@ -89,20 +91,9 @@ class PortalForm:
         throttle: Throttle = getattr(state, attribute)
         return throttle
 
-    def client_key(self, request: Request) -> str:
+    def _client_key(self, request: Request) -> str:
         host = request.client.host if request.client else "unknown"
         return throttle_key(f"portal-{self.kind}", host)
-
-    def refuse_if_throttled(
-        self, throttle: Throttle, client: str, limit: int, controller_name: str
-    ) -> None:
-        """RequestLimitReached when this client has sent ``limit`` in the last hour."""
-        if limit and throttle.blocked(client, limit):
-            minutes = max(1, throttle.retry_after(client) // 60)
-            raise RequestLimitReached(
-                f"too many {self.kind}s have been sent from here in the last hour; try again "
-                f"in {minutes} minutes, or write to {controller_name}"
-            )
 
     def typed_text(self, form: FormData) -> dict[str, Any]:
         """The text fields typed, to show again on a refused form (bounded; never stored)."""
@@ -133,16 +124,45 @@ class PortalForm:
         """Every capped text field, read by ``field``."""
         return {name: self.field(form, name) for name in self.limits}
 
-    def refused(self, request: Request, error: DatawardError) -> tuple[str, int]:
-        """Audit a refused submission (its code only) and give the message to show and the
-        page's status: 429 when throttled, else 422."""
-        audit_refusal(request, WEB_INPUT_REFUSED, code=error.code)
-        message = error.message[:1].upper() + error.message[1:]
-        status = 429 if isinstance(error, RequestLimitReached) else 422
-        return message, status
-
-    def sent(self, url: str, organisation: str) -> Response:
-        """The 303 to the thank-you page; the form's CSRF cookie is spent."""
-        response = RedirectResponse(url, status_code=303)
+    def submit(
+        self,
+        request: Request,
+        organisation: str,
+        controller_name: str,
+        open_it: Callable[[UnitOfWork], str],
+        refused: Callable[[str, int], Response],
+        sent_to: str,
+    ) -> Response:
+        """Send the form: throttled per client, ``open_it`` opens what it asks for in one
+        unit of work and gives its status token; the 303 goes to ``sent_to`` + the token.
+        Refused (bad input, or throttled: 429), nothing is opened, the refusal's code is
+        audited, and ``refused`` re-shows the form with the message and status."""
+        throttle, client = self._throttle(request), self._client_key(request)
+        limit = request.app.state.settings.portal_requests_per_client
+        try:
+            self._refuse_if_throttled(throttle, client, limit, controller_name)
+            with app_uow(request) as writer:
+                token = open_it(writer)
+                writer.commit()
+        except DatawardError as error:
+            audit_refusal(request, WEB_INPUT_REFUSED, code=error.code)
+            message = error.message[:1].upper() + error.message[1:]
+            status = 429 if isinstance(error, RequestLimitReached) else 422
+            return refused(message, status)
+        if limit:
+            throttle.failed(client)  # counts a form sent, not a failure
+        response = RedirectResponse(sent_to + token, status_code=303)
+        # The form's CSRF cookie is spent.
         response.delete_cookie(LOGIN_COOKIE, path=self.form_path(organisation))
         return response
+
+    def _refuse_if_throttled(
+        self, throttle: Throttle, client: str, limit: int, controller_name: str
+    ) -> None:
+        """RequestLimitReached when this client has sent ``limit`` in the last hour."""
+        if limit and throttle.blocked(client, limit):
+            minutes = max(1, throttle.retry_after(client) // 60)
+            raise RequestLimitReached(
+                f"too many {self.kind}s have been sent from here in the last hour; try again "
+                f"in {minutes} minutes, or write to {controller_name}"
+            )

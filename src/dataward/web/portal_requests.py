@@ -19,7 +19,6 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from dataward.clock import in_uk_time
-from dataward.errors import DatawardError
 from dataward.outbox.models import OutboxMessage
 from dataward.register.models import Register
 from dataward.requests.acknowledgement import acknowledge, status_address
@@ -47,7 +46,6 @@ from dataward.uow import UnitOfWork
 from dataward.web.analysis import RegisterAnalyser
 from dataward.web.auth import (
     PUBLIC,
-    app_uow,
     posted_form,
 )
 from dataward.web.deps import analyse_organisation, get_analyser, get_uow
@@ -219,26 +217,22 @@ def request_submit(request: Request, org: str, uow: Uow, analyser: Analyser) -> 
     analysis = analyse_organisation(uow, analyser, org)
     organisation, register = analysis.organisation, analysis.register
     form = posted_form(request)
-    throttle, client = FORM.throttle(request), FORM.client_key(request)
-    limit = request.app.state.settings.portal_requests_per_client
-    try:
-        FORM.refuse_if_throttled(throttle, client, limit, register.controller.name)
-        with app_uow(request) as writer:
-            today = in_uk_time(writer.clock.now()).date()
-            row = open_request(writer, _new_request(organisation, form, today), actor=ACTOR)
-            token, _ = status_link_token(request.app.state.secret_key, writer.clock, row)
-            acknowledge(writer, row, status_url(request, token), actor=ACTOR)
-            writer.commit()
-    except DatawardError as error:
+
+    def open_it(writer: UnitOfWork) -> str:
+        today = in_uk_time(writer.clock.now()).date()
+        row = open_request(writer, _new_request(organisation, form, today), actor=ACTOR)
+        token, _ = status_link_token(request.app.state.secret_key, writer.clock, row)
+        acknowledge(writer, row, status_url(request, token), actor=ACTOR)
+        return token
+
+    def refused(message: str, status: int) -> Response:
         # RULES: SAR-10: nothing is opened; the person sees what to put right, with what
         # they typed, and the chain records only the refusal's code.
-        message, status = FORM.refused(request, error)
-        return _form_page(
-            request, organisation, register, _typed(form), error=message, status=status
-        )
-    if limit:
-        throttle.failed(client)  # counts a request sent, not a failure
-    return FORM.sent(f"/requests/sent/{token}", organisation)
+        typed = _typed(form)
+        return _form_page(request, organisation, register, typed, error=message, status=status)
+
+    controller = register.controller.name
+    return FORM.submit(request, organisation, controller, open_it, refused, "/requests/sent/")
 
 
 def _page(request: Request, uow: UnitOfWork, token: str, template: str) -> Response:

@@ -119,19 +119,7 @@ def history(uow: UnitOfWork, row: Complaint, *, with_notes: bool) -> list[Histor
         .where(ComplaintEvent.complaint_id == row.id)
         .order_by(ComplaintEvent.seq)
     )
-    return [
-        HistoryEntry(
-            e.seq,
-            e.at,
-            e.on,
-            e.actor,
-            e.action,
-            e.from_state,
-            e.to_state,
-            note_of(uow, row, e) if with_notes else None,
-        )
-        for e in events
-    ]
+    return [HistoryEntry.of(e, note_of(uow, row, e) if with_notes else None) for e in events]
 
 
 def complaint_facts(row: Complaint, today: date) -> dict[str, Any]:

@@ -19,7 +19,7 @@ import re
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
@@ -52,21 +52,17 @@ from dataward.subjects.errors import InvalidIdentity
 from dataward.subjects.identities import normalise_email
 from dataward.uow import UnitOfWork
 from dataward.web.analysis import RegisterAnalyser
-from dataward.web.auth import (
-    PUBLIC,
-    posted_form,
-)
+from dataward.web.auth import PUBLIC, posted_form
 from dataward.web.deps import analyse_organisation, get_analyser, get_uow
 from dataward.web.portal_forms import NO_STORE, PortalForm, public_status_url
 from dataward.web.portal_requests import REPRESENTATIVES
-from dataward.web.request_letter_pages import sent_letter_response
+from dataward.web.request_letter_pages import Format, sent_letter_response
 from dataward.web.status_link import linked_complaint
 from dataward.web.templating import render
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
 Analyser = Annotated[RegisterAnalyser, Depends(get_analyser)]
-Format = Annotated[str, Query(max_length=8, pattern="^(html|pdf)$")]
 
 ACTOR = "portal"
 # What a complaint can be about, in the form's words (complaints.service.THEMES).

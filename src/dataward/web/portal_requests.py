@@ -44,10 +44,7 @@ from dataward.subjects.errors import InvalidIdentity
 from dataward.subjects.identities import normalise_email
 from dataward.uow import UnitOfWork
 from dataward.web.analysis import RegisterAnalyser
-from dataward.web.auth import (
-    PUBLIC,
-    posted_form,
-)
+from dataward.web.auth import PUBLIC, posted_form
 from dataward.web.deps import analyse_organisation, get_analyser, get_uow
 from dataward.web.portal_forms import NO_STORE, PortalForm, public_status_url
 from dataward.web.request_letter_pages import status_letters_panel

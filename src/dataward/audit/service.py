@@ -6,7 +6,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, Protocol, cast
 
 from sqlalchemy import Row, Table, Text, select, text
 from sqlalchemy import cast as cast_
@@ -23,6 +23,7 @@ from dataward.audit.chain import (
 from dataward.audit.models import AuditEvent
 from dataward.bulkwrite import JSONText, insert_rows
 from dataward.errors import ValidationFailed
+from dataward.subjects.models import Subject
 from dataward.uow import UnitOfWork
 
 # Any constant works; it names the one lock all appenders share on PostgreSQL.
@@ -233,6 +234,40 @@ class AuditEntry:
     before: Any = None
     after: Any = None
     details: dict[str, DetailValue] | None = None
+
+
+class AboutSubject(Protocol):
+    """A row of an organisation's that may name a subject (a request, complaint, hold)."""
+
+    @property
+    def ref(self) -> str: ...
+    @property
+    def organisation(self) -> str: ...
+    @property
+    def subject_id(self) -> str | None: ...
+
+
+def record_about(
+    uow: UnitOfWork,
+    entity_type: str,
+    row: AboutSubject,
+    action: str,
+    *,
+    actor: str,
+    **details: DetailValue,
+) -> None:
+    """One entry of the chain about ``row``: under its ref and its subject's pseudonymous
+    ref, with its organisation; never anyone's details or words."""
+    subject = uow.session.get(Subject, row.subject_id) if row.subject_id else None
+    record(
+        uow,
+        actor=actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=row.ref,
+        subject_ref=subject.ref if subject is not None else None,
+        details={"organisation": row.organisation, **details},
+    )
 
 
 def record_many(uow: UnitOfWork, entries: Iterable[AuditEntry]) -> int:

@@ -12,9 +12,6 @@ complainant gave one, otherwise the chain records that the letter goes by post. 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date
-
 from sqlalchemy import select
 
 from dataward.complaints.audit_actions import (
@@ -36,7 +33,7 @@ from dataward.outbox.models import OutboxMessage
 from dataward.register.models import Register
 from dataward.register.wording import contact_words, uk_date
 from dataward.requests.letter_content import Body, Section, ico_section, request_contacts
-from dataward.requests.letters import Letter, render_letter
+from dataward.requests.letters import Letter, LetterEntry, render_letter
 from dataward.requests.letters import letter_pdf as letter_pdf
 from dataward.requests.service import Requester, register_of
 from dataward.uow import UnitOfWork
@@ -49,16 +46,6 @@ TITLES = {
 # The step each letter follows, and the message type that emails it.
 STEP_OF = {"acknowledgement": COMPLAINT_ACKNOWLEDGED, "outcome": COMPLAINT_CLOSED}
 MESSAGE_OF = {"acknowledgement": ACKNOWLEDGED, "outcome": OUTCOME}
-
-
-@dataclass(frozen=True)
-class LetterEntry:
-    kind: str
-    title: str
-    # "email" (queued or sent), "post" (staff print and send it), or "preview".
-    delivery: str
-    on: date | None
-    message_status: str | None = None
 
 
 def _event(uow: UnitOfWork, row: Complaint, kind: str) -> ComplaintEvent | None:

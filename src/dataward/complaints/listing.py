@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import select, tuple_
@@ -27,6 +27,7 @@ from dataward.complaints.service import (
     note_of,
     today_of,
 )
+from dataward.requests.queue import HistoryEntry
 from dataward.subjects.models import Subject
 from dataward.uow import UnitOfWork
 
@@ -49,18 +50,6 @@ class ComplaintPage:
     rows: list[Complaint]
     # The cursor of the next page; None on the last one.
     next_cursor: str | None
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    seq: int
-    at: datetime
-    on: date
-    actor: str
-    action: str
-    from_state: str | None
-    to_state: str
-    note: str | None
 
 
 def encode_cursor(row: Complaint) -> str:
@@ -130,19 +119,7 @@ def history(uow: UnitOfWork, row: Complaint, *, with_notes: bool) -> list[Histor
         .where(ComplaintEvent.complaint_id == row.id)
         .order_by(ComplaintEvent.seq)
     )
-    return [
-        HistoryEntry(
-            e.seq,
-            e.at,
-            e.on,
-            e.actor,
-            e.action,
-            e.from_state,
-            e.to_state,
-            note_of(uow, row, e) if with_notes else None,
-        )
-        for e in events
-    ]
+    return [HistoryEntry.of(e, note_of(uow, row, e) if with_notes else None) for e in events]
 
 
 def complaint_facts(row: Complaint, today: date) -> dict[str, Any]:

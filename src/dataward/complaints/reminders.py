@@ -20,12 +20,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import select
 
-from dataward.audit.service import lock_chain, record
+from dataward.audit.service import lock_chain
 from dataward.complaints.audit_actions import (
     COMPLAINT_REMINDER_SENT,
     COMPLAINT_REMINDER_UNDELIVERABLE,
@@ -34,14 +34,16 @@ from dataward.complaints.models import Complaint
 from dataward.complaints.reminder_models import ComplaintReminder
 from dataward.complaints.service import OPEN
 from dataward.outbox.config import MailSettings
-from dataward.outbox.service import queue_staff_message
 from dataward.register.wording import uk_date
 from dataward.requests.reminders import (
     Recipients,
+    ReminderView,
     Told,
+    already_reminded,
     recipients_for,
     reminder_due,
     when_words,
+    write_reminder,
 )
 from dataward.uow import UnitOfWork
 
@@ -65,44 +67,27 @@ class _Due:
 
 
 def _running(uow: UnitOfWork, horizon: date) -> list[_Due]:
-    """Open complaints whose acknowledgement or outcome is due by ``horizon``: two queries
-    on the queue's index, never a walk over every complaint."""
+    """Open complaints whose acknowledgement or outcome is due by ``horizon``: a query a
+    clock on the queue's index, never a walk over every complaint."""
     table = Complaint
+    clocks = (
+        (ACKNOWLEDGEMENT, table.acknowledge_by, table.acknowledged_on.is_(None)),
+        (OUTCOME, table.outcome_target_on, table.outcome_target_on.is_not(None)),
+    )
     found: list[_Due] = []
-    acknowledgements = uow.session.execute(
-        select(table.id, table.ref, table.organisation, table.state, table.acknowledge_by)
-        .where(
-            table.state.in_(OPEN),
-            table.acknowledged_on.is_(None),
-            table.acknowledge_by <= horizon,
+    for clock, due_on, pending in clocks:
+        rows = uow.session.execute(
+            select(table.id, table.ref, table.organisation, table.state, due_on)
+            .where(table.state.in_(OPEN), pending, due_on <= horizon)
+            .order_by(due_on, table.ref)
         )
-        .order_by(table.acknowledge_by, table.ref)
-    )
-    found += [_Due(r[0], r[1], r[2], r[3], ACKNOWLEDGEMENT, r[4]) for r in acknowledgements]
-    outcomes = uow.session.execute(
-        select(table.id, table.ref, table.organisation, table.state, table.outcome_target_on)
-        .where(
-            table.state.in_(OPEN),
-            table.outcome_target_on.is_not(None),
-            table.outcome_target_on <= horizon,
-        )
-        .order_by(table.outcome_target_on, table.ref)
-    )
-    found += [_Due(r[0], r[1], r[2], r[3], OUTCOME, r[4]) for r in outcomes]
+        found += [_Due(r[0], r[1], r[2], r[3], clock, r[4]) for r in rows]
     return found
 
 
 def _already(uow: UnitOfWork, ids: Sequence[str]) -> set[tuple[str, str, date]]:
-    found: set[tuple[str, str, date]] = set()
-    unique = sorted(set(ids))
-    for start in range(0, len(unique), 500):
-        rows = uow.session.execute(
-            select(
-                ComplaintReminder.complaint_id, ComplaintReminder.kind, ComplaintReminder.due_on
-            ).where(ComplaintReminder.complaint_id.in_(unique[start : start + 500]))
-        )
-        found.update((r[0], r[1], r[2]) for r in rows)
-    return found
+    key = (ComplaintReminder.complaint_id, ComplaintReminder.kind, ComplaintReminder.due_on)
+    return already_reminded(uow, key, ids)
 
 
 def complaint_url(mail: MailSettings, organisation: str, ref: str) -> str:
@@ -119,37 +104,26 @@ def _tell(
     mail: MailSettings,
     actor: str,
 ) -> None:
-    uow.session.add(
-        ComplaintReminder(
-            id=str(uuid.uuid4()),
-            complaint_id=due.id,
-            organisation=due.organisation,
-            kind=kind,
-            due_on=due.due_on,
-            recipient=to.ref,
-            messages=len(to.emails),
-            sent_at=uow.clock.now(),
-        )
+    reminder = ComplaintReminder(
+        id=str(uuid.uuid4()),
+        complaint_id=due.id,
+        organisation=due.organisation,
+        kind=kind,
+        due_on=due.due_on,
+        recipient=to.ref,
+        messages=len(to.emails),
+        sent_at=uow.clock.now(),
     )
-    # Flushed before any message: a row another run wrote fails here, sending nothing.
-    uow.session.flush()
-    for email in to.emails:
-        queue_staff_message(
-            uow, due.organisation, email, REMINDER_MESSAGE, context, actor=actor, mail=mail
-        )
-    record(
+    write_reminder(
         uow,
+        reminder,
+        to,
+        REMINDER_MESSAGE,
+        context,
+        about=("complaint", due.ref),
+        actions=(COMPLAINT_REMINDER_SENT, COMPLAINT_REMINDER_UNDELIVERABLE),
+        mail=mail,
         actor=actor,
-        action=COMPLAINT_REMINDER_SENT if to.emails else COMPLAINT_REMINDER_UNDELIVERABLE,
-        entity_type="complaint",
-        entity_id=due.ref,
-        details={
-            "organisation": due.organisation,
-            "kind": kind,
-            "due_on": due.due_on.isoformat(),
-            "recipient": to.ref,
-            "messages": len(to.emails),
-        },
     )
 
 
@@ -193,19 +167,12 @@ def send_complaint_reminders(
             "complaint_url": complaint_url(mail, due.organisation, due.ref),
         }
         _tell(uow, due, kind, to, context, mail=mail, actor=actor)
-        told.by_kind[kind] = told.by_kind.get(kind, 0) + 1
-        if not to.emails:
-            told.undeliverable += 1
+        told.count(kind, to)
     return told
 
 
-@dataclass(frozen=True)
-class ComplaintReminderView:
-    kind: str
-    due_on: date
-    recipient: str | None
-    messages: int
-    sent_at: datetime
+# A complaint's reminder, as its page shows it: the same as a request's.
+ComplaintReminderView = ReminderView
 
 
 def complaint_reminders(uow: UnitOfWork, row: Complaint) -> list[ComplaintReminderView]:

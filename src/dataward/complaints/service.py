@@ -18,7 +18,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import func, select
 
-from dataward.audit.service import DetailValue, record
+from dataward.audit.service import DetailValue, record_about
 from dataward.clock import in_uk_time
 from dataward.complaints.audit_actions import COMPLAINT_RECEIVED
 from dataward.complaints.errors import ComplaintInvalid, ComplaintNotFound
@@ -27,7 +27,6 @@ from dataward.crypto.keyring import create_data_key, decrypt_for, encrypt_for
 from dataward.publication.parsed import load_version
 from dataward.publication.registers import current_version
 from dataward.requests.service import REQUESTER_KINDS, Requester
-from dataward.subjects.models import Subject
 from dataward.subjects.service import get_subject
 from dataward.uow import UnitOfWork
 
@@ -180,16 +179,7 @@ def audit_complaint(
 ) -> None:
     """One entry of the audit chain about a complaint: its ref, its subject's pseudonymous
     ref, its organisation; never the complainant's details or words."""
-    subject = uow.session.get(Subject, row.subject_id) if row.subject_id else None
-    record(
-        uow,
-        actor=actor,
-        action=action,
-        entity_type="complaint",
-        entity_id=row.ref,
-        subject_ref=subject.ref if subject is not None else None,
-        details={"organisation": row.organisation, **details},
-    )
+    record_about(uow, "complaint", row, action, actor=actor, **details)
 
 
 def add_event(

@@ -18,7 +18,7 @@ from typing import get_args
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 
-from dataward.audit.service import DetailValue, record
+from dataward.audit.service import DetailValue, record_about
 from dataward.calendar import add_working_days
 from dataward.clock import in_uk_time
 from dataward.holds.audit_actions import HOLD_CLOSED, HOLD_PLACED, HOLD_REVIEWED
@@ -268,13 +268,4 @@ def holds_of_subject(uow: UnitOfWork, subject: Subject) -> list[LegalHold]:
 def audit_hold(
     uow: UnitOfWork, row: LegalHold, action: str, *, actor: str, **details: DetailValue
 ) -> None:
-    subject = uow.session.get(Subject, row.subject_id) if row.subject_id else None
-    record(
-        uow,
-        actor=actor,
-        action=action,
-        entity_type="hold",
-        entity_id=row.ref,
-        subject_ref=subject.ref if subject is not None else None,
-        details={"organisation": row.organisation, **details},
-    )
+    record_about(uow, "hold", row, action, actor=actor, **details)

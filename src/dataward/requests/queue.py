@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Select, case, func, select
 
@@ -157,6 +157,26 @@ def _page(uow: UnitOfWork, query: Select[Any], offset: int, limit: int) -> list[
     return page + list(uow.session.scalars(rest))
 
 
+class StepEvent(Protocol):
+    """A step in a history (``RequestEvent``, ``ComplaintEvent``), as ``HistoryEntry``
+    reads it."""
+
+    @property
+    def seq(self) -> int: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def on(self) -> date: ...
+    @property
+    def actor(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def from_state(self) -> str | None: ...
+    @property
+    def to_state(self) -> str: ...
+
+
 @dataclass(frozen=True)
 class HistoryEntry:
     seq: int
@@ -168,6 +188,13 @@ class HistoryEntry:
     to_state: str
     note: str | None
 
+    @classmethod
+    def of(cls, event: StepEvent, note: str | None) -> HistoryEntry:
+        """A step of a request's or complaint's history, with its note as the view may
+        show it."""
+        e = event
+        return cls(e.seq, e.at, e.on, e.actor, e.action, e.from_state, e.to_state, note)
+
 
 def history(uow: UnitOfWork, row: RightsRequest) -> list[HistoryEntry]:
     """Every step, oldest first, with the caseworkers' reasons unsealed for this view."""
@@ -175,14 +202,8 @@ def history(uow: UnitOfWork, row: RightsRequest) -> list[HistoryEntry]:
         select(RequestEvent).where(RequestEvent.request_id == row.id).order_by(RequestEvent.seq)
     )
     return [
-        HistoryEntry(
-            e.seq,
-            e.at,
-            e.on,
-            e.actor,
-            e.action,
-            e.from_state,
-            e.to_state,
+        HistoryEntry.of(
+            e,
             decrypt_for(uow, row.key_id, e.note_sealed, f"request:{row.id}:event:{e.seq}")
             if e.note_sealed is not None
             else None,

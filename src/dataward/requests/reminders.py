@@ -19,9 +19,10 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import select
+from sqlalchemy.orm import InstrumentedAttribute
 
 from dataward.accounts.models import User
 from dataward.accounts.permissions import Role
@@ -138,6 +139,79 @@ class Told:
     def total(self) -> int:
         return sum(self.by_kind.values())
 
+    def count(self, kind: str, to: Recipients) -> None:
+        """One reminder of ``kind`` written, to ``to`` (undeliverable when nobody)."""
+        self.by_kind[kind] = self.by_kind.get(kind, 0) + 1
+        if not to.emails:
+            self.undeliverable += 1
+
+
+class ReminderRow(Protocol):
+    """A reminder's row (``RequestReminder``, ``ComplaintReminder``), as ``write_reminder``
+    reads it."""
+
+    @property
+    def organisation(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def due_on(self) -> date: ...
+
+
+def write_reminder(
+    uow: UnitOfWork,
+    reminder: ReminderRow,
+    to: Recipients,
+    message: str,
+    context: dict[str, Any],
+    *,
+    about: tuple[str, str],
+    actions: tuple[str, str],
+    mail: MailSettings,
+    actor: str,
+) -> None:
+    """Add the reminder's row, queue its message to each of ``to``, and audit it: ``about``
+    is the (entity type, ref) it is about, ``actions`` the (sent, undeliverable) codes.
+
+    The row is flushed before any message: a row another run wrote fails there, sending
+    nothing."""
+    uow.session.add(reminder)
+    uow.session.flush()
+    for email in to.emails:
+        queue_staff_message(
+            uow, reminder.organisation, email, message, context, actor=actor, mail=mail
+        )
+    sent, undeliverable = actions
+    record(
+        uow,
+        actor=actor,
+        action=sent if to.emails else undeliverable,
+        entity_type=about[0],
+        entity_id=about[1],
+        details={
+            "organisation": reminder.organisation,
+            "kind": reminder.kind,
+            "due_on": reminder.due_on.isoformat(),
+            "recipient": to.ref,
+            "messages": len(to.emails),
+        },
+    )
+
+
+def already_reminded(
+    uow: UnitOfWork,
+    key: tuple[InstrumentedAttribute[str], InstrumentedAttribute[str], InstrumentedAttribute[date]],
+    ids: Sequence[str],
+) -> set[tuple[str, str, date]]:
+    """(id, kind, due day) of every reminder already written about ``ids``; ``key`` is the
+    reminder table's (id, kind, due day) columns. Asked 500 ids at a time."""
+    found: set[tuple[str, str, date]] = set()
+    unique = sorted(set(ids))
+    for start in range(0, len(unique), 500):
+        rows = uow.session.execute(select(*key).where(key[0].in_(unique[start : start + 500])))
+        found.update((r[0], r[1], r[2]) for r in rows)
+    return found
+
 
 @dataclass(frozen=True)
 class _Target:
@@ -166,55 +240,34 @@ class _Teller:
         if target.assignee not in self._recipients:
             self._recipients[target.assignee] = recipients_for(uow, target.assignee)
         to = self._recipients[target.assignee]
-        uow.session.add(
-            RequestReminder(
-                id=str(uuid.uuid4()),
-                request_id=target.id,
-                organisation=target.organisation,
-                kind=kind,
-                due_on=due_on,
-                recipient=to.ref,
-                messages=len(to.emails),
-                sent_at=uow.clock.now(),
-            )
+        reminder = RequestReminder(
+            id=str(uuid.uuid4()),
+            request_id=target.id,
+            organisation=target.organisation,
+            kind=kind,
+            due_on=due_on,
+            recipient=to.ref,
+            messages=len(to.emails),
+            sent_at=uow.clock.now(),
         )
-        # Flushed before any message: a row another run wrote fails here, sending nothing.
-        uow.session.flush()
         full = {"reference": target.ref, "request_url": self.url(target), **context}
-        for email in to.emails:
-            queue_staff_message(
-                uow, target.organisation, email, message, full, actor=self.actor, mail=self.mail
-            )
-        record(
+        write_reminder(
             uow,
+            reminder,
+            to,
+            message,
+            full,
+            about=("request", target.ref),
+            actions=(REQUEST_REMINDER_SENT, REQUEST_REMINDER_UNDELIVERABLE),
+            mail=self.mail,
             actor=self.actor,
-            action=REQUEST_REMINDER_SENT if to.emails else REQUEST_REMINDER_UNDELIVERABLE,
-            entity_type="request",
-            entity_id=target.ref,
-            details={
-                "organisation": target.organisation,
-                "kind": kind,
-                "due_on": due_on.isoformat(),
-                "recipient": to.ref,
-                "messages": len(to.emails),
-            },
         )
-        self.told.by_kind[kind] = self.told.by_kind.get(kind, 0) + 1
-        if not to.emails:
-            self.told.undeliverable += 1
+        self.told.count(kind, to)
 
 
 def _already(uow: UnitOfWork, request_ids: Sequence[str]) -> set[tuple[str, str, date]]:
-    found: set[tuple[str, str, date]] = set()
-    for start in range(0, len(request_ids), 500):
-        chunk = list(request_ids[start : start + 500])
-        rows = uow.session.execute(
-            select(RequestReminder.request_id, RequestReminder.kind, RequestReminder.due_on).where(
-                RequestReminder.request_id.in_(chunk)
-            )
-        )
-        found.update((r[0], r[1], r[2]) for r in rows)
-    return found
+    key = (RequestReminder.request_id, RequestReminder.kind, RequestReminder.due_on)
+    return already_reminded(uow, key, request_ids)
 
 
 def send_reminders(

@@ -18,7 +18,7 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from dataward.audit.service import AuditEntry, DetailValue, record
+from dataward.audit.service import AuditEntry, DetailValue, record, record_about
 from dataward.calendar import Nation
 from dataward.clock import in_uk_time
 from dataward.crypto.keyring import create_data_key, decrypt_for, encrypt_for
@@ -32,7 +32,6 @@ from dataward.requests.clock import due_dates
 from dataward.requests.errors import RequestInvalid, RequestNotFound
 from dataward.requests.models import RequestEvent, RightsRequest
 from dataward.requests.task_plan import plan_tasks
-from dataward.subjects.models import Subject
 from dataward.subjects.service import get_subject
 from dataward.uow import UnitOfWork
 
@@ -241,16 +240,7 @@ def audit_request(
 ) -> None:
     """One entry of the audit chain about a request: under its ref and its subject's
     pseudonymous ref, with its organisation; never the requester's details or words."""
-    subject = uow.session.get(Subject, row.subject_id) if row.subject_id else None
-    record(
-        uow,
-        actor=actor,
-        action=action,
-        entity_type="request",
-        entity_id=row.ref,
-        subject_ref=subject.ref if subject is not None else None,
-        details={"organisation": row.organisation, **details},
-    )
+    record_about(uow, "request", row, action, actor=actor, **details)
 
 
 def get_request(uow: UnitOfWork, organisation: str, ref: str) -> RightsRequest:

@@ -9,15 +9,18 @@ nothing changes; bad input ``422 complaint_invalid``; an unknown complaint ``404
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Path, Request
+from fastapi.types import DecoratedCallable
 from pydantic import BaseModel, Field
 
 from dataward.accounts.permissions import Permission
 from dataward.complaints import steps
+from dataward.complaints.models import Complaint
 from dataward.complaints.service import MAX_TEXT, OUTCOMES, THEMES, get_complaint, today_of
 from dataward.uow import UnitOfWork
 from dataward.web.api_complaints import ComplaintDetail, complaint_detail
@@ -100,12 +103,37 @@ def _where(organisation: str, ref: str) -> tuple[str, str]:
     return organisation[:80], ref[:32]
 
 
-@router.post(
-    "/complaints/{organisation}/{ref}/acknowledge",
-    name="api_complaint_acknowledge",
-    dependencies=[api(Permission.COMPLAINTS_WRITE)],
-    **STEP_ROUTE,
-)
+def _step_route(
+    step: str, name: str, **extra: Any
+) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """A step's route: ``POST /complaints/{organisation}/{ref}/<step>``, scope
+    ``complaints:write``, answering with the complaint as it now is."""
+    return router.post(
+        f"/complaints/{{organisation}}/{{ref}}/{step}",
+        name=name,
+        dependencies=[api(Permission.COMPLAINTS_WRITE)],
+        **STEP_ROUTE,
+        **extra,
+    )
+
+
+def _run(
+    request: Request,
+    uow: UnitOfWork,
+    change: Callable[..., Complaint],
+    organisation: str,
+    ref: str,
+    *args: Any,
+    **kwargs: Any,
+) -> ComplaintDetail:
+    """Run one step of ``complaints.steps`` on the complaint, commit, and answer with the
+    complaint as it now is (a refusal raises and changes nothing)."""
+    row = change(uow, *_where(organisation, ref), *args, **kwargs)
+    uow.commit()
+    return complaint_detail(uow, row, request)
+
+
+@_step_route("acknowledge", "api_complaint_acknowledge")
 def complaint_acknowledge(
     organisation: PathText,
     ref: PathText,
@@ -115,17 +143,10 @@ def complaint_acknowledge(
 ) -> ComplaintDetail:
     """CMP-01: the complaint is acknowledged (late when after ``acknowledge_by``)."""
     step = _emailed(uow, request, body.on if body else None, organisation, ref)
-    row = steps.acknowledge(uow, *_where(organisation, ref), step)
-    uow.commit()
-    return complaint_detail(uow, row, request)
+    return _run(request, uow, steps.acknowledge, organisation, ref, step)
 
 
-@router.post(
-    "/complaints/{organisation}/{ref}/investigate",
-    name="api_complaint_investigate",
-    dependencies=[api(Permission.COMPLAINTS_WRITE)],
-    **STEP_ROUTE,
-)
+@_step_route("investigate", "api_complaint_investigate")
 def complaint_investigate(
     organisation: PathText,
     ref: PathText,
@@ -135,87 +156,50 @@ def complaint_investigate(
 ) -> ComplaintDetail:
     """The investigation starts; an unacknowledged complaint is refused (409)."""
     step = _step(uow, request, body.on if body else None)
-    row = steps.investigate(uow, *_where(organisation, ref), step)
-    uow.commit()
-    return complaint_detail(uow, row, request)
+    return _run(request, uow, steps.investigate, organisation, ref, step)
 
 
-@router.post(
-    "/complaints/{organisation}/{ref}/notes",
-    name="api_complaint_note",
-    status_code=201,
-    dependencies=[api(Permission.COMPLAINTS_WRITE)],
-    **STEP_ROUTE,
-)
+@_step_route("notes", "api_complaint_note", status_code=201)
 def complaint_note(
     organisation: PathText, ref: PathText, body: NoteIn, request: Request, uow: Uow
 ) -> ComplaintDetail:
     """Add an investigation note to an open complaint's history (its state is unchanged)."""
-    row = steps.add_note(uow, *_where(organisation, ref), body.text, _step(uow, request, body.on))
-    uow.commit()
-    return complaint_detail(uow, row, request)
+    step = _step(uow, request, body.on)
+    return _run(request, uow, steps.add_note, organisation, ref, body.text, step)
 
 
-@router.post(
-    "/complaints/{organisation}/{ref}/theme",
-    name="api_complaint_theme",
-    dependencies=[api(Permission.COMPLAINTS_WRITE)],
-    **STEP_ROUTE,
-)
+@_step_route("theme", "api_complaint_theme")
 def complaint_theme(
     organisation: PathText, ref: PathText, body: ThemeIn, request: Request, uow: Uow
 ) -> ComplaintDetail:
     """Say or correct what the complaint is about (the same theme again is refused, 409)."""
     actor = principal_of(request).actor
-    row = steps.set_theme(uow, *_where(organisation, ref), body.theme, actor=actor)
-    uow.commit()
-    return complaint_detail(uow, row, request)
+    return _run(request, uow, steps.set_theme, organisation, ref, body.theme, actor=actor)
 
 
-@router.post(
-    "/complaints/{organisation}/{ref}/requests",
-    name="api_complaint_link_request",
-    dependencies=[api(Permission.COMPLAINTS_WRITE)],
-    **STEP_ROUTE,
-)
+@_step_route("requests", "api_complaint_link_request")
 def complaint_link_request(
     organisation: PathText, ref: PathText, body: RequestLinkIn, request: Request, uow: Uow
 ) -> ComplaintDetail:
     """Link a rights request of the same organisation the complaint is about."""
     actor = principal_of(request).actor
-    row = steps.link_request(uow, *_where(organisation, ref), body.request_ref, actor=actor)
-    uow.commit()
-    return complaint_detail(uow, row, request)
+    return _run(request, uow, steps.link_request, organisation, ref, body.request_ref, actor=actor)
 
 
-@router.post(
-    "/complaints/{organisation}/{ref}/subject",
-    name="api_complaint_link_subject",
-    dependencies=[api(Permission.COMPLAINTS_WRITE)],
-    **STEP_ROUTE,
-)
+@_step_route("subject", "api_complaint_link_subject")
 def complaint_link_subject(
     organisation: PathText, ref: PathText, body: SubjectLinkIn, request: Request, uow: Uow
 ) -> ComplaintDetail:
     """Link an unknown person's complaint to the subject, once found (once only)."""
     actor = principal_of(request).actor
-    row = steps.link_subject(uow, *_where(organisation, ref), body.subject_ref, actor=actor)
-    uow.commit()
-    return complaint_detail(uow, row, request)
+    return _run(request, uow, steps.link_subject, organisation, ref, body.subject_ref, actor=actor)
 
 
-@router.post(
-    "/complaints/{organisation}/{ref}/close",
-    name="api_complaint_close",
-    dependencies=[api(Permission.COMPLAINTS_WRITE)],
-    **STEP_ROUTE,
-)
+@_step_route("close", "api_complaint_close")
 def complaint_close(
     organisation: PathText, ref: PathText, body: CloseIn, request: Request, uow: Uow
 ) -> ComplaintDetail:
     """CMP-01: the outcome (upheld, partly_upheld, not_upheld, withdrawn) and its
     explanation; a closed complaint cannot be closed again (409)."""
     step = _emailed(uow, request, body.on, organisation, ref)
-    row = steps.close(uow, *_where(organisation, ref), body.outcome, body.explanation, step)
-    uow.commit()
-    return complaint_detail(uow, row, request)
+    return _run(request, uow, steps.close, organisation, ref, body.outcome, body.explanation, step)

@@ -9,10 +9,12 @@ hold ``409 hold_closed``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi.types import DecoratedCallable
 from pydantic import BaseModel, Field
 
 from dataward.accounts.permissions import Permission
@@ -138,6 +140,12 @@ def hold_out(uow: UnitOfWork, row: LegalHold) -> HoldOut:
     )
 
 
+def _saved(uow: UnitOfWork, row: LegalHold) -> HoldOut:
+    """Commit the change and answer with the hold as it now is."""
+    uow.commit()
+    return hold_out(uow, row)
+
+
 @router.post(
     "/holds",
     response_model=HoldOut,
@@ -166,8 +174,7 @@ def hold_place(body: HoldIn, request: Request, uow: Uow) -> HoldOut:
         complaint_id=complaint_id,
     )
     row = place_hold(uow, new, actor=principal_of(request).actor)
-    uow.commit()
-    return hold_out(uow, row)
+    return _saved(uow, row)
 
 
 @router.get(
@@ -204,33 +211,34 @@ def hold_read(organisation: PathText, ref: PathText, uow: Uow) -> HoldOut:
     return hold_out(uow, get_hold(uow, organisation[:80], ref[:32]))
 
 
-@router.post(
-    "/holds/{organisation}/{ref}/review",
-    response_model=HoldOut,
-    name="api_hold_review",
-    dependencies=[api(Permission.HOLDS_WRITE)],
-    responses=problems(401, 403, 404, 409, 413, 422, 429),
-)
+def _hold_step(
+    step: str, name: str, *statuses: int
+) -> Callable[[DecoratedCallable], DecoratedCallable]:
+    """A step on one hold: ``POST /holds/{organisation}/{ref}/<step>``, scope
+    ``holds:write``, answering with the hold as it now is; ``statuses`` are its refusals
+    beyond 401, 403, 404 and 429."""
+    return router.post(
+        f"/holds/{{organisation}}/{{ref}}/{step}",
+        response_model=HoldOut,
+        name=name,
+        dependencies=[api(Permission.HOLDS_WRITE)],
+        responses=problems(401, 403, 404, *statuses, 429),
+    )
+
+
+@_hold_step("review", "api_hold_review", 409, 413, 422)
 def hold_review(
     organisation: PathText, ref: PathText, body: ReviewIn, request: Request, uow: Uow
 ) -> HoldOut:
     """The owner looked again and keeps the hold until the next review (RET-02)."""
     actor = principal_of(request).actor
     row = review_hold(uow, organisation[:80], ref[:32], body.review_on, actor=actor)
-    uow.commit()
-    return hold_out(uow, row)
+    return _saved(uow, row)
 
 
-@router.post(
-    "/holds/{organisation}/{ref}/close",
-    response_model=HoldOut,
-    name="api_hold_close",
-    dependencies=[api(Permission.HOLDS_WRITE)],
-    responses=problems(401, 403, 404, 409, 429),
-)
+@_hold_step("close", "api_hold_close", 409)
 def hold_close(organisation: PathText, ref: PathText, request: Request, uow: Uow) -> HoldOut:
     """Close the hold today; with the register's ``restart_after`` the held data waits that
     long more (``release_on``)."""
     row = close_hold(uow, organisation[:80], ref[:32], actor=principal_of(request).actor)
-    uow.commit()
-    return hold_out(uow, row)
+    return _saved(uow, row)

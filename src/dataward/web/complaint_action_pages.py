@@ -16,6 +16,7 @@ from starlette.datastructures import FormData
 
 from dataward.accounts.permissions import Permission
 from dataward.complaints import steps
+from dataward.complaints.models import Complaint
 from dataward.complaints.service import get_complaint
 from dataward.uow import UnitOfWork
 from dataward.web.auth import console, form_text, parse_day, posted_form, principal_of
@@ -92,24 +93,27 @@ def complaint_theme(request: Request, org: str, ref: str) -> Response:
     return _run(request, org, ref, act)
 
 
-@router.post(BASE + "/requests", name="complaint_link_request", dependencies=[WRITE])
-def complaint_link_request(request: Request, org: str, ref: str) -> Response:
+def _run_link(
+    request: Request, org: str, ref: str, field: str, link: Callable[..., Complaint], what: str
+) -> Response:
+    """Link the complaint to the request or subject whose ref the form's ``field`` gives."""
+
     def act(uow: UnitOfWork, form: FormData, actor: str) -> str:
-        request_ref = form_text(form, "request_ref", 32).strip()
-        steps.link_request(uow, org[:80], ref[:32], request_ref, actor=actor)
-        return f"Linked to request {request_ref}."
+        linked = form_text(form, field, 32).strip()
+        link(uow, org[:80], ref[:32], linked, actor=actor)
+        return f"Linked to {what} {linked}."
 
     return _run(request, org, ref, act)
+
+
+@router.post(BASE + "/requests", name="complaint_link_request", dependencies=[WRITE])
+def complaint_link_request(request: Request, org: str, ref: str) -> Response:
+    return _run_link(request, org, ref, "request_ref", steps.link_request, "request")
 
 
 @router.post(BASE + "/subject", name="complaint_link_subject", dependencies=[WRITE])
 def complaint_link_subject(request: Request, org: str, ref: str) -> Response:
-    def act(uow: UnitOfWork, form: FormData, actor: str) -> str:
-        subject_ref = form_text(form, "subject_ref", 32).strip()
-        steps.link_subject(uow, org[:80], ref[:32], subject_ref, actor=actor)
-        return f"Linked to subject {subject_ref}."
-
-    return _run(request, org, ref, act)
+    return _run_link(request, org, ref, "subject_ref", steps.link_subject, "subject")
 
 
 @router.post(BASE + "/close", name="complaint_close", dependencies=[WRITE])

@@ -18,7 +18,7 @@ from dataward.complaints.service import get_complaint
 from dataward.uow import UnitOfWork
 from dataward.web.auth import console
 from dataward.web.deps import get_uow
-from dataward.web.portal_complaints import letter_response
+from dataward.web.request_letter_pages import letter_response
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 Uow = Annotated[UnitOfWork, Depends(get_uow)]

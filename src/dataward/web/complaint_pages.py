@@ -7,17 +7,14 @@ module only reads. The complainant's details and the notes are unsealed for staf
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import select
 
 from dataward.accounts.permissions import Permission
 from dataward.complaints.letters import letters_of
-from dataward.complaints.models import Complaint, ComplaintEvent
+from dataward.complaints.listing import history
 from dataward.complaints.queue import urgency
 from dataward.complaints.reminders import complaint_reminders
 from dataward.complaints.service import (
@@ -26,7 +23,6 @@ from dataward.complaints.service import (
     THEMES,
     complainant_of,
     get_complaint,
-    note_of,
     today_of,
 )
 from dataward.subjects.models import Subject
@@ -41,30 +37,6 @@ Uow = Annotated[UnitOfWork, Depends(get_uow)]
 READ = console(Permission.COMPLAINTS_READ)
 
 
-@dataclass(frozen=True)
-class HistoryEntry:
-    seq: int
-    at: datetime
-    on: date
-    actor: str
-    action: str
-    to_state: str
-    note: str | None
-
-
-def complaint_history(uow: UnitOfWork, row: Complaint) -> list[HistoryEntry]:
-    """Every step, oldest first, with the caseworkers' words unsealed for this view."""
-    events = uow.session.scalars(
-        select(ComplaintEvent)
-        .where(ComplaintEvent.complaint_id == row.id)
-        .order_by(ComplaintEvent.seq)
-    )
-    return [
-        HistoryEntry(e.seq, e.at, e.on, e.actor, e.action, e.to_state, note_of(uow, row, e))
-        for e in events
-    ]
-
-
 @router.get("/console/complaints/{org}/{ref}", name="complaint_page", dependencies=[READ])
 def complaint_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
     row = get_complaint(uow, org[:80], ref[:32])
@@ -75,7 +47,7 @@ def complaint_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
         "row": row,
         "complainant": complainant_of(uow, row),
         "subject_ref": subject.ref if subject is not None else None,
-        "history": complaint_history(uow, row),
+        "history": history(uow, row, with_notes=True),
         "urgency": urgency(row, today),
         "today": today.isoformat(),
         "is_open": row.state in OPEN,

@@ -16,19 +16,17 @@ only where the register promises one: a default is never shown as a promise.
 from __future__ import annotations
 
 import re
-import threading
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from dataward.complaints.errors import ComplaintInvalid
 from dataward.complaints.letters import (
     explanation_of,
     ico_words,
-    letter_pdf,
     letters_of,
     sent_letter,
 )
@@ -47,38 +45,24 @@ from dataward.complaints.service import (
 from dataward.complaints.status_links import status_address, status_link_token
 from dataward.complaints.status_view import status_of
 from dataward.complaints.steps import Step, acknowledge, link_request
-from dataward.errors import DatawardError
-from dataward.outbox.config import get_mail_settings
 from dataward.register.models import Register
-from dataward.requests.errors import RequestLimitReached, RequestNotFound
-from dataward.requests.letters import Letter
+from dataward.requests.errors import RequestNotFound
 from dataward.requests.service import get_request, register_of
 from dataward.subjects.errors import InvalidIdentity
 from dataward.subjects.identities import normalise_email
 from dataward.uow import UnitOfWork
 from dataward.web.analysis import RegisterAnalyser
-from dataward.web.audit_actions import WEB_INPUT_REFUSED
-from dataward.web.auth import (
-    CSRF_FIELD,
-    LOGIN_COOKIE,
-    PUBLIC,
-    app_uow,
-    audit_refusal,
-    login_csrf_pair,
-    posted_form,
-    set_form_cookie,
-)
+from dataward.web.auth import PUBLIC, posted_form
 from dataward.web.deps import analyse_organisation, get_analyser, get_uow
+from dataward.web.portal_forms import NO_STORE, PortalForm, public_status_url
 from dataward.web.portal_requests import REPRESENTATIVES
-from dataward.web.security import policy_allowing_inline_styles
+from dataward.web.request_letter_pages import Format, sent_letter_response
 from dataward.web.status_link import linked_complaint
 from dataward.web.templating import render
-from dataward.web.throttle import Throttle, throttle_key
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
 Analyser = Annotated[RegisterAnalyser, Depends(get_analyser)]
-Format = Annotated[str, Query(max_length=8, pattern="^(html|pdf)$")]
 
 ACTOR = "portal"
 # What a complaint can be about, in the form's words (complaints.service.THEMES).
@@ -117,12 +101,16 @@ LABELS: dict[str, str] = {
 }
 # A rights request's reference as the organisation gives it (``q_`` and 16 hex digits).
 REQUEST_REF = re.compile(r"^q_[0-9a-f]{16}$")
-_NO_STORE = {"Cache-Control": "no-store"}
-_throttle_lock = threading.Lock()
-
-
-def _form_path(org: str) -> str:
-    return f"/orgs/{org}/complain"
+FORM = PortalForm(
+    kind="complaint",
+    path="/orgs/{org}/complain",
+    template="portal/complaint_form.html",
+    limits=LIMITS,
+    labels=LABELS,
+    invalid=ComplaintInvalid,
+    nul_refusal="holds a character that cannot be stored",
+    typed_drops_nul=True,
+)
 
 
 def _form_page(
@@ -134,7 +122,6 @@ def _form_page(
     error: str | None = None,
     status: int = 200,
 ) -> Response:
-    nonce, csrf = login_csrf_pair(request.app.state.secret_key)
     context = {
         "organisation": organisation,
         "register": register,
@@ -145,13 +132,8 @@ def _form_page(
         "limits": LIMITS,
         "typed": typed,
         "error": error,
-        "csrf_field": CSRF_FIELD,
-        "csrf_token": csrf,
     }
-    response = render(request, "portal/complaint_form.html", context, status_code=status)
-    set_form_cookie(request, response, nonce, _form_path(organisation))
-    response.headers.update(_NO_STORE)
-    return response
+    return FORM.page(request, organisation, context, status=status)
 
 
 @router.get("/orgs/{org}/complain", name="portal_complaint_form", dependencies=[PUBLIC])
@@ -161,27 +143,9 @@ def complaint_form(request: Request, org: str, uow: Uow, analyser: Analyser) -> 
     return _form_page(request, analysis.organisation, analysis.register, typed)
 
 
-def _throttle(request: Request) -> Throttle:
-    """The per-client count of portal complaints, one per server process."""
-    state = request.app.state
-    with _throttle_lock:
-        if getattr(state, "portal_complaint_throttle", None) is None:
-            state.portal_complaint_throttle = Throttle(state.clock, timedelta(hours=1))
-    throttle: Throttle = state.portal_complaint_throttle
-    return throttle
-
-
-def _client_key(request: Request) -> str:
-    return throttle_key("portal-complaint", request.client.host if request.client else "unknown")
-
-
 def _typed(form: FormData) -> dict[str, Any]:
     """What was typed, to show again on a refused form (bounded; never stored)."""
-    typed: dict[str, Any] = {
-        name: value[: LIMITS[name]].replace("\x00", "")
-        for name, value in form.items()
-        if name in LIMITS and isinstance(value, str)
-    }
+    typed = FORM.typed_text(form)
     typed["for_whom"] = "other" if form.get("for_whom") == "other" else "self"
     typed["reply_by"] = "post" if form.get("reply_by") == "post" else "email"
     kind, theme = form.get("complainant_kind"), form.get("theme")
@@ -190,24 +154,12 @@ def _typed(form: FormData) -> dict[str, Any]:
     return typed
 
 
-def _field(form: FormData, name: str) -> str:
-    """One text field, trimmed; too long, or holding a NUL, is refused in the form's words."""
-    value = form.get(name)
-    if not isinstance(value, str):
-        return ""
-    if len(value) > LIMITS[name]:
-        raise ComplaintInvalid(f"{LABELS[name]} is too long (at most {LIMITS[name]} characters)")
-    if "\x00" in value:
-        raise ComplaintInvalid(f"{LABELS[name]} holds a character that cannot be stored")
-    return value.strip()
-
-
 def _new_complaint(
     organisation: str, form: FormData, received_on: date
 ) -> tuple[NewComplaint, str]:
     """The complaint the form describes and the request ref given (checked for shape
     only), or a ComplaintInvalid saying what to put right."""
-    fields = {name: _field(form, name) for name in LIMITS}
+    fields = FORM.fields(form)
     if not fields["words"]:
         raise ComplaintInvalid("tell us what happened: what your complaint is about")
     request_ref = fields["request_ref"].lower()
@@ -287,8 +239,7 @@ def _is_theirs(uow: UnitOfWork, organisation: str, request_ref: str) -> bool:
 
 def status_url(request: Request, token: str) -> str:
     """The status page's absolute address, as the emails give it (``MailSettings``)."""
-    mail = get_mail_settings().for_port(request.app.state.settings.port)
-    return status_address(mail.public_url, token)
+    return public_status_url(request, status_address, token)
 
 
 def complaint_link(request: Request, uow: UnitOfWork, row: Complaint) -> str:
@@ -303,41 +254,28 @@ def complaint_submit(request: Request, org: str, uow: Uow, analyser: Analyser) -
     analysis = analyse_organisation(uow, analyser, org)
     organisation, register = analysis.organisation, analysis.register
     form = posted_form(request)
-    throttle, client = _throttle(request), _client_key(request)
-    limit = request.app.state.settings.portal_requests_per_client
-    try:
-        if limit and throttle.blocked(client, limit):
-            minutes = max(1, throttle.retry_after(client) // 60)
-            raise RequestLimitReached(
-                f"too many complaints have been sent from here in the last hour; try again "
-                f"in {minutes} minutes, or write to {register.controller.name}"
-            )
-        with app_uow(request) as writer:
-            today = today_of(writer)
-            new, request_ref = _new_complaint(organisation, form, today)
-            row = open_complaint(writer, new, actor=ACTOR)
-            # CMP-01: a request ref of another organisation (or none at all) stays in the
-            # words only; the public is not told which refs exist.
-            if request_ref and _is_theirs(writer, organisation, request_ref):
-                link_request(writer, organisation, row.ref, request_ref, actor=ACTOR)
-            token, _ = status_link_token(request.app.state.secret_key, writer.clock, row)
-            step = Step(ACTOR, today, link=status_url(request, token))
-            acknowledge(writer, organisation, row.ref, step)
-            writer.commit()
-    except DatawardError as error:
+
+    def open_it(writer: UnitOfWork) -> str:
+        today = today_of(writer)
+        new, request_ref = _new_complaint(organisation, form, today)
+        row = open_complaint(writer, new, actor=ACTOR)
+        # CMP-01: a request ref of another organisation (or none at all) stays in the
+        # words only; the public is not told which refs exist.
+        if request_ref and _is_theirs(writer, organisation, request_ref):
+            link_request(writer, organisation, row.ref, request_ref, actor=ACTOR)
+        token, _ = status_link_token(request.app.state.secret_key, writer.clock, row)
+        step = Step(ACTOR, today, link=status_url(request, token))
+        acknowledge(writer, organisation, row.ref, step)
+        return token
+
+    def refused(message: str, status: int) -> Response:
         # CMP-01: nothing is opened; the person sees what to put right, with what they
         # typed, and the chain records only the refusal's code.
-        audit_refusal(request, WEB_INPUT_REFUSED, code=error.code)
-        message = error.message[:1].upper() + error.message[1:]
-        status = 429 if isinstance(error, RequestLimitReached) else 422
-        return _form_page(
-            request, organisation, register, _typed(form), error=message, status=status
-        )
-    if limit:
-        throttle.failed(client)  # counts a complaint sent, not a failure
-    response = RedirectResponse(f"/complaints/sent/{token}", status_code=303)
-    response.delete_cookie(LOGIN_COOKIE, path=_form_path(organisation))
-    return response
+        typed = _typed(form)
+        return _form_page(request, organisation, register, typed, error=message, status=status)
+
+    controller = register.controller.name
+    return FORM.submit(request, organisation, controller, open_it, refused, "/complaints/sent/")
 
 
 def _page(request: Request, uow: UnitOfWork, token: str, template: str) -> Response:
@@ -357,7 +295,7 @@ def _page(request: Request, uow: UnitOfWork, token: str, template: str) -> Respo
         "ico_words": ico_words(register, closed=row.state == "closed"),
     }
     response = render(request, template, context)
-    response.headers.update(_NO_STORE)
+    response.headers.update(NO_STORE)
     return response
 
 
@@ -371,18 +309,6 @@ def complaint_status(request: Request, token: str, uow: Uow) -> Response:
     return _page(request, uow, token, "portal/complaint_status.html")
 
 
-def letter_response(letter: Letter, format: str, ref: str) -> Response:
-    """A letter as a standalone printable page, or (``pdf``) a PDF."""
-    if format == "pdf":
-        return Response(
-            letter_pdf(letter),
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'inline; filename="{ref}-{letter.kind}.pdf"'},
-        )
-    policy = policy_allowing_inline_styles(letter.html)
-    return HTMLResponse(letter.html, headers={"Content-Security-Policy": policy})
-
-
 @router.get(
     "/complaints/status/{token}/letters/{kind}",
     name="portal_complaint_letter",
@@ -394,6 +320,4 @@ def complaint_status_letter(
     """A letter the complainant was sent, by their signed status link: no account, no
     postal address shown, never a letter not sent yet."""
     row = linked_complaint(request, uow, token)
-    response = letter_response(sent_letter(uow, row, kind[:40]), format, row.ref)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return sent_letter_response(sent_letter(uow, row, kind[:40]), format, row.ref)

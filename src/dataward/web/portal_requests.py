@@ -11,21 +11,18 @@ and nothing about the requester beyond their name.
 
 from __future__ import annotations
 
-import threading
-from datetime import date, timedelta
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from starlette.datastructures import FormData
 
 from dataward.clock import in_uk_time
-from dataward.errors import DatawardError
-from dataward.outbox.config import get_mail_settings
 from dataward.outbox.models import OutboxMessage
 from dataward.register.models import Register
 from dataward.requests.acknowledgement import acknowledge, status_address
-from dataward.requests.errors import RequestInvalid, RequestLimitReached
+from dataward.requests.errors import RequestInvalid
 from dataward.requests.messages import request_messages
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import (
@@ -47,22 +44,12 @@ from dataward.subjects.errors import InvalidIdentity
 from dataward.subjects.identities import normalise_email
 from dataward.uow import UnitOfWork
 from dataward.web.analysis import RegisterAnalyser
-from dataward.web.audit_actions import WEB_INPUT_REFUSED
-from dataward.web.auth import (
-    CSRF_FIELD,
-    LOGIN_COOKIE,
-    PUBLIC,
-    app_uow,
-    audit_refusal,
-    login_csrf_pair,
-    posted_form,
-    set_form_cookie,
-)
+from dataward.web.auth import PUBLIC, posted_form
 from dataward.web.deps import analyse_organisation, get_analyser, get_uow
+from dataward.web.portal_forms import NO_STORE, PortalForm, public_status_url
 from dataward.web.request_letter_pages import status_letters_panel
 from dataward.web.status_link import linked_request
 from dataward.web.templating import render
-from dataward.web.throttle import Throttle, throttle_key
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
@@ -100,12 +87,14 @@ LABELS: dict[str, str] = {
     "on_behalf_of": "the name of the person you are asking for",
     "authority": "your authority",
 }
-_NO_STORE = {"Cache-Control": "no-store"}
-_throttle_lock = threading.Lock()
-
-
-def _form_path(org: str) -> str:
-    return f"/orgs/{org}/request"
+FORM = PortalForm(
+    kind="request",
+    path="/orgs/{org}/request",
+    template="portal/request_form.html",
+    limits=LIMITS,
+    labels=LABELS,
+    invalid=RequestInvalid,
+)
 
 
 def _rights_offered(register: Register) -> list[dict[str, Any]]:
@@ -128,7 +117,6 @@ def _form_page(
     error: str | None = None,
     status: int = 200,
 ) -> Response:
-    nonce, csrf = login_csrf_pair(request.app.state.secret_key)
     context = {
         "organisation": organisation,
         "register": register,
@@ -138,13 +126,8 @@ def _form_page(
         "typed": typed,
         "error": error,
         "not_offered_note": NOT_OFFERED_NOTE,
-        "csrf_field": CSRF_FIELD,
-        "csrf_token": csrf,
     }
-    response = render(request, "portal/request_form.html", context, status_code=status)
-    set_form_cookie(request, response, nonce, _form_path(organisation))
-    response.headers.update(_NO_STORE)
-    return response
+    return FORM.page(request, organisation, context, status=status)
 
 
 @router.get("/orgs/{org}/request", name="portal_request_form", dependencies=[PUBLIC])
@@ -154,27 +137,9 @@ def request_form(request: Request, org: str, uow: Uow, analyser: Analyser) -> Re
     return _form_page(request, analysis.organisation, analysis.register, typed)
 
 
-def _throttle(request: Request) -> Throttle:
-    """The per-client count of portal requests, one per server process (like sign-in's)."""
-    state = request.app.state
-    with _throttle_lock:
-        if getattr(state, "portal_request_throttle", None) is None:
-            state.portal_request_throttle = Throttle(state.clock, timedelta(hours=1))
-    throttle: Throttle = state.portal_request_throttle
-    return throttle
-
-
-def _client_key(request: Request) -> str:
-    return throttle_key("portal-request", request.client.host if request.client else "unknown")
-
-
 def _typed(form: FormData) -> dict[str, Any]:
     """What was typed, to show again on a refused form (bounded; never stored)."""
-    typed: dict[str, Any] = {
-        name: value[: LIMITS[name]]
-        for name, value in form.items()
-        if name in LIMITS and isinstance(value, str)
-    }
+    typed = FORM.typed_text(form)
     typed["rights"] = [r for r in form.getlist("rights") if isinstance(r, str)][:12]
     typed["for_whom"] = "other" if form.get("for_whom") == "other" else "self"
     kind = form.get("requester_kind")
@@ -182,19 +147,9 @@ def _typed(form: FormData) -> dict[str, Any]:
     return typed
 
 
-def _field(form: FormData, name: str) -> str:
-    """One text field, trimmed; too long (or with a NUL) is refused in the form's words."""
-    value = form.get(name)
-    if not isinstance(value, str):
-        return ""
-    if len(value) > LIMITS[name] or "\x00" in value:
-        raise RequestInvalid(f"{LABELS[name]} is too long (at most {LIMITS[name]} characters)")
-    return value.strip()
-
-
 def _new_request(organisation: str, form: FormData, received_on: date) -> NewRequest:
     """The request the form describes, or a DatawardError saying what to put right."""
-    fields = {name: _field(form, name) for name in LIMITS}
+    fields = FORM.fields(form)
     if not fields["name"]:
         raise RequestInvalid("give your name, so we can find your information")
     if fields["email"]:
@@ -242,8 +197,7 @@ def _new_request(organisation: str, form: FormData, received_on: date) -> NewReq
 
 def status_url(request: Request, token: str) -> str:
     """The status page's absolute address, as the email gives it (``MailSettings.public_url``)."""
-    mail = get_mail_settings().for_port(request.app.state.settings.port)
-    return status_address(mail.public_url, token)
+    return public_status_url(request, status_address, token)
 
 
 def acknowledge_opened(
@@ -260,35 +214,22 @@ def request_submit(request: Request, org: str, uow: Uow, analyser: Analyser) -> 
     analysis = analyse_organisation(uow, analyser, org)
     organisation, register = analysis.organisation, analysis.register
     form = posted_form(request)
-    throttle, client = _throttle(request), _client_key(request)
-    limit = request.app.state.settings.portal_requests_per_client
-    try:
-        if limit and throttle.blocked(client, limit):
-            minutes = max(1, throttle.retry_after(client) // 60)
-            raise RequestLimitReached(
-                f"too many requests have been sent from here in the last hour; try again in "
-                f"{minutes} minutes, or write to {register.controller.name}"
-            )
-        with app_uow(request) as writer:
-            today = in_uk_time(writer.clock.now()).date()
-            row = open_request(writer, _new_request(organisation, form, today), actor=ACTOR)
-            token, _ = status_link_token(request.app.state.secret_key, writer.clock, row)
-            acknowledge(writer, row, status_url(request, token), actor=ACTOR)
-            writer.commit()
-    except DatawardError as error:
+
+    def open_it(writer: UnitOfWork) -> str:
+        today = in_uk_time(writer.clock.now()).date()
+        row = open_request(writer, _new_request(organisation, form, today), actor=ACTOR)
+        token, _ = status_link_token(request.app.state.secret_key, writer.clock, row)
+        acknowledge(writer, row, status_url(request, token), actor=ACTOR)
+        return token
+
+    def refused(message: str, status: int) -> Response:
         # RULES: SAR-10: nothing is opened; the person sees what to put right, with what
         # they typed, and the chain records only the refusal's code.
-        audit_refusal(request, WEB_INPUT_REFUSED, code=error.code)
-        message = error.message[:1].upper() + error.message[1:]
-        status = 429 if isinstance(error, RequestLimitReached) else 422
-        return _form_page(
-            request, organisation, register, _typed(form), error=message, status=status
-        )
-    if limit:
-        throttle.failed(client)  # counts a request sent, not a failure
-    response = RedirectResponse(f"/requests/sent/{token}", status_code=303)
-    response.delete_cookie(LOGIN_COOKIE, path=_form_path(organisation))
-    return response
+        typed = _typed(form)
+        return _form_page(request, organisation, register, typed, error=message, status=status)
+
+    controller = register.controller.name
+    return FORM.submit(request, organisation, controller, open_it, refused, "/requests/sent/")
 
 
 def _page(request: Request, uow: UnitOfWork, token: str, template: str) -> Response:
@@ -306,7 +247,7 @@ def _page(request: Request, uow: UnitOfWork, token: str, template: str) -> Respo
         "not_offered_note": NOT_OFFERED_NOTE,
     }
     response = render(request, template, context)
-    response.headers.update(_NO_STORE)
+    response.headers.update(NO_STORE)
     return response
 
 

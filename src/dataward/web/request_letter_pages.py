@@ -54,10 +54,12 @@ def request_letter(
     """The letter as a standalone printable page, or (``?format=pdf``) a PDF: 501 with what
     to install where the pdf extra is missing."""
     row = get_request(uow, org[:80], ref[:32])
-    return _as(letter_for(uow, row, kind[:40]), format, row.ref)
+    return letter_response(letter_for(uow, row, kind[:40]), format, row.ref)
 
 
-def _as(letter: Letter, format: str, ref: str) -> Response:
+def letter_response(letter: Letter, format: str, ref: str) -> Response:
+    """A letter (a request's or a complaint's) as a standalone printable page, or
+    (``pdf``) a PDF."""
     if format == "pdf":
         return Response(
             letter_pdf(letter),
@@ -66,6 +68,13 @@ def _as(letter: Letter, format: str, ref: str) -> Response:
         )
     policy = policy_allowing_inline_styles(letter.html)
     return HTMLResponse(letter.html, headers={"Content-Security-Policy": policy})
+
+
+def sent_letter_response(letter: Letter, format: str, ref: str) -> Response:
+    """A letter sent, as its recipient opens it by their status link: never cached."""
+    response = letter_response(letter, format, ref)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 # -- the requester's own copy, by their status link ------------------------------------
@@ -82,6 +91,4 @@ def request_status_letter(
     """A letter the requester was sent, by the signed status link (``status_links``): no
     account, no postal address shown, never a letter not sent yet."""
     row = linked_request(request, uow, token)
-    response = _as(sent_letter(uow, row, kind[:40]), format, row.ref)
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return sent_letter_response(sent_letter(uow, row, kind[:40]), format, row.ref)

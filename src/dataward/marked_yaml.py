@@ -9,11 +9,12 @@ factory each loader passes in, so each raises its own error type.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import yaml
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from dataward.errors import SourceProblem
 
@@ -186,6 +187,49 @@ def compose(
         mark = exc.node.start_mark
         raise one_problem(invalid, file, "", exc.message, mark.line + 1, mark.column + 1) from None
     return data, builder
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Marked(Generic[M]):
+    """A file's model (None when pydantic refused it), every problem found so far at its
+    line, and where each value came from."""
+
+    model: M | None
+    problems: list[SourceProblem]
+    marks: dict[PathKey, Mark]
+
+
+def validate_marked(
+    text: str,
+    file: str,
+    model: type[M],
+    *,
+    max_bytes: int,
+    max_nodes: int,
+    what: str,
+    invalid: Invalid,
+) -> Marked[M]:
+    """Compose ``text`` and validate it as ``model``; each problem at its file:line:col."""
+    data, builder = compose(
+        text, file, max_bytes=max_bytes, max_nodes=max_nodes, what=what, invalid=invalid
+    )
+    problems = list(builder.problems)
+    try:
+        parsed: M | None = model.model_validate(data)
+    except ValidationError as exc:
+        parsed = None
+        # A value the builder could not read is None now; pydantic's complaint about that
+        # None would report the same mistake twice.
+        unreadable = {p.path for p in builder.problems}
+        problems.extend(
+            p
+            for p in validation_problems(exc, data, builder.marks, file)
+            if p.path not in unreadable
+        )
+    return Marked(parsed, problems, builder.marks)
 
 
 def validation_problems(

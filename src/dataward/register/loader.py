@@ -11,18 +11,15 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydantic import ValidationError
-
 from dataward.config import get_settings
 from dataward.errors import RegisterInvalid, SourceProblem
 from dataward.marked_yaml import (
     Mark,
     PathKey,
-    compose,
     dotted,
     nearest_mark,
     read_text,
-    validation_problems,
+    validate_marked,
 )
 from dataward.register.models import Register
 from dataward.register.references import check_references
@@ -51,34 +48,22 @@ def load_register(path: Path) -> LoadedRegister:
 
 def parse_register(text: str, file: str = "<register>") -> LoadedRegister:
     settings = get_settings()
-    data, builder = compose(
+    marked = validate_marked(
         text,
         file,
+        Register,
         max_bytes=settings.register_max_bytes,
         max_nodes=settings.register_max_nodes,
         what="register",
         invalid=RegisterInvalid,
     )
-    problems = list(builder.problems)
-
-    register: Register | None = None
-    try:
-        register = Register.model_validate(data)
-    except ValidationError as exc:
-        # A value the builder could not read is None now; pydantic's complaint about that
-        # None would report the same mistake twice.
-        unreadable = {p.path for p in builder.problems}
-        problems.extend(
-            p
-            for p in validation_problems(exc, data, builder.marks, file)
-            if p.path not in unreadable
-        )
+    register, problems = marked.model, marked.problems
     if register is not None:
         for ref_path, message in check_references(register):
-            line, col = nearest_mark(builder.marks, ref_path)
+            line, col = nearest_mark(marked.marks, ref_path)
             problems.append(SourceProblem(file, line, col, dotted(ref_path), message))
     if problems or register is None:
         problems.sort(key=lambda p: (p.line, p.column, p.path))
         raise RegisterInvalid(problems)
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    return LoadedRegister(register, text, digest, file, builder.marks)
+    return LoadedRegister(register, text, digest, file, marked.marks)

@@ -13,18 +13,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import get_args
 
-from pydantic import ValidationError
-
 from dataward.config import get_settings
 from dataward.errors import SourceProblem
 from dataward.marked_yaml import (
     Mark,
     PathKey,
-    compose,
     dotted,
     nearest_mark,
     read_text,
-    validation_problems,
+    validate_marked,
 )
 from dataward.register.models import Register
 from dataward.register.models.retention import Identity
@@ -80,30 +77,21 @@ def load_sources(path: Path) -> LoadedSources:
 def parse_sources(text: str, file: str = "<sources>") -> LoadedSources:
     """Parse and check a sources file on its own (no register, no database)."""
     settings = get_settings()
-    data, builder = compose(
+    marked = validate_marked(
         text,
         file,
+        SourcesFile,
         max_bytes=settings.register_max_bytes,
         max_nodes=settings.register_max_nodes,
         what="sources file",
         invalid=SourcesInvalid,
     )
-    problems = list(builder.problems)
-    sources: SourcesFile | None = None
-    try:
-        sources = SourcesFile.model_validate(data)
-    except ValidationError as exc:
-        unreadable = {p.path for p in builder.problems}
-        problems.extend(
-            p
-            for p in validation_problems(exc, data, builder.marks, file)
-            if p.path not in unreadable
-        )
+    sources, problems = marked.model, marked.problems
     if sources is None:
         _raise(problems)
         raise AssertionError  # unreachable: pydantic failed, so there is a problem
     digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
-    loaded = LoadedSources(sources, text, digest, file, builder.marks)
+    loaded = LoadedSources(sources, text, digest, file, marked.marks)
     problems.extend(_internal_problems(loaded))
     _raise(problems)
     return loaded

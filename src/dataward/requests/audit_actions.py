@@ -49,3 +49,5 @@ REQUEST_LETTER_TO_POST = "request.letter_to_post"
 REQUEST_TASK_CANCELLED = "request.task_cancelled"
 # A caseworker's note on a request, without a change of state (the words are sealed).
 REQUEST_NOTE_ADDED = "request.note_added"
+# Issue 18: a request searched in the organisation's bound sources, counts per dataset.
+REQUEST_SOURCES_SEARCHED = "request.sources_searched"

@@ -12,14 +12,20 @@ import os
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sources_support import DEMO_SOURCES, Agency, built_agency, locate
 from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.orm import sessionmaker
+from typer.testing import CliRunner, Result
 
 from dataward.audit.models import AuditEvent
 from dataward.audit.service import verify
+from dataward.cli import request_cmd
+from dataward.cli.app import app
 from dataward.clock import FixedClock
+from dataward.crypto.keystore import Vault
 from dataward.demo.people import Debtor
 from dataward.publication.registers import store_register
 from dataward.publication.sources import store_sources
@@ -35,6 +41,7 @@ from dataward.requests.source_search import (
 from dataward.requests.task_models import RequestTask
 from dataward.requests.tasks import result_of, tasks_of
 from dataward.requests.transitions import Step, link_subject, verify_identity
+from dataward.runtime import Runtime
 from dataward.scratch import scratch_databases
 from dataward.sources.connectors.base import SourceUnavailable
 from dataward.sources.errors import SourcesNotFound
@@ -326,3 +333,76 @@ def test_a_refusal_changes_nothing(
     uow.rollback()
     assert _snapshot(uow, row) == before
     assert {t.state for t in tasks_of(uow, row) if t.kind == "manual_search"} == {"open"}
+
+
+# The command line ----------------------------------------------------------------------------
+
+
+class _Borrowed(Runtime):
+    """The test's database, key store and fixed clock, left open when the command ends."""
+
+    def close(self) -> None:
+        pass
+
+
+def _cli(
+    jtr: UnitOfWork,
+    session_factory: sessionmaker[Any],
+    clock: FixedClock,
+    vault: Vault,
+    monkeypatch: pytest.MonkeyPatch,
+    env: dict[str, str],
+    ref: str,
+) -> Result:
+    borrowed = _Borrowed(session_factory.kw["bind"], session_factory, vault, clock)
+    monkeypatch.setattr(request_cmd, "open_runtime", lambda *a, **k: borrowed)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return CliRunner().invoke(app, ["request", "search", ORG, ref, "--actor", CASE])
+
+
+def test_the_command_searches_and_prints_the_counts(
+    jtr: UnitOfWork,
+    agency: Agency,
+    session_factory: sessionmaker[Any],
+    clock: FixedClock,
+    vault: Vault,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (debtor,) = _busy_debtors(agency, 1)
+    row = _request(jtr, _subject(jtr, debtor))
+    result = _cli(jtr, session_factory, clock, vault, monkeypatch, agency.env, row.ref)
+    assert result.exit_code == 0, result.output
+    assert debtor.email
+    assert debtor.phone
+    expected = _hand(agency, [debtor.email], [debtor.phone])
+    lines = result.output.splitlines()
+    assert lines[0] == f"{row.ref}: searched in sources v1"
+    for dataset, (rows, files) in expected.items():
+        assert f"  {dataset}: {rows} rows, {files} files" in lines
+    assert lines[-1] == (
+        "left to search by hand (no source binds them): " + ", ".join(sorted(UNBOUND))
+    )
+    assert debtor.email not in result.output
+    jtr.session.expire_all()
+    assert {t.dataset for t in tasks_of(jtr, row) if t.state == "done"} == BOUND
+
+
+def test_the_command_refuses_in_one_line_without_the_password(
+    jtr: UnitOfWork,
+    agency: Agency,
+    session_factory: sessionmaker[Any],
+    clock: FixedClock,
+    vault: Vault,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (debtor,) = _busy_debtors(agency, 1)
+    row = _request(jtr, _subject(jtr, debtor))
+    down = {**agency.env, "AGENCY_DB_URL": "postgresql+psycopg://nobody:s3cret@127.0.0.1:1/x"}
+    result = _cli(jtr, session_factory, clock, vault, monkeypatch, down, row.ref)
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "refused [source_unavailable]: connection agency: the database cannot be reached"
+    ]
+    jtr.session.expire_all()
+    assert {t.state for t in tasks_of(jtr, row) if t.kind == "manual_search"} == {"open"}

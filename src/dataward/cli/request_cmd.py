@@ -206,6 +206,43 @@ def step(
     out.print(f"{ref}: {state} ({STATE_WORDS.get(state, state)}){due}", markup=False)
 
 
+@app.command("search")
+def search(
+    org: Annotated[str, typer.Argument(help="Organisation id.")],
+    ref: Annotated[str, typer.Argument(help="The request's reference (q_...).")],
+    actor: Actor = "cli",
+) -> None:
+    """Search the request's subject in the organisation's bound sources (issue 18, SAR-07).
+
+    Every dataset the stored sources file binds is searched for the subject's identities
+    (merged subjects' too); each one's search task is recorded with its row and file counts.
+    Datasets no source binds stay open, to search by hand. Connection URLs come from the
+    environment or settings, never printed. A refusal (no subject linked, identity not
+    proven, no stored sources, a source unavailable) changes nothing: one line, exit 2.
+
+    Example: dataward request search jtr_collections q_4f1a2b3c4d5e6f70 --actor user:u_ann
+    """
+    from dataward.requests.source_search import search_sources
+
+    try:
+        with open_runtime() as runtime, runtime.uow() as uow:
+            result = search_sources(uow, org[:80], ref[:32], actor=actor)
+            uow.commit()
+    except DatawardError as error:
+        err.print(f"refused [{error.code}]: {error.message}", markup=False)
+        raise typer.Exit(2) from None
+    # Plain lines (dataset, rows, files): copied into notes and read by scripts.
+    out.print(f"{result.ref}: searched in sources v{result.version}", markup=False)
+    for dataset in sorted(result.searched):
+        count = result.searched[dataset]
+        out.print(f"  {dataset}: {count.rows} rows, {count.files} files", markup=False)
+    if result.not_bound:
+        out.print(
+            f"left to search by hand (no source binds them): {', '.join(result.not_bound)}",
+            markup=False,
+        )
+
+
 @app.command("export")
 def export(
     org: Annotated[

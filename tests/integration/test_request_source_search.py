@@ -15,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from sources_support import DEMO_SOURCES, Agency, built_agency, locate
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.orm import sessionmaker
 from typer.testing import CliRunner, Result
+from web_support import csrf_from, fresh_console_app, signed_in
 
 from dataward.audit.models import AuditEvent
 from dataward.audit.service import verify
@@ -406,3 +408,65 @@ def test_the_command_refuses_in_one_line_without_the_password(
     ]
     jtr.session.expire_all()
     assert {t.state for t in tasks_of(jtr, row) if t.kind == "manual_search"} == {"open"}
+
+
+# The console -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def console(database_url: str, clock: FixedClock, vault: Vault) -> Iterator[FastAPI]:
+    yield from fresh_console_app(database_url, clock, vault)
+
+
+def test_the_console_button_searches_and_flashes_the_counts(
+    console: FastAPI, agency: Agency, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in agency.env.items():
+        monkeypatch.setenv(name, value)
+    (debtor,) = _busy_debtors(agency, 1)
+    state = console.state
+    with UnitOfWork(state.session_factory, state.clock, state.vault) as uow:
+        store_register(uow, load_register(ROOT / "examples" / "jtr-collections.yaml"))
+        uow.commit()
+        row = _request(uow, _subject(uow, debtor), verified=False)
+        ref = row.ref
+    location = f"/console/requests/{ORG}/{ref}"
+    case = signed_in(console, "case@jtr.example", "caseworker")
+    # No sources stored and identity not proven: no button.
+    assert "search_sources" not in case.get(location).text
+    with UnitOfWork(state.session_factory, state.clock, state.vault) as uow:
+        store_sources(uow, locate(DEMO_SOURCES), organisation=ORG, actor="dpo@jtr.example")
+        verify_identity(uow, ORG, ref, "document", Step(CASE, date(2026, 11, 21)))
+        uow.commit()
+    page = case.get(location)
+    assert "Search the organisation's sources</button>" in page.text, page.text[
+        page.text.find("request-tasks") :
+    ][:1500]
+    url = f"{location}/search_sources"
+    fields = {"csrf_token": csrf_from(page.text)}
+    asked = case.post(url, data=fields)
+    assert asked.status_code == 200  # the confirmation page, nothing done yet
+    assert case.post(url, data={**fields, "confirm": "yes"}).status_code == 303
+    page = case.get(location)
+    assert debtor.email
+    assert debtor.phone
+    expected = _hand(agency, [debtor.email], [debtor.phone])
+    rows = sum(r for r, _ in expected.values())
+    files = sum(f for _, f in expected.values())
+    assert f"Searched 9 datasets in sources v1: {rows} rows, {files} files; 4 left" in page.text
+    with UnitOfWork(state.session_factory, state.clock, state.vault) as uow:
+        row = uow.session.scalars(select(RightsRequest).where(RightsRequest.ref == ref)).one()
+        tasks = [
+            (t.dataset, t.state, t.done_by) for t in tasks_of(uow, row) if t.kind == "manual_search"
+        ]
+    assert {d for d, state, _ in tasks if state == "done"} == BOUND
+    assert {d for d, state, _ in tasks if state == "open"} == UNBOUND
+    (done_by,) = {who for _, state, who in tasks if state == "done"}
+    assert str(done_by).startswith("user:u_")
+    assert "search_sources" not in page.text  # nothing bound is left to search
+
+
+def test_an_auditor_cannot_search(console: FastAPI) -> None:
+    auditor = signed_in(console, "auditor@jtr.example", "auditor")
+    answer = auditor.post(f"/console/requests/{ORG}/q_0000000000000000/search_sources", data={})
+    assert answer.status_code == 403

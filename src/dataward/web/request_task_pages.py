@@ -20,9 +20,11 @@ from dataward.accounts.permissions import Permission
 from dataward.errors import ValidationFailed
 from dataward.requests import tasks as work
 from dataward.requests.models import RightsRequest
+from dataward.requests.source_search import SEARCH_KIND, search_sources
 from dataward.requests.split import parent_of, split_into, split_request
 from dataward.requests.task_models import TASK_KINDS, UNFINISHED, RequestTask
 from dataward.requests.transitions import OPEN, Step
+from dataward.sources.versions import newest_sources
 from dataward.uow import UnitOfWork
 from dataward.web.auth import console, form_text, parse_day
 from dataward.web.confirm import Confirmation, confirm_then_run
@@ -76,7 +78,22 @@ def task_panel(uow: UnitOfWork, row: RightsRequest) -> dict[str, object]:
         "split_parent": parent_of(uow, row),
         "split_children": split_into(uow, row),
         "can_split": row.state in OPEN and len(row.rights) > 1,
+        "can_search_sources": _can_search_sources(uow, row, views),
     }
+
+
+def _can_search_sources(uow: UnitOfWork, row: RightsRequest, views: list[TaskView]) -> bool:
+    """The button shows once a search could run: a subject linked, identity proven, and an
+    open search of a dataset the stored sources file binds (the service checks each again)."""
+    if row.outcome is not None or row.subject_id is None or row.identity_verified_on is None:
+        return False
+    open_datasets = {
+        v.task.dataset
+        for v in views
+        if v.task.kind == SEARCH_KIND and v.task.state in UNFINISHED and v.task.dataset
+    }
+    stored = newest_sources(uow, row.organisation) if open_datasets else None
+    return stored is not None and bool(open_datasets & set(stored.parsed().sources.datasets))
 
 
 # Each action on a task: its button, what happens (for the confirmation page).
@@ -162,6 +179,42 @@ def task_step(request: Request, org: str, ref: str, task_id: str, name: str) -> 
     if name not in ACTIONS or name == "not_reasonable":
         raise ValidationFailed(f"unknown task action {name[:40]!r}")
     return _task_route(request, org, ref, task_id, name)
+
+
+@router.post(
+    "/console/requests/{org}/{ref}/search_sources",
+    name="request_search_sources",
+    dependencies=[WRITE],
+)
+def request_search_sources(request: Request, org: str, ref: str) -> Response:
+    """Issue 18: search the subject in every bound source; each bound dataset's search is
+    recorded with its counts, the others stay open (SAR-07)."""
+    back = _back(org, ref)
+
+    def confirm(form: FormData) -> Confirmation:
+        return Confirmation(
+            "Search the organisation's sources",
+            [
+                "The subject's identities are looked for in every dataset the stored sources "
+                "file binds; each one's search is recorded as done by you, with its row and "
+                "file counts.",
+                "Datasets no source binds stay open, to search by hand.",
+            ],
+            "Search the organisation's sources",
+            back,
+        )
+
+    def act(uow: UnitOfWork, form: FormData, actor: str) -> str:
+        result = search_sources(uow, org[:80], ref[:32], actor=actor)
+        rows = sum(c.rows for c in result.searched.values())
+        files = sum(c.files for c in result.searched.values())
+        left = f"; {len(result.not_bound)} left to search by hand" if result.not_bound else ""
+        return (
+            f"Searched {len(result.searched)} datasets in sources v{result.version}: "
+            f"{rows} rows, {files} files{left}."
+        )
+
+    return confirm_then_run(request, back, confirm, act)
 
 
 @router.post("/console/requests/{org}/{ref}/split", name="request_split", dependencies=[WRITE])

@@ -9,6 +9,7 @@ Dates are explicit; the clock is the test's.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from sources_support import DEMO_SOURCES, Agency, built_agency, locate
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.orm import sessionmaker
 from typer.testing import CliRunner, Result
 from web_support import csrf_from, fresh_console_app, signed_in
@@ -45,6 +46,7 @@ from dataward.requests.tasks import result_of, tasks_of
 from dataward.requests.transitions import Step, link_subject, verify_identity
 from dataward.runtime import Runtime
 from dataward.scratch import scratch_databases
+from dataward.sources.connectors import open_all
 from dataward.sources.connectors.base import SourceUnavailable
 from dataward.sources.errors import SourcesNotFound
 from dataward.subjects.service import add_subject, merge_subjects
@@ -65,6 +67,20 @@ BOUND = {
     "new_occupier_evidence",
     "complaints",
 }
+TABLES = {
+    "debtors",
+    "cases",
+    "payments",
+    "agent_visits",
+    "notes",
+    "body_worn_video",
+    "call_recordings",
+    "vulnerability_evidence",
+    "new_occupiers",
+    "new_occupier_evidence",
+    "complaints",
+}
+FROM = re.compile(r"\bFROM\s+(\w+)", re.IGNORECASE)
 UNBOUND = {"portal_accounts", "research_bwv_footage", "vehicle_camera_footage", "web_enquiries"}
 
 # (rows, files) per dataset for a set of emails {e} and phones {p}, written by hand.
@@ -470,3 +486,38 @@ def test_an_auditor_cannot_search(console: FastAPI) -> None:
     auditor = signed_in(console, "auditor@jtr.example", "auditor")
     answer = auditor.post(f"/console/requests/{ORG}/q_0000000000000000/search_sources", data={})
     assert answer.status_code == 403
+
+
+def test_a_search_is_a_handful_of_set_based_queries_whatever_the_rows(
+    jtr: UnitOfWork, agency: Agency
+) -> None:
+    """Root keys once per root table and identity kind, then one query per binding: the
+    same number of statements for one person as for two merged ones with more rows."""
+
+    def statements(subject_ref: str) -> tuple[int, int]:
+        row = _request(jtr, subject_ref)
+        opened = open_all(locate(DEMO_SOURCES).sources, agency.env)
+        seen: list[str] = []
+        engine = opened["agency"].engine
+        listen = event.listens_for(engine, "before_cursor_execute")
+        listen(lambda *args: seen.append(str(args[2])))
+        try:
+            result = search_sources(jtr, ORG, row.ref, actor=CASE, connectors=opened)
+        finally:
+            for connector in opened.values():
+                connector.close()
+        jtr.commit()
+        # The agency's own tables, not the reflection a connector does once when opened.
+        data = [q for q in seen if (m := FROM.search(q)) and m.group(1) in TABLES]
+        return len(data), sum(c.rows for c in result.searched.values())
+
+    first, second, third = _busy_debtors(agency, 3)
+    one, one_rows = statements(_subject(jtr, first))
+    keep, merged = _subject(jtr, second), _subject(jtr, third)
+    merge_subjects(jtr, ORG, keep, merged, actor=CASE)
+    two, two_rows = statements(keep)
+    # Root keys: 2 identity kinds x 2 root tables (debtors, new_occupiers); then one query
+    # per binding leading to a root with keys (9: these people are no new occupier, so the
+    # two occupier bindings need none), and call_recordings' own phone column: 14.
+    assert one == two == 14
+    assert two_rows > one_rows

@@ -33,6 +33,7 @@ from dataward.demo.people import Debtor
 from dataward.publication.registers import store_register
 from dataward.publication.sources import store_sources
 from dataward.register.loader import load_register
+from dataward.requests.errors import TransitionRefused
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import NewRequest, Requester, open_request
 from dataward.requests.source_search import (
@@ -43,7 +44,7 @@ from dataward.requests.source_search import (
 )
 from dataward.requests.task_models import RequestTask
 from dataward.requests.tasks import result_of, tasks_of
-from dataward.requests.transitions import Step, link_subject, verify_identity
+from dataward.requests.transitions import Step, link_subject, verify_identity, withdraw
 from dataward.runtime import Runtime
 from dataward.scratch import scratch_databases
 from dataward.sources.connectors import open_all
@@ -323,7 +324,9 @@ def _snapshot(uow: UnitOfWork, row: RightsRequest) -> tuple[object, ...]:
     return states, chain
 
 
-@pytest.mark.parametrize("why", ["no_subject", "not_verified", "no_sources", "unavailable"])
+@pytest.mark.parametrize(
+    "why", ["no_subject", "not_verified", "no_sources", "unavailable", "unset", "withdrawn"]
+)
 def test_a_refusal_changes_nothing(
     why: str, uow: UnitOfWork, clock: FixedClock, agency: Agency
 ) -> None:
@@ -337,12 +340,19 @@ def test_a_refusal_changes_nothing(
     env = dict(agency.env)
     if why == "unavailable":
         env["AGENCY_DB_URL"] = "postgresql+psycopg://nobody:s3cret@127.0.0.1:1/none"
+    if why == "unset":
+        del env["AGENCY_FILES_DIR"]
+    if why == "withdrawn":
+        withdraw(uow, ORG, row.ref, Step(CASE, date(2026, 11, 22)))
+        uow.commit()
     before = _snapshot(uow, row)
     expected = {
         "no_subject": (NoSubjectLinked, "request_no_subject"),
         "not_verified": (IdentityNotProven, "request_identity_not_proven"),
         "no_sources": (SourcesNotFound, "sources_not_found"),
         "unavailable": (SourceUnavailable, "source_unavailable"),
+        "unset": (SourceUnavailable, "source_unavailable"),
+        "withdrawn": (TransitionRefused, "request_transition_refused"),
     }[why]
     with pytest.raises(expected[0]) as refused:
         search_sources(uow, ORG, row.ref, actor=CASE, env=env)
@@ -350,7 +360,8 @@ def test_a_refusal_changes_nothing(
     assert "s3cret" not in str(refused.value)
     uow.rollback()
     assert _snapshot(uow, row) == before
-    assert {t.state for t in tasks_of(uow, row) if t.kind == "manual_search"} == {"open"}
+    ended = "cancelled" if why == "withdrawn" else "open"
+    assert {t.state for t in tasks_of(uow, row) if t.kind == "manual_search"} == {ended}
 
 
 # The command line ----------------------------------------------------------------------------

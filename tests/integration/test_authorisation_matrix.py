@@ -226,6 +226,12 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         f"/console/requests/{ORG}/q_none/tasks/t_none/not_reasonable",
         row(303, 200, 200, 403, 403, 303, 303),
     ),
+    # issue 18: searching the organisation's sources for a request asks to confirm first
+    "request_search_sources": (
+        "POST",
+        f"/console/requests/{ORG}/q_none/search_sources",
+        row(303, 200, 200, 200, 403, 303, 303),
+    ),
     "request_split": (
         "POST",
         f"/console/requests/{ORG}/q_none/split",

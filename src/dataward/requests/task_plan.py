@@ -1,7 +1,8 @@
 """The tasks a new request starts with, per right asked for. Never commits.
 
-Until sources are bound to datasets (issue 18), every dataset the register declares is
-searched by hand (SAR-07). Objecting to marketing and withdrawing consent take effect at
+Every dataset the register declares gets a search task (SAR-07); those a stored sources
+file binds are then searched in one go (``requests.source_search``), the rest stay to be
+searched by hand. Objecting to marketing and withdrawing consent take effect at
 once elsewhere, so they need no task; a right the register does not offer gets none.
 """
 

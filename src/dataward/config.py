@@ -185,6 +185,18 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest ID document a caseworker may upload for a request.",
     )
+    # Access packages (docs/access.md).
+    access_packages_dir: Path | None = Field(
+        default=None,
+        description="Where access packages are staged and kept, sealed under each subject's "
+        "key; unset: packages in var_dir.",
+    )
+    access_package_keep_days: int = Field(
+        default=30,
+        ge=1,
+        le=365,
+        description="Days a finished access package can be downloaded; then it is deleted.",
+    )
     request_identity_default: Literal["none", "email", "knowledge", "document"] = Field(
         default="email",
         description="Proof of identity needed to answer access, rectification, erasure, "

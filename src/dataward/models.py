@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 def import_all_models() -> None:
+    from dataward.access import models as access_models  # noqa: F401
     from dataward.accounts import models as account_models  # noqa: F401
     from dataward.audit import models as audit_models  # noqa: F401
     from dataward.complaints import models as complaint_models  # noqa: F401

@@ -45,6 +45,12 @@ COMPLAINT_STATUS = LinkPurpose(
     "complaint status link",
     "use the link in the latest email about your complaint, or contact the organisation",
 )
+# An access package's download (ACC-01): a key of its own, so no other link opens a package.
+ACCESS_PACKAGE = LinkPurpose(
+    b"dataward access package link v1",
+    "package download link",
+    "use the link in the latest email about your request, or contact the organisation",
+)
 
 
 @dataclass(frozen=True)

@@ -59,8 +59,13 @@ def test_a_file_cut_after_a_chunk_is_refused(tmp_path: Path) -> None:
 def test_a_failed_write_leaves_no_file_under_its_name(tmp_path: Path) -> None:
     key = new_key()
     _write(tmp_path / "f", key, b"first")
-    with pytest.raises(RuntimeError), SealedWriter(tmp_path / "f", key, "ctx") as writer:
-        writer.write(b"second, half done")
-        raise RuntimeError("source went down")
+
+    def half_write() -> None:
+        with SealedWriter(tmp_path / "f", key, "ctx") as writer:
+            writer.write(b"second, half done")
+            raise RuntimeError("source went down")
+
+    with pytest.raises(RuntimeError):
+        half_write()
     assert b"".join(read_sealed(tmp_path / "f", key, "ctx")) == b"first"
     assert not (tmp_path / "f.partial").exists()

@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import sessionmaker
 
+from dataward.access.jobs import access_jobs
 from dataward.audit.jobs import audit_jobs
 from dataward.clock import Clock
 from dataward.complaints.jobs import complaint_jobs
@@ -44,6 +45,7 @@ def domain_jobs(mail: MailSettings, *, sender: Sender | None = None) -> list[Dom
         audit_jobs(get_settings(), mail),
         request_jobs(get_settings(), mail),
         complaint_jobs(get_settings(), mail),
+        access_jobs(get_settings(), mail),
     ]
 
 

@@ -148,13 +148,7 @@ def search_sources(
                 connector.close()
 
     # Everything read: now record. Each task's result is sealed with the request.
-    for dataset in bound:
-        found = result.searched[dataset].rows > 0 or result.searched[dataset].files > 0
-        for task in open_tasks[dataset]:
-            record_search(
-                uow, organisation, row.ref, task.id, found, result.result_text(dataset), actor=actor
-            )
-            result.tasks_done += 1
+    result.tasks_done = record_searched(uow, row, stored.version, result.searched, actor=actor)
     audit_request(
         uow,
         row,
@@ -170,6 +164,41 @@ def search_sources(
         tasks_done=result.tasks_done,
     )
     return result
+
+
+def record_searched(
+    uow: UnitOfWork,
+    row: RightsRequest,
+    version: int,
+    counts: Mapping[str, DatasetCount],
+    *,
+    actor: str,
+) -> int:
+    """Record each counted dataset's open ``manual_search`` tasks as searched automatically
+    in sources ``version`` (SAR-07), the counts as the result; returns how many were done.
+
+    Shared by a search on its own (``search_sources``) and an access package's build
+    (``access.build``), so both leave the same record.
+    """
+    done = 0
+    wording = SourceSearch(row.ref, version, searched=dict(counts))
+    for dataset, tasks in _open_searches(uow, row).items():
+        count = counts.get(dataset)
+        if count is None:
+            continue
+        found = count.rows > 0 or count.files > 0
+        for task in tasks:
+            record_search(
+                uow,
+                row.organisation,
+                row.ref,
+                task.id,
+                found,
+                wording.result_text(dataset),
+                actor=actor,
+            )
+            done += 1
+    return done
 
 
 def _id(count: DatasetCount) -> str:

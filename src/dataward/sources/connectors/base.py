@@ -231,9 +231,13 @@ def stream_subject(
     values: IdentityValues,
     *,
     datasets: Collection[str] | None = None,
+    binding: int | None = None,
     batch_size: int = BATCH_SIZE,
 ) -> Iterator[SubjectRows]:
     """For every binding (of ``datasets``, or all), the subject's rows, lazily.
+
+    ``binding`` keeps only the binding at that index of each dataset's list (an access
+    package stages one binding at a time, so a resumed build redoes one part only).
 
     Root keys are found once per root table and reused by every binding leading there, so
     a subject across N bindings costs about N + (identity kinds) queries per batch.
@@ -242,9 +246,11 @@ def stream_subject(
     for dataset, bindings in sources.datasets.items():
         if datasets is not None and dataset not in datasets:
             continue
-        for index, binding in enumerate(bindings):
-            connector = connectors[binding.connection]
-            root = root_of(sources, binding)
+        for index, bound in enumerate(bindings):
+            if binding is not None and index != binding:
+                continue
+            connector = connectors[bound.connection]
+            root = root_of(sources, bound)
             keys: set[Any] = set()
             if root is not None:
                 marker = (root.connection, root.table, root.key)
@@ -254,7 +260,7 @@ def stream_subject(
                     )
                 keys = root_keys[marker]
             yield SubjectRows(
-                dataset, index, binding, connector.rows_for(binding, keys, values, batch_size)
+                dataset, index, bound, connector.rows_for(bound, keys, values, batch_size)
             )
 
 

@@ -1,0 +1,494 @@
+"""Assemble an approved access package into one sealed ZIP (ACC-01..03), streaming.
+
+The ZIP is written straight into ``staging.PACKAGE_FILE`` (sealed under the subject's
+key, chunk by chunk), row by row, so a package of a million rows never sits in memory:
+
+- ``data/<dataset>.json``: a JSON array of every row of the dataset's bindings;
+- ``data/<dataset>.csv``: one CSV per dataset too. Its header is the union of its
+  bindings' columns (a binding lacking a column leaves the cell empty); where a dataset
+  has several bindings, a first column ``_from`` names the table each row came from (JSON
+  rows carry the same key). Cells go through ``csv_cells.safe_cell`` (formula injection);
+- ``files/<dataset>/<name>``: each staged file (a repeated name gets ``-2``, ``-3``...);
+- ``pages/<dataset>.html``: the rows as tables, columns explained in plain words;
+- ``index.html``: the cover letter (``access.cover_letter``) with the search record and
+  what was withheld; ``cover-letter.pdf`` too where the pdf extra is installed.
+
+Redactions still applied replace third parties' details with ``REDACTED``; withheld rows
+and parts (and their files) are left out, their exemption named in the letter, never their
+content. Then: size and SHA-256 of the ZIP, ``ready``, the expiry date, staged parts and
+files removed, ``PACKAGE_READY``. Rerun after a kill it finishes the same package: a ZIP
+complete under its final name (``SealedWriter`` renames only once closed) whose staged
+parts are gone is taken as written. Never commits.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path, PurePosixPath
+from typing import IO, Any
+
+from sqlalchemy import select
+
+from dataward.access import audit_actions as actions
+from dataward.access.cover_letter import CoverFacts, WithheldItem, cover_body
+from dataward.access.errors import PackageNotFound, PackageRefused
+from dataward.access.models import (
+    APPLIED,
+    APPROVED,
+    PART_DONE,
+    READY,
+    WITHHELD,
+    AccessPackage,
+    PackagePart,
+    Redaction,
+    Withholding,
+)
+from dataward.access.package_html import render_cover, write_dataset_page
+from dataward.access.search_record import search_record
+from dataward.access.service import audit_package, request_of
+from dataward.access.staging import (
+    FILES_FIELD,
+    PACKAGE_FILE,
+    package_dir,
+    part_name,
+    read_file,
+    read_part,
+    write_file,
+)
+from dataward.clock import in_uk_time
+from dataward.config import get_settings
+from dataward.crypto.sealed_files import CHUNK, SealedWriter
+from dataward.csv_cells import safe_cell
+from dataward.register.models import Register
+from dataward.requests.service import register_of
+from dataward.sources.models import Binding, SourcesFile
+from dataward.sources.versions import sources_version
+from dataward.subjects.models import Subject
+from dataward.uow import UnitOfWork
+
+REDACTED = "[redacted: third party]"
+FROM_FIELD = "_from"
+FILES_COLUMN = "files"
+
+
+class _ZipTarget:
+    """What ``zipfile`` writes to: the sealed writer, hashing the plaintext on the way.
+    Unseekable on purpose (``zipfile`` then writes data descriptors, never seeks back)."""
+
+    def __init__(self, writer: SealedWriter) -> None:
+        self.writer = writer
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes, /) -> int:
+        chunk = bytes(data)
+        self.writer.write(chunk)
+        self.digest.update(chunk)
+        self.size += len(chunk)
+        return len(chunk)
+
+    def flush(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None  # the sealed writer is closed by its own ``with``
+
+
+@dataclass
+class DatasetParts:
+    """One dataset's staged parts still released, with what its passes learn."""
+
+    dataset: str
+    parts: list[tuple[PackagePart, Binding]]
+    withheld_rows: dict[str, set[int]]
+    rows: int = 0
+    files: dict[str, str] = field(default_factory=dict)
+    """Staged file name -> its path in the ZIP."""
+    missing: int = 0
+
+    @property
+    def several(self) -> bool:
+        return len(self.parts) > 1
+
+
+def assemble_package(
+    uow: UnitOfWork, package_id: str, *, root: Path | None = None
+) -> AccessPackage:
+    package = uow.session.get(AccessPackage, package_id, with_for_update=True)
+    if package is None:
+        raise PackageNotFound(f"no access package {package_id[:40]!r}")
+    if package.state == READY:
+        _remove_staged(package, root)  # a rerun after the commit: only the clean-up is left
+        return package
+    if package.state != APPROVED:
+        raise PackageRefused(f"the package is {package.state}: only an approved one is assembled")
+    row = request_of(uow, package)
+    register = register_of(uow, package.organisation)
+    sources = sources_version(uow, package.organisation, package.sources_version).parsed().sources
+    parts = list(
+        uow.session.scalars(
+            select(PackagePart)
+            .where(PackagePart.package_id == package.id, PackagePart.state == PART_DONE)
+            .order_by(PackagePart.dataset, PackagePart.binding)
+        )
+    )
+    if _staged_complete(package, parts, root):
+        size, digest = _write_zip(uow, package, register, sources, parts, root)
+    elif (package_dir(package, root) / PACKAGE_FILE).is_file():
+        size, digest = _measure(uow, package, root)
+    else:
+        raise PackageRefused("the package's staged parts are gone: build it again")
+    now = uow.clock.now()
+    package.size, package.sha256 = size, digest
+    package.state, package.ready_at, package.updated_at = READY, now, now
+    package.expires_at = now + timedelta(days=get_settings().access_package_keep_days)
+    _remove_staged(package, root)
+    audit_package(
+        uow, package, actions.PACKAGE_READY, actor="worker", row=row, size=size, rows=package.rows
+    )
+    return package
+
+
+def _staged_complete(
+    package: AccessPackage, parts: Sequence[PackagePart], root: Path | None
+) -> bool:
+    folder = package_dir(package, root)
+    return all((folder / part_name(p)).is_file() for p in parts)
+
+
+def _measure(uow: UnitOfWork, package: AccessPackage, root: Path | None) -> tuple[int, str]:
+    digest, size = hashlib.sha256(), 0
+    reader = read_file(uow, package, PACKAGE_FILE, root)
+    while chunk := reader.read(CHUNK):
+        digest.update(chunk)
+        size += len(chunk)
+    return size, digest.hexdigest()
+
+
+def _remove_staged(package: AccessPackage, root: Path | None) -> None:
+    folder = package_dir(package, root)
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        if path.name != PACKAGE_FILE and path.is_file():
+            path.unlink(missing_ok=True)
+
+
+def _withheld(uow: UnitOfWork, package: AccessPackage) -> list[Withholding]:
+    return list(
+        uow.session.scalars(
+            select(Withholding).where(
+                Withholding.package_id == package.id, Withholding.state == WITHHELD
+            )
+        )
+    )
+
+
+def _write_zip(
+    uow: UnitOfWork,
+    package: AccessPackage,
+    register: Register,
+    sources: SourcesFile,
+    parts: Sequence[PackagePart],
+    root: Path | None,
+) -> tuple[int, str]:
+    withheld = _withheld(uow, package)
+    whole = {w.part_id for w in withheld if w.row_no is None}
+    by_dataset: dict[str, DatasetParts] = {}
+    for part in parts:
+        group = by_dataset.setdefault(part.dataset, DatasetParts(part.dataset, [], {}))
+        if part.id in whole:
+            continue
+        group.parts.append((part, sources.datasets[part.dataset][part.binding]))
+        group.withheld_rows[part.id] = {
+            w.row_no for w in withheld if w.part_id == part.id and w.row_no is not None
+        }
+    stamp = in_uk_time(uow.clock.now()).timetuple()[:6]
+    names = {d.id: d.name for d in register.datasets}
+    with write_file(uow, package, PACKAGE_FILE, root) as writer:
+        target = _ZipTarget(writer)
+        with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
+
+            def entry(name: str) -> IO[bytes]:
+                info = zipfile.ZipInfo(name, date_time=stamp)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                opened: IO[bytes] = archive.open(info, "w", force_zip64=True)
+                return opened
+
+            for group in by_dataset.values():
+                if not group.parts:
+                    continue
+                with entry(f"data/{group.dataset}.json") as out:
+                    _write_json(uow, package, group, out, root)
+                if group.rows == 0 and not group.files:
+                    continue
+                with entry(f"data/{group.dataset}.csv") as out:
+                    _write_csv(uow, package, group, out, root)
+                with entry(f"pages/{group.dataset}.html") as out:
+                    write_dataset_page(
+                        out,
+                        register,
+                        group.dataset,
+                        [
+                            (binding, _released(uow, package, part, group, root))
+                            for part, binding in group.parts
+                        ],
+                        _file_cell(group),
+                    )
+                for staged, path in group.files.items():
+                    with entry(path) as out, _open_staged(uow, package, staged, root) as source:
+                        while chunk := source.read(CHUNK):
+                            out.write(chunk)
+            found = [d for d, g in by_dataset.items() if g.rows > 0 or g.files]
+            record = search_record(uow, request_of(uow, package))
+            subject = uow.session.get(Subject, package.subject_id)
+            facts = CoverFacts(
+                reference=request_of(uow, package).ref,
+                found=found,
+                groups=list(subject.groups or []) if subject is not None else [],
+                record=record,
+                withheld=_withheld_items(withheld, parts, names),
+            )
+            contents = [(d, names.get(d, d)) for d in found]
+            html = render_cover(
+                register,
+                cover_body(register, facts),
+                facts,
+                contents,
+                uow.clock.today(),
+                redacted=_any_redacted(uow, package),
+                redacted_mark=REDACTED,
+            )
+            with entry("index.html") as out:
+                out.write(html.encode("utf-8"))
+            pdf = _pdf(html)
+            if pdf is not None:
+                with entry("cover-letter.pdf") as out:
+                    out.write(pdf)
+    return target.size, target.digest.hexdigest()
+
+
+class _open_staged:  # noqa: N801 - used as a context manager, like open()
+    def __init__(self, uow: UnitOfWork, package: AccessPackage, name: str, root: Path | None):
+        self.reader = read_file(uow, package, name, root)
+
+    def __enter__(self) -> Any:
+        return self.reader
+
+    def __exit__(self, *_: object) -> None:
+        return None
+
+
+def _pdf(html: str) -> bytes | None:
+    """The cover letter as PDF where the pdf extra is installed; without it, none."""
+    from dataward.notice.errors import PdfUnavailable
+    from dataward.notice.pdf import load_weasyprint
+
+    try:
+        weasyprint = load_weasyprint()
+    except PdfUnavailable:
+        return None
+    pdf: bytes = weasyprint.HTML(string=html).write_pdf()
+    return pdf
+
+
+def _withheld_items(
+    withheld: Sequence[Withholding], parts: Sequence[PackagePart], names: Mapping[str, str]
+) -> list[WithheldItem]:
+    """Per dataset and exemption, how many items: a whole part counts its rows."""
+    by_id = {p.id: p for p in parts}
+    counted: dict[tuple[str, str], int] = {}
+    for item in withheld:
+        part = by_id.get(item.part_id)
+        if part is None:
+            continue
+        key = (names.get(part.dataset, part.dataset), item.exemption)
+        counted[key] = counted.get(key, 0) + (part.rows if item.row_no is None else 1)
+    return [WithheldItem(d, n, e) for (d, e), n in counted.items()]
+
+
+# -- rows as released -------------------------------------------------------------------
+
+
+def _any_redacted(uow: UnitOfWork, package: AccessPackage) -> bool:
+    return (
+        uow.session.scalar(
+            select(Redaction.id)
+            .where(Redaction.package_id == package.id, Redaction.state == APPLIED)
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _redactions(uow: UnitOfWork, part: PackagePart) -> Iterator[tuple[int, str, int, int]]:
+    query = (
+        select(Redaction.row_no, Redaction.column, Redaction.start, Redaction.end)
+        .where(Redaction.part_id == part.id, Redaction.state == APPLIED)
+        .order_by(Redaction.row_no, Redaction.column, Redaction.start)
+    )
+    for found in uow.session.execute(query.execution_options(yield_per=2000)):
+        yield int(found[0]), str(found[1]), int(found[2]), int(found[3])
+
+
+def redact(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    """``text`` with each span (start, end) replaced by ``REDACTED``; overlaps merged."""
+    out: list[str] = []
+    at = 0
+    for start, end in sorted(spans):
+        if end <= at:
+            continue
+        start = max(start, at)
+        out.append(text[at:start])
+        out.append(REDACTED)
+        at = end
+    out.append(text[at:])
+    return "".join(out)
+
+
+def _released(
+    uow: UnitOfWork,
+    package: AccessPackage,
+    part: PackagePart,
+    group: DatasetParts,
+    root: Path | None,
+) -> Iterator[dict[str, Any]]:
+    """The part's rows in order, withheld ones left out, applied redactions applied."""
+    skip = group.withheld_rows.get(part.id, set())
+    spans = _redactions(uow, part)
+    pending = next(spans, None)
+    for row_no, row in enumerate(read_part(uow, package, part, root)):
+        here: dict[str, list[tuple[int, int]]] = {}
+        while pending is not None and pending[0] <= row_no:
+            if pending[0] == row_no:
+                here.setdefault(pending[1], []).append((pending[2], pending[3]))
+            pending = next(spans, None)
+        if row_no in skip:
+            continue
+        for column, marks in here.items():
+            value = row.get(column)
+            if isinstance(value, str):
+                row[column] = redact(value, marks)
+        yield row
+
+
+def _file_cell(group: DatasetParts) -> Any:
+    def cell(entries: Sequence[Mapping[str, Any]]) -> list[str]:
+        return [
+            group.files[str(e["staged"])] if "staged" in e else f"{e.get('name')} (missing)"
+            for e in entries
+        ]
+
+    return cell
+
+
+def _out_row(row: dict[str, Any], group: DatasetParts, binding: Binding) -> dict[str, Any]:
+    out = {FROM_FIELD: binding.table or binding.pattern} if group.several else {}
+    for key, value in row.items():
+        if key == FILES_FIELD:
+            out[FILES_COLUMN] = _file_cell(group)(value or [])
+        else:
+            out[key] = value
+    return out
+
+
+def _name_files(group: DatasetParts, row: Mapping[str, Any]) -> None:
+    """Give each staged file of a released row its path in the ZIP (first pass only)."""
+    taken = set(group.files.values())
+    for entry in row.get(FILES_FIELD) or []:
+        if "staged" not in entry:
+            group.missing += 1
+            continue
+        name = PurePosixPath(str(entry.get("name") or entry["staged"])).name or "file"
+        stem, dot, suffix = name.rpartition(".")
+        if not dot:
+            stem, suffix = name, ""
+        candidate, n = f"files/{group.dataset}/{name}", 1
+        while candidate in taken:
+            n += 1
+            candidate = f"files/{group.dataset}/{stem}-{n}{dot}{suffix}"
+        group.files[str(entry["staged"])] = candidate
+        taken.add(candidate)
+
+
+def _write_json(
+    uow: UnitOfWork,
+    package: AccessPackage,
+    group: DatasetParts,
+    out: IO[bytes],
+    root: Path | None,
+) -> None:
+    out.write(b"[")
+    first = True
+    for part, binding in group.parts:
+        for row in _released(uow, package, part, group, root):
+            _name_files(group, row)
+            group.rows += 1
+            out.write((b"\n" if first else b",\n") + _json(_out_row(row, group, binding)))
+            first = False
+    out.write(b"\n]\n")
+
+
+def _json(row: Mapping[str, Any]) -> bytes:
+    return json.dumps(row, ensure_ascii=False).encode("utf-8")
+
+
+def _header(
+    uow: UnitOfWork, package: AccessPackage, group: DatasetParts, root: Path | None
+) -> list[str]:
+    """The union of the parts' columns, in binding order (each part's first row says)."""
+    columns: dict[str, None] = {FROM_FIELD: None} if group.several else {}
+    files = False
+    for part, _binding in group.parts:
+        first = next(iter(read_part(uow, package, part, root)), None)
+        if first is None:
+            continue
+        for key in first:
+            if key == FILES_FIELD:
+                files = True
+            else:
+                columns.setdefault(key, None)
+    if files:
+        columns.setdefault(FILES_COLUMN, None)
+    return list(columns)
+
+
+def _write_csv(
+    uow: UnitOfWork,
+    package: AccessPackage,
+    group: DatasetParts,
+    out: IO[bytes],
+    root: Path | None,
+) -> None:
+    header = _header(uow, package, group, root)
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
+    try:
+        writer = csv.writer(text)
+        writer.writerow([safe_cell(c) for c in header])
+        for part, binding in group.parts:
+            for row in _released(uow, package, part, group, root):
+                values = _out_row(row, group, binding)
+                writer.writerow([_csv_cell(values.get(c)) for c in header])
+    finally:
+        text.detach()
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        value = "; ".join(str(v) for v in value)
+    elif isinstance(value, dict):
+        value = json.dumps(value, ensure_ascii=False)
+    # Numbers stay numbers (a negative amount is no formula); text is made safe.
+    return safe_cell(value) if isinstance(value, str) else value
+
+
+__all__ = ["REDACTED", "assemble_package", "redact"]

@@ -223,8 +223,8 @@ def _write_zip(
                 return opened
 
             for group in by_dataset.values():
-                if not group.parts:
-                    continue
+                if not any(part.rows for part, _binding in group.parts):
+                    continue  # nothing found, or all of it withheld: no empty files
                 with entry(f"data/{group.dataset}.json") as out:
                     _write_json(uow, package, group, out, root)
                 if group.rows == 0 and not group.files:

@@ -26,11 +26,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from dataward.access import audit_actions as actions
 from dataward.access.errors import PackageNotFound
 from dataward.access.models import (
+    APPLIED,
     BUILDING,
     PART_DONE,
     PART_PENDING,
@@ -67,7 +68,17 @@ from dataward.uow import UnitOfWork
 WORKER = "worker"
 FILE_UNREADABLE = "file_unreadable"
 CONNECTION_NAMED = re.compile(r"\bconnection ([A-Za-z0-9_]+)")
-REDACTION_COLUMNS = ("id", "package_id", "part_id", "row_no", "column", "start", "end", "kind")
+REDACTION_COLUMNS = (
+    "id",
+    "package_id",
+    "part_id",
+    "row_no",
+    "column",
+    "start",
+    "end",
+    "kind",
+    "state",
+)
 
 
 class FileUnreadable(SourceUnavailable):
@@ -127,10 +138,12 @@ def build_package(
     if part is None:
         _finish(uow, package, row)
         return BuildStep(package.id, package.state)
-    # A write before the savepoint: on SQLite the savepoint then nests inside the job's
-    # transaction instead of opening (and, released, committing) one of its own.
-    package.updated_at = now
-    uow.session.flush()
+    # A statement that writes before the savepoint (even with the time unchanged): on
+    # SQLite the savepoint then nests inside the job's transaction instead of opening
+    # (and, released, committing) one of its own.
+    uow.session.execute(
+        update(AccessPackage).where(AccessPackage.id == package.id).values(updated_at=now)
+    )
     savepoint = uow.session.begin_nested()
     try:
         _stage_part(uow, package, part, sources, connectors, env, root)
@@ -253,6 +266,7 @@ def _write_rows(
                         span.start,
                         span.end,
                         span.kind,
+                        APPLIED,
                     )
                 )
         if len(pending) >= BATCH_SIZE:

@@ -27,6 +27,7 @@ import csv
 import hashlib
 import io
 import json
+import logging
 import zipfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -295,6 +296,9 @@ def _pdf(html: str) -> bytes | None:
         weasyprint = load_weasyprint()
     except PdfUnavailable:
         return None
+    # Screen-only CSS (overflow, media queries) means nothing on paper: not worth a warning.
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
     pdf: bytes = weasyprint.HTML(string=html).write_pdf()
     return pdf
 

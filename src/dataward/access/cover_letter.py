@@ -69,17 +69,24 @@ def cover_body(register: Register, facts: CoverFacts) -> Body:
         )
     datasets = [d for d in register.datasets if d.id in facts.found]
     categories = {c for d in datasets for c in d.categories}
+    # A purpose or recipient the register ties to no category (a recipient to no purpose
+    # either) is tied to the person's groups only: it concerns them as a member of one.
     purposes = [
         p
         for p in register.purposes
-        if set(p.categories) & categories and _meets(facts.groups, p.subject_groups)
+        if _meets(facts.groups, p.subject_groups)
+        and (not p.categories or set(p.categories) & categories)
     ]
     purpose_ids = {p.id for p in purposes}
     recipients = [
         r
         for r in register.recipients
         if _meets(facts.groups, r.subject_groups)
-        and (set(r.purposes) & purpose_ids or set(r.categories) & categories)
+        and (
+            (not r.purposes and not r.categories)
+            or set(r.purposes) & purpose_ids
+            or set(r.categories) & categories
+        )
     ]
     recipient_ids = {r.id for r in recipients}
     sections: list[Section] = [

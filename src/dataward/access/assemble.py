@@ -77,6 +77,7 @@ from dataward.uow import UnitOfWork
 REDACTED = "[redacted: third party]"
 FROM_FIELD = "_from"
 FILES_COLUMN = "files"
+ENTRY_BUFFER = 256 * 1024
 
 
 class _ZipTarget:
@@ -220,8 +221,9 @@ def _write_zip(
             def entry(name: str) -> IO[bytes]:
                 info = zipfile.ZipInfo(name, date_time=stamp)
                 info.compress_type = zipfile.ZIP_DEFLATED
-                opened: IO[bytes] = archive.open(info, "w", force_zip64=True)
-                return opened
+                # Rows are small: buffered, zlib and the sealed writer see large writes.
+                opened = archive.open(info, "w", force_zip64=True)
+                return io.BufferedWriter(opened, ENTRY_BUFFER)
 
             for group in by_dataset.values():
                 if not any(part.rows for part, _binding in group.parts):

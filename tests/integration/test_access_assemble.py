@@ -40,12 +40,13 @@ from dataward.access.models import (
     PackagePart,
     Withholding,
 )
-from dataward.access.search_record import AUTOMATIC, OPEN, search_record
+from dataward.access.search_record import AUTOMATIC, BY_HAND, OPEN, search_record
 from dataward.access.service import queue_package, request_of
 from dataward.access.staging import PACKAGE_FILE, package_dir, read_file
 from dataward.audit.models import AuditEvent
 from dataward.clock import FixedClock
 from dataward.config import get_settings
+from dataward.requests.tasks import record_search, tasks_of
 from dataward.uow import UnitOfWork
 
 EXEMPTION = "Legal professional privilege (DPA 2018 Sch 2 para 19)"
@@ -278,3 +279,36 @@ def test_a_register_silent_on_transfers_says_nothing_of_them(
     assert "Why we use it" in letter  # the letter does speak where the register does
     assert "Transfers" not in letter
     assert "outside of the UK" not in letter
+
+
+def test_a_search_recorded_by_hand_is_in_the_record_and_the_letter(
+    uow: UnitOfWork, agency: Operational, packages: Path
+) -> None:
+    package = _built(uow, agency, packages)
+    row = request_of(uow, package)
+    (task,) = [
+        t for t in tasks_of(uow, row) if t.kind == "manual_search" and t.dataset == "web_enquiries"
+    ]
+    record_search(uow, ORG, row.ref, task.id, True, "Two enquiry emails in the inbox", actor=CASE)
+    uow.commit()
+
+    record = {e.dataset: e for e in search_record(uow, row)}
+    assert [e.dataset for e in search_record(uow, row)][:2] == ["customers", "cases"]
+    by_hand = record["web_enquiries"]
+    assert (by_hand.how, by_hand.found, by_hand.result) == (
+        BY_HAND,
+        True,
+        "Two enquiry emails in the inbox",
+    )
+    assert (record["visits"].how, record["visits"].rows, record["visits"].sources_version) == (
+        AUTOMATIC,
+        2,
+        1,
+    )
+    _approve(uow, package)
+    letter = (
+        _zip(uow, assemble_package(uow, package.id, root=packages), packages)
+        .read("index.html")
+        .decode("utf-8")
+    )
+    assert "Data found: Two enquiry emails in the inbox" in letter

@@ -280,3 +280,44 @@ def test_the_workers_know_both_jobs() -> None:
     assert {BUILD_JOB, ASSEMBLE_JOB} <= kinds
     handlers = access_jobs(get_settings(), get_mail_settings()).handlers
     assert all(h.needs_keys for h in handlers.values())
+
+
+def test_a_file_gone_between_listing_and_copying_fails_its_source_until_it_is_missing(
+    uow: UnitOfWork,
+    agency: Operational,
+    packages: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import dataward.access.build as build_module
+
+    _row, package_id = _queued(uow)
+    real_open = open
+
+    def vanishing(path: Any, *args: Any, **kwargs: Any) -> Any:
+        if str(path).endswith("visit-1.mp4"):
+            raise FileNotFoundError(path)
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(build_module, "open", vanishing, raising=False)
+    step = build_package(uow, package_id, env=agency.env, root=packages)  # plans
+    step = build_package(uow, package_id, env=agency.env, root=packages)  # body_worn_video
+    uow.commit()
+    assert step.failed_source == "agency_files"
+    package = uow.session.get(AccessPackage, package_id)
+    assert package is not None
+    assert (package.failed_source, package.last_error) == ("agency_files", "file_unreadable")
+    bwv = next(p for p in _parts(uow, package_id) if p.dataset == "body_worn_video")
+    assert (bwv.state, bwv.rows, bwv.files) == (PART_PENDING, 0, 0)
+
+    # Gone for good: the retry lists it as missing, and the build goes on.
+    (agency.files / "bwv" / "visit-1.mp4").unlink()
+    monkeypatch.undo()
+    step = build_package(uow, package_id, env=agency.env, root=packages, attempt=1)
+    uow.commit()
+    assert step.built == bwv.id
+    bwv = next(p for p in _parts(uow, package_id) if p.dataset == "body_worn_video")
+    assert (bwv.state, bwv.rows, bwv.files) == (PART_DONE, 3, 1)
+    staged = list(read_part(uow, package, bwv, packages))
+    assert staged[0][FILES_FIELD] == [
+        {"path": "bwv/visit-1.mp4", "name": "visit-1.mp4", "missing": True}
+    ]

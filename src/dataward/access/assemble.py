@@ -349,9 +349,9 @@ def redact(text: str, spans: Sequence[tuple[int, int]]) -> str:
     out: list[str] = []
     at = 0
     for start, end in sorted(spans):
-        if end <= at:
+        if start < at:  # overlaps the span just replaced: widen it, one marker
+            at = max(at, end)
             continue
-        start = max(start, at)
         out.append(text[at:start])
         out.append(REDACTED)
         at = end

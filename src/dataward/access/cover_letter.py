@@ -18,6 +18,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from dataward.access.search_record import AUTOMATIC, BY_HAND, OPEN, DatasetSearch
+from dataward.clock import in_uk_time
 from dataward.notice.labels import RIGHT_TITLES
 from dataward.register.lint_rules.retention import covers_dataset
 from dataward.register.models import Dataset, Register
@@ -236,7 +237,7 @@ def record_rows(record: Sequence[DatasetSearch]) -> list[tuple[str, str, str]]:
     """The search record as (place, how searched, what was found) in plain words."""
     out: list[tuple[str, str, str]] = []
     for entry in record:
-        when = f" on {uk_date(entry.when.date())}" if entry.when is not None else ""
+        when = f" on {uk_date(in_uk_time(entry.when).date())}" if entry.when is not None else ""
         if entry.how == AUTOMATIC:
             rows = entry.rows or 0
             files = entry.files or 0

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dataward.access.service import ASSEMBLE_JOB, BUILD_JOB
 from dataward.audit.head_service import HEAD_DELIVER_JOB, HEAD_EMAIL_JOB
 from dataward.complaints.jobs import ComplaintSweep
 from dataward.jobs.worker import DomainJobs
@@ -23,7 +24,9 @@ def test_every_domains_jobs_reach_the_worker_once(tmp_path: Path) -> None:
     assert all(isinstance(domain, DomainJobs) for domain in domains)
     kinds = [kind for domain in domains for kind in domain.handlers]
     # Two domains handling one kind would silently lose one handler.
-    assert sorted(kinds) == sorted({SEND_JOB, CAMPAIGN_JOB, HEAD_DELIVER_JOB, HEAD_EMAIL_JOB})
+    assert sorted(kinds) == sorted(
+        {SEND_JOB, CAMPAIGN_JOB, HEAD_DELIVER_JOB, HEAD_EMAIL_JOB, BUILD_JOB, ASSEMBLE_JOB}
+    )
     sweeps = [sweep for domain in domains for sweep in domain.sweeps]
     # The campaigns' sweep, the requests' deadlines and reminders (issue 16), and the
     # complaints' reminders (issue 17, CMP-01).

@@ -33,6 +33,22 @@ ORG = "acme_widgets"
 CASE = "user:u_case"
 EMAIL = "jane.doe@example.com"
 REGISTER = Path(__file__).resolve().parents[1] / "fixtures" / "web" / "registers" / "acme.yaml"
+# The fixture organisation's one dataset bound to a customers table (``ACME_CRM_URL``).
+SOURCES_TEXT = """\
+format_version: 1
+organisation: acme_widgets
+connections:
+  crm:
+    kind: sql
+    url_from: ACME_CRM_URL
+datasets:
+  crm:
+    - connection: crm
+      table: customers
+      key: id
+      identities:
+        email: email
+"""
 # What no audit entry, log line or error may ever hold.
 PERSONAL = ("Jane Doe", EMAIL, "1 High Street", "All my data")
 

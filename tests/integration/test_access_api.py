@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from access_delivery_support import CASE, EMAIL, ORG, PERSONAL, ready_package, verified_request
+from access_delivery_support import (
+    CASE,
+    EMAIL,
+    ORG,
+    PERSONAL,
+    SOURCES_TEXT,
+    ready_package,
+    verified_request,
+)
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, func, select, text
@@ -29,22 +37,6 @@ from dataward.requests.service import NewRequest, Requester, open_request
 from dataward.requests.task_models import RequestTask
 from dataward.sources.loader import parse_sources
 from dataward.uow import UnitOfWork
-
-SOURCES = """\
-format_version: 1
-organisation: acme_widgets
-connections:
-  crm:
-    kind: sql
-    url_from: ACME_CRM_URL
-datasets:
-  crm:
-    - connection: crm
-      table: customers
-      key: id
-      identities:
-        email: email
-"""
 
 
 @pytest.fixture
@@ -85,7 +77,9 @@ def client(app: FastAPI) -> TestClient:
 
 def _with_sources(app: FastAPI) -> None:
     with _uow(app) as uow:
-        store_sources(uow, parse_sources(SOURCES, "sources.yaml"), organisation=ORG, actor=CASE)
+        store_sources(
+            uow, parse_sources(SOURCES_TEXT, "sources.yaml"), organisation=ORG, actor=CASE
+        )
         uow.commit()
 
 

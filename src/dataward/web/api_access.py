@@ -16,9 +16,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from dataward.access.models import AccessPackage, PackagePart
+from dataward.access.models import AccessPackage
+from dataward.access.progress import parts_of
 from dataward.access.service import get_package, queue_package
 from dataward.accounts.permissions import Permission
 from dataward.requests.service import get_request
@@ -86,11 +86,6 @@ class PackageOut(BaseModel):
 
 
 def package_out(uow: UnitOfWork, ref: str, package: AccessPackage) -> PackageOut:
-    parts = uow.session.scalars(
-        select(PackagePart)
-        .where(PackagePart.package_id == package.id)
-        .order_by(PackagePart.dataset, PackagePart.binding)
-    )
     return PackageOut(
         id=package.id,
         ref=ref,
@@ -117,7 +112,7 @@ def package_out(uow: UnitOfWork, ref: str, package: AccessPackage) -> PackageOut
                 files=p.files,
                 redactions=p.redactions,
             )
-            for p in parts
+            for p in parts_of(uow, package)
         ],
     )
 

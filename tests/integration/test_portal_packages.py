@@ -21,7 +21,8 @@ from web_support import audit_actions, csrf_from, fresh_console_app
 
 from dataward.access.download_links import package_link_token
 from dataward.access.expiry import delete_expired_packages
-from dataward.access.models import APPROVED, AccessPackage
+from dataward.access.models import APPROVED, AccessPackage, DownloadCode
+from dataward.access.staging import PACKAGE_FILE, package_dir
 from dataward.accounts.links import sign_link
 from dataward.audit.models import AuditEvent
 from dataward.clock import FixedClock
@@ -252,3 +253,19 @@ def test_after_expiry_the_link_opens_nothing(app: FastAPI, ready: Ready, clock: 
     _refused_alike(client, token)
     assert {d["code"] for d in _details(app, "access.download_refused")} == {"package_deleted"}
     assert _package(app, ready).downloads == 0
+
+
+def test_an_unreadable_file_is_refused_and_leaves_the_code_unused(
+    app: FastAPI, ready: Ready
+) -> None:
+    client = TestClient(app, follow_redirects=False)
+    token = _token(app, ready)
+    code = _ask_code(app, client, token)
+    (package_dir(ready.package) / PACKAGE_FILE).unlink()
+    got = _download(client, token, code)
+    assert got.status_code == 404
+    assert "no longer leads to a package" in got.text
+    with app.state.session_factory() as session:
+        assert session.scalars(select(DownloadCode.used_at)).one() is None
+    assert _package(app, ready).downloads == 0
+    assert {d["code"] for d in _details(app, "access.download_refused")} == {"package_unreadable"}

@@ -38,7 +38,10 @@ from dataward.requests.service import get_request, requester_of
 from dataward.uow import UnitOfWork
 
 READY_KIND = "package_ready"
-GONE = "this package download link no longer leads to a package"
+GONE = (
+    "this package download link no longer leads to a package; use the link in the latest "
+    "email about your request, or contact the organisation"
+)
 
 
 class PackageClosed(PackageLinkRefused):

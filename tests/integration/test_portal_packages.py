@@ -236,7 +236,7 @@ def test_a_package_not_ready_is_refused_and_audited_on_its_request(
     _refused_alike(client, _token(app, ready))
     refused = _details(app, "access.download_refused")
     assert refused
-    assert {d["code"] for d in refused} == {"package_not_ready"}
+    assert {d["why"] for d in refused} == {"package_not_ready"}
     assert refused[0]["package"] == ready.package.id
 
 
@@ -251,7 +251,7 @@ def test_after_expiry_the_link_opens_nothing(app: FastAPI, ready: Ready, clock: 
     got = client.post(f"/packages/{token}/download", data={"csrf_token": csrf, "code": code})
     assert got.status_code == 404
     _refused_alike(client, token)
-    assert {d["code"] for d in _details(app, "access.download_refused")} == {"package_deleted"}
+    assert {d["why"] for d in _details(app, "access.download_refused")} == {"package_deleted"}
     assert _package(app, ready).downloads == 0
 
 
@@ -268,4 +268,4 @@ def test_an_unreadable_file_is_refused_and_leaves_the_code_unused(
     with app.state.session_factory() as session:
         assert session.scalars(select(DownloadCode.used_at)).one() is None
     assert _package(app, ready).downloads == 0
-    assert {d["code"] for d in _details(app, "access.download_refused")} == {"package_unreadable"}
+    assert {d["why"] for d in _details(app, "access.download_refused")} == {"package_unreadable"}

@@ -112,9 +112,9 @@ def linked_package(
     return row, package
 
 
-def refuse_download(uow: UnitOfWork, package: AccessPackage, code: str, *, actor: str) -> None:
+def refuse_download(uow: UnitOfWork, package: AccessPackage, why: str, *, actor: str) -> None:
     """Audit a refused download of an identified package (the edge commits it alone)."""
-    audit_package(uow, package, actions.PACKAGE_DOWNLOAD_REFUSED, actor=actor, code=code)
+    audit_package(uow, package, actions.PACKAGE_DOWNLOAD_REFUSED, actor=actor, why=why)
 
 
 class PackageStream:

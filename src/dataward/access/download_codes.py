@@ -179,7 +179,7 @@ def check_download_code(
             package,
             actions.PACKAGE_DOWNLOAD_REFUSED,
             actor=actor,
-            code=CodeWrong.code,
+            why=CodeWrong.code,
             failures=failures,
         )
         left = MAX_TRIES - failures

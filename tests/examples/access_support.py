@@ -63,10 +63,12 @@ def verified_access_request(
     *,
     method: str = "document",
     verified: bool = True,
+    email: str = "person@example.com",
 ) -> RightsRequest:
-    """An access request linked to the subject, its identity proven (unless not ``verified``)."""
+    """An access request linked to the subject, its identity proven (unless not ``verified``);
+    ``email`` is the requester's address ("": they gave none)."""
     today = uow.clock.today()
-    requester = Requester(name="A Person", email="person@example.com", words="All my data.")
+    requester = Requester(name="A Person", email=email, words="All my data.")
     row = open_request(
         uow, NewRequest(organisation, ("access",), channel, today, requester), actor=STAFF
     )

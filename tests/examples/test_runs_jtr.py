@@ -71,6 +71,7 @@ from dataward.requests.models import RightsRequest
 from dataward.requests.service import NewRequest, Requester, open_request
 from dataward.requests.source_search import search_sources
 from dataward.requests.transitions import Step, respond
+from dataward.subjects.service import add_subject
 from dataward.uow import UnitOfWork
 from dataward.workers import build_worker
 
@@ -416,7 +417,6 @@ def test_it_takes_an_access_request_free_of_charge_on_the_english_clock(
         respond(uow, ORG, row.ref, Step("user:u_case", clock.today()))
 
 
-@runs("rights.g7")
 def test_it_sends_the_access_response_by_email_and_by_post_where_no_email_is_held(
     uow: UnitOfWork, clock: FixedClock
 ) -> None:
@@ -655,3 +655,54 @@ def test_it_finds_a_customers_own_rows_in_the_agencys_database_for_an_access_req
         agency.env,
     )
     assert not cases & {r["id"] for r in others["cases/cases"]}
+
+
+@runs("rights.g7")
+def test_it_answers_a_searched_access_request_by_email_or_by_post_where_no_email_is_held(
+    uow: UnitOfWork, clock: FixedClock, tmp_path: Path
+) -> None:
+    """rights.g7 after the search of the agency's database: the customer who gave an email
+    address is answered electronically; the one the agency holds no email for, by post."""
+    clock.set(datetime(2026, 11, 26, 10, 0, tzinfo=UTC))
+    agency = demo_agency(tmp_path, JTR)
+    register = store_example(uow, JTR)
+    store_sources_file(uow, ORG, agency.loaded)
+    with_cases = {
+        d.id
+        for d in agency.people.debtors
+        if count(agency.url, "SELECT COUNT(*) FROM cases WHERE debtor_id = :d", d=d.id)
+    }
+    emailed = next(d for d in agency.people.debtors if d.email and d.id in with_cases)
+    posted = next(d for d in agency.people.debtors if not d.email and d.id in with_cases)
+    assert emailed.email
+    by_email = verified_access_request(
+        uow,
+        ORG,
+        person(uow, register, "customers", emailed.email, customer_ref=emailed.customer_ref),
+        "email",
+        email=emailed.email,
+    )
+    no_email = add_subject(
+        uow, ORG, ["customers"], [("customer_ref", posted.customer_ref)], actor=STAFF
+    )
+    by_post = verified_access_request(uow, ORG, no_email.ref, "post", email="")
+    uow.commit()
+    for row, debtor in ((by_email, emailed), (by_post, posted)):
+        result = search_sources(uow, ORG, row.ref, actor=STAFF, env=agency.env)
+        assert result.searched["customers"].rows == 1
+        cases = count(agency.url, "SELECT COUNT(*) FROM cases WHERE debtor_id = :d", d=debtor.id)
+        assert result.searched["cases"].rows == cases >= 1
+    for row in (by_email, by_post):
+        assert issue_letter(uow, row, REQUEST_RESPONDED, actor=STAFF) == "response"
+    uow.commit()
+    message = uow.session.scalars(select(OutboxMessage)).one()
+    assert (message.request_id, message.kind) == (by_email.id, "request_letter_response")
+    mime = open_message(uow, message, MailSettings(mail_from="privacy@jtr.example"))
+    assert mime["To"] == emailed.email
+    assert "How we provide it: electronically, unless you ask otherwise." in (
+        mime.get_body(("plain",)).get_content()
+    )
+    (to_post,) = uow.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "request.letter_to_post")
+    ).all()
+    assert (to_post.entity_id, to_post.details["why"]) == (by_post.ref, "no_email")

@@ -207,6 +207,7 @@ def test_the_zip_holds_data_files_pages_and_the_letter(
         select(AuditEvent).where(AuditEvent.action == "access.package_ready")
     ).all()
     assert ready.details["size"] == assembled.size
+    assert ready.details["sha256"] == assembled.sha256
 
     # Rerun (a worker killed after the commit): nothing changes, nothing is audited again.
     again = assemble_package(uow, package.id, root=packages)

@@ -253,7 +253,7 @@ def test_a_source_down_is_named_retried_later_and_never_completes_the_request(
     )
     # Audited once for the episode, with the connection's name and no URL.
     (failed,) = _chain(uow, "access.source_failed")
-    assert failed.details["connection"] == "agency"
+    assert failed.details["source"] == "agency"
     assert failed.details["error"] == "source_unavailable"
     assert "missing" not in repr(failed.details)
     # Nothing of a part was kept; the retries wait with a growing backoff.

@@ -153,7 +153,15 @@ def assemble_package(
     package.expires_at = now + timedelta(days=get_settings().access_package_keep_days)
     _remove_staged(package, root)
     audit_package(
-        uow, package, actions.PACKAGE_READY, actor="worker", row=row, size=size, rows=package.rows
+        uow,
+        package,
+        actions.PACKAGE_READY,
+        actor="worker",
+        row=row,
+        size=size,
+        sha256=digest,
+        rows=package.rows,
+        expires=package.expires_at.isoformat(),
     )
     return package
 

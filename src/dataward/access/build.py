@@ -361,7 +361,7 @@ def _source_failed(
             row=row,
             dataset=part.dataset,
             binding=part.binding,
-            connection=connection,
+            source=connection,
             error=code,
         )
     wait = backoff(attempt + 1)

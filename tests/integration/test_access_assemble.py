@@ -28,7 +28,7 @@ from access_support import (
 )
 from sqlalchemy import select
 
-from dataward.access.assemble import REDACTED, assemble_package
+from dataward.access.assemble import assemble_package
 from dataward.access.build import build_package
 from dataward.access.cover_letter import NOTHING_HELD
 from dataward.access.errors import PackageRefused
@@ -40,6 +40,7 @@ from dataward.access.models import (
     PackagePart,
     Withholding,
 )
+from dataward.access.released import REDACTED
 from dataward.access.search_record import AUTOMATIC, BY_HAND, OPEN, search_record
 from dataward.access.service import queue_package, request_of
 from dataward.access.staging import PACKAGE_FILE, package_dir, read_file

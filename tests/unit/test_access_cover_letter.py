@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
-from dataward.access.assemble import REDACTED, redact
 from dataward.access.cover_letter import NOTHING_HELD, CoverFacts, cover_body, record_rows
+from dataward.access.released import REDACTED, redact
 from dataward.access.search_record import AUTOMATIC, BY_HAND, NOT_REASONABLE, OPEN, DatasetSearch
 from dataward.register.loader import load_register, parse_register
 from dataward.register.models import Register

@@ -20,6 +20,7 @@ from dataward.access import views
 from dataward.access.models import (
     APPLIED,
     APPROVED,
+    BUILDING,
     READY,
     REVIEW,
     UNDONE,
@@ -134,6 +135,26 @@ def test_the_request_page_offers_a_build_and_a_refused_one_changes_nothing(app: 
     html = client.get(page).text
     assert "Queued: the worker will build it shortly" in html
     assert f'action="{page}/package/build"' not in html
+    queued = client.get(f"{page}/package")
+    assert queued.status_code == 200
+    assert "Nothing built yet." in queued.text
+    assert "/package/approve" not in queued.text
+
+
+def test_a_source_that_failed_is_named_with_its_retry(app: FastAPI) -> None:
+    built = _built(app, state=BUILDING)
+    with app.state.session_factory() as session:
+        package = session.get(AccessPackage, built.package.id)
+        assert package is not None
+        package.failed_source = "agency"
+        package.last_error = "source_unavailable"
+        session.commit()
+    client = signed_in(app, "case@acme.example", "caseworker")
+    panel = BeautifulSoup(client.get(_base(built)).text, "html.parser").find(id="access-package")
+    words = panel.find_parent("section").get_text(" ", strip=True)
+    assert "Being built from the organisation's sources" in words
+    assert "agency (source_unavailable): the worker will try it again" in words
+    assert "cannot be completed until it is read" in words
 
 
 def test_an_auditor_sees_no_panel_and_a_request_without_access_has_none(app: FastAPI) -> None:

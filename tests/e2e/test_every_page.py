@@ -453,3 +453,52 @@ def test_every_portal_complaint_page(
     expect(page.get_by_role("status")).to_contain_text("We upheld your complaint")
     complainant.close()
     assert not problems, "\n".join(problems)
+
+
+def test_the_package_download_page(
+    browser: Browser, server: Server, subject_ref: str, tmp_path: Path
+) -> None:
+    """Issue 18: the requester's download page, by their signed package link (the page reads
+    the package's row only, so no sealed ZIP is written here)."""
+    import uuid
+
+    from dataward.access.download_links import package_link_token
+    from dataward.access.models import READY, AccessPackage
+    from dataward.requests.transitions import verify_identity
+    from dataward.subjects.service import get_subject
+
+    staff = "user:admin"
+    person = Requester(name="Every Page", email="every.page@example.com")
+    with server_uow(server) as uow:
+        today, now = uow.clock.today(), uow.clock.now()
+        row = open_request(uow, NewRequest(ORG, ("access",), "email", today, person), actor=staff)
+        link_subject(uow, ORG, row.ref, subject_ref, Step(staff, today))
+        verify_identity(uow, ORG, row.ref, "document", Step(staff, today))
+        subject = get_subject(uow, ORG, subject_ref)
+        package = AccessPackage(
+            id=str(uuid.uuid4()),
+            organisation=ORG,
+            request_id=row.id,
+            subject_id=subject.id,
+            key_id=subject.key_id,
+            sources_version=1,
+            state=READY,
+            rows=41,
+            files=2,
+            size=1_053_881,
+            queued_by=staff,
+            ready_at=now,
+            expires_at=now + timedelta(days=30),
+            created_at=now,
+            updated_at=now,
+        )
+        uow.session.add(package)
+        uow.session.flush()
+        token, _ = package_link_token(server.env["DATAWARD_SECRET_KEY"].encode(), row, package)
+        uow.commit()
+    context = browser.new_context()
+    page = context.new_page()
+    problems = _check(page, f"{server.base}/packages/{token}", tmp_path)
+    problems += _check(page, f"{server.base}/packages/{token}?code=wrong", tmp_path)
+    context.close()
+    assert not problems, "\n".join(problems)

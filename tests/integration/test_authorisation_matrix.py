@@ -73,6 +73,11 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
     "portal_verify_page": ("GET", "/requests/status/{link}/verify", row(*[404] * 7)),
     "portal_verify_code": ("POST", "/requests/status/{link}/code", row(*[403] * 7)),
     "portal_verify_check": ("POST", "/requests/status/{link}/verify", row(*[403] * 7)),
+    # a requester's package download (issue 18): a preferences link opens no package (404),
+    # and the posts carry no double-submit cookie here, so they are refused as forged (403)
+    "portal_package": ("GET", "/packages/{link}", row(*[404] * 7)),
+    "portal_package_code": ("POST", "/packages/{link}/code", row(*[403] * 7)),
+    "portal_package_download": ("POST", "/packages/{link}/download", row(*[403] * 7)),
     "cookie_page": ("GET", f"/orgs/{ORG}/cookies", PUBLIC),
     # anyone may read a banner or log a choice; acme's register declares no cookies (422)
     "cookie_banner_config": ("GET", f"/api/v1/cookie-banner/{ORG}", row(*[422] * 7)),
@@ -434,6 +439,21 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         "POST",
         f"/api/v1/requests/{ORG}/q_none/tasks/t_none",
         row(401, 401, 401, 401, 401, 403, 404),
+    ),
+    "api_request_search_sources": (
+        "POST",
+        f"/api/v1/requests/{ORG}/q_none/search_sources",
+        row(401, 401, 401, 401, 401, 403, 404),
+    ),
+    "api_request_package_queue": (
+        "POST",
+        f"/api/v1/requests/{ORG}/q_none/package",
+        row(401, 401, 401, 401, 401, 403, 404),
+    ),
+    "api_request_package": (
+        "GET",
+        f"/api/v1/requests/{ORG}/q_none/package",
+        row(401, 404, 404, 404, 403, 403, 404),
     ),
     "api_request_split": (
         "POST",

@@ -31,6 +31,12 @@ class Entry:
 
 # name -> where it lives; the help is the first line `dataward --help` shows.
 COMMANDS: dict[str, Entry] = {
+    "access": Entry(
+        "access_cmd",
+        "app",
+        "Access packages (ACC-01): queue a request's package, follow it, download it for a "
+        "requester answered by post, delete expired ones.",
+    ),
     "audit": Entry("audit_cmd", "app", "Verify the hash-chained audit log and sign its head."),
     "complaint": Entry(
         "complaint_cmd",

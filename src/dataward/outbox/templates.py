@@ -183,6 +183,22 @@ MESSAGE_TYPES: dict[str, MessageType] = {
         "requester",
         {"reference": "q_0123456789abcdef", "code": "042917", "minutes": 30},
     ),
+    # access/delivery.py: the requester's package is ready to download (ACC-01).
+    "package_ready": MessageType(
+        "package_ready",
+        "requester",
+        {
+            "reference": "q_0123456789abcdef",
+            "download_url": "https://example.org/packages/abc.def",
+            "expires": "25 December 2026, 09:30 GMT",
+        },
+    ),
+    # access/download_codes.py: the code asked for on the download page.
+    "package_code": MessageType(
+        "package_code",
+        "requester",
+        {"reference": "q_0123456789abcdef", "code": "042917", "minutes": 30},
+    ),
 }
 
 

@@ -25,6 +25,7 @@ from dataward.web import (
     access_pages,
     admin,
     api,
+    api_access,
     api_complaint_steps,
     api_complaints,
     api_decisions,
@@ -53,6 +54,7 @@ from dataward.web import (
     pages,
     portal,
     portal_complaints,
+    portal_packages,
     portal_requests,
     portal_verify,
     request_authority_pages,
@@ -137,6 +139,7 @@ def create_app(
     app.include_router(portal_requests.router)
     app.include_router(portal_complaints.router)
     app.include_router(portal_verify.router)
+    app.include_router(portal_packages.router)
     app.include_router(login.router)
     app.include_router(staff.router)
     app.include_router(admin.router)
@@ -165,6 +168,7 @@ def create_app(
     app.include_router(api_request_notes.router)
     app.include_router(api_request_tasks.router)
     app.include_router(api_request_verification.router)
+    app.include_router(api_access.router)
     app.include_router(api_complaints.router)
     app.include_router(api_complaint_steps.router)
     app.include_router(api_holds.router)

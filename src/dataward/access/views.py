@@ -28,6 +28,7 @@ from dataward.access.models import (
     Redaction,
     Withholding,
 )
+from dataward.access.progress import parts_of
 from dataward.access.review import ReviewItemNotFound, exemptions, reason_of, redaction_counts
 from dataward.access.service import PACKAGED_RIGHTS, get_package, package_of
 from dataward.access.staging import read_part
@@ -124,13 +125,7 @@ def package_view(uow: UnitOfWork, organisation: str, ref: str) -> PackageView:
     package = get_package(uow, organisation, ref)
     row = uow.session.get(RightsRequest, package.request_id)
     assert row is not None  # the package's foreign key
-    parts = list(
-        uow.session.scalars(
-            select(PackagePart)
-            .where(PackagePart.package_id == package.id)
-            .order_by(PackagePart.dataset, PackagePart.binding)
-        )
-    )
+    parts = parts_of(uow, package)
     items = list(
         uow.session.scalars(
             select(Withholding)

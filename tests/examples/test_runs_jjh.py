@@ -11,8 +11,21 @@ from __future__ import annotations
 import re
 import sys
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from access_support import (
+    AYO,
+    AYO_ROWS,
+    JJH_SOURCES,
+    JJH_URL_FROM,
+    STAFF,
+    jjh_housing,
+    rows_found,
+    searches,
+    store_sources_file,
+    verified_access_request,
+)
 from bs4 import BeautifulSoup
 from runs_support import JJH, person, runs, runs_problems, store_example
 
@@ -35,8 +48,10 @@ from dataward.publication.notices import list_notice_versions, register_of
 from dataward.register.models import Right
 from dataward.requests.errors import TransitionRefused
 from dataward.requests.service import NewRequest, Requester, open_request
+from dataward.requests.source_search import search_sources
 from dataward.requests.tasks import finish_task, record_review, record_search, tasks_of
 from dataward.requests.transitions import Step, respond, verify_identity
+from dataward.sources.loader import load_sources
 from dataward.uow import UnitOfWork
 
 ORG = "johnnie_johnson_housing"
@@ -313,7 +328,7 @@ def test_it_lets_consent_be_withdrawn_by_post_or_email_at_any_time(
         assert "withdrawn on 2027-08-01 07:05" in withdrawn.reasons[-1]
 
 
-@runs("rights.g2", "rights.g8", "security.s7")
+@runs("rights.g8", "security.s7")
 def test_it_takes_access_and_automated_decision_requests_after_security_questions(
     uow: UnitOfWork, clock: FixedClock
 ) -> None:
@@ -348,3 +363,56 @@ def test_it_takes_access_and_automated_decision_requests_after_security_question
     assert respond(uow, ORG, row.ref, Step("user:u_contact_centre", clock.today())).outcome == (
         "responded"
     )
+
+
+# -- Access (ACC-01, SAR-07): the tenant's data found in JJH's own housing system ------------
+
+
+@runs("rights.g2")
+def test_it_finds_a_tenants_own_rows_in_the_housing_system_and_leaves_paper_to_hand_search(
+    uow: UnitOfWork, clock: FixedClock, tmp_path: Path
+) -> None:
+    """RULES: ACC-01, SAR-05, SAR-07 on JJH's register, its sources file
+    (examples/sources/johnnie-johnson-housing.yaml) and a small housing database."""
+    clock.set(datetime(2026, 6, 1, 10, 0, tzinfo=UTC))
+    register = store_example(uow, JJH)
+    loaded = load_sources(JJH_SOURCES)
+    assert store_sources_file(uow, ORG, loaded) == 1
+    env = {JJH_URL_FROM: jjh_housing(tmp_path)}
+    ayo = person(uow, register, "customers", "ayo@example.com", **AYO)
+    bea = person(
+        uow,
+        register,
+        "customers",
+        "bea@example.com",
+        customer_ref="JJH-T-1002",
+        phone="+447911123202",
+    )
+    # g2: the tenant asks by phone and answers the security questions first (s7).
+    row = verified_access_request(uow, ORG, ayo, "phone", method="knowledge_check")
+    uow.commit()
+
+    result = search_sources(uow, ORG, row.ref, actor=STAFF, env=env)
+    uow.commit()
+
+    assert {d: c.rows for d, c in result.searched.items()} == AYO_ROWS
+    by_hand = ["cctv_footage", "publication_images", "tenancy_files"]
+    assert result.not_bound == by_hand
+    # SAR-07: every bound dataset's search is recorded; the paper files, CCTV and the photo
+    # library stay open for someone to search by hand before the response can go.
+    assert {d: t.state for d, t in searches(uow, row).items()} == {
+        **dict.fromkeys(AYO_ROWS, "done"),
+        **dict.fromkeys(by_hand, "open"),
+    }
+    # The rows are Ayo's: both tenancies, their rent and repairs, the application that led to
+    # the first, Ayo's calls; not Bea's, though Bea lives at Ayo's old address.
+    found = rows_found(uow, ORG, ayo, loaded, env)
+    assert [r["tenant_ref"] for r in found["tenancy_records/tenants"]] == ["JJH-T-1001"]
+    assert [r["id"] for r in found["tenancy_records/tenancies"]] == [10, 11]
+    assert [r["id"] for r in found["tenancy_records/rent_transactions"]] == [100, 101, 102]
+    assert [r["id"] for r in found["tenancy_records/repairs"]] == [200]
+    assert [r["id"] for r in found["housing_applications/applications"]] == [300]
+    assert [r["id"] for r in found["call_recordings/calls"]] == [400, 401]
+    theirs = rows_found(uow, ORG, bea, loaded, env)
+    assert [r["id"] for r in theirs["tenancy_records/tenancies"]] == [12]
+    assert [r["id"] for r in theirs["call_recordings/calls"]] == [402]

@@ -11,9 +11,19 @@ from __future__ import annotations
 import sys
 from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
 
 import pytest
+from access_support import (
+    STAFF,
+    count,
+    demo_agency,
+    rows_found,
+    searches,
+    store_sources_file,
+    verified_access_request,
+)
 from runs_support import JTR, person, runs, runs_problems, store_example
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
@@ -59,7 +69,9 @@ from dataward.requests.errors import TransitionRefused
 from dataward.requests.letters import issue_letter, letter_for
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import NewRequest, Requester, open_request
+from dataward.requests.source_search import search_sources
 from dataward.requests.transitions import Step, respond
+from dataward.subjects.service import add_subject
 from dataward.uow import UnitOfWork
 from dataward.workers import build_worker
 
@@ -389,7 +401,7 @@ def _open_request(
     return open_request(uow, new, actor="user:u_case")
 
 
-@runs("rights.g3", "rights.g6")
+@runs("rights.g3")
 def test_it_takes_an_access_request_free_of_charge_on_the_english_clock(
     uow: UnitOfWork, clock: FixedClock
 ) -> None:
@@ -405,7 +417,6 @@ def test_it_takes_an_access_request_free_of_charge_on_the_english_clock(
         respond(uow, ORG, row.ref, Step("user:u_case", clock.today()))
 
 
-@runs("rights.g7")
 def test_it_sends_the_access_response_by_email_and_by_post_where_no_email_is_held(
     uow: UnitOfWork, clock: FixedClock
 ) -> None:
@@ -559,3 +570,139 @@ def test_it_keeps_call_recordings_of_a_complained_of_case_until_90_days_after_cl
     """RET-02: calls go after 30 days unless there is a complaint; then 90 days after it
     closes."""
     _held_then_released(uow, clock, "call_recordings", "call_recordings", date(2026, 4, 1), 30)
+
+
+# -- Access (ACC-01, SAR-07): the customer's data found in the agency's own database ---------
+
+# A debtor's rows per bound dataset, written by hand (:d the debtor's id, :e the email,
+# :r the customer reference).
+_BY_CASE = "JOIN cases c ON x.case_id = c.id WHERE c.debtor_id = :d"
+HAND_COUNTS = {
+    "customers": ["SELECT COUNT(*) FROM debtors WHERE id = :d"],
+    "cases": ["SELECT COUNT(*) FROM cases WHERE debtor_id = :d"],
+    "payments": [f"SELECT COUNT(*) FROM payments x {_BY_CASE}"],
+    "visits": [
+        f"SELECT COUNT(*) FROM agent_visits x {_BY_CASE}",
+        f"SELECT COUNT(*) FROM notes x {_BY_CASE}",
+    ],
+    "body_worn_video": [f"SELECT COUNT(*) FROM body_worn_video x {_BY_CASE}"],
+    "call_recordings": [f"SELECT COUNT(*) FROM call_recordings x {_BY_CASE}"],
+    "vulnerability_evidence": ["SELECT COUNT(*) FROM vulnerability_evidence WHERE debtor_id = :d"],
+    "new_occupier_evidence": [
+        "SELECT COUNT(*) FROM new_occupiers WHERE email = :e OR occupier_ref = :r",
+        "SELECT COUNT(*) FROM new_occupier_evidence x JOIN new_occupiers o "
+        "ON x.new_occupier_id = o.id WHERE o.email = :e OR o.occupier_ref = :r",
+    ],
+    "complaints": [f"SELECT COUNT(*) FROM complaints x {_BY_CASE}"],
+}
+NOT_IN_DEMO = ["portal_accounts", "research_bwv_footage", "vehicle_camera_footage", "web_enquiries"]
+
+
+@runs("rights.g6")
+def test_it_finds_a_customers_own_rows_in_the_agencys_database_for_an_access_request(
+    uow: UnitOfWork, clock: FixedClock, tmp_path: Path
+) -> None:
+    """RULES: ACC-01, SAR-07 on JTR's register and the demo agency's operational database
+    and sources file (``dataward.demo``), built small."""
+    clock.set(datetime(2026, 11, 26, 10, 0, tzinfo=UTC))
+    agency = demo_agency(tmp_path, JTR)
+    register = store_example(uow, JTR)
+    assert store_sources_file(uow, ORG, agency.loaded) == 1
+    # The customer with the most cases among those with an email address.
+    busiest = count(
+        agency.url,
+        "SELECT d.id FROM debtors d JOIN cases c ON c.debtor_id = d.id WHERE d.email IS NOT "
+        "NULL GROUP BY d.id ORDER BY COUNT(*) DESC, d.id LIMIT 1",
+    )
+    debtor = next(d for d in agency.people.debtors if d.id == busiest)
+    other = next(d for d in agency.people.debtors if d.id != busiest and d.email)
+    assert debtor.email
+    assert other.email
+    ref = person(uow, register, "customers", debtor.email, customer_ref=debtor.customer_ref)
+    row = verified_access_request(uow, ORG, ref, "email")
+    uow.commit()
+
+    result = search_sources(uow, ORG, row.ref, actor=STAFF, env=agency.env)
+    uow.commit()
+
+    params = {"d": debtor.id, "e": debtor.email, "r": debtor.customer_ref}
+    expected = {
+        dataset: sum(count(agency.url, sql, **params) for sql in queries)
+        for dataset, queries in HAND_COUNTS.items()
+    }
+    assert {d: c.rows for d, c in result.searched.items()} == expected
+    assert expected["cases"] >= 2
+    assert expected["payments"] + expected["visits"] >= 1
+    # SAR-07: what the agency's database holds is searched and recorded; what it does not
+    # hold (no portal, no research footage, no vehicle cameras, enquiries by email) waits.
+    assert result.not_bound == NOT_IN_DEMO
+    assert {d: t.state for d, t in searches(uow, row).items()} == {
+        **dict.fromkeys(HAND_COUNTS, "done"),
+        **dict.fromkeys(NOT_IN_DEMO, "open"),
+    }
+    # Every row found is the customer's own, never another debtor's.
+    found = rows_found(uow, ORG, ref, agency.loaded, agency.env)
+    assert [r["id"] for r in found["customers/debtors"]] == [debtor.id]
+    cases = {r["id"] for r in found["cases/cases"]}
+    assert {r["debtor_id"] for r in found["cases/cases"]} == {debtor.id}
+    for table in ("payments/payments", "visits/agent_visits", "visits/notes"):
+        assert {r["case_id"] for r in found[table]} <= cases
+    others = rows_found(
+        uow,
+        ORG,
+        person(uow, register, "customers", other.email, customer_ref=other.customer_ref),
+        agency.loaded,
+        agency.env,
+    )
+    assert not cases & {r["id"] for r in others["cases/cases"]}
+
+
+@runs("rights.g7")
+def test_it_answers_a_searched_access_request_by_email_or_by_post_where_no_email_is_held(
+    uow: UnitOfWork, clock: FixedClock, tmp_path: Path
+) -> None:
+    """rights.g7 after the search of the agency's database: the customer who gave an email
+    address is answered electronically; the one the agency holds no email for, by post."""
+    clock.set(datetime(2026, 11, 26, 10, 0, tzinfo=UTC))
+    agency = demo_agency(tmp_path, JTR)
+    register = store_example(uow, JTR)
+    store_sources_file(uow, ORG, agency.loaded)
+    with_cases = {
+        d.id
+        for d in agency.people.debtors
+        if count(agency.url, "SELECT COUNT(*) FROM cases WHERE debtor_id = :d", d=d.id)
+    }
+    emailed = next(d for d in agency.people.debtors if d.email and d.id in with_cases)
+    posted = next(d for d in agency.people.debtors if not d.email and d.id in with_cases)
+    assert emailed.email
+    by_email = verified_access_request(
+        uow,
+        ORG,
+        person(uow, register, "customers", emailed.email, customer_ref=emailed.customer_ref),
+        "email",
+        email=emailed.email,
+    )
+    no_email = add_subject(
+        uow, ORG, ["customers"], [("customer_ref", posted.customer_ref)], actor=STAFF
+    )
+    by_post = verified_access_request(uow, ORG, no_email.ref, "post", email="")
+    uow.commit()
+    for row, debtor in ((by_email, emailed), (by_post, posted)):
+        result = search_sources(uow, ORG, row.ref, actor=STAFF, env=agency.env)
+        assert result.searched["customers"].rows == 1
+        cases = count(agency.url, "SELECT COUNT(*) FROM cases WHERE debtor_id = :d", d=debtor.id)
+        assert result.searched["cases"].rows == cases >= 1
+    for row in (by_email, by_post):
+        assert issue_letter(uow, row, REQUEST_RESPONDED, actor=STAFF) == "response"
+    uow.commit()
+    message = uow.session.scalars(select(OutboxMessage)).one()
+    assert (message.request_id, message.kind) == (by_email.id, "request_letter_response")
+    mime = open_message(uow, message, MailSettings(mail_from="privacy@jtr.example"))
+    assert mime["To"] == emailed.email
+    assert "How we provide it: electronically, unless you ask otherwise." in (
+        mime.get_body(("plain",)).get_content()
+    )
+    (to_post,) = uow.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "request.letter_to_post")
+    ).all()
+    assert (to_post.entity_id, to_post.details["why"]) == (by_post.ref, "no_email")

@@ -10,8 +10,21 @@ from __future__ import annotations
 
 import sys
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from access_support import (
+    ALI,
+    ALI_ROWS,
+    R3_SOURCES,
+    R3_URL_FROM,
+    STAFF,
+    r3_jobs,
+    rows_found,
+    searches,
+    store_sources_file,
+    verified_access_request,
+)
 from runs_support import R3, person, register_of, runs, runs_problems, store_example
 
 from dataward.calendar import statutory_deadline
@@ -37,6 +50,7 @@ from dataward.register.models.retention import RestartAfter, RestartRule
 from dataward.requests.errors import RequestInvalid, TransitionRefused
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import NewRequest, Requester, open_request
+from dataward.requests.source_search import IdentityNotProven, search_sources
 from dataward.requests.transitions import (
     Step,
     ask_for_clarification,
@@ -48,6 +62,7 @@ from dataward.requests.transitions import (
     respond,
     verify_identity,
 )
+from dataward.sources.loader import load_sources
 from dataward.subjects.service import get_subject
 from dataward.uow import UnitOfWork
 
@@ -323,7 +338,7 @@ def _request(uow: UnitOfWork, received: date, *rights: str) -> str:
     return open_request(uow, new, actor="user:u_case").ref
 
 
-@runs("rights.x2", "rights.x19", "rights.x20", "rights.x25")
+@runs("rights.x20", "rights.x25")
 def test_it_runs_an_access_request_on_the_scottish_clock(
     uow: UnitOfWork, clock: FixedClock
 ) -> None:
@@ -447,3 +462,54 @@ def test_it_keeps_a_complainants_data_while_the_complaint_is_open_then_the_rule_
     # A rule date after the closure is the rule's own: the closed hold adds nothing.
     later = HeldRecord("customer_accounts", date(2026, 12, 1), subject_id=subject_id)
     assert deletable_dates(uow, ORG, [later], on=date(2026, 7, 20)) == [date(2026, 12, 1)]
+
+
+# -- Access (ACC-01, SAR-07): the customer's data found in R3's own jobs system --------------
+
+
+@runs("rights.x2", "rights.x19")
+def test_it_searches_a_customers_own_rows_only_once_their_identity_is_confirmed(
+    uow: UnitOfWork, clock: FixedClock, tmp_path: Path
+) -> None:
+    """RULES: ACC-01, SAR-05, SAR-07 on R3's register, its sources file
+    (examples/sources/r3-repairs.yaml) and a small jobs database."""
+    clock.set(datetime(2026, 6, 1, 10, 0, tzinfo=UTC))
+    register = store_example(uow, R3)
+    loaded = load_sources(R3_SOURCES)
+    assert store_sources_file(uow, ORG, loaded) == 1
+    env = {R3_URL_FROM: r3_jobs(tmp_path)}
+    ali = person(uow, register, "customers", ALI["email"], phone=ALI["phone"])
+    bo = person(uow, register, "customers", "bo.muir@example.com")
+    row = verified_access_request(uow, ORG, ali, "email", verified=False)
+    uow.commit()
+    before = {d: t.state for d, t in searches(uow, row).items()}
+    assert set(before.values()) == {"open"}
+
+    # x19: nothing is looked up, let alone disclosed, before the identity is confirmed.
+    with pytest.raises(IdentityNotProven):
+        search_sources(uow, ORG, row.ref, actor=STAFF, env=env)
+    assert {d: t.state for d, t in searches(uow, row).items()} == before
+
+    verify_identity(uow, ORG, row.ref, "document", Step(STAFF, clock.today()))
+    # x2: a copy of what R3 holds: every dataset a source binds is searched.
+    result = search_sources(uow, ORG, row.ref, actor=STAFF, env=env)
+    uow.commit()
+    assert {d: c.rows for d, c in result.searched.items()} == ALI_ROWS
+    by_hand = ["opayo_payments", "paper_records"]
+    assert result.not_bound == by_hand
+    assert {d: t.state for d, t in searches(uow, row).items()} == {
+        **dict.fromkeys(ALI_ROWS, "done"),
+        **dict.fromkeys(by_hand, "open"),  # SAR-07: Opayo's portal and the paper files
+    }
+    # Ali's rows only: Ali's jobs and their visits, the membership found by the same email,
+    # the logged-in web sessions of Ali's account; none of Bo's, none anonymous.
+    found = rows_found(uow, ORG, ali, loaded, env)
+    assert [r["account_id"] for r in found["customer_accounts/customers"]] == ["ACC-501"]
+    assert [r["id"] for r in found["service_records/jobs"]] == [10, 11]
+    assert [r["id"] for r in found["service_records/job_visits"]] == [20, 21]
+    assert [r["id"] for r in found["r3_direct_members/members"]] == [30]
+    assert [r["id"] for r in found["website_logs/web_sessions"]] == [40, 41]
+    theirs = rows_found(uow, ORG, bo, loaded, env)
+    assert [r["id"] for r in theirs["service_records/jobs"]] == [12]
+    assert [r["id"] for r in theirs["website_logs/web_sessions"]] == [42]
+    assert theirs["r3_direct_members/members"] == []

@@ -29,13 +29,39 @@ Files = Annotated[list[Path], typer.Argument(help="Register YAML files.", show_d
 
 
 @app.command("check")
-def check(files: Files) -> None:
-    """Load and lint registers.
+def check(
+    files: Files,
+    sources: Annotated[
+        Path | None,
+        typer.Option(
+            "--sources",
+            help="Then check this sources file against the register and connect to every "
+            "source it names (read-only): tables, columns, relations, types, indexes.",
+        ),
+    ] = None,
+) -> None:
+    """Load and lint registers; with --sources, check the organisation's data against one.
 
     Exit 0: valid, no lint errors. 1: valid, with lint errors. 2: invalid (every problem is
     printed as FILE:LINE:COL: field.path: message).
+
+    With --sources (one register only) the sources file is then checked as `sources check
+    --connect` does: on its own, against the register, and against what each connection
+    holds, each problem at the sources file's FILE:LINE:COL and a missing index with the
+    CREATE INDEX a DBA could run. A problem there exits 1 (2 when the sources file itself is
+    invalid); nothing is ever changed.
+
+    Example: dataward register check examples/jtr-collections.yaml --sources var/demo-sources.yaml
     """
+    if sources is not None and len(files) != 1:
+        out.print(
+            f"--sources checks one register against its sources file; {len(files)} registers "
+            "were given",
+            markup=False,
+        )
+        raise typer.Exit(2)
     worst = 0
+    checked: LoadedRegister | None = None
     for file in files:
         try:
             loaded = load_register(file)
@@ -44,8 +70,16 @@ def check(files: Files) -> None:
                 out.print(str(problem), markup=False)
             worst = 2
             continue
+        checked = loaded
         if _print_lint(file, loaded):
             worst = max(worst, 1)
+    if sources is not None and checked is None:
+        out.print(f"{sources}: not checked: the register is invalid", markup=False)
+    elif sources is not None and checked is not None:
+        from dataward.cli.sources_cmd import check_sources_file
+
+        code = check_sources_file(sources, checked.register, str(files[0]), connect=True)
+        worst = max(worst, code)
     raise typer.Exit(worst)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -19,6 +19,9 @@ from dataward.errors import ConfigurationError, SourceProblem, ValidationFailed
 from dataward.sources.errors import SourcesInvalid
 from dataward.sources.loader import LoadedSources, RegisterFit, check_against_register, load_sources
 from dataward.sources.models import SourcesFile
+
+if TYPE_CHECKING:
+    from dataward.register.models import Register
 
 app = typer.Typer(
     help="Sources files: check one against its register, store it as a version, print the schema.",
@@ -88,22 +91,37 @@ def check(
     """
     from dataward.register.loader import load_register
 
-    loaded = _load_or_exit(file)
-    fit = check_against_register(loaded, load_register(register).register)
+    code = check_sources_file(file, load_register(register).register, str(register), connect)
+    if code:
+        raise typer.Exit(code)
+
+
+def check_sources_file(file: Path, register: Register, against: str, connect: bool) -> int:
+    """Print what checking a sources file against ``register`` finds; return the exit code.
+
+    2: the file is invalid on its own or against the register (nothing is opened then);
+    1: ``connect`` and the connected check found a problem; 0 otherwise (warnings allowed).
+    ``register check --sources`` runs this too.
+    """
+    try:
+        loaded = load_sources(file)
+    except SourcesInvalid as error:
+        _print_problems(error.problems)
+        return 2
+    fit = check_against_register(loaded, register)
     _print_problems(fit.problems)
     _print_fit(file, fit)
     if fit.problems:
-        out.print(f"{file}: invalid against {register}", markup=False)
-        raise typer.Exit(2)
+        out.print(f"{file}: invalid against {against}", markup=False)
+        return 2
     out.print(
         f"{file}: valid; {len(fit.bound)} datasets bound, {len(fit.by_hand)} searched by hand",
         markup=False,
     )
-    if connect:
-        _check_connected(file, loaded)
+    return _check_connected(file, loaded) if connect else 0
 
 
-def _check_connected(file: Path, loaded: LoadedSources) -> None:
+def _check_connected(file: Path, loaded: LoadedSources) -> int:
     from dataward.sources.check import check_connected, describe_findings
 
     result = check_connected(loaded)
@@ -116,8 +134,7 @@ def _check_connected(file: Path, loaded: LoadedSources) -> None:
         f"{warnings} warning{'' if warnings == 1 else 's'}"
     )
     out.print(summary, markup=False)
-    if result.exit_code:
-        raise typer.Exit(result.exit_code)
+    return result.exit_code
 
 
 @app.command("load")

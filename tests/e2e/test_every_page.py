@@ -31,7 +31,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Browser, Page, expect
 from server_db import MAIL, server_uow
-from test_browser import EXAMPLES, Server, running_server, sign_in
+from test_browser import EXAMPLES, Server, admin_page, running_server, sign_in
 
 from dataward.complaints.service import Complainant, NewComplaint, open_complaint
 from dataward.complaints.status_links import status_link_token as complaint_link
@@ -501,4 +501,99 @@ def test_the_package_download_page(
     problems = _check(page, f"{server.base}/packages/{token}", tmp_path)
     problems += _check(page, f"{server.base}/packages/{token}?code=wrong", tmp_path)
     context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_the_package_review_pages(
+    browser: Browser, server: Server, subject_ref: str, tmp_path: Path
+) -> None:
+    """Issue 18 (ACC-02, ACC-03): a package waiting for review, with a part of staged notes,
+    its redactions and a withheld row: the request's panel, the package's page and the
+    redactions page, as staff see them."""
+    import uuid
+
+    from dataward.access.models import PART_DONE, REVIEW, AccessPackage, PackagePart, Redaction
+    from dataward.access.redaction import detector_for
+    from dataward.access.review import withhold
+    from dataward.access.staging import write_part, write_row
+    from dataward.requests.source_search import subject_identities
+    from dataward.requests.transitions import verify_identity
+    from dataward.subjects.service import add_subject, get_subject
+
+    staff = "user:admin"
+    person = Requester(name="Every Page", email="every.page@example.com")
+    notes = [
+        {"id": 1, "note": "Neighbour Rita Package-Review said the customer was out."},
+        {"id": 2, "note": "Rang 0113 496 0000 and wrote to rita.review@example.com."},
+        {"id": 3, "note": "Card left at the door <b>today</b>."},
+    ]
+    with server_uow(server) as uow:
+        today, now = uow.clock.today(), uow.clock.now()
+        add_subject(
+            uow,
+            ORG,
+            ["customers"],
+            [("email", "rita.review@example.com"), ("name", "Rita Package-Review")],
+            actor=staff,
+        )
+        row = open_request(uow, NewRequest(ORG, ("access",), "email", today, person), actor=staff)
+        link_subject(uow, ORG, row.ref, subject_ref, Step(staff, today))
+        verify_identity(uow, ORG, row.ref, "document", Step(staff, today))
+        subject = get_subject(uow, ORG, subject_ref)
+        package = AccessPackage(
+            id=str(uuid.uuid4()),
+            organisation=ORG,
+            request_id=row.id,
+            subject_id=subject.id,
+            key_id=subject.key_id,
+            sources_version=1,
+            state=REVIEW,
+            rows=len(notes),
+            queued_by=staff,
+            built_at=now,
+            created_at=now,
+            updated_at=now,
+        )
+        uow.session.add(package)
+        uow.session.flush()
+        part = PackagePart(
+            id=str(uuid.uuid4()),
+            package_id=package.id,
+            dataset="customer_records",
+            binding=0,
+            state=PART_DONE,
+            rows=len(notes),
+            done_at=now,
+        )
+        uow.session.add(part)
+        uow.session.flush()
+        with write_part(uow, package, part) as writer:
+            for note in notes:
+                write_row(writer, note)
+        detector = detector_for(uow, package, subject_identities(uow, subject))
+        for row_no, spans in enumerate(detector.scan_batch(notes, ["note"])):
+            for span in spans:
+                uow.session.add(
+                    Redaction(
+                        id=str(uuid.uuid4()),
+                        package_id=package.id,
+                        part_id=part.id,
+                        row_no=row_no,
+                        column=span.column,
+                        start=span.start,
+                        end=span.end,
+                        kind=span.kind,
+                    )
+                )
+        uow.session.flush()
+        withhold(uow, ORG, row.ref, part.id, 1, "Negotiations", "Settlement talks.", actor=staff)
+        uow.commit()
+        ref, part_id = row.ref, part.id
+    page = admin_page(browser, server)
+    base = f"{server.base}/console/requests/{ORG}/{ref}"
+    problems = _check(page, base, tmp_path)
+    problems += _check(page, f"{base}/package", tmp_path)
+    problems += _check(page, f"{base}/package/redactions?part={part_id}", tmp_path)
+    expect(page.locator("mark").first).to_have_text("Rita Package-Review")
+    page.context.close()
     assert not problems, "\n".join(problems)

@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from access_support import (
+from package_build_support import (
     CASE,
     EMAIL,
     ORG,

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from access_support import (
+from package_build_support import (
     BOUND,
     CASE,
     EMAIL,

@@ -237,6 +237,41 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         f"/console/requests/{ORG}/q_none/search_sources",
         row(303, 200, 200, 200, 403, 303, 303),
     ),
+    # issue 18, the access package (ACC-01..03): reading it needs requests:read (no package
+    # here: 404); building and approving ask to confirm first (200); undo, reapply, withhold
+    # and release redirect back with the error (303)
+    "request_package": (
+        "GET",
+        f"/console/requests/{ORG}/q_none/package",
+        row(303, 404, 404, 404, 403, 303, 303),
+    ),
+    "request_package_redactions": (
+        "GET",
+        f"/console/requests/{ORG}/q_none/package/redactions?part=p_none",
+        row(303, 404, 404, 404, 403, 303, 303),
+    ),
+    "request_package_build": (
+        "POST",
+        f"/console/requests/{ORG}/q_none/package/build",
+        SUBJECT_WRITERS_CONFIRM,
+    ),
+    "request_package_approve": (
+        "POST",
+        f"/console/requests/{ORG}/q_none/package/approve",
+        SUBJECT_WRITERS_CONFIRM,
+    ),
+    **{
+        name: (
+            "POST",
+            f"/console/requests/{ORG}/q_none/package/{path}",
+            row(303, 303, 303, 303, 403, 303, 303),
+        )
+        for name, path in (
+            ("request_redaction_step", "redactions/r_none/undo"),
+            ("request_package_withhold", "withhold"),
+            ("request_withholding_release", "withholdings/w_none/release"),
+        )
+    },
     "request_split": (
         "POST",
         f"/console/requests/{ORG}/q_none/split",

@@ -20,7 +20,16 @@ from dataward.requests.service import NewRequest, Requester, open_request
 from dataward.requests.transitions import Step, withdraw
 from dataward.uow import UnitOfWork
 
-ORDER = ["clock", "steps", "who", "candidates", "verification", "tasks", "letters"]
+ORDER = [
+    "clock",
+    "steps",
+    "who",
+    "candidates",
+    "verification",
+    "tasks",
+    "access-package",
+    "letters",
+]
 LATER = ["messages", "reminders"]
 
 

@@ -41,7 +41,7 @@ from dataward.access.models import (
     PackagePart,
     Redaction,
 )
-from dataward.access.redaction import Detector
+from dataward.access.redaction import Detector, detector_for
 from dataward.access.service import BUILD_JOB, audit_package, request_of
 from dataward.access.staging import FILES_FIELD, write_file, write_part, write_row
 from dataward.bulkwrite import insert_rows
@@ -53,7 +53,6 @@ from dataward.requests.service import register_of
 from dataward.requests.source_search import DatasetCount, record_searched, subject_identities
 from dataward.sources.connectors import open_all
 from dataward.sources.connectors.base import (
-    BATCH_SIZE,
     Connector,
     Row,
     SourceUnavailable,
@@ -67,6 +66,7 @@ from dataward.uow import UnitOfWork
 
 WORKER = "worker"
 FILE_UNREADABLE = "file_unreadable"
+SCAN_BATCH = 500
 CONNECTION_NAMED = re.compile(r"\bconnection ([A-Za-z0-9_]+)")
 REDACTION_COLUMNS = (
     "id",
@@ -225,11 +225,6 @@ def _stage_part(
     part.state, part.done_at = PART_DONE, uow.clock.now()
 
 
-def detector_for(values: Mapping[str, Sequence[str]]) -> Detector:
-    """The redaction detector for one subject (their own identities are never redacted)."""
-    return Detector(values)
-
-
 def _write_rows(
     uow: UnitOfWork,
     package: AccessPackage,
@@ -242,9 +237,9 @@ def _write_rows(
     root: Path | None,
 ) -> None:
     free_text = [name for name, info in binding.columns.items() if info.free_text]
-    detector = detector_for(values)
+    # Rows are scanned a batch at a time: the blind index answers a batch in one query.
+    scanning = _Scanning(uow, package, part, free_text, detector_for(uow, package, values))
     blobs, each_row_a_file = _blobs_of(binding, connectors)
-    pending: list[tuple[Any, ...]] = []
     for row_no, row in enumerate(rows):
         if blobs is not None:
             listed = [row] if each_row_a_file else list(_files_of(blobs, binding, row))
@@ -255,23 +250,51 @@ def _write_rows(
         write_row(writer, row)
         part.rows += 1
         if free_text:
-            for span in detector.scan(row, free_text):
-                pending.append(
-                    (
-                        str(uuid.uuid4()),
-                        package.id,
-                        part.id,
-                        row_no,
-                        span.column,
-                        span.start,
-                        span.end,
-                        span.kind,
-                        APPLIED,
-                    )
-                )
-        if len(pending) >= BATCH_SIZE:
-            _insert_redactions(uow, part, pending)
-    _insert_redactions(uow, part, pending)
+            scanning.add(row_no, row)
+    scanning.flush()
+
+
+class _Scanning:
+    """Rows waiting for the detector, and the redactions found waiting for their insert."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        package: AccessPackage,
+        part: PackagePart,
+        columns: Sequence[str],
+        detector: Detector,
+    ) -> None:
+        self.uow, self.package, self.part = uow, package, part
+        self.columns, self.detector = columns, detector
+        self.rows: list[tuple[int, Row]] = []
+
+    def add(self, row_no: int, row: Row) -> None:
+        self.rows.append((row_no, row))
+        if len(self.rows) >= SCAN_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.rows:
+            return
+        found = self.detector.scan_batch([row for _, row in self.rows], self.columns)
+        redactions = [
+            (
+                str(uuid.uuid4()),
+                self.package.id,
+                self.part.id,
+                row_no,
+                span.column,
+                span.start,
+                span.end,
+                span.kind,
+                APPLIED,
+            )
+            for (row_no, _row), spans in zip(self.rows, found, strict=True)
+            for span in spans
+        ]
+        self.rows.clear()
+        _insert_redactions(self.uow, self.part, redactions)
 
 
 def _insert_redactions(uow: UnitOfWork, part: PackagePart, pending: list[tuple[Any, ...]]) -> None:

@@ -22,6 +22,7 @@ from dataward.logging import get_logger
 from dataward.register.coverage import FACT_SHEETS
 from dataward.uow import UnitOfWork
 from dataward.web import (
+    access_pages,
     admin,
     api,
     api_access,
@@ -156,6 +157,7 @@ def create_app(
     app.include_router(request_dashboard_pages.router)
     app.include_router(complaint_figures_pages.router)
     app.include_router(request_task_pages.router)
+    app.include_router(access_pages.router)
     app.include_router(request_authority_pages.router)
     app.include_router(request_verification_pages.router)
     app.include_router(request_letter_pages.router)

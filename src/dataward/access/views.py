@@ -1,0 +1,290 @@
+"""What the console shows of an access package: read models only, nothing here changes a row.
+
+``package_panel`` feeds the request page's panel; ``package_view`` the review page (parts,
+withholdings with their reasons opened, the search record); ``redaction_page`` one page of
+a part's redactions, each shown in the context of its staged cell. A part can hold a
+million rows: the page reads the staged part as a stream and stops after its last row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+
+from dataward.access.models import (
+    APPROVED,
+    BUILDING,
+    DELETED,
+    QUEUED,
+    READY,
+    REVIEW,
+    WITHHELD,
+    AccessPackage,
+    PackagePart,
+    Redaction,
+    Withholding,
+)
+from dataward.access.progress import parts_of
+from dataward.access.review import ReviewItemNotFound, exemptions, reason_of, redaction_counts
+from dataward.access.service import PACKAGED_RIGHTS, get_package, package_of
+from dataward.access.staging import read_part
+from dataward.requests.models import RightsRequest
+from dataward.requests.source_search import SEARCH_KIND
+from dataward.requests.tasks import reason_of as task_reason_of
+from dataward.requests.tasks import result_of, tasks_of
+from dataward.uow import UnitOfWork
+
+REDACTIONS_PAGE = 20
+CONTEXT = 40  # characters shown either side of a redaction
+
+STATE_WORDS = {
+    QUEUED: "Queued: the worker will build it shortly",
+    BUILDING: "Being built from the organisation's sources",
+    REVIEW: "Built: waiting for your review",
+    APPROVED: "Approved: the worker is assembling it",
+    READY: "Ready for the subject to download",
+    DELETED: "Deleted after its download period",
+}
+
+
+def state_words(package: AccessPackage) -> str:
+    return STATE_WORDS.get(package.state, package.state)
+
+
+def package_panel(uow: UnitOfWork, row: RightsRequest) -> dict[str, object]:
+    """What ``console/_access_package.html`` shows on the request's page."""
+    if not PACKAGED_RIGHTS.intersection(row.rights):
+        return {"access_package": None, "package_offered": False}
+    package = package_of(uow, row)
+    applied = 0
+    if package is not None:
+        applied, _ = redaction_counts(uow, package)
+    return {
+        "package_offered": True,
+        "access_package": package,
+        "package_words": state_words(package) if package is not None else None,
+        "package_redactions": applied,
+        # The button shows once a build could start; ``queue_package`` checks each rule.
+        "can_build_package": package is None
+        and row.outcome is None
+        and row.subject_id is not None
+        and row.identity_verified_on is not None,
+    }
+
+
+@dataclass(frozen=True)
+class PartView:
+    part: PackagePart
+    applied: int
+    undone: int
+    # The whole part's withholding, if any.
+    withheld: Withholding | None
+
+
+@dataclass(frozen=True)
+class WithholdingView:
+    item: Withholding
+    dataset: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SearchLine:
+    """One dataset of the search record (SAR-07): searched (with what was found) or not, why."""
+
+    dataset: str
+    state: str
+    found: bool | None
+    record: str | None
+    done_by: str | None
+    done_at: datetime | None
+
+
+@dataclass(frozen=True)
+class PackageView:
+    package: AccessPackage
+    request: RightsRequest
+    words: str
+    parts: list[PartView]
+    withholdings: list[WithholdingView]
+    search: list[SearchLine]
+    exemptions: list[str]
+    applied: int
+    undone: int
+
+    @property
+    def reviewing(self) -> bool:
+        return self.package.state == REVIEW
+
+
+def package_view(uow: UnitOfWork, organisation: str, ref: str) -> PackageView:
+    package = get_package(uow, organisation, ref)
+    row = uow.session.get(RightsRequest, package.request_id)
+    assert row is not None  # the package's foreign key
+    parts = parts_of(uow, package)
+    items = list(
+        uow.session.scalars(
+            select(Withholding)
+            .where(Withholding.package_id == package.id)
+            .order_by(Withholding.withheld_at, Withholding.id)
+        )
+    )
+    dataset = {p.id: p.dataset for p in parts}
+    whole = {w.part_id: w for w in items if w.row_no is None and w.state == WITHHELD}
+    views = []
+    for part in parts:
+        applied, undone = redaction_counts(uow, package, part)
+        views.append(PartView(part, applied, undone, whole.get(part.id)))
+    applied, undone = redaction_counts(uow, package)
+    return PackageView(
+        package=package,
+        request=row,
+        words=state_words(package),
+        parts=views,
+        withholdings=[
+            WithholdingView(w, dataset.get(w.part_id, "?"), reason_of(uow, package, w))
+            for w in items
+        ],
+        search=search_lines(uow, row),
+        exemptions=exemptions(uow, organisation) if package.state == REVIEW else [],
+        applied=applied,
+        undone=undone,
+    )
+
+
+def search_lines(uow: UnitOfWork, row: RightsRequest) -> list[SearchLine]:
+    """The search record from the request's search tasks, one line per dataset."""
+    lines = []
+    for task in tasks_of(uow, row):
+        if task.kind != SEARCH_KIND or not task.dataset:
+            continue
+        record = result_of(uow, row, task)
+        if task.state == "not_needed":
+            record = task_reason_of(uow, row, task) or record
+        lines.append(
+            SearchLine(task.dataset, task.state, task.found, record, task.done_by, task.done_at)
+        )
+    return sorted(lines, key=lambda line: line.dataset)
+
+
+@dataclass(frozen=True)
+class RedactionInContext:
+    redaction: Redaction
+    before: str
+    hidden: str
+    after: str
+    # The cell was shorter than the offsets (a staged part replaced since): shown as lost.
+    missing: bool = False
+
+
+@dataclass
+class RedactionPage:
+    package: AccessPackage
+    request: RightsRequest
+    part: PackagePart
+    page: int
+    pages: int
+    total: int
+    items: list[RedactionInContext] = field(default_factory=list)
+    # Withheld rows among this page's rows: row_no -> withholding.
+    withheld_rows: dict[int, Withholding] = field(default_factory=dict)
+    exemptions: list[str] = field(default_factory=list)
+
+    @property
+    def reviewing(self) -> bool:
+        return self.package.state == REVIEW
+
+    @property
+    def rows(self) -> list[tuple[int, list[RedactionInContext]]]:
+        """The page's redactions grouped by row, in order."""
+        grouped: dict[int, list[RedactionInContext]] = {}
+        for item in self.items:
+            grouped.setdefault(item.redaction.row_no, []).append(item)
+        return list(grouped.items())
+
+
+def redaction_page(
+    uow: UnitOfWork, organisation: str, ref: str, part_id: str, page: int
+) -> RedactionPage:
+    package = get_package(uow, organisation, ref)
+    part = uow.session.get(PackagePart, part_id[:36])
+    if part is None or part.package_id != package.id:
+        raise ReviewItemNotFound("no such part in this package")
+    row = uow.session.get(RightsRequest, package.request_id)
+    assert row is not None
+    where = (Redaction.package_id == package.id, Redaction.part_id == part.id)
+    total = uow.session.scalar(select(func.count()).select_from(Redaction).where(*where)) or 0
+    pages = max(1, -(-total // REDACTIONS_PAGE))
+    page = min(max(page, 1), pages)
+    redactions = list(
+        uow.session.scalars(
+            select(Redaction)
+            .where(*where)
+            .order_by(Redaction.row_no, Redaction.column, Redaction.start)
+            .offset((page - 1) * REDACTIONS_PAGE)
+            .limit(REDACTIONS_PAGE)
+        )
+    )
+    result = RedactionPage(package, row, part, page, pages, total)
+    if package.state == REVIEW:
+        result.exemptions = exemptions(uow, organisation)
+    if not redactions:
+        return result
+    cells = _cells(uow, package, part, redactions)
+    result.items = [_in_context(r, cells.get((r.row_no, r.column))) for r in redactions]
+    wanted = sorted({r.row_no for r in redactions})
+    result.withheld_rows = {
+        w.row_no: w
+        for w in uow.session.scalars(
+            select(Withholding).where(
+                Withholding.package_id == package.id,
+                Withholding.part_id == part.id,
+                Withholding.state == WITHHELD,
+                Withholding.row_no.in_(wanted),
+            )
+        )
+        if w.row_no is not None
+    }
+    return result
+
+
+def _cells(
+    uow: UnitOfWork, package: AccessPackage, part: PackagePart, redactions: Sequence[Redaction]
+) -> dict[tuple[int, str], str]:
+    """The cells the redactions sit in, read from the staged part up to the last row needed."""
+    wanted: dict[int, set[str]] = {}
+    for r in redactions:
+        wanted.setdefault(r.row_no, set()).add(r.column)
+    last = max(wanted)
+    cells: dict[tuple[int, str], str] = {}
+    # Leaving the loop early drops the generator, which closes the sealed file.
+    for row_no, staged in enumerate(read_part(uow, package, part)):
+        if row_no in wanted:
+            for column in wanted[row_no]:
+                cells[(row_no, column)] = _text(staged.get(column))
+        if row_no >= last:
+            break
+    return cells
+
+
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def _in_context(redaction: Redaction, text: str | None) -> RedactionInContext:
+    """The redaction with up to ``CONTEXT`` characters either side; the template escapes."""
+    if text is None or redaction.end > len(text):
+        return RedactionInContext(redaction, "", "", "", missing=True)
+    start, end = redaction.start, redaction.end
+    before = text[max(0, start - CONTEXT) : start]
+    after = text[end : end + CONTEXT]
+    return RedactionInContext(
+        redaction,
+        ("…" if start > CONTEXT else "") + before,
+        text[start:end],
+        after + ("…" if end + CONTEXT < len(text) else ""),
+    )

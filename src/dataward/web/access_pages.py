@@ -1,0 +1,201 @@
+"""Staff console: a request's access package (ACC-01..03, SAR-07).
+
+Building it is asked from the request page's panel (confirmed first); the package's page
+lists its parts, the search record and the items withheld, and approves it (confirmed);
+the redactions page shows each redaction in its cell's context, a page at a time, with
+undo, reapply and withholding a row. Every post runs an ``access.review`` (or
+``access.service``) function and redirects back with its result or its error.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from starlette.datastructures import FormData
+
+from dataward.access import review
+from dataward.access.service import queue_package
+from dataward.access.views import package_view, redaction_page
+from dataward.accounts.permissions import Permission
+from dataward.errors import ValidationFailed
+from dataward.uow import UnitOfWork
+from dataward.web.auth import console, form_text, posted_form, principal_of
+from dataward.web.confirm import Confirmation, confirm_then_run
+from dataward.web.deps import get_uow
+from dataward.web.staff import run_form
+from dataward.web.templating import render
+
+router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
+Uow = Annotated[UnitOfWork, Depends(get_uow)]
+READ = console(Permission.REQUESTS_READ)
+WRITE = console(Permission.REQUESTS_WRITE)
+MAX_PAGE = 1_000_000
+
+
+def _request_url(org: str, ref: str) -> str:
+    return f"/console/requests/{org[:80]}/{ref[:32]}"
+
+
+def _package_url(org: str, ref: str) -> str:
+    return _request_url(org, ref) + "/package"
+
+
+@router.get("/console/requests/{org}/{ref}/package", name="request_package", dependencies=[READ])
+def package_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
+    view = package_view(uow, org[:80], ref[:32])
+    return render(request, "console/access_package.html", {"view": view})
+
+
+@router.get(
+    "/console/requests/{org}/{ref}/package/redactions",
+    name="request_package_redactions",
+    dependencies=[READ],
+)
+def redactions_page(
+    request: Request,
+    org: str,
+    ref: str,
+    uow: Uow,
+    part: Annotated[str, Query(max_length=36)] = "",
+    page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+) -> Response:
+    shown = redaction_page(uow, org[:80], ref[:32], part, page)
+    return render(request, "console/access_redactions.html", {"shown": shown})
+
+
+@router.post(
+    "/console/requests/{org}/{ref}/package/build",
+    name="request_package_build",
+    dependencies=[WRITE],
+)
+def package_build(request: Request, org: str, ref: str) -> Response:
+    """Queue the build; the worker searches every bound source and stages the rows."""
+    back = _request_url(org, ref)
+
+    def confirm(form: FormData) -> Confirmation:
+        return Confirmation(
+            "Build the access package",
+            [
+                "The worker searches every dataset the stored sources file binds for the "
+                "subject's identities and stages what it finds, sealed under their key.",
+                "Other people's details in free text are redacted automatically; you review "
+                "each redaction before anything is sent (ACC-02).",
+            ],
+            "Build the access package",
+            back,
+        )
+
+    def act(uow: UnitOfWork, form: FormData, actor: str) -> str:
+        queue_package(uow, org[:80], ref[:32], actor=actor)
+        return "Access package queued: the worker builds it."
+
+    return confirm_then_run(request, back, confirm, act)
+
+
+@router.post(
+    "/console/requests/{org}/{ref}/package/approve",
+    name="request_package_approve",
+    dependencies=[WRITE],
+)
+def package_approve(request: Request, org: str, ref: str) -> Response:
+    back = _package_url(org, ref)
+
+    def confirm(form: FormData) -> Confirmation:
+        return Confirmation(
+            "Approve the access package",
+            [
+                "The package is assembled with every applied redaction blacked out and every "
+                "withheld item left out; nothing in it can be changed afterwards.",
+                "The subject is then sent a link to download it.",
+            ],
+            "Approve the access package",
+            back,
+        )
+
+    def act(uow: UnitOfWork, form: FormData, actor: str) -> str:
+        review.approve_package(uow, org[:80], ref[:32], actor=actor)
+        return "Package approved: the worker assembles it."
+
+    return confirm_then_run(request, back, confirm, act)
+
+
+def _back_to(form: FormData, fallback: str) -> str:
+    """Where a post returns: the page it came from, if it is this package's."""
+    wanted = form.get("back")
+    if isinstance(wanted, str) and wanted.startswith(fallback) and "//" not in wanted:
+        return wanted[:300]
+    return fallback
+
+
+@router.post(
+    "/console/requests/{org}/{ref}/package/redactions/{redaction_id}/{step}",
+    name="request_redaction_step",
+    dependencies=[WRITE],
+)
+def redaction_step(request: Request, org: str, ref: str, redaction_id: str, step: str) -> Response:
+    """Undo a false redaction, or apply it again (no confirmation: either undoes the other)."""
+    if step not in ("undo", "reapply"):
+        raise ValidationFailed(f"unknown redaction step {step[:20]!r}")
+    form = posted_form(request)
+    back = _back_to(form, _package_url(org, ref))
+    actor = principal_of(request).actor
+
+    def act(uow: UnitOfWork) -> str:
+        if step == "undo":
+            review.undo_redaction(uow, org[:80], ref[:32], redaction_id, actor=actor)
+            return "Redaction undone: the words show in the copy."
+        review.reapply_redaction(uow, org[:80], ref[:32], redaction_id, actor=actor)
+        return "Redaction applied again."
+
+    return run_form(request, back, act)
+
+
+@router.post(
+    "/console/requests/{org}/{ref}/package/withhold",
+    name="request_package_withhold",
+    dependencies=[WRITE],
+)
+def package_withhold(request: Request, org: str, ref: str) -> Response:
+    """Withhold a row (``row`` given) or a whole part under an exemption, with the reason."""
+    form = posted_form(request)
+    back = _back_to(form, _package_url(org, ref))
+    actor = principal_of(request).actor
+
+    def act(uow: UnitOfWork) -> str:
+        typed = form_text(form, "row", 12, required=False).strip()
+        if typed and not typed.isdigit():
+            raise review.WithholdingInvalid("the row is a number (the first row is 0)")
+        row_no = int(typed) if typed else None
+        review.withhold(
+            uow,
+            org[:80],
+            ref[:32],
+            form_text(form, "part", 36),
+            row_no,
+            form_text(form, "exemption", 200),
+            form_text(form, "reason", review.REASON_MAX + 1),
+            actor=actor,
+        )
+        what = f"Row {row_no}" if row_no is not None else "The whole part"
+        return f"{what} withheld from the copy (ACC-03)."
+
+    return run_form(request, back, act)
+
+
+@router.post(
+    "/console/requests/{org}/{ref}/package/withholdings/{withholding_id}/release",
+    name="request_withholding_release",
+    dependencies=[WRITE],
+)
+def withholding_release(request: Request, org: str, ref: str, withholding_id: str) -> Response:
+    form = posted_form(request)
+    back = _back_to(form, _package_url(org, ref))
+    actor = principal_of(request).actor
+
+    def act(uow: UnitOfWork) -> str:
+        review.release_withholding(uow, org[:80], ref[:32], withholding_id, actor=actor)
+        return "Released: the item goes back into the copy."
+
+    return run_form(request, back, act)

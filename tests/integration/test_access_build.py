@@ -1,7 +1,7 @@
 """Building an access package (issue 18, ACC-01/02, SAR-07): part by part through the worker,
 resumable after a kill, a source down recorded and retried, on SQLite and PostgreSQL.
 
-The organisation's own data is the small fixture database of ``access_support`` (SQLite);
+The organisation's own data is the small fixture database of ``package_build_support`` (SQLite);
 dataward's database is the test's backend. The clock is the test's.
 """
 

@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from access_support import NOTES, ORG, Built, built_package, other_subject
+from access_review_support import NOTES, ORG, Built, built_package, other_subject
 from bs4 import BeautifulSoup
 from fastapi import FastAPI
 from fastapi.testclient import TestClient

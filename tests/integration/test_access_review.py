@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from access_support import CASE, NOTES, ORG, Built, built_package, other_subject
+from access_review_support import CASE, NOTES, ORG, Built, built_package, other_subject
 from sqlalchemy import func, select
 
 from dataward.access import audit_actions as actions

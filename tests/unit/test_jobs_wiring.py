@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from dataward.access.expiry import PackageExpirySweep
 from dataward.access.service import ASSEMBLE_JOB, BUILD_JOB
 from dataward.audit.head_service import HEAD_DELIVER_JOB, HEAD_EMAIL_JOB
 from dataward.complaints.jobs import ComplaintSweep
@@ -29,7 +30,8 @@ def test_every_domains_jobs_reach_the_worker_once(tmp_path: Path) -> None:
     )
     sweeps = [sweep for domain in domains for sweep in domain.sweeps]
     # The campaigns' sweep, the requests' deadlines and reminders (issue 16), and the
-    # complaints' reminders (issue 17, CMP-01).
-    assert len(sweeps) == 3
+    # complaints' reminders (issue 17, CMP-01), and access packages' expiry (issue 18).
+    assert len(sweeps) == 4
+    assert sum(isinstance(sweep, PackageExpirySweep) for sweep in sweeps) == 1
     assert sum(isinstance(sweep, RequestSweep) for sweep in sweeps) == 1
     assert sum(isinstance(sweep, ComplaintSweep) for sweep in sweeps) == 1

@@ -6,9 +6,10 @@ it. A source that is down is recorded on the package and retried with a backoff 
 the build queues itself (the run returns normally, so the record commits).
 ``ASSEMBLE_JOB`` runs ``access.assemble.assemble_package``.
 
-Delivery (``access.delivery.announce_ready``, telling the subject the package is ready) is
-called by nothing here: the lead wires it at merge, after ``assemble_package``
-(``AssembleHandler.run``, where the hook comment stands).
+Once assembled, the requester is emailed the download link (``access.delivery.
+announce_ready``) in the same transaction, so the email exists only if the package does;
+a rerun on a package already ready sends nothing again. The expiry sweep deletes packages
+whose keeping period is over (``access.expiry``).
 
 ``dataward.workers`` gathers this with every other domain's; ``jobs/`` never names it.
 """
@@ -19,7 +20,9 @@ from pathlib import Path
 
 from dataward.access.assemble import assemble_package
 from dataward.access.build import build_package
-from dataward.access.models import AccessPackage
+from dataward.access.delivery import announce_ready
+from dataward.access.expiry import PackageExpirySweep
+from dataward.access.models import READY, AccessPackage
 from dataward.access.service import ASSEMBLE_JOB, BUILD_JOB
 from dataward.config import Settings
 from dataward.jobs.errors import JobRefused
@@ -73,8 +76,12 @@ class AssembleHandler:
         self.root = root
 
     def run(self, uow: UnitOfWork, job: ClaimedJob) -> None:
-        assemble_package(uow, _package_id(job), root=self.root)
-        # Delivery hook: the lead wires access.delivery.announce_ready here at merge.
+        package_id = _package_id(job)
+        before = uow.session.get(AccessPackage, package_id)
+        announced = before is not None and before.state == READY
+        package = assemble_package(uow, package_id, root=self.root)
+        if not announced:
+            announce_ready(uow, package)
 
     def parked(self, uow: UnitOfWork, job: ClaimedJob, reason: str) -> None:
         _note_parked(uow, job, reason)
@@ -84,6 +91,9 @@ class AssembleHandler:
 
 
 def access_jobs(settings: Settings, mail: MailSettings) -> DomainJobs:
-    """Both handlers; staged and finished packages live under ``access_packages_dir``."""
+    """Both handlers and the expiry sweep; packages live under ``access_packages_dir``."""
     root = settings.access_packages_dir
-    return DomainJobs(handlers={BUILD_JOB: BuildHandler(root), ASSEMBLE_JOB: AssembleHandler(root)})
+    return DomainJobs(
+        handlers={BUILD_JOB: BuildHandler(root), ASSEMBLE_JOB: AssembleHandler(root)},
+        sweeps=(PackageExpirySweep(),),
+    )

@@ -11,21 +11,32 @@ search can be shown to find one person's rows and not the other's. Their sources
 
 from __future__ import annotations
 
+import io
 import sqlite3
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from bs4 import BeautifulSoup
 from runs_support import EXAMPLES, Example, register_of
 from sqlalchemy import create_engine, text
 
+from dataward.access.assemble import assemble_package
+from dataward.access.build import build_package
+from dataward.access.models import REVIEW
+from dataward.access.review import approve_package
+from dataward.access.service import queue_package
+from dataward.access.staging import PACKAGE_FILE, read_file
 from dataward.demo import schema
 from dataward.demo.operational import build_operational
 from dataward.demo.people import People, draw_people
 from dataward.demo.sources import OPERATIONAL_URL_FROM, sources_document, sources_text
 from dataward.publication.sources import store_sources
+from dataward.register.lint_rules.retention import covers_dataset
+from dataward.register.models import Dataset, Register
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import NewRequest, Requester, open_request
 from dataward.requests.source_search import subject_identities
@@ -103,6 +114,58 @@ def rows_found(
         for connector in opened.values():
             connector.close()
     return found
+
+
+# -- the package ------------------------------------------------------------------------------
+
+
+def assembled_letter(
+    uow: UnitOfWork, row: RightsRequest, env: Mapping[str, str], root: Path
+) -> tuple[zipfile.ZipFile, dict[str, list[str]]]:
+    """The request's package built from the sources (``env``), approved as built, assembled;
+    its ZIP and the cover letter's sections (heading -> bullets, or paragraphs where the
+    section has no bullets)."""
+    package = queue_package(uow, row.organisation, row.ref, actor=STAFF)
+    uow.commit()
+    while build_package(uow, package.id, env=env, root=root).state != REVIEW:
+        uow.commit()
+    approve_package(uow, row.organisation, row.ref, actor=STAFF)
+    assemble_package(uow, package.id, root=root)
+    uow.commit()
+    archive = zipfile.ZipFile(io.BytesIO(read_file(uow, package, PACKAGE_FILE, root).read()))
+    letter = BeautifulSoup(archive.read("index.html").decode("utf-8"), "html.parser")
+    sections: dict[str, list[str]] = {}
+    for section in letter.find_all("section"):
+        heading = section.find("h2").get_text(" ", strip=True)
+        bullets = [li.get_text(" ", strip=True) for li in section.find_all("li")]
+        sections[heading] = bullets or [p.get_text(" ", strip=True) for p in section("p")]
+    return archive, sections
+
+
+def claims_only_the_register(
+    sections: Mapping[str, Sequence[str]], register: Register, found: Sequence[str]
+) -> None:
+    """Every purpose and retention line of the letter is one of the register's, and the
+    retention lines are exactly the datasets found that a rule covers (never a default)."""
+    names = {p.name for p in register.purposes}
+    for line in sections.get("Why we use it", ()):
+        assert line.split(":")[0].split(" (lawful basis")[0] in names, line
+    for line in sections.get("Who we share it with", ()):
+        assert any(line.startswith(r.name) for r in register.recipients), line
+    datasets = {d.id: d for d in register.datasets}
+    kept = sections.get("How long we keep it", ())
+    assert [line.split(":")[0] for line in kept] == [
+        d.name for d in register.datasets if d.id in found and _covered(register, datasets[d.id])
+    ]
+    for line in kept:
+        dataset = next(d for d in register.datasets if line.startswith(f"{d.name}: "))
+        said = line.removeprefix(f"{dataset.name}: ")
+        covering = [r.name for r in register.retention_rules if covers_dataset(r, dataset)]
+        assert said.startswith(f"{covering[0]}: "), line
+
+
+def _covered(register: Register, dataset: Dataset) -> bool:
+    return any(covers_dataset(r, dataset) for r in register.retention_rules)
 
 
 # -- JTR: the demo agency -----------------------------------------------------------------------
@@ -306,6 +369,8 @@ __all__ = [
     "R3_SOURCES",
     "R3_URL_FROM",
     "Agency",
+    "assembled_letter",
+    "claims_only_the_register",
     "count",
     "demo_agency",
     "example_sources",

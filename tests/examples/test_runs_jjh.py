@@ -20,6 +20,8 @@ from access_support import (
     JJH_SOURCES,
     JJH_URL_FROM,
     STAFF,
+    assembled_letter,
+    claims_only_the_register,
     jjh_housing,
     rows_found,
     searches,
@@ -416,3 +418,21 @@ def test_it_finds_a_tenants_own_rows_in_the_housing_system_and_leaves_paper_to_h
     theirs = rows_found(uow, ORG, bea, loaded, env)
     assert [r["id"] for r in theirs["tenancy_records/tenancies"]] == [12]
     assert [r["id"] for r in theirs["call_recordings/calls"]] == [402]
+
+    # ACC-01: the package's cover letter speaks for these datasets from the register.
+    archive, letter = assembled_letter(uow, row, env, tmp_path / "packages")
+    found = [d for d, n in result.searched.items() if n.rows]
+    claims_only_the_register(letter, register, found)
+    assert found == list(AYO_ROWS)
+    assert "data/tenancy_records.json" in archive.namelist()
+    assert letter["Why we use it"][0].startswith("Managing your tenancy or lease: ")
+    assert letter["How long we keep it"][0] == (
+        "Tenancy and lease records (electronic): Tenancy and lease records kept six years: "
+        "6 years after tenancy ended or Home sold (whichever comes first)"
+    )
+    # The register names no destination ("unknown"): the letter names none either.
+    assert letter["Transfers outside the UK"] == [
+        "Suppliers or service providers based overseas; the safeguards will be listed in the "
+        "contracts that we use, to countries our privacy notice does not name; safeguard: "
+        "contract (The safeguards will be listed in the contracts that we use.)"
+    ]

@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 from access_support import (
     STAFF,
+    assembled_letter,
+    claims_only_the_register,
     count,
     demo_agency,
     rows_found,
@@ -655,6 +657,35 @@ def test_it_finds_a_customers_own_rows_in_the_agencys_database_for_an_access_req
         agency.env,
     )
     assert not cases & {r["id"] for r in others["cases/cases"]}
+
+    # ACC-01: the package's cover letter speaks for these datasets from JTR's register.
+    archive, letter = assembled_letter(uow, row, agency.env, tmp_path / "packages")
+    found = [d for d, n in expected.items() if n]
+    claims_only_the_register(letter, register, found)
+    assert f"data/{found[0]}.json" in archive.namelist()
+    assert [line.split(" (lawful basis")[0] for line in letter["Why we use it"][:2]] == [
+        "Everyday business activities: We have a legitimate business need to use your "
+        "personal information. Such need will cover all activities required to carry out "
+        "everyday business activities.",
+        "To carry out enforcement action and collect debt on behalf of our clients",
+    ]
+    kept = letter["How long we keep it"]
+    assert kept[0] == (
+        "Customer records (Single Customer View): Customer data: 6 years after the end of the "
+        "year in which the starting event happens (starting event: case returned to the "
+        "client, counting from the latest one)"
+    )
+    assert (
+        "Body worn video recordings: BWV recordings of visit interactions: 90 days after BWV "
+        "recording made"
+    ) in kept
+    # The register's own words on transfers, nothing more; nothing kept where nothing is.
+    assert letter["Transfers outside the UK"] == [
+        "Our privacy notice says: “We do not send your personal information outside of the UK "
+        "(other than to countries within the EEA). In the event that this changes, we will "
+        "notify you.”"
+    ]
+    assert not [line for line in kept if "Vehicle camera" in line or "portal" in line.lower()]
 
 
 @runs("rights.g7")

@@ -19,6 +19,8 @@ from access_support import (
     R3_SOURCES,
     R3_URL_FROM,
     STAFF,
+    assembled_letter,
+    claims_only_the_register,
     r3_jobs,
     rows_found,
     searches,
@@ -513,3 +515,22 @@ def test_it_searches_a_customers_own_rows_only_once_their_identity_is_confirmed(
     assert [r["id"] for r in theirs["service_records/jobs"]] == [12]
     assert [r["id"] for r in theirs["website_logs/web_sessions"]] == [42]
     assert theirs["r3_direct_members/members"] == []
+
+    # ACC-01: the package's cover letter speaks for these datasets from the register.
+    archive, letter = assembled_letter(uow, row, env, tmp_path / "packages")
+    found = [d for d, n in result.searched.items() if n.rows]
+    claims_only_the_register(letter, register, found)
+    assert found == list(ALI_ROWS)
+    assert "data/service_records.csv" in archive.namelist()
+    assert (
+        letter["Why we use it"][0] == "To register you as a new customer (lawful basis: contract)"
+    )
+    assert letter["How long we keep it"][-1] == (
+        "Website server logs and cookies: Only as long as reasonably necessary: as soon as "
+        "reasonably necessary after the purposes we collected the data for are fulfilled"
+    )
+    assert letter["Automated decisions"] == [
+        "We do not make decisions about you by automated means alone."
+    ]
+    (transfer,) = letter["Transfers outside the UK"]
+    assert "to countries our privacy notice does not name; safeguard: contract" in transfer

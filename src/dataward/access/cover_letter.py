@@ -187,8 +187,16 @@ def _transfers(register: Register, recipients: set[str], categories: set[str]) -
         return []
     bullets: list[str] = []
     for transfer in items:
-        where = join_and(transfer.destinations) if transfer.destinations else None
-        text = transfer.description.strip() if transfer.description else "A transfer"
+        # "unknown" is the register's word for a destination its notice does not name: the
+        # letter says so rather than naming a place called "unknown".
+        named = [d for d in transfer.destinations if d.lower() != "unknown"]
+        if named:
+            where: str | None = join_and(named)
+        elif transfer.destinations:
+            where = "countries our privacy notice does not name"
+        else:
+            where = None
+        text = transfer.description.strip().rstrip(".") if transfer.description else "A transfer"
         if where:
             text += f", to {where}"
         if transfer.safeguard is not None:

@@ -173,6 +173,34 @@ def _ensure_demo_requests(settings: Settings, organisation: str) -> None:
             markup=False,
         )
     _ensure_demo_complaints(settings, organisation)
+    _ensure_demo_package(settings, organisation)
+
+
+def _ensure_demo_package(settings: Settings, organisation: str) -> None:
+    """The demo's access package, queued once for the embedded worker to build (so the
+    console has one to review). A failure is reported; the server still starts."""
+    from dataward.access.service import request_of
+    from dataward.demo.access_package import queue_demo_package
+    from dataward.errors import DatawardError
+    from dataward.runtime import open_runtime
+
+    try:
+        with open_runtime(settings) as runtime, runtime.uow() as uow:
+            package = queue_demo_package(uow, organisation)
+            ref = request_of(uow, package).ref if package is not None else None
+            uow.commit()
+    except DatawardError as error:
+        err.print(
+            f"The demo access package was not queued: [{error.code}] {error.message}",
+            markup=False,
+        )
+        return
+    if ref is not None:
+        err.print(
+            f"Demo access package: queued for request {ref}; the worker builds it for "
+            "review (the request's page, in the console).",
+            markup=False,
+        )
 
 
 def _ensure_demo_complaints(settings: Settings, organisation: str) -> None:

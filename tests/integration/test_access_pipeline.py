@@ -293,7 +293,9 @@ def test_an_access_request_from_the_console_to_the_downloaded_zip_and_its_expiry
     _worker(app).run(once=True)  # every run sweeps first
     assert _package(app).state == DELETED
     assert not folder.exists() or not any(folder.iterdir())
-    assert public.get(link).status_code != 200
+    gone = public.get(link)
+    assert gone.status_code == 410  # the link expires with the package
+    assert "application/zip" not in gone.headers["content-type"]
 
     # The request's chain: each step once, ids and counts only.
     with app.state.session_factory() as session:

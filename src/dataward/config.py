@@ -6,7 +6,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -202,17 +202,6 @@ class Settings(BaseSettings):
         description="Proof of identity needed to answer access, rectification, erasure, "
         "restriction and portability where the register states none; never shown in a notice.",
     )
-
-    @model_validator(mode="after")
-    def _demo_defaults(self) -> Settings:
-        """The demo agency's database and files where the demo puts them when unset: its
-        sources file names them by these settings (``url_from``), so a worker building a
-        demo access package finds them as the server that made them does."""
-        if self.demo_operational_url is None:
-            self.demo_operational_url = f"sqlite:///{self.var_dir / 'demo-operational.db'}"
-        if self.demo_files_dir is None:
-            self.demo_files_dir = self.var_dir / "demo-files"
-        return self
 
 
 def local_url(port: int) -> str:

@@ -87,8 +87,7 @@ def test_one_verified_access_request_about_a_customer_gets_its_package_once(
 def first_start(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> Iterator[Path]:
-    """`make run`'s first start: local keys, and no variable naming the demo's database
-    (the worker must find it where the demo put it, as the server does)."""
+    """`make run`'s first start: local keys, and no variable naming the demo's database."""
     for name in (
         "DATAWARD_KEK",
         "DATAWARD_BLIND_INDEX_KEY",
@@ -112,6 +111,7 @@ def test_make_run_queues_the_package_and_its_worker_builds_it_for_review(
     first_start: Path,
     database_url: str,
     capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
     uow: UnitOfWork,  # its teardown empties the shared test database again
 ) -> None:
     from dataward.localkeys import ensure_local_keys
@@ -127,6 +127,10 @@ def test_make_run_queues_the_package_and_its_worker_builds_it_for_review(
     assert "Demo access package" not in capsys.readouterr().err
 
     settings = get_settings()
+    # As `serve` does before starting its worker: the demo's places, under the names its
+    # sources file gives (nothing else tells the worker where the demo was made).
+    for name, value in serve.demo_locations(settings).items():
+        monkeypatch.setenv(name, value)
     with open_runtime(settings) as runtime:
         worker = build_worker(
             runtime.session_factory, runtime.clock, runtime.vault, get_mail_settings()

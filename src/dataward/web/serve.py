@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -15,6 +16,7 @@ from rich.console import Console
 
 from dataward.accounts.service import ensure_first_admin
 from dataward.config import Settings, get_settings
+from dataward.demo.sources import FILES_DIR_FROM, OPERATIONAL_URL_FROM
 from dataward.errors import ConfigurationError
 from dataward.localkeys import ensure_local_keys, is_loopback, protect_database_files
 from dataward.logging import configure_logging
@@ -79,6 +81,11 @@ def run_server(
             markup=False,
         )
     ensure_demo(settings)
+    if settings.demo_subjects:
+        # The built-in worker reads the demo's sources like any organisation's, through the
+        # environment: the demo's package is built from where the demo was just made.
+        for name, value in demo_locations(settings).items():
+            os.environ.setdefault(name, value)
     from dataward.workers import start_embedded_worker
 
     worker = start_embedded_worker(settings, app.state.session_factory, app.state.clock)
@@ -99,6 +106,17 @@ def run_server(
         worker.stop()
 
 
+def demo_locations(settings: Settings) -> dict[str, str]:
+    """The demo agency's database URL and files folder, by the variables its sources file
+    names (``url_from``): the settings', or where ``make run`` puts them in ``var_dir``."""
+    var = settings.var_dir
+    return {
+        OPERATIONAL_URL_FROM: settings.demo_operational_url
+        or f"sqlite:///{var / 'demo-operational.db'}",
+        FILES_DIR_FROM: str(settings.demo_files_dir or var / "demo-files"),
+    }
+
+
 def ensure_demo(settings: Settings) -> None:
     """On a first start, build the demo agency (DATAWARD_DEMO_SUBJECTS people; 0: none).
 
@@ -112,11 +130,12 @@ def ensure_demo(settings: Settings) -> None:
     if settings.demo_subjects == 0:
         return
     var = settings.var_dir
+    where = demo_locations(settings)
     options = DemoOptions(
         subjects=settings.demo_subjects,
         seed=1,
-        operational_url=settings.demo_operational_url or f"sqlite:///{var / 'demo-operational.db'}",
-        files_dir=settings.demo_files_dir or var / "demo-files",
+        operational_url=where[OPERATIONAL_URL_FROM],
+        files_dir=Path(where[FILES_DIR_FROM]),
         sources_path=var / "demo-sources.yaml",
         register_path=settings.examples_dir / "jtr-collections.yaml",
         parallel=False,

@@ -519,7 +519,10 @@ def test_a_ready_package_shows_its_delivery_and_staff_download_it(app: FastAPI) 
     assert "Sent By post: no link was emailed" in delivery
     assert "Downloads 0 downloads by the requester" in delivery
     panel = BeautifulSoup(client.get(base).text, "html.parser").find(id="access-package")
-    assert "post it, then record the response" in panel.find_parent("section").get_text()
+    assert (
+        "post it to the requester, then record the response"
+        in panel.find_parent("section").get_text()
+    )
     got = client.get(f"{base}/package/download")
     assert got.status_code == 200
     assert got.content == ready.zip_bytes

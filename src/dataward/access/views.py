@@ -61,8 +61,7 @@ NEXT_STEPS = {
 }
 BY_POST_STEPS = {
     APPROVED: "Nothing to do yet: once it is assembled, download it here and post it.",
-    READY: "The requester is answered by post: download the package, post it, then record "
-    "the response as sent.",
+    READY: "Download the package, post it to the requester, then record the response as sent.",
 }
 BY_POST_WORDS = "Ready: download it and send it by post"
 

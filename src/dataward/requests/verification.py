@@ -12,34 +12,26 @@ ID documents are in ``verification_documents``. Never commits.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
-import secrets
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select
 
 from dataward.config import get_settings
-from dataward.crypto.keyring import data_key, decrypt_for
+from dataward.crypto.keyring import decrypt_for
 from dataward.errors import DatawardError
 from dataward.outbox.models import OutboxMessage
 from dataward.requests import audit_actions as actions
 from dataward.requests.errors import (
-    CodeDead,
-    CodeExpired,
-    CodeThrottled,
-    CodeUsed,
-    CodeWrong,
-    NoCodeSent,
     VerificationInvalid,
     VerificationRefused,
 )
 from dataward.requests.messages import message_requester
 from dataward.requests.models import RightsRequest
+from dataward.requests.one_time_codes import CodeOwner, issue_code, try_code
 from dataward.requests.service import audit_request, get_request, requester_of
 from dataward.requests.transitions import VERIFIABLE, Step, verify_identity
 from dataward.requests.verification_models import IdentityCheckRecord, RequestCode
@@ -49,8 +41,6 @@ from dataward.subjects.models import Subject
 from dataward.subjects.service import find_subjects, identity_context, survivor
 from dataward.uow import UnitOfWork
 
-CODES_PER_HOUR = 3
-MAX_TRIES = 5
 # Where a check can still settle identity (``transitions.verify_identity`` allows these).
 CHECKABLE = VERIFIABLE
 # Questions the subject store can answer, by the identity kind that answers them.
@@ -102,13 +92,6 @@ def checkable(row: RightsRequest) -> None:
         )
 
 
-def _digest(uow: UnitOfWork, row: RightsRequest, code_id: str, code: str) -> str:
-    # The key lives in the key store, not beside the digest: the table alone cannot be
-    # searched through the million six-digit codes, and shredding the request kills it.
-    message = f"request-code:{code_id}:{code}".encode()
-    return hmac.new(data_key(uow, row.key_id), message, hashlib.sha256).hexdigest()
-
-
 def record_check(
     uow: UnitOfWork,
     row: RightsRequest,
@@ -134,123 +117,55 @@ def record_check(
     return check
 
 
+def _codes(row: RightsRequest) -> CodeOwner:
+    return CodeOwner(
+        RequestCode, RequestCode.request_id, row.id, row.key_id, "request-code", "request"
+    )
+
+
 def send_email_code(
     uow: UnitOfWork, organisation: str, ref: str, *, actor: str, minutes: int | None = None
 ) -> SentCode:
     """Email the requester a six-digit code; keep only its HMAC. At most three an hour."""
     row = get_request(uow, organisation, ref)
     checkable(row)
-    now = uow.clock.now()
-    recent = uow.session.scalar(
-        select(func.count())
-        .select_from(RequestCode)
-        .where(RequestCode.request_id == row.id, RequestCode.created_at > now - timedelta(hours=1))
-    )
-    if (recent or 0) >= CODES_PER_HOUR:
-        raise CodeThrottled(
-            f"{CODES_PER_HOUR} codes were sent for this request in the last hour: "
-            "use the latest one, or wait an hour"
-        )
-    earlier = uow.session.scalar(
-        select(func.count()).select_from(RequestCode).where(RequestCode.request_id == row.id)
-    )
     lifetime = minutes or get_settings().request_code_minutes
-    code = f"{secrets.randbelow(1_000_000):06d}"
-    entry = RequestCode(
-        id=str(uuid.uuid4()),
-        request_id=row.id,
-        seq=(earlier or 0) + 1,
-        digest="",
-        created_at=now,
-        expires_at=now + timedelta(minutes=lifetime),
-        failures=0,
-    )
-    entry.digest = _digest(uow, row, entry.id, code)
+    issued = issue_code(uow, _codes(row), minutes=lifetime)
     message = message_requester(
-        uow, row, "request_code", {"code": code, "minutes": lifetime}, actor=actor
+        uow, row, "request_code", {"code": issued.code, "minutes": lifetime}, actor=actor
     )
     if message is None:
         raise VerificationRefused(
             "the requester gave no email address: check their identity another way"
         )
-    uow.session.add(entry)
     audit_check(
         uow,
         row,
         actions.REQUEST_CODE_SENT,
         actor,
-        expires_at=entry.expires_at.isoformat(),
+        expires_at=issued.entry.expires_at.isoformat(),
         message=message.id,
     )
-    return SentCode(message, entry.expires_at)
-
-
-def _latest_code(uow: UnitOfWork, row: RightsRequest) -> RequestCode:
-    latest = uow.session.scalars(
-        select(RequestCode)
-        .where(RequestCode.request_id == row.id)
-        .order_by(RequestCode.seq.desc())
-        .limit(1)
-    ).first()
-    if latest is None:
-        raise NoCodeSent("no code was sent for this request: ask for one first")
-    return latest
-
-
-def _claim(uow: UnitOfWork, entry: RequestCode, values: dict[str, Any]) -> int | None:
-    """Apply ``values`` to a code still unused and alive; its failures after, or None."""
-    done = uow.session.execute(
-        update(RequestCode)
-        .where(
-            RequestCode.id == entry.id,
-            RequestCode.used_at.is_(None),
-            RequestCode.failures < MAX_TRIES,
-        )
-        .values(**values)
-        .returning(RequestCode.failures)
-        .execution_options(synchronize_session=False)
-    ).first()
-    uow.session.expire(entry)
-    return None if done is None else int(done[0])
+    return SentCode(message, issued.entry.expires_at)
 
 
 def check_email_code(
     uow: UnitOfWork, organisation: str, ref: str, code: str, *, actor: str
 ) -> CodeCheck:
-    """Check the latest code: single use, expiring, dead after five wrong tries.
+    """Check the latest code (``one_time_codes.try_code``): single use, expiring, dead
+    after five wrong tries.
 
     A used, expired or dead code raises and changes nothing; a wrong one is counted and
     returned with its refusal, so the edge can keep the count and still say no.
     """
     row = get_request(uow, organisation, ref)
     checkable(row)
-    entry = _latest_code(uow, row)
-    now = uow.clock.now()
-    if entry.used_at is not None:
-        raise CodeUsed("this code was used already: ask for a new one")
-    if entry.failures >= MAX_TRIES:
-        raise CodeDead(f"{MAX_TRIES} wrong tries: this code no longer works; ask for a new one")
-    if now >= entry.expires_at:
-        raise CodeExpired("this code has expired: ask for a new one")
-    typed = code.strip()
-    if not (len(typed) == 6 and typed.isdigit()) or not hmac.compare_digest(
-        _digest(uow, row, entry.id, typed), entry.digest
-    ):
-        # Counted in the database (failures + 1), so tries sent at once are all counted.
-        failures = _claim(uow, entry, {"failures": RequestCode.failures + 1})
-        if failures is None:
-            raise CodeDead(f"{MAX_TRIES} wrong tries: this code no longer works; ask for a new one")
-        left = MAX_TRIES - failures
-        audit_check(uow, row, actions.REQUEST_CODE_REFUSED, actor, failures=failures)
-        if left == 0:
-            refusal: DatawardError = CodeDead(
-                f"{MAX_TRIES} wrong tries: this code no longer works; ask for a new one"
-            )
-            return CodeCheck("dead", 0, refusal)
-        return CodeCheck("wrong", left, CodeWrong(f"that is not the code; {left} tries left"))
-    # A conditional UPDATE: of two checks of the same code at once, only one uses it.
-    if _claim(uow, entry, {"used_at": now}) is None:
-        raise CodeUsed("this code was used already: ask for a new one")
+    tried = try_code(uow, _codes(row), code)
+    if not tried.accepted:
+        audit_check(uow, row, actions.REQUEST_CODE_REFUSED, actor, failures=tried.failures)
+        return CodeCheck(
+            "dead" if tried.tries_left == 0 else "wrong", tried.tries_left, tried.refusal
+        )
     proves = _email_is_subjects(uow, row)
     outcome = "verified" if proves else "email_confirmed"
     record_check(uow, row, "email_code", outcome, actor)

@@ -22,7 +22,15 @@ from starlette.datastructures import FormData
 
 from dataward.errors import DatawardError
 from dataward.outbox.config import get_mail_settings
-from dataward.requests.errors import RequestLimitReached
+from dataward.requests.errors import (
+    CodeDead,
+    CodeExpired,
+    CodeThrottled,
+    CodeUsed,
+    CodeWrong,
+    NoCodeSent,
+    RequestLimitReached,
+)
 from dataward.uow import UnitOfWork
 from dataward.web.audit_actions import WEB_INPUT_REFUSED
 from dataward.web.auth import (
@@ -37,6 +45,24 @@ from dataward.web.templating import render
 from dataward.web.throttle import Throttle, throttle_key
 
 NO_STORE = {"Cache-Control": "no-store"}
+# Each refused one-time code by the flag the page explains (the status page's verify panel,
+# the package download page): the same words wherever a code is typed.
+CODE_FLAGS: dict[type[DatawardError], str] = {
+    CodeThrottled: "throttled",
+    CodeWrong: "wrong",
+    CodeDead: "dead",
+    CodeExpired: "expired",
+    CodeUsed: "used",
+    NoCodeSent: "missing",
+}
+
+
+def code_flag(request: Request, error: DatawardError) -> str:
+    """The flag for a refused code, the refusal audited (by its code, never the input)."""
+    audit_refusal(request, WEB_INPUT_REFUSED, code=error.code)
+    return CODE_FLAGS.get(type(error), "unavailable")
+
+
 _throttle_lock = threading.Lock()
 
 

@@ -30,18 +30,10 @@ from dataward.access.download_links import uk_moment
 from dataward.access.models import AccessPackage
 from dataward.accounts.errors import LinkInvalid
 from dataward.errors import DatawardError
-from dataward.requests.errors import (
-    CodeDead,
-    CodeExpired,
-    CodeThrottled,
-    CodeUsed,
-    CodeWrong,
-    NoCodeSent,
-)
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import register_of
 from dataward.uow import UnitOfWork
-from dataward.web.audit_actions import PORTAL_LINK_REFUSED, WEB_INPUT_REFUSED
+from dataward.web.audit_actions import PORTAL_LINK_REFUSED
 from dataward.web.auth import (
     CSRF_FIELD,
     PUBLIC,
@@ -52,21 +44,12 @@ from dataward.web.auth import (
     set_form_cookie,
 )
 from dataward.web.deps import get_uow
-from dataward.web.portal_forms import NO_STORE
+from dataward.web.portal_forms import NO_STORE, code_flag
 from dataward.web.templating import render
 
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
 PACKAGES = "/packages"
-# Each refused code by the flag the page explains (``portal/package_download.html``).
-FLAGS: dict[type[DatawardError], str] = {
-    CodeThrottled: "throttled",
-    CodeWrong: "wrong",
-    CodeDead: "dead",
-    CodeExpired: "expired",
-    CodeUsed: "used",
-    NoCodeSent: "missing",
-}
 
 
 def _actor(row: RightsRequest) -> str:
@@ -91,11 +74,6 @@ def _linked(request: Request, uow: UnitOfWork, token: str) -> tuple[RightsReques
 
 def _back(token: str, flag: str) -> RedirectResponse:
     return RedirectResponse(f"{PACKAGES}/{token}?code={flag}", status_code=303)
-
-
-def _flag(request: Request, error: DatawardError) -> str:
-    audit_refusal(request, WEB_INPUT_REFUSED, code=error.code)
-    return FLAGS.get(type(error), "unavailable")
 
 
 @router.get(f"{PACKAGES}/{{token}}", name="portal_package", dependencies=[PUBLIC])
@@ -126,7 +104,7 @@ def package_code(request: Request, token: str, uow: Uow) -> Response:
         send_download_code(uow, package, actor=_actor(row))
     except DatawardError as error:
         uow.rollback()
-        return _back(token, _flag(request, error))
+        return _back(token, code_flag(request, error))
     uow.commit()
     return _back(token, "sent")
 
@@ -144,10 +122,10 @@ def package_download(request: Request, token: str, uow: Uow) -> Response:
         result = check_download_code(uow, package, code, actor=actor)
     except DatawardError as error:
         uow.rollback()
-        return _back(token, _flag(request, error))
+        return _back(token, code_flag(request, error))
     if result.refusal is not None:
         uow.commit()  # a wrong try is counted even though the answer is no
-        return _back(token, _flag(request, result.refusal))
+        return _back(token, code_flag(request, result.refusal))
     try:
         stream = download_package(uow, package, actor=actor)
     except PackageClosed as closed:

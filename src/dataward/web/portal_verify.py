@@ -27,17 +27,16 @@ from dataward.requests.errors import (
 )
 from dataward.requests.verification import check_email_code, send_email_code
 from dataward.uow import UnitOfWork
-from dataward.web.audit_actions import WEB_INPUT_REFUSED
 from dataward.web.auth import (
     CSRF_FIELD,
     PUBLIC,
-    audit_refusal,
     form_text,
     login_csrf_pair,
     posted_form,
     set_form_cookie,
 )
 from dataward.web.deps import get_uow
+from dataward.web.portal_forms import code_flag
 from dataward.web.status_link import linked_request
 from dataward.web.templating import render
 
@@ -65,11 +64,6 @@ def _back(token: str, flag: str) -> RedirectResponse:
     return RedirectResponse(f"{page}?verify={flag}", status_code=303)
 
 
-def _flag(request: Request, error: DatawardError) -> str:
-    audit_refusal(request, WEB_INPUT_REFUSED, code=error.code)
-    return FLAGS.get(type(error), "unavailable")
-
-
 @router.get(f"{STATUS}/{{token}}/verify", name="portal_verify_page", dependencies=[PUBLIC])
 def portal_verify_page(request: Request, token: str, uow: Uow) -> Response:
     """The two forms on a page of their own, for a status page that carries no form token."""
@@ -88,7 +82,7 @@ def portal_verify_code(request: Request, token: str, uow: Uow) -> Response:
         send_email_code(uow, row.organisation, row.ref, actor=f"requester:{row.ref}")
     except DatawardError as error:
         uow.rollback()
-        return _back(token, _flag(request, error))
+        return _back(token, code_flag(request, error))
     uow.commit()
     return _back(token, "sent")
 
@@ -103,8 +97,8 @@ def portal_verify_check(request: Request, token: str, uow: Uow) -> Response:
         )
     except DatawardError as error:
         uow.rollback()
-        return _back(token, _flag(request, error))
+        return _back(token, code_flag(request, error))
     uow.commit()  # a wrong try is counted even though the answer is no
     if result.refusal is not None:
-        return _back(token, _flag(request, result.refusal))
+        return _back(token, code_flag(request, result.refusal))
     return _back(token, result.outcome)

@@ -597,3 +597,99 @@ def test_the_package_review_pages(
     expect(page.locator("mark").first).to_have_text("Rita Package-Review")
     page.context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_the_package_pages_in_each_later_state(
+    browser: Browser, server: Server, subject_ref: str, tmp_path: Path
+) -> None:
+    """Issue 18: a package being built (one part of two read, a source failing), a ready
+    one for a requester answered by post (its delivery and download button) and a deleted
+    one: the request's panel and the package's page of each, as staff see them. The pages
+    read rows only, so no sealed file is written."""
+    import uuid
+
+    from dataward.access.models import (
+        BUILDING,
+        DELETED,
+        PART_DONE,
+        PART_PENDING,
+        READY,
+        AccessPackage,
+        PackagePart,
+    )
+    from dataward.requests.transitions import verify_identity
+    from dataward.subjects.service import get_subject
+
+    staff = "user:admin"
+    by_post = Requester(
+        name="Every Page", address="1 Every Page Street, Leeds LS1 1AA", reply_by="post"
+    )
+    refs: dict[str, str] = {}
+    with server_uow(server) as uow:
+        today, now = uow.clock.today(), uow.clock.now()
+        subject = get_subject(uow, ORG, subject_ref)
+        for state in (BUILDING, READY, DELETED):
+            row = open_request(
+                uow, NewRequest(ORG, ("access",), "post", today, by_post), actor=staff
+            )
+            link_subject(uow, ORG, row.ref, subject_ref, Step(staff, today))
+            verify_identity(uow, ORG, row.ref, "document", Step(staff, today))
+            package = AccessPackage(
+                id=str(uuid.uuid4()),
+                organisation=ORG,
+                request_id=row.id,
+                subject_id=subject.id,
+                key_id=subject.key_id,
+                sources_version=1,
+                state=state,
+                rows=41,
+                files=2,
+                queued_by=staff,
+                created_at=now,
+                updated_at=now,
+            )
+            if state == BUILDING:
+                package.failed_source, package.last_error = "agency_db", "source_unavailable"
+            else:
+                package.built_at = package.approved_at = package.ready_at = now
+                package.approved_by = staff
+                package.size, package.downloads = 1_053_881, 1
+                package.expires_at = now + timedelta(days=30)
+            if state == DELETED:
+                package.deleted_at = now
+            uow.session.add(package)
+            uow.session.flush()
+            for binding, done in enumerate((True, False) if state == BUILDING else (True,)):
+                uow.session.add(
+                    PackagePart(
+                        id=str(uuid.uuid4()),
+                        package_id=package.id,
+                        dataset="customers",
+                        binding=binding,
+                        state=PART_DONE if done else PART_PENDING,
+                        rows=41 if done else 0,
+                        files=2 if done else 0,
+                        done_at=now if done else None,
+                    )
+                )
+            refs[state] = row.ref
+        uow.commit()
+    page = admin_page(browser, server)
+    problems = []
+    for state, ref in refs.items():
+        base = f"{server.base}/console/requests/{ORG}/{ref}"
+        problems += _check(page, base, tmp_path)
+        problems += _check(page, f"{base}/package", tmp_path)
+        lead = page.locator("p.lead")
+        expect(lead).to_contain_text(
+            {
+                BUILDING: "Being built",
+                READY: "Ready: download it and send it by post",
+                DELETED: "Deleted",
+            }[state]
+        )
+    expect(page.get_by_role("link", name="Download package")).to_have_count(0)
+    page.goto(f"{server.base}/console/requests/{ORG}/{refs[READY]}/package")
+    expect(page.get_by_role("link", name="Download package")).to_be_visible()
+    page.context.close()
+    assert not problems, "\n".join(problems)

@@ -1,6 +1,8 @@
-"""The console's access package pages (issue 18, ACC-02, ACC-03, SAR-07): the panel on a
-request's page, the package's review page, its redactions in context, and each step
-through the browser's forms, good and bad. SQLite and PostgreSQL; the clock is the test's."""
+"""The console's access package pages (issue 18, ACC-01..03, SAR-07): the panel on a
+request's page (each state in words, with its next step), the package's page (progress,
+search record, delivery), its redactions in context, each step through the browser's
+forms, and the staff download, good and bad. SQLite and PostgreSQL; the clock is the
+test's (2026-11-25 09:30 UTC, 09:30 GMT)."""
 
 from __future__ import annotations
 
@@ -9,30 +11,40 @@ from datetime import date
 from typing import Any
 
 import pytest
+from access_delivery_support import ready_package
 from access_review_support import NOTES, ORG, Built, built_package, other_subject
 from bs4 import BeautifulSoup
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
-from web_support import csrf_from, fresh_console_app, signed_in
+from web_support import add_user, csrf_from, fresh_console_app, signed_in
 
+from dataward.access import audit_actions as actions
 from dataward.access import views
 from dataward.access.models import (
     APPLIED,
     APPROVED,
     BUILDING,
+    DELETED,
+    PART_PENDING,
+    QUEUED,
     READY,
     REVIEW,
     UNDONE,
     WITHHELD,
     AccessPackage,
+    PackagePart,
     Redaction,
     Withholding,
 )
+from dataward.access.staging import PACKAGE_FILE, package_dir
 from dataward.access.views import REDACTIONS_PAGE
+from dataward.audit.models import AuditEvent
 from dataward.clock import FixedClock
 from dataward.publication.sources import store_sources
 from dataward.requests.service import NewRequest, Requester, open_request
+from dataward.requests.source_search import SEARCH_KIND
+from dataward.requests.tasks import not_reasonable, record_search, tasks_of
 from dataward.requests.transitions import Step, link_subject, verify_identity
 from dataward.sources.loader import parse_sources
 from dataward.subjects.service import add_subject
@@ -183,11 +195,144 @@ def test_the_package_page_lists_parts_counts_and_the_search_record(app: FastAPI)
     cells = [td.get_text(" ", strip=True) for td in part.find_all("td")]
     assert cells[1:4] == ["4", "0", "4"]
     assert "Built: waiting for your review" in page.text
-    # acme's register declares one dataset, crm: its search task is the record's one line.
+    # acme's register declares one dataset, crm, whose one binding the package staged.
     record = soup.find(id="search-record").find_parent("section")
-    assert "crm" in record.get_text()
-    assert "not yet" in record.get_text()
+    assert [_cells(tr) for tr in record.select("tbody tr")] == [
+        [
+            "Customer records crm",
+            "Automatically, sources file v1",
+            "4 rows, 0 files",
+            "25 November 2026, 09:30 GMT",
+        ]
+    ]
     assert "/package/approve" in page.text
+
+
+def _cells(tr: Any) -> list[str]:
+    return [td.get_text(" ", strip=True) for td in tr.find_all("td")]
+
+
+def _search_line(client: TestClient, built: Built) -> list[str]:
+    soup = BeautifulSoup(client.get(f"{_base(built)}/package").text, "html.parser")
+    return _cells(soup.find(id="search-crm"))
+
+
+def _crm_task_id(app: FastAPI, built: Built) -> str:
+    with _uow(app) as uow:
+        return next(
+            t.id
+            for t in tasks_of(uow, built.request)
+            if t.kind == SEARCH_KIND and t.dataset == "crm"
+        )
+
+
+def _unstage(app: FastAPI, built: Built) -> None:
+    """The built part back to pending: the build has not staged crm yet."""
+    with app.state.session_factory() as session:
+        part = session.get(PackagePart, built.part.id)
+        assert part is not None
+        part.state = PART_PENDING
+        session.commit()
+
+
+def test_the_search_record_shows_an_open_search_then_one_by_hand(app: FastAPI) -> None:
+    """While the build has not staged crm, its search task is the record: open, then done
+    by hand with what was found and who recorded it."""
+    built = _built(app, state=BUILDING)
+    _unstage(app, built)
+    client = signed_in(app, "case@acme.example", "caseworker")
+    assert _search_line(client, built) == ["Customer records crm", "open not searched yet", "", ""]
+    with _uow(app) as uow:
+        record_search(
+            uow,
+            ORG,
+            built.request.ref,
+            _crm_task_id(app, built),
+            True,
+            "Two letters in the paper file.",
+            actor="user:u_case",
+        )
+        uow.commit()
+    assert _search_line(client, built) == [
+        "Customer records crm",
+        "By hand by user:u_case",
+        "Data found: Two letters in the paper file.",
+        "25 November 2026, 09:30 GMT",
+    ]
+
+
+def test_the_search_record_shows_the_dpos_reason_for_not_searching(app: FastAPI) -> None:
+    built = _built(app, state=BUILDING)
+    _unstage(app, built)
+    dpo = add_user(app, "dpo@acme.example", "dpo")
+    with _uow(app) as uow:
+        not_reasonable(
+            uow,
+            ORG,
+            built.request.ref,
+            _crm_task_id(app, built),
+            "Archived on tape in 2009; restoring costs weeks.",
+            actor=f"user:{dpo.ref}",
+        )
+        uow.commit()
+    client = signed_in(app, "case@acme.example", "caseworker")
+    assert _search_line(client, built) == [
+        "Customer records crm",
+        f"not searched not reasonable and proportionate ( user:{dpo.ref} )",
+        "Archived on tape in 2009; restoring costs weeks.",
+        "25 November 2026, 09:30 GMT",
+    ]
+
+
+def test_a_package_being_built_shows_the_part_it_is_on_and_a_failed_source(
+    app: FastAPI,
+) -> None:
+    built = _built(app, state=BUILDING)
+    with app.state.session_factory() as session:
+        session.add(
+            PackagePart(id="part-two", package_id=built.package.id, dataset="crm", binding=1)
+        )
+        package = session.get(AccessPackage, built.package.id)
+        assert package is not None
+        package.failed_source = "archive"
+        package.last_error = "source_unavailable"
+        session.commit()
+    client = signed_in(app, "case@acme.example", "caseworker")
+    panel = BeautifulSoup(client.get(_base(built)).text, "html.parser").find(id="access-package")
+    words = panel.find_parent("section").get_text(" ", strip=True)
+    assert "Progress 1 of 2 parts read; now reading crm (source 2)" in words
+    page = BeautifulSoup(client.get(f"{_base(built)}/package").text, "html.parser")
+    summary = page.find(id="summary").find_parent("section").get_text(" ", strip=True)
+    assert "Progress 1 of 2 parts read; now reading crm (source 2)" in summary
+    assert "archive (source_unavailable): the worker will try it again" in summary
+    assert "Download package" not in page.get_text()
+
+
+# Each state: the panel's words, its next step, and its way in.
+STATE_PANELS = {
+    QUEUED: ("Queued: the worker will build it shortly.", "starts the build", "Open the package"),
+    BUILDING: ("Being built from the organisation's sources.", "once every", "Open the package"),
+    REVIEW: ("Built: waiting for your review.", "then approve it", "Review the package"),
+    APPROVED: ("Approved: the worker is assembling it.", "emailed a link", "Open the package"),
+    READY: ("Ready for the subject to download.", "record the response", "Open the package"),
+    DELETED: ("Deleted after its download period.", "its files are gone", "Open the package"),
+}
+
+
+@pytest.mark.parametrize("state", list(STATE_PANELS))
+def test_the_request_panel_says_each_state_in_words_with_the_next_step(
+    app: FastAPI, state: str
+) -> None:
+    built = _built(app, state=state)
+    words, step, link = STATE_PANELS[state]
+    client = signed_in(app, "case@acme.example", "caseworker")
+    panel = BeautifulSoup(client.get(_base(built)).text, "html.parser").find(id="access-package")
+    section = panel.find_parent("section")
+    lead = section.find("p").get_text(" ", strip=True)
+    assert lead.startswith(words)
+    assert step in lead
+    buttons = [a.get_text(strip=True) for a in section.select("a.button")]
+    assert buttons == ([link, "Download package"] if state == READY else [link])
 
 
 def test_redactions_are_shown_in_context_escaped_and_undo_reapply_round_trip(
@@ -343,3 +488,112 @@ def test_another_organisations_path_or_an_unknown_part_is_not_found(app: FastAPI
     assert client.get(url).status_code == 404
     with app.state.session_factory() as session:
         assert session.scalar(select(func.count()).select_from(Redaction)) == 4
+
+
+def _downloads(app: FastAPI) -> list[tuple[str, object]]:
+    with app.state.session_factory() as session:
+        return [
+            (e.actor, e.details.get("by"))
+            for e in session.scalars(
+                select(AuditEvent).where(AuditEvent.action == actions.PACKAGE_DOWNLOADED)
+            )
+        ]
+
+
+def test_a_ready_package_shows_its_delivery_and_staff_download_it(app: FastAPI) -> None:
+    """A requester answered by post: the caseworker downloads the ZIP, streamed as
+    ``<org>-<ref>-data.zip``, audited as a staff download; the requester's count stays 0."""
+    with _uow(app) as uow:
+        ready = ready_package(uow, by_post=True)
+    base = f"/console/requests/{ORG}/{ready.row.ref}"
+    client = signed_in(app, "case@acme.example", "caseworker")
+    soup = BeautifulSoup(client.get(f"{base}/package").text, "html.parser")
+    assert soup.find(class_="lead").get_text(strip=True) == (
+        "Ready: download it and send it by post."
+    )
+    delivery = soup.find(id="delivery").find_parent("section").get_text(" ", strip=True)
+    size = f"{len(ready.zip_bytes) / 1_000_000:.1f} MB"  # a little over one sealed chunk
+    assert f"Package A ZIP of {size}: {ORG}-{ready.row.ref}-data.zip" in delivery
+    assert "Ready 25 November 2026, 09:30 GMT" in delivery
+    assert "Link expires 25 December 2026, 09:30 GMT" in delivery
+    assert "Sent By post: no link was emailed" in delivery
+    assert "Downloads 0 downloads by the requester" in delivery
+    panel = BeautifulSoup(client.get(base).text, "html.parser").find(id="access-package")
+    assert (
+        "post it to the requester, then record the response"
+        in panel.find_parent("section").get_text()
+    )
+    got = client.get(f"{base}/package/download")
+    assert got.status_code == 200
+    assert got.content == ready.zip_bytes
+    assert got.headers["content-type"] == "application/zip"
+    assert got.headers["content-disposition"] == (
+        f'attachment; filename="{ORG}-{ready.row.ref}-data.zip"'
+    )
+    assert got.headers["cache-control"] == "no-store"
+    assert [by for _, by in _downloads(app)] == ["staff"]
+    assert _downloads(app)[0][0].startswith("user:")
+    with app.state.session_factory() as session:
+        assert session.get(AccessPackage, ready.package.id).downloads == 0  # type: ignore[union-attr]
+    # An auditor (no requests:write) may not, and sees no button.
+    auditor = signed_in(app, "audit@acme.example", "auditor")
+    assert auditor.get(f"{base}/package/download").status_code == 403
+    assert len(_downloads(app)) == 1
+
+
+@pytest.mark.parametrize("state", [REVIEW, DELETED, "unreadable"])
+def test_a_package_that_cannot_be_downloaded_is_refused_with_a_flash(
+    app: FastAPI, state: str
+) -> None:
+    if state == "unreadable":
+        with _uow(app) as uow:
+            made = ready_package(uow)
+        (package_dir(made.package) / PACKAGE_FILE).unlink()
+        ref = made.row.ref
+    else:
+        built = _built(app, state=state)
+        ref = built.request.ref
+        if state == DELETED:
+            with app.state.session_factory() as session:
+                package = session.get(AccessPackage, built.package.id)
+                assert package is not None
+                package.deleted_at = package.updated_at
+                package.downloads = 2
+                session.commit()
+    base = f"/console/requests/{ORG}/{ref}"
+    client = signed_in(app, "case@acme.example", "caseworker")
+    before = _stored(app)
+    refused = client.get(f"{base}/package/download")
+    assert refused.status_code == 303
+    assert refused.headers["location"] == f"{base}/package"
+    page = client.get(f"{base}/package").text
+    soup = BeautifulSoup(page, "html.parser")
+    flash = " ".join(f.get_text(" ", strip=True) for f in soup.select(".flash"))
+    expected = {
+        REVIEW: "package_not_ready",
+        DELETED: "package_deleted",
+        "unreadable": "cannot be read",
+    }[state]
+    assert expected in flash
+    assert "(code package_refused)" in flash
+    assert _stored(app) == before
+    assert _downloads(app) == []
+    assert ("Download package" in page) == (state == "unreadable")
+    if state == DELETED:
+        summary = soup.find(id="summary").find_parent("section").get_text(" ", strip=True)
+        assert (
+            "Deleted 25 November 2026, 09:30 GMT, after its download period; "
+            "2 downloads by the requester before then"
+        ) in summary
+
+
+def test_another_organisations_package_or_none_is_not_found_for_download(app: FastAPI) -> None:
+    with _uow(app) as uow:
+        ready = ready_package(uow)
+    client = signed_in(app, "case@acme.example", "caseworker")
+    assert (
+        client.get(f"/console/requests/other_org/{ready.row.ref}/package/download").status_code
+        == 404
+    )
+    assert client.get(f"/console/requests/{ORG}/q_none/package/download").status_code == 404
+    assert _downloads(app) == []

@@ -250,6 +250,13 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         f"/console/requests/{ORG}/q_none/package/redactions?part=p_none",
         row(303, 404, 404, 404, 403, 303, 303),
     ),
+    # a ready package's ZIP is personal data: downloading it is requests:write (auditors,
+    # who cannot read requests, 403; no package here: 404)
+    "request_package_download": (
+        "GET",
+        f"/console/requests/{ORG}/q_none/package/download",
+        row(303, 404, 404, 404, 403, 303, 303),
+    ),
     "request_package_build": (
         "POST",
         f"/console/requests/{ORG}/q_none/package/build",

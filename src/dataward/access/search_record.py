@@ -36,7 +36,8 @@ class DatasetSearch:
 
     ``how``: ``automatic`` (``sources_version``, ``rows``, ``files``, ``when``),
     ``by_hand`` (``found``, ``result`` in the caseworker's words, ``when``), ``open`` (not
-    searched yet) or ``not_reasonable`` (``reason``, the DPO's).
+    searched yet) or ``not_reasonable`` (``reason``, the DPO's). ``by``: who recorded a
+    search by hand or set one aside (the console shows it; the letter does not).
     """
 
     dataset: str
@@ -49,6 +50,7 @@ class DatasetSearch:
     result: str | None = None
     reason: str | None = None
     when: datetime | None = None
+    by: str | None = None
 
     @property
     def searched(self) -> bool:
@@ -119,11 +121,17 @@ def _by_task(
             found=task.found,
             result=result_of(uow, row, task),
             when=task.done_at,
+            by=task.done_by,
         )
     set_aside = [t for t in tasks if t.state == "not_needed"]
     if set_aside:
         task = set_aside[0]
         return DatasetSearch(
-            dataset, name, NOT_REASONABLE, reason=reason_of(uow, row, task), when=task.done_at
+            dataset,
+            name,
+            NOT_REASONABLE,
+            reason=reason_of(uow, row, task),
+            when=task.done_at,
+            by=task.done_by,
         )
     return DatasetSearch(dataset, name, OPEN)

@@ -1,24 +1,26 @@
 """What the console shows of an access package: read models only, nothing here changes a row.
 
-``package_panel`` feeds the request page's panel; ``package_view`` the review page (parts,
-withholdings with their reasons opened, the search record); ``redaction_page`` one page of
-a part's redactions, each shown in the context of its staged cell. A part can hold a
-million rows: the page reads the staged part as a stream and stops after its last row.
+``package_panel`` feeds the request page's panel (the state in words and the next step);
+``package_view`` the package's page (how far a build has got, the parts, withholdings with
+their reasons opened, the search record, and a ready package's delivery); ``redaction_page``
+one page of a part's redactions, each shown in the context of its staged cell. A part can
+hold a million rows: the page reads the staged part as a stream and stops after its last row.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
 
+from dataward.access.delivery import filename
 from dataward.access.models import (
     APPROVED,
     BUILDING,
     DELETED,
+    PART_DONE,
     QUEUED,
     READY,
     REVIEW,
@@ -30,12 +32,11 @@ from dataward.access.models import (
 )
 from dataward.access.progress import parts_of
 from dataward.access.review import ReviewItemNotFound, exemptions, reason_of, redaction_counts
+from dataward.access.search_record import DatasetSearch, search_record
 from dataward.access.service import PACKAGED_RIGHTS, get_package, package_of
 from dataward.access.staging import read_part
 from dataward.requests.models import RightsRequest
-from dataward.requests.source_search import SEARCH_KIND
-from dataward.requests.tasks import reason_of as task_reason_of
-from dataward.requests.tasks import result_of, tasks_of
+from dataward.requests.service import requester_of
 from dataward.uow import UnitOfWork
 
 REDACTIONS_PAGE = 20
@@ -49,10 +50,55 @@ STATE_WORDS = {
     READY: "Ready for the subject to download",
     DELETED: "Deleted after its download period",
 }
+# What staff do next in each state; a requester answered by post changes the last steps.
+NEXT_STEPS = {
+    QUEUED: "Nothing to do yet: the worker starts the build within minutes.",
+    BUILDING: "Nothing to do yet: once every source is read, review the package.",
+    REVIEW: "Check each redaction and withhold what an exemption covers, then approve it.",
+    APPROVED: "Nothing to do yet: once it is assembled the requester is emailed a link.",
+    READY: "The requester was emailed a link to download it: record the response as sent.",
+    DELETED: "Nothing to do: its files are gone; the audit trail keeps every download.",
+}
+BY_POST_STEPS = {
+    APPROVED: "Nothing to do yet: once it is assembled, download it here and post it.",
+    READY: "Download the package, post it to the requester, then record the response as sent.",
+}
+BY_POST_WORDS = "Ready: download it and send it by post"
 
 
-def state_words(package: AccessPackage) -> str:
+def state_words(package: AccessPackage, *, by_post: bool = False) -> str:
+    if by_post and package.state == READY:
+        return BY_POST_WORDS
     return STATE_WORDS.get(package.state, package.state)
+
+
+def next_step(package: AccessPackage, *, by_post: bool = False) -> str:
+    if by_post and package.state in BY_POST_STEPS:
+        return BY_POST_STEPS[package.state]
+    return NEXT_STEPS.get(package.state, "")
+
+
+def by_post(uow: UnitOfWork, row: RightsRequest, package: AccessPackage) -> bool:
+    """Whether the requester gets no link (``delivery.announce_ready``'s rule): asked only
+    once it matters, since it opens the requester's sealed details."""
+    if package.state not in (APPROVED, READY):
+        return False
+    return requester_of(uow, row).reply_by == "post"
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a build has got: parts staged of all planned, and the one being read."""
+
+    done: int
+    total: int
+    current: PackagePart | None
+
+
+def progress_of(parts: Sequence[PackagePart]) -> Progress:
+    """The build stages pending parts in ``parts_of``'s order, so the first is the current."""
+    pending = [p for p in parts if p.state != PART_DONE]
+    return Progress(len(parts) - len(pending), len(parts), pending[0] if pending else None)
 
 
 def package_panel(uow: UnitOfWork, row: RightsRequest) -> dict[str, object]:
@@ -61,12 +107,19 @@ def package_panel(uow: UnitOfWork, row: RightsRequest) -> dict[str, object]:
         return {"access_package": None, "package_offered": False}
     package = package_of(uow, row)
     applied = 0
+    posted = False
+    progress = None
     if package is not None:
         applied, _ = redaction_counts(uow, package)
+        posted = by_post(uow, row, package)
+        if package.state == BUILDING:
+            progress = progress_of(parts_of(uow, package))
     return {
         "package_offered": True,
         "access_package": package,
-        "package_words": state_words(package) if package is not None else None,
+        "package_words": state_words(package, by_post=posted) if package is not None else None,
+        "package_next": next_step(package, by_post=posted) if package is not None else None,
+        "package_progress": progress,
         "package_redactions": applied,
         # The button shows once a build could start; ``queue_package`` checks each rule.
         "can_build_package": package is None
@@ -93,32 +146,29 @@ class WithholdingView:
 
 
 @dataclass(frozen=True)
-class SearchLine:
-    """One dataset of the search record (SAR-07): searched (with what was found) or not, why."""
-
-    dataset: str
-    state: str
-    found: bool | None
-    record: str | None
-    done_by: str | None
-    done_at: datetime | None
-
-
-@dataclass(frozen=True)
 class PackageView:
     package: AccessPackage
     request: RightsRequest
     words: str
+    next_step: str
+    progress: Progress
     parts: list[PartView]
     withholdings: list[WithholdingView]
-    search: list[SearchLine]
+    search: list[DatasetSearch]
     exemptions: list[str]
     applied: int
     undone: int
+    by_post: bool
+    # What a download is saved as (``delivery.filename``).
+    filename: str
 
     @property
     def reviewing(self) -> bool:
         return self.package.state == REVIEW
+
+    @property
+    def ready(self) -> bool:
+        return self.package.state == READY
 
 
 def package_view(uow: UnitOfWork, organisation: str, ref: str) -> PackageView:
@@ -140,35 +190,25 @@ def package_view(uow: UnitOfWork, organisation: str, ref: str) -> PackageView:
         applied, undone = redaction_counts(uow, package, part)
         views.append(PartView(part, applied, undone, whole.get(part.id)))
     applied, undone = redaction_counts(uow, package)
+    posted = by_post(uow, row, package)
     return PackageView(
         package=package,
         request=row,
-        words=state_words(package),
+        words=state_words(package, by_post=posted),
+        next_step=next_step(package, by_post=posted),
+        progress=progress_of(parts),
         parts=views,
         withholdings=[
             WithholdingView(w, dataset.get(w.part_id, "?"), reason_of(uow, package, w))
             for w in items
         ],
-        search=search_lines(uow, row),
+        search=search_record(uow, row),
         exemptions=exemptions(uow, organisation) if package.state == REVIEW else [],
         applied=applied,
         undone=undone,
+        by_post=posted,
+        filename=filename(row),
     )
-
-
-def search_lines(uow: UnitOfWork, row: RightsRequest) -> list[SearchLine]:
-    """The search record from the request's search tasks, one line per dataset."""
-    lines = []
-    for task in tasks_of(uow, row):
-        if task.kind != SEARCH_KIND or not task.dataset:
-            continue
-        record = result_of(uow, row, task)
-        if task.state == "not_needed":
-            record = task_reason_of(uow, row, task) or record
-        lines.append(
-            SearchLine(task.dataset, task.state, task.found, record, task.done_by, task.done_at)
-        )
-    return sorted(lines, key=lambda line: line.dataset)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,9 @@ lists its parts, the search record and the items withheld, and approves it (conf
 the redactions page shows each redaction in its cell's context, a page at a time, with
 undo, reapply and withholding a row. Every post runs an ``access.review`` (or
 ``access.service``) function and redirects back with its result or its error.
+
+A ready package is downloaded here by staff (a requester answered by post): the ZIP is
+personal data, so it needs ``requests:write`` like any step that hands data out.
 """
 
 from __future__ import annotations
@@ -12,18 +15,30 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.datastructures import FormData
 
 from dataward.access import review
-from dataward.access.service import queue_package
+from dataward.access.delivery import filename, open_package
+from dataward.access.errors import PackageRefused
+from dataward.access.service import get_package, queue_package, request_of
 from dataward.access.views import package_view, redaction_page
 from dataward.accounts.permissions import Permission
 from dataward.errors import ValidationFailed
 from dataward.uow import UnitOfWork
-from dataward.web.auth import console, form_text, posted_form, principal_of
+from dataward.web.audit_actions import WEB_INPUT_REFUSED
+from dataward.web.auth import (
+    app_uow,
+    audit_refusal,
+    console,
+    form_text,
+    posted_form,
+    principal_of,
+)
 from dataward.web.confirm import Confirmation, confirm_then_run
 from dataward.web.deps import get_uow
+from dataward.web.flash import error_text, flash_later
+from dataward.web.portal_forms import NO_STORE
 from dataward.web.staff import run_form
 from dataward.web.templating import render
 
@@ -46,6 +61,38 @@ def _package_url(org: str, ref: str) -> str:
 def package_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
     view = package_view(uow, org[:80], ref[:32])
     return render(request, "console/access_package.html", {"view": view})
+
+
+@router.get(
+    "/console/requests/{org}/{ref}/package/download",
+    name="request_package_download",
+    dependencies=[WRITE],
+)
+def package_download(request: Request, org: str, ref: str) -> Response:
+    """A ready package's ZIP, streamed a sealed chunk at a time, audited as a staff download.
+
+    Another organisation's package (or none) is a 404; one not ready, deleted, past its
+    date or unreadable goes back to the package's page with the reason, nothing counted.
+    """
+    back = _package_url(org, ref)
+    with app_uow(request) as uow:
+        package = get_package(uow, org[:80], ref[:32])
+        row = request_of(uow, package)
+        try:
+            stream = open_package(uow, package, actor=principal_of(request).actor)
+        except PackageRefused as error:
+            uow.rollback()
+            audit_refusal(request, WEB_INPUT_REFUSED, code=error.code)
+            flash_later(uow, request, "error", error_text(error))
+            uow.commit()
+            return RedirectResponse(back, status_code=303)
+        uow.commit()
+        name = filename(row)
+    # The stream holds its own sealed file open; the unit of work is done with.
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', **NO_STORE}
+    if stream.size is not None:
+        headers["Content-Length"] = str(stream.size)
+    return StreamingResponse(iter(stream), media_type="application/zip", headers=headers)
 
 
 @router.get(

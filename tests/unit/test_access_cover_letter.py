@@ -56,6 +56,15 @@ def test_it_gives_the_art_15_information_for_the_datasets_found() -> None:
     assert not [r for r in sections["How long we keep it"] if r.startswith("Cases")]
 
 
+def test_it_names_each_kind_of_data_of_the_persons_groups_once() -> None:
+    # call_recordings holds customers' and new occupiers' categories, both "Telephone calls".
+    register = _jtr()
+    for groups in (["customers"], ["new_occupiers"], []):
+        body = cover_body(register, CoverFacts("q_1", ["call_recordings"], groups, []))
+        kinds = next(s.bullets for s in body.sections if s.heading == "The kinds of data")
+        assert kinds == ("Telephone calls",)
+
+
 def test_a_register_silent_on_transfers_gets_no_transfers_section() -> None:
     assert "Transfers outside the UK" not in _headings(_jtr(without_transfers=True), ["customers"])
 

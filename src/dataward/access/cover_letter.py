@@ -100,8 +100,15 @@ def cover_body(register: Register, facts: CoverFacts) -> Body:
             ),
         )
     ]
-    named = {c.id: c for c in register.data_categories}
-    found_categories = [named[c].name for c in named if c in categories]
+    # Of the person's groups only, each name once: a register may name two categories alike
+    # for two groups (JTR's "Telephone calls" of customers and of new occupiers).
+    found_categories = list(
+        dict.fromkeys(
+            c.name
+            for c in register.data_categories
+            if c.id in categories and _meets(facts.groups, c.subject_groups)
+        )
+    )
     if found_categories:
         sections.append(Section("The kinds of data", (), tuple(found_categories)))
     if purposes:

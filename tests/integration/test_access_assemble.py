@@ -47,7 +47,9 @@ from dataward.access.staging import PACKAGE_FILE, package_dir, read_file
 from dataward.audit.models import AuditEvent
 from dataward.clock import FixedClock
 from dataward.config import get_settings
-from dataward.requests.tasks import record_search, tasks_of
+from dataward.requests.errors import TransitionRefused
+from dataward.requests.tasks import holding_up_response, record_search, tasks_of
+from dataward.requests.transitions import Step, respond
 from dataward.uow import UnitOfWork
 
 EXEMPTION = "Legal professional privilege (DPA 2018 Sch 2 para 19)"
@@ -314,3 +316,31 @@ def test_a_search_recorded_by_hand_is_in_the_record_and_the_letter(
         .decode("utf-8")
     )
     assert "Data found: Two enquiry emails in the inbox" in letter
+
+
+def test_the_response_waits_for_the_package_then_its_task_is_done(
+    uow: UnitOfWork, agency: Operational, packages: Path
+) -> None:
+    package = _built(uow, agency, packages)
+    row = request_of(uow, package)
+
+    def put_together() -> list[str]:
+        return [t.state for t in tasks_of(uow, row) if t.kind == "package"]
+
+    # The datasets no source binds are searched by hand meanwhile (SAR-07).
+    for task in holding_up_response(uow, row):
+        if task.kind == "manual_search":
+            record_search(uow, ORG, row.ref, task.id, False, "paper files: none", actor=CASE)
+    uow.commit()
+    # Built, but not yet reviewed and assembled: the response cannot go out.
+    assert put_together() == ["open"]
+    assert [t.kind for t in holding_up_response(uow, row)] == ["package"]
+    with pytest.raises(TransitionRefused, match=r"1 task.* still open: Put the response together"):
+        respond(uow, ORG, row.ref, Step(CASE, uow.clock.today()))
+    uow.rollback()
+    _approve(uow, package)
+    assemble_package(uow, package.id, root=packages)
+    uow.commit()
+    assert put_together() == ["done"]
+    assert holding_up_response(uow, row) == []
+    assert respond(uow, ORG, row.ref, Step(CASE, uow.clock.today())).outcome == "responded"

@@ -57,7 +57,7 @@ from dataward.access.released import (
     write_json,
 )
 from dataward.access.search_record import search_record
-from dataward.access.service import audit_package, request_of
+from dataward.access.service import PACKAGED_RIGHTS, audit_package, request_of
 from dataward.access.staging import (
     PACKAGE_FILE,
     package_dir,
@@ -69,7 +69,10 @@ from dataward.clock import in_uk_time
 from dataward.config import get_settings
 from dataward.crypto.sealed_files import CHUNK, SealedWriter
 from dataward.register.models import Register
+from dataward.requests.models import RightsRequest
 from dataward.requests.service import register_of
+from dataward.requests.task_models import UNFINISHED
+from dataward.requests.tasks import finish_task, tasks_of
 from dataward.sources.models import SourcesFile
 from dataward.sources.versions import sources_version
 from dataward.subjects.models import Subject
@@ -99,6 +102,9 @@ class _ZipTarget:
 
     def close(self) -> None:
         return None  # the sealed writer is closed by its own ``with``
+
+
+PACKAGE_TASK = "package"  # requests.task_plan: "Put the response together"
 
 
 def assemble_package(
@@ -144,7 +150,23 @@ def assemble_package(
         rows=package.rows,
         expires=package.expires_at.isoformat(),
     )
+    _response_put_together(uow, package, row)
     return package
+
+
+def _response_put_together(uow: UnitOfWork, package: AccessPackage, row: RightsRequest) -> None:
+    """The request's "put the response together" task for access is done: the package is.
+
+    Until then the task is open, so the request cannot be answered while its package is
+    built, reviewed or assembled (``requests.tasks.refuse_response_while_tasks_open``).
+    """
+    note = (
+        f"Access package assembled: {package.rows} rows, {package.files} files "
+        f"(sources v{package.sources_version})."
+    )
+    for task in tasks_of(uow, row):
+        if task.kind == PACKAGE_TASK and task.right in PACKAGED_RIGHTS and task.state in UNFINISHED:
+            finish_task(uow, row.organisation, row.ref, task.id, note, actor="worker")
 
 
 def _staged_complete(

@@ -27,7 +27,7 @@ import hashlib
 import io
 import logging
 import zipfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from pathlib import Path
 from typing import IO
@@ -40,6 +40,7 @@ from dataward.access.errors import PackageNotFound, PackageRefused
 from dataward.access.models import (
     APPROVED,
     PART_DONE,
+    PORTABILITY,
     READY,
     WITHHELD,
     AccessPackage,
@@ -47,6 +48,7 @@ from dataward.access.models import (
     Withholding,
 )
 from dataward.access.package_html import render_cover, write_dataset_page
+from dataward.access.portable import portability_index
 from dataward.access.released import (
     REDACTED,
     DatasetParts,
@@ -57,7 +59,7 @@ from dataward.access.released import (
     write_json,
 )
 from dataward.access.search_record import search_record
-from dataward.access.service import PACKAGED_RIGHTS, audit_package, request_of
+from dataward.access.service import RIGHT_OF_KIND, audit_package, request_of
 from dataward.access.staging import (
     PACKAGE_FILE,
     package_dir,
@@ -155,17 +157,19 @@ def assemble_package(
 
 
 def _response_put_together(uow: UnitOfWork, package: AccessPackage, row: RightsRequest) -> None:
-    """The request's "put the response together" task for access is done: the package is.
+    """The request's "put the response together" task for the right the package answers
+    (access, or portability) is done: the package is.
 
     Until then the task is open, so the request cannot be answered while its package is
     built, reviewed or assembled (``requests.tasks.refuse_response_while_tasks_open``).
     """
+    right = RIGHT_OF_KIND[package.kind]
     note = (
-        f"Access package assembled: {package.rows} rows, {package.files} files "
+        f"{right.capitalize()} package assembled: {package.rows} rows, {package.files} files "
         f"(sources v{package.sources_version})."
     )
     for task in tasks_of(uow, row):
-        if task.kind == PACKAGE_TASK and task.right in PACKAGED_RIGHTS and task.state in UNFINISHED:
+        if task.kind == PACKAGE_TASK and task.right == right and task.state in UNFINISHED:
             finish_task(uow, row.organisation, row.ref, task.id, note, actor="worker")
 
 
@@ -224,7 +228,6 @@ def _write_zip(
             w.row_no for w in withheld if w.part_id == part.id and w.row_no is not None
         }
     stamp = in_uk_time(uow.clock.now()).timetuple()[:6]
-    names = {d.id: d.name for d in register.datasets}
     with write_file(uow, package, PACKAGE_FILE, root) as writer:
         target = _ZipTarget(writer)
         with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as archive:
@@ -236,6 +239,7 @@ def _write_zip(
                 opened = archive.open(info, "w", force_zip64=True)
                 return io.BufferedWriter(opened, ENTRY_BUFFER)
 
+            portable = package.kind == PORTABILITY
             for group in by_dataset.values():
                 if not any(part.rows for part, _binding in group.parts):
                     continue  # nothing found, or all of it withheld: no empty files
@@ -245,6 +249,8 @@ def _write_zip(
                     continue
                 with entry(f"data/{group.dataset}.csv") as out:
                     write_csv(uow, package, group, out, root)
+                if portable:
+                    continue  # POR-01: the data, machine-readable; no pages, no files
                 with entry(f"pages/{group.dataset}.html") as out:
                     write_dataset_page(
                         out,
@@ -262,32 +268,51 @@ def _write_zip(
                         while chunk := source.read(CHUNK):
                             out.write(chunk)
             found = [d for d, g in by_dataset.items() if g.rows > 0 or g.files]
-            record = search_record(uow, request_of(uow, package))
-            subject = uow.session.get(Subject, package.subject_id)
-            facts = CoverFacts(
-                reference=request_of(uow, package).ref,
-                found=found,
-                groups=list(subject.groups or []) if subject is not None else [],
-                record=record,
-                withheld=_withheld_items(withheld, parts, names),
-            )
-            contents = [(d, names.get(d, d)) for d in found]
-            html = render_cover(
-                register,
-                cover_body(register, facts),
-                facts,
-                contents,
-                uow.clock.today(),
-                redacted=any_redacted(uow, package),
-                redacted_mark=REDACTED,
-            )
-            with entry("index.html") as out:
-                out.write(html.encode("utf-8"))
-            pdf = _pdf(html)
-            if pdf is not None:
-                with entry("cover-letter.pdf") as out:
-                    out.write(pdf)
+            if portable:
+                index = portability_index(register, request_of(uow, package).ref, found)
+                with entry("index.html") as out:
+                    out.write(index.encode("utf-8"))
+            else:
+                _write_cover(uow, package, register, found, withheld, parts, entry)
     return target.size, target.digest.hexdigest()
+
+
+def _write_cover(
+    uow: UnitOfWork,
+    package: AccessPackage,
+    register: Register,
+    found: Sequence[str],
+    withheld: Sequence[Withholding],
+    parts: Sequence[PackagePart],
+    entry: Callable[[str], IO[bytes]],
+) -> None:
+    """An access package's cover letter (``index.html``), and its PDF where possible."""
+    names = {d.id: d.name for d in register.datasets}
+    record = search_record(uow, request_of(uow, package))
+    subject = uow.session.get(Subject, package.subject_id)
+    facts = CoverFacts(
+        reference=request_of(uow, package).ref,
+        found=list(found),
+        groups=list(subject.groups or []) if subject is not None else [],
+        record=record,
+        withheld=_withheld_items(withheld, parts, names),
+    )
+    contents = [(d, names.get(d, d)) for d in found]
+    html = render_cover(
+        register,
+        cover_body(register, facts),
+        facts,
+        contents,
+        uow.clock.today(),
+        redacted=any_redacted(uow, package),
+        redacted_mark=REDACTED,
+    )
+    with entry("index.html") as out:
+        out.write(html.encode("utf-8"))
+    pdf = _pdf(html)
+    if pdf is not None:
+        with entry("cover-letter.pdf") as out:
+            out.write(pdf)
 
 
 def _pdf(html: str) -> bytes | None:

@@ -35,11 +35,18 @@ from dataward.access.models import (
     BUILDING,
     PART_DONE,
     PART_PENDING,
+    PORTABILITY,
     QUEUED,
     REVIEW,
     AccessPackage,
     PackagePart,
     Redaction,
+)
+from dataward.access.portable import (
+    keep_provided,
+    portable_categories,
+    portable_datasets,
+    provided_columns,
 )
 from dataward.access.redaction import Detector, detector_for
 from dataward.access.service import BUILD_JOB, audit_package, request_of
@@ -175,8 +182,14 @@ def build_package(
 
 def _plan_parts(uow: UnitOfWork, package: AccessPackage, sources: SourcesFile) -> int:
     """A pending part per binding of every dataset that both the register and the sources
-    version know; a binding of a dataset the register no longer declares is left out."""
-    declared = {d.id for d in register_of(uow, package.organisation).datasets}
+    version know; a binding of a dataset the register no longer declares is left out. A
+    portability package plans only portable datasets' bindings with a provided column."""
+    register = register_of(uow, package.organisation)
+    declared = {d.id for d in register.datasets}
+    portable = package.kind == PORTABILITY
+    if portable:
+        declared &= portable_datasets(register)
+    categories = portable_categories(register)
     parts = [
         PackagePart(
             id=str(uuid.uuid4()),
@@ -187,7 +200,8 @@ def _plan_parts(uow: UnitOfWork, package: AccessPackage, sources: SourcesFile) -
         )
         for dataset, bindings in sources.datasets.items()
         if dataset in declared
-        for index in range(len(bindings))
+        for index, binding in enumerate(bindings)
+        if not portable or provided_columns(binding, categories)
     ]
     uow.session.add_all(parts)
     return len(parts)
@@ -236,11 +250,23 @@ def _write_rows(
     values: Mapping[str, Sequence[str]],
     root: Path | None,
 ) -> None:
-    free_text = [name for name, info in binding.columns.items() if info.free_text]
+    keep: tuple[str, ...] | None = None
+    if package.kind == PORTABILITY:
+        keep = provided_columns(
+            binding, portable_categories(register_of(uow, package.organisation))
+        )
+    free_text = [
+        name
+        for name, info in binding.columns.items()
+        if info.free_text and (keep is None or name in keep)
+    ]
     # Rows are scanned a batch at a time: the blind index answers a batch in one query.
     scanning = _Scanning(uow, package, part, free_text, detector_for(uow, package, values))
-    blobs, each_row_a_file = _blobs_of(binding, connectors)
+    # Portability carries columns only (``access.portable``): no files are copied.
+    blobs, each_row_a_file = _blobs_of(binding, connectors) if keep is None else (None, False)
     for row_no, row in enumerate(rows):
+        if keep is not None:
+            row = keep_provided(row, keep)
         if blobs is not None:
             listed = [row] if each_row_a_file else list(_files_of(blobs, binding, row))
             row = {

@@ -20,10 +20,11 @@ from dataward.access.download_links import (
     package_address,
     package_link_token,
     read_package_link,
+    split_ref,
     uk_moment,
 )
 from dataward.access.errors import PackageLinkRefused, PackageRefused
-from dataward.access.models import DELETED, READY, AccessPackage
+from dataward.access.models import DELETED, KINDS, PORTABILITY, READY, AccessPackage
 from dataward.access.service import audit_package, package_of, request_of
 from dataward.access.staging import PACKAGE_FILE, read_file
 from dataward.accounts.errors import LinkInvalid
@@ -38,6 +39,8 @@ from dataward.requests.service import get_request, requester_of
 from dataward.uow import UnitOfWork
 
 READY_KIND = "package_ready"
+# POR-01: the email about a portability package says what it holds.
+PORTABLE_READY_KIND = "portability_package_ready"
 GONE = (
     "this package download link no longer leads to a package; use the link in the latest "
     "email about your request, or contact the organisation"
@@ -75,7 +78,8 @@ def announce_ready(
     token, expires = package_link_token(secret or link_secret(), row, package)
     url = package_address(public_url or get_mail_settings().public_url, token)
     context = {"download_url": url, "expires": uk_moment(expires)}
-    return message_requester(uow, row, READY_KIND, context, actor=actor)
+    kind = PORTABLE_READY_KIND if package.kind == PORTABILITY else READY_KIND
+    return message_requester(uow, row, kind, context, actor=actor)
 
 
 def closed_because(uow: UnitOfWork, package: AccessPackage) -> str | None:
@@ -99,11 +103,14 @@ def linked_package(
     date raises ``PackageClosed``, which names the package for the audit entry.
     """
     link = read_package_link(secret, uow.clock, token)
+    ref, kind = split_ref(link.ref)
+    if kind not in KINDS:
+        raise LinkInvalid(GONE)
     try:
-        row = get_request(uow, link.organisation, link.ref)
+        row = get_request(uow, link.organisation, ref)
     except RequestNotFound:
         raise LinkInvalid(GONE) from None
-    package = package_of(uow, row)
+    package = package_of(uow, row, kind)
     if package is None:
         raise LinkInvalid(GONE)
     reason = closed_because(uow, package)
@@ -137,9 +144,11 @@ class PackageStream:
             yield chunk
 
 
-def filename(row: RightsRequest) -> str:
-    """What the download is saved as: ``<organisation>-<ref>-data.zip``."""
-    return f"{row.organisation}-{row.ref}-data.zip"
+def filename(row: RightsRequest, package: AccessPackage | None = None) -> str:
+    """What the download is saved as: ``<organisation>-<ref>-data.zip`` (``-portable.zip``
+    for a portability package)."""
+    tail = "portable" if package is not None and package.kind == PORTABILITY else "data"
+    return f"{row.organisation}-{row.ref}-{tail}.zip"
 
 
 def _stream(uow: UnitOfWork, row: RightsRequest, package: AccessPackage) -> PackageStream:

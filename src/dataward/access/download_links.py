@@ -2,9 +2,9 @@
 
 An HMAC of ``accounts.links`` under the ``ACCESS_PACKAGE`` key, so a request status link,
 a complaint's or a preferences link never opens a package, nor a package link a status
-page. The link names the organisation and the request (one package per request); the
-package it opens is checked again on every use (``delivery.linked_package``). Never
-commits.
+page. The link names the organisation, the request and the package's kind (one package
+of each kind per request); the package it opens is checked again on every use
+(``delivery.linked_package``). Never commits.
 """
 
 from __future__ import annotations
@@ -12,12 +12,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from dataward.access.errors import PackageRefused
-from dataward.access.models import AccessPackage
+from dataward.access.models import ACCESS, AccessPackage
 from dataward.accounts.links import ACCESS_PACKAGE, SignedLink, read_link, sign_link
 from dataward.clock import Clock, FixedClock, in_uk_time
 from dataward.config import get_settings
 from dataward.errors import ConfigurationError
 from dataward.requests.models import RightsRequest
+
+KIND_MARK = ":"  # never in a request's ref (``q_`` and hex)
 
 
 def link_secret() -> bytes:
@@ -44,7 +46,21 @@ def package_link_token(
     # ``sign_link`` counts whole days from its clock's now: a clock one day before the
     # package's expiry makes the link expire exactly when the package does.
     at = package.expires_at - timedelta(days=1)
-    return sign_link(secret, FixedClock(at), row.organisation, row.ref, 1, ACCESS_PACKAGE)
+    return sign_link(
+        secret, FixedClock(at), row.organisation, linked_ref(row, package), 1, ACCESS_PACKAGE
+    )
+
+
+def linked_ref(row: RightsRequest, package: AccessPackage) -> str:
+    """What the link signs: the request's ref, and ``:<kind>`` for any package but access
+    (links to access packages made before kinds existed still open them)."""
+    return row.ref if package.kind == ACCESS else f"{row.ref}{KIND_MARK}{package.kind}"
+
+
+def split_ref(signed: str) -> tuple[str, str]:
+    """The request's ref and the package's kind a link signs."""
+    ref, _, kind = signed.partition(KIND_MARK)
+    return ref, kind or ACCESS
 
 
 def read_package_link(secret: bytes, clock: Clock, token: str) -> SignedLink:

@@ -23,6 +23,12 @@ class NotAnAccessRequest(PackageRefused):
     title = "The request does not ask for access"
 
 
+class UnknownPackageKind(DatawardError):
+    code = "package_kind_unknown"
+    http_status = 422
+    title = "A package is either access or portability"
+
+
 class PackageExists(PackageRefused):
     code = "package_exists"
     title = "The request has a package already"

@@ -22,6 +22,12 @@ APPROVED = "approved"
 READY = "ready"
 DELETED = "deleted"
 STATES = (QUEUED, BUILDING, REVIEW, APPROVED, READY, DELETED)
+
+# What a package answers: a right of access (ACC-01), or portability (POR-01: only what the
+# subject provided, for datasets processed under consent or contract, as JSON and CSV).
+ACCESS = "access"
+PORTABILITY = "portability"
+KINDS = (ACCESS, PORTABILITY)
 # While building, a source can be down: the job retries; the package stays ``building``
 # with ``failed_source`` naming the connection, and the request is never marked complete.
 
@@ -36,11 +42,12 @@ RELEASED = "released"
 
 
 class AccessPackage(Base):
-    """One request's package: one per request, so a resumed build never makes a second."""
+    """One request's package of one kind: one per request and kind, so a resumed build
+    never makes a second."""
 
     __tablename__ = "access_packages"
     __table_args__ = (
-        UniqueConstraint("request_id", name="uq_access_packages_request"),
+        UniqueConstraint("request_id", "kind", name="uq_access_packages_request_kind"),
         # The expiry sweep looks for ready packages past their date.
         Index("ix_access_packages_state_expires", "state", "expires_at"),
     )
@@ -48,6 +55,7 @@ class AccessPackage(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     organisation: Mapped[str] = mapped_column(String(80), index=True)
     request_id: Mapped[str] = mapped_column(String(36), ForeignKey("rights_requests.id"))
+    kind: Mapped[str] = mapped_column(String(16), default=ACCESS, server_default=ACCESS)
     subject_id: Mapped[str] = mapped_column(String(36), ForeignKey("subjects.id"))
     # The subject's data key (the survivor's, after merges): staged parts, the package and
     # withholding reasons are sealed under it, so shredding the subject shreds them.

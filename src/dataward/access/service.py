@@ -13,8 +13,13 @@ import uuid
 from sqlalchemy import select
 
 from dataward.access import audit_actions as actions
-from dataward.access.errors import NotAnAccessRequest, PackageExists, PackageNotFound
-from dataward.access.models import QUEUED, AccessPackage
+from dataward.access.errors import (
+    NotAnAccessRequest,
+    PackageExists,
+    PackageNotFound,
+    UnknownPackageKind,
+)
+from dataward.access.models import ACCESS, KINDS, PORTABILITY, QUEUED, AccessPackage
 from dataward.audit.service import DetailValue
 from dataward.jobs.service import enqueue
 from dataward.requests.errors import TransitionRefused
@@ -28,22 +33,35 @@ from dataward.uow import UnitOfWork
 
 BUILD_JOB = "access.build_package"
 ASSEMBLE_JOB = "access.assemble_package"
-# Rights answered with a copy of the data (portability adds its own format next issue).
+# Rights answered with a copy of the data; each kind of package answers the right it names.
 PACKAGED_RIGHTS = frozenset({"access"})
+RIGHT_OF_KIND = {ACCESS: "access", PORTABILITY: "portability"}
 
 
-def queue_package(uow: UnitOfWork, organisation: str, ref: str, *, actor: str) -> AccessPackage:
-    """Queue the build of the request's package; the worker builds it (``BUILD_JOB``).
+def kind_of(value: str) -> str:
+    """A package kind as given at an edge, checked: "access" or "portability"."""
+    if value not in KINDS:
+        raise UnknownPackageKind(f"a package's kind is one of {', '.join(KINDS)}")
+    return value
 
-    Refused, changing nothing, unless the request is open, asks for access, is linked to a
-    living subject whose identity is proven, and has no package yet; the sources file must
-    be stored (its version is fixed now, so the evidence cites what was searched).
+
+def queue_package(
+    uow: UnitOfWork, organisation: str, ref: str, *, actor: str, kind: str = ACCESS
+) -> AccessPackage:
+    """Queue the build of the request's package of ``kind``; the worker builds it
+    (``BUILD_JOB``).
+
+    Refused, changing nothing, unless the request is open, asks for the right the kind
+    answers (access, portability), is linked to a living subject whose identity is proven,
+    and has no package of that kind yet; the sources file must be stored (its version is
+    fixed now, so the evidence cites what was searched).
     """
+    kind = kind_of(kind)
     row = get_request(uow, organisation, ref)
     if row.outcome is not None:
         raise TransitionRefused(f"the request is {row.state}: no package is built for it")
-    if not PACKAGED_RIGHTS.intersection(row.rights):
-        raise NotAnAccessRequest(f"request {row.ref} does not ask for access")
+    if RIGHT_OF_KIND[kind] not in row.rights:
+        raise NotAnAccessRequest(f"request {row.ref} does not ask for {RIGHT_OF_KIND[kind]}")
     if row.subject_id is None:
         raise NoSubjectLinked(f"request {row.ref} has no subject linked: link one first")
     if row.identity_verified_on is None:
@@ -54,14 +72,15 @@ def queue_package(uow: UnitOfWork, organisation: str, ref: str, *, actor: str) -
     keep = survivor(uow, subject) if subject is not None else None
     if keep is None or keep.shredded_at is not None:
         raise NoSubjectLinked(f"request {row.ref}: its subject's record is gone")
-    if package_of(uow, row) is not None:
-        raise PackageExists(f"request {row.ref} has a package already")
+    if package_of(uow, row, kind) is not None:
+        raise PackageExists(f"request {row.ref} has a {kind} package already")
     stored = current_sources(uow, organisation)
     now = uow.clock.now()
     package = AccessPackage(
         id=str(uuid.uuid4()),
         organisation=organisation,
         request_id=row.id,
+        kind=kind,
         subject_id=keep.id,
         key_id=keep.key_id,
         sources_version=stored.version,
@@ -77,18 +96,19 @@ def queue_package(uow: UnitOfWork, organisation: str, ref: str, *, actor: str) -
     return package
 
 
-def package_of(uow: UnitOfWork, row: RightsRequest) -> AccessPackage | None:
+def package_of(uow: UnitOfWork, row: RightsRequest, kind: str = ACCESS) -> AccessPackage | None:
     return uow.session.scalars(
-        select(AccessPackage).where(AccessPackage.request_id == row.id)
+        select(AccessPackage).where(AccessPackage.request_id == row.id, AccessPackage.kind == kind)
     ).first()
 
 
-def get_package(uow: UnitOfWork, organisation: str, ref: str) -> AccessPackage:
-    """The package of request ``ref``."""
+def get_package(uow: UnitOfWork, organisation: str, ref: str, kind: str = ACCESS) -> AccessPackage:
+    """The package of ``kind`` of request ``ref``."""
+    kind = kind_of(kind)
     row = get_request(uow, organisation, ref)
-    package = package_of(uow, row)
+    package = package_of(uow, row, kind)
     if package is None:
-        raise PackageNotFound(f"request {row.ref} has no access package")
+        raise PackageNotFound(f"request {row.ref} has no {kind} package")
     return package
 
 
@@ -115,6 +135,7 @@ def audit_package(
         action,
         actor=actor,
         package=package.id,
+        kind=package.kind,
         state=package.state,
         **details,
     )

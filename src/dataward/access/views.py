@@ -207,7 +207,7 @@ def package_view(uow: UnitOfWork, organisation: str, ref: str) -> PackageView:
         applied=applied,
         undone=undone,
         by_post=posted,
-        filename=filename(row),
+        filename=filename(row, package),
     )
 
 

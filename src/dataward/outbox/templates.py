@@ -193,6 +193,16 @@ MESSAGE_TYPES: dict[str, MessageType] = {
             "expires": "25 December 2026, 09:30 GMT",
         },
     ),
+    # access/delivery.py: a portability package is ready to download (POR-01).
+    "portability_package_ready": MessageType(
+        "portability_package_ready",
+        "requester",
+        {
+            "reference": "q_0123456789abcdef",
+            "download_url": "https://example.org/packages/abc.def",
+            "expires": "25 December 2026, 09:30 GMT",
+        },
+    ),
     # access/download_codes.py: the code asked for on the download page.
     "package_code": MessageType(
         "package_code",

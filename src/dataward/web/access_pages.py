@@ -87,7 +87,7 @@ def package_download(request: Request, org: str, ref: str) -> Response:
             uow.commit()
             return RedirectResponse(back, status_code=303)
         uow.commit()
-        name = filename(row)
+        name = filename(row, package)
     # The stream holds its own sealed file open; the unit of work is done with.
     headers = {"Content-Disposition": f'attachment; filename="{name}"', **NO_STORE}
     if stream.size is not None:

@@ -87,7 +87,7 @@ def package_page(request: Request, token: str, uow: Uow) -> Response:
         "package": package,
         "organisation_name": register_of(uow, row.organisation).controller.name,
         "expires": uk_moment(package.expires_at),
-        "filename": filename(row),
+        "filename": filename(row, package),
         "csrf_field": CSRF_FIELD,
         "csrf": csrf,
     }
@@ -136,7 +136,7 @@ def package_download(request: Request, token: str, uow: Uow) -> Response:
         raise LinkInvalid(GONE) from None
     uow.commit()
     headers = {
-        "Content-Disposition": f'attachment; filename="{filename(row)}"',
+        "Content-Disposition": f'attachment; filename="{filename(row, package)}"',
         **NO_STORE,
     }
     if stream.size is not None:

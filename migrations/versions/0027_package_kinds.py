@@ -19,9 +19,7 @@ depends_on = None
 def upgrade() -> None:
     # Every package so far answered a right of access.
     with op.batch_alter_table("access_packages") as batch:
-        batch.add_column(
-            sa.Column("kind", sa.String(16), nullable=False, server_default="access")
-        )
+        batch.add_column(sa.Column("kind", sa.String(16), nullable=False, server_default="access"))
         batch.drop_constraint("uq_access_packages_request", type_="unique")
         batch.create_unique_constraint("uq_access_packages_request_kind", ["request_id", "kind"])
 

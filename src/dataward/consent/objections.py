@@ -276,7 +276,7 @@ def restrict(
     return row
 
 
-def _restriction(uow: UnitOfWork, organisation: str, ref: str) -> Restriction:
+def restriction_in_force(uow: UnitOfWork, organisation: str, ref: str) -> Restriction:
     row = uow.session.scalars(
         select(Restriction).where(Restriction.organisation == organisation, Restriction.ref == ref)
     ).first()
@@ -289,7 +289,7 @@ def tell_before_lifting(
     uow: UnitOfWork, organisation: str, ref: str, *, actor: str = "system"
 ) -> Restriction:
     """Record that the subject was told the restriction will be lifted (Art 18(3))."""
-    row = _restriction(uow, organisation, ref)
+    row = restriction_in_force(uow, organisation, ref)
     row.subject_told_at = uow.clock.now()
     _audit_restriction(uow, row, RESTRICTION_SUBJECT_TOLD, organisation, actor)
     return row
@@ -298,7 +298,7 @@ def tell_before_lifting(
 def lift_restriction(
     uow: UnitOfWork, organisation: str, ref: str, *, actor: str = "system"
 ) -> Restriction:
-    row = _restriction(uow, organisation, ref)
+    row = restriction_in_force(uow, organisation, ref)
     if row.subject_told_at is None:
         raise RestrictionInvalid(
             "tell the subject before lifting a restriction (RES-01); nothing changed"

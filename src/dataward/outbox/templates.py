@@ -193,6 +193,10 @@ MESSAGE_TYPES: dict[str, MessageType] = {
             "expires": "25 December 2026, 09:30 GMT",
         },
     ),
+    # requests/rights_applied.py: a restriction will be lifted; told first (RES-01, Art 18(3)).
+    "restriction_lifting": MessageType(
+        "restriction_lifting", "requester", {"reference": "q_0123456789abcdef"}
+    ),
     # access/delivery.py: a portability package is ready to download (POR-01).
     "portability_package_ready": MessageType(
         "portability_package_ready",

@@ -24,6 +24,8 @@ PLAN: dict[str, tuple[str, ...]] = {
     "erasure": (SEARCH_EACH_DATASET, "plan", "execute", "notify"),
     "rectification": ("execute", "notify"),
     "restriction": ("execute", "notify"),
+    # OBJ-01: applied from the request (``requests.rights_applied``), then decided.
+    "objection": ("execute", "notify"),
     "portability": (SEARCH_EACH_DATASET, "package"),
     "automated_decisions": ("human_review",),
 }

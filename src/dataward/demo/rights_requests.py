@@ -33,6 +33,7 @@ from dataward.demo.audit_actions import DEMO_REQUESTS_OPENED
 from dataward.requests import authority, tasks
 from dataward.requests.audit_actions import REQUEST_RECEIVED
 from dataward.requests.models import RequestEvent, RightsRequest
+from dataward.requests.rights_applied import APPLIED_RIGHTS, APPLY_TASK, apply_right
 from dataward.requests.service import NewRequest, Requester, open_request, register_of
 from dataward.requests.transitions import Step, take_step
 from dataward.subjects.models import Subject
@@ -76,6 +77,19 @@ def _finish_tasks(uow: UnitOfWork, row: RightsRequest, today: date) -> None:
             tasks.record_search(uow, row.organisation, row.ref, task.id, False, "", actor=ACTOR)
         else:
             tasks.finish_task(uow, row.organisation, row.ref, task.id, "", actor=ACTOR)
+
+
+def _restricted(uow: UnitOfWork, row: RightsRequest, today: date) -> None:
+    """RES-01: identity known to staff, the restriction applied while the debt is checked
+    (``requests.rights_applied``), then the rest of the tasks done."""
+    on = today - timedelta(days=15)
+    take_step(uow, row.organisation, row.ref, "verify_identity", Step(ACTOR, on), "known_to_staff")
+    for task in tasks.holding_up_response(uow, row):
+        if task.kind == APPLY_TASK and task.right in APPLIED_RIGHTS:
+            apply_right(
+                uow, row.organisation, row.ref, task.id, ground="accuracy_contested", actor=ACTOR
+            )
+    _finish_tasks(uow, row, today)
 
 
 def _one_search(uow: UnitOfWork, row: RightsRequest, today: date) -> None:
@@ -215,11 +229,8 @@ PLANS: tuple[_Plan, ...] = (
         "in_person",
         15,
         "Please stop using my data while you check the debt.",
-        steps=(
-            ("verify_identity", 15, None, "known_to_staff"),
-            ("ready_for_review", 2, None, None),
-        ),
-        before=_finish_tasks,
+        steps=(("ready_for_review", 2, None, None),),
+        before=_restricted,
     ),
 )
 

@@ -32,14 +32,13 @@ from dataward.requests.models import RightsRequest
 from dataward.requests.service import get_request
 from dataward.requests.source_search import IdentityNotProven, NoSubjectLinked
 from dataward.requests.task_models import UNFINISHED, RequestTask
-from dataward.requests.tasks import finish_task, tasks_of
+from dataward.requests.tasks import APPLIED_THROUGH_CONSENT, complete_task, tasks_of
 from dataward.subjects.models import Subject
 from dataward.subjects.service import survivor
 from dataward.uow import UnitOfWork
 
 RESTRICTION = "restriction"
-OBJECTION = "objection"
-APPLIED_RIGHTS = (RESTRICTION, OBJECTION)
+APPLIED_RIGHTS = APPLIED_THROUGH_CONSENT
 APPLY_TASK = "execute"
 # The message telling the requester a restriction will be lifted (Art 18(3)).
 LIFTING_KIND = "restriction_lifting"
@@ -77,7 +76,7 @@ def apply_right(
             uow, organisation, subject.ref, purposes, method="request", actor=actor
         )
         note = f"Objection {objection.ref} recorded; processing stops until it is decided."
-    return finish_task(uow, organisation, row.ref, task.id, note, actor=actor)
+    return complete_task(uow, row, task, note, actor=actor)
 
 
 def warn_before_lifting(

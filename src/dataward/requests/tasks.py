@@ -36,6 +36,8 @@ from dataward.uow import UnitOfWork
 SEARCH_KINDS = ("search", "manual_search")
 # Telling the requester comes with the response itself, so it never holds the response up.
 AFTER_RESPONSE = ("notify",)
+# Rights whose "make the change" task is done by applying them (``requests.rights_applied``).
+APPLIED_THROUGH_CONSENT = ("restriction", "objection")
 MAX_NOTE = 4000
 
 
@@ -212,6 +214,19 @@ def finish_task(
         raise TransitionRefused(
             "record a search with what was found, and a review with the subject's view"
         )
+    if task.kind == "execute" and task.right in APPLIED_THROUGH_CONSENT:
+        raise TransitionRefused(
+            "apply the restriction or objection (the task's 'apply' action): it is recorded "
+            "for the subject and finishes the task"
+        )
+    return complete_task(uow, row, task, note, actor=actor)
+
+
+def complete_task(
+    uow: UnitOfWork, row: RightsRequest, task: RequestTask, note: str, *, actor: str
+) -> RequestTask:
+    """The task is done, with ``note`` sealed as its result: ``finish_task`` once its
+    checks pass, and ``requests.rights_applied`` once the consent services applied it."""
     _require_state(task, UNFINISHED, "finish")
     note = _text(note, "the note", required=False)
     if note:

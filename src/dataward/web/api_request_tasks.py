@@ -18,6 +18,7 @@ from dataward.accounts.permissions import Permission
 from dataward.requests import tasks as work
 from dataward.requests.errors import RequestInvalid
 from dataward.requests.models import RightsRequest
+from dataward.requests.rights_applied import apply_right
 from dataward.requests.service import get_request
 from dataward.requests.split import parent_of, split_into, split_request
 from dataward.requests.task_models import RequestTask
@@ -59,12 +60,21 @@ class TaskList(BaseModel):
 
 
 class TaskStepIn(BaseModel):
-    action: Literal["start", "search", "not_reasonable", "review", "finish", "not_needed"]
+    action: Literal["start", "search", "not_reasonable", "review", "apply", "finish", "not_needed"]
     found: bool | None = Field(default=None, description="search: whether data was found.")
     note: Words = Field(default="", description="search, finish: what was found or done.")
     reason: Words = Field(default="", description="not_reasonable, not_needed: why.")
     subject_view: Words = Field(default="", description="review: the subject's view.")
     outcome: Words = Field(default="", description="review: the decision, sent to them.")
+    purposes: list[Annotated[str, Field(max_length=80, pattern=NO_NUL)]] = Field(
+        default_factory=list,
+        max_length=100,
+        description="apply: the register purposes a restriction or objection covers "
+        "(none: every one it can).",
+    )
+    ground: Annotated[str, Field(max_length=40, pattern=NO_NUL)] | None = Field(
+        default=None, description="apply, restriction: its Art 18(1) ground."
+    )
 
 
 class SplitIn(BaseModel):
@@ -137,7 +147,8 @@ def request_task_step(
     request: Request,
     uow: Uow,
 ) -> TaskOut:
-    """Record a search (SAR-07) or a human review (ADM-01), or finish or set aside a task."""
+    """Record a search (SAR-07) or a human review (ADM-01), apply a restriction or objection
+    (RES-01, OBJ-01: ``apply`` on its "make the change" task), or finish or set aside a task."""
     actor, org, ref, task_id = (
         principal_of(request).actor,
         organisation[:80],
@@ -155,6 +166,10 @@ def request_task_step(
     elif body.action == "review":
         task = work.record_review(
             uow, org, ref, task_id, body.subject_view, body.outcome, actor=actor
+        )
+    elif body.action == "apply":
+        task = apply_right(
+            uow, org, ref, task_id, purposes=body.purposes, ground=body.ground, actor=actor
         )
     elif body.action == "finish":
         task = work.finish_task(uow, org, ref, task_id, body.note, actor=actor)

@@ -20,6 +20,7 @@ from dataward.accounts.permissions import Permission
 from dataward.errors import ValidationFailed
 from dataward.requests import tasks as work
 from dataward.requests.models import RightsRequest
+from dataward.requests.rights_applied import APPLIED_RIGHTS, APPLY_TASK, apply_right
 from dataward.requests.source_search import SEARCH_KIND, search_sources
 from dataward.requests.split import parent_of, split_into, split_request
 from dataward.requests.task_models import TASK_KINDS, UNFINISHED, RequestTask
@@ -56,6 +57,8 @@ def _actions(task: RequestTask) -> tuple[str, ...]:
         return (*start, "search", "not_reasonable")
     if task.kind == "human_review":
         return (*start, "review")
+    if task.kind == APPLY_TASK and task.right in APPLIED_RIGHTS:
+        return (*start, "apply", "not_needed")  # RES-01, OBJ-01: through the consent services
     return (*start, "finish", "not_needed")
 
 
@@ -112,6 +115,11 @@ ACTIONS: dict[str, tuple[str, str]] = {
         "The subject's view and your decision are recorded and the outcome is sent to the "
         "requester (ADM-01).",
     ),
+    "apply": (
+        "Apply the restriction or objection",
+        "It is recorded for the request's subject: the decision API answers no for the "
+        "purposes it covers from now on (RES-01, OBJ-01), and the task is done.",
+    ),
     "finish": ("Mark the task done", "The task is recorded as done, by you, today."),
     "not_needed": ("Mark the task not needed", "The task is set aside, with your reason."),
 }
@@ -139,6 +147,11 @@ def _run(
     elif name == "review":
         view, outcome = form_text(form, "subject_view", NOTE), form_text(form, "outcome", NOTE)
         work.record_review(uow, org, ref, task_id, view, outcome, actor=actor)
+    elif name == "apply":
+        typed = form_text(form, "purposes", 2000, required=False)
+        purposes = [p.strip() for p in typed.split(",") if p.strip()]
+        ground = form_text(form, "ground", 40, required=False) or None
+        apply_right(uow, org, ref, task_id, purposes=purposes, ground=ground, actor=actor)
     elif name == "finish":
         note = form_text(form, "note", NOTE, required=False)
         work.finish_task(uow, org, ref, task_id, note, actor=actor)

@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from dataward.access.models import (
+    ACCESS,
     PART_DONE,
     REVIEW,
     AccessPackage,
@@ -21,6 +22,7 @@ from dataward.access.models import (
     Redaction,
 )
 from dataward.access.redaction import detector_for
+from dataward.access.service import RIGHT_OF_KIND
 from dataward.access.staging import write_part, write_row
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import NewRequest, Requester, open_request
@@ -64,8 +66,10 @@ def built_package(
     *,
     state: str = REVIEW,
     email: str = "jane.doe@example.com",
+    kind: str = ACCESS,
 ) -> Built:
-    """A package of one part (dataset ``crm``): one staged row per note, redactions found."""
+    """A package of one part (dataset ``crm``): one staged row per note, redactions found;
+    a request for the right ``kind`` answers (access, or portability)."""
     subject = add_subject(
         uow,
         ORG,
@@ -75,7 +79,9 @@ def built_package(
     )
     requester = Requester(name="Jane Doe", email=email, words="All my data.")
     row = open_request(
-        uow, NewRequest(ORG, ["access"], "email", date(2026, 11, 20), requester), actor=CASE
+        uow,
+        NewRequest(ORG, [RIGHT_OF_KIND[kind]], "email", date(2026, 11, 20), requester),
+        actor=CASE,
     )
     link_subject(uow, ORG, row.ref, subject.ref, Step(CASE, date(2026, 11, 20)))
     verify_identity(uow, ORG, row.ref, "document", Step(CASE, date(2026, 11, 21)))
@@ -84,6 +90,7 @@ def built_package(
         id=str(uuid.uuid4()),
         organisation=ORG,
         request_id=row.id,
+        kind=kind,
         subject_id=subject.id,
         key_id=subject.key_id,
         sources_version=1,

@@ -597,3 +597,40 @@ def test_another_organisations_package_or_none_is_not_found_for_download(app: Fa
     )
     assert client.get(f"/console/requests/{ORG}/q_none/package/download").status_code == 404
     assert _downloads(app) == []
+
+
+def test_a_portability_package_is_reviewed_and_approved_by_its_own_kind(app: FastAPI) -> None:
+    """POR-01 (issue 19): the request page shows the portability package's panel; its page,
+    redactions and forms carry the kind, through the confirmation, to that package only."""
+    with _uow(app) as uow:
+        other_subject(uow)
+        built = built_package(uow, NOTES, kind="portability")
+        uow.commit()
+    client = signed_in(app, "case@acme.example", "caseworker")
+    request_page = BeautifulSoup(client.get(_base(built)).text, "html.parser")
+    panel = request_page.find("section", attrs={"aria-labelledby": "portability-package"})
+    assert panel is not None
+    assert request_page.find("section", attrs={"aria-labelledby": "access-package"}) is None
+    package = f"{_base(built)}/package?kind=portability"
+    assert panel.find("a", href=package) is not None
+    assert client.get(f"{_base(built)}/package").status_code == 404  # no access package
+    page = client.get(package).text
+    assert "<h1>Portability package of" in page
+    assert 'name="kind" value="portability"' in page
+    url = f"{_base(built)}/package/redactions?part={built.part.id}&kind=portability"
+    first = _redactions(app)[0]
+    _post(
+        client,
+        url,
+        f"{_base(built)}/package/redactions/{first.id}/undo",
+        back=url,
+        kind="portability",
+    )
+    assert _redactions(app)[0].state == UNDONE
+    approve = f"{_base(built)}/package/approve"
+    asked = _post(client, package, approve, kind="portability")
+    assert "Approve the portability package" in asked.text
+    assert _post(client, package, approve, kind="portability", confirm="yes").status_code == 303
+    assert _stored(app)[2][0][1] == APPROVED
+    unknown = _post(client, package, approve, kind="everything", confirm="yes")
+    assert unknown.status_code == 422

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from dataward.access import audit_actions as actions
 from dataward.access.errors import PackageRefused
 from dataward.access.models import (
+    ACCESS,
     APPLIED,
     APPROVED,
     RELEASED,
@@ -91,9 +92,9 @@ def exemptions(uow: UnitOfWork, organisation: str) -> list[str]:
     return list(dict.fromkeys(named))
 
 
-def reviewable(uow: UnitOfWork, organisation: str, ref: str) -> AccessPackage:
-    """The request's package, refused unless it waits for review."""
-    package = get_package(uow, organisation, ref)
+def reviewable(uow: UnitOfWork, organisation: str, ref: str, kind: str = ACCESS) -> AccessPackage:
+    """The request's package of ``kind``, refused unless it waits for review."""
+    package = get_package(uow, organisation, ref, kind)
     if package.state != REVIEW:
         raise PackageRefused(
             f"the package of request {ref[:32]} is {package.state}: only a package in "
@@ -117,22 +118,40 @@ def _part(uow: UnitOfWork, package: AccessPackage, part_id: str) -> PackagePart:
 
 
 def undo_redaction(
-    uow: UnitOfWork, organisation: str, ref: str, redaction_id: str, *, actor: str
+    uow: UnitOfWork,
+    organisation: str,
+    ref: str,
+    redaction_id: str,
+    *,
+    actor: str,
+    kind: str = ACCESS,
 ) -> Redaction:
     """A false redaction (the subject's own words, a street name): shown in the copy."""
-    return _set_redaction(uow, organisation, ref, redaction_id, UNDONE, actor)
+    return _set_redaction(uow, organisation, ref, redaction_id, UNDONE, actor, kind)
 
 
 def reapply_redaction(
-    uow: UnitOfWork, organisation: str, ref: str, redaction_id: str, *, actor: str
+    uow: UnitOfWork,
+    organisation: str,
+    ref: str,
+    redaction_id: str,
+    *,
+    actor: str,
+    kind: str = ACCESS,
 ) -> Redaction:
-    return _set_redaction(uow, organisation, ref, redaction_id, APPLIED, actor)
+    return _set_redaction(uow, organisation, ref, redaction_id, APPLIED, actor, kind)
 
 
 def _set_redaction(
-    uow: UnitOfWork, organisation: str, ref: str, redaction_id: str, state: str, actor: str
+    uow: UnitOfWork,
+    organisation: str,
+    ref: str,
+    redaction_id: str,
+    state: str,
+    actor: str,
+    kind: str,
 ) -> Redaction:
-    package = reviewable(uow, organisation, ref)
+    package = reviewable(uow, organisation, ref, kind)
     redaction = _redaction(uow, package, redaction_id)
     if redaction.state == state:
         said = "undone" if state == UNDONE else "applied"
@@ -165,10 +184,11 @@ def withhold(
     reason: str,
     *,
     actor: str,
+    kind: str = ACCESS,
 ) -> Withholding:
     """Keep a row (and its files) or, with ``row_no`` None, a whole part out of the copy
     under ``exemption`` (ACC-03); the reason is sealed under the subject's key."""
-    package = reviewable(uow, organisation, ref)
+    package = reviewable(uow, organisation, ref, kind)
     part = _part(uow, package, part_id)
     if row_no is not None and not 0 <= row_no < part.rows:
         raise WithholdingInvalid(f"row {row_no} is not in the part (it has {part.rows} rows)")
@@ -230,10 +250,16 @@ def _withheld(
 
 
 def release_withholding(
-    uow: UnitOfWork, organisation: str, ref: str, withholding_id: str, *, actor: str
+    uow: UnitOfWork,
+    organisation: str,
+    ref: str,
+    withholding_id: str,
+    *,
+    actor: str,
+    kind: str = ACCESS,
 ) -> Withholding:
     """The item goes back into the copy; the withholding and its reason stay on record."""
-    package = reviewable(uow, organisation, ref)
+    package = reviewable(uow, organisation, ref, kind)
     item = uow.session.get(Withholding, withholding_id[:36])
     if item is None or item.package_id != package.id:
         raise ReviewItemNotFound("no such withholding in this package")
@@ -256,10 +282,12 @@ def release_withholding(
     return item
 
 
-def approve_package(uow: UnitOfWork, organisation: str, ref: str, *, actor: str) -> AccessPackage:
+def approve_package(
+    uow: UnitOfWork, organisation: str, ref: str, *, actor: str, kind: str = ACCESS
+) -> AccessPackage:
     """The review is done: the worker assembles the package with the redactions applied and
     the withheld items left out (``ASSEMBLE_JOB``)."""
-    package = reviewable(uow, organisation, ref)
+    package = reviewable(uow, organisation, ref, kind)
     now = uow.clock.now()
     package.state = APPROVED
     package.approved_by = actor

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from dataward.access.delivery import filename
 from dataward.access.models import (
+    ACCESS,
     APPROVED,
     BUILDING,
     DELETED,
@@ -33,7 +34,7 @@ from dataward.access.models import (
 from dataward.access.progress import parts_of
 from dataward.access.review import ReviewItemNotFound, exemptions, reason_of, redaction_counts
 from dataward.access.search_record import DatasetSearch, search_record
-from dataward.access.service import PACKAGED_RIGHTS, get_package, package_of
+from dataward.access.service import RIGHT_OF_KIND, get_package, package_of
 from dataward.access.staging import read_part
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import requester_of
@@ -101,11 +102,12 @@ def progress_of(parts: Sequence[PackagePart]) -> Progress:
     return Progress(len(parts) - len(pending), len(parts), pending[0] if pending else None)
 
 
-def package_panel(uow: UnitOfWork, row: RightsRequest) -> dict[str, object]:
-    """What ``console/_access_package.html`` shows on the request's page."""
-    if not PACKAGED_RIGHTS.intersection(row.rights):
-        return {"access_package": None, "package_offered": False}
-    package = package_of(uow, row)
+def package_panel(uow: UnitOfWork, row: RightsRequest, kind: str = ACCESS) -> dict[str, object]:
+    """What ``console/_access_package.html`` shows on the request's page about its
+    package of ``kind`` (a request asking for access and portability shows both)."""
+    if RIGHT_OF_KIND[kind] not in row.rights:
+        return {"access_package": None, "package_offered": False, "package_kind": kind}
+    package = package_of(uow, row, kind)
     applied = 0
     posted = False
     progress = None
@@ -116,6 +118,7 @@ def package_panel(uow: UnitOfWork, row: RightsRequest) -> dict[str, object]:
             progress = progress_of(parts_of(uow, package))
     return {
         "package_offered": True,
+        "package_kind": kind,
         "access_package": package,
         "package_words": state_words(package, by_post=posted) if package is not None else None,
         "package_next": next_step(package, by_post=posted) if package is not None else None,
@@ -171,8 +174,8 @@ class PackageView:
         return self.package.state == READY
 
 
-def package_view(uow: UnitOfWork, organisation: str, ref: str) -> PackageView:
-    package = get_package(uow, organisation, ref)
+def package_view(uow: UnitOfWork, organisation: str, ref: str, kind: str = ACCESS) -> PackageView:
+    package = get_package(uow, organisation, ref, kind)
     row = uow.session.get(RightsRequest, package.request_id)
     assert row is not None  # the package's foreign key
     parts = parts_of(uow, package)
@@ -248,9 +251,9 @@ class RedactionPage:
 
 
 def redaction_page(
-    uow: UnitOfWork, organisation: str, ref: str, part_id: str, page: int
+    uow: UnitOfWork, organisation: str, ref: str, part_id: str, page: int, kind: str = ACCESS
 ) -> RedactionPage:
-    package = get_package(uow, organisation, ref)
+    package = get_package(uow, organisation, ref, kind)
     part = uow.session.get(PackagePart, part_id[:36])
     if part is None or part.package_id != package.id:
         raise ReviewItemNotFound("no such part in this package")

@@ -40,32 +40,45 @@ def refused() -> Iterator[None]:
         raise typer.Exit(report_error(error)) from None
 
 
-@app.command("build")
-def build(org: Org, ref: Ref, actor: Actor = "cli") -> None:
-    """Queue the build of the request's access package; `dataward worker` builds it.
+Kind = Annotated[
+    str,
+    typer.Option(
+        "--kind",
+        help="access (a copy of everything, ACC-01) or portability (what the subject "
+        "provided, under consent or contract, as JSON and CSV: POR-01).",
+    ),
+]
 
-    The request must be open, ask for access, have its subject linked and the requester's
-    identity proven, and have no package yet; the organisation's sources file must be
+
+@app.command("build")
+def build(org: Org, ref: Ref, actor: Actor = "cli", kind: Kind = "access") -> None:
+    """Queue the build of the request's access (or portability) package; `dataward
+    worker` builds it.
+
+    The request must be open, ask for access (portability, with --kind portability),
+    have its subject linked and the requester's identity proven, and have no package of
+    the kind yet; the organisation's sources file must be
     stored (`dataward sources load`). A caseworker then reviews and approves the package
     in the console before the requester is emailed its link.
 
-    Example: dataward access build acme q_0123456789abcdef
+    Example: dataward access build acme q_0123456789abcdef --kind portability
     """
     from dataward.access.service import queue_package
     from dataward.runtime import open_runtime
 
     with refused(), open_runtime() as runtime, runtime.uow() as uow:
-        package = queue_package(uow, org, ref, actor=actor)
+        package = queue_package(uow, org, ref, actor=actor, kind=kind)
         uow.commit()
         line = (
-            f"{ref}: package {package.id} queued (sources v{package.sources_version}); "
+            f"{ref}: {package.kind} package {package.id} queued "
+            f"(sources v{package.sources_version}); "
             "`dataward worker` builds it"
         )
     out.print(line, markup=False)
 
 
 @app.command("status")
-def status(org: Org, ref: Ref) -> None:
+def status(org: Org, ref: Ref, kind: Kind = "access") -> None:
     """Where the request's package is, with its counts and expiry.
 
     Its state, rows and files per dataset, a source that could not be read (the worker
@@ -79,7 +92,7 @@ def status(org: Org, ref: Ref) -> None:
     from dataward.runtime import open_runtime
 
     with refused(), open_runtime() as runtime, runtime.reader() as uow:
-        package = get_package(uow, org, ref)
+        package = get_package(uow, org, ref, kind)
         lines = [
             f"{ref}: package {package.id} {package.state}; {package.rows} rows, "
             f"{package.files} files (sources v{package.sources_version})"

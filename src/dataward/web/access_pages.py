@@ -21,7 +21,8 @@ from starlette.datastructures import FormData
 from dataward.access import review
 from dataward.access.delivery import filename, open_package
 from dataward.access.errors import PackageRefused
-from dataward.access.service import get_package, queue_package, request_of
+from dataward.access.models import ACCESS, PORTABILITY
+from dataward.access.service import get_package, kind_of, queue_package, request_of
 from dataward.access.views import package_view, redaction_page
 from dataward.accounts.permissions import Permission
 from dataward.errors import ValidationFailed
@@ -47,19 +48,30 @@ Uow = Annotated[UnitOfWork, Depends(get_uow)]
 READ = console(Permission.REQUESTS_READ)
 WRITE = console(Permission.REQUESTS_WRITE)
 MAX_PAGE = 1_000_000
+# Which of the request's packages a page or post is about: access unless it says
+# portability (a query parameter on pages, a hidden ``kind`` field in forms, so that it
+# survives the confirmation page).
+Kind = Annotated[str, Query(max_length=16)]
+NAMES = {ACCESS: "access package", PORTABILITY: "portability package"}
 
 
 def _request_url(org: str, ref: str) -> str:
     return f"/console/requests/{org[:80]}/{ref[:32]}"
 
 
-def _package_url(org: str, ref: str) -> str:
-    return _request_url(org, ref) + "/package"
+def _package_url(org: str, ref: str, kind: str = ACCESS) -> str:
+    query = "" if kind == ACCESS else f"?kind={kind}"
+    return _request_url(org, ref) + "/package" + query
+
+
+def _posted_kind(form: FormData) -> str:
+    typed = form.get("kind")
+    return kind_of(typed[:16] if isinstance(typed, str) and typed else ACCESS)
 
 
 @router.get("/console/requests/{org}/{ref}/package", name="request_package", dependencies=[READ])
-def package_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
-    view = package_view(uow, org[:80], ref[:32])
+def package_page(request: Request, org: str, ref: str, uow: Uow, kind: Kind = ACCESS) -> Response:
+    view = package_view(uow, org[:80], ref[:32], kind_of(kind))
     return render(request, "console/access_package.html", {"view": view})
 
 
@@ -68,15 +80,16 @@ def package_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
     name="request_package_download",
     dependencies=[WRITE],
 )
-def package_download(request: Request, org: str, ref: str) -> Response:
+def package_download(request: Request, org: str, ref: str, kind: Kind = ACCESS) -> Response:
     """A ready package's ZIP, streamed a sealed chunk at a time, audited as a staff download.
 
     Another organisation's package (or none) is a 404; one not ready, deleted, past its
     date or unreadable goes back to the package's page with the reason, nothing counted.
     """
-    back = _package_url(org, ref)
+    kind = kind_of(kind)
+    back = _package_url(org, ref, kind)
     with app_uow(request) as uow:
-        package = get_package(uow, org[:80], ref[:32])
+        package = get_package(uow, org[:80], ref[:32], kind)
         row = request_of(uow, package)
         try:
             stream = open_package(uow, package, actor=principal_of(request).actor)
@@ -107,8 +120,9 @@ def redactions_page(
     uow: Uow,
     part: Annotated[str, Query(max_length=36)] = "",
     page: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 1,
+    kind: Kind = ACCESS,
 ) -> Response:
-    shown = redaction_page(uow, org[:80], ref[:32], part, page)
+    shown = redaction_page(uow, org[:80], ref[:32], part, page, kind_of(kind))
     return render(request, "console/access_redactions.html", {"shown": shown})
 
 
@@ -122,21 +136,32 @@ def package_build(request: Request, org: str, ref: str) -> Response:
     back = _request_url(org, ref)
 
     def confirm(form: FormData) -> Confirmation:
+        name = NAMES[_posted_kind(form)]
+        found = (
+            "The worker searches every dataset the stored sources file binds for the "
+            "subject's identities and stages what it finds, sealed under their key."
+        )
+        if _posted_kind(form) == PORTABILITY:
+            found = (
+                "The worker stages, sealed under the subject's key, only the columns the "
+                "sources file marks as provided by them, of the datasets used under consent "
+                "or contract (POR-01)."
+            )
         return Confirmation(
-            "Build the access package",
+            f"Build the {name}",
             [
-                "The worker searches every dataset the stored sources file binds for the "
-                "subject's identities and stages what it finds, sealed under their key.",
+                found,
                 "Other people's details in free text are redacted automatically; you review "
                 "each redaction before anything is sent (ACC-02).",
             ],
-            "Build the access package",
+            f"Build the {name}",
             back,
         )
 
     def act(uow: UnitOfWork, form: FormData, actor: str) -> str:
-        queue_package(uow, org[:80], ref[:32], actor=actor)
-        return "Access package queued: the worker builds it."
+        kind = _posted_kind(form)
+        queue_package(uow, org[:80], ref[:32], actor=actor, kind=kind)
+        return f"{NAMES[kind].capitalize()} queued: the worker builds it."
 
     return confirm_then_run(request, back, confirm, act)
 
@@ -147,31 +172,32 @@ def package_build(request: Request, org: str, ref: str) -> Response:
     dependencies=[WRITE],
 )
 def package_approve(request: Request, org: str, ref: str) -> Response:
-    back = _package_url(org, ref)
+    back = _package_url(org, ref, _posted_kind(posted_form(request)))
 
     def confirm(form: FormData) -> Confirmation:
         return Confirmation(
-            "Approve the access package",
+            f"Approve the {NAMES[_posted_kind(form)]}",
             [
                 "The package is assembled with every applied redaction blacked out and every "
                 "withheld item left out; nothing in it can be changed afterwards.",
                 "The subject is then sent a link to download it.",
             ],
-            "Approve the access package",
+            f"Approve the {NAMES[_posted_kind(form)]}",
             back,
         )
 
     def act(uow: UnitOfWork, form: FormData, actor: str) -> str:
-        review.approve_package(uow, org[:80], ref[:32], actor=actor)
+        review.approve_package(uow, org[:80], ref[:32], actor=actor, kind=_posted_kind(form))
         return "Package approved: the worker assembles it."
 
     return confirm_then_run(request, back, confirm, act)
 
 
-def _back_to(form: FormData, fallback: str) -> str:
+def _back_to(form: FormData, org: str, ref: str) -> str:
     """Where a post returns: the page it came from, if it is this package's."""
+    fallback = _package_url(org, ref, _posted_kind(form))
     wanted = form.get("back")
-    if isinstance(wanted, str) and wanted.startswith(fallback) and "//" not in wanted:
+    if isinstance(wanted, str) and wanted.startswith(_package_url(org, ref)) and "//" not in wanted:
         return wanted[:300]
     return fallback
 
@@ -186,14 +212,15 @@ def redaction_step(request: Request, org: str, ref: str, redaction_id: str, step
     if step not in ("undo", "reapply"):
         raise ValidationFailed(f"unknown redaction step {step[:20]!r}")
     form = posted_form(request)
-    back = _back_to(form, _package_url(org, ref))
+    back = _back_to(form, org, ref)
     actor = principal_of(request).actor
 
     def act(uow: UnitOfWork) -> str:
+        kind = _posted_kind(form)
         if step == "undo":
-            review.undo_redaction(uow, org[:80], ref[:32], redaction_id, actor=actor)
+            review.undo_redaction(uow, org[:80], ref[:32], redaction_id, actor=actor, kind=kind)
             return "Redaction undone: the words show in the copy."
-        review.reapply_redaction(uow, org[:80], ref[:32], redaction_id, actor=actor)
+        review.reapply_redaction(uow, org[:80], ref[:32], redaction_id, actor=actor, kind=kind)
         return "Redaction applied again."
 
     return run_form(request, back, act)
@@ -207,7 +234,7 @@ def redaction_step(request: Request, org: str, ref: str, redaction_id: str, step
 def package_withhold(request: Request, org: str, ref: str) -> Response:
     """Withhold a row (``row`` given) or a whole part under an exemption, with the reason."""
     form = posted_form(request)
-    back = _back_to(form, _package_url(org, ref))
+    back = _back_to(form, org, ref)
     actor = principal_of(request).actor
 
     def act(uow: UnitOfWork) -> str:
@@ -224,6 +251,7 @@ def package_withhold(request: Request, org: str, ref: str) -> Response:
             form_text(form, "exemption", 200),
             form_text(form, "reason", review.REASON_MAX + 1),
             actor=actor,
+            kind=_posted_kind(form),
         )
         what = f"Row {row_no}" if row_no is not None else "The whole part"
         return f"{what} withheld from the copy (ACC-03)."
@@ -238,11 +266,13 @@ def package_withhold(request: Request, org: str, ref: str) -> Response:
 )
 def withholding_release(request: Request, org: str, ref: str, withholding_id: str) -> Response:
     form = posted_form(request)
-    back = _back_to(form, _package_url(org, ref))
+    back = _back_to(form, org, ref)
     actor = principal_of(request).actor
 
     def act(uow: UnitOfWork) -> str:
-        review.release_withholding(uow, org[:80], ref[:32], withholding_id, actor=actor)
+        review.release_withholding(
+            uow, org[:80], ref[:32], withholding_id, actor=actor, kind=_posted_kind(form)
+        )
         return "Released: the item goes back into the copy."
 
     return run_form(request, back, act)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
 from dataward.access.models import AccessPackage
@@ -32,6 +32,9 @@ from dataward.web.schemas import NO_NUL, problems
 router = APIRouter(prefix="/api/v1", tags=["requests"], route_class=RuleFirstRoute)
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
 PathText = Annotated[str, Path(pattern=NO_NUL)]
+KindQuery = Annotated[
+    str, Query(max_length=16, description="access (the default) or portability (POR-01).")
+]
 
 
 class DatasetCountOut(BaseModel):
@@ -66,6 +69,7 @@ class PackageOut(BaseModel):
 
     id: str
     ref: str = Field(description="The request's reference.")
+    kind: str = Field(description="access or portability.")
     state: str = Field(description="queued, building, review, approved, ready or deleted.")
     sources_version: int
     rows: int
@@ -89,6 +93,7 @@ def package_out(uow: UnitOfWork, ref: str, package: AccessPackage) -> PackageOut
     return PackageOut(
         id=package.id,
         ref=ref,
+        kind=package.kind,
         state=package.state,
         sources_version=package.sources_version,
         rows=package.rows,
@@ -153,12 +158,14 @@ def request_search_sources(
     responses=problems(401, 403, 404, 409, 429),
 )
 def request_package_queue(
-    organisation: PathText, ref: PathText, request: Request, uow: Uow
+    organisation: PathText, ref: PathText, request: Request, uow: Uow, kind: KindQuery = "access"
 ) -> PackageOut:
-    """Queue the build of the request's access package (``dataward worker`` builds it).
-    The request must be open, ask for access, have its subject linked and identity proven,
-    and have no package yet. A caseworker reviews and approves it in the console."""
-    package = queue_package(uow, organisation[:80], ref[:32], actor=principal_of(request).actor)
+    """Queue the build of the request's access package (``dataward worker`` builds it), or
+    with ``kind=portability`` its portability package (POR-01). The request must be open,
+    ask for the right, have its subject linked and identity proven, and have no package of
+    the kind yet. A caseworker reviews and approves it in the console."""
+    actor = principal_of(request).actor
+    package = queue_package(uow, organisation[:80], ref[:32], actor=actor, kind=kind)
     uow.commit()
     return package_out(uow, get_request(uow, organisation[:80], ref[:32]).ref, package)
 
@@ -170,8 +177,10 @@ def request_package_queue(
     dependencies=[api(Permission.REQUESTS_READ)],
     responses=problems(401, 403, 404, 429),
 )
-def request_package(organisation: PathText, ref: PathText, uow: Uow) -> PackageOut:
-    """The request's access package: its state, counts per part, a source that failed,
-    when it expires and how often the requester downloaded it."""
-    package = get_package(uow, organisation[:80], ref[:32])
+def request_package(
+    organisation: PathText, ref: PathText, uow: Uow, kind: KindQuery = "access"
+) -> PackageOut:
+    """The request's access (or ``kind=portability``) package: its state, counts per part,
+    a source that failed, when it expires and how often the requester downloaded it."""
+    package = get_package(uow, organisation[:80], ref[:32], kind)
     return package_out(uow, get_request(uow, organisation[:80], ref[:32]).ref, package)

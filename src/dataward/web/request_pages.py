@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.datastructures import FormData
 
+from dataward.access.models import PORTABILITY
 from dataward.access.views import package_panel
 from dataward.accounts.permissions import Permission
 from dataward.clock import in_uk_time
@@ -239,6 +240,7 @@ def request_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
         **candidates_panel(uow, row),
         **task_panel(uow, row),
         **package_panel(uow, row),
+        "portability_panel": package_panel(uow, row, PORTABILITY),
         **verification_panel(uow, row),
         **authority_panel(uow, row),
         **letters_panel(uow, row),

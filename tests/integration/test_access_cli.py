@@ -50,7 +50,7 @@ def test_build_queues_the_package_and_status_follows_it(site: Path) -> None:
     ref = _verified()
     code, out, err = dataward("access", "build", ORG, ref)
     assert code == 0, err
-    assert out.startswith(f"{ref}: package ")
+    assert out.startswith(f"{ref}: access package ")
     assert out.strip().endswith("queued (sources v1); `dataward worker` builds it")
     code, out, _ = dataward("access", "status", ORG, ref)
     assert code == 0

@@ -228,8 +228,9 @@ def test_the_deceased_letter_says_the_law_does_not_cover_the_persons_data(
     [
         ((("extend", "Complex: many systems."),), "extension"),
         ((("refuse", "Manifestly excessive."),), "refusal"),
-        # An objection (legitimate interests): no identity check or searches to wait for.
-        ((("respond", "We stopped using your data for debt tracing."),), "response"),
+        # A consent withdrawal: no identity check or task to wait for (an objection now waits
+        # for its "make the change" task: issue 19).
+        ((("respond", "We stopped using your data for debt advice."),), "response"),
         ((("deceased", "Death certificate seen."),), "deceased"),
         ((("withdraw", None),), "withdrawn"),
     ],
@@ -238,7 +239,7 @@ def test_each_closing_or_extending_step_emails_its_letter_in_the_same_unit_of_wo
     uow: UnitOfWork, clock: FixedClock, steps: tuple[tuple[str, str | None], ...], kind: str
 ) -> None:
     clock.set(APRIL_3)
-    rights = ("objection",) if kind == "response" else ("access",)
+    rights = ("withdraw_consent",) if kind == "response" else ("access",)
     row = _open(uow, _store(uow, _loaded("jtr-collections.yaml")), rights, email="a@x.org")
     uow.commit()
     for name, note in steps:

@@ -8,7 +8,10 @@ what it waits for.
 
 from __future__ import annotations
 
+import io
+import json
 import sys
+import zipfile
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -29,6 +32,12 @@ from access_support import (
 )
 from runs_support import R3, person, register_of, runs, runs_problems, store_example
 
+from dataward.access.assemble import assemble_package
+from dataward.access.build import build_package
+from dataward.access.models import PORTABILITY, REVIEW
+from dataward.access.review import approve_package
+from dataward.access.service import queue_package
+from dataward.access.staging import PACKAGE_FILE, read_file
 from dataward.calendar import statutory_deadline
 from dataward.clock import FixedClock
 from dataward.complaints.service import NewComplaint, open_complaint
@@ -60,6 +69,7 @@ from dataward.requests.transitions import (
     ask_for_identity,
     clarification_received,
     extend,
+    link_subject,
     refuse,
     respond,
     verify_identity,
@@ -534,3 +544,53 @@ def test_it_searches_a_customers_own_rows_only_once_their_identity_is_confirmed(
     ]
     (transfer,) = letter["Transfers outside the UK"]
     assert "to countries our privacy notice does not name; safeguard: contract" in transfer
+
+
+@runs("rights.x15")
+def test_it_gives_only_what_the_customer_provided_under_consent_or_contract_to_take_elsewhere(
+    uow: UnitOfWork, clock: FixedClock, tmp_path: Path
+) -> None:
+    """RULES: POR-01 on R3's register (contract and consent purposes use identity, contact,
+    transaction and usage data), its sources file (what the customer provided) and a small
+    jobs database. Ali's portability package holds Ali's provided columns only: no
+    engineer's visit notes, no web logs (observed), no account number (R3's own)."""
+    clock.set(datetime(2026, 6, 1, 10, 0, tzinfo=UTC))
+    register = store_example(uow, R3)
+    store_sources_file(uow, ORG, load_sources(R3_SOURCES))
+    env = {R3_URL_FROM: r3_jobs(tmp_path)}
+    ali = person(uow, register, "customers", ALI["email"], phone=ALI["phone"])
+    today = clock.today()
+    requester = Requester(name="Ali Reid", email=ALI["email"], words="My data, to move.")
+    row = open_request(
+        uow, NewRequest(ORG, ("portability",), "email", today, requester), actor=STAFF
+    )
+    link_subject(uow, ORG, row.ref, ali, Step(STAFF, today))
+    verify_identity(uow, ORG, row.ref, "document", Step(STAFF, today))
+    package = queue_package(uow, ORG, row.ref, actor=STAFF, kind=PORTABILITY)
+    uow.commit()
+    root = tmp_path / "packages"
+    while build_package(uow, package.id, env=env, root=root).state != REVIEW:
+        uow.commit()
+    approve_package(uow, ORG, row.ref, actor=STAFF, kind=PORTABILITY)
+    assemble_package(uow, package.id, root=root)
+    uow.commit()
+    archive = zipfile.ZipFile(io.BytesIO(read_file(uow, package, PACKAGE_FILE, root).read()))
+
+    assert sorted(n for n in archive.namelist() if n.endswith(".json")) == [
+        "data/customer_accounts.json",
+        "data/r3_direct_members.json",
+        "data/service_records.json",
+    ]
+    account = json.loads(archive.read("data/customer_accounts.json"))
+    assert account == [
+        {
+            "full_name": "Ali Reid",
+            "email": ALI["email"],
+            "phone": ALI["phone"],
+            "address": "2 Court St",
+        }
+    ]
+    jobs = json.loads(archive.read("data/service_records.json"))
+    assert [sorted(j) for j in jobs] == [["fault", "property_address"]] * 2
+    assert "Engineer" not in archive.read("data/service_records.json").decode()
+    assert "index.html" in archive.namelist()

@@ -28,6 +28,7 @@ from sqlalchemy import (
     inspect,
     select,
     tuple_,
+    update,
 )
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
@@ -325,6 +326,51 @@ class SqlConnector:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    # Rectification (REC-01) -----------------------------------------------------------------
+    # One block of its own: the erasure executor's writes live in their own block.
+
+    def update_columns(
+        self, table: str, key_column: str, keys: Collection[Any], values: Mapping[str, Any]
+    ) -> int:
+        """Set ``values`` (column -> new value) on the rows of ``table`` whose ``key_column``
+        is one of ``keys``, all in one transaction; returns how many rows changed.
+
+        Refused on a read-only connection, before anything is read.
+        """
+        self.write_guard()
+        target = self.table(table)
+        key = self._column(target, key_column)
+        if not values:
+            raise SourceMisfit(f"connection {self.name}: no column to change in {table}")
+        if key_column in values:
+            raise SourceMisfit(
+                f"connection {self.name}: the key column {key_column} is not changed"
+            )
+        new = {name: _coerce(self._column(target, name), value) for name, value in values.items()}
+        changed = 0
+        try:
+            with self._connect() as conn:
+                # The engine autocommits reads; a write of several batches is one transaction.
+                level = conn.dialect.default_isolation_level or "SERIALIZABLE"
+                conn = conn.execution_options(isolation_level=level)
+                with conn.begin():
+                    for batch in batches(keys, BATCH_SIZE):
+                        statement = (
+                            update(target)
+                            .where(key.in_([_coerce(key, k) for k in batch]))
+                            .values(new)
+                        )
+                        changed += conn.execute(statement).rowcount
+        except (sa_exc.IntegrityError, sa_exc.DataError):
+            raise SourceMisfit(
+                f"connection {self.name}: {table} refused the new value (its type or a constraint)"
+            ) from None
+        except sa_exc.OperationalError:
+            raise SourceUnavailable(
+                f"connection {self.name}: the database cannot be reached"
+            ) from None
+        return changed
 
 
 _FIRST_PAGES: dict[tuple[int, int], tuple[Select[Any], Select[Any]]] = {}

@@ -96,8 +96,8 @@ def test_it_tells_each_recipient_with_a_contact_and_records_the_rest(uow: UnitOf
     actions = uow.session.scalars(
         select(AuditEvent.action).where(AuditEvent.entity_id == row.ref)
     ).all()
-    assert actions.count("disclosure.recipient_told") == 1
-    assert actions.count("disclosure.recipient_not_told") == 1
+    assert actions.count("request.recipient_told") == 1
+    assert actions.count("request.recipient_not_told") == 1
 
 
 def test_it_tells_a_recipient_once_per_request_and_change(uow: UnitOfWork) -> None:
@@ -136,7 +136,7 @@ def test_it_records_a_disproportionate_notice_with_its_reason(uow: UnitOfWork) -
     assert by_recipient[WITH_CONTACT].reason == "They deleted the file in 2026 and confirmed it."
     assert by_recipient[WITH_CONTACT].message_id is None
     audit = uow.session.scalars(
-        select(AuditEvent).where(AuditEvent.action == "disclosure.recipient_not_told")
+        select(AuditEvent).where(AuditEvent.action == "request.recipient_not_told")
     ).all()
     assert all("deleted the file" not in str(e.details) for e in audit)
 

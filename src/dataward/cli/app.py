@@ -49,6 +49,11 @@ COMMANDS: dict[str, Entry] = {
         "A subject's consent, objections and restrictions: show them, record and change them.",
     ),
     "db": Entry("db_cmd", "app", "Manage dataward's own database."),
+    "disclosure": Entry(
+        "disclosure_cmd",
+        "app",
+        "The disclosure log (NOT-01): whose data went to which recipient, why and when.",
+    ),
     "deadline": Entry(
         "calendar_cmd", "deadline", "Print the date a response is due (RULES SAR-01..SAR-04)."
     ),

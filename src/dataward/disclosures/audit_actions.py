@@ -4,7 +4,7 @@ the chain: never change a value."""
 from __future__ import annotations
 
 DISCLOSURE_RECORDED = "disclosure.recorded"
-RECIPIENT_TOLD = "disclosure.recipient_told"
-RECIPIENT_NOT_TOLD = "disclosure.recipient_not_told"
+RECIPIENT_TOLD = "request.recipient_told"
+RECIPIENT_NOT_TOLD = "request.recipient_not_told"
 RECTIFICATION_APPLIED = "request.rectification_applied"
 RECTIFICATION_NOT_APPLIED = "request.rectification_not_applied"

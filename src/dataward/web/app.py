@@ -29,6 +29,7 @@ from dataward.web import (
     api_complaint_steps,
     api_complaints,
     api_decisions,
+    api_disclosures,
     api_holds,
     api_request_batch,
     api_request_notes,
@@ -172,6 +173,7 @@ def create_app(
     app.include_router(api_complaints.router)
     app.include_router(api_complaint_steps.router)
     app.include_router(api_holds.router)
+    app.include_router(api_disclosures.router)
     app.include_router(campaign_pages.router)
     app.include_router(complaint_queue_pages.router)
     app.include_router(complaint_entry_pages.router)

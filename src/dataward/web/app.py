@@ -48,6 +48,7 @@ from dataward.web import (
     complaint_queue_pages,
     consent_pages,
     cookie_banner,
+    disclosure_pages,
     hold_pages,
     login,
     notice_pages,
@@ -181,6 +182,7 @@ def create_app(
     app.include_router(complaint_action_pages.router)
     app.include_router(complaint_hold_pages.router)
     app.include_router(hold_pages.router)
+    app.include_router(disclosure_pages.router)
     check_route_rules(app)
     check_body_routes(app)
     return app

@@ -243,6 +243,7 @@ def _erase(
                 files=len(survey.files) if survey is not None else 0,
                 rows_kept=step.rows_kept + len(held_now),
                 resumed=len(change.keys) < len(gone),
+                reason=step.kept_reason or (survey.kept_reason if survey is not None else None),
                 detail=_detail(step, survey, held_now),
             )
         )
@@ -282,6 +283,7 @@ def _evidence(
     files: int,
     rows_kept: int,
     resumed: bool,
+    reason: str | None,
     detail: str | None,
 ) -> ErasureEvidence:
     return ErasureEvidence(
@@ -297,7 +299,7 @@ def _evidence(
         files=files,
         rows_kept=rows_kept,
         keys=keys,
-        kept_reason=step.kept_reason if rows_kept else None,
+        kept_reason=reason if rows_kept else None,
         kept_detail=detail,
         resumed=resumed,
         worker=worker[:100],
@@ -326,6 +328,7 @@ def _finish(uow: UnitOfWork, plan: ErasurePlan, worker: str) -> None:
                 files=0,
                 rows_kept=step.rows_kept,
                 resumed=False,
+                reason=step.kept_reason,
                 detail=step.kept_detail,
             )
         )

@@ -23,6 +23,8 @@ from dataward.audit.models import AuditEvent
 from dataward.audit.service import verify
 from dataward.clock import FixedClock
 from dataward.crypto.keystore import Vault
+from dataward.disclosures.models import RecipientNotice
+from dataward.disclosures.service import NewDisclosure, record_disclosure
 from dataward.erasure.errors import ErasureInvalid, ErasureRefused, NoGround
 from dataward.erasure.evidence import evidence_export, evidence_of, steps_of
 from dataward.erasure.executor import execute_plan
@@ -162,6 +164,17 @@ def test_the_worker_erases_an_approved_plan_and_leaves_evidence(
     for name, value in agency.env.items():
         monkeypatch.setenv(name, value)
     plan = _approved(uow, agency)
+    # Her customer record went to the agency's clients (the disclosure log, NOT-01).
+    subject = uow.session.get(Subject, plan.subject_id)
+    assert subject is not None
+    record_disclosure(
+        uow,
+        NewDisclosure(
+            ORG, subject.ref, "clients", ("customers",), "customer_business_need", date(2026, 3, 2)
+        ),
+        actor=CASE,
+    )
+    uow.commit()
     worker = Worker(
         session_factory, clock, {EXECUTE_JOB: ExecuteHandler()}, vault=vault, worker_id=WORKER
     )
@@ -204,6 +217,14 @@ def test_the_worker_erases_an_approved_plan_and_leaves_evidence(
 
     request = uow.session.get(RightsRequest, plan.request_id)
     assert request is not None
+    # The clients are told of the erasure; the register gives them no address, so it is
+    # recorded as impossible with that reason rather than silently skipped.
+    told = uow.session.scalars(
+        select(RecipientNotice).where(RecipientNotice.request_id == request.id)
+    ).all()
+    assert [(n.recipient, n.change, n.datasets, n.outcome) for n in told] == [
+        ("clients", "erasure", ["customers"], "impossible")
+    ]
     kinds = {t.kind: t.state for t in tasks_of(uow, request) if t.kind in ("plan", "execute")}
     assert kinds == {"plan": "done", "execute": "done"}
     assert len(_chain(uow, "erasure.source_erased")) == 1

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from dataward.disclosures.notices import tell_recipients
 from dataward.erasure import audit_actions as actions
 from dataward.erasure.errors import ErasurePlanNotFound
 from dataward.erasure.models import (
@@ -341,6 +342,19 @@ def _finish(uow: UnitOfWork, plan: ErasurePlan, worker: str) -> None:
         ).all()
     )
     row = request_of(uow, plan)
+    # NOT-01: every recipient the disclosure log says received the erased datasets is told
+    # (or the reason it cannot be is recorded), before dataward's own copies may go.
+    erased = sorted(
+        set(
+            uow.session.scalars(
+                select(ErasureEvidence.dataset).where(
+                    ErasureEvidence.plan_id == plan.id, ErasureEvidence.rows > 0
+                )
+            )
+        )
+    )
+    if erased:
+        tell_recipients(uow, row, "erasure", datasets=erased, actor=worker)
     if plan.shred_when_done and plan.rows_kept == 0:
         subject = subject_of(uow, row)
         shred_subject(uow, plan.organisation, subject.ref, actor=worker, reason="erasure_request")

@@ -1,7 +1,7 @@
 """Package kinds: a request may have an access package and a portability package (issue 19).
 
 Revision ID: 0027
-Revises: 0024
+Revises: 0026
 Create Date: 2026-12-06
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0027"
-down_revision = "0024"
+down_revision = "0026"
 branch_labels = None
 depends_on = None
 

@@ -10,6 +10,8 @@ def import_all_models() -> None:
     from dataward.complaints import models as complaint_models  # noqa: F401
     from dataward.complaints import reminder_models as complaint_reminder_models  # noqa: F401
     from dataward.consent import models as consent_models  # noqa: F401
+    from dataward.disclosures import models as disclosure_models  # noqa: F401
+    from dataward.erasure import models as erasure_models  # noqa: F401
     from dataward.holds import models as hold_models  # noqa: F401
     from dataward.jobs import models as job_models  # noqa: F401
     from dataward.notify import models as notify_models  # noqa: F401

@@ -24,6 +24,7 @@ from dataward.complaints.jobs import complaint_jobs
 from dataward.config import Settings, get_settings
 from dataward.crypto.keystore import Vault
 from dataward.crypto.secrets import key_material
+from dataward.erasure.jobs import erasure_jobs
 from dataward.errors import ConfigurationError
 from dataward.jobs.worker import DomainJobs, JobHandler, Worker
 from dataward.logging import get_logger
@@ -46,6 +47,7 @@ def domain_jobs(mail: MailSettings, *, sender: Sender | None = None) -> list[Dom
         request_jobs(get_settings(), mail),
         complaint_jobs(get_settings(), mail),
         access_jobs(get_settings(), mail),
+        erasure_jobs(),
     ]
 
 

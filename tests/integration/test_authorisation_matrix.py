@@ -144,6 +144,19 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         f"/console/holds/{ORG}/h_none/close",
         row(303, 303, 303, 303, 403, 303, 303),
     ),
+    # the disclosure log (issue 19, NOT-01): admin, DPO and caseworker; never an auditor; an
+    # empty form is refused back to the subject's page (303)
+    "disclosure_add": (
+        "POST",
+        f"/console/subjects/{ORG}/{{ref}}/disclosures",
+        row(303, 303, 303, 303, 403, 303, 303),
+    ),
+    # REC-01: rectifying needs requests:write; an unknown request is refused back (303)
+    "request_rectify": (
+        "POST",
+        f"/console/requests/{ORG}/q_none/rectify",
+        row(303, 303, 303, 303, 403, 303, 303),
+    ),
     # rights requests (issue 16): admin, DPO and caseworker; never an auditor
     "requests_page": ("GET", "/console/requests", SUBJECT_READERS),
     "request_new": ("GET", "/console/requests/new", SUBJECT_READERS),
@@ -540,6 +553,23 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         f"/api/v1/holds/{ORG}/h_none/close",
         row(401, 401, 401, 401, 401, 403, 404),
     ),
+    # the disclosure log (issue 19, NOT-01): the same callers as holds; the fixture's
+    # register names no recipient, so the right scope's record is refused (422)
+    "api_disclosures": (
+        "GET",
+        f"/api/v1/disclosures?organisation={ORG}&recipient=crm_vendor",
+        row(401, 200, 200, 200, 403, 403, 200),
+    ),
+    "api_disclosure": (
+        "GET",
+        f"/api/v1/disclosures/{ORG}/d_none",
+        row(401, 404, 404, 404, 403, 403, 404),
+    ),
+    "api_disclosure_record": (
+        "POST",
+        "/api/v1/disclosures",
+        row(401, 401, 401, 401, 401, 403, 422),
+    ),
     # the "wrong scope" token holds decisions:read, which is the right one here
     "api_decision": (
         "GET",
@@ -610,6 +640,14 @@ JSON: dict[str, Any] = {
         "review_on": "2027-02-01",
     },
     "api_hold_review": {"review_on": "2027-02-01"},
+    "api_disclosure_record": {
+        "organisation": ORG,
+        "subject_ref": "s_none",
+        "recipient": "crm_vendor",
+        "datasets": ["crm"],
+        "purpose": "sales",
+        "disclosed_on": "2026-11-20",
+    },
     "api_decision_batch": {"identity": {"kind": "email", "value": "jane.doe@example.com"}},
     "cookie_consent_log": {"choice": {}},
     "api_subject_search": {"organisation": ORG, "kind": "email", "value": "jane.doe@example.com"},

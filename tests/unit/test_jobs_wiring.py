@@ -11,6 +11,7 @@ from dataward.access.expiry import PackageExpirySweep
 from dataward.access.service import ASSEMBLE_JOB, BUILD_JOB
 from dataward.audit.head_service import HEAD_DELIVER_JOB, HEAD_EMAIL_JOB
 from dataward.complaints.jobs import ComplaintSweep
+from dataward.erasure.service import EXECUTE_JOB
 from dataward.jobs.worker import DomainJobs
 from dataward.notify.service import CAMPAIGN_JOB
 from dataward.outbox.config import MailSettings
@@ -26,7 +27,15 @@ def test_every_domains_jobs_reach_the_worker_once(tmp_path: Path) -> None:
     kinds = [kind for domain in domains for kind in domain.handlers]
     # Two domains handling one kind would silently lose one handler.
     assert sorted(kinds) == sorted(
-        {SEND_JOB, CAMPAIGN_JOB, HEAD_DELIVER_JOB, HEAD_EMAIL_JOB, BUILD_JOB, ASSEMBLE_JOB}
+        {
+            SEND_JOB,
+            CAMPAIGN_JOB,
+            HEAD_DELIVER_JOB,
+            HEAD_EMAIL_JOB,
+            BUILD_JOB,
+            ASSEMBLE_JOB,
+            EXECUTE_JOB,  # erasure (issue 19)
+        }
     )
     sweeps = [sweep for domain in domains for sweep in domain.sweeps]
     # The campaigns' sweep, the requests' deadlines and reminders (issue 16), and the

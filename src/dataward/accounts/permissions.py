@@ -28,6 +28,9 @@ class Permission(StrEnum):
     # Legal holds (RET-02): what stops the retention engine deleting.
     HOLDS_READ = "holds:read"
     HOLDS_WRITE = "holds:write"
+    # The disclosure log (NOT-01): which recipients received whose data.
+    DISCLOSURES_READ = "disclosures:read"
+    DISCLOSURES_WRITE = "disclosures:write"
     # Sending a notice-change campaign to every subject is a person's decision (issue 14,
     # item 9): the DPO's or an administrator's, never a token's.
     CAMPAIGNS_APPROVE = "campaigns:approve"
@@ -56,6 +59,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.COMPLAINTS_WRITE,
             Permission.HOLDS_READ,
             Permission.HOLDS_WRITE,
+            Permission.DISCLOSURES_READ,
+            Permission.DISCLOSURES_WRITE,
         }
     ),
     Role.CASEWORKER: frozenset(
@@ -70,6 +75,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.COMPLAINTS_WRITE,
             Permission.HOLDS_READ,
             Permission.HOLDS_WRITE,
+            Permission.DISCLOSURES_READ,
+            Permission.DISCLOSURES_WRITE,
         }
     ),
     # Read-only: the register and the audit chain, never decrypted identities.

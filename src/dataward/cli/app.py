@@ -49,6 +49,11 @@ COMMANDS: dict[str, Entry] = {
         "A subject's consent, objections and restrictions: show them, record and change them.",
     ),
     "db": Entry("db_cmd", "app", "Manage dataward's own database."),
+    "disclosure": Entry(
+        "disclosure_cmd",
+        "app",
+        "The disclosure log (NOT-01): whose data went to which recipient, why and when.",
+    ),
     "deadline": Entry(
         "calendar_cmd", "deadline", "Print the date a response is due (RULES SAR-01..SAR-04)."
     ),
@@ -58,6 +63,12 @@ COMMANDS: dict[str, Entry] = {
         "Decide for every row of a campaign list; JSON lines out, a summary on stderr.",
     ),
     "demo": Entry("demo_cmd", "app", "A synthetic organisation to try dataward on."),
+    "erasure": Entry(
+        "erasure_cmd",
+        "app",
+        "Erasure (ERA-01..03): record the ground, plan as a dry run, approve (DPO), run, "
+        "and show the plan and its evidence.",
+    ),
     "export": Entry("export_cmd", "app", "Export the register in other formats."),
     "hold": Entry(
         "hold_cmd",

@@ -243,6 +243,65 @@ def search(
         )
 
 
+@app.command("rectify")
+def rectify(
+    org: Annotated[str, typer.Argument(help="Organisation id.")],
+    ref: Annotated[str, typer.Argument(help="The request's reference (q_...).")],
+    dataset: Annotated[str, typer.Option(help="The register's dataset holding the column.")],
+    column: Annotated[str, typer.Option(help="The column the sources file binds.")],
+    value: Annotated[str, typer.Option(help="The corrected value (sealed with the request).")],
+    not_made: Annotated[
+        str | None,
+        typer.Option(
+            "--not-made", help="Record why it is not made instead: opinion, accurate or other."
+        ),
+    ] = None,
+    why: Annotated[str | None, typer.Option(help="With --not-made: why, in words.")] = None,
+    statement: Annotated[
+        str | None,
+        typer.Option(help="With --not-made: the subject's supplementary statement."),
+    ] = None,
+    actor: Actor = "cli",
+) -> None:
+    """Correct the subject's data in the source (REC-01), then tell the recipients (NOT-01).
+
+    The column must be one the sources file binds, through a read_write connection. With
+    --not-made the correction is recorded as not made, with why and the subject's
+    statement. A refusal changes nothing, in dataward or the source: one line, exit 2.
+
+    Example: dataward request rectify acme q_4f1a2b3c4d5e6f70 --dataset customers
+    --column phone --value 07700900124
+    """
+    from dataward.disclosures.rectification import Correction, record_not_rectified
+    from dataward.disclosures.rectification import rectify as apply_correction
+
+    correction = Correction(dataset[:80], column[:80], value)
+    try:
+        with open_runtime() as runtime, runtime.uow() as uow:
+            if not_made is None:
+                rect = apply_correction(uow, org[:80], ref[:32], correction, actor=actor)
+            else:
+                rect = record_not_rectified(
+                    uow,
+                    org[:80],
+                    ref[:32],
+                    correction,
+                    reason=not_made,
+                    why=why or "",
+                    statement=statement or "",
+                    actor=actor,
+                )
+            uow.commit()
+            done, rows = rect.outcome, rect.rows
+    except DatawardError as error:
+        err.print(f"refused [{error.code}]: {error.message}", markup=False)
+        raise typer.Exit(2) from None
+    if done == "applied":
+        out.print(f"{ref[:32]}: {dataset}.{column} corrected in {rows} rows", markup=False)
+    else:
+        out.print(f"{ref[:32]}: {dataset}.{column} not corrected ({not_made})", markup=False)
+
+
 @app.command("export")
 def export(
     org: Annotated[

@@ -213,6 +213,22 @@ MESSAGE_TYPES: dict[str, MessageType] = {
         "requester",
         {"reference": "q_0123456789abcdef", "code": "042917", "minutes": 30},
     ),
+    # disclosures/notices.py: NOT-01, a recipient of a person's data told of a change a
+    # request made, one type per change; sealed under the request's key like its letters.
+    **{
+        f"recipient_{change}": MessageType(
+            f"recipient_{change}",
+            "requester",
+            {
+                "reference": "q_0123456789abcdef",
+                "recipient_name": "Ascendant Solutions Ltd",
+                "disclosures": ["2 March 2026, your reference TR-1 (our reference d_01234567)"],
+                "datasets": ["Customer details"],
+                "lines": ["Customer details, email: the corrected value"],
+            },
+        )
+        for change in ("erasure", "rectification", "restriction")
+    },
 }
 
 

@@ -305,7 +305,17 @@ def _text(value: str, name: str, *, required: bool) -> str:
 
 
 def _require_approver(uow: UnitOfWork, actor: str) -> None:
-    """A person (never a token) whose role holds ``requests:approve``, and enabled."""
+    require_approver(
+        uow,
+        actor,
+        "only the DPO or an administrator may decide that a search is not reasonable "
+        "and proportionate (SAR-07)",
+    )
+
+
+def require_approver(uow: UnitOfWork, actor: str, refusal: str) -> None:
+    """A person (never a token) whose role holds ``requests:approve``, and enabled;
+    otherwise ``ApprovalRequired`` with ``refusal`` as its message."""
     kind, _, user_ref = actor.partition(":")
     try:
         user = get_user_by_ref(uow, user_ref) if kind == "user" else None
@@ -316,10 +326,7 @@ def _require_approver(uow: UnitOfWork, actor: str) -> None:
         or user.disabled_at is not None
         or Permission.REQUESTS_APPROVE not in permissions_of(user.role)
     ):
-        raise ApprovalRequired(
-            "only the DPO or an administrator may decide that a search is not reasonable "
-            "and proportionate (SAR-07)"
-        )
+        raise ApprovalRequired(refusal)
 
 
 def _finish(uow: UnitOfWork, task: RequestTask, state: str, actor: str) -> None:

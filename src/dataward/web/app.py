@@ -29,6 +29,7 @@ from dataward.web import (
     api_complaint_steps,
     api_complaints,
     api_decisions,
+    api_disclosures,
     api_holds,
     api_request_batch,
     api_request_notes,
@@ -47,6 +48,7 @@ from dataward.web import (
     complaint_queue_pages,
     consent_pages,
     cookie_banner,
+    disclosure_pages,
     hold_pages,
     login,
     notice_pages,
@@ -172,6 +174,7 @@ def create_app(
     app.include_router(api_complaints.router)
     app.include_router(api_complaint_steps.router)
     app.include_router(api_holds.router)
+    app.include_router(api_disclosures.router)
     app.include_router(campaign_pages.router)
     app.include_router(complaint_queue_pages.router)
     app.include_router(complaint_entry_pages.router)
@@ -179,6 +182,7 @@ def create_app(
     app.include_router(complaint_action_pages.router)
     app.include_router(complaint_hold_pages.router)
     app.include_router(hold_pages.router)
+    app.include_router(disclosure_pages.router)
     check_route_rules(app)
     check_body_routes(app)
     return app

@@ -59,6 +59,7 @@ from dataward.web.auth import (
 )
 from dataward.web.confirm import Confirmation, confirm_then_run
 from dataward.web.deps import get_uow
+from dataward.web.disclosure_pages import rectification_panel
 from dataward.web.flash import error_text, flash_later, flash_now
 from dataward.web.portal_requests import acknowledge_opened
 from dataward.web.request_authority_pages import authority_panel
@@ -244,6 +245,7 @@ def request_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
         **verification_panel(uow, row),
         **authority_panel(uow, row),
         **letters_panel(uow, row),
+        **rectification_panel(uow, row),
     }
     return render(request, "console/request.html", context)
 

@@ -181,12 +181,14 @@ def subject_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
     if tomb is not None:
         status = 410 if tomb.fate == "shredded" else 200
         return render(request, "console/tombstone.html", {"tomb": tomb}, status_code=status)
+    from dataward.web.disclosure_pages import subject_disclosures_panel
     from dataward.web.hold_pages import subject_holds_panel
 
     view = view_subject(uow, org[:80], ref[:32], actor=principal_of(request).actor)
     uow.commit()  # the view is audited
     context = {
         **subject_holds_panel(request, uow, view.organisation, view.ref),
+        **subject_disclosures_panel(request, uow, view.organisation, view.ref),
         "view": view,
         "timeline": subject_timeline(uow, view.ref),
         "standing": standing_of(uow, view.organisation, view.ref),

@@ -6,7 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from dataward.register.models.common import Element, Id, Strict, Text, Unspecified
+from dataward.register.models.common import Contact, Element, Id, Strict, Text, Unspecified
 
 RecipientCondition = Literal[
     "always",
@@ -54,6 +54,11 @@ class Recipient(Element):
     )
     privacy_notice_url: Text | None = None
     contract_reference: Text | None = None
+    contacts: list[Contact] = Field(
+        default_factory=list,
+        description="How to reach them when a person's data they received is corrected, "
+        "erased or restricted (NOT-01); an email contact is written to through the outbox.",
+    )
 
 
 class SharingPolicy(Element):

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
 from dataward.errors import DatawardError
-from dataward.sources.models import Binding, Connection, Relation, SourcesFile
+from dataward.sources.models import Binding, Connection, HoldRule, Relation, SourcesFile
 
 BATCH_SIZE = 2000
 """Values per ``IN`` / ``= ANY`` list: far from every backend's parameter limit."""
@@ -285,3 +285,37 @@ def identity_columns(
             if not wanted:
                 continue
         yield names, wanted
+
+
+# Writes (erasure, retention) ------------------------------------------------------------------
+# Everything below changes a source. Only a connection whose mode is ``read_write`` may; the
+# connectors' write methods call ``guard_write`` first, so a read-only one refuses before
+# any statement is sent.
+
+
+@dataclass(frozen=True)
+class RowChange:
+    """One set-based change to a table: delete the rows with these keys, or set columns.
+
+    ``values`` maps a column to its new value (None: set to null); empty with ``delete``.
+    """
+
+    table: str
+    key: str
+    keys: Sequence[Any]
+    delete: bool
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+
+def guard_write(name: str, read_only: bool) -> None:
+    """Refuse a write through a read-only connection (no statement is sent)."""
+    if read_only:
+        raise ReadOnlyConnection(f"connection {name} is read_only: dataward may not change it")
+
+
+def hold_open_on(rule: HoldRule, row: Mapping[str, Any]) -> bool:
+    """Whether a hold predicate read on the row itself (no ``table``) is open on it."""
+    if rule.open_when_null is not None:
+        return row.get(rule.open_when_null) is None
+    assert rule.open_when is not None
+    return row.get(rule.open_when.column) in rule.open_when.in_

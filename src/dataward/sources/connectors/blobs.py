@@ -27,6 +27,7 @@ from dataward.sources.connectors.base import (
     IdentityValues,
     Row,
     SourceMisfit,
+    guard_write,
     relation_chain,
 )
 from dataward.sources.connectors.tabular import folder_of, matching
@@ -128,3 +129,22 @@ class BlobConnector:
 
     def close(self) -> None:
         return None
+
+
+# Writes (erasure, retention) ------------------------------------------------------------------
+
+
+def delete_files(connector: BlobConnector, paths: Iterable[str]) -> int:
+    """Delete these files (relative to the root, never outside it); returns how many went.
+
+    A file already gone counts for nothing: deleting again (a resumed run) is harmless.
+    """
+    guard_write(connector.name, connector.read_only)
+    deleted = 0
+    for relative in paths:
+        path = (connector.root / relative).resolve()
+        if not path.is_relative_to(connector.root) or not path.is_file():
+            continue
+        path.unlink()
+        deleted += 1
+    return deleted

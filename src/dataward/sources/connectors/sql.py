@@ -24,14 +24,16 @@ from sqlalchemy import (
     Table,
     bindparam,
     create_engine,
+    delete,
     event,
     inspect,
     select,
     tuple_,
+    update,
 )
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
-from sqlalchemy.sql import ColumnElement, FromClause, Select
+from sqlalchemy.sql import ColumnElement, Delete, FromClause, Select, Update
 from sqlalchemy.types import TypeEngine
 
 from dataward.sources.connectors.base import (
@@ -39,17 +41,18 @@ from dataward.sources.connectors.base import (
     ColumnDescription,
     Description,
     IdentityValues,
-    ReadOnlyConnection,
     Row,
+    RowChange,
     SourceMisfit,
     SourceUnavailable,
     TableDescription,
     TypeFamily,
     batches,
+    guard_write,
     identity_columns,
     relation_chain,
 )
-from dataward.sources.models import Binding
+from dataward.sources.models import Binding, HoldRule
 
 
 def family_of(column_type: TypeEngine[Any]) -> TypeFamily:
@@ -310,10 +313,7 @@ class SqlConnector:
 
     def write_guard(self) -> None:
         """Call before any write (erasure, retention): a read-only connection refuses."""
-        if self.read_only:
-            raise ReadOnlyConnection(
-                f"connection {self.name} is read_only: dataward may not change it"
-            )
+        guard_write(self.name, self.read_only)
 
     def _connect(self) -> Any:
         try:
@@ -325,6 +325,51 @@ class SqlConnector:
 
     def close(self) -> None:
         self.engine.dispose()
+
+    # Rectification (REC-01) -----------------------------------------------------------------
+    # One block of its own: the erasure executor's writes live in their own block.
+
+    def update_columns(
+        self, table: str, key_column: str, keys: Collection[Any], values: Mapping[str, Any]
+    ) -> int:
+        """Set ``values`` (column -> new value) on the rows of ``table`` whose ``key_column``
+        is one of ``keys``, all in one transaction; returns how many rows changed.
+
+        Refused on a read-only connection, before anything is read.
+        """
+        self.write_guard()
+        target = self.table(table)
+        key = self._column(target, key_column)
+        if not values:
+            raise SourceMisfit(f"connection {self.name}: no column to change in {table}")
+        if key_column in values:
+            raise SourceMisfit(
+                f"connection {self.name}: the key column {key_column} is not changed"
+            )
+        new = {name: _coerce(self._column(target, name), value) for name, value in values.items()}
+        changed = 0
+        try:
+            with self._connect() as conn:
+                # The engine autocommits reads; a write of several batches is one transaction.
+                level = conn.dialect.default_isolation_level or "SERIALIZABLE"
+                conn = conn.execution_options(isolation_level=level)
+                with conn.begin():
+                    for batch in batches(keys, BATCH_SIZE):
+                        statement = (
+                            update(target)
+                            .where(key.in_([_coerce(key, k) for k in batch]))
+                            .values(new)
+                        )
+                        changed += conn.execute(statement).rowcount
+        except (sa_exc.IntegrityError, sa_exc.DataError):
+            raise SourceMisfit(
+                f"connection {self.name}: {table} refused the new value (its type or a constraint)"
+            ) from None
+        except sa_exc.OperationalError:
+            raise SourceUnavailable(
+                f"connection {self.name}: the database cannot be reached"
+            ) from None
+        return changed
 
 
 _FIRST_PAGES: dict[tuple[int, int], tuple[Select[Any], Select[Any]]] = {}
@@ -355,3 +400,67 @@ def _coerce(column: ColumnElement[Any], value: Any) -> Any:
         except ValueError:
             return value
     return value
+
+
+# Writes (erasure, retention) ------------------------------------------------------------------
+# Set-based: one statement per change per batch of keys, every change of a call in ONE
+# transaction, so a source is changed completely or not at all.
+
+
+def apply_changes(
+    connector: SqlConnector, changes: Sequence[RowChange], batch_size: int = BATCH_SIZE
+) -> list[int]:
+    """Apply the changes in order (children before parents) in one transaction.
+
+    Returns the rows each change touched. Refused on a read-only connection before any
+    statement; a database that cannot be reached rolls everything back (SourceUnavailable).
+    """
+    connector.write_guard()
+    statements: list[Delete | Update] = []
+    for change in changes:
+        table = connector.table(change.table)
+        key = connector._column(table, change.key)
+        if change.delete:
+            statements.append(delete(table).where(key.in_(bindparam("keys", expanding=True))))
+        else:
+            values = {connector._column(table, c).name: v for c, v in change.values.items()}
+            statements.append(
+                update(table).where(key.in_(bindparam("keys", expanding=True))).values(values)
+            )
+    touched: list[int] = []
+    try:
+        with connector.engine.connect() as conn:
+            level = conn.dialect.default_isolation_level or "SERIALIZABLE"
+            conn = conn.execution_options(isolation_level=level)
+            with conn.begin():
+                for change, statement in zip(changes, statements, strict=True):
+                    count = 0
+                    for batch in batches(change.keys, batch_size):
+                        count += conn.execute(statement, {"keys": batch}).rowcount
+                    touched.append(count)
+    except sa_exc.OperationalError:
+        raise SourceUnavailable(
+            f"connection {connector.name}: the database cannot be reached"
+        ) from None
+    return touched
+
+
+def keys_held_by_related(
+    connector: SqlConnector, rule: HoldRule, keys: Collection[Any], batch_size: int = BATCH_SIZE
+) -> set[Any]:
+    """Of ``keys``, those a related table's row (``rule.table`` by ``rule.via``) holds open."""
+    assert rule.table is not None
+    assert rule.via is not None
+    table = connector.table(rule.table)
+    via = connector._column(table, rule.via)
+    if rule.open_when_null is not None:
+        open_now = connector._column(table, rule.open_when_null).is_(None)
+    else:
+        assert rule.open_when is not None
+        open_now = connector._column(table, rule.open_when.column).in_(rule.open_when.in_)
+    query = select(via).where(via.in_(bindparam("keys", expanding=True)), open_now).distinct()
+    held: set[Any] = set()
+    with connector._connect() as conn:
+        for batch in batches(keys, batch_size):
+            held.update(conn.execute(query, {"keys": batch}).scalars())
+    return held

@@ -1,0 +1,227 @@
+"""The ground (ERA-01) and the plan: a dry run a DPO can read before anything changes.
+
+``plan_erasure`` reads the subject's rows in every bound dataset the register declares
+(the access build's lookup: ``stream_subject`` with ``subject_identities``) and stores, per
+binding, what goes and how (the sources file's strategy per column), what stays and why
+(ERA-02: a legal hold in force, a hold predicate of the sources file open on the row, a
+source dataward may not write), with counts and key digests only. It cites the sources and
+register versions it read. Never commits.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+
+from dataward.erasure import audit_actions as actions
+from dataward.erasure.errors import ErasureInvalid, ErasureRefused, NoGround
+from dataward.erasure.models import (
+    ERASE,
+    KEEP,
+    LIVE,
+    PLANNED,
+    STALE,
+    STEP_KEPT,
+    STEP_PENDING,
+    SUPERSEDED,
+    ErasureGround,
+    ErasurePlan,
+    ErasureStep,
+)
+from dataward.erasure.service import (
+    ERASURE,
+    audit_plan,
+    erasure_request,
+    ground_of,
+    plans_of,
+    subject_of,
+)
+from dataward.erasure.survey import (
+    ANONYMISE_RULES,
+    Survey,
+    depth,
+    strategy_of,
+    survey_subject,
+)
+from dataward.holds.service import today_of
+from dataward.publication.registers import current_version
+from dataward.requests.service import audit_request, register_of
+from dataward.requests.source_search import subject_identities
+from dataward.sources.connectors import open_all
+from dataward.sources.connectors.base import Connector
+from dataward.sources.models import SourcesFile
+from dataward.sources.versions import current_sources
+from dataward.uow import UnitOfWork
+
+# The grounds of Art 17(1) (ERA-01), in the caseworker's words.
+GROUNDS: dict[str, str] = {
+    "no_longer_necessary": "no longer necessary for the purpose it was collected for",
+    "consent_withdrawn": "consent withdrawn and no other lawful basis",
+    "objection_upheld": "an objection upheld (no overriding legitimate grounds)",
+    "unlawful_processing": "processed unlawfully",
+    "legal_obligation_to_erase": "a legal obligation to erase",
+    "child_online_service": "collected from a child for an online service",
+}
+
+
+def record_ground(
+    uow: UnitOfWork, organisation: str, ref: str, ground: str, *, actor: str
+) -> ErasureGround:
+    """Record (or change, before approval) the ground the subject relies on."""
+    if ground not in GROUNDS:
+        raise ErasureInvalid(f"the ground must be one of {', '.join(GROUNDS)}")
+    row = erasure_request(uow, organisation, ref)
+    if any(plan.state in (*LIVE, "done") for plan in plans_of(uow, row)):
+        raise ErasureRefused(f"request {row.ref}: the erasure is approved; its ground stays")
+    found = ground_of(uow, row)
+    if found is None:
+        found = ErasureGround(id=str(uuid.uuid4()), request_id=row.id, ground=ground)
+        uow.session.add(found)
+    found.ground, found.recorded_by, found.recorded_at = ground, actor, uow.clock.now()
+    uow.session.flush()
+    audit_request(uow, row, actions.GROUND_RECORDED, actor=actor, ground=ground)
+    return found
+
+
+def plan_erasure(
+    uow: UnitOfWork,
+    organisation: str,
+    ref: str,
+    *,
+    actor: str,
+    connectors: Mapping[str, Connector] | None = None,
+    env: Mapping[str, str] | None = None,
+) -> ErasurePlan:
+    """A new plan for the request; an earlier plan not yet approved (or stale) is superseded.
+
+    Refused, changing nothing: without a ground (ERA-01), while a plan is approved or
+    running, once one is done, or when the sources file names an anonymisation rule
+    dataward does not know.
+    """
+    row = erasure_request(uow, organisation, ref)
+    ground = ground_of(uow, row)
+    if ground is None:
+        raise NoGround(f"request {row.ref}: record the ground the subject relies on (ERA-01) first")
+    earlier = plans_of(uow, row)
+    if any(plan.state in (*LIVE, "done") for plan in earlier):
+        raise ErasureRefused(f"request {row.ref}: an erasure plan is approved already")
+    stored = current_sources(uow, organisation)
+    sources = stored.parsed().sources
+    _check_rules(sources)
+    subject = subject_of(uow, row)
+    subject_id = subject.id
+    declared = {d.id for d in register_of(uow, organisation).datasets}
+    now = uow.clock.now()
+    plan = ErasurePlan(
+        id=str(uuid.uuid4()),
+        organisation=organisation,
+        request_id=row.id,
+        subject_id=subject_id,
+        ground=ground.ground,
+        sources_version=stored.version,
+        register_version=current_version(uow, organisation).version,
+        state=PLANNED,
+        planned_by=actor,
+        created_at=now,
+        updated_at=now,
+    )
+    values = subject_identities(uow, subject)
+    opened = dict(connectors) if connectors is not None else open_all(sources, env)
+    try:
+        surveys = list(
+            survey_subject(
+                uow,
+                organisation,
+                sources,
+                opened,
+                values,
+                subject_id=subject_id,
+                datasets=[d for d in sources.datasets if d in declared],
+                on=today_of(uow),
+            )
+        )
+    finally:
+        if connectors is None:
+            for connector in opened.values():
+                connector.close()
+    for old in earlier:
+        if old.state in (PLANNED, STALE):
+            old.state, old.updated_at = SUPERSEDED, now
+    uow.session.add(plan)
+    uow.session.flush()
+    steps = _steps(plan, surveys)
+    uow.session.add_all(steps)
+    plan.rows_erased = sum(s.rows for s in steps)
+    plan.rows_kept = sum(s.rows_kept for s in steps)
+    plan.files_erased = sum(s.files for s in steps)
+    # dataward's own copies go too only when nothing of the person is kept anywhere.
+    plan.shred_when_done = plan.rows_kept == 0 and not sources.searched_by_hand
+    uow.session.flush()
+    audit_plan(
+        uow,
+        plan,
+        actions.PLAN_MADE,
+        actor=actor,
+        row=row,
+        rows=plan.rows_erased,
+        kept=plan.rows_kept,
+        files=plan.files_erased,
+        sources_version=plan.sources_version,
+    )
+    return plan
+
+
+def _steps(plan: ErasurePlan, surveys: list[Survey]) -> list[ErasureStep]:
+    """A step per binding, ordered per source with children (longer chains) first."""
+    ordered = sorted(
+        surveys, key=lambda s: (s.binding.connection, -depth(s.binding), s.dataset, s.index)
+    )
+    steps = []
+    for seq, survey in enumerate(ordered, start=1):
+        # A binding with no rows of the person is erased too: its evidence says "none".
+        erasing = survey.kept_reason is None or bool(survey.erase)
+        steps.append(
+            ErasureStep(
+                id=str(uuid.uuid4()),
+                plan_id=plan.id,
+                dataset=survey.dataset,
+                binding=survey.index,
+                connection=survey.binding.connection,
+                seq=seq,
+                action=ERASE if erasing else KEEP,
+                how=survey.how,
+                rows=len(survey.erase),
+                files=len(survey.files),
+                rows_kept=len(survey.held),
+                keys=sorted(survey.erase),
+                kept_reason=survey.kept_reason,
+                kept_detail=", ".join(survey.kept_detail) or None,
+                state=STEP_PENDING if erasing else STEP_KEPT,
+            )
+        )
+    return steps
+
+
+def _check_rules(sources: SourcesFile) -> None:
+    unknown = sorted(
+        {
+            strategy.partition(":")[2]
+            for bindings in sources.datasets.values()
+            for binding in bindings
+            for info in binding.columns.values()
+            if (strategy := _strategy(info.erasure)).startswith("anonymise:")
+            and strategy.partition(":")[2] not in ANONYMISE_RULES
+        }
+    )
+    if unknown:
+        raise ErasureInvalid(
+            f"the sources file names anonymisation rules dataward does not know: "
+            f"{', '.join(unknown)} (known: {', '.join(ANONYMISE_RULES)})"
+        )
+
+
+def _strategy(erasure: object) -> str:
+    return strategy_of(erasure) if erasure is not None else ""
+
+
+__all__ = ["ERASURE", "GROUNDS", "plan_erasure", "record_ground"]

@@ -1,0 +1,228 @@
+"""What erasing a subject would do to one binding, read from the source now.
+
+The plan surveys every binding once and stores the counts and key digests; the executor
+surveys again before it changes anything, so a plan whose rows changed is seen (stale) and
+a hold placed since approval keeps its rows. Nothing here writes; the rows found stay in
+this module's caller's memory and are cited only by ``key_digest``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+
+from dataward.holds.engine import holds_in_force
+from dataward.holds.models import LegalHold
+from dataward.sources.connectors.base import (
+    Connector,
+    IdentityValues,
+    Row,
+    hold_open_on,
+    relation_chain,
+    stream_subject,
+)
+from dataward.sources.connectors.blobs import BlobConnector
+from dataward.sources.connectors.sql import SqlConnector, keys_held_by_related
+from dataward.sources.models import Anonymise, Binding, Keep, SourcesFile
+from dataward.uow import UnitOfWork
+
+DELETE_ROW = "delete_row"
+SET_NULL = "set_null"
+KEEP_COLUMN = "keep"
+# What an ``{anonymise: rule}`` column becomes: a fixed value, the same for every row, so
+# nothing of the person survives in it. A rule not listed here is refused when planning.
+ANONYMISE_RULES: dict[str, Any] = {
+    "redact": "[erased]",
+    "zero": 0,
+    "empty": "",
+}
+
+# Why rows are kept (the plan's and the evidence's codes), in the DPO's words.
+KEPT_REASONS: dict[str, str] = {
+    "legal_hold": "a legal hold in force on the subject or the record",
+    "hold_predicate": "a hold of the sources file is open on the row",
+    "no_strategy": "no erasure strategy in the sources file",
+    "sources_keep": "the sources file keeps every column it names",
+    "read_only": "the connection is read_only: erase by hand",
+    "by_hand": "dataward erases only in SQL sources: erase by hand",
+}
+
+
+def key_digest(connection: str, table: str, key: Any) -> str:
+    """A row cited without its data: the digest of where it lives and its key."""
+    return hashlib.sha256(f"{connection}/{table}/{key}".encode()).hexdigest()[:32]
+
+
+def strategy_of(erasure: object) -> str:
+    if isinstance(erasure, Anonymise):
+        return f"anonymise:{erasure.anonymise}"
+    if isinstance(erasure, Keep):
+        return KEEP_COLUMN
+    return str(erasure)
+
+
+def how_of(binding: Binding) -> dict[str, str]:
+    """Column -> strategy, for the columns the sources file gives one."""
+    return {
+        name: strategy_of(info.erasure)
+        for name, info in binding.columns.items()
+        if info.erasure is not None
+    }
+
+
+def changes_of(how: Mapping[str, str]) -> tuple[bool, dict[str, Any]]:
+    """(delete the row?, column -> new value) for a binding's strategies."""
+    if DELETE_ROW in how.values():
+        return True, {}
+    values: dict[str, Any] = {}
+    for column, strategy in how.items():
+        if strategy == SET_NULL:
+            values[column] = None
+        elif strategy.startswith("anonymise:"):
+            values[column] = ANONYMISE_RULES[strategy.partition(":")[2]]
+    return False, values
+
+
+def depth(binding: Binding) -> int:
+    """Hops from the binding's table to its subject's root: children go before parents."""
+    return len(relation_chain(binding.subject))
+
+
+@dataclass
+class Survey:
+    """One binding now: the rows that would go (digest -> key), those held, and why."""
+
+    dataset: str
+    index: int
+    binding: Binding
+    how: dict[str, str]
+    erase: dict[str, Any] = field(default_factory=dict)
+    held: set[str] = field(default_factory=set)
+    kept_reason: str | None = None
+    kept_detail: list[str] = field(default_factory=list)
+    files: list[tuple[str, str]] = field(default_factory=list)
+    """(files connection, path) of the rows that go, deleted after their rows commit."""
+
+
+def survey_subject(
+    uow: UnitOfWork,
+    organisation: str,
+    sources: SourcesFile,
+    connectors: Mapping[str, Connector],
+    values: IdentityValues,
+    *,
+    subject_id: str,
+    datasets: Iterable[str],
+    on: date,
+    connection: str | None = None,
+) -> Iterator[Survey]:
+    """A survey of every binding of ``datasets`` (on ``connection`` only, when given), in
+    the sources file's order. Bindings of other connections are never read."""
+    wanted = set(datasets)
+    record_holds = _record_holds(uow, organisation, on)
+    for found in stream_subject(sources, connectors, values, datasets=wanted):
+        if connection is not None and found.binding.connection != connection:
+            continue
+        survey = Survey(found.dataset, found.index, found.binding, how_of(found.binding))
+        bound = sources.connections[found.binding.connection]
+        subject_holds = holds_in_force(
+            uow, organisation, found.dataset, subject_id=subject_id, on=on
+        )
+        whole = _kept_whole(survey, bound.kind, bound.mode, subject_holds)
+        if whole is None and found.binding.files is not None:
+            files_name = found.binding.files.connection or found.binding.connection
+            if sources.connections[files_name].mode == "read_only" and changes_of(survey.how)[0]:
+                whole = ("read_only", [files_name])
+        if whole is not None:
+            survey.kept_reason, survey.kept_detail = whole
+            survey.held = {_digest(found.binding, row) for row in found.rows}
+        else:
+            _sort_rows(survey, list(found.rows), connectors, record_holds.get(found.dataset, set()))
+        yield survey
+
+
+def _kept_whole(
+    survey: Survey, kind: str, mode: str, holds: list[LegalHold]
+) -> tuple[str, list[str]] | None:
+    """Why every row of the binding is kept, or None when its rows may go."""
+    if holds:
+        return "legal_hold", [h.ref for h in holds]
+    if kind != "sql":
+        return "by_hand", []
+    if not survey.how:
+        return "no_strategy", []
+    if set(survey.how.values()) == {KEEP_COLUMN}:
+        return "sources_keep", sorted(survey.how)
+    if mode == "read_only":
+        return "read_only", [survey.binding.connection]
+    return None
+
+
+def _sort_rows(
+    survey: Survey, rows: list[Row], connectors: Mapping[str, Connector], held_refs: set[str]
+) -> None:
+    """Each row to ``erase`` or ``held``: a record hold, or a hold predicate open on it."""
+    binding = survey.binding
+    keys = [row[binding.key] for row in rows]
+    held_keys: set[Any] = {k for k in keys if str(k) in held_refs}
+    if held_keys:
+        survey.kept_detail.append("record hold")
+    connector = connectors[binding.connection]
+    for hold_id, rule in binding.holds.items():
+        if rule.table is None:
+            found = {row[binding.key] for row in rows if hold_open_on(rule, row)}
+        elif isinstance(connector, SqlConnector):
+            found = keys_held_by_related(connector, rule, keys)
+        else:  # pragma: no cover - only SQL bindings reach here
+            found = set()
+        if found - held_keys:
+            survey.kept_detail.append(hold_id)
+        held_keys |= found
+    deleting = changes_of(survey.how)[0]
+    blobs = (
+        connectors.get(binding.files.connection or binding.connection)
+        if binding.files is not None
+        else None
+    )
+    for row in rows:
+        digest = _digest(binding, row)
+        if row[binding.key] in held_keys:
+            survey.held.add(digest)
+            continue
+        survey.erase[digest] = row[binding.key]
+        if deleting and isinstance(blobs, BlobConnector) and binding.files is not None:
+            survey.files.extend(
+                (blobs.name, str(f["path"]))
+                for f in blobs.files_for([row], binding.files)
+                if f.get("size") is not None
+            )
+    if survey.held:
+        record_held = "record hold" in survey.kept_detail
+        survey.kept_reason = "legal_hold" if record_held else "hold_predicate"
+
+
+def _digest(binding: Binding, row: Row) -> str:
+    return key_digest(binding.connection, binding.table or binding.pattern or "", row[binding.key])
+
+
+def _record_holds(uow: UnitOfWork, organisation: str, on: date) -> dict[str, set[str]]:
+    """Dataset -> the record refs an open record-scope hold sits on (one query)."""
+    held: dict[str, set[str]] = {}
+    rows = uow.session.scalars(
+        select(LegalHold).where(
+            LegalHold.organisation == organisation,
+            LegalHold.scope == "record",
+            LegalHold.placed_on <= on,
+            (LegalHold.closed_on.is_(None)) | (LegalHold.closed_on > on),
+        )
+    )
+    for hold in rows:
+        for dataset in hold.datasets:
+            if hold.record_ref:
+                held.setdefault(dataset, set()).add(hold.record_ref)
+    return held

@@ -252,8 +252,9 @@ def test_an_admin_changes_a_role_confirmed_and_audited_with_old_and_new(app: Fas
     )
     assert "casey goes from caseworker to auditor" in page.text
     assert (
-        "They lose: complaints:read, complaints:write, decisions:read, holds:read, holds:write, "
-        "requests:read, requests:write, subjects:read, subjects:write." in page.text
+        "They lose: complaints:read, complaints:write, decisions:read, disclosures:read, "
+        "disclosures:write, holds:read, holds:write, requests:read, requests:write, "
+        "subjects:read, subjects:write." in page.text
     )
     assert "They gain: audit:read." in page.text
     done = admin.post(

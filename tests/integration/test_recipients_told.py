@@ -27,6 +27,8 @@ from dataward.disclosures.notices import recipients_told, tell_recipients
 from dataward.disclosures.service import NewDisclosure, record_disclosure
 from dataward.outbox.models import OutboxMessage
 from dataward.requests.models import RightsRequest
+from dataward.requests.rights_applied import apply_right
+from dataward.requests.tasks import result_of, tasks_of
 from dataward.subjects.models import Subject
 from dataward.uow import UnitOfWork
 
@@ -169,3 +171,26 @@ def test_it_refuses_bad_input_and_tells_nobody(
         )
     assert uow.session.scalar(select(func.count()).select_from(RecipientNotice)) == 0
     assert uow.session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+def test_applying_a_restriction_request_tells_the_recipients(uow: UnitOfWork) -> None:
+    # RES-01 with NOT-01: the restriction's "make the change" task tells every recipient.
+    stored_jtr_with_contacts(uow)
+    subject = subject_of(uow)
+    row = rights_request(uow, subject, ("restriction",))
+    _disclose(uow, subject, WITH_CONTACT, ("customers",))
+    _disclose(uow, subject, WITHOUT_CONTACT, ("payments",))
+    uow.commit()
+    task = next(t for t in tasks_of(uow, row) if t.kind == "execute")
+
+    done = apply_right(uow, ORG, row.ref, task.id, ground="accuracy_contested", actor=CASE)
+    uow.commit()
+
+    notices = uow.session.scalars(
+        select(RecipientNotice).where(RecipientNotice.request_id == row.id)
+    ).all()
+    assert sorted((n.recipient, n.change, n.outcome) for n in notices) == sorted(
+        [(WITH_CONTACT, "restriction", "told"), (WITHOUT_CONTACT, "restriction", "impossible")]
+    )
+    assert done.state == "done"
+    assert "2 recipient(s) told" in (result_of(uow, row, done) or "")

@@ -89,7 +89,7 @@ def test_a_restriction_request_restricts_the_subject_and_finishes_its_task(
     assert task.state == "done"
     assert (
         result_of(shop, row, task)
-        == f"Restriction {restriction.ref} recorded (accuracy_contested)."
+        == f"Restriction {restriction.ref} recorded (accuracy_contested); 0 recipient(s) told."
     )
     decision = decide(shop, SHOP, _subject_ref(shop, row), "sales")
     assert not decision.allow

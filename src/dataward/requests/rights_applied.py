@@ -70,7 +70,12 @@ def apply_right(
         if ground is None:
             raise RestrictionInvalid("give the ground of the restriction (Art 18(1))")
         record = restrict(uow, organisation, subject.ref, purposes, ground, actor=actor)
-        note = f"Restriction {record.ref} recorded ({ground})."
+        # NOT-01 (Art 19): every recipient of the subject's data is told of the restriction,
+        # or why not is recorded. The disclosure log builds on requests, so imported here.
+        from dataward.disclosures.notices import tell_recipients
+
+        told = tell_recipients(uow, row, "restriction", datasets=(), actor=actor)
+        note = f"Restriction {record.ref} recorded ({ground}); {len(told)} recipient(s) told."
     else:
         objection = object_to_processing(
             uow, organisation, subject.ref, purposes, method="request", actor=actor

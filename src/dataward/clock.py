@@ -16,6 +16,12 @@ def in_uk_time(value: datetime) -> datetime:
     return aware.astimezone(UK_ZONE)
 
 
+def uk_moment(value: datetime) -> str:
+    """A time as people in the UK read it: "25 December 2026, 09:30 GMT" (BST in summer)."""
+    local = in_uk_time(value)
+    return f"{local.day} {local:%B %Y, %H:%M} {local.tzname()}"
+
+
 class Clock(Protocol):
     def now(self) -> datetime: ...
 

@@ -21,13 +21,13 @@ from dataward.access.download_links import (
     package_link_token,
     read_package_link,
     split_ref,
-    uk_moment,
 )
 from dataward.access.errors import PackageLinkRefused, PackageRefused
 from dataward.access.models import DELETED, KINDS, PORTABILITY, READY, AccessPackage
 from dataward.access.service import audit_package, package_of, request_of
 from dataward.access.staging import PACKAGE_FILE, read_file
 from dataward.accounts.errors import LinkInvalid
+from dataward.clock import uk_moment
 from dataward.crypto.errors import DecryptionFailed, SubjectShredded
 from dataward.crypto.sealed_files import CHUNK, SealedReader
 from dataward.outbox.config import get_mail_settings

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from dataward.access.errors import PackageRefused
 from dataward.access.models import ACCESS, AccessPackage
 from dataward.accounts.links import ACCESS_PACKAGE, SignedLink, read_link, sign_link
-from dataward.clock import Clock, FixedClock, in_uk_time
+from dataward.clock import Clock, FixedClock
 from dataward.config import get_settings
 from dataward.errors import ConfigurationError
 from dataward.requests.models import RightsRequest
@@ -72,9 +72,3 @@ def read_package_link(secret: bytes, clock: Clock, token: str) -> SignedLink:
 def package_address(public_url: str, token: str) -> str:
     """The download page's absolute address, as the email gives it."""
     return f"{public_url.rstrip('/')}/packages/{token}"
-
-
-def uk_moment(value: datetime) -> str:
-    """``2026-12-25T09:30Z`` -> "25 December 2026, 09:30 GMT" (UK time, as pages show it)."""
-    local = in_uk_time(value)
-    return f"{local.day} {local:%B %Y, %H:%M} {local.tzname()}"

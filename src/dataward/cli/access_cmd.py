@@ -86,9 +86,9 @@ def status(org: Org, ref: Ref, kind: Kind = "access") -> None:
 
     Example: dataward access status acme q_0123456789abcdef
     """
-    from dataward.access.download_links import uk_moment
     from dataward.access.progress import parts_of
     from dataward.access.service import get_package
+    from dataward.clock import uk_moment
     from dataward.runtime import open_runtime
 
     with refused(), open_runtime() as runtime, runtime.reader() as uow:

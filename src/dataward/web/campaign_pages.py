@@ -12,13 +12,13 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from dataward.accounts.errors import InputRefused
 from dataward.accounts.permissions import Permission
+from dataward.clock import uk_moment
 from dataward.notify.decisions import DECISIONS, get_campaign
 from dataward.notify.errors import CampaignNotFound
 from dataward.notify.progress import CampaignProgress, campaign_progress
@@ -32,7 +32,6 @@ router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
 READ = console(Permission.OUTBOX_READ)
 DECIDE = console(Permission.CAMPAIGNS_APPROVE)
-UK = ZoneInfo("Europe/London")
 _ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # Decisions that cannot be taken back, or that start mail to many people: confirm first.
 CONFIRMED = ("approve", "cancel")
@@ -46,10 +45,7 @@ DONE = {
 
 def uk_time(value: datetime | None) -> str:
     """A time as people in the UK read it: 4 December 2026, 21:55 GMT (BST in summer)."""
-    if value is None:
-        return ""
-    local = value.astimezone(UK)
-    return f"{local.day} {local:%B %Y, %H:%M} {local.tzname()}"
+    return "" if value is None else uk_moment(value)
 
 
 def _context(**values: Any) -> dict[str, Any]:

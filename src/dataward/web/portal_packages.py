@@ -26,9 +26,9 @@ from dataward.access.delivery import (
     refuse_download,
 )
 from dataward.access.download_codes import check_download_code, send_download_code
-from dataward.access.download_links import uk_moment
 from dataward.access.models import AccessPackage
 from dataward.accounts.errors import LinkInvalid
+from dataward.clock import uk_moment
 from dataward.errors import DatawardError
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import register_of

@@ -13,7 +13,7 @@ from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
 from dataward.accounts.permissions import Permission
-from dataward.clock import in_uk_time
+from dataward.clock import uk_moment
 from dataward.consent.cookies import possessive
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -25,8 +25,7 @@ templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 def _when(value: object) -> str:
     """Dates as a UK reader writes them, in UK time: 20 February 2024, 09:30 GMT."""
     if isinstance(value, datetime):
-        local = in_uk_time(value)
-        return f"{local.day} {local:%B %Y, %H:%M} {local.tzname()}"
+        return uk_moment(value)
     if isinstance(value, date):
         return f"{value.day} {value:%B %Y}"
     return str(value)

@@ -25,10 +25,8 @@ from dataward.jobs.service import enqueue
 from dataward.requests.errors import TransitionRefused
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import audit_request, get_request
-from dataward.requests.source_search import IdentityNotProven, NoSubjectLinked
+from dataward.requests.source_search import verified_subject
 from dataward.sources.versions import current_sources
-from dataward.subjects.models import Subject
-from dataward.subjects.service import survivor
 from dataward.uow import UnitOfWork
 
 BUILD_JOB = "access.build_package"
@@ -62,16 +60,7 @@ def queue_package(
         raise TransitionRefused(f"the request is {row.state}: no package is built for it")
     if RIGHT_OF_KIND[kind] not in row.rights:
         raise NotAnAccessRequest(f"request {row.ref} does not ask for {RIGHT_OF_KIND[kind]}")
-    if row.subject_id is None:
-        raise NoSubjectLinked(f"request {row.ref} has no subject linked: link one first")
-    if row.identity_verified_on is None:
-        raise IdentityNotProven(
-            f"request {row.ref}: verify the requester's identity before building a package"
-        )
-    subject = uow.session.get(Subject, row.subject_id)
-    keep = survivor(uow, subject) if subject is not None else None
-    if keep is None or keep.shredded_at is not None:
-        raise NoSubjectLinked(f"request {row.ref}: its subject's record is gone")
+    keep = verified_subject(uow, row, "before building a package")
     if package_of(uow, row, kind) is not None:
         raise PackageExists(f"request {row.ref} has a {kind} package already")
     stored = current_sources(uow, organisation)

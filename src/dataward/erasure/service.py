@@ -19,7 +19,7 @@ from dataward.jobs.service import enqueue
 from dataward.requests.errors import TransitionRefused
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import audit_request, get_request
-from dataward.requests.source_search import IdentityNotProven, NoSubjectLinked
+from dataward.requests.source_search import NoSubjectLinked, verified_subject
 from dataward.requests.task_models import UNFINISHED, RequestTask
 from dataward.requests.tasks import finish_task, require_approver, tasks_of
 from dataward.subjects.models import Subject
@@ -42,16 +42,7 @@ def erasure_request(
         return row
     if row.outcome is not None:
         raise TransitionRefused(f"the request is {row.state}: nothing more is erased for it")
-    if row.subject_id is None:
-        raise NoSubjectLinked(f"request {row.ref} has no subject linked: link one first")
-    if row.identity_verified_on is None:
-        raise IdentityNotProven(
-            f"request {row.ref}: verify the requester's identity before planning an erasure"
-        )
-    subject = uow.session.get(Subject, row.subject_id)
-    keep = survivor(uow, subject) if subject is not None else None
-    if keep is None or keep.shredded_at is not None:
-        raise NoSubjectLinked(f"request {row.ref}: its subject's record is gone")
+    verified_subject(uow, row, "before planning an erasure")
     return row
 
 

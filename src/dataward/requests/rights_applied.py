@@ -30,11 +30,10 @@ from dataward.requests.errors import TransitionRefused
 from dataward.requests.messages import message_requester
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import get_request
-from dataward.requests.source_search import IdentityNotProven, NoSubjectLinked
+from dataward.requests.source_search import verified_subject
 from dataward.requests.task_models import UNFINISHED, RequestTask
 from dataward.requests.tasks import APPLIED_THROUGH_CONSENT, complete_task, tasks_of
 from dataward.subjects.models import Subject
-from dataward.subjects.service import survivor
 from dataward.uow import UnitOfWork
 
 RESTRICTION = "restriction"
@@ -113,14 +112,4 @@ def _task(uow: UnitOfWork, row: RightsRequest, task_id: str) -> RequestTask:
 
 
 def _subject(uow: UnitOfWork, row: RightsRequest) -> Subject:
-    if row.subject_id is None:
-        raise NoSubjectLinked(f"request {row.ref} has no subject linked: link one first")
-    if row.identity_verified_on is None:
-        raise IdentityNotProven(
-            f"request {row.ref}: verify the requester's identity before applying the right"
-        )
-    subject = uow.session.get(Subject, row.subject_id)
-    keep = survivor(uow, subject) if subject is not None else None
-    if keep is None or keep.shredded_at is not None:
-        raise NoSubjectLinked(f"request {row.ref}: its subject's record is gone")
-    return keep
+    return verified_subject(uow, row, "before applying the right")

@@ -54,6 +54,23 @@ class NothingToSearch(TransitionRefused):
     title = "No open search of a bound dataset"
 
 
+def verified_subject(uow: UnitOfWork, row: RightsRequest, before: str) -> Subject:
+    """The living subject a request is about, once the requester's identity is proven: the
+    record it was merged into, if any. ``before`` ends the refusal ("before searching").
+
+    Searching, packaging, erasing or applying a right all need this; each refusal changes
+    nothing."""
+    if row.subject_id is None:
+        raise NoSubjectLinked(f"request {row.ref} has no subject linked: link one first")
+    if row.identity_verified_on is None:
+        raise IdentityNotProven(f"request {row.ref}: verify the requester's identity {before}")
+    subject = uow.session.get(Subject, row.subject_id)
+    keep = survivor(uow, subject) if subject is not None else None
+    if keep is None or keep.shredded_at is not None:
+        raise NoSubjectLinked(f"request {row.ref}: its subject's record is gone")
+    return keep
+
+
 @dataclass
 class DatasetCount:
     dataset: str
@@ -114,15 +131,7 @@ def search_sources(
     row = get_request(uow, organisation, ref)
     if row.outcome is not None:
         raise TransitionRefused(f"the request is {row.state}: nothing more is searched for it")
-    if row.subject_id is None:
-        raise NoSubjectLinked(f"request {row.ref} has no subject linked: link one first")
-    if row.identity_verified_on is None:
-        raise IdentityNotProven(
-            f"request {row.ref}: verify the requester's identity before searching"
-        )
-    subject = uow.session.get(Subject, row.subject_id)
-    if subject is None or survivor(uow, subject).shredded_at is not None:
-        raise NoSubjectLinked(f"request {row.ref}: its subject's record is gone")
+    subject = verified_subject(uow, row, "before searching")
     stored = current_sources(uow, organisation)
     sources = stored.parsed().sources
     open_tasks = _open_searches(uow, row)

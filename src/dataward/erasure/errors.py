@@ -40,3 +40,11 @@ class PlanStale(ErasureRefused):
 
     code = "erasure_plan_stale"
     title = "The erasure plan is stale: plan again"
+
+
+class ApprovalNeedsPerson(ErasureRefused):
+    """ERA-02: an erasure cannot be undone, so a person reads the plan and approves it."""
+
+    code = "erasure_approval_needs_person"
+    http_status = 403
+    title = "An erasure plan is approved by a person in the console"

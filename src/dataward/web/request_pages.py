@@ -19,6 +19,7 @@ from dataward.access.models import PORTABILITY
 from dataward.access.views import package_panel
 from dataward.accounts.permissions import Permission
 from dataward.clock import in_uk_time
+from dataward.erasure.views import erasure_panel
 from dataward.errors import DatawardError, ValidationFailed
 from dataward.publication.registers import list_organisations
 from dataward.requests import transitions as steps
@@ -246,6 +247,7 @@ def request_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
         **authority_panel(uow, row),
         **letters_panel(uow, row),
         **rectification_panel(uow, row),
+        **erasure_panel(uow, row),
     }
     return render(request, "console/request.html", context)
 

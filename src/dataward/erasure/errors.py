@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataward.errors import DatawardError, NotFoundError, ValidationFailed
+from dataward.requests.errors import ApprovalRequired
 
 
 class ErasureInvalid(ValidationFailed):
@@ -42,8 +43,9 @@ class PlanStale(ErasureRefused):
     title = "The erasure plan is stale: plan again"
 
 
-class ApprovalNeedsPerson(ErasureRefused):
-    """ERA-02: an erasure cannot be undone, so a person reads the plan and approves it."""
+class ApprovalNeedsPerson(ApprovalRequired):
+    """ERA-02: an erasure cannot be undone, so a person reads the plan and approves it; an
+    API token never may (a refusal of approval like any other, with its own code)."""
 
     code = "erasure_approval_needs_person"
     http_status = 403

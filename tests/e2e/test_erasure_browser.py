@@ -37,15 +37,19 @@ from test_portal_complaints_browser import Inbox, smtp_server
 
 from dataward.publication.sources import store_sources
 from dataward.requests.models import RightsRequest
+from dataward.requests.service import NewRequest, Requester, open_request
+from dataward.requests.transitions import Step, link_subject, verify_identity
 from dataward.sources.loader import parse_sources
 from dataward.sources.versions import current_sources
 from dataward.subjects.models import Subject
+from dataward.subjects.service import find_subjects
 
 pytestmark = pytest.mark.browser
 
 ORG = "jtr_collections"
 SHOTS = Path(os.environ.get("DATAWARD_SCREENSHOTS_ERASURE", "/tmp/shots-erasure"))
 CLIENTS_EMAIL = "data.changes@client.example"
+PANEL = "section[aria-labelledby=erasure]"
 axe = Axe()
 
 
@@ -89,13 +93,16 @@ def server(tmp_path_factory: pytest.TempPathFactory, inbox: tuple[Inbox, int]) -
             yield started
 
 
-def _look(page: Page, name: str) -> list[str]:
-    """Screenshots at both widths; serious axe findings and sideways overflow as problems."""
+def _look(page: Page, name: str, part: str | None = None) -> list[str]:
+    """Screenshots at both widths (and of ``part`` alone, the panel on a long page);
+    serious axe findings and sideways overflow as problems."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     problems = []
     for width in (1280, 375):
         page.set_viewport_size({"width": width, "height": 900})
         page.screenshot(path=SHOTS / f"erasure-{name}-{width}.png", full_page=True)
+        if part is not None:
+            page.locator(part).screenshot(path=SHOTS / f"erasure-{name}-{width}-part.png")
         for violation in axe.run(page).response["violations"]:
             if violation["impact"] in ("serious", "critical"):
                 problems.append(f"{name} at {width}px: {violation['id']}")
@@ -220,13 +227,13 @@ def test_a_portal_erasure_request_is_planned_approved_erased_and_the_clients_tol
     )
 
     dpo.goto(request_page)
-    panel = dpo.locator("section[aria-labelledby=erasure]")
+    panel = dpo.locator(PANEL)
     expect(panel).to_contain_text("None recorded yet")
-    problems = _look(dpo, "panel-no-ground")
+    problems = _look(dpo, "panel-no-ground", PANEL)
     panel.get_by_label("The ground the subject relies on").select_option("consent_withdrawn")
     panel.get_by_role("button", name="Record the ground").click()
     expect(panel).to_contain_text("Consent withdrawn and no other lawful basis")
-    problems += _look(dpo, "panel-ground")
+    problems += _look(dpo, "panel-ground", PANEL)
     _confirm(dpo, "Plan the erasure…", "Plan the erasure")
 
     expect(dpo.get_by_role("heading", level=1)).to_have_text(f"Erasure plan of {reference}")
@@ -246,8 +253,8 @@ def test_a_portal_erasure_request_is_planned_approved_erased_and_the_clients_tol
     expect(evidence.locator("tr", has_text="customers")).to_contain_text("erased")
     problems += _look(dpo, "plan-done")
     dpo.goto(request_page)
-    expect(dpo.locator("section[aria-labelledby=erasure]")).to_contain_text("Done:")
-    problems += _look(dpo, "panel-done")
+    expect(dpo.locator(PANEL)).to_contain_text("Done:")
+    problems += _look(dpo, "panel-done", PANEL)
 
     # Her email address is gone from the agency's database.
     engine = create_engine(_agency_url(server))
@@ -265,4 +272,91 @@ def test_a_portal_erasure_request_is_planned_approved_erased_and_the_clients_tol
     body = str(told.get_body(("plain",)).get_content())  # type: ignore[union-attr]
     assert reference in body
     assert email not in body
+    assert not problems, "\n".join(problems)
+
+
+def _a_verified_request(server: Server) -> str:
+    """Another debtor's erasure request, linked and proven as caseworkers do (services)."""
+    engine = create_engine(_agency_url(server))
+    with engine.connect() as conn:
+        email = conn.execute(
+            text("SELECT email FROM debtors WHERE email IS NOT NULL ORDER BY id DESC LIMIT 1")
+        ).scalar_one()
+    engine.dispose()
+    with server_uow(server) as uow:
+        found = find_subjects(uow, ORG, "email", email)
+        assert found, "the demo registered the debtor as a subject"
+        today = uow.clock.today()
+        requester = Requester(name="Demo Debtor", email=email)
+        row = open_request(
+            uow, NewRequest(ORG, ("erasure",), "email", today, requester), actor="user:admin"
+        )
+        link_subject(uow, ORG, row.ref, found[0].ref, Step("user:admin", today))
+        verify_identity(uow, ORG, row.ref, "document", Step("user:admin", today))
+        uow.commit()
+        return row.ref
+
+
+def _a_second_row_for_her(server: Server, ref: str) -> None:
+    """The agency's database changes after the plan: a second customer record, same email."""
+    engine = create_engine(_agency_url(server))
+    with engine.begin() as conn:
+        email = conn.execute(
+            text("SELECT email FROM debtors WHERE email IS NOT NULL ORDER BY id DESC LIMIT 1")
+        ).scalar_one()
+        conn.execute(
+            text(
+                "INSERT INTO debtors (id, customer_ref, title, first_name, middle_name, "
+                "last_name, date_of_birth, ni_number, email, phone, address_line1, "
+                "address_line2, town, postcode, vulnerable, created_on) "
+                "SELECT (SELECT max(id) + 1 FROM debtors), 'DUP-' || customer_ref, title, "
+                "first_name, middle_name, last_name, date_of_birth, NULL, email, NULL, "
+                "address_line1, address_line2, town, postcode, vulnerable, created_on "
+                "FROM debtors WHERE email = :e"
+            ),
+            {"e": email},
+        )
+    engine.dispose()
+
+
+# RULES: ERA-02
+def test_a_rejected_plan_is_planned_again_and_a_stale_one_says_so(
+    browser: Browser, server: Server
+) -> None:
+    ref = _a_verified_request(server)
+    dpo = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    sign_in(dpo, server, "admin", server.admin_password)
+    request_page = f"{server.base}/console/requests/{ORG}/{ref}"
+    dpo.goto(request_page)
+    panel = dpo.locator(PANEL)
+    panel.get_by_label("The ground the subject relies on").select_option("no_longer_necessary")
+    panel.get_by_role("button", name="Record the ground").click()
+    _confirm(dpo, "Plan the erasure…", "Plan the erasure")
+    dpo.get_by_text("Reject the plan…").click()
+    dpo.get_by_label("Why (required; kept sealed in the request's history)").fill(
+        "Check with finance before the contact details go."
+    )
+    _confirm(dpo, "Reject the plan", "Reject the plan")
+
+    expect(dpo.locator(".lead")).to_contain_text("Rejected: nothing was erased")
+    expect(dpo.locator("#rejected")).to_be_visible()
+    expect(dpo.get_by_text("Check with finance before the contact details go.")).to_be_visible()
+    problems = _look(dpo, "plan-rejected")
+    dpo.goto(request_page)
+    problems += _look(dpo, "panel-rejected", PANEL)
+    _confirm(dpo, "Plan again…", "Plan the erasure")
+    expect(dpo.locator(".lead")).to_contain_text("Planned: nothing has changed yet")
+
+    _a_second_row_for_her(server, ref)
+    _confirm(dpo, "Approve the erasure…", "Approve and erase")
+    deadline = time.monotonic() + 60
+    while "plan again" not in dpo.locator(".lead").inner_text():
+        assert time.monotonic() < deadline, "the worker did not find the plan stale"
+        time.sleep(0.5)
+        dpo.reload()
+    expect(dpo.locator("#stale")).to_have_text("The data changed since this plan: plan again")
+    expect(dpo.get_by_role("button", name="Plan again…")).to_be_visible()
+    problems += _look(dpo, "plan-stale")
+    dpo.goto(request_page)
+    problems += _look(dpo, "panel-stale", PANEL)
     assert not problems, "\n".join(problems)

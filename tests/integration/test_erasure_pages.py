@@ -218,7 +218,7 @@ def test_era03_approved_running_failed_then_done_with_evidence(app: FastAPI) -> 
             if step.state != "running":
                 break
     words = _text(dpo, page)
-    assert "Done: the evidence below proves what went and what stayed" in words
+    assert "Done: the evidence proves what went and what stayed" in words
     assert "Evidence (ERA-03)" in words
     assert "retry pending" not in words
     soup = BeautifulSoup(dpo.get(page).text, "html.parser")

@@ -40,7 +40,7 @@ STATE_WORDS: dict[str, str] = {
     PLANNED: "Planned: nothing has changed yet; a DPO reads the plan and approves or rejects it",
     APPROVED: "Approved: the worker erases it source by source",
     RUNNING: "Being erased: the worker is working through the sources",
-    DONE: "Done: the evidence below proves what went and what stayed",
+    DONE: "Done: the evidence proves what went and what stayed",
     STALE: "The data changed since this plan: plan again",
     REJECTED: "Rejected: nothing was erased; plan again once the reason is answered",
 }
@@ -68,6 +68,8 @@ class StepView:
     erasing: bool
     columns: list[tuple[str, str]]
     why: str | None
+    # No row or file of the person in this binding: nothing to erase or keep.
+    found_nothing: bool
 
 
 @dataclass(frozen=True)
@@ -109,6 +111,7 @@ def _steps(found: Sequence[ErasureStep]) -> list[StepView]:
             step.action == ERASE,
             [(column, column_words(how)) for column, how in step.how.items()],
             why_kept(step.kept_reason, step.kept_detail),
+            step.rows == 0 and step.files == 0 and step.rows_kept == 0,
         )
         for step in found
     ]

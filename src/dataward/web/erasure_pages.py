@@ -35,6 +35,10 @@ APPROVE = console(Permission.REQUESTS_APPROVE)
 REASON_MAX = 4000
 
 
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
 def _request_url(org: str, ref: str) -> str:
     return f"/console/requests/{org[:80]}/{ref[:32]}"
 
@@ -94,8 +98,8 @@ def erasure_plan(request: Request, org: str, ref: str) -> Response:
     def act(uow: UnitOfWork, form: FormData, actor: str) -> str:
         plan = plan_erasure(uow, org[:80], ref[:32], actor=actor)
         return (
-            f"Erasure planned: {plan.rows_erased} rows and {plan.files_erased} files would go, "
-            f"{plan.rows_kept} rows stay."
+            f"Erasure planned: {_count(plan.rows_erased, 'row')} and "
+            f"{_count(plan.files_erased, 'file')} would go, {_count(plan.rows_kept, 'row')} stay."
         )
 
     return confirm_then_run(request, back, confirm, act, done=_plan_url(org, ref))

@@ -37,12 +37,14 @@ from dataward.sources.connectors.base import (
     ReadOnlyConnection,
     RowChange,
     SourceUnavailable,
+    hold_open_on,
     stream_subject,
 )
 from dataward.sources.connectors.blobs import BlobConnector
 from dataward.sources.connectors.rewrite import locked
 from dataward.sources.connectors.tabular import TabularConnector
 from dataward.sources.loader import parse_sources
+from dataward.sources.models import HoldRule
 from dataward.uow import UnitOfWork
 
 WORKER = "w-files"
@@ -65,7 +67,18 @@ COMPLAINTS = (
 )
 
 
-def sources_text(*, csv_mode: str = "read_write", payments_hold: bool = False) -> str:
+def sources_text(
+    *,
+    csv_mode: str = "read_write",
+    payments_hold: bool = False,
+    accounts_hold: bool = False,
+    scans_strategy: str = "delete_row",
+) -> str:
+    accounts = (
+        "      holds:\n        live_case: {open_when: {column: visits, in: [7]}}\n"
+        if accounts_hold
+        else ""
+    )
     hold = (
         "      holds:\n"
         "        complaint_on_case: {table: complaints, via: case_id, open_when_null: closed_on}\n"
@@ -103,7 +116,7 @@ datasets:
       pattern: accounts.csv
       key: account_id
       identities: {{email: email}}
-      columns:
+{accounts}      columns:
         email: {{erasure: set_null}}
         name: {{erasure: {{anonymise: redact}}}}
         visits: {{erasure: {{anonymise: zero}}}}
@@ -128,7 +141,7 @@ datasets:
       key: path
       subject: {{via: customer_ref, table: debtors, key: customer_ref}}
       columns:
-        path: {{erasure: delete_row}}
+        path: {{erasure: {scans_strategy}}}
 """
 
 
@@ -512,3 +525,41 @@ def test_a_file_binding_dataward_cannot_erase_itself_is_kept_by_hand(
 
     assert (folders.csv / "payments" / "2025.csv").read_bytes() == PAYMENTS_2025.encode()
     assert plan.shredded is False
+
+
+def test_a_hold_predicate_opens_on_a_csv_field_whatever_its_type(
+    uow: UnitOfWork, folders: Folders
+) -> None:
+    # ``in: [7]`` in the sources file, "7" in the CSV: the hold is open, the row stays.
+    plan = _approved(uow, folders, accounts_hold=True)
+    accounts = next(s for s in steps_of(uow, plan) if s.dataset == "portal_accounts")
+    assert (accounts.rows, accounts.rows_kept, accounts.kept_reason, accounts.kept_detail) == (
+        0,
+        1,
+        "hold_predicate",
+        "live_case",
+    )
+
+    _run_all(uow, plan, folders)
+
+    assert (folders.csv / "accounts.csv").read_text(encoding="utf-8") == ACCOUNTS
+    assert plan.shredded is False
+
+
+def test_an_empty_csv_field_is_null_to_a_hold() -> None:
+    rule = HoldRule(open_when_null="closed_on")
+    assert hold_open_on(rule, {"closed_on": ""}, text=True)
+    assert not hold_open_on(rule, {"closed_on": ""})
+    assert not hold_open_on(rule, {"closed_on": "2026-01-01"}, text=True)
+
+
+def test_a_files_binding_that_would_set_a_column_is_kept_by_hand(
+    uow: UnitOfWork, folders: Folders
+) -> None:
+    plan = _approved(uow, folders, scans_strategy="set_null")
+    scans = next(s for s in steps_of(uow, plan) if s.dataset == "vulnerability_evidence")
+    assert (scans.action, scans.rows_kept, scans.kept_reason) == ("keep", 2, "by_hand")
+
+    _run_all(uow, plan, folders)
+
+    assert sorted(p.name for p in (folders.scans / "C-1").iterdir()) == ["a.pdf", "b.pdf"]

@@ -190,7 +190,8 @@ def _sort_rows(
     connector = connectors[binding.connection]
     for hold_id, rule in binding.holds.items():
         if rule.table is None:
-            found = {row[binding.key] for row in rows if hold_open_on(rule, row)}
+            text = not isinstance(connector, SqlConnector)  # a CSV holds text only
+            found = {row[binding.key] for row in rows if hold_open_on(rule, row, text=text)}
         elif isinstance(connector, SqlConnector):
             found = keys_held_by_related(connector, rule, keys)
         else:  # pragma: no cover - a file binding with such a hold is kept by_hand

@@ -49,7 +49,7 @@ KEPT_REASONS: dict[str, str] = {
     "no_strategy": "no erasure strategy in the sources file",
     "sources_keep": "the sources file keeps every column it names",
     "read_only": "the connection is read_only: erase by hand",
-    "by_hand": "dataward erases only in SQL sources: erase by hand",
+    "by_hand": "dataward cannot erase this binding itself: erase by hand",
 }
 
 
@@ -152,14 +152,29 @@ def _kept_whole(
     """Why every row of the binding is kept, or None when its rows may go."""
     if holds:
         return "legal_hold", [h.ref for h in holds]
-    if kind != "sql":
-        return "by_hand", []
     if not survey.how:
         return "no_strategy", []
     if set(survey.how.values()) == {KEEP_COLUMN}:
         return "sources_keep", sorted(survey.how)
     if mode == "read_only":
         return "read_only", [survey.binding.connection]
+    if kind != "sql":
+        return _by_hand(survey, kind)
+    return None
+
+
+def _by_hand(survey: Survey, kind: str) -> tuple[str, list[str]] | None:
+    """Why dataward cannot erase a file binding's rows itself, or None when it can.
+
+    A hold read on a related table cannot be read in a folder of files; a file is deleted
+    whole (``delete_row``), found by its ``path``, or kept.
+    """
+    binding = survey.binding
+    related = sorted(hold for hold, rule in binding.holds.items() if rule.table is not None)
+    if related:
+        return "by_hand", related
+    if kind == "files" and (binding.key != "path" or not changes_of(survey.how)[0]):
+        return "by_hand", ["a file is deleted whole (delete_row) and keyed by path"]
     return None
 
 
@@ -175,10 +190,11 @@ def _sort_rows(
     connector = connectors[binding.connection]
     for hold_id, rule in binding.holds.items():
         if rule.table is None:
-            found = {row[binding.key] for row in rows if hold_open_on(rule, row)}
+            text = not isinstance(connector, SqlConnector)  # a CSV holds text only
+            found = {row[binding.key] for row in rows if hold_open_on(rule, row, text=text)}
         elif isinstance(connector, SqlConnector):
             found = keys_held_by_related(connector, rule, keys)
-        else:  # pragma: no cover - only SQL bindings reach here
+        else:  # pragma: no cover - a file binding with such a hold is kept by_hand
             found = set()
         if found - held_keys:
             survey.kept_detail.append(hold_id)

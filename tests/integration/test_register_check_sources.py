@@ -216,7 +216,27 @@ def test_an_entity_of_the_register_fits(tmp_path: Path, monkeypatch: pytest.Monk
     sources = SOURCES.replace(
         "      subject: {via: customer_id, table: customers, key: id}\n",
         "      subject: {via: customer_id, table: customers, key: id}\n"
-        "      entities: {customer: {via: customer_id, table: customers, key: id}}\n",
+        "      entities: {customer: {via: customer_id, table: customers, key: id, "
+        "column: email}}\n",
     )
     code, lines, _ = _check(tmp_path, monkeypatch, sources)
     assert code == 0, lines
+
+
+# RULES: ERA-02
+def test_an_entity_column_the_table_lacks_exits_1_at_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources = SOURCES.replace(
+        "      subject: {via: customer_id, table: customers, key: id}\n",
+        "      subject: {via: customer_id, table: customers, key: id}\n"
+        "      entities:\n"
+        "        customer: {via: customer_id, table: customers, key: id, column: ref}\n",
+    )
+    code, lines, path = _check(tmp_path, monkeypatch, sources)
+    assert code == 1
+    assert [line for line in lines if ": error: " in line] == [
+        f"{path}:{_line(sources, 'column: ref')}:73: error: "
+        "datasets.crm[1].entities.customer.column: entity column ref does not exist in "
+        "table customers"
+    ]

@@ -53,7 +53,7 @@ from dataward.sources.connectors.base import (
     identity_columns,
     relation_chain,
 )
-from dataward.sources.models import Binding, EntityRelation, HoldRule, Related
+from dataward.sources.models import Binding, EntityRelation, HoldRule, Related, Relation
 
 
 def family_of(column_type: TypeEngine[Any]) -> TypeFamily:
@@ -134,6 +134,13 @@ class SqlConnector:
                 passed.add(relation.table)  # a loop stops here; the check reports it
                 names.append(relation.table)
                 relation = relation.then
+            for reference in binding.entities.values():
+                hop: Relation | None = None if isinstance(reference, str) else reference
+                crossed: set[str] = set()
+                while hop is not None and hop.table not in crossed:
+                    crossed.add(hop.table)  # a loop stops here; the check reports it
+                    names.append(hop.table)
+                    hop = hop.then
             names.extend(e.table for e in binding.events.values() if not isinstance(e, str))
             names.extend(h.table for h in binding.holds.values() if h.table is not None)
         tables: dict[str, TableDescription] = {}

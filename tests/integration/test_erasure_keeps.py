@@ -289,3 +289,28 @@ def test_a_rule_the_register_does_not_mark_keeps_nothing(
     _, plan = _plan(uow, agency)
 
     assert _summary(_steps(uow, plan)["visits"]) == (3, 0, None, None)
+
+
+# RULES: ERA-02, ERA-03 (a period that ended since approval: never executed blindly)
+def test_a_period_that_ends_after_approval_makes_the_plan_stale_and_changes_nothing(
+    uow: UnitOfWork, agency: Operational, tmp_path: Path, clock: FixedClock
+) -> None:
+    law = '{legal_obligation: "the Taking Control of Goods Regulations 2013"}'
+    register = _register(tmp_path, _rule(law))
+    _stored(uow, register, _sources(events="      events: {visit_made: visited_on}\n"))
+    clock.set(datetime(2026, 12, 1, 10, 0, tzinfo=UTC))
+    ref, plan = _plan(uow, agency)
+    approve_erasure(uow, ORG, ref, actor=make_user(uow, "dpo@jtr.example", "dpo"))
+    uow.commit()
+
+    clock.set(datetime(2026, 12, 8, 10, 0, tzinfo=UTC))  # the 9 March visit's period ended
+    states = []
+    for _ in range(3):
+        step = execute_plan(uow, plan.id, worker=WORKER, env=agency.env)
+        uow.commit()
+        states.append(step.state)
+        if step.state != "running":
+            break
+
+    assert states[-1] == "stale"
+    assert _ids(agency, "visits") == [100, 101, 110, 200]

@@ -314,3 +314,27 @@ def test_a_period_that_ends_after_approval_makes_the_plan_stale_and_changes_noth
 
     assert states[-1] == "stale"
     assert _ids(agency, "visits") == [100, 101, 110, 200]
+
+
+# RULES: ERA-02, RET-01 (the clock from the latest event: "after the last visit")
+def test_a_period_from_the_latest_event_keeps_every_row_until_the_last_ends(
+    uow: UnitOfWork, agency: Operational, tmp_path: Path, clock: FixedClock
+) -> None:
+    law = '{legal_obligation: "the Taking Control of Goods Regulations 2013"}'
+    rule = _rule(law).replace(
+        "{any_of: [visit_made]}", "{any_of: [visit_made], latest_of_entity: true}"
+    )
+    _stored(
+        uow,
+        _register(tmp_path, rule),
+        _sources(events="      events: {visit_made: visited_on}\n"),
+    )
+    # The last visit (2 April) ends its 270 days on 28 December 2026.
+    clock.set(datetime(2026, 12, 8, 10, 0, tzinfo=UTC))
+    ref, plan = _plan(uow, agency)
+    assert _summary(_steps(uow, plan)["visits"]) == (0, 3, "legal_obligation", "rule visit_records")
+
+    clock.set(datetime(2026, 12, 28, 10, 0, tzinfo=UTC))
+    plan = plan_erasure(uow, ORG, ref, actor=CASE, env=agency.env)
+    uow.commit()
+    assert _summary(_steps(uow, plan)["visits"]) == (3, 0, None, None)

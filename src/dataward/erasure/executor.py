@@ -12,7 +12,8 @@ things in the job's transaction:
    a crash finds fewer, or none: the source's transaction was all or nothing); files after
    their rows commit; then each step is ``done`` with its evidence, once (ERA-03).
 
-Rows a hold placed since approval now covers are skipped, and the evidence says so. A source
+Rows a hold placed since approval now covers (on the subject, a record, or a case: the
+survey reads all three) are skipped, and the evidence says so. A source
 that cannot be reached rolls back alone, the others' evidence stands, and a retry is queued
 with a backoff. With no source left the plan is ``done``; when nothing of the person is kept
 anywhere, dataward's own copies are crypto-shredded. Never commits.

@@ -2,8 +2,10 @@
 
 The plan surveys every binding once and stores the counts and key digests; the executor
 surveys again before it changes anything, so a plan whose rows changed is seen (stale) and
-a hold placed since approval keeps its rows. Nothing here writes; the rows found stay in
-this module's caller's memory and are cited only by ``key_digest``.
+a hold placed since approval keeps its rows. Why a row is kept by a hold on its case or a
+legal obligation to keep is ``keeps.py``'s answer, for a batch of rows. Nothing here
+writes; the rows found stay in this module's caller's memory and are cited only by
+``key_digest``.
 """
 
 from __future__ import annotations

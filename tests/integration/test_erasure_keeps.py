@@ -116,7 +116,11 @@ def _rule(keeps_for: str | None, *, covers: str = "visits") -> str:
     )
 
 
-def _case_hold(uow: UnitOfWork, case_ref: str, datasets: tuple[str, ...]) -> str:
+def _case_hold(
+    uow: UnitOfWork, case_ref: str, datasets: tuple[str, ...], hold_id: str | None = None
+) -> str:
+    """A hold on a case: one the register does not describe (matched on every entity the
+    binding names), or one of the register's (matched on the entities it sits on)."""
     placed = place_hold(
         uow,
         NewHold(
@@ -124,7 +128,8 @@ def _case_hold(uow: UnitOfWork, case_ref: str, datasets: tuple[str, ...]) -> str
             scope="case",
             owner="dpo@jtr.example",
             review_on=date(2027, 7, 1),
-            reason="complaint",
+            hold_id=hold_id,
+            reason=None if hold_id else "complaint",
             case_ref=case_ref,
             datasets=datasets,
         ),
@@ -202,7 +207,7 @@ def test_a_case_hold_placed_after_approval_keeps_its_rows_and_the_evidence_says_
     approve_erasure(uow, ORG, ref, actor=make_user(uow, "dpo@jtr.example", "dpo"))
     uow.commit()
 
-    hold = _case_hold(uow, "CASE-11", ("visits",))
+    hold = _case_hold(uow, "CASE-11", ("visits",), hold_id="complaint_on_case")  # on: [case]
     _run_all(uow, plan, agency)
 
     assert _ids(agency, "visits") == [110, 200]

@@ -104,15 +104,18 @@ def _case_held(
         for hold in case_holds_in_force(keeps.uow, keeps.organisation, wanted, on=keeps.on)
         if dataset in hold.datasets
     ]
+    rows_of: dict[tuple[str, str], list[Any]] = {}
+    for key, by_entity in refs.items():
+        for entity, ref in by_entity.items():
+            rows_of.setdefault((entity, str(ref)), []).append(key)
     kept: dict[Any, Kept] = {}
     for hold in holds:
         entities = keeps.hold_entities(hold.hold_id)
-        for key, by_entity in refs.items():
-            if key in kept:
+        for entity in binding.entities if entities is None else entities:
+            if hold.case_ref is None or not covers(hold, dataset, case_ref=hold.case_ref):
                 continue
-            names = by_entity if entities is None else [e for e in entities if e in by_entity]
-            if any(covers(hold, dataset, case_ref=str(by_entity[entity])) for entity in names):
-                kept[key] = Kept("legal_hold", f"case hold {hold.ref}")
+            for key in rows_of.get((entity, hold.case_ref), ()):
+                kept.setdefault(key, Kept("legal_hold", f"case hold {hold.ref}"))
     return kept
 
 

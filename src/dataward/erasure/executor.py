@@ -17,7 +17,8 @@ things in the job's transaction:
 Sources go in the plan's order (``seq``): file sources first, since a file's rows may find
 their person through a database's table that a later source changes.
 
-Rows a hold placed since approval now covers are skipped, and the evidence says so. A source
+Rows a hold placed since approval now covers (on the subject, a record, or a case: the
+survey reads all three) are skipped, and the evidence says so. A source
 that cannot be reached rolls back alone, the others' evidence stands, and a retry is queued
 with a backoff. With no source left the plan is ``done``; when nothing of the person is kept
 anywhere, dataward's own copies are crypto-shredded. Never commits.

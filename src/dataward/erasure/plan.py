@@ -151,7 +151,7 @@ def plan_erasure(
             old.state, old.updated_at = SUPERSEDED, now
     uow.session.add(plan)
     uow.session.flush()
-    steps = _steps(plan, surveys)
+    steps = _steps(plan, surveys, sources)
     uow.session.add_all(steps)
     plan.rows_erased = sum(s.rows for s in steps)
     plan.rows_kept = sum(s.rows_kept for s in steps)
@@ -173,10 +173,19 @@ def plan_erasure(
     return plan
 
 
-def _steps(plan: ErasurePlan, surveys: list[Survey]) -> list[ErasureStep]:
-    """A step per binding, ordered per source with children (longer chains) first."""
+def _steps(plan: ErasurePlan, surveys: list[Survey], sources: SourcesFile) -> list[ErasureStep]:
+    """A step per binding, ordered per source with children (longer chains) first.
+
+    File sources come before databases: a CSV row may find its person through a database's
+    table (``subject``), so that table must still hold the person when the file is erased.
+    """
+
+    def database(survey: Survey) -> bool:
+        return sources.connections[survey.binding.connection].kind == "sql"
+
     ordered = sorted(
-        surveys, key=lambda s: (s.binding.connection, -depth(s.binding), s.dataset, s.index)
+        surveys,
+        key=lambda s: (database(s), s.binding.connection, -depth(s.binding), s.dataset, s.index),
     )
     steps = []
     for seq, survey in enumerate(ordered, start=1):

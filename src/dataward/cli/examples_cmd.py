@@ -20,7 +20,10 @@ from dataward.demo.example_data import (
 )
 from dataward.errors import ValidationFailed
 
-app = typer.Typer(help="The shared examples' own operational data.", no_args_is_help=True)
+app = typer.Typer(
+    help="The shared examples' own operational data: a database, files and a sources file.",
+    no_args_is_help=True,
+)
 out = Console(highlight=False, soft_wrap=True)
 
 

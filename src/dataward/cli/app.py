@@ -94,6 +94,12 @@ COMMANDS: dict[str, Entry] = {
         "Check, load and store registers, list lint rules, measure fact coverage.",
     ),
     "request": Entry("request_cmd", "app", "Rights requests: the queue and the clock."),
+    "retention": Entry(
+        "retention_cmd",
+        "app",
+        "Retention (RET-01..03): the plan of what each retention rule makes due, and what "
+        "holds keep.",
+    ),
     "serve": Entry(
         "serve_cmd", "serve", "Migrate, load the registers and serve dataward on http://HOST:PORT."
     ),

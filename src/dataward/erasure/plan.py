@@ -4,14 +4,17 @@
 (the access build's lookup: ``stream_subject`` with ``subject_identities``) and stores, per
 binding, what goes and how (the sources file's strategy per column), what stays and why
 (ERA-02: a legal hold in force, a hold predicate of the sources file open on the row, a
-source dataward may not write), with counts and key digests only. It cites the sources and
-register versions it read. Never commits.
+source dataward may not write), with counts and key digests only (the digests in
+``erasure_step_keys``, written ``SURVEY_BATCH`` at a time as the rows stream). It cites the
+sources and register versions it read. Never commits.
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+
+from sqlalchemy import insert
 
 from dataward.erasure import audit_actions as actions
 from dataward.erasure.errors import ErasureInvalid, ErasureRefused, NoGround
@@ -27,6 +30,7 @@ from dataward.erasure.models import (
     ErasureGround,
     ErasurePlan,
     ErasureStep,
+    ErasureStepKey,
 )
 from dataward.erasure.service import (
     ERASURE,
@@ -125,11 +129,17 @@ def plan_erasure(
         created_at=now,
         updated_at=now,
     )
+    for old in earlier:
+        if old.state in (PLANNED, STALE):
+            old.state, old.updated_at = SUPERSEDED, now
+    uow.session.add(plan)
+    uow.session.flush()
     values = subject_identities(uow, subject)
     opened = dict(connectors) if connectors is not None else open_all(sources, env)
     try:
-        surveys = list(
-            survey_subject(
+        steps = [
+            _step(uow, plan, survey)
+            for survey in survey_subject(
                 uow,
                 organisation,
                 sources,
@@ -139,21 +149,15 @@ def plan_erasure(
                 datasets=[d for d in sources.datasets if d in declared],
                 on=today_of(uow),
             )
-        )
+        ]
     finally:
         if connectors is None:
             for connector in opened.values():
                 connector.close()
-    for old in earlier:
-        if old.state in (PLANNED, STALE):
-            old.state, old.updated_at = SUPERSEDED, now
-    uow.session.add(plan)
-    uow.session.flush()
-    steps = _steps(plan, surveys)
-    uow.session.add_all(steps)
-    plan.rows_erased = sum(s.rows for s in steps)
-    plan.rows_kept = sum(s.rows_kept for s in steps)
-    plan.files_erased = sum(s.files for s in steps)
+    _order(steps)
+    plan.rows_erased = sum(s.rows for _, s in steps)
+    plan.rows_kept = sum(s.rows_kept for _, s in steps)
+    plan.files_erased = sum(s.files for _, s in steps)
     # dataward's own copies go too only when nothing of the person is kept anywhere.
     plan.shred_when_done = plan.rows_kept == 0 and not sources.searched_by_hand
     uow.session.flush()
@@ -171,35 +175,44 @@ def plan_erasure(
     return plan
 
 
-def _steps(plan: ErasurePlan, surveys: list[Survey]) -> list[ErasureStep]:
-    """A step per binding, ordered per source with children (longer chains) first."""
-    ordered = sorted(
-        surveys, key=lambda s: (s.binding.connection, -depth(s.binding), s.dataset, s.index)
+def _step(uow: UnitOfWork, plan: ErasurePlan, survey: Survey) -> tuple[Survey, ErasureStep]:
+    """The binding's step, its key digests written a batch at a time as the survey streams."""
+    step = ErasureStep(
+        id=str(uuid.uuid4()),
+        plan_id=plan.id,
+        dataset=survey.dataset,
+        binding=survey.index,
+        connection=survey.binding.connection,
+        seq=0,
+        action=ERASE,
+        how=survey.how,
+        state=STEP_PENDING,
     )
-    steps = []
-    for seq, survey in enumerate(ordered, start=1):
-        # A binding with no rows of the person is erased too: its evidence says "none".
-        erasing = survey.kept_reason is None or bool(survey.erase)
-        steps.append(
-            ErasureStep(
-                id=str(uuid.uuid4()),
-                plan_id=plan.id,
-                dataset=survey.dataset,
-                binding=survey.index,
-                connection=survey.binding.connection,
-                seq=seq,
-                action=ERASE if erasing else KEEP,
-                how=survey.how,
-                rows=len(survey.erase),
-                files=len(survey.files),
-                rows_kept=len(survey.held),
-                keys=sorted(survey.erase),
-                kept_reason=survey.kept_reason,
-                kept_detail=", ".join(survey.kept_detail) or None,
-                state=STEP_PENDING if erasing else STEP_KEPT,
+    uow.session.add(step)
+    uow.session.flush()
+    for batch in survey.batches():
+        if batch.erase:
+            uow.session.execute(
+                insert(ErasureStepKey), [{"step_id": step.id, "digest": d} for d in batch.erase]
             )
-        )
-    return steps
+    # A binding with no rows of the person is erased too: its evidence says "none".
+    erasing = survey.kept_reason is None or survey.erased > 0
+    step.action = ERASE if erasing else KEEP
+    step.state = STEP_PENDING if erasing else STEP_KEPT
+    step.rows, step.files, step.rows_kept = survey.erased, survey.files, survey.held
+    step.kept_reason = survey.kept_reason
+    step.kept_detail = ", ".join(survey.kept_detail) or None
+    return survey, step
+
+
+def _order(steps: list[tuple[Survey, ErasureStep]]) -> None:
+    """Execution order per source, children (longer relation chains) first."""
+    ordered = sorted(
+        steps,
+        key=lambda p: (p[0].binding.connection, -depth(p[0].binding), p[0].dataset, p[0].index),
+    )
+    for seq, (_, step) in enumerate(ordered, start=1):
+        step.seq = seq
 
 
 def _check_rules(sources: SourcesFile) -> None:

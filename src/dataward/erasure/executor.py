@@ -166,6 +166,7 @@ class _Surveyor:
         self.uow, self.plan, self.sources, self.connectors = uow, plan, sources, connectors
         self.subject = subject_of(uow, request_of(uow, plan))
         self.values = subject_identities(uow, self.subject)
+        self.roots: dict[tuple[str, str, str], set[Any]] = {}
 
     def __call__(self, step: ErasureStep) -> Survey | None:
         found = survey_subject(
@@ -179,6 +180,7 @@ class _Surveyor:
             on=today_of(self.uow),
             connection=step.connection,
             binding=step.binding,
+            roots=self.roots,
         )
         return next(iter(found), None)
 

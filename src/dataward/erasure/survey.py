@@ -162,13 +162,18 @@ def survey_subject(
     on: date,
     connection: str | None = None,
     binding: int | None = None,
+    roots: dict[tuple[str, str, str], set[Any]] | None = None,
 ) -> Iterator[Survey]:
     """A survey of every binding of ``datasets`` (on ``connection`` only, when given; the
     binding at index ``binding`` only, when given), in the sources file's order. Bindings of
-    other connections are never read. Consume each survey's ``batches()`` before the next."""
+    other connections are never read. Consume each survey's ``batches()`` before the next;
+    ``roots`` (root table -> the subject's keys there) is shared by a caller surveying one
+    binding at a time."""
     wanted = set(datasets)
     record_holds = _record_holds(uow, organisation, on)
-    for found in stream_subject(sources, connectors, values, datasets=wanted, binding=binding):
+    for found in stream_subject(
+        sources, connectors, values, datasets=wanted, binding=binding, roots=roots
+    ):
         if connection is not None and found.binding.connection != connection:
             continue
         survey = Survey(found.dataset, found.index, found.binding, how_of(found.binding))

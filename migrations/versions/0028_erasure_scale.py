@@ -31,7 +31,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("step_id", "digest", name="pk_erasure_step_keys"),
     )
-    op.create_index("ix_erasure_step_keys_digest", "erasure_step_keys", ["digest"])
     op.create_table(
         "erasure_step_files",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -61,5 +60,4 @@ def downgrade() -> None:
         batch.add_column(sa.Column("keys", sa.JSON(), nullable=False, server_default="[]"))
     op.drop_index("ix_erasure_step_files_step_state", table_name="erasure_step_files")
     op.drop_table("erasure_step_files")
-    op.drop_index("ix_erasure_step_keys_digest", table_name="erasure_step_keys")
     op.drop_table("erasure_step_keys")

@@ -25,17 +25,17 @@ anywhere, dataward's own copies are crypto-shredded. Never commits.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 
 from dataward.disclosures.notices import tell_recipients
 from dataward.erasure import audit_actions as actions
 from dataward.erasure.errors import ErasurePlanNotFound
+from dataward.erasure.keys import keys_digest, mark_held, planned_among
 from dataward.erasure.models import (
     APPROVED,
     DONE,
@@ -53,7 +53,6 @@ from dataward.erasure.models import (
     ErasurePlan,
     ErasureStep,
     ErasureStepFile,
-    ErasureStepKey,
 )
 from dataward.erasure.service import (
     EXECUTE_JOB,
@@ -68,7 +67,6 @@ from dataward.jobs.service import backoff, enqueue
 from dataward.requests.source_search import subject_identities
 from dataward.sources.connectors import open_all
 from dataward.sources.connectors.base import (
-    BATCH_SIZE,
     Connector,
     RowChange,
     SourceUnavailable,
@@ -185,19 +183,6 @@ class _Surveyor:
         return next(iter(found), None)
 
 
-def _planned_among(uow: UnitOfWork, step: ErasureStep, digests: Sequence[str]) -> set[str]:
-    """Which of ``digests`` the plan erases in this step (one query per 2,000)."""
-    found: set[str] = set()
-    query = select(ErasureStepKey.digest).where(
-        ErasureStepKey.step_id == step.id,
-        ErasureStepKey.digest.in_(bindparam("digests", expanding=True)),
-    )
-    for start in range(0, len(digests), BATCH_SIZE):
-        part = list(digests[start : start + BATCH_SIZE])
-        found.update(uow.session.scalars(query, {"digests": part}))
-    return found
-
-
 def _mark(
     uow: UnitOfWork,
     plan: ErasurePlan,
@@ -213,7 +198,7 @@ def _mark(
         survey = survey_of(step)
         appeared = covered = 0
         for batch in survey.batches() if survey is not None else ():
-            found = _planned_among(uow, step, [*batch.erase, *batch.held])
+            found = planned_among(uow, step, [*batch.erase, *batch.held])
             appeared += sum(1 for digest in batch.erase if digest not in found)
             covered += len(found)
             files = [f for f in batch.files if f[0] in found]
@@ -274,7 +259,7 @@ def _key_batches(
     since approval covers are marked held (and their files kept) instead."""
     tally.survey = survey = survey_of(step)
     for batch in survey.batches() if survey is not None else ():
-        found = _planned_among(uow, step, [*batch.erase, *batch.held])
+        found = planned_among(uow, step, [*batch.erase, *batch.held])
         held_now = [digest for digest in batch.held if digest in found]
         if held_now:
             _mark_held(uow, step, held_now)
@@ -286,18 +271,12 @@ def _key_batches(
 
 
 def _mark_held(uow: UnitOfWork, step: ErasureStep, digests: Sequence[str]) -> None:
-    for start in range(0, len(digests), BATCH_SIZE):
-        part = list(digests[start : start + BATCH_SIZE])
-        uow.session.execute(
-            update(ErasureStepKey)
-            .where(ErasureStepKey.step_id == step.id, ErasureStepKey.digest.in_(part))
-            .values(held=True)
-        )
-        uow.session.execute(
-            update(ErasureStepFile)
-            .where(ErasureStepFile.step_id == step.id, ErasureStepFile.digest.in_(part))
-            .values(state=FILE_KEPT, path=None)
-        )
+    mark_held(uow, step, digests)
+    uow.session.execute(
+        update(ErasureStepFile)
+        .where(ErasureStepFile.step_id == step.id, ErasureStepFile.digest.in_(list(digests)))
+        .values(state=FILE_KEPT, path=None)
+    )
 
 
 def _erase(
@@ -408,29 +387,6 @@ def _files_gone(uow: UnitOfWork, step: ErasureStep) -> int:
         )
         or 0
     )
-
-
-def keys_digest(uow: UnitOfWork, step: ErasureStep) -> str:
-    """sha256 of the sorted digests of the step's rows that went (not held), one a line:
-    the evidence cites it with their count; the digests stay in ``erasure_step_keys``."""
-    digest = hashlib.sha256()
-    last = ""
-    while True:
-        page = uow.session.scalars(
-            select(ErasureStepKey.digest)
-            .where(
-                ErasureStepKey.step_id == step.id,
-                ErasureStepKey.held.is_(False),
-                ErasureStepKey.digest > last,
-            )
-            .order_by(ErasureStepKey.digest)
-            .limit(SURVEY_BATCH)
-        ).all()
-        if not page:
-            return digest.hexdigest()
-        for key in page:
-            digest.update(f"{key}\n".encode())
-        last = page[-1]
 
 
 def _detail(step: ErasureStep, survey: Survey | None, held_now: int) -> str | None:

@@ -169,7 +169,7 @@ class ErasureStepKey(Base):
     step_id: Mapped[str] = mapped_column(
         String(36), ForeignKey("erasure_steps.id"), primary_key=True
     )
-    digest: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+    digest: Mapped[str] = mapped_column(String(32), primary_key=True)
     held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 

@@ -14,10 +14,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 
-from sqlalchemy import insert
-
 from dataward.erasure import audit_actions as actions
 from dataward.erasure.errors import ErasureInvalid, ErasureRefused, NoGround
+from dataward.erasure.keys import add_keys
 from dataward.erasure.models import (
     ERASE,
     KEEP,
@@ -30,7 +29,6 @@ from dataward.erasure.models import (
     ErasureGround,
     ErasurePlan,
     ErasureStep,
-    ErasureStepKey,
 )
 from dataward.erasure.service import (
     ERASURE,
@@ -192,9 +190,7 @@ def _step(uow: UnitOfWork, plan: ErasurePlan, survey: Survey) -> tuple[Survey, E
     uow.session.flush()
     for batch in survey.batches():
         if batch.erase:
-            uow.session.execute(
-                insert(ErasureStepKey), [{"step_id": step.id, "digest": d} for d in batch.erase]
-            )
+            add_keys(uow, step, batch.erase)
     # A binding with no rows of the person is erased too: its evidence says "none".
     erasing = survey.kept_reason is None or survey.erased > 0
     step.action = ERASE if erasing else KEEP

@@ -18,8 +18,11 @@ import pytest
 from erasure_support import erasure_request, make_user, stored_for_erasure
 from package_build_support import CASE, ORG, Operational, build_operational
 from sqlalchemy import create_engine, func, select, text
+from sqlalchemy.orm import sessionmaker
 
-from dataward.erasure import executor, survey
+from dataward.clock import FixedClock
+from dataward.crypto.keystore import Vault
+from dataward.erasure import executor, jobs, survey
 from dataward.erasure.evidence import evidence_of, row_erased, step_digests, steps_of
 from dataward.erasure.executor import execute_plan
 from dataward.erasure.models import (
@@ -33,8 +36,10 @@ from dataward.erasure.models import (
     ErasureStepKey,
 )
 from dataward.erasure.plan import plan_erasure
-from dataward.erasure.service import approve_erasure
+from dataward.erasure.service import EXECUTE_JOB, approve_erasure
 from dataward.erasure.survey import key_digest
+from dataward.jobs.worker import Worker
+from dataward.sources.connectors import open_all
 from dataward.uow import UnitOfWork
 
 WORKER = "w-scale"
@@ -230,3 +235,47 @@ def test_a_run_with_nothing_pending_deletes_only_the_files_it_recorded(
         "later.mp4",
         "stranger.mp4",
     ]
+
+
+def test_the_worker_keeps_a_plans_connectors_open_between_runs_and_closes_them(
+    uow: UnitOfWork,
+    session_factory: sessionmaker[Any],
+    clock: FixedClock,
+    vault: Vault,
+    agency: Operational,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name, value in agency.env.items():
+        monkeypatch.setenv(name, value)
+    plan = _approved(uow, agency)
+    opened: list[dict[str, Any]] = []
+    closed: list[str] = []
+
+    def counting(sources: Any, env: Any = None) -> dict[str, Any]:
+        found = open_all(sources, env)
+        opened.append(found)
+        for connector in found.values():
+            original = connector.close
+
+            def close(original: Any = original, name: str = connector.name) -> None:
+                closed.append(name)
+                original()
+
+            monkeypatch.setattr(connector, "close", close)
+        return found
+
+    monkeypatch.setattr(jobs, "open_all", counting)
+    handler = jobs.ExecuteHandler()
+    worker = Worker(session_factory, clock, {EXECUTE_JOB: handler}, vault=vault, worker_id=WORKER)
+
+    stats = worker.run(once=True)
+
+    # Three runs (mark, erase, finish), the connectors opened once and closed at the end.
+    assert stats.by_kind == {EXECUTE_JOB: 3}
+    assert len(opened) == 1
+    assert sorted(closed) == ["agency", "agency_files"]
+    uow.session.expire_all()
+    done = uow.session.get(ErasurePlan, plan.id)
+    assert done is not None
+    assert done.state == DONE
+    assert _sql(agency, "SELECT id FROM visits") == [(200,)]

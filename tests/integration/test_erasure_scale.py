@@ -11,6 +11,7 @@ size on a million rows.
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ from dataward.erasure.models import (
 from dataward.erasure.plan import plan_erasure
 from dataward.erasure.service import EXECUTE_JOB, approve_erasure
 from dataward.erasure.survey import key_digest
+from dataward.holds.service import NewHold, place_hold
 from dataward.jobs.worker import Worker
 from dataward.sources.connectors import open_all
 from dataward.uow import UnitOfWork
@@ -279,3 +281,40 @@ def test_the_worker_keeps_a_plans_connectors_open_between_runs_and_closes_them(
     assert done is not None
     assert done.state == DONE
     assert _sql(agency, "SELECT id FROM visits") == [(200,)]
+
+
+def test_a_record_held_since_marking_keeps_its_row_and_its_file(
+    uow: UnitOfWork, agency: Operational
+) -> None:
+    plan = _approved(uow, agency)
+    assert execute_plan(uow, plan.id, worker=WORKER, env=agency.env).marked
+    uow.commit()
+    # ERA-02: a record hold on one recording, placed after its file was recorded.
+    place_hold(
+        uow,
+        NewHold(
+            organisation=ORG,
+            scope="record",
+            owner="dpo@jtr.example",
+            review_on=date(2027, 7, 1),
+            reason="litigation",
+            record_ref="1000",
+            datasets=("body_worn_video",),
+        ),
+        actor=CASE,
+    )
+    uow.commit()
+
+    assert _run_all(uow, plan, agency) == ["erased", DONE]
+
+    assert _sql(agency, "SELECT id FROM recordings ORDER BY id") == [(1000,), (2000,)]
+    assert sorted(p.name for p in (agency.files / "bwv").iterdir()) == [
+        "stranger.mp4",
+        "visit-1.mp4",
+    ]
+    # The held row's file is kept and its path forgotten; the other file went.
+    assert _files(uow, plan) == [(FILE_DELETED, None), ("kept", None)]
+    (evidence,) = [e for e in evidence_of(uow, plan) if e.dataset == "body_worn_video"]
+    assert (evidence.rows, evidence.rows_kept, evidence.files) == (2, 1, 1)
+    assert not row_erased(uow, plan, key_digest("agency", "recordings", 1000))
+    assert row_erased(uow, plan, key_digest("agency", "recordings", 1002))

@@ -53,6 +53,7 @@ from dataward.erasure.models import (
     ErasurePlan,
     ErasureStep,
     ErasureStepFile,
+    ErasureStepKey,
 )
 from dataward.erasure.service import (
     EXECUTE_JOB,
@@ -67,6 +68,7 @@ from dataward.jobs.service import backoff, enqueue
 from dataward.requests.source_search import subject_identities
 from dataward.sources.connectors import open_all
 from dataward.sources.connectors.base import (
+    BATCH_SIZE,
     Connector,
     RowChange,
     SourceUnavailable,
@@ -271,11 +273,28 @@ def _key_batches(
 
 
 def _mark_held(uow: UnitOfWork, step: ErasureStep, digests: Sequence[str]) -> None:
+    """Planned rows a hold now keeps: their keys ``held``, their files ``kept`` (paths
+    forgotten once the source commits; reset by ``_unmark_held`` if it does not)."""
     mark_held(uow, step, digests)
+    for start in range(0, len(digests), BATCH_SIZE):
+        part = list(digests[start : start + BATCH_SIZE])
+        uow.session.execute(
+            update(ErasureStepFile)
+            .where(ErasureStepFile.step_id == step.id, ErasureStepFile.digest.in_(part))
+            .values(state=FILE_KEPT)
+        )
+
+
+def _unmark_held(uow: UnitOfWork, steps: Sequence[ErasureStep]) -> None:
+    """The source rolled back: this run's held marks go with it (the retry reads again)."""
+    ids = [step.id for step in steps]
+    uow.session.execute(
+        update(ErasureStepKey).where(ErasureStepKey.step_id.in_(ids)).values(held=False)
+    )
     uow.session.execute(
         update(ErasureStepFile)
-        .where(ErasureStepFile.step_id == step.id, ErasureStepFile.digest.in_(list(digests)))
-        .values(state=FILE_KEPT, path=None)
+        .where(ErasureStepFile.step_id.in_(ids), ErasureStepFile.state == FILE_KEPT)
+        .values(state=FILE_PENDING)
     )
 
 
@@ -304,7 +323,19 @@ def _erase(
         )
     connector = connectors[steps[0].connection]
     assert isinstance(connector, SqlConnector)
-    touched = apply_change_batches(connector, changes)
+    try:
+        touched = apply_change_batches(connector, changes)
+    except SourceUnavailable:
+        _unmark_held(uow, steps)
+        raise
+    uow.session.execute(
+        update(ErasureStepFile)
+        .where(
+            ErasureStepFile.step_id.in_([step.id for step in steps]),
+            ErasureStepFile.state == FILE_KEPT,
+        )
+        .values(path=None)
+    )
     # The source has committed: the files recorded for its rows go now (again, harmlessly,
     # in a run resumed after a crash: every file still pending).
     deleted = _delete_pending_files(uow, steps, connectors)

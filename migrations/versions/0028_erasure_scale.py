@@ -5,7 +5,7 @@ the evidence cites a digest of them and their count, and the files of the rows t
 are recorded in ``erasure_step_files`` before their source changes (crash-safe deletion).
 
 Revision ID: 0028_erasure_scale
-Revises: 0027
+Revises: 0033_suppression
 Create Date: 2026-12-06
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0028_erasure_scale"
-down_revision = "0027"
+down_revision = "0033_suppression"
 branch_labels = None
 depends_on = None
 

@@ -24,6 +24,7 @@ from access_support import (
     STAFF,
     assembled_letter,
     claims_only_the_register,
+    count,
     r3_jobs,
     rows_found,
     searches,
@@ -38,11 +39,14 @@ from dataward.access.models import PORTABILITY, REVIEW
 from dataward.access.review import approve_package
 from dataward.access.service import queue_package
 from dataward.access.staging import PACKAGE_FILE, read_file
+from dataward.accounts.passwords import Passwords
+from dataward.accounts.service import create_user, user_actor
 from dataward.calendar import statutory_deadline
 from dataward.clock import FixedClock
 from dataward.complaints.service import NewComplaint, open_complaint
 from dataward.complaints.steps import Step as ComplaintStep
 from dataward.complaints.steps import close
+from dataward.config import Settings
 from dataward.consent.decisions import decide
 from dataward.consent.errors import ConsentWithdrawn, RestrictionInvalid
 from dataward.consent.objections import (
@@ -55,8 +59,13 @@ from dataward.consent.objections import (
 )
 from dataward.consent.preferences import opt_out, record_soft_opt_in
 from dataward.consent.records import consent_records, give_consent, withdraw_consent
+from dataward.erasure.errors import ErasureInvalid
+from dataward.erasure.executor import execute_plan
+from dataward.erasure.plan import plan_erasure, record_ground
+from dataward.erasure.service import approve_erasure
 from dataward.holds.engine import HeldRecord, deletable_dates
 from dataward.holds.service import NewHold, get_hold, place_hold
+from dataward.publication.sources import store_sources
 from dataward.register.models.retention import RestartAfter, RestartRule
 from dataward.requests.errors import RequestInvalid, TransitionRefused
 from dataward.requests.models import RightsRequest
@@ -74,7 +83,7 @@ from dataward.requests.transitions import (
     respond,
     verify_identity,
 )
-from dataward.sources.loader import load_sources
+from dataward.sources.loader import load_sources, parse_sources
 from dataward.subjects.service import get_subject
 from dataward.uow import UnitOfWork
 
@@ -594,3 +603,75 @@ def test_it_gives_only_what_the_customer_provided_under_consent_or_contract_to_t
     assert [sorted(j) for j in jobs] == [["fault", "property_address"]] * 2
     assert "Engineer" not in archive.read("data/service_records.json").decode()
     assert "index.html" in archive.namelist()
+
+
+def _r3_erasure_sources() -> str:
+    """R3's own sources file, its jobs database bound read_write and every column erased by
+    deleting the row (R3's notice states no column it keeps once a person is erased)."""
+    text = R3_SOURCES.read_text(encoding="utf-8")
+    text = text.replace(
+        "    url_from: R3_JOBS_DB_URL\n", "    url_from: R3_JOBS_DB_URL\n    mode: read_write\n"
+    )
+    for ending in ("provenance: provided}", "provenance: observed}", "free_text: true}"):
+        text = text.replace(ending, ending[:-1] + ", erasure: delete_row}")
+    return text
+
+
+def _dpo(uow: UnitOfWork) -> str:
+    settings = Settings(argon2_time_cost=1, argon2_memory_kib=8, argon2_parallelism=1)
+    user, _ = create_user(uow, Passwords(settings), "dpo@r3.example", "dpo", actor="test")
+    return user_actor(user)
+
+
+@runs("rights.x4", "rights.x5")
+def test_it_erases_exactly_the_persons_rows_on_each_ground_of_erasure(
+    uow: UnitOfWork, clock: FixedClock, tmp_path: Path
+) -> None:
+    """RULES: ERA-01, ERA-03 on R3's register, its sources file bound read_write and the small
+    jobs database: a verified erasure request with its ground is planned, approved by the
+    DPO and executed; Ali's rows go, nobody else's."""
+    clock.set(datetime(2026, 6, 1, 10, 0, tzinfo=UTC))
+    register = store_example(uow, R3)
+    store_sources(uow, parse_sources(_r3_erasure_sources(), "r3.yaml"), organisation=ORG)
+    url = r3_jobs(tmp_path)
+    env = {R3_URL_FROM: url}
+    ali = person(uow, register, "customers", ALI["email"], phone=ALI["phone"])
+    today = clock.today()
+    requester = Requester(name="Ali Reid", email=ALI["email"], words="Delete my data.")
+    row = open_request(uow, NewRequest(ORG, ("erasure",), "email", today, requester), actor=STAFF)
+    link_subject(uow, ORG, row.ref, ali, Step(STAFF, today))
+    verify_identity(uow, ORG, row.ref, "document", Step(STAFF, today))
+    # x5: the grounds the notice names are each accepted (and may change before approval);
+    # x4: "no good reason to keep processing it" is the last one recorded.
+    for ground in (
+        "objection_upheld",
+        "unlawful_processing",
+        "legal_obligation_to_erase",
+        "no_longer_necessary",
+    ):
+        assert record_ground(uow, ORG, row.ref, ground, actor=STAFF).ground == ground
+    with pytest.raises(ErasureInvalid):
+        record_ground(uow, ORG, row.ref, "because", actor=STAFF)
+    plan = plan_erasure(uow, ORG, row.ref, actor=STAFF, env=env)
+    uow.commit()
+    approve_erasure(uow, ORG, row.ref, actor=_dpo(uow))
+    uow.commit()
+    for _ in range(10):
+        step = execute_plan(uow, plan.id, worker="worker:r3", env=env)
+        uow.commit()
+        if step.state != "running":
+            break
+    uow.session.refresh(plan)
+    assert plan.state == "done"
+    # Exactly Ali's rows went: account, 2 jobs and their 2 visits, membership, 2 sessions.
+    assert plan.rows_erased == sum(ALI_ROWS.values())
+    assert count(url, "SELECT count(*) FROM customers WHERE id = 1") == 0
+    assert count(url, "SELECT count(*) FROM customers WHERE id = 2") == 1
+    assert count(url, "SELECT count(*) FROM jobs") == 1  # Bo's job 12
+    assert count(url, "SELECT count(*) FROM job_visits WHERE id = 22") == 1
+    assert count(url, "SELECT count(*) FROM job_visits") == 1
+    assert count(url, "SELECT count(*) FROM members") == 1  # Cara's
+    assert count(url, "SELECT count(*) FROM web_sessions WHERE id IN (42, 43)") == 2
+    assert count(url, "SELECT count(*) FROM web_sessions") == 2
+    # Opayo and the paper files are searched by hand: dataward's own copy stays until then.
+    assert not plan.shredded

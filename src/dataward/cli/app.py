@@ -69,6 +69,11 @@ COMMANDS: dict[str, Entry] = {
         "Erasure (ERA-01..03): record the ground, plan as a dry run, approve (DPO), run, "
         "and show the plan and its evidence.",
     ),
+    "examples": Entry(
+        "examples_cmd",
+        "app",
+        "The shared examples' own operational data: a database, files and a sources file.",
+    ),
     "export": Entry("export_cmd", "app", "Export the register in other formats."),
     "hold": Entry(
         "hold_cmd",

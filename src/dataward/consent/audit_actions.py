@@ -27,3 +27,6 @@ RESTRICTION_LIFTED = "restriction.lifted"
 
 TPS_IMPORTED = "tps.imported"
 COOKIE_CONSENT_RECORDED = "cookie_consent.recorded"
+
+SUPPRESSION_WRITTEN = "suppression.written"
+SUPPRESSION_INHERITED = "suppression.inherited"

@@ -47,6 +47,7 @@ _PUBLIC_NOTES = {
     code.CONSENT_WITHDRAWN: "Off: you asked us to stop. Tick it to agree again.",
     code.OPTED_OUT: "Off: you asked us to stop. Tick it to agree again.",
     code.OBJECTED_TO_MARKETING: "Off: you asked us to stop. Tick it to agree again.",
+    code.SUPPRESSED: "Off: you asked us to stop. Tick it to agree again.",
     code.OBJECTED: "You objected to this.",
     code.NO_CONSENT: "Off until you tick this.",
     code.PREFERENCE_OFF: "Off because of another choice you made.",

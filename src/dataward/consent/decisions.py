@@ -32,7 +32,9 @@ from dataward.consent.rules import (
     Facts,
     evaluate,
     evaluate_stranger,
+    evaluate_suppressed,
 )
+from dataward.consent.suppression import SuppressionFact, suppressions_for
 from dataward.consent.tps import lists_holding, screening, tps_digest
 from dataward.crypto.keyring import decrypt_for, index_digest
 from dataward.crypto.keystore import material_of
@@ -79,6 +81,8 @@ def decide(
 class _Resolved:
     subjects: list[Person]
     phone: str | None = None
+    # Issue 19: suppression entries against an identity that no living subject holds.
+    suppressed: tuple[SuppressionFact, ...] = ()
 
 
 def decide_many(
@@ -176,6 +180,10 @@ def _answer(
 ) -> Decision:
     channel = check_channel(ask.channel)
     if not found.subjects:
+        if any(f.covers(channel, ask.purpose) for f in found.suppressed):
+            suppressed = evaluate_suppressed(policy, ask.purpose, channel)
+            if suppressed is not None:
+                return suppressed
         return evaluate_stranger(policy, ask.purpose, channel)
     decisions = [_evaluate(policy, ask.purpose, channel, facts[s.id], memo) for s in found.subjects]
     # Several subjects share a phone or address: every one of them must allow.
@@ -243,8 +251,12 @@ def _resolve(
         else:
             out[index] = ConsentInvalid("give a subject_ref or an identity")
     owners = _owners_by_digest(uow, organisation, set(digests.values()))
+    unheld = {digest for digest in digests.values() if digest not in owners}
+    suppressed = suppressions_for(uow, organisation, unheld) if unheld else {}
     for index, digest in digests.items():
-        resolved[index] = _Resolved(owners.get(digest, []), phones.get(index))
+        resolved[index] = _Resolved(
+            owners.get(digest, []), phones.get(index), tuple(suppressed.get(digest, ()))
+        )
 
 
 def _owners_by_digest(

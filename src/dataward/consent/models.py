@@ -135,3 +135,28 @@ class CookieConsent(Base):
     choice: Mapped[dict[str, bool]] = mapped_column(JSON)
     gpc: Mapped[bool] = mapped_column(default=False)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Suppression(Base):
+    """A stop on marketing that outlives a shredded subject (issue 19), by blind index only.
+
+    ``digest`` is the blind-index digest of one of the person's identities (the HMAC the key
+    store finds subjects by): it finds the same identity again when it comes back, and holds
+    nothing that can be read or decrypted. No row links to the subject.
+    """
+
+    __tablename__ = "marketing_suppressions"
+    __table_args__ = (Index("ix_marketing_suppressions_lookup", "organisation", "kind", "digest"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    organisation: Mapped[str] = mapped_column(String(80))
+    # The identity kind the digest was made for (email, phone, ...).
+    kind: Mapped[str] = mapped_column(String(32))
+    digest: Mapped[str] = mapped_column(String(64))
+    # A contact channel, or "any" for every one of them.
+    channel: Mapped[str] = mapped_column(String(20))
+    # Marketing purposes the stop was about; empty: every marketing purpose.
+    purposes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # objected_to_marketing | opted_out | consent_withdrawn (the stop that was in force)
+    reason: Mapped[str] = mapped_column(String(32))
+    suppressed_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -27,6 +27,7 @@ from dataward.consent.audit_actions import (
 from dataward.consent.errors import ObjectionInvalid, RestrictionInvalid
 from dataward.consent.models import Objection, Restriction
 from dataward.consent.policy import CONTACT_CHANNELS, METHODS, policy_for
+from dataward.consent.suppression import SUPPRESSED
 from dataward.crypto.keyring import encrypt_for
 from dataward.subjects.models import Subject
 from dataward.subjects.service import get_subject
@@ -110,7 +111,12 @@ def marketing_objections(
         )
     ).all()
     covering = [r for r in rows if "any" in r.channels or channel in r.channels]
-    own = [r for r in covering if r.method == OWN_LINK_METHOD and r.channels == [channel]]
+    # A stop inherited from the suppression list (issue 19) was the person's own too.
+    own = [
+        r
+        for r in covering
+        if (r.method == OWN_LINK_METHOD or r.outcome == SUPPRESSED) and r.channels == [channel]
+    ]
     return own, [r for r in covering if r not in own]
 
 
@@ -123,6 +129,7 @@ def supersede_own_objections(
     own, _ = marketing_objections(uow, subject, channel)
     now = uow.clock.now()
     for row in own:
+        before = row.outcome
         row.outcome = SUPERSEDED
         row.outcome_at = now
         uow.session.flush()
@@ -133,7 +140,7 @@ def supersede_own_objections(
             entity_type="objection",
             entity_id=row.ref,
             subject_ref=subject.ref,
-            before={"outcome": "upheld"},
+            before={"outcome": before},
             after={"outcome": SUPERSEDED},
             details={"organisation": organisation, "channels": channel},
         )

@@ -27,6 +27,7 @@ NO_NUMBER = "no_number"  # MKT-02
 TPS_NOT_SCREENED = "tps_not_screened"  # MKT-02
 TPS_LISTED = "tps_listed"  # MKT-02
 NO_SUBJECT = "no_subject"
+SUPPRESSED = "suppressed"  # OBJ-02, issue 19: a shredded person's stop, kept by blind index
 
 # Permissions
 LAWFUL_BASIS = "lawful_basis"  # LAW-01
@@ -55,6 +56,7 @@ REFUSALS = frozenset(
         TPS_NOT_SCREENED,
         TPS_LISTED,
         NO_SUBJECT,
+        SUPPRESSED,
     }
 )
 PERMISSIONS = frozenset({LAWFUL_BASIS, CONSENTED, SOFT_OPT_IN, LEGITIMATE_INTERESTS})

@@ -170,6 +170,25 @@ def evaluate_stranger(policy: Policy, purpose: str, channel: str | None) -> Deci
     return answer.done(False, code.NO_SUBJECT)
 
 
+def evaluate_suppressed(policy: Policy, purpose: str, channel: str | None) -> Decision | None:
+    """The answer for an identity no subject holds that is on the suppression list.
+
+    None when the question is not about marketing: the stranger's answer stands then.
+    """
+    rules = policy.purpose(purpose)
+    if not rules.marketing:
+        return None
+    answer = _Answer(Facts())
+    answer.note(
+        "this identity is on the suppression list: a person who held it objected to or opted "
+        "out of this marketing"
+        + (f" by {channel.replace('_', ' ')}" if channel else "")
+        + " before they were erased",
+        "OBJ-02",
+    )
+    return answer.done(False, code.SUPPRESSED)
+
+
 def _processing(
     policy: Policy, rules: PurposeRules, channel: str | None, facts: Facts, answer: _Answer
 ) -> Decision:
@@ -270,6 +289,15 @@ def _marketing(
         answer.note(_NO_MARKETING[policy.marketing_silent], rule)
         return answer.done(False, code.NO_MARKETING)
     objection = _dm_objection(channel, facts)
+    if objection is not None and objection.outcome == "suppressed":
+        answer.note(
+            "this identity is on the suppression list: a person who held it before objected "
+            "to or opted out of this marketing and was then erased; it stays stopped until "
+            "the person opts in again themselves",
+            "OBJ-02",
+            records=(objection.ref,),
+        )
+        return answer.done(False, code.SUPPRESSED)
     if objection is not None:
         answer.note(
             "the person objected to direct marketing"

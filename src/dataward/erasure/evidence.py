@@ -52,6 +52,11 @@ def step_digests(uow: UnitOfWork, step: ErasureStep) -> list[str]:
     )
 
 
+def _gone_digests(uow: UnitOfWork, row: ErasureEvidence) -> list[str]:
+    step = uow.session.get(ErasureStep, row.step_id)
+    return step_digests(uow, step) if step is not None else []
+
+
 def steps_of(uow: UnitOfWork, plan: ErasurePlan) -> Sequence[ErasureStep]:
     return uow.session.scalars(
         select(ErasureStep).where(ErasureStep.plan_id == plan.id).order_by(ErasureStep.seq)
@@ -136,7 +141,9 @@ def evidence_export(uow: UnitOfWork, plan: ErasurePlan) -> list[dict[str, object
             "files": row.files,
             "rows_kept": row.rows_kept,
             "kept_reason": row.kept_reason,
-            # sha256 of the sorted key digests (one a line) of the ``rows`` that went.
+            # The digests of the rows that went (from ``erasure_step_keys``), and the sha256
+            # of them sorted, one a line, that the evidence cites.
+            "key_digests": _gone_digests(uow, row) if row.rows else [],
             "keys_digest": row.keys_digest,
             "at": row.at.isoformat(),
             "worker": row.worker,

@@ -16,8 +16,15 @@ things in the job's transaction:
    or nothing); then the files still ``pending`` are deleted (their paths forgotten); then
    each step is ``done`` with its evidence, once (ERA-03): counts and the digest of its
    key digests.
+   A folder of CSV or JSON files is rewritten through temporaries swapped in together
+   (its keys gathered first: such a source is read whole anyway); a ``files`` binding's
+   rows are its files, deleted (``connectors.apply_changes``).
 
-Rows a hold placed since approval now covers are skipped, and the evidence says so. A source
+Sources go in the plan's order (``seq``): file sources first, since a file's rows may find
+their person through a database's table that a later source changes.
+
+Rows a hold placed since approval now covers (on the subject, a record, or a case: the
+survey reads all three) are skipped, and the evidence says so. A source
 that cannot be reached rolls back alone, the others' evidence stands, and a retry is queued
 with a backoff. With no source left the plan is ``done``; when nothing of the person is kept
 anywhere, dataward's own copies are crypto-shredded. Never commits.
@@ -66,7 +73,7 @@ from dataward.erasure.survey import SURVEY_BATCH, Survey, changes_of, survey_sub
 from dataward.holds.service import today_of
 from dataward.jobs.service import backoff, enqueue
 from dataward.requests.source_search import subject_identities
-from dataward.sources.connectors import open_all
+from dataward.sources.connectors import apply_changes, open_all
 from dataward.sources.connectors.base import (
     BATCH_SIZE,
     Connector,
@@ -143,7 +150,7 @@ def _steps_left(uow: UnitOfWork, plan: ErasurePlan) -> list[ErasureStep]:
                 ErasureStep.action == ERASE,
                 ErasureStep.state.in_((STEP_PENDING, STEP_EXECUTING)),
             )
-            .order_by(ErasureStep.connection, ErasureStep.seq)
+            .order_by(ErasureStep.seq)
         )
     )
 
@@ -314,17 +321,24 @@ def _erase(
     for step in steps:
         binding = sources.datasets[step.dataset][step.binding]
         delete_rows, values = changes_of(step.how)
-        assert binding.table is not None  # only SQL bindings have steps to erase
+        table = binding.table or binding.pattern or ""  # a file binding's pattern
         changes.append(
             (
-                RowChange(binding.table, binding.key, (), delete_rows, values),
+                RowChange(table, binding.key, (), delete_rows, values),
                 _key_batches(uow, step, survey_of, tallies[step.id]),
             )
         )
     connector = connectors[steps[0].connection]
-    assert isinstance(connector, SqlConnector)
     try:
-        touched = apply_change_batches(connector, changes)
+        if isinstance(connector, SqlConnector):
+            touched = apply_change_batches(connector, changes)
+        else:
+            # A folder of files is rewritten whole: its keys are gathered first.
+            gathered = [
+                RowChange(c.table, c.key, [k for batch in keys for k in batch], c.delete, c.values)
+                for c, keys in changes
+            ]
+            touched = apply_changes(connector, gathered) if any(c.keys for c in gathered) else []
     except SourceUnavailable:
         _unmark_held(uow, steps)
         raise

@@ -22,6 +22,7 @@ from dataward.erasure.models import (
     KEEP,
     LIVE,
     PLANNED,
+    REJECTED,
     STALE,
     STEP_KEPT,
     STEP_PENDING,
@@ -94,7 +95,8 @@ def plan_erasure(
     connectors: Mapping[str, Connector] | None = None,
     env: Mapping[str, str] | None = None,
 ) -> ErasurePlan:
-    """A new plan for the request; an earlier plan not yet approved (or stale) is superseded.
+    """A new plan for the request; an earlier plan not yet approved (stale, rejected) is
+    superseded.
 
     Refused, changing nothing: without a ground (ERA-01), while a plan is approved or
     running, once one is done, or when the sources file names an anonymisation rule
@@ -128,7 +130,7 @@ def plan_erasure(
         updated_at=now,
     )
     for old in earlier:
-        if old.state in (PLANNED, STALE):
+        if old.state in (PLANNED, STALE, REJECTED):
             old.state, old.updated_at = SUPERSEDED, now
     uow.session.add(plan)
     uow.session.flush()
@@ -152,7 +154,7 @@ def plan_erasure(
         if connectors is None:
             for connector in opened.values():
                 connector.close()
-    _order(steps)
+    _order(steps, sources)
     plan.rows_erased = sum(s.rows for _, s in steps)
     plan.rows_kept = sum(s.rows_kept for _, s in steps)
     plan.files_erased = sum(s.files for _, s in steps)
@@ -201,12 +203,25 @@ def _step(uow: UnitOfWork, plan: ErasurePlan, survey: Survey) -> tuple[Survey, E
     return survey, step
 
 
-def _order(steps: list[tuple[Survey, ErasureStep]]) -> None:
-    """Execution order per source, children (longer relation chains) first."""
-    ordered = sorted(
-        steps,
-        key=lambda p: (p[0].binding.connection, -depth(p[0].binding), p[0].dataset, p[0].index),
-    )
+def _order(steps: list[tuple[Survey, ErasureStep]], sources: SourcesFile) -> None:
+    """Execution order per source, children (longer relation chains) first.
+
+    File sources come before databases: a CSV row may find its person through a database's
+    table (``subject``), so that table must still hold the person when the file is erased.
+    """
+
+    def order(pair: tuple[Survey, ErasureStep]) -> tuple[bool, str, int, str, int]:
+        survey = pair[0]
+        database = sources.connections[survey.binding.connection].kind == "sql"
+        return (
+            database,
+            survey.binding.connection,
+            -depth(survey.binding),
+            survey.dataset,
+            survey.index,
+        )
+
+    ordered = sorted(steps, key=order)
     for seq, (_, step) in enumerate(ordered, start=1):
         step.seq = seq
 

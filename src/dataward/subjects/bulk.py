@@ -21,6 +21,7 @@ from sqlalchemy import Table, insert, select, text
 from sqlalchemy.orm import Session
 
 from dataward.audit.service import AuditEntry, record_many
+from dataward.consent.suppression import inherit_suppressions, suppressions_for
 from dataward.crypto.cipher import NONCE_BYTES, new_key
 from dataward.crypto.keyring import index_digest
 from dataward.crypto.keystore import BlindIndexEntry, DataKey, material_of, wrap
@@ -249,6 +250,23 @@ def _write_batch(uow: UnitOfWork, organisation: str, batch: Sequence[_Checked], 
     uow.session.execute(insert(_table(Subject)), subjects)
     uow.session.execute(insert(_table(SubjectIdentity)), identities)
     record_many(uow, audit)
+    _inherit(uow, organisation, batch, [s["id"] for s in subjects], actor)
+
+
+def _inherit(
+    uow: UnitOfWork, organisation: str, batch: Sequence[_Checked], ids: list[str], actor: str
+) -> None:
+    """Issue 19: new subjects holding a suppressed identity inherit its stops (one query)."""
+    pairs = [
+        [(kind.value, digest) for (kind, _), digest in zip(row.values, row.digests, strict=True)]
+        for row in batch
+    ]
+    suppressed = suppressions_for(uow, organisation, (p for ps in pairs for p in ps))
+    for subject_id, held in zip(ids, pairs, strict=True):
+        if any(p in suppressed for p in held):
+            subject = uow.session.get(Subject, subject_id)
+            if subject is not None:
+                inherit_suppressions(uow, subject, held, actor=actor)
 
 
 @dataclass(frozen=True)

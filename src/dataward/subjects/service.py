@@ -16,15 +16,18 @@ from datetime import datetime
 from sqlalchemy import select
 
 from dataward.audit.service import record
+from dataward.consent.suppression import inherit_suppressions, suppress_before_shred
 from dataward.crypto.keyring import (
     add_index,
     create_data_key,
     decrypt_for,
     encrypt_for,
+    index_digest,
     lookup,
     repoint_index,
     shred_key,
 )
+from dataward.crypto.keystore import material_of
 from dataward.errors import ValidationFailed
 from dataward.publication.registers import subject_group_ids
 from dataward.subjects.audit_actions import SUBJECT_CREATED, SUBJECT_MERGED, SUBJECT_SHREDDED
@@ -148,6 +151,10 @@ def add_subject(
         after={"groups": checked_groups, "identities": [k.value for k, _ in values]},
         details={"organisation": organisation, "identities": len(values)},
     )
+    # Issue 19: a stop on marketing that outlived a shredded subject holds for this one too.
+    material = material_of(uow)
+    digests = [(k.value, index_digest(material, organisation, k.value, v)) for k, v in values]
+    inherit_suppressions(uow, subject, digests, actor=actor)
     return subject
 
 
@@ -281,6 +288,9 @@ def shred_subject(
     if reason is not None and reason not in SHRED_REASONS:
         raise ValidationFailed(f"reason must be one of {', '.join(SHRED_REASONS)}")
     subject = get_subject(uow, organisation, ref)
+    # Issue 19: the person's stops on marketing outlive them, by blind-index digest only,
+    # written from the index before the key (and the index entries with it) goes.
+    suppress_before_shred(uow, subject, actor=actor)
     shred_key(uow, subject.key_id)
     for identity in list(subject.identities):
         uow.session.delete(identity)

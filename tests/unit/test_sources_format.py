@@ -507,13 +507,12 @@ def test_a_files_binding_keyed_by_path_parses_with_or_without_placeholders() -> 
 
 def test_a_files_pattern_with_an_unclosed_placeholder_is_refused_not_raised() -> None:
     text = variant('      pattern: "calls/*.mp3"\n', '      pattern: "calls/{case_ref-*.mp3"\n')
-    assert problems_of(text) == [
-        (
-            39,
-            16,
-            "datasets.call_recordings[0].pattern",
-            "a {placeholder} in the pattern is not closed",
-        )
+    unclosed = "a {placeholder} in the pattern is not closed"
+    assert problems_of(text) == [(39, 16, "datasets.call_recordings[0].pattern", unclosed)]
+    # The same in the files a row names (``files: {pattern}``), read row by row later.
+    in_files = variant('{pattern: "calls/{case_ref}-*.mp3"}', '{pattern: "calls/{case_ref-*.mp3"}')
+    assert problems_of(in_files) == [
+        (41, 24, "datasets.call_recordings[0].files.pattern", unclosed)
     ]
 
 

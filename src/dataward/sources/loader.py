@@ -154,10 +154,9 @@ def _file_key_problems(loaded: LoadedSources, at: PathKey, binding: Binding) -> 
     ``path``, its ``size`` and the values its pattern's placeholders took, and only the path
     tells one file from another (a person's files share their placeholders)."""
     assert binding.pattern is not None
-    try:
-        names = placeholders(binding.pattern)
-    except ValueError:
-        return [loaded.problem((*at, "pattern"), "a {placeholder} in the pattern is not closed")]
+    names = _placeholders(binding.pattern)
+    if names is None:
+        return [loaded.problem((*at, "pattern"), UNCLOSED)]
     if binding.key == "path":
         return []
     columns = ["path", "size", *(n for n in names if n not in ("path", "size"))]
@@ -171,10 +170,23 @@ def _file_key_problems(loaded: LoadedSources, at: PathKey, binding: Binding) -> 
     ]
 
 
+UNCLOSED = "a {placeholder} in the pattern is not closed"
+
+
+def _placeholders(pattern: str) -> list[str] | None:
+    """The pattern's ``{placeholders}``; None when one is not closed (``calls/{ref-*``)."""
+    try:
+        return placeholders(pattern)
+    except ValueError:
+        return None
+
+
 def _files_problems(
     loaded: LoadedSources, at: PathKey, binding: Binding, own_kind: str
 ) -> list[SourceProblem]:
     assert binding.files is not None
+    if binding.files.pattern is not None and _placeholders(binding.files.pattern) is None:
+        return [loaded.problem((*at, "pattern"), UNCLOSED)]
     name = binding.files.connection
     if name is None:
         if own_kind == "files":

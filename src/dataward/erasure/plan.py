@@ -20,6 +20,7 @@ from dataward.erasure.models import (
     KEEP,
     LIVE,
     PLANNED,
+    REJECTED,
     STALE,
     STEP_KEPT,
     STEP_PENDING,
@@ -92,7 +93,8 @@ def plan_erasure(
     connectors: Mapping[str, Connector] | None = None,
     env: Mapping[str, str] | None = None,
 ) -> ErasurePlan:
-    """A new plan for the request; an earlier plan not yet approved (or stale) is superseded.
+    """A new plan for the request; an earlier plan not yet approved (stale, rejected) is
+    superseded.
 
     Refused, changing nothing: without a ground (ERA-01), while a plan is approved or
     running, once one is done, or when the sources file names an anonymisation rule
@@ -145,7 +147,7 @@ def plan_erasure(
             for connector in opened.values():
                 connector.close()
     for old in earlier:
-        if old.state in (PLANNED, STALE):
+        if old.state in (PLANNED, STALE, REJECTED):
             old.state, old.updated_at = SUPERSEDED, now
     uow.session.add(plan)
     uow.session.flush()

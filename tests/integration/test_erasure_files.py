@@ -31,6 +31,7 @@ from dataward.erasure.survey import key_digest
 from dataward.publication.registers import store_register
 from dataward.publication.sources import store_sources
 from dataward.register.loader import load_register
+from dataward.requests.source_search import search_sources
 from dataward.sources.connectors import apply_changes, open_all
 from dataward.sources.connectors import rewrite as rewrite_module
 from dataward.sources.connectors import tabular as tabular_module
@@ -566,3 +567,24 @@ def test_a_files_binding_that_would_set_a_column_is_kept_by_hand(
     _run_all(uow, plan, folders)
 
     assert sorted(p.name for p in (folders.scans / "C-1").iterdir()) == ["a.pdf", "b.pdf"]
+
+
+def test_a_files_binding_keyed_by_path_is_searched_and_planned_file_by_file(
+    uow: UnitOfWork, folders: Folders
+) -> None:
+    """Issue 19: keyed by ``path`` (the only key the loader accepts for files), a request's
+    search counts each of her files and the plan cites each by its own key."""
+    _stored(uow)
+    row = erasure_request(uow)
+
+    searched = search_sources(uow, ORG, row.ref, actor=CASE, env=folders.env)
+    plan_erasure(uow, ORG, row.ref, actor=CASE, env=folders.env)
+    uow.commit()
+
+    scans = searched.searched["vulnerability_evidence"]
+    assert (scans.rows, scans.files) == (2, 2)
+    steps = steps_of(uow, get_plan(uow, ORG, row.ref))
+    step = next(s for s in steps if s.dataset == "vulnerability_evidence")
+    assert step.keys == sorted(
+        key_digest("scans", "{customer_ref}/*.pdf", f"C-1/{name}") for name in ("a.pdf", "b.pdf")
+    )

@@ -121,6 +121,8 @@ DATASETS: dict[str, list[dict[str, Any]]] = {
             entities=_CASE,
             files=_files("body_worn_video"),
             events={"recording_made": "recorded_at"},
+            # Erased with its file, unless a hold keeps it (a complaint on the visit's case).
+            columns={"file_path": {"erasure": "delete_row"}},
         )
     ],
     "call_recordings": [

@@ -298,6 +298,13 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
             ("request_withholding_release", "withholdings/w_none/release"),
         )
     },
+    # POR-01, Art 20(2): recording where a portability package goes; a post naming no
+    # organisation is refused back to the request page (303)
+    "request_portability_destination": (
+        "POST",
+        f"/console/requests/{ORG}/q_none/portability_destination",
+        row(303, 303, 303, 303, 403, 303, 303),
+    ),
     "request_split": (
         "POST",
         f"/console/requests/{ORG}/q_none/split",
@@ -486,6 +493,11 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         f"/api/v1/requests/{ORG}/q_none/package",
         row(401, 404, 404, 404, 403, 403, 404),
     ),
+    "api_request_portability_destination": (
+        "POST",
+        f"/api/v1/requests/{ORG}/q_none/portability_destination",
+        row(401, 401, 401, 401, 401, 403, 404),
+    ),
     "api_request_split": (
         "POST",
         f"/api/v1/requests/{ORG}/q_none/split",
@@ -625,6 +637,10 @@ JSON: dict[str, Any] = {
     "api_request_task_step": {"action": "start"},
     "api_request_restriction_step": {"action": "warn"},
     "api_request_split": {"rights": ["erasure"], "on": "2026-11-20"},
+    "api_request_portability_destination": {
+        "organisation_name": "Example Energy Ltd",
+        "email": "data.moves@example-energy.co.uk",
+    },
     "api_request_note": {"text": "Called the requester back"},
     "api_request_code_check": {"code": "123456"},
     "api_request_knowledge_check": {"answers": {"postcode": "SW1A 1AA", "name": "Jane"}},

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.datastructures import FormData
 
+from dataward.access.controller_transfer import destination_of
 from dataward.access.models import PORTABILITY
 from dataward.access.views import package_panel
 from dataward.accounts.permissions import Permission
@@ -242,6 +243,7 @@ def request_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
         **task_panel(uow, row),
         **package_panel(uow, row),
         "portability_panel": package_panel(uow, row, PORTABILITY),
+        "portability_destination": destination_of(uow, row) if PORTABILITY in row.rights else None,
         **verification_panel(uow, row),
         **authority_panel(uow, row),
         **letters_panel(uow, row),

@@ -300,7 +300,7 @@ def open_demo_requests(uow: UnitOfWork, organisation: str, *, seed: int = 1) -> 
         )
     )
     caseworker = _caseworker(uow)
-    opened: list[RightsRequest] = []
+    disclosed = 0
     for plan in PLANS:
         subject_ref = rng.choice(refs) if refs and plan.linked else None
         new = NewRequest(
@@ -313,7 +313,9 @@ def open_demo_requests(uow: UnitOfWork, organisation: str, *, seed: int = 1) -> 
             subject_ref=subject_ref,
         )
         row = open_request(uow, new, actor=ACTOR, register=register)
-        opened.append(row)
+        # NOT-01: recipients to tell when a demo request corrects, erases or restricts
+        # (logged before any such change is applied below).
+        disclosed += seed_demo_disclosures(uow, register, [row], today)
         if plan.assign and caseworker is not None:
             take_step(
                 uow, organisation, row.ref, "assign", Step(ACTOR, new.received_on), caseworker
@@ -329,8 +331,6 @@ def open_demo_requests(uow: UnitOfWork, organisation: str, *, seed: int = 1) -> 
                 Step(ACTOR, today - timedelta(days=days_ago), note),
                 details,
             )
-    # NOT-01: recipients to tell when a demo request corrects, erases or restricts.
-    disclosed = seed_demo_disclosures(uow, register, opened, today)
     record(
         uow,
         actor=ACTOR,

@@ -136,7 +136,8 @@ def test_a_caseworker_corrects_a_demo_customer_and_the_client_is_told(
 
 def test_the_demo_restriction_and_portability_panels(admin: Page, server: Server) -> None:
     """RES-01 (Art 18(3)): the demo's applied restriction offers to tell the requester
-    first; POR-01 (Art 20(2)): the portability request offers to send elsewhere."""
+    first; POR-01 (Art 20(2)): the portability request answered by post cannot be sent
+    elsewhere (the code would have nowhere to go), and says so."""
     page = admin
     page.goto(server.base + f"/console/requests/{ORG}/{_demo_request(server, 'restriction')}")
     restrictions = page.locator("#restrictions + p + ul")
@@ -157,7 +158,8 @@ def test_the_demo_restriction_and_portability_panels(admin: Page, server: Server
 
     page.goto(server.base + f"/console/requests/{ORG}/{_demo_request(server, 'portability')}")
     panel = page.get_by_role("region", name="Send to another organisation")
-    expect(panel.get_by_label("Organisation's name")).to_be_visible()
-    expect(panel.get_by_label("Email address the subject gave for it")).to_be_visible()
+    # The demo's portability request came by post, with no email for the one-time code.
+    expect(panel).to_contain_text("gave no email address for the one-time code")
+    expect(panel.get_by_label("Organisation's name")).to_have_count(0)
     panel.scroll_into_view_if_needed()
     shoot(page, "portability-destination")

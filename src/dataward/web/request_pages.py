@@ -25,7 +25,7 @@ from dataward.publication.registers import list_organisations
 from dataward.requests import transitions as steps
 from dataward.requests.dashboard import parse_month
 from dataward.requests.export import request_log
-from dataward.requests.messages import request_messages
+from dataward.requests.messages import reply_addresses, request_messages
 from dataward.requests.models import RightsRequest
 from dataward.requests.queue import (
     URGENCIES,
@@ -244,6 +244,8 @@ def request_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
         **package_panel(uow, row),
         "portability_panel": package_panel(uow, row, PORTABILITY),
         "portability_destination": destination_of(uow, row) if PORTABILITY in row.rights else None,
+        # The one-time code goes to the requester, who passes it on: no email, no sending.
+        "portability_can_send": PORTABILITY in row.rights and bool(reply_addresses(uow, row)),
         **verification_panel(uow, row),
         **authority_panel(uow, row),
         **letters_panel(uow, row),

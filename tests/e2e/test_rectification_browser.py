@@ -28,6 +28,8 @@ from test_request_browser import shoot
 from dataward.outbox.models import OutboxMessage
 from dataward.outbox.service import open_message
 from dataward.requests.models import RightsRequest
+from dataward.requests.service import NewRequest, Requester, open_request
+from dataward.subjects.models import Subject
 
 pytestmark = pytest.mark.browser
 
@@ -163,3 +165,39 @@ def test_the_demo_restriction_and_portability_panels(admin: Page, server: Server
     expect(panel.get_by_label("Organisation's name")).to_have_count(0)
     panel.scroll_into_view_if_needed()
     shoot(page, "portability-destination")
+
+
+def test_a_caseworker_sends_a_portability_package_to_another_organisation(
+    admin: Page, server: Server
+) -> None:
+    """POR-01 (Art 20(2)): recorded on the request's page, confirmed first; the name and
+    address show to staff, and the package goes there once ready."""
+    with server_uow(server) as uow:
+        subject = uow.session.scalars(
+            select(Subject.ref).where(Subject.organisation == ORG).order_by(Subject.ref)
+        ).first()
+        assert subject is not None
+        today = uow.clock.today()
+        asked = Requester(name="Tom Lewis", email="tom.lewis@example.com", words="Send my data.")
+        new = NewRequest(ORG, ("portability",), "email", today, asked, subject_ref=subject)
+        ref = open_request(uow, new, actor="user:test").ref
+        uow.commit()
+    page = admin
+    page.goto(server.base + f"/console/requests/{ORG}/{ref}")
+    panel = page.get_by_role("region", name="Send to another organisation")
+    panel.get_by_label("Organisation's name").fill("Example Energy Ltd")
+    panel.get_by_label("Email address the subject gave for it").fill(CLIENT_EMAIL)
+    panel.scroll_into_view_if_needed()
+    shoot(page, "portability-destination-form")
+    panel.get_by_role("button", name="Send it there…").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Send the portability package to another organisation"
+    )
+    shoot(page, "portability-destination-confirm")
+    page.get_by_role("button", name="Record and send").click()
+    expect(page.locator(".flash--success")).to_contain_text("Receiving organisation recorded.")
+    panel = page.get_by_role("region", name="Send to another organisation")
+    expect(panel).to_contain_text("To go to Example Energy Ltd at")
+    expect(panel).to_contain_text(CLIENT_EMAIL)
+    panel.scroll_into_view_if_needed()
+    shoot(page, "portability-destination-recorded")

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from access_support import (
+    CONTROLLER,
     STAFF,
     assembled_letter,
     claims_only_the_register,
@@ -23,6 +24,7 @@ from access_support import (
     demo_agency,
     rows_found,
     searches,
+    sent_to_controller,
     store_sources_file,
     verified_access_request,
 )
@@ -686,6 +688,37 @@ def test_it_finds_a_customers_own_rows_in_the_agencys_database_for_an_access_req
         "notify you.”"
     ]
     assert not [line for line in kept if "Vehicle camera" in line or "portal" in line.lower()]
+
+
+@runs("rights.g12")
+def test_it_sends_what_a_customer_provided_to_the_third_party_they_name(
+    uow: UnitOfWork, clock: FixedClock, tmp_path: Path
+) -> None:
+    """RULES: POR-01 (Art 20(2)) on JTR's register and the demo agency's database: the
+    customer's provided contact details go, machine-readable, to the organisation they
+    name; they are told where it went, and only they get the one-time code to pass on."""
+    clock.set(datetime(2026, 11, 26, 10, 0, tzinfo=UTC))
+    agency = demo_agency(tmp_path, JTR)
+    register = store_example(uow, JTR)
+    store_sources_file(uow, ORG, agency.loaded)
+    debtor = next(d for d in agency.people.debtors if d.email)
+    assert debtor.email
+    ref = person(uow, register, "customers", debtor.email, customer_ref=debtor.customer_ref)
+    row = verified_access_request(
+        uow, ORG, ref, "email", email=debtor.email, rights=("portability",)
+    )
+    uow.commit()
+
+    mails = sent_to_controller(uow, row, agency.env, tmp_path / "packages")
+
+    to_controller = mails["portability_package_to_controller"]
+    assert to_controller["To"] == CONTROLLER[1]
+    body = to_controller.get_body(("plain",)).get_content()
+    assert "JSON and CSV" in body
+    assert debtor.email not in body  # the link, not the data
+    assert mails["portability_package_sent"]["To"] == debtor.email
+    assert mails["package_code"]["To"] == debtor.email
+    assert "portability_package_ready" not in mails
 
 
 @runs("rights.g7")

@@ -19,6 +19,7 @@ import pytest
 from access_support import (
     ALI,
     ALI_ROWS,
+    CONTROLLER,
     R3_SOURCES,
     R3_URL_FROM,
     STAFF,
@@ -28,6 +29,7 @@ from access_support import (
     r3_jobs,
     rows_found,
     searches,
+    sent_to_controller,
     store_sources_file,
     verified_access_request,
 )
@@ -553,6 +555,38 @@ def test_it_searches_a_customers_own_rows_only_once_their_identity_is_confirmed(
     ]
     (transfer,) = letter["Transfers outside the UK"]
     assert "to countries our privacy notice does not name; safeguard: contract" in transfer
+
+
+@runs("rights.x14")
+def test_it_sends_the_customers_data_to_a_third_party_they_choose(
+    uow: UnitOfWork, clock: FixedClock, tmp_path: Path
+) -> None:
+    """RULES: POR-01 (Art 20(2)) on R3's register, sources file and jobs database: Ali
+    names another company and the address to send to; the link goes there, Ali is told
+    where it went, and the one-time code the download needs goes to Ali only."""
+    clock.set(datetime(2026, 6, 1, 10, 0, tzinfo=UTC))
+    register = store_example(uow, R3)
+    store_sources_file(uow, ORG, load_sources(R3_SOURCES))
+    ali = person(uow, register, "customers", ALI["email"], phone=ALI["phone"])
+    row = verified_access_request(
+        uow, ORG, ali, "email", email=ALI["email"], rights=("portability",)
+    )
+    uow.commit()
+    env = {R3_URL_FROM: r3_jobs(tmp_path)}
+
+    mails = sent_to_controller(uow, row, env, tmp_path / "packages")
+
+    assert sorted(mails) == [
+        "package_code",
+        "portability_package_sent",
+        "portability_package_to_controller",
+    ]
+    to_controller = mails["portability_package_to_controller"]
+    assert to_controller["To"] == CONTROLLER[1]
+    assert "https://dw.example/packages/" in to_controller.get_body(("plain",)).get_content()
+    assert mails["portability_package_sent"]["To"] == ALI["email"]
+    assert CONTROLLER[0] in mails["portability_package_sent"]["Subject"]
+    assert mails["package_code"]["To"] == ALI["email"]
 
 
 @runs("rights.x15")

@@ -302,6 +302,44 @@ def rectify(
         out.print(f"{ref[:32]}: {dataset}.{column} not corrected ({not_made})", markup=False)
 
 
+@app.command("lift-restriction")
+def lift_restriction(
+    org: Annotated[str, typer.Argument(help="Organisation id.")],
+    ref: Annotated[str, typer.Argument(help="The request's reference (q_...).")],
+    restriction: Annotated[str, typer.Argument(help="The restriction's reference (r_...).")],
+    warn: Annotated[
+        bool,
+        typer.Option("--warn", help="Tell the requester it will be lifted (Art 18(3))."),
+    ] = False,
+    lift: Annotated[
+        bool, typer.Option("--lift", help="Lift it (refused until the requester was told).")
+    ] = False,
+    actor: Actor = "cli",
+) -> None:
+    """Lift a restriction on the request's subject (RES-01): first --warn, which queues the
+    message telling the requester it will be lifted and records that they were told, then
+    --lift. Lifting before the warning, or a restriction not on the request's subject, is
+    refused and changes nothing: one line, exit 2.
+
+    Example: dataward request lift-restriction acme q_4f1a2b3c4d5e6f70 r_0123456789abcdef --warn
+    """
+    from dataward.requests.rights_applied import lift_from_request, warn_before_lifting
+
+    if warn == lift:
+        err.print("give exactly one of --warn or --lift", markup=False)
+        raise typer.Exit(2)
+    step = warn_before_lifting if warn else lift_from_request
+    try:
+        with open_runtime() as runtime, runtime.uow() as uow:
+            row = step(uow, org[:80], ref[:32], restriction[:32], actor=actor)
+            uow.commit()
+    except DatawardError as error:
+        err.print(f"refused [{error.code}]: {error.message}", markup=False)
+        raise typer.Exit(2) from None
+    done = "the requester was told it will be lifted" if warn else "lifted"
+    out.print(f"{row.ref}: {done}", markup=False)
+
+
 @app.command("export")
 def export(
     org: Annotated[

@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.datastructures import FormData
 
+from dataward.access.controller_transfer import destination_of
 from dataward.access.models import PORTABILITY
 from dataward.access.views import package_panel
 from dataward.accounts.permissions import Permission
@@ -25,7 +26,7 @@ from dataward.publication.registers import list_organisations
 from dataward.request_logs import full_request_log
 from dataward.requests import transitions as steps
 from dataward.requests.dashboard import parse_month
-from dataward.requests.messages import request_messages
+from dataward.requests.messages import reply_addresses, request_messages
 from dataward.requests.models import RightsRequest
 from dataward.requests.queue import (
     URGENCIES,
@@ -243,6 +244,9 @@ def request_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
         **task_panel(uow, row),
         **package_panel(uow, row),
         "portability_panel": package_panel(uow, row, PORTABILITY),
+        "portability_destination": destination_of(uow, row) if PORTABILITY in row.rights else None,
+        # The one-time code goes to the requester, who passes it on: no email, no sending.
+        "portability_can_send": PORTABILITY in row.rights and bool(reply_addresses(uow, row)),
         **verification_panel(uow, row),
         **authority_panel(uow, row),
         **letters_panel(uow, row),

@@ -4,8 +4,8 @@ A step's key digests move from a JSON list to ``erasure_step_keys`` (written in 
 the evidence cites a digest of them and their count, and the files of the rows that go
 are recorded in ``erasure_step_files`` before their source changes (crash-safe deletion).
 
-Revision ID: 0028_erasure_scale
-Revises: 0033_suppression
+Revision ID: 0029
+Revises: 0028
 Create Date: 2026-12-06
 """
 
@@ -14,8 +14,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0028_erasure_scale"
-down_revision = "0033_suppression"
+revision = "0029"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 

@@ -22,6 +22,7 @@ import yaml
 from sqlalchemy import create_engine, text
 
 from dataward.clock import FixedClock
+from dataward.consent.objections import lift_restriction, restrict, tell_before_lifting
 from dataward.demo import schema
 from dataward.demo.sources import OPERATIONAL_URL_FROM, sources_document
 from dataward.holds.service import NewHold, close_hold, place_hold
@@ -31,12 +32,15 @@ from dataward.register.loader import load_register
 from dataward.retention.errors import RetentionInvalid
 from dataward.retention.plan import (
     EVENT_PENDING,
+    RESTRICTION,
     BindingPlan,
     RetentionPlan,
     organisation_of,
     plan_retention,
 )
 from dataward.sources.loader import parse_sources
+from dataward.subjects.models import Subject
+from dataward.subjects.service import add_subject
 from dataward.uow import UnitOfWork
 
 JTR = Path(__file__).parents[2] / "examples" / "jtr-collections.yaml"
@@ -208,8 +212,8 @@ def _agency(folder: Path) -> Agency:
     return Agency(url, {OPERATIONAL_URL_FROM: url})
 
 
-def _store(uow: UnitOfWork, *, customers_events: bool = True) -> None:
-    loaded = load_register(JTR)
+def _store(uow: UnitOfWork, *, customers_events: bool = True, register: Path = JTR) -> None:
+    loaded = load_register(register)
     store_register(uow, loaded, actor="test")
     document = sources_document(
         organisation=ORG,
@@ -438,10 +442,152 @@ def test_it_lets_go_once_a_closed_hold_releases(
     assert bwv.to_act_on == 2
 
 
-def test_it_counts_subject_holds_it_does_not_match(uow: UnitOfWork, agency: Agency) -> None:
+def _customer(uow: UnitOfWork, ref: str) -> Subject:
+    return add_subject(uow, ORG, ["customers"], [("customer_ref", ref)], actor="test")
+
+
+def _subject_hold(uow: UnitOfWork, subject: Subject, *datasets: str) -> str:
+    hold = place_hold(
+        uow,
+        NewHold(
+            ORG,
+            "subject",
+            "DPO",
+            date(2027, 1, 1),
+            reason="litigation",
+            subject_ref=subject.ref,
+            datasets=datasets,
+        ),
+        actor="dpo",
+    )
+    return f"legal_hold:{hold.ref}"
+
+
+def _restricting_register(folder: Path) -> Path:
+    """JTR's register with ``restriction_is_hold: true`` on the BWV rule (RES-01)."""
+    source = JTR.read_text(encoding="utf-8")
+    anchor = "    holds: [complaint_on_case, investigation_on_case]\n"
+    at = source.index("  - id: body_worn_video\n", source.index("\nretention_rules:"))
+    end = source.index(anchor, at) + len(anchor)
+    path = folder / "jtr-restricting.yaml"
+    path.write_text(
+        source[:end] + "    restriction_is_hold: true\n" + source[end:], encoding="utf-8"
+    )
+    return path
+
+
+def _to_act_on_in_the_source(agency: Agency, table: str, binding: BindingPlan) -> int:
+    held = " OR ".join(f"({sql})" for sql in binding.held_sql.values()) or "1 = 0"
+    engine = create_engine(agency.url)
+    with engine.connect() as conn:
+        found = conn.execute(
+            text(f"SELECT count(*) FROM {table} WHERE ({binding.due_sql}) AND NOT ({held})")
+        ).scalar_one()
+    engine.dispose()
+    return int(found)
+
+
+# RULES: RET-02, ERA-02 (a hold on a subject keeps every row of theirs)
+def test_it_matches_a_subject_hold_to_the_subjects_rows_through_their_cases(
+    uow: UnitOfWork, agency: Agency
+) -> None:
     _store(uow)
+    label = _subject_hold(uow, _customer(uow, "C2"), "body_worn_video")
     plan = plan_retention(uow, ORG, env=agency.env)
-    assert all(r.subject_holds == 0 for r in plan.rules)
+    assert next(r for r in plan.rules if r.rule == "body_worn_video").subject_holds == 1
+    bwv = _binding(plan, "body_worn_video", "body_worn_video")
+    # Customer C2 (debtor 2) has cases 2 and 3: recordings 4 and 5, both due. Recording 4 is
+    # also held by the investigation; recording 2 by the complaint; recording 1 is left.
+    assert bwv.held[label] == 2
+    assert (bwv.due, bwv.held_any, bwv.to_act_on) == (4, 3, 1)
+    # The SQL a runner gets holds the subject by the agency's own keys, never the identity.
+    assert "C2" not in bwv.held_sql[label]
+    assert _to_act_on_in_the_source(agency, "body_worn_video", bwv) == 1
+    # Only the datasets the hold names: the call recordings are not held by it.
+    calls = _binding(plan, "call_recordings", "call_recordings")
+    assert label not in calls.held
+
+
+# RULES: RET-01, RET-02 (a subject hold on the latest-of-entity rule, root and related rows)
+def test_it_holds_a_held_customers_own_row_and_cases(uow: UnitOfWork, agency: Agency) -> None:
+    _store(uow)
+    label = _subject_hold(uow, _customer(uow, "C1"), "customers", "cases")
+    plan = plan_retention(uow, ORG, env=agency.env)
+    debtors = _binding(plan, "customer_data", "customers")
+    # Debtors 1 and 3 are due; debtor 1 is the held customer, debtor 3 has a live case.
+    assert debtors.held[label] == 1
+    assert (debtors.due, debtors.held_any, debtors.to_act_on) == (2, 2, 0)
+    cases = _binding(plan, "customer_data", "cases")
+    assert cases.held[label] == 1
+    assert (cases.due, cases.held_any, cases.to_act_on) == (2, 2, 0)
+    assert _to_act_on_in_the_source(agency, "debtors", debtors) == 0
+    assert _to_act_on_in_the_source(agency, "cases", cases) == 0
+
+
+def test_it_holds_nothing_for_a_held_subject_no_row_belongs_to(
+    uow: UnitOfWork, agency: Agency
+) -> None:
+    _store(uow)
+    label = _subject_hold(uow, _customer(uow, "C999"), "body_worn_video")
+    plan = plan_retention(uow, ORG, env=agency.env)
+    bwv = _binding(plan, "body_worn_video", "body_worn_video")
+    assert bwv.held[label] == 0
+    assert bwv.to_act_on == 2
+    assert _to_act_on_in_the_source(agency, "body_worn_video", bwv) == 2
+
+
+def test_a_subject_hold_waits_for_the_source_that_finds_its_subject(
+    uow: UnitOfWork, agency: Agency
+) -> None:
+    _store(uow)
+    _subject_hold(uow, _customer(uow, "C2"), "body_worn_video")
+    engine = create_engine(agency.url)
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE debtors RENAME COLUMN customer_ref TO reference"))
+    engine.dispose()
+    plan = plan_retention(uow, ORG, env=agency.env)
+    bwv = _binding(plan, "body_worn_video", "body_worn_video")
+    # The held subject cannot be looked up: the binding is not planned as free to delete.
+    assert bwv.status != "planned"
+    assert bwv.to_act_on == 0
+
+
+# RULES: RES-01 (restriction_is_hold: a restriction in force holds the subject's rows)
+def test_a_restriction_holds_the_subjects_rows_where_the_rule_says_so(
+    uow: UnitOfWork, agency: Agency, tmp_path: Path
+) -> None:
+    _store(uow, register=_restricting_register(tmp_path))
+    subject = _customer(uow, "C2")
+    restriction = restrict(uow, ORG, subject.ref, [], "legal_claims", actor="dpo")
+    plan = plan_retention(uow, ORG, env=agency.env)
+    rule = next(r for r in plan.rules if r.rule == "body_worn_video")
+    assert rule.restrictions == 1
+    bwv = _binding(plan, "body_worn_video", "body_worn_video")
+    assert bwv.held[RESTRICTION] == 2
+    assert (bwv.due, bwv.held_any, bwv.to_act_on) == (4, 3, 1)
+    assert _to_act_on_in_the_source(agency, "body_worn_video", bwv) == 1
+    # The call recordings' rule does not say a restriction holds: it does not.
+    calls = _binding(plan, "call_recordings", "call_recordings")
+    assert RESTRICTION not in calls.held
+    # Lifted (the subject told first): the rows are no longer held.
+    tell_before_lifting(uow, ORG, restriction.ref, actor="dpo")
+    lift_restriction(uow, ORG, restriction.ref, actor="dpo")
+    after = _binding(plan_retention(uow, ORG, env=agency.env), "body_worn_video", "body_worn_video")
+    assert RESTRICTION not in after.held
+    assert after.to_act_on == 2
+
+
+# RULES: RES-01 (silence: a register that does not say a restriction holds)
+def test_a_restriction_does_not_hold_where_the_register_is_silent(
+    uow: UnitOfWork, agency: Agency
+) -> None:
+    _store(uow)
+    restrict(uow, ORG, _customer(uow, "C2").ref, [], "legal_claims", actor="dpo")
+    plan = plan_retention(uow, ORG, env=agency.env)
+    assert all(r.restrictions == 0 for r in plan.rules)
+    bwv = _binding(plan, "body_worn_video", "body_worn_video")
+    assert RESTRICTION not in bwv.held
+    assert bwv.to_act_on == 2
 
 
 def test_it_names_the_only_organisation_and_refuses_an_unknown_one(uow: UnitOfWork) -> None:

@@ -188,6 +188,39 @@ def entity_reference(
     return value, select(key).select_from(source)
 
 
+def subject_reference(
+    connector: SqlConnector, target: Table, binding: Binding
+) -> tuple[ColumnElement[Any], Select[Any] | None]:
+    """How a row reaches its subject's root key (the table whose identity columns find the
+    subject, ``root_of``): the row's own key (it is the root), its column pointing at the root
+    (one hop), or (key, the subquery of keys) joined along the ``subject:`` relation."""
+    key = column_of(connector, target, binding.key)
+    if binding.subject is None:
+        return key, None
+    chain = relation_chain(binding.subject)
+    source: Any = target
+    current = target
+    for hop in chain[:-1]:
+        nxt = connector.table(hop.table)
+        source = source.join(
+            nxt, column_of(connector, current, hop.via) == column_of(connector, nxt, hop.key)
+        )
+        current = nxt
+    value = column_of(connector, current, chain[-1].via)
+    if current is target:
+        return value, None
+    return value, select(key).select_from(source)
+
+
+def among(column: ColumnElement[Any], values: list[Any], size: int) -> ColumnElement[bool]:
+    """``column IN (...)`` over batches of at most ``size`` literal values, OR-ed: the
+    statement stays under a database's parameter limit and reads as plain SQL."""
+    if not values:
+        return false()
+    ordered = sorted(values, key=repr)
+    return or_(*(column.in_(ordered[i : i + size]) for i in range(0, len(ordered), size)))
+
+
 def refers_to(
     reference: tuple[ColumnElement[Any], Select[Any] | None],
     key: ColumnElement[Any],

@@ -29,6 +29,7 @@ from dataward.holds.service import NewHold, close_hold, place_hold
 from dataward.publication.registers import store_register
 from dataward.publication.sources import store_sources
 from dataward.register.loader import load_register
+from dataward.retention import sql as retention_sql
 from dataward.retention.errors import RetentionInvalid
 from dataward.retention.plan import (
     EVENT_PENDING,
@@ -38,6 +39,7 @@ from dataward.retention.plan import (
     organisation_of,
     plan_retention,
 )
+from dataward.sources.connectors.sql import SqlConnector
 from dataward.sources.loader import parse_sources
 from dataward.subjects.models import Subject
 from dataward.subjects.service import add_subject
@@ -610,3 +612,79 @@ def test_it_writes_sql_a_runner_can_run(uow: UnitOfWork, agency: Agency) -> None
     engine.dispose()
     assert found == bwv.to_act_on == 2
     assert json.dumps(bwv.held_sql)
+
+
+# RULES: RET-01 (next dates, the latest of the entity: a related table and the row's owner)
+def test_it_gives_next_dates_for_the_latest_returned_case(
+    uow: UnitOfWork, agency: Agency, clock: FixedClock
+) -> None:
+    engine = create_engine(agency.url)
+    with engine.begin() as conn:
+        # Debtor 2's last case now returned in 2020: due on 31 December 2026.
+        conn.execute(text("UPDATE cases SET returned_on = '2020-06-01' WHERE id = 3"))
+    engine.dispose()
+    _store(uow)
+    clock.set(datetime(2026, 12, 20, 9, tzinfo=clock.now().tzinfo))
+    plan = plan_retention(uow, ORG, env=agency.env)
+    debtors = _binding(plan, "customer_data", "customers")
+    # Debtor 2 falls due; debtor 3 (a live case) never falls due by date; 1 is due already.
+    assert debtors.next_due == [(date(2026, 12, 31), 1)]
+    cases = _binding(plan, "customer_data", "cases")
+    assert cases.next_due == [(date(2026, 12, 31), 2)]
+
+
+# RULES: RET-01 (next dates through a related table's events, in working days)
+def test_it_gives_next_dates_for_a_related_trigger(uow: UnitOfWork, agency: Agency) -> None:
+    _store(uow)
+    plan = plan_retention(uow, ORG, env=agency.env)
+    evidence = _binding(
+        plan, "new_occupier_evidence", "new_occupier_evidence", "new_occupier_evidence"
+    )
+    # Assessed Tuesday 24 November: 2 working days later is Thursday 26 November.
+    assert evidence.next_due == [(date(2026, 11, 26), 1)]
+    assert not any("next dates" in note for note in evidence.notes)
+
+
+# RULES: RET-01 (several triggers: whichever comes first)
+def test_next_trigger_days_take_the_first_of_several_triggers(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'two.db'}"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, a DATE, b TIMESTAMP)"))
+        conn.execute(text("CREATE TABLE r (id INTEGER PRIMARY KEY, t_id INTEGER, c DATE)"))
+        conn.execute(
+            text(
+                "INSERT INTO t VALUES (1, '2026-11-20', '2026-12-01 10:00:00'),"
+                " (2, NULL, '2026-11-28 09:00:00'), (3, '2026-11-27', '2026-11-30 00:00:00'),"
+                " (4, NULL, NULL), (5, '2026-12-30', NULL)"
+            )
+        )
+        # Row 4 only through the related table; row 5's related event comes first.
+        conn.execute(
+            text("INSERT INTO r VALUES (1, 4, '2026-11-29'), (2, 5, '2026-11-28'), (3, 4, NULL)")
+        )
+    engine.dispose()
+    connector = SqlConnector("two", url)
+    try:
+        target = connector.table("t")
+        related = connector.table("r")
+        triggers = [
+            retention_sql.TriggerColumn("a", target, target.c.a, None),
+            retention_sql.TriggerColumn("b", target, target.c.b, None),
+            retention_sql.TriggerColumn("c", related, related.c.c, related.c.t_id),
+        ]
+        found = retention_sql.next_trigger_days(
+            connector,
+            target,
+            target.c.id,
+            triggers,
+            date(2026, 11, 25),
+            date(2026, 12, 9),
+            latest=False,
+            owner=None,
+        )
+    finally:
+        connector.close()
+    # Row 1 is due already (20 November); 2 on the 28th; 3 on the 27th; 4 on the 29th;
+    # 5 on the 28th (its related event, before its own on 30 December).
+    assert found == {date(2026, 11, 27): 1, date(2026, 11, 28): 2, date(2026, 11, 29): 1}

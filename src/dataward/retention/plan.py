@@ -173,9 +173,7 @@ def plan_retention(
                 )
             )
         )
-        context = _Context(
-            uow, organisation, register, sources, today, holds, opened, restricted
-        )
+        context = _Context(uow, organisation, register, sources, today, holds, opened, restricted)
         rules = [_plan_rule(context, rule) for rule in register.retention_rules]
     finally:
         if own:
@@ -353,10 +351,9 @@ def _fill(
     act_on = and_(due, *(~c for c in held.values()))
     keys = sql.sample_keys(connector, target, key, act_on, SAMPLE)
     result.sample = [key_digest(binding.connection, binding.table, k) for k in keys]
-    if len(triggers) == 1 and triggers[0].via is None and not plan.latest_of_entity:
-        result.next_due = _next_due(context, rule, plan.cutoff, connector, target, triggers[0])
-    else:
-        result.notes.append("next dates: counted for a rule with one trigger column on the row")
+    result.next_due = _next_due(
+        context, rule, plan.cutoff, connector, target, key, triggers, plan.latest_of_entity, owner
+    )
 
 
 def _next_due(
@@ -365,13 +362,20 @@ def _next_due(
     cut: date,
     connector: SqlConnector,
     target: Any,
-    trigger: sql.TriggerColumn,
+    key: ColumnElement[Any],
+    triggers: list[sql.TriggerColumn],
+    latest: bool,
+    owner: tuple[Any, str] | None,
 ) -> list[tuple[date, int]]:
+    """The days in the next fortnight rows fall due, and how many on each (set-based)."""
     offset = rule.offset if isinstance(rule.offset, Offset) else Offset(days=0)
     nation = context.register.controller.nation or _ANY_NATION
     last = cutoff(offset, context.today + timedelta(days=NEXT_DAYS), nation) or cut
     by_day: dict[date, int] = {}
-    for day, count in sql.trigger_days(connector, target, trigger.column, cut, last).items():
+    found = sql.next_trigger_days(
+        connector, target, key, triggers, cut, last, latest=latest, owner=owner
+    )
+    for day, count in found.items():
         falls = due_on(offset, day, nation) or day
         by_day[falls] = by_day.get(falls, 0) + count
     return sorted(by_day.items())

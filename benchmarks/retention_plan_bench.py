@@ -402,7 +402,12 @@ def main() -> None:
     args = parser.parse_args()
     if args.child:
         kind, *rest = args.child
-        result = child_baseline(*rest) if kind == "baseline" else child_plan(*rest)
+        if kind == "generate":
+            result: dict[str, Any] = {"rows": generate(rest[0], int(rest[1]))}
+        elif kind == "baseline":
+            result = child_baseline(*rest)
+        else:
+            result = child_plan(*rest)
         print(json.dumps(result))
         return
 
@@ -411,7 +416,9 @@ def main() -> None:
         with agency_url(args.source, folder) as url:
             log(f"generating the agency ({args.debtors:,} debtors) on {args.source}")
             started = time.perf_counter()
-            rows = generate(url, args.debtors)
+            # In a child too: the parent stays small, so the children's peak RSS (which
+            # Linux carries over a fork) is their own.
+            rows = int(run_child("generate", url, str(args.debtors))["rows"])
             log(f"  {rows:,} rows in {time.perf_counter() - started:.1f} s")
             log("baseline: hand-written COUNTs")
             baseline = run_child("baseline", url)

@@ -406,8 +406,16 @@ def test_it_charges_no_fee_unless_a_request_is_unfounded_and_may_refuse_instead(
     # x23: or refuse instead, with the reason the person is told.
     other = _request(uow, date(2026, 11, 2))
     with pytest.raises(RequestInvalid):
-        refuse(uow, ORG, other, Step("user:u_case", date(2026, 11, 4)))
-    refuse(uow, ORG, other, Step("user:u_case", date(2026, 11, 4), "Manifestly excessive"))
+        refuse(
+            uow, ORG, other, Step("user:u_case", date(2026, 11, 4)), reason="manifestly_unfounded"
+        )
+    refuse(
+        uow,
+        ORG,
+        other,
+        Step("user:u_case", date(2026, 11, 4), "Manifestly excessive"),
+        reason="manifestly_excessive",
+    )
     assert open_rows(uow, other).outcome == "refused"
 
 

@@ -1,0 +1,32 @@
+"""Refusal reasons: a refused request names its legal reason by code (issue 19, ERA-02).
+
+Revision ID: 0034_refusal_reasons
+Revises: 0033_suppression
+Create Date: 2026-12-06
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0034_refusal_reasons"
+down_revision = "0033_suppression"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    # Requests refused before reasons had codes were refused as manifestly unfounded or
+    # excessive (SAR-08): the one refusal there was; their letters keep saying so.
+    with op.batch_alter_table("rights_requests") as batch:
+        batch.add_column(sa.Column("refusal_reason", sa.String(48), nullable=True))
+    op.execute(
+        "UPDATE rights_requests SET refusal_reason = 'manifestly_unfounded_or_excessive' "
+        "WHERE outcome = 'refused'"
+    )
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("rights_requests") as batch:
+        batch.drop_column("refusal_reason")

@@ -213,7 +213,12 @@ PLANS: tuple[_Plan, ...] = (
         30,
         "Delete everything, as I asked last week and the week before.",
         steps=(
-            ("refuse", 25, "The same request answered twice this month (demo).", "manifestly_excessive"),
+            (
+                "refuse",
+                25,
+                "The same request answered twice this month (demo).",
+                "manifestly_excessive",
+            ),
         ),
     ),
     _Plan(

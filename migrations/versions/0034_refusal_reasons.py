@@ -1,4 +1,5 @@
-"""Refusal reasons: a refused request names its legal reason by code (issue 19, ERA-02).
+"""Refusal reasons: a refused request names its legal reason by code (issue 19, ERA-02);
+a correction records how the new data's accuracy was checked (REC-01, R3 rights.x3).
 
 Revision ID: 0034_refusal_reasons
 Revises: 0033_suppression
@@ -25,8 +26,12 @@ def upgrade() -> None:
         "UPDATE rights_requests SET refusal_reason = 'manifestly_unfounded_or_excessive' "
         "WHERE outcome = 'refused'"
     )
+    with op.batch_alter_table("rectifications") as batch:
+        batch.add_column(sa.Column("accuracy_check", sa.String(24), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("rectifications") as batch:
+        batch.drop_column("accuracy_check")
     with op.batch_alter_table("rights_requests") as batch:
         batch.drop_column("refusal_reason")

@@ -282,6 +282,14 @@ def rectify(
         str | None,
         typer.Option(help="With --not-made: the subject's supplementary statement."),
     ] = None,
+    accuracy_check: Annotated[
+        str | None,
+        typer.Option(
+            "--accuracy-check",
+            help="How the new value's accuracy was checked: document_seen, records_checked "
+            "or confirmed_by_subject (required where the register says it verifies accuracy).",
+        ),
+    ] = None,
     actor: Actor = "cli",
 ) -> None:
     """Correct the subject's data in the source (REC-01), then tell the recipients (NOT-01).
@@ -300,7 +308,9 @@ def rectify(
     try:
         with open_runtime() as runtime, runtime.uow() as uow:
             if not_made is None:
-                rect = apply_correction(uow, org[:80], ref[:32], correction, actor=actor)
+                rect = apply_correction(
+                    uow, org[:80], ref[:32], correction, actor=actor, accuracy_check=accuracy_check
+                )
             else:
                 rect = record_not_rectified(
                     uow,

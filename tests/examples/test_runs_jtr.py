@@ -29,7 +29,7 @@ from access_support import (
     verified_access_request,
 )
 from runs_support import JTR, person, runs, runs_problems, store_example
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import sessionmaker
 
 from dataward.access.review import exemptions
@@ -61,6 +61,9 @@ from dataward.consent.policy import CONTACT_CHANNELS
 from dataward.consent.records import give_consent, withdraw_consent
 from dataward.crypto.keystore import Vault
 from dataward.demo.sources import sources_document, sources_text
+from dataward.disclosures.models import RecipientNotice
+from dataward.disclosures.rectification import Correction, rectify
+from dataward.disclosures.service import NewDisclosure, record_disclosure
 from dataward.erasure.errors import ErasureInvalid
 from dataward.erasure.executor import execute_plan
 from dataward.erasure.plan import plan_erasure, record_ground
@@ -974,3 +977,93 @@ def test_it_refuses_rights_over_research_footage_under_the_research_exemption(
         "archiving_research_statistics",
         "dpa_research_statistics",
     ]
+
+
+# JTR's register names no email for its recipients; an operator adds the one it writes to
+# (as tests/integration/disclosure_support.py does). Experian stays without one.
+_ASCENDANT_URL = "    privacy_notice_url: https://www.ascendantsol.co.uk/privacy-policy/\n"
+_ASCENDANT_EMAIL = "data.protection@ascendant.example"
+
+
+def _column(url: str, sql: str, debtor: int) -> list[object]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(text(sql), {"d": debtor}).scalars())
+    finally:
+        engine.dispose()
+
+
+@runs("rights.g9")
+def test_it_corrects_a_customers_phone_in_the_agencys_database_and_tells_the_recipients(
+    uow: UnitOfWork, clock: FixedClock, tmp_path: Path
+) -> None:
+    """RULES: REC-01, NOT-01 on JTR's register and the demo agency's database (its sources
+    file binds ``debtors.phone``, read_write): the customer's wrong phone number is corrected
+    in their row only; each recipient the disclosure log says received their customer record
+    is told, or why not is recorded (no email for Experian in the register)."""
+    clock.set(datetime(2026, 11, 26, 10, 0, tzinfo=UTC))
+    agency = demo_agency(tmp_path, JTR)
+    written = JTR.register_path.read_text(encoding="utf-8")
+    assert written.count(_ASCENDANT_URL) == 1
+    contact = f"    contacts: [{{kind: email, value: {_ASCENDANT_EMAIL}}}]\n"
+    written = written.replace(_ASCENDANT_URL, _ASCENDANT_URL + contact)
+    store_register(uow, parse_register(written, str(JTR.register_path)), actor="test")
+    store_sources_file(uow, ORG, agency.loaded)
+    debtor = next(d for d in agency.people.debtors if d.phone)
+    subject = add_subject(
+        uow, ORG, ["customers"], [("customer_ref", debtor.customer_ref)], actor=STAFF
+    ).ref
+    for recipient in ("ascendant_solutions", "experian"):
+        record_disclosure(
+            uow,
+            NewDisclosure(
+                ORG, subject, recipient, ("customers",), "customer_business_need", date(2026, 3, 2)
+            ),
+            actor=STAFF,
+        )
+    today = clock.today()
+    requester = Requester(name="A Customer", address="1 Any Street", words="My phone is wrong.")
+    row = open_request(
+        uow, NewRequest(ORG, ("rectification",), "post", today, requester), actor=STAFF
+    )
+    link_subject(uow, ORG, row.ref, subject, Step(STAFF, today))
+    verify_identity(uow, ORG, row.ref, "document", Step(STAFF, today))
+    uow.commit()
+    phones = "SELECT COUNT(*) FROM debtors WHERE phone = :p"
+    others = count(
+        agency.url, "SELECT COUNT(*) FROM debtors WHERE id != :d AND phone IS NOT NULL", d=debtor.id
+    )
+    new_phone = "+447700900555"
+    rect = rectify(
+        uow, ORG, row.ref, Correction("customers", "phone", new_phone), actor=STAFF, env=agency.env
+    )
+    uow.commit()
+    assert (rect.outcome, rect.rows) == ("applied", 1)
+    assert (
+        count(
+            agency.url,
+            "SELECT COUNT(*) FROM debtors WHERE id = :d AND phone = :p",
+            d=debtor.id,
+            p=new_phone,
+        )
+        == 1
+    )
+    assert count(agency.url, phones, p=new_phone) == 1  # nobody else's row
+    assert count(agency.url, phones, p=debtor.phone) == 0
+    assert others == count(
+        agency.url, "SELECT COUNT(*) FROM debtors WHERE id != :d AND phone IS NOT NULL", d=debtor.id
+    )
+    told = {
+        n.recipient: (n.outcome, n.reason) for n in uow.session.scalars(select(RecipientNotice))
+    }
+    assert told == {
+        "ascendant_solutions": ("told", None),
+        "experian": ("impossible", "no_contact"),
+    }
+    message = uow.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "recipient_rectification")
+    ).one()
+    mime = open_message(uow, message, MailSettings(mail_from="privacy@jtr.example"))
+    assert mime["To"] == _ASCENDANT_EMAIL
+    assert new_phone in mime.get_body(("plain",)).get_content()

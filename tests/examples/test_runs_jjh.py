@@ -30,8 +30,9 @@ from access_support import (
     verified_access_request,
 )
 from bs4 import BeautifulSoup
-from runs_support import JJH, person, runs, runs_problems, store_example
-from sqlalchemy import create_engine, text
+from fastapi.testclient import TestClient
+from runs_support import EXAMPLES, JJH, person, runs, runs_problems, store_example
+from sqlalchemy import create_engine, select, text
 
 from dataward.accounts.passwords import Passwords
 from dataward.accounts.service import create_user, user_actor
@@ -50,12 +51,14 @@ from dataward.consent.objections import (
 )
 from dataward.consent.preferences import opt_out, set_preference
 from dataward.consent.records import give_consent, withdraw_consent
+from dataward.crypto.keystore import Vault
 from dataward.disclosures.errors import ColumnNotBound
 from dataward.disclosures.rectification import Correction, rectify
 from dataward.erasure.executor import execute_plan
 from dataward.erasure.plan import plan_erasure, record_ground
 from dataward.erasure.service import approve_erasure
 from dataward.notice.render import render_html
+from dataward.outbox.models import OutboxMessage
 from dataward.publication.notices import list_notice_versions, register_of
 from dataward.register.models import Right
 from dataward.requests.errors import TransitionRefused
@@ -572,3 +575,70 @@ def test_it_deletes_a_callers_recording_it_no_longer_needs_and_refuses_a_tenants
     assert f"Our reason: {note}" in words
     assert "https://ico.org.uk/make-a-complaint/" in words
     assert count(url, "SELECT count(*) FROM tenancies WHERE tenant_id = 1") == 2
+
+
+@runs("rights.g12")
+def test_a_change_of_details_sent_through_the_portal_form_is_applied_to_the_housing_system(
+    uow: UnitOfWork, clock: FixedClock, tmp_path: Path, database_url: str, vault: Vault
+) -> None:
+    """RULES: REC-01 on JJH's register, its sources file and the small housing database: Ayo
+    tells JJH of a new phone number through dataward's public request form for JJH (the
+    register's rectification routes: the contact centre or the portal). It opens a
+    rectification request from the portal, acknowledged; once the caseworker has found Ayo
+    and asked the security questions, the new number is written to Ayo's row in the housing
+    system, and only there."""
+    from dataward.web.app import create_app
+
+    clock.set(datetime(2026, 6, 1, 10, 0, tzinfo=UTC))
+    register = store_example(uow, JJH)
+    rectification = next(i for i in register.rights.items if i.right is Right.RECTIFICATION)
+    assert "portal" in [route.kind for route in rectification.routes]
+    store_sources_file(uow, ORG, _writable_sources())
+    url = jjh_housing(tmp_path)
+    ayo = person(uow, register, "customers", "ayo@example.com", **AYO)
+    uow.commit()
+    settings = Settings(
+        database_url=database_url,
+        examples_dir=EXAMPLES,
+        argon2_time_cost=1,
+        argon2_memory_kib=8,
+        argon2_parallelism=1,
+        cookie_secure=False,
+        secret_key="test-secret-key-for-signing-links-0123456789",
+        refusal_window_seconds=0,
+    )
+    app = create_app(settings, clock, vault)
+    try:
+        client = TestClient(app, follow_redirects=False)
+        form = client.get(f"/orgs/{ORG}/request")
+        assert form.status_code == 200
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert token is not None
+        sent = client.post(
+            f"/orgs/{ORG}/request",
+            data={
+                "rights": ["rectification"],
+                "for_whom": "self",
+                "name": "Ayo Bello",
+                "email": "ayo@example.com",
+                "words": "My phone number has changed to +447911555000.",
+                "csrf_token": token.group(1),
+            },
+        )
+        assert sent.status_code == 303, sent.text
+    finally:
+        app.state.engine.dispose()
+    row = uow.session.scalars(select(RightsRequest)).one()
+    assert (row.channel, row.rights, row.state) == ("portal", ["rectification"], "received")
+    acknowledged = uow.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.request_id == row.id)
+    ).all()
+    assert [m.kind for m in acknowledged] == ["request_acknowledged"]
+    today = clock.today()
+    link_subject(uow, ORG, row.ref, ayo, Step(STAFF, today))
+    verify_identity(uow, ORG, row.ref, "knowledge_check", Step(STAFF, today))
+    fixed = Correction("tenancy_records", "phone", "+447911555000")
+    rect = rectify(uow, ORG, row.ref, fixed, actor=STAFF, env={JJH_URL_FROM: url})
+    uow.commit()
+    assert (rect.outcome, rect.rows) == ("applied", 1)
+    assert _tenant_phones(url) == {1: "+447911555000", 2: "+447911123202"}

@@ -40,6 +40,11 @@ class RefusalReason:
     # The name access packages withhold under (ACC-03); empty: not a DPA exemption.
     exemption: str = ""
 
+    @property
+    def label(self) -> str:
+        """A short name for a list to choose from: the exemption's, else the code's words."""
+        return self.exemption or self.code.replace("_", " ").capitalize()
+
 
 def _dpa(code: str, name: str, law: str) -> RefusalReason:
     return RefusalReason(

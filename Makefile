@@ -64,6 +64,7 @@ bench: install pdf-libs wrk
 	$(BIN)/python benchmarks/demo_bench.py
 	$(BIN)/python benchmarks/outbox_bench.py
 	$(BIN)/python benchmarks/decisions_bench.py
+	$(BIN)/python benchmarks/erasure_files_bench.py
 
 clean:
 	rm -rf $(VENV) var/*.db var/*.db-*

@@ -282,9 +282,12 @@ def test_only_a_person_who_may_approve_approves(uow: UnitOfWork, agency: Operati
     caseworker = make_user(uow, "case@jtr.example", "caseworker")
 
     for actor in (caseworker, "token:t_abc", "cli"):
-        with pytest.raises(ApprovalRequired):
+        with pytest.raises(ApprovalRequired) as refused:
             approve_erasure(uow, ORG, row.ref, actor=actor)
         uow.rollback()
+        # ERA-02: a token is told an erasure wants a person, with its own code.
+        token = actor.startswith("token:")
+        assert (refused.value.code == "erasure_approval_needs_person") is token
     assert get_plan(uow, ORG, row.ref).state == PLANNED
     assert uow.session.scalars(select(Job).where(Job.kind == EXECUTE_JOB)).all() == []
 

@@ -18,7 +18,12 @@ from dataward.complaints.service import NewComplaint, open_complaint
 from dataward.complaints.steps import Step, close
 from dataward.holds import engine
 from dataward.holds.audit_actions import HOLD_CLOSED
-from dataward.holds.engine import HeldRecord, deletable_dates, holds_in_force
+from dataward.holds.engine import (
+    HeldRecord,
+    case_holds_in_force,
+    deletable_dates,
+    holds_in_force,
+)
 from dataward.holds.errors import HoldInvalid
 from dataward.holds.service import NewHold, close_hold, get_hold, place_hold
 from dataward.publication.registers import store_register
@@ -200,3 +205,33 @@ def test_ret02_a_complaint_closed_on_an_earlier_day_closes_its_holds_on_that_day
         close_hold(jtr, ORG, later, actor="user:dpo", on=date(2026, 5, 12))
     close_hold(jtr, ORG, later, actor="user:dpo", on=date(2026, 3, 1))
     assert get_hold(jtr, ORG, later).closed_on == date(2026, 5, 11)  # placed on 11 May
+
+
+# RULES: ERA-02, RET-02 (the erasure survey's batch: the holds on many cases at once)
+def test_era02_the_holds_on_a_batch_of_cases_are_one_query_and_only_those_in_force(
+    jtr: UnitOfWork, clock: FixedClock
+) -> None:
+    open_one = _hold(jtr, scope="case", case_ref="C-1")
+    closing = _hold(jtr, scope="case", case_ref="C-2")
+    _hold(jtr, scope="record", record_ref="C-3", datasets="body_worn_video")
+    clock.set(datetime(2026, 5, 4, 10, 0, tzinfo=UTC))
+    close_hold(jtr, ORG, closing, actor="user:dpo")
+    jtr.session.flush()
+    cases = ["C-1", "C-2", "C-3", *(f"X-{n}" for n in range(2_000))]
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    bind = jtr.session.get_bind()
+    event.listen(bind, "before_cursor_execute", count)
+    try:
+        before = case_holds_in_force(jtr, ORG, cases, on=date(2026, 5, 3))
+        assert len([s for s in statements if "legal_holds" in s]) == 1
+    finally:
+        event.remove(bind, "before_cursor_execute", count)
+    # Oldest first, then by ref (both were placed on 1 April).
+    assert [h.ref for h in before] == sorted([open_one, closing])
+    # Closed on 4 May: no longer in force that day; a record hold is never a case's.
+    assert [h.ref for h in case_holds_in_force(jtr, ORG, cases, on=date(2026, 5, 4))] == [open_one]
+    assert case_holds_in_force(jtr, ORG, [], on=date(2026, 5, 4)) == []

@@ -192,3 +192,51 @@ def test_an_invalid_register_leaves_the_sources_unchecked(
     lines = result.output.splitlines()
     assert lines[-1] == f"{path}: not checked: the register is invalid"
     assert not any("connected to" in line for line in lines)
+
+
+# RULES: ERA-02 (what erasure keeps: a binding names the column of each entity's reference)
+def test_an_entity_the_register_lacks_exits_2_at_its_line_and_opens_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources = SOURCES.replace(
+        "      subject: {via: customer_id, table: customers, key: id}\n",
+        "      subject: {via: customer_id, table: customers, key: id}\n"
+        "      entities: {custmer: customer_id}\n",
+    )
+    code, lines, path = _check(tmp_path, monkeypatch, sources)
+    assert code == 2
+    assert (
+        f"{path}:{_line(sources, 'custmer')}:18: datasets.crm[1].entities.custmer: the register "
+        "has no entity 'custmer' (its datasets' entities: customer)"
+    ) in lines
+    assert not any("connected to" in line for line in lines)
+
+
+def test_an_entity_of_the_register_fits(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sources = SOURCES.replace(
+        "      subject: {via: customer_id, table: customers, key: id}\n",
+        "      subject: {via: customer_id, table: customers, key: id}\n"
+        "      entities: {customer: {via: customer_id, table: customers, key: id, "
+        "column: email}}\n",
+    )
+    code, lines, _ = _check(tmp_path, monkeypatch, sources)
+    assert code == 0, lines
+
+
+# RULES: ERA-02
+def test_an_entity_column_the_table_lacks_exits_1_at_its_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sources = SOURCES.replace(
+        "      subject: {via: customer_id, table: customers, key: id}\n",
+        "      subject: {via: customer_id, table: customers, key: id}\n"
+        "      entities:\n"
+        "        customer: {via: customer_id, table: customers, key: id, column: ref}\n",
+    )
+    code, lines, path = _check(tmp_path, monkeypatch, sources)
+    assert code == 1
+    assert [line for line in lines if ": error: " in line] == [
+        f"{path}:{_line(sources, 'column: ref')}:73: error: "
+        "datasets.crm[1].entities.customer.column: entity column ref does not exist in "
+        "table customers"
+    ]

@@ -19,8 +19,9 @@ from dataward.clock import FixedClock
 from dataward.crypto.keystore import Vault
 from dataward.publication.registers import store_register
 from dataward.register.loader import load_register
+from dataward.request_logs import LOG_COLUMNS, full_request_log
 from dataward.requests.audit_actions import REQUEST_IDENTITY_VERIFIED
-from dataward.requests.export import CSV_COLUMNS, request_log
+from dataward.requests.export import CSV_COLUMNS
 from dataward.requests.service import NewRequest, Requester, get_request, open_request
 from dataward.runtime import Runtime
 from dataward.uow import UnitOfWork
@@ -207,18 +208,19 @@ def test_export_writes_the_consoles_csv_filtered_by_month(
     everything = runner.invoke(app, ["request", "export", "--org", ORG])
     assert everything.exit_code == 0, everything.output
     rows = list(csv.reader(io.StringIO(everything.stdout)))
-    assert tuple(rows[0]) == CSV_COLUMNS
+    header = (*CSV_COLUMNS, *(name for added in LOG_COLUMNS for name in added.names))
+    assert tuple(rows[0]) == header
     assert [r[0] for r in rows[1:]] == [october, november]  # oldest first
     assert "Jane" not in everything.stdout
     assert "John" not in everything.stdout
     # The same bytes as the console's download, which writes through the same function.
-    assert everything.stdout_bytes == "".join(request_log(shop, ORG, None)).encode()
+    assert everything.stdout_bytes == "".join(full_request_log(shop, ORG, None)).encode()
 
     only = runner.invoke(app, ["request", "export", "--month", "2026-11"])
     assert only.exit_code == 0, only.output
     assert [r[0] for r in list(csv.reader(io.StringIO(only.stdout)))[1:]] == [november]
     other = runner.invoke(app, ["request", "export", "--org", "nobody_here"])
-    assert list(csv.reader(io.StringIO(other.stdout))) == [list(CSV_COLUMNS)]
+    assert list(csv.reader(io.StringIO(other.stdout))) == [list(header)]
     bad = runner.invoke(app, ["request", "export", "--month", "November"])
     assert bad.exit_code == 2
     assert "month must be YYYY-MM" in bad.output

@@ -69,6 +69,11 @@ COMMANDS: dict[str, Entry] = {
         "Erasure (ERA-01..03): record the ground, plan as a dry run, approve (DPO), run, "
         "and show the plan and its evidence.",
     ),
+    "examples": Entry(
+        "examples_cmd",
+        "app",
+        "The shared examples' own operational data: a database, files and a sources file.",
+    ),
     "export": Entry("export_cmd", "app", "Export the register in other formats."),
     "hold": Entry(
         "hold_cmd",
@@ -89,6 +94,12 @@ COMMANDS: dict[str, Entry] = {
         "Check, load and store registers, list lint rules, measure fact coverage.",
     ),
     "request": Entry("request_cmd", "app", "Rights requests: the queue and the clock."),
+    "retention": Entry(
+        "retention_cmd",
+        "app",
+        "Retention (RET-01..03): the plan of what each retention rule makes due, and what "
+        "holds keep.",
+    ),
     "serve": Entry(
         "serve_cmd", "serve", "Migrate, load the registers and serve dataward on http://HOST:PORT."
     ),

@@ -1,7 +1,7 @@
 """``dataward request``: the rights request queue and its clock, from a terminal.
 
 ``show``, ``step`` and ``export`` run the services the console runs (``transitions.take_step``,
-``requests.export.request_log``), so a caseworker at a terminal is held to the same rules.
+``request_logs.full_request_log``), so a caseworker at a terminal is held to the same rules.
 Terminals and their scrollback get logged: the requester's details and the caseworkers'
 notes (personal data, sealed at rest) are printed only when asked for.
 """
@@ -348,15 +348,15 @@ def export(
     about the requester but whether they acted for someone."""
     from dataward.cli.app import report_error
     from dataward.clock import in_uk_time
+    from dataward.request_logs import full_request_log
     from dataward.requests.dashboard import parse_month
-    from dataward.requests.export import request_log
 
     try:
         with open_runtime() as runtime, runtime.reader() as uow:
             within = None
             if month is not None:
                 within = parse_month(month.strip(), in_uk_time(uow.clock.now()).date())
-            for chunk in request_log(uow, org, within):
+            for chunk in full_request_log(uow, org, within):
                 typer.echo(chunk.encode("utf-8"), nl=False)  # bytes: CRLF kept as written
     except DatawardError as error:  # a month that is not YYYY-MM
         raise typer.Exit(report_error(error)) from None

@@ -5,7 +5,8 @@ Written in the sources format (docs/sources.md) next to the operational database
 the connectors, rights fulfilment and retention to read. For each dataset id of the
 register: the tables (or file folders) holding it, how a row leads to the person (an
 identity column, or a foreign key to ``debtors`` / ``new_occupiers``), and the columns that
-carry the register's events and holds. The database URL and files folder are named by
+carry the register's events and holds, and the case each row belongs to (``entities``: what
+a legal hold on a case keeps on erasure). The database URL and files folder are named by
 environment variable only (the header comment says what they were).
 """
 
@@ -35,6 +36,9 @@ _BY_CASE = {
     "key": "id",
     "then": {"via": "debtor_id", **_CUSTOMER},
 }
+
+# The case a row belongs to, by the agency's case reference (what a hold on a case names).
+_CASE = {"case": {"via": "case_id", "table": "cases", "key": "id", "column": "case_ref"}}
 
 
 def _row(table: str, **fields: Any) -> dict[str, Any]:
@@ -81,6 +85,7 @@ DATASETS: dict[str, list[dict[str, Any]]] = {
             "cases",
             identities={"case_ref": "case_ref"},
             subject={"via": "debtor_id", **_CUSTOMER},
+            entities={"case": "case_ref"},
             events={"case_returned": "returned_on"},
             holds={
                 "live_case": {"open_when_null": "returned_on", "since": "opened_on"},
@@ -99,12 +104,13 @@ DATASETS: dict[str, list[dict[str, Any]]] = {
             },
         )
     ],
-    "payments": [_row("payments", subject=_BY_CASE)],
+    "payments": [_row("payments", subject=_BY_CASE, entities=_CASE)],
     "visits": [
-        _row("agent_visits", subject=_BY_CASE),
+        _row("agent_visits", subject=_BY_CASE, entities=_CASE),
         _row(
             "notes",
             subject=_BY_CASE,
+            entities=_CASE,
             columns={"body": {"free_text": True, "provenance": "observed"}},
         ),
     ],
@@ -112,6 +118,7 @@ DATASETS: dict[str, list[dict[str, Any]]] = {
         _row(
             "body_worn_video",
             subject=_BY_CASE,
+            entities=_CASE,
             files=_files("body_worn_video"),
             events={"recording_made": "recorded_at"},
         )
@@ -121,6 +128,7 @@ DATASETS: dict[str, list[dict[str, Any]]] = {
             "call_recordings",
             identities={"phone": "caller_number"},
             subject=_BY_CASE,
+            entities=_CASE,
             files=_files("call_recordings"),
             events={"call_recorded": "recorded_at"},
         )
@@ -129,6 +137,7 @@ DATASETS: dict[str, list[dict[str, Any]]] = {
         _row(
             "vulnerability_evidence",
             subject={"via": "debtor_id", **_CUSTOMER},
+            entities=_CASE,
             files=_files("vulnerability_evidence"),
             events={"assessment_completed": "assessed_at"},
         )
@@ -167,7 +176,12 @@ DATASETS: dict[str, list[dict[str, Any]]] = {
         ),
     ],
     "complaints": [
-        _row("complaints", subject=_BY_CASE, events={"complaint_closed": "closed_on"}),
+        _row(
+            "complaints",
+            subject=_BY_CASE,
+            entities=_CASE,
+            events={"complaint_closed": "closed_on"},
+        ),
     ],
 }
 

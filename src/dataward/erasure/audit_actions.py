@@ -5,6 +5,7 @@ from __future__ import annotations
 GROUND_RECORDED = "erasure.ground_recorded"
 PLAN_MADE = "erasure.plan_made"
 PLAN_APPROVED = "erasure.plan_approved"
+PLAN_REJECTED = "erasure.plan_rejected"
 PLAN_STALE = "erasure.plan_stale"
 SOURCE_ERASED = "erasure.source_erased"
 SOURCE_FAILED = "erasure.source_failed"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataward.errors import DatawardError, NotFoundError, ValidationFailed
+from dataward.requests.errors import ApprovalRequired
 
 
 class ErasureInvalid(ValidationFailed):
@@ -40,3 +41,12 @@ class PlanStale(ErasureRefused):
 
     code = "erasure_plan_stale"
     title = "The erasure plan is stale: plan again"
+
+
+class ApprovalNeedsPerson(ApprovalRequired):
+    """ERA-02: an erasure cannot be undone, so a person reads the plan and approves it; an
+    API token never may (a refusal of approval like any other, with its own code)."""
+
+    code = "erasure_approval_needs_person"
+    http_status = 403
+    title = "An erasure plan is approved by a person in the console"

@@ -10,9 +10,15 @@ things in the job's transaction:
 2. Its steps are ``executing``: one transaction in the source with a set-based statement
    per step, children before parents, on the planned keys still there (a resumed run after
    a crash finds fewer, or none: the source's transaction was all or nothing); files after
-   their rows commit; then each step is ``done`` with its evidence, once (ERA-03).
+   their rows commit; then each step is ``done`` with its evidence, once (ERA-03). A folder
+   of CSV or JSON files is rewritten through temporaries swapped in together; a ``files``
+   binding's rows are its files, deleted (``connectors.apply_changes``).
 
-Rows a hold placed since approval now covers are skipped, and the evidence says so. A source
+Sources go in the plan's order (``seq``): file sources first, since a file's rows may find
+their person through a database's table that a later source changes.
+
+Rows a hold placed since approval now covers (on the subject, a record, or a case: the
+survey reads all three) are skipped, and the evidence says so. A source
 that cannot be reached rolls back alone, the others' evidence stands, and a retry is queued
 with a backoff. With no source left the plan is ``done``; when nothing of the person is kept
 anywhere, dataward's own copies are crypto-shredded. Never commits.
@@ -54,10 +60,9 @@ from dataward.erasure.survey import Survey, changes_of, survey_subject
 from dataward.holds.service import today_of
 from dataward.jobs.service import backoff, enqueue
 from dataward.requests.source_search import subject_identities
-from dataward.sources.connectors import open_all
+from dataward.sources.connectors import apply_changes, open_all
 from dataward.sources.connectors.base import Connector, RowChange, SourceUnavailable
 from dataward.sources.connectors.blobs import BlobConnector, delete_files
-from dataward.sources.connectors.sql import SqlConnector, apply_changes
 from dataward.sources.models import SourcesFile
 from dataward.sources.versions import sources_version
 from dataward.subjects.service import shred_subject
@@ -126,7 +131,7 @@ def _steps_left(uow: UnitOfWork, plan: ErasurePlan) -> list[ErasureStep]:
                 ErasureStep.action == ERASE,
                 ErasureStep.state.in_((STEP_PENDING, STEP_EXECUTING)),
             )
-            .order_by(ErasureStep.connection, ErasureStep.seq)
+            .order_by(ErasureStep.seq)
         )
     )
 
@@ -216,12 +221,11 @@ def _erase(
         keys = [] if survey is None else [k for d, k in survey.erase.items() if d in planned]
         binding = sources.datasets[step.dataset][step.binding]
         delete, values = changes_of(step.how)
-        assert binding.table is not None  # only SQL bindings have steps to erase
-        changes.append(RowChange(binding.table, binding.key, keys, delete, values))
+        table = binding.table or binding.pattern or ""  # a file binding's pattern
+        changes.append(RowChange(table, binding.key, keys, delete, values))
         for connection, path in survey.files if survey is not None else ():
             files.setdefault(connection, []).append(path)
     connector = connectors[steps[0].connection]
-    assert isinstance(connector, SqlConnector)
     touched = apply_changes(connector, changes) if any(c.keys for c in changes) else []
     deleted = 0
     for connection, paths in files.items():  # after their rows committed

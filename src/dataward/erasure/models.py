@@ -15,14 +15,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from dataward.db import Base, UTCDateTime
 
 # A plan's life: planned -> approved -> running -> done; or stale (the data changed since
-# it was planned: re-plan) or superseded (a newer plan replaced it before approval).
+# it was planned: re-plan), rejected (a person sent it back, with a reason in the request's
+# history: re-plan) or superseded (a newer plan replaced it before approval).
 PLANNED = "planned"
 APPROVED = "approved"
 RUNNING = "running"
 DONE = "done"
 STALE = "stale"
 SUPERSEDED = "superseded"
-PLAN_STATES = (PLANNED, APPROVED, RUNNING, DONE, STALE, SUPERSEDED)
+REJECTED = "rejected"
+PLAN_STATES = (PLANNED, APPROVED, RUNNING, DONE, STALE, SUPERSEDED, REJECTED)
 # A plan still to finish: a newer plan is refused while one of these exists.
 LIVE = (APPROVED, RUNNING)
 

@@ -20,6 +20,7 @@ from dataward.erasure.models import (
     KEEP,
     LIVE,
     PLANNED,
+    REJECTED,
     STALE,
     STEP_KEPT,
     STEP_PENDING,
@@ -92,7 +93,8 @@ def plan_erasure(
     connectors: Mapping[str, Connector] | None = None,
     env: Mapping[str, str] | None = None,
 ) -> ErasurePlan:
-    """A new plan for the request; an earlier plan not yet approved (or stale) is superseded.
+    """A new plan for the request; an earlier plan not yet approved (stale, rejected) is
+    superseded.
 
     Refused, changing nothing: without a ground (ERA-01), while a plan is approved or
     running, once one is done, or when the sources file names an anonymisation rule
@@ -145,11 +147,11 @@ def plan_erasure(
             for connector in opened.values():
                 connector.close()
     for old in earlier:
-        if old.state in (PLANNED, STALE):
+        if old.state in (PLANNED, STALE, REJECTED):
             old.state, old.updated_at = SUPERSEDED, now
     uow.session.add(plan)
     uow.session.flush()
-    steps = _steps(plan, surveys)
+    steps = _steps(plan, surveys, sources)
     uow.session.add_all(steps)
     plan.rows_erased = sum(s.rows for s in steps)
     plan.rows_kept = sum(s.rows_kept for s in steps)
@@ -171,10 +173,19 @@ def plan_erasure(
     return plan
 
 
-def _steps(plan: ErasurePlan, surveys: list[Survey]) -> list[ErasureStep]:
-    """A step per binding, ordered per source with children (longer chains) first."""
+def _steps(plan: ErasurePlan, surveys: list[Survey], sources: SourcesFile) -> list[ErasureStep]:
+    """A step per binding, ordered per source with children (longer chains) first.
+
+    File sources come before databases: a CSV row may find its person through a database's
+    table (``subject``), so that table must still hold the person when the file is erased.
+    """
+
+    def database(survey: Survey) -> bool:
+        return sources.connections[survey.binding.connection].kind == "sql"
+
     ordered = sorted(
-        surveys, key=lambda s: (s.binding.connection, -depth(s.binding), s.dataset, s.index)
+        surveys,
+        key=lambda s: (database(s), s.binding.connection, -depth(s.binding), s.dataset, s.index),
     )
     steps = []
     for seq, survey in enumerate(ordered, start=1):

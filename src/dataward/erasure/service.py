@@ -13,12 +13,25 @@ from sqlalchemy import select
 
 from dataward.audit.service import DetailValue
 from dataward.erasure import audit_actions as actions
-from dataward.erasure.errors import ErasurePlanNotFound, ErasureRefused, NotAnErasureRequest
-from dataward.erasure.models import APPROVED, PLANNED, SUPERSEDED, ErasureGround, ErasurePlan
+from dataward.erasure.errors import (
+    ApprovalNeedsPerson,
+    ErasureInvalid,
+    ErasurePlanNotFound,
+    ErasureRefused,
+    NotAnErasureRequest,
+)
+from dataward.erasure.models import (
+    APPROVED,
+    PLANNED,
+    REJECTED,
+    SUPERSEDED,
+    ErasureGround,
+    ErasurePlan,
+)
 from dataward.jobs.service import enqueue
 from dataward.requests.errors import TransitionRefused
 from dataward.requests.models import RightsRequest
-from dataward.requests.service import audit_request, get_request
+from dataward.requests.service import MAX_TEXT, add_event, audit_request, get_request
 from dataward.requests.source_search import NoSubjectLinked, verified_subject
 from dataward.requests.task_models import UNFINISHED, RequestTask
 from dataward.requests.tasks import finish_task, require_approver, tasks_of
@@ -76,6 +89,11 @@ def get_plan(uow: UnitOfWork, organisation: str, ref: str) -> ErasurePlan:
 def approve_erasure(uow: UnitOfWork, organisation: str, ref: str, *, actor: str) -> ErasurePlan:
     """A DPO (a person holding requests:approve, never a token) approves the plan; the
     worker then executes it (``EXECUTE_JOB``). The request's planning task is done."""
+    if actor.startswith("token:"):
+        raise ApprovalNeedsPerson(
+            "an erasure cannot be undone: ERA-02 wants a person (the DPO or an administrator) "
+            "to read the plan and approve it in the console, never an API token"
+        )
     require_approver(
         uow, actor, "only the DPO or an administrator may approve an erasure plan (ERA-02)"
     )
@@ -92,6 +110,36 @@ def approve_erasure(uow: UnitOfWork, organisation: str, ref: str, *, actor: str)
     audit_plan(uow, plan, actions.PLAN_APPROVED, actor=actor, row=row)
     for task in _open_tasks(uow, row, "plan"):
         finish_task(uow, organisation, row.ref, task.id, "", actor=actor)
+    return plan
+
+
+def reject_plan(
+    uow: UnitOfWork, organisation: str, ref: str, reason: str, *, actor: str
+) -> ErasurePlan:
+    """Send the plan back, with the reason: nothing is erased, and a new plan may be made.
+
+    The reason is the caseworker's words, so it goes into the request's history (sealed
+    under the request's key, shredded with it); the chain records the plan id and state.
+    """
+    words = reason.strip()
+    if not words:
+        raise ErasureInvalid("say why the plan is rejected: the next plan answers it")
+    if len(words) > MAX_TEXT or "\x00" in words:
+        raise ErasureInvalid(f"the reason is too long (at most {MAX_TEXT} characters)")
+    row = erasure_request(uow, organisation, ref)
+    plan = get_plan(uow, organisation, ref)
+    if plan.state != PLANNED:
+        raise ErasureRefused(
+            f"request {row.ref}: the plan is {plan.state}; only a plan awaiting approval "
+            "can be rejected"
+        )
+    plan.state, plan.updated_at = REJECTED, uow.clock.now()
+    uow.session.flush()
+    add_event(
+        uow, row, actions.PLAN_REJECTED, row.state, actor=actor, on=uow.clock.today(), note=words
+    )
+    row.updated_at = uow.clock.now()
+    audit_plan(uow, plan, actions.PLAN_REJECTED, actor=actor, row=row)
     return plan
 
 

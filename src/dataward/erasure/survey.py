@@ -2,8 +2,10 @@
 
 The plan surveys every binding once and stores the counts and key digests; the executor
 surveys again before it changes anything, so a plan whose rows changed is seen (stale) and
-a hold placed since approval keeps its rows. Nothing here writes; the rows found stay in
-this module's caller's memory and are cited only by ``key_digest``.
+a hold placed since approval keeps its rows. Why a row is kept by a hold on its case or a
+legal obligation to keep is ``keeps.py``'s answer, for a batch of rows. Nothing here
+writes; the rows found stay in this module's caller's memory and are cited only by
+``key_digest``.
 """
 
 from __future__ import annotations
@@ -16,8 +18,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from dataward.erasure.keeps import Keeps, kept_rows
 from dataward.holds.engine import holds_in_force
 from dataward.holds.models import LegalHold
+from dataward.holds.service import register_of
 from dataward.sources.connectors.base import (
     Connector,
     IdentityValues,
@@ -44,12 +48,14 @@ ANONYMISE_RULES: dict[str, Any] = {
 
 # Why rows are kept (the plan's and the evidence's codes), in the DPO's words.
 KEPT_REASONS: dict[str, str] = {
-    "legal_hold": "a legal hold in force on the subject or the record",
+    "legal_hold": "a legal hold in force on the subject, the case or the record",
+    "legal_obligation": "a legal obligation to keep it, for the period the register gives",
+    "legal_claims": "kept for legal claims, for the period the register gives",
     "hold_predicate": "a hold of the sources file is open on the row",
     "no_strategy": "no erasure strategy in the sources file",
     "sources_keep": "the sources file keeps every column it names",
     "read_only": "the connection is read_only: erase by hand",
-    "by_hand": "dataward erases only in SQL sources: erase by hand",
+    "by_hand": "dataward cannot erase this binding itself: erase by hand",
 }
 
 
@@ -125,6 +131,7 @@ def survey_subject(
     the sources file's order. Bindings of other connections are never read."""
     wanted = set(datasets)
     record_holds = _record_holds(uow, organisation, on)
+    keeps = Keeps(uow, organisation, register_of(uow, organisation), on)
     for found in stream_subject(sources, connectors, values, datasets=wanted):
         if connection is not None and found.binding.connection != connection:
             continue
@@ -142,7 +149,13 @@ def survey_subject(
             survey.kept_reason, survey.kept_detail = whole
             survey.held = {_digest(found.binding, row) for row in found.rows}
         else:
-            _sort_rows(survey, list(found.rows), connectors, record_holds.get(found.dataset, set()))
+            _sort_rows(
+                survey,
+                list(found.rows),
+                connectors,
+                record_holds.get(found.dataset, set()),
+                keeps,
+            )
         yield survey
 
 
@@ -152,36 +165,67 @@ def _kept_whole(
     """Why every row of the binding is kept, or None when its rows may go."""
     if holds:
         return "legal_hold", [h.ref for h in holds]
-    if kind != "sql":
-        return "by_hand", []
     if not survey.how:
         return "no_strategy", []
     if set(survey.how.values()) == {KEEP_COLUMN}:
         return "sources_keep", sorted(survey.how)
     if mode == "read_only":
         return "read_only", [survey.binding.connection]
+    if kind != "sql":
+        return _by_hand(survey, kind)
+    return None
+
+
+def _by_hand(survey: Survey, kind: str) -> tuple[str, list[str]] | None:
+    """Why dataward cannot erase a file binding's rows itself, or None when it can.
+
+    A hold read on a related table cannot be read in a folder of files; a file is deleted
+    whole (``delete_row``), found by its ``path``, or kept.
+    """
+    binding = survey.binding
+    related = sorted(hold for hold, rule in binding.holds.items() if rule.table is not None)
+    if related:
+        return "by_hand", related
+    if kind == "files" and (binding.key != "path" or not changes_of(survey.how)[0]):
+        return "by_hand", ["a file is deleted whole (delete_row) and keyed by path"]
     return None
 
 
 def _sort_rows(
-    survey: Survey, rows: list[Row], connectors: Mapping[str, Connector], held_refs: set[str]
+    survey: Survey,
+    rows: list[Row],
+    connectors: Mapping[str, Connector],
+    held_refs: set[str],
+    keeps: Keeps,
 ) -> None:
-    """Each row to ``erase`` or ``held``: a record hold, or a hold predicate open on it."""
+    """Each row to ``erase`` or ``held``: a record hold, a case hold or a legal obligation
+    (keeps.py), or a hold predicate open on it."""
     binding = survey.binding
     keys = [row[binding.key] for row in rows]
     held_keys: set[Any] = {k for k in keys if str(k) in held_refs}
+    reasons: set[str] = set()
     if held_keys:
         survey.kept_detail.append("record hold")
+        reasons.add("legal_hold")
     connector = connectors[binding.connection]
+    for key, why in kept_rows(keeps, survey.dataset, binding, rows, connector).items():
+        if key in held_keys:
+            continue
+        held_keys.add(key)
+        reasons.add(why.reason)
+        if why.detail not in survey.kept_detail:
+            survey.kept_detail.append(why.detail)
     for hold_id, rule in binding.holds.items():
         if rule.table is None:
-            found = {row[binding.key] for row in rows if hold_open_on(rule, row)}
+            text = not isinstance(connector, SqlConnector)  # a CSV holds text only
+            found = {row[binding.key] for row in rows if hold_open_on(rule, row, text=text)}
         elif isinstance(connector, SqlConnector):
             found = keys_held_by_related(connector, rule, keys)
-        else:  # pragma: no cover - only SQL bindings reach here
+        else:  # pragma: no cover - a file binding with such a hold is kept by_hand
             found = set()
         if found - held_keys:
             survey.kept_detail.append(hold_id)
+            reasons.add("hold_predicate")
         held_keys |= found
     deleting = changes_of(survey.how)[0]
     blobs = (
@@ -202,8 +246,11 @@ def _sort_rows(
                 if f.get("size") is not None
             )
     if survey.held:
-        record_held = "record hold" in survey.kept_detail
-        survey.kept_reason = "legal_hold" if record_held else "hold_predicate"
+        # The strongest reason names the step; the detail lists every one.
+        survey.kept_reason = next(r for r in _REASON_ORDER if r in reasons)
+
+
+_REASON_ORDER = ("legal_hold", "legal_obligation", "legal_claims", "hold_predicate")
 
 
 def _digest(binding: Binding, row: Row) -> str:

@@ -1,10 +1,11 @@
 """What the retention engine asks of legal holds (RET-02, ERA-02). Reads only; never commits.
 
-Two questions:
+The questions:
 
 * ``holds_in_force``: which holds are open on a day over one record of a dataset. A hold on
   a subject covers every record of that subject, a hold on a case every record of the case,
   a hold on a record that record; and only in the datasets the hold names.
+* ``case_holds_in_force``: the same for many cases at once (the erasure survey's batch).
 * ``deletable_on``: given the day a retention rule makes a record due and the holds that
   covered it, the first day it may go (None: not while a hold is open, or never).
 
@@ -159,6 +160,29 @@ def holds_in_force(
         for row in rows
         if covers(row, dataset, subject_id=subject_id, case_ref=case_ref, record_ref=record_ref)
     ]
+
+
+def case_holds_in_force(
+    uow: UnitOfWork, organisation: str, case_refs: Iterable[str], *, on: date
+) -> list[LegalHold]:
+    """The case-scope holds open on ``on`` on any of these cases, oldest first: one query
+    per 30,000 distinct references (the erasure survey asks for a batch of rows at once).
+    Which datasets each keeps is the caller's question (``covers``)."""
+    refs = sorted(set(case_refs))
+    arrays = uow.session.get_bind().dialect.name == "postgresql"
+    found: list[LegalHold] = []
+    for start in range(0, len(refs), MAX_PARAMETERS):
+        found.extend(
+            uow.session.scalars(
+                select(LegalHold).where(
+                    LegalHold.organisation == organisation,
+                    LegalHold.placed_on <= on,
+                    or_(LegalHold.closed_on.is_(None), LegalHold.closed_on > on),
+                    _scope_clause([], refs[start : start + MAX_PARAMETERS], [], arrays=arrays),
+                )
+            )
+        )
+    return sorted(found, key=lambda h: (h.placed_on, h.ref))
 
 
 def deletable_on(

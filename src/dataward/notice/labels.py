@@ -100,6 +100,7 @@ FIELD_LABELS: dict[str, str] = {
     "action": "Then",
     "holds": "Kept longer when",
     "restriction_is_hold": "Kept while you restrict its use",
+    "keeps_for": "Kept for a legal obligation or legal claims",
     "criteria": "How we decide",
     "schedule_available_from": "Retention schedule available from",
     "more_information": "More information",

@@ -25,7 +25,7 @@ from dataward.sources.connectors.base import (
     TypeFamily,
     relation_chain,
 )
-from dataward.sources.models import Binding, Related, SourcesFile
+from dataward.sources.models import Binding, EntityRelation, Related, SourcesFile
 
 PathKey = tuple[str | int, ...]
 Level = Literal["error", "warning"]
@@ -216,6 +216,8 @@ class _Checker:
                 (*at, "identities", kind), table, names, f"{kind} finds the subject"
             )
         yield from self._relation(at, binding, table, description)
+        for entity, reference in binding.entities.items():
+            yield from self._entity((*at, "entities", entity), table, reference, description)
         for event, spec in binding.events.items():
             yield from self._event((*at, "events", event), table, spec, description)
         for hold, rule in binding.holds.items():
@@ -290,6 +292,34 @@ class _Checker:
             )
             current = target
             path = (*path, "then")
+
+    def _entity(
+        self,
+        at: PathKey,
+        table: TableDescription,
+        reference: str | EntityRelation,
+        description: Description,
+    ) -> Iterator[Finding]:
+        """The column holding an entity's reference, on the row or at the relation's end."""
+        if isinstance(reference, str):
+            yield from self._column(at, table, reference, "entity")
+            return
+        try:
+            chain = relation_chain(reference)
+        except SourceMisfit as error:
+            yield self.error(at, error.message)
+            return
+        current, path = table, at
+        for relation in chain:
+            yield from self._column((*path, "via"), current, relation.via, "entity relation")
+            target = description.tables.get(relation.table)
+            if target is None:
+                yield self.error((*path, "table"), f"table {relation.table} does not exist")
+                return
+            yield from self._column((*path, "key"), target, relation.key, "entity relation key")
+            current, path = target, (*path, "then")
+        if reference.column is not None:
+            yield from self._column((*at, "column"), current, reference.column, "entity")
 
     def _date(
         self, at: PathKey, table: TableDescription, column: str, role: str

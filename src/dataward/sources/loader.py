@@ -175,7 +175,7 @@ def check_against_register(loaded: LoadedSources, register: Register) -> Registe
     """Every id the sources file names is the register's; unbound datasets are by hand.
 
     Dataset ids exist; identity kinds are register identity kinds and declared on that
-    dataset; column categories, event ids and hold ids exist in the register. A register
+    dataset; entity ids, column categories, event ids and hold ids exist in the register. A register
     dataset with no binding is not an error: it is searched by hand on each request.
     """
     sources = loaded.sources
@@ -191,6 +191,8 @@ def check_against_register(loaded: LoadedSources, register: Register) -> Registe
     categories = {c.id for c in register.data_categories}
     events = {e.id for e in register.events}
     holds = {h.id for h in register.holds}
+    # What one record is, per dataset: the entities a binding may name a reference column of.
+    entities = {d.entity for d in register.datasets}
     for dataset_id, bindings in sources.datasets.items():
         dataset = datasets.get(dataset_id)
         if dataset is None:
@@ -212,6 +214,7 @@ def check_against_register(loaded: LoadedSources, register: Register) -> Registe
                     categories,
                     events,
                     holds,
+                    entities,
                 )
             )
     for dataset_id in sources.searched_by_hand:
@@ -240,8 +243,18 @@ def _binding_problems(
     categories: set[str],
     events: set[str],
     holds: set[str],
+    entities: set[str],
 ) -> list[SourceProblem]:
     problems: list[SourceProblem] = []
+    for entity in binding.entities:
+        if entity not in entities:
+            known = ", ".join(sorted(entities)) or "none"
+            problems.append(
+                loaded.problem(
+                    (*at, "entities", entity, "__key__"),
+                    f"the register has no entity {entity!r} (its datasets' entities: {known})",
+                )
+            )
     for kind in binding.identities:
         path = (*at, "identities", kind, "__key__")
         if kind not in REGISTER_IDENTITIES:

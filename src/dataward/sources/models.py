@@ -75,6 +75,17 @@ class Relation(Strict):
     )
 
 
+class EntityRelation(Relation):
+    """A register entity's reference reached through other tables (a recording's visit's
+    case): follow the relation; the reference is the last table's ``column`` (default: its
+    ``key``)."""
+
+    column: Name | None = Field(
+        default=None,
+        description="The last table's column holding the reference (default: its key).",
+    )
+
+
 class Related(Strict):
     """A column of a related table whose ``via`` column points at this row's key."""
 
@@ -179,6 +190,11 @@ class Binding(Strict):
     subject: Relation | None = Field(
         default=None, description="How a row leads to the person, when no identity column does."
     )
+    entities: dict[Id, Name | EntityRelation] = Field(
+        default_factory=dict,
+        description="Register entity id -> the column (or the relation to the column) holding "
+        "that entity's reference: the case a legal hold on a case keeps (ERA-02).",
+    )
     events: dict[Id, Name | Related] = Field(
         default_factory=dict, description="Register event id -> the column holding its date."
     )
@@ -224,6 +240,7 @@ __all__ = [
     "ColumnInfo",
     "Condition",
     "Connection",
+    "EntityRelation",
     "Erasure",
     "FileRef",
     "HoldRule",

@@ -30,6 +30,7 @@ from dataward.web import (
     api_complaints,
     api_decisions,
     api_disclosures,
+    api_erasure,
     api_holds,
     api_request_batch,
     api_request_notes,
@@ -49,6 +50,7 @@ from dataward.web import (
     consent_pages,
     cookie_banner,
     disclosure_pages,
+    erasure_pages,
     hold_pages,
     login,
     notice_pages,
@@ -160,6 +162,7 @@ def create_app(
     app.include_router(complaint_figures_pages.router)
     app.include_router(request_task_pages.router)
     app.include_router(access_pages.router)
+    app.include_router(erasure_pages.router)
     app.include_router(request_authority_pages.router)
     app.include_router(request_verification_pages.router)
     app.include_router(request_letter_pages.router)
@@ -171,6 +174,7 @@ def create_app(
     app.include_router(api_request_tasks.router)
     app.include_router(api_request_verification.router)
     app.include_router(api_access.router)
+    app.include_router(api_erasure.router)
     app.include_router(api_complaints.router)
     app.include_router(api_complaint_steps.router)
     app.include_router(api_holds.router)

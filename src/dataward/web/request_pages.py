@@ -19,11 +19,12 @@ from dataward.access.models import PORTABILITY
 from dataward.access.views import package_panel
 from dataward.accounts.permissions import Permission
 from dataward.clock import in_uk_time
+from dataward.erasure.views import erasure_panel
 from dataward.errors import DatawardError, ValidationFailed
 from dataward.publication.registers import list_organisations
+from dataward.request_logs import full_request_log
 from dataward.requests import transitions as steps
 from dataward.requests.dashboard import parse_month
-from dataward.requests.export import request_log
 from dataward.requests.messages import request_messages
 from dataward.requests.models import RightsRequest
 from dataward.requests.queue import (
@@ -154,7 +155,7 @@ def requests_export(request: Request, org: Text = "", month: Text = "") -> Respo
 
     def rows() -> Iterator[str]:
         with app_uow(request, read_only=True) as uow:
-            yield from request_log(uow, org or None, within)
+            yield from full_request_log(uow, org or None, within)
 
     name = within.label if within else request.app.state.clock.today().isoformat()
     return StreamingResponse(
@@ -249,6 +250,7 @@ def request_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
         **authority_panel(uow, row),
         **letters_panel(uow, row),
         **rectification_panel(uow, row),
+        **erasure_panel(uow, row),
     }
     return render(request, "console/request.html", context)
 

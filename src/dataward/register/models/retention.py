@@ -190,6 +190,40 @@ class KeptWhile(Strict):
     )
 
 
+class KeepsFor(Strict):
+    """ERA-02: the period is one the law makes the organisation keep the data for.
+
+    Exactly one form, each in the notice's own words: ``legal_obligation`` names the law
+    that requires keeping ("the Limitation Act 1980"), ``legal_claims`` the claims the data
+    is kept to establish, exercise or defend. Absent on the rule: the notice is silent, and
+    erasure keeps nothing for the rule.
+    """
+
+    legal_obligation: Text | None = Field(
+        default=None, description="The law that requires keeping the data, as the notice names it."
+    )
+    legal_claims: Text | None = Field(
+        default=None,
+        description="The legal claims the data is kept for (a limitation period), as the "
+        "notice names them.",
+    )
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> KeepsFor:
+        if (self.legal_obligation is None) == (self.legal_claims is None):
+            raise ValueError("give exactly one of legal_obligation or legal_claims")
+        return self
+
+    @property
+    def ground(self) -> str:
+        """``legal_obligation`` or ``legal_claims``: the erasure plan's reason code."""
+        return "legal_obligation" if self.legal_obligation is not None else "legal_claims"
+
+    @property
+    def words(self) -> str:
+        return self.legal_obligation or self.legal_claims or ""
+
+
 class RetentionRule(Element):
     kind: ClassVar[str] = "retention_rule"
     id: Id
@@ -215,6 +249,11 @@ class RetentionRule(Element):
         "nothing.",
     )
     reason: Text | None = Field(default=None, description="Why the period is what it is.")
+    keeps_for: KeepsFor | None = Field(
+        default=None,
+        description="ERA-02: the period is a legal obligation to keep, or a legal-claims "
+        "limitation period (erasure keeps the data until it ends); absent: silent.",
+    )
 
     @model_validator(mode="after")
     def _no_end_has_no_period(self) -> RetentionRule:
@@ -250,6 +289,7 @@ __all__ = [
     "Hold",
     "HoldOnClose",
     "Identity",
+    "KeepsFor",
     "KeptWhile",
     "Offset",
     "RestartAfter",

@@ -2,15 +2,17 @@
 
 ``open_connector`` resolves a connection's URL from the environment or settings (never the
 sources file) and opens the module's connector. Each module defines one class following
-``base.Connector``.
+``base.Connector``. ``apply_changes`` sends an erasure's changes to the write function of
+the connector's kind.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from dataward.sources.connectors.base import Connector, SourceMisfit, resolve_url
+from dataward.sources.connectors import blobs, sql, tabular
+from dataward.sources.connectors.base import Connector, RowChange, SourceMisfit, resolve_url
 from dataward.sources.connectors.blobs import BlobConnector
 from dataward.sources.connectors.sql import SqlConnector
 from dataward.sources.connectors.tabular import TabularConnector
@@ -51,4 +53,16 @@ def open_all(sources: SourcesFile, env: Mapping[str, str] | None = None) -> dict
     return opened
 
 
-__all__ = ["KINDS", "Connector", "open_all", "open_connector"]
+def apply_changes(connector: Connector, changes: Sequence[RowChange]) -> list[int]:
+    """The changes applied through the connector's kind (one transaction for a database, one
+    locked rewrite of every file for a folder); the rows each touched. Read-only refuses."""
+    if isinstance(connector, SqlConnector):
+        return sql.apply_changes(connector, changes)
+    if isinstance(connector, TabularConnector):
+        return tabular.apply_changes(connector, changes)
+    if isinstance(connector, BlobConnector):
+        return blobs.apply_changes(connector, changes)
+    raise SourceMisfit(f"connection {connector.name}: dataward cannot write to it")
+
+
+__all__ = ["KINDS", "Connector", "apply_changes", "open_all", "open_connector"]

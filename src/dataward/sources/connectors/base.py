@@ -313,9 +313,17 @@ def guard_write(name: str, read_only: bool) -> None:
         raise ReadOnlyConnection(f"connection {name} is read_only: dataward may not change it")
 
 
-def hold_open_on(rule: HoldRule, row: Mapping[str, Any]) -> bool:
-    """Whether a hold predicate read on the row itself (no ``table``) is open on it."""
+def hold_open_on(rule: HoldRule, row: Mapping[str, Any], *, text: bool = False) -> bool:
+    """Whether a hold predicate read on the row itself (no ``table``) is open on it.
+
+    ``text`` for rows read from files, where every value may be text: an empty field is
+    null, and ``in: [7]`` matches ``"7"``. A hold must never fail to open on a type.
+    """
     if rule.open_when_null is not None:
-        return row.get(rule.open_when_null) is None
+        value = row.get(rule.open_when_null)
+        return value is None or (text and value == "")
     assert rule.open_when is not None
-    return row.get(rule.open_when.column) in rule.open_when.in_
+    value = row.get(rule.open_when.column)
+    if value in rule.open_when.in_:
+        return True
+    return text and str(value) in {str(v) for v in rule.open_when.in_}

@@ -26,6 +26,7 @@ from dataward.sources.connectors.base import (
     FileDescription,
     IdentityValues,
     Row,
+    RowChange,
     SourceMisfit,
     guard_write,
     relation_chain,
@@ -148,3 +149,16 @@ def delete_files(connector: BlobConnector, paths: Iterable[str]) -> int:
         path.unlink()
         deleted += 1
     return deleted
+
+
+def apply_changes(connector: BlobConnector, changes: Sequence[RowChange]) -> list[int]:
+    """Erase rows of ``files`` bindings: a row is a file (keyed by its ``path``), so deleting
+    the row deletes the file; a file cannot have a column set. The files each change deleted.
+    """
+    guard_write(connector.name, connector.read_only)
+    for change in changes:
+        if not change.delete or change.key != "path":
+            raise SourceMisfit(
+                f"connection {connector.name}: a file is deleted whole, by its path, or kept"
+            )
+    return [delete_files(connector, [str(k) for k in change.keys]) for change in changes]

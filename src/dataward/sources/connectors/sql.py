@@ -26,6 +26,7 @@ from sqlalchemy import (
     create_engine,
     delete,
     event,
+    func,
     inspect,
     select,
     tuple_,
@@ -52,7 +53,7 @@ from dataward.sources.connectors.base import (
     identity_columns,
     relation_chain,
 )
-from dataward.sources.models import Binding, HoldRule
+from dataward.sources.models import Binding, EntityRelation, HoldRule, Related, Relation
 
 
 def family_of(column_type: TypeEngine[Any]) -> TypeFamily:
@@ -133,6 +134,13 @@ class SqlConnector:
                 passed.add(relation.table)  # a loop stops here; the check reports it
                 names.append(relation.table)
                 relation = relation.then
+            for reference in binding.entities.values():
+                hop: Relation | None = None if isinstance(reference, str) else reference
+                crossed: set[str] = set()
+                while hop is not None and hop.table not in crossed:
+                    crossed.add(hop.table)  # a loop stops here; the check reports it
+                    names.append(hop.table)
+                    hop = hop.then
             names.extend(e.table for e in binding.events.values() if not isinstance(e, str))
             names.extend(h.table for h in binding.holds.values() if h.table is not None)
         tables: dict[str, TableDescription] = {}
@@ -464,3 +472,61 @@ def keys_held_by_related(
         for batch in batches(keys, batch_size):
             held.update(conn.execute(query, {"keys": batch}).scalars())
     return held
+
+
+def entity_refs(
+    connector: SqlConnector,
+    binding: Binding,
+    relation: EntityRelation,
+    keys: Collection[Any],
+    batch_size: int = BATCH_SIZE,
+) -> dict[Any, Any]:
+    """Row key -> the entity reference its relation reaches (a recording's visit's case).
+
+    One query per batch of keys: the binding's table joined along the relation, the last
+    table's ``column`` (default: the last hop's ``via``, which equals its key) read."""
+    assert binding.table is not None
+    target = connector.table(binding.table)
+    key = connector._column(target, binding.key)
+    source: FromClause = target
+    current = target
+    chain = relation_chain(relation)
+    needs_last = relation.column is not None
+    hops = chain if needs_last else chain[:-1]
+    for hop in hops:
+        nxt = connector.table(hop.table)
+        source = source.join(
+            nxt, connector._column(current, hop.via) == connector._column(nxt, hop.key)
+        )
+        current = nxt
+    value = (
+        connector._column(current, relation.column)
+        if relation.column is not None
+        else connector._column(current, chain[-1].via)
+    )
+    query = select(key, value).select_from(source).where(key.in_(bindparam("keys", expanding=True)))
+    found: dict[Any, Any] = {}
+    with connector._connect() as conn:
+        for batch in batches(keys, batch_size):
+            found.update((row[0], row[1]) for row in conn.execute(query, {"keys": batch}))
+    return found
+
+
+def first_related_dates(
+    connector: SqlConnector, related: Related, keys: Collection[Any], batch_size: int = BATCH_SIZE
+) -> dict[Any, Any]:
+    """Row key -> the earliest ``related.column`` of the related rows pointing at it (an
+    evidence file's first assessment). One grouped query per batch of keys."""
+    table = connector.table(related.table)
+    via = connector._column(table, related.via)
+    column = connector._column(table, related.column)
+    query = (
+        select(via, func.min(column))
+        .where(via.in_(bindparam("keys", expanding=True)), column.is_not(None))
+        .group_by(via)
+    )
+    found: dict[Any, Any] = {}
+    with connector._connect() as conn:
+        for batch in batches(keys, batch_size):
+            found.update((row[0], row[1]) for row in conn.execute(query, {"keys": batch}))
+    return found

@@ -4,6 +4,10 @@ A file is read row by row (CSV through ``csv.DictReader``; JSON as a top-level a
 JSON Lines, decoded one object at a time), so a large export never sits in memory whole.
 Files have no indexes: every lookup reads the matching files once, filtering on the
 identity (and relation) columns as it goes.
+
+On a ``read_write`` connection, ``apply_changes`` erases: each file is rewritten row by row
+to a temporary beside it and swapped in (``rewrite.py``), keeping its CSV header and line
+ends, or its JSON shape (an array, or JSON Lines).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ import csv
 import json
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import IO, Any, ClassVar
 
 from dataward.sources.connectors.base import (
     BATCH_SIZE,
@@ -21,12 +25,23 @@ from dataward.sources.connectors.base import (
     FileDescription,
     IdentityValues,
     Row,
+    RowChange,
     SourceMisfit,
     SourceUnavailable,
     TableDescription,
     TypeFamily,
+    guard_write,
     identity_columns,
     relation_chain,
+)
+from dataward.sources.connectors.rewrite import (
+    clear_leftovers,
+    close_temp,
+    discard,
+    is_ours,
+    locked,
+    open_temp,
+    replace_all,
 )
 from dataward.sources.models import Binding
 
@@ -42,11 +57,12 @@ def folder_of(name: str, url: str) -> Path:
 
 
 def matching(root: Path, pattern: str) -> list[Path]:
-    """Files under ``root`` matching ``pattern``, sorted; never outside the root."""
+    """Files under ``root`` matching ``pattern``, sorted; never outside the root, never
+    dataward's own lock and temporary files."""
     found = []
     for path in sorted(root.glob(pattern)):
         resolved = path.resolve()
-        if path.is_file() and resolved.is_relative_to(root):
+        if path.is_file() and resolved.is_relative_to(root) and not is_ours(path):
             found.append(path)
     return found
 
@@ -191,3 +207,148 @@ def _text(value: Any) -> Any:
     if isinstance(value, tuple):
         return tuple(str(v) for v in value)
     return str(value)
+
+
+# Writes (erasure, retention) ------------------------------------------------------------------
+# A change's ``table`` is its binding's pattern. Every file of every change is rewritten to a
+# temporary first (all of them locked), and only then are they swapped in: a failure while
+# writing leaves every original as it was.
+
+Edit = tuple[RowChange, set[str]]
+
+
+def apply_changes(connector: TabularConnector, changes: Sequence[RowChange]) -> list[int]:
+    """Apply the changes in order to the files their patterns match; the rows each touched.
+
+    Rows are matched on their key as text (a CSV holds text only). Deleting drops the row;
+    setting writes the new value (a CSV's null is the empty field; a JSON object's is
+    ``null``; a JSON field the object lacks is not added). A file holding none of the keys
+    is not rewritten. Refused on a read-only connection before any file is opened.
+    """
+    guard_write(connector.name, connector.read_only)
+    wanted = [{str(k) for k in change.keys} for change in changes]
+    per_file: dict[Path, list[int]] = {}
+    for index, change in enumerate(changes):
+        if not wanted[index]:
+            continue
+        for path in matching(connector.root, change.table):
+            per_file.setdefault(path, []).append(index)
+    touched = [0] * len(changes)
+    written: list[tuple[Path, Path]] = []
+    with locked(connector.name, per_file):
+        try:
+            for path, indexes in sorted(per_file.items()):
+                clear_leftovers(path)
+                edits = [(changes[i], wanted[i]) for i in indexes]
+                temp, counts = _rewrite(connector, path, edits)
+                if temp is not None:
+                    written.append((temp, path))
+                for index, count in zip(indexes, counts, strict=True):
+                    touched[index] += count
+        except BaseException:
+            discard(temp for temp, _ in written)
+            raise
+        replace_all(written)
+    return touched
+
+
+def _rewrite(
+    connector: TabularConnector, path: Path, edits: Sequence[Edit]
+) -> tuple[Path | None, list[int]]:
+    """The file rewritten to a temporary (None when no row changed) and each edit's count."""
+    counts = [0] * len(edits)
+    temp, handle = open_temp(path)
+    try:
+        with handle:
+            if connector.kind == "csv":
+                _rewrite_csv(connector, path, handle, edits, counts)
+            else:
+                _rewrite_json(path, handle, edits, counts)
+            close_temp(handle)
+    except BaseException:
+        discard([temp])
+        raise
+    if not any(counts):
+        discard([temp])
+        return None, counts
+    return temp, counts
+
+
+def _rewrite_csv(
+    connector: TabularConnector,
+    path: Path,
+    out: IO[str],
+    edits: Sequence[Edit],
+    counts: list[int],
+) -> None:
+    with path.open(encoding="utf-8", newline="") as source:
+        newline = "\r\n" if source.readline().endswith("\r\n") else "\n"
+        source.seek(0)
+        reader = csv.reader(source)
+        header = next(reader, None)
+        if header is None:
+            return
+        position = {name: i for i, name in enumerate(header)}
+        for change, _ in edits:
+            for name in (change.key, *change.values):
+                if name not in position:
+                    raise SourceMisfit(
+                        f"connection {connector.name}: {path.name} has no column {name}"
+                    )
+        writer = csv.writer(out, lineterminator=newline)
+        writer.writerow(header)
+        for record in reader:
+            if _edit_record(record, position, edits, counts):
+                writer.writerow(record)
+
+
+def _edit_record(
+    record: list[str], position: Mapping[str, int], edits: Sequence[Edit], counts: list[int]
+) -> bool:
+    """Apply the edits to one CSV record; False when it is deleted."""
+    for number, (change, keys) in enumerate(edits):
+        at = position[change.key]
+        if at >= len(record) or record[at] not in keys:
+            continue
+        counts[number] += 1
+        if change.delete:
+            return False
+        for name, value in change.values.items():
+            column = position[name]
+            if column < len(record):
+                record[column] = "" if value is None else str(value)
+    return True
+
+
+def _rewrite_json(path: Path, out: IO[str], edits: Sequence[Edit], counts: list[int]) -> None:
+    with path.open(encoding="utf-8") as source:
+        start = source.read(CHUNK).lstrip()[:1]
+    array = start == "["
+    first = True
+    if array:
+        out.write("[")
+    for row in read_json_objects(path):
+        if not _edit_object(row, edits, counts):
+            continue
+        text = json.dumps(row, ensure_ascii=False)
+        if array:
+            out.write(("\n" if first else ",\n") + text)
+        else:
+            out.write(text + "\n")
+        first = False
+    if array:
+        out.write("\n]\n")
+
+
+def _edit_object(row: Row, edits: Sequence[Edit], counts: list[int]) -> bool:
+    """Apply the edits to one JSON object; False when it is deleted."""
+    for number, (change, keys) in enumerate(edits):
+        if change.key not in row or str(row[change.key]) not in keys:
+            continue
+        counts[number] += 1
+        if change.delete:
+            return False
+        for name, value in change.values.items():
+            if name in row:
+                row[name] = value
+    return True

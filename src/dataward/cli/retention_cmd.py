@@ -1,0 +1,168 @@
+"""``dataward retention``: the retention engine from a terminal (RET-01..03).
+
+``plan`` is a dry run: per rule and dataset, the rows due today, those held and by what, the
+next days rows fall due and a sample of key digests. Nothing changes in any source. Output
+is codes, counts, dates and digests: never a value of a row. Bad input is one line,
+``error [code]: message``, and exit code 2.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+
+from dataward.cli.access_cmd import refused
+
+if TYPE_CHECKING:
+    from dataward.retention.plan import BindingPlan, RetentionPlan
+
+app = typer.Typer(
+    help="Retention (RET-01..03): the plan of what each retention rule makes due, and what "
+    "holds keep.",
+    no_args_is_help=True,
+)
+out = Console(highlight=False, soft_wrap=True)
+
+
+@app.command("plan")
+def plan(
+    org: Annotated[
+        str | None,
+        typer.Option("--org", help="Organisation id (default: the only one with a register)."),
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="Plan as of this day (YYYY-MM-DD); today if not set."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the plan as JSON.")] = False,
+) -> None:
+    """A dry run of every retention rule of the register on the organisation's sources:
+    per rule and dataset, rows due, held (by which hold), the next days rows fall due and a
+    sample of key digests. Nothing is deleted; a rule whose period is vague is listed as
+    needing a decision, data bound to no source as such, a source that cannot be reached
+    as waiting.
+
+    Example: dataward retention plan --org jtr_collections --as-of 2026-12-05
+    """
+    from dataward.clock import FixedClock
+    from dataward.retention.errors import RetentionInvalid
+    from dataward.retention.plan import organisation_of, plan_retention
+    from dataward.runtime import open_runtime
+
+    with refused():
+        clock = None
+        if as_of is not None:
+            try:
+                day = date.fromisoformat(as_of)
+            except ValueError:
+                raise RetentionInvalid("--as-of must be a date like 2026-12-05") from None
+            # Noon UTC is the same day in UK time, winter and summer.
+            clock = FixedClock(datetime(day.year, day.month, day.day, 12, tzinfo=UTC))
+        with open_runtime(with_keys=False, clock=clock) as runtime, runtime.reader() as uow:
+            made = plan_retention(uow, organisation_of(uow, org))
+    if as_json:
+        out.print(json.dumps(plan_document(made), indent=2), markup=False)
+        return
+    for line in plan_text(made):
+        out.print(line, markup=False)
+
+
+def plan_document(made: RetentionPlan) -> dict[str, Any]:
+    """The plan as plain data (the ``--json`` output a runner or a reader consumes)."""
+
+    def binding(b: BindingPlan) -> dict[str, Any]:
+        return {
+            "connection": b.connection,
+            "table": b.table,
+            "status": b.status,
+            "reason": b.reason,
+            "due": b.due,
+            "held": b.held,
+            "held_any": b.held_any,
+            "to_act_on": b.to_act_on,
+            "next_due": [{"day": d.isoformat(), "rows": n} for d, n in b.next_due],
+            "sample_key_digests": b.sample,
+            "unreadable": b.unreadable,
+            "notes": b.notes,
+            "due_sql": b.due_sql,
+            "held_sql": b.held_sql,
+        }
+
+    return {
+        "organisation": made.organisation,
+        "as_of": made.as_of.isoformat(),
+        "register_version": made.register_version,
+        "sources_version": made.sources_version,
+        "rules": [
+            {
+                "rule": r.rule,
+                "action": r.action,
+                "status": r.status,
+                "reason": r.reason,
+                "cutoff": r.cutoff.isoformat() if r.cutoff else None,
+                "triggers": r.triggers,
+                "latest_of_entity": r.latest_of_entity,
+                "subject_holds_not_matched": r.subject_holds,
+                "datasets": [
+                    {
+                        "dataset": d.dataset,
+                        "status": d.status,
+                        "reason": d.reason,
+                        "bindings": [binding(b) for b in d.bindings],
+                    }
+                    for d in r.datasets
+                ],
+            }
+            for r in made.rules
+        ],
+    }
+
+
+def plan_text(made: RetentionPlan) -> list[str]:
+    """The readable plan: a block per rule, a line per dataset binding."""
+    lines = [
+        f"Retention plan for {made.organisation} as of {made.as_of.isoformat()} "
+        f"(register v{made.register_version}, sources v{made.sources_version}): a dry run."
+    ]
+    for rule in made.rules:
+        lines.append("")
+        head = f"{rule.rule} ({rule.action or 'no action stated'})"
+        if rule.status != "planned":
+            lines.append(f"{head}: {rule.status.replace('_', ' ')}: {rule.reason}")
+            continue
+        first = "latest " if rule.latest_of_entity else ""
+        lines.append(
+            f"{head}: due where {first}{' or '.join(rule.triggers)} on or before "
+            f"{rule.cutoff.isoformat() if rule.cutoff else '?'}"
+        )
+        if rule.subject_holds:
+            lines.append(
+                f"  {rule.subject_holds} subject hold(s) in force: not matched to rows here; "
+                "a run must leave those subjects' rows"
+            )
+        for dataset in rule.datasets:
+            if not dataset.bindings:
+                lines.append(f"  {dataset.dataset}: {dataset.reason}")
+                continue
+            for b in dataset.bindings:
+                where = f"  {dataset.dataset} [{b.connection}.{b.table}]"
+                if b.status != "planned":
+                    lines.append(f"{where}: {b.status}: {b.reason}")
+                    continue
+                held = ", ".join(f"{label} {n}" for label, n in b.held.items() if n)
+                lines.append(
+                    f"{where}: due {b.due}, held {b.held_any}"
+                    + (f" ({held})" if held else "")
+                    + f", to act on {b.to_act_on}"
+                )
+                if b.next_due:
+                    days = ", ".join(f"{d.isoformat()} {n}" for d, n in b.next_due)
+                    lines.append(f"    next due: {days}")
+                if b.sample:
+                    lines.append(f"    sample keys (digests): {', '.join(b.sample)}")
+                lines.extend(f"    note: {note}" for note in b.notes)
+    return lines

@@ -1,0 +1,272 @@
+"""The SQL of a retention plan, built on one SQL binding: the due condition, each hold's
+condition, and the queries that count them. Set-based: every answer is one statement in the
+source (a COUNT, a grouped count, a few keys), never a table read into memory.
+
+Dates are compared as ``column < the day after the cutoff`` so a date and a timestamp
+column read the same, and an index on the column serves the comparison.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    DateTime,
+    Select,
+    Table,
+    and_,
+    case,
+    cast,
+    exists,
+    false,
+    func,
+    literal,
+    not_,
+    or_,
+    select,
+)
+
+from dataward.sources.connectors.base import SourceMisfit, relation_chain
+from dataward.sources.connectors.sql import SqlConnector, family_of
+from dataward.sources.models import Binding, EntityRelation, HoldRule, Related
+
+
+@dataclass(frozen=True)
+class TriggerColumn:
+    """Where one bound trigger event's date is read, and how (the row's column or a related
+    table's rows pointing at the row)."""
+
+    event: str
+    table: Table
+    column: ColumnElement[Any]
+    via: ColumnElement[Any] | None  # the related table's column pointing at the row's key
+
+
+def column_of(connector: SqlConnector, table: Table, name: str) -> ColumnElement[Any]:
+    if name not in table.c:
+        raise SourceMisfit(f"connection {connector.name}: table {table.name} has no column {name}")
+    return table.c[name]
+
+
+def boundary(column: ColumnElement[Any], cut: date) -> Any:
+    """The first instant after the cutoff day, typed for the column."""
+    nxt = cut + timedelta(days=1)
+    if isinstance(column.type, DateTime):
+        return datetime(nxt.year, nxt.month, nxt.day)
+    return nxt
+
+
+def trigger_columns(
+    connector: SqlConnector, target: Table, binding: Binding, events: list[str]
+) -> list[TriggerColumn]:
+    found: list[TriggerColumn] = []
+    for event in events:
+        spec = binding.events[event]
+        if isinstance(spec, str):
+            found.append(TriggerColumn(event, target, column_of(connector, target, spec), None))
+        else:
+            assert isinstance(spec, Related)
+            table = connector.table(spec.table)
+            found.append(
+                TriggerColumn(
+                    event,
+                    table,
+                    column_of(connector, table, spec.column),
+                    column_of(connector, table, spec.via),
+                )
+            )
+    return found
+
+
+def unreadable(connector: SqlConnector, trigger: TriggerColumn) -> int | None:
+    """Values of the trigger column that are not dates (None: the column is not a date
+    column on a database that types its columns, so nothing in it can be read as one)."""
+    dialect = connector.engine.dialect.name
+    family = family_of(trigger.column.type)
+    if dialect != "sqlite":
+        return 0 if family in ("date", "datetime") else None
+    # SQLite stores any value in any column: count the ones its date() cannot read.
+    query = select(func.count()).where(
+        trigger.column.is_not(None), func.date(trigger.column).is_(None)
+    )
+    with connector.engine.connect() as conn:
+        return int(conn.execute(query.select_from(trigger.table)).scalar_one())
+
+
+def _related_where(trigger: TriggerColumn, key: ColumnElement[Any]) -> ColumnElement[bool]:
+    assert trigger.via is not None
+    return trigger.via == key
+
+
+def due_condition(
+    triggers: list[TriggerColumn],
+    key: ColumnElement[Any],
+    cut: date,
+    *,
+    latest: bool,
+    owner: tuple[Table, str] | None,
+) -> tuple[ColumnElement[bool], ColumnElement[bool] | None]:
+    """The rows due, and (for "the latest such event") those whose entity still has an event
+    to come, which wait. Several triggers: whichever comes first (any past the cutoff)."""
+    parts: list[ColumnElement[bool]] = []
+    pending: list[ColumnElement[bool]] = []
+    for trigger in triggers:
+        edge = boundary(trigger.column, cut)
+        if trigger.via is None:
+            if latest and owner is not None:
+                # The entity is the row's owner (a customer's cases): its latest event.
+                table, via_name = owner
+                other = table.alias("later")
+                same = other.c[via_name] == table.c[via_name]
+                later = exists().where(same, other.c[trigger.column.name] >= edge)
+                parts.append(and_(trigger.column < edge, not_(later)))
+                pending.append(exists().where(same, other.c[trigger.column.name].is_(None)))
+            else:
+                parts.append(trigger.column < edge)
+        elif latest:
+            link = _related_where(trigger, key)
+            past = exists().where(link, trigger.column < edge)
+            later = exists().where(link, trigger.column >= edge)
+            parts.append(and_(past, not_(later)))
+            pending.append(exists().where(link, trigger.column.is_(None)))
+        else:
+            parts.append(exists().where(_related_where(trigger, key), trigger.column < edge))
+    return or_(*parts), (or_(*pending) if pending else None)
+
+
+def open_condition(
+    connector: SqlConnector,
+    table: Table,
+    key: ColumnElement[Any],
+    rule: HoldRule,
+    released_after: date | None,
+) -> ColumnElement[bool]:
+    """A hold predicate of the sources file open on the row; with ``released_after``, a hold
+    closed on a day after it still holds (``restart_after``: "90 days after it closed")."""
+    on = connector.table(rule.table) if rule.table is not None else table
+    if rule.open_when_null is not None:
+        column = column_of(connector, on, rule.open_when_null)
+        predicate: ColumnElement[bool] = column.is_(None)
+        if released_after is not None and family_of(column.type) in ("date", "datetime"):
+            predicate = or_(predicate, column >= boundary(column, released_after))
+    else:
+        assert rule.open_when is not None
+        predicate = column_of(connector, on, rule.open_when.column).in_(rule.open_when.in_)
+    if rule.table is None:
+        return predicate
+    assert rule.via is not None
+    return exists().where(column_of(connector, on, rule.via) == key, predicate)
+
+
+def entity_reference(
+    connector: SqlConnector, target: Table, binding: Binding, entity: str
+) -> tuple[ColumnElement[Any], Select[Any] | None] | None:
+    """How a row reaches an entity's reference: a column of the row, or (key, the subquery
+    of keys for given references) through a relation. None where the binding has none."""
+    spec = binding.entities.get(entity)
+    if spec is None:
+        return None
+    if isinstance(spec, str):
+        return column_of(connector, target, spec), None
+    assert isinstance(spec, EntityRelation)
+    key = column_of(connector, target, binding.key)
+    source: Any = target
+    current = target
+    chain = relation_chain(spec)
+    hops = chain if spec.column is not None else chain[:-1]
+    for hop in hops:
+        nxt = connector.table(hop.table)
+        source = source.join(
+            nxt, column_of(connector, current, hop.via) == column_of(connector, nxt, hop.key)
+        )
+        current = nxt
+    value = column_of(connector, current, spec.column or chain[-1].via)
+    return value, select(key).select_from(source)
+
+
+def refers_to(
+    reference: tuple[ColumnElement[Any], Select[Any] | None],
+    key: ColumnElement[Any],
+    refs: Select[Any] | list[Any],
+) -> ColumnElement[bool]:
+    """Rows whose entity reference is among ``refs`` (values or a subquery)."""
+    value, through = reference
+    if not isinstance(refs, list):
+        matched = value.in_(refs.scalar_subquery())
+    elif not refs:
+        return false()
+    else:
+        matched = value.in_(refs)
+    if through is None:
+        return matched
+    return key.in_(through.where(matched).scalar_subquery())
+
+
+def counts(
+    connector: SqlConnector,
+    table: Table,
+    due: ColumnElement[bool],
+    holds: dict[str, ColumnElement[bool]],
+) -> tuple[int, dict[str, int], int]:
+    """One statement: rows due, due rows each hold keeps, due rows any hold keeps."""
+    columns: list[Any] = [func.count()]
+    for condition in holds.values():
+        columns.append(func.coalesce(func.sum(case((condition, 1), else_=0)), 0))
+    held_any = or_(*holds.values()) if holds else literal(False)
+    columns.append(func.coalesce(func.sum(case((held_any, 1), else_=0)), 0))
+    query = select(*columns).select_from(table).where(due)
+    with connector.engine.connect() as conn:
+        row = conn.execute(query).one()
+    values = [int(v) for v in row]
+    return values[0], dict(zip(holds, values[1:-1], strict=True)), values[-1]
+
+
+def sample_keys(
+    connector: SqlConnector,
+    table: Table,
+    key: ColumnElement[Any],
+    condition: ColumnElement[bool],
+    limit: int,
+) -> list[Any]:
+    query = select(key).select_from(table).where(condition).order_by(key).limit(limit)
+    with connector.engine.connect() as conn:
+        return list(conn.execute(query).scalars())
+
+
+def trigger_days(
+    connector: SqlConnector,
+    table: Table,
+    column: ColumnElement[Any],
+    after: date,
+    until: date,
+) -> dict[date, int]:
+    """Rows by the day of their trigger, for trigger days in (after, until]: one grouped
+    count (the next dates falling due)."""
+    if connector.engine.dialect.name == "sqlite":
+        day: ColumnElement[Any] = func.date(column)
+    else:
+        day = cast(column, Date)
+    query = (
+        select(day, func.count())
+        .select_from(table)
+        .where(column >= boundary(column, after), column < boundary(column, until))
+        .group_by(day)
+    )
+    found: dict[date, int] = {}
+    with connector.engine.connect() as conn:
+        for value, count in conn.execute(query):
+            parsed = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+            found[parsed] = found.get(parsed, 0) + int(count)
+    return found
+
+
+def as_sql(connector: SqlConnector, condition: ColumnElement[bool]) -> str:
+    """The condition as the source's SQL with its values inline, for a runner and a reader."""
+    compiled = condition.compile(
+        dialect=connector.engine.dialect, compile_kwargs={"literal_binds": True}
+    )
+    return str(compiled)

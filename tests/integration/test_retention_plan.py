@@ -1,0 +1,466 @@
+"""The retention plan (RULES: RET-01, RET-02, RES-01, ERA-02) on the demo agency's schema, with
+JTR Collections' own register and rules, and rows with explicit dates. Today is 25 November
+2026 (the ``clock`` fixture).
+
+JTR's rules and their cutoffs today: BWV 90 days (recorded on or before 27 August 2026), call
+recordings 30 days (26 October 2026), customer data 6 years after the end of the year of the
+last returned case (returned in 2019 or before), new occupiers' evidence 2 working days after
+the assessment (23 November 2026), vulnerability evidence "as soon as reasonably necessary"
+(needs a decision).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy import create_engine, text
+
+from dataward.clock import FixedClock
+from dataward.demo import schema
+from dataward.demo.sources import OPERATIONAL_URL_FROM, sources_document
+from dataward.holds.service import NewHold, close_hold, place_hold
+from dataward.publication.registers import store_register
+from dataward.publication.sources import store_sources
+from dataward.register.loader import load_register
+from dataward.retention.errors import RetentionInvalid
+from dataward.retention.plan import (
+    EVENT_PENDING,
+    BindingPlan,
+    RetentionPlan,
+    organisation_of,
+    plan_retention,
+)
+from dataward.sources.loader import parse_sources
+from dataward.uow import UnitOfWork
+
+JTR = Path(__file__).parents[2] / "examples" / "jtr-collections.yaml"
+ORG = "jtr_collections"
+
+
+@dataclass
+class Agency:
+    url: str
+    env: dict[str, str]
+
+
+def _people(conn: Any) -> None:
+    conn.execute(schema.clients.insert(), [{"id": 1, "name": "Council", "kind": "council"}])
+    debtor = {
+        "title": "Mx",
+        "first_name": "A",
+        "last_name": "B",
+        "date_of_birth": date(1980, 1, 1),
+        "address_line1": "1 Street",
+        "town": "Town",
+        "postcode": "AB1 2CD",
+        "vulnerable": False,
+        "created_on": date(2015, 1, 1),
+    }
+    conn.execute(
+        schema.debtors.insert(),
+        [{"id": i, "customer_ref": f"C{i}", **debtor} for i in range(1, 5)],
+    )
+    case = {"client_id": 1, "debt_type": "council tax", "amount_pence": 100, "status": "x"}
+    returned = {
+        1: (1, date(2018, 5, 1)),  # debtor 1: only case returned in 2018: due
+        2: (2, date(2019, 3, 1)),  # debtor 2: a later case returned in 2022: not due
+        3: (2, date(2022, 1, 1)),
+        4: (3, date(2017, 1, 1)),  # debtor 3: a live case (5): held
+        5: (3, None),
+        6: (4, date(2026, 10, 1)),  # debtor 4: returned this year
+    }
+    conn.execute(
+        schema.cases.insert(),
+        [
+            {
+                "id": i,
+                "case_ref": f"CASE{i}",
+                "debtor_id": debtor_id,
+                "opened_on": date(2015, 1, 1),
+                "returned_on": day,
+                **case,
+            }
+            for i, (debtor_id, day) in returned.items()
+        ],
+    )
+
+
+def _recordings(conn: Any) -> None:
+    files = {"file_path": "x", "size_bytes": 1}
+    bwv = [
+        (1, 1, datetime(2026, 8, 1, 10)),  # due; a legal hold on CASE1 where a test places one
+        (2, 6, datetime(2026, 8, 27, 18)),  # due on the cutoff day; complaint open on case 6
+        (3, 6, datetime(2026, 8, 28, 0)),  # due tomorrow
+        (4, 2, datetime(2026, 6, 1, 9)),  # due; investigation closed 1 Oct (< 90 days ago)
+        (5, 3, datetime(2026, 5, 1, 9)),  # due; complaint closed 1 July (> 90 days ago)
+    ]
+    conn.execute(
+        schema.body_worn_video.insert(),
+        [{"id": i, "case_id": c, "recorded_at": at, **files} for i, c, at in bwv],
+    )
+    calls = [
+        (1, 4, datetime(2026, 10, 26, 10)),  # due on the cutoff day
+        (2, 4, datetime(2026, 10, 27, 10)),  # due tomorrow
+        (3, 6, datetime(2026, 9, 1, 10)),  # due; complaint open on case 6
+    ]
+    conn.execute(
+        schema.call_recordings.insert(),
+        [
+            {
+                "id": i,
+                "case_id": c,
+                "recorded_at": at,
+                "caller_number": "07700900000",
+                "direction": "in",
+                "duration_seconds": 60,
+                **files,
+            }
+            for i, c, at in calls
+        ],
+    )
+    complaints = [
+        (1, 6, date(2026, 9, 1), None),
+        (2, 3, date(2026, 6, 1), date(2026, 7, 1)),
+    ]
+    conn.execute(
+        schema.complaints.insert(),
+        [
+            {"id": i, "case_id": c, "opened_on": o, "closed_on": x, "category": "conduct"}
+            for i, c, o, x in complaints
+        ],
+    )
+    conn.execute(
+        schema.investigations.insert(),
+        [
+            {
+                "id": 1,
+                "case_id": 2,
+                "opened_on": date(2026, 5, 1),
+                "closed_on": date(2026, 10, 1),
+                "reason": "conduct",
+            },
+        ],
+    )
+
+
+def _occupiers(conn: Any) -> None:
+    conn.execute(
+        schema.new_occupiers.insert(),
+        [
+            {
+                "id": 1,
+                "occupier_ref": "N1",
+                "case_id": 6,
+                "title": "Mx",
+                "first_name": "N",
+                "last_name": "O",
+                "address_line1": "1 Street",
+                "town": "Town",
+                "postcode": "AB1 2CD",
+                "reported_on": date(2026, 11, 1),
+            }
+        ],
+    )
+    evidence = {"new_occupier_id": 1, "received_on": date(2026, 11, 2), "kind": "lease"}
+    conn.execute(
+        schema.new_occupier_evidence.insert(),
+        [{"id": i, "channel": "post", "file_path": "x", **evidence} for i in (1, 2)],
+    )
+    conn.execute(
+        schema.assessments.insert(),
+        [
+            # Monday 23 November + 2 working days = today: due. Tuesday 24th: not yet.
+            {
+                "id": 1,
+                "evidence_id": 1,
+                "assessed_at": datetime(2026, 11, 23, 15),
+                "assessor": "x",
+                "outcome": "ok",
+            },
+            {
+                "id": 2,
+                "evidence_id": 2,
+                "assessed_at": datetime(2026, 11, 24, 9),
+                "assessor": "x",
+                "outcome": "ok",
+            },
+        ],
+    )
+
+
+def _agency(folder: Path) -> Agency:
+    url = f"sqlite:///{folder / 'agency.db'}"
+    engine = create_engine(url)
+    try:
+        schema.metadata.create_all(engine)
+        with engine.begin() as conn:
+            _people(conn)
+            _recordings(conn)
+            _occupiers(conn)
+    finally:
+        engine.dispose()
+    return Agency(url, {OPERATIONAL_URL_FROM: url})
+
+
+def _store(uow: UnitOfWork, *, customers_events: bool = True) -> None:
+    loaded = load_register(JTR)
+    store_register(uow, loaded, actor="test")
+    document = sources_document(
+        organisation=ORG,
+        files_dir=None,
+        register_datasets={d.id for d in loaded.register.datasets},
+    )
+    if customers_events:
+        # The customer's cases, read from the debtor's row: the latest return starts the
+        # clock, and a live case (not yet returned) holds it.
+        debtors = document["datasets"]["customers"][0]
+        debtors["events"] = {
+            "case_returned": {"table": "cases", "via": "debtor_id", "column": "returned_on"}
+        }
+        debtors["holds"] = {
+            "live_case": {"table": "cases", "via": "debtor_id", "open_when_null": "returned_on"}
+        }
+    text_ = yaml.safe_dump(document, sort_keys=False)
+    store_sources(uow, parse_sources(text_, "jtr-sources.yaml"), organisation=ORG, actor="dpo")
+
+
+def _binding(plan: RetentionPlan, rule: str, dataset: str, table: str | None = None) -> BindingPlan:
+    found = next(r for r in plan.rules if r.rule == rule)
+    data = next(d for d in found.datasets if d.dataset == dataset)
+    return next(b for b in data.bindings if table is None or b.table == table)
+
+
+@pytest.fixture
+def agency(tmp_path: Path) -> Agency:
+    return _agency(tmp_path)
+
+
+# RULES: RET-01, RET-02
+def test_it_plans_body_worn_video_ninety_days_with_complaint_and_investigation_holds(
+    uow: UnitOfWork, agency: Agency
+) -> None:
+    _store(uow)
+    plan = plan_retention(uow, ORG, env=agency.env)
+    rule = next(r for r in plan.rules if r.rule == "body_worn_video")
+    assert rule.cutoff == date(2026, 8, 27)
+    bwv = _binding(plan, "body_worn_video", "body_worn_video")
+    assert bwv.status == "planned"
+    assert bwv.due == 4
+    assert bwv.held == {"complaint_on_case": 1, "investigation_on_case": 1}
+    assert bwv.held_any == 2
+    assert bwv.to_act_on == 2
+    assert bwv.next_due == [(date(2026, 11, 26), 1)]
+    assert len(bwv.sample) == 2
+    assert all(len(digest) == 32 for digest in bwv.sample)
+    assert "recorded_at <" in bwv.due_sql
+
+
+# RULES: RET-01, RET-02
+def test_it_plans_call_recordings_thirty_days(uow: UnitOfWork, agency: Agency) -> None:
+    _store(uow)
+    plan = plan_retention(uow, ORG, env=agency.env)
+    calls = _binding(plan, "call_recordings", "call_recordings")
+    assert (calls.due, calls.held_any, calls.to_act_on) == (2, 1, 1)
+    assert calls.held["complaint_on_case"] == 1
+    assert calls.next_due == [(date(2026, 11, 26), 1)]
+
+
+# RULES: RET-01 (the latest such event of the entity), RET-02 (a live case)
+def test_it_plans_customers_six_years_after_the_year_of_the_last_returned_case(
+    uow: UnitOfWork, agency: Agency
+) -> None:
+    _store(uow)
+    plan = plan_retention(uow, ORG, env=agency.env)
+    rule = next(r for r in plan.rules if r.rule == "customer_data")
+    assert rule.cutoff == date(2019, 12, 31)
+    debtors = _binding(plan, "customer_data", "customers")
+    # Debtors 1 and 3: every returned case in 2019 or before; debtor 3 has a live case.
+    assert (debtors.due, debtors.held_any, debtors.to_act_on) == (2, 1, 1)
+    assert debtors.held == {"live_case": 1, EVENT_PENDING: 1}
+    cases = _binding(plan, "customer_data", "cases")
+    # Cases 1 and 4 (case 2's customer had a case returned in 2022); case 4's customer has
+    # a case still to return.
+    assert (cases.due, cases.held_any, cases.to_act_on) == (2, 1, 1)
+    assert cases.held[EVENT_PENDING] == 1
+    assert cases.held["live_case"] == 0
+
+
+# RULES: RET-01 (working days in the controller's nation)
+def test_it_plans_new_occupier_evidence_two_working_days_after_assessment(
+    uow: UnitOfWork, agency: Agency
+) -> None:
+    _store(uow)
+    plan = plan_retention(uow, ORG, env=agency.env)
+    rule = next(r for r in plan.rules if r.rule == "new_occupier_evidence")
+    assert rule.cutoff == date(2026, 11, 23)
+    evidence = _binding(
+        plan, "new_occupier_evidence", "new_occupier_evidence", "new_occupier_evidence"
+    )
+    assert (evidence.due, evidence.to_act_on) == (1, 1)
+    occupiers = _binding(plan, "new_occupier_evidence", "new_occupier_evidence", "new_occupiers")
+    assert (occupiers.status, occupiers.reason) == ("skipped", "trigger not bound")
+
+
+# Reported, never guessed
+def test_it_lists_a_vague_period_as_needing_a_decision(uow: UnitOfWork, agency: Agency) -> None:
+    _store(uow)
+    plan = plan_retention(uow, ORG, env=agency.env)
+    rule = next(r for r in plan.rules if r.rule == "vulnerability_evidence")
+    assert rule.status == "needs_decision"
+    assert "as soon as reasonably necessary" in rule.reason
+    assert rule.datasets == []
+
+
+def test_it_reports_data_not_bound_and_triggers_not_bound(uow: UnitOfWork, agency: Agency) -> None:
+    _store(uow, customers_events=False)
+    plan = plan_retention(uow, ORG, env=agency.env)
+    rule = next(r for r in plan.rules if r.rule == "customer_data")
+    status = {d.dataset: d.status for d in rule.datasets}
+    assert status["customers"] == "trigger_not_bound"
+    assert status["payments"] == "trigger_not_bound"
+    assert status["portal_accounts"] == "searched_by_hand"
+    assert status["cases"] == "bound"
+
+
+def test_it_makes_a_rule_wait_when_its_source_is_down(uow: UnitOfWork, agency: Agency) -> None:
+    _store(uow)
+    plan = plan_retention(uow, ORG, env={})  # the connection's URL is not set
+    bwv = _binding(plan, "body_worn_video", "body_worn_video")
+    assert bwv.status == "waits"
+    assert "cannot be reached" in bwv.reason
+    assert next(r for r in plan.rules if r.rule == "vulnerability_evidence").status == (
+        "needs_decision"
+    )
+
+
+def test_it_skips_a_binding_whose_trigger_holds_non_dates(uow: UnitOfWork, agency: Agency) -> None:
+    engine = create_engine(agency.url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE body_worn_video SET recorded_at = 'not a date' WHERE id = 1"))
+    engine.dispose()
+    _store(uow)
+    plan = plan_retention(uow, ORG, env=agency.env)
+    bwv = _binding(plan, "body_worn_video", "body_worn_video")
+    assert bwv.status == "skipped"
+    assert bwv.unreadable == {"recording_made": 1}
+    assert bwv.due == 0
+    calls = _binding(plan, "call_recordings", "call_recordings")
+    assert calls.status == "planned"
+
+
+def test_it_skips_a_binding_whose_trigger_column_is_missing(
+    uow: UnitOfWork, agency: Agency
+) -> None:
+    engine = create_engine(agency.url)
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE call_recordings RENAME COLUMN recorded_at TO made_at"))
+    engine.dispose()
+    _store(uow)
+    plan = plan_retention(uow, ORG, env=agency.env)
+    calls = _binding(plan, "call_recordings", "call_recordings")
+    assert calls.status == "skipped"
+    assert "no column recorded_at" in calls.reason
+
+
+# RULES: RET-02, ERA-02 (legal holds of dataward's own)
+def test_it_holds_due_rows_of_a_case_under_a_legal_hold(uow: UnitOfWork, agency: Agency) -> None:
+    _store(uow)
+    hold = place_hold(
+        uow,
+        NewHold(
+            ORG,
+            "case",
+            "DPO",
+            date(2027, 1, 1),
+            hold_id="complaint_on_case",
+            case_ref="CASE1",
+            datasets=("body_worn_video",),
+        ),
+        actor="dpo",
+    )
+    plan = plan_retention(uow, ORG, env=agency.env)
+    bwv = _binding(plan, "body_worn_video", "body_worn_video")
+    assert bwv.held[f"legal_hold:{hold.ref}"] == 1
+    assert (bwv.due, bwv.held_any, bwv.to_act_on) == (4, 3, 1)
+
+
+def test_it_holds_a_record_under_a_record_hold(uow: UnitOfWork, agency: Agency) -> None:
+    _store(uow)
+    hold = place_hold(
+        uow,
+        NewHold(
+            ORG,
+            "record",
+            "DPO",
+            date(2027, 1, 1),
+            reason="litigation",
+            record_ref="5",
+            datasets=("body_worn_video",),
+        ),
+        actor="dpo",
+    )
+    plan = plan_retention(uow, ORG, env=agency.env)
+    bwv = _binding(plan, "body_worn_video", "body_worn_video")
+    assert bwv.held[f"legal_hold:{hold.ref}"] == 1
+    assert bwv.to_act_on == 1
+
+
+def test_it_lets_go_once_a_closed_hold_releases(
+    uow: UnitOfWork, agency: Agency, clock: FixedClock
+) -> None:
+    _store(uow)
+    clock.set(datetime(2026, 6, 1, 9, tzinfo=clock.now().tzinfo))
+    hold = place_hold(
+        uow,
+        NewHold(
+            ORG,
+            "record",
+            "DPO",
+            date(2026, 12, 1),
+            reason="litigation",
+            record_ref="5",
+            datasets=("body_worn_video",),
+        ),
+        actor="dpo",
+    )
+    clock.set(datetime(2026, 7, 1, 9, tzinfo=clock.now().tzinfo))
+    close_hold(uow, ORG, hold.ref, actor="dpo")
+    clock.set(datetime(2026, 11, 25, 9, 30, tzinfo=clock.now().tzinfo))
+    plan = plan_retention(uow, ORG, env=agency.env)
+    bwv = _binding(plan, "body_worn_video", "body_worn_video")
+    assert f"legal_hold:{hold.ref}" not in bwv.held
+    assert bwv.to_act_on == 2
+
+
+def test_it_counts_subject_holds_it_does_not_match(uow: UnitOfWork, agency: Agency) -> None:
+    _store(uow)
+    plan = plan_retention(uow, ORG, env=agency.env)
+    assert all(r.subject_holds == 0 for r in plan.rules)
+
+
+def test_it_names_the_only_organisation_and_refuses_an_unknown_one(uow: UnitOfWork) -> None:
+    _store(uow)
+    assert organisation_of(uow, None) == ORG
+    with pytest.raises(RetentionInvalid):
+        organisation_of(uow, "nobody")
+
+
+def test_it_writes_sql_a_runner_can_run(uow: UnitOfWork, agency: Agency) -> None:
+    _store(uow)
+    plan = plan_retention(uow, ORG, env=agency.env)
+    bwv = _binding(plan, "body_worn_video", "body_worn_video")
+    held = " OR ".join(f"({sql})" for sql in bwv.held_sql.values())
+    engine = create_engine(agency.url)
+    with engine.connect() as conn:
+        found = conn.execute(
+            text(f"SELECT count(*) FROM body_worn_video WHERE ({bwv.due_sql}) AND NOT ({held})")
+        ).scalar_one()
+    engine.dispose()
+    assert found == bwv.to_act_on == 2
+    assert json.dumps(bwv.held_sql)

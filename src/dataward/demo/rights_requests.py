@@ -213,7 +213,14 @@ PLANS: tuple[_Plan, ...] = (
         "email",
         30,
         "Delete everything, as I asked last week and the week before.",
-        steps=(("refuse", 25, "The same request answered twice this month (demo).", None),),
+        steps=(
+            (
+                "refuse",
+                25,
+                "The same request answered twice this month (demo).",
+                "manifestly_excessive",
+            ),
+        ),
     ),
     _Plan(
         ("access",),

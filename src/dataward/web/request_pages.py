@@ -36,6 +36,7 @@ from dataward.requests.queue import (
     queue,
     urgency,
 )
+from dataward.requests.refusal_reasons import BY_CODE, reasons_for
 from dataward.requests.reminders import reminder_panel
 from dataward.requests.service import (
     CHANNELS,
@@ -238,6 +239,8 @@ def request_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
         "today": uow.clock.today().isoformat(),
         "methods": steps.IDENTITY_METHODS,
         "available": _available(row.state, row),
+        "refusal_reasons": reasons_for(row.rights),
+        "refused_for": BY_CODE.get(row.refusal_reason or ""),
         "messages": request_messages(uow, row),
         **reminder_panel(uow, row),
         **candidates_panel(uow, row),
@@ -307,8 +310,8 @@ STEPS: dict[str, tuple[str, str, bool]] = {
     ),
     "refuse": (
         "Refuse the request",
-        "As manifestly unfounded or excessive, with the reason the subject is told, with "
-        "their right to complain to the ICO and to a court (SAR-08).",
+        "For the legal reason chosen (SAR-08, ERA-02), with your words: the subject is told "
+        "both, and their right to complain to us, the ICO and a court.",
         True,
     ),
     "withdraw": (
@@ -370,12 +373,18 @@ def request_step(request: Request, org: str, ref: str, name: str) -> Response:
 
     def confirm(form: FormData) -> Confirmation:
         on = form_text(form, "on", 10)
-        return Confirmation(title, [f"Takes effect on {on}.", effect], title, back)
+        lines = [f"Takes effect on {on}.", effect]
+        reason = BY_CODE.get(form_text(form, "reason", 48, required=False).strip())
+        if name == "refuse" and reason is not None:
+            lines.append(
+                f"The letter says: we will not act on it because {reason.because} ({reason.law})."
+            )
+        return Confirmation(title, lines, title, back)
 
     def act(uow: UnitOfWork, form: FormData, actor: str) -> str:
         note = form_text(form, "note", 4000, required=False) or None
         step = steps.Step(actor, parse_day(form_text(form, "on", 10), "the day"), note)
-        details_field = "assignee" if name == "assign" else "method"
+        details_field = {"assign": "assignee", "refuse": "reason"}.get(name, "method")
         details = form_text(form, details_field, 200, required=False).strip() or None
         steps.take_step(uow, org[:80], ref[:32], name, step, details)
         return f"{title}: done."

@@ -40,7 +40,6 @@ NOTICES = EXAMPLES / "notices"
 WAITS = frozenset(
     {
         "retention engine (issue 20)",
-        "erasure and other rights (issue 19)",
         "breaches",
         "disclosure log",
         "explicit consent or a Schedule 1 condition the notice leaves unstated (LAW-03)",

@@ -209,6 +209,15 @@ class Binding(Strict):
     def _table_or_pattern(self) -> Binding:
         if (self.table is None) == (self.pattern is None):
             raise ValueError("give exactly one of table (sql) or pattern (csv, json, files)")
+        # Deleting the row takes every column with it: a column kept beside a deleted row
+        # would be a promise the erasure silently breaks, so the two cannot be mixed.
+        strategies = {name: info.erasure for name, info in self.columns.items()}
+        kept = sorted(name for name, how in strategies.items() if isinstance(how, Keep))
+        if kept and "delete_row" in strategies.values():
+            raise ValueError(
+                f"a row deleted on erasure cannot keep {', '.join(kept)}: give those columns'"
+                " strategy to the others (set_null, anonymise) or keep the whole row"
+            )
         return self
 
 

@@ -539,3 +539,17 @@ def test_the_full_example_in_the_docs_is_a_valid_sources_file(register: Register
     assert found is not None
     fit = require_fit(parse_sources(found.group(1), "docs/sources.md"), register)
     assert "call_recordings" in fit.bound
+
+
+def test_a_deleted_row_cannot_keep_one_of_its_columns() -> None:
+    """ERA-02: a column kept "because the debt is still owed" beside a row deleted on erasure
+    would be a promise the erasure silently breaks; the file says so at the binding."""
+    text = variant(
+        "email: {category: customer_contact, provenance: provided, erasure: set_null}",
+        "email: {category: customer_contact, provenance: provided, erasure: delete_row}",
+    )
+    [(line, _, path, message)] = problems_of(text)
+    assert path.startswith("datasets.")
+    assert path.endswith("[0]")
+    assert "a row deleted on erasure cannot keep balance" in message
+    assert line < 24

@@ -216,16 +216,11 @@ def _store(uow: UnitOfWork, *, customers_events: bool = True) -> None:
         files_dir=None,
         register_datasets={d.id for d in loaded.register.datasets},
     )
-    if customers_events:
-        # The customer's cases, read from the debtor's row: the latest return starts the
-        # clock, and a live case (not yet returned) holds it.
+    if not customers_events:
+        # The demo binds JTR's case return and live case on the debtor's row (read on the
+        # debtor's cases); without them the customer rule cannot be planned on debtors.
         debtors = document["datasets"]["customers"][0]
-        debtors["events"] = {
-            "case_returned": {"table": "cases", "via": "debtor_id", "column": "returned_on"}
-        }
-        debtors["holds"] = {
-            "live_case": {"table": "cases", "via": "debtor_id", "open_when_null": "returned_on"}
-        }
+        del debtors["events"], debtors["holds"]
     text_ = yaml.safe_dump(document, sort_keys=False)
     store_sources(uow, parse_sources(text_, "jtr-sources.yaml"), organisation=ORG, actor="dpo")
 

@@ -10,9 +10,12 @@ a debtor with a live case is kept whole and the customer rule can be planned on 
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import pytest
 from erasure_support import make_user
 from sqlalchemy import create_engine, text
 
@@ -26,6 +29,7 @@ from dataward.erasure.service import approve_erasure, get_plan
 from dataward.requests.service import NewRequest, Requester, open_request
 from dataward.requests.transitions import Step, link_subject, verify_identity
 from dataward.retention.plan import EVENT_PENDING, plan_retention
+from dataward.scratch import scratch_databases
 from dataward.subjects.service import find_subjects
 from dataward.uow import UnitOfWork
 
@@ -46,8 +50,18 @@ _DEBTOR = (
 )
 
 
-def _demo(uow: UnitOfWork, folder: Path, subjects: int) -> dict[str, str]:
-    url = f"sqlite:///{folder / 'operational.db'}"
+@pytest.fixture
+def operational_url(backend: str, tmp_path: Path) -> Iterator[str]:
+    """The agency's own database on the same kind of server as dataward's."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'operational.db'}"
+        return
+    with scratch_databases(os.environ["DATAWARD_TEST_DATABASE_URL"], "demo_ops") as (url,):
+        yield url
+
+
+def _demo(uow: UnitOfWork, folder: Path, subjects: int, url: str | None = None) -> dict[str, str]:
+    url = url or f"sqlite:///{folder / 'operational.db'}"
     files = folder / "files"
     create_demo(
         uow,
@@ -143,8 +157,10 @@ def test_a_debtor_whose_cases_are_all_returned_loses_contact_details_and_recordi
 
 
 # RULES: ERA-03
-def test_the_demo_agency_erases_such_a_debtor_as_planned(uow: UnitOfWork, tmp_path: Path) -> None:
-    env = _demo(uow, tmp_path, subjects=40)
+def test_the_demo_agency_erases_such_a_debtor_as_planned(
+    uow: UnitOfWork, tmp_path: Path, operational_url: str
+) -> None:
+    env = _demo(uow, tmp_path, subjects=40, url=operational_url)
     email, recordings = _debtor(env, live=False)
     before = _payments(env, email)
     calls = Path(env[FILES_DIR_FROM]) / "call_recordings"

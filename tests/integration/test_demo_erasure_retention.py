@@ -228,19 +228,27 @@ def test_a_debtor_with_a_live_case_keeps_the_customer_record_for_the_live_case(
 
 # RULES: RET-01 (the latest returned case of the customer), RET-02 (a live case)
 def test_the_retention_plan_on_the_demo_counts_customers_due_and_held(
-    uow: UnitOfWork, tmp_path: Path
+    uow: UnitOfWork, tmp_path: Path, operational_url: str
 ) -> None:
-    env = _demo(uow, tmp_path, subjects=2000)
+    env = _demo(uow, tmp_path, subjects=2000, url=operational_url)
 
     plan = plan_retention(uow, ORG, env=env)
 
     rule = next(r for r in plan.rules if r.rule == "customer_data")
     assert rule.cutoff == date(2019, 12, 31)
-    customers = next(d for d in rule.datasets if d.dataset == "customers")
-    assert customers.status == "bound"
-    debtors = customers.bindings[0]
+    datasets = {d.dataset: d for d in rule.datasets}
+    assert datasets["customers"].status == "bound"
+    debtors = datasets["customers"].bindings[0]
     assert debtors.status == "planned"
     # One customer's returned cases all came back in 2019 or before, but another of their
     # cases is still live: held by the live case (and by the return still to come).
     assert (debtors.due, debtors.held_any, debtors.to_act_on) == (1, 1, 0)
     assert debtors.held == {"live_case": 1, EVENT_PENDING: 1}
+    # Their payments, visits and notes are read through the case: due, and held with them.
+    for dataset in ("payments", "visits", "complaints"):
+        assert datasets[dataset].status == "bound"
+        assert all(b.status == "planned" for b in datasets[dataset].bindings)
+    payments = datasets["payments"].bindings[0]
+    assert (payments.due, payments.held_any, payments.held[EVENT_PENDING]) == (1, 1, 1)
+    notes = datasets["visits"].bindings[1]
+    assert (notes.table, notes.due, notes.to_act_on) == ("notes", 3, 0)

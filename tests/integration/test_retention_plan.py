@@ -286,6 +286,35 @@ def test_it_plans_customers_six_years_after_the_year_of_the_last_returned_case(
     assert cases.held["live_case"] == 0
 
 
+# RULES: RET-01 (the latest returned case, read through the payment's case), RET-02
+def test_it_plans_payments_through_their_case(uow: UnitOfWork, agency: Agency) -> None:
+    engine = create_engine(agency.url)
+    with engine.begin() as conn:
+        conn.execute(
+            schema.payments.insert(),
+            [
+                {"id": i, "case_id": c, "paid_on": date(2016, 6, 1), "amount_pence": 100}
+                | {"method": "card"}
+                for i, c in ((1, 1), (2, 2), (3, 4), (4, 5), (5, 1))
+            ],
+        )
+    engine.dispose()
+    _store(uow)
+    plan = plan_retention(uow, ORG, env=agency.env)
+    payments = _binding(plan, "customer_data", "payments")
+    # Case 1's two payments are due; case 4's is due but its debtor has a live case (5);
+    # case 2's debtor had a case returned in 2022, and case 5 is live.
+    assert (payments.status, payments.due, payments.held_any, payments.to_act_on) == (
+        "planned",
+        3,
+        1,
+        2,
+    )
+    assert payments.held == {"live_case": 0, EVENT_PENDING: 1}
+    assert "trigger read on the case (cases)" in payments.notes
+    assert "case_ref" in payments.due_sql
+
+
 # RULES: RET-01 (working days in the controller's nation)
 def test_it_plans_new_occupier_evidence_two_working_days_after_assessment(
     uow: UnitOfWork, agency: Agency
@@ -318,7 +347,8 @@ def test_it_reports_data_not_bound_and_triggers_not_bound(uow: UnitOfWork, agenc
     rule = next(r for r in plan.rules if r.rule == "customer_data")
     status = {d.dataset: d.status for d in rule.datasets}
     assert status["customers"] == "trigger_not_bound"
-    assert status["payments"] == "trigger_not_bound"
+    # A payment names its case, whose own binding binds the return: read there.
+    assert status["payments"] == "bound"
     assert status["portal_accounts"] == "searched_by_hand"
     assert status["cases"] == "bound"
 

@@ -17,16 +17,20 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 from bs4 import BeautifulSoup
 from runs_support import EXAMPLES, Example, register_of
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from dataward.access.assemble import assemble_package
 from dataward.access.build import build_package
-from dataward.access.models import REVIEW
+from dataward.access.controller_transfer import record_destination
+from dataward.access.delivery import announce_ready
+from dataward.access.download_codes import send_download_code
+from dataward.access.models import PORTABILITY, REVIEW
 from dataward.access.review import approve_package
 from dataward.access.service import queue_package
 from dataward.access.staging import PACKAGE_FILE, read_file
@@ -34,6 +38,9 @@ from dataward.demo import schema
 from dataward.demo.operational import build_operational
 from dataward.demo.people import People, draw_people
 from dataward.demo.sources import OPERATIONAL_URL_FROM, sources_document, sources_text
+from dataward.outbox.config import MailSettings
+from dataward.outbox.models import OutboxMessage
+from dataward.outbox.service import open_message
 from dataward.publication.sources import store_sources
 from dataward.register.lint_rules.retention import covers_dataset
 from dataward.register.models import Dataset, Register
@@ -75,13 +82,14 @@ def verified_access_request(
     method: str = "document",
     verified: bool = True,
     email: str = "person@example.com",
+    rights: tuple[str, ...] = ("access",),
 ) -> RightsRequest:
-    """An access request linked to the subject, its identity proven (unless not ``verified``);
-    ``email`` is the requester's address ("": they gave none)."""
+    """An access request (or one for ``rights``) linked to the subject, its identity proven
+    (unless not ``verified``); ``email`` is the requester's address ("": they gave none)."""
     today = uow.clock.today()
     requester = Requester(name="A Person", email=email, words="All my data.")
     row = open_request(
-        uow, NewRequest(organisation, ("access",), channel, today, requester), actor=STAFF
+        uow, NewRequest(organisation, rights, channel, today, requester), actor=STAFF
     )
     link_subject(uow, organisation, row.ref, subject_ref, Step(STAFF, today))
     if verified:
@@ -381,3 +389,31 @@ __all__ = [
     "store_sources_file",
     "verified_access_request",
 ]
+
+
+CONTROLLER = ("Example Energy Ltd", "data.moves@example-energy.co.uk")
+LINK_SECRET = b"example-secret-for-signing-package-links-0123"
+
+
+def sent_to_controller(
+    uow: UnitOfWork, row: RightsRequest, env: Mapping[str, str], root: Path
+) -> dict[str, EmailMessage]:
+    """POR-01, Art 20(2): record ``CONTROLLER`` on the portability request, build, approve
+    and assemble its package, announce it; the emails by kind (and the download code's)."""
+    record_destination(uow, row.organisation, row.ref, *CONTROLLER, actor=STAFF)
+    package = queue_package(uow, row.organisation, row.ref, actor=STAFF, kind=PORTABILITY)
+    uow.commit()
+    while build_package(uow, package.id, env=env, root=root).state != REVIEW:
+        uow.commit()
+    approve_package(uow, row.organisation, row.ref, actor=STAFF, kind=PORTABILITY)
+    assemble_package(uow, package.id, root=root)
+    announce_ready(uow, package, secret=LINK_SECRET, public_url="https://dw.example")
+    send_download_code(uow, package, actor="portal")
+    uow.commit()
+    mail = MailSettings(mail_from="privacy@example.org")
+    return {
+        m.kind: open_message(uow, m, mail)
+        for m in uow.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.request_id == row.id)
+        )
+    }

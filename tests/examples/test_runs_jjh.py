@@ -22,6 +22,7 @@ from access_support import (
     STAFF,
     assembled_letter,
     claims_only_the_register,
+    count,
     jjh_housing,
     rows_found,
     searches,
@@ -29,9 +30,14 @@ from access_support import (
     verified_access_request,
 )
 from bs4 import BeautifulSoup
-from runs_support import JJH, person, runs, runs_problems, store_example
+from fastapi.testclient import TestClient
+from runs_support import EXAMPLES, JJH, person, runs, runs_problems, store_example
+from sqlalchemy import create_engine, select, text
 
+from dataward.accounts.passwords import Passwords
+from dataward.accounts.service import create_user, user_actor
 from dataward.clock import FixedClock
+from dataward.config import Settings
 from dataward.consent.choices import apply_choices, choice_rows
 from dataward.consent.decisions import decide
 from dataward.consent.errors import ConsentInvalid, ConsentNotBasis, ObjectionInvalid
@@ -45,15 +51,24 @@ from dataward.consent.objections import (
 )
 from dataward.consent.preferences import opt_out, set_preference
 from dataward.consent.records import give_consent, withdraw_consent
+from dataward.crypto.keystore import Vault
+from dataward.disclosures.errors import ColumnNotBound
+from dataward.disclosures.rectification import Correction, rectify
+from dataward.erasure.executor import execute_plan
+from dataward.erasure.plan import plan_erasure, record_ground
+from dataward.erasure.service import approve_erasure
 from dataward.notice.render import render_html
+from dataward.outbox.models import OutboxMessage
 from dataward.publication.notices import list_notice_versions, register_of
 from dataward.register.models import Right
 from dataward.requests.errors import TransitionRefused
+from dataward.requests.letters import letter_for
+from dataward.requests.models import RightsRequest
 from dataward.requests.service import NewRequest, Requester, open_request
 from dataward.requests.source_search import search_sources
 from dataward.requests.tasks import finish_task, record_review, record_search, tasks_of
-from dataward.requests.transitions import Step, respond, verify_identity
-from dataward.sources.loader import load_sources
+from dataward.requests.transitions import Step, link_subject, refuse, respond, verify_identity
+from dataward.sources.loader import LoadedSources, load_sources, parse_sources
 from dataward.uow import UnitOfWork
 
 ORG = "johnnie_johnson_housing"
@@ -436,3 +451,194 @@ def test_it_finds_a_tenants_own_rows_in_the_housing_system_and_leaves_paper_to_h
         "contracts that we use, to countries our privacy notice does not name; safeguard: "
         "contract (The safeguards will be listed in the contracts that we use.)"
     ]
+
+
+# -- Rectification and erasure on the housing database (issue 19) ------------------------------
+
+
+def _writable_sources() -> LoadedSources:
+    """JJH's own sources file with its housing database bound read_write and every column
+    erased by deleting its row (the notice states no column JJH keeps once a person is
+    erased)."""
+    text = JJH_SOURCES.read_text(encoding="utf-8")
+    line = "    url_from: JJH_HOUSING_DB_URL\n"
+    assert text.count(line) == 1
+    text = text.replace(line, line + "    mode: read_write\n")
+    for ending in ("provenance: provided}", "provenance: observed}", "provenance: derived}"):
+        text = text.replace(ending, ending[:-1] + ", erasure: delete_row}")
+    text = text.replace("free_text: true}", "free_text: true, erasure: delete_row}")
+    return parse_sources(text, "jjh-writable.yaml")
+
+
+def _verified(
+    uow: UnitOfWork, subject: str, rights: tuple[str, ...], channel: str = "phone"
+) -> RightsRequest:
+    today = uow.clock.today()
+    requester = Requester(name="A Tenant", address="4 Oak Court, Worcester", words="Please.")
+    row = open_request(uow, NewRequest(ORG, rights, channel, today, requester), actor=STAFF)
+    link_subject(uow, ORG, row.ref, subject, Step(STAFF, today))
+    # JJH's security questions (security.s7).
+    verify_identity(uow, ORG, row.ref, "knowledge_check", Step(STAFF, today))
+    return row
+
+
+def _tenant_phones(url: str) -> dict[int, str]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT id, phone FROM tenants ORDER BY id")).tuples()
+            return {int(key): str(phone) for key, phone in rows}
+    finally:
+        engine.dispose()
+
+
+@runs("rights.g3")
+def test_it_corrects_a_tenants_inaccurate_phone_number_in_the_housing_system(
+    uow: UnitOfWork, clock: FixedClock, tmp_path: Path
+) -> None:
+    """RULES: REC-01 on JJH's register, its sources file (tenants.phone is bound) and the
+    small housing database: Ayo's wrong phone number is corrected in Ayo's row only, and
+    the request's "make the change" task is done. An unbound column is refused, changing
+    nothing."""
+    clock.set(datetime(2026, 6, 1, 10, 0, tzinfo=UTC))
+    register = store_example(uow, JJH)
+    store_sources_file(uow, ORG, _writable_sources())
+    url = jjh_housing(tmp_path)
+    env = {JJH_URL_FROM: url}
+    ayo = person(uow, register, "customers", "ayo@example.com", **AYO)
+    row = _verified(uow, ayo, ("rectification",))
+    uow.commit()
+    with pytest.raises(ColumnNotBound):
+        rectify(
+            uow,
+            ORG,
+            row.ref,
+            Correction("tenancy_records", "vulnerable", "no"),
+            actor=STAFF,
+            env=env,
+        )
+    uow.rollback()
+    assert _tenant_phones(url) == {1: "+447911123101", 2: "+447911123202"}
+    fixed = Correction("tenancy_records", "phone", "+447911123999")
+    rect = rectify(uow, ORG, row.ref, fixed, actor=STAFF, env=env)
+    uow.commit()
+    assert (rect.outcome, rect.rows) == ("applied", 1)
+    assert _tenant_phones(url) == {1: "+447911123999", 2: "+447911123202"}
+    change = [t for t in tasks_of(uow, row) if t.kind == "execute"]
+    assert [t.state for t in change] == ["done"]
+
+
+@runs("rights.g4")
+def test_it_deletes_a_callers_recording_it_no_longer_needs_and_refuses_a_tenants_it_does(
+    uow: UnitOfWork, clock: FixedClock, tmp_path: Path
+) -> None:
+    """RULES: ERA-01..03, ERA-02 on JJH's register ("when we don't need it anymore") and the
+    small housing database: a caller whose enquiry is dealt with asks for deletion; the
+    ground is recorded, the plan approved by the DPO and executed: exactly the caller's
+    recording row goes. A tenant with a live tenancy is refused (no ground applies), with
+    the reason, the law and the routes to complain; nothing of theirs is erased."""
+    clock.set(datetime(2026, 6, 1, 10, 0, tzinfo=UTC))
+    register = store_example(uow, JJH)
+    store_sources_file(uow, ORG, _writable_sources())
+    url = jjh_housing(tmp_path)
+    env = {JJH_URL_FROM: url}
+    erasure = next(i for i in register.rights.items if i.right is Right.ERASURE)
+    assert erasure.grounds == ["we don't need it anymore", "we are using it based on your consent"]
+    caller = person(uow, register, "callers", "cy@example.com", phone="+441905000000")
+    row = _verified(uow, caller, ("erasure",))
+    record_ground(uow, ORG, row.ref, "no_longer_necessary", actor=STAFF)
+    plan = plan_erasure(uow, ORG, row.ref, actor=STAFF, env=env)
+    uow.commit()
+    settings = Settings(argon2_time_cost=1, argon2_memory_kib=8, argon2_parallelism=1)
+    dpo, _ = create_user(uow, Passwords(settings), "dpo@jjh.example", "dpo", actor="test")
+    approve_erasure(uow, ORG, row.ref, actor=user_actor(dpo))
+    uow.commit()
+    for _ in range(10):
+        step = execute_plan(uow, plan.id, worker="worker:jjh", env=env)
+        uow.commit()
+        if step.state != "running":
+            break
+    uow.session.refresh(plan)
+    assert (plan.state, plan.rows_erased) == ("done", 1)
+    assert count(url, "SELECT count(*) FROM calls WHERE id = 403") == 0
+    assert count(url, "SELECT count(*) FROM calls") == 3  # Ayo's two and Bea's stay
+    assert count(url, "SELECT count(*) FROM tenants") == 2
+
+    ayo = person(uow, register, "customers", "ayo@example.com", **AYO)
+    tenant = _verified(uow, ayo, ("erasure",))
+    note = "You still hold your tenancy of 4 Oak Court with us."
+    refuse(uow, ORG, tenant.ref, Step(STAFF, clock.today(), note), reason="no_erasure_ground")
+    uow.commit()
+    words = " ".join(letter_for(uow, tenant, "refusal").text.split())
+    assert "none of the grounds for erasure applies" in words
+    assert "(Article 17(1) UK GDPR)" in words
+    assert f"Our reason: {note}" in words
+    assert "https://ico.org.uk/make-a-complaint/" in words
+    assert count(url, "SELECT count(*) FROM tenancies WHERE tenant_id = 1") == 2
+
+
+@runs("rights.g12")
+def test_a_change_of_details_sent_through_the_portal_form_is_applied_to_the_housing_system(
+    uow: UnitOfWork, clock: FixedClock, tmp_path: Path, database_url: str, vault: Vault
+) -> None:
+    """RULES: REC-01 on JJH's register, its sources file and the small housing database: Ayo
+    tells JJH of a new phone number through dataward's public request form for JJH (the
+    register's rectification routes: the contact centre or the portal). It opens a
+    rectification request from the portal, acknowledged; once the caseworker has found Ayo
+    and asked the security questions, the new number is written to Ayo's row in the housing
+    system, and only there."""
+    from dataward.web.app import create_app
+
+    clock.set(datetime(2026, 6, 1, 10, 0, tzinfo=UTC))
+    register = store_example(uow, JJH)
+    rectification = next(i for i in register.rights.items if i.right is Right.RECTIFICATION)
+    assert "portal" in [route.kind for route in rectification.routes]
+    store_sources_file(uow, ORG, _writable_sources())
+    url = jjh_housing(tmp_path)
+    ayo = person(uow, register, "customers", "ayo@example.com", **AYO)
+    uow.commit()
+    settings = Settings(
+        database_url=database_url,
+        examples_dir=EXAMPLES,
+        argon2_time_cost=1,
+        argon2_memory_kib=8,
+        argon2_parallelism=1,
+        cookie_secure=False,
+        secret_key="test-secret-key-for-signing-links-0123456789",
+        refusal_window_seconds=0,
+    )
+    app = create_app(settings, clock, vault)
+    try:
+        client = TestClient(app, follow_redirects=False)
+        form = client.get(f"/orgs/{ORG}/request")
+        assert form.status_code == 200
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+        assert token is not None
+        sent = client.post(
+            f"/orgs/{ORG}/request",
+            data={
+                "rights": ["rectification"],
+                "for_whom": "self",
+                "name": "Ayo Bello",
+                "email": "ayo@example.com",
+                "words": "My phone number has changed to +447911555000.",
+                "csrf_token": token.group(1),
+            },
+        )
+        assert sent.status_code == 303, sent.text
+    finally:
+        app.state.engine.dispose()
+    row = uow.session.scalars(select(RightsRequest)).one()
+    assert (row.channel, row.rights, row.state) == ("portal", ["rectification"], "received")
+    acknowledged = uow.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.request_id == row.id)
+    ).all()
+    assert [m.kind for m in acknowledged] == ["request_acknowledged"]
+    today = clock.today()
+    link_subject(uow, ORG, row.ref, ayo, Step(STAFF, today))
+    verify_identity(uow, ORG, row.ref, "knowledge_check", Step(STAFF, today))
+    fixed = Correction("tenancy_records", "phone", "+447911555000")
+    rect = rectify(uow, ORG, row.ref, fixed, actor=STAFF, env={JJH_URL_FROM: url})
+    uow.commit()
+    assert (rect.outcome, rect.rows) == ("applied", 1)
+    assert _tenant_phones(url) == {1: "+447911555000", 2: "+447911123202"}

@@ -8,6 +8,7 @@ that runs it, or what it waits for.
 
 from __future__ import annotations
 
+import re
 import sys
 from datetime import UTC, date, datetime, time, timedelta
 from email.message import EmailMessage
@@ -16,25 +17,32 @@ from typing import Any
 
 import pytest
 from access_support import (
+    CONTROLLER,
     STAFF,
+    Agency,
     assembled_letter,
     claims_only_the_register,
     count,
     demo_agency,
     rows_found,
     searches,
+    sent_to_controller,
     store_sources_file,
     verified_access_request,
 )
 from runs_support import JTR, person, runs, runs_problems, store_example
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import sessionmaker
 
+from dataward.access.review import exemptions
+from dataward.accounts.passwords import Passwords
+from dataward.accounts.service import create_user, user_actor
 from dataward.audit.models import AuditEvent
 from dataward.clock import FixedClock
 from dataward.complaints.service import NewComplaint, open_complaint
 from dataward.complaints.steps import Step as ComplaintStep
 from dataward.complaints.steps import close
+from dataward.config import Settings
 from dataward.consent.decisions import decide
 from dataward.consent.errors import (
     AlreadyWithdrawn,
@@ -54,6 +62,14 @@ from dataward.consent.objections import (
 from dataward.consent.policy import CONTACT_CHANNELS
 from dataward.consent.records import give_consent, withdraw_consent
 from dataward.crypto.keystore import Vault
+from dataward.demo.sources import sources_document, sources_text
+from dataward.disclosures.models import RecipientNotice
+from dataward.disclosures.rectification import Correction, rectify
+from dataward.disclosures.service import NewDisclosure, record_disclosure
+from dataward.erasure.errors import ErasureInvalid
+from dataward.erasure.executor import execute_plan
+from dataward.erasure.plan import plan_erasure, record_ground
+from dataward.erasure.service import approve_erasure
 from dataward.holds.engine import HeldRecord, deletable_dates, holds_in_force
 from dataward.holds.service import NewHold, after, get_hold, place_hold
 from dataward.notify.decisions import approve_campaign
@@ -72,7 +88,9 @@ from dataward.requests.letters import issue_letter, letter_for
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import NewRequest, Requester, open_request
 from dataward.requests.source_search import search_sources
-from dataward.requests.transitions import Step, respond
+from dataward.requests.split import split_request
+from dataward.requests.transitions import Step, link_subject, refuse, respond, verify_identity
+from dataward.sources.loader import LoadedSources, parse_sources
 from dataward.subjects.service import add_subject
 from dataward.uow import UnitOfWork
 from dataward.workers import build_worker
@@ -688,6 +706,37 @@ def test_it_finds_a_customers_own_rows_in_the_agencys_database_for_an_access_req
     assert not [line for line in kept if "Vehicle camera" in line or "portal" in line.lower()]
 
 
+@runs("rights.g12")
+def test_it_sends_what_a_customer_provided_to_the_third_party_they_name(
+    uow: UnitOfWork, clock: FixedClock, tmp_path: Path
+) -> None:
+    """RULES: POR-01 (Art 20(2)) on JTR's register and the demo agency's database: the
+    customer's provided contact details go, machine-readable, to the organisation they
+    name; they are told where it went, and only they get the one-time code to pass on."""
+    clock.set(datetime(2026, 11, 26, 10, 0, tzinfo=UTC))
+    agency = demo_agency(tmp_path, JTR)
+    register = store_example(uow, JTR)
+    store_sources_file(uow, ORG, agency.loaded)
+    debtor = next(d for d in agency.people.debtors if d.email)
+    assert debtor.email
+    ref = person(uow, register, "customers", debtor.email, customer_ref=debtor.customer_ref)
+    row = verified_access_request(
+        uow, ORG, ref, "email", email=debtor.email, rights=("portability",)
+    )
+    uow.commit()
+
+    mails = sent_to_controller(uow, row, agency.env, tmp_path / "packages")
+
+    to_controller = mails["portability_package_to_controller"]
+    assert to_controller["To"] == CONTROLLER[1]
+    body = to_controller.get_body(("plain",)).get_content()
+    assert "JSON and CSV" in body
+    assert debtor.email not in body  # the link, not the data
+    assert mails["portability_package_sent"]["To"] == debtor.email
+    assert mails["package_code"]["To"] == debtor.email
+    assert "portability_package_ready" not in mails
+
+
 @runs("rights.g7")
 def test_it_answers_a_searched_access_request_by_email_or_by_post_where_no_email_is_held(
     uow: UnitOfWork, clock: FixedClock, tmp_path: Path
@@ -737,3 +786,317 @@ def test_it_answers_a_searched_access_request_by_email_or_by_post_where_no_email
         select(AuditEvent).where(AuditEvent.action == "request.letter_to_post")
     ).all()
     assert (to_post.entity_id, to_post.details["why"]) == (by_post.ref, "no_email")
+
+
+# -- Erasure (ERA-01..03) and its refusal on the agency's own data (issue 19) ------------------
+
+# The demo's sources file names no erasure strategy except the NI number's keep ("needed to
+# trace the debt while it is owed"). For a customer whose every case has gone back to the
+# client, nothing is owed to JTR's collection: this copy erases each of their rows whole.
+_ERASED_TABLES = (
+    "debtors",
+    "cases",
+    "payments",
+    "agent_visits",
+    "notes",
+    "body_worn_video",
+    "call_recordings",
+    "vulnerability_evidence",
+    "complaints",
+)
+# A customer with cases, every one returned to the client, and no complaint or
+# investigation open on any: no hold of the sources file is open on their rows.
+_NOTHING_OPEN = (
+    "SELECT d.id FROM debtors d WHERE EXISTS (SELECT 1 FROM cases c WHERE c.debtor_id = d.id) "
+    "AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.debtor_id = d.id AND c.returned_on IS NULL) "
+    "AND NOT EXISTS (SELECT 1 FROM complaints k JOIN cases c ON k.case_id = c.id "
+    "WHERE c.debtor_id = d.id AND k.closed_on IS NULL) "
+    "AND NOT EXISTS (SELECT 1 FROM investigations i JOIN cases c ON i.case_id = c.id "
+    "WHERE c.debtor_id = d.id AND i.closed_on IS NULL) ORDER BY d.id LIMIT 1"
+)
+
+
+def _erasable(agency: Agency, register: Register) -> LoadedSources:
+    document = sources_document(
+        organisation=ORG,
+        files_dir=None,
+        register_datasets={d.id for d in register.datasets},
+    )
+    for bindings in document["datasets"].values():
+        for binding in bindings:
+            if binding["table"] in _ERASED_TABLES:
+                binding.setdefault("columns", {}).setdefault("id", {})["erasure"] = "delete_row"
+                binding["columns"].get("ni_number", {}).pop("erasure", None)
+    text = sources_text(document, operational_url=agency.url, files_dir=None, seed=18, subjects=40)
+    return parse_sources(text, "jtr-erasable.yaml")
+
+
+def _jtr_dpo(uow: UnitOfWork) -> str:
+    settings = Settings(argon2_time_cost=1, argon2_memory_kib=8, argon2_parallelism=1)
+    user, _ = create_user(uow, Passwords(settings), "dpo@jtr.example", "dpo", actor="test")
+    return user_actor(user)
+
+
+def _erasure_request(uow: UnitOfWork, subject: str, *, words: str = "Delete my data.") -> str:
+    today = uow.clock.today()
+    requester = Requester(name="A Customer", address="1 Any Street, Anytown", words=words)
+    row = open_request(uow, NewRequest(ORG, ("erasure",), "post", today, requester), actor=STAFF)
+    link_subject(uow, ORG, row.ref, subject, Step(STAFF, today))
+    verify_identity(uow, ORG, row.ref, "document", Step(STAFF, today))
+    return row.ref
+
+
+@runs("rights.g10")
+def test_it_assesses_an_erasure_request_and_erases_exactly_the_customers_rows(
+    uow: UnitOfWork, clock: FixedClock, tmp_path: Path
+) -> None:
+    """RULES: ERA-01..03 on JTR's register and the demo agency's database: a customer whose
+    data JTR no longer needs asks for deletion; the request is assessed (the ground is
+    recorded, the plan is a dry run the DPO approves) and executed; their rows go in every
+    table the agency holds them in, and no other customer's."""
+    clock.set(datetime(2026, 11, 26, 10, 0, tzinfo=UTC))
+    agency = demo_agency(tmp_path, JTR)
+    register = store_example(uow, JTR)
+    store_sources_file(uow, ORG, _erasable(agency, register))
+    gone = count(agency.url, _NOTHING_OPEN)
+    debtor = next(d for d in agency.people.debtors if d.id == gone)
+    params = {"d": debtor.id, "e": debtor.email or "", "r": debtor.customer_ref}
+    theirs = {
+        dataset: sum(count(agency.url, sql, **params) for sql in queries)
+        for dataset, queries in HAND_COUNTS.items()
+    }
+    assert theirs["cases"] >= 1
+    before = {t: count(agency.url, f"SELECT COUNT(*) FROM {t}") for t in _ERASED_TABLES}
+    subject = add_subject(
+        uow, ORG, ["customers"], [("customer_ref", debtor.customer_ref)], actor=STAFF
+    ).ref
+    ref = _erasure_request(uow, subject)
+    uow.commit()
+    with pytest.raises(ErasureInvalid):  # assessed: no plan without a ground (ERA-01)
+        plan_erasure(uow, ORG, ref, actor=STAFF, env=agency.env)
+    uow.rollback()
+    # g10's example: "no longer needed for its original purpose".
+    assert (
+        "no longer need"
+        in next(i for i in register.rights.items if i.right.value == "erasure").grounds[0]
+    )
+    record_ground(uow, ORG, ref, "no_longer_necessary", actor=STAFF)
+    plan = plan_erasure(uow, ORG, ref, actor=STAFF, env=agency.env)
+    uow.commit()
+    assert count(agency.url, "SELECT COUNT(*) FROM debtors WHERE id = :d", d=debtor.id) == 1
+    approve_erasure(uow, ORG, ref, actor=_jtr_dpo(uow))
+    uow.commit()
+    for _ in range(10):
+        step = execute_plan(uow, plan.id, worker="worker:jtr", env=agency.env)
+        uow.commit()
+        if step.state != "running":
+            break
+    uow.session.refresh(plan)
+    assert plan.state == "done"
+    assert plan.rows_erased == sum(theirs.values()) - theirs["new_occupier_evidence"]
+    for dataset, queries in HAND_COUNTS.items():
+        if dataset != "new_occupier_evidence":
+            assert sum(count(agency.url, sql, **params) for sql in queries) == 0, dataset
+    after = {t: count(agency.url, f"SELECT COUNT(*) FROM {t}") for t in _ERASED_TABLES}
+    assert before["debtors"] - after["debtors"] == 1
+    assert before["cases"] - after["cases"] == theirs["cases"]
+    assert sum(before.values()) - sum(after.values()) == plan.rows_erased
+    # Datasets the agency's database does not hold are searched by hand: JTR's own copy of
+    # the person stays until that is done.
+    assert not plan.shredded
+
+
+@runs("rights.g5")
+def test_it_refuses_a_deletion_the_law_or_the_purpose_needs_kept_and_says_why(
+    uow: UnitOfWork, clock: FixedClock, tmp_path: Path
+) -> None:
+    """RULES: ERA-02, SAR-08 on JTR's register and the demo agency: two customers with a case
+    still live ask for deletion. One is refused because the law requires the records kept
+    (Art 17(3)(b)); the other because deleting would leave JTR without what the purpose
+    needs (no ground of Art 17(1) applies). Each letter names the reason and the law, quotes
+    JTR's notice and the ICO; nothing is erased."""
+    clock.set(datetime(2026, 11, 26, 10, 0, tzinfo=UTC))
+    agency = demo_agency(tmp_path, JTR)
+    store_example(uow, JTR)
+    store_sources_file(uow, ORG, agency.loaded)
+    live = [
+        d
+        for d in agency.people.debtors
+        if count(
+            agency.url,
+            "SELECT COUNT(*) FROM cases WHERE debtor_id = :d AND returned_on IS NULL",
+            d=d.id,
+        )
+    ][:2]
+    assert len(live) == 2
+    rows_before = count(agency.url, "SELECT COUNT(*) FROM cases")
+    cases = (
+        ("legal_obligation_to_keep", "the law requires us to keep the data (Article 17(3)(b)"),
+        ("no_erasure_ground", "we still need the data for the purpose we collected it for"),
+    )
+    for debtor, (reason, says) in zip(live, cases, strict=True):
+        subject = add_subject(
+            uow, ORG, ["customers"], [("customer_ref", debtor.customer_ref)], actor=STAFF
+        ).ref
+        ref = _erasure_request(uow, subject)
+        note = "Your case for the client is still open."
+        refuse(uow, ORG, ref, Step(STAFF, clock.today(), note), reason=reason)
+        row = uow.session.scalars(select(RightsRequest).where(RightsRequest.ref == ref)).one()
+        text = " ".join(letter_for(uow, row, "refusal").text.split())
+        assert says in text, reason
+        assert f"Our reason: {note}" in text
+        # JTR's notice: "we may refuse ... if we are required by law to keep it ..."
+        assert "if we are required by law to keep it for a longer period of time" in text
+        assert "we would not have the necessary information we need" in text
+        assert "https://ico.org.uk" in text
+        assert "ask a court" in text
+        assert not re.search(r"\d+ (years?|months?|days?)", text)  # no period invented
+    uow.commit()
+    assert count(agency.url, "SELECT COUNT(*) FROM cases") == rows_before
+
+
+@runs("rights.g4")
+def test_it_refuses_rights_over_research_footage_under_the_research_exemption(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    """RULES: ACC-03, ERA-02 on JTR's register: the research and statistics exemption (DPA
+    2018 Sch 2 para 27) recorded on the rights it disapplies. A customer's request to
+    correct and restrict body worn video used for research is refused for that use, citing
+    the exemption and quoting JTR's notice; the same exemption is one an access package may
+    withhold research footage under (one list). The register records it on access,
+    rectification, restriction and objection; the request to erase the footage is answered
+    for erasure on its own (Art 17(3)(d) is erasure's research exception)."""
+    clock.set(datetime(2026, 11, 26, 10, 0, tzinfo=UTC))
+    register = store_example(uow, JTR)
+    on_rights = {
+        i.right.value
+        for i in register.rights.items
+        if any("research and statistics" in e.name.lower() for e in i.exemptions)
+    }
+    assert on_rights == {"access", "rectification", "restriction", "objection"}
+    assert "Research and statistics exemption" in exemptions(uow, ORG)
+    subject = person(uow, register, "customers", "bwv.customer@example.com")
+    today = clock.today()
+    requester = Requester(name="A Customer", address="1 Any Street", words="The BWV footage.")
+    row = open_request(
+        uow,
+        NewRequest(ORG, ("rectification", "restriction", "erasure"), "post", today, requester),
+        actor=STAFF,
+    )
+    link_subject(uow, ORG, row.ref, subject, Step(STAFF, today))
+    verify_identity(uow, ORG, row.ref, "document", Step(STAFF, today))
+    note = "The footage of your visit is used only in our research into agent safety."
+    # Erasure's research exception is its own: the erasure part goes on its own request.
+    erasure = split_request(uow, ORG, row.ref, ["erasure"], Step(STAFF, today))
+    refuse(uow, ORG, row.ref, Step(STAFF, today, note), reason="dpa_research_statistics")
+    refuse(uow, ORG, erasure.ref, Step(STAFF, today, note), reason="archiving_research_statistics")
+    uow.commit()
+    text = " ".join(letter_for(uow, row, "refusal").text.split())
+    assert (
+        "an exemption in the Data Protection Act 2018 applies: research and statistics "
+        "(DPA 2018 Sch 2 para 27)" in text
+    )
+    assert "Where we use BWV footage for research purposes, some of your rights may not apply" in (
+        text
+    )
+    assert f"Our reason: {note}" in text
+    erased = " ".join(letter_for(uow, erasure, "refusal").text.split())
+    assert "research or statistics" in erased
+    assert "(Article 17(3)(d) UK GDPR)" in erased
+    audited = uow.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "request.refused")
+    ).all()
+    assert sorted(str(a.details["reason"]) for a in audited) == [
+        "archiving_research_statistics",
+        "dpa_research_statistics",
+    ]
+
+
+# JTR's register names no email for its recipients; an operator adds the one it writes to
+# (as tests/integration/disclosure_support.py does). Experian stays without one.
+_ASCENDANT_URL = "    privacy_notice_url: https://www.ascendantsol.co.uk/privacy-policy/\n"
+_ASCENDANT_EMAIL = "data.protection@ascendant.example"
+
+
+def _column(url: str, sql: str, debtor: int) -> list[object]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return list(conn.execute(text(sql), {"d": debtor}).scalars())
+    finally:
+        engine.dispose()
+
+
+@runs("rights.g9")
+def test_it_corrects_a_customers_phone_in_the_agencys_database_and_tells_the_recipients(
+    uow: UnitOfWork, clock: FixedClock, tmp_path: Path
+) -> None:
+    """RULES: REC-01, NOT-01 on JTR's register and the demo agency's database (its sources
+    file binds ``debtors.phone``, read_write): the customer's wrong phone number is corrected
+    in their row only; each recipient the disclosure log says received their customer record
+    is told, or why not is recorded (no email for Experian in the register)."""
+    clock.set(datetime(2026, 11, 26, 10, 0, tzinfo=UTC))
+    agency = demo_agency(tmp_path, JTR)
+    written = JTR.register_path.read_text(encoding="utf-8")
+    assert written.count(_ASCENDANT_URL) == 1
+    contact = f"    contacts: [{{kind: email, value: {_ASCENDANT_EMAIL}}}]\n"
+    written = written.replace(_ASCENDANT_URL, _ASCENDANT_URL + contact)
+    store_register(uow, parse_register(written, str(JTR.register_path)), actor="test")
+    store_sources_file(uow, ORG, agency.loaded)
+    debtor = next(d for d in agency.people.debtors if d.phone)
+    subject = add_subject(
+        uow, ORG, ["customers"], [("customer_ref", debtor.customer_ref)], actor=STAFF
+    ).ref
+    for recipient in ("ascendant_solutions", "experian"):
+        record_disclosure(
+            uow,
+            NewDisclosure(
+                ORG, subject, recipient, ("customers",), "customer_business_need", date(2026, 3, 2)
+            ),
+            actor=STAFF,
+        )
+    today = clock.today()
+    requester = Requester(name="A Customer", address="1 Any Street", words="My phone is wrong.")
+    row = open_request(
+        uow, NewRequest(ORG, ("rectification",), "post", today, requester), actor=STAFF
+    )
+    link_subject(uow, ORG, row.ref, subject, Step(STAFF, today))
+    verify_identity(uow, ORG, row.ref, "document", Step(STAFF, today))
+    uow.commit()
+    phones = "SELECT COUNT(*) FROM debtors WHERE phone = :p"
+    others = count(
+        agency.url, "SELECT COUNT(*) FROM debtors WHERE id != :d AND phone IS NOT NULL", d=debtor.id
+    )
+    new_phone = "+447700900555"
+    rect = rectify(
+        uow, ORG, row.ref, Correction("customers", "phone", new_phone), actor=STAFF, env=agency.env
+    )
+    uow.commit()
+    assert (rect.outcome, rect.rows) == ("applied", 1)
+    assert (
+        count(
+            agency.url,
+            "SELECT COUNT(*) FROM debtors WHERE id = :d AND phone = :p",
+            d=debtor.id,
+            p=new_phone,
+        )
+        == 1
+    )
+    assert count(agency.url, phones, p=new_phone) == 1  # nobody else's row
+    assert count(agency.url, phones, p=debtor.phone) == 0
+    assert others == count(
+        agency.url, "SELECT COUNT(*) FROM debtors WHERE id != :d AND phone IS NOT NULL", d=debtor.id
+    )
+    told = {
+        n.recipient: (n.outcome, n.reason) for n in uow.session.scalars(select(RecipientNotice))
+    }
+    assert told == {
+        "ascendant_solutions": ("told", None),
+        "experian": ("impossible", "no_contact"),
+    }
+    message = uow.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.kind == "recipient_rectification")
+    ).one()
+    mime = open_message(uow, message, MailSettings(mail_from="privacy@jtr.example"))
+    assert mime["To"] == _ASCENDANT_EMAIL
+    assert new_phone in mime.get_body(("plain",)).get_content()

@@ -19,6 +19,7 @@ import pytest
 from access_support import (
     ALI,
     ALI_ROWS,
+    CONTROLLER,
     R3_SOURCES,
     R3_URL_FROM,
     STAFF,
@@ -28,10 +29,12 @@ from access_support import (
     r3_jobs,
     rows_found,
     searches,
+    sent_to_controller,
     store_sources_file,
     verified_access_request,
 )
 from runs_support import R3, person, register_of, runs, runs_problems, store_example
+from sqlalchemy import select
 
 from dataward.access.assemble import assemble_package
 from dataward.access.build import build_package
@@ -41,6 +44,7 @@ from dataward.access.service import queue_package
 from dataward.access.staging import PACKAGE_FILE, read_file
 from dataward.accounts.passwords import Passwords
 from dataward.accounts.service import create_user, user_actor
+from dataward.audit.models import AuditEvent
 from dataward.calendar import statutory_deadline
 from dataward.clock import FixedClock
 from dataward.complaints.service import NewComplaint, open_complaint
@@ -59,15 +63,19 @@ from dataward.consent.objections import (
 )
 from dataward.consent.preferences import opt_out, record_soft_opt_in
 from dataward.consent.records import consent_records, give_consent, withdraw_consent
+from dataward.disclosures.errors import AccuracyNotVerified, RectificationInvalid
+from dataward.disclosures.rectification import Correction, rectify
 from dataward.erasure.errors import ErasureInvalid
 from dataward.erasure.executor import execute_plan
 from dataward.erasure.plan import plan_erasure, record_ground
 from dataward.erasure.service import approve_erasure
 from dataward.holds.engine import HeldRecord, deletable_dates
 from dataward.holds.service import NewHold, get_hold, place_hold
+from dataward.outbox.models import OutboxMessage
 from dataward.publication.sources import store_sources
 from dataward.register.models.retention import RestartAfter, RestartRule
 from dataward.requests.errors import RequestInvalid, TransitionRefused
+from dataward.requests.letters import letter_for
 from dataward.requests.models import RightsRequest
 from dataward.requests.service import NewRequest, Requester, open_request
 from dataward.requests.source_search import IdentityNotProven, search_sources
@@ -406,8 +414,16 @@ def test_it_charges_no_fee_unless_a_request_is_unfounded_and_may_refuse_instead(
     # x23: or refuse instead, with the reason the person is told.
     other = _request(uow, date(2026, 11, 2))
     with pytest.raises(RequestInvalid):
-        refuse(uow, ORG, other, Step("user:u_case", date(2026, 11, 4)))
-    refuse(uow, ORG, other, Step("user:u_case", date(2026, 11, 4), "Manifestly excessive"))
+        refuse(
+            uow, ORG, other, Step("user:u_case", date(2026, 11, 4)), reason="manifestly_unfounded"
+        )
+    refuse(
+        uow,
+        ORG,
+        other,
+        Step("user:u_case", date(2026, 11, 4), "Manifestly excessive"),
+        reason="manifestly_excessive",
+    )
     assert open_rows(uow, other).outcome == "refused"
 
 
@@ -555,6 +571,38 @@ def test_it_searches_a_customers_own_rows_only_once_their_identity_is_confirmed(
     assert "to countries our privacy notice does not name; safeguard: contract" in transfer
 
 
+@runs("rights.x14")
+def test_it_sends_the_customers_data_to_a_third_party_they_choose(
+    uow: UnitOfWork, clock: FixedClock, tmp_path: Path
+) -> None:
+    """RULES: POR-01 (Art 20(2)) on R3's register, sources file and jobs database: Ali
+    names another company and the address to send to; the link goes there, Ali is told
+    where it went, and the one-time code the download needs goes to Ali only."""
+    clock.set(datetime(2026, 6, 1, 10, 0, tzinfo=UTC))
+    register = store_example(uow, R3)
+    store_sources_file(uow, ORG, load_sources(R3_SOURCES))
+    ali = person(uow, register, "customers", ALI["email"], phone=ALI["phone"])
+    row = verified_access_request(
+        uow, ORG, ali, "email", email=ALI["email"], rights=("portability",)
+    )
+    uow.commit()
+    env = {R3_URL_FROM: r3_jobs(tmp_path)}
+
+    mails = sent_to_controller(uow, row, env, tmp_path / "packages")
+
+    assert sorted(mails) == [
+        "package_code",
+        "portability_package_sent",
+        "portability_package_to_controller",
+    ]
+    to_controller = mails["portability_package_to_controller"]
+    assert to_controller["To"] == CONTROLLER[1]
+    assert "https://dw.example/packages/" in to_controller.get_body(("plain",)).get_content()
+    assert mails["portability_package_sent"]["To"] == ALI["email"]
+    assert CONTROLLER[0] in mails["portability_package_sent"]["Subject"]
+    assert mails["package_code"]["To"] == ALI["email"]
+
+
 @runs("rights.x15")
 def test_it_gives_only_what_the_customer_provided_under_consent_or_contract_to_take_elsewhere(
     uow: UnitOfWork, clock: FixedClock, tmp_path: Path
@@ -675,3 +723,88 @@ def test_it_erases_exactly_the_persons_rows_on_each_ground_of_erasure(
     assert count(url, "SELECT count(*) FROM web_sessions") == 2
     # Opayo and the paper files are searched by hand: dataward's own copy stays until then.
     assert not plan.shredded
+
+
+@runs("rights.x6")
+def test_it_refuses_an_erasure_for_a_legal_reason_and_tells_the_person_at_once(
+    uow: UnitOfWork, clock: FixedClock, tmp_path: Path
+) -> None:
+    """RULES: ERA-02, SAR-08 on R3's register and its jobs database: Ali's erasure is refused
+    because R3 needs the records to defend a warranty claim (Art 17(3)(e)); the letter, sent
+    by email with the refusal step itself, names that reason and the law, quotes R3's notice
+    and gives the routes to complain. Nothing is erased."""
+    clock.set(datetime(2026, 6, 1, 10, 0, tzinfo=UTC))
+    register = store_example(uow, R3)
+    url = r3_jobs(tmp_path)
+    ali = person(uow, register, "customers", ALI["email"], phone=ALI["phone"])
+    today = clock.today()
+    requester = Requester(name="Ali Reid", email=ALI["email"], words="Delete my data.")
+    row = open_request(uow, NewRequest(ORG, ("erasure",), "email", today, requester), actor=STAFF)
+    link_subject(uow, ORG, row.ref, ali, Step(STAFF, today))
+    verify_identity(uow, ORG, row.ref, "document", Step(STAFF, today))
+    note = "Your claim about the washing machine repair (job 11) is still open."
+    with pytest.raises(RequestInvalid):  # a reason the law does not give is no reason
+        refuse(uow, ORG, row.ref, Step(STAFF, today, note), reason="we_would_rather_not")
+    refuse(uow, ORG, row.ref, Step(STAFF, today, note), reason="legal_claims")
+    uow.commit()
+    assert (row.state, row.refusal_reason) == ("refused", "legal_claims")
+    # x6: told at the time: the letter goes by email in the refusal's own transaction.
+    sent = uow.session.scalars(
+        select(OutboxMessage).where(OutboxMessage.request_id == row.id)
+    ).all()
+    assert "request_letter_refusal" in [m.kind for m in sent]
+    text = " ".join(letter_for(uow, row, "refusal").text.split())
+    assert (
+        "because we need the data to establish, exercise or defend legal claims "
+        "(Article 17(3)(e) UK GDPR)" in text
+    )
+    assert f"Our reason: {note}" in text
+    assert "specific legal reasons, which will be notified to you" in text  # R3's notice
+    assert "mailbox@R3repairs.co.uk" in text  # R3's route first (its register asks)
+    assert "Information Commissioner's Office" in text
+    assert "ask a court to order us to comply" in text
+    # Nothing erased: Ali's rows are all still there.
+    assert count(url, "SELECT count(*) FROM customers WHERE id = 1") == 1
+    assert count(url, "SELECT count(*) FROM jobs WHERE customer_id = 1") == 2
+
+
+@runs("rights.x3")
+def test_it_corrects_a_customers_data_only_once_the_new_datas_accuracy_is_checked(
+    uow: UnitOfWork, clock: FixedClock, tmp_path: Path
+) -> None:
+    """RULES: REC-01 on R3's register (``verify_accuracy: true``: "we may need to verify the
+    accuracy of the new data you provide") and its jobs database bound read_write: the
+    correction is refused until the caseworker records how the new address was checked,
+    then it changes Ali's row only."""
+    clock.set(datetime(2026, 6, 1, 10, 0, tzinfo=UTC))
+    register = store_example(uow, R3)
+    store_sources(uow, parse_sources(_r3_erasure_sources(), "r3.yaml"), organisation=ORG)
+    url = r3_jobs(tmp_path)
+    env = {R3_URL_FROM: url}
+    ali = person(uow, register, "customers", ALI["email"], phone=ALI["phone"])
+    today = clock.today()
+    requester = Requester(name="Ali Reid", email=ALI["email"], words="My address is wrong.")
+    row = open_request(
+        uow, NewRequest(ORG, ("rectification",), "email", today, requester), actor=STAFF
+    )
+    link_subject(uow, ORG, row.ref, ali, Step(STAFF, today))
+    verify_identity(uow, ORG, row.ref, "document", Step(STAFF, today))
+    uow.commit()
+    new_address = "2 Court Street, Haddington EH41 3JD"
+    fixed = Correction("customer_accounts", "address", new_address)
+    address = "SELECT count(*) FROM customers WHERE address = :a"
+    for check, error in ((None, AccuracyNotVerified), ("trust_me", RectificationInvalid)):
+        with pytest.raises(error):
+            rectify(uow, ORG, row.ref, fixed, actor=STAFF, env=env, accuracy_check=check)
+        uow.rollback()
+        assert count(url, address, a="2 Court St") == 1  # the source is untouched
+    rect = rectify(uow, ORG, row.ref, fixed, actor=STAFF, env=env, accuracy_check="document_seen")
+    uow.commit()
+    assert (rect.outcome, rect.rows, rect.accuracy_check) == ("applied", 1, "document_seen")
+    assert count(url, address, a=new_address) == 1
+    assert count(url, "SELECT count(*) FROM customers WHERE id = 2 AND address = '9 Hardgate'") == 1
+    applied = uow.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == "request.rectification_applied")
+    ).one()
+    assert applied.details["accuracy_check"] == "document_seen"
+    assert "Court Street" not in str(applied.details)

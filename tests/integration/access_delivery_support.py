@@ -75,7 +75,11 @@ def package_zip() -> bytes:
 
 
 def verified_request(
-    uow: UnitOfWork, *, by_post: bool = False, email: str = EMAIL
+    uow: UnitOfWork,
+    *,
+    by_post: bool = False,
+    email: str = EMAIL,
+    rights: tuple[str, ...] = ("access",),
 ) -> tuple[RightsRequest, str]:
     """An access request linked to a new subject (``email``) and verified; (request,
     subject id)."""
@@ -87,7 +91,7 @@ def verified_request(
         words="All my data.",
         reply_by="post" if by_post else "",
     )
-    new = NewRequest(ORG, ("access",), "email", date(2026, 11, 20), requester)
+    new = NewRequest(ORG, rights, "email", date(2026, 11, 20), requester)
     row = open_request(uow, new, actor=CASE)
     link_subject(uow, ORG, row.ref, subject.ref, Step(CASE, date(2026, 11, 20)))
     verify_identity(uow, ORG, row.ref, "document", Step(CASE, date(2026, 11, 21)))

@@ -118,3 +118,50 @@ def test_expire_deletes_packages_past_their_date(
     code, out, _ = dataward("access", "status", ORG, ready.row.ref)
     assert f"package {ready.package.id} deleted;" in out
     assert "deleted 25 December 2026, 09:30 GMT" in out
+
+
+def test_build_sends_a_portability_package_to_another_controller(site: Path) -> None:
+    """POR-01, Art 20(2): --send-to and --send-to-email record where it goes (sealed)."""
+    with open_runtime() as runtime, runtime.uow() as uow:
+        parsed = parse_sources(SOURCES_TEXT, "sources.yaml")
+        store_sources(uow, parsed, organisation=ORG, actor="test")
+        row, _ = verified_request(uow, rights=("portability",))
+        uow.commit()
+        ref = row.ref
+    before = _counts()
+    for args, error in (
+        (("--send-to", "Example Energy Ltd"), "give both --send-to and --send-to-email"),
+        (("--send-to", "Example Energy Ltd", "--send-to-email", "energy"), "not an email"),
+    ):
+        code, out, err = dataward("access", "build", ORG, ref, "--kind", "portability", *args)
+        assert code == 2, args
+        assert "portability_destination_invalid" in err
+        assert error in err
+        assert len(err.strip().splitlines()) == 1
+        assert out == ""
+    assert _counts() == before
+    code, out, err = dataward(
+        "access",
+        "build",
+        ORG,
+        ref,
+        "--kind",
+        "portability",
+        "--send-to",
+        "Example Energy Ltd",
+        "--send-to-email",
+        "data.moves@example-energy.co.uk",
+    )
+    assert code == 0, err
+    assert out.strip().endswith("then emails its link to the organisation given")
+    assert "example-energy" not in out
+    with open_runtime() as runtime, runtime.reader() as uow:
+        from dataward.access.controller_transfer import destination_of
+        from dataward.requests.service import get_request
+
+        found = destination_of(uow, get_request(uow, ORG, ref))
+        assert found is not None
+        assert (found.name, found.email) == (
+            "Example Energy Ltd",
+            "data.moves@example-energy.co.uk",
+        )

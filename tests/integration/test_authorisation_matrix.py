@@ -238,6 +238,12 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         f"/console/requests/{ORG}/q_none/tasks/t_none/start",
         row(303, 200, 200, 200, 403, 303, 303),
     ),
+    # RES-01, Art 18(3): telling the requester, then lifting, each confirmed first
+    "request_restriction_step": (
+        "POST",
+        f"/console/requests/{ORG}/q_none/restrictions/r_none/warn",
+        row(303, 200, 200, 200, 403, 303, 303),
+    ),
     # SAR-07: only the DPO (or an administrator) may set a search aside
     "request_task_not_reasonable": (
         "POST",
@@ -319,6 +325,13 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
     "request_erasure_reject": (
         "POST",
         f"/console/requests/{ORG}/q_none/erasure/reject",
+        row(303, 303, 303, 303, 403, 303, 303),
+    ),
+    # POR-01, Art 20(2): recording where a portability package goes; a post naming no
+    # organisation is refused back to the request page (303)
+    "request_portability_destination": (
+        "POST",
+        f"/console/requests/{ORG}/q_none/portability_destination",
         row(303, 303, 303, 303, 403, 303, 303),
     ),
     "request_split": (
@@ -489,6 +502,11 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         f"/api/v1/requests/{ORG}/q_none/tasks/t_none",
         row(401, 401, 401, 401, 401, 403, 404),
     ),
+    "api_request_restriction_step": (
+        "POST",
+        f"/api/v1/requests/{ORG}/q_none/restrictions/r_none",
+        row(401, 401, 401, 401, 401, 403, 404),
+    ),
     "api_request_search_sources": (
         "POST",
         f"/api/v1/requests/{ORG}/q_none/search_sources",
@@ -530,6 +548,11 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         "POST",
         f"/api/v1/requests/{ORG}/q_none/erasure/approve",
         row(401, 401, 401, 401, 401, 403, 403),
+    ),
+    "api_request_portability_destination": (
+        "POST",
+        f"/api/v1/requests/{ORG}/q_none/portability_destination",
+        row(401, 401, 401, 401, 401, 403, 404),
     ),
     "api_request_split": (
         "POST",
@@ -670,7 +693,12 @@ JSON: dict[str, Any] = {
     },
     "api_request_step": {"step": "withdraw", "on": "2026-11-20"},
     "api_request_task_step": {"action": "start"},
+    "api_request_restriction_step": {"action": "warn"},
     "api_request_split": {"rights": ["erasure"], "on": "2026-11-20"},
+    "api_request_portability_destination": {
+        "organisation_name": "Example Energy Ltd",
+        "email": "data.moves@example-energy.co.uk",
+    },
     "api_request_note": {"text": "Called the requester back"},
     "api_request_code_check": {"code": "123456"},
     "api_request_knowledge_check": {"answers": {"postcode": "SW1A 1AA", "name": "Jane"}},

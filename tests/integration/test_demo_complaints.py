@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import create_engine, select, text
 from test_demo_requests import ORG, _demo, runner
 
 from dataward.audit.models import AuditEvent
@@ -19,9 +20,49 @@ from dataward.complaints.queue import counts
 from dataward.complaints.service import complainant_of
 from dataward.demo.complaints import ACTOR, PLANS, open_demo_complaints
 from dataward.demo.rights_requests import open_demo_requests
+from dataward.demo.sources import OPERATIONAL, OPERATIONAL_URL_FROM
+from dataward.erasure.evidence import steps_of
+from dataward.erasure.plan import plan_erasure, record_ground
+from dataward.erasure.survey import key_digest
 from dataward.holds.models import LegalHold
 from dataward.requests.models import RightsRequest
+from dataward.requests.service import NewRequest, Requester, open_request
+from dataward.requests.source_search import subject_identities
+from dataward.requests.transitions import Step, verify_identity
+from dataward.subjects.models import Subject
 from dataward.uow import UnitOfWork
+
+
+def _agency(tmp_path: Path) -> dict[str, str]:
+    """The demo agency of ``_demo``, by the variable its sources file names (no files)."""
+    return {OPERATIONAL_URL_FROM: f"sqlite:///{tmp_path / 'operational.db'}"}
+
+
+def _footage_by_case(
+    tmp_path: Path, subject_id: str | None, uow: UnitOfWork
+) -> dict[str, set[int]]:
+    """Body-worn video row ids per case reference of the subject's own debtor row, read
+    straight from the agency's database by the subject's customer reference."""
+    subject = uow.session.get(Subject, subject_id)
+    assert subject is not None
+    customer_ref = subject_identities(uow, subject)["customer_ref"][0]
+    engine = create_engine(_agency(tmp_path)[OPERATIONAL_URL_FROM])
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text(
+                    "SELECT c.case_ref, b.id FROM body_worn_video b "
+                    "JOIN cases c ON c.id = b.case_id JOIN debtors d ON d.id = c.debtor_id "
+                    "WHERE d.customer_ref = :ref"
+                ),
+                {"ref": customer_ref},
+            ).all()
+    finally:
+        engine.dispose()
+    found: dict[str, set[int]] = {}
+    for case_ref, video_id in rows:
+        found.setdefault(case_ref, set()).add(video_id)
+    return found
 
 
 def _complaints(uow: UnitOfWork) -> list[Complaint]:
@@ -37,10 +78,10 @@ def test_the_demo_complaints_hold_every_state_once(
     _demo(uow, tmp_path)
     open_demo_requests(uow, ORG, seed=1)
     uow.commit()
-    first = open_demo_complaints(uow, ORG, seed=1)
+    first = open_demo_complaints(uow, ORG, seed=1, env=_agency(tmp_path))
     uow.commit()
     assert first.opened == len(PLANS) == 8
-    again = open_demo_complaints(uow, ORG, seed=1)
+    again = open_demo_complaints(uow, ORG, seed=1, env=_agency(tmp_path))
     uow.commit()
     assert (again.opened, again.existing) == (0, 8)
 
@@ -80,6 +121,8 @@ def test_the_demo_complaints_hold_every_state_once(
     )
     assert hold.case_ref
     assert hold.closed_on is None
+    # A real case of the complaint's own subject, with footage (not a made-up reference).
+    assert hold.case_ref in _footage_by_case(tmp_path, about.subject_id, uow)
 
     # The chain: the demo's steps and one marker, no complainant's words; and it holds.
     opened = uow.session.scalars(
@@ -107,3 +150,60 @@ def test_without_demo_requests_the_complaint_is_simply_not_linked(
     assert open_demo_complaints(uow, ORG, seed=1).opened == 8
     uow.commit()
     assert all(not r.request_refs for r in _complaints(uow))
+
+
+def test_an_erasure_plan_keeps_exactly_the_held_cases_footage(
+    uow: UnitOfWork, tmp_path: Path
+) -> None:
+    """ERA-02, RET-02: the visit's complaint holds a real case of its subject; erasing that
+    person keeps that case's body-worn video (legal_hold, the hold named) and nothing else."""
+    _demo(uow, tmp_path)
+    open_demo_complaints(uow, ORG, seed=1, env=_agency(tmp_path))
+    uow.commit()
+    hold = uow.session.scalars(select(LegalHold)).one()
+    about = uow.session.get(Complaint, hold.complaint_id)
+    assert about is not None
+    assert about.subject_id is not None
+    subject = uow.session.get(Subject, about.subject_id)
+    assert subject is not None
+    footage = _footage_by_case(tmp_path, subject.id, uow)
+    row = open_request(
+        uow,
+        NewRequest(
+            ORG,
+            ("erasure",),
+            "email",
+            date(2026, 11, 24),
+            Requester(name="Demo Person", words="Delete my data."),
+            subject_ref=subject.ref,
+        ),
+        actor="case@jtr.example",
+    )
+    verify_identity(uow, ORG, row.ref, "document", Step("case@jtr.example", date(2026, 11, 24)))
+    record_ground(uow, ORG, row.ref, "no_longer_necessary", actor="case@jtr.example")
+
+    plan = plan_erasure(uow, ORG, row.ref, actor="case@jtr.example", env=_agency(tmp_path))
+    uow.commit()
+
+    (video,) = [s for s in steps_of(uow, plan) if s.dataset == "body_worn_video"]
+    held = footage[hold.case_ref]
+    others = set().union(*(ids for case, ids in footage.items() if case != hold.case_ref))
+    assert others  # the demo holds a case of someone filmed in another case too
+    assert (video.kept_reason, video.kept_detail) == ("legal_hold", f"case hold {hold.ref}")
+    assert video.rows_kept == len(held)
+    gone = set(video.keys)
+    assert not {key_digest(OPERATIONAL, "body_worn_video", i) for i in held} & gone
+    assert {key_digest(OPERATIONAL, "body_worn_video", i) for i in others} <= gone
+
+
+def test_without_the_agency_the_visit_complaint_holds_no_made_up_case(
+    uow: UnitOfWork, tmp_path: Path
+) -> None:
+    _demo(uow, tmp_path)
+    opened = open_demo_complaints(uow, ORG, seed=1, env={})  # its database named nowhere
+    uow.commit()
+
+    assert opened.opened == 8
+    assert uow.session.scalars(select(LegalHold)).all() == []
+    about = next(r for r in _complaints(uow) if r.theme == "recording")
+    assert about.state == "investigating"

@@ -215,3 +215,46 @@ def test_demo_create_opens_the_requests_once_and_no_requests_skips_them(
         assert uow.session.scalar(select(func.count()).select_from(RightsRequest)) == 13
     finally:
         get_settings.cache_clear()
+
+
+def test_the_demo_logs_disclosures_so_a_change_has_recipients_to_tell(
+    uow: UnitOfWork, clock: FixedClock, tmp_path: Path
+) -> None:
+    """NOT-01 (issue 19): each linked demo request for rectification, erasure or restriction has
+    its subject's records logged as disclosed to two of the register's recipients, before
+    the request; telling recipients of the correction finds them. Loading stays small."""
+    import time
+
+    from dataward.disclosures.models import Disclosure
+    from dataward.disclosures.notices import tell_recipients
+
+    _demo(uow, tmp_path)
+    started = time.perf_counter()
+    open_demo_requests(uow, ORG, seed=1)
+    uow.commit()
+    assert time.perf_counter() - started < 10
+    changing = [
+        r
+        for r in _rows(uow)
+        if r.subject_id is not None and {"rectification", "restriction", "erasure"} & set(r.rights)
+    ]
+    assert len(changing) == 3  # rectification, restriction, the linked erasure
+    logged = uow.session.scalars(select(Disclosure).order_by(Disclosure.recipient)).all()
+    assert len(logged) == 6
+    assert {d.subject_id for d in logged} == {r.subject_id for r in changing}
+    assert {d.recipient for d in logged} == {"clients", "enforcement_agents"}
+    assert all(d.datasets == ["customers", "cases"] for d in logged)
+    received = {r.subject_id: r.received_on for r in changing}
+    assert all(d.disclosed_on < received[d.subject_id] for d in logged)
+    recorded = uow.session.scalars(
+        select(AuditEvent.details).where(AuditEvent.action == "demo.requests_opened")
+    ).one()
+    assert recorded["disclosures"] == 6
+
+    rectification = next(r for r in changing if "rectification" in r.rights)
+    notices = tell_recipients(uow, rectification, "rectification", datasets=(), actor=ACTOR)
+    # JTR's notice gives its recipients no contact: the reason is recorded, nobody invented.
+    assert sorted((n.recipient, n.outcome) for n in notices) == [
+        ("clients", "impossible"),
+        ("enforcement_agents", "impossible"),
+    ]

@@ -14,7 +14,7 @@ from package_build_support import ORG, build_operational
 from sqlalchemy import create_engine, func, select, text
 
 from dataward.audit.models import AuditEvent
-from dataward.disclosures.models import Disclosure, RecipientNotice
+from dataward.disclosures.models import Disclosure, RecipientNotice, Rectification
 from dataward.runtime import open_runtime
 
 
@@ -120,6 +120,24 @@ def test_rectify_refuses_an_unbound_column(site: tuple[str, str, str]) -> None:
     assert code == 2
     assert "refused [rectification_column_not_bound]" in err
     assert "Mary Q" not in err
+
+
+def test_rectify_refuses_an_unknown_accuracy_check_and_records_a_known_one(
+    site: tuple[str, str, str],
+) -> None:
+    """REC-01: how the new value was checked is a code from a fixed list."""
+    _, request, _ = site
+    base = ["request", "rectify", ORG, request, "--dataset", "customers", "--column",
+            "customer_ref", "--value", "C-1-FIXED"]  # fmt: skip
+    code, _, err = dataward(*base, "--accuracy-check", "trust_me")
+    assert code == 2
+    assert err.strip().startswith("refused [rectification_invalid]: the accuracy check")
+    assert len(err.strip().splitlines()) == 1
+    code, _, err = dataward(*base, "--accuracy-check", "records_checked")
+    assert code == 0, err
+    with open_runtime() as runtime, runtime.reader() as uow:
+        [rect] = uow.session.scalars(select(Rectification)).all()
+        assert (rect.rows, rect.accuracy_check) == (1, "records_checked")
 
 
 def test_rectify_records_a_correction_not_made(site: tuple[str, str, str]) -> None:

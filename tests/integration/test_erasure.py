@@ -9,6 +9,7 @@ held data kept, a read-only connection, a source down, a killed run, two runs.
 
 from __future__ import annotations
 
+import hashlib
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,13 @@ from dataward.crypto.keystore import Vault
 from dataward.disclosures.models import RecipientNotice
 from dataward.disclosures.service import NewDisclosure, record_disclosure
 from dataward.erasure.errors import ErasureInvalid, ErasureRefused, NoGround
-from dataward.erasure.evidence import evidence_export, evidence_of, steps_of
+from dataward.erasure.evidence import (
+    evidence_export,
+    evidence_of,
+    row_erased,
+    step_digests,
+    steps_of,
+)
 from dataward.erasure.executor import execute_plan
 from dataward.erasure.jobs import ExecuteHandler
 from dataward.erasure.models import (
@@ -141,7 +148,9 @@ def test_the_plan_says_what_goes_and_what_stays_with_counts_and_digests_only(
         "email": "set_null",
         "phone": "set_null",
     }
-    assert steps["visits"].keys == sorted(key_digest("agency", "visits", k) for k in (100, 101))
+    assert step_digests(uow, steps["visits"]) == sorted(
+        key_digest("agency", "visits", k) for k in (100, 101)
+    )
     assert (plan.rows_erased, plan.rows_kept, plan.files_erased) == (7, 1, 2)
     assert plan.shred_when_done is False  # the payments stay
     # A dry run: nothing changed in the source.
@@ -210,7 +219,10 @@ def test_the_worker_erases_an_approved_plan_and_leaves_evidence(
     assert evidence["payments"].kept_reason == "sources_keep"
     assert {e.worker for e in evidence.values()} == {WORKER}
     assert {(e.sources_version, e.register_version) for e in evidence.values()} == {(1, 1)}
-    assert evidence["cases"].keys == [key_digest("agency", "cases", 10)]
+    case_10 = key_digest("agency", "cases", 10)
+    assert evidence["cases"].keys_digest == hashlib.sha256(f"{case_10}\n".encode()).hexdigest()
+    assert row_erased(uow, plan, case_10)
+    assert not row_erased(uow, plan, key_digest("agency", "cases", 20))
     exported = {e["dataset"]: e for e in evidence_export(uow, plan)}
     assert exported["visits"]["rows"] == 2
     assert exported["visits"]["plan"] == plan.id
@@ -410,7 +422,10 @@ def test_a_hold_predicate_of_the_sources_file_keeps_the_row_it_is_open_on(
     assert _rows(agency, "SELECT id FROM visits ORDER BY id") == [(101,), (200,)]
     (evidence,) = [e for e in evidence_of(uow, plan) if e.dataset == "visits"]
     assert (evidence.rows, evidence.rows_kept) == (1, 1)
-    assert evidence.keys == [key_digest("agency", "visits", 100)]
+    visits = next(s for s in steps_of(uow, plan) if s.dataset == "visits")
+    assert step_digests(uow, visits) == [key_digest("agency", "visits", 100)]
+    assert row_erased(uow, plan, key_digest("agency", "visits", 100))
+    assert not row_erased(uow, plan, key_digest("agency", "visits", 101))
 
 
 def test_a_read_only_connection_is_never_written(uow: UnitOfWork, agency: Operational) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 import time
+from hashlib import sha256
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from sqlalchemy import create_engine, select, text
 
 from dataward.audit.models import AuditEvent
 from dataward.audit.service import verify
-from dataward.erasure.evidence import evidence_of, steps_of
+from dataward.erasure.evidence import evidence_of, row_erased, step_digests, steps_of
 from dataward.erasure.executor import execute_plan
 from dataward.erasure.models import DONE, STALE, STEP_EXECUTING, ErasurePlan
 from dataward.erasure.plan import plan_erasure
@@ -30,6 +31,7 @@ from dataward.erasure.survey import key_digest
 from dataward.publication.registers import store_register
 from dataward.publication.sources import store_sources
 from dataward.register.loader import load_register
+from dataward.requests.source_search import search_sources
 from dataward.sources.connectors import apply_changes, open_all
 from dataward.sources.connectors import rewrite as rewrite_module
 from dataward.sources.connectors import tabular as tabular_module
@@ -271,7 +273,7 @@ def test_it_plans_the_erasure_of_file_bindings_file_sources_first(
         "customers": ("erase", 1, None),
     }
     payments = next(s for s in steps if s.dataset == "payments")
-    assert payments.keys == sorted(
+    assert step_digests(uow, payments) == sorted(
         key_digest("exports", "payments/*.csv", k) for k in ("P1", "P3", "P4")
     )
     assert (plan.rows_erased, plan.rows_kept, plan.shred_when_done) == (10, 0, True)
@@ -342,7 +344,9 @@ def test_the_worker_erases_rows_in_csv_and_json_and_deletes_files(
         "vulnerability_evidence": (2, False, WORKER),
         "customers": (1, False, WORKER),
     }
-    assert evidence["complaints"].keys == [key_digest("portal", "complaints.jsonl", 1)]
+    assert row_erased(uow, plan, key_digest("portal", "complaints.jsonl", 1))
+    complaint = key_digest("portal", "complaints.jsonl", 1)
+    assert evidence["complaints"].keys_digest == sha256(f"{complaint}\n".encode()).hexdigest()
     assert (plan.state, plan.rows_erased, plan.shredded) == (DONE, 10, True)
     erased = {e.details["source"]: e.details["rows"] for e in _chain(uow, "erasure.source_erased")}
     assert erased == {"exports": 4, "portal": 3, "scans": 2, "agency": 1}
@@ -563,3 +567,24 @@ def test_a_files_binding_that_would_set_a_column_is_kept_by_hand(
     _run_all(uow, plan, folders)
 
     assert sorted(p.name for p in (folders.scans / "C-1").iterdir()) == ["a.pdf", "b.pdf"]
+
+
+def test_a_files_binding_keyed_by_path_is_searched_and_planned_file_by_file(
+    uow: UnitOfWork, folders: Folders
+) -> None:
+    """Issue 19: keyed by ``path`` (the only key the loader accepts for files), a request's
+    search counts each of her files and the plan cites each by its own key."""
+    _stored(uow)
+    row = erasure_request(uow)
+
+    searched = search_sources(uow, ORG, row.ref, actor=CASE, env=folders.env)
+    plan_erasure(uow, ORG, row.ref, actor=CASE, env=folders.env)
+    uow.commit()
+
+    scans = searched.searched["vulnerability_evidence"]
+    assert (scans.rows, scans.files) == (2, 2)
+    steps = steps_of(uow, get_plan(uow, ORG, row.ref))
+    step = next(s for s in steps if s.dataset == "vulnerability_evidence")
+    assert step.keys == sorted(
+        key_digest("scans", "{customer_ref}/*.pdf", f"C-1/{name}") for name in ("a.pdf", "b.pdf")
+    )

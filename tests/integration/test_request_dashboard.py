@@ -63,7 +63,13 @@ def november(uow: UnitOfWork, clock: FixedClock) -> dict[str, str]:
     verify_identity(uow, SHOP, refs["late"], "document", _on(date(2026, 11, 3)))
     finish_tasks(uow, SHOP, refs["late"])
     respond(uow, SHOP, refs["late"], _on(date(2026, 12, 10)))  # 37 days, due 3 Dec
-    refuse(uow, SHOP, refs["refused"], _on(date(2026, 11, 12), "manifestly unfounded"))
+    refuse(
+        uow,
+        SHOP,
+        refs["refused"],
+        _on(date(2026, 11, 12), "manifestly unfounded"),
+        reason="manifestly_unfounded",
+    )
     extend(uow, SHOP, refs["extended"], _on(date(2026, 12, 1), "many systems"))
     withdraw_request(uow, SHOP, refs["withdrawn"], _on(date(2026, 11, 6)))
     close(uow, SHOP, refs["deceased"], _on(date(2026, 11, 25), "death certificate"), deceased=True)

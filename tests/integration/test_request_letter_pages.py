@@ -54,6 +54,7 @@ def _refuse(client: TestClient, location: str) -> None:
     fields = {
         "on": "2026-11-25",
         "note": "Manifestly excessive: the fifth copy asked for this month.",
+        "reason": "manifestly_excessive",
         "csrf_token": csrf_from(client.get(location).text),
         "confirm": "yes",
     }
@@ -237,7 +238,12 @@ def test_the_api_takes_a_wish_to_be_answered_by_post_and_sends_no_email(app: Fas
     assert made.status_code == 201, made.text
     assert made.json()["requester"]["reply_by"] == "post"
     ref = made.json()["ref"]
-    step = {"step": "refuse", "on": "2026-11-25", "note": "Manifestly excessive."}
+    step = {
+        "step": "refuse",
+        "on": "2026-11-25",
+        "note": "Manifestly excessive.",
+        "reason": "manifestly_excessive",
+    }
     assert api.post(f"/api/v1/requests/{ORG}/{ref}/steps", json=step).status_code == 200
     with app.state.session_factory() as session:
         assert session.scalars(select(OutboxMessage)).all() == []

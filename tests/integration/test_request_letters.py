@@ -75,7 +75,7 @@ def _open(
 
 
 def _step(uow: UnitOfWork, row: RightsRequest, name: str, note: str | None = None) -> None:
-    details = "document" if name == "verify_identity" else None
+    details = {"verify_identity": "document", "refuse": "manifestly_excessive"}.get(name)
     take_step(uow, row.organisation, row.ref, name, Step(CASE, uow.clock.today(), note), details)
 
 
@@ -131,7 +131,7 @@ def test_the_refusal_gives_the_reason_the_ico_and_the_courts(
     _step(uow, row, "refuse", "You have asked for the same data four times this month.")
     text = _squash(letter_for(uow, row, "refusal").text)
     assert "Our reason: You have asked for the same data four times this month." in text
-    assert "manifestly unfounded or excessive" in text
+    assert "the request is manifestly excessive (Article 12(5) UK GDPR)" in text
     assert "https://www.ico.org.uk" in text
     assert "ask a court to order us to comply" in text
 

@@ -64,7 +64,7 @@ def _cancel_audits(uow: UnitOfWork, ref: str) -> list[AuditEvent]:
 
 
 ENDS: dict[str, Callable[[UnitOfWork, str, Step], RightsRequest]] = {
-    "refused": lambda u, r, s: refuse(u, SHOP, r, s),
+    "refused": lambda u, r, s: refuse(u, SHOP, r, s, reason="manifestly_excessive"),
     "withdrawn": lambda u, r, s: withdraw(u, SHOP, r, s),
     "deceased": lambda u, r, s: close(u, SHOP, r, s, deceased=True),
 }
@@ -101,7 +101,9 @@ def test_it_cancels_every_open_task_when_the_request_ends(shop: UnitOfWork, step
 def test_a_refused_step_cancels_nothing(shop: UnitOfWork) -> None:
     row = _open(shop, "access")
     with pytest.raises(RequestInvalid):
-        refuse(shop, SHOP, row.ref, Step(CASE, date(2026, 5, 20)))  # SAR-08: no reason
+        refuse(
+            shop, SHOP, row.ref, Step(CASE, date(2026, 5, 20)), reason="manifestly_excessive"
+        )  # SAR-08: no reason
     shop.rollback()
     assert set(_states(shop, row)) == {"open"}
     assert _cancel_audits(shop, row.ref) == []
@@ -109,7 +111,13 @@ def test_a_refused_step_cancels_nothing(shop: UnitOfWork) -> None:
 
 def test_cancelling_rolls_back_with_the_step(shop: UnitOfWork) -> None:
     row = _open(shop, "access")
-    refuse(shop, SHOP, row.ref, Step(CASE, date(2026, 5, 20), "Excessive"))
+    refuse(
+        shop,
+        SHOP,
+        row.ref,
+        Step(CASE, date(2026, 5, 20), "Excessive"),
+        reason="manifestly_excessive",
+    )
     assert set(_states(shop, row)) == {"cancelled"}
     shop.rollback()  # the step never committed: neither did the cancellations
     shop.session.expire_all()

@@ -321,10 +321,22 @@ def test_a_refusal_needs_a_reason(desk: UnitOfWork, nation: str) -> None:
     with at(date(2026, 5, 4)):
         for note in (None, ""):
             with pytest.raises(RequestInvalid, match="reason"):
-                refuse(desk, org(nation), ref, Step(CASEWORKER, date(2026, 5, 4), note))
+                refuse(
+                    desk,
+                    org(nation),
+                    ref,
+                    Step(CASEWORKER, date(2026, 5, 4), note),
+                    reason="manifestly_excessive",
+                )
             desk.rollback()
         assert (_row(desk, ref).state, _audit_count(desk)) == ("received", events)
-        refuse(desk, org(nation), ref, Step(CASEWORKER, date(2026, 5, 4), "Manifestly excessive"))
+        refuse(
+            desk,
+            org(nation),
+            ref,
+            Step(CASEWORKER, date(2026, 5, 4), "Manifestly excessive"),
+            reason="manifestly_unfounded",
+        )
         desk.commit()
     row = _row(desk, ref)
     assert (row.state, row.outcome) == ("refused", "refused")
@@ -332,7 +344,8 @@ def test_a_refusal_needs_a_reason(desk: UnitOfWork, nation: str) -> None:
         select(AuditEvent).where(AuditEvent.action == "request.refused")
     ).one()
     assert refused.entity_id == ref
-    assert "excessive" not in str(refused.details)
+    assert "excessive" not in str(refused.details)  # the code only, never the words
+    assert refused.details["reason"] == "manifestly_unfounded"
     # The refusal letter (with the routes to complain) is on its way: by post, no email here.
     assert (
         desk.session.scalars(select(AuditEvent.action).order_by(AuditEvent.seq.desc())).first()

@@ -195,9 +195,17 @@ def test_a_refusal_needs_its_reason(shop: UnitOfWork) -> None:
     """SAR-08: the subject is told why."""
     ref = _open(shop, date(2026, 5, 1))
     with pytest.raises(RequestInvalid):
-        refuse(shop, SHOP, ref, Step("user:u_case", date(2026, 5, 3)))
+        refuse(
+            shop, SHOP, ref, Step("user:u_case", date(2026, 5, 3)), reason="manifestly_excessive"
+        )
     shop.rollback()
-    refuse(shop, SHOP, ref, Step("user:u_case", date(2026, 5, 3), "Manifestly excessive"))
+    refuse(
+        shop,
+        SHOP,
+        ref,
+        Step("user:u_case", date(2026, 5, 3), "Manifestly excessive"),
+        reason="manifestly_excessive",
+    )
     shop.commit()
     assert _row(shop, ref).outcome == "refused"
     with pytest.raises(TransitionRefused):

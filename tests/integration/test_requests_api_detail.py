@@ -110,7 +110,12 @@ def test_a_write_only_token_never_sees_the_sealed_description(app: FastAPI) -> N
 def test_a_letter_sent_by_email_shows_its_delivery(client: TestClient) -> None:
     body = {**SOLICITOR, "reply_by": None, "rights": ["access"]}
     ref = client.post("/api/v1/requests", json=body).json()["ref"]
-    step = {"step": "refuse", "on": "2026-11-24", "note": "Manifestly excessive"}
+    step = {
+        "step": "refuse",
+        "on": "2026-11-24",
+        "note": "Manifestly excessive",
+        "reason": "manifestly_excessive",
+    }
     answer = client.post(f"/api/v1/requests/{ORG}/{ref}/steps", json=step)
     assert answer.status_code == 200, answer.text
     [letter] = answer.json()["letters"]

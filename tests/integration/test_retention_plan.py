@@ -22,21 +22,27 @@ import yaml
 from sqlalchemy import create_engine, text
 
 from dataward.clock import FixedClock
+from dataward.consent.objections import lift_restriction, restrict, tell_before_lifting
 from dataward.demo import schema
 from dataward.demo.sources import OPERATIONAL_URL_FROM, sources_document
 from dataward.holds.service import NewHold, close_hold, place_hold
 from dataward.publication.registers import store_register
 from dataward.publication.sources import store_sources
 from dataward.register.loader import load_register
+from dataward.retention import sql as retention_sql
 from dataward.retention.errors import RetentionInvalid
 from dataward.retention.plan import (
     EVENT_PENDING,
+    RESTRICTION,
     BindingPlan,
     RetentionPlan,
     organisation_of,
     plan_retention,
 )
+from dataward.sources.connectors.sql import SqlConnector
 from dataward.sources.loader import parse_sources
+from dataward.subjects.models import Subject
+from dataward.subjects.service import add_subject
 from dataward.uow import UnitOfWork
 
 JTR = Path(__file__).parents[2] / "examples" / "jtr-collections.yaml"
@@ -208,8 +214,8 @@ def _agency(folder: Path) -> Agency:
     return Agency(url, {OPERATIONAL_URL_FROM: url})
 
 
-def _store(uow: UnitOfWork, *, customers_events: bool = True) -> None:
-    loaded = load_register(JTR)
+def _store(uow: UnitOfWork, *, customers_events: bool = True, register: Path = JTR) -> None:
+    loaded = load_register(register)
     store_register(uow, loaded, actor="test")
     document = sources_document(
         organisation=ORG,
@@ -463,10 +469,152 @@ def test_it_lets_go_once_a_closed_hold_releases(
     assert bwv.to_act_on == 2
 
 
-def test_it_counts_subject_holds_it_does_not_match(uow: UnitOfWork, agency: Agency) -> None:
+def _customer(uow: UnitOfWork, ref: str) -> Subject:
+    return add_subject(uow, ORG, ["customers"], [("customer_ref", ref)], actor="test")
+
+
+def _subject_hold(uow: UnitOfWork, subject: Subject, *datasets: str) -> str:
+    hold = place_hold(
+        uow,
+        NewHold(
+            ORG,
+            "subject",
+            "DPO",
+            date(2027, 1, 1),
+            reason="litigation",
+            subject_ref=subject.ref,
+            datasets=datasets,
+        ),
+        actor="dpo",
+    )
+    return f"legal_hold:{hold.ref}"
+
+
+def _restricting_register(folder: Path) -> Path:
+    """JTR's register with ``restriction_is_hold: true`` on the BWV rule (RES-01)."""
+    source = JTR.read_text(encoding="utf-8")
+    anchor = "    holds: [complaint_on_case, investigation_on_case]\n"
+    at = source.index("  - id: body_worn_video\n", source.index("\nretention_rules:"))
+    end = source.index(anchor, at) + len(anchor)
+    path = folder / "jtr-restricting.yaml"
+    path.write_text(
+        source[:end] + "    restriction_is_hold: true\n" + source[end:], encoding="utf-8"
+    )
+    return path
+
+
+def _to_act_on_in_the_source(agency: Agency, table: str, binding: BindingPlan) -> int:
+    held = " OR ".join(f"({sql})" for sql in binding.held_sql.values()) or "1 = 0"
+    engine = create_engine(agency.url)
+    with engine.connect() as conn:
+        found = conn.execute(
+            text(f"SELECT count(*) FROM {table} WHERE ({binding.due_sql}) AND NOT ({held})")
+        ).scalar_one()
+    engine.dispose()
+    return int(found)
+
+
+# RULES: RET-02, ERA-02 (a hold on a subject keeps every row of theirs)
+def test_it_matches_a_subject_hold_to_the_subjects_rows_through_their_cases(
+    uow: UnitOfWork, agency: Agency
+) -> None:
     _store(uow)
+    label = _subject_hold(uow, _customer(uow, "C2"), "body_worn_video")
     plan = plan_retention(uow, ORG, env=agency.env)
-    assert all(r.subject_holds == 0 for r in plan.rules)
+    assert next(r for r in plan.rules if r.rule == "body_worn_video").subject_holds == 1
+    bwv = _binding(plan, "body_worn_video", "body_worn_video")
+    # Customer C2 (debtor 2) has cases 2 and 3: recordings 4 and 5, both due. Recording 4 is
+    # also held by the investigation; recording 2 by the complaint; recording 1 is left.
+    assert bwv.held[label] == 2
+    assert (bwv.due, bwv.held_any, bwv.to_act_on) == (4, 3, 1)
+    # The SQL a runner gets holds the subject by the agency's own keys, never the identity.
+    assert "C2" not in bwv.held_sql[label]
+    assert _to_act_on_in_the_source(agency, "body_worn_video", bwv) == 1
+    # Only the datasets the hold names: the call recordings are not held by it.
+    calls = _binding(plan, "call_recordings", "call_recordings")
+    assert label not in calls.held
+
+
+# RULES: RET-01, RET-02 (a subject hold on the latest-of-entity rule, root and related rows)
+def test_it_holds_a_held_customers_own_row_and_cases(uow: UnitOfWork, agency: Agency) -> None:
+    _store(uow)
+    label = _subject_hold(uow, _customer(uow, "C1"), "customers", "cases")
+    plan = plan_retention(uow, ORG, env=agency.env)
+    debtors = _binding(plan, "customer_data", "customers")
+    # Debtors 1 and 3 are due; debtor 1 is the held customer, debtor 3 has a live case.
+    assert debtors.held[label] == 1
+    assert (debtors.due, debtors.held_any, debtors.to_act_on) == (2, 2, 0)
+    cases = _binding(plan, "customer_data", "cases")
+    assert cases.held[label] == 1
+    assert (cases.due, cases.held_any, cases.to_act_on) == (2, 2, 0)
+    assert _to_act_on_in_the_source(agency, "debtors", debtors) == 0
+    assert _to_act_on_in_the_source(agency, "cases", cases) == 0
+
+
+def test_it_holds_nothing_for_a_held_subject_no_row_belongs_to(
+    uow: UnitOfWork, agency: Agency
+) -> None:
+    _store(uow)
+    label = _subject_hold(uow, _customer(uow, "C999"), "body_worn_video")
+    plan = plan_retention(uow, ORG, env=agency.env)
+    bwv = _binding(plan, "body_worn_video", "body_worn_video")
+    assert bwv.held[label] == 0
+    assert bwv.to_act_on == 2
+    assert _to_act_on_in_the_source(agency, "body_worn_video", bwv) == 2
+
+
+def test_a_subject_hold_waits_for_the_source_that_finds_its_subject(
+    uow: UnitOfWork, agency: Agency
+) -> None:
+    _store(uow)
+    _subject_hold(uow, _customer(uow, "C2"), "body_worn_video")
+    engine = create_engine(agency.url)
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE debtors RENAME COLUMN customer_ref TO reference"))
+    engine.dispose()
+    plan = plan_retention(uow, ORG, env=agency.env)
+    bwv = _binding(plan, "body_worn_video", "body_worn_video")
+    # The held subject cannot be looked up: the binding is not planned as free to delete.
+    assert bwv.status != "planned"
+    assert bwv.to_act_on == 0
+
+
+# RULES: RES-01 (restriction_is_hold: a restriction in force holds the subject's rows)
+def test_a_restriction_holds_the_subjects_rows_where_the_rule_says_so(
+    uow: UnitOfWork, agency: Agency, tmp_path: Path
+) -> None:
+    _store(uow, register=_restricting_register(tmp_path))
+    subject = _customer(uow, "C2")
+    restriction = restrict(uow, ORG, subject.ref, [], "legal_claims", actor="dpo")
+    plan = plan_retention(uow, ORG, env=agency.env)
+    rule = next(r for r in plan.rules if r.rule == "body_worn_video")
+    assert rule.restrictions == 1
+    bwv = _binding(plan, "body_worn_video", "body_worn_video")
+    assert bwv.held[RESTRICTION] == 2
+    assert (bwv.due, bwv.held_any, bwv.to_act_on) == (4, 3, 1)
+    assert _to_act_on_in_the_source(agency, "body_worn_video", bwv) == 1
+    # The call recordings' rule does not say a restriction holds: it does not.
+    calls = _binding(plan, "call_recordings", "call_recordings")
+    assert RESTRICTION not in calls.held
+    # Lifted (the subject told first): the rows are no longer held.
+    tell_before_lifting(uow, ORG, restriction.ref, actor="dpo")
+    lift_restriction(uow, ORG, restriction.ref, actor="dpo")
+    after = _binding(plan_retention(uow, ORG, env=agency.env), "body_worn_video", "body_worn_video")
+    assert RESTRICTION not in after.held
+    assert after.to_act_on == 2
+
+
+# RULES: RES-01 (silence: a register that does not say a restriction holds)
+def test_a_restriction_does_not_hold_where_the_register_is_silent(
+    uow: UnitOfWork, agency: Agency
+) -> None:
+    _store(uow)
+    restrict(uow, ORG, _customer(uow, "C2").ref, [], "legal_claims", actor="dpo")
+    plan = plan_retention(uow, ORG, env=agency.env)
+    assert all(r.restrictions == 0 for r in plan.rules)
+    bwv = _binding(plan, "body_worn_video", "body_worn_video")
+    assert RESTRICTION not in bwv.held
+    assert bwv.to_act_on == 2
 
 
 def test_it_names_the_only_organisation_and_refuses_an_unknown_one(uow: UnitOfWork) -> None:
@@ -489,3 +637,79 @@ def test_it_writes_sql_a_runner_can_run(uow: UnitOfWork, agency: Agency) -> None
     engine.dispose()
     assert found == bwv.to_act_on == 2
     assert json.dumps(bwv.held_sql)
+
+
+# RULES: RET-01 (next dates, the latest of the entity: a related table and the row's owner)
+def test_it_gives_next_dates_for_the_latest_returned_case(
+    uow: UnitOfWork, agency: Agency, clock: FixedClock
+) -> None:
+    engine = create_engine(agency.url)
+    with engine.begin() as conn:
+        # Debtor 2's last case now returned in 2020: due on 31 December 2026.
+        conn.execute(text("UPDATE cases SET returned_on = '2020-06-01' WHERE id = 3"))
+    engine.dispose()
+    _store(uow)
+    clock.set(datetime(2026, 12, 20, 9, tzinfo=clock.now().tzinfo))
+    plan = plan_retention(uow, ORG, env=agency.env)
+    debtors = _binding(plan, "customer_data", "customers")
+    # Debtor 2 falls due; debtor 3 (a live case) never falls due by date; 1 is due already.
+    assert debtors.next_due == [(date(2026, 12, 31), 1)]
+    cases = _binding(plan, "customer_data", "cases")
+    assert cases.next_due == [(date(2026, 12, 31), 2)]
+
+
+# RULES: RET-01 (next dates through a related table's events, in working days)
+def test_it_gives_next_dates_for_a_related_trigger(uow: UnitOfWork, agency: Agency) -> None:
+    _store(uow)
+    plan = plan_retention(uow, ORG, env=agency.env)
+    evidence = _binding(
+        plan, "new_occupier_evidence", "new_occupier_evidence", "new_occupier_evidence"
+    )
+    # Assessed Tuesday 24 November: 2 working days later is Thursday 26 November.
+    assert evidence.next_due == [(date(2026, 11, 26), 1)]
+    assert not any("next dates" in note for note in evidence.notes)
+
+
+# RULES: RET-01 (several triggers: whichever comes first)
+def test_next_trigger_days_take_the_first_of_several_triggers(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'two.db'}"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (id INTEGER PRIMARY KEY, a DATE, b TIMESTAMP)"))
+        conn.execute(text("CREATE TABLE r (id INTEGER PRIMARY KEY, t_id INTEGER, c DATE)"))
+        conn.execute(
+            text(
+                "INSERT INTO t VALUES (1, '2026-11-20', '2026-12-01 10:00:00'),"
+                " (2, NULL, '2026-11-28 09:00:00'), (3, '2026-11-27', '2026-11-30 00:00:00'),"
+                " (4, NULL, NULL), (5, '2026-12-30', NULL)"
+            )
+        )
+        # Row 4 only through the related table; row 5's related event comes first.
+        conn.execute(
+            text("INSERT INTO r VALUES (1, 4, '2026-11-29'), (2, 5, '2026-11-28'), (3, 4, NULL)")
+        )
+    engine.dispose()
+    connector = SqlConnector("two", url)
+    try:
+        target = connector.table("t")
+        related = connector.table("r")
+        triggers = [
+            retention_sql.TriggerColumn("a", target, target.c.a, None),
+            retention_sql.TriggerColumn("b", target, target.c.b, None),
+            retention_sql.TriggerColumn("c", related, related.c.c, related.c.t_id),
+        ]
+        found = retention_sql.next_trigger_days(
+            connector,
+            target,
+            target.c.id,
+            triggers,
+            date(2026, 11, 25),
+            date(2026, 12, 9),
+            latest=False,
+            owner=None,
+        )
+    finally:
+        connector.close()
+    # Row 1 is due already (20 November); 2 on the 28th; 3 on the 27th; 4 on the 29th;
+    # 5 on the 28th (its related event, before its own on 30 December).
+    assert found == {date(2026, 11, 27): 1, date(2026, 11, 28): 2, date(2026, 11, 29): 1}

@@ -41,6 +41,15 @@ def _count(url: str, table: str) -> int:
         engine.dispose()
 
 
+def _column(url: str, query: str) -> list[str]:
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [str(value) for value in conn.execute(text(query)).scalars()]
+    finally:
+        engine.dispose()
+
+
 def test_it_builds_the_demo_agency_on_first_start_only(
     first_start: Path,
     database_url: str,
@@ -58,6 +67,10 @@ def test_it_builds_the_demo_agency_on_first_start_only(
     operational = f"sqlite:///{first_start / 'demo-operational.db'}"
     assert _count(operational, "debtors") > 0
     assert "Demo agency ready: 40 subjects of jtr_collections" in capsys.readouterr().err
+    # The demo complaint's hold sits on a real case of the agency, read where `make run`
+    # put its database (no DATAWARD_DEMO_OPERATIONAL_URL set).
+    (held,) = _column(database_url, "SELECT case_ref FROM legal_holds")
+    assert held in _column(operational, "SELECT case_ref FROM cases")
     # Its sources file is written and stored as the demo organisation's version 1.
     assert (first_start / "demo-sources.yaml").is_file()
     assert _count(database_url, "source_versions") == 1

@@ -151,3 +151,26 @@ def test_sources_load_checks_against_the_stored_register_and_stores_once(
     )
     uow.session.expire_all()
     assert [v.version for v in list_sources_versions(uow, ORG)] == [1]
+
+
+def test_sources_load_refuses_a_files_binding_keyed_by_a_column_files_lack(
+    uow: UnitOfWork, tmp_path: Path, database_url: str
+) -> None:
+    """Issue 19: found at load, at its line, before anything is stored or audited."""
+    store_register(uow, load_register(ROOT / "examples" / "jtr-collections.yaml"))
+    uow.commit()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(GOOD_TEXT.replace("      key: path\n", "      key: name\n"), encoding="utf-8")
+
+    refused = invoke(["sources", "load", str(bad), "--org", ORG, "--url", database_url])
+
+    assert refused.exit_code == 2
+    assert refused.output.splitlines() == [
+        f"{bad}:40:12: datasets.call_recordings[0].key: a files binding's key must be path, "
+        "not 'name': a file's row holds path and size; only its path tells one file from "
+        "another",
+        f"{bad}: invalid; nothing was stored",
+    ]
+    uow.session.expire_all()
+    assert list_sources_versions(uow, ORG) == []
+    assert audit_rows(uow) == []

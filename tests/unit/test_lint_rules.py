@@ -490,6 +490,20 @@ CASES = [
     ),
 ]
 
+KEEPS_FOR = {"legal_obligation": "the Limitation Act 1980"}
+CASES.append(
+    # RULES: ERA-02 (kept for a legal obligation, for the period the register gives)
+    Case(
+        "DW058",
+        (
+            put((*RULE0, "keeps_for"), KEEPS_FOR),
+            put((*RULE0, "offset"), {"as_soon_as_reasonably_necessary": True}),
+        ),
+        (*RULE0, "keeps_for"),
+        (put((*RULE0, "keeps_for"), KEEPS_FOR),),
+    )
+)
+
 # Silence where the law needs the point stated (lint_rules/silence.py).
 CASES.extend(SILENCE_CASES)
 # The forms real notices use (lint_rules/forms.py).

@@ -8,6 +8,7 @@ so each test shows the mistake next to the line and column it expects.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -466,3 +467,75 @@ def test_sources_check_prints_each_problem_on_one_line_and_exits_2(tmp_path: Pat
     )
     assert "Traceback" not in bad.output + unfit.output
     assert json.loads(schema.output)["title"] == "SourcesFile"
+
+
+# A files binding's key (issue 19) -----------------------------------------------------------
+
+PATTERN = '      pattern: "calls/*.mp3"\n      key: path\n'
+PLACEHOLDER_PATTERN = '      pattern: "calls/{case_ref}-*.mp3"\n      key: path\n'
+NAME_KEY = (
+    "a files binding's key must be path, not 'name': a file's row holds path and size; only "
+    "its path tells one file from another"
+)
+
+
+def test_a_files_binding_keyed_by_a_column_its_files_lack_is_refused_at_its_key() -> None:
+    """SAR-07 / ERA-02: a file's row has its path, size and pattern placeholders, nothing
+    else; any other key failed every request's erasure plan with a KeyError."""
+    assert problems_of(variant("      key: path\n", "      key: name\n")) == [
+        (40, 12, "datasets.call_recordings[0].key", NAME_KEY)
+    ]
+
+
+def test_a_files_binding_keyed_by_a_placeholder_is_refused_too() -> None:
+    # The placeholder is the same for each of a person's files: two files, one key.
+    text = variant(PATTERN, PLACEHOLDER_PATTERN.replace("key: path", "key: case_ref"))
+    assert [p[2:] for p in problems_of(text)] == [
+        (
+            "datasets.call_recordings[0].key",
+            "a files binding's key must be path, not 'case_ref': a file's row holds path, "
+            "size and case_ref; only its path tells one file from another",
+        )
+    ]
+
+
+def test_a_files_binding_keyed_by_path_parses_with_or_without_placeholders() -> None:
+    with_placeholder = parse_sources(variant(PATTERN, PLACEHOLDER_PATTERN), FILE).sources
+    assert with_placeholder.datasets["call_recordings"][0].key == "path"
+    assert parse_sources(GOOD_TEXT, FILE).sources.datasets["call_recordings"][0].key == "path"
+
+
+def test_a_files_pattern_with_an_unclosed_placeholder_is_refused_not_raised() -> None:
+    text = variant('      pattern: "calls/*.mp3"\n', '      pattern: "calls/{case_ref-*.mp3"\n')
+    unclosed = "a {placeholder} in the pattern is not closed"
+    assert problems_of(text) == [(39, 16, "datasets.call_recordings[0].pattern", unclosed)]
+    # The same in the files a row names (``files: {pattern}``), read row by row later.
+    in_files = variant('{pattern: "calls/{case_ref}-*.mp3"}', '{pattern: "calls/{case_ref-*.mp3"}')
+    assert problems_of(in_files) == [
+        (41, 24, "datasets.call_recordings[0].files.pattern", unclosed)
+    ]
+
+
+def test_sources_check_refuses_a_files_key_in_one_line(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from dataward.cli.app import app
+
+    bad_file = tmp_path / "bad.yaml"
+    bad_file.write_text(variant("      key: path\n", "      key: name\n"), encoding="utf-8")
+    register = str(ROOT / "examples" / "jtr-collections.yaml")
+    bad = CliRunner().invoke(app, ["sources", "check", str(bad_file), "--register", register])
+
+    assert bad.exit_code == 2
+    assert bad.output.splitlines() == [
+        f"{bad_file}:40:12: datasets.call_recordings[0].key: {NAME_KEY}"
+    ]
+
+
+def test_the_full_example_in_the_docs_is_a_valid_sources_file(register: Register) -> None:
+    """docs/sources.md's example loads and fits the JTR register (its files binding included)."""
+    docs = (ROOT / "docs" / "sources.md").read_text(encoding="utf-8")
+    found = re.search(r"## A full example\n\n```yaml\n(.*?)```", docs, re.S)
+    assert found is not None
+    fit = require_fit(parse_sources(found.group(1), "docs/sources.md"), register)
+    assert "call_recordings" in fit.bound

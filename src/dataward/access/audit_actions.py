@@ -16,3 +16,6 @@ PACKAGE_DOWNLOADED = "access.package_downloaded"
 PACKAGE_DOWNLOAD_REFUSED = "access.download_refused"
 PACKAGE_DELETED = "access.package_deleted"
 PACKAGE_CODE_SENT = "access.download_code_sent"
+# POR-01, Art 20(2): where a portability package goes, recorded and sent (ids only).
+DESTINATION_RECORDED = "access.destination_recorded"
+PACKAGE_SENT_TO_CONTROLLER = "access.package_sent_to_controller"

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from sqlalchemy import update
 
 from dataward.access import audit_actions as actions
+from dataward.access.controller_transfer import send_to_destination
 from dataward.access.download_links import (
     link_secret,
     package_address,
@@ -23,7 +24,14 @@ from dataward.access.download_links import (
     split_ref,
 )
 from dataward.access.errors import PackageLinkRefused, PackageRefused
-from dataward.access.models import DELETED, KINDS, PORTABILITY, READY, AccessPackage
+from dataward.access.models import (
+    DELETED,
+    KINDS,
+    PORTABILITY,
+    READY,
+    AccessPackage,
+    PortabilityDestination,
+)
 from dataward.access.service import audit_package, package_of, request_of
 from dataward.access.staging import PACKAGE_FILE, read_file
 from dataward.accounts.errors import LinkInvalid
@@ -64,7 +72,9 @@ def announce_ready(
     public_url: str | None = None,
     actor: str = "worker",
 ) -> OutboxMessage | None:
-    """Email the requester the download link, valid until the package expires.
+    """Email the requester the download link, valid until the package expires; for a
+    portability package with a receiving controller recorded, the link goes to that
+    controller and the requester is told (``access.controller_transfer``).
 
     None when the requester is answered by post (no address, or they asked for post): the
     caseworker downloads the package from the console and sends it. ``secret`` defaults to
@@ -73,6 +83,10 @@ def announce_ready(
     if package.state != READY:
         raise PackageRefused(f"the package is {package.state}: only a ready one is sent")
     row = request_of(uow, package)
+    destination = uow.session.get(PortabilityDestination, row.id)
+    if package.kind == PORTABILITY and destination is not None:
+        # POR-01, Art 20(2): the subject asked for it to go to another controller.
+        return send_to_destination(uow, package, secret=secret, public_url=public_url, actor=actor)
     if requester_of(uow, row).reply_by == "post":
         return None
     token, expires = package_link_token(secret or link_secret(), row, package)

@@ -40,3 +40,11 @@ class PackageLinkRefused(DatawardError):
     code = "package_link_refused"
     http_status = 403
     title = "This download link does not open a package"
+
+
+class DestinationInvalid(DatawardError):
+    """POR-01, Art 20(2): a receiving controller that cannot be recorded."""
+
+    code = "portability_destination_invalid"
+    http_status = 422
+    title = "The receiving controller cannot be recorded"

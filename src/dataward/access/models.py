@@ -169,3 +169,23 @@ class DownloadCode(Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class PortabilityDestination(Base):
+    """POR-01, Art 20(2): the controller a subject asked their portability package to be
+    sent to. Its name and the email address the subject gave are sealed under the
+    request's own key (shredded with the request); the row keeps only when it was recorded
+    and sent, and the outbox message the link went in."""
+
+    __tablename__ = "portability_destinations"
+
+    request_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("rights_requests.id"), primary_key=True
+    )
+    organisation: Mapped[str] = mapped_column(String(80))
+    # JSON {"name": ..., "email": ...}, sealed under the request's key.
+    sealed: Mapped[bytes] = mapped_column(LargeBinary)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    message_id: Mapped[str | None] = mapped_column(String(36), default=None)

@@ -35,36 +35,13 @@ from dataward.crypto.keyring import decrypt_for, encrypt_for
 from dataward.errors import NotFoundError, ValidationFailed
 from dataward.jobs.service import enqueue
 from dataward.register.models.rights import Right
+from dataward.requests.refusal_reasons import DPA_EXEMPTIONS
 from dataward.requests.service import register_of
 from dataward.uow import UnitOfWork
 
 REASON_MAX = 4000
 
-# DPA 2018 Schedules 2-4 exemptions a caseworker may rely on to withhold an item from an
-# access copy (ACC-03), as (name, where the Act says it). The register may name more.
-DPA_EXEMPTIONS: tuple[tuple[str, str], ...] = (
-    ("Crime and taxation", "DPA 2018 Sch 2 para 2"),
-    ("Immigration", "DPA 2018 Sch 2 para 4"),
-    ("Disclosure required by law or for legal proceedings", "DPA 2018 Sch 2 para 5"),
-    ("Functions designed to protect the public", "DPA 2018 Sch 2 para 7"),
-    ("Regulatory functions", "DPA 2018 Sch 2 paras 8-12"),
-    ("Judicial appointments, independence and proceedings", "DPA 2018 Sch 2 para 14"),
-    ("Protection of the rights of others", "DPA 2018 Sch 2 para 16"),
-    ("Legal professional privilege", "DPA 2018 Sch 2 para 19"),
-    ("Self-incrimination", "DPA 2018 Sch 2 para 20"),
-    ("Corporate finance", "DPA 2018 Sch 2 para 21"),
-    ("Management forecasts", "DPA 2018 Sch 2 para 22"),
-    ("Negotiations", "DPA 2018 Sch 2 para 23"),
-    ("Confidential references", "DPA 2018 Sch 2 para 24"),
-    ("Exam scripts and exam marks", "DPA 2018 Sch 2 paras 25-26"),
-    ("Journalistic, academic, artistic and literary purposes", "DPA 2018 Sch 2 para 26"),
-    ("Research and statistics", "DPA 2018 Sch 2 para 27"),
-    ("Archiving in the public interest", "DPA 2018 Sch 2 para 28"),
-    ("Health data: serious harm", "DPA 2018 Sch 3 Part 2"),
-    ("Social work data: serious harm", "DPA 2018 Sch 3 Part 3"),
-    ("Education data: serious harm", "DPA 2018 Sch 3 Part 4"),
-    ("Adoption, parental order and children's hearings records", "DPA 2018 Sch 4"),
-)
+# DPA_EXEMPTIONS (ACC-03): one list with the reasons a request may be refused.
 
 
 class ReviewItemNotFound(NotFoundError):

@@ -51,7 +51,27 @@ Kind = Annotated[
 
 
 @app.command("build")
-def build(org: Org, ref: Ref, actor: Actor = "cli", kind: Kind = "access") -> None:
+def build(
+    org: Org,
+    ref: Ref,
+    actor: Actor = "cli",
+    kind: Kind = "access",
+    send_to: Annotated[
+        str | None,
+        typer.Option(
+            "--send-to",
+            help="Portability only (Art 20(2)): the organisation the subject asked for "
+            "their data to be sent to; needs --send-to-email.",
+        ),
+    ] = None,
+    send_to_email: Annotated[
+        str | None,
+        typer.Option(
+            "--send-to-email",
+            help="The email address the subject gave for that organisation (sealed).",
+        ),
+    ] = None,
+) -> None:
     """Queue the build of the request's access (or portability) package; `dataward
     worker` builds it.
 
@@ -61,18 +81,34 @@ def build(org: Org, ref: Ref, actor: Actor = "cli", kind: Kind = "access") -> No
     stored (`dataward sources load`). A caseworker then reviews and approves the package
     in the console before the requester is emailed its link.
 
+    With --send-to and --send-to-email (portability only, POR-01, Art 20(2)) the ready
+    package's link goes to that organisation instead, the requester is told, and the
+    one-time code still goes to the requester, who passes it on.
+
     Example: dataward access build acme q_0123456789abcdef --kind portability
+
+    Example: dataward access build acme q_0123456789abcdef --kind portability
+    --send-to "Example Energy Ltd" --send-to-email data.moves@example-energy.co.uk
     """
+    from dataward.access.controller_transfer import record_destination
+    from dataward.access.errors import DestinationInvalid
     from dataward.access.service import queue_package
     from dataward.runtime import open_runtime
 
     with refused(), open_runtime() as runtime, runtime.uow() as uow:
+        if (send_to is None) != (send_to_email is None):
+            raise DestinationInvalid("give both --send-to and --send-to-email")
+        if send_to is not None and kind != "portability":
+            raise DestinationInvalid("--send-to goes with --kind portability only")
         package = queue_package(uow, org, ref, actor=actor, kind=kind)
+        if send_to is not None and send_to_email is not None:
+            record_destination(uow, org, ref, send_to, send_to_email, actor=actor)
         uow.commit()
         line = (
             f"{ref}: {package.kind} package {package.id} queued "
             f"(sources v{package.sources_version}); "
             "`dataward worker` builds it"
+            + (", then emails its link to the organisation given" if send_to else "")
         )
     out.print(line, markup=False)
 

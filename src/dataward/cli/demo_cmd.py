@@ -29,6 +29,7 @@ from dataward.demo.service import (
     DemoSummary,
     create_demo,
 )
+from dataward.demo.sources import FILES_DIR_FROM, OPERATIONAL_URL_FROM
 from dataward.migrate import upgrade
 from dataward.runtime import open_runtime
 
@@ -141,7 +142,9 @@ def create(
                 opened = open_demo_requests(uow, org, seed=seed)
                 uow.commit()
             with runtime.uow() as uow:
-                complaints = open_demo_complaints(uow, org, seed=seed)
+                # The agency as its sources file names it, to find the case a complaint holds.
+                agency = {OPERATIONAL_URL_FROM: operational_url, FILES_DIR_FROM: str(files_dir)}
+                complaints = open_demo_complaints(uow, org, seed=seed, env=agency)
                 uow.commit()
     _print_summary(summary)
     if requests:

@@ -184,6 +184,14 @@ def step(
         str | None,
         typer.Option(help="assign only: the user reference (user:u_...); empty: nobody."),
     ] = None,
+    reason: Annotated[
+        str | None,
+        typer.Option(
+            help="refuse only, and required there: the legal reason's code, e.g. "
+            "manifestly_excessive, legal_obligation_to_keep, legal_claims, "
+            "dpa_research_statistics (`dataward request refusal-reasons` lists them)."
+        ),
+    ] = None,
     actor: Actor = "cli",
 ) -> None:
     """Take one step on a request, as the console does: the rules may refuse it (printed
@@ -192,7 +200,7 @@ def step(
     from dataward.requests.wording import STATE_WORDS
 
     try:
-        details = _details(name, method, assignee)
+        details = _details(name, method, assignee, reason)
         with open_runtime() as runtime, runtime.uow() as uow:
             day = _step_day(on, uow.clock.today())
             row = take_step(uow, org[:80], ref[:32], name, Step(actor, day, note or None), details)
@@ -204,6 +212,19 @@ def step(
         raise typer.Exit(2) from None
     due = f", due {due_on.isoformat()}" if due_on else ""
     out.print(f"{ref}: {state} ({STATE_WORDS.get(state, state)}){due}", markup=False)
+
+
+@app.command("refusal-reasons")
+def refusal_reasons() -> None:
+    """List the legal reasons a request may be refused for (`step refuse --reason CODE`):
+    the code, the law, and the rights it can refuse (any, or erasure only)."""
+    from dataward.requests.refusal_reasons import LEGACY, REFUSAL_REASONS
+
+    for reason in REFUSAL_REASONS:
+        if reason.code == LEGACY:
+            continue
+        rights = ", ".join(reason.rights) or "any right"
+        out.print(f"{reason.code}\t{reason.law}\t{rights}\t{reason.because}", markup=False)
 
 
 @app.command("search")
@@ -261,6 +282,14 @@ def rectify(
         str | None,
         typer.Option(help="With --not-made: the subject's supplementary statement."),
     ] = None,
+    accuracy_check: Annotated[
+        str | None,
+        typer.Option(
+            "--accuracy-check",
+            help="How the new value's accuracy was checked: document_seen, records_checked "
+            "or confirmed_by_subject (required where the register says it verifies accuracy).",
+        ),
+    ] = None,
     actor: Actor = "cli",
 ) -> None:
     """Correct the subject's data in the source (REC-01), then tell the recipients (NOT-01).
@@ -279,7 +308,9 @@ def rectify(
     try:
         with open_runtime() as runtime, runtime.uow() as uow:
             if not_made is None:
-                rect = apply_correction(uow, org[:80], ref[:32], correction, actor=actor)
+                rect = apply_correction(
+                    uow, org[:80], ref[:32], correction, actor=actor, accuracy_check=accuracy_check
+                )
             else:
                 rect = record_not_rectified(
                     uow,
@@ -300,6 +331,44 @@ def rectify(
         out.print(f"{ref[:32]}: {dataset}.{column} corrected in {rows} rows", markup=False)
     else:
         out.print(f"{ref[:32]}: {dataset}.{column} not corrected ({not_made})", markup=False)
+
+
+@app.command("lift-restriction")
+def lift_restriction(
+    org: Annotated[str, typer.Argument(help="Organisation id.")],
+    ref: Annotated[str, typer.Argument(help="The request's reference (q_...).")],
+    restriction: Annotated[str, typer.Argument(help="The restriction's reference (r_...).")],
+    warn: Annotated[
+        bool,
+        typer.Option("--warn", help="Tell the requester it will be lifted (Art 18(3))."),
+    ] = False,
+    lift: Annotated[
+        bool, typer.Option("--lift", help="Lift it (refused until the requester was told).")
+    ] = False,
+    actor: Actor = "cli",
+) -> None:
+    """Lift a restriction on the request's subject (RES-01): first --warn, which queues the
+    message telling the requester it will be lifted and records that they were told, then
+    --lift. Lifting before the warning, or a restriction not on the request's subject, is
+    refused and changes nothing: one line, exit 2.
+
+    Example: dataward request lift-restriction acme q_4f1a2b3c4d5e6f70 r_0123456789abcdef --warn
+    """
+    from dataward.requests.rights_applied import lift_from_request, warn_before_lifting
+
+    if warn == lift:
+        err.print("give exactly one of --warn or --lift", markup=False)
+        raise typer.Exit(2)
+    step = warn_before_lifting if warn else lift_from_request
+    try:
+        with open_runtime() as runtime, runtime.uow() as uow:
+            row = step(uow, org[:80], ref[:32], restriction[:32], actor=actor)
+            uow.commit()
+    except DatawardError as error:
+        err.print(f"refused [{error.code}]: {error.message}", markup=False)
+        raise typer.Exit(2) from None
+    done = "the requester was told it will be lifted" if warn else "lifted"
+    out.print(f"{row.ref}: {done}", markup=False)
 
 
 @app.command("export")
@@ -331,8 +400,14 @@ def export(
         raise typer.Exit(report_error(error)) from None
 
 
-def _details(name: str, method: str | None, assignee: str | None) -> str | None:
+def _details(
+    name: str, method: str | None, assignee: str | None, reason: str | None = None
+) -> str | None:
     """The one extra value a step takes, checked against the step it belongs to."""
+    if reason is not None and name != "refuse":
+        raise RequestInvalid("--reason goes with refuse only")
+    if name == "refuse":
+        return reason
     if method is not None and name != "verify_identity":
         raise RequestInvalid("--method goes with verify_identity only")
     if assignee is not None and name != "assign":

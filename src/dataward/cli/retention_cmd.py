@@ -106,7 +106,8 @@ def plan_document(made: RetentionPlan) -> dict[str, Any]:
                 "cutoff": r.cutoff.isoformat() if r.cutoff else None,
                 "triggers": r.triggers,
                 "latest_of_entity": r.latest_of_entity,
-                "subject_holds_not_matched": r.subject_holds,
+                "subject_holds": r.subject_holds,
+                "restrictions_held": r.restrictions,
                 "datasets": [
                     {
                         "dataset": d.dataset,
@@ -141,8 +142,13 @@ def plan_text(made: RetentionPlan) -> list[str]:
         )
         if rule.subject_holds:
             lines.append(
-                f"  {rule.subject_holds} subject hold(s) in force: not matched to rows here; "
-                "a run must leave those subjects' rows"
+                f"  {rule.subject_holds} subject hold(s) in force: matched to rows by the "
+                "subjects' identities (legal_hold:<ref> below)"
+            )
+        if rule.restrictions:
+            lines.append(
+                f"  {rule.restrictions} subject(s) with a restriction in force: their rows are "
+                "held (restriction, RES-01)"
             )
         for dataset in rule.datasets:
             if not dataset.bindings:

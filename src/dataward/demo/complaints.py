@@ -6,6 +6,11 @@ the case's body-worn video (the register's ``complaint_on_case``), one from a so
 acting for the person, one about a demo rights request (linked to it), one withdrawn, one
 not upheld, and one that arrived this week and says no theme yet.
 
+The visit's complaint is about a real case of its subject, one with body-worn video, read
+from the agency's database through the stored sources file (``held_case``): the hold then
+keeps that case's footage in an erasure plan for the person and nothing else. When the
+agency cannot be read, the complaint is opened without a hold: no case is made up.
+
 Each is opened and moved through the services a caseworker's clicks run
 (``open_complaint``, ``steps.*``, ``holds.service.place_hold``) as ``system:demo``, so each
 step is checked by the rules and appends to the audit chain like any other. Days are
@@ -18,6 +23,7 @@ Idempotent: if any complaint of the organisation was opened by ``system:demo`` (
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -29,6 +35,7 @@ from dataward.complaints.models import Complaint, ComplaintEvent
 from dataward.complaints.service import Complainant, NewComplaint, open_complaint, today_of
 from dataward.complaints.steps import Step, acknowledge, add_note, close, investigate, link_request
 from dataward.demo.audit_actions import DEMO_COMPLAINTS_OPENED
+from dataward.demo.held_case import HeldCase, case_with_footage
 from dataward.demo.rights_requests import _caseworker
 from dataward.holds.service import NewHold, place_hold
 from dataward.requests.audit_actions import REQUEST_RECEIVED
@@ -175,8 +182,18 @@ def _oldest_demo_request(uow: UnitOfWork, organisation: str) -> str | None:
     ).first()
 
 
-def open_demo_complaints(uow: UnitOfWork, organisation: str, *, seed: int = 1) -> DemoComplaints:
-    """Open the demo's complaints in ``organisation`` unless the demo opened some already."""
+def open_demo_complaints(
+    uow: UnitOfWork,
+    organisation: str,
+    *,
+    seed: int = 1,
+    env: Mapping[str, str] | None = None,
+) -> DemoComplaints:
+    """Open the demo's complaints in ``organisation`` unless the demo opened some already.
+
+    ``env`` names the agency's database and files (the sources file's ``url_from``), as
+    connectors read it; default: the environment and settings.
+    """
     existing = demo_complaints_exist(uow, organisation)
     if existing:
         return DemoComplaints(organisation, 0, existing)
@@ -190,19 +207,23 @@ def open_demo_complaints(uow: UnitOfWork, organisation: str, *, seed: int = 1) -
             .limit(200)
         )
     )
+    held = case_with_footage(uow, organisation, env) if any(p.hold for p in PLANS) else None
     for plan in PLANS:
         received = today - timedelta(days=plan.days_ago)
+        subject_ref = rng.choice(refs) if refs and plan.linked_subject else None
+        if plan.hold and held is not None:
+            subject_ref = held.subject_ref  # the customer whose case the hold sits on
         new = NewComplaint(
             organisation=organisation,
             channel=plan.channel,
             received_on=received,
             complainant=_complainant(rng, plan),
             complainant_kind=plan.kind,
-            subject_ref=rng.choice(refs) if refs and plan.linked_subject else None,
+            subject_ref=subject_ref,
             theme=plan.theme,
         )
         row = open_complaint(uow, new, actor=ACTOR)
-        _follow(uow, row, plan, today)
+        _follow(uow, row, plan, today, held)
     record(
         uow,
         actor=ACTOR,
@@ -218,7 +239,9 @@ def _day(today: date, days_ago: int) -> Step:
     return Step(ACTOR, today - timedelta(days=days_ago))
 
 
-def _follow(uow: UnitOfWork, row: Complaint, plan: _Plan, today: date) -> None:
+def _follow(
+    uow: UnitOfWork, row: Complaint, plan: _Plan, today: date, held: HeldCase | None
+) -> None:
     """The steps after opening, in the order a caseworker takes them."""
     org, ref = row.organisation, row.ref
     if plan.acknowledged is not None:
@@ -231,7 +254,7 @@ def _follow(uow: UnitOfWork, row: Complaint, plan: _Plan, today: date) -> None:
         request_ref = _oldest_demo_request(uow, org)
         if request_ref is not None:
             link_request(uow, org, ref, request_ref, actor=ACTOR)
-    if plan.hold:
+    if plan.hold and held is not None:
         # The visit's case: the body-worn video is kept until 90 days after the complaint
         # closes (the register's complaint_on_case).
         place_hold(
@@ -242,7 +265,7 @@ def _follow(uow: UnitOfWork, row: Complaint, plan: _Plan, today: date) -> None:
                 owner=_caseworker(uow) or ACTOR,
                 review_on=today + timedelta(days=90),
                 hold_id=HOLD_ID,
-                case_ref=f"VISIT-{ref[2:10].upper()}",
+                case_ref=held.case_ref,
                 datasets=("body_worn_video",),
                 complaint_id=row.id,
             ),

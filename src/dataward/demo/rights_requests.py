@@ -30,6 +30,7 @@ from dataward.accounts.service import user_actor
 from dataward.audit.service import record
 from dataward.clock import in_uk_time
 from dataward.demo.audit_actions import DEMO_REQUESTS_OPENED
+from dataward.demo.disclosures import seed_demo_disclosures
 from dataward.requests import authority, tasks
 from dataward.requests.audit_actions import REQUEST_RECEIVED
 from dataward.requests.models import RequestEvent, RightsRequest
@@ -212,7 +213,14 @@ PLANS: tuple[_Plan, ...] = (
         "email",
         30,
         "Delete everything, as I asked last week and the week before.",
-        steps=(("refuse", 25, "The same request answered twice this month (demo).", None),),
+        steps=(
+            (
+                "refuse",
+                25,
+                "The same request answered twice this month (demo).",
+                "manifestly_excessive",
+            ),
+        ),
     ),
     _Plan(
         ("access",),
@@ -299,6 +307,7 @@ def open_demo_requests(uow: UnitOfWork, organisation: str, *, seed: int = 1) -> 
         )
     )
     caseworker = _caseworker(uow)
+    disclosed = 0
     for plan in PLANS:
         subject_ref = rng.choice(refs) if refs and plan.linked else None
         new = NewRequest(
@@ -311,6 +320,9 @@ def open_demo_requests(uow: UnitOfWork, organisation: str, *, seed: int = 1) -> 
             subject_ref=subject_ref,
         )
         row = open_request(uow, new, actor=ACTOR, register=register)
+        # NOT-01: recipients to tell when a demo request corrects, erases or restricts
+        # (logged before any such change is applied below).
+        disclosed += seed_demo_disclosures(uow, register, [row], today)
         if plan.assign and caseworker is not None:
             take_step(
                 uow, organisation, row.ref, "assign", Step(ACTOR, new.received_on), caseworker
@@ -332,6 +344,6 @@ def open_demo_requests(uow: UnitOfWork, organisation: str, *, seed: int = 1) -> 
         action=DEMO_REQUESTS_OPENED,
         entity_type="organisation",
         entity_id=organisation,
-        details={"requests": len(PLANS), "seed": seed},
+        details={"requests": len(PLANS), "seed": seed, "disclosures": disclosed},
     )
     return DemoRequests(organisation, len(PLANS), 0)

@@ -202,8 +202,9 @@ DATASETS: dict[str, list[dict[str, Any]]] = {
             subject=_BY_CASE,
             entities=_CASE,
             files=_files("body_worn_video"),
-            columns=_DELETED_WITH_FILE,
             events={"recording_made": "recorded_at"},
+            # Erased with its file, unless a hold keeps it (a complaint on the visit's case).
+            columns={"file_path": {"erasure": "delete_row"}},
         )
     ],
     "call_recordings": [

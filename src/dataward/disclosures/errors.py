@@ -39,3 +39,11 @@ class RectificationRefused(DatawardError):
     code = "rectification_refused"
     http_status = 409
     title = "This request cannot be rectified now"
+
+
+class AccuracyNotVerified(RectificationInvalid):
+    """REC-01 where the register says the organisation verifies the accuracy of new data
+    (``verify_accuracy``): the caseworker records how it was checked before it is applied."""
+
+    code = "rectification_accuracy_not_verified"
+    title = "Record how the new data's accuracy was checked first"

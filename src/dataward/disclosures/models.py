@@ -105,5 +105,8 @@ class Rectification(Base):
     statement_sealed: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     rows: Mapped[int] = mapped_column(Integer, default=0)
     sources_version: Mapped[int | None] = mapped_column(Integer, default=None)
+    # With applied: how the new data's accuracy was checked (``ACCURACY_CHECKS``), where
+    # the caseworker recorded it; the register's ``verify_accuracy`` makes it required.
+    accuracy_check: Mapped[str | None] = mapped_column(String(24), default=None)
     recorded_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from dataward.crypto.keyring import decrypt_for, encrypt_for
 from dataward.disclosures.audit_actions import RECTIFICATION_APPLIED, RECTIFICATION_NOT_APPLIED
 from dataward.disclosures.errors import (
+    AccuracyNotVerified,
     ColumnNotBound,
     RectificationInvalid,
     RectificationRefused,
@@ -46,6 +47,11 @@ from dataward.uow import UnitOfWork
 # Why a correction is not made: the data records an opinion (a note of what an agent
 # thought), it is accurate already, or another reason given in words.
 NOT_MADE = ("opinion", "accurate", "other")
+# How the caseworker checked that the new data is accurate, where the register says the
+# organisation verifies it (``verify_accuracy``, REC-01): a document the subject sent was
+# seen, the organisation's own records or a third party's confirm it, or the subject
+# confirmed it through a channel already verified.
+ACCURACY_CHECKS = ("document_seen", "records_checked", "confirmed_by_subject")
 MAX_TEXT = 4000
 
 
@@ -114,6 +120,28 @@ def bound_bindings(sources: SourcesFile, dataset: str, column: str) -> list[tupl
     return found
 
 
+def verifies_accuracy(uow: UnitOfWork, organisation: str) -> bool:
+    """The register says the organisation verifies the accuracy of new data (REC-01)."""
+    return any(
+        item.right.value == "rectification" and item.verify_accuracy
+        for item in register_of(uow, organisation).rights.items
+    )
+
+
+def _accuracy_check(uow: UnitOfWork, row: RightsRequest, given: str | None) -> str | None:
+    check = (given or "").strip() or None
+    if check is not None and check not in ACCURACY_CHECKS:
+        raise RectificationInvalid(
+            f"the accuracy check must be one of {', '.join(ACCURACY_CHECKS)}"
+        )
+    if check is None and verifies_accuracy(uow, row.organisation):
+        raise AccuracyNotVerified(
+            "the privacy notice says the accuracy of new data is verified: record how it was "
+            f"checked ({', '.join(ACCURACY_CHECKS)}) before the correction is applied"
+        )
+    return check
+
+
 def _seal(uow: UnitOfWork, row: RightsRequest, rect: Rectification, part: str, text: str) -> bytes:
     return encrypt_for(uow, row.key_id, text, f"request:{row.id}:rectification:{rect.id}:{part}")
 
@@ -152,8 +180,13 @@ def rectify(
     actor: str,
     connectors: Mapping[str, Connector] | None = None,
     env: Mapping[str, str] | None = None,
+    accuracy_check: str | None = None,
 ) -> Rectification:
     """Apply the correction to the subject's rows in the source, then tell the recipients.
+
+    Where the register says the organisation verifies the accuracy of new data
+    (``verify_accuracy``), ``accuracy_check`` (one of ACCURACY_CHECKS) records how it was
+    checked, and without it the correction is refused (``AccuracyNotVerified``).
 
     ``connectors`` are used as given and left open; otherwise each connection is opened
     with its URL from ``env`` (default: the environment and settings) and closed after.
@@ -164,6 +197,7 @@ def rectify(
     value = _text(correction.value, "the corrected value")
     correction = Correction(correction.dataset, correction.column.strip(), value)
     _check_correction(uow, row, correction)
+    check = _accuracy_check(uow, row, accuracy_check)
     stored = current_sources(uow, organisation)
     sources = stored.parsed().sources
     bound = bound_bindings(sources, correction.dataset, correction.column)
@@ -202,6 +236,7 @@ def rectify(
                 connector.close()
     rect = _new(uow, row, correction, "applied", actor)
     rect.rows, rect.sources_version = changed, stored.version
+    rect.accuracy_check = check
     uow.session.add(rect)
     uow.session.flush()
     audit_request(
@@ -214,6 +249,7 @@ def rectify(
         column=rect.column,
         rows=changed,
         sources_version=stored.version,
+        accuracy_check=check,
     )
     names = {d.id: d.name for d in register_of(uow, organisation).datasets}
     tell_recipients(

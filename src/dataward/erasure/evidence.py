@@ -12,9 +12,49 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from dataward.erasure.models import ErasureEvidence, ErasurePlan, ErasureStep
+from dataward.erasure.models import (
+    STEP_DONE,
+    ErasureEvidence,
+    ErasurePlan,
+    ErasureStep,
+    ErasureStepKey,
+)
 from dataward.erasure.survey import KEPT_REASONS
 from dataward.uow import UnitOfWork
+
+
+def row_erased(uow: UnitOfWork, plan: ErasurePlan, digest: str) -> bool:
+    """Was this row (``survey.key_digest``) erased by the plan? A key of a done step that
+    no hold kept."""
+    found = uow.session.scalar(
+        select(ErasureStepKey.digest)
+        .join(ErasureStep, ErasureStep.id == ErasureStepKey.step_id)
+        .where(
+            ErasureStep.plan_id == plan.id,
+            ErasureStep.state == STEP_DONE,
+            ErasureStep.action == "erase",
+            ErasureStepKey.digest == digest,
+            ErasureStepKey.held.is_(False),
+        )
+    )
+    return found is not None
+
+
+def step_digests(uow: UnitOfWork, step: ErasureStep) -> list[str]:
+    """The key digests a step erases (or erased), sorted: for a small step or a test; a
+    large one is read a page at a time (``executor.keys_digest``)."""
+    return list(
+        uow.session.scalars(
+            select(ErasureStepKey.digest)
+            .where(ErasureStepKey.step_id == step.id, ErasureStepKey.held.is_(False))
+            .order_by(ErasureStepKey.digest)
+        )
+    )
+
+
+def _gone_digests(uow: UnitOfWork, row: ErasureEvidence) -> list[str]:
+    step = uow.session.get(ErasureStep, row.step_id)
+    return step_digests(uow, step) if step is not None else []
 
 
 def steps_of(uow: UnitOfWork, plan: ErasurePlan) -> Sequence[ErasureStep]:
@@ -101,7 +141,10 @@ def evidence_export(uow: UnitOfWork, plan: ErasurePlan) -> list[dict[str, object
             "files": row.files,
             "rows_kept": row.rows_kept,
             "kept_reason": row.kept_reason,
-            "key_digests": row.keys,
+            # The digests of the rows that went (from ``erasure_step_keys``), and the sha256
+            # of them sorted, one a line, that the evidence cites.
+            "key_digests": _gone_digests(uow, row) if row.rows else [],
+            "keys_digest": row.keys_digest,
             "at": row.at.isoformat(),
             "worker": row.worker,
             "plan": plan.id,

@@ -3,16 +3,22 @@
 Each run takes the plan's first source (connection) with steps left, and does one of two
 things in the job's transaction:
 
-1. Its steps are ``pending``: survey the source again. Rows that appeared or vanished since
-   the plan make it ``stale`` (re-plan, never execute it blindly) and nothing changes. Else
-   the steps become ``executing`` and the next run is queued: that mark commits BEFORE the
-   source is touched, so a run that finds it knows the source may have changed already.
-2. Its steps are ``executing``: one transaction in the source with a set-based statement
-   per step, children before parents, on the planned keys still there (a resumed run after
-   a crash finds fewer, or none: the source's transaction was all or nothing); files after
-   their rows commit; then each step is ``done`` with its evidence, once (ERA-03). A folder
-   of CSV or JSON files is rewritten through temporaries swapped in together; a ``files``
-   binding's rows are its files, deleted (``connectors.apply_changes``).
+1. Its steps are ``pending``: survey the source again, a batch (``SURVEY_BATCH``) at a
+   time, each compared with the plan's ``erasure_step_keys``. Rows that appeared or
+   vanished since the plan make it ``stale`` (re-plan, never execute it blindly) and
+   nothing changes. Else the files of the rows that go are recorded (``erasure_step_files``,
+   ``pending``), the steps become ``executing`` and the next run is queued: that commits
+   BEFORE the source is touched, so a run that finds it knows the source may have changed
+   already, and which files are still to delete.
+2. Its steps are ``executing``: one transaction in the source with set-based statements per
+   step, children before parents, on the planned keys still there, streamed a batch at a
+   time (a resumed run after a crash finds fewer, or none: the source's transaction was all
+   or nothing); then the files still ``pending`` are deleted (their paths forgotten); then
+   each step is ``done`` with its evidence, once (ERA-03): counts and the digest of its
+   key digests.
+   A folder of CSV or JSON files is rewritten through temporaries swapped in together
+   (its keys gathered first: such a source is read whole anyway); a ``files`` binding's
+   rows are its files, deleted (``connectors.apply_changes``).
 
 Sources go in the plan's order (``seq``): file sources first, since a file's rows may find
 their person through a database's table that a later source changes.
@@ -27,18 +33,23 @@ anywhere, dataward's own copies are crypto-shredded. Never commits.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, func, insert, select, update
 
 from dataward.disclosures.notices import tell_recipients
 from dataward.erasure import audit_actions as actions
 from dataward.erasure.errors import ErasurePlanNotFound
+from dataward.erasure.keys import keys_digest, mark_held, planned_among
 from dataward.erasure.models import (
     APPROVED,
     DONE,
     ERASE,
+    FILE_DELETED,
+    FILE_KEPT,
+    FILE_PENDING,
     RUNNING,
     STALE,
     STEP_DONE,
@@ -48,6 +59,8 @@ from dataward.erasure.models import (
     ErasureEvidence,
     ErasurePlan,
     ErasureStep,
+    ErasureStepFile,
+    ErasureStepKey,
 )
 from dataward.erasure.service import (
     EXECUTE_JOB,
@@ -56,13 +69,19 @@ from dataward.erasure.service import (
     request_of,
     subject_of,
 )
-from dataward.erasure.survey import Survey, changes_of, survey_subject
+from dataward.erasure.survey import SURVEY_BATCH, Survey, changes_of, survey_subject
 from dataward.holds.service import today_of
 from dataward.jobs.service import backoff, enqueue
 from dataward.requests.source_search import subject_identities
 from dataward.sources.connectors import apply_changes, open_all
-from dataward.sources.connectors.base import Connector, RowChange, SourceUnavailable
+from dataward.sources.connectors.base import (
+    BATCH_SIZE,
+    Connector,
+    RowChange,
+    SourceUnavailable,
+)
 from dataward.sources.connectors.blobs import BlobConnector, delete_files
+from dataward.sources.connectors.sql import SqlConnector, apply_change_batches
 from dataward.sources.models import SourcesFile
 from dataward.sources.versions import sources_version
 from dataward.subjects.service import shred_subject
@@ -107,10 +126,10 @@ def execute_plan(
     sources = sources_version(uow, plan.organisation, plan.sources_version).parsed().sources
     opened = dict(connectors) if connectors is not None else _open(sources, env)
     try:
-        surveys = _survey(uow, plan, sources, opened, steps)
+        surveyor = _Surveyor(uow, plan, sources, opened)
         if all(s.state == STEP_PENDING for s in steps):
-            return _mark(uow, plan, source, steps, surveys, worker)
-        erased = _erase(uow, plan, sources, opened, steps, surveys, worker)
+            return _mark(uow, plan, source, steps, surveyor, worker)
+        erased = _erase(uow, plan, sources, opened, steps, surveyor, worker)
     except SourceUnavailable as error:
         return _source_failed(uow, plan, source, error, attempt)
     finally:
@@ -140,33 +159,37 @@ def _open(sources: SourcesFile, env: Mapping[str, str] | None) -> dict[str, Conn
     return open_all(sources, env)
 
 
-def _survey(
-    uow: UnitOfWork,
-    plan: ErasurePlan,
-    sources: SourcesFile,
-    connectors: Mapping[str, Connector],
-    steps: Sequence[ErasureStep],
-) -> dict[str, Survey]:
-    """The source's bindings now, by step id (holds as of today)."""
-    row = request_of(uow, plan)
-    subject = subject_of(uow, row)
-    by_binding = {(s.dataset, s.binding): s for s in steps}
-    found: dict[str, Survey] = {}
-    for survey in survey_subject(
-        uow,
-        plan.organisation,
-        sources,
-        connectors,
-        subject_identities(uow, subject),
-        subject_id=subject.id,
-        datasets={s.dataset for s in steps},
-        on=today_of(uow),
-        connection=steps[0].connection,
-    ):
-        step = by_binding.get((survey.dataset, survey.index))
-        if step is not None:
-            found[step.id] = survey
-    return found
+class _Surveyor:
+    """A step's binding now (holds as of today), streamed: the subject's identities are
+    decrypted once per run."""
+
+    def __init__(
+        self,
+        uow: UnitOfWork,
+        plan: ErasurePlan,
+        sources: SourcesFile,
+        connectors: Mapping[str, Connector],
+    ) -> None:
+        self.uow, self.plan, self.sources, self.connectors = uow, plan, sources, connectors
+        self.subject = subject_of(uow, request_of(uow, plan))
+        self.values = subject_identities(uow, self.subject)
+        self.roots: dict[tuple[str, str, str], set[Any]] = {}
+
+    def __call__(self, step: ErasureStep) -> Survey | None:
+        found = survey_subject(
+            self.uow,
+            self.plan.organisation,
+            self.sources,
+            self.connectors,
+            self.values,
+            subject_id=self.subject.id,
+            datasets={step.dataset},
+            on=today_of(self.uow),
+            connection=step.connection,
+            binding=step.binding,
+            roots=self.roots,
+        )
+        return next(iter(found), None)
 
 
 def _mark(
@@ -174,18 +197,41 @@ def _mark(
     plan: ErasurePlan,
     source: str,
     steps: Sequence[ErasureStep],
-    surveys: Mapping[str, Survey],
+    survey_of: Callable[[ErasureStep], Survey | None],
     worker: str,
 ) -> ExecutionStep:
-    """First run on a source: stale, or every step ``executing`` (committed before any
-    change to the source)."""
+    """First run on a source: stale, or every step ``executing`` with the files of its rows
+    recorded (committed before any change to the source, so a run killed after the source
+    commits still knows which files to delete). Compared a batch at a time."""
     for step in steps:
-        survey = surveys.get(step.id)
-        planned = set(step.keys)
-        now = set(survey.erase) if survey is not None else set()
-        held = survey.held if survey is not None else set()
-        if now - planned or planned - now - held:
+        survey = survey_of(step)
+        appeared = covered = 0
+        for batch in survey.batches() if survey is not None else ():
+            found = planned_among(uow, step, [*batch.erase, *batch.held])
+            appeared += sum(1 for digest in batch.erase if digest not in found)
+            covered += len(found)
+            files = [f for f in batch.files if f[0] in found]
+            if files and not appeared:
+                uow.session.execute(
+                    insert(ErasureStepFile),
+                    [
+                        {
+                            "step_id": step.id,
+                            "digest": digest,
+                            "connection": connection,
+                            "path": path,
+                            "state": FILE_PENDING,
+                        }
+                        for digest, connection, path in files
+                    ],
+                )
+        # Rows that appeared, or planned rows gone that no hold now explains.
+        if appeared or covered < step.rows:
             plan.state, plan.updated_at = STALE, uow.clock.now()
+            # A stale plan never runs: the paths recorded so far are forgotten.
+            uow.session.execute(
+                delete(ErasureStepFile).where(ErasureStepFile.step_id.in_([s.id for s in steps]))
+            )
             audit_plan(
                 uow,
                 plan,
@@ -193,8 +239,8 @@ def _mark(
                 actor=worker,
                 dataset=step.dataset,
                 binding=step.binding,
-                planned=len(planned),
-                found=len(now),
+                planned=step.rows,
+                found=survey.erased if survey is not None else 0,
             )
             return ExecutionStep(plan.id, plan.state, source=source)
     for step in steps:
@@ -203,56 +249,131 @@ def _mark(
     return ExecutionStep(plan.id, plan.state, source=source, marked=True)
 
 
+@dataclass
+class _Tally:
+    """What the erase run found of one step: planned keys still there, planned keys held."""
+
+    found: int = 0
+    held: int = 0
+    survey: Survey | None = None
+
+
+def _key_batches(
+    uow: UnitOfWork,
+    step: ErasureStep,
+    survey_of: Callable[[ErasureStep], Survey | None],
+    tally: _Tally,
+) -> Iterator[list[Any]]:
+    """The planned keys still in the source, a batch at a time; planned rows a hold placed
+    since approval covers are marked held (and their files kept) instead."""
+    tally.survey = survey = survey_of(step)
+    for batch in survey.batches() if survey is not None else ():
+        found = planned_among(uow, step, [*batch.erase, *batch.held])
+        held_now = [digest for digest in batch.held if digest in found]
+        if held_now:
+            _mark_held(uow, step, held_now)
+        keys = [key for digest, key in batch.erase.items() if digest in found]
+        tally.found += len(keys)
+        tally.held += len(held_now)
+        if keys:
+            yield keys
+
+
+def _mark_held(uow: UnitOfWork, step: ErasureStep, digests: Sequence[str]) -> None:
+    """Planned rows a hold now keeps: their keys ``held``, their files ``kept`` (paths
+    forgotten once the source commits; reset by ``_unmark_held`` if it does not)."""
+    mark_held(uow, step, digests)
+    for start in range(0, len(digests), BATCH_SIZE):
+        part = list(digests[start : start + BATCH_SIZE])
+        uow.session.execute(
+            update(ErasureStepFile)
+            .where(ErasureStepFile.step_id == step.id, ErasureStepFile.digest.in_(part))
+            .values(state=FILE_KEPT)
+        )
+
+
+def _unmark_held(uow: UnitOfWork, steps: Sequence[ErasureStep]) -> None:
+    """The source rolled back: this run's held marks go with it (the retry reads again)."""
+    ids = [step.id for step in steps]
+    uow.session.execute(
+        update(ErasureStepKey).where(ErasureStepKey.step_id.in_(ids)).values(held=False)
+    )
+    uow.session.execute(
+        update(ErasureStepFile)
+        .where(ErasureStepFile.step_id.in_(ids), ErasureStepFile.state == FILE_KEPT)
+        .values(state=FILE_PENDING)
+    )
+
+
 def _erase(
     uow: UnitOfWork,
     plan: ErasurePlan,
     sources: SourcesFile,
     connectors: Mapping[str, Connector],
     steps: Sequence[ErasureStep],
-    surveys: Mapping[str, Survey],
+    survey_of: Callable[[ErasureStep], Survey | None],
     worker: str,
 ) -> int:
-    """The source's statements in one transaction, then its files, then the evidence."""
-    changes: list[RowChange] = []
-    files: dict[str, list[str]] = {}
+    """The source's statements in one transaction (keys streamed a batch at a time), then
+    the files recorded for its rows, then the evidence."""
+    tallies = {step.id: _Tally() for step in steps}
+    changes: list[tuple[RowChange, Iterator[list[Any]]]] = []
     for step in steps:
-        survey = surveys.get(step.id)
-        planned = set(step.keys)
-        keys = [] if survey is None else [k for d, k in survey.erase.items() if d in planned]
         binding = sources.datasets[step.dataset][step.binding]
-        delete, values = changes_of(step.how)
+        delete_rows, values = changes_of(step.how)
         table = binding.table or binding.pattern or ""  # a file binding's pattern
-        changes.append(RowChange(table, binding.key, keys, delete, values))
-        for connection, path in survey.files if survey is not None else ():
-            files.setdefault(connection, []).append(path)
+        changes.append(
+            (
+                RowChange(table, binding.key, (), delete_rows, values),
+                _key_batches(uow, step, survey_of, tallies[step.id]),
+            )
+        )
     connector = connectors[steps[0].connection]
-    touched = apply_changes(connector, changes) if any(c.keys for c in changes) else []
-    deleted = 0
-    for connection, paths in files.items():  # after their rows committed
-        blobs = connectors[connection]
-        if isinstance(blobs, BlobConnector):
-            deleted += delete_files(blobs, paths)
+    try:
+        if isinstance(connector, SqlConnector):
+            touched = apply_change_batches(connector, changes)
+        else:
+            # A folder of files is rewritten whole: its keys are gathered first.
+            gathered = [
+                RowChange(c.table, c.key, [k for batch in keys for k in batch], c.delete, c.values)
+                for c, keys in changes
+            ]
+            touched = apply_changes(connector, gathered) if any(c.keys for c in gathered) else []
+    except SourceUnavailable:
+        _unmark_held(uow, steps)
+        raise
+    uow.session.execute(
+        update(ErasureStepFile)
+        .where(
+            ErasureStepFile.step_id.in_([step.id for step in steps]),
+            ErasureStepFile.state == FILE_KEPT,
+        )
+        .values(path=None)
+    )
+    # The source has committed: the files recorded for its rows go now (again, harmlessly,
+    # in a run resumed after a crash: every file still pending).
+    deleted = _delete_pending_files(uow, steps, connectors)
     plan.updated_at = uow.clock.now()
-    for step, change in zip(steps, changes, strict=True):
-        survey = surveys.get(step.id)
-        held_now = set(step.keys) & (survey.held if survey is not None else set())
-        gone = sorted(set(step.keys) - held_now)
+    for step in steps:
+        tally = tallies[step.id]
+        survey = tally.survey
+        gone = step.rows - tally.held
         step.state = STEP_DONE
         uow.session.add(
             _evidence(
                 plan,
                 step,
                 worker,
-                rows=len(gone),
-                keys=gone,
-                files=len(survey.files) if survey is not None else 0,
-                rows_kept=step.rows_kept + len(held_now),
-                resumed=len(change.keys) < len(gone),
+                rows=gone,
+                keys_digest=keys_digest(uow, step),
+                files=_files_gone(uow, step),
+                rows_kept=step.rows_kept + tally.held,
+                resumed=tally.found < gone,
                 reason=step.kept_reason or (survey.kept_reason if survey is not None else None),
-                detail=_detail(step, survey, held_now),
+                detail=_detail(step, survey, tally.held),
             )
         )
-        plan.rows_kept += len(held_now)
+        plan.rows_kept += tally.held
     audit_plan(
         uow,
         plan,
@@ -266,7 +387,54 @@ def _erase(
     return sum(touched)
 
 
-def _detail(step: ErasureStep, survey: Survey | None, held_now: set[str]) -> str | None:
+def _delete_pending_files(
+    uow: UnitOfWork, steps: Sequence[ErasureStep], connectors: Mapping[str, Connector]
+) -> int:
+    """Delete the files still recorded ``pending`` for these steps, a page at a time, and
+    forget their paths; how many were on disk."""
+    deleted, last = 0, 0
+    ids = [step.id for step in steps]
+    while True:
+        page = uow.session.execute(
+            select(ErasureStepFile.id, ErasureStepFile.connection, ErasureStepFile.path)
+            .where(
+                ErasureStepFile.step_id.in_(ids),
+                ErasureStepFile.state == FILE_PENDING,
+                ErasureStepFile.id > last,
+            )
+            .order_by(ErasureStepFile.id)
+            .limit(SURVEY_BATCH)
+        ).all()
+        if not page:
+            return deleted
+        by_connection: dict[str, list[str]] = {}
+        for _, connection, path in page:
+            if path is not None:
+                by_connection.setdefault(connection, []).append(path)
+        for connection, paths in by_connection.items():
+            blobs = connectors.get(connection)
+            if isinstance(blobs, BlobConnector):
+                deleted += delete_files(blobs, paths)
+        uow.session.execute(
+            update(ErasureStepFile)
+            .where(ErasureStepFile.id.in_([row[0] for row in page]))
+            .values(state=FILE_DELETED, path=None)
+        )
+        last = page[-1][0]
+
+
+def _files_gone(uow: UnitOfWork, step: ErasureStep) -> int:
+    return int(
+        uow.session.scalar(
+            select(func.count())
+            .select_from(ErasureStepFile)
+            .where(ErasureStepFile.step_id == step.id, ErasureStepFile.state == FILE_DELETED)
+        )
+        or 0
+    )
+
+
+def _detail(step: ErasureStep, survey: Survey | None, held_now: int) -> str | None:
     if not held_now or survey is None:
         return step.kept_detail
     return ", ".join(
@@ -284,7 +452,7 @@ def _evidence(
     worker: str,
     *,
     rows: int,
-    keys: list[str],
+    keys_digest: str | None,
     files: int,
     rows_kept: int,
     resumed: bool,
@@ -303,7 +471,7 @@ def _evidence(
         rows=rows,
         files=files,
         rows_kept=rows_kept,
-        keys=keys,
+        keys_digest=keys_digest,
         kept_reason=reason if rows_kept else None,
         kept_detail=detail,
         resumed=resumed,
@@ -329,7 +497,7 @@ def _finish(uow: UnitOfWork, plan: ErasurePlan, worker: str) -> None:
                 step,
                 worker,
                 rows=0,
-                keys=[],
+                keys_digest=None,
                 files=0,
                 rows_kept=step.rows_kept,
                 resumed=False,

@@ -9,7 +9,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from dataward.db import Base, UTCDateTime
@@ -37,6 +47,11 @@ STEP_PENDING = "pending"
 STEP_EXECUTING = "executing"
 STEP_DONE = "done"
 STEP_KEPT = "kept"
+# A file of a row that goes: recorded (with its path) before its source changes, deleted
+# after the source commits (its path then forgotten), or kept with its row (a hold).
+FILE_PENDING = "pending"
+FILE_DELETED = "deleted"
+FILE_KEPT = "kept"
 
 
 class ErasureGround(Base):
@@ -88,8 +103,8 @@ class ErasureStep(Base):
     """What the plan does to one binding of one dataset: erase its rows (how), or keep them.
 
     ``how`` maps each column with a strategy to ``delete_row``, ``set_null``,
-    ``anonymise:<rule>`` or ``keep``; ``keys`` holds the digests of the rows that go and
-    ``held`` those kept by a hold predicate, so a stale plan is seen at execution.
+    ``anonymise:<rule>`` or ``keep``. The digests of the rows that go are its
+    ``ErasureStepKey`` rows (written in batches), so a stale plan is seen at execution.
     """
 
     __tablename__ = "erasure_steps"
@@ -109,7 +124,6 @@ class ErasureStep(Base):
     rows: Mapped[int] = mapped_column(Integer, default=0)
     files: Mapped[int] = mapped_column(Integer, default=0)
     rows_kept: Mapped[int] = mapped_column(Integer, default=0)
-    keys: Mapped[list[str]] = mapped_column(JSON, default=list)
     # Why rows are kept: a code (legal_hold, hold_predicate, no_strategy, read_only, by_hand)
     # and the hold refs or ids; never personal data.
     kept_reason: Mapped[str | None] = mapped_column(String(40), default=None)
@@ -134,7 +148,9 @@ class ErasureEvidence(Base):
     rows: Mapped[int] = mapped_column(Integer, default=0)
     files: Mapped[int] = mapped_column(Integer, default=0)
     rows_kept: Mapped[int] = mapped_column(Integer, default=0)
-    keys: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # sha256 of the sorted digests of the rows that went, one per line (``keys_digest``);
+    # the digests themselves stay in ``erasure_step_keys`` (not held).
+    keys_digest: Mapped[str | None] = mapped_column(String(64), default=None)
     kept_reason: Mapped[str | None] = mapped_column(String(40), default=None)
     kept_detail: Mapped[str | None] = mapped_column(Text, default=None)
     # The source had already changed when this run began (a resumed run after a crash).
@@ -143,3 +159,33 @@ class ErasureEvidence(Base):
     sources_version: Mapped[int] = mapped_column(Integer)
     register_version: Mapped[int] = mapped_column(Integer)
     at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ErasureStepKey(Base):
+    """A row a step erases, cited by its digest (``survey.key_digest``); ``held`` when a
+    hold placed since approval kept it. "Was this row erased?": a key of a done step, not
+    held."""
+
+    __tablename__ = "erasure_step_keys"
+
+    step_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("erasure_steps.id"), primary_key=True
+    )
+    digest: Mapped[str] = mapped_column(String(32), primary_key=True)
+    held: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class ErasureStepFile(Base):
+    """A file of a row that goes. Recorded with its path when the source's steps are marked
+    ``executing`` (committed before the source changes); deleted after the source commits,
+    its path then cleared. A resumed run deletes the files still ``pending``."""
+
+    __tablename__ = "erasure_step_files"
+    __table_args__ = (Index("ix_erasure_step_files_step_state", "step_id", "state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    step_id: Mapped[str] = mapped_column(String(36), ForeignKey("erasure_steps.id"))
+    digest: Mapped[str] = mapped_column(String(32))
+    connection: Mapped[str] = mapped_column(String(80))
+    path: Mapped[str | None] = mapped_column(Text, default=None)
+    state: Mapped[str] = mapped_column(String(12))

@@ -4,8 +4,9 @@
 (the access build's lookup: ``stream_subject`` with ``subject_identities``) and stores, per
 binding, what goes and how (the sources file's strategy per column), what stays and why
 (ERA-02: a legal hold in force, a hold predicate of the sources file open on the row, a
-source dataward may not write), with counts and key digests only. It cites the sources and
-register versions it read. Never commits.
+source dataward may not write), with counts and key digests only (the digests in
+``erasure_step_keys``, written ``SURVEY_BATCH`` at a time as the rows stream). It cites the
+sources and register versions it read. Never commits.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 
 from dataward.erasure import audit_actions as actions
 from dataward.erasure.errors import ErasureInvalid, ErasureRefused, NoGround
+from dataward.erasure.keys import add_keys
 from dataward.erasure.models import (
     ERASE,
     KEEP,
@@ -127,11 +129,17 @@ def plan_erasure(
         created_at=now,
         updated_at=now,
     )
+    for old in earlier:
+        if old.state in (PLANNED, STALE, REJECTED):
+            old.state, old.updated_at = SUPERSEDED, now
+    uow.session.add(plan)
+    uow.session.flush()
     values = subject_identities(uow, subject)
     opened = dict(connectors) if connectors is not None else open_all(sources, env)
     try:
-        surveys = list(
-            survey_subject(
+        steps = [
+            _step(uow, plan, survey)
+            for survey in survey_subject(
                 uow,
                 organisation,
                 sources,
@@ -141,21 +149,15 @@ def plan_erasure(
                 datasets=[d for d in sources.datasets if d in declared],
                 on=today_of(uow),
             )
-        )
+        ]
     finally:
         if connectors is None:
             for connector in opened.values():
                 connector.close()
-    for old in earlier:
-        if old.state in (PLANNED, STALE, REJECTED):
-            old.state, old.updated_at = SUPERSEDED, now
-    uow.session.add(plan)
-    uow.session.flush()
-    steps = _steps(plan, surveys, sources)
-    uow.session.add_all(steps)
-    plan.rows_erased = sum(s.rows for s in steps)
-    plan.rows_kept = sum(s.rows_kept for s in steps)
-    plan.files_erased = sum(s.files for s in steps)
+    _order(steps, sources)
+    plan.rows_erased = sum(s.rows for _, s in steps)
+    plan.rows_kept = sum(s.rows_kept for _, s in steps)
+    plan.files_erased = sum(s.files for _, s in steps)
     # dataward's own copies go too only when nothing of the person is kept anywhere.
     plan.shred_when_done = plan.rows_kept == 0 and not sources.searched_by_hand
     uow.session.flush()
@@ -173,44 +175,55 @@ def plan_erasure(
     return plan
 
 
-def _steps(plan: ErasurePlan, surveys: list[Survey], sources: SourcesFile) -> list[ErasureStep]:
-    """A step per binding, ordered per source with children (longer chains) first.
+def _step(uow: UnitOfWork, plan: ErasurePlan, survey: Survey) -> tuple[Survey, ErasureStep]:
+    """The binding's step, its key digests written a batch at a time as the survey streams."""
+    step = ErasureStep(
+        id=str(uuid.uuid4()),
+        plan_id=plan.id,
+        dataset=survey.dataset,
+        binding=survey.index,
+        connection=survey.binding.connection,
+        seq=0,
+        action=ERASE,
+        how=survey.how,
+        state=STEP_PENDING,
+    )
+    uow.session.add(step)
+    uow.session.flush()
+    for batch in survey.batches():
+        if batch.erase:
+            add_keys(uow, step, batch.erase)
+    # A binding with no rows of the person is erased too: its evidence says "none".
+    erasing = survey.kept_reason is None or survey.erased > 0
+    step.action = ERASE if erasing else KEEP
+    step.state = STEP_PENDING if erasing else STEP_KEPT
+    step.rows, step.files, step.rows_kept = survey.erased, survey.files, survey.held
+    step.kept_reason = survey.kept_reason
+    step.kept_detail = ", ".join(survey.kept_detail) or None
+    return survey, step
+
+
+def _order(steps: list[tuple[Survey, ErasureStep]], sources: SourcesFile) -> None:
+    """Execution order per source, children (longer relation chains) first.
 
     File sources come before databases: a CSV row may find its person through a database's
     table (``subject``), so that table must still hold the person when the file is erased.
     """
 
-    def database(survey: Survey) -> bool:
-        return sources.connections[survey.binding.connection].kind == "sql"
-
-    ordered = sorted(
-        surveys,
-        key=lambda s: (database(s), s.binding.connection, -depth(s.binding), s.dataset, s.index),
-    )
-    steps = []
-    for seq, survey in enumerate(ordered, start=1):
-        # A binding with no rows of the person is erased too: its evidence says "none".
-        erasing = survey.kept_reason is None or bool(survey.erase)
-        steps.append(
-            ErasureStep(
-                id=str(uuid.uuid4()),
-                plan_id=plan.id,
-                dataset=survey.dataset,
-                binding=survey.index,
-                connection=survey.binding.connection,
-                seq=seq,
-                action=ERASE if erasing else KEEP,
-                how=survey.how,
-                rows=len(survey.erase),
-                files=len(survey.files),
-                rows_kept=len(survey.held),
-                keys=sorted(survey.erase),
-                kept_reason=survey.kept_reason,
-                kept_detail=", ".join(survey.kept_detail) or None,
-                state=STEP_PENDING if erasing else STEP_KEPT,
-            )
+    def order(pair: tuple[Survey, ErasureStep]) -> tuple[bool, str, int, str, int]:
+        survey = pair[0]
+        database = sources.connections[survey.binding.connection].kind == "sql"
+        return (
+            database,
+            survey.binding.connection,
+            -depth(survey.binding),
+            survey.dataset,
+            survey.index,
         )
-    return steps
+
+    ordered = sorted(steps, key=order)
+    for seq, (_, step) in enumerate(ordered, start=1):
+        step.seq = seq
 
 
 def _check_rules(sources: SourcesFile) -> None:

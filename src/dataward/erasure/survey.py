@@ -3,9 +3,9 @@
 The plan surveys every binding once and stores the counts and key digests; the executor
 surveys again before it changes anything, so a plan whose rows changed is seen (stale) and
 a hold placed since approval keeps its rows. Why a row is kept by a hold on its case or a
-legal obligation to keep is ``keeps.py``'s answer, for a batch of rows. Nothing here
-writes; the rows found stay in this module's caller's memory and are cited only by
-``key_digest``.
+legal obligation to keep is ``keeps.py``'s answer, for a batch of rows. Rows are read and
+sorted ``SURVEY_BATCH`` at a time (memory does not grow with the subject's row count).
+Nothing here writes; the rows found are cited only by ``key_digest``.
 """
 
 from __future__ import annotations
@@ -99,20 +99,63 @@ def depth(binding: Binding) -> int:
     return len(relation_chain(binding.subject))
 
 
+SURVEY_BATCH = 5000
+"""Rows sorted (and key digests written or compared) at a time: memory stays flat however
+many rows the subject has."""
+
+
+@dataclass
+class SurveyBatch:
+    """Up to ``SURVEY_BATCH`` rows of a binding: those that would go (digest -> key), those
+    held, and the files of the rows that go as (digest, files connection, path)."""
+
+    erase: dict[str, Any] = field(default_factory=dict)
+    held: set[str] = field(default_factory=set)
+    files: list[tuple[str, str, str]] = field(default_factory=list)
+
+
 @dataclass
 class Survey:
-    """One binding now: the rows that would go (digest -> key), those held, and why."""
+    """One binding now, streamed: ``batches()`` yields its rows sorted a batch at a time,
+    and counts them; ``kept_reason`` and ``kept_detail`` are final once it is consumed."""
 
     dataset: str
     index: int
     binding: Binding
     how: dict[str, str]
-    erase: dict[str, Any] = field(default_factory=dict)
-    held: set[str] = field(default_factory=set)
     kept_reason: str | None = None
     kept_detail: list[str] = field(default_factory=list)
-    files: list[tuple[str, str]] = field(default_factory=list)
-    """(files connection, path) of the rows that go, deleted after their rows commit."""
+    erased: int = 0
+    held: int = 0
+    files: int = 0
+    _rows: Iterator[Row] = field(default_factory=lambda: iter(()), repr=False)
+    _whole: bool = False
+    _connectors: Mapping[str, Connector] = field(default_factory=dict, repr=False)
+    _held_refs: set[str] = field(default_factory=set, repr=False)
+    _keeps: Keeps | None = field(default=None, repr=False)
+    _reasons: set[str] = field(default_factory=set, repr=False)
+
+    def batches(self, size: int | None = None) -> Iterator[SurveyBatch]:
+        """The binding's rows, ``size`` (``SURVEY_BATCH``) at a time; read once."""
+        chunk: list[Row] = []
+        for row in self._rows:
+            chunk.append(row)
+            if len(chunk) >= (size or SURVEY_BATCH):
+                yield self._sorted(chunk)
+                chunk = []
+        if chunk:
+            yield self._sorted(chunk)
+
+    def _sorted(self, rows: list[Row]) -> SurveyBatch:
+        if self._whole:
+            batch = SurveyBatch(held={_digest(self.binding, row) for row in rows})
+        else:
+            assert self._keeps is not None
+            batch = _sort_rows(self, rows, self._connectors, self._held_refs, self._keeps)
+        self.erased += len(batch.erase)
+        self.held += len(batch.held)
+        self.files += len(batch.files)
+        return batch
 
 
 def survey_subject(
@@ -126,13 +169,20 @@ def survey_subject(
     datasets: Iterable[str],
     on: date,
     connection: str | None = None,
+    binding: int | None = None,
+    roots: dict[tuple[str, str, str], set[Any]] | None = None,
 ) -> Iterator[Survey]:
-    """A survey of every binding of ``datasets`` (on ``connection`` only, when given), in
-    the sources file's order. Bindings of other connections are never read."""
+    """A survey of every binding of ``datasets`` (on ``connection`` only, when given; the
+    binding at index ``binding`` only, when given), in the sources file's order. Bindings of
+    other connections are never read. Consume each survey's ``batches()`` before the next;
+    ``roots`` (root table -> the subject's keys there) is shared by a caller surveying one
+    binding at a time."""
     wanted = set(datasets)
     record_holds = _record_holds(uow, organisation, on)
     keeps = Keeps(uow, organisation, register_of(uow, organisation), on)
-    for found in stream_subject(sources, connectors, values, datasets=wanted):
+    for found in stream_subject(
+        sources, connectors, values, datasets=wanted, binding=binding, roots=roots
+    ):
         if connection is not None and found.binding.connection != connection:
             continue
         survey = Survey(found.dataset, found.index, found.binding, how_of(found.binding))
@@ -145,17 +195,14 @@ def survey_subject(
             files_name = found.binding.files.connection or found.binding.connection
             if sources.connections[files_name].mode == "read_only" and changes_of(survey.how)[0]:
                 whole = ("read_only", [files_name])
+        survey._rows = found.rows
         if whole is not None:
             survey.kept_reason, survey.kept_detail = whole
-            survey.held = {_digest(found.binding, row) for row in found.rows}
+            survey._whole = True
         else:
-            _sort_rows(
-                survey,
-                list(found.rows),
-                connectors,
-                record_holds.get(found.dataset, set()),
-                keeps,
-            )
+            survey._connectors = connectors
+            survey._held_refs = record_holds.get(found.dataset, set())
+            survey._keeps = keeps
         yield survey
 
 
@@ -197,15 +244,18 @@ def _sort_rows(
     connectors: Mapping[str, Connector],
     held_refs: set[str],
     keeps: Keeps,
-) -> None:
-    """Each row to ``erase`` or ``held``: a record hold, a case hold or a legal obligation
-    (keeps.py), or a hold predicate open on it."""
+) -> SurveyBatch:
+    """Each row of a batch to ``erase`` or ``held``: a record hold, a case hold or a legal
+    obligation (keeps.py), or a hold predicate open on it. The single place a row of a
+    binding that may be erased is kept or erased."""
     binding = survey.binding
+    batch = SurveyBatch()
     keys = [row[binding.key] for row in rows]
     held_keys: set[Any] = {k for k in keys if str(k) in held_refs}
-    reasons: set[str] = set()
+    reasons = survey._reasons
     if held_keys:
-        survey.kept_detail.append("record hold")
+        if "record hold" not in survey.kept_detail:
+            survey.kept_detail.append("record hold")
         reasons.add("legal_hold")
     connector = connectors[binding.connection]
     for key, why in kept_rows(keeps, survey.dataset, binding, rows, connector).items():
@@ -224,7 +274,8 @@ def _sort_rows(
         else:  # pragma: no cover - a file binding with such a hold is kept by_hand
             found = set()
         if found - held_keys:
-            survey.kept_detail.append(hold_id)
+            if hold_id not in survey.kept_detail:
+                survey.kept_detail.append(hold_id)
             reasons.add("hold_predicate")
         held_keys |= found
     deleting = changes_of(survey.how)[0]
@@ -236,18 +287,19 @@ def _sort_rows(
     for row in rows:
         digest = _digest(binding, row)
         if row[binding.key] in held_keys:
-            survey.held.add(digest)
+            batch.held.add(digest)
             continue
-        survey.erase[digest] = row[binding.key]
+        batch.erase[digest] = row[binding.key]
         if deleting and isinstance(blobs, BlobConnector) and binding.files is not None:
-            survey.files.extend(
-                (blobs.name, str(f["path"]))
+            batch.files.extend(
+                (digest, blobs.name, str(f["path"]))
                 for f in blobs.files_for([row], binding.files)
                 if f.get("size") is not None
             )
-    if survey.held:
+    if batch.held or survey.held:
         # The strongest reason names the step; the detail lists every one.
         survey.kept_reason = next(r for r in _REASON_ORDER if r in reasons)
+    return batch
 
 
 _REASON_ORDER = ("legal_hold", "legal_obligation", "legal_claims", "hold_predicate")

@@ -147,7 +147,7 @@ def plan_view(uow: UnitOfWork, organisation: str, ref: str) -> PlanView | None:
         words=STATE_WORDS.get(plan.state, plan.state),
         steps=_steps(steps_of(uow, plan)),
         evidence=[
-            EvidenceView(e, len(e.keys), why_kept(e.kept_reason, e.kept_detail))
+            EvidenceView(e, e.rows, why_kept(e.kept_reason, e.kept_detail))
             for e in evidence_of(uow, plan)
         ],
         rejection=_rejection(uow, row) if plan.state == REJECTED else None,

@@ -207,6 +207,28 @@ MESSAGE_TYPES: dict[str, MessageType] = {
             "expires": "25 December 2026, 09:30 GMT",
         },
     ),
+    # access/controller_transfer.py: POR-01, Art 20(2): the link to the controller the
+    # subject named, and the subject told where it went (the code still goes to them).
+    "portability_package_to_controller": MessageType(
+        "portability_package_to_controller",
+        "requester",
+        {
+            "reference": "q_0123456789abcdef",
+            "controller_name": "Example Energy Ltd",
+            "download_url": "https://example.org/packages/abc.def",
+            "expires": "25 December 2026, 09:30 GMT",
+        },
+    ),
+    "portability_package_sent": MessageType(
+        "portability_package_sent",
+        "requester",
+        {
+            "reference": "q_0123456789abcdef",
+            "controller_name": "Example Energy Ltd",
+            "controller_email": "data.transfers@example-energy.co.uk",
+            "expires": "25 December 2026, 09:30 GMT",
+        },
+    ),
     # access/download_codes.py: the code asked for on the download page.
     "package_code": MessageType(
         "package_code",

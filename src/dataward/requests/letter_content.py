@@ -18,6 +18,7 @@ from dataward.complaints.route import complaint_route
 from dataward.register.models import Contact, Register
 from dataward.register.models.rights import RightSetting
 from dataward.register.wording import contact_words, join_and, uk_date, words
+from dataward.requests.refusal_reasons import BY_CODE, RefusalReason
 from dataward.requests.wording import RIGHT_WORDS
 
 # ``Facts.extra`` key: "authority" where the identity letter asks for a representative's
@@ -62,6 +63,9 @@ class Facts:
     # The day an objection to marketing or a consent withdrawal took effect (the request's
     # ``request.took_effect`` step, OBJ-02); None: it has not, and the step's day is said.
     took_effect_on: date | None = None
+    # The code of the legal reason a refusal gives (``requests.refusal_reasons``); None in
+    # a preview before the step.
+    refusal_reason: str | None = None
 
 
 def request_contacts(register: Register) -> list[Contact]:
@@ -296,18 +300,53 @@ def _extension(register: Register, facts: Facts) -> tuple[Section, ...]:
 
 
 def _refusal(register: Register, facts: Facts) -> tuple[Section, ...]:
-    # SAR-08: the reason; the complaint routes (with the courts) follow in every refusal.
+    # SAR-08, ERA-02: the legal reason in plain words and the law, the caseworker's reason,
+    # and what the register itself says about refusing; the complaint routes (with the
+    # courts) follow in every refusal. Nothing the register does not say (no periods).
+    reason = BY_CODE.get(facts.refusal_reason or "")
+    why = (
+        f"We have decided not to act on your request because {reason.because} "
+        f"({reason.law}). Our reason:"
+        if reason is not None
+        else "We have decided not to act on your request. Our reason:"
+    )
     return (
         _asked(facts),
-        Section(
-            "Why",
-            (
-                "We have decided that the request is manifestly unfounded or excessive, so we "
-                "will not act on it. Our reason:",
-                _reason(facts),
-            ),
-        ),
+        Section("Why", (why, _reason(facts))),
+        *_register_on_refusing(register, facts, reason),
     )
+
+
+def _register_on_refusing(
+    register: Register, facts: Facts, reason: RefusalReason | None
+) -> tuple[Section, ...]:
+    """The register's own words on refusing the rights asked for, quoted: when it may
+    refuse (for a reason about that right), and the exemption the reason names where the
+    register records it. Silence where the register says nothing."""
+    if reason is None:
+        return ()
+    when: list[str] = []
+    quoted: list[str] = []
+    for right in facts.rights:
+        setting = _setting(register, right)
+        if setting is None:
+            continue
+        if right in reason.rights:
+            when += [w.strip() for w in setting.may_refuse_when]
+        named = reason.exemption.lower()
+        quoted += [
+            f"“{e.applies_to.strip()}”"
+            for e in setting.exemptions
+            if named and e.applies_to and named in e.name.lower()
+        ]
+    sections: list[Section] = []
+    if when:
+        lead = "Our privacy notice says we may refuse to delete personal data:"
+        sections.append(Section("When we may refuse", (lead,), tuple(dict.fromkeys(when))))
+    if quoted:
+        lead = "Our privacy notice says:"
+        sections.append(Section("The exemption", (lead, *dict.fromkeys(quoted))))
+    return tuple(sections)
 
 
 def _response(register: Register, facts: Facts) -> tuple[Section, ...]:

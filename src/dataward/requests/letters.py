@@ -196,6 +196,7 @@ def letter_for(
         on_behalf_of=requester.on_behalf_of,
         extra=extra,
         took_effect_on=_took_effect_on(uow, row) if kind == "response" else None,
+        refusal_reason=row.refusal_reason if kind == "refusal" else None,
     )
     body = body_for(kind, register, facts)
     if not addressed:

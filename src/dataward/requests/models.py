@@ -62,6 +62,8 @@ class RightsRequest(Base):
     assignee: Mapped[str | None] = mapped_column(String(200), default=None)
     # responded | refused | withdrawn | deceased, once closed.
     outcome: Mapped[str | None] = mapped_column(String(16), default=None)
+    # The legal reason a refused request was refused for (``requests.refusal_reasons``).
+    refusal_reason: Mapped[str | None] = mapped_column(String(48), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     # The request this one was split from (a request asking for several rights).

@@ -18,9 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from sqlalchemy import select
+
 from dataward.consent.errors import RestrictionInvalid
 from dataward.consent.models import Restriction
 from dataward.consent.objections import (
+    lift_restriction,
     object_to_processing,
     restrict,
     restriction_in_force,
@@ -90,11 +93,44 @@ def warn_before_lifting(
     lifted (an email, or a letter the caseworker sends where they are answered by post),
     and record that they were told, which lets ``lift_restriction`` go ahead."""
     row = get_request(uow, organisation, ref)
-    restriction = restriction_in_force(uow, organisation, restriction_ref[:32])
-    if row.subject_id is None or restriction.subject_id != _subject(uow, row).id:
-        raise RestrictionInvalid("the restriction is not on this request's subject")
+    restriction = _restriction_of(uow, row, restriction_ref)
     message_requester(uow, row, LIFTING_KIND, {}, actor=actor)
     return tell_before_lifting(uow, organisation, restriction.ref, actor=actor)
+
+
+def lift_from_request(
+    uow: UnitOfWork, organisation: str, ref: str, restriction_ref: str, *, actor: str
+) -> Restriction:
+    """Lift a restriction on the request's subject (RES-01): refused, changing nothing,
+    until ``warn_before_lifting`` has told the requester (Art 18(3))."""
+    row = get_request(uow, organisation, ref)
+    restriction = _restriction_of(uow, row, restriction_ref)
+    return lift_restriction(uow, organisation, restriction.ref, actor=actor)
+
+
+def restrictions_of_request(uow: UnitOfWork, row: RightsRequest) -> list[Restriction]:
+    """The restrictions in force on the subject of a request for restriction, oldest
+    first: what the request's page offers to lift (none without a linked subject)."""
+    if RESTRICTION not in row.rights or row.subject_id is None:
+        return []
+    return list(
+        uow.session.scalars(
+            select(Restriction)
+            .where(
+                Restriction.organisation == row.organisation,
+                Restriction.subject_id == row.subject_id,
+                Restriction.lifted_at.is_(None),
+            )
+            .order_by(Restriction.started_at, Restriction.ref)
+        )
+    )
+
+
+def _restriction_of(uow: UnitOfWork, row: RightsRequest, restriction_ref: str) -> Restriction:
+    restriction = restriction_in_force(uow, row.organisation, restriction_ref[:32])
+    if row.subject_id is None or restriction.subject_id != _subject(uow, row).id:
+        raise RestrictionInvalid("the restriction is not on this request's subject")
+    return restriction
 
 
 def _task(uow: UnitOfWork, row: RightsRequest, task_id: str) -> RequestTask:

@@ -23,6 +23,7 @@ from dataward.requests.identity_strength import (
 from dataward.requests.immediate import take_effect_at_once
 from dataward.requests.letters import issue_letter
 from dataward.requests.models import RightsRequest
+from dataward.requests.refusal_reasons import REFUSAL_CODES, refusal_reason
 from dataward.requests.service import add_event, audit_request, get_request, nation_of, register_of
 from dataward.requests.tasks import cancel_open_tasks, refuse_response_while_tasks_open
 from dataward.subjects.service import get_subject
@@ -244,15 +245,22 @@ def respond(uow: UnitOfWork, organisation: str, ref: str, step: Step) -> RightsR
     return _done(uow, row, actions.REQUEST_RESPONDED, before, step)
 
 
-def refuse(uow: UnitOfWork, organisation: str, ref: str, step: Step) -> RightsRequest:
-    """SAR-08: manifestly unfounded or excessive, with the reason; the letter carries the
-    complaint routes (the controller, the ICO and the courts)."""
+def refuse(
+    uow: UnitOfWork, organisation: str, ref: str, step: Step, *, reason: str
+) -> RightsRequest:
+    """Refuse for a legal reason (``refusal_reasons``: SAR-08's manifestly unfounded or
+    excessive, ERA-02's exceptions to erasure, a DPA 2018 exemption), with the caseworker's
+    words; the letter names the reason and the law, and carries the complaint routes (the
+    controller, the ICO and the courts). A reason that covers only some of the rights asked
+    for is refused: split the request and refuse that part."""
     row = _load(uow, organisation, ref, step)
     _require(row, OPEN, "refuse")
+    found = refusal_reason(reason, row.rights)
     if not step.note:
         raise RequestInvalid("give the reason for refusing: the subject must be told it")
     before, row.state, row.outcome = row.state, "refused", "refused"
-    return _done(uow, row, actions.REQUEST_REFUSED, before, step)
+    row.refusal_reason = found.code
+    return _done(uow, row, actions.REQUEST_REFUSED, before, step, reason=found.code)
 
 
 def withdraw(uow: UnitOfWork, organisation: str, ref: str, step: Step) -> RightsRequest:
@@ -298,8 +306,14 @@ def link_subject(
     return row
 
 
+def _reason_code(details: str | None) -> str:
+    if not details or not details.strip():
+        raise RequestInvalid(f"refuse needs a reason: one of {', '.join(REFUSAL_CODES)}")
+    return details
+
+
 # Every step by the name the console and the API use for it; ``details`` carries the one
-# extra value a step takes (the identity method, the assignee).
+# extra value a step takes (the identity method, the assignee, the refusal reason's code).
 _STEPS: dict[str, Callable[[UnitOfWork, str, str, Step, str | None], RightsRequest]] = {
     "ask_identity": lambda u, o, r, s, d: ask_for_identity(u, o, r, s),
     "verify_identity": lambda u, o, r, s, d: verify_identity(u, o, r, d or "", s),
@@ -310,7 +324,7 @@ _STEPS: dict[str, Callable[[UnitOfWork, str, str, Step, str | None], RightsReque
     "extend": lambda u, o, r, s, d: extend(u, o, r, s),
     "ready_for_review": lambda u, o, r, s, d: ready_for_review(u, o, r, s),
     "respond": lambda u, o, r, s, d: respond(u, o, r, s),
-    "refuse": lambda u, o, r, s, d: refuse(u, o, r, s),
+    "refuse": lambda u, o, r, s, d: refuse(u, o, r, s, reason=_reason_code(d)),
     "withdraw": lambda u, o, r, s, d: withdraw(u, o, r, s),
     "close": lambda u, o, r, s, d: close(u, o, r, s),
     "deceased": lambda u, o, r, s, d: close(u, o, r, s, deceased=True),
@@ -322,7 +336,8 @@ STEP_NAMES = tuple(_STEPS)
 def take_step(
     uow: UnitOfWork, organisation: str, ref: str, name: str, step: Step, details: str | None = None
 ) -> RightsRequest:
-    """Take the step called ``name``: ``details`` is the identity method or the assignee."""
+    """Take the step called ``name``: ``details`` is the identity method, the assignee or
+    the refusal reason's code."""
     if name not in _STEPS:
         raise RequestInvalid(f"unknown step {name[:40]!r}: use one of {', '.join(STEP_NAMES)}")
     return _STEPS[name](uow, organisation, ref, step, details)

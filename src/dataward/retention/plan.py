@@ -24,6 +24,7 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy import exc as sa_exc
 
 from dataward.calendar.working_days import Nation
+from dataward.consent.models import Restriction
 from dataward.erasure.survey import key_digest
 from dataward.holds.models import LegalHold
 from dataward.holds.service import register_of, today_of
@@ -31,15 +32,25 @@ from dataward.publication.registers import current_version, list_organisations
 from dataward.register.lint_rules.retention import covers_dataset
 from dataward.register.models import Register, RetentionRule
 from dataward.register.models.retention import Offset, RestartAfter, Trigger
+from dataward.requests.source_search import subject_identities
 from dataward.retention import sql
 from dataward.retention.cutoff import countable, cutoff, due_on
 from dataward.retention.errors import RetentionInvalid
 from dataward.retention.through import entity_trigger
 from dataward.sources.connectors import open_connector
-from dataward.sources.connectors.base import Connector, SourceMisfit, SourceUnavailable
+from dataward.sources.connectors.base import (
+    BATCH_SIZE,
+    Connector,
+    IdentityValues,
+    SourceMisfit,
+    SourceUnavailable,
+    root_of,
+)
 from dataward.sources.connectors.sql import SqlConnector
 from dataward.sources.models import Binding, SourcesFile
 from dataward.sources.versions import current_sources
+from dataward.subjects.models import Subject
+from dataward.subjects.service import survivor
 from dataward.uow import UnitOfWork
 
 _ANY_NATION = Nation.ENG
@@ -48,6 +59,9 @@ SAMPLE = 5
 NEXT_DAYS = 14
 EVENT_PENDING = "event_pending"
 """Held label: the entity has a later event still to come (the latest of the entity)."""
+RESTRICTION = "restriction"
+"""Held label: a restriction in force on the row's subject, for a rule where
+``restriction_is_hold`` (RES-01)."""
 
 
 @dataclass
@@ -93,6 +107,7 @@ class RulePlan:
     latest_of_entity: bool = False
     datasets: list[DatasetPlan] = field(default_factory=list)
     subject_holds: int = 0
+    restrictions: int = 0  # restrictions in force, when the rule treats them as holds
 
 
 @dataclass
@@ -113,6 +128,11 @@ class _Context:
     today: date
     holds: list[LegalHold]
     connectors: dict[str, Connector | SourceUnavailable]
+    restricted: list[str] = field(default_factory=list)  # subject ids, a restriction in force
+    # Held subjects' identity values by hold label, and the root keys they resolve to by
+    # (label, connection, table, key): looked up once per plan, never per row.
+    values: dict[str, IdentityValues] = field(default_factory=dict)
+    root_keys: dict[tuple[str, str, str, str], list[Any]] = field(default_factory=dict)
 
 
 def plan_retention(
@@ -143,7 +163,18 @@ def plan_retention(
                 .order_by(LegalHold.placed_on, LegalHold.ref)
             )
         )
-        context = _Context(uow, organisation, register, sources, today, holds, opened)
+        restricted = sorted(
+            set(
+                uow.session.scalars(
+                    select(Restriction.subject_id).where(
+                        Restriction.organisation == organisation,
+                        Restriction.lifted_at.is_(None),
+                        Restriction.started_at <= uow.clock.now(),
+                    )
+                )
+            )
+        )
+        context = _Context(uow, organisation, register, sources, today, holds, opened, restricted)
         rules = [_plan_rule(context, rule) for rule in register.retention_rules]
     finally:
         if own:
@@ -210,6 +241,8 @@ def _plan_rule(context: _Context, rule: RetentionRule) -> RulePlan:
         and _holding(hold, rule, context)
         and set(hold.datasets) & {d.id for d in covered}
     )
+    if rule.restriction_is_hold:
+        plan.restrictions = len(context.restricted)
     for dataset in covered:
         plan.datasets.append(_plan_dataset(context, rule, plan, dataset.id))
     return plan
@@ -340,15 +373,13 @@ def _fill(
     act_on = and_(due, *(~c for c in held.values()))
     keys = sql.sample_keys(connector, target, key, act_on, SAMPLE)
     result.sample = [key_digest(binding.connection, binding.table, k) for k in keys]
-    if (
-        through is None
-        and len(triggers) == 1
-        and triggers[0].via is None
-        and not plan.latest_of_entity
-    ):
-        result.next_due = _next_due(context, rule, plan.cutoff, connector, target, triggers[0])
+    if through is None:
+        latest = plan.latest_of_entity
+        result.next_due = _next_due(
+            context, rule, plan.cutoff, connector, target, key, triggers, latest, owner
+        )
     else:
-        result.notes.append("next dates: counted for a rule with one trigger column on the row")
+        result.notes.append(f"next dates: counted on the {through.entity}'s own binding")
 
 
 def _next_due(
@@ -357,13 +388,20 @@ def _next_due(
     cut: date,
     connector: SqlConnector,
     target: Any,
-    trigger: sql.TriggerColumn,
+    key: ColumnElement[Any],
+    triggers: list[sql.TriggerColumn],
+    latest: bool,
+    owner: tuple[Any, str] | None,
 ) -> list[tuple[date, int]]:
+    """The days in the next fortnight rows fall due, and how many on each (set-based)."""
     offset = rule.offset if isinstance(rule.offset, Offset) else Offset(days=0)
     nation = context.register.controller.nation or _ANY_NATION
     last = cutoff(offset, context.today + timedelta(days=NEXT_DAYS), nation) or cut
     by_day: dict[date, int] = {}
-    for day, count in sql.trigger_days(connector, target, trigger.column, cut, last).items():
+    found = sql.next_trigger_days(
+        connector, target, key, triggers, cut, last, latest=latest, owner=owner
+    )
+    for day, count in found.items():
         falls = due_on(offset, day, nation) or day
         by_day[falls] = by_day.get(falls, 0) + count
     return sorted(by_day.items())
@@ -411,7 +449,14 @@ def _held_conditions(
         if dataset not in hold.datasets or not _holding(hold, rule, context):
             continue
         label = f"legal_hold:{hold.ref}"
-        if hold.scope == "record" and hold.record_ref:
+        if hold.scope == "subject" and hold.subject_id:
+            values = _subject_values(context, label, [hold.subject_id])
+            found = _subject_condition(
+                context, label, values, binding, connector, target, key, result
+            )
+            if found is not None:
+                held[label] = found
+        elif hold.scope == "record" and hold.record_ref:
             held[label] = key.in_([_typed(key, hold.record_ref)])
         elif hold.scope == "case" and hold.case_ref:
             entities = _hold_entities(context.register, hold.hold_id) or list(binding.entities)
@@ -424,6 +469,14 @@ def _held_conditions(
                 held[label] = or_(*parts)
             else:
                 result.notes.append(f"{label}: no case reference bound here to match it")
+    # RES-01: a restriction in force keeps the subject's rows, where the rule says so.
+    if rule.restriction_is_hold and context.restricted:
+        values = _subject_values(context, RESTRICTION, context.restricted)
+        found = _subject_condition(
+            context, RESTRICTION, values, binding, connector, target, key, result
+        )
+        if found is not None:
+            held[RESTRICTION] = found
     # The rule's holds, read on the source: on the row, or on the entity it belongs to.
     for hold_id in rule.holds:
         register_hold = next((h for h in context.register.holds if h.id == hold_id), None)
@@ -445,6 +498,79 @@ def _held_conditions(
         else:
             result.notes.append(f"hold {hold_id}: not bound for this table, cannot be checked")
     return held
+
+
+def _subject_values(context: _Context, label: str, subject_ids: list[str]) -> IdentityValues:
+    """The held subjects' identity values from dataward's subject store (the survivor of a
+    merge; a shredded subject has none), merged by kind. Kept in memory for this plan only:
+    never logged, never in the plan's output."""
+    cached = context.values.get(label)
+    if cached is not None:
+        return cached
+    merged: dict[str, list[Any]] = {}
+    seen: set[tuple[str, Any]] = set()
+    for subject_id in subject_ids:
+        subject = context.uow.session.get(Subject, subject_id)
+        if subject is None:
+            continue
+        keep = survivor(context.uow, subject)
+        if keep.shredded_at is not None:
+            continue
+        for kind, found in subject_identities(context.uow, keep).items():
+            for value in found:
+                if (kind, value) not in seen:
+                    seen.add((kind, value))
+                    merged.setdefault(kind, []).append(value)
+    context.values[label] = merged
+    return merged
+
+
+def _subject_condition(
+    context: _Context,
+    label: str,
+    values: IdentityValues,
+    binding: Binding,
+    connector: SqlConnector,
+    target: Any,
+    key: ColumnElement[Any],
+    result: BindingPlan,
+) -> ColumnElement[bool] | None:
+    """Rows of the held subjects: set-based, like the erasure survey's lookup.
+
+    The subjects' identity values find their keys in the root table once per plan (batched
+    ``IN`` lists); the binding's rows reach those keys along its ``subject:`` relation, or
+    its own identity columns find its keys directly. The condition carries keys (ids of the
+    organisation's own systems), never an identity value, so ``held_sql`` is plain SQL a
+    runner can run and a reader can read.
+    """
+    if not values:
+        result.notes.append(f"{label}: the held subject has no identities to match rows")
+    root = root_of(context.sources, binding)
+    own = binding.identities if binding.subject is not None else {}
+    if root is None and not own:
+        result.notes.append(f"{label}: no identity bound here to match the held subjects")
+        return None
+    parts: list[ColumnElement[bool]] = []
+    if root is not None:
+        marker = (label, root.connection, root.table, root.key)
+        keys = context.root_keys.get(marker)
+        if keys is None:
+            finder = context.connectors.get(root.connection)
+            if finder is None or isinstance(finder, SourceUnavailable):
+                # A hold that cannot be checked must not let its rows look free: the binding waits.
+                raise SourceUnavailable(f"connection {root.connection} cannot be reached")
+            keys = list(finder.subject_keys(root.table, root.key, root.identities, values))
+            context.root_keys[marker] = keys
+        value, through = sql.subject_reference(connector, target, binding)
+        matched = sql.among(value, keys, BATCH_SIZE)
+        if through is not None and keys:
+            matched = key.in_(through.where(matched).scalar_subquery())
+        parts.append(matched)
+    if own:
+        assert binding.table is not None
+        mine = list(connector.subject_keys(binding.table, binding.key, own, values))
+        parts.append(sql.among(key, mine, BATCH_SIZE))
+    return or_(*parts)
 
 
 def _held_through_entity(

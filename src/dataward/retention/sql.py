@@ -188,6 +188,39 @@ def entity_reference(
     return value, select(key).select_from(source)
 
 
+def subject_reference(
+    connector: SqlConnector, target: Table, binding: Binding
+) -> tuple[ColumnElement[Any], Select[Any] | None]:
+    """How a row reaches its subject's root key (the table whose identity columns find the
+    subject, ``root_of``): the row's own key (it is the root), its column pointing at the root
+    (one hop), or (key, the subquery of keys) joined along the ``subject:`` relation."""
+    key = column_of(connector, target, binding.key)
+    if binding.subject is None:
+        return key, None
+    chain = relation_chain(binding.subject)
+    source: Any = target
+    current = target
+    for hop in chain[:-1]:
+        nxt = connector.table(hop.table)
+        source = source.join(
+            nxt, column_of(connector, current, hop.via) == column_of(connector, nxt, hop.key)
+        )
+        current = nxt
+    value = column_of(connector, current, chain[-1].via)
+    if current is target:
+        return value, None
+    return value, select(key).select_from(source)
+
+
+def among(column: ColumnElement[Any], values: list[Any], size: int) -> ColumnElement[bool]:
+    """``column IN (...)`` over batches of at most ``size`` literal values, OR-ed: the
+    statement stays under a database's parameter limit and reads as plain SQL."""
+    if not values:
+        return false()
+    ordered = sorted(values, key=repr)
+    return or_(*(column.in_(ordered[i : i + size]) for i in range(0, len(ordered), size)))
+
+
 def refers_to(
     reference: tuple[ColumnElement[Any], Select[Any] | None],
     key: ColumnElement[Any],
@@ -237,24 +270,77 @@ def sample_keys(
         return list(conn.execute(query).scalars())
 
 
-def trigger_days(
+def day_of(connector: SqlConnector, value: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The calendar day of a date or timestamp value, typed as a date."""
+    if connector.engine.dialect.name == "sqlite":
+        return func.date(value, type_=Date)
+    return cast(value, Date)
+
+
+def _earliest(days: list[ColumnElement[Any]]) -> ColumnElement[Any]:
+    """The earliest of several days, ignoring nulls (SQLite's min() and PostgreSQL's
+    LEAST() disagree on nulls: a CASE reads the same on both)."""
+    found = days[0]
+    for other in days[1:]:
+        found = case(
+            (found.is_(None), other),
+            (or_(other.is_(None), found <= other), found),
+            else_=other,
+        )
+    return found
+
+
+def next_trigger_days(
     connector: SqlConnector,
-    table: Table,
-    column: ColumnElement[Any],
+    target: Table,
+    key: ColumnElement[Any],
+    triggers: list[TriggerColumn],
     after: date,
     until: date,
+    *,
+    latest: bool,
+    owner: tuple[Table, str] | None,
 ) -> dict[date, int]:
-    """Rows by the day of their trigger, for trigger days in (after, until]: one grouped
-    count (the next dates falling due)."""
-    if connector.engine.dialect.name == "sqlite":
-        day: ColumnElement[Any] = func.date(column)
-    else:
-        day = cast(column, Date)
+    """Rows by the day that starts their period, for days in (after, until]: one grouped
+    count over the row's effective trigger day, worked out in the source.
+
+    Several triggers: the earliest (whichever comes first). A related table's events: the
+    first of them, or with ``latest`` the last of them (an entity with an event still to
+    come is left out: it is held, not falling due). The latest of a row's owner: the last
+    day among the owner's rows.
+    """
+    days: list[ColumnElement[Any]] = []
+    pending: list[ColumnElement[bool]] = []
+    for trigger in triggers:
+        if trigger.via is None:
+            if latest and owner is not None:
+                table, via_name = owner
+                other = table.alias("later")
+                same = other.c[via_name] == table.c[via_name]
+                column = other.c[trigger.column.name]
+                days.append(select(func.max(column)).where(same).scalar_subquery())
+                pending.append(exists().where(same, column.is_(None)))
+            else:
+                days.append(trigger.column)
+        else:
+            link = _related_where(trigger, key)
+            pick = func.max if latest else func.min
+            days.append(select(pick(trigger.column)).where(link).scalar_subquery())
+            if latest:
+                pending.append(exists().where(link, trigger.column.is_(None)))
+    effective = _earliest([day_of(connector, d) for d in days])
+    inner = select(effective.label("day")).select_from(target)
+    if pending:
+        inner = inner.where(not_(or_(*pending)))
+    if len(triggers) == 1 and triggers[0].via is None and not latest:
+        # One column on the row: the window itself, which an index on it serves.
+        column = triggers[0].column
+        inner = inner.where(column >= boundary(column, after), column < boundary(column, until))
+    rows = inner.subquery()
     query = (
-        select(day, func.count())
-        .select_from(table)
-        .where(column >= boundary(column, after), column < boundary(column, until))
-        .group_by(day)
+        select(rows.c.day, func.count())
+        .where(rows.c.day > after, rows.c.day <= until)
+        .group_by(rows.c.day)
     )
     found: dict[date, int] = {}
     with connector.engine.connect() as conn:

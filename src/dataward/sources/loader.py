@@ -25,6 +25,7 @@ from dataward.marked_yaml import (
 )
 from dataward.register.models import Register
 from dataward.register.models.retention import Identity
+from dataward.sources.connectors.blobs import placeholders
 from dataward.sources.errors import SourcesInvalid
 from dataward.sources.models import Binding, SourcesFile
 
@@ -133,6 +134,8 @@ def _internal_problems(loaded: LoadedSources) -> list[SourceProblem]:
                         f"a {connection.kind} connection is read by file pattern, not by table",
                     )
                 )
+            if connection.kind == "files" and binding.pattern is not None:
+                problems.extend(_file_key_problems(loaded, at, binding))
             if binding.files is not None:
                 problems.extend(_files_problems(loaded, (*at, "files"), binding, connection.kind))
     for dataset in sources.searched_by_hand:
@@ -146,10 +149,44 @@ def _internal_problems(loaded: LoadedSources) -> list[SourceProblem]:
     return problems
 
 
+def _file_key_problems(loaded: LoadedSources, at: PathKey, binding: Binding) -> list[SourceProblem]:
+    """A ``files`` binding's key is ``path``: the connector gives each file a row of its
+    ``path``, its ``size`` and the values its pattern's placeholders took, and only the path
+    tells one file from another (a person's files share their placeholders)."""
+    assert binding.pattern is not None
+    names = _placeholders(binding.pattern)
+    if names is None:
+        return [loaded.problem((*at, "pattern"), UNCLOSED)]
+    if binding.key == "path":
+        return []
+    columns = ["path", "size", *(n for n in names if n not in ("path", "size"))]
+    holds = f"{', '.join(columns[:-1])} and {columns[-1]}"
+    return [
+        loaded.problem(
+            (*at, "key"),
+            f"a files binding's key must be path, not {binding.key!r}: a file's row holds "
+            f"{holds}; only its path tells one file from another",
+        )
+    ]
+
+
+UNCLOSED = "a {placeholder} in the pattern is not closed"
+
+
+def _placeholders(pattern: str) -> list[str] | None:
+    """The pattern's ``{placeholders}``; None when one is not closed (``calls/{ref-*``)."""
+    try:
+        return placeholders(pattern)
+    except ValueError:
+        return None
+
+
 def _files_problems(
     loaded: LoadedSources, at: PathKey, binding: Binding, own_kind: str
 ) -> list[SourceProblem]:
     assert binding.files is not None
+    if binding.files.pattern is not None and _placeholders(binding.files.pattern) is None:
+        return [loaded.problem((*at, "pattern"), UNCLOSED)]
     name = binding.files.connection
     if name is None:
         if own_kind == "files":

@@ -19,6 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 from starlette.datastructures import FormData
 
 from dataward.access import review
+from dataward.access.controller_transfer import MAX_NAME, record_destination
 from dataward.access.delivery import filename, open_package
 from dataward.access.errors import PackageRefused
 from dataward.access.models import ACCESS, PORTABILITY
@@ -276,3 +277,37 @@ def withholding_release(request: Request, org: str, ref: str, withholding_id: st
         return "Released: the item goes back into the copy."
 
     return run_form(request, back, act)
+
+
+@router.post(
+    "/console/requests/{org}/{ref}/portability_destination",
+    name="request_portability_destination",
+    dependencies=[WRITE],
+)
+def portability_destination(request: Request, org: str, ref: str) -> Response:
+    """POR-01, Art 20(2): record the controller the subject wants their portability
+    package sent to (confirmed first); a ready package is sent at once."""
+    back = _request_url(org, ref)
+
+    def confirm(form: FormData) -> Confirmation:
+        name = form_text(form, "controller_name", MAX_NAME)
+        return Confirmation(
+            "Send the portability package to another organisation",
+            [
+                f"When the package is ready (now, if it is ready already), its download link "
+                f"is emailed to {name} at the address the subject gave.",
+                "The subject is told where it went. The one-time code the download needs "
+                "still goes to the subject only, who passes it on.",
+            ],
+            "Record and send",
+            back,
+        )
+
+    def act(uow: UnitOfWork, form: FormData, actor: str) -> str:
+        name = form_text(form, "controller_name", MAX_NAME)
+        email = form_text(form, "controller_email", 254)
+        found = record_destination(uow, org[:80], ref[:32], name, email, actor=actor)
+        sent = " and the package sent" if found.sent_at is not None else ""
+        return f"Receiving organisation recorded{sent}."
+
+    return confirm_then_run(request, back, confirm, act)

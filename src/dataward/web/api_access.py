@@ -17,6 +17,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel, Field
 
+from dataward.access.controller_transfer import MAX_NAME, record_destination
 from dataward.access.models import AccessPackage
 from dataward.access.progress import parts_of
 from dataward.access.service import get_package, queue_package
@@ -184,3 +185,46 @@ def request_package(
     a source that failed, when it expires and how often the requester downloaded it."""
     package = get_package(uow, organisation[:80], ref[:32], kind)
     return package_out(uow, get_request(uow, organisation[:80], ref[:32]).ref, package)
+
+
+class DestinationIn(BaseModel):
+    organisation_name: str = Field(
+        max_length=MAX_NAME, pattern=NO_NUL, description="The receiving controller's name."
+    )
+    email: str = Field(
+        max_length=254,
+        pattern=NO_NUL,
+        description="The address the subject gave for it; not an email address: 422 "
+        "portability_destination_invalid.",
+    )
+
+
+class DestinationOut(BaseModel):
+    """Where the portability package goes: dates only (the name and address are sealed)."""
+
+    ref: str
+    recorded_at: datetime
+    sent_at: datetime | None = Field(description="When the link was emailed there.")
+
+
+@router.post(
+    "/requests/{organisation}/{ref}/portability_destination",
+    response_model=DestinationOut,
+    name="api_request_portability_destination",
+    dependencies=[api(Permission.REQUESTS_WRITE)],
+    responses=problems(401, 403, 404, 413, 422, 429),
+)
+def request_portability_destination(
+    organisation: PathText, ref: PathText, body: DestinationIn, request: Request, uow: Uow
+) -> DestinationOut:
+    """POR-01, Art 20(2): send the request's portability package to another controller.
+    Its download link goes to ``email`` once the package is ready (at once if it is), the
+    requester is told, and the one-time code still goes to the requester only. Correctable
+    until sent; refused (422 ``portability_destination_invalid``, nothing changed) for an
+    address that is not an email, a request not asking for portability or answered, a
+    requester with no email address, or a package sent already."""
+    actor = principal_of(request).actor
+    org, ref = organisation[:80], ref[:32]
+    found = record_destination(uow, org, ref, body.organisation_name, body.email, actor=actor)
+    uow.commit()
+    return DestinationOut(ref=ref, recorded_at=found.recorded_at, sent_at=found.sent_at)

@@ -18,7 +18,7 @@ from dataward.accounts.permissions import Permission
 from dataward.requests import tasks as work
 from dataward.requests.errors import RequestInvalid
 from dataward.requests.models import RightsRequest
-from dataward.requests.rights_applied import apply_right
+from dataward.requests.rights_applied import apply_right, lift_from_request, warn_before_lifting
 from dataward.requests.service import get_request
 from dataward.requests.split import parent_of, split_into, split_request
 from dataward.requests.task_models import RequestTask
@@ -75,6 +75,22 @@ class TaskStepIn(BaseModel):
     ground: Annotated[str, Field(max_length=40, pattern=NO_NUL)] | None = Field(
         default=None, description="apply, restriction: its Art 18(1) ground."
     )
+
+
+class RestrictionStepIn(BaseModel):
+    action: Literal["warn", "lift"] = Field(
+        description="warn: tell the requester the restriction will be lifted (Art 18(3)); "
+        "lift: lift it, refused (restriction_invalid) until they were told."
+    )
+
+
+class RestrictionOut(BaseModel):
+    ref: str
+    ground: str
+    purposes: list[str] = Field(description="The purposes restricted; empty: every one.")
+    started_at: datetime
+    subject_told_at: datetime | None = Field(description="When the requester was told.")
+    lifted_at: datetime | None
 
 
 class SplitIn(BaseModel):
@@ -177,6 +193,39 @@ def request_task_step(
         task = work.not_needed(uow, org, ref, task_id, body.reason, actor=actor)
     uow.commit()
     return _task(uow, get_request(uow, org, ref), task)
+
+
+@router.post(
+    "/requests/{organisation}/{ref}/restrictions/{restriction}",
+    response_model=RestrictionOut,
+    name="api_request_restriction_step",
+    dependencies=[api(Permission.REQUESTS_WRITE)],
+    responses=problems(401, 403, 404, 413, 422, 429),
+)
+def request_restriction_step(
+    organisation: PathText,
+    ref: PathText,
+    restriction: PathText,
+    body: RestrictionStepIn,
+    request: Request,
+    uow: Uow,
+) -> RestrictionOut:
+    """RES-01, Art 18(3): tell the requester a restriction on the request's subject will be
+    lifted (``warn``: the message is queued and that they were told recorded), then lift it
+    (``lift``). Lifting before the warning, or a restriction not on the request's subject,
+    is ``422 restriction_invalid`` and changes nothing."""
+    step = warn_before_lifting if body.action == "warn" else lift_from_request
+    actor = principal_of(request).actor
+    row = step(uow, organisation[:80], ref[:32], restriction[:32], actor=actor)
+    uow.commit()
+    return RestrictionOut(
+        ref=row.ref,
+        ground=row.ground,
+        purposes=list(row.purposes),
+        started_at=row.started_at,
+        subject_told_at=row.subject_told_at,
+        lifted_at=row.lifted_at,
+    )
 
 
 @router.post(

@@ -17,6 +17,7 @@ from dataward.accounts.permissions import Permission
 from dataward.requests import transitions as steps
 from dataward.requests.authority import Evidence
 from dataward.requests.batch import StatusUrl, open_with_authority
+from dataward.requests.errors import RequestInvalid
 from dataward.requests.models import RightsRequest
 from dataward.requests.queue import QueueFilter, queue, urgency
 from dataward.requests.service import NewRequest, Requester, get_request, requester_of
@@ -148,6 +149,9 @@ class RequestOut(BaseModel):
     requester_kind: str
     assignee: str | None
     outcome: str | None
+    refusal_reason: str | None = Field(
+        default=None, description="The legal reason's code, once refused."
+    )
 
 
 class RequestDetail(RequestOut, RequestFacts):
@@ -186,6 +190,19 @@ class StepIn(BaseModel):
     method: str | None = Field(
         default=None, max_length=32, pattern=NO_NUL, description="verify_identity only."
     )
+    reason: str | None = Field(
+        default=None,
+        max_length=48,
+        pattern=NO_NUL,
+        description="refuse only, and required there: the legal reason's code "
+        "(docs/requests.md#refusing-a-request).",
+    )
+
+    def details(self) -> str | None:
+        """The one extra value the step takes; a value for another step is refused."""
+        if self.reason is not None and self.step != "refuse":
+            raise RequestInvalid("reason goes with refuse only")
+        return self.reason if self.step == "refuse" else self.method
 
 
 def _out(row: RightsRequest, today: date) -> RequestOut:
@@ -207,6 +224,7 @@ def _out(row: RightsRequest, today: date) -> RequestOut:
         requester_kind=row.requester_kind,
         assignee=row.assignee,
         outcome=row.outcome,
+        refusal_reason=row.refusal_reason,
     )
 
 
@@ -297,6 +315,6 @@ def request_step(
 ) -> RequestDetail:
     """Take one step; the rules refuse what they forbid (409) and nothing changes."""
     step = steps.Step(principal_of(request).actor, body.on, body.note)
-    row = steps.take_step(uow, organisation[:80], ref[:32], body.step, step, body.method)
+    row = steps.take_step(uow, organisation[:80], ref[:32], body.step, step, body.details())
     uow.commit()
     return _detail(uow, row, request)

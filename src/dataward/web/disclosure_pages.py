@@ -16,11 +16,13 @@ from fastapi.responses import HTMLResponse, Response
 from dataward.accounts.permissions import Permission
 from dataward.disclosures.notices import recipients_told
 from dataward.disclosures.rectification import (
+    ACCURACY_CHECKS,
     NOT_MADE,
     Correction,
     opened_rectifications,
     record_not_rectified,
     rectify,
+    verifies_accuracy,
 )
 from dataward.disclosures.service import (
     NewDisclosure,
@@ -104,6 +106,8 @@ def rectification_panel(uow: UnitOfWork, row: RightsRequest) -> dict[str, object
         "recipients_told": recipients_told(uow, row),
         "rectify_datasets": bound,
         "rectify_reasons": NOT_MADE,
+        "accuracy_checks": ACCURACY_CHECKS,
+        "verifies_accuracy": verifies_accuracy(uow, row.organisation),
         "can_rectify": row.outcome is None
         and row.subject_id is not None
         and row.identity_verified_on is not None,
@@ -137,7 +141,8 @@ def request_rectify(request: Request, org: str, ref: str) -> Response:
                 actor=actor,
             )
             return "The correction is recorded as not made, with the subject's statement."
-        rect = rectify(uow, org[:80], ref[:32], correction, actor=actor)
+        check = form_text(form, "accuracy_check", 24, required=False).strip() or None
+        rect = rectify(uow, org[:80], ref[:32], correction, actor=actor, accuracy_check=check)
         return (
             f"Corrected {rect.dataset}.{rect.column} in {rect.rows} "
             f"row{'' if rect.rows == 1 else 's'}; the recipients are told."

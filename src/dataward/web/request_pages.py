@@ -15,6 +15,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 from starlette.datastructures import FormData
 
+from dataward.access.controller_transfer import destination_of
 from dataward.access.models import PORTABILITY
 from dataward.access.views import package_panel
 from dataward.accounts.permissions import Permission
@@ -25,7 +26,7 @@ from dataward.publication.registers import list_organisations
 from dataward.request_logs import full_request_log
 from dataward.requests import transitions as steps
 from dataward.requests.dashboard import parse_month
-from dataward.requests.messages import request_messages
+from dataward.requests.messages import reply_addresses, request_messages
 from dataward.requests.models import RightsRequest
 from dataward.requests.queue import (
     URGENCIES,
@@ -35,6 +36,7 @@ from dataward.requests.queue import (
     queue,
     urgency,
 )
+from dataward.requests.refusal_reasons import BY_CODE, reasons_for
 from dataward.requests.reminders import reminder_panel
 from dataward.requests.service import (
     CHANNELS,
@@ -237,12 +239,17 @@ def request_page(request: Request, org: str, ref: str, uow: Uow) -> Response:
         "today": uow.clock.today().isoformat(),
         "methods": steps.IDENTITY_METHODS,
         "available": _available(row.state, row),
+        "refusal_reasons": reasons_for(row.rights),
+        "refused_for": BY_CODE.get(row.refusal_reason or ""),
         "messages": request_messages(uow, row),
         **reminder_panel(uow, row),
         **candidates_panel(uow, row),
         **task_panel(uow, row),
         **package_panel(uow, row),
         "portability_panel": package_panel(uow, row, PORTABILITY),
+        "portability_destination": destination_of(uow, row) if PORTABILITY in row.rights else None,
+        # The one-time code goes to the requester, who passes it on: no email, no sending.
+        "portability_can_send": PORTABILITY in row.rights and bool(reply_addresses(uow, row)),
         **verification_panel(uow, row),
         **authority_panel(uow, row),
         **letters_panel(uow, row),
@@ -303,8 +310,8 @@ STEPS: dict[str, tuple[str, str, bool]] = {
     ),
     "refuse": (
         "Refuse the request",
-        "As manifestly unfounded or excessive, with the reason the subject is told, with "
-        "their right to complain to the ICO and to a court (SAR-08).",
+        "For the legal reason chosen (SAR-08, ERA-02), with your words: the subject is told "
+        "both, and their right to complain to us, the ICO and a court.",
         True,
     ),
     "withdraw": (
@@ -366,12 +373,18 @@ def request_step(request: Request, org: str, ref: str, name: str) -> Response:
 
     def confirm(form: FormData) -> Confirmation:
         on = form_text(form, "on", 10)
-        return Confirmation(title, [f"Takes effect on {on}.", effect], title, back)
+        lines = [f"Takes effect on {on}.", effect]
+        reason = BY_CODE.get(form_text(form, "reason", 48, required=False).strip())
+        if name == "refuse" and reason is not None:
+            lines.append(
+                f"The letter says: we will not act on it because {reason.because} ({reason.law})."
+            )
+        return Confirmation(title, lines, title, back)
 
     def act(uow: UnitOfWork, form: FormData, actor: str) -> str:
         note = form_text(form, "note", 4000, required=False) or None
         step = steps.Step(actor, parse_day(form_text(form, "on", 10), "the day"), note)
-        details_field = "assignee" if name == "assign" else "method"
+        details_field = {"assign": "assignee", "refuse": "reason"}.get(name, "method")
         details = form_text(form, details_field, 200, required=False).strip() or None
         steps.take_step(uow, org[:80], ref[:32], name, step, details)
         return f"{title}: done."

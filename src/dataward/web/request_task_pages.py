@@ -20,7 +20,14 @@ from dataward.accounts.permissions import Permission
 from dataward.errors import ValidationFailed
 from dataward.requests import tasks as work
 from dataward.requests.models import RightsRequest
-from dataward.requests.rights_applied import APPLIED_RIGHTS, APPLY_TASK, apply_right
+from dataward.requests.rights_applied import (
+    APPLIED_RIGHTS,
+    APPLY_TASK,
+    apply_right,
+    lift_from_request,
+    restrictions_of_request,
+    warn_before_lifting,
+)
 from dataward.requests.source_search import SEARCH_KIND, search_sources
 from dataward.requests.split import parent_of, split_into, split_request
 from dataward.requests.task_models import TASK_KINDS, UNFINISHED, RequestTask
@@ -82,6 +89,7 @@ def task_panel(uow: UnitOfWork, row: RightsRequest) -> dict[str, object]:
         "split_children": split_into(uow, row),
         "can_split": row.state in OPEN and len(row.rights) > 1,
         "can_search_sources": _can_search_sources(uow, row, views),
+        "restrictions": restrictions_of_request(uow, row),
     }
 
 
@@ -192,6 +200,46 @@ def task_step(request: Request, org: str, ref: str, task_id: str, name: str) -> 
     if name not in ACTIONS or name == "not_reasonable":
         raise ValidationFailed(f"unknown task action {name[:40]!r}")
     return _task_route(request, org, ref, task_id, name)
+
+
+# RES-01, Art 18(3): a restriction on the request's subject is lifted only after the
+# requester is told; both steps confirmed first.
+RESTRICTION_STEPS: dict[str, tuple[str, str]] = {
+    "warn": (
+        "Tell the requester it will be lifted",
+        "The requester is sent the message that the restriction will be lifted (by post "
+        "when they have no email address: send the letter), and that they were told is "
+        "recorded (Art 18(3)).",
+    ),
+    "lift": (
+        "Lift the restriction",
+        "The restriction ends now: the decision API stops answering no because of it "
+        "(RES-01). Refused unless the requester was told first.",
+    ),
+}
+
+
+@router.post(
+    "/console/requests/{org}/{ref}/restrictions/{restriction}/{name}",
+    name="request_restriction_step",
+    dependencies=[WRITE],
+)
+def restriction_step(request: Request, org: str, ref: str, restriction: str, name: str) -> Response:
+    """Tell the requester a restriction will be lifted, then lift it (RES-01)."""
+    if name not in RESTRICTION_STEPS:
+        raise ValidationFailed(f"unknown restriction step {name[:40]!r}")
+    back = _back(org, ref)
+    title, effect = RESTRICTION_STEPS[name]
+
+    def confirm(form: FormData) -> Confirmation:
+        return Confirmation(title, [effect], title, back, destructive=name == "lift")
+
+    def act(uow: UnitOfWork, form: FormData, actor: str) -> str:
+        step = warn_before_lifting if name == "warn" else lift_from_request
+        done = step(uow, org[:80], ref[:32], restriction[:32], actor=actor)
+        return f"{title}: done ({done.ref})."
+
+    return confirm_then_run(request, back, confirm, act)
 
 
 @router.post(

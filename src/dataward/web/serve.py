@@ -231,7 +231,7 @@ def _ensure_demo_complaints(settings: Settings, organisation: str) -> None:
 
     try:
         with open_runtime(settings) as runtime, runtime.uow() as uow:
-            opened = open_demo_complaints(uow, organisation)
+            opened = open_demo_complaints(uow, organisation, env=demo_locations(settings))
             uow.commit()
     except DatawardError as error:
         err.print(

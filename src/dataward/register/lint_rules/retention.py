@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from dataward.register.lint import Hit, rule
 from dataward.register.lint_rules._shared import is_missing, is_unspecified
 from dataward.register.models import Dataset, Register, RetentionRule
+from dataward.register.models.retention import Offset, Trigger
 
 
 def covers_dataset(retention_rule: RetentionRule, dataset: Dataset) -> bool:
@@ -90,4 +91,42 @@ def hold_without_end(register: Register) -> Iterator[Hit]:
                 ("holds", i, "on_close"),
                 f"hold {hold.id!r} never lets the data go once it closes: say what happens on "
                 "close (resume, restart_rule or restart_after)",
+            )
+
+
+def _uncounted(retention_rule: RetentionRule) -> str | None:
+    """Why a rule's period has no end date an erasure plan could count, or None if it has.
+
+    The same questions ``erasure/keeps.py`` asks: a trigger event and an offset of days,
+    working days, months or years; without either every row is kept, never a date guessed.
+    """
+    if retention_rule.action == "no_end_date":
+        return "the data is kept with no end date"
+    trigger, offset = retention_rule.trigger, retention_rule.offset
+    if not isinstance(trigger, Trigger):
+        return f"its trigger {'is unspecified' if is_unspecified(trigger) else 'is missing'}"
+    if offset is None and retention_rule.kept_while is not None:
+        return f"it lasts while {retention_rule.kept_while.state}, with no offset after"
+    if not isinstance(offset, Offset):
+        return f"its offset {'is unspecified' if is_unspecified(offset) else 'is missing'}"
+    counted = (offset.days, offset.working_days, offset.months, offset.years)
+    if all(n is None for n in counted) and offset.end_of_year_plus_years is None:
+        return "its offset is 'as soon as reasonably necessary'"
+    return None
+
+
+# RULES: ERA-02 (a legal obligation to keep, for the period the register gives)
+@rule("DW058", "warning", "keeps_for over a period that cannot be counted", "ERA-02")
+def keeps_for_uncounted_period(register: Register) -> Iterator[Hit]:
+    for i, retention_rule in enumerate(register.retention_rules):
+        if retention_rule.keeps_for is None:
+            continue
+        why = _uncounted(retention_rule)
+        if why is not None:
+            yield Hit(
+                ("retention_rules", i, "keeps_for"),
+                f"retention rule {retention_rule.id!r} keeps data for "
+                f"{retention_rule.keeps_for.ground.replace('_', ' ')} but {why}: an erasure "
+                "plan keeps every row of the datasets it covers, for good; give the trigger "
+                "and the period the law sets, or leave keeps_for out",
             )

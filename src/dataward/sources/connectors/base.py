@@ -233,6 +233,7 @@ def stream_subject(
     datasets: Collection[str] | None = None,
     binding: int | None = None,
     batch_size: int = BATCH_SIZE,
+    roots: dict[tuple[str, str, str], set[Any]] | None = None,
 ) -> Iterator[SubjectRows]:
     """For every binding (of ``datasets``, or all), the subject's rows, lazily.
 
@@ -240,9 +241,10 @@ def stream_subject(
     package stages one binding at a time, so a resumed build redoes one part only).
 
     Root keys are found once per root table and reused by every binding leading there, so
-    a subject across N bindings costs about N + (identity kinds) queries per batch.
+    a subject across N bindings costs about N + (identity kinds) queries per batch. A caller
+    streaming one binding at a time passes the same ``roots`` to reuse them across calls.
     """
-    root_keys: dict[tuple[str, str, str], set[Any]] = {}
+    root_keys: dict[tuple[str, str, str], set[Any]] = {} if roots is None else roots
     for dataset, bindings in sources.datasets.items():
         if datasets is not None and dataset not in datasets:
             continue

@@ -7,7 +7,7 @@ PostgreSQL), so even a bug in dataward cannot write through it.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, ClassVar
 
@@ -423,9 +423,23 @@ def apply_changes(
     Returns the rows each change touched. Refused on a read-only connection before any
     statement; a database that cannot be reached rolls everything back (SourceUnavailable).
     """
+    return apply_change_batches(
+        connector, [(change, batches(change.keys, batch_size)) for change in changes]
+    )
+
+
+def apply_change_batches(
+    connector: SqlConnector,
+    changes: Sequence[tuple[RowChange, Iterable[Sequence[Any]]]],
+    batch_size: int = BATCH_SIZE,
+) -> list[int]:
+    """``apply_changes`` with each change's keys streamed: an iterable of key batches, read
+    lazily inside the one transaction (the erasure executor sorts the rows it reads a batch
+    at a time), so the keys of a million rows are never all in memory. ``RowChange.keys``
+    is ignored here."""
     connector.write_guard()
     statements: list[Delete | Update] = []
-    for change in changes:
+    for change, _ in changes:
         table = connector.table(change.table)
         key = connector._column(table, change.key)
         if change.delete:
@@ -441,10 +455,12 @@ def apply_changes(
             level = conn.dialect.default_isolation_level or "SERIALIZABLE"
             conn = conn.execution_options(isolation_level=level)
             with conn.begin():
-                for change, statement in zip(changes, statements, strict=True):
+                for (_, keys), statement in zip(changes, statements, strict=True):
                     count = 0
-                    for batch in batches(change.keys, batch_size):
-                        count += conn.execute(statement, {"keys": batch}).rowcount
+                    for batch in keys:
+                        for start in range(0, len(batch), batch_size):
+                            part = list(batch[start : start + batch_size])
+                            count += conn.execute(statement, {"keys": part}).rowcount
                     touched.append(count)
     except sa_exc.OperationalError:
         raise SourceUnavailable(

@@ -1,6 +1,6 @@
 """Marketing suppressions: stops on marketing that outlive a shredded subject (issue 19).
 
-Revision ID: 0033_suppression
+Revision ID: 0028
 Revises: 0027
 Create Date: 2026-12-06
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0033_suppression"
+revision = "0028"
 down_revision = "0027"
 branch_labels = None
 depends_on = None

@@ -1,0 +1,82 @@
+"""A step's planned key digests (``erasure_step_keys``), written and read a batch at a time.
+
+Each call binds a whole batch as one JSON list (``db.values_table``): one statement text
+whatever the batch's length, unpacked by the server, so a million digests cost a few
+hundred statements, never a parameter per digest; the list is the outer loop (``CROSS
+JOIN``), so each digest is one seek in the primary key. Never commits.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from sqlalchemy import select, text
+
+from dataward.db import list_param, values_table
+from dataward.erasure.models import ErasureStep, ErasureStepKey
+from dataward.uow import UnitOfWork
+
+PAGE = 20_000
+"""Digests read at a time when the evidence digests a step's keys."""
+
+
+def _dialect(uow: UnitOfWork) -> str:
+    return uow.session.get_bind().dialect.name
+
+
+def add_keys(uow: UnitOfWork, step: ErasureStep, digests: Iterable[str]) -> None:
+    """Record these digests as rows the step erases."""
+    listed = list_param(digests)
+    uow.session.execute(
+        text(
+            "INSERT INTO erasure_step_keys (step_id, digest, held) "  # noqa: S608 - constant
+            f"SELECT :step, v.value, :held FROM {values_table(_dialect(uow), 'digests')}"
+        ),
+        {"step": step.id, "held": False, "digests": listed},
+    )
+
+
+def planned_among(uow: UnitOfWork, step: ErasureStep, digests: Iterable[str]) -> set[str]:
+    """Which of ``digests`` the step erases (held or not)."""
+    return set(
+        uow.session.scalars(
+            text(
+                f"SELECT k.digest FROM {values_table(_dialect(uow), 'digests')} "  # noqa: S608
+                "CROSS JOIN erasure_step_keys k WHERE k.step_id = :step AND k.digest = v.value"
+            ),
+            {"step": step.id, "digests": list_param(digests)},
+        )
+    )
+
+
+def mark_held(uow: UnitOfWork, step: ErasureStep, digests: Iterable[str]) -> None:
+    """These planned rows are kept by a hold placed since approval."""
+    uow.session.execute(
+        text(
+            "UPDATE erasure_step_keys SET held = :held WHERE step_id = :step AND digest IN "  # noqa: S608
+            f"(SELECT v.value FROM {values_table(_dialect(uow), 'digests')})"
+        ),
+        {"step": step.id, "held": True, "digests": list_param(digests)},
+    )
+
+
+def keys_digest(uow: UnitOfWork, step: ErasureStep) -> str:
+    """sha256 of the sorted digests of the step's rows that went (not held), one a line:
+    the evidence cites it with their count; the digests stay in ``erasure_step_keys``."""
+    table = ErasureStepKey.__table__
+    digest = hashlib.sha256()
+    last = ""
+    while True:
+        page = list(
+            uow.session.scalars(
+                select(table.c.digest)
+                .where(table.c.step_id == step.id, table.c.held.is_(False), table.c.digest > last)
+                .order_by(table.c.digest)
+                .limit(PAGE)
+            )
+        )
+        if not page:
+            return digest.hexdigest()
+        digest.update("".join(f"{key}\n" for key in page).encode())
+        last = page[-1]

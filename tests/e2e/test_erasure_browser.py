@@ -246,15 +246,22 @@ def test_a_portal_erasure_request_is_planned_approved_erased_and_the_clients_tol
         left = conn.execute(text("SELECT count(*) FROM debtors WHERE email = :e"), {"e": email})
         assert left.scalar() == 0
     engine.dispose()
-    # NOT-01: the clients' notice arrives through the SMTP server.
+    # NOT-01: the clients' notice arrives through the SMTP server (the demo's own requests
+    # may tell them of other people: this one quotes the request).
     box, _ = inbox
+
+    def notice() -> str | None:
+        for message in box.messages:
+            if CLIENTS_EMAIL in str(message["To"]):
+                body = str(message.get_body(("plain",)).get_content())  # type: ignore[union-attr]
+                if reference in body:
+                    return body
+        return None
+
     deadline = time.monotonic() + 30
-    while not any(CLIENTS_EMAIL in str(m["To"]) for m in box.messages):
+    while (body := notice()) is None:
         assert time.monotonic() < deadline, "the clients were not told"
         time.sleep(0.3)
-    told = next(m for m in box.messages if CLIENTS_EMAIL in str(m["To"]))
-    body = str(told.get_body(("plain",)).get_content())  # type: ignore[union-attr]
-    assert reference in body
     assert email not in body
     assert not problems, "\n".join(problems)
 

@@ -222,16 +222,11 @@ def _store(uow: UnitOfWork, *, customers_events: bool = True, register: Path = J
         files_dir=None,
         register_datasets={d.id for d in loaded.register.datasets},
     )
-    if customers_events:
-        # The customer's cases, read from the debtor's row: the latest return starts the
-        # clock, and a live case (not yet returned) holds it.
+    if not customers_events:
+        # The demo binds JTR's case return and live case on the debtor's row (read on the
+        # debtor's cases); without them the customer rule cannot be planned on debtors.
         debtors = document["datasets"]["customers"][0]
-        debtors["events"] = {
-            "case_returned": {"table": "cases", "via": "debtor_id", "column": "returned_on"}
-        }
-        debtors["holds"] = {
-            "live_case": {"table": "cases", "via": "debtor_id", "open_when_null": "returned_on"}
-        }
+        del debtors["events"], debtors["holds"]
     text_ = yaml.safe_dump(document, sort_keys=False)
     store_sources(uow, parse_sources(text_, "jtr-sources.yaml"), organisation=ORG, actor="dpo")
 
@@ -297,6 +292,35 @@ def test_it_plans_customers_six_years_after_the_year_of_the_last_returned_case(
     assert cases.held["live_case"] == 0
 
 
+# RULES: RET-01 (the latest returned case, read through the payment's case), RET-02
+def test_it_plans_payments_through_their_case(uow: UnitOfWork, agency: Agency) -> None:
+    engine = create_engine(agency.url)
+    with engine.begin() as conn:
+        conn.execute(
+            schema.payments.insert(),
+            [
+                {"id": i, "case_id": c, "paid_on": date(2016, 6, 1), "amount_pence": 100}
+                | {"method": "card"}
+                for i, c in ((1, 1), (2, 2), (3, 4), (4, 5), (5, 1))
+            ],
+        )
+    engine.dispose()
+    _store(uow)
+    plan = plan_retention(uow, ORG, env=agency.env)
+    payments = _binding(plan, "customer_data", "payments")
+    # Case 1's two payments are due; case 4's is due but its debtor has a live case (5);
+    # case 2's debtor had a case returned in 2022, and case 5 is live.
+    assert (payments.status, payments.due, payments.held_any, payments.to_act_on) == (
+        "planned",
+        3,
+        1,
+        2,
+    )
+    assert payments.held == {"live_case": 0, EVENT_PENDING: 1}
+    assert "trigger read on the case (cases)" in payments.notes
+    assert "case_ref" in payments.due_sql
+
+
 # RULES: RET-01 (working days in the controller's nation)
 def test_it_plans_new_occupier_evidence_two_working_days_after_assessment(
     uow: UnitOfWork, agency: Agency
@@ -329,7 +353,8 @@ def test_it_reports_data_not_bound_and_triggers_not_bound(uow: UnitOfWork, agenc
     rule = next(r for r in plan.rules if r.rule == "customer_data")
     status = {d.dataset: d.status for d in rule.datasets}
     assert status["customers"] == "trigger_not_bound"
-    assert status["payments"] == "trigger_not_bound"
+    # A payment names its case, whose own binding binds the return: read there.
+    assert status["payments"] == "bound"
     assert status["portal_accounts"] == "searched_by_hand"
     assert status["cases"] == "bound"
 

@@ -58,7 +58,7 @@ debtors = Table(
     Column("first_name", String(80), nullable=False),
     Column("middle_name", String(80)),
     Column("last_name", String(80), nullable=False),
-    Column("date_of_birth", Date, nullable=False),
+    Column("date_of_birth", Date),  # not always known; emptied on erasure
     Column("ni_number", String(9)),
     Column("email", String(254)),
     Column("phone", String(20)),

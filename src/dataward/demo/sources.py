@@ -55,6 +55,48 @@ def _files(folder: str) -> dict[str, Any]:
 _NAME = ["title", "first_name", "middle_name", "last_name"]
 _ADDRESS = ["address_line1", "address_line2", "town", "postcode"]
 
+# JTR's live case and its return, read on a debtor's cases: the customer rule runs from the
+# last case returned (``latest_of_entity``) and a live case keeps the customer's data.
+_CASES_OF_DEBTOR = {"table": "cases", "via": "debtor_id"}
+_RETURNED = {**_CASES_OF_DEBTOR, "column": "returned_on"}
+_LIVE_CASE = {**_CASES_OF_DEBTOR, "open_when_null": "returned_on", "since": "opened_on"}
+
+# How an erasure leaves a debtor's row. A debtor with a live case is kept whole by the
+# live-case hold (the debt is still pursued); the rest lose what finds or reaches them. The
+# case system requires a name and an address on every customer, so those are overwritten
+# rather than emptied; the row stays because the client's cases and payments point at it.
+_GONE = "set_null"
+_REDACTED = {"anonymise": "redact"}
+_DEBTOR_ERASURE: dict[str, Any] = {
+    "customer_ref": {"keep": "the client's reference for the returned debt: the key of its cases"},
+    "title": _REDACTED,
+    "first_name": _REDACTED,
+    "middle_name": _GONE,
+    "last_name": _REDACTED,
+    "address_line1": _REDACTED,
+    "address_line2": _GONE,
+    "town": _REDACTED,
+    "postcode": _REDACTED,
+    "vulnerable": {"category": "customer_health", "anonymise": "zero"},
+}
+
+_CLIENTS_CASE = "the client's instruction and the case's outcome, reported back to the client"
+_VISIT_LOG = "the log of enforcement visits on the case, which complaints are answered from"
+_COMPLAINT_LOG = "the complaint log, answered to the client and the regulator"
+_OCCUPIED = "shows the customer does not live there: without it agents would call again"
+_NAME_AND_ADDRESS = ["title", "first_name", "last_name", *_ADDRESS]
+# A recording or a piece of evidence goes whole, with its file (docs/erasure.md).
+_DELETED_WITH_FILE = {"file_path": {"erasure": "delete_row"}}
+
+
+def _erasure(how: Any) -> dict[str, Any]:
+    if isinstance(how, dict) and "category" in how:
+        category = how["category"]
+        rest = {k: v for k, v in how.items() if k != "category"}
+        return {"category": category, "erasure": rest}
+    return {"erasure": how}
+
+
 DATASETS: dict[str, list[dict[str, Any]]] = {
     "customers": [
         _row(
@@ -69,15 +111,30 @@ DATASETS: dict[str, list[dict[str, Any]]] = {
                 "address": _ADDRESS,
             },
             columns={
-                "email": {"category": "customer_contact", "provenance": "provided"},
-                "phone": {"category": "customer_contact", "provenance": "provided"},
+                "email": {
+                    "category": "customer_contact",
+                    "provenance": "provided",
+                    "erasure": _GONE,
+                },
+                "phone": {
+                    "category": "customer_contact",
+                    "provenance": "provided",
+                    "erasure": _GONE,
+                },
                 "ni_number": {
                     "category": "customer_identity",
                     "provenance": "provided",
-                    "erasure": {"keep": "needed to trace the debt while it is owed"},
+                    "erasure": _GONE,
                 },
-                "date_of_birth": {"category": "customer_identity", "provenance": "provided"},
+                "date_of_birth": {
+                    "category": "customer_identity",
+                    "provenance": "provided",
+                    "erasure": _GONE,
+                },
+                **{column: _erasure(how) for column, how in _DEBTOR_ERASURE.items()},
             },
+            events={"case_returned": _RETURNED},
+            holds={"live_case": _LIVE_CASE},
         )
     ],
     "cases": [
@@ -87,6 +144,7 @@ DATASETS: dict[str, list[dict[str, Any]]] = {
             subject={"via": "debtor_id", **_CUSTOMER},
             entities={"case": "case_ref"},
             events={"case_returned": "returned_on"},
+            columns={"case_ref": {"erasure": {"keep": _CLIENTS_CASE}}},
             holds={
                 "live_case": {"open_when_null": "returned_on", "since": "opened_on"},
                 "complaint_on_case": {
@@ -104,14 +162,38 @@ DATASETS: dict[str, list[dict[str, Any]]] = {
             },
         )
     ],
-    "payments": [_row("payments", subject=_BY_CASE, entities=_CASE)],
+    "payments": [
+        _row(
+            "payments",
+            subject=_BY_CASE,
+            entities=_CASE,
+            columns={
+                "amount_pence": {
+                    "erasure": {"keep": "the accounting record of money collected for the client"}
+                }
+            },
+        )
+    ],
     "visits": [
-        _row("agent_visits", subject=_BY_CASE, entities=_CASE),
+        _row(
+            "agent_visits",
+            subject=_BY_CASE,
+            entities=_CASE,
+            columns={"outcome": {"erasure": {"keep": _VISIT_LOG}}},
+        ),
         _row(
             "notes",
             subject=_BY_CASE,
             entities=_CASE,
-            columns={"body": {"free_text": True, "provenance": "observed"}},
+            # Kept, not redacted: a live case keeps its notes, and the notes' case is a row
+            # they point at, which a hold of this file cannot be read through yet.
+            columns={
+                "body": {
+                    "free_text": True,
+                    "provenance": "observed",
+                    "erasure": {"keep": _VISIT_LOG},
+                }
+            },
         ),
     ],
     "body_worn_video": [
@@ -132,6 +214,7 @@ DATASETS: dict[str, list[dict[str, Any]]] = {
             subject=_BY_CASE,
             entities=_CASE,
             files=_files("call_recordings"),
+            columns=_DELETED_WITH_FILE,
             events={"call_recorded": "recorded_at"},
         )
     ],
@@ -141,6 +224,7 @@ DATASETS: dict[str, list[dict[str, Any]]] = {
             subject={"via": "debtor_id", **_CUSTOMER},
             entities=_CASE,
             files=_files("vulnerability_evidence"),
+            columns=_DELETED_WITH_FILE,
             events={"assessment_completed": "assessed_at"},
         )
     ],
@@ -154,11 +238,17 @@ DATASETS: dict[str, list[dict[str, Any]]] = {
                 "name": ["title", "first_name", "last_name"],
                 "address": _ADDRESS,
             },
+            columns={
+                "email": {"erasure": _GONE},
+                "phone": {"erasure": _GONE},
+                **{column: {"erasure": {"keep": _OCCUPIED}} for column in _NAME_AND_ADDRESS},
+            },
         ),
         _row(
             "new_occupier_evidence",
             subject={"via": "new_occupier_id", "table": "new_occupiers", "key": "id"},
             files=_files("new_occupier_evidence"),
+            columns=_DELETED_WITH_FILE,
             events={
                 "assessment_completed": {
                     "table": "assessments",
@@ -175,6 +265,8 @@ DATASETS: dict[str, list[dict[str, Any]]] = {
                 "key": "id",
                 "then": {"via": "new_occupier_id", "table": "new_occupiers", "key": "id"},
             },
+            # The evidence it assessed goes, so the assessment goes first (it points at it).
+            columns={"outcome": {"erasure": "delete_row"}},
         ),
     ],
     "complaints": [
@@ -183,6 +275,7 @@ DATASETS: dict[str, list[dict[str, Any]]] = {
             subject=_BY_CASE,
             entities=_CASE,
             events={"complaint_closed": "closed_on"},
+            columns={"category": {"erasure": {"keep": _COMPLAINT_LOG}}},
         ),
     ],
 }

@@ -36,6 +36,7 @@ from dataward.requests.source_search import subject_identities
 from dataward.retention import sql
 from dataward.retention.cutoff import countable, cutoff, due_on
 from dataward.retention.errors import RetentionInvalid
+from dataward.retention.through import entity_trigger
 from dataward.sources.connectors import open_connector
 from dataward.sources.connectors.base import (
     BATCH_SIZE,
@@ -255,7 +256,12 @@ def _plan_dataset(
         if dataset in context.sources.searched_by_hand:
             return DatasetPlan(dataset, "searched_by_hand", reason="not bound to any source")
         return DatasetPlan(dataset, "not_bound", reason="not bound to any source")
-    bound = [b for b in bindings if set(plan.triggers) & set(b.events)]
+    bound = [
+        b
+        for b in bindings
+        if set(plan.triggers) & set(b.events)
+        or entity_trigger(context.register, context.sources, b, plan.triggers) is not None
+    ]
     if not bound:
         return DatasetPlan(
             dataset, "trigger_not_bound", reason=f"trigger not bound ({', '.join(plan.triggers)})"
@@ -320,8 +326,15 @@ def _fill(
     assert plan.cutoff is not None
     target = connector.table(binding.table)
     key = sql.column_of(connector, target, binding.key)
-    events = [e for e in plan.triggers if e in binding.events]
-    triggers = sql.trigger_columns(connector, target, binding, events)
+    # The trigger is read on the row's own table, or on its entity's (a payment's case).
+    through = None
+    if not set(plan.triggers) & set(binding.events):
+        through = entity_trigger(context.register, context.sources, binding, plan.triggers)
+        assert through is not None
+    home = binding if through is None else through.home
+    home_table = target if through is None else connector.table(str(home.table))
+    events = [e for e in plan.triggers if e in home.events]
+    triggers = sql.trigger_columns(connector, home_table, home, events)
     for trigger in triggers:
         bad = sql.unreadable(connector, trigger)
         if bad is None:
@@ -337,11 +350,20 @@ def _fill(
         )
         return
     owner = None
-    if binding.subject is not None and binding.subject.via in target.c:
-        owner = (target, binding.subject.via)
+    if home.subject is not None and home.subject.via in home_table.c:
+        owner = (home_table, home.subject.via)
+    home_key = sql.column_of(connector, home_table, home.key)
     due, pending = sql.due_condition(
-        triggers, key, plan.cutoff, latest=plan.latest_of_entity, owner=owner
+        triggers, home_key, plan.cutoff, latest=plan.latest_of_entity, owner=owner
     )
+    if through is not None:
+        reference = sql.entity_reference(connector, target, binding, through.entity)
+        assert reference is not None
+        refs = sql.column_of(connector, home_table, through.column)
+        due = sql.refers_to(reference, key, select(refs).where(due))
+        if pending is not None:
+            pending = sql.refers_to(reference, key, select(refs).where(pending))
+        result.notes.append(f"trigger read on the {through.entity} ({home.table})")
     held = _held_conditions(context, rule, dataset, binding, connector, target, key, result)
     if pending is not None:
         held[EVENT_PENDING] = pending
@@ -351,9 +373,13 @@ def _fill(
     act_on = and_(due, *(~c for c in held.values()))
     keys = sql.sample_keys(connector, target, key, act_on, SAMPLE)
     result.sample = [key_digest(binding.connection, binding.table, k) for k in keys]
-    result.next_due = _next_due(
-        context, rule, plan.cutoff, connector, target, key, triggers, plan.latest_of_entity, owner
-    )
+    if through is None:
+        latest = plan.latest_of_entity
+        result.next_due = _next_due(
+            context, rule, plan.cutoff, connector, target, key, triggers, latest, owner
+        )
+    else:
+        result.notes.append(f"next dates: counted on the {through.entity}'s own binding")
 
 
 def _next_due(

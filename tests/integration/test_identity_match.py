@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from dataward.scratch import scratch_databases
+from dataward.sources.check import check_connected
 from dataward.sources.connectors import open_all
 from dataward.sources.connectors.base import (
     IDENTIFYING_ALONE,
@@ -238,3 +239,28 @@ def test_a_binding_with_one_weak_kind_only_is_named() -> None:
     assert lone_weak_kinds({"date_of_birth": "dob", "email": "email"}) == []
     assert lone_weak_kinds({"date_of_birth": "dob", "name": "name"}) == []
     assert lone_weak_kinds({"case_ref": "ref"}) == []
+
+
+def test_the_connected_check_warns_of_a_binding_with_one_weak_identity(agency_url: str) -> None:
+    body = SOURCES.replace(
+        "      identities:\n        name: [first_name, last_name]\n"
+        "        date_of_birth: date_of_birth\n",
+        "      identities:\n        date_of_birth: date_of_birth\n",
+    )
+    assert body != SOURCES
+    located = parse_sources(body, "sources.yaml")
+    result = check_connected(located, env={"AGENCY_DB_URL": agency_url})
+    assert result.errors == []
+    lone = [f.problem for f in result.warnings if "only together" in f.problem.message]
+    # The letters' binding (the second date_of_birth of the file), at its line.
+    lines = [n for n, x in enumerate(body.splitlines(), 1) if "date_of_birth: date_of_birth" in x]
+    assert [p.line for p in lone] == [lines[-1]]
+    assert lone[0].message.startswith(
+        "date_of_birth finds a row only together with another identity of the same row"
+    )
+    assert "datasets.cases[0].identities.date_of_birth" in str(lone[0])
+    # The file as it was (name and date of birth together) draws no such warning.
+    whole = check_connected(
+        parse_sources(SOURCES, "sources.yaml"), env={"AGENCY_DB_URL": agency_url}
+    )
+    assert not [f for f in whole.warnings if "only together" in f.problem.message]

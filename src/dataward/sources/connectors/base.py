@@ -5,7 +5,9 @@ from a dataward setting or an environment variable named by ``url_from``, never 
 file, and is never put in an error message. Rows are found set-based:
 
 1. ``subject_keys``: the keys of the rows of a *root* table (the one holding identity
-   columns, ``debtors``) matching a set of identity values, in batches;
+   columns, ``debtors``) the person's identity values find, in batches: an email or a
+   reference alone, a name or a date of birth only together with another (``identity_match``:
+   never another person's rows);
 2. ``rows_for``: the rows of a binding whose ``subject`` relation leads to those keys (one
    query per batch of keys, joins along the relation), plus rows matching the binding's own
    identity columns. Never a query per row, never a whole table in memory.
@@ -113,10 +115,12 @@ class Connector(Protocol):
     def subject_keys(
         self, table: str, key: str, identities: Mapping[str, Any], values: IdentityValues
     ) -> set[Any]:
-        """Keys of the rows of ``table`` whose identity columns hold any of the values.
+        """Keys of the rows of ``table`` the person's identities find (``identity_match``):
+        one of a kind that finds alone, or two together kinds in the same row.
 
         ``identities`` is the binding's map kind -> column (or columns); kinds without
-        values are skipped. One query per identity kind per batch of values.
+        values are skipped. One query per kind that finds alone per batch of values, and
+        one for the together kinds.
         """
         ...
 
@@ -130,8 +134,8 @@ class Connector(Protocol):
         """Stream the binding's rows that belong to the subject, each once.
 
         Rows whose ``subject`` relation ends at one of ``root_keys`` (a binding without a
-        relation is its own root: its ``key`` is looked up), and rows whose own identity
-        columns hold one of ``values``.
+        relation is its own root: its ``key`` is looked up), and rows its own identity
+        columns find by the same rule as ``subject_keys`` (``identity_match``).
         """
         ...
 

@@ -15,6 +15,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, select, text
 
+from dataward.access.build import build_package
+from dataward.access.models import BUILDING, REVIEW, PackagePart
+from dataward.access.service import queue_package
 from dataward.demo.service import DemoOptions, create_demo
 from dataward.demo.sources import FILES_DIR_FROM, OPERATIONAL_URL_FROM
 from dataward.erasure.models import ErasureStep
@@ -155,3 +158,24 @@ def test_a_request_search_counts_one_customer_row(uow: UnitOfWork, demo: dict[st
     request = _request(uow, _subject(uow, FIRST), ("access",))
     result = search_sources(uow, ORG, request, actor=CASE, env=demo)
     assert result.searched["customers"].rows == 1
+
+
+def test_an_access_package_holds_only_the_persons_own_rows(
+    uow: UnitOfWork, demo: dict[str, str], tmp_path: Path
+) -> None:
+    request = _request(uow, _subject(uow, FIRST), ("access",))
+    package = queue_package(uow, ORG, request, actor=CASE)
+    uow.commit()
+    root = tmp_path / "packages"
+    for _ in range(40):
+        step = build_package(uow, package.id, env=demo, root=root)
+        uow.commit()
+        if step.state != BUILDING:
+            break
+    assert step.state == REVIEW
+    parts = uow.session.scalars(select(PackagePart).where(PackagePart.package_id == package.id))
+    rows: dict[str, int] = {}
+    for part in parts:
+        rows[part.dataset] = rows.get(part.dataset, 0) + part.rows
+    assert rows["customers"] == 1  # not JTR0000004's debtor row as well
+    assert rows["body_worn_video"] == _own_recordings(demo, _debtor(demo, FIRST)["id"])

@@ -169,8 +169,8 @@ class _Checker:
                 self.located.problem(
                     (*at, "identities", weak),
                     f"{weak} finds a row only together with another identity of the same "
-                    f"row, and this binding has none: no row here is found by {weak} alone "
-                    "(bind a second identity, an email, a reference, or a subject relation)",
+                    f"row, and this binding has none: no row here is found by {weak} (bind "
+                    "another identity with it, or one that finds the person alone)",
                 ),
             )
 

@@ -16,7 +16,9 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
 
+from dataward.cli.app import app
 from dataward.scratch import scratch_databases
 from dataward.sources.check import check_connected
 from dataward.sources.connectors import open_all
@@ -39,6 +41,7 @@ PEOPLE = [
     (4, "carol@example.org", "Carol", "Day", "1990-02-02", "1 High St"),
 ]
 ANN_NAME = [("Ann", "Lee")]
+REGISTER = Path(__file__).resolve().parents[2] / "examples" / "jtr-collections.yaml"
 
 SOURCES = """\
 format_version: 1
@@ -264,3 +267,43 @@ def test_the_connected_check_warns_of_a_binding_with_one_weak_identity(agency_ur
         parse_sources(SOURCES, "sources.yaml"), env={"AGENCY_DB_URL": agency_url}
     )
     assert not [f for f in whole.warnings if "only together" in f.problem.message]
+
+
+LONE = """\
+format_version: 1
+organisation: jtr_collections
+connections:
+  agency:
+    kind: sql
+    url_from: AGENCY_DB_URL
+datasets:
+  customers:
+    - connection: agency
+      table: people
+      key: id
+      identities:
+        date_of_birth: date_of_birth
+"""
+
+
+@pytest.mark.parametrize("command", ["sources", "register"])
+def test_both_checks_print_the_warning_at_its_line(
+    agency_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    path = tmp_path / "sources.yaml"
+    path.write_text(LONE, encoding="utf-8")
+    monkeypatch.setenv("AGENCY_DB_URL", agency_url)
+    args = (
+        ["sources", "check", str(path), "--register", str(REGISTER), "--connect"]
+        if command == "sources"
+        else ["register", "check", str(REGISTER), "--sources", str(path)]
+    )
+    result = CliRunner().invoke(app, args)
+    if command == "sources":
+        assert result.exit_code == 0, result.output  # a warning, not a problem
+    warned = [line for line in result.output.splitlines() if "only together" in line]
+    assert len(warned) == 1, result.output
+    assert warned[0].startswith(
+        f"{path}:13:24: warning: datasets.customers[0].identities.date_of_birth: "
+        "date_of_birth finds a row only together with another identity of the same row"
+    )

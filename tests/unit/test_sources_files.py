@@ -100,7 +100,9 @@ def test_csv_and_json_rows_are_filtered_by_identity(
     monkeypatch.setattr(tabular_module, "CHUNK", 7)  # objects straddle every read
     found = _found(env, {"email": ["ann@example.org"], "name": [("Cat", "Smith")]})
     assert found["payments"] == ["1", "3", "4"]
-    assert found["web_enquiries"] == [1, 3, 11, 13]
+    # Enquiries 3 and 13 carry the name Cat Smith under another email: a name alone never
+    # finds a row (it needs another identity of the same row), so they may be someone else's.
+    assert found["web_enquiries"] == [1, 11]
     assert found["vulnerability_evidence"] == []
 
 

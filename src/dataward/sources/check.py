@@ -23,6 +23,7 @@ from dataward.sources.connectors.base import (
     SourceUnavailable,
     TableDescription,
     TypeFamily,
+    lone_weak_kinds,
     relation_chain,
 )
 from dataward.sources.models import Binding, EntityRelation, Related, SourcesFile
@@ -162,6 +163,16 @@ class _Checker:
             yield from self._files(at, binding, description)
         if binding.files is not None:
             yield from self._file_ref(at, binding, description)
+        for weak in lone_weak_kinds(binding.identities):
+            yield Finding(
+                "warning",
+                self.located.problem(
+                    (*at, "identities", weak),
+                    f"{weak} finds a row only together with another identity of the same "
+                    f"row, and this binding has none: no row here is found by {weak} (bind "
+                    "another identity with it, or one that finds the person alone)",
+                ),
+            )
 
     # SQL ------------------------------------------------------------------------------------
 

@@ -5,7 +5,9 @@ from a dataward setting or an environment variable named by ``url_from``, never 
 file, and is never put in an error message. Rows are found set-based:
 
 1. ``subject_keys``: the keys of the rows of a *root* table (the one holding identity
-   columns, ``debtors``) matching a set of identity values, in batches;
+   columns, ``debtors``) the person's identity values find, in batches: an email or a
+   reference alone, a name or a date of birth only together with another (``identity_match``:
+   never another person's rows);
 2. ``rows_for``: the rows of a binding whose ``subject`` relation leads to those keys (one
    query per batch of keys, joins along the relation), plus rows matching the binding's own
    identity columns. Never a query per row, never a whole table in memory.
@@ -113,10 +115,12 @@ class Connector(Protocol):
     def subject_keys(
         self, table: str, key: str, identities: Mapping[str, Any], values: IdentityValues
     ) -> set[Any]:
-        """Keys of the rows of ``table`` whose identity columns hold any of the values.
+        """Keys of the rows of ``table`` the person's identities find (``identity_match``):
+        one of a kind that finds alone, or two together kinds in the same row.
 
         ``identities`` is the binding's map kind -> column (or columns); kinds without
-        values are skipped. One query per identity kind per batch of values.
+        values are skipped. One query per kind that finds alone per batch of values, and
+        one for the together kinds.
         """
         ...
 
@@ -130,8 +134,8 @@ class Connector(Protocol):
         """Stream the binding's rows that belong to the subject, each once.
 
         Rows whose ``subject`` relation ends at one of ``root_keys`` (a binding without a
-        relation is its own root: its ``key`` is looked up), and rows whose own identity
-        columns hold one of ``values``.
+        relation is its own root: its ``key`` is looked up), and rows its own identity
+        columns find by the same rule as ``subject_keys`` (``identity_match``).
         """
         ...
 
@@ -273,10 +277,76 @@ def batches(values: Collection[Any], size: int) -> Iterator[list[Any]]:
         yield ordered[start : start + size]
 
 
+# Which identity kinds find a person on their own ---------------------------------------------
+# The one place this rule lives. Many people share a name, a date of birth, an address, a
+# car or an IP address: a row matching only one of those may be someone else's, and
+# disclosing or erasing someone else's data is the breach a search must never cause. Such a
+# kind finds a row only together with another of the person's identities matching the same
+# row (name + date of birth, name + address). A kind absent from both sets finds nothing.
+
+IDENTIFYING_ALONE: frozenset[str] = frozenset(
+    {"email", "phone", "customer_ref", "case_ref", "ni_number", "account_id"}
+)
+"""Identity kinds a single match of which finds the person."""
+
+ONLY_TOGETHER: frozenset[str] = frozenset(
+    {"name", "address", "date_of_birth", "ip_address", "vehicle_registration"}
+)
+"""Identity kinds that find the person only with another matching identity of the same row."""
+
+IdentityColumns = tuple[tuple[str, ...], Collection[Any]]
+"""A kind's columns and the values to look for in them."""
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityMatch:
+    """How a binding's identity columns find the person's rows.
+
+    A row is the person's when any of ``alone`` matches, or when at least two of
+    ``together`` match in that same row (each with one of the person's values).
+    """
+
+    alone: tuple[IdentityColumns, ...]
+    together: tuple[IdentityColumns, ...]
+
+    def __bool__(self) -> bool:
+        return bool(self.alone or self.together)
+
+
+def identity_match(identities: Mapping[str, Any], values: IdentityValues) -> IdentityMatch:
+    """The identity columns of a binding that can find the person, split by the rule above.
+
+    Kinds without values are left out; the together kinds only when two or more have values
+    (one alone would find other people sharing it).
+    """
+    alone: list[IdentityColumns] = []
+    together: list[IdentityColumns] = []
+    for kind, names, wanted in identity_columns(identities, values):
+        if kind in IDENTIFYING_ALONE:
+            alone.append((names, wanted))
+        elif kind in ONLY_TOGETHER:
+            together.append((names, wanted))
+    return IdentityMatch(tuple(alone), tuple(together) if len(together) >= 2 else ())
+
+
+def matches_together(found: Sequence[bool]) -> bool:
+    """True when at least two of the together kinds matched one row."""
+    return sum(found) >= 2
+
+
+def lone_weak_kinds(identities: Mapping[str, Any]) -> list[str]:
+    """The together kinds of a binding that can never find a row: it binds no kind that
+    identifies alone and only one that needs another (``sources check`` warns of them)."""
+    if any(kind in IDENTIFYING_ALONE for kind in identities):
+        return []
+    weak = [kind for kind in identities if kind in ONLY_TOGETHER]
+    return weak if len(weak) == 1 else []
+
+
 def identity_columns(
     identities: Mapping[str, Any], values: IdentityValues
-) -> Iterator[tuple[tuple[str, ...], Collection[Any]]]:
-    """(columns, values) for each identity kind that has values to look for."""
+) -> Iterator[tuple[str, tuple[str, ...], Collection[Any]]]:
+    """(kind, columns, values) for each identity kind that has values to look for."""
     for kind, columns in identities.items():
         wanted = values.get(kind)
         if not wanted:
@@ -286,7 +356,7 @@ def identity_columns(
             wanted = [v for v in wanted if isinstance(v, tuple) and len(v) == len(names)]
             if not wanted:
                 continue
-        yield names, wanted
+        yield kind, names, wanted
 
 
 # Writes (erasure, retention) ------------------------------------------------------------------

@@ -22,6 +22,7 @@ from typing import Any, ClassVar
 
 from dataward.sources.connectors.base import (
     BATCH_SIZE,
+    IDENTIFYING_ALONE,
     Description,
     FileDescription,
     IdentityValues,
@@ -95,7 +96,8 @@ class BlobConnector:
         names = placeholders(binding.pattern)
         fills: list[dict[str, Any]] = []
         for kind, column in binding.identities.items():
-            if isinstance(column, str) and column in names:
+            # A placeholder takes one value: only a kind that finds the person alone fills it.
+            if kind in IDENTIFYING_ALONE and isinstance(column, str) and column in names:
                 fills.extend({column: v} for v in values.get(kind, ()))
         chain = relation_chain(binding.subject)
         if len(chain) == 1 and chain[0].via in names:

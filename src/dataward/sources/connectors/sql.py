@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
+from itertools import combinations
 from typing import Any, ClassVar
 
 from sqlalchemy import (
@@ -22,12 +23,14 @@ from sqlalchemy import (
     Numeric,
     String,
     Table,
+    and_,
     bindparam,
     create_engine,
     delete,
     event,
     func,
     inspect,
+    or_,
     select,
     tuple_,
     update,
@@ -41,6 +44,7 @@ from dataward.sources.connectors.base import (
     BATCH_SIZE,
     ColumnDescription,
     Description,
+    IdentityColumns,
     IdentityValues,
     Row,
     RowChange,
@@ -50,7 +54,7 @@ from dataward.sources.connectors.base import (
     TypeFamily,
     batches,
     guard_write,
-    identity_columns,
+    identity_match,
     relation_chain,
 )
 from dataward.sources.models import Binding, EntityRelation, HoldRule, Related, Relation
@@ -203,14 +207,21 @@ class SqlConnector:
             [tuple(_coerce(c, x) for c, x in zip(columns, v, strict=True)) for v in values]
         )
 
+    def _together(self, table: Table, together: Sequence[IdentityColumns]) -> ColumnElement[bool]:
+        """Rows where two of the together kinds match at once (any pair, the person's values
+        each): ``(name IN .. AND dob IN ..) OR (name IN .. AND address IN ..) OR ...``."""
+        matched = [self._match(table, names, list(wanted)) for names, wanted in together]
+        return or_(*(and_(a, b) for a, b in combinations(matched, 2)))
+
     def subject_keys(
         self, table: str, key: str, identities: Mapping[str, Any], values: IdentityValues
     ) -> set[Any]:
         root = self.table(table)
         key_column = self._column(root, key)
+        match = identity_match(identities, values)
         found: set[Any] = set()
         with self._connect() as conn:
-            for names, wanted in identity_columns(identities, values):
+            for names, wanted in match.alone:
                 for batch in batches(wanted, BATCH_SIZE):
                     if len(names) == 1:
                         column = self._column(root, names[0])
@@ -225,6 +236,10 @@ class SqlConnector:
                     else:
                         query = select(key_column).where(self._match(root, names, batch))
                         found.update(conn.execute(query).scalars())
+            if match.together:
+                # One query: a person's name, address or date of birth are few values.
+                query = select(key_column).where(self._together(root, match.together))
+                found.update(conn.execute(query).scalars())
         return found
 
     def rows_for(
@@ -235,7 +250,14 @@ class SqlConnector:
         batch_size: int = BATCH_SIZE,
     ) -> Iterator[Row]:
         target, key, by_keys = self._plan(binding)
-        own = list(identity_columns(binding.identities, values)) if binding.subject else []
+        match = identity_match(binding.identities, values) if binding.subject else None
+        own = [
+            select(target).where(self._match(target, names, batch))
+            for names, wanted in (match.alone if match else ())
+            for batch in batches(wanted, batch_size)
+        ]
+        if match and match.together:
+            own.append(select(target).where(self._together(target, match.together)))
         seen: set[Any] | None = set() if own else None
         with self._connect() as conn:
             for batch in batches(root_keys, batch_size):
@@ -243,15 +265,13 @@ class SqlConnector:
                     if seen is not None:
                         seen.add(row[key.name])
                     yield row
-            for names, wanted in own:
-                for batch in batches(wanted, batch_size):
-                    query = select(target).where(self._match(target, names, batch))
-                    for row in self._stream(conn, query.order_by(key), {}, batch_size):
-                        if seen is not None and row[key.name] in seen:
-                            continue
-                        if seen is not None:
-                            seen.add(row[key.name])
-                        yield row
+            for query in own:
+                for row in self._stream(conn, query.order_by(key), {}, batch_size):
+                    if seen is not None and row[key.name] in seen:
+                        continue
+                    if seen is not None:
+                        seen.add(row[key.name])
+                    yield row
 
     def _plan(self, binding: Binding) -> tuple[Table, ColumnElement[Any], Select[Any]]:
         """The binding's table, key, and its query by root keys (built once, then reused)."""

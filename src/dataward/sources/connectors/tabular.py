@@ -31,7 +31,8 @@ from dataward.sources.connectors.base import (
     TableDescription,
     TypeFamily,
     guard_write,
-    identity_columns,
+    identity_match,
+    matches_together,
     relation_chain,
 )
 from dataward.sources.connectors.rewrite import (
@@ -183,24 +184,29 @@ class TabularConnector:
             )
         via = chain[0].via if chain else binding.key
         keys = {str(k) for k in root_keys}
-        wanted = [
-            (names, {_text(v) for v in vals})
-            for names, vals in identity_columns(binding.identities, values)
-        ]
-        if not keys and not wanted:
+        match = identity_match(binding.identities, values)
+        alone = [(names, {_text(v) for v in vals}) for names, vals in match.alone]
+        together = [(names, {_text(v) for v in vals}) for names, vals in match.together]
+        if not keys and not match:
             return
         for row in self._rows(binding):
             if keys and str(row.get(via)) in keys:
                 yield row
-                continue
-            for names, texts in wanted:
-                found = tuple(str(row.get(n)) for n in names)
-                if (found[0] if len(found) == 1 else found) in texts:
-                    yield row
-                    break
+            elif any(_holds(row, names, texts) for names, texts in alone):
+                yield row
+            elif together and matches_together(
+                [_holds(row, names, texts) for names, texts in together]
+            ):
+                yield row
 
     def close(self) -> None:
         return None
+
+
+def _holds(row: Row, names: tuple[str, ...], texts: Collection[Any]) -> bool:
+    """Whether the row's columns hold one of the values (as text: a CSV holds text only)."""
+    found = tuple(str(row.get(n)) for n in names)
+    return (found[0] if len(found) == 1 else found) in texts
 
 
 def _text(value: Any) -> Any:

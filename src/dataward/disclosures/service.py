@@ -103,7 +103,7 @@ def _abroad(recipient: Recipient) -> bool:
     return not isinstance(places, Unspecified) and bool(places) and not any(map(in_uk, places))
 
 
-def _check_transfer(
+def check_transfer(
     new: NewDisclosure, register: Register, recipient: Recipient
 ) -> tuple[str | None, str | None]:
     """RULES: NTC-01, ROP-01. Data leaving the UK goes under a transfer the register lists
@@ -200,7 +200,7 @@ def record_disclosure(uow: UnitOfWork, new: NewDisclosure, *, actor: str) -> Dis
     datasets, basis = _check(uow, new, register)
     recipient = next(r for r in register.recipients if r.id == new.recipient)
     authorised_on, authorisation_ref = _check_authorisation(new, recipient)
-    transfer, destination = _check_transfer(new, register, recipient)
+    transfer, destination = check_transfer(new, register, recipient)
     subject = get_subject(uow, new.organisation, new.subject_ref)
     row = Disclosure(
         id=str(uuid.uuid4()),

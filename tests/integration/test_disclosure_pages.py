@@ -121,7 +121,8 @@ def test_the_registers_sharing_rules_are_checked_on_the_subjects_page(
     soup = BeautifulSoup(client.get(f"/console/subjects/{ORG}/{subject}").text, "html.parser")
     table = soup.select_one("table.subject-disclosures")
     assert table is not None
-    assert "authorised by the person 20 February 2026 (CALL-0412)" in table.get_text(" ", strip=True)
+    shown = table.get_text(" ", strip=True)
+    assert "authorised by the person 20 February 2026 (CALL-0412)" in shown
     assert _count(app, Disclosure) == 1
 
 

@@ -41,7 +41,6 @@ WAITS = frozenset(
     {
         "retention engine (issue 20)",
         "breaches",
-        "disclosure log",
         "explicit consent or a Schedule 1 condition the notice leaves unstated (LAW-03)",
         "a lawful basis the notice does not state (LAW-01 refuses the purpose)",
         "contact-method preferences",
@@ -110,6 +109,22 @@ def store_example(uow: UnitOfWork, example: Example) -> Register:
     loaded = _loaded(example.register_path)
     store_register(uow, loaded, actor="test")
     return loaded.register
+
+
+def disclosures_logged(uow: UnitOfWork) -> tuple[int, int]:
+    """How many disclosures the log holds and how many the audit chain records: a refused
+    disclosure changes neither."""
+    from sqlalchemy import func, select
+
+    from dataward.audit.models import AuditEvent
+    from dataward.disclosures.audit_actions import DISCLOSURE_RECORDED
+    from dataward.disclosures.models import Disclosure
+
+    rows = uow.session.scalar(select(func.count()).select_from(Disclosure))
+    audited = uow.session.scalar(
+        select(func.count()).select_from(AuditEvent).where(AuditEvent.action == DISCLOSURE_RECORDED)
+    )
+    return int(rows or 0), int(audited or 0)
 
 
 def person(uow: UnitOfWork, register: Register, group: str, email: str, **more: str) -> str:

@@ -31,11 +31,20 @@ from access_support import (
 )
 from bs4 import BeautifulSoup
 from fastapi.testclient import TestClient
-from runs_support import EXAMPLES, JJH, person, runs, runs_problems, store_example
+from runs_support import (
+    EXAMPLES,
+    JJH,
+    disclosures_logged,
+    person,
+    runs,
+    runs_problems,
+    store_example,
+)
 from sqlalchemy import create_engine, select, text
 
 from dataward.accounts.passwords import Passwords
 from dataward.accounts.service import create_user, user_actor
+from dataward.audit.models import AuditEvent
 from dataward.clock import FixedClock
 from dataward.config import Settings
 from dataward.consent.choices import apply_choices, choice_rows
@@ -52,8 +61,15 @@ from dataward.consent.objections import (
 from dataward.consent.preferences import opt_out, set_preference
 from dataward.consent.records import give_consent, withdraw_consent
 from dataward.crypto.keystore import Vault
-from dataward.disclosures.errors import ColumnNotBound
+from dataward.disclosures.errors import (
+    ColumnNotBound,
+    DisclosureNotAuthorised,
+    ForOthersMarketing,
+    TransferNotListed,
+    TransferUnsafeguarded,
+)
 from dataward.disclosures.rectification import Correction, rectify
+from dataward.disclosures.service import NewDisclosure, check_transfer, record_disclosure
 from dataward.erasure.executor import execute_plan
 from dataward.erasure.plan import plan_erasure, record_ground
 from dataward.erasure.service import approve_erasure
@@ -79,6 +95,174 @@ METHOD_OF_ROUTE = {"post": "paper", "email": "email", "phone": "phone", "portal"
 
 def test_every_rule_fact_runs_here_or_names_what_it_waits_for() -> None:
     assert runs_problems(JJH, sys.modules[__name__]) == []
+
+
+def _disclosure(ref: str, recipient: str, purpose: str, **more: object) -> NewDisclosure:
+    fields: dict[str, object] = {
+        "organisation": ORG,
+        "subject_ref": ref,
+        "recipient": recipient,
+        "datasets": ("tenancy_records",),
+        "purpose": purpose,
+        "disclosed_on": APRIL_7.date(),
+        **more,
+    }
+    return NewDisclosure(**fields)  # type: ignore[arg-type]
+
+
+@runs("recipients.x13")
+def test_it_shares_tenancy_information_with_a_representative_only_with_permission(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    """RULES: NTC-01, NOT-01. JJH's register shares tenancy information with a customer's
+    nominated representative ``only_if_authorised_by_subject``: a disclosure is refused
+    until the customer's permission is recorded (when, and the evidence), and then kept."""
+    clock.set(APRIL_7)
+    register = store_example(uow, JJH)
+    rep = next(r for r in register.recipients if r.id == "nominated_representative")
+    assert rep.condition == "only_if_authorised_by_subject"
+    ref = person(uow, register, "customers", "ayo@example.com")
+    uow.commit()
+    plain = _disclosure(ref, "nominated_representative", "tenancy_obligations")
+    with pytest.raises(DisclosureNotAuthorised, match="only where the person has authorised"):
+        record_disclosure(uow, plain, actor=STAFF)
+    with pytest.raises(DisclosureNotAuthorised, match="before the disclosure"):
+        record_disclosure(
+            uow,
+            _disclosure(
+                ref,
+                "nominated_representative",
+                "tenancy_obligations",
+                disclosed_on=APRIL_7.date() - timedelta(days=1),
+                authorised_on=APRIL_7.date(),
+                authorisation_ref="PERM-17",
+            ),
+            actor=STAFF,
+        )
+    with pytest.raises(DisclosureNotAuthorised, match="give both"):
+        record_disclosure(
+            uow,
+            _disclosure(
+                ref,
+                "nominated_representative",
+                "tenancy_obligations",
+                authorised_on=APRIL_7.date(),
+            ),
+            actor=STAFF,
+        )
+    assert disclosures_logged(uow) == (0, 0)
+    row = record_disclosure(
+        uow,
+        _disclosure(
+            ref,
+            "nominated_representative",
+            "tenancy_obligations",
+            authorised_on=APRIL_7.date() - timedelta(days=20),
+            authorisation_ref="PERM-17",
+        ),
+        actor=STAFF,
+    )
+    uow.commit()
+    assert (row.authorised_on, row.authorisation_ref) == (
+        APRIL_7.date() - timedelta(days=20),
+        "PERM-17",
+    )
+    assert disclosures_logged(uow) == (1, 1)
+    event = uow.session.scalars(select(AuditEvent).where(AuditEvent.entity_id == row.ref)).one()
+    assert event.details["authorised_on"] == "2026-03-18"
+    assert "PERM-17" not in str(event.details)  # the evidence's reference stays out
+
+
+@runs("transfers.t2")
+def test_it_sends_data_overseas_only_under_a_listed_transfer_with_its_safeguard(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    """RULES: NTC-01, NTC-03, ROP-01. JJH's register places its overseas suppliers outside the UK
+    and lists one transfer to them, safeguarded by contract, with safeguards always in
+    place before any transfer: a disclosure to them must name that transfer; a transfer
+    the register does not list, or one to another recipient, is refused; and a transfer
+    whose safeguard the register leaves unstated is refused too."""
+    clock.set(APRIL_7)
+    register = store_example(uow, JJH)
+    assert register.transfers.policy is not None
+    assert register.transfers.policy.safeguards_always_before_transfer is True
+    ref = person(uow, register, "customers", "ayo@example.com")
+    uow.commit()
+    abroad = _disclosure(ref, "overseas_suppliers", "rent_and_repairs")
+    with pytest.raises(TransferNotListed, match="outside the UK: name the register's transfer"):
+        record_disclosure(uow, abroad, actor=STAFF)
+    with pytest.raises(TransferNotListed, match="lists no transfer 'cloud_hosting'"):
+        record_disclosure(
+            uow,
+            _disclosure(ref, "overseas_suppliers", "rent_and_repairs", transfer="cloud_hosting"),
+            actor=STAFF,
+        )
+    with pytest.raises(TransferNotListed, match="is not to recipient 'service_providers'"):
+        record_disclosure(
+            uow,
+            _disclosure(
+                ref, "service_providers", "rent_and_repairs", transfer="overseas_suppliers"
+            ),
+            actor=STAFF,
+        )
+    with pytest.raises(TransferNotListed, match="outside the UK"):
+        record_disclosure(
+            uow,
+            _disclosure(ref, "service_providers", "rent_and_repairs", destination="India"),
+            actor=STAFF,
+        )
+    assert disclosures_logged(uow) == (0, 0)
+    item = register.transfers.items[0]
+    unsafe = register.model_copy(
+        update={
+            "transfers": register.transfers.model_copy(
+                update={"items": [item.model_copy(update={"safeguard": None})]}
+            )
+        }
+    )
+    recipient = next(r for r in register.recipients if r.id == "overseas_suppliers")
+    new = _disclosure(ref, "overseas_suppliers", "rent_and_repairs", transfer=item.id)
+    with pytest.raises(TransferUnsafeguarded, match="states no safeguard"):
+        check_transfer(new, unsafe, recipient)
+    row = record_disclosure(uow, replace_destination(new, "India"), actor=STAFF)
+    uow.commit()
+    assert (row.transfer, row.destination) == ("overseas_suppliers", "India")
+    assert item.safeguard == "contract"
+    assert disclosures_logged(uow) == (1, 1)
+
+
+def replace_destination(new: NewDisclosure, destination: str) -> NewDisclosure:
+    from dataclasses import replace
+
+    return replace(new, destination=destination)
+
+
+@runs("marketing.m5")
+def test_it_never_shares_with_other_organisations_for_their_marketing(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    """RULES: NTC-01, NTC-03. JJH's register says it never shares for other organisations'
+    marketing: a disclosure for the recipient's own marketing is refused and changes
+    nothing; the same disclosure for JJH's own purpose is kept."""
+    clock.set(APRIL_7)
+    register = store_example(uow, JJH)
+    assert register.marketing.shares_for_third_party_marketing is False
+    ref = person(uow, register, "customers", "ayo@example.com")
+    uow.commit()
+    for recipient in ("service_providers", "bills_council_tax_utilities"):
+        with pytest.raises(ForOthersMarketing, match="never shared"):
+            record_disclosure(
+                uow,
+                _disclosure(ref, recipient, "rent_and_repairs", for_recipient_marketing=True),
+                actor=STAFF,
+            )
+    assert disclosures_logged(uow) == (0, 0)
+    row = record_disclosure(
+        uow, _disclosure(ref, "service_providers", "rent_and_repairs"), actor=STAFF
+    )
+    uow.commit()
+    assert row.for_recipient_marketing is False
+    assert disclosures_logged(uow) == (1, 1)
 
 
 @runs("purposes.p15")

@@ -30,7 +30,7 @@ from access_support import (
     store_sources_file,
     verified_access_request,
 )
-from runs_support import JTR, person, runs, runs_problems, store_example
+from runs_support import JTR, disclosures_logged, person, runs, runs_problems, store_example
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import sessionmaker
 
@@ -63,6 +63,7 @@ from dataward.consent.policy import CONTACT_CHANNELS
 from dataward.consent.records import give_consent, withdraw_consent
 from dataward.crypto.keystore import Vault
 from dataward.demo.sources import sources_document, sources_text
+from dataward.disclosures.errors import DisclosureNotAuthorised
 from dataward.disclosures.models import RecipientNotice
 from dataward.disclosures.rectification import Correction, rectify
 from dataward.disclosures.service import NewDisclosure, record_disclosure
@@ -110,6 +111,54 @@ def consent_purposes(register: Register, group: str) -> list[str]:
 
 def test_every_rule_fact_runs_here_or_names_what_it_waits_for() -> None:
     assert runs_problems(JTR, sys.modules[__name__]) == []
+
+
+@runs("recipients.r24")
+def test_it_discusses_a_customers_circumstances_only_with_parties_they_authorised(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    """RULES: NTC-01, NTC-03. JTR's register sends customers' data to other third parties
+    ``only_if_authorised_by_subject``: a disclosure to them is refused, changing nothing,
+    until the customer's authorisation is recorded (the day, and the evidence's reference);
+    a recipient the register does not so condition needs none."""
+    clock.set(MARCH_2)
+    register = store_example(uow, JTR)
+    ref = person(uow, register, "customers", "dana@example.com")
+    uow.commit()
+
+    def new(recipient: str, **more: object) -> NewDisclosure:
+        fields: dict[str, object] = {
+            "organisation": ORG,
+            "subject_ref": ref,
+            "recipient": recipient,
+            "datasets": ("customers", "cases"),
+            "purpose": "customer_business_need",
+            "disclosed_on": MARCH_2.date(),
+            **more,
+        }
+        return NewDisclosure(**fields)  # type: ignore[arg-type]
+
+    with pytest.raises(DisclosureNotAuthorised, match="'authorised_third_parties' only where"):
+        record_disclosure(uow, new("authorised_third_parties"), actor=STAFF)
+    with pytest.raises(DisclosureNotAuthorised, match="give both"):
+        record_disclosure(
+            uow, new("authorised_third_parties", authorisation_ref="CALL-0412"), actor=STAFF
+        )
+    assert disclosures_logged(uow) == (0, 0)
+    kept = record_disclosure(
+        uow,
+        new(
+            "authorised_third_parties",
+            authorised_on=date(2026, 2, 20),
+            authorisation_ref="CALL-0412",
+        ),
+        actor=STAFF,
+    )
+    other = record_disclosure(uow, new("experian"), actor=STAFF)
+    uow.commit()
+    assert (kept.authorised_on, kept.authorisation_ref) == (date(2026, 2, 20), "CALL-0412")
+    assert (other.authorised_on, other.authorisation_ref) == (None, None)
+    assert disclosures_logged(uow) == (2, 2)
 
 
 @runs("purposes.p14", "purposes.p25")

@@ -33,7 +33,15 @@ from access_support import (
     store_sources_file,
     verified_access_request,
 )
-from runs_support import R3, person, register_of, runs, runs_problems, store_example
+from runs_support import (
+    R3,
+    disclosures_logged,
+    person,
+    register_of,
+    runs,
+    runs_problems,
+    store_example,
+)
 from sqlalchemy import select
 
 from dataward.access.assemble import assemble_package
@@ -63,8 +71,13 @@ from dataward.consent.objections import (
 )
 from dataward.consent.preferences import opt_out, record_soft_opt_in
 from dataward.consent.records import consent_records, give_consent, withdraw_consent
-from dataward.disclosures.errors import AccuracyNotVerified, RectificationInvalid
+from dataward.disclosures.errors import (
+    AccuracyNotVerified,
+    ForOthersMarketing,
+    RectificationInvalid,
+)
 from dataward.disclosures.rectification import Correction, rectify
+from dataward.disclosures.service import NewDisclosure, record_disclosure
 from dataward.erasure.errors import ErasureInvalid
 from dataward.erasure.executor import execute_plan
 from dataward.erasure.plan import plan_erasure, record_ground
@@ -101,6 +114,44 @@ JUNE_1 = datetime(2026, 6, 1, 14, 0, tzinfo=UTC)
 
 def test_every_rule_fact_runs_here_or_names_what_it_waits_for() -> None:
     assert runs_problems(R3, sys.modules[__name__]) == []
+
+
+@runs("marketing.m6")
+def test_it_shares_no_personal_data_with_any_third_party_for_marketing(
+    uow: UnitOfWork, clock: FixedClock
+) -> None:
+    """RULES: NTC-01, NTC-03. R3's register says it shares no personal data with any third
+    party for marketing: a disclosure for the recipient's own marketing is refused and
+    changes nothing, even where the person agreed to hear of partners' offers (R3 sends
+    those itself); the same recipient for R3's own contract is kept."""
+    clock.set(JUNE_1)
+    register = store_example(uow, R3)
+    assert register.marketing.shares_for_third_party_marketing is False
+    ref = person(uow, register, "customers", "ali@example.com")
+    _consented_to_partners(uow, ref)
+    uow.commit()
+
+    def new(purpose: str, **more: object) -> NewDisclosure:
+        fields: dict[str, object] = {
+            "organisation": ORG,
+            "subject_ref": ref,
+            "recipient": "suppliers_joint_controllers",
+            "datasets": ("customer_accounts",),
+            "purpose": purpose,
+            "basis": "contract" if purpose == "perform_contract" else None,
+            "disclosed_on": JUNE_1.date(),
+            **more,
+        }
+        return NewDisclosure(**fields)  # type: ignore[arg-type]
+
+    for purpose in ("perform_contract", "third_party_marketing"):
+        with pytest.raises(ForOthersMarketing, match="never shared"):
+            record_disclosure(uow, new(purpose, for_recipient_marketing=True), actor=STAFF)
+    assert disclosures_logged(uow) == (0, 0)
+    row = record_disclosure(uow, new("perform_contract"), actor=STAFF)
+    uow.commit()
+    assert (row.recipient, row.for_recipient_marketing) == ("suppliers_joint_controllers", False)
+    assert disclosures_logged(uow) == (1, 1)
 
 
 def _bought_a_repair(uow: UnitOfWork, ref: str, *, refused: bool = False) -> None:

@@ -83,6 +83,49 @@ def test_it_refuses_bad_input_with_one_line(
     assert _counts() == before
 
 
+@pytest.mark.parametrize(
+    ("extra", "code", "message"),
+    [
+        (
+            ("--recipient", "authorised_third_parties"),
+            "disclosure_not_authorised",
+            "only where the person has authorised it",
+        ),
+        (("--authorised-on", "20 Feb"), "disclosure_invalid", "--authorised-on must be a date"),
+        (("--transfer", "eu_hosting"), "disclosure_transfer_not_listed", "lists no transfer"),
+    ],
+)
+def test_it_refuses_what_the_registers_sharing_rules_do_not_allow(
+    site: tuple[str, str, str], extra: tuple[str, ...], code: str, message: str
+) -> None:
+    # RULES: NTC-01, ROP-01
+    subject, _, _ = site
+    before = _counts()
+    status, _, err = _add(subject, *extra)
+    assert status == 2
+    assert f"[{code}]" in err
+    assert message in err
+    assert "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert _counts() == before
+
+
+def test_it_records_the_persons_authorisation(site: tuple[str, str, str]) -> None:
+    subject, _, _ = site
+    status, out, err = _add(
+        subject,
+        "--recipient", "authorised_third_parties",
+        "--authorised-on", "2026-02-20",
+        "--authorisation-ref", "CALL-0412",
+    )  # fmt: skip
+    assert status == 0, err
+    ref = out.split(":", 1)[0]
+    code, listed, _ = dataward("disclosure", "list", "--org", ORG, "--subject", subject)
+    assert code == 0
+    assert f"{ref} 2026-03-02: customers to authorised_third_parties" in listed
+    assert "authorised 2026-02-20" in listed
+
+
 def test_the_list_needs_a_subject_or_a_recipient(site: tuple[str, str, str]) -> None:
     code, _, err = dataward("disclosure", "list", "--org", ORG)
     assert code == 2

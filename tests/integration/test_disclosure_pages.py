@@ -99,6 +99,33 @@ def test_a_bad_disclosure_is_refused_back_with_the_error(
     assert _count(app, Disclosure) == 0
 
 
+def test_the_registers_sharing_rules_are_checked_on_the_subjects_page(
+    app: FastAPI, refs: tuple[str, str, str]
+) -> None:
+    """RULES: NTC-01. JTR shares with authorised third parties only if the person did:
+    refused back with the error and nothing recorded, then kept with the day and evidence."""
+    subject, _, _ = refs
+    client = signed_in(app, "cw", "caseworker")
+    done = _disclose(client, subject, recipient="authorised_third_parties")
+    assert done.status_code == 303  # type: ignore[attr-defined]
+    page = client.get(f"/console/subjects/{ORG}/{subject}").text
+    assert "only where the person has authorised it" in page
+    assert _count(app, Disclosure) == 0
+    _disclose(
+        client,
+        subject,
+        recipient="authorised_third_parties",
+        authorised_on="2026-02-20",
+        authorisation_ref="CALL-0412",
+    )
+    soup = BeautifulSoup(client.get(f"/console/subjects/{ORG}/{subject}").text, "html.parser")
+    table = soup.select_one("table.subject-disclosures")
+    assert table is not None
+    shown = table.get_text(" ", strip=True)
+    assert "authorised by the person 20 February 2026 (CALL-0412)" in shown
+    assert _count(app, Disclosure) == 1
+
+
 def test_an_auditor_sees_no_disclosures(app: FastAPI, refs: tuple[str, str, str]) -> None:
     subject, _, _ = refs
     client = signed_in(app, "aud", "auditor")

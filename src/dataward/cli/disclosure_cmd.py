@@ -47,6 +47,30 @@ def add(
     reference: Annotated[
         str | None, typer.Option(help="Our own reference for it (a letter, a transfer).")
     ] = None,
+    authorised_on: Annotated[
+        str | None,
+        typer.Option(
+            help="When the person authorised it (YYYY-MM-DD): needed where the register "
+            "shares with the recipient only if the person authorised it."
+        ),
+    ] = None,
+    authorisation_ref: Annotated[
+        str | None,
+        typer.Option(help="Our reference for the evidence of that authorisation (no names)."),
+    ] = None,
+    transfer: Annotated[
+        str | None,
+        typer.Option(help="Outside the UK: the register's transfer it went under."),
+    ] = None,
+    destination: Annotated[str | None, typer.Option(help="The country it went to.")] = None,
+    for_recipient_marketing: Annotated[
+        bool,
+        typer.Option(
+            "--for-recipient-marketing",
+            help="It went for the recipient's own marketing (refused where the register "
+            "says the organisation never shares for others' marketing).",
+        ),
+    ] = False,
     actor: Actor = "cli",
 ) -> None:
     """Record a disclosure: the recipients are told when the data is later corrected,
@@ -54,12 +78,19 @@ def add(
 
     Example: dataward disclosure add --org acme --subject s_0123456789abcdef
     --recipient credit_agency --purpose debt_tracing --dataset customers --on 2026-03-02
+
+    The register's sharing rules are checked: a recipient it conditions on the person's
+    authorisation needs --authorised-on and --authorisation-ref; a recipient outside the UK
+    needs --transfer (a transfer the register lists, with its safeguard).
     """
     from dataward.disclosures.service import NewDisclosure, record_disclosure
     from dataward.runtime import open_runtime
 
     with refused():
         day = parse_day("--on", on, _invalid)
+        authorised = (
+            parse_day("--authorised-on", authorised_on, _invalid) if authorised_on else None
+        )
         new = NewDisclosure(
             organisation=org[:80],
             subject_ref=subject[:32],
@@ -69,6 +100,11 @@ def add(
             disclosed_on=day,
             basis=basis,
             reference=reference,
+            authorised_on=authorised,
+            authorisation_ref=authorisation_ref,
+            transfer=transfer,
+            destination=destination,
+            for_recipient_marketing=for_recipient_marketing,
         )
         with open_runtime() as runtime, runtime.uow() as uow:
             row = record_disclosure(uow, new, actor=actor)
@@ -105,9 +141,16 @@ def list_(
             else:
                 rows = disclosures_to_recipient(uow, org[:80], str(recipient)[:80])
             for row in rows:
+                extra = ""
+                if row.authorised_on is not None:
+                    extra += f"; authorised {row.authorised_on.isoformat()}"
+                if row.transfer is not None:
+                    extra += f"; transfer {row.transfer}"
+                if row.for_recipient_marketing:
+                    extra += "; for the recipient's marketing"
                 lines.append(
                     f"{row.ref} {row.disclosed_on.isoformat()}: {', '.join(row.datasets)} to "
-                    f"{row.recipient} for {row.purpose} ({row.basis})"
+                    f"{row.recipient} for {row.purpose} ({row.basis}){extra}"
                 )
     for line in lines:
         out.print(line, markup=False)

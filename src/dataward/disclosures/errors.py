@@ -47,3 +47,35 @@ class AccuracyNotVerified(RectificationInvalid):
 
     code = "rectification_accuracy_not_verified"
     title = "Record how the new data's accuracy was checked first"
+
+
+class DisclosureNotAuthorised(DisclosureInvalid):
+    """The register sends data to this recipient only where the person authorised it
+    (``only_if_authorised_by_subject``): the disclosure names when and the evidence."""
+
+    code = "disclosure_not_authorised"
+    title = "Record the person's authorisation first"
+
+
+class TransferNotListed(DisclosureInvalid):
+    """Data went outside the UK but not under a transfer the register lists for the
+    recipient (or to a destination the transfer does not name)."""
+
+    code = "disclosure_transfer_not_listed"
+    title = "The register lists no such transfer"
+
+
+class TransferUnsafeguarded(DisclosureInvalid):
+    """The register lists the transfer but states no safeguard for it, or says nothing
+    leaves the UK."""
+
+    code = "disclosure_transfer_unsafeguarded"
+    title = "The register states no safeguard for this transfer"
+
+
+class ForOthersMarketing(DisclosureInvalid):
+    """The register says the organisation never shares for other organisations'
+    marketing: a disclosure for the recipient's own marketing is refused."""
+
+    code = "disclosure_for_others_marketing"
+    title = "The register says data is never shared for others' marketing"

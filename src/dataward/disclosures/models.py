@@ -11,6 +11,7 @@ from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     ForeignKey,
     Index,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -49,6 +51,17 @@ class Disclosure(Base):
     # The organisation's own reference for it (a letter, a file transfer), quoted to the
     # recipient when telling them of a change; None when there is none.
     reference: Mapped[str | None] = mapped_column(String(120), default=None)
+    # The register checks it passed (NTC-01): where the register shares with the recipient
+    # only if the person authorised it, when they did and our reference for the evidence;
+    # outside the UK, the register's transfer it went under and the country; and whether
+    # it went for the recipient's own marketing.
+    authorised_on: Mapped[date | None] = mapped_column(Date, default=None)
+    authorisation_ref: Mapped[str | None] = mapped_column(String(120), default=None)
+    transfer: Mapped[str | None] = mapped_column(String(80), default=None)
+    destination: Mapped[str | None] = mapped_column(String(80), default=None)
+    for_recipient_marketing: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
     recorded_by: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 

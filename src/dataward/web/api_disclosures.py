@@ -2,8 +2,11 @@
 
 Scopes ``disclosures:read`` and ``disclosures:write``. A disclosure holds no personal data:
 its subject is named by the pseudonymous ref, the recipient, datasets and purpose by the
-register's ids. Bad input is ``422 disclosure_invalid``; an unknown disclosure ``404
-disclosure_not_found``, an unknown subject ``404 subject_not_found``.
+register's ids. Bad input is ``422 disclosure_invalid``; a disclosure the register's sharing
+rules refuse is ``422`` with ``disclosure_not_authorised`` (the person's authorisation is
+missing), ``disclosure_transfer_not_listed``, ``disclosure_transfer_unsafeguarded`` or
+``disclosure_for_others_marketing``; an unknown disclosure ``404 disclosure_not_found``, an
+unknown subject ``404 subject_not_found``.
 """
 
 from __future__ import annotations
@@ -57,6 +60,29 @@ class DisclosureIn(BaseModel):
         pattern=NO_NUL,
         description="Our own reference for it, quoted to the recipient when told of a change.",
     )
+    authorised_on: date | None = Field(
+        default=None,
+        description="When the person authorised it; required where the register shares with "
+        "the recipient only if the person authorised it.",
+    )
+    authorisation_ref: str | None = Field(
+        default=None,
+        max_length=120,
+        pattern=NO_NUL,
+        description="Our reference for the evidence of the authorisation (no names).",
+    )
+    transfer: RegisterId | None = Field(
+        default=None,
+        description="Outside the UK: the register's transfer it went under (its safeguard).",
+    )
+    destination: str | None = Field(
+        default=None, max_length=80, pattern=NO_NUL, description="The country it went to."
+    )
+    for_recipient_marketing: bool = Field(
+        default=False,
+        description="It went for the recipient's own marketing: refused where the register "
+        "says the organisation never shares for others' marketing.",
+    )
 
 
 class DisclosureOut(BaseModel):
@@ -69,6 +95,11 @@ class DisclosureOut(BaseModel):
     basis: str
     disclosed_on: date
     reference: str | None
+    authorised_on: date | None
+    authorisation_ref: str | None
+    transfer: str | None
+    destination: str | None
+    for_recipient_marketing: bool
     recorded_by: str
 
 
@@ -88,6 +119,11 @@ def disclosure_out(uow: UnitOfWork, row: Disclosure) -> DisclosureOut:
         basis=row.basis,
         disclosed_on=row.disclosed_on,
         reference=row.reference,
+        authorised_on=row.authorised_on,
+        authorisation_ref=row.authorisation_ref,
+        transfer=row.transfer,
+        destination=row.destination,
+        for_recipient_marketing=bool(row.for_recipient_marketing),
         recorded_by=row.recorded_by,
     )
 
@@ -112,6 +148,11 @@ def disclosure_record(body: DisclosureIn, request: Request, uow: Uow) -> Disclos
         disclosed_on=body.disclosed_on,
         basis=body.basis,
         reference=body.reference,
+        authorised_on=body.authorised_on,
+        authorisation_ref=body.authorisation_ref,
+        transfer=body.transfer,
+        destination=body.destination,
+        for_recipient_marketing=body.for_recipient_marketing,
     )
     row = record_disclosure(uow, new, actor=principal_of(request).actor)
     uow.commit()

@@ -8,6 +8,7 @@ back with what happened (or the error) flashed.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
@@ -65,6 +66,11 @@ def subject_disclosures_panel(
         "disclosure_recipients": list(names.items()),
         "disclosure_datasets": [(d.id, d.name) for d in register.datasets] if register else [],
         "disclosure_purposes": [(p.id, p.name) for p in register.purposes] if register else [],
+        "disclosure_transfers": [
+            (t.id, ", ".join(t.destinations)) for t in register.transfers.items
+        ]
+        if register
+        else [],
         "disclosure_today": today_of(uow).isoformat(),
     }
 
@@ -87,11 +93,24 @@ def disclosure_add(request: Request, org: str, ref: str) -> Response:
             disclosed_on=parse_day(form_text(form, "disclosed_on", 10), "disclosed on"),
             basis=form_text(form, "basis", 40, required=False).strip() or None,
             reference=form_text(form, "reference", 120, required=False).strip() or None,
+            authorised_on=_day_or_none(form_text(form, "authorised_on", 10, required=False)),
+            authorisation_ref=form_text(form, "authorisation_ref", 120, required=False).strip()
+            or None,
+            transfer=form_text(form, "transfer", 80, required=False).strip() or None,
+            destination=form_text(form, "destination", 80, required=False).strip() or None,
+            for_recipient_marketing=form_text(
+                form, "for_recipient_marketing", 3, required=False
+            ).strip()
+            == "yes",
         )
         row = record_disclosure(uow, new, actor=actor)
         return f"Disclosure {row.ref} recorded."
 
     return run_form(request, back, act)
+
+
+def _day_or_none(value: str) -> date | None:
+    return parse_day(value, "authorised on") if value.strip() else None
 
 
 def rectification_panel(uow: UnitOfWork, row: RightsRequest) -> dict[str, object]:

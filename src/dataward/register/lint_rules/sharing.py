@@ -6,14 +6,7 @@ from collections.abc import Iterator
 
 from dataward.register.lint import Hit, rule
 from dataward.register.models import Recipient, Register, Transfer, Unspecified
-
-_UK_NAMES = frozenset(
-    {"uk", "united kingdom", "great britain", "england", "wales", "scotland", "northern ireland"}
-)
-
-
-def _is_uk(place: str) -> bool:
-    return place.strip().lower() in _UK_NAMES
+from dataward.register.models.sharing import in_uk as _is_uk
 
 
 def _declares(transfer: Transfer, recipient: Recipient, place: str) -> bool:

@@ -114,6 +114,16 @@ class TransferPolicy(Element):
     safeguards_always_before_transfer: bool | None = None
 
 
+UK_NAMES = frozenset(
+    {"uk", "united kingdom", "great britain", "england", "wales", "scotland", "northern ireland"}
+)
+
+
+def in_uk(place: str) -> bool:
+    """Whether a place the register (or a caseworker) names is in the UK."""
+    return place.strip().lower() in UK_NAMES
+
+
 class Transfers(Strict):
     policy: TransferPolicy | None = None
     items: list[Transfer] = Field(default_factory=list)
@@ -128,4 +138,5 @@ __all__ = [
     "Transfer",
     "TransferPolicy",
     "Transfers",
+    "in_uk",
 ]

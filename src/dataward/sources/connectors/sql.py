@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 
 from sqlalchemy import (
     Boolean,
+    Column,
     Date,
     DateTime,
     Engine,
@@ -178,7 +179,16 @@ class SqlConnector:
         if found is None:
             schema, bare = _split(name)
             try:
-                found = Table(bare, self._metadata, schema=schema, autoload_with=self.engine)
+                # Columns only (names and types: all a lookup or a change needs), one query
+                # per table: a full reflection also reads keys, indexes and constraints and
+                # the tables foreign keys point at (about eight queries a table).
+                described = inspect(self.engine).get_columns(bare, schema=schema)
+                found = Table(
+                    bare,
+                    self._metadata,
+                    *(Column(c["name"], c["type"], nullable=c["nullable"]) for c in described),
+                    schema=schema,
+                )
             except sa_exc.NoSuchTableError:
                 raise SourceMisfit(f"connection {self.name}: no table {name}") from None
             except sa_exc.OperationalError:

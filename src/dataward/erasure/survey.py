@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import select
 
 from dataward.erasure.keeps import Keeps, kept_rows
-from dataward.holds.engine import holds_in_force
+from dataward.holds.engine import covers, open_holds
 from dataward.holds.models import LegalHold
 from dataward.holds.service import register_of
 from dataward.sources.connectors.base import (
@@ -158,6 +158,27 @@ class Survey:
         return batch
 
 
+@dataclass(frozen=True)
+class SurveyContext:
+    """What every binding's survey reads from dataward's own database, read once: the
+    holds open on the subject (over any dataset) and on records, and the register."""
+
+    subject_holds: list[LegalHold]
+    record_holds: dict[str, set[str]]
+    keeps: Keeps
+
+
+def survey_context(
+    uow: UnitOfWork, organisation: str, *, subject_id: str, on: date
+) -> SurveyContext:
+    """Three queries, whatever the number of bindings surveyed with it."""
+    return SurveyContext(
+        open_holds(uow, organisation, subject_id=subject_id, on=on),
+        _record_holds(uow, organisation, on),
+        Keeps(uow, organisation, register_of(uow, organisation), on),
+    )
+
+
 def survey_subject(
     uow: UnitOfWork,
     organisation: str,
@@ -171,15 +192,17 @@ def survey_subject(
     connection: str | None = None,
     binding: int | None = None,
     roots: dict[tuple[str, str, str], set[Any]] | None = None,
+    context: SurveyContext | None = None,
 ) -> Iterator[Survey]:
     """A survey of every binding of ``datasets`` (on ``connection`` only, when given; the
     binding at index ``binding`` only, when given), in the sources file's order. Bindings of
     other connections are never read. Consume each survey's ``batches()`` before the next;
-    ``roots`` (root table -> the subject's keys there) is shared by a caller surveying one
-    binding at a time."""
+    ``roots`` (root table -> the subject's keys there) and ``context`` (``survey_context``
+    for this subject and day) are shared by a caller surveying one binding at a time."""
     wanted = set(datasets)
-    record_holds = _record_holds(uow, organisation, on)
-    keeps = Keeps(uow, organisation, register_of(uow, organisation), on)
+    if context is None:
+        context = survey_context(uow, organisation, subject_id=subject_id, on=on)
+    record_holds, keeps = context.record_holds, context.keeps
     for found in stream_subject(
         sources, connectors, values, datasets=wanted, binding=binding, roots=roots
     ):
@@ -187,9 +210,11 @@ def survey_subject(
             continue
         survey = Survey(found.dataset, found.index, found.binding, how_of(found.binding))
         bound = sources.connections[found.binding.connection]
-        subject_holds = holds_in_force(
-            uow, organisation, found.dataset, subject_id=subject_id, on=on
-        )
+        subject_holds = [
+            hold
+            for hold in context.subject_holds
+            if covers(hold, found.dataset, subject_id=subject_id)
+        ]
         whole = _kept_whole(survey, bound.kind, bound.mode, subject_holds)
         if whole is None and found.binding.files is not None:
             files_name = found.binding.files.connection or found.binding.connection

@@ -277,7 +277,10 @@ def _key_batches(
     tally: _Tally,
 ) -> Iterator[list[Any]]:
     """The planned keys still in the source, a batch at a time; planned rows a hold placed
-    since approval covers are marked held (and their files kept) instead."""
+    since approval covers are marked held (and their files kept) instead. A step that
+    planned no rows has none to change or to find held: its binding is not read again."""
+    if not step.rows:
+        return
     tally.survey = survey = survey_of(step)
     for batch in survey.batches() if survey is not None else ():
         found = planned_among(uow, step, [*batch.erase, *batch.held])

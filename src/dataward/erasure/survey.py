@@ -10,6 +10,7 @@ Nothing here writes; the rows found are cited only by ``key_digest``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -62,6 +63,19 @@ KEPT_REASONS: dict[str, str] = {
 def key_digest(connection: str, table: str, key: Any) -> str:
     """A row cited without its data: the digest of where it lives and its key."""
     return hashlib.sha256(f"{connection}/{table}/{key}".encode()).hexdigest()[:32]
+
+
+class _Digests:
+    """``key_digest`` for the rows of one table: the hash of the common prefix is taken
+    once and copied for each key (the same digests, for a million rows a second less)."""
+
+    def __init__(self, connection: str, table: str) -> None:
+        self._prefix = hashlib.sha256(f"{connection}/{table}/".encode())
+
+    def __call__(self, key: Any) -> str:
+        digest = self._prefix.copy()
+        digest.update(str(key).encode())
+        return digest.hexdigest()[:32]
 
 
 def strategy_of(erasure: object) -> str:
@@ -331,7 +345,12 @@ _REASON_ORDER = ("legal_hold", "legal_obligation", "legal_claims", "hold_predica
 
 
 def _digest(binding: Binding, row: Row) -> str:
-    return key_digest(binding.connection, binding.table or binding.pattern or "", row[binding.key])
+    return _digests_of(binding.connection, binding.table or binding.pattern or "")(row[binding.key])
+
+
+@functools.lru_cache(maxsize=256)
+def _digests_of(connection: str, table: str) -> _Digests:
+    return _Digests(connection, table)
 
 
 def _record_holds(uow: UnitOfWork, organisation: str, on: date) -> dict[str, set[str]]:

@@ -307,8 +307,12 @@ class SqlConnector:
         answers in one round trip. Only when it fills up are the rest streamed through a
         server-side cursor (``yield_per``), past the first page in key order.
         """
-        first = conn.execute(_first_page(ordered, batch_size), params).mappings().all()
-        yield from (dict(row) for row in first[:batch_size])
+        # Plain tuples zipped with the column names: a row mapping per row costs about
+        # three times as much for the same dict.
+        page = conn.execute(_first_page(ordered, batch_size), params)
+        names = list(page.keys())
+        first = page.all()
+        yield from (dict(zip(names, row, strict=True)) for row in first[:batch_size])
         if len(first) <= batch_size:
             return
         with conn.engine.connect() as streaming:
@@ -318,8 +322,9 @@ class SqlConnector:
                 rest = streaming.execution_options(yield_per=batch_size).execute(
                     ordered.offset(batch_size), params
                 )
-                for row in rest.mappings():
-                    yield dict(row)
+                names = list(rest.keys())
+                for row in rest:
+                    yield dict(zip(names, row, strict=True))
 
     def sample(self, table: str, column: str, limit: int = 20) -> list[Any]:
         """Up to ``limit`` non-null values of a column (the check looks for their files)."""

@@ -323,8 +323,9 @@ class SqlConnector:
                     ordered.offset(batch_size), params
                 )
                 names = list(rest.keys())
-                for row in rest:
-                    yield dict(zip(names, row, strict=True))
+                for part in rest.partitions():  # fetchmany: a page per call, not a row
+                    for row in part:
+                        yield dict(zip(names, row, strict=True))
 
     def sample(self, table: str, column: str, limit: int = 20) -> list[Any]:
         """Up to ``limit`` non-null values of a column (the check looks for their files)."""

@@ -153,6 +153,46 @@ def test_a_subject_with_more_rows_than_a_batch_is_planned_and_erased_batch_by_ba
     assert plan.rows_erased == 7 + len(EXTRA_VISITS)
 
 
+def test_the_erase_run_reads_again_only_the_bindings_that_planned_rows(
+    uow: UnitOfWork, agency: Operational, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _sql(agency, "DELETE FROM visits")  # the subject's visits binding plans no rows
+    plan = _approved(uow, agency)
+    surveyed: list[list[str]] = []
+    original = executor._Surveyor.__call__
+
+    def recording(self: Any, step: Any) -> survey.Survey | None:
+        surveyed[-1].append(step.id)
+        return original(self, step)
+
+    monkeypatch.setattr(executor._Surveyor, "__call__", recording)
+    runs: list[str] = []
+    for _ in range(10):
+        surveyed.append([])
+        step = execute_plan(uow, plan.id, worker=WORKER, env=agency.env)
+        uow.commit()
+        runs.append("marked" if step.marked else step.state)
+        if step.state != "running":
+            break
+
+    steps = [s for s in steps_of(uow, plan) if s.action == "erase"]
+    planned = sorted(s.id for s in steps if s.rows)
+    empty = sorted(s.id for s in steps if not s.rows)
+    # The subject has rows in some bindings and none in others, or this proves nothing.
+    assert planned
+    assert empty
+    marking = [i for run, ids in zip(runs, surveyed, strict=True) if run == "marked" for i in ids]
+    erasing = [i for run, ids in zip(runs, surveyed, strict=True) if run == "running" for i in ids]
+    # ERA-02: the marking run reads every binding (rows that appeared make it stale) ...
+    assert sorted(marking) == sorted(planned + empty)
+    # ... the erase run only those with planned keys to change or to find held now.
+    assert sorted(erasing) == planned
+    assert runs[-1] == DONE
+    # ERA-03: a binding with nothing planned still gets its evidence, of no rows.
+    gone = {e.step_id: e.rows for e in evidence_of(uow, plan)}
+    assert all(gone[step_id] == 0 for step_id in empty)
+
+
 def test_a_planned_row_vanished_in_a_late_batch_makes_the_plan_stale_and_changes_nothing(
     uow: UnitOfWork, agency: Operational, small_batches: list[int]
 ) -> None:

@@ -174,3 +174,20 @@ def test_sources_load_refuses_a_files_binding_keyed_by_a_column_files_lack(
     uow.session.expire_all()
     assert list_sources_versions(uow, ORG) == []
     assert audit_rows(uow) == []
+
+
+def test_a_stored_version_is_parsed_once_and_a_new_text_is_parsed_anew(uow: UnitOfWork) -> None:
+    store_sources(uow, loaded(), organisation=ORG)
+    uow.commit()
+    first = sources_version(uow, ORG, 1).parsed()
+    uow.session.expire_all()
+
+    # A stored text never changes: the second reader shares the first one's (frozen) parse.
+    assert sources_version(uow, ORG, 1).parsed() is first
+    changed_text = GOOD_TEXT.replace("JTR_OPS_URL", "JTR_OPS_READONLY_URL")
+    store_sources(uow, loaded(changed_text), organisation=ORG)
+    uow.commit()
+    second = sources_version(uow, ORG, 2).parsed()
+    assert second is not first
+    assert second.sources.connections["ops"].url_from == "JTR_OPS_READONLY_URL"
+    assert first.sources.connections["ops"].url_from == "JTR_OPS_URL"

@@ -69,7 +69,13 @@ from dataward.erasure.service import (
     request_of,
     subject_of,
 )
-from dataward.erasure.survey import SURVEY_BATCH, Survey, changes_of, survey_subject
+from dataward.erasure.survey import (
+    SURVEY_BATCH,
+    Survey,
+    changes_of,
+    survey_context,
+    survey_subject,
+)
 from dataward.holds.service import today_of
 from dataward.jobs.service import backoff, enqueue
 from dataward.requests.source_search import subject_identities
@@ -174,6 +180,11 @@ class _Surveyor:
         self.subject = subject_of(uow, request_of(uow, plan))
         self.values = subject_identities(uow, self.subject)
         self.roots: dict[tuple[str, str, str], set[Any]] = {}
+        self.today = today_of(uow)
+        # Holds and the register, read once per run for all the source's steps.
+        self.context = survey_context(
+            uow, plan.organisation, subject_id=self.subject.id, on=self.today
+        )
 
     def __call__(self, step: ErasureStep) -> Survey | None:
         found = survey_subject(
@@ -184,10 +195,11 @@ class _Surveyor:
             self.values,
             subject_id=self.subject.id,
             datasets={step.dataset},
-            on=today_of(self.uow),
+            on=self.today,
             connection=step.connection,
             binding=step.binding,
             roots=self.roots,
+            context=self.context,
         )
         return next(iter(found), None)
 
@@ -265,7 +277,10 @@ def _key_batches(
     tally: _Tally,
 ) -> Iterator[list[Any]]:
     """The planned keys still in the source, a batch at a time; planned rows a hold placed
-    since approval covers are marked held (and their files kept) instead."""
+    since approval covers are marked held (and their files kept) instead. A step that
+    planned no rows has none to change or to find held: its binding is not read again."""
+    if not step.rows:
+        return
     tally.survey = survey = survey_of(step)
     for batch in survey.batches() if survey is not None else ():
         found = planned_among(uow, step, [*batch.erase, *batch.held])

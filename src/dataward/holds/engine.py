@@ -141,6 +141,31 @@ def holds_in_force(
     Open on a day: placed on or before it and not closed by then (a hold closed that day is
     no longer in force; what follows its closure is ``deletable_on``'s question).
     """
+    return [
+        row
+        for row in open_holds(
+            uow,
+            organisation,
+            subject_id=subject_id,
+            case_ref=case_ref,
+            record_ref=record_ref,
+            on=on,
+        )
+        if covers(row, dataset, subject_id=subject_id, case_ref=case_ref, record_ref=record_ref)
+    ]
+
+
+def open_holds(
+    uow: UnitOfWork,
+    organisation: str,
+    *,
+    subject_id: str | None = None,
+    case_ref: str | None = None,
+    record_ref: str | None = None,
+    on: date,
+) -> list[LegalHold]:
+    """The holds open on ``on`` with this scope key, over any dataset, oldest first (one
+    query): a caller asking about many datasets filters with ``covers`` itself."""
     rows = uow.session.scalars(
         select(LegalHold)
         .where(
@@ -155,11 +180,7 @@ def holds_in_force(
         )
         .order_by(LegalHold.placed_on, LegalHold.ref)
     )
-    return [
-        row
-        for row in rows
-        if covers(row, dataset, subject_id=subject_id, case_ref=case_ref, record_ref=record_ref)
-    ]
+    return list(rows)
 
 
 def case_holds_in_force(

@@ -7,6 +7,8 @@ the stored registers in ``dataward.publication.sources``. Never commits.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import datetime
 
 from sqlalchemy import Index, Integer, String, Text, UniqueConstraint, select
@@ -37,8 +39,26 @@ class SourcesVersion(Base):
     source_text: Mapped[str] = mapped_column(Text)
 
     def parsed(self) -> LoadedSources:
-        """The stored text parsed again (it was valid when stored)."""
-        return parse_sources(self.source_text, f"{self.organisation} sources v{self.version}")
+        """The stored text parsed (it was valid when stored), once per process: a stored
+        version never changes, and its models are frozen, so every reader shares them."""
+        marker = (self.organisation, self.version, self.content_hash)
+        with _LOCK:
+            found = _PARSED.get(marker)
+            if found is not None:
+                _PARSED.move_to_end(marker)
+                return found
+        found = parse_sources(self.source_text, f"{self.organisation} sources v{self.version}")
+        with _LOCK:
+            _PARSED[marker] = found
+            while len(_PARSED) > PARSED_CAPACITY:
+                _PARSED.popitem(last=False)
+        return found
+
+
+PARSED_CAPACITY = 32
+"""Parsed sources versions kept per process (the least recently used goes first)."""
+_PARSED: OrderedDict[tuple[str, int, str], LoadedSources] = OrderedDict()
+_LOCK = threading.Lock()
 
 
 def newest_sources(uow: UnitOfWork, organisation: str) -> SourcesVersion | None:

@@ -111,6 +111,14 @@ CASES = [
 ]
 
 
+NAME_ONLY_WARNING = "datasets.publication_images[0].identities.name"
+
+
+def _warning_of(line: str) -> str:
+    """The field a finding names, without its file and line (they vary by folder)."""
+    return line.split(": warning: ", 1)[1].split(":", 1)[0] if ": warning: " in line else line
+
+
 @pytest.mark.parametrize(("org", "example", "own_sources"), CASES)
 def test_the_database_holds_every_column_both_sources_files_bind(
     org: str, example: Example, own_sources: Path, request: pytest.FixtureRequest
@@ -139,7 +147,10 @@ def test_the_connected_check_finds_no_problem_and_events_hold_dates(
     data: ExampleData = request.getfixturevalue(org)
     loaded = load_written(data)
     result = check_connected(loaded, env=data.env)
-    assert list(describe_findings(result)) == []
+    # JJH's register finds a publication photograph by the person's name only, and a name
+    # alone finds nobody (docs/sources.md): the check says so, and that is all it says.
+    expected = [f"{NAME_ONLY_WARNING}"] if org == "jjh" else []
+    assert [_warning_of(line) for line in describe_findings(result)] == expected
     assert sorted(result.connected) == sorted(loaded.sources.connections)
     for bindings in loaded.sources.datasets.values():
         for binding in bindings:
@@ -365,8 +376,9 @@ def test_the_command_writes_a_database_the_connected_check_passes(
     )
     assert check.exit_code == 0, check.output
     assert check.output.splitlines()[-1].endswith(
-        "connected to 2 of 2 sources; 0 problems, 0 warnings"
+        "connected to 2 of 2 sources; 0 problems, 1 warning"
     )
+    assert NAME_ONLY_WARNING in check.output
 
 
 @pytest.mark.parametrize(

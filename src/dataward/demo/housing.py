@@ -20,7 +20,6 @@ from sqlalchemy import (
     Connection,
     Date,
     DateTime,
-    ForeignKey,
     Integer,
     MetaData,
     String,
@@ -30,16 +29,14 @@ from sqlalchemy import (
 
 from dataward.demo import generators as gen
 from dataward.demo.operational import HEADERS
+from dataward.demo.schema import id_column as _id
+from dataward.demo.schema import ref_column
 
 metadata = MetaData()
 
 
-def _id() -> Column[Any]:
-    return Column("id", Integer, primary_key=True)
-
-
 def _ref(name: str, table: str, *, nullable: bool = False) -> Column[Any]:
-    return Column(name, Integer, ForeignKey(f"{table}.id"), index=True, nullable=nullable)
+    return ref_column(name, table, nullable=nullable)
 
 
 tenants = Table(

@@ -30,10 +30,20 @@ def _id() -> Column[Any]:
     return Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
 
 
-def _ref(name: str, table: str) -> Column[Any]:
+def _ref(name: str, table: str, *, nullable: bool = True) -> Column[Any]:
     return Column(
-        name, BigInteger().with_variant(Integer, "sqlite"), ForeignKey(f"{table}.id"), index=True
+        name,
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey(f"{table}.id"),
+        index=True,
+        nullable=nullable,
     )
+
+
+# The examples' own operational databases (demo/housing.py, demo/repairs.py) use the same
+# key columns as the demo agency's.
+id_column = _id
+ref_column = _ref
 
 
 def _file_columns() -> list[Column[Any]]:

@@ -84,6 +84,9 @@ def running_server(folder: Path, workdir: Path, *, at: datetime | None = None) -
         **os.environ,
         "DATAWARD_DATABASE_URL": f"sqlite:///{workdir / 'dataward.db'}",
         "DATAWARD_KEYSTORE_URL": f"sqlite:///{workdir / 'keys.db'}",
+        # Its own var folder: the demo agency's database is built there, so one server's
+        # erasures and corrections never reach another's demo.
+        "DATAWARD_VAR_DIR": str(workdir / "var"),
         "DATAWARD_KEK": base64.b64encode(os.urandom(32)).decode(),
         "DATAWARD_BLIND_INDEX_KEY": base64.b64encode(os.urandom(32)).decode(),
         "DATAWARD_SECRET_KEY": base64.b64encode(os.urandom(32)).decode(),

@@ -874,8 +874,11 @@ def _erasable(agency: Agency, register: Register) -> LoadedSources:
     for bindings in document["datasets"].values():
         for binding in bindings:
             if binding["table"] in _ERASED_TABLES:
-                binding.setdefault("columns", {}).setdefault("id", {})["erasure"] = "delete_row"
-                binding["columns"].get("ni_number", {}).pop("erasure", None)
+                columns = binding.setdefault("columns", {})
+                # The whole row goes: no column of it can say it is kept or emptied.
+                for info in columns.values():
+                    info.pop("erasure", None)
+                columns.setdefault("id", {})["erasure"] = "delete_row"
     text = sources_text(document, operational_url=agency.url, files_dir=None, seed=18, subjects=40)
     return parse_sources(text, "jtr-erasable.yaml")
 

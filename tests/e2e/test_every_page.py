@@ -567,7 +567,9 @@ def test_the_package_review_pages(
         )
         uow.session.add(part)
         uow.session.flush()
-        with write_part(uow, package, part) as writer:
+        # Where the server reads it: under its own var folder.
+        packages = Path(server.env["DATAWARD_VAR_DIR"]) / "packages"
+        with write_part(uow, package, part, packages) as writer:
             for note in notes:
                 write_row(writer, note)
         detector = detector_for(uow, package, subject_identities(uow, subject))

@@ -30,13 +30,9 @@ from sqlalchemy import (
 from dataward.demo import generators as gen
 from dataward.demo.operational import HEADERS
 from dataward.demo.schema import id_column as _id
-from dataward.demo.schema import ref_column
+from dataward.demo.schema import ref_column as _ref
 
 metadata = MetaData()
-
-
-def _ref(name: str, table: str, *, nullable: bool = False) -> Column[Any]:
-    return ref_column(name, table, nullable=nullable)
 
 
 tenants = Table(

@@ -30,7 +30,9 @@ def _id() -> Column[Any]:
     return Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
 
 
-def _ref(name: str, table: str, *, nullable: bool = True) -> Column[Any]:
+def ref_column(name: str, table: str, *, nullable: bool = False) -> Column[Any]:
+    """A foreign key to ``table``'s id; the examples' own operational databases
+    (demo/housing.py, demo/repairs.py) use the same key columns as the demo agency's."""
     return Column(
         name,
         BigInteger().with_variant(Integer, "sqlite"),
@@ -40,10 +42,11 @@ def _ref(name: str, table: str, *, nullable: bool = True) -> Column[Any]:
     )
 
 
-# The examples' own operational databases (demo/housing.py, demo/repairs.py) use the same
-# key columns as the demo agency's.
+def _ref(name: str, table: str) -> Column[Any]:
+    return ref_column(name, table, nullable=True)
+
+
 id_column = _id
-ref_column = _ref
 
 
 def _file_columns() -> list[Column[Any]]:

@@ -183,9 +183,7 @@ def message(
     return made
 
 
-def complaint(
-    uow: UnitOfWork, refs: list[str], *, closed_on: date | None = None
-) -> Complaint:
+def complaint(uow: UnitOfWork, refs: list[str], *, closed_on: date | None = None) -> Complaint:
     made = Complaint(
         id=str(uuid.uuid4()),
         ref="c_" + secrets.token_hex(8),

@@ -48,11 +48,19 @@ def test_it_deletes_sessions_long_expired_or_long_idle_and_keeps_live_ones(
     uow: UnitOfWork, tmp_path: Path
 ) -> None:
     owner = user(uow)
-    expired = session_row(uow, owner, last_seen=NOW - timedelta(days=40), expires=NOW - timedelta(days=31))
+    expired = session_row(
+        uow, owner, last_seen=NOW - timedelta(days=40), expires=NOW - timedelta(days=31)
+    )
     # Idle 30 minutes ends a session: last seen 31 days ago, its maximum age not yet reached.
-    idle = session_row(uow, owner, last_seen=NOW - timedelta(days=31), expires=NOW + timedelta(days=1))
-    lately = session_row(uow, owner, last_seen=NOW - timedelta(days=20), expires=NOW - timedelta(days=19))
-    live = session_row(uow, owner, last_seen=NOW - timedelta(minutes=5), expires=NOW + timedelta(hours=11))
+    idle = session_row(
+        uow, owner, last_seen=NOW - timedelta(days=31), expires=NOW + timedelta(days=1)
+    )
+    lately = session_row(
+        uow, owner, last_seen=NOW - timedelta(days=20), expires=NOW - timedelta(days=19)
+    )
+    live = session_row(
+        uow, owner, last_seen=NOW - timedelta(minutes=5), expires=NOW + timedelta(hours=11)
+    )
     uow.commit()
     plan = {d.kind: d for d in own_plan(uow, settings_for(tmp_path))}["web_sessions"]
     assert plan.rows_due == 2
@@ -70,21 +78,36 @@ def test_it_deletes_tokens_long_expired_or_revoked_and_keeps_unexpired_ones(
     owner = user(uow)
     token(uow, owner, expires=NOW - timedelta(days=31))
     token(uow, owner, expires=NOW + timedelta(days=100), revoked=NOW - timedelta(days=40))
-    revoked_lately = token(uow, owner, expires=NOW + timedelta(days=100), revoked=NOW - timedelta(days=2))
+    revoked_lately = token(
+        uow, owner, expires=NOW + timedelta(days=100), revoked=NOW - timedelta(days=2)
+    )
     expired_lately = token(uow, owner, expires=NOW - timedelta(days=29))
     unexpired = token(uow, owner, expires=NOW + timedelta(days=1))
     uow.commit()
     assert _sweep(uow, tmp_path)["api_tokens"] == 2
-    assert set(uow.session.scalars(select(ApiToken.id))) == {revoked_lately, expired_lately, unexpired}
+    assert set(uow.session.scalars(select(ApiToken.id))) == {
+        revoked_lately,
+        expired_lately,
+        unexpired,
+    }
 
 
 # RULES: RET-01
 def test_it_deletes_one_time_codes_long_used_or_expired(uow: UnitOfWork, tmp_path: Path) -> None:
     row = request(uow, state="in_progress", last_step=date(2026, 11, 1))
     old = request_code(uow, row, expires=NOW - timedelta(days=40))
-    used = request_code(uow, row, expires=NOW + timedelta(minutes=10), used=NOW - timedelta(days=31))
+    used = request_code(
+        uow, row, expires=NOW + timedelta(minutes=10), used=NOW - timedelta(days=31)
+    )
     fresh = request_code(uow, row, expires=NOW + timedelta(minutes=10))
-    made = package(uow, row, subject(uow), settings_for(tmp_path), state="ready", expires_at=NOW + timedelta(days=5))
+    made = package(
+        uow,
+        row,
+        subject(uow),
+        settings_for(tmp_path),
+        state="ready",
+        expires_at=NOW + timedelta(days=5),
+    )
     gone = download_code(uow, made, expires=NOW - timedelta(days=31))
     kept = download_code(uow, made, expires=NOW - timedelta(days=1))
     uow.commit()
@@ -132,9 +155,7 @@ def test_it_refuses_a_period_below_one_or_past_a_century(
     assert refused.value.code == "configuration_invalid"
 
 
-def test_it_refuses_a_bad_period_before_anything_is_swept(
-    uow: UnitOfWork, tmp_path: Path
-) -> None:
+def test_it_refuses_a_bad_period_before_anything_is_swept(uow: UnitOfWork, tmp_path: Path) -> None:
     owner = user(uow)
     token(uow, owner, expires=NOW - timedelta(days=400))
     uow.commit()

@@ -65,7 +65,11 @@ def test_it_shreds_a_request_finished_longer_ago_than_its_period(
     uow.commit()
 
     plan = _plan(uow, settings)["closed_requests"]
-    assert (plan.rows_due, plan.cutoff, plan.next_due) == (1, date(2020, 11, 25), date(2026, 11, 26))  # type: ignore[attr-defined]
+    assert (plan.rows_due, plan.cutoff, plan.next_due) == (
+        1,
+        date(2020, 11, 25),
+        date(2026, 11, 26),
+    )  # type: ignore[attr-defined]
 
     swept = _swept(uow, settings)["closed_requests"]
     assert (swept.rows, swept.more) == (1, False)
@@ -74,7 +78,8 @@ def test_it_shreds_a_request_finished_longer_ago_than_its_period(
     assert uow.session.get(RightsRequest, old.id).requester_sealed == b""  # type: ignore[union-attr]
     # The case record stays: ref, dates and outcome for the audit chain that names it.
     assert uow.session.get(RightsRequest, old.id).outcome == "responded"  # type: ignore[union-attr]
-    assert _key_exists(uow, young.key_id) and _key_exists(uow, open_one.key_id)
+    assert _key_exists(uow, young.key_id)
+    assert _key_exists(uow, open_one.key_id)
 
 
 # RULES: RET-02
@@ -99,7 +104,12 @@ def test_it_keeps_a_request_a_complaint_or_a_legal_hold_keeps(
     assert _plan(uow, settings)["closed_requests"].rows_due == 2  # type: ignore[attr-defined]
     assert _swept(uow, settings)["closed_requests"].rows == 2
     uow.session.expire_all()
-    gone = {r.id for r in uow.session.scalars(select(RightsRequest).where(RightsRequest.requester_sealed == b""))}
+    gone = {
+        r.id
+        for r in uow.session.scalars(
+            select(RightsRequest).where(RightsRequest.requester_sealed == b"")
+        )
+    }
     assert gone == {free.id, complained_long_ago.id}
     for kept in (complained, complained_lately, held_subject, held_case):
         assert _key_exists(uow, kept.key_id)
@@ -131,8 +141,10 @@ def test_it_deletes_packages_of_finished_requests_after_the_commit(
     assert folder_of(due, settings).is_dir()
     uow.commit()
     assert remove_swept_files(done) == 4
-    assert not folder_of(due, settings).exists() and not folder_of(never_ready, settings).exists()
-    assert folder_of(not_yet, settings).is_dir() and folder_of(in_use, settings).is_dir()
+    assert not folder_of(due, settings).exists()
+    assert not folder_of(never_ready, settings).exists()
+    assert folder_of(not_yet, settings).is_dir()
+    assert folder_of(in_use, settings).is_dir()
     uow.session.expire_all()
     assert uow.session.get(AccessPackage, due.id).state == "deleted"  # type: ignore[union-attr]
     assert uow.session.get(AccessPackage, in_use.id).state == "building"  # type: ignore[union-attr]
@@ -173,11 +185,23 @@ def test_it_deletes_id_documents_left_once_identity_was_decided(
     uow: UnitOfWork, tmp_path: Path
 ) -> None:
     settings = settings_for(tmp_path)
-    verified_long_ago = request(uow, state="in_progress", last_step=date(2026, 11, 1), verified_on=date(2026, 11, 10))
-    verified_lately = request(uow, state="in_progress", last_step=date(2026, 11, 1), verified_on=date(2026, 11, 20))
+    verified_long_ago = request(
+        uow, state="in_progress", last_step=date(2026, 11, 1), verified_on=date(2026, 11, 10)
+    )
+    verified_lately = request(
+        uow, state="in_progress", last_step=date(2026, 11, 1), verified_on=date(2026, 11, 20)
+    )
     withdrawn = request(uow, state="withdrawn", last_step=date(2026, 11, 2))
     waiting = request(uow, state="awaiting_identity", last_step=date(2026, 1, 1))
-    docs = {name: document(uow, row) for name, row in [("old", verified_long_ago), ("lately", verified_lately), ("withdrawn", withdrawn), ("waiting", waiting)]}
+    docs = {
+        name: document(uow, row)
+        for name, row in [
+            ("old", verified_long_ago),
+            ("lately", verified_lately),
+            ("withdrawn", withdrawn),
+            ("waiting", waiting),
+        ]
+    }
     uow.commit()
 
     plan = _plan(uow, settings)["identity_documents"]
@@ -208,16 +232,15 @@ def test_it_empties_sent_message_bodies_and_keeps_the_envelope(
     assert _swept(uow, settings)["outbox_bodies"].rows == 1
     uow.session.expire_all()
     emptied = uow.session.get(OutboxMessage, old.id)
-    assert emptied is not None and emptied.sealed == b""
+    assert emptied is not None
+    assert emptied.sealed == b""
     assert (emptied.status, emptied.message_id) == ("sent", old.message_id)
     for kept in (young, queued, parked, to_open_request, to_complainant):
         assert uow.session.get(OutboxMessage, kept.id).sealed == b"sealed body"  # type: ignore[union-attr]
 
 
 # RULES: RET-03
-def test_it_sweeps_in_batches_and_says_when_more_is_left(
-    uow: UnitOfWork, tmp_path: Path
-) -> None:
+def test_it_sweeps_in_batches_and_says_when_more_is_left(uow: UnitOfWork, tmp_path: Path) -> None:
     settings = settings_for(tmp_path)
     for day in range(5):
         message(uow, sent_on=date(2025, 1, 1) + timedelta(days=day))
@@ -239,8 +262,17 @@ def test_it_writes_one_audit_entry_per_kind_with_counts_only(
     request(uow)
     uow.commit()
     _swept(uow, settings)
-    entries = list(uow.session.scalars(select(AuditEvent).where(AuditEvent.action == "retention.own_data_swept").order_by(AuditEvent.seq)))
-    assert [(e.entity_id, e.details["rows"]) for e in entries] == [("closed_requests", 1), ("outbox_bodies", 3)]
+    entries = list(
+        uow.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.action == "retention.own_data_swept")
+            .order_by(AuditEvent.seq)
+        )
+    )
+    assert [(e.entity_id, e.details["rows"]) for e in entries] == [
+        ("closed_requests", 1),
+        ("outbox_bodies", 3),
+    ]
     assert entries[1].details == {
         "kind": "outbox_bodies",
         "rows": 3,
@@ -250,7 +282,10 @@ def test_it_writes_one_audit_entry_per_kind_with_counts_only(
         "more": False,
     }
     _swept(uow, settings)  # nothing left: nothing written
-    assert uow.session.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1)) == entries[-1].seq
+    assert (
+        uow.session.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1))
+        == entries[-1].seq
+    )
 
 
 def test_it_changes_nothing_when_it_only_plans(uow: UnitOfWork, tmp_path: Path) -> None:
@@ -262,7 +297,10 @@ def test_it_changes_nothing_when_it_only_plans(uow: UnitOfWork, tmp_path: Path) 
     assert _plan(uow, settings)["closed_requests"].rows_due == 1  # type: ignore[attr-defined]
     uow.commit()
     assert _key_exists(uow, old.key_id)
-    assert uow.session.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1)) == before
+    assert (
+        uow.session.scalar(select(AuditEvent.seq).order_by(AuditEvent.seq.desc()).limit(1))
+        == before
+    )
     assert _plan(uow, settings)["outbox_bodies"].rows_due == 1  # type: ignore[attr-defined]
 
 

@@ -143,9 +143,7 @@ def _packages(moment: Moment) -> ColumnElement[bool]:
 
 
 def _documents(moment: Moment) -> ColumnElement[bool]:
-    decided = or_(
-        RightsRequest.state.in_(FINAL), RightsRequest.identity_verified_on.is_not(None)
-    )
+    decided = or_(RightsRequest.state.in_(FINAL), RightsRequest.identity_verified_on.is_not(None))
     return and_(decided, not_(request_kept(moment)))
 
 

@@ -108,9 +108,7 @@ def test_it_prints_the_plan_as_json(uow: UnitOfWork, site: Path) -> None:
 
 
 # RULES: RET-03
-def test_it_sweeps_with_apply_and_a_second_apply_finds_nothing(
-    uow: UnitOfWork, site: Path
-) -> None:
+def test_it_sweeps_with_apply_and_a_second_apply_finds_nothing(uow: UnitOfWork, site: Path) -> None:
     _data(uow, site)
     keys = _keys(uow)
     first = runner.invoke(app, ["retention", "own", "--apply", "--as-of", AS_OF, "--json"])

@@ -62,7 +62,11 @@ class Period:
         return f"DATAWARD_{self.setting.upper()}"
 
     def delta(self) -> relativedelta:
-        return relativedelta(**{self.unit: self.amount})
+        if self.unit == "years":
+            return relativedelta(years=self.amount)
+        if self.unit == "months":
+            return relativedelta(months=self.amount)
+        return relativedelta(days=self.amount)
 
     def words(self) -> str:
         unit = self.unit[:-1] if self.amount == 1 else self.unit

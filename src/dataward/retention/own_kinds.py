@@ -46,6 +46,9 @@ from dataward.requests.models import RequestEvent, RightsRequest
 from dataward.requests.transitions import FINAL
 from dataward.requests.verification_models import IdentityDocument, RequestCode
 
+# An event a period runs from: a column or an expression over the kind's rows.
+Event = ColumnElement[Any] | InstrumentedAttribute[Any]
+
 # A complaint's last state (complaints.listing.STATES).
 COMPLAINT_CLOSED = "closed"
 
@@ -75,7 +78,7 @@ class OwnKind:
     model: type[Any]
     key: InstrumentedAttribute[Any]
     dated: bool
-    events: Callable[[], tuple[tuple[ColumnElement[Any], timedelta], ...]]
+    events: Callable[[], tuple[tuple[Event, timedelta], ...]]
     pending: Callable[[Moment], ColumnElement[bool]]
     joins: tuple[Any, ...] = ()
 

@@ -197,6 +197,39 @@ class Settings(BaseSettings):
         le=365,
         description="Days a finished access package can be downloaded; then it is deleted.",
     )
+    # dataward's own data (docs/retention.md, "dataward's own data"): how long each kind is
+    # kept once it is no longer in use. Checked by ``retention.own.own_periods`` (not by
+    # ``ge=1`` here) so a bad value is one line, ``error [configuration_invalid]``.
+    own_closed_request_years: int = Field(
+        default=6,
+        description="Years a finished rights request's case record stays readable after "
+        "its last step; then the request's key is destroyed (crypto-shredding).",
+    )
+    own_access_package_days: int = Field(
+        default=30,
+        description="Days after a request finished that its access packages' files are "
+        "deleted (never while a download link is live).",
+    )
+    own_identity_document_days: int = Field(
+        default=7,
+        description="Days an unchecked ID document is kept after identity was decided "
+        "another way or the request finished.",
+    )
+    own_outbox_body_days: int = Field(
+        default=90,
+        description="Days a sent (or cancelled) message's sealed body is kept; the envelope "
+        "row stays.",
+    )
+    own_cookie_consent_months: int = Field(
+        default=24,
+        description="Months a cookie banner choice is kept after it was replaced, or given "
+        "when it is the visitor's latest.",
+    )
+    own_expired_credential_days: int = Field(
+        default=30,
+        description="Days sessions, API tokens and one-time codes are kept after they "
+        "expired, were revoked or used.",
+    )
     request_identity_default: Literal["none", "email", "knowledge", "document"] = Field(
         default="email",
         description="Proof of identity needed to answer access, rectification, erasure, "

@@ -172,3 +172,89 @@ def plan_text(made: RetentionPlan) -> list[str]:
                     lines.append(f"    sample keys (digests): {', '.join(b.sample)}")
                 lines.extend(f"    note: {note}" for note in b.notes)
     return lines
+
+
+# dataward's own data (issue 20): the plan and, with --apply, the sweep in committed batches.
+@app.command("own")
+def own(
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Sweep what is due (default: only plan).")
+    ] = False,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="As of this day (YYYY-MM-DD); today if not set."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """Retention of dataward's own data: finished requests (crypto-shredded), their access
+    packages and unchecked ID documents, sent message bodies, cookie choices, expired
+    sessions, API tokens and one-time codes, each kept as long as its DATAWARD_OWN_*
+    setting says. Without --apply, a dry run: per kind the cutoff, rows and files due and
+    the next day something falls due. With --apply, swept in batches, each committed
+    before its files are removed, until nothing due is left; one audit entry per kind and
+    batch, with counts only.
+
+    Example: dataward retention own --apply
+    """
+    from dataward.clock import FixedClock
+    from dataward.config import get_settings
+    from dataward.retention.errors import RetentionInvalid
+    from dataward.retention.own import own_periods, own_plan, remove_swept_files, sweep_own
+    from dataward.runtime import open_runtime
+
+    with refused():
+        settings = get_settings()
+        own_periods(settings)  # a bad period is refused before any store is opened
+        clock = None
+        if as_of is not None:
+            try:
+                day = date.fromisoformat(as_of)
+            except ValueError:
+                raise RetentionInvalid("--as-of must be a date like 2026-12-05") from None
+            # Noon UTC is the same day in UK time, winter and summer.
+            clock = FixedClock(datetime(day.year, day.month, day.day, 12, tzinfo=UTC))
+        if not apply:
+            with open_runtime(with_keys=False, clock=clock) as runtime, runtime.reader() as uow:
+                plan = own_plan(uow, settings)
+            rows: list[dict[str, Any]] = [
+                {
+                    "kind": d.kind,
+                    "setting": d.setting,
+                    "period": d.period,
+                    "cutoff": d.cutoff.isoformat(),
+                    "rows_due": d.rows_due,
+                    "files_due": d.files_due,
+                    "next_due": d.next_due.isoformat() if d.next_due else None,
+                }
+                for d in plan
+            ]
+            if as_json:
+                out.print(json.dumps({"dry_run": True, "kinds": rows}, indent=2), markup=False)
+                return
+            out.print("dataward's own data: a dry run (--apply sweeps).", markup=False)
+            for r in rows:
+                out.print(
+                    f"{r['kind']} ({r['period']}, {r['setting']}): due {r['rows_due']} rows, "
+                    f"{r['files_due']} files; cutoff {r['cutoff']}; "
+                    f"next due {r['next_due'] or '-'}",
+                    markup=False,
+                )
+            return
+        totals: dict[str, dict[str, int]] = {}
+        with open_runtime(clock=clock) as runtime:
+            more = True
+            while more:
+                with runtime.uow() as uow:
+                    swept = sweep_own(uow, settings, worker="cli")
+                    uow.commit()
+                remove_swept_files(swept)  # only once the rows that name them are committed
+                for s in swept:
+                    done = totals.setdefault(s.kind, {"rows": 0, "files": 0})
+                    done["rows"] += s.rows
+                    done["files"] += s.files
+                more = any(s.more for s in swept)
+    if as_json:
+        out.print(json.dumps({"dry_run": False, "swept": totals}, indent=2), markup=False)
+        return
+    for kind, done in totals.items():
+        out.print(f"{kind}: {done['rows']} rows swept, {done['files']} files removed", markup=False)

@@ -117,9 +117,18 @@ def repoint_index(uow: UnitOfWork, identity_ids: Iterable[str], key_id: str) -> 
 
 def shred_key(uow: UnitOfWork, key_id: str) -> None:
     """Delete a data key and every index entry under it (crypto-shredding)."""
-    uow.keys.execute(delete(BlindIndexEntry).where(BlindIndexEntry.key_id == key_id))
-    uow.keys.execute(delete(DataKey).where(DataKey.key_id == key_id))
-    uow.key_cache.pop(key_id, None)
+    shred_keys(uow, [key_id])
+
+
+def shred_keys(uow: UnitOfWork, key_ids: Sequence[str]) -> None:
+    """``shred_key`` for many keys in two statements (the retention sweeps' batches)."""
+    ids = list(key_ids)
+    if not ids:
+        return
+    uow.keys.execute(delete(BlindIndexEntry).where(BlindIndexEntry.key_id.in_(ids)))
+    uow.keys.execute(delete(DataKey).where(DataKey.key_id.in_(ids)))
+    for key_id in ids:
+        uow.key_cache.pop(key_id, None)
 
 
 def rotate_kek(vault: Vault, new: KeyMaterial, clock: Clock, batch: int = 1000) -> int:

@@ -1,0 +1,517 @@
+"""The retention plan of a file binding: rows of CSV or JSON files, and files (RET-01..03).
+
+Files have no indexes and no SQL, so a file binding is read whole, a row (or a file) at a
+time, and counted in Python: memory stays flat however large the export or the folder
+(only what holds keep is held in memory: the held subjects' keys, the held cases' refs; and
+for "the latest such event of the entity" the latest day per owner, read in a first pass).
+
+Where each trigger's date comes from, never guessed:
+
+- a CSV/JSON binding: the row's column its ``events:`` names (``2026-08-01`` or an ISO
+  date-time; an empty field or ``null`` is no date yet);
+- a ``files`` binding: a ``{placeholder}`` of its pattern (``bwv/{recorded_on}_{case}.mp4``),
+  or the file's modification time in UK time, only where ``events:`` says ``modified`` in so
+  many words (and the pattern has no placeholder of that name).
+
+A trigger value that is not a date is counted and the binding skipped: never a partial
+delete. Holds as on a database binding (``plan.py``'s helpers): legal holds on a record, a
+case (the row's entity column) or a subject (its keys, or its identity columns), a
+restriction where the rule says it holds, and the rule's holds read on the row (``base.
+hold_open_on``) or on the entity's own database binding (a complaint open on the case). A hold
+this binding cannot check (read on a related table, a case reached through tables) skips it:
+a hold that cannot be checked never lets its rows look free.
+
+There is no ``due_sql``: a runner asks the plan for its keys (``keys_to_act_on``), read again
+with the same holds.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import select
+
+from dataward.clock import in_uk_time
+from dataward.erasure.survey import key_digest
+from dataward.holds.models import LegalHold
+from dataward.register.models import RetentionRule
+from dataward.register.models.retention import Offset, RestartAfter
+from dataward.retention import plan as retention_plan
+from dataward.retention import sql
+from dataward.retention.cutoff import countable, cutoff, due_on
+from dataward.sources.connectors.base import (
+    Connector,
+    IdentityValues,
+    Row,
+    SourceMisfit,
+    SourceUnavailable,
+    hold_open_on,
+    root_of,
+)
+from dataward.sources.connectors.blobs import BlobConnector, every_file, placeholders
+from dataward.sources.connectors.sql import SqlConnector
+from dataward.sources.connectors.tabular import TabularConnector, subject_match
+from dataward.sources.models import Binding, HoldRule, Related
+
+MODIFIED = "modified"
+"""The event column of a ``files`` binding that names the file's modification time."""
+
+RowTest = Callable[[Row], bool]
+
+
+class _NotADate:
+    """A trigger value that cannot be read as a date."""
+
+
+NOT_A_DATE = _NotADate()
+
+
+def day_of(value: Any) -> date | _NotADate | None:
+    """The day a trigger value names: None for no date yet, NOT_A_DATE when unreadable."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        return NOT_A_DATE
+    text = value.strip()
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        if len(text) > 10 and text[10] in "T ":
+            return datetime.fromisoformat(text).date()
+    except ValueError:
+        return NOT_A_DATE
+    return NOT_A_DATE
+
+
+@dataclass(frozen=True)
+class _Trigger:
+    event: str
+    column: str
+    modified: bool = False  # the file's modification time, in UK time
+
+    def day(self, row: Row) -> date | _NotADate | None:
+        value = row.get(self.column)
+        if self.modified and isinstance(value, datetime):
+            return in_uk_time(value).date()
+        return day_of(value)
+
+
+@dataclass
+class _Reading:
+    """How a file binding's rows are read and judged: the same for the plan's counts and for
+    the keys a runner acts on."""
+
+    binding: Binding
+    connector: TabularConnector | BlobConnector
+    triggers: list[_Trigger]
+    cut: date
+    latest: bool
+    owner: str | None
+    holds: dict[str, RowTest]
+    # The latest day per owner and trigger, and the owners with an event still to come:
+    # "the latest such event of the entity" needs the owner's other rows (first pass).
+    latest_days: dict[str, list[date | None]] = field(default_factory=dict)
+    pending: set[str] = field(default_factory=set)
+
+    def rows(self) -> Iterator[Row]:
+        if isinstance(self.connector, BlobConnector):
+            uses = any(t.modified for t in self.triggers)
+            yield from every_file(self.connector, self.binding, modified=uses)
+        else:
+            yield from self.connector.rows(self.binding)
+
+    def days(self, row: Row) -> list[date | None] | None:
+        """The row's trigger days; None when one is not a date."""
+        found = [t.day(row) for t in self.triggers]
+        if any(isinstance(d, _NotADate) for d in found):
+            return None
+        return [d for d in found if not isinstance(d, _NotADate)]
+
+    def owner_of(self, row: Row) -> str | None:
+        if self.owner is None or not self.latest:
+            return None
+        value = row.get(self.owner)
+        return None if value is None else str(value)
+
+    def is_due(self, row: Row, days: list[date | None]) -> bool:
+        owner = self.owner_of(row)
+        for index, day in enumerate(days):
+            if day is None or day > self.cut:
+                continue
+            if owner is None:
+                return True
+            last = self.latest_days.get(owner, [None] * len(days))[index]
+            if last is None or last <= self.cut:
+                return True
+        return False
+
+    def start(self, row: Row, days: list[date | None]) -> date | None:
+        """The day the row's period starts: the earliest trigger, or its owner's latest."""
+        owner = self.owner_of(row)
+        if owner is not None:
+            if owner in self.pending:
+                return None
+            days = self.latest_days.get(owner, days)
+        found = [d for d in days if d is not None]
+        return min(found) if found else None
+
+    def held_by(self, row: Row) -> list[str]:
+        labels = [label for label, test in self.holds.items() if test(row)]
+        owner = self.owner_of(row)
+        if owner is not None and owner in self.pending:
+            labels.append(retention_plan.EVENT_PENDING)
+        return labels
+
+    def keys_to_act_on(self) -> Iterator[Any]:
+        """The keys of the rows due and held by nothing, read again from the source."""
+        for row in self.rows():
+            days = self.days(row)
+            if days is not None and self.is_due(row, days) and not self.held_by(row):
+                yield row.get(self.binding.key)
+
+
+@dataclass
+class FileBindingPlan(retention_plan.BindingPlan):
+    """A file binding's plan. No SQL: ``keys_to_act_on`` reads the rows to act on again."""
+
+    reading: _Reading | None = field(default=None, repr=False, compare=False)
+
+    def keys_to_act_on(self) -> Iterator[Any]:
+        if self.reading is None or self.status != "planned":
+            return iter(())
+        return self.reading.keys_to_act_on()
+
+
+def plan_file_binding(
+    context: retention_plan._Context,
+    rule: RetentionRule,
+    plan: retention_plan.RulePlan,
+    dataset: str,
+    binding: Binding,
+    connector: Connector,
+) -> FileBindingPlan:
+    """What the rule makes due in a CSV/JSON or files binding today (``plan._plan_binding``
+    hands every binding that is not a database table here)."""
+    where = binding.pattern or binding.table or ""
+    result = FileBindingPlan(binding.connection, where, "planned")
+    if not isinstance(connector, TabularConnector | BlobConnector) or binding.pattern is None:
+        result.status, result.reason = "unsupported", "this kind of source is not planned"
+        return result
+    assert plan.cutoff is not None
+    try:
+        if not connector.root.is_dir():
+            raise SourceUnavailable(f"connection {binding.connection}: its folder is gone")
+        reading = _reading(context, rule, plan, dataset, binding, connector, result)
+        if reading is not None:
+            _count(context, rule, reading, result)
+    except SourceUnavailable:
+        result.status, result.reason = "waits", f"source {binding.connection} cannot be reached"
+    except sa_exc.OperationalError:
+        # The database a hold is read on (a complaint open on the case) is down.
+        result.status, result.reason = "waits", "a source its holds are read on cannot be reached"
+    except (SourceMisfit, sa_exc.DBAPIError, ValueError, csv.Error) as misfit:
+        # ValueError: a file that is not UTF-8 text, a CSV that is not CSV.
+        message = misfit.message if isinstance(misfit, SourceMisfit) else "a file is unreadable"
+        result.status, result.reason = "skipped", message
+    except OSError:
+        result.status, result.reason = "waits", f"source {binding.connection} cannot be read"
+    if result.status != "planned":
+        result.due, result.held, result.held_any, result.sample = 0, {}, 0, []
+        result.next_due, result.reading = [], None
+    return result
+
+
+def _triggers(binding: Binding, events: list[str], files: bool) -> list[_Trigger]:
+    names = placeholders(binding.pattern or "") if files else []
+    found = []
+    for event in events:
+        spec = binding.events[event]
+        if isinstance(spec, Related):
+            raise SourceMisfit(
+                f"trigger {event}: read on table {spec.table}, which a file binding does not "
+                "follow: bind the date on the row"
+            )
+        if files and spec not in names and spec != MODIFIED:
+            raise SourceMisfit(
+                f"trigger {event}: {spec} is not a {{placeholder}} of the pattern; a file's date "
+                f"is read from its path, or from its modification time where events say "
+                f"{MODIFIED}"
+            )
+        found.append(_Trigger(event, spec, modified=files and spec not in names))
+    return found
+
+
+def _reading(
+    context: retention_plan._Context,
+    rule: RetentionRule,
+    plan: retention_plan.RulePlan,
+    dataset: str,
+    binding: Binding,
+    connector: TabularConnector | BlobConnector,
+    result: FileBindingPlan,
+) -> _Reading | None:
+    assert plan.cutoff is not None
+    events = [e for e in plan.triggers if e in binding.events]
+    if not events:
+        result.status, result.reason = "skipped", "trigger not bound"
+        return None
+    files = isinstance(connector, BlobConnector)
+    owner = binding.subject.via if binding.subject is not None else None
+    reading = _Reading(
+        binding,
+        connector,
+        _triggers(binding, events, files),
+        plan.cutoff,
+        plan.latest_of_entity,
+        owner,
+        _holds(context, rule, dataset, binding, result),
+    )
+    columns_seen: set[str] = set()
+    rows = 0
+    for row in reading.rows():
+        rows += 1
+        columns_seen.update(t.column for t in reading.triggers if t.column in row)
+        if binding.key not in row:
+            raise SourceMisfit(f"{binding.pattern}: a row has no key column {binding.key}")
+        found = [t.day(row) for t in reading.triggers]
+        for trigger, day in zip(reading.triggers, found, strict=True):
+            if isinstance(day, _NotADate):
+                result.unreadable[trigger.event] = result.unreadable.get(trigger.event, 0) + 1
+        owner_key = reading.owner_of(row)
+        if owner_key is not None and not result.unreadable:
+            _note_latest(reading, owner_key, found)
+    missing = [t for t in reading.triggers if t.column not in columns_seen]
+    if rows and missing:
+        raise SourceMisfit(f"trigger {missing[0].event}: no column {missing[0].column}")
+    if result.unreadable:
+        result.status = "skipped"
+        result.reason = "trigger values that are not dates: " + ", ".join(
+            f"{event} {count}" for event, count in result.unreadable.items()
+        )
+        return None
+    return reading
+
+
+def _note_latest(reading: _Reading, owner: str, found: list[date | _NotADate | None]) -> None:
+    days = reading.latest_days.setdefault(owner, [None] * len(found))
+    for index, day in enumerate(found):
+        if day is None:
+            reading.pending.add(owner)
+        elif isinstance(day, date):
+            current = days[index]
+            days[index] = day if current is None or day > current else current
+
+
+def _count(
+    context: retention_plan._Context,
+    rule: RetentionRule,
+    reading: _Reading,
+    result: FileBindingPlan,
+) -> None:
+    """One pass: due, held (per hold and any), the next days falling due, a sample."""
+    offset = rule.offset if isinstance(rule.offset, Offset) else Offset(days=0)
+    nation = context.register.controller.nation or retention_plan._ANY_NATION
+    today = context.today
+    last = cutoff(offset, today + timedelta(days=retention_plan.NEXT_DAYS), nation) or reading.cut
+    result.held = dict.fromkeys(reading.holds, 0)
+    if reading.latest and reading.owner is not None:
+        result.held[retention_plan.EVENT_PENDING] = 0
+    by_day: dict[date, int] = {}
+    sample: list[str] = []
+    binding = reading.binding
+    for row in reading.rows():
+        days = reading.days(row)
+        assert days is not None  # the first pass refused the binding otherwise
+        start = reading.start(row, days)
+        if start is not None and reading.cut < start <= last:
+            falls = due_on(offset, start, nation) or start
+            by_day[falls] = by_day.get(falls, 0) + 1
+        if not reading.is_due(row, days):
+            continue
+        result.due += 1
+        labels = reading.held_by(row)
+        for label in labels:
+            result.held[label] += 1
+        if labels:
+            result.held_any += 1
+        else:
+            sample = sorted({*sample, str(row.get(binding.key))})[: retention_plan.SAMPLE]
+    pattern = binding.pattern or ""
+    result.sample = [key_digest(binding.connection, pattern, key) for key in sample]
+    result.next_due = sorted(by_day.items())
+    result.reading = reading
+    result.notes.append("read a row at a time, no SQL: keys_to_act_on gives the keys")
+
+
+# Holds ---------------------------------------------------------------------------------------
+
+
+def _holds(
+    context: retention_plan._Context,
+    rule: RetentionRule,
+    dataset: str,
+    binding: Binding,
+    result: FileBindingPlan,
+) -> dict[str, RowTest]:
+    """Each hold that may keep this binding's rows, as a test on a row."""
+    held: dict[str, RowTest] = {}
+    for hold in context.holds:
+        if dataset not in hold.datasets or not retention_plan._holding(hold, rule, context):
+            continue
+        label = f"legal_hold:{hold.ref}"
+        test = _legal_hold(context, label, hold, binding, result)
+        if test is not None:
+            held[label] = test
+    if rule.restriction_is_hold and context.restricted:
+        label = retention_plan.RESTRICTION
+        values = retention_plan._subject_values(context, label, context.restricted)
+        test = _subject_test(context, label, values, binding, result)
+        if test is not None:
+            held[label] = test
+    for hold_id in rule.holds:
+        released = _released(context, hold_id)
+        own = binding.holds.get(hold_id)
+        if own is not None:
+            held[hold_id] = _open_on_row(hold_id, own, released)
+            continue
+        through = _open_on_entity(context, hold_id, binding, released)
+        if through is not None:
+            held[hold_id] = through
+        else:
+            result.notes.append(f"hold {hold_id}: not bound for this table, cannot be checked")
+    return held
+
+
+def _legal_hold(
+    context: retention_plan._Context,
+    label: str,
+    hold: LegalHold,
+    binding: Binding,
+    result: FileBindingPlan,
+) -> RowTest | None:
+    if hold.scope == "subject" and hold.subject_id:
+        values = retention_plan._subject_values(context, label, [hold.subject_id])
+        return _subject_test(context, label, values, binding, result)
+    if hold.scope == "record" and hold.record_ref:
+        record, key = hold.record_ref, binding.key
+        return lambda row: str(row.get(key)) == record
+    if hold.scope == "case" and hold.case_ref:
+        entities = retention_plan._hold_entities(context.register, hold.hold_id)
+        columns = []
+        for entity in entities or list(binding.entities):
+            spec = binding.entities.get(entity)
+            if spec is None:
+                continue
+            if not isinstance(spec, str):
+                raise SourceMisfit(
+                    f"{label}: the case is reached through table {spec.table}, which a file "
+                    "binding does not follow; the hold cannot be checked"
+                )
+            columns.append(spec)
+        if not columns:
+            result.notes.append(f"{label}: no case reference bound here to match it")
+            return None
+        case = hold.case_ref
+        return lambda row: any(str(row.get(c)) == case for c in columns)
+    return None
+
+
+def _subject_test(
+    context: retention_plan._Context,
+    label: str,
+    values: IdentityValues,
+    binding: Binding,
+    result: FileBindingPlan,
+) -> RowTest | None:
+    """Rows of the held subjects: their keys in the root table (found once per plan, as for
+    a database binding) along the row's relation, or the row's own identity columns."""
+    if not values:
+        result.notes.append(f"{label}: the held subject has no identities to match rows")
+    root = root_of(context.sources, binding)
+    if root is None and not binding.identities:
+        result.notes.append(f"{label}: no identity bound here to match the held subjects")
+        return None
+    keys: list[Any] = []
+    if root is not None:
+        marker = (label, root.connection, root.table, root.key)
+        cached = context.root_keys.get(marker)
+        if cached is None:
+            finder = context.connectors.get(root.connection)
+            if finder is None or isinstance(finder, SourceUnavailable):
+                # A hold that cannot be checked must not let its rows look free: waits.
+                raise SourceUnavailable(f"connection {root.connection} cannot be reached")
+            cached = list(finder.subject_keys(root.table, root.key, root.identities, values))
+            context.root_keys[marker] = cached
+        keys = cached
+    test = subject_match(binding.connection, binding, keys, values)
+    return test if test is not None else (lambda row: False)
+
+
+def _released(context: retention_plan._Context, hold_id: str) -> date | None:
+    """For a hold that restarts a period after closing: the last closing day already
+    released today (closed after it, the hold still keeps the row)."""
+    found = next((h for h in context.register.holds if h.id == hold_id), None)
+    if found is None or not isinstance(found.on_close, RestartAfter):
+        return None
+    offset = found.on_close.restart_after
+    if not countable(offset):
+        return None
+    nation = context.register.controller.nation or retention_plan._ANY_NATION
+    return cutoff(offset, context.today, nation)
+
+
+def _open_on_row(hold_id: str, rule: HoldRule, released: date | None) -> RowTest:
+    if rule.table is not None:
+        raise SourceMisfit(
+            f"hold {hold_id}: read on table {rule.table}, which a file binding does not follow;"
+            " the hold cannot be checked"
+        )
+    closing = rule.open_when_null
+
+    def is_open(row: Row) -> bool:
+        if hold_open_on(rule, row, text=True):
+            return True
+        if released is None or closing is None:
+            return False
+        closed = day_of(row.get(closing))
+        return isinstance(closed, date) and closed > released
+
+    return is_open
+
+
+def _open_on_entity(
+    context: retention_plan._Context, hold_id: str, binding: Binding, released: date | None
+) -> RowTest | None:
+    """A hold bound on the entity's own database table (a complaint on the case): the refs
+    of the entities it is open on, read once; the row's entity column among them."""
+    for entity in retention_plan._hold_entities(context.register, hold_id) or []:
+        column = binding.entities.get(entity)
+        if not isinstance(column, str):
+            continue
+        for bindings in context.sources.datasets.values():
+            for home in bindings:
+                spec = home.entities.get(entity)
+                rule = home.holds.get(hold_id)
+                if rule is None or not isinstance(spec, str) or home.table is None:
+                    continue
+                connector = context.connectors.get(home.connection)
+                if not isinstance(connector, SqlConnector):
+                    raise SourceUnavailable(f"connection {home.connection} cannot be reached")
+                table = connector.table(home.table)
+                key = sql.column_of(connector, table, home.key)
+                is_open = sql.open_condition(connector, table, key, rule, released)
+                query = select(sql.column_of(connector, table, spec)).where(is_open)
+                with connector.engine.connect() as conn:
+                    refs = {str(v) for v in conn.execute(query).scalars() if v is not None}
+                name = column
+                return lambda row: str(row.get(name)) in refs
+    return None

@@ -191,6 +191,14 @@ class FileBindingPlan(retention_plan.BindingPlan):
         return self.reading.keys_to_act_on()
 
 
+def keys_to_act_on(binding: retention_plan.BindingPlan) -> Iterator[Any]:
+    """The keys a runner acts on in a planned file binding (a file's: its path); nothing for
+    a binding that waits, was skipped, or is a database's (its ``due_sql`` says)."""
+    if isinstance(binding, FileBindingPlan):
+        return binding.keys_to_act_on()
+    return iter(())
+
+
 def plan_file_binding(
     context: retention_plan._Context,
     rule: RetentionRule,

@@ -295,9 +295,11 @@ def _plan_binding(
         result.status, result.reason = "waits", f"source {binding.connection} cannot be reached"
         return result
     if not isinstance(connector, SqlConnector) or binding.table is None:
-        result.status = "unsupported"
-        result.reason = "only database bindings are planned in this version"
-        return result
+        # CSV/JSON rows and files are read a row at a time (retention/files.py), which
+        # reuses this module's holds helpers: imported here, where the cycle cannot bite.
+        from dataward.retention import files
+
+        return files.plan_file_binding(context, rule, plan, dataset, binding, connector)
     assert plan.cutoff is not None
     try:
         _fill(context, rule, plan, dataset, binding, connector, result)

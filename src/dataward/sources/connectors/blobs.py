@@ -14,9 +14,12 @@ that would leave the connection's root (``..``, a symlink out) is refused.
 
 from __future__ import annotations
 
+import fnmatch
 import glob
+import re
 import string
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -32,7 +35,7 @@ from dataward.sources.connectors.base import (
     guard_write,
     relation_chain,
 )
-from dataward.sources.connectors.tabular import folder_of, matching
+from dataward.sources.connectors.tabular import each_matching, folder_of, matching
 from dataward.sources.models import Binding, FileRef
 
 
@@ -132,6 +135,40 @@ class BlobConnector:
 
     def close(self) -> None:
         return None
+
+
+def _path_pattern(pattern: str) -> re.Pattern[str]:
+    """A regular expression reading a pattern's placeholders back out of a matched path:
+    each ``{name}`` one path segment's text (shortest first), the glob around it as glob."""
+    parts: list[str] = []
+    for literal, name, _, _ in string.Formatter().parse(pattern):
+        parts.append(fnmatch.translate(literal).removeprefix("(?s:").removesuffix(")\\Z"))
+        if name:
+            parts.append(f"(?P<{name}>[^/]+?)")
+    return re.compile("".join(parts))
+
+
+def every_file(
+    connector: BlobConnector, binding: Binding, *, modified: bool = False
+) -> Iterator[Row]:
+    """Every file a ``files`` binding's pattern matches, as its row: ``path``, ``size``, the
+    values its placeholders took (read back from the path) and, with ``modified``, its
+    modification time (UTC). Lazily and in no order, never opening a file: the retention
+    plan reads a whole folder a file at a time."""
+    if binding.pattern is None:
+        raise SourceMisfit(f"connection {connector.name}: a files binding needs a pattern")
+    names = placeholders(binding.pattern)
+    wild = binding.pattern.format(**dict.fromkeys(names, "*"))
+    reader = _path_pattern(binding.pattern)
+    for path in each_matching(connector.root, wild):
+        relative = path.relative_to(connector.root).as_posix()
+        found = reader.fullmatch(relative)
+        status = path.stat()
+        row: Row = {"path": relative, "size": status.st_size}
+        row.update({n: None for n in names} if found is None else found.groupdict())
+        if modified:
+            row["modified"] = datetime.fromtimestamp(status.st_mtime, UTC)
+        yield row
 
 
 # Writes (erasure, retention) ------------------------------------------------------------------

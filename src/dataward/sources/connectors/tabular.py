@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, ClassVar
 
@@ -60,12 +60,15 @@ def folder_of(name: str, url: str) -> Path:
 def matching(root: Path, pattern: str) -> list[Path]:
     """Files under ``root`` matching ``pattern``, sorted; never outside the root, never
     dataward's own lock and temporary files."""
-    found = []
-    for path in sorted(root.glob(pattern)):
-        resolved = path.resolve()
-        if path.is_file() and resolved.is_relative_to(root) and not is_ours(path):
-            found.append(path)
-    return found
+    return sorted(each_matching(root, pattern))
+
+
+def each_matching(root: Path, pattern: str) -> Iterator[Path]:
+    """``matching``, lazily and unsorted: a folder of a million recordings is never listed
+    in memory (the retention plan reads every file of a pattern)."""
+    for path in root.glob(pattern):
+        if path.is_file() and path.resolve().is_relative_to(root) and not is_ours(path):
+            yield path
 
 
 def _family(value: Any) -> TypeFamily:
@@ -126,7 +129,8 @@ class TabularConnector:
         self.read_only = read_only
         self.root = folder_of(name, url)
 
-    def _rows(self, binding: Binding) -> Iterator[Row]:
+    def rows(self, binding: Binding) -> Iterator[Row]:
+        """Every row of the files the binding's pattern matches, one at a time."""
         if binding.pattern is None:
             raise SourceMisfit(f"connection {self.name}: a {self.kind} binding needs a pattern")
         for path in matching(self.root, binding.pattern):
@@ -149,7 +153,7 @@ class TabularConnector:
             )
             if not paths:
                 continue
-            first = next(self._rows(binding), None)
+            first = next(self.rows(binding), None)
             columns: dict[str, ColumnDescription] = {}
             if first is not None:
                 columns = {
@@ -177,30 +181,47 @@ class TabularConnector:
         values: IdentityValues,
         batch_size: int = BATCH_SIZE,
     ) -> Iterator[Row]:
-        chain = relation_chain(binding.subject)
-        if len(chain) > 1:
-            raise SourceMisfit(
-                f"connection {self.name}: a file source follows one relation at most"
-            )
-        via = chain[0].via if chain else binding.key
-        keys = {str(k) for k in root_keys}
-        match = identity_match(binding.identities, values)
-        alone = [(names, {_text(v) for v in vals}) for names, vals in match.alone]
-        together = [(names, {_text(v) for v in vals}) for names, vals in match.together]
-        if not keys and not match:
+        belongs = subject_match(self.name, binding, root_keys, values)
+        if belongs is None:
             return
-        for row in self._rows(binding):
-            if keys and str(row.get(via)) in keys:
-                yield row
-            elif any(_holds(row, names, texts) for names, texts in alone):
-                yield row
-            elif together and matches_together(
-                [_holds(row, names, texts) for names, texts in together]
-            ):
+        for row in self.rows(binding):
+            if belongs(row):
                 yield row
 
     def close(self) -> None:
         return None
+
+
+def subject_match(
+    connection: str, binding: Binding, root_keys: Collection[Any], values: IdentityValues
+) -> Callable[[Row], bool] | None:
+    """The test a file row passes when it is the subject's (None: nothing can pass it).
+
+    Its ``subject`` relation's column holds one of ``root_keys`` (a binding without one: its
+    key), or its identity columns match by ``identity_match``; values compared as text, as a
+    CSV holds them. A row of a ``files`` binding is tested on its placeholders' values.
+    """
+    chain = relation_chain(binding.subject)
+    if len(chain) > 1:
+        raise SourceMisfit(f"connection {connection}: a file source follows one relation at most")
+    via = chain[0].via if chain else binding.key
+    keys = {str(k) for k in root_keys}
+    match = identity_match(binding.identities, values)
+    alone = [(names, {_text(v) for v in vals}) for names, vals in match.alone]
+    together = [(names, {_text(v) for v in vals}) for names, vals in match.together]
+    if not keys and not match:
+        return None
+
+    def belongs(row: Row) -> bool:
+        if keys and str(row.get(via)) in keys:
+            return True
+        if any(_holds(row, names, texts) for names, texts in alone):
+            return True
+        return bool(together) and matches_together(
+            [_holds(row, names, texts) for names, texts in together]
+        )
+
+    return belongs
 
 
 def _holds(row: Row, names: tuple[str, ...], texts: Collection[Any]) -> bool:

@@ -7,6 +7,7 @@ the holds at the moment it acts (a hold placed since the run began keeps its row
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -17,6 +18,7 @@ from dataward.calendar.working_days import Nation
 from dataward.consent.models import Restriction
 from dataward.holds.models import LegalHold
 from dataward.register.models import Register
+from dataward.sources.connectors import open_connector
 from dataward.sources.connectors.base import Connector, IdentityValues, SourceUnavailable
 from dataward.sources.models import SourcesFile
 from dataward.uow import UnitOfWork
@@ -77,3 +79,25 @@ def plan_context(
         )
     )
     return PlanContext(uow, organisation, register, sources, today, holds, connectors, restricted)
+
+
+def open_connectors(
+    sources: SourcesFile, connectors: Mapping[str, Connector] | None, env: Mapping[str, str] | None
+) -> tuple[dict[str, Connector | SourceUnavailable], bool]:
+    """The connectors handed in, or every connection opened here (a down one as its error),
+    and whether they were opened here (the caller then closes them)."""
+    opened: dict[str, Connector | SourceUnavailable] = dict(connectors or {})
+    if connectors is not None:
+        return opened, False
+    for name, connection in sources.connections.items():
+        try:
+            opened[name] = open_connector(name, connection, env)
+        except SourceUnavailable as down:
+            opened[name] = down
+    return opened, True
+
+
+def close_connectors(opened: Mapping[str, Connector | SourceUnavailable]) -> None:
+    for connector in opened.values():
+        if not isinstance(connector, SourceUnavailable):
+            connector.close()

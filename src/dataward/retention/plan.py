@@ -30,7 +30,14 @@ from dataward.register.lint_rules.retention import covers_dataset
 from dataward.register.models import Register, RetentionRule
 from dataward.register.models.retention import Offset, Trigger
 from dataward.retention import sql
-from dataward.retention.context import ANY_NATION, EVENT_PENDING, PlanContext, plan_context
+from dataward.retention.context import (
+    ANY_NATION,
+    EVENT_PENDING,
+    PlanContext,
+    close_connectors,
+    open_connectors,
+    plan_context,
+)
 from dataward.retention.context import RESTRICTION as RESTRICTION
 from dataward.retention.cutoff import countable, cutoff, due_on
 from dataward.retention.errors import RetentionInvalid
@@ -43,7 +50,6 @@ from dataward.retention.plan_types import (
     RulePlan,
 )
 from dataward.retention.through import EntityTrigger, entity_trigger
-from dataward.sources.connectors import open_connector
 from dataward.sources.connectors.base import (
     Connector,
     SourceMisfit,
@@ -80,7 +86,7 @@ def plan_retention(
     stored = current_sources(uow, organisation)
     sources = stored.parsed().sources
     today = today_of(uow)
-    opened, own = _opened(sources, connectors, env)
+    opened, own = open_connectors(sources, connectors, env)
     try:
         context = plan_context(
             uow, organisation, register, sources, opened, today=today, holds_on=today
@@ -88,7 +94,7 @@ def plan_retention(
         rules = [_plan_rule(context, rule) for rule in register.retention_rules]
     finally:
         if own:
-            _close(opened)
+            close_connectors(opened)
     return RetentionPlan(
         organisation=organisation,
         as_of=today,
@@ -96,27 +102,6 @@ def plan_retention(
         sources_version=stored.version,
         rules=rules,
     )
-
-
-def _opened(
-    sources: SourcesFile, connectors: Mapping[str, Connector] | None, env: Mapping[str, str] | None
-) -> tuple[dict[str, Connector | SourceUnavailable], bool]:
-    """The connectors handed in, or every connection opened here (a down one as its error)."""
-    opened: dict[str, Connector | SourceUnavailable] = dict(connectors or {})
-    if connectors is not None:
-        return opened, False
-    for name, connection in sources.connections.items():
-        try:
-            opened[name] = open_connector(name, connection, env)
-        except SourceUnavailable as down:
-            opened[name] = down
-    return opened, True
-
-
-def _close(opened: Mapping[str, Connector | SourceUnavailable]) -> None:
-    for connector in opened.values():
-        if not isinstance(connector, SourceUnavailable):
-            connector.close()
 
 
 def binding_conditions(

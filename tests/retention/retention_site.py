@@ -13,7 +13,7 @@ from typing import Any
 import yaml
 from sqlalchemy import create_engine, text
 
-from dataward.demo.sources import FILES_DIR_FROM, OPERATIONAL_URL_FROM, sources_document
+from dataward.demo.sources import FILES_DIR_FROM, sources_document
 from dataward.publication.registers import store_register
 from dataward.publication.sources import store_sources
 from dataward.register.loader import load_register
@@ -25,7 +25,7 @@ from dataward.sources.versions import current_sources
 from dataward.uow import UnitOfWork
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "integration"))
-from test_retention_plan import JTR, ORG, _agency  # noqa: E402
+from test_retention_plan import JTR, ORG, _agency
 
 __all__ = ["ORG", "Site", "build_site", "finish", "ids", "store"]
 
@@ -47,10 +47,10 @@ def build_site(folder: Path, *, files: bool = False) -> Site:
         engine = create_engine(site.url)
         with engine.begin() as conn:
             for table in ("body_worn_video", "call_recordings"):
-                for (key,) in conn.execute(text(f"SELECT id FROM {table}")):  # noqa: S608
+                for (key,) in conn.execute(text(f"SELECT id FROM {table}")):
                     path = f"{table}/{key}.mp4"
                     conn.execute(
-                        text(f"UPDATE {table} SET file_path = :p WHERE id = :k"),  # noqa: S608
+                        text(f"UPDATE {table} SET file_path = :p WHERE id = :k"),
                         {"p": path, "k": key},
                     )
                     (site.files / table).mkdir(exist_ok=True)
@@ -98,6 +98,6 @@ def ids(site: Site, table: str) -> set[Any]:
     engine = create_engine(site.url)
     try:
         with engine.connect() as conn:
-            return set(conn.execute(text(f"SELECT id FROM {table}")).scalars())  # noqa: S608
+            return set(conn.execute(text(f"SELECT id FROM {table}")).scalars())
     finally:
         engine.dispose()

@@ -53,7 +53,8 @@ def test_it_deletes_due_rows_and_keeps_held_and_not_yet_due_rows(
     # Calls: 1 due (cutoff 26 October), 2 due tomorrow, 3 held by the complaint on case 6.
     assert ids(site, "call_recordings") == {2, 3}
     assert steps[0].did == "planned"
-    assert steps[-1].finished and steps[-1].state == "done"
+    assert steps[-1].finished
+    assert steps[-1].state == "done"
     run = uow.session.scalars(select(RetentionRun)).one()
     assert (run.as_of, run.state) == (date(2026, 11, 25), "done")
     assert run.rows == steps[-1].rows
@@ -72,9 +73,11 @@ def test_it_writes_one_evidence_record_per_rule_dataset_and_binding(
     bwv = _record(uow, "body_worn_video", "body_worn_video")
     assert (bwv.status, bwv.rows, bwv.action) == ("done", 2, "delete")
     assert bwv.held == {"complaint_on_case": 1, "investigation_on_case": 1}
-    assert bwv.keys_digest is not None and len(bwv.keys_digest) == 64
+    assert bwv.keys_digest is not None
+    assert len(bwv.keys_digest) == 64
     assert bwv.worker == "worker-7"
-    assert bwv.register_version == 1 and bwv.sources_version == 1
+    assert bwv.register_version == 1
+    assert bwv.sources_version == 1
     vague = _record(uow, "vulnerability_evidence", "")
     assert vague.status == "needs_decision"
     assert vague.rows == 0

@@ -1,4 +1,4 @@
-"""Retention's work for every worker: once a day per organisation with a register, from
+"""Retention's work for every worker: once a day per organisation with a register and a sources file, from
 ``DATAWARD_RETENTION_HOUR`` (UK time, default 02:00), a sweep queues ``retention.run``;
 the job runs one ``run_step`` and queues itself again while the run has more to do, so a
 killed worker resumes from the last committed step and two workers take turns on the run's
@@ -25,6 +25,7 @@ from dataward.publication.registers import list_organisations
 from dataward.retention.errors import RetentionClockBehind
 from dataward.retention.models import RetentionRun
 from dataward.retention.run import run_step
+from dataward.sources.versions import newest_sources
 from dataward.uow import UnitOfWork
 
 log = get_logger(__name__)
@@ -53,6 +54,9 @@ class RetentionSweep:
         queued: list[str] = []
         for organisation in sorted({row.organisation for row in list_organisations(uow)}):
             if self._queued.get(organisation) == today:
+                continue
+            # An organisation with no sources file loaded has nothing to run on yet.
+            if newest_sources(uow, organisation) is None:
                 continue
             if not _ran_or_waiting(uow, organisation, today):
                 enqueue(uow, RUN_JOB, {"organisation": organisation})

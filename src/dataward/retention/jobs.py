@@ -1,5 +1,6 @@
-"""Retention's work for every worker: once a day per organisation with a register and a sources file, from
-``DATAWARD_RETENTION_HOUR`` (UK time, default 02:00), a sweep queues ``retention.run``;
+"""Retention's work for every worker: once a day per organisation with a register and a
+sources file, from ``DATAWARD_RETENTION_HOUR`` (UK time, default 02:00), a sweep queues
+``retention.run``;
 the job runs one ``run_step`` and queues itself again while the run has more to do, so a
 killed worker resumes from the last committed step and two workers take turns on the run's
 locked row. ``DATAWARD_RETENTION_ENABLED=false`` stops the daily runs (the CLI still runs).

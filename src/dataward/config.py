@@ -173,6 +173,18 @@ class Settings(BaseSettings):
         description="Hour (UK time) from which the workers send each day's reminders and digests.",
     )
 
+    # The daily retention run (docs/retention.md, "Running").
+    retention_enabled: bool = Field(
+        default=True,
+        description="Whether the workers run every organisation's retention rules daily.",
+    )
+    retention_hour: int = Field(
+        default=2,
+        ge=0,
+        le=23,
+        description="Hour (UK time) from which the workers start each day's retention run.",
+    )
+
     # Identity verification of rights requests (docs/requests.md, "Proving identity").
     request_code_minutes: int = Field(
         default=30,

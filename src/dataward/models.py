@@ -24,5 +24,6 @@ def import_all_models() -> None:
         verification_models,  # noqa: F401
     )
     from dataward.requests import models as request_models  # noqa: F401
+    from dataward.retention import models as retention_models  # noqa: F401
     from dataward.sources import versions as source_versions  # noqa: F401
     from dataward.subjects import models as subject_models  # noqa: F401

@@ -33,6 +33,7 @@ from dataward.outbox.config import MailSettings, get_mail_settings
 from dataward.outbox.jobs import outbox_jobs
 from dataward.outbox.senders import Sender
 from dataward.requests.jobs import request_jobs
+from dataward.retention.jobs import retention_jobs
 from dataward.uow import KeyStore
 
 log = get_logger(__name__)
@@ -48,6 +49,7 @@ def domain_jobs(mail: MailSettings, *, sender: Sender | None = None) -> list[Dom
         complaint_jobs(get_settings(), mail),
         access_jobs(get_settings(), mail),
         erasure_jobs(),
+        retention_jobs(get_settings()),
     ]
 
 

@@ -17,6 +17,7 @@ from dataward.notify.service import CAMPAIGN_JOB
 from dataward.outbox.config import MailSettings
 from dataward.outbox.service import SEND_JOB
 from dataward.requests.jobs import RequestSweep
+from dataward.retention.jobs import RUN_JOB, RetentionSweep
 from dataward.workers import domain_jobs
 
 
@@ -35,12 +36,15 @@ def test_every_domains_jobs_reach_the_worker_once(tmp_path: Path) -> None:
             BUILD_JOB,
             ASSEMBLE_JOB,
             EXECUTE_JOB,  # erasure (issue 19)
+            RUN_JOB,  # retention (issue 20)
         }
     )
     sweeps = [sweep for domain in domains for sweep in domain.sweeps]
     # The campaigns' sweep, the requests' deadlines and reminders (issue 16), and the
-    # complaints' reminders (issue 17, CMP-01), and access packages' expiry (issue 18).
-    assert len(sweeps) == 4
+    # complaints' reminders (issue 17, CMP-01), access packages' expiry (issue 18) and the
+    # daily retention run (issue 20, on by default).
+    assert len(sweeps) == 5
+    assert sum(isinstance(sweep, RetentionSweep) for sweep in sweeps) == 1
     assert sum(isinstance(sweep, PackageExpirySweep) for sweep in sweeps) == 1
     assert sum(isinstance(sweep, RequestSweep) for sweep in sweeps) == 1
     assert sum(isinstance(sweep, ComplaintSweep) for sweep in sweeps) == 1

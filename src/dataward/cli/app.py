@@ -97,8 +97,8 @@ COMMANDS: dict[str, Entry] = {
     "retention": Entry(
         "retention_cmd",
         "app",
-        "Retention (RET-01..03): the plan of what each retention rule makes due, and what "
-        "holds keep.",
+        "Retention (RET-01..03): the plan of what each retention rule makes due and what "
+        "holds keep, and the run that deletes it.",
     ),
     "serve": Entry(
         "serve_cmd", "serve", "Migrate, load the registers and serve dataward on http://HOST:PORT."

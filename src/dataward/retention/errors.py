@@ -11,3 +11,11 @@ class RetentionInvalid(ValidationFailed):
 
     code = "retention_invalid"
     title = "Retention plan request is not valid"
+
+
+class RetentionClockBehind(RetentionInvalid):
+    """The day asked for is before the organisation's latest run: a clock moved backwards
+    (or an --as-of in the past) must never delete anything early, so nothing runs."""
+
+    code = "retention_clock_behind"
+    title = "Retention already ran for a later day"

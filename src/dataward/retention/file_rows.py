@@ -21,8 +21,8 @@ from sqlalchemy import select
 from dataward.holds.models import LegalHold
 from dataward.register.models import RetentionRule
 from dataward.register.models.retention import RestartAfter
-from dataward.retention import plan as retention_plan
-from dataward.retention import sql
+from dataward.retention import context as retention_context
+from dataward.retention import holds_sql, sql
 from dataward.retention.cutoff import countable, cutoff
 from dataward.sources.connectors.base import (
     IdentityValues,
@@ -71,7 +71,7 @@ def day_of(value: Any) -> date | NotADate | None:
 
 
 def row_holds(
-    context: retention_plan._Context,
+    context: retention_context.PlanContext,
     rule: RetentionRule,
     dataset: str,
     binding: Binding,
@@ -80,15 +80,15 @@ def row_holds(
     """Each hold that may keep this binding's rows, as a test on a row."""
     held: dict[str, RowTest] = {}
     for hold in context.holds:
-        if dataset not in hold.datasets or not retention_plan._holding(hold, rule, context):
+        if dataset not in hold.datasets or not holds_sql.holding(hold, rule, context):
             continue
         label = f"legal_hold:{hold.ref}"
         test = _legal_hold(context, label, hold, binding, notes)
         if test is not None:
             held[label] = test
     if rule.restriction_is_hold and context.restricted:
-        label = retention_plan.RESTRICTION
-        values = retention_plan._subject_values(context, label, context.restricted)
+        label = retention_context.RESTRICTION
+        values = holds_sql.subject_values(context, label, context.restricted)
         test = _subject_test(context, label, values, binding, notes)
         if test is not None:
             held[label] = test
@@ -107,20 +107,20 @@ def row_holds(
 
 
 def _legal_hold(
-    context: retention_plan._Context,
+    context: retention_context.PlanContext,
     label: str,
     hold: LegalHold,
     binding: Binding,
     notes: list[str],
 ) -> RowTest | None:
     if hold.scope == "subject" and hold.subject_id:
-        values = retention_plan._subject_values(context, label, [hold.subject_id])
+        values = holds_sql.subject_values(context, label, [hold.subject_id])
         return _subject_test(context, label, values, binding, notes)
     if hold.scope == "record" and hold.record_ref:
         record, key = hold.record_ref, binding.key
         return lambda row: str(row.get(key)) == record
     if hold.scope == "case" and hold.case_ref:
-        entities = retention_plan._hold_entities(context.register, hold.hold_id)
+        entities = holds_sql.hold_entities(context.register, hold.hold_id)
         columns = []
         for entity in entities or list(binding.entities):
             spec = binding.entities.get(entity)
@@ -141,7 +141,7 @@ def _legal_hold(
 
 
 def _subject_test(
-    context: retention_plan._Context,
+    context: retention_context.PlanContext,
     label: str,
     values: IdentityValues,
     binding: Binding,
@@ -171,7 +171,7 @@ def _subject_test(
     return test if test is not None else (lambda row: False)
 
 
-def _released(context: retention_plan._Context, hold_id: str) -> date | None:
+def _released(context: retention_context.PlanContext, hold_id: str) -> date | None:
     """For a hold that restarts a period after closing: the last closing day already
     released today (closed after it, the hold still keeps the row)."""
     found = next((h for h in context.register.holds if h.id == hold_id), None)
@@ -180,7 +180,7 @@ def _released(context: retention_plan._Context, hold_id: str) -> date | None:
     offset = found.on_close.restart_after
     if not countable(offset):
         return None
-    nation = context.register.controller.nation or retention_plan._ANY_NATION
+    nation = context.register.controller.nation or retention_context.ANY_NATION
     return cutoff(offset, context.today, nation)
 
 
@@ -204,11 +204,11 @@ def _open_on_row(hold_id: str, rule: HoldRule, released: date | None) -> RowTest
 
 
 def _open_on_entity(
-    context: retention_plan._Context, hold_id: str, binding: Binding, released: date | None
+    context: retention_context.PlanContext, hold_id: str, binding: Binding, released: date | None
 ) -> RowTest | None:
     """A hold bound on the entity's own database table (a complaint on the case): the refs
     of the entities it is open on, read once; the row's entity column among them."""
-    for entity in retention_plan._hold_entities(context.register, hold_id) or []:
+    for entity in holds_sql.hold_entities(context.register, hold_id) or []:
         column = binding.entities.get(entity)
         if not isinstance(column, str):
             continue

@@ -35,7 +35,8 @@ from dataward.clock import in_uk_time
 from dataward.erasure.survey import key_digest
 from dataward.register.models import RetentionRule
 from dataward.register.models.retention import Offset
-from dataward.retention import plan as retention_plan
+from dataward.retention import context as retention_context
+from dataward.retention import plan_types
 from dataward.retention.cutoff import cutoff, due_on
 from dataward.retention.file_rows import NotADate, RowTest, day_of, row_holds
 from dataward.sources.connectors.base import (
@@ -128,7 +129,7 @@ class _Reading:
         labels = [label for label, test in self.holds.items() if test(row)]
         owner = self.owner_of(row)
         if owner is not None and owner in self.pending:
-            labels.append(retention_plan.EVENT_PENDING)
+            labels.append(retention_context.EVENT_PENDING)
         return labels
 
     def keys_to_act_on(self) -> Iterator[Any]:
@@ -140,7 +141,7 @@ class _Reading:
 
 
 @dataclass
-class FileBindingPlan(retention_plan.BindingPlan):
+class FileBindingPlan(plan_types.BindingPlan):
     """A file binding's plan. No SQL: ``keys_to_act_on`` reads the rows to act on again."""
 
     reading: _Reading | None = field(default=None, repr=False, compare=False)
@@ -151,7 +152,7 @@ class FileBindingPlan(retention_plan.BindingPlan):
         return self.reading.keys_to_act_on()
 
 
-def keys_to_act_on(binding: retention_plan.BindingPlan) -> Iterator[Any]:
+def keys_to_act_on(binding: plan_types.BindingPlan) -> Iterator[Any]:
     """The keys a runner acts on in a planned file binding (a file's: its path); nothing for
     a binding that waits, was skipped, or is a database's (its ``due_sql`` says)."""
     if isinstance(binding, FileBindingPlan):
@@ -160,9 +161,9 @@ def keys_to_act_on(binding: retention_plan.BindingPlan) -> Iterator[Any]:
 
 
 def plan_file_binding(
-    context: retention_plan._Context,
+    context: retention_context.PlanContext,
     rule: RetentionRule,
-    plan: retention_plan.RulePlan,
+    plan: plan_types.RulePlan,
     dataset: str,
     binding: Binding,
     connector: Connector,
@@ -219,9 +220,9 @@ def _triggers(binding: Binding, events: list[str], files: bool) -> list[_Trigger
 
 
 def _reading(
-    context: retention_plan._Context,
+    context: retention_context.PlanContext,
     rule: RetentionRule,
-    plan: retention_plan.RulePlan,
+    plan: plan_types.RulePlan,
     dataset: str,
     binding: Binding,
     connector: TabularConnector | BlobConnector,
@@ -280,19 +281,19 @@ def _note_latest(reading: _Reading, owner: str, found: list[date | NotADate | No
 
 
 def _count(
-    context: retention_plan._Context,
+    context: retention_context.PlanContext,
     rule: RetentionRule,
     reading: _Reading,
     result: FileBindingPlan,
 ) -> None:
     """One pass: due, held (per hold and any), the next days falling due, a sample."""
     offset = rule.offset if isinstance(rule.offset, Offset) else Offset(days=0)
-    nation = context.register.controller.nation or retention_plan._ANY_NATION
+    nation = context.register.controller.nation or retention_context.ANY_NATION
     today = context.today
-    last = cutoff(offset, today + timedelta(days=retention_plan.NEXT_DAYS), nation) or reading.cut
+    last = cutoff(offset, today + timedelta(days=plan_types.NEXT_DAYS), nation) or reading.cut
     result.held = dict.fromkeys(reading.holds, 0)
     if reading.latest and reading.owner is not None:
-        result.held[retention_plan.EVENT_PENDING] = 0
+        result.held[retention_context.EVENT_PENDING] = 0
     by_day: dict[date, int] = {}
     sample: list[str] = []
     binding = reading.binding
@@ -312,7 +313,7 @@ def _count(
         if labels:
             result.held_any += 1
         else:
-            sample = sorted({*sample, str(row.get(binding.key))})[: retention_plan.SAMPLE]
+            sample = sorted({*sample, str(row.get(binding.key))})[: plan_types.SAMPLE]
     pattern = binding.pattern or ""
     result.sample = [key_digest(binding.connection, pattern, key) for key in sample]
     result.next_due = sorted(by_day.items())

@@ -1,0 +1,201 @@
+"""A retention run's work in a source, a batch of keys at a time (RET-01..03).
+
+``choose`` picks the next keys to act on (``due AND NOT any held``, in key order, after the
+last batch) with their files' paths; ``act`` re-checks the same conditions at the moment it
+acts and deletes, anonymises or (for ``review``) only counts those rows, in one source
+transaction. Keys of the batch already gone from the source are reported: a batch resumed
+after the source committed but dataward did not is counted once, and said to be resumed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import exc as sa_exc
+
+from dataward.erasure.survey import changes_of, key_digest
+from dataward.retention.plan_types import Conditions
+from dataward.sources.connectors.base import (
+    BATCH_SIZE,
+    Connector,
+    SourceMisfit,
+    SourceUnavailable,
+)
+from dataward.sources.connectors.blobs import BlobConnector, delete_files, placeholders
+from dataward.sources.connectors.sql import SqlConnector
+from dataward.sources.models import Binding
+
+REVIEW = "review"
+ANONYMISE = "anonymise"
+
+
+@dataclass(frozen=True)
+class Change:
+    """What acting on a row does: flag it (review), delete it, or set columns."""
+
+    review: bool
+    delete: bool
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def nothing(self) -> bool:
+        return not self.review and not self.delete and not self.values
+
+
+def change_of(action: str, how: Mapping[str, str]) -> Change:
+    """The rule's action on a binding's rows, through the sources file's erasure strategies.
+
+    ``review`` changes nothing. ``anonymise`` sets the columns given ``set_null`` or an
+    ``anonymise`` strategy (never deletes). Every other action (delete, destroy, anonymise
+    or destroy) erases as an erasure would: the row deleted where a column says
+    ``delete_row``, else its columns set."""
+    if action == REVIEW:
+        return Change(review=True, delete=False)
+    delete_row, values = changes_of(how)
+    if action == ANONYMISE:
+        _, values = changes_of({c: s for c, s in how.items() if s != "delete_row"})
+        return Change(review=False, delete=False, values=values)
+    return Change(review=False, delete=delete_row, values=values)
+
+
+@dataclass(frozen=True)
+class Chosen:
+    keys: list[Any]
+    paths: list[list[Any]]  # [key, files connection, path]
+
+
+def _parts(keys: Sequence[Any]) -> Iterator[list[Any]]:
+    for start in range(0, len(keys), BATCH_SIZE):
+        yield list(keys[start : start + BATCH_SIZE])
+
+
+def _stored(key: Any) -> Any:
+    """A key as JSON keeps it: ids are integers or text."""
+    return key if isinstance(key, int | str) else str(key)
+
+
+def choose(
+    connector: SqlConnector,
+    conditions: Conditions,
+    connectors: Mapping[str, Connector | Any],
+    *,
+    after: Any,
+    limit: int,
+    with_files: bool,
+) -> Chosen:
+    """The next keys to act on after ``after``, and (when rows are deleted) their files."""
+    binding, target, key = conditions.binding, conditions.target, conditions.key
+    ref = binding.files
+    names: list[str] = []
+    if with_files and ref is not None:
+        names = [ref.column] if ref.column is not None else placeholders(ref.pattern or "")
+    columns = [target.c[n] for n in names if n in target.c and n != key.name]
+    query = select(key, *columns).select_from(target).where(conditions.act_on)
+    if after is not None:
+        query = query.where(key > after)
+    query = query.order_by(key).limit(limit)
+    try:
+        with connector.engine.connect() as conn:
+            rows = [dict(row._mapping) for row in conn.execute(query)]
+    except sa_exc.OperationalError:
+        raise SourceUnavailable(f"connection {connector.name} cannot be reached") from None
+    except sa_exc.DBAPIError:
+        raise SourceMisfit(f"connection {connector.name}: the source refused the query") from None
+    keys = [_stored(row[key.name]) for row in rows]
+    paths: list[list[Any]] = []
+    if names and ref is not None:
+        blobs = connectors.get(ref.connection or binding.connection)
+        if not isinstance(blobs, BlobConnector):
+            raise SourceUnavailable(f"files connection {ref.connection} cannot be reached")
+        for row in rows:
+            paths.extend(
+                [_stored(row[key.name]), blobs.name, str(found["path"])]
+                for found in blobs.files_for([row], ref)
+                if found.get("size") is not None
+            )
+    return Chosen(keys, paths)
+
+
+@dataclass(frozen=True)
+class Acted:
+    acted: list[Any]  # rows acted on now (deleted, set, or flagged)
+    gone: list[Any]  # rows of the batch no longer in the source (a resumed batch)
+
+    @property
+    def rows(self) -> int:
+        return len(self.acted) + len(self.gone)
+
+
+def act(
+    connector: SqlConnector, conditions: Conditions, keys: Sequence[Any], change: Change
+) -> Acted:
+    """In one source transaction: the batch's rows still due and not held, acted on."""
+    target, key = conditions.target, conditions.key
+    keyed = key.in_(bindparam("keys", expanding=True))
+    present_q = select(key).select_from(target).where(keyed)
+    still_q = select(key).select_from(target).where(keyed, conditions.act_on)
+    statement: Any = None
+    if change.delete:
+        statement = delete(target).where(keyed)
+    elif change.values:
+        values = {target.c[c].name: v for c, v in change.values.items()}
+        statement = update(target).where(keyed).values(values)
+    if statement is not None:
+        connector.write_guard()
+    present: set[Any] = set()
+    still: set[Any] = set()
+    try:
+        with connector.engine.connect() as conn:
+            level = conn.dialect.default_isolation_level or "SERIALIZABLE"
+            conn = conn.execution_options(isolation_level=level)
+            with conn.begin():
+                for part in _parts(keys):
+                    present.update(
+                        _stored(k) for k in conn.execute(present_q, {"keys": part}).scalars()
+                    )
+                    found = [_stored(k) for k in conn.execute(still_q, {"keys": part}).scalars()]
+                    still.update(found)
+                    if statement is not None and found:
+                        conn.execute(statement, {"keys": found})
+    except sa_exc.OperationalError:
+        raise SourceUnavailable(f"connection {connector.name} cannot be reached") from None
+    except sa_exc.DBAPIError:
+        raise SourceMisfit(f"connection {connector.name}: the source refused the change") from None
+    acted = [k for k in keys if k in still]
+    # A deleted row that is gone was deleted by this batch before a crash (or by the
+    # organisation since): either way it went, and its files go too.
+    gone = [k for k in keys if k not in present] if change.delete else []
+    return Acted(acted, gone)
+
+
+def batch_digest(binding: Binding, keys: Sequence[Any]) -> str:
+    """sha256 of the key digests of the rows acted on, one a line, in key order."""
+    table = binding.table or binding.pattern or ""
+    lines = "\n".join(key_digest(binding.connection, table, k) for k in keys)
+    return hashlib.sha256(lines.encode()).hexdigest()
+
+
+def chained(previous: str | None, batch: str) -> str:
+    """The evidence's digest after one more batch: sha256(previous digest, batch digest)."""
+    return hashlib.sha256(f"{previous or ''}\n{batch}".encode()).hexdigest()
+
+
+def delete_batch_files(
+    connectors: Mapping[str, Connector | Any], paths: Sequence[Sequence[Any]], keys: set[Any]
+) -> int:
+    """Delete the files of these rows (their rows committed); how many were on disk."""
+    by_connection: dict[str, list[str]] = {}
+    for key, connection, path in paths:
+        if key in keys:
+            by_connection.setdefault(str(connection), []).append(str(path))
+    deleted = 0
+    for connection, found in by_connection.items():
+        blobs = connectors.get(connection)
+        if not isinstance(blobs, BlobConnector):
+            raise SourceUnavailable(f"files connection {connection} cannot be reached")
+        deleted += delete_files(blobs, found)
+    return deleted

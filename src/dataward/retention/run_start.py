@@ -1,0 +1,173 @@
+"""The first step of a day's retention run: the run, and its evidence records from the plan.
+
+A record with rows to act on is ``open``; every other gets its final status now, with the
+plan's reason (skipped with the unreadable counts, waits, needs a decision, not bound...),
+so the run says what it did not do. A read-only source, or a binding whose sources file
+gives no way to erase its rows, is skipped here rather than half-done later.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from datetime import date
+
+from sqlalchemy import exc as sa_exc
+from sqlalchemy import select
+
+from dataward.audit.service import record
+from dataward.erasure.survey import how_of
+from dataward.retention import audit_actions as actions
+from dataward.retention.batches import change_of
+from dataward.retention.models import (
+    DONE,
+    OPEN,
+    RUNNING,
+    SKIPPED,
+    RetentionEvidence,
+    RetentionRun,
+)
+from dataward.retention.plan import plan_retention
+from dataward.retention.plan_types import BindingPlan, RetentionPlan, RulePlan
+from dataward.sources.connectors.base import Connector
+from dataward.sources.models import SourcesFile
+from dataward.sources.versions import sources_version
+from dataward.uow import UnitOfWork
+
+
+def start_run(
+    uow: UnitOfWork,
+    organisation: str,
+    today: date,
+    *,
+    worker: str,
+    connectors: Mapping[str, Connector] | None,
+    env: Mapping[str, str] | None,
+) -> RetentionRun:
+    """Today's run, planned; or the run another worker started a moment before."""
+    plan = plan_retention(uow, organisation, connectors=connectors, env=env)
+    now = uow.clock.now()
+    run = RetentionRun(
+        id=str(uuid.uuid4()),
+        organisation=organisation,
+        as_of=today,
+        state=RUNNING,
+        started_at=now,
+        worker=worker[:100],
+        register_version=plan.register_version,
+        sources_version=plan.sources_version,
+        rows=0,
+        files=0,
+        to_act_on=0,
+    )
+    try:
+        with uow.session.begin_nested():
+            uow.session.add(run)
+            uow.session.flush()
+    except sa_exc.IntegrityError:
+        # Another worker's run for today committed first: that one is worked on.
+        return uow.session.scalars(
+            select(RetentionRun)
+            .where(RetentionRun.organisation == organisation, RetentionRun.as_of == today)
+            .with_for_update()
+        ).one()
+    sources = sources_version(uow, organisation, plan.sources_version).parsed().sources
+    records = _records(run, plan, sources, worker)
+    uow.session.add_all(records)
+    run.to_act_on = sum(r.due for r in records if r.status == OPEN)
+    record(
+        uow,
+        actor=worker,
+        action=actions.RUN_STARTED,
+        entity_type="retention_run",
+        entity_id=run.id,
+        details={
+            "organisation": organisation,
+            "as_of": today.isoformat(),
+            "records": len(records),
+            "to_act_on": run.to_act_on,
+            "register_version": run.register_version,
+            "sources_version": run.sources_version,
+        },
+    )
+    return run
+
+
+def _records(
+    run: RetentionRun, plan: RetentionPlan, sources: SourcesFile, worker: str
+) -> list[RetentionEvidence]:
+    made: list[RetentionEvidence] = []
+
+    def add(
+        rule: RulePlan,
+        dataset: str,
+        status: str,
+        reason: str,
+        found: BindingPlan | None = None,
+        index: int | None = None,
+    ) -> None:
+        final = status != OPEN
+        made.append(
+            RetentionEvidence(
+                id=str(uuid.uuid4()),
+                run_id=run.id,
+                seq=len(made) + 1,
+                rule=rule.rule,
+                dataset=dataset,
+                connection=found.connection if found is not None else "",
+                table=found.table if found is not None else "",
+                binding=index,
+                action=rule.action,
+                status=status,
+                reason=reason,
+                due=found.to_act_on if found is not None else 0,
+                rows=0,
+                files=0,
+                held=dict(found.held) if found is not None else {},
+                resumed=False,
+                worker=worker[:100] if final else None,
+                at=run.started_at if final else None,
+                register_version=run.register_version,
+                sources_version=run.sources_version,
+            )
+        )
+
+    for rule in plan.rules:
+        if rule.status != "planned":
+            add(rule, "", rule.status, rule.reason)
+            continue
+        if not rule.datasets:
+            add(rule, "", "not_covered", "the rule covers no dataset of the register")
+        for dataset in rule.datasets:
+            if not dataset.bindings:
+                add(rule, dataset.dataset, dataset.status, dataset.reason)
+            for index, found in enumerate(dataset.bindings):
+                status, reason = _status(rule, dataset.dataset, found, index, sources)
+                add(rule, dataset.dataset, status, reason, found, index)
+    return made
+
+
+def _status(
+    rule: RulePlan, dataset: str, found: BindingPlan, index: int, sources: SourcesFile
+) -> tuple[str, str]:
+    """The record's status as planned: open (rows to act on), or final, with why."""
+    if found.status != "planned":
+        return found.status, found.reason
+    if found.to_act_on == 0:
+        return DONE, "nothing to act on"
+    binding = sources.datasets[dataset][index]
+    change = change_of(rule.action, how_of(binding))
+    if change.nothing:
+        return SKIPPED, (
+            "the sources file gives no column of this binding a way to erase or anonymise it "
+            "(erasure: delete_row, set_null or anonymise)"
+        )
+    if change.review:
+        return OPEN, ""
+    writes = [binding.connection]
+    if change.delete and binding.files is not None:
+        writes.append(binding.files.connection or binding.connection)
+    for name in writes:
+        if sources.connections[name].mode == "read_only":
+            return SKIPPED, f"connection {name} is read_only: dataward may not change it"
+    return OPEN, ""

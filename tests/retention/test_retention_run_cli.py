@@ -1,0 +1,77 @@
+"""``dataward retention run`` from a terminal (RULES: RET-01, RET-03): a SQLite site of its
+own, the JTR register and the demo agency's schema with explicit dates, run as of
+25 November 2026 through ``--as-of``. Bad input: one line, exit code 2."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from retention_site import ORG, Site, build_site, ids, store
+from typer.testing import CliRunner
+
+from dataward.cli.app import app
+from dataward.config import get_settings
+from dataward.db import make_engine, make_session_factory
+from dataward.demo.sources import OPERATIONAL_URL_FROM
+from dataward.uow import UnitOfWork
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
+    for name in list(os.environ):
+        if name.startswith("DATAWARD_"):
+            monkeypatch.delenv(name)
+    url = f"sqlite:///{tmp_path / 'dataward.db'}"
+    monkeypatch.setenv("DATAWARD_DATABASE_URL", url)
+    get_settings.cache_clear()
+    assert runner.invoke(app, ["db", "upgrade", "--url", url]).exit_code == 0
+    built = build_site(tmp_path)
+    monkeypatch.setenv(OPERATIONAL_URL_FROM, built.url)
+    engine = make_engine(url)
+    with UnitOfWork(make_session_factory(engine)) as uow:
+        store(uow, built)
+        uow.commit()
+    engine.dispose()
+    yield built
+    get_settings.cache_clear()
+
+
+# RULES: RET-01, RET-03
+def test_it_runs_and_prints_what_each_rule_did(site: Site) -> None:
+    result = runner.invoke(app, ["retention", "run", "--as-of", "2026-11-25"])
+    assert result.exit_code == 0, result.output
+    assert f"Retention run for {ORG} as of 2026-11-25" in result.output
+    assert (
+        "body_worn_video / body_worn_video [demo_operational.body_worn_video]: delete 2 row(s); "
+        "held complaint_on_case 1, investigation_on_case 1" in result.output
+    )
+    assert "vulnerability_evidence: needs decision" in result.output
+    assert ids(site, "body_worn_video") == {2, 3, 4}
+    again = runner.invoke(app, ["retention", "run", "--as-of", "2026-11-25", "--json"])
+    assert again.exit_code == 0, again.output
+    document = json.loads(again.output)
+    assert document["already_ran"] is True
+    bwv = next(e for e in document["evidence"] if e["rule"] == "body_worn_video")
+    assert (bwv["status"], bwv["rows"]) == ("done", 2)
+
+
+def test_it_refuses_a_day_that_is_not_a_date(site: Site) -> None:
+    result = runner.invoke(app, ["retention", "run", "--as-of", "25/11/2026"])
+    assert result.exit_code == 2
+    assert result.output.startswith("error [retention_invalid]:")
+    assert ids(site, "body_worn_video") == {1, 2, 3, 4, 5}
+
+
+# RULES: RET-01 (a clock moved backwards deletes nothing early)
+def test_it_refuses_a_day_before_the_last_run(site: Site) -> None:
+    assert runner.invoke(app, ["retention", "run", "--as-of", "2026-11-25"]).exit_code == 0
+    result = runner.invoke(app, ["retention", "run", "--as-of", "2026-11-20"])
+    assert result.exit_code == 2
+    assert result.output.startswith("error [retention_clock_behind]:")
+    assert len(result.output.strip().splitlines()) == 1

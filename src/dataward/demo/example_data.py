@@ -94,14 +94,15 @@ def _extend_housing(document: dict[str, Any]) -> None:
             "columns": {"file_path": {"category": "cctv_images", "provenance": "observed"}},
         }
     ]
-    # The register names no event starting the three years and no hold for a photograph
-    # used in a publication: the dates are there, bound to nothing the register lacks.
+    # The three years run from the photograph's day. Its use in a publication holds
+    # nothing: the register has no such hold (the copies in circulation are not JJH's).
     datasets["publication_images"] = [
         {
             "connection": "housing",
             "table": "photos",
             "key": "id",
             "identities": {"name": "subject_name"},
+            "events": {"image_taken": "taken_on"},
             "files": {"connection": "housing_files", "column": "file_path"},
             "columns": {"file_path": {"category": "publication_images", "provenance": "observed"}},
         }

@@ -149,15 +149,22 @@ def _extend_repairs(document: dict[str, Any]) -> None:
                     "since": "requested_on",
                 },
             }
+            # The customer the holds sit on (a complaint, litigation, a restriction: "your
+            # personal data"): their jobs and visits are held through it.
+            binding["entities"] = {"customer": "id"}
     for binding in datasets["service_records"]:
         if binding["table"] == "jobs":
-            binding["holds"] = {
-                "complaint": {
-                    "table": "complaints",
+            binding["entities"] = {"customer": "customer_id", "service": "id"}
+        if binding["table"] == "job_visits":
+            # A visit ends with its job: the service's end is read on the job.
+            binding["entities"] = {
+                "customer": {
                     "via": "job_id",
-                    "open_when_null": "closed_on",
-                    "since": "opened_on",
-                }
+                    "table": "jobs",
+                    "key": "id",
+                    "column": "customer_id",
+                },
+                "service": "job_id",
             }
     for binding in datasets["r3_direct_members"]:
         if binding["table"] == "members":

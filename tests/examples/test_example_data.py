@@ -415,3 +415,13 @@ def test_an_existing_database_is_kept_unless_replace(tmp_path: Path) -> None:
     assert first.database.read_bytes() == before
     again = _build("r3", tmp_path, seed=9, replace=True)
     assert again.database.read_bytes() != before
+
+
+def test_it_says_where_the_examples_are_when_it_cannot_find_them(tmp_path: Path) -> None:
+    """Run outside a checkout: one clear line, not a traceback, and nothing written."""
+    out = tmp_path / "out"
+    with pytest.raises(ValidationFailed, match="set DATAWARD_EXAMPLES_DIR"):
+        build_example_data(
+            ExampleDataOptions(org="jjh", today=TODAY, examples_dir=tmp_path / "none", out=out)
+        )
+    assert not out.exists()

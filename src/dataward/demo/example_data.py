@@ -235,6 +235,11 @@ def shape_of(org: str) -> ExampleShape:
 def sources_document(shape: ExampleShape, examples_dir: Path) -> dict[str, Any]:
     """The example's sources file as plain data, extended for its operational database."""
     path = examples_dir / "sources" / shape.sources_file
+    if not path.is_file():
+        # Run outside a checkout, the default examples folder is not there: say what to set.
+        raise ValidationFailed(
+            f"no sources file {path}: run from the project folder or set DATAWARD_EXAMPLES_DIR"
+        )
     document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     document = json.loads(json.dumps(document))
     document.setdefault("searched_by_hand", {})

@@ -125,11 +125,13 @@ def test_it_keeps_call_recordings_six_months_from_an_unstated_start(register: Re
 
 
 def test_it_keeps_publication_images_for_up_to_three_years(register: Register) -> None:
-    # RULES: RET-01
+    # RULES: RET-01 (from the day the image is taken), RET-02 (no hold: a publication's
+    # copies circulating for longer are not JJH's own, retention.r3)
     rule = _rule(register, "publication_images")
     offset = _offset(rule)
     assert (offset.years, offset.up_to) == (3, True)
-    assert isinstance(rule.trigger, Unspecified)
+    assert _trigger_events(rule) == {"image_taken"}
+    assert rule.holds == []
 
 
 def test_it_never_stores_card_details(register: Register) -> None:

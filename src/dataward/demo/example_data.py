@@ -94,14 +94,15 @@ def _extend_housing(document: dict[str, Any]) -> None:
             "columns": {"file_path": {"category": "cctv_images", "provenance": "observed"}},
         }
     ]
-    # The register names no event starting the three years and no hold for a photograph
-    # used in a publication: the dates are there, bound to nothing the register lacks.
+    # The three years run from the photograph's day. Its use in a publication holds
+    # nothing: the register has no such hold (the copies in circulation are not JJH's).
     datasets["publication_images"] = [
         {
             "connection": "housing",
             "table": "photos",
             "key": "id",
             "identities": {"name": "subject_name"},
+            "events": {"image_taken": "taken_on"},
             "files": {"connection": "housing_files", "column": "file_path"},
             "columns": {"file_path": {"category": "publication_images", "provenance": "observed"}},
         }
@@ -148,15 +149,22 @@ def _extend_repairs(document: dict[str, Any]) -> None:
                     "since": "requested_on",
                 },
             }
+            # The customer the holds sit on (a complaint, litigation, a restriction: "your
+            # personal data"): their jobs and visits are held through it.
+            binding["entities"] = {"customer": "id"}
     for binding in datasets["service_records"]:
         if binding["table"] == "jobs":
-            binding["holds"] = {
-                "complaint": {
-                    "table": "complaints",
+            binding["entities"] = {"customer": "customer_id", "service": "id"}
+        if binding["table"] == "job_visits":
+            # A visit ends with its job: the service's end is read on the job.
+            binding["entities"] = {
+                "customer": {
                     "via": "job_id",
-                    "open_when_null": "closed_on",
-                    "since": "opened_on",
-                }
+                    "table": "jobs",
+                    "key": "id",
+                    "column": "customer_id",
+                },
+                "service": "job_id",
             }
     for binding in datasets["r3_direct_members"]:
         if binding["table"] == "members":
@@ -227,6 +235,11 @@ def shape_of(org: str) -> ExampleShape:
 def sources_document(shape: ExampleShape, examples_dir: Path) -> dict[str, Any]:
     """The example's sources file as plain data, extended for its operational database."""
     path = examples_dir / "sources" / shape.sources_file
+    if not path.is_file():
+        # Run outside a checkout, the default examples folder is not there: say what to set.
+        raise ValidationFailed(
+            f"no sources file {path}: run from the project folder or set DATAWARD_EXAMPLES_DIR"
+        )
     document: dict[str, Any] = yaml.safe_load(path.read_text(encoding="utf-8"))
     document = json.loads(json.dumps(document))
     document.setdefault("searched_by_hand", {})

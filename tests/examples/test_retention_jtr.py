@@ -1,0 +1,293 @@
+"""JTR Collections' retention rules on the demo agency's own tables (issue 20), one test per
+rule: JTR's own register and the demo's sources file, a few rows with explicit dates, the
+clock moved across each due date and across each hold's closing, and exactly the rows that
+go checked on each day (RULES: RET-01, RET-02; facts ``retention.t2``..``t10``).
+
+``Sweep.day`` (retention_support) says which rows go on a day: the plan's rows to act on
+until the run lands, then the run's.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from retention_support import Sweep, fill, run_sql, store_sources_document
+from runs_support import JTR, store_example
+
+from dataward.demo import schema
+from dataward.demo.sources import OPERATIONAL_URL_FROM, sources_document
+from dataward.uow import UnitOfWork
+
+ORG = "jtr_collections"
+
+_DEBTOR = {
+    "title": "Mx",
+    "first_name": "A",
+    "last_name": "B",
+    "address_line1": "1 High Street",
+    "town": "Leeds",
+    "postcode": "LS1 1AA",
+    "vulnerable": False,
+    "created_on": date(2015, 1, 1),
+}
+_CASE = {"client_id": 1, "debt_type": "council tax", "amount_pence": 10_000, "status": "x"}
+_FILE = {"file_path": "x", "size_bytes": 1}
+
+
+def _debtors(*ids: int) -> list[dict[str, Any]]:
+    return [{"id": i, "customer_ref": f"C{i}", **_DEBTOR} for i in ids]
+
+
+def _cases(*cases: tuple[int, int, date | None]) -> list[dict[str, Any]]:
+    """(case id, debtor id, returned to the client on)."""
+    return [
+        {
+            "id": i,
+            "case_ref": f"CASE{i}",
+            "debtor_id": debtor,
+            "opened_on": date(2015, 1, 1),
+            "returned_on": returned,
+            **_CASE,
+        }
+        for i, debtor, returned in cases
+    ]
+
+
+def _agency(uow: UnitOfWork, url: str, rows: dict[str, list[dict[str, Any]]]) -> Sweep:
+    """The demo agency's tables holding ``rows``; JTR's register and the demo's sources file
+    stored, as `dataward demo create` stores them."""
+    client = {"id": 1, "name": "Council", "kind": "council"}
+    fill(url, schema.metadata, {"clients": [client]} | rows)
+    register = store_example(uow, JTR)
+    document = sources_document(
+        organisation=ORG, files_dir=None, register_datasets={d.id for d in register.datasets}
+    )
+    store_sources_document(uow, ORG, document)
+    return Sweep(uow, ORG, {OPERATIONAL_URL_FROM: url})
+
+
+# RULES: RET-01 (6 years after the end of the year of the last case returned), RET-02 (a
+# live case keeps everything; a new return restarts the clock). Facts retention.t2, t3.
+def test_it_deletes_a_customers_data_six_years_after_the_year_of_their_last_returned_case(
+    uow: UnitOfWork, source_url: str
+) -> None:
+    sweep = _agency(
+        uow,
+        source_url,
+        {
+            "debtors": _debtors(1, 2, 3),
+            "cases": _cases(
+                (1, 1, date(2019, 11, 30)),  # customer 1: their case back in 2019
+                (3, 2, date(2018, 5, 1)),  # customer 2: a case still live
+                (4, 2, None),
+                (5, 3, date(2019, 6, 1)),  # customer 3: last case back in 2020
+                (6, 3, date(2020, 1, 15)),
+            ),
+            "payments": [
+                {"id": i, "case_id": c, "paid_on": date(2017, 1, 1), "amount_pence": 500}
+                | {"method": "card"}
+                for i, c in ((1, 1), (2, 1), (3, 3), (4, 6))
+            ],
+            "agent_visits": [
+                {"id": 1, "case_id": 1, "visited_at": datetime(2018, 2, 1, 10)}
+                | {"agent": "EA1", "outcome": "no answer"},
+            ],
+            "notes": [
+                {"id": 1, "case_id": 3, "written_at": datetime(2018, 2, 1, 10)}
+                | {"author": "EA1", "body": "Called."},
+            ],
+            "complaints": [
+                {"id": 1, "case_id": 1, "opened_on": date(2019, 5, 1)}
+                | {"closed_on": date(2019, 6, 1), "category": "conduct"},
+            ],
+        },
+    )
+    rule = "customer_data"
+
+    day = sweep.day(date(2025, 12, 30))
+    assert day.rule(rule).cutoff == date(2018, 12, 31)
+    assert day.gone(rule, "debtors") == []
+    assert day.gone(rule, "cases") == []
+
+    # Customer 1's last case came back in 2019: everything of theirs goes on 31 Dec 2025.
+    day = sweep.day(date(2025, 12, 31))
+    assert day.gone(rule, "debtors") == [1]
+    assert day.gone(rule, "cases") == [1]
+    assert day.gone(rule, "payments") == [1, 2]
+    assert day.gone(rule, "agent_visits") == [1]
+    assert day.gone(rule, "complaints") == [1]
+    # Customer 2's 2018 return is past the threshold, but their live case keeps it all.
+    assert day.binding(rule, "debtors").held == {"live_case": 1, "event_pending": 1}
+    assert day.gone(rule, "notes") == []
+
+    # The live case comes back in March 2026: the clock restarts from that year.
+    run_sql(source_url, "UPDATE cases SET returned_on = :day WHERE id = 4", day=date(2026, 3, 1))
+    assert sweep.day(date(2026, 3, 2)).gone(rule, "debtors") == []
+
+    day = sweep.day(date(2026, 12, 30))
+    assert (day.gone(rule, "debtors"), day.gone(rule, "cases")) == ([], [])
+    day = sweep.day(date(2026, 12, 31))
+    assert day.gone(rule, "debtors") == [3]
+    assert day.gone(rule, "cases") == [5, 6]
+    assert day.gone(rule, "payments") == [4]
+
+    assert sweep.day(date(2032, 12, 30)).gone(rule, "debtors") == []
+    day = sweep.day(date(2032, 12, 31))
+    assert day.gone(rule, "debtors") == [2]
+    assert day.gone(rule, "cases") == [3, 4]
+    assert day.gone(rule, "payments") == [3]
+    assert day.gone(rule, "notes") == [1]
+
+
+def _recorded(uow: UnitOfWork, url: str, table: str, recordings: list[dict[str, Any]]) -> Sweep:
+    """Cases 1 (nothing open), 2 (a complaint open) and 3 (an investigation open)."""
+    return _agency(
+        uow,
+        url,
+        {
+            "debtors": _debtors(1),
+            "cases": _cases((1, 1, None), (2, 1, None), (3, 1, None)),
+            table: recordings,
+            "complaints": [
+                {"id": 1, "case_id": 2, "opened_on": date(2026, 4, 1)}
+                | {"closed_on": None, "category": "conduct"},
+            ],
+            "investigations": [
+                {"id": 1, "case_id": 3, "opened_on": date(2026, 4, 1)}
+                | {"closed_on": None, "reason": "conduct"},
+            ],
+        },
+    )
+
+
+# RULES: RET-01 (90 days after the recording), RET-02 (a complaint or investigation on the
+# case keeps it; it goes 90 days after the closure). Facts retention.t4, t5, t6.
+def test_it_deletes_body_worn_video_90_days_after_recording_or_90_days_after_its_hold_closes(
+    uow: UnitOfWork, source_url: str
+) -> None:
+    sweep = _recorded(
+        uow,
+        source_url,
+        "body_worn_video",
+        [
+            {"id": 1, "case_id": 1, "recorded_at": datetime(2026, 5, 1, 10), **_FILE},
+            {"id": 2, "case_id": 1, "recorded_at": datetime(2026, 5, 2, 23, 30), **_FILE},
+            {"id": 3, "case_id": 2, "recorded_at": datetime(2026, 5, 1, 10), **_FILE},
+            {"id": 4, "case_id": 3, "recorded_at": datetime(2026, 5, 1, 10), **_FILE},
+        ],
+    )
+    rule, table = "body_worn_video", "body_worn_video"
+
+    assert sweep.day(date(2026, 7, 29)).gone(rule, table) == []
+    day = sweep.day(date(2026, 7, 30))
+    assert day.gone(rule, table) == [1]
+    assert day.binding(rule, table).held == {"complaint_on_case": 1, "investigation_on_case": 1}
+    assert sweep.day(date(2026, 7, 31)).gone(rule, table) == [2]
+
+    # The complaint closes on 10 August: its footage goes 90 days later, on 8 November.
+    run_sql(source_url, "UPDATE complaints SET closed_on = :day", day=date(2026, 8, 10))
+    assert sweep.day(date(2026, 11, 7)).gone(rule, table) == []
+    assert sweep.day(date(2026, 11, 8)).gone(rule, table) == [3]
+
+    # The investigation closes on 10 November: its footage goes on 8 February.
+    run_sql(source_url, "UPDATE investigations SET closed_on = :day", day=date(2026, 11, 10))
+    assert sweep.day(date(2027, 2, 7)).gone(rule, table) == []
+    assert sweep.day(date(2027, 2, 8)).gone(rule, table) == [4]
+
+
+# RULES: RET-01 (30 days after the call), RET-02 (a complaint or investigation keeps it; it
+# goes 90 days after the closure). Facts retention.t7, t8.
+def test_it_deletes_call_recordings_30_days_after_the_call_or_90_days_after_its_hold_closes(
+    uow: UnitOfWork, source_url: str
+) -> None:
+    call = {"caller_number": "07700900123", "direction": "in", "duration_seconds": 60, **_FILE}
+    sweep = _recorded(
+        uow,
+        source_url,
+        "call_recordings",
+        [
+            {"id": 1, "case_id": 1, "recorded_at": datetime(2026, 10, 1, 9), **call},
+            {"id": 2, "case_id": 2, "recorded_at": datetime(2026, 10, 1, 9), **call},
+            {"id": 3, "case_id": 3, "recorded_at": datetime(2026, 10, 1, 9), **call},
+        ],
+    )
+    rule, table = "call_recordings", "call_recordings"
+
+    assert sweep.day(date(2026, 10, 30)).gone(rule, table) == []
+    assert sweep.day(date(2026, 10, 31)).gone(rule, table) == [1]
+
+    run_sql(source_url, "UPDATE complaints SET closed_on = :day", day=date(2026, 11, 15))
+    run_sql(source_url, "UPDATE investigations SET closed_on = :day", day=date(2026, 11, 16))
+    assert sweep.day(date(2027, 2, 12)).gone(rule, table) == []
+    assert sweep.day(date(2027, 2, 13)).gone(rule, table) == [2]
+    assert sweep.day(date(2027, 2, 14)).gone(rule, table) == [3]
+
+
+# RULES: RET-01 (2 working days after the assessment, in England: Christmas and the Boxing
+# Day substitute are not working days). Fact retention.t10.
+def test_it_deletes_new_occupier_evidence_two_english_working_days_after_its_assessment(
+    uow: UnitOfWork, source_url: str
+) -> None:
+    occupier = {
+        "case_id": 1,
+        "title": "Mx",
+        "first_name": "N",
+        "last_name": "O",
+        "address_line1": "1 High Street",
+        "town": "Leeds",
+        "postcode": "LS1 1AA",
+        "reported_on": date(2026, 12, 1),
+    }
+    evidence = {"new_occupier_id": 1, "received_on": date(2026, 12, 2), "kind": "lease"}
+    assessed = {"assessor": "back office", "outcome": "accepted"}
+    sweep = _agency(
+        uow,
+        source_url,
+        {
+            "debtors": _debtors(1),
+            "cases": _cases((1, 1, None)),
+            "new_occupiers": [{"id": 1, "occupier_ref": "N1", **occupier}],
+            "new_occupier_evidence": [
+                {"id": i, "channel": "post", **evidence, **_FILE} for i in (1, 2, 3)
+            ],
+            # Evidence 2 is not assessed yet: it never falls due by date.
+            "assessments": [
+                {"id": 1, "evidence_id": 1, "assessed_at": datetime(2026, 12, 24, 15), **assessed},
+                {"id": 2, "evidence_id": 3, "assessed_at": datetime(2026, 12, 29, 9), **assessed},
+            ],
+        },
+    )
+    rule, table = "new_occupier_evidence", "new_occupier_evidence"
+
+    # Thursday 24 December: Friday is Christmas Day, Monday 28th the Boxing Day holiday.
+    assert sweep.day(date(2026, 12, 29)).gone(rule, table) == []
+    assert sweep.day(date(2026, 12, 30)).gone(rule, table) == [1]
+    assert sweep.day(date(2026, 12, 31)).gone(rule, table) == [3]
+    assert sweep.day(date(2027, 6, 1)).gone(rule, table) == []
+
+
+# RULES: RET-01; reported, never guessed. Fact retention.t9.
+def test_it_lists_vulnerability_evidence_as_needing_a_decision_and_deletes_none(
+    uow: UnitOfWork, source_url: str
+) -> None:
+    """The notice says "as soon as reasonably necessary": no period to count, so the plan
+    asks for a decision and nothing goes, however long ago the assessment was."""
+    sweep = _agency(
+        uow,
+        source_url,
+        {
+            "debtors": _debtors(1),
+            "cases": _cases((1, 1, None)),
+            "vulnerability_evidence": [
+                {"id": 1, "debtor_id": 1, "case_id": 1, "received_on": date(2020, 1, 1)}
+                | {"kind": "medical letter", "assessed_at": datetime(2020, 1, 2, 9), **_FILE},
+            ],
+        },
+    )
+    day = sweep.day(date(2026, 11, 25))
+    rule = day.rule("vulnerability_evidence")
+    assert rule.status == "needs_decision"
+    assert "as soon as reasonably necessary" in rule.reason
+    assert rule.datasets == []
+    assert not [k for (r, _), k in day.keys.items() if r == "vulnerability_evidence"]

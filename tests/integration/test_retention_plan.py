@@ -639,6 +639,43 @@ def test_it_writes_sql_a_runner_can_run(uow: UnitOfWork, agency: Agency) -> None
     assert json.dumps(bwv.held_sql)
 
 
+# RULES: RET-01, RET-02 (the SQL text a runner or a reader takes selects the rows the plan
+# counted, on every binding: a condition on a related table, a debtor's cases or an evidence's
+# assessment, must look at the row in hand, not at every row of its table)
+def test_every_bindings_sql_text_selects_what_the_plan_counted(
+    uow: UnitOfWork, agency: Agency
+) -> None:
+    _store(uow)
+    plan = plan_retention(uow, ORG, env=agency.env)
+    engine = create_engine(agency.url)
+    checked = 0
+    with engine.connect() as conn:
+        for rule in plan.rules:
+            for dataset in rule.datasets:
+                for binding in dataset.bindings:
+                    if binding.status != "planned" or not binding.due_sql:
+                        continue
+                    table = binding.table
+                    due = conn.execute(
+                        text(f"SELECT count(*) FROM {table} WHERE {binding.due_sql}")
+                    ).scalar_one()
+                    assert due == binding.due, (rule.rule, table)
+                    for label, held_sql in binding.held_sql.items():
+                        held = conn.execute(
+                            text(
+                                f"SELECT count(*) FROM {table} "
+                                f"WHERE ({binding.due_sql}) AND ({held_sql})"
+                            )
+                        ).scalar_one()
+                        assert held == binding.held[label], (rule.rule, table, label)
+                    assert _to_act_on_in_the_source(agency, table, binding) == binding.to_act_on
+                    checked += 1
+    engine.dispose()
+    # customers (related cases, a live case), cases, payments through their case, BWV, calls,
+    # new occupiers' evidence (its assessment): the related conditions are among them.
+    assert checked >= 5
+
+
 # RULES: RET-01 (next dates, the latest of the entity: a related table and the row's owner)
 def test_it_gives_next_dates_for_the_latest_returned_case(
     uow: UnitOfWork, agency: Agency, clock: FixedClock

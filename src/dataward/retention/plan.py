@@ -315,8 +315,8 @@ def _fill(
     if not count:
         return
     result.due, result.held, result.held_any = sql.counts(connector, target, due.rows, held)
-    result.due_sql = sql.as_sql(connector, due.rows)
-    result.held_sql = {label: sql.as_sql(connector, c) for label, c in held.items()}
+    result.due_sql = sql.as_sql(connector, target, due.rows)
+    result.held_sql = {label: sql.as_sql(connector, target, c) for label, c in held.items()}
     keys = sql.sample_keys(connector, target, key, found.act_on, SAMPLE)
     result.sample = [key_digest(binding.connection, binding.table, k) for k in keys]
     if through is None:

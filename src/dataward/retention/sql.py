@@ -25,6 +25,7 @@ from sqlalchemy import (
     false,
     func,
     literal,
+    literal_column,
     not_,
     or_,
     select,
@@ -350,9 +351,16 @@ def next_trigger_days(
     return found
 
 
-def as_sql(connector: SqlConnector, condition: ColumnElement[bool]) -> str:
-    """The condition as the source's SQL with its values inline, for a runner and a reader."""
-    compiled = condition.compile(
-        dialect=connector.engine.dialect, compile_kwargs={"literal_binds": True}
+def as_sql(connector: SqlConnector, table: Table, condition: ColumnElement[bool]) -> str:
+    """The condition as the source's SQL with its values inline, for a runner and a reader:
+    a WHERE clause over ``table``.
+
+    Compiled inside ``SELECT 1 FROM table WHERE ...`` and cut after the outer WHERE: compiled
+    on its own, a condition on a related table (an EXISTS over the debtor's cases) would
+    carry the row's own table into its inner FROM and stop looking at the row in hand."""
+    statement = select(literal_column("1")).select_from(table).where(condition)
+    compiled = str(
+        statement.compile(dialect=connector.engine.dialect, compile_kwargs={"literal_binds": True})
     )
-    return str(compiled)
+    # The outer WHERE comes first: subqueries only appear inside the clause itself.
+    return compiled.split("\nWHERE ", 1)[1]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataward.errors import ValidationFailed
+from dataward.errors import NotFoundError, ValidationFailed
 
 
 class RetentionInvalid(ValidationFailed):
@@ -11,3 +11,10 @@ class RetentionInvalid(ValidationFailed):
 
     code = "retention_invalid"
     title = "Retention plan request is not valid"
+
+
+class RetentionRuleNotFound(NotFoundError):
+    """The register has no retention rule with this id (the console's register view)."""
+
+    code = "retention_rule_not_found"
+    title = "No such retention rule"

@@ -138,6 +138,11 @@ def test_ret01_a_vague_rule_is_listed_as_needing_a_decision(app: FastAPI) -> Non
     assert link["href"] == f"/console/retention/rules/vulnerability_evidence?org={ORG}"
     unbound = soup.select_one("ul.retention-unbound").get_text(" ")
     assert "trigger not bound on demo_operational.new_occupiers" in unbound
+    every = [_text(li) for li in soup.select("ul.retention-rules li")]
+    assert every[0] == (
+        "Customer data due where the latest case returned to the client is on or before "
+        "31 December 2019"
+    )
 
 
 # RULES: RET-02, ERA-02
@@ -239,7 +244,7 @@ def test_ret01_a_source_that_cannot_be_reached_is_overdue_with_why(
 def test_ret01_an_organisation_with_no_sources_file_says_so(app: FastAPI) -> None:
     page = signed_in(app, "dpo@jtr.example", "dpo").get(f"{PAGE}?org=acme_widgets")
     assert page.status_code == 200
-    assert "No sources file stored" in page.text
+    assert "No sources file is stored for acme_widgets yet" in page.text
     assert "sources_not_found" in page.text
 
 
@@ -253,9 +258,9 @@ def test_ret01_a_rules_page_says_the_rule_in_words_and_its_plan_per_table(app: F
     assert "90 days after BWV recording made" in facts
     assert "Deleted" in facts
     assert "Complaint on the case, on the case" in facts
-    assert "Kept for 90 days after the hold ends, then the rule applies" in facts
+    assert "When it ends: kept for 90 days after the hold ends, then the rule applies" in facts
     assert "a restriction does not stop this rule" in facts
-    assert "on or before 27 August 2026" in _text(soup)
+    assert "Due where BWV recording made is on or before 27 August 2026." in _text(soup)
     row = soup.select_one("table.retention-rule-plan tbody tr")
     assert (_cell(row, "Due"), _cell(row, "Held"), _cell(row, "To act on")) == ("4", "2", "2")
     assert _cell(row, "Last run") == "not run yet"

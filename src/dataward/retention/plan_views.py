@@ -21,8 +21,15 @@ from dataward.register.wording import (
     on_close_words,
     period_words,
     trigger_words,
+    uk_date,
 )
-from dataward.retention.plan import EVENT_PENDING, RESTRICTION, BindingPlan, RetentionPlan
+from dataward.retention.plan import (
+    EVENT_PENDING,
+    RESTRICTION,
+    BindingPlan,
+    RetentionPlan,
+    RulePlan,
+)
 
 WEEK = 7
 LEGAL_HOLD = "legal_hold:"
@@ -104,6 +111,8 @@ class RetentionView:
     nothing_due: list[Undecided] = field(default_factory=list)
     subject_holds: dict[str, int] = field(default_factory=dict)
     restrictions: dict[str, int] = field(default_factory=dict)
+    # Every rule in register order: (id, name, when it makes rows due, in words).
+    rules: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def due_this_week(self) -> list[BindingRow]:
@@ -153,6 +162,24 @@ def _event_names(register: Register) -> dict[str, str]:
     return {e.id: e.name for e in register.events}
 
 
+def _lower_first(text: str) -> str:
+    """Mid-sentence: "Case returned" -> "case returned", but an acronym stays ("BWV")."""
+    if len(text) > 1 and text[0].isupper() and text[1].islower():
+        return text[0].lower() + text[1:]
+    return text
+
+
+def due_words(rule_plan: RulePlan, register: Register) -> str:
+    """When the rule makes a row due, in words: "BWV recording made on or before 7 September
+    2026"; or why it makes none due ("needs decision: ...")."""
+    if rule_plan.status != "planned" or rule_plan.cutoff is None:
+        return f"{rule_plan.status.replace('_', ' ')}: {rule_plan.reason}"
+    events = _event_names(register)
+    names = join_or(_lower_first(events.get(e, e)) for e in rule_plan.triggers)
+    latest = "the latest " if rule_plan.latest_of_entity else ""
+    return f"due where {latest}{names} is on or before {uk_date(rule_plan.cutoff)}"
+
+
 def held_words(label: str, register: Register, rule: RetentionRule | None) -> HeldBy:
     """A hold label of the plan in plain words (counted rows filled in by the caller)."""
     if label.startswith(LEGAL_HOLD):
@@ -164,7 +191,7 @@ def held_words(label: str, register: Register, rule: RetentionRule | None) -> He
         events = _event_names(register)
         trigger = rule.trigger if rule is not None else None
         names = [events.get(e, e) for e in trigger.any_of] if isinstance(trigger, Trigger) else []
-        what = join_or(n[:1].lower() + n[1:] for n in names) or "the starting event"
+        what = join_or(_lower_first(n) for n in names) or "the starting event"
         return HeldBy(label, f"a later {what} is still to come (counted from the latest)", 0)
     hold = next((h for h in register.holds if h.id == label), None)
     name = hold.name if hold is not None else label.replace("_", " ")
@@ -211,6 +238,7 @@ def retention_view(plan: RetentionPlan, register: Register) -> RetentionView:
     view = RetentionView(plan.organisation, plan.as_of, plan.register_version, plan.sources_version)
     for rule_plan in plan.rules:
         rule = rules.get(rule_plan.rule)
+        view.rules.append((rule_plan.rule, rule_plan.name, due_words(rule_plan, register)))
         if rule_plan.status == "needs_decision":
             view.needs_decision.append(
                 Undecided(rule_plan.rule, rule_plan.name, "", rule_plan.reason)
@@ -275,7 +303,7 @@ def rule_words(rule: RetentionRule, register: Register) -> RuleWords:
     """The rule as the register says it (RET-01, RET-02, RES-01), in words."""
     events = _event_names(register)
     holds = [
-        HoldWords(h.name, join_and(h.on), on_close_words(h) or "not stated in the register")
+        HoldWords(h.name, join_and(h.on), _lower_first(on_close_words(h)) or "not stated")
         for h in register.holds
         if h.id in rule.holds
     ]

@@ -21,7 +21,8 @@ from dataward.holds.service import register_of, today_of
 from dataward.publication.registers import list_organisations
 from dataward.retention.errors import RetentionInvalid, RetentionRuleNotFound
 from dataward.retention.plan import RetentionPlan, plan_retention
-from dataward.retention.plan_views import retention_view, rule_words
+from dataward.retention.plan_views import due_words, retention_view, rule_words
+from dataward.sources.errors import SourcesNotFound
 from dataward.sources.versions import newest_sources
 from dataward.uow import UnitOfWork
 from dataward.web.auth import console, parse_day
@@ -103,6 +104,12 @@ def _context(
     try:
         plan = _plan(request, uow, organisation, day)
         register = register_of(uow, organisation)
+    except SourcesNotFound:
+        context["problem"] = (
+            f"No sources file is stored for {organisation} yet, so the plan has no data to "
+            "read: load one with `dataward sources load`. (code sources_not_found)"
+        )
+        return context, status
     except DatawardError as error:
         context["problem"] = error_text(error)
         return context, status
@@ -142,5 +149,7 @@ def retention_rule_page(
     context["rule"] = rule_words(found, register)
     plan = context["plan"]
     if isinstance(plan, RetentionPlan):
-        context["rule_plan"] = next((r for r in plan.rules if r.rule == found.id), None)
+        rule_plan = next((r for r in plan.rules if r.rule == found.id), None)
+        context["rule_plan"] = rule_plan
+        context["due_words"] = due_words(rule_plan, register) if rule_plan else ""
     return render(request, "console/retention_rule.html", context, status_code=status)

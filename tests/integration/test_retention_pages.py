@@ -16,12 +16,22 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from test_retention_plan import ORG, _agency, _store
+from test_retention_plan import (
+    ORG,
+    _agency,
+    _customer,
+    _restricting_register,
+    _store,
+    _subject_hold,
+)
 from web_support import fresh_console_app, signed_in
 
 from dataward.clock import FixedClock
+from dataward.consent.objections import restrict
 from dataward.demo.sources import OPERATIONAL_URL_FROM
 from dataward.holds.service import NewHold, place_hold
+from dataward.publication.registers import store_register
+from dataward.register.loader import load_register
 from dataward.retention.plan import RetentionPlan, plan_retention
 from dataward.uow import UnitOfWork
 
@@ -171,6 +181,37 @@ def test_ret02_a_legal_hold_is_named_and_links_to_its_page(app: FastAPI) -> None
     assert link.get_text() == f"legal hold {ref}"
     assert f"legal hold {ref}: 1 row" in _items(bwv, "Held by")
     assert _cell(bwv, "Held") == "3"
+
+
+# RULES: RES-01, RET-02 (a restriction where the rule says so; a hold on a person)
+def test_res01_a_restriction_and_a_hold_on_a_person_are_said_in_words(
+    app: FastAPI, tmp_path: Path
+) -> None:
+    state = app.state
+    with UnitOfWork(state.session_factory, state.clock, state.vault) as uow:
+        store_register(uow, load_register(_restricting_register(tmp_path)), actor="test")
+        restrict(uow, ORG, _customer(uow, "C2").ref, [], "legal_claims", actor="dpo")
+        label = _subject_hold(uow, _customer(uow, "C1"), "customers")
+        uow.commit()
+    client = signed_in(app, "dpo@jtr.example", "dpo")
+    soup = _soup(client.get(PAGE).text)
+    held = _rows(soup, "retention-held")
+    bwv = held[("body_worn_video", "demo_operational.body_worn_video")]
+    assert "the person has asked for restriction (RES-01): 2 rows" in _items(bwv, "Held by")
+    assert (_cell(bwv, "Due"), _cell(bwv, "Held")) == ("4", "3")
+    restricted = _text(soup.select_one("p.retention-restrictions"))
+    assert restricted == (
+        "1 person with a restriction in force: their rows are held for "
+        "BWV recordings of visit interactions (RES-01)."
+    )
+    on_person = _text(soup.select_one("p.retention-subject-holds"))
+    assert on_person.startswith("1 legal hold on a person in force for Customer data")
+    debtors = held[("customer_data", "demo_operational.debtors")]
+    ref = label.removeprefix("legal_hold:")
+    assert f"legal hold {ref}: 1 row" in _items(debtors, "Held by")
+    rule = _soup(client.get(f"{PAGE}/rules/body_worn_video").text)
+    facts = _text(rule.select_one("dl.retention-rule"))
+    assert "Yes: a restriction in force keeps the person's data (RES-01)" in facts
 
 
 # RULES: RET-01 (a look ahead)

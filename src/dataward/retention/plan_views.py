@@ -109,8 +109,9 @@ class RetentionView:
     needs_decision: list[Undecided] = field(default_factory=list)
     not_bound: list[Undecided] = field(default_factory=list)
     nothing_due: list[Undecided] = field(default_factory=list)
-    subject_holds: dict[str, int] = field(default_factory=dict)
-    restrictions: dict[str, int] = field(default_factory=dict)
+    # Per rule (id, name, count): legal holds on a person in force, and people restricted.
+    subject_holds: list[tuple[str, str, int]] = field(default_factory=list)
+    restrictions: list[tuple[str, str, int]] = field(default_factory=list)
     # Every rule in register order: (id, name, when it makes rows due, in words).
     rules: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -248,9 +249,9 @@ def retention_view(plan: RetentionPlan, register: Register) -> RetentionView:
             view.nothing_due.append(Undecided(rule_plan.rule, rule_plan.name, "", rule_plan.reason))
             continue
         if rule_plan.subject_holds:
-            view.subject_holds[rule_plan.rule] = rule_plan.subject_holds
+            view.subject_holds.append((rule_plan.rule, rule_plan.name, rule_plan.subject_holds))
         if rule_plan.restrictions:
-            view.restrictions[rule_plan.rule] = rule_plan.restrictions
+            view.restrictions.append((rule_plan.rule, rule_plan.name, rule_plan.restrictions))
         for dataset in rule_plan.datasets:
             dataset_name = names.get(dataset.dataset, dataset.dataset)
             if not dataset.bindings:

@@ -72,7 +72,8 @@ def _plan(request: Request, uow: UnitOfWork, organisation: str, day: date) -> Re
     state = request.app.state
     # Noon UTC is the same day in UK time, winter and summer (as the CLI's --as-of).
     clock: Clock = FixedClock(datetime(day.year, day.month, day.day, 12, tzinfo=UTC))
-    with UnitOfWork(state.session_factory, clock, state.vault, read_only=True) as ahead:
+    vault = getattr(state, "vault", None)
+    with UnitOfWork(state.session_factory, clock, vault, read_only=True) as ahead:
         return plan_retention(ahead, organisation)
 
 

@@ -108,7 +108,7 @@ def _context(
     except SourcesNotFound:
         context["problem"] = (
             f"No sources file is stored for {organisation} yet, so the plan has no data to "
-            "read: load one with `dataward sources load`. (code sources_not_found)"
+            "read: load one with the command dataward sources load. (code sources_not_found)"
         )
         return context, status
     except DatawardError as error:

@@ -74,6 +74,10 @@ CONSOLE_PAGES = [
     "/console/requests/dashboard",
     "/console/complaints/figures",
     f"/console/complaints/figures?org={ORG}&from=2026-01&to=2026-12",
+    # retention (issue 20): the plan of the demo agency today and a rule's register view
+    f"/console/retention?org={ORG}",
+    f"/console/retention/rules/body_worn_video?org={ORG}",
+    f"/console/retention/rules/vulnerability_evidence?org={ORG}",
 ]
 WIDTHS = (1280, 375)
 # The request page's parts, top down, each with its own heading and anchor.

@@ -144,6 +144,14 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         f"/console/holds/{ORG}/h_none/close",
         row(303, 303, 303, 303, 403, 303, 303),
     ),
+    # retention (issue 20, RET-01..03): the readers of legal holds; never an auditor. The
+    # fixture organisation has no sources file (the page says so) and no rule r_none (404)
+    "retention_page": ("GET", "/console/retention", SUBJECT_READERS),
+    "retention_rule_page": (
+        "GET",
+        "/console/retention/rules/r_none",
+        row(303, 404, 404, 404, 403, 303, 303),
+    ),
     # the disclosure log (issue 19, NOT-01): admin, DPO and caseworker; never an auditor; an
     # empty form is refused back to the subject's page (303)
     "disclosure_add": (

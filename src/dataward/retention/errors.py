@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataward.errors import ValidationFailed
+from dataward.errors import NotFoundError, ValidationFailed
 
 
 class RetentionInvalid(ValidationFailed):
@@ -19,3 +19,10 @@ class RetentionClockBehind(RetentionInvalid):
 
     code = "retention_clock_behind"
     title = "Retention already ran for a later day"
+
+
+class RetentionRuleNotFound(NotFoundError):
+    """The register has no retention rule with this id (the console's register view)."""
+
+    code = "retention_rule_not_found"
+    title = "No such retention rule"

@@ -69,6 +69,7 @@ from dataward.web import (
     request_subject_pages,
     request_task_pages,
     request_verification_pages,
+    retention_pages,
     staff,
     subject_actions,
 )
@@ -186,6 +187,7 @@ def create_app(
     app.include_router(complaint_action_pages.router)
     app.include_router(complaint_hold_pages.router)
     app.include_router(hold_pages.router)
+    app.include_router(retention_pages.router)
     app.include_router(disclosure_pages.router)
     check_route_rules(app)
     check_body_routes(app)

@@ -49,6 +49,7 @@ _CONSOLE_NAV: list[tuple[str, str, str, Permission | None]] = [
     ("complaints", "Complaints", "/console/complaints", Permission.COMPLAINTS_READ),
     ("subjects", "Subjects", "/console/subjects", Permission.SUBJECTS_READ),
     ("holds", "Holds", "/console/holds", Permission.HOLDS_READ),
+    ("retention", "Retention", "/console/retention", Permission.HOLDS_READ),
     ("registers", "Registers", "/console/registers", Permission.REGISTERS_READ),
     ("users", "Users", "/console/users", Permission.USERS_ADMIN),
     ("tokens", "API tokens", "/console/tokens", Permission.USERS_ADMIN),

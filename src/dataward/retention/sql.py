@@ -358,7 +358,7 @@ def as_sql(connector: SqlConnector, table: Table, condition: ColumnElement[bool]
     Compiled inside ``SELECT 1 FROM table WHERE ...`` and cut after the outer WHERE: compiled
     on its own, a condition on a related table (an EXISTS over the debtor's cases) would
     carry the row's own table into its inner FROM and stop looking at the row in hand."""
-    statement = select(literal_column("1")).select_from(table).where(condition)
+    statement: Select[Any] = select(literal_column("1")).select_from(table).where(condition)
     compiled = str(
         statement.compile(dialect=connector.engine.dialect, compile_kwargs={"literal_binds": True})
     )

@@ -20,19 +20,21 @@ record is written once. A clock moved backwards (a day before the latest run) is
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 
 from dataward.audit.service import record
-from dataward.erasure.survey import how_of
+from dataward.erasure.survey import retention_how_of
 from dataward.holds.service import today_of
 from dataward.retention import audit_actions as actions
-from dataward.retention import batches
+from dataward.retention import batches, run_files
 from dataward.retention.context import close_connectors, open_connectors
 from dataward.retention.errors import RetentionClockBehind
+from dataward.retention.files import FileBindingPlan
 from dataward.retention.models import (
     BATCH_DONE,
     BATCH_PENDING,
@@ -47,11 +49,12 @@ from dataward.retention.models import (
     RetentionRun,
 )
 from dataward.retention.plan import binding_conditions
-from dataward.retention.plan_types import Conditions
+from dataward.retention.plan_types import BindingPlan
 from dataward.retention.run_start import start_run
 from dataward.sources.connectors.base import Connector, SourceMisfit, SourceUnavailable
+from dataward.sources.connectors.blobs import BlobConnector
 from dataward.sources.connectors.sql import SqlConnector
-from dataward.sources.models import SourcesFile
+from dataward.sources.models import Binding, SourcesFile
 from dataward.sources.versions import sources_version
 from dataward.uow import UnitOfWork
 
@@ -181,22 +184,16 @@ def _work(
         as_of=run.as_of,
     )
     connector = opened.get(binding.connection)
-    if planned.conditions is None or not isinstance(connector, SqlConnector):
+    change = batches.change_of(found.action, retention_how_of(binding))
+    source = _source(planned, connector, opened, change)
+    if source is None:
         status = planned.status if planned.status in (WAITS, SKIPPED) else SKIPPED
         return _close(uow, found, pending, worker, status, planned.reason)
-    change = batches.change_of(found.action, how_of(binding))
     try:
         if pending is not None:
-            _act(uow, run, found, pending, connector, planned.conditions, change, opened)
+            _act(uow, run, found, pending, binding, source.act(list(pending.keys or [])), opened)
             return "acted"
-        chosen = batches.choose(
-            connector,
-            planned.conditions,
-            opened,
-            after=found.last_key,
-            limit=batch_size,
-            with_files=change.delete,
-        )
+        chosen = source.choose(found.last_key, batch_size)
     except SourceUnavailable:
         reason = f"source {binding.connection} cannot be reached"
         return _close(uow, found, pending, worker, WAITS, reason)
@@ -221,25 +218,64 @@ def _work(
     return "chosen"
 
 
+@dataclass(frozen=True)
+class _Source:
+    """Where a record's rows are chosen and acted on: a database's SQL (``batches``) or a
+    folder read a row at a time (``run_files``)."""
+
+    choose: Callable[[Any, int], batches.Chosen]
+    act: Callable[[list[Any]], batches.Acted]
+
+
+def _source(
+    planned: BindingPlan,
+    connector: Connector | SourceUnavailable | None,
+    opened: Mapping[str, Connector | SourceUnavailable],
+    change: batches.Change,
+) -> _Source | None:
+    """The binding's rows to act on as planned now, or None (it waits, or was skipped)."""
+    if planned.status != "planned":
+        return None
+    conditions = planned.conditions
+    if conditions is not None and isinstance(connector, SqlConnector):
+        sql_source = connector
+        return _Source(
+            lambda after, limit: batches.choose(
+                sql_source, conditions, opened, after=after, limit=limit, with_files=change.delete
+            ),
+            lambda keys: batches.act(sql_source, conditions, keys, change),
+        )
+    if isinstance(planned, FileBindingPlan) and isinstance(connector, run_files.FolderConnector):
+        folder = connector
+        return _Source(
+            lambda after, limit: run_files.choose(
+                planned, folder, opened, after=after, limit=limit, with_files=change.delete
+            ),
+            lambda keys: run_files.act(planned, folder, keys, change),
+        )
+    return None
+
+
 def _act(
     uow: UnitOfWork,
     run: RetentionRun,
     found: RetentionEvidence,
     pending: RetentionBatch,
-    connector: SqlConnector,
-    conditions: Conditions,
-    change: batches.Change,
+    binding: Binding,
+    acted: batches.Acted,
     opened: Mapping[str, Connector | SourceUnavailable],
 ) -> None:
+    """The source has acted on the batch (and committed): its rows' files go, then the
+    batch is done and counted."""
     keys = list(pending.keys or [])
-    acted = batches.act(connector, conditions, keys, change)
-    # The source has committed: the files of its rows go now (again, harmlessly, in a
-    # batch resumed after a crash), then the batch is done.
+    # The files of its rows go now (again, harmlessly, in a batch resumed after a crash).
     files = after_source_commit(opened, pending, acted)
+    if found.action != batches.REVIEW and isinstance(opened.get(binding.connection), BlobConnector):
+        files += acted.rows  # a files binding's rows are its files, deleted with them
     done = acted.acted + acted.gone
     ordered = [k for k in keys if k in set(done)]
     pending.state, pending.rows, pending.files = BATCH_DONE, acted.rows, files
-    pending.digest = batches.batch_digest(conditions.binding, ordered) if ordered else None
+    pending.digest = batches.batch_digest(binding, ordered) if ordered else None
     pending.keys = pending.paths = None
     found.rows += acted.rows
     found.files += files

@@ -16,7 +16,7 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 
 from dataward.audit.service import record
-from dataward.erasure.survey import how_of
+from dataward.erasure.survey import retention_how_of
 from dataward.retention import audit_actions as actions
 from dataward.retention.batches import change_of
 from dataward.retention.models import (
@@ -156,14 +156,16 @@ def _status(
     if found.to_act_on == 0:
         return DONE, "nothing to act on"
     binding = sources.datasets[dataset][index]
-    change = change_of(rule.action, how_of(binding))
+    change = change_of(rule.action, retention_how_of(binding))
     if change.nothing:
         return SKIPPED, (
             "the sources file gives no column of this binding a way to erase or anonymise it "
-            "(erasure: delete_row, set_null or anonymise)"
+            "(retention or erasure: delete_row, set_null or anonymise)"
         )
     if change.review:
         return OPEN, ""
+    if sources.connections[binding.connection].kind == "files" and not change.delete:
+        return SKIPPED, "a file is deleted whole or kept: its columns cannot be set"
     writes = [binding.connection]
     if change.delete and binding.files is not None:
         writes.append(binding.files.connection or binding.connection)

@@ -241,7 +241,13 @@ def _source(
         sql_source = connector
         return _Source(
             lambda after, limit: batches.choose(
-                sql_source, conditions, opened, after=after, limit=limit, with_files=change.delete
+                sql_source,
+                conditions,
+                opened,
+                after=after,
+                limit=limit,
+                with_files=change.delete,
+                change=change,
             ),
             lambda keys: batches.act(sql_source, conditions, keys, change),
         )
@@ -249,7 +255,7 @@ def _source(
         folder = connector
         return _Source(
             lambda after, limit: run_files.choose(
-                planned, folder, opened, after=after, limit=limit, with_files=change.delete
+                planned, folder, opened, after=after, limit=limit, change=change
             ),
             lambda keys: run_files.act(planned, folder, keys, change),
         )
@@ -368,3 +374,20 @@ def evidence_of(uow: UnitOfWork, run_id: str) -> list[RetentionEvidence]:
             .order_by(RetentionEvidence.seq)
         )
     )
+
+
+def what_each_did(uow: UnitOfWork, run_id: str) -> dict[str, str]:
+    """Per evidence record of a binding, what acting on its rows did (deleted, anonymised,
+    flagged for review): the rule's action through the binding's strategies, not the
+    action's name (a rule that says delete sets columns where the sources file says so)."""
+    run = uow.session.get(RetentionRun, run_id)
+    if run is None:
+        return {}
+    sources = sources_version(uow, run.organisation, run.sources_version).parsed().sources
+    did: dict[str, str] = {}
+    for found in evidence_of(uow, run_id):
+        bindings = sources.datasets.get(found.dataset, [])
+        if found.binding is not None and found.binding < len(bindings):
+            how = retention_how_of(bindings[found.binding])
+            did[found.id] = batches.change_of(found.action, how).done
+    return did

@@ -32,6 +32,7 @@ from dataward.retention.files import FileBindingPlan
 from dataward.sources.connectors import apply_changes
 from dataward.sources.connectors.base import (
     Connector,
+    Row,
     RowChange,
     SourceMisfit,
     SourceUnavailable,
@@ -49,11 +50,11 @@ def choose(
     *,
     after: Any,
     limit: int,
-    with_files: bool,
+    change: Change,
 ) -> Chosen:
     """``_choose``, a folder that cannot be read said so (skipped or waits), never a crash."""
     with _read_guard(connector):
-        return _choose(planned, connector, connectors, after, limit, with_files)
+        return _choose(planned, connector, connectors, after, limit, change)
 
 
 def act(
@@ -81,21 +82,27 @@ def _choose(
     connectors: Mapping[str, Connector | Any],
     after: Any,
     limit: int,
-    with_files: bool,
+    change: Change,
 ) -> Chosen:
     """The next keys to act on after ``after`` (as text, in order), and their rows' files."""
     reading = planned.reading
     if reading is None:
         return Chosen([], [])
     binding = reading.binding
-    keys = sorted({str(k) for k in planned.keys_to_act_on() if k is not None})
+    keys = sorted(
+        {
+            str(row.get(binding.key))
+            for row in reading.rows()
+            if row.get(binding.key) is not None and _to_act_on(reading, row, change)
+        }
+    )
     if after is not None:
         keys = [k for k in keys if k > str(after)]
     if isinstance(connector, BlobConnector):
         keys = keys[:limit]
     ref = binding.files
     paths: list[list[Any]] = []
-    if with_files and ref is not None and keys and isinstance(connector, TabularConnector):
+    if change.delete and ref is not None and keys and isinstance(connector, TabularConnector):
         blobs = connectors.get(ref.connection or binding.connection)
         if not isinstance(blobs, BlobConnector):
             raise SourceUnavailable(f"files connection {ref.connection} cannot be reached")
@@ -109,6 +116,21 @@ def _choose(
                     if found.get("size") is not None
                 )
     return Chosen(list(keys), paths)
+
+
+def _to_act_on(reading: Any, row: Row, change: Change) -> bool:
+    """Due, held by nothing, and not already holding the new values (a row anonymised by
+    an earlier run is neither changed nor counted again; as text: a CSV holds text)."""
+    days = reading.days(row)
+    if days is None or not reading.is_due(row, days) or reading.held_by(row):
+        return False
+    if change.review or change.delete or not change.values:
+        return True
+    return any(_text(row.get(c)) != _text(v) for c, v in change.values.items())
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
 
 
 def _act(
@@ -127,8 +149,7 @@ def _act(
         if key not in wanted:
             continue
         present.add(key)
-        days = reading.days(row)
-        if days is not None and reading.is_due(row, days) and not reading.held_by(row):
+        if _to_act_on(reading, row, change):
             still.add(key)
     if still and not change.review:
         found = sorted(still)

@@ -48,7 +48,7 @@ def test_it_runs_and_prints_what_each_rule_did(site: Site) -> None:
     assert result.exit_code == 0, result.output
     assert f"Retention run for {ORG} as of 2026-11-25" in result.output
     assert (
-        "body_worn_video / body_worn_video [demo_operational.body_worn_video]: delete 2 row(s); "
+        "body_worn_video / body_worn_video [demo_operational.body_worn_video]: deleted 2 row(s); "
         "held complaint_on_case 1, investigation_on_case 1" in result.output
     )
     assert "vulnerability_evidence: needs decision" in result.output

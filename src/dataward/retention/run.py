@@ -28,10 +28,11 @@ from typing import Any
 from sqlalchemy import func, select
 
 from dataward.audit.service import record
+from dataward.config import Settings, get_settings
 from dataward.erasure.survey import retention_how_of
 from dataward.holds.service import today_of
 from dataward.retention import audit_actions as actions
-from dataward.retention import batches, run_files
+from dataward.retention import batches, run_files, run_own
 from dataward.retention.context import close_connectors, open_connectors
 from dataward.retention.errors import RetentionClockBehind
 from dataward.retention.files import FileBindingPlan
@@ -85,8 +86,11 @@ def run_step(
     connectors: Mapping[str, Connector] | None = None,
     env: Mapping[str, str] | None = None,
     batch_size: int = BATCH,
+    settings: Settings | None = None,
 ) -> RunStep:
-    """One unit of the organisation's retention run for today (``uow.clock``)."""
+    """One unit of the organisation's retention run for today (``uow.clock``); dataward's
+    own data is swept under ``settings`` (the process's settings unless given)."""
+    settings = settings or get_settings()
     today = today_of(uow)
     latest = uow.session.scalar(
         select(func.max(RetentionRun.as_of)).where(RetentionRun.organisation == organisation)
@@ -98,7 +102,15 @@ def run_step(
         )
     run = _locked(uow, organisation, today)
     if run is None:
-        run = start_run(uow, organisation, today, worker=worker, connectors=connectors, env=env)
+        run = start_run(
+            uow,
+            organisation,
+            today,
+            worker=worker,
+            connectors=connectors,
+            env=env,
+            settings=settings,
+        )
         return _step(run, "planned")
     if run.state == DONE:
         return _step(run, "already_done")
@@ -111,6 +123,8 @@ def run_step(
     if found is None:
         _finish(uow, run, worker)
         return _step(run, "finished")
+    if run_own.is_own(found):
+        return _step(run, run_own.work_own(uow, run, found, settings, worker, batch_size), found)
     sources = sources_version(uow, organisation, run.sources_version).parsed().sources
     opened, own = open_connectors(sources, connectors, env)
     try:
@@ -386,6 +400,9 @@ def what_each_did(uow: UnitOfWork, run_id: str) -> dict[str, str]:
     sources = sources_version(uow, run.organisation, run.sources_version).parsed().sources
     did: dict[str, str] = {}
     for found in evidence_of(uow, run_id):
+        if run_own.is_own(found):
+            did[found.id] = "swept"
+            continue
         bindings = sources.datasets.get(found.dataset, [])
         if found.binding is not None and found.binding < len(bindings):
             how = retention_how_of(bindings[found.binding])

@@ -124,7 +124,10 @@ def test_a_bad_own_period_skips_the_own_records_and_the_rules_still_run(
     assert own["settings"].status == "skipped"
     assert "DATAWARD_OWN_OUTBOX_BODY_DAYS" in own["settings"].reason
     bwv = uow.session.scalars(
-        select(RetentionEvidence).where(RetentionEvidence.rule == "body_worn_video")
+        select(RetentionEvidence).where(
+            RetentionEvidence.rule == "body_worn_video",
+            RetentionEvidence.dataset == "body_worn_video",
+        )
     ).first()
     assert bwv is not None
     assert (bwv.status, bwv.rows) == ("done", 2)

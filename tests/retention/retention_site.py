@@ -59,8 +59,8 @@ def build_site(folder: Path, *, files: bool = False) -> Site:
     return site
 
 
-def store(uow: UnitOfWork, site: Site) -> None:
-    loaded = load_register(JTR)
+def store(uow: UnitOfWork, site: Site, register: Path = JTR) -> None:
+    loaded = load_register(register)
     store_register(uow, loaded, actor="test")
     document = sources_document(
         organisation=ORG,

@@ -48,10 +48,17 @@ def test_it_runs_and_prints_what_each_rule_did(site: Site) -> None:
     assert result.exit_code == 0, result.output
     assert f"Retention run for {ORG} as of 2026-11-25" in result.output
     assert (
-        "body_worn_video / body_worn_video [demo_operational.body_worn_video]: delete 2 row(s); "
+        "body_worn_video / body_worn_video [demo_operational.body_worn_video]: deleted 2 row(s); "
         "held complaint_on_case 1, investigation_on_case 1" in result.output
     )
     assert "vulnerability_evidence: needs decision" in result.output
+    # The rule says delete; the sources file sets the debtor's columns: it says what it did.
+    assert "customer_data / customers [demo_operational.debtors]: anonymised 1 row(s)" in (
+        result.output
+    )
+    assert "own:cookie_consents / cookie_consents [dataward.cookie_consents]: swept 0 row(s)" in (
+        result.output
+    )
     assert ids(site, "body_worn_video") == {2, 3, 4}
     again = runner.invoke(app, ["retention", "run", "--as-of", "2026-11-25", "--json"])
     assert again.exit_code == 0, again.output

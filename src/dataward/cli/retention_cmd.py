@@ -211,7 +211,7 @@ def run(
     from dataward.errors import ConfigurationError
     from dataward.retention.errors import RetentionInvalid
     from dataward.retention.plan import organisation_of
-    from dataward.retention.run import evidence_of, run_step
+    from dataward.retention.run import evidence_of, run_step, what_each_did
     from dataward.runtime import open_runtime
 
     with refused():
@@ -239,6 +239,7 @@ def run(
                     break
             with runtime.reader() as uow:
                 records = evidence_of(uow, step.run_id)
+                did = what_each_did(uow, step.run_id)
                 document = {
                     "organisation": organisation,
                     "run": step.run_id,
@@ -253,6 +254,7 @@ def run(
                             "connection": r.connection,
                             "table": r.table,
                             "action": r.action,
+                            "did": did.get(r.id, r.action),
                             "status": r.status,
                             "reason": r.reason,
                             "rows": r.rows,
@@ -286,8 +288,7 @@ def run_text(document: dict[str, Any]) -> list[str]:
             where += f" [{r['connection']}.{r['table']}]"
         held = ", ".join(f"{label} {n}" for label, n in r["held"].items() if n)
         if r["status"] in ("done", "flagged"):
-            verb = "flagged for review" if r["status"] == "flagged" else r["action"]
-            line = f"  {where}: {verb} {r['rows']} row(s)"
+            line = f"  {where}: {r['did']} {r['rows']} row(s)"
             if r["files"]:
                 line += f", {r['files']} file(s)"
             if held:

@@ -144,7 +144,12 @@ DATASETS: dict[str, list[dict[str, Any]]] = {
             subject={"via": "debtor_id", **_CUSTOMER},
             entities={"case": "case_ref"},
             events={"case_returned": "returned_on"},
-            columns={"case_ref": {"erasure": {"keep": _CLIENTS_CASE}}},
+            columns={
+                "case_ref": {"erasure": {"keep": _CLIENTS_CASE}},
+                # When the customer rule's period ends the case stays (evidence, investigations
+                # and the client's figures point at it) but is no longer anyone's.
+                "debtor_id": {"retention": _GONE},
+            },
             holds={
                 "live_case": {"open_when_null": "returned_on", "since": "opened_on"},
                 "complaint_on_case": {
@@ -169,7 +174,10 @@ DATASETS: dict[str, list[dict[str, Any]]] = {
             entities=_CASE,
             columns={
                 "amount_pence": {
-                    "erasure": {"keep": "the accounting record of money collected for the client"}
+                    "erasure": {"keep": "the accounting record of money collected for the client"},
+                    # Six years after the last case returned, the accounting record has
+                    # served its period too.
+                    "retention": "delete_row",
                 }
             },
         )
@@ -179,7 +187,11 @@ DATASETS: dict[str, list[dict[str, Any]]] = {
             "agent_visits",
             subject=_BY_CASE,
             entities=_CASE,
-            columns={"outcome": {"erasure": {"keep": _VISIT_LOG}}},
+            columns={
+                "outcome": {"erasure": {"keep": _VISIT_LOG}},
+                # A visit's recording points at it: the visit stays, no longer anyone's.
+                "case_id": {"retention": _GONE},
+            },
         ),
         _row(
             "notes",
@@ -192,6 +204,7 @@ DATASETS: dict[str, list[dict[str, Any]]] = {
                     "free_text": True,
                     "provenance": "observed",
                     "erasure": {"keep": _VISIT_LOG},
+                    "retention": "delete_row",
                 }
             },
         ),
@@ -275,7 +288,7 @@ DATASETS: dict[str, list[dict[str, Any]]] = {
             subject=_BY_CASE,
             entities=_CASE,
             events={"complaint_closed": "closed_on"},
-            columns={"category": {"erasure": {"keep": _COMPLAINT_LOG}}},
+            columns={"category": {"erasure": {"keep": _COMPLAINT_LOG}, "retention": "delete_row"}},
         ),
     ],
 }

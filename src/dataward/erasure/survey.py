@@ -95,6 +95,16 @@ def how_of(binding: Binding) -> dict[str, str]:
     }
 
 
+def retention_how_of(binding: Binding) -> dict[str, str]:
+    """Column -> strategy at the end of a retention period: the column's ``retention:``
+    where the sources file gives one, else its erasure strategy."""
+    return {
+        name: strategy_of(info.retention if info.retention is not None else info.erasure)
+        for name, info in binding.columns.items()
+        if info.retention is not None or info.erasure is not None
+    }
+
+
 def changes_of(how: Mapping[str, str]) -> tuple[bool, dict[str, Any]]:
     """(delete the row?, column -> new value) for a binding's strategies."""
     if DELETE_ROW in how.values():

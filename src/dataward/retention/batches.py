@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, or_, select, update
 from sqlalchemy import exc as sa_exc
 
 from dataward.erasure.survey import changes_of, key_digest
@@ -44,6 +44,13 @@ class Change:
     @property
     def nothing(self) -> bool:
         return not self.review and not self.delete and not self.values
+
+    @property
+    def done(self) -> str:
+        """What acting on a row did, in words: the run's evidence says it."""
+        if self.review:
+            return "flagged for review"
+        return "deleted" if self.delete else "anonymised"
 
 
 def change_of(action: str, how: Mapping[str, str]) -> Change:
@@ -78,6 +85,20 @@ def _stored(key: Any) -> Any:
     return key if isinstance(key, int | str) else str(key)
 
 
+def not_yet_changed(target: Any, change: Change) -> ColumnElement[bool] | None:
+    """Rows whose columns do not all hold their new values yet: a row anonymised by an
+    earlier run stays due, and is neither changed nor counted again."""
+    if change.review or change.delete or not change.values:
+        return None
+    parts = [
+        target.c[name].is_not(None)
+        if value is None
+        else or_(target.c[name].is_(None), target.c[name] != value)
+        for name, value in change.values.items()
+    ]
+    return or_(*parts)
+
+
 def choose(
     connector: SqlConnector,
     conditions: Conditions,
@@ -86,6 +107,7 @@ def choose(
     after: Any,
     limit: int,
     with_files: bool,
+    change: Change | None = None,
 ) -> Chosen:
     """The next keys to act on after ``after``, and (when rows are deleted) their files."""
     binding, target, key = conditions.binding, conditions.target, conditions.key
@@ -95,6 +117,9 @@ def choose(
         names = [ref.column] if ref.column is not None else placeholders(ref.pattern or "")
     columns = [target.c[n] for n in names if n in target.c and n != key.name]
     query = select(key, *columns).select_from(target).where(conditions.act_on)
+    pending = None if change is None else not_yet_changed(target, change)
+    if pending is not None:
+        query = query.where(pending)
     if after is not None:
         query = query.where(key > after)
     query = query.order_by(key).limit(limit)
@@ -138,6 +163,9 @@ def act(
     keyed = key.in_(bindparam("keys", expanding=True))
     present_q = select(key).select_from(target).where(keyed)
     still_q = select(key).select_from(target).where(keyed, conditions.act_on)
+    pending = not_yet_changed(target, change)
+    if pending is not None:
+        still_q = still_q.where(pending)
     statement: Any = None
     if change.delete:
         statement = delete(target).where(keyed)

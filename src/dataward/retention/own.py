@@ -169,9 +169,15 @@ def own_plan(uow: UnitOfWork, settings: Settings) -> list[OwnDue]:
 
 
 def sweep_own(
-    uow: UnitOfWork, settings: Settings, *, worker: str, batch_size: int = 5000
+    uow: UnitOfWork,
+    settings: Settings,
+    *,
+    worker: str,
+    batch_size: int = 5000,
+    only: str | None = None,
 ) -> list[OwnSwept]:
-    """One batch of every kind, in the caller's transaction; never commits.
+    """One batch of every kind (or of the kind ``only``: the retention run sweeps a kind a
+    step at a time), in the caller's transaction; never commits.
 
     Files are named, not removed: the caller removes them after its commit
     (``remove_swept_files``). Removed first, a rolled-back batch would leave rows that still
@@ -184,6 +190,8 @@ def sweep_own(
     periods = own_periods(settings)
     swept = []
     for kind in _kinds(settings):
+        if only is not None and kind.name != only:
+            continue
         period = periods[kind.setting]
         moment = _moment(uow, period)
         ids = list(

@@ -20,19 +20,22 @@ record is written once. A clock moved backwards (a day before the latest run) is
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 
 from dataward.audit.service import record
-from dataward.erasure.survey import how_of
+from dataward.config import Settings, get_settings
+from dataward.erasure.survey import retention_how_of
 from dataward.holds.service import today_of
 from dataward.retention import audit_actions as actions
-from dataward.retention import batches
+from dataward.retention import batches, run_files, run_own
 from dataward.retention.context import close_connectors, open_connectors
 from dataward.retention.errors import RetentionClockBehind
+from dataward.retention.files import FileBindingPlan
 from dataward.retention.models import (
     BATCH_DONE,
     BATCH_PENDING,
@@ -47,11 +50,12 @@ from dataward.retention.models import (
     RetentionRun,
 )
 from dataward.retention.plan import binding_conditions
-from dataward.retention.plan_types import Conditions
+from dataward.retention.plan_types import BindingPlan
 from dataward.retention.run_start import start_run
 from dataward.sources.connectors.base import Connector, SourceMisfit, SourceUnavailable
+from dataward.sources.connectors.blobs import BlobConnector
 from dataward.sources.connectors.sql import SqlConnector
-from dataward.sources.models import SourcesFile
+from dataward.sources.models import Binding, SourcesFile
 from dataward.sources.versions import sources_version
 from dataward.uow import UnitOfWork
 
@@ -82,8 +86,11 @@ def run_step(
     connectors: Mapping[str, Connector] | None = None,
     env: Mapping[str, str] | None = None,
     batch_size: int = BATCH,
+    settings: Settings | None = None,
 ) -> RunStep:
-    """One unit of the organisation's retention run for today (``uow.clock``)."""
+    """One unit of the organisation's retention run for today (``uow.clock``); dataward's
+    own data is swept under ``settings`` (the process's settings unless given)."""
+    settings = settings or get_settings()
     today = today_of(uow)
     latest = uow.session.scalar(
         select(func.max(RetentionRun.as_of)).where(RetentionRun.organisation == organisation)
@@ -95,7 +102,15 @@ def run_step(
         )
     run = _locked(uow, organisation, today)
     if run is None:
-        run = start_run(uow, organisation, today, worker=worker, connectors=connectors, env=env)
+        run = start_run(
+            uow,
+            organisation,
+            today,
+            worker=worker,
+            connectors=connectors,
+            env=env,
+            settings=settings,
+        )
         return _step(run, "planned")
     if run.state == DONE:
         return _step(run, "already_done")
@@ -108,6 +123,8 @@ def run_step(
     if found is None:
         _finish(uow, run, worker)
         return _step(run, "finished")
+    if run_own.is_own(found):
+        return _step(run, run_own.work_own(uow, run, found, settings, worker, batch_size), found)
     sources = sources_version(uow, organisation, run.sources_version).parsed().sources
     opened, own = open_connectors(sources, connectors, env)
     try:
@@ -181,22 +198,16 @@ def _work(
         as_of=run.as_of,
     )
     connector = opened.get(binding.connection)
-    if planned.conditions is None or not isinstance(connector, SqlConnector):
+    change = batches.change_of(found.action, retention_how_of(binding))
+    source = _source(planned, connector, opened, change)
+    if source is None:
         status = planned.status if planned.status in (WAITS, SKIPPED) else SKIPPED
         return _close(uow, found, pending, worker, status, planned.reason)
-    change = batches.change_of(found.action, how_of(binding))
     try:
         if pending is not None:
-            _act(uow, run, found, pending, connector, planned.conditions, change, opened)
+            _act(uow, run, found, pending, binding, source.act(list(pending.keys or [])), opened)
             return "acted"
-        chosen = batches.choose(
-            connector,
-            planned.conditions,
-            opened,
-            after=found.last_key,
-            limit=batch_size,
-            with_files=change.delete,
-        )
+        chosen = source.choose(found.last_key, batch_size)
     except SourceUnavailable:
         reason = f"source {binding.connection} cannot be reached"
         return _close(uow, found, pending, worker, WAITS, reason)
@@ -221,25 +232,70 @@ def _work(
     return "chosen"
 
 
+@dataclass(frozen=True)
+class _Source:
+    """Where a record's rows are chosen and acted on: a database's SQL (``batches``) or a
+    folder read a row at a time (``run_files``)."""
+
+    choose: Callable[[Any, int], batches.Chosen]
+    act: Callable[[list[Any]], batches.Acted]
+
+
+def _source(
+    planned: BindingPlan,
+    connector: Connector | SourceUnavailable | None,
+    opened: Mapping[str, Connector | SourceUnavailable],
+    change: batches.Change,
+) -> _Source | None:
+    """The binding's rows to act on as planned now, or None (it waits, or was skipped)."""
+    if planned.status != "planned":
+        return None
+    conditions = planned.conditions
+    if conditions is not None and isinstance(connector, SqlConnector):
+        sql_source = connector
+        return _Source(
+            lambda after, limit: batches.choose(
+                sql_source,
+                conditions,
+                opened,
+                after=after,
+                limit=limit,
+                with_files=change.delete,
+                change=change,
+            ),
+            lambda keys: batches.act(sql_source, conditions, keys, change),
+        )
+    if isinstance(planned, FileBindingPlan) and isinstance(connector, run_files.FolderConnector):
+        folder = connector
+        return _Source(
+            lambda after, limit: run_files.choose(
+                planned, folder, opened, after=after, limit=limit, change=change
+            ),
+            lambda keys: run_files.act(planned, folder, keys, change),
+        )
+    return None
+
+
 def _act(
     uow: UnitOfWork,
     run: RetentionRun,
     found: RetentionEvidence,
     pending: RetentionBatch,
-    connector: SqlConnector,
-    conditions: Conditions,
-    change: batches.Change,
+    binding: Binding,
+    acted: batches.Acted,
     opened: Mapping[str, Connector | SourceUnavailable],
 ) -> None:
+    """The source has acted on the batch (and committed): its rows' files go, then the
+    batch is done and counted."""
     keys = list(pending.keys or [])
-    acted = batches.act(connector, conditions, keys, change)
-    # The source has committed: the files of its rows go now (again, harmlessly, in a
-    # batch resumed after a crash), then the batch is done.
+    # The files of its rows go now (again, harmlessly, in a batch resumed after a crash).
     files = after_source_commit(opened, pending, acted)
+    if found.action != batches.REVIEW and isinstance(opened.get(binding.connection), BlobConnector):
+        files += acted.rows  # a files binding's rows are its files, deleted with them
     done = acted.acted + acted.gone
     ordered = [k for k in keys if k in set(done)]
     pending.state, pending.rows, pending.files = BATCH_DONE, acted.rows, files
-    pending.digest = batches.batch_digest(conditions.binding, ordered) if ordered else None
+    pending.digest = batches.batch_digest(binding, ordered) if ordered else None
     pending.keys = pending.paths = None
     found.rows += acted.rows
     found.files += files
@@ -332,3 +388,23 @@ def evidence_of(uow: UnitOfWork, run_id: str) -> list[RetentionEvidence]:
             .order_by(RetentionEvidence.seq)
         )
     )
+
+
+def what_each_did(uow: UnitOfWork, run_id: str) -> dict[str, str]:
+    """Per evidence record of a binding, what acting on its rows did (deleted, anonymised,
+    flagged for review): the rule's action through the binding's strategies, not the
+    action's name (a rule that says delete sets columns where the sources file says so)."""
+    run = uow.session.get(RetentionRun, run_id)
+    if run is None:
+        return {}
+    sources = sources_version(uow, run.organisation, run.sources_version).parsed().sources
+    did: dict[str, str] = {}
+    for found in evidence_of(uow, run_id):
+        if run_own.is_own(found):
+            did[found.id] = "swept"
+            continue
+        bindings = sources.datasets.get(found.dataset, [])
+        if found.binding is not None and found.binding < len(bindings):
+            how = retention_how_of(bindings[found.binding])
+            did[found.id] = batches.change_of(found.action, how).done
+    return did

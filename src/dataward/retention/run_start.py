@@ -16,7 +16,8 @@ from sqlalchemy import exc as sa_exc
 from sqlalchemy import select
 
 from dataward.audit.service import record
-from dataward.erasure.survey import how_of
+from dataward.config import Settings
+from dataward.erasure.survey import retention_how_of
 from dataward.retention import audit_actions as actions
 from dataward.retention.batches import change_of
 from dataward.retention.models import (
@@ -29,6 +30,7 @@ from dataward.retention.models import (
 )
 from dataward.retention.plan import plan_retention
 from dataward.retention.plan_types import BindingPlan, RetentionPlan, RulePlan
+from dataward.retention.run_own import own_records
 from dataward.sources.connectors.base import Connector
 from dataward.sources.models import SourcesFile
 from dataward.sources.versions import sources_version
@@ -43,6 +45,7 @@ def start_run(
     worker: str,
     connectors: Mapping[str, Connector] | None,
     env: Mapping[str, str] | None,
+    settings: Settings,
 ) -> RetentionRun:
     """Today's run, planned; or the run another worker started a moment before."""
     plan = plan_retention(uow, organisation, connectors=connectors, env=env)
@@ -73,6 +76,7 @@ def start_run(
         ).one()
     sources = sources_version(uow, organisation, plan.sources_version).parsed().sources
     records = _records(run, plan, sources, worker)
+    records += own_records(uow, run, settings, worker, len(records) + 1)
     uow.session.add_all(records)
     run.to_act_on = sum(r.due for r in records if r.status == OPEN)
     record(
@@ -156,14 +160,16 @@ def _status(
     if found.to_act_on == 0:
         return DONE, "nothing to act on"
     binding = sources.datasets[dataset][index]
-    change = change_of(rule.action, how_of(binding))
+    change = change_of(rule.action, retention_how_of(binding))
     if change.nothing:
         return SKIPPED, (
             "the sources file gives no column of this binding a way to erase or anonymise it "
-            "(erasure: delete_row, set_null or anonymise)"
+            "(retention or erasure: delete_row, set_null or anonymise)"
         )
     if change.review:
         return OPEN, ""
+    if sources.connections[binding.connection].kind == "files" and not change.delete:
+        return SKIPPED, "a file is deleted whole or kept: its columns cannot be set"
     writes = [binding.connection]
     if change.delete and binding.files is not None:
         writes.append(binding.files.connection or binding.connection)

@@ -171,6 +171,12 @@ class ColumnInfo(Strict):
         default=None,
         description="delete_row | set_null | {anonymise: rule} | {keep: reason}.",
     )
+    retention: Erasure | None = Field(
+        default=None,
+        description="What the end of a retention period does to the column, where it differs "
+        "from erasure (a column kept on request for legal claims goes when the period ends); "
+        "the erasure strategy otherwise.",
+    )
     description: Text | None = None
 
 
@@ -211,14 +217,23 @@ class Binding(Strict):
             raise ValueError("give exactly one of table (sql) or pattern (csv, json, files)")
         # Deleting the row takes every column with it: a column kept beside a deleted row
         # would be a promise the erasure silently breaks, so the two cannot be mixed.
-        strategies = {name: info.erasure for name, info in self.columns.items()}
-        kept = sorted(name for name, how in strategies.items() if isinstance(how, Keep))
-        if kept and "delete_row" in strategies.values():
-            raise ValueError(
-                f"a row deleted on erasure cannot keep {', '.join(kept)}: give those columns'"
-                " strategy to the others (set_null, anonymise) or keep the whole row"
-            )
+        for when in ("erasure", "retention"):
+            strategies = {name: _strategy(info, when) for name, info in self.columns.items()}
+            kept = sorted(name for name, how in strategies.items() if isinstance(how, Keep))
+            if kept and "delete_row" in strategies.values():
+                raise ValueError(
+                    f"a row deleted on {when} cannot keep {', '.join(kept)}: give those "
+                    "columns' strategy to the others (set_null, anonymise) or keep the whole row"
+                )
         return self
+
+
+def _strategy(info: ColumnInfo, when: str) -> Erasure | None:
+    """A column's strategy on erasure, or at the end of a retention period (its own, else
+    its erasure one)."""
+    if when == "retention" and info.retention is not None:
+        return info.retention
+    return info.erasure
 
 
 class SourcesFile(Strict):

@@ -23,7 +23,7 @@ baseline seconds / run seconds (the run's speed as a share of the hand-written o
 
 Run with ``.venv/bin/python benchmarks/retention_run_bench.py`` (``--rows 300000`` for a
 quick run; ``--source postgresql``; ``--batch-size 20000``; ``--keep DIR`` keeps the
-generated agency in DIR and reuses it on the next run, SQLite only).
+generated agency in DIR, or the PostgreSQL database DIR, and reuses it on the next run).
 """
 
 from __future__ import annotations
@@ -43,7 +43,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from retention_plan_bench import (  # noqa: E402  (the plan bench beside this file)
+import retention_plan_bench  # the plan bench beside this file
+from retention_plan_bench import (
     CONDITIONS,
     ORG,
     PG_ADMIN,
@@ -52,7 +53,6 @@ from retention_plan_bench import (  # noqa: E402  (the plan bench beside this fi
     peak_rss_mb,
     run_child,
 )
-import retention_plan_bench  # noqa: E402
 
 PLAN_BENCH = str(retention_plan_bench.__file__)
 
@@ -186,10 +186,11 @@ def _child(*args: str) -> dict[str, Any]:
 
 
 @contextmanager
-def agencies(source: str, folder: Path, keep: Path | None) -> Iterator[tuple[str, Any]]:
-    """The generated agency's URL, and a function making a fresh copy of it by name."""
+def agencies(source: str, folder: Path, keep: str | None) -> Iterator[tuple[str, bool, Any]]:
+    """The agency's URL, whether it is already generated (kept from an earlier run), and a
+    function making a fresh copy of it by name."""
     if source == "sqlite":
-        where = keep if keep is not None else folder
+        where = Path(keep) if keep is not None else folder
         where.mkdir(parents=True, exist_ok=True)
         original = where / "agency.db"
 
@@ -197,28 +198,42 @@ def agencies(source: str, folder: Path, keep: Path | None) -> Iterator[tuple[str
             shutil.copyfile(original, folder / f"{name}.db")
             return f"sqlite:///{folder / f'{name}.db'}"
 
-        yield f"sqlite:///{original}", copy_sqlite
+        yield f"sqlite:///{original}", original.exists(), copy_sqlite
         return
     from dataward.scratch import scratch_databases
 
-    with scratch_databases(
-        PG_ADMIN, "bench_run_agency", "bench_run_run", "bench_run_baseline"
-    ) as urls:
-        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
-        names = {"run": urls[1], "baseline": urls[2]}
+    admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+    with scratch_databases(PG_ADMIN, "bench_run_run", "bench_run_baseline") as urls:
+        names = {"run": urls[0], "baseline": urls[1]}
+        kept = False
+        if keep is not None:
+            with admin.connect() as conn:
+                kept = bool(
+                    conn.execute(
+                        text("SELECT count(*) FROM pg_database WHERE datname = :n"), {"n": keep}
+                    ).scalar_one()
+                )
+                if not kept:
+                    conn.execute(text(f'CREATE DATABASE "{keep}"'))
+            original = keep
+        else:
+            original = f"bench_run_agency_{os.getpid()}"
+            with admin.connect() as conn:
+                conn.execute(text(f'CREATE DATABASE "{original}"'))
 
         def copy_pg(name: str) -> str:
             target = make_url(names[name]).database
             with admin.connect() as conn:
                 conn.execute(text(f'DROP DATABASE "{target}"'))
-                conn.execute(
-                    text(f'CREATE DATABASE "{target}" TEMPLATE "{make_url(urls[0]).database}"')
-                )
+                conn.execute(text(f'CREATE DATABASE "{target}" TEMPLATE "{original}"'))
             return names[name]
 
         try:
-            yield urls[0], copy_pg
+            yield make_url(PG_ADMIN).set(database=original).render_as_string(False), kept, copy_pg
         finally:
+            if keep is None:
+                with admin.connect() as conn:
+                    conn.execute(text(f'DROP DATABASE IF EXISTS "{original}" WITH (FORCE)'))
             admin.dispose()
 
 
@@ -227,7 +242,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--source", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--batch-size", type=int, default=5000)
-    parser.add_argument("--keep", type=Path, help="keep (and reuse) the SQLite agency here")
+    parser.add_argument(
+        "--keep",
+        help="keep the generated agency (SQLite: in this folder; PostgreSQL: as this "
+        "database) and reuse it when it is there",
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -244,11 +263,10 @@ def main() -> None:
     debtors = round(args.rows / ROWS_PER_DEBTOR)
     with tempfile.TemporaryDirectory(prefix="retention_run_bench_") as tmp:
         folder = Path(tmp)
-        keep = args.keep if args.source == "sqlite" else None
-        with agencies(args.source, folder, keep) as (url, copy):
+        with agencies(args.source, folder, args.keep) as (url, kept, copy):
             started = time.perf_counter()
-            if keep is not None and (keep / "agency.db").exists():
-                log(f"reusing the agency in {keep}")
+            if kept:
+                log(f"reusing the agency kept in {args.keep}")
             else:
                 log(f"generating the agency ({debtors:,} debtors) on {args.source}")
                 # In a child: the parent stays small, so the children's peak RSS (which
@@ -280,15 +298,17 @@ def report(
 ) -> None:
     acted = int(run["rows"])
     print(
-        f"agency on {args.source}: {args.rows:,} rows asked (debtors {before['debtors rows']:,}, BWV"
-        f" {before['body_worn_video rows']:,}, calls {before['call_recordings rows']:,});"
+        f"agency on {args.source}: {args.rows:,} rows asked (debtors"
+        f" {before['debtors rows']:,}, BWV {before['body_worn_video rows']:,},"
+        f" calls {before['call_recordings rows']:,});"
         f" batch size {args.batch_size:,}"
     )
     for name, (status, due, done) in sorted(run["records"].items()):
         print(f"  run {name}: {status}, planned {due:,}, acted on {done:,}")
     print(f"  baseline acted on: {baseline['acted']}")
     gone = {
-        t: before[f"{t} rows"] - after_run[f"{t} rows"] for t in ("body_worn_video", "call_recordings")
+        t: before[f"{t} rows"] - after_run[f"{t} rows"]
+        for t in ("body_worn_video", "call_recordings")
     }
     gone["debtors"] = after_run["debtors anonymised"] - before["debtors anonymised"]
     planned = {t: sum(n for k, n in plan["to_act_on"].items() if k.endswith(f"/{t}")) for t in gone}

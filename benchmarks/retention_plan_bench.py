@@ -54,48 +54,53 @@ ORG = "jtr_collections"
 TODAY = datetime(2026, 11, 25, 9, 30, tzinfo=UTC)
 PER_DEBTOR = 6  # recordings of each kind per debtor
 
-# The hand-written counts: (binding, due, held among the due). Cutoffs as in
-# docs/retention.md: BWV 27 August 2026, calls 26 October 2026, customers 2019.
-BASELINE: dict[str, tuple[str, str]] = {
+# The hand-written conditions, written as a person would (EXISTS on complaints and
+# investigations, NOT EXISTS of a later case): binding -> (rows, due, held among the due).
+# Cutoffs as in docs/retention.md: BWV 27 August 2026, calls 26 October 2026, customers
+# 2019. The run bench acts on ``due AND NOT (held)`` by hand with the same conditions.
+_COMPLAINT_OR_INVESTIGATION = (
+    "EXISTS (SELECT 1 FROM complaints x WHERE x.case_id = {case}"
+    " AND (x.closed_on IS NULL OR x.closed_on >= '2026-08-28'))"
+    " OR EXISTS (SELECT 1 FROM investigations i WHERE i.case_id = {case}"
+    " AND (i.closed_on IS NULL OR i.closed_on >= '2026-08-28'))"
+)
+_CUSTOMER_LAST_RETURNED = (
+    "EXISTS (SELECT 1 FROM cases c WHERE c.debtor_id = d.id AND c.returned_on < '2020-01-01')"
+    " AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.debtor_id = d.id"
+    " AND c.returned_on >= '2020-01-01')"
+)
+CONDITIONS: dict[str, tuple[str, str, str]] = {
     "body_worn_video": (
-        "SELECT count(*) FROM body_worn_video b WHERE b.recorded_at < '2026-08-28'",
-        "SELECT count(*) FROM body_worn_video b JOIN cases c ON c.id = b.case_id "
-        "WHERE b.recorded_at < '2026-08-28' AND ("
-        " EXISTS (SELECT 1 FROM complaints x WHERE x.case_id = b.case_id"
-        "   AND (x.closed_on IS NULL OR x.closed_on >= '2026-08-28'))"
-        " OR EXISTS (SELECT 1 FROM investigations i WHERE i.case_id = b.case_id"
-        "   AND (i.closed_on IS NULL OR i.closed_on >= '2026-08-28'))"
-        " OR c.debtor_id = 10 OR c.case_ref = 'CASE-3')",
+        "body_worn_video b JOIN cases c ON c.id = b.case_id",
+        "b.recorded_at < '2026-08-28'",
+        _COMPLAINT_OR_INVESTIGATION.format(case="b.case_id")
+        + " OR c.debtor_id = 10 OR c.case_ref = 'CASE-3'",
     ),
     "call_recordings": (
-        "SELECT count(*) FROM call_recordings r WHERE r.recorded_at < '2026-10-27'",
-        "SELECT count(*) FROM call_recordings r WHERE r.recorded_at < '2026-10-27' AND ("
-        " EXISTS (SELECT 1 FROM complaints x WHERE x.case_id = r.case_id"
-        "   AND (x.closed_on IS NULL OR x.closed_on >= '2026-08-28'))"
-        " OR EXISTS (SELECT 1 FROM investigations i WHERE i.case_id = r.case_id"
-        "   AND (i.closed_on IS NULL OR i.closed_on >= '2026-08-28')))",
+        "call_recordings r",
+        "r.recorded_at < '2026-10-27'",
+        _COMPLAINT_OR_INVESTIGATION.format(case="r.case_id"),
     ),
     "debtors": (
-        "SELECT count(*) FROM debtors d WHERE EXISTS (SELECT 1 FROM cases c"
-        " WHERE c.debtor_id = d.id AND c.returned_on < '2020-01-01')"
-        " AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.debtor_id = d.id"
-        " AND c.returned_on >= '2020-01-01')",
-        "SELECT count(*) FROM debtors d WHERE EXISTS (SELECT 1 FROM cases c"
-        " WHERE c.debtor_id = d.id AND c.returned_on < '2020-01-01')"
-        " AND NOT EXISTS (SELECT 1 FROM cases c WHERE c.debtor_id = d.id"
-        " AND c.returned_on >= '2020-01-01') AND (d.id = 10 OR EXISTS (SELECT 1 FROM cases c"
-        " WHERE c.debtor_id = d.id AND c.returned_on IS NULL))",
+        "debtors d",
+        _CUSTOMER_LAST_RETURNED,
+        "d.id = 10 OR EXISTS (SELECT 1 FROM cases c WHERE c.debtor_id = d.id"
+        " AND c.returned_on IS NULL)",
     ),
     "cases": (
-        "SELECT count(*) FROM cases c WHERE c.returned_on < '2020-01-01'"
-        " AND NOT EXISTS (SELECT 1 FROM cases o WHERE o.debtor_id = c.debtor_id"
-        " AND o.returned_on >= '2020-01-01')",
-        "SELECT count(*) FROM cases c WHERE c.returned_on < '2020-01-01'"
-        " AND NOT EXISTS (SELECT 1 FROM cases o WHERE o.debtor_id = c.debtor_id"
-        " AND o.returned_on >= '2020-01-01') AND (c.debtor_id = 10 OR EXISTS (SELECT 1"
-        " FROM cases o WHERE o.debtor_id = c.debtor_id AND o.returned_on IS NULL)"
-        " OR c.case_ref = 'CASE-3')",
+        "cases c",
+        "c.returned_on < '2020-01-01' AND NOT EXISTS (SELECT 1 FROM cases o"
+        " WHERE o.debtor_id = c.debtor_id AND o.returned_on >= '2020-01-01')",
+        "c.debtor_id = 10 OR EXISTS (SELECT 1 FROM cases o WHERE o.debtor_id = c.debtor_id"
+        " AND o.returned_on IS NULL) OR c.case_ref = 'CASE-3'",
     ),
+}
+BASELINE: dict[str, tuple[str, str]] = {
+    table: (
+        f"SELECT count(*) FROM {rows} WHERE {due}",
+        f"SELECT count(*) FROM {rows} WHERE {due} AND ({held})",
+    )
+    for table, (rows, due, held) in CONDITIONS.items()
 }
 
 
@@ -282,20 +287,22 @@ def _sources(register_datasets: set[str]) -> str:
     return yaml.safe_dump(document, sort_keys=False)
 
 
-def child_plan(agency: str, folder: str) -> dict[str, Any]:
+@contextmanager
+def dataward_site(folder: str) -> Iterator[tuple[Any, Any, Any]]:
+    """dataward's database (SQLite in ``folder``) with the JTR register, the demo sources
+    file, a subject legal hold on customer C10 and a case hold on CASE-3: yields the session
+    factory, the clock (25 November 2026) and the vault. Shared with the run bench."""
     os.environ["DATAWARD_VAR_DIR"] = str(Path(folder) / "var")
     from dataward.clock import FixedClock
     from dataward.crypto.keystore import Vault
     from dataward.crypto.secrets import KeyMaterial
     from dataward.db import make_engine, make_session_factory
-    from dataward.demo.sources import OPERATIONAL_URL_FROM
     from dataward.holds.service import NewHold, place_hold
     from dataward.migrate import upgrade
     from dataward.models import import_all_models
     from dataward.publication.registers import store_register
     from dataward.publication.sources import store_sources
     from dataward.register.loader import load_register
-    from dataward.retention.plan import plan_retention
     from dataward.sources.loader import parse_sources
     from dataward.subjects.service import add_subject
     from dataward.uow import UnitOfWork
@@ -344,13 +351,22 @@ def child_plan(agency: str, folder: str) -> dict[str, Any]:
                 actor="dpo",
             )
             uow.commit()
+        yield factory, clock, vault
+    finally:
+        vault.close()
+        engine.dispose()
+
+
+def child_plan(agency: str, folder: str) -> dict[str, Any]:
+    from dataward.demo.sources import OPERATIONAL_URL_FROM
+    from dataward.retention.plan import plan_retention
+    from dataward.uow import UnitOfWork
+
+    with dataward_site(folder) as (factory, clock, vault):
         started = time.perf_counter()
         with UnitOfWork(factory, clock, vault) as uow:
             plan = plan_retention(uow, ORG, env={OPERATIONAL_URL_FROM: agency})
         seconds = time.perf_counter() - started
-    finally:
-        vault.close()
-        engine.dispose()
     counts: dict[str, list[int]] = {}
     for rule in plan.rules:
         for dataset in rule.datasets:
@@ -375,9 +391,10 @@ def child_baseline(agency: str) -> dict[str, Any]:
     return {"seconds": seconds, "counts": counts, "peak_rss_mb": peak_rss_mb()}
 
 
-def run_child(*args: str) -> dict[str, Any]:
+def run_child(*args: str, script: str = __file__) -> dict[str, Any]:
+    """``script --child *args`` in a process of its own; its last line of JSON."""
     done = subprocess.run(
-        [sys.executable, __file__, "--child", *args], check=True, stdout=subprocess.PIPE, text=True
+        [sys.executable, script, "--child", *args], check=True, stdout=subprocess.PIPE, text=True
     )
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result

@@ -292,8 +292,9 @@ def _act(
     files = after_source_commit(opened, pending, acted)
     if found.action != batches.REVIEW and isinstance(opened.get(binding.connection), BlobConnector):
         files += acted.rows  # a files binding's rows are its files, deleted with them
-    done = acted.acted + acted.gone
-    ordered = [k for k in keys if k in set(done)]
+    # One set, not one per key: a batch of n keys was O(n^2) (half a 5,000-row step's time).
+    done = {*acted.acted, *acted.gone}
+    ordered = [k for k in keys if k in done]
     pending.state, pending.rows, pending.files = BATCH_DONE, acted.rows, files
     pending.digest = batches.batch_digest(binding, ordered) if ordered else None
     pending.keys = pending.paths = None

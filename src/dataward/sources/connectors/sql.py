@@ -125,7 +125,10 @@ class SqlConnector:
                 event.listen(self.engine, "connect", _read_only_postgres)
         self._tables: dict[str, Table] = {}
         self._by_value: dict[tuple[str, str, str], Select[Any]] = {}
-        self._plans: dict[int, tuple[Binding, tuple[Table, ColumnElement[Any], Select[Any]]]] = {}
+        self._plans: dict[
+            tuple[int, tuple[str, ...] | None],
+            tuple[Binding, tuple[Table, ColumnElement[Any], Select[Any]]],
+        ] = {}
         self._metadata = MetaData()
 
     # Describing -----------------------------------------------------------------------------
@@ -272,16 +275,18 @@ class SqlConnector:
         root_keys: Collection[Any],
         values: IdentityValues,
         batch_size: int = BATCH_SIZE,
+        columns: Collection[str] | None = None,
     ) -> Iterator[Row]:
-        target, key, by_keys = self._plan(binding)
+        target, key, by_keys = self._plan(binding, columns)
+        read = by_keys.selected_columns
         match = identity_match(binding.identities, values) if binding.subject else None
         own = [
-            select(target).where(self._match(target, names, batch))
+            select(*read).where(self._match(target, names, batch))
             for names, wanted in (match.alone if match else ())
             for batch in batches(wanted, batch_size)
         ]
         if match and match.together:
-            own.append(select(target).where(self._together(target, match.together)))
+            own.append(select(*read).where(self._together(target, match.together)))
         seen: set[Any] | None = set() if own else None
         with self._connect() as conn:
             for batch in batches(root_keys, batch_size):
@@ -297,9 +302,13 @@ class SqlConnector:
                         seen.add(row[key.name])
                     yield row
 
-    def _plan(self, binding: Binding) -> tuple[Table, ColumnElement[Any], Select[Any]]:
-        """The binding's table, key, and its query by root keys (built once, then reused)."""
-        cached = self._plans.get(id(binding))
+    def _plan(
+        self, binding: Binding, columns: Collection[str] | None = None
+    ) -> tuple[Table, ColumnElement[Any], Select[Any]]:
+        """The binding's table, key, and its query by root keys reading ``columns`` (and
+        the key; every column when None), built once, then reused."""
+        wanted = None if columns is None else tuple(dict.fromkeys([binding.key, *columns]))
+        cached = self._plans.get((id(binding), wanted))
         if cached is not None and cached[0] is binding:
             return cached[1]
         if binding.table is None:
@@ -321,14 +330,15 @@ class SqlConnector:
         last_via = (
             self._column(current, chain[-1].via) if chain else self._column(target, binding.key)
         )
+        read = [target] if wanted is None else [self._column(target, c) for c in wanted]
         by_keys = (
-            select(target)
+            select(*read)
             .select_from(source)
             .where(last_via.in_(bindparam("keys", expanding=True)))
             .order_by(key)
         )
         plan = (target, key, by_keys)
-        self._plans[id(binding)] = (binding, plan)
+        self._plans[(id(binding), wanted)] = (binding, plan)
         return plan
 
     @staticmethod

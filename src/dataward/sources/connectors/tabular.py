@@ -176,6 +176,7 @@ class TabularConnector:
         root_keys: Collection[Any],
         values: IdentityValues,
         batch_size: int = BATCH_SIZE,
+        columns: Collection[str] | None = None,  # a file is read whole: every column
     ) -> Iterator[Row]:
         chain = relation_chain(binding.subject)
         if len(chain) > 1:

@@ -42,7 +42,7 @@ from sqlalchemy import delete, func, insert, select, update
 from dataward.disclosures.notices import tell_recipients
 from dataward.erasure import audit_actions as actions
 from dataward.erasure.errors import ErasurePlanNotFound
-from dataward.erasure.keys import keys_digests, mark_held, planned_among
+from dataward.erasure.keys import keys_digests, mark_held, planned_among, planned_count
 from dataward.erasure.models import (
     APPROVED,
     DONE,
@@ -219,10 +219,11 @@ def _mark(
         survey = survey_of(step)
         appeared = covered = 0
         for batch in survey.batches() if survey is not None else ():
-            found = planned_among(uow, step, [*batch.erase, *batch.held])
-            appeared += sum(1 for digest in batch.erase if digest not in found)
-            covered += len(found)
-            files = [f for f in batch.files if f[0] in found]
+            # Counts only: a batch with no digest appeared is planned whole, files and all.
+            planned = planned_count(uow, step, batch.erase)
+            appeared += len(batch.erase) - planned
+            covered += planned + planned_count(uow, step, batch.held)
+            files = batch.files
             if files and not appeared:
                 uow.session.execute(
                     insert(ErasureStepFile),
@@ -283,11 +284,16 @@ def _key_batches(
         return
     tally.survey = survey = survey_of(step)
     for batch in survey.batches() if survey is not None else ():
-        found = planned_among(uow, step, [*batch.erase, *batch.held])
-        held_now = [digest for digest in batch.held if digest in found]
+        held = planned_among(uow, step, batch.held) if batch.held else set()
+        held_now = [digest for digest in batch.held if digest in held]
         if held_now:
             _mark_held(uow, step, held_now)
-        keys = [key for digest, key in batch.erase.items() if digest in found]
+        # Usually every row found was planned: a count says so, without the digests back.
+        if planned_count(uow, step, batch.erase) == len(batch.erase):
+            keys = list(batch.erase.values())
+        else:
+            found = planned_among(uow, step, batch.erase)
+            keys = [key for digest, key in batch.erase.items() if digest in found]
         tally.found += len(keys)
         tally.held += len(held_now)
         if keys:

@@ -9,7 +9,7 @@ JOIN``), so each digest is one seek in the primary key. Never commits.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from itertools import groupby
 from operator import itemgetter
 
@@ -52,6 +52,21 @@ def planned_among(uow: UnitOfWork, step: ErasureStep, digests: Iterable[str]) ->
             {"step": step.id, "digests": list_param(digests)},
         ).all()
     )
+
+
+def planned_count(uow: UnitOfWork, step: ErasureStep, digests: Collection[str]) -> int:
+    """How many of ``digests`` the step erases (held or not): one number back instead of
+    the digests (``planned_among``), for a batch that is usually planned whole."""
+    if not digests:
+        return 0
+    found = uow.session.scalar(
+        text(
+            f"SELECT count(*) FROM {values_table(_dialect(uow), 'digests')} "  # noqa: S608
+            "CROSS JOIN erasure_step_keys k WHERE k.step_id = :step AND k.digest = v.value"
+        ),
+        {"step": step.id, "digests": list_param(digests)},
+    )
+    return int(found or 0)
 
 
 def mark_held(uow: UnitOfWork, step: ErasureStep, digests: Iterable[str]) -> None:

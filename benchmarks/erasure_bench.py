@@ -15,9 +15,10 @@ visits, notes, recordings, vulnerability evidence and complaints deleted, cases 
 kept. For ``--samples`` debtors drawn at random (seeded):
 
 - **dataward**, on the first copy: ground, plan, DPO approval and every worker run
-  (``execute_plan``, each committed) until the plan is ``done``, the plan's connectors kept
-  open from its first run to its last as the worker's handler keeps them; the setup of the
-  request (subject, request, identity check) is not counted. Also timed apart: the
+  (``execute_plan``, each committed) until the plan is ``done``, the worker's connectors
+  opened once and kept open across plans as the worker's handler keeps them (per sources
+  version, from its parsed copy); the setup of the request (subject, request, identity
+  check) is not counted. Also timed apart: the
   source's own run (``erase``: the run that changes the source);
 - **hand-written**, on the second copy: the same rows by set-based ``DELETE`` / ``UPDATE``
   statements joined to ``debtors`` on the email, in one transaction. Rows changed are

@@ -49,14 +49,18 @@ RECORDINGS = """\
 
 
 def erasure_sources(
-    *, keep_payments: bool = True, hold_visit: int | None = None, mode: str = "read_write"
+    *,
+    keep_payments: bool = True,
+    hold_visit: int | None = None,
+    hold_column: str = "id",
+    mode: str = "read_write",
 ) -> str:
     payments = (
         '{keep: "Payments on a debt: kept for the accounts"}' if keep_payments else "delete_row"
     )
     visit_hold = (
         "      holds:\n"
-        f"        complaint_on_case: {{open_when: {{column: id, in: [{hold_visit}]}}}}\n"
+        f"        complaint_on_case: {{open_when: {{column: {hold_column}, in: [{hold_visit}]}}}}\n"
         if hold_visit is not None
         else ""
     )

@@ -428,6 +428,25 @@ def test_a_hold_predicate_of_the_sources_file_keeps_the_row_it_is_open_on(
     assert not row_erased(uow, plan, key_digest("agency", "visits", 101))
 
 
+def test_a_hold_predicate_on_a_column_other_than_the_key_keeps_its_rows(
+    uow: UnitOfWork, agency: Operational
+) -> None:
+    """RULES: ERA-02. The surveys read only the columns they look at (the key, and those a
+    hold, an entity, an event or a file names): the hold's column is one of them."""
+    plan = _approved(uow, agency, hold_visit=10, hold_column="case_id")
+    visits = next(s for s in steps_of(uow, plan) if s.dataset == "visits")
+    assert (visits.action, visits.rows, visits.rows_kept, visits.kept_reason) == (
+        "keep",
+        0,
+        2,
+        "hold_predicate",
+    )
+
+    _run_all(uow, plan, agency)
+
+    assert _rows(agency, "SELECT id FROM visits ORDER BY id") == [(100,), (101,), (200,)]
+
+
 def test_a_read_only_connection_is_never_written(uow: UnitOfWork, agency: Operational) -> None:
     row = _planned(uow, agency, mode="read_only")
     plan = get_plan(uow, ORG, row.ref)

@@ -42,7 +42,7 @@ def row_erased(uow: UnitOfWork, plan: ErasurePlan, digest: str) -> bool:
 
 def step_digests(uow: UnitOfWork, step: ErasureStep) -> list[str]:
     """The key digests a step erases (or erased), sorted: for a small step or a test; a
-    large one is read a page at a time (``executor.keys_digest``)."""
+    large one is read a page at a time (``keys.keys_digests``)."""
     return list(
         uow.session.scalars(
             select(ErasureStepKey.digest)

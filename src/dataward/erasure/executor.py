@@ -42,7 +42,7 @@ from sqlalchemy import delete, func, insert, select, update
 from dataward.disclosures.notices import tell_recipients
 from dataward.erasure import audit_actions as actions
 from dataward.erasure.errors import ErasurePlanNotFound
-from dataward.erasure.keys import keys_digest, mark_held, planned_among
+from dataward.erasure.keys import keys_digests, mark_held, planned_among, planned_count
 from dataward.erasure.models import (
     APPROVED,
     DONE,
@@ -219,10 +219,11 @@ def _mark(
         survey = survey_of(step)
         appeared = covered = 0
         for batch in survey.batches() if survey is not None else ():
-            found = planned_among(uow, step, [*batch.erase, *batch.held])
-            appeared += sum(1 for digest in batch.erase if digest not in found)
-            covered += len(found)
-            files = [f for f in batch.files if f[0] in found]
+            # Counts only: a batch with no digest appeared is planned whole, files and all.
+            planned = planned_count(uow, step, batch.erase)
+            appeared += len(batch.erase) - planned
+            covered += planned + planned_count(uow, step, batch.held)
+            files = batch.files
             if files and not appeared:
                 uow.session.execute(
                     insert(ErasureStepFile),
@@ -283,11 +284,16 @@ def _key_batches(
         return
     tally.survey = survey = survey_of(step)
     for batch in survey.batches() if survey is not None else ():
-        found = planned_among(uow, step, [*batch.erase, *batch.held])
-        held_now = [digest for digest in batch.held if digest in found]
+        held = planned_among(uow, step, batch.held) if batch.held else set()
+        held_now = [digest for digest in batch.held if digest in held]
         if held_now:
             _mark_held(uow, step, held_now)
-        keys = [key for digest, key in batch.erase.items() if digest in found]
+        # Usually every row found was planned: a count says so, without the digests back.
+        if planned_count(uow, step, batch.erase) == len(batch.erase):
+            keys = list(batch.erase.values())
+        else:
+            found = planned_among(uow, step, batch.erase)
+            keys = [key for digest, key in batch.erase.items() if digest in found]
         tally.found += len(keys)
         tally.held += len(held_now)
         if keys:
@@ -369,6 +375,10 @@ def _erase(
     # in a run resumed after a crash: every file still pending).
     deleted = _delete_pending_files(uow, steps, connectors)
     plan.updated_at = uow.clock.now()
+    # Read for every step at once, before any evidence is added (an evidence row added
+    # first would be flushed by the next read: a statement per step).
+    digests = keys_digests(uow, steps)
+    files = _files_gone(uow, steps)
     for step in steps:
         tally = tallies[step.id]
         survey = tally.survey
@@ -380,8 +390,8 @@ def _erase(
                 step,
                 worker,
                 rows=gone,
-                keys_digest=keys_digest(uow, step),
-                files=_files_gone(uow, step),
+                keys_digest=digests[step.id],
+                files=files.get(step.id, 0),
                 rows_kept=step.rows_kept + tally.held,
                 resumed=tally.found < gone,
                 reason=step.kept_reason or (survey.kept_reason if survey is not None else None),
@@ -438,15 +448,17 @@ def _delete_pending_files(
         last = page[-1][0]
 
 
-def _files_gone(uow: UnitOfWork, step: ErasureStep) -> int:
-    return int(
-        uow.session.scalar(
-            select(func.count())
-            .select_from(ErasureStepFile)
-            .where(ErasureStepFile.step_id == step.id, ErasureStepFile.state == FILE_DELETED)
+def _files_gone(uow: UnitOfWork, steps: Sequence[ErasureStep]) -> dict[str, int]:
+    """Step id -> its files deleted (a step with none is absent), one statement."""
+    rows = uow.session.execute(
+        select(ErasureStepFile.step_id, func.count())
+        .where(
+            ErasureStepFile.step_id.in_([step.id for step in steps]),
+            ErasureStepFile.state == FILE_DELETED,
         )
-        or 0
-    )
+        .group_by(ErasureStepFile.step_id)
+    ).all()
+    return {step_id: int(count) for step_id, count in rows}
 
 
 def _detail(step: ErasureStep, survey: Survey | None, held_now: int) -> str | None:

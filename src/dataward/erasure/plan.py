@@ -189,9 +189,14 @@ def _step(uow: UnitOfWork, plan: ErasurePlan, survey: Survey) -> tuple[Survey, E
         state=STEP_PENDING,
     )
     uow.session.add(step)
-    uow.session.flush()
+    flushed = False
     for batch in survey.batches():
         if batch.erase:
+            if not flushed:
+                # Its keys point at it. A step without keys (most of a typical subject's)
+                # is written with the others, its counts known: one INSERT, no UPDATE.
+                uow.session.flush()
+                flushed = True
             add_keys(uow, step, batch.erase)
     # A binding with no rows of the person is erased too: its evidence says "none".
     erasing = survey.kept_reason is None or survey.erased > 0

@@ -31,8 +31,8 @@ from dataward.sources.connectors.base import (
     relation_chain,
     stream_subject,
 )
-from dataward.sources.connectors.blobs import BlobConnector
-from dataward.sources.connectors.sql import SqlConnector, keys_held_by_related
+from dataward.sources.connectors.blobs import BlobConnector, placeholders
+from dataward.sources.connectors.sql import SqlConnector, keys_held_by_related, tables_named
 from dataward.sources.models import Anonymise, Binding, Keep, SourcesFile
 from dataward.uow import UnitOfWork
 
@@ -226,9 +226,25 @@ def survey_subject(
     wanted = set(datasets)
     if context is None:
         context = survey_context(uow, organisation, subject_id=subject_id, on=on)
+    for name, connector in connectors.items():
+        if isinstance(connector, SqlConnector) and connection in (None, name):
+            connector.reflect(
+                tables_named(
+                    bound
+                    for dataset in wanted
+                    for bound in sources.datasets.get(dataset, ())
+                    if bound.connection == name
+                )
+            )
     record_holds, keeps = context.record_holds, context.keeps
     for found in stream_subject(
-        sources, connectors, values, datasets=wanted, binding=binding, roots=roots
+        sources,
+        connectors,
+        values,
+        datasets=wanted,
+        binding=binding,
+        roots=roots,
+        columns=read_columns,
     ):
         if connection is not None and found.binding.connection != connection:
             continue
@@ -253,6 +269,24 @@ def survey_subject(
             survey._held_refs = record_holds.get(found.dataset, set())
             survey._keeps = keeps
         yield survey
+
+
+def read_columns(binding: Binding) -> list[str]:
+    """The columns of a binding's rows the survey reads: its key, and those a hold read on
+    the row, an entity, an event or a file names (the rest of the row is never looked at,
+    so it is not read: for a million rows, a second or more per read)."""
+    names = [binding.key]
+    for rule in binding.holds.values():
+        if rule.table is None:
+            names.append(rule.open_when_null or (rule.open_when.column if rule.open_when else ""))
+    names.extend(spec for spec in binding.entities.values() if isinstance(spec, str))
+    names.extend(spec for spec in binding.events.values() if isinstance(spec, str))
+    if binding.files is not None:
+        if binding.files.column is not None:
+            names.append(binding.files.column)
+        elif binding.files.pattern is not None:
+            names.extend(placeholders(binding.files.pattern))
+    return [name for name in dict.fromkeys(names) if name]
 
 
 def _kept_whole(
@@ -300,7 +334,7 @@ def _sort_rows(
     binding = survey.binding
     batch = SurveyBatch()
     keys = [row[binding.key] for row in rows]
-    held_keys: set[Any] = {k for k in keys if str(k) in held_refs}
+    held_keys: set[Any] = {k for k in keys if str(k) in held_refs} if held_refs else set()
     reasons = survey._reasons
     if held_keys:
         if "record hold" not in survey.kept_detail:
@@ -327,22 +361,22 @@ def _sort_rows(
                 survey.kept_detail.append(hold_id)
             reasons.add("hold_predicate")
         held_keys |= found
-    deleting = changes_of(survey.how)[0]
-    blobs = (
-        connectors.get(binding.files.connection or binding.connection)
-        if binding.files is not None
-        else None
-    )
-    for row in rows:
-        digest = _digest(binding, row)
-        if row[binding.key] in held_keys:
+    # Files go with rows deleted whole.
+    files = binding.files if changes_of(survey.how)[0] else None
+    blobs = connectors.get(files.connection or binding.connection) if files is not None else None
+    # The loop runs once per row of the subject (a million for some): nothing in it that
+    # could be done once per batch.
+    digest_of = _digests_of(binding.connection, binding.table or binding.pattern or "")
+    for row, key in zip(rows, keys, strict=True):
+        digest = digest_of(key)
+        if key in held_keys:
             batch.held.add(digest)
             continue
-        batch.erase[digest] = row[binding.key]
-        if deleting and isinstance(blobs, BlobConnector) and binding.files is not None:
+        batch.erase[digest] = key
+        if files is not None and isinstance(blobs, BlobConnector):
             batch.files.extend(
                 (digest, blobs.name, str(f["path"]))
-                for f in blobs.files_for([row], binding.files)
+                for f in blobs.files_for([row], files)
                 if f.get("size") is not None
             )
     if batch.held or survey.held:

@@ -18,7 +18,7 @@ file, and is never put in an error message. Rows are found set-based:
 from __future__ import annotations
 
 import os
-from collections.abc import Collection, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal, Protocol, runtime_checkable
 
@@ -130,12 +130,14 @@ class Connector(Protocol):
         root_keys: Collection[Any],
         values: IdentityValues,
         batch_size: int = BATCH_SIZE,
+        columns: Collection[str] | None = None,
     ) -> Iterator[Row]:
         """Stream the binding's rows that belong to the subject, each once.
 
         Rows whose ``subject`` relation ends at one of ``root_keys`` (a binding without a
         relation is its own root: its ``key`` is looked up), and rows its own identity
-        columns find by the same rule as ``subject_keys`` (``identity_match``).
+        columns find by the same rule as ``subject_keys`` (``identity_match``). With
+        ``columns``, a database reads only those and the key (a file is read whole anyway).
         """
         ...
 
@@ -238,6 +240,7 @@ def stream_subject(
     binding: int | None = None,
     batch_size: int = BATCH_SIZE,
     roots: dict[tuple[str, str, str], set[Any]] | None = None,
+    columns: Callable[[Binding], Collection[str]] | None = None,
 ) -> Iterator[SubjectRows]:
     """For every binding (of ``datasets``, or all), the subject's rows, lazily.
 
@@ -247,6 +250,7 @@ def stream_subject(
     Root keys are found once per root table and reused by every binding leading there, so
     a subject across N bindings costs about N + (identity kinds) queries per batch. A caller
     streaming one binding at a time passes the same ``roots`` to reuse them across calls.
+    ``columns`` names, per binding, the only columns the caller reads (``rows_for``).
     """
     root_keys: dict[tuple[str, str, str], set[Any]] = {} if roots is None else roots
     for dataset, bindings in sources.datasets.items():
@@ -265,8 +269,9 @@ def stream_subject(
                         root.table, root.key, root.identities, values
                     )
                 keys = root_keys[marker]
+            wanted = columns(bound) if columns is not None else None
             yield SubjectRows(
-                dataset, index, bound, connector.rows_for(bound, keys, values, batch_size)
+                dataset, index, bound, connector.rows_for(bound, keys, values, batch_size, wanted)
             )
 
 

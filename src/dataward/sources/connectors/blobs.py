@@ -92,6 +92,7 @@ class BlobConnector:
         root_keys: Collection[Any],
         values: IdentityValues,
         batch_size: int = BATCH_SIZE,
+        columns: Collection[str] | None = None,  # a file is read whole: every column
     ) -> Iterator[Row]:
         """Files whose pattern placeholders take the subject's identity values or root keys."""
         if binding.pattern is None:

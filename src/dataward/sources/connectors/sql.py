@@ -38,6 +38,7 @@ from sqlalchemy import (
 )
 from sqlalchemy import exc as sa_exc
 from sqlalchemy.engine import make_url
+from sqlalchemy.engine.reflection import ObjectKind
 from sqlalchemy.sql import ColumnElement, Delete, FromClause, Select, Update
 from sqlalchemy.types import TypeEngine
 
@@ -124,34 +125,19 @@ class SqlConnector:
                 event.listen(self.engine, "connect", _read_only_postgres)
         self._tables: dict[str, Table] = {}
         self._by_value: dict[tuple[str, str, str], Select[Any]] = {}
-        self._plans: dict[int, tuple[Binding, tuple[Table, ColumnElement[Any], Select[Any]]]] = {}
+        self._plans: dict[
+            tuple[int, tuple[str, ...] | None],
+            tuple[Binding, tuple[Table, ColumnElement[Any], Select[Any]]],
+        ] = {}
         self._metadata = MetaData()
 
     # Describing -----------------------------------------------------------------------------
 
     def describe(self, bindings: Sequence[Binding] = ()) -> Description:
-        names: list[str] = []
-        for binding in bindings:
-            if binding.table is not None:
-                names.append(binding.table)
-            relation, passed = binding.subject, set[str]()
-            while relation is not None and relation.table not in passed:
-                passed.add(relation.table)  # a loop stops here; the check reports it
-                names.append(relation.table)
-                relation = relation.then
-            for reference in binding.entities.values():
-                hop: Relation | None = None if isinstance(reference, str) else reference
-                crossed: set[str] = set()
-                while hop is not None and hop.table not in crossed:
-                    crossed.add(hop.table)  # a loop stops here; the check reports it
-                    names.append(hop.table)
-                    hop = hop.then
-            names.extend(e.table for e in binding.events.values() if not isinstance(e, str))
-            names.extend(h.table for h in binding.holds.values() if h.table is not None)
         tables: dict[str, TableDescription] = {}
         try:
             inspector = inspect(self.engine)
-            for table in dict.fromkeys(names):
+            for table in tables_named(bindings):
                 schema, name = _split(table)
                 if not inspector.has_table(name, schema=schema):
                     continue
@@ -178,6 +164,42 @@ class SqlConnector:
 
     # Lookups --------------------------------------------------------------------------------
 
+    def reflect(self, names: Iterable[str]) -> None:
+        """Read ahead the columns of the tables not read yet, one query per schema where the
+        dialect answers for many tables at once (PostgreSQL: a table a query otherwise, the
+        most of a small erasure's plan there). SQLite reads a table per PRAGMA anyway. A
+        table not found here is read, or refused, when first used (``table``)."""
+        if self.engine.dialect.name == "sqlite":
+            return
+        wanted: dict[str | None, list[str]] = {}
+        for name in dict.fromkeys(names):
+            if name not in self._tables:
+                schema, bare = _split(name)
+                wanted.setdefault(schema, []).append(bare)
+        try:
+            inspector = inspect(self.engine)
+            for schema, bare_names in wanted.items():
+                if len(bare_names) < 2:
+                    continue
+                found = inspector.get_multi_columns(
+                    schema=schema, filter_names=bare_names, kind=ObjectKind.ANY
+                )
+                for (_, bare), described in found.items():
+                    name = f"{schema}.{bare}" if schema else bare
+                    self._tables[name] = self._columns_table(bare, schema, described)
+        except sa_exc.OperationalError:
+            raise SourceUnavailable(
+                f"connection {self.name}: the database cannot be reached"
+            ) from None
+
+    def _columns_table(self, bare: str, schema: str | None, described: Any) -> Table:
+        return Table(
+            bare,
+            self._metadata,
+            *(Column(c["name"], c["type"], nullable=c["nullable"]) for c in described),
+            schema=schema,
+        )
+
     def table(self, name: str) -> Table:
         found = self._tables.get(name)
         if found is None:
@@ -187,12 +209,7 @@ class SqlConnector:
                 # per table: a full reflection also reads keys, indexes and constraints and
                 # the tables foreign keys point at (about eight queries a table).
                 described = inspect(self.engine).get_columns(bare, schema=schema)
-                found = Table(
-                    bare,
-                    self._metadata,
-                    *(Column(c["name"], c["type"], nullable=c["nullable"]) for c in described),
-                    schema=schema,
-                )
+                found = self._columns_table(bare, schema, described)
             except sa_exc.NoSuchTableError:
                 raise SourceMisfit(f"connection {self.name}: no table {name}") from None
             except sa_exc.OperationalError:
@@ -258,16 +275,18 @@ class SqlConnector:
         root_keys: Collection[Any],
         values: IdentityValues,
         batch_size: int = BATCH_SIZE,
+        columns: Collection[str] | None = None,
     ) -> Iterator[Row]:
-        target, key, by_keys = self._plan(binding)
+        target, key, by_keys = self._plan(binding, columns)
+        read = by_keys.selected_columns
         match = identity_match(binding.identities, values) if binding.subject else None
         own = [
-            select(target).where(self._match(target, names, batch))
+            select(*read).where(self._match(target, names, batch))
             for names, wanted in (match.alone if match else ())
             for batch in batches(wanted, batch_size)
         ]
         if match and match.together:
-            own.append(select(target).where(self._together(target, match.together)))
+            own.append(select(*read).where(self._together(target, match.together)))
         seen: set[Any] | None = set() if own else None
         with self._connect() as conn:
             for batch in batches(root_keys, batch_size):
@@ -283,9 +302,13 @@ class SqlConnector:
                         seen.add(row[key.name])
                     yield row
 
-    def _plan(self, binding: Binding) -> tuple[Table, ColumnElement[Any], Select[Any]]:
-        """The binding's table, key, and its query by root keys (built once, then reused)."""
-        cached = self._plans.get(id(binding))
+    def _plan(
+        self, binding: Binding, columns: Collection[str] | None = None
+    ) -> tuple[Table, ColumnElement[Any], Select[Any]]:
+        """The binding's table, key, and its query by root keys reading ``columns`` (and
+        the key; every column when None), built once, then reused."""
+        wanted = None if columns is None else tuple(dict.fromkeys([binding.key, *columns]))
+        cached = self._plans.get((id(binding), wanted))
         if cached is not None and cached[0] is binding:
             return cached[1]
         if binding.table is None:
@@ -307,14 +330,15 @@ class SqlConnector:
         last_via = (
             self._column(current, chain[-1].via) if chain else self._column(target, binding.key)
         )
+        read = [target] if wanted is None else [self._column(target, c) for c in wanted]
         by_keys = (
-            select(target)
+            select(*read)
             .select_from(source)
             .where(last_via.in_(bindparam("keys", expanding=True)))
             .order_by(key)
         )
         plan = (target, key, by_keys)
-        self._plans[id(binding)] = (binding, plan)
+        self._plans[(id(binding), wanted)] = (binding, plan)
         return plan
 
     @staticmethod
@@ -414,6 +438,30 @@ class SqlConnector:
                 f"connection {self.name}: the database cannot be reached"
             ) from None
         return changed
+
+
+def tables_named(bindings: Iterable[Binding]) -> list[str]:
+    """Every table the bindings read: their own, along their relations, entities, events and
+    holds; each once, in order."""
+    names: list[str] = []
+    for binding in bindings:
+        if binding.table is not None:
+            names.append(binding.table)
+        relation, passed = binding.subject, set[str]()
+        while relation is not None and relation.table not in passed:
+            passed.add(relation.table)  # a loop stops here; the check reports it
+            names.append(relation.table)
+            relation = relation.then
+        for reference in binding.entities.values():
+            hop: Relation | None = None if isinstance(reference, str) else reference
+            crossed: set[str] = set()
+            while hop is not None and hop.table not in crossed:
+                crossed.add(hop.table)  # a loop stops here; the check reports it
+                names.append(hop.table)
+                hop = hop.then
+        names.extend(e.table for e in binding.events.values() if not isinstance(e, str))
+        names.extend(h.table for h in binding.holds.values() if h.table is not None)
+    return list(dict.fromkeys(names))
 
 
 _FIRST_PAGES: dict[tuple[int, int], tuple[Select[Any], Select[Any]]] = {}

@@ -180,6 +180,7 @@ class TabularConnector:
         root_keys: Collection[Any],
         values: IdentityValues,
         batch_size: int = BATCH_SIZE,
+        columns: Collection[str] | None = None,  # a file is read whole: every column
     ) -> Iterator[Row]:
         belongs = subject_match(self.name, binding, root_keys, values)
         if belongs is None:

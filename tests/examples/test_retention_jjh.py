@@ -19,7 +19,7 @@ from retention_support import (
     run_sql,
     store_sources_document,
 )
-from runs_support import EXAMPLES, JJH, store_example
+from runs_support import EXAMPLES, JJH, runs, store_example
 
 from dataward.demo import housing
 from dataward.demo.example_data import shape_of, sources_document
@@ -66,6 +66,7 @@ def _calls() -> dict[str, list[dict[str, Any]]]:
 
 
 # RULES: RET-01; reported, never guessed. Fact retention.r1.
+@runs("retention.r1")
 def test_it_asks_when_the_six_months_of_a_call_recording_start(
     uow: UnitOfWork, source_url: str, tmp_path: Path
 ) -> None:
@@ -105,6 +106,7 @@ def test_it_deletes_call_recordings_six_months_after_the_call_once_the_start_is_
 
 # RULES: RET-01 (30 days after recording), RET-02 (kept while needed as evidence; the notice
 # gives no end, so once released the rule resumes). Facts retention.r4, r5.
+@runs("retention.r4", "retention.r5")
 def test_it_deletes_cctv_footage_after_30_days_unless_kept_as_evidence(
     uow: UnitOfWork, source_url: str, tmp_path: Path
 ) -> None:
@@ -140,6 +142,7 @@ def test_it_deletes_cctv_footage_after_30_days_unless_kept_as_evidence(
 
 # RULES: RET-01 (up to three years from the day the image is taken). Facts retention.r2 (and
 # r3, a notice fact: a publication's copies circulate longer, JJH's own does not).
+@runs("retention.r2")
 def test_it_deletes_photographs_three_years_after_they_are_taken_published_or_not(
     uow: UnitOfWork, source_url: str, tmp_path: Path
 ) -> None:
@@ -173,6 +176,7 @@ def test_it_deletes_photographs_three_years_after_they_are_taken_published_or_no
 # RULES: RET-01 (six years after the tenancy ends), RET-02 (an outstanding debt or another
 # legal matter keeps it; the notice gives no end, so once closed the rule resumes).
 # Facts retention.r6, r7, r9.
+@runs("retention.r6", "retention.r7", "retention.r9")
 def test_it_deletes_tenancy_records_six_years_after_the_tenancy_ends_unless_debt_is_outstanding(
     uow: UnitOfWork, source_url: str, tmp_path: Path
 ) -> None:
@@ -237,6 +241,7 @@ def test_it_deletes_tenancy_records_six_years_after_the_tenancy_ends_unless_debt
 
 
 # RULES: RET-01. Fact retention.r10.
+@runs("retention.r10")
 def test_it_plans_nothing_for_card_details_which_are_never_stored(
     uow: UnitOfWork, source_url: str, tmp_path: Path
 ) -> None:

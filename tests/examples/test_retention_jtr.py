@@ -13,7 +13,7 @@ from datetime import date, datetime
 from typing import Any
 
 from retention_support import Sweep, deleting_rows_whole, fill, run_sql, store_sources_document
-from runs_support import JTR, store_example
+from runs_support import JTR, runs, store_example
 
 from dataward.demo import schema
 from dataward.demo.sources import OPERATIONAL_URL_FROM, sources_document
@@ -83,6 +83,7 @@ def _agency(
 
 # RULES: RET-01 (6 years after the end of the year of the last case returned), RET-02 (a
 # live case keeps everything; a new return restarts the clock). Facts retention.t2, t3.
+@runs("retention.t3")
 def test_it_deletes_a_customers_data_six_years_after_the_year_of_their_last_returned_case(
     uow: UnitOfWork, source_url: str
 ) -> None:
@@ -181,6 +182,7 @@ def _recorded(uow: UnitOfWork, url: str, table: str, recordings: list[dict[str, 
 
 # RULES: RET-01 (90 days after the recording), RET-02 (a complaint or investigation on the
 # case keeps it; it goes 90 days after the closure). Facts retention.t4, t5, t6.
+@runs("retention.t4")
 def test_it_deletes_body_worn_video_90_days_after_recording_or_90_days_after_its_hold_closes(
     uow: UnitOfWork, source_url: str
 ) -> None:
@@ -216,6 +218,7 @@ def test_it_deletes_body_worn_video_90_days_after_recording_or_90_days_after_its
 
 # RULES: RET-01 (30 days after the call), RET-02 (a complaint or investigation keeps it; it
 # goes 90 days after the closure). Facts retention.t7, t8.
+@runs("retention.t7")
 def test_it_deletes_call_recordings_30_days_after_the_call_or_90_days_after_its_hold_closes(
     uow: UnitOfWork, source_url: str
 ) -> None:
@@ -244,6 +247,7 @@ def test_it_deletes_call_recordings_30_days_after_the_call_or_90_days_after_its_
 
 # RULES: RET-01 (2 working days after the assessment, in England: Christmas and the Boxing
 # Day substitute are not working days). Fact retention.t10.
+@runs("retention.t10")
 def test_it_deletes_new_occupier_evidence_two_english_working_days_after_its_assessment(
     uow: UnitOfWork, source_url: str
 ) -> None:
@@ -286,6 +290,7 @@ def test_it_deletes_new_occupier_evidence_two_english_working_days_after_its_ass
 
 
 # RULES: RET-01; reported, never guessed. Fact retention.t9.
+@runs("retention.t9")
 def test_it_lists_vulnerability_evidence_as_needing_a_decision_and_deletes_none(
     uow: UnitOfWork, source_url: str
 ) -> None:

@@ -22,7 +22,7 @@ from retention_support import (
     run_sql,
     store_sources_document,
 )
-from runs_support import EXAMPLES, R3, store_example
+from runs_support import EXAMPLES, R3, runs, store_example
 
 from dataward.demo import repairs
 from dataward.demo.example_data import shape_of, sources_document
@@ -87,6 +87,7 @@ def _repairs(uow: UnitOfWork, url: str, *, register: Path | None = None) -> Swee
 
 
 # RULES: RET-01; reported, never guessed. Facts retention.g1, g5, g6, g8.
+@runs("retention.g1", "retention.g5", "retention.g6", "retention.g8")
 def test_it_lists_every_rule_whose_period_the_notice_does_not_give_as_needing_a_decision(
     uow: UnitOfWork, source_url: str
 ) -> None:
@@ -127,6 +128,7 @@ def _decided(tmp_path: Path) -> Path:
 # RULES: RET-01 (working days in Scotland), RET-02 (a complaint, a prospect of litigation
 # and a restriction for legal claims keep the data; the notice gives no end, so once each
 # closes the rule resumes). Facts retention.g2, g3 (g5, g6 once a period is decided).
+@runs("retention.g3")
 def test_a_decided_period_runs_in_scottish_working_days_and_r3s_holds_keep_their_data(
     uow: UnitOfWork, source_url: str, tmp_path: Path
 ) -> None:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+import pytest
 import yaml
 from sqlalchemy import MetaData, Table, create_engine, select, text
 
@@ -33,6 +34,20 @@ from dataward.sources.versions import current_sources
 from dataward.uow import UnitOfWork
 
 WORKER = "example-tests"
+
+POINTED_AT = (
+    "the run deletes rows other rows still point at (a released hold's record, a closed "
+    "complaint, an assessment of the evidence): PostgreSQL refuses the change and the run "
+    "skips the binding, saying so; SQLite, enforcing no foreign keys, deletes them (issue 20)"
+)
+
+
+def refused_where_foreign_keys_hold(request: pytest.FixtureRequest, backend: str) -> None:
+    """Expect this test to fail on PostgreSQL until the run deletes (or the sources file
+    says how to treat) the rows pointing at a row it deletes: strict, so the day it passes
+    the fact's runs entry is flipped (docs/examples.md)."""
+    if backend == "postgresql":
+        request.applymarker(pytest.mark.xfail(strict=True, reason=POINTED_AT))
 
 
 @contextmanager

@@ -44,6 +44,9 @@ WAITS = frozenset(
         # records (anonymising the customer's row), and a run deleting rows whole acts on a
         # parent's rows before its children's, whose due date is read through the parent.
         "retention deleting a customer's rows in every table (issue 20)",
+        # On PostgreSQL the run's delete of a row that others still point at is refused
+        # (retention_support.POINTED_AT); the tests run it, xfail strict there.
+        "retention deleting rows other rows point at (issue 20)",
         "breaches",
         "explicit consent or a Schedule 1 condition the notice leaves unstated (LAW-03)",
         "a lawful basis the notice does not state (LAW-01 refuses the purpose)",

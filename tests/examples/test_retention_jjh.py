@@ -11,11 +11,13 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from retention_support import (
     Sweep,
     children_first,
     deleting_rows_whole,
     fill,
+    refused_where_foreign_keys_hold,
     run_sql,
     store_sources_document,
 )
@@ -106,10 +108,10 @@ def test_it_deletes_call_recordings_six_months_after_the_call_once_the_start_is_
 
 # RULES: RET-01 (30 days after recording), RET-02 (kept while needed as evidence; the notice
 # gives no end, so once released the rule resumes). Facts retention.r4, r5.
-@runs("retention.r4", "retention.r5")
 def test_it_deletes_cctv_footage_after_30_days_unless_kept_as_evidence(
-    uow: UnitOfWork, source_url: str, tmp_path: Path
+    uow: UnitOfWork, source_url: str, tmp_path: Path, request: pytest.FixtureRequest, backend: str
 ) -> None:
+    refused_where_foreign_keys_hold(request, backend)
     recorded = [datetime(2026, 5, 1, 8), datetime(2026, 5, 1, 8), datetime(2026, 5, 2, 22)]
     sweep = _housing(
         uow,
@@ -176,10 +178,10 @@ def test_it_deletes_photographs_three_years_after_they_are_taken_published_or_no
 # RULES: RET-01 (six years after the tenancy ends), RET-02 (an outstanding debt or another
 # legal matter keeps it; the notice gives no end, so once closed the rule resumes).
 # Facts retention.r6, r7, r9.
-@runs("retention.r6", "retention.r7", "retention.r9")
 def test_it_deletes_tenancy_records_six_years_after_the_tenancy_ends_unless_debt_is_outstanding(
-    uow: UnitOfWork, source_url: str, tmp_path: Path
+    uow: UnitOfWork, source_url: str, tmp_path: Path, request: pytest.FixtureRequest, backend: str
 ) -> None:
+    refused_where_foreign_keys_hold(request, backend)
     ended = date(2020, 3, 31)
     sweep = _housing(
         uow,

@@ -12,7 +12,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from retention_support import Sweep, deleting_rows_whole, fill, run_sql, store_sources_document
+import pytest
+from retention_support import (
+    Sweep,
+    deleting_rows_whole,
+    fill,
+    refused_where_foreign_keys_hold,
+    run_sql,
+    store_sources_document,
+)
 from runs_support import JTR, runs, store_example
 
 from dataward.demo import schema
@@ -247,10 +255,10 @@ def test_it_deletes_call_recordings_30_days_after_the_call_or_90_days_after_its_
 
 # RULES: RET-01 (2 working days after the assessment, in England: Christmas and the Boxing
 # Day substitute are not working days). Fact retention.t10.
-@runs("retention.t10")
 def test_it_deletes_new_occupier_evidence_two_english_working_days_after_its_assessment(
-    uow: UnitOfWork, source_url: str
+    uow: UnitOfWork, source_url: str, request: pytest.FixtureRequest, backend: str
 ) -> None:
+    refused_where_foreign_keys_hold(request, backend)
     occupier = {
         "case_id": 1,
         "title": "Mx",

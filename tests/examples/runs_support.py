@@ -5,11 +5,12 @@ runs file (``runs-NNN-xxx.yaml``) that gives every ``kind: rule`` fact of the sh
 the test that runs it in an engine or what it waits for::
 
     purposes.p14: {runs: tests/examples/test_runs_jtr.py::test_it_needs_consent_for_...}
-    retention.t4: {waits: "retention engine (issue 20)"}
+    rights.x9: {waits: "breaches"}
 
-A test says which facts it runs with ``@runs("purposes.p14")``. ``runs_problems`` holds the
-file and the tests to each other, so the count of rule facts that run cannot drift from
-the tests that run them: ``register coverage`` reads the same file.
+A test (in any ``tests/examples/test_*.py`` module of the example) says which facts it runs
+with ``@runs("purposes.p14")``. ``runs_problems`` holds the file and the tests to each
+other, so the count of rule facts that run cannot drift from the tests that run them:
+``register coverage`` reads the same file.
 """
 
 from __future__ import annotations
@@ -39,7 +40,13 @@ NOTICES = EXAMPLES / "notices"
 # report can group them. An engine that lands takes its facts off this list (docs/examples.md).
 WAITS = frozenset(
     {
-        "retention engine (issue 20)",
+        # JTR's customer data, deleted whole: the demo's sources file keeps the client's
+        # records (anonymising the customer's row), and a run deleting rows whole acts on a
+        # parent's rows before its children's, whose due date is read through the parent.
+        "retention deleting a customer's rows in every table (issue 20)",
+        # On PostgreSQL the run's delete of a row that others still point at is refused
+        # (retention_support.POINTED_AT); the tests run it, xfail strict there.
+        "retention deleting rows other rows point at (issue 20)",
         "breaches",
         "explicit consent or a Schedule 1 condition the notice leaves unstated (LAW-03)",
         "a lawful basis the notice does not state (LAW-01 refuses the purpose)",
@@ -187,13 +194,20 @@ def tests_of(module: ModuleType) -> dict[str, tuple[str, ...]]:
     }
 
 
-def runs_problems(example: Example, module: ModuleType) -> list[str]:
-    """Everything that keeps the runs file and the module's tests from telling one story."""
-    module_path = Path(str(module.__file__)).resolve().relative_to(ROOT).as_posix()
+def _path_of(module: ModuleType) -> str:
+    path = Path(str(module.__file__)).resolve().relative_to(ROOT).as_posix()
+    assert path.startswith("tests/examples/test_"), path
+    assert path.endswith(".py"), path
+    return path
+
+
+def runs_problems(example: Example, *modules: ModuleType) -> list[str]:
+    """Everything that keeps the runs file and the tests of the example's modules (any
+    ``tests/examples/test_*.py``, the runs module first) from telling one story."""
+    tests = {_path_of(module): tests_of(module) for module in modules}
     rule_facts = {f.ref for f in load_fact_sheet(example.facts_path) if f.kind == "rule"}
     entries, problems = read_runs_file(example.runs_file)
     name = example.runs_file.name
-    tests = tests_of(module)
     listed: dict[str, str] = {}
     for entry in entries:
         where = f"{name}:{entry.line}: {entry.ref}"
@@ -204,17 +218,18 @@ def runs_problems(example: Example, module: ModuleType) -> list[str]:
         if entry.runs is None:
             continue
         path, _, test = entry.runs.partition("::")
-        if path != module_path or test not in tests:
-            problems.append(f"{where} runs {entry.runs}, which is no test of {module_path}")
+        if test not in tests.get(path, {}):
+            problems.append(f"{where} runs {entry.runs}, which is no test of {' or '.join(tests)}")
             continue
-        if entry.ref not in tests[test]:
+        if entry.ref not in tests[path][test]:
             problems.append(f"{where} runs {test}, which does not say @runs({entry.ref!r})")
-        listed[entry.ref] = test
+        listed[entry.ref] = entry.runs
     named = {e.ref for e in entries}
     for ref in sorted(rule_facts - named):
         problems.append(f"{name}: rule fact {ref} is in neither runs: nor waits:")
-    for test, refs in sorted(tests.items()):
-        for ref in refs:
-            if listed.get(ref) != test:
-                problems.append(f"{module_path}::{test} runs {ref}, not listed as runs: there")
+    for path, found in tests.items():
+        for test, refs in sorted(found.items()):
+            for ref in refs:
+                if listed.get(ref) != f"{path}::{test}":
+                    problems.append(f"{path}::{test} runs {ref}, not listed as runs: there")
     return problems

@@ -25,7 +25,7 @@ retention:
 GOOD = """\
 # every kind: rule fact of the sheet: the test that runs it, or what it waits for
 purposes.p1: {runs: tests/examples/test_runs_fake.py::test_it_needs_consent}
-retention.t1: {waits: "retention engine (issue 20)"}
+retention.t1: {waits: "breaches"}
 """
 MODULE_PATH = "tests/examples/test_runs_fake.py"
 
@@ -65,7 +65,7 @@ def test_it_finds_the_runs_file_beside_the_fact_sheet() -> None:
 
 
 def test_it_reports_a_rule_fact_in_neither_list(tmp_path: Path) -> None:
-    text = GOOD.replace('retention.t1: {waits: "retention engine (issue 20)"}\n', "")
+    text = GOOD.replace('retention.t1: {waits: "breaches"}\n', "")
     assert _problems(tmp_path, text) == [
         "runs-099-fake.yaml: rule fact retention.t1 is in neither runs: nor waits:"
     ]
@@ -101,6 +101,35 @@ def test_it_reports_a_runs_entry_that_names_no_test_of_the_module(
     ]
 
 
+def test_a_runs_entry_may_name_a_test_in_another_module_of_the_example(tmp_path: Path) -> None:
+    """A rule fact can run in any ``tests/examples/test_*.py`` module passed to the check,
+    still strictly: the test must exist there and say it runs the fact."""
+
+    @runs("retention.t1")
+    def test_it_deletes_video() -> None:
+        return None
+
+    other = _module(test_it_deletes_video=test_it_deletes_video)
+    other.__file__ = str(ROOT / "tests/examples/test_retention_fake.py")
+    target = "tests/examples/test_retention_fake.py::test_it_deletes_video"
+    text = GOOD.replace('{waits: "breaches"}', f"{{runs: {target}}}")
+    (tmp_path / "facts-099-fake.yaml").write_text(SHEET, encoding="utf-8")
+    (tmp_path / "runs-099-fake.yaml").write_text(text, encoding="utf-8")
+    example = Example("unused.yaml", "facts-099-fake.yaml", tmp_path)
+    main = _module(test_it_needs_consent=_consent_test())
+    assert runs_problems(example, main, other) == []
+    # Without that module the entry names no test the check knows, and says where it looked.
+    assert runs_problems(example, main) == [
+        f"runs-099-fake.yaml:3: retention.t1 runs {target}, which is no test of {MODULE_PATH}"
+    ]
+    # A second module's test that runs a fact the file does not list for it is caught too.
+    (tmp_path / "runs-099-fake.yaml").write_text(GOOD, encoding="utf-8")
+    assert runs_problems(example, main, other) == [
+        "tests/examples/test_retention_fake.py::test_it_deletes_video runs retention.t1, "
+        "not listed as runs: there"
+    ]
+
+
 def test_it_reports_a_runs_entry_whose_test_does_not_say_it_runs_the_fact(
     tmp_path: Path,
 ) -> None:
@@ -128,7 +157,7 @@ def test_it_reports_a_test_that_runs_a_fact_the_file_says_waits(tmp_path: Path) 
 
 
 def test_it_reports_a_capability_outside_the_agreed_names(tmp_path: Path) -> None:
-    text = GOOD.replace("retention engine (issue 20)", "someday")
+    text = GOOD.replace("breaches", "someday")
     assert "someday" not in WAITS
     assert _problems(tmp_path, text) == [
         "runs-099-fake.yaml:3: retention.t1 waits for 'someday', not one of runs_support.WAITS"
@@ -147,7 +176,7 @@ def test_it_reports_a_capability_outside_the_agreed_names(tmp_path: Path) -> Non
     ],
 )
 def test_it_reports_an_entry_without_exactly_one_runs_or_waits(tmp_path: Path, entry: str) -> None:
-    text = GOOD.replace('retention.t1: {waits: "retention engine (issue 20)"}', entry)
+    text = GOOD.replace('retention.t1: {waits: "breaches"}', entry)
     problems = _problems(tmp_path, text)
     assert problems[0].startswith("runs-099-fake.yaml:3: retention.t1 ")
     assert "runs-099-fake.yaml: rule fact retention.t1 is in neither runs: nor waits:" in problems
@@ -167,7 +196,7 @@ def test_it_reads_entries_with_their_lines(tmp_path: Path) -> None:
     assert problems == []
     assert [(e.ref, e.line, e.runs, e.waits) for e in entries] == [
         ("purposes.p1", 2, f"{MODULE_PATH}::test_it_needs_consent", None),
-        ("retention.t1", 3, None, "retention engine (issue 20)"),
+        ("retention.t1", 3, None, "breaches"),
     ]
 
 

@@ -164,11 +164,11 @@ def test_ret03_a_rules_page_lists_its_last_runs(app: FastAPI) -> None:
     dpo = _soup(signed_in(app, "dpo@jtr.example", "dpo").get(f"{PAGE}/rules/body_worn_video").text)
     # One record per dataset: the recordings' table, and research footage no source binds.
     row, research = dpo.select("table.retention-rule-runs tbody tr")
-    assert _cell(research, "What it did") == "searched by hand: not bound to any source"
-    assert _text(row.th) == "25 November 2026"
+    assert _cell(research, "Status") == "searched by hand not bound to any source"
+    assert _text(row.th.a) == "25 November 2026"
+    assert _text(row.select_one(".retention-at")) == "25 November 2026, 09:30 GMT"
     assert row.th.a["href"] == f"{RUNS}/{run_id}"
-    assert _cell(row, "What it did").startswith("deleted 2 rows")
-    assert _cell(row, "Status") == "done"
+    assert _cell(row, "Status").startswith("done deleted 2 rows ; held 1 by Complaint on the case")
     assert _cell(row, "Table") == "demo_operational.body_worn_video"
     # A caseworker reads the plan but not the evidence: the day, without a link.
     case = signed_in(app, "case@jtr.example", "caseworker")
@@ -200,14 +200,17 @@ def test_ret03_an_auditor_reads_the_runs_and_every_evidence_record(app: FastAPI)
     shown = soup.select("table.retention-evidence tbody tr")
     assert len(shown) == len(records)
     bwv_record = next(r for r in records if r.rule == "body_worn_video")
-    bwv = next(tr for tr in shown if _text(tr.th) == "body_worn_video")
+    bwv = next(tr for tr in shown if _text(tr.th.code) == "body_worn_video")
+    assert _text(bwv.select_one(".retention-dataset")) == "body_worn_video"
+    assert _cell(bwv, "Status") == "done deleted 2 rows"
     assert _cell(bwv, "Keys digest") == bwv_record.keys_digest
     assert _cell(bwv, "Held") == "complaint_on_case: 1; investigation_on_case: 1"
     assert _cell(bwv, "Rows") == "2"
     assert _cell(bwv, "Binding") == "demo_operational.body_worn_video #0"
-    assert _cell(bwv, "Versions") == "register 1, sources 1"
-    vague = next(tr for tr in shown if _text(tr.th) == "vulnerability_evidence")
-    assert _cell(vague, "Status") == "needs decision"
+    assert _text(bwv.select_one(".retention-versions")) == "register 1, sources 1"
+    assert _cell(bwv, "Worker, when, versions").startswith("worker-7 25 November 2026")
+    vague = next(tr for tr in shown if _text(tr.th.code) == "vulnerability_evidence")
+    assert _cell(vague, "Status").startswith("needs decision the period is")
     # Counts and digests only: a value of a row never shows.
     assert "07700900000" not in page.text
     assert "AB1 2CD" not in page.text
@@ -266,7 +269,8 @@ def test_ret03_records_of_datawards_own_data_are_labelled(app: FastAPI) -> None:
     own = [
         tr for tr in soup.select("table.retention-evidence tbody tr") if tr.select(".retention-own")
     ]
-    assert [_text(tr.th) for tr in own] == ["own:closed_requests dataward's own data"]
+    assert [_text(tr.th.code) for tr in own] == ["own:closed_requests"]
+    assert _text(own[0].select_one(".retention-own")) == "dataward's own data"
     lines = list(csv.DictReader(io.StringIO(auditor.get(f"{RUNS}/{run_id}/evidence.csv").text)))
     assert [line["rule"] for line in lines if line["own_data"] == "yes"] == ["own:closed_requests"]
 

@@ -78,6 +78,8 @@ CONSOLE_PAGES = [
     f"/console/retention?org={ORG}",
     f"/console/retention/rules/body_worn_video?org={ORG}",
     f"/console/retention/rules/vulnerability_evidence?org={ORG}",
+    # the runs' evidence before any run (RET-03); after one: test_the_retention_evidence_pages
+    f"/console/retention/runs?org={ORG}",
 ]
 WIDTHS = (1280, 375)
 # The request page's parts, top down, each with its own heading and anchor.
@@ -697,5 +699,43 @@ def test_the_package_pages_in_each_later_state(
     expect(page.get_by_role("link", name="Download package")).to_have_count(0)
     page.goto(f"{server.base}/console/requests/{ORG}/{refs[READY]}/package")
     expect(page.get_by_role("link", name="Download package")).to_be_visible()
+    page.context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_the_retention_evidence_pages_after_a_run(
+    browser: Browser, server: Server, tmp_path: Path
+) -> None:
+    """RET-03 (issue 20): a run made with the CLI as the worker makes it, then its list, its
+    evidence, the plan with each table's last run, the rule's runs, and Run now's
+    confirmation. Last in the module: the run deletes the demo's due rows."""
+    from sqlalchemy import select
+
+    from dataward.retention.models import RetentionRun
+
+    server.cli("retention", "run", "--org", ORG)
+    with server_uow(server) as uow:
+        run_id = uow.session.scalars(
+            select(RetentionRun.id).where(RetentionRun.organisation == ORG)
+        ).one()
+    page = admin_page(browser, server)
+    paths = [
+        f"/console/retention/runs?org={ORG}",
+        f"/console/retention/runs/{run_id}",
+        f"/console/retention?org={ORG}",
+        f"/console/retention/rules/body_worn_video?org={ORG}",
+    ]
+    problems = [p for path in paths for p in _check(page, server.base + path, tmp_path)]
+    expect(page.locator("table.retention-rule-runs tbody tr")).not_to_have_count(0)
+    page.goto(server.base + paths[1])
+    expect(page.locator("table.retention-evidence tbody tr")).not_to_have_count(0)
+    expect(page.get_by_role("link", name="Download the evidence (CSV)")).to_be_visible()
+    page.goto(server.base + paths[2])
+    expect(page.locator("p.retention-latest-run")).to_contain_text("done")
+    page.get_by_role("button", name="Run now").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Run retention now for {ORG}")
+    for width in WIDTHS:
+        page.set_viewport_size({"width": width, "height": 900})
+        page.screenshot(path=tmp_path / f"retention-run-now-confirm-{width}.png", full_page=True)
     page.context.close()
     assert not problems, "\n".join(problems)

@@ -152,6 +152,25 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         "/console/retention/rules/r_none",
         row(303, 404, 404, 404, 403, 303, 303),
     ),
+    # the runs' evidence (RET-03): whoever reads the audit chain (an auditor, a DPO, an
+    # administrator), never a caseworker; no run r_none (404). "Run now" is the DPO's or an
+    # administrator's (requests:approve) and asks to confirm first (200)
+    "retention_runs": ("GET", "/console/retention/runs", row(303, 200, 200, 403, 200, 303, 303)),
+    "retention_run": (
+        "GET",
+        "/console/retention/runs/r_none",
+        row(303, 404, 404, 403, 404, 303, 303),
+    ),
+    "retention_run_csv": (
+        "GET",
+        "/console/retention/runs/r_none/evidence.csv",
+        row(303, 404, 404, 403, 404, 303, 303),
+    ),
+    "retention_run_now": (
+        "POST",
+        "/console/retention/run-now",
+        row(303, 200, 200, 403, 403, 303, 303),
+    ),
     # the disclosure log (issue 19, NOT-01): admin, DPO and caseworker; never an auditor; an
     # empty form is refused back to the subject's page (303)
     "disclosure_add": (
@@ -640,6 +659,17 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
         f"/api/v1/holds/{ORG}/h_none/close",
         row(401, 401, 401, 401, 401, 403, 404),
     ),
+    # the retention runs' evidence (issue 20, RET-03): audit:read, as the evidence pages
+    "api_retention_runs": (
+        "GET",
+        f"/api/v1/retention/runs?organisation={ORG}",
+        row(401, 200, 200, 403, 200, 403, 200),
+    ),
+    "api_retention_run": (
+        "GET",
+        "/api/v1/retention/runs/r_none",
+        row(401, 404, 404, 403, 404, 403, 404),
+    ),
     # the disclosure log (issue 19, NOT-01): the same callers as holds; the fixture's
     # register names no recipient, so the right scope's record is refused (422)
     "api_disclosures": (
@@ -689,6 +719,7 @@ FORMS: dict[str, dict[str, Any]] = {
     "request_subject_link": {"subject_ref": "s_0000000000000000"},
     "user_role": {"role": "dpo"},
     "token_create": {"name": "crm", "owner": "admin", "scope": "decisions:read", "days": "30"},
+    "retention_run_now": {"org": ORG},
 }
 JSON: dict[str, Any] = {
     "api_request_erasure_ground": {"ground": "consent_withdrawn"},

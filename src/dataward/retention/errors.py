@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataward.errors import NotFoundError, ValidationFailed
+from dataward.errors import DatawardError, NotFoundError, ValidationFailed
 
 
 class RetentionInvalid(ValidationFailed):
@@ -26,3 +26,19 @@ class RetentionRuleNotFound(NotFoundError):
 
     code = "retention_rule_not_found"
     title = "No such retention rule"
+
+
+class RetentionRunNotFound(NotFoundError):
+    """No retention run with this id (the evidence pages and API)."""
+
+    code = "retention_run_not_found"
+    title = "No such retention run"
+
+
+class RetentionRanToday(DatawardError):
+    """ "Run now" when today's run is done already: one run per organisation per day, so a
+    second would do nothing; the next runs tomorrow."""
+
+    code = "retention_ran_today"
+    http_status = 409
+    title = "Retention ran today already"

@@ -5,6 +5,8 @@ the job runs one ``run_step`` and queues itself again while the run has more to 
 killed worker resumes from the last committed step and two workers take turns on the run's
 locked row. ``DATAWARD_RETENTION_ENABLED=false`` stops the daily runs (the CLI still runs).
 
+"Run now" in the console (``queue_run``) queues the same job for today, once.
+
 ``dataward.workers`` gathers this with every other domain's; ``jobs/`` never names it.
 """
 
@@ -14,6 +16,7 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
+from dataward.audit.service import record
 from dataward.clock import in_uk_time
 from dataward.config import Settings
 from dataward.holds.service import today_of
@@ -23,8 +26,9 @@ from dataward.jobs.service import CLAIMED, DUE, ClaimedJob, enqueue
 from dataward.jobs.worker import DomainJobs
 from dataward.logging import get_logger
 from dataward.publication.registers import list_organisations
-from dataward.retention.errors import RetentionClockBehind
-from dataward.retention.models import RetentionRun
+from dataward.retention import audit_actions as actions
+from dataward.retention.errors import RetentionClockBehind, RetentionInvalid, RetentionRanToday
+from dataward.retention.models import DONE, RetentionRun
 from dataward.retention.run import run_step
 from dataward.sources.versions import newest_sources
 from dataward.uow import UnitOfWork
@@ -75,12 +79,55 @@ def _ran_or_waiting(uow: UnitOfWork, organisation: str, today: date) -> bool:
             RetentionRun.organisation == organisation, RetentionRun.as_of >= today
         )
     )
-    if ran is not None:
-        return True
+    return ran is not None or _waiting(uow, organisation)
+
+
+def _waiting(uow: UnitOfWork, organisation: str) -> bool:
+    """A run job of the organisation is queued or being worked on."""
     payloads = uow.session.scalars(
         select(Job.payload).where(Job.kind == RUN_JOB, Job.state.in_(_WAITING))
     )
     return any(p.get("organisation") == organisation for p in payloads)
+
+
+def queue_run(uow: UnitOfWork, organisation: str, *, actor: str) -> bool:
+    """ "Run now": the daily job, queued for today (the worker runs it). False when one is
+    queued or at work already (nothing added). Today's run finished is refused: one run a
+    day. A run left running with no job (a worker stopped between steps) is resumed by the
+    job queued here. Audited; the job audits the run itself."""
+    if newest_sources(uow, organisation) is None:
+        raise RetentionInvalid(
+            f"{organisation} has no sources file: load one with dataward sources load"
+        )
+    today = today_of(uow)
+    latest = uow.session.scalars(
+        select(RetentionRun)
+        .where(RetentionRun.organisation == organisation)
+        .order_by(RetentionRun.as_of.desc())
+        .limit(1)
+    ).first()
+    if latest is not None and latest.as_of > today:
+        raise RetentionClockBehind(
+            f"retention ran for {latest.as_of.isoformat()}, after today {today.isoformat()}"
+        )
+    if latest is not None and latest.as_of == today and latest.state == DONE:
+        raise RetentionRanToday(
+            f"today's retention run of {organisation} is done; the next runs tomorrow"
+        )
+    if _waiting(uow, organisation):
+        return False
+    job = enqueue(uow, RUN_JOB, {"organisation": organisation})
+    uow.session.flush()
+    record(
+        uow,
+        actor=actor,
+        action=actions.RUN_QUEUED,
+        entity_type="job",
+        entity_id=str(job.id),
+        details={"organisation": organisation, "as_of": today.isoformat()},
+    )
+    log.info("retention.run_queued_by_hand", job=job.id)
+    return True
 
 
 class RunHandler:

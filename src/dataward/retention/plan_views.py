@@ -3,14 +3,14 @@ what is held and by what, what is overdue and why, what needs a decision, and on
 words beside its plan.
 
 Reads only: it regroups a ``RetentionPlan`` (counts, days, hold labels) with the register's
-names. Counts only, never a value of a row. ``last_run`` is where the run engine's record
-of a rule's last run goes; until runs are recorded it is None ("not run yet").
+names, and each table's last run from the runs' evidence (``RunHistory``), which makes
+"overdue" precise (``evidence_views.standing_of``). Counts only, never a value of a row.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from dataward.register.models import Register, RetentionRule
 from dataward.register.models.retention import Trigger
@@ -22,6 +22,13 @@ from dataward.register.wording import (
     period_words,
     trigger_words,
     uk_date,
+)
+from dataward.retention.evidence_views import (
+    LastRun,
+    RunHistory,
+    Standing,
+    last_run_of,
+    standing_of,
 )
 from dataward.retention.plan import (
     EVENT_PENDING,
@@ -36,14 +43,6 @@ LEGAL_HOLD = "legal_hold:"
 # A binding the plan left out because it binds none of the rule's triggers: not overdue,
 # just not the table the rule is read on.
 TRIGGER_NOT_BOUND = "trigger not bound"
-
-
-@dataclass(frozen=True)
-class LastRun:
-    """A rule's last run on one binding, as the run engine will record it (not yet)."""
-
-    at: datetime
-    acted_on: int
 
 
 @dataclass(frozen=True)
@@ -74,6 +73,7 @@ class BindingRow:
     this_week: list[tuple[date, int]]
     notes: list[str]
     last_run: LastRun | None = None
+    standing: Standing = field(default_factory=Standing)
 
     @property
     def counted(self) -> bool:
@@ -84,9 +84,12 @@ class BindingRow:
         """Why rows due and not held are still there (empty when none may be)."""
         if self.status in ("waits", "skipped", "unsupported"):
             return self.reason
-        if self.counted and self.to_act_on and self.last_run is None:
-            return "not run yet: no retention run has acted on this table"
-        return ""
+        return self.standing.overdue if self.counted else ""
+
+    @property
+    def run_note(self) -> str:
+        """Why rows to act on are not overdue: the day's run is still to come, say."""
+        return self.standing.note if self.counted else ""
 
 
 @dataclass(frozen=True)
@@ -208,6 +211,7 @@ def _row(
     register: Register,
     rule: RetentionRule | None,
     as_of: date,
+    history: RunHistory,
 ) -> BindingRow:
     held = []
     for label, rows in b.held.items():
@@ -215,6 +219,11 @@ def _row(
             words = held_words(label, register, rule)
             held.append(HeldBy(label, words.words, rows, words.hold_ref))
     week_end = as_of + timedelta(days=WEEK)
+    recorded = history.latest.get((plan_rule, dataset, b.connection, b.table))
+    last = None
+    if recorded is not None:
+        last = last_run_of(*recorded, lambda label: held_words(label, register, rule).words)
+    standing = standing_of(b.to_act_on, last, as_of=as_of, today=history.today, org_day=history.day)
     return BindingRow(
         rule=plan_rule,
         rule_name=rule_name,
@@ -229,11 +238,17 @@ def _row(
         held_by=held,
         this_week=[(day, n) for day, n in b.next_due if as_of < day <= week_end],
         notes=list(b.notes),
+        last_run=last,
+        standing=standing,
     )
 
 
-def retention_view(plan: RetentionPlan, register: Register) -> RetentionView:
-    """The plan regrouped for the console, every rule in register order."""
+def retention_view(
+    plan: RetentionPlan, register: Register, history: RunHistory | None = None
+) -> RetentionView:
+    """The plan regrouped for the console, every rule in register order, each table with
+    its last run (none given: no run yet, today being the plan's day)."""
+    history = history or RunHistory({}, None, plan.as_of)
     names = _names(register)
     rules = {r.id: r for r in register.retention_rules}
     view = RetentionView(plan.organisation, plan.as_of, plan.register_version, plan.sources_version)
@@ -276,6 +291,7 @@ def retention_view(plan: RetentionPlan, register: Register) -> RetentionView:
                         register,
                         rule,
                         plan.as_of,
+                        history,
                     )
                 )
     return view

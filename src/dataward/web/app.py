@@ -37,6 +37,7 @@ from dataward.web import (
     api_request_tasks,
     api_request_verification,
     api_requests,
+    api_retention,
     api_subjects,
     audit_pages,
     campaign_pages,
@@ -70,6 +71,7 @@ from dataward.web import (
     request_task_pages,
     request_verification_pages,
     retention_pages,
+    retention_run_pages,
     staff,
     subject_actions,
 )
@@ -188,6 +190,8 @@ def create_app(
     app.include_router(complaint_hold_pages.router)
     app.include_router(hold_pages.router)
     app.include_router(retention_pages.router)
+    app.include_router(retention_run_pages.router)
+    app.include_router(api_retention.router)
     app.include_router(disclosure_pages.router)
     check_route_rules(app)
     check_body_routes(app)

@@ -1,9 +1,11 @@
 """Staff console: the organisation's retention today (RET-01..03, RES-01, issue 20).
 
 Read-only. ``retention.plan`` makes the dry run and ``retention.plan_views`` regroups it: due
-this week, held and by what, overdue and why, what needs a decision or is bound to no source,
-and a rule's own page (the register view). ``?as_of=YYYY-MM-DD`` looks ahead: the plan is
-made with a clock fixed on that day. Counts only: never a value of a row.
+this week, held and by what, overdue and why (against each table's last run, from the runs'
+evidence), what needs a decision or is bound to no source, and a rule's own page (the
+register view, with its last runs). ``?as_of=YYYY-MM-DD`` looks ahead: the plan is made with
+a clock fixed on that day. Counts only: never a value of a row. The runs' own pages and
+"Run now" are ``retention_run_pages``.
 """
 
 from __future__ import annotations
@@ -20,12 +22,14 @@ from dataward.errors import DatawardError
 from dataward.holds.service import register_of, today_of
 from dataward.publication.registers import list_organisations
 from dataward.retention.errors import RetentionInvalid, RetentionRuleNotFound
+from dataward.retention.evidence import rule_records, run_history, runs_of
+from dataward.retention.evidence_views import last_run_of
 from dataward.retention.plan import RetentionPlan, plan_retention
-from dataward.retention.plan_views import due_words, retention_view, rule_words
+from dataward.retention.plan_views import due_words, held_words, retention_view, rule_words
 from dataward.sources.errors import SourcesNotFound
 from dataward.sources.versions import newest_sources
 from dataward.uow import UnitOfWork
-from dataward.web.auth import console, parse_day
+from dataward.web.auth import console, parse_day, principal_of
 from dataward.web.deps import get_uow
 from dataward.web.flash import error_text, flash_now
 from dataward.web.templating import render
@@ -38,7 +42,7 @@ Text = Annotated[str, Query(max_length=80)]
 AHEAD_YEARS = 10
 
 
-def _organisation(uow: UnitOfWork, org: str) -> tuple[str, list[str]]:
+def chosen_organisation(uow: UnitOfWork, org: str) -> tuple[str, list[str]]:
     """The organisation asked for, else the first with a sources file stored, else the first."""
     organisations = sorted({row.organisation for row in list_organisations(uow)})
     if org in organisations:
@@ -80,7 +84,7 @@ def _plan(request: Request, uow: UnitOfWork, organisation: str, day: date) -> Re
 def _context(
     request: Request, uow: UnitOfWork, org: str, as_of: str
 ) -> tuple[dict[str, object], int]:
-    organisation, organisations = _organisation(uow, org)
+    organisation, organisations = chosen_organisation(uow, org)
     today = today_of(uow)
     status = 200
     try:
@@ -99,6 +103,10 @@ def _context(
         "view": None,
         "problem": "",
         "query": query_of(organisation, day, today),
+        # Evidence is the auditors' (audit:read); "Run now" the DPO's or an administrator's.
+        "may_read_runs": principal_of(request).can(Permission.AUDIT_READ),
+        "may_run": principal_of(request).can(Permission.REQUESTS_APPROVE),
+        "latest_run": None,
     }
     if not organisation:
         return context, status
@@ -116,7 +124,8 @@ def _context(
         return context, status
     context["plan"] = plan
     context["register"] = register
-    context["view"] = retention_view(plan, register)
+    context["view"] = retention_view(plan, register, run_history(uow, organisation))
+    context["latest_run"] = next(iter(runs_of(uow, organisation, limit=1)), None)
     return context, status
 
 
@@ -139,7 +148,7 @@ def retention_rule_page(
     request: Request, rule: str, uow: Uow, org: Text = "", as_of: Text = ""
 ) -> Response:
     """The register view: one rule in words, what it covers, and its plan per table."""
-    organisation, _ = _organisation(uow, org)
+    organisation, _ = chosen_organisation(uow, org)
     if not organisation:
         raise RetentionRuleNotFound("no register is stored")
     register = register_of(uow, organisation)
@@ -153,4 +162,13 @@ def retention_rule_page(
         rule_plan = next((r for r in plan.rules if r.rule == found.id), None)
         context["rule_plan"] = rule_plan
         context["due_words"] = due_words(rule_plan, register) if rule_plan else ""
+    # The register view's "Runs": this rule's last records, holds in words.
+    records = rule_records(uow, organisation, found.id)
+    words = {
+        label: held_words(label, register, found).words for r, _ in records for label in r.held
+    }
+    context["rule_runs"] = [
+        (last_run_of(record, run, lambda label: words.get(label, label)), record)
+        for record, run in records
+    ]
     return render(request, "console/retention_rule.html", context, status_code=status)

@@ -50,6 +50,8 @@ _CONSOLE_NAV: list[tuple[str, str, str, Permission | None]] = [
     ("subjects", "Subjects", "/console/subjects", Permission.SUBJECTS_READ),
     ("holds", "Holds", "/console/holds", Permission.HOLDS_READ),
     ("retention", "Retention", "/console/retention", Permission.HOLDS_READ),
+    # An auditor may not read the plan (holds) but reads the runs' evidence (RET-03).
+    ("retention", "Retention", "/console/retention/runs", Permission.AUDIT_READ),
     ("registers", "Registers", "/console/registers", Permission.REGISTERS_READ),
     ("users", "Users", "/console/users", Permission.USERS_ADMIN),
     ("tokens", "API tokens", "/console/tokens", Permission.USERS_ADMIN),
@@ -68,11 +70,12 @@ def nav_items(request: Request) -> list[NavItem]:
             NavItem("portal", "Privacy notices", "/"),
             NavItem("login", "Staff sign in", "/login"),
         ]
-    return [
-        NavItem(key, label, href)
-        for key, label, href, needed in _CONSOLE_NAV
-        if needed is None or principal.can(needed)
-    ]
+    items: dict[str, NavItem] = {}
+    for key, label, href, needed in _CONSOLE_NAV:
+        # A key listed twice: the first entry the role may open wins.
+        if key not in items and (needed is None or principal.can(needed)):
+            items[key] = NavItem(key, label, href)
+    return list(items.values())
 
 
 def csrf_input(request: Request) -> Markup:

@@ -116,6 +116,7 @@ def choose(
     if with_files and ref is not None:
         names = [ref.column] if ref.column is not None else placeholders(ref.pattern or "")
     columns = [target.c[n] for n in names if n in target.c and n != key.name]
+    names_of = [key.name, *(c.name for c in columns)]
     query = select(key, *columns).select_from(target).where(conditions.act_on)
     pending = None if change is None else not_yet_changed(target, change)
     if pending is not None:
@@ -125,14 +126,16 @@ def choose(
     query = query.order_by(key).limit(limit)
     try:
         with connector.engine.connect() as conn:
-            rows = [dict(row._mapping) for row in conn.execute(query)]
+            # Fetched at once as tuples: a mapping per row was a third of choosing the keys.
+            fetched = conn.execute(query).all()
     except sa_exc.OperationalError:
         raise SourceUnavailable(f"connection {connector.name} cannot be reached") from None
     except sa_exc.DBAPIError:
         raise SourceMisfit(f"connection {connector.name}: the source refused the query") from None
-    keys = [_stored(row[key.name]) for row in rows]
+    keys = [_stored(row[0]) for row in fetched]
     paths: list[list[Any]] = []
     if names and ref is not None:
+        rows = [dict(zip(names_of, row, strict=True)) for row in fetched]
         blobs = connectors.get(ref.connection or binding.connection)
         if not isinstance(blobs, BlobConnector):
             raise SourceUnavailable(f"files connection {ref.connection} cannot be reached")
@@ -193,12 +196,15 @@ def act(
             level = conn.dialect.default_isolation_level or "SERIALIZABLE"
             conn = conn.execution_options(isolation_level=level)
             with conn.begin():
-                for part in _parts(keys):
+                in_range = conn.execute(still_q, {"first": keys[0], "last": keys[-1]}).scalars()
+                still = {k for k in map(_stored, in_range) if k in wanted}
+                # A row still to act on is there; only the others are looked up (a deleted
+                # batch resumed after a crash, or rows held since they were chosen).
+                for part in _parts([k for k in keys if k not in still]):
                     present.update(
                         _stored(k) for k in conn.execute(present_q, {"keys": part}).scalars()
                     )
-                in_range = conn.execute(still_q, {"first": keys[0], "last": keys[-1]}).scalars()
-                still = {k for k in map(_stored, in_range) if k in wanted}
+                present |= still
                 if statement is not None:
                     for part in _parts([k for k in keys if k in still]):
                         conn.execute(statement, {"keys": part})

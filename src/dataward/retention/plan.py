@@ -80,8 +80,13 @@ def plan_retention(
     *,
     connectors: Mapping[str, Connector] | None = None,
     env: Mapping[str, str] | None = None,
+    for_reader: bool = True,
 ) -> RetentionPlan:
-    """The plan for today (``uow.clock``): every rule of the current register, in order."""
+    """The plan for today (``uow.clock``): every rule of the current register, in order.
+
+    ``for_reader=False`` (a run's plan) leaves out what only a reader reads: the sample of
+    keys, the next days rows fall due and the SQL text. The statuses, the non-date check of
+    the trigger columns and the counts (due, held by each hold) are the same."""
     register = register_of(uow, organisation)
     stored = current_sources(uow, organisation)
     sources = stored.parsed().sources
@@ -89,7 +94,14 @@ def plan_retention(
     opened, own = open_connectors(sources, connectors, env)
     try:
         context = plan_context(
-            uow, organisation, register, sources, opened, today=today, holds_on=today
+            uow,
+            organisation,
+            register,
+            sources,
+            opened,
+            today=today,
+            holds_on=today,
+            for_reader=for_reader,
         )
         rules = [_plan_rule(context, rule) for rule in register.retention_rules]
     finally:
@@ -315,6 +327,8 @@ def _fill(
     if not count:
         return
     result.due, result.held, result.held_any = sql.counts(connector, target, due.rows, held)
+    if not context.for_reader:
+        return
     result.due_sql = sql.as_sql(connector, target, due.rows)
     result.held_sql = {label: sql.as_sql(connector, target, c) for label, c in held.items()}
     keys = sql.sample_keys(connector, target, key, found.act_on, SAMPLE)

@@ -26,7 +26,6 @@ from sqlalchemy import (
     exists,
     false,
     func,
-    literal,
     literal_column,
     not_,
     or_,
@@ -282,17 +281,31 @@ def counts(
     due: ColumnElement[bool],
     holds: dict[str, ColumnElement[bool]],
 ) -> tuple[int, dict[str, int], int]:
-    """One statement: rows due, due rows each hold keeps, due rows any hold keeps."""
-    columns: list[Any] = [func.count()]
-    for condition in holds.values():
-        columns.append(func.coalesce(func.sum(case((condition, 1), else_=0)), 0))
-    held_any = or_(*holds.values()) if holds else literal(False)
-    columns.append(func.coalesce(func.sum(case((held_any, 1), else_=0)), 0))
-    query = select(*columns).select_from(table).where(due)
+    """One statement: rows due, due rows each hold keeps, due rows any hold keeps.
+
+    The due rows grouped by which holds keep them: each hold is read once per due row (a
+    column per hold and one for "any" read each twice), and the few groups are added up
+    here."""
+    flags = [
+        case((condition, 1), else_=0).label(f"h{i}") for i, condition in enumerate(holds.values())
+    ]
+    if not flags:
+        query: Select[Any] = select(func.count()).select_from(table).where(due)
+        with connector.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one()), {}, 0
+    rows = select(*flags).select_from(table).where(due).subquery()
+    grouped = select(func.count(), *rows.c).group_by(*rows.c)
+    total, held_any = 0, 0
+    held = dict.fromkeys(holds, 0)
     with connector.engine.connect() as conn:
-        row = conn.execute(query).one()
-    values = [int(v) for v in row]
-    return values[0], dict(zip(holds, values[1:-1], strict=True)), values[-1]
+        for number, *kept in conn.execute(grouped):
+            total += int(number)
+            if any(kept):
+                held_any += int(number)
+            for label, flag in zip(holds, kept, strict=True):
+                if flag:
+                    held[label] += int(number)
+    return total, held, held_any
 
 
 def sample_keys(

@@ -163,24 +163,24 @@ def act(
 ) -> Acted:
     """In one source transaction: the batch's rows still due and not held, acted on.
 
-    The conditions are read once for the whole batch, over its key range (its keys were
-    chosen in the source's key order: the first is the lowest, the last the highest), and
-    kept to the batch's own keys: a hold's subquery costs a pass over its table each time a
-    statement runs, so once per part of 2,000 keys made a run's time grow with the square
-    of the table (docs/performance.md, "Retention run")."""
+    Where the database returns what a DELETE or UPDATE changed (SQLite 3.35+, PostgreSQL),
+    the statement itself carries the conditions (``... WHERE key IN (batch) AND due AND NOT
+    held RETURNING key``): the rows are read once. Else (and for ``review``) the conditions
+    are read once for the whole batch, over its key range (its keys were chosen in the
+    source's key order: the first is the lowest, the last the highest), kept to the batch's
+    own keys, and the statement changes those keys."""
     if not keys:
         return Acted([], [])
     target, key = conditions.target, conditions.key
     keyed = key.in_(bindparam("keys", expanding=True))
     present_q = select(key).select_from(target).where(keyed)
+    pending = not_yet_changed(target, change)
+    checks = [conditions.act_on] if pending is None else [conditions.act_on, pending]
     still_q = (
         select(key)
         .select_from(target)
-        .where(key >= bindparam("first"), key <= bindparam("last"), conditions.act_on)
+        .where(key >= bindparam("first"), key <= bindparam("last"), *checks)
     )
-    pending = not_yet_changed(target, change)
-    if pending is not None:
-        still_q = still_q.where(pending)
     statement: Any = None
     if change.delete:
         statement = delete(target).where(keyed)
@@ -196,8 +196,12 @@ def act(
             level = conn.dialect.default_isolation_level or "SERIALIZABLE"
             conn = conn.execution_options(isolation_level=level)
             with conn.begin():
-                in_range = conn.execute(still_q, {"first": keys[0], "last": keys[-1]}).scalars()
-                still = {k for k in map(_stored, in_range) if k in wanted}
+                if statement is not None and _returns(conn.dialect, change):
+                    still = _acted_returning(conn, statement, checks, key, keys)
+                    statement = None  # done: the rows changed are the ones returned
+                else:
+                    in_range = conn.execute(still_q, {"first": keys[0], "last": keys[-1]})
+                    still = {k for k in map(_stored, in_range.scalars()) if k in wanted}
                 # A row still to act on is there; only the others are looked up (a deleted
                 # batch resumed after a crash, or rows held since they were chosen).
                 for part in _parts([k for k in keys if k not in still]):
@@ -217,6 +221,26 @@ def act(
     # organisation since): either way it went, and its files go too.
     gone = [k for k in keys if k not in present] if change.delete else []
     return Acted(acted, gone)
+
+
+def _returns(dialect: Any, change: Change) -> bool:
+    return bool(dialect.delete_returning if change.delete else dialect.update_returning)
+
+
+def _acted_returning(
+    conn: Any,
+    statement: Any,
+    checks: list[ColumnElement[bool]],
+    key: ColumnElement[Any],
+    keys: Sequence[Any],
+) -> set[Any]:
+    """The change made to the batch's rows still due and not held (and not yet changed),
+    part by part; the keys it changed."""
+    checked = statement.where(*checks).returning(key)
+    changed: set[Any] = set()
+    for part in _parts(keys):
+        changed.update(_stored(k) for k in conn.execute(checked, {"keys": part}).scalars())
+    return changed
 
 
 def batch_digest(binding: Binding, keys: Sequence[Any]) -> str:

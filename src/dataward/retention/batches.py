@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, delete, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, literal, or_, select, update
 from sqlalchemy import exc as sa_exc
 
 from dataward.erasure.survey import changes_of, key_digest
@@ -93,10 +93,17 @@ def not_yet_changed(target: Any, change: Change) -> ColumnElement[bool] | None:
     parts = [
         target.c[name].is_not(None)
         if value is None
-        else or_(target.c[name].is_(None), target.c[name] != value)
+        else or_(target.c[name].is_(None), target.c[name] != _typed(target.c[name], value))
         for name, value in change.values.items()
     ]
     return or_(*parts)
+
+
+def _typed(column: Any, value: Any) -> Any:
+    """The new value as the column's type: a strategy's ``zero`` (0) compared with a boolean
+    column (the demo's ``vulnerable``) is ``false`` on PostgreSQL, not an integer it refuses
+    to compare."""
+    return literal(value, type_=column.type)
 
 
 def choose(

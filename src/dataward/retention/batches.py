@@ -208,12 +208,12 @@ def act(
                     statement = None  # done: the rows changed are the ones returned
                 else:
                     in_range = conn.execute(still_q, {"first": keys[0], "last": keys[-1]})
-                    still = {k for k in map(_stored, in_range.scalars()) if k in wanted}
+                    still = {k for k in map(_stored, in_range.scalars().all()) if k in wanted}
                 # A row still to act on is there; only the others are looked up (a deleted
                 # batch resumed after a crash, or rows held since they were chosen).
                 for part in _parts([k for k in keys if k not in still]):
                     present.update(
-                        _stored(k) for k in conn.execute(present_q, {"keys": part}).scalars()
+                        _stored(k) for k in conn.execute(present_q, {"keys": part}).scalars().all()
                     )
                 present |= still
                 if statement is not None:
@@ -244,9 +244,9 @@ def _acted_returning(
     """The change made to the batch's rows still due and not held (and not yet changed),
     part by part; the keys it changed."""
     checked = statement.where(*checks).returning(key)
-    changed: set[Any] = set()
+    changed: set[Any] = set()  # each part fetched at once (.all()), not a row at a time
     for part in _parts(keys):
-        changed.update(_stored(k) for k in conn.execute(checked, {"keys": part}).scalars())
+        changed.update(_stored(k) for k in conn.execute(checked, {"keys": part}).scalars().all())
     return changed
 
 

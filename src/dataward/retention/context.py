@@ -46,6 +46,8 @@ class PlanContext:
     # (label, connection, table, key): looked up once per plan, never per row.
     values: dict[str, IdentityValues] = field(default_factory=dict)
     root_keys: dict[tuple[str, str, str, str], list[Any]] = field(default_factory=dict)
+    # Values of a trigger column that are not dates, by (connection, table, column).
+    unreadable: dict[tuple[str, str, str], int | None] = field(default_factory=dict)
     # False for a run's plan: statuses and the evidence's counts only, not what only a
     # reader reads (samples, the next fortnight's dates, the SQL text), a third of its time.
     for_reader: bool = True

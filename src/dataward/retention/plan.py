@@ -311,7 +311,7 @@ def _fill(
     home_table = target if through is None else connector.table(str(home.table))
     events = [e for e in plan.triggers if e in home.events]
     triggers = sql.trigger_columns(connector, home_table, home, events)
-    if count and not _readable(connector, triggers, result):
+    if count and not _readable(context, connector, triggers, result):
         return
     owner = None
     if home.subject is not None and home.subject.via in home_table.c:
@@ -343,11 +343,18 @@ def _fill(
 
 
 def _readable(
-    connector: SqlConnector, triggers: list[sql.TriggerColumn], result: BindingPlan
+    context: PlanContext,
+    connector: SqlConnector,
+    triggers: list[sql.TriggerColumn],
+    result: BindingPlan,
 ) -> bool:
-    """Whether every trigger column holds dates; else the binding is skipped, with counts."""
+    """Whether every trigger column holds dates; else the binding is skipped, with counts.
+    Each column is read once per plan (a case's column serves its payments, visits...)."""
     for trigger in triggers:
-        bad = sql.unreadable(connector, trigger)
+        column = (connector.name, trigger.table.name, trigger.column.name)
+        if column not in context.unreadable:
+            context.unreadable[column] = sql.unreadable(connector, trigger)
+        bad = context.unreadable[column]
         if bad is None:
             result.status = "skipped"
             result.reason = f"trigger {trigger.event}: column {trigger.column.name} is not a date"

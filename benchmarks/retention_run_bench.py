@@ -241,7 +241,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n", 1)[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--source", choices=("sqlite", "postgresql"), default="sqlite")
-    parser.add_argument("--batch-size", type=int, default=5000)
+    parser.add_argument("--batch-size", type=int, default=20_000)  # the CLI's default
     parser.add_argument(
         "--keep",
         help="keep the generated agency (SQLite: in this folder; PostgreSQL: as this "

@@ -750,3 +750,40 @@ def test_next_trigger_days_take_the_first_of_several_triggers(tmp_path: Path) ->
     # Row 1 is due already (20 November); 2 on the 28th; 3 on the 27th; 4 on the 29th;
     # 5 on the 28th (its related event, before its own on 30 December).
     assert found == {date(2026, 11, 27): 1, date(2026, 11, 28): 2, date(2026, 11, 29): 1}
+
+
+# RULES: RET-01, RET-02 (the run's plan: the same statuses and counts, nothing a reader reads)
+def test_the_runs_plan_counts_what_the_readers_plan_counts_without_samples_or_dates(
+    uow: UnitOfWork, agency: Agency
+) -> None:
+    _store(uow)
+    # A legal hold on a case reaches the recordings through their case: a correlated EXISTS.
+    place_hold(
+        uow,
+        NewHold(
+            ORG,
+            "case",
+            "DPO",
+            date(2027, 1, 1),
+            hold_id="complaint_on_case",
+            case_ref="CASE1",
+            datasets=("body_worn_video",),
+        ),
+        actor="dpo",
+    )
+    full = plan_retention(uow, ORG, env=agency.env)
+    light = plan_retention(uow, ORG, env=agency.env, for_reader=False)
+
+    def counted(plan: RetentionPlan) -> list[tuple[Any, ...]]:
+        return [
+            (r.rule, d.dataset, b.table, b.status, b.reason, b.due, b.held, b.to_act_on)
+            for r in plan.rules
+            for d in r.datasets
+            for b in d.bindings
+        ]
+
+    assert counted(light) == counted(full)
+    bindings = [b for r in light.rules for d in r.datasets for b in d.bindings]
+    assert any(b.to_act_on and any(b.held.values()) for b in bindings)  # counted, not zeros
+    assert all(not b.sample and not b.next_due and not b.due_sql for b in bindings)
+    assert any(b.sample and b.due_sql for r in full.rules for d in r.datasets for b in d.bindings)

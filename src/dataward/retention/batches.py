@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, delete, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, literal, or_, select, update
 from sqlalchemy import exc as sa_exc
 
 from dataward.erasure.survey import changes_of, key_digest
@@ -93,10 +93,17 @@ def not_yet_changed(target: Any, change: Change) -> ColumnElement[bool] | None:
     parts = [
         target.c[name].is_not(None)
         if value is None
-        else or_(target.c[name].is_(None), target.c[name] != value)
+        else or_(target.c[name].is_(None), target.c[name] != _typed(target.c[name], value))
         for name, value in change.values.items()
     ]
     return or_(*parts)
+
+
+def _typed(column: Any, value: Any) -> Any:
+    """The new value as the column's type: a strategy's ``zero`` (0) compared with a boolean
+    column (the demo's ``vulnerable``) is ``false`` on PostgreSQL, not an integer it refuses
+    to compare."""
+    return literal(value, type_=column.type)
 
 
 def choose(
@@ -116,6 +123,7 @@ def choose(
     if with_files and ref is not None:
         names = [ref.column] if ref.column is not None else placeholders(ref.pattern or "")
     columns = [target.c[n] for n in names if n in target.c and n != key.name]
+    names_of = [key.name, *(c.name for c in columns)]
     query = select(key, *columns).select_from(target).where(conditions.act_on)
     pending = None if change is None else not_yet_changed(target, change)
     if pending is not None:
@@ -125,14 +133,16 @@ def choose(
     query = query.order_by(key).limit(limit)
     try:
         with connector.engine.connect() as conn:
-            rows = [dict(row._mapping) for row in conn.execute(query)]
+            # Fetched at once as tuples: a mapping per row was a third of choosing the keys.
+            fetched = conn.execute(query).all()
     except sa_exc.OperationalError:
         raise SourceUnavailable(f"connection {connector.name} cannot be reached") from None
     except sa_exc.DBAPIError:
         raise SourceMisfit(f"connection {connector.name}: the source refused the query") from None
-    keys = [_stored(row[key.name]) for row in rows]
+    keys = [_stored(row[0]) for row in fetched]
     paths: list[list[Any]] = []
     if names and ref is not None:
+        rows = [dict(zip(names_of, row, strict=True)) for row in fetched]
         blobs = connectors.get(ref.connection or binding.connection)
         if not isinstance(blobs, BlobConnector):
             raise SourceUnavailable(f"files connection {ref.connection} cannot be reached")
@@ -160,24 +170,24 @@ def act(
 ) -> Acted:
     """In one source transaction: the batch's rows still due and not held, acted on.
 
-    The conditions are read once for the whole batch, over its key range (its keys were
-    chosen in the source's key order: the first is the lowest, the last the highest), and
-    kept to the batch's own keys: a hold's subquery costs a pass over its table each time a
-    statement runs, so once per part of 2,000 keys made a run's time grow with the square
-    of the table (docs/performance.md, "Retention run")."""
+    Where the database returns what a DELETE or UPDATE changed (SQLite 3.35+, PostgreSQL),
+    the statement itself carries the conditions (``... WHERE key IN (batch) AND due AND NOT
+    held RETURNING key``): the rows are read once. Else (and for ``review``) the conditions
+    are read once for the whole batch, over its key range (its keys were chosen in the
+    source's key order: the first is the lowest, the last the highest), kept to the batch's
+    own keys, and the statement changes those keys."""
     if not keys:
         return Acted([], [])
     target, key = conditions.target, conditions.key
     keyed = key.in_(bindparam("keys", expanding=True))
     present_q = select(key).select_from(target).where(keyed)
+    pending = not_yet_changed(target, change)
+    checks = [conditions.act_on] if pending is None else [conditions.act_on, pending]
     still_q = (
         select(key)
         .select_from(target)
-        .where(key >= bindparam("first"), key <= bindparam("last"), conditions.act_on)
+        .where(key >= bindparam("first"), key <= bindparam("last"), *checks)
     )
-    pending = not_yet_changed(target, change)
-    if pending is not None:
-        still_q = still_q.where(pending)
     statement: Any = None
     if change.delete:
         statement = delete(target).where(keyed)
@@ -193,12 +203,19 @@ def act(
             level = conn.dialect.default_isolation_level or "SERIALIZABLE"
             conn = conn.execution_options(isolation_level=level)
             with conn.begin():
-                for part in _parts(keys):
+                if statement is not None and _returns(conn.dialect, change):
+                    still = _acted_returning(conn, statement, checks, key, keys)
+                    statement = None  # done: the rows changed are the ones returned
+                else:
+                    in_range = conn.execute(still_q, {"first": keys[0], "last": keys[-1]})
+                    still = {k for k in map(_stored, in_range.scalars().all()) if k in wanted}
+                # A row still to act on is there; only the others are looked up (a deleted
+                # batch resumed after a crash, or rows held since they were chosen).
+                for part in _parts([k for k in keys if k not in still]):
                     present.update(
-                        _stored(k) for k in conn.execute(present_q, {"keys": part}).scalars()
+                        _stored(k) for k in conn.execute(present_q, {"keys": part}).scalars().all()
                     )
-                in_range = conn.execute(still_q, {"first": keys[0], "last": keys[-1]}).scalars()
-                still = {k for k in map(_stored, in_range) if k in wanted}
+                present |= still
                 if statement is not None:
                     for part in _parts([k for k in keys if k in still]):
                         conn.execute(statement, {"keys": part})
@@ -211,6 +228,26 @@ def act(
     # organisation since): either way it went, and its files go too.
     gone = [k for k in keys if k not in present] if change.delete else []
     return Acted(acted, gone)
+
+
+def _returns(dialect: Any, change: Change) -> bool:
+    return bool(dialect.delete_returning if change.delete else dialect.update_returning)
+
+
+def _acted_returning(
+    conn: Any,
+    statement: Any,
+    checks: list[ColumnElement[bool]],
+    key: ColumnElement[Any],
+    keys: Sequence[Any],
+) -> set[Any]:
+    """The change made to the batch's rows still due and not held (and not yet changed),
+    part by part; the keys it changed."""
+    checked = statement.where(*checks).returning(key)
+    changed: set[Any] = set()  # each part fetched at once (.all()), not a row at a time
+    for part in _parts(keys):
+        changed.update(_stored(k) for k in conn.execute(checked, {"keys": part}).scalars().all())
+    return changed
 
 
 def batch_digest(binding: Binding, keys: Sequence[Any]) -> str:

@@ -46,6 +46,11 @@ class PlanContext:
     # (label, connection, table, key): looked up once per plan, never per row.
     values: dict[str, IdentityValues] = field(default_factory=dict)
     root_keys: dict[tuple[str, str, str, str], list[Any]] = field(default_factory=dict)
+    # Values of a trigger column that are not dates, by (connection, table, column).
+    unreadable: dict[tuple[str, str, str], int | None] = field(default_factory=dict)
+    # False for a run's plan: statuses and the evidence's counts only, not what only a
+    # reader reads (samples, the next fortnight's dates, the SQL text), a third of its time.
+    for_reader: bool = True
 
 
 def plan_context(
@@ -57,6 +62,7 @@ def plan_context(
     *,
     today: date,
     holds_on: date,
+    for_reader: bool = True,
 ) -> PlanContext:
     """The context for ``today``'s cutoffs, with the legal holds placed by ``holds_on`` (a
     run resumed a day late still counts from its own day, but a hold placed since keeps)."""
@@ -78,7 +84,17 @@ def plan_context(
             )
         )
     )
-    return PlanContext(uow, organisation, register, sources, today, holds, connectors, restricted)
+    return PlanContext(
+        uow,
+        organisation,
+        register,
+        sources,
+        today,
+        holds,
+        connectors,
+        restricted,
+        for_reader=for_reader,
+    )
 
 
 def open_connectors(

@@ -186,11 +186,8 @@ def _subject_condition(
                 raise SourceUnavailable(f"connection {root.connection} cannot be reached")
             keys = list(finder.subject_keys(root.table, root.key, root.identities, values))
             context.root_keys[marker] = keys
-        value, through = sql.subject_reference(connector, target, binding)
-        matched = sql.among(value, keys, BATCH_SIZE)
-        if through is not None and keys:
-            matched = key.in_(through.where(matched).scalar_subquery())
-        parts.append(matched)
+        reference = sql.subject_reference(connector, target, binding)
+        parts.append(sql.reaches(reference, sql.among(reference[0], keys, BATCH_SIZE)))
     if own:
         assert binding.table is not None
         mine = list(connector.subject_keys(binding.table, binding.key, own, values))

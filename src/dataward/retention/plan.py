@@ -80,8 +80,13 @@ def plan_retention(
     *,
     connectors: Mapping[str, Connector] | None = None,
     env: Mapping[str, str] | None = None,
+    for_reader: bool = True,
 ) -> RetentionPlan:
-    """The plan for today (``uow.clock``): every rule of the current register, in order."""
+    """The plan for today (``uow.clock``): every rule of the current register, in order.
+
+    ``for_reader=False`` (a run's plan) leaves out what only a reader reads: the sample of
+    keys, the next days rows fall due and the SQL text. The statuses, the non-date check of
+    the trigger columns and the counts (due, held by each hold) are the same."""
     register = register_of(uow, organisation)
     stored = current_sources(uow, organisation)
     sources = stored.parsed().sources
@@ -89,7 +94,14 @@ def plan_retention(
     opened, own = open_connectors(sources, connectors, env)
     try:
         context = plan_context(
-            uow, organisation, register, sources, opened, today=today, holds_on=today
+            uow,
+            organisation,
+            register,
+            sources,
+            opened,
+            today=today,
+            holds_on=today,
+            for_reader=for_reader,
         )
         rules = [_plan_rule(context, rule) for rule in register.retention_rules]
     finally:
@@ -299,7 +311,7 @@ def _fill(
     home_table = target if through is None else connector.table(str(home.table))
     events = [e for e in plan.triggers if e in home.events]
     triggers = sql.trigger_columns(connector, home_table, home, events)
-    if count and not _readable(connector, triggers, result):
+    if count and not _readable(context, connector, triggers, result):
         return
     owner = None
     if home.subject is not None and home.subject.via in home_table.c:
@@ -315,6 +327,8 @@ def _fill(
     if not count:
         return
     result.due, result.held, result.held_any = sql.counts(connector, target, due.rows, held)
+    if not context.for_reader:
+        return
     result.due_sql = sql.as_sql(connector, target, due.rows)
     result.held_sql = {label: sql.as_sql(connector, target, c) for label, c in held.items()}
     keys = sql.sample_keys(connector, target, key, found.act_on, SAMPLE)
@@ -329,11 +343,18 @@ def _fill(
 
 
 def _readable(
-    connector: SqlConnector, triggers: list[sql.TriggerColumn], result: BindingPlan
+    context: PlanContext,
+    connector: SqlConnector,
+    triggers: list[sql.TriggerColumn],
+    result: BindingPlan,
 ) -> bool:
-    """Whether every trigger column holds dates; else the binding is skipped, with counts."""
+    """Whether every trigger column holds dates; else the binding is skipped, with counts.
+    Each column is read once per plan (a case's column serves its payments, visits...)."""
     for trigger in triggers:
-        bad = sql.unreadable(connector, trigger)
+        column = (connector.name, trigger.table.name, trigger.column.name)
+        if column not in context.unreadable:
+            context.unreadable[column] = sql.unreadable(connector, trigger)
+        bad = context.unreadable[column]
         if bad is None:
             result.status = "skipped"
             result.reason = f"trigger {trigger.event}: column {trigger.column.name} is not a date"

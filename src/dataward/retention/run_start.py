@@ -48,7 +48,8 @@ def start_run(
     settings: Settings,
 ) -> RetentionRun:
     """Today's run, planned; or the run another worker started a moment before."""
-    plan = plan_retention(uow, organisation, connectors=connectors, env=env)
+    # The run's plan: statuses and counts for its evidence, not what only a reader reads.
+    plan = plan_retention(uow, organisation, connectors=connectors, env=env, for_reader=False)
     now = uow.clock.now()
     run = RetentionRun(
         id=str(uuid.uuid4()),

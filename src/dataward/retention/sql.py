@@ -13,9 +13,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import (
+    Alias,
     ColumnElement,
     Date,
     DateTime,
+    FromClause,
     Select,
     Table,
     and_,
@@ -24,7 +26,6 @@ from sqlalchemy import (
     exists,
     false,
     func,
-    literal,
     literal_column,
     not_,
     or_,
@@ -47,9 +48,13 @@ class TriggerColumn:
     via: ColumnElement[Any] | None  # the related table's column pointing at the row's key
 
 
-def column_of(connector: SqlConnector, table: Table, name: str) -> ColumnElement[Any]:
+def column_of(connector: SqlConnector, table: Table | FromClause, name: str) -> ColumnElement[Any]:
     if name not in table.c:
-        raise SourceMisfit(f"connection {connector.name}: table {table.name} has no column {name}")
+        # An alias (a hop of a relation) is named by its table.
+        named = table.element if isinstance(table, Alias) else table
+        raise SourceMisfit(
+            f"connection {connector.name}: table {getattr(named, 'name', '')} has no column {name}"
+        )
     return table.c[name]
 
 
@@ -163,54 +168,73 @@ def open_condition(
     return exists().where(column_of(connector, on, rule.via) == key, predicate)
 
 
+Reference = tuple[ColumnElement[Any], Select[Any] | None]
+"""A row's reference (to an entity, or to its subject's root) and, when it is read on a
+related table, ``SELECT 1 FROM`` the related tables ``WHERE`` they are the row's own (a
+subquery correlated to the row: ``reaches`` wraps a condition on the reference in it)."""
+
+
 def entity_reference(
     connector: SqlConnector, target: Table, binding: Binding, entity: str
-) -> tuple[ColumnElement[Any], Select[Any] | None] | None:
-    """How a row reaches an entity's reference: a column of the row, or (key, the subquery
-    of keys for given references) through a relation. None where the binding has none."""
+) -> Reference | None:
+    """How a row reaches an entity's reference: a column of the row, or (the reference, the
+    correlated walk to it) through a relation. None where the binding has none."""
     spec = binding.entities.get(entity)
     if spec is None:
         return None
     if isinstance(spec, str):
         return column_of(connector, target, spec), None
     assert isinstance(spec, EntityRelation)
-    key = column_of(connector, target, binding.key)
-    source: Any = target
-    current = target
     chain = relation_chain(spec)
     hops = chain if spec.column is not None else chain[:-1]
-    for hop in hops:
-        nxt = connector.table(hop.table)
-        source = source.join(
-            nxt, column_of(connector, current, hop.via) == column_of(connector, nxt, hop.key)
-        )
-        current = nxt
-    value = column_of(connector, current, spec.column or chain[-1].via)
-    return value, select(key).select_from(source)
+    last, through = _walk(connector, target, hops)
+    return column_of(connector, last, spec.column or chain[-1].via), through
 
 
-def subject_reference(
-    connector: SqlConnector, target: Table, binding: Binding
-) -> tuple[ColumnElement[Any], Select[Any] | None]:
+def subject_reference(connector: SqlConnector, target: Table, binding: Binding) -> Reference:
     """How a row reaches its subject's root key (the table whose identity columns find the
     subject, ``root_of``): the row's own key (it is the root), its column pointing at the root
-    (one hop), or (key, the subquery of keys) joined along the ``subject:`` relation."""
+    (one hop), or (the root key's column, the correlated walk to it) along the ``subject:``
+    relation."""
     key = column_of(connector, target, binding.key)
     if binding.subject is None:
         return key, None
     chain = relation_chain(binding.subject)
-    source: Any = target
-    current = target
-    for hop in chain[:-1]:
-        nxt = connector.table(hop.table)
-        source = source.join(
-            nxt, column_of(connector, current, hop.via) == column_of(connector, nxt, hop.key)
-        )
+    last, through = _walk(connector, target, chain[:-1])
+    return column_of(connector, last, chain[-1].via), through
+
+
+def _walk(
+    connector: SqlConnector, target: Table, hops: list[Any]
+) -> tuple[Any, Select[Any] | None]:
+    """The last table of the hops from ``target`` and the correlated subquery joining them.
+
+    Each hop is an alias: a hop back to the row's own table (or a condition on the same
+    table inside it) stays a separate row, never correlated away to the row in hand."""
+    current: Any = target
+    source: Any = None
+    link: ColumnElement[bool] | None = None
+    for hop in hops:
+        nxt = connector.table(hop.table).alias()
+        on = column_of(connector, current, hop.via) == column_of(connector, nxt, hop.key)
+        if source is None:
+            source, link = nxt, on
+        else:
+            source = source.join(nxt, on)
         current = nxt
-    value = column_of(connector, current, chain[-1].via)
-    if current is target:
-        return value, None
-    return value, select(key).select_from(source)
+    if source is None or link is None:
+        return current, None
+    return current, select(literal_column("1")).select_from(source).where(link)
+
+
+def reaches(reference: Reference, matched: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Rows whose reference satisfies ``matched``: on the row itself, or as a correlated
+    ``EXISTS`` along the relation (an index looked up per row, where ``key IN (SELECT key
+    FROM the row's table JOIN ...)`` read the whole join each time a statement ran)."""
+    through = reference[1]
+    if through is None:
+        return matched
+    return through.where(matched).exists()
 
 
 def among(column: ColumnElement[Any], values: list[Any], size: int) -> ColumnElement[bool]:
@@ -223,21 +247,32 @@ def among(column: ColumnElement[Any], values: list[Any], size: int) -> ColumnEle
 
 
 def refers_to(
-    reference: tuple[ColumnElement[Any], Select[Any] | None],
+    reference: Reference,
     key: ColumnElement[Any],
     refs: Select[Any] | list[Any],
 ) -> ColumnElement[bool]:
     """Rows whose entity reference is among ``refs`` (values or a subquery)."""
-    value, through = reference
+    value = reference[0]
     if not isinstance(refs, list):
-        matched = value.in_(refs.scalar_subquery())
+        matched = _among_query(value, key, refs)
     elif not refs:
         return false()
     else:
         matched = value.in_(refs)
-    if through is None:
-        return matched
-    return key.in_(through.where(matched).scalar_subquery())
+    return reaches(reference, matched)
+
+
+def _among_query(
+    value: ColumnElement[Any], key: ColumnElement[Any], refs: Select[Any]
+) -> ColumnElement[bool]:
+    """``value`` among the subquery's one column, as a correlated ``EXISTS`` (the subquery
+    narrowed to ``value``, an index on its column looked up per row; ``value IN (subquery)``
+    reads the whole subquery each time a statement runs). A subquery over the row's own
+    table stays an ``IN``: as an ``EXISTS`` it would be correlated to the row in hand."""
+    froms = refs.get_final_froms()
+    if any(getattr(c, "table", None) in froms for c in (value, key)):
+        return value.in_(refs.scalar_subquery())
+    return refs.where(refs.selected_columns[0] == value).exists()
 
 
 def counts(
@@ -246,17 +281,31 @@ def counts(
     due: ColumnElement[bool],
     holds: dict[str, ColumnElement[bool]],
 ) -> tuple[int, dict[str, int], int]:
-    """One statement: rows due, due rows each hold keeps, due rows any hold keeps."""
-    columns: list[Any] = [func.count()]
-    for condition in holds.values():
-        columns.append(func.coalesce(func.sum(case((condition, 1), else_=0)), 0))
-    held_any = or_(*holds.values()) if holds else literal(False)
-    columns.append(func.coalesce(func.sum(case((held_any, 1), else_=0)), 0))
-    query = select(*columns).select_from(table).where(due)
+    """One statement: rows due, due rows each hold keeps, due rows any hold keeps.
+
+    The due rows grouped by which holds keep them: each hold is read once per due row (a
+    column per hold and one for "any" read each twice), and the few groups are added up
+    here."""
+    flags = [
+        case((condition, 1), else_=0).label(f"h{i}") for i, condition in enumerate(holds.values())
+    ]
+    if not flags:
+        query: Select[Any] = select(func.count()).select_from(table).where(due)
+        with connector.engine.connect() as conn:
+            return int(conn.execute(query).scalar_one()), {}, 0
+    rows = select(*flags).select_from(table).where(due).subquery()
+    grouped = select(func.count(), *rows.c).group_by(*rows.c)
+    total, held_any = 0, 0
+    held = dict.fromkeys(holds, 0)
     with connector.engine.connect() as conn:
-        row = conn.execute(query).one()
-    values = [int(v) for v in row]
-    return values[0], dict(zip(holds, values[1:-1], strict=True)), values[-1]
+        for number, *kept in conn.execute(grouped):
+            total += int(number)
+            if any(kept):
+                held_any += int(number)
+            for label, flag in zip(holds, kept, strict=True):
+                if flag:
+                    held[label] += int(number)
+    return total, held, held_any
 
 
 def sample_keys(

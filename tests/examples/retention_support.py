@@ -133,15 +133,14 @@ class Record:
 @dataclass
 class Swept:
     """One day's run: the day's plan (a dry run just before it), the run's evidence, and
-    the keys that went from each table (deleted) or were changed in place (anonymised), and
-    the keys anonymised again (``again``: an anonymised row stays due, so each day's run acts
-    on it again and its evidence counts it, though nothing changes)."""
+    the keys that went from each table (deleted) or were changed in place (anonymised). A
+    row anonymised on an earlier day is not acted on again (``batches.not_yet_changed``):
+    a day's evidence counts only the rows that changed that day."""
 
     plan: RetentionPlan
     records: list[Record]
     deleted: dict[str, list[Any]]
     changed: dict[str, list[Any]]
-    again: dict[str, list[Any]]  # anonymised on an earlier day, anonymised again today
     bindings: dict[str, Binding]
 
     def rule(self, rule: str) -> RulePlan:
@@ -169,7 +168,7 @@ class Swept:
         deleted, changed = self.deleted.get(table, []), self.changed.get(table, [])
         # The record counts every row of its table acted on today and cites exactly those
         # keys (one batch: the digest of their key digests, chained once).
-        acted = sorted([*deleted, *changed, *self.again.get(table, [])])
+        acted = sorted([*deleted, *changed])
         assert found.rows == len(acted), (rule, table, found.rows, acted)
         digest = chained(None, batch_digest(self.bindings[table], acted)) if acted else None
         assert found.keys_digest == digest, (rule, table, "the evidence cites other keys")
@@ -184,7 +183,6 @@ class Sweep:
     organisation: str
     env: dict[str, str]
     _last: date | None = field(default=None)
-    _anonymised: dict[str, set[Any]] = field(default_factory=dict)
 
     def day(self, day: date) -> Swept:
         # A run for a day before the latest is refused (RetentionClockBehind).
@@ -214,11 +212,6 @@ class Sweep:
             for e in evidence_of(self.uow, run_id)
         ]
         deleted = {t: sorted(set(before[t]) - set(after[t])) for t in bindings}
-        # A row anonymised on an earlier day is still due, and the run anonymises it again
-        # (the same values: nothing changes) and counts it again in its evidence.
-        again = {
-            t: sorted(k for k in self._anonymised.get(t, ()) if k in after[t]) for t in bindings
-        }
         changed = {
             t: sorted(k for k in after[t] if before[t].get(k, after[t][k]) != after[t][k])
             for t in bindings
@@ -227,15 +220,14 @@ class Sweep:
             # Nothing goes unrecorded: each table's rows deleted or changed are the rows
             # its evidence records count (a cascade or a stray delete would show here).
             counted = sum(r.rows for r in records if r.table == table and r.status == "done")
-            went = len(deleted[table]) + len(changed[table]) + len(again[table])
+            went = len(deleted[table]) + len(changed[table])
             assert counted == went, (day, table, counted, deleted[table], changed[table])
         for found in records:
             if found.status == "done":
-                # The run acted on exactly the rows its plan counted that day.
-                assert found.rows == found.due, (found.rule, found.table, found.rows, found.due)
-        for table, keys in changed.items():
-            self._anonymised.setdefault(table, set()).update(keys)
-        return Swept(plan, records, deleted, changed, again, bindings)
+                # The run acted on no more rows than its plan counted that day (the plan
+                # still counts a row anonymised on an earlier day, which the run leaves).
+                assert found.rows <= found.due, (found.rule, found.table, found.rows, found.due)
+        return Swept(plan, records, deleted, changed, bindings)
 
     def _run(self) -> str:
         """``run_step`` until the day's run is finished, committing between steps."""

@@ -127,24 +127,26 @@ def test_it_deletes_a_customers_data_six_years_after_the_year_of_their_last_retu
         },
     )
     rule = "customer_data"
-    kept = ("cases", "payments", "agent_visits", "complaints")
 
     day = sweep.day(date(2025, 12, 30))
     assert day.rule(rule).cutoff == date(2018, 12, 31)
     assert day.anonymised(rule, "debtors") == []
     assert day.gone(rule, "cases") == []
 
-    # Customer 1's last case came back in 2019: on 31 Dec 2025 their row loses what finds or
-    # reaches them (the demo's erasure strategies); the client's records are kept, and the
-    # run says so rather than act half-way (DESIGN: never a silent partial delete).
+    # Customer 1's last case came back in 2019: on 31 Dec 2025 their data goes as the demo's
+    # sources file says at the end of the period: payments and complaints deleted, the case
+    # and the visit losing their customer, the customer's row anonymised. The children go
+    # first (a payment's due date is read through its case), the debtor before its cases
+    # (its own due date is read on them).
     day = sweep.day(date(2025, 12, 31))
     assert day.anonymised(rule, "debtors") == [1]
     assert day.gone(rule, "debtors") == []
-    for table in kept:
-        found = day.record(rule, table)
-        assert (found.status, found.rows) == ("skipped", 0), table
-        assert "gives no column of this binding a way to erase" in found.reason
-        assert day.deleted[table] == []
+    assert day.gone(rule, "payments") == [1, 2]
+    assert day.anonymised(rule, "cases") == [1]
+    assert day.anonymised(rule, "agent_visits") == [1]
+    assert day.gone(rule, "complaints") == [1]
+    order = [r.table for r in day.records_of(rule) if r.rows]
+    assert order == ["payments", "agent_visits", "complaints", "debtors", "cases"]
     # Customer 2's 2018 return is past the threshold, but their live case keeps it all.
     assert day.record(rule, "debtors").held == {"live_case": 1, "event_pending": 1}
     assert day.record(rule, "notes").due == 0
@@ -156,10 +158,9 @@ def test_it_deletes_a_customers_data_six_years_after_the_year_of_their_last_retu
     assert sweep.day(date(2026, 12, 30)).anonymised(rule, "debtors") == []
     day = sweep.day(date(2026, 12, 31))
     assert day.anonymised(rule, "debtors") == [3]
-    # Customer 1's row, anonymised a year ago, is still due: the run anonymises it again
-    # (nothing changes) and its evidence counts it again.
-    assert day.again["debtors"] == [1]
-    assert day.record(rule, "debtors").rows == 2
+    # Customer 1's row, anonymised a year ago, is not acted on again: the evidence counts
+    # only customer 3's.
+    assert day.record(rule, "debtors").rows == 1
 
     assert sweep.day(date(2032, 12, 30)).anonymised(rule, "debtors") == []
     day = sweep.day(date(2032, 12, 31))

@@ -91,29 +91,6 @@ def store_sources_document(uow: UnitOfWork, organisation: str, document: dict[st
     store_sources(uow, loaded, organisation=organisation, actor="dpo")
 
 
-def deleting_rows_whole(document: dict[str, Any], tables: set[str] | None = None) -> None:
-    """Make the run delete each row of these tables (all, when None) whole: every column's
-    erasure strategy dropped and the key given ``delete_row``. The run acts through the
-    sources file's erasure strategies (``batches.change_of``); a binding with none is
-    skipped, and says so."""
-    for bindings in document["datasets"].values():
-        for binding in bindings:
-            if tables is not None and binding.get("table") not in tables:
-                continue
-            columns = binding.setdefault("columns", {})
-            for info in columns.values():
-                info.pop("erasure", None)
-            columns.setdefault(binding["key"], {})["erasure"] = "delete_row"
-
-
-def children_first(document: dict[str, Any], dataset: str) -> None:
-    """List a dataset's bindings children first. The run acts on a rule's bindings in the
-    sources file's order, and a child row's due date is read through its parent (a rent
-    transaction through its tenancy): a parent deleted first leaves its children never due,
-    kept for good (found by these tests; the engine's order is issue 20's to fix)."""
-    document["datasets"][dataset].reverse()
-
-
 @dataclass(frozen=True)
 class Record:
     """A plain copy of one evidence record of the day's run (RET-03)."""

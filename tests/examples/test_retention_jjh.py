@@ -14,8 +14,6 @@ from typing import Any
 import pytest
 from retention_support import (
     Sweep,
-    children_first,
-    deleting_rows_whole,
     fill,
     refused_where_foreign_keys_hold,
     run_sql,
@@ -49,10 +47,6 @@ def _housing(
     else:
         store_register(uow, load_register(register), actor="test")
     document = sources_document(shape_of("jjh"), EXAMPLES)
-    # The file `examples data` writes names no erasure strategy, so a run would skip every
-    # binding (and say so): here each row the rules cover goes whole.
-    deleting_rows_whole(document)
-    children_first(document, "tenancy_records")
     store_sources_document(uow, ORG, document)
     return Sweep(uow, ORG, {"JJH_HOUSING_DB_URL": url, "JJH_FILES_DIR": str(folder)})
 

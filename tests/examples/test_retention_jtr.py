@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from retention_support import (
     Sweep,
-    deleting_rows_whole,
     fill,
     refused_where_foreign_keys_hold,
     run_sql,
@@ -28,11 +27,6 @@ from dataward.demo.sources import OPERATIONAL_URL_FROM, sources_document
 from dataward.uow import UnitOfWork
 
 ORG = "jtr_collections"
-# The demo's sources file keeps a returned customer's cases, payments, visits, notes and
-# complaints (the client's record, the visit and complaint logs) and anonymises the debtor
-# row: that is how an erasure leaves them while JTR may still need them. Six years on the
-# notice deletes "all customer data in every datastore": this copy deletes those rows whole.
-_CUSTOMER_TABLES = {"debtors", "cases", "payments", "agent_visits", "notes", "complaints"}
 
 _DEBTOR = {
     "title": "Mx",
@@ -71,20 +65,15 @@ def _agency(
     uow: UnitOfWork,
     url: str,
     rows: dict[str, list[dict[str, Any]]],
-    *,
-    whole: set[str] | None = None,
 ) -> Sweep:
     """The demo agency's tables holding ``rows``; JTR's register and the demo's sources file
-    stored, as `dataward demo create` stores them (with the rows of ``whole`` deleted whole:
-    see ``_CUSTOMER_TABLES``)."""
+    stored, as `dataward demo create` stores them."""
     client = {"id": 1, "name": "Council", "kind": "council"}
     fill(url, schema.metadata, {"clients": [client]} | rows)
     register = store_example(uow, JTR)
     document = sources_document(
         organisation=ORG, files_dir=None, register_datasets={d.id for d in register.datasets}
     )
-    if whole:
-        deleting_rows_whole(document, whole)
     store_sources_document(uow, ORG, document)
     return Sweep(uow, ORG, {OPERATIONAL_URL_FROM: url})
 

@@ -110,11 +110,23 @@ def _extend_housing(document: dict[str, Any]) -> None:
     by_hand = document["searched_by_hand"]
     for dataset in ("cctv_footage", "publication_images"):
         by_hand.pop(dataset, None)
+    _deleted_whole(document)
     document["not_in_register"] = {
         "debts": "hold records on tenancies (see holds.tenancy_debt)",
         "legal_matters": "hold records on tenancies (see holds.tenancy_legal_matter)",
         "cctv_evidence": "hold records on CCTV clips (see holds.cctv_evidence)",
     }
+
+
+def _deleted_whole(document: dict[str, Any]) -> None:
+    """Each bound table's rows deleted whole at the end of their period, as the notices
+    say of these records ("deleted", "destroyed"): the key column's ``retention:``. The
+    erasure strategies stay the example's own (none: an erasure request is decided by hand)."""
+    for bindings in document["datasets"].values():
+        for binding in bindings:
+            if binding.get("table") is not None:
+                columns = binding.setdefault("columns", {})
+                columns.setdefault(binding["key"], {})["retention"] = "delete_row"
 
 
 def _r3_holds(via: str) -> dict[str, Any]:
@@ -169,6 +181,7 @@ def _extend_repairs(document: dict[str, Any]) -> None:
     for binding in datasets["r3_direct_members"]:
         if binding["table"] == "members":
             binding["holds"] = _r3_holds("member_id")
+    _deleted_whole(document)
     document["not_in_register"] = {
         "complaints": "hold records (see holds.complaint)",
         "litigation_prospects": "hold records (see holds.prospect_of_litigation)",

@@ -14,11 +14,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-import pytest
 from retention_support import (
     Sweep,
     fill,
-    refused_where_foreign_keys_hold,
     run_sql,
     store_sources_document,
 )
@@ -124,10 +122,10 @@ def _decided(tmp_path: Path) -> Path:
 # RULES: RET-01 (working days in Scotland), RET-02 (a complaint, a prospect of litigation
 # and a restriction for legal claims keep the data; the notice gives no end, so once each
 # closes the rule resumes). Facts retention.g2, g3 (g5, g6 once a period is decided).
+@runs("retention.g3")
 def test_a_decided_period_runs_in_scottish_working_days_and_r3s_holds_keep_their_data(
-    uow: UnitOfWork, source_url: str, tmp_path: Path, request: pytest.FixtureRequest, backend: str
+    uow: UnitOfWork, source_url: str, tmp_path: Path
 ) -> None:
-    refused_where_foreign_keys_hold(request, backend)
     sweep = _repairs(uow, source_url, register=_decided(tmp_path))
 
     # Ten working days from Friday 20 November: 4 December in England, but St Andrew's Day
@@ -149,6 +147,16 @@ def test_a_decided_period_runs_in_scottish_working_days_and_r3s_holds_keep_their
     day = sweep.day(date(2027, 1, 15))
     assert day.gone("service_data", "jobs") == [2]
     assert day.gone("membership_data", "members") == [2]
+    # The closed complaint and prospect go with their job and member, before them: they
+    # point at them.
+    assert day.gone("service_data", "complaints") == [1]
+    assert day.gone("membership_data", "litigation_prospects") == [1]
+    assert [r.table for r in day.records if r.rows and not r.rule.startswith("own:")] == [
+        "complaints",
+        "jobs",
+        "litigation_prospects",
+        "members",
+    ]
 
     # The restriction is held until lifted; its job's visit goes with it.
     assert sweep.day(date(2027, 1, 19)).gone("service_data", "jobs") == []

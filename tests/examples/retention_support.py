@@ -36,18 +36,18 @@ from dataward.uow import UnitOfWork
 WORKER = "example-tests"
 
 POINTED_AT = (
-    "the run deletes rows other rows still point at (a released hold's record, a closed "
-    "complaint, an assessment of the evidence): PostgreSQL refuses the change and the run "
-    "skips the binding, saying so; SQLite, enforcing no foreign keys, deletes them (issue 20)"
+    "the run deletes rows other rows still point at (an assessment of the evidence, which no "
+    "rule deletes first: the evidence's own due date is read on it): the source refuses the "
+    "change (PostgreSQL, and SQLite, whose declared foreign keys the run enforces) and the "
+    "run skips the binding, saying so (issue 20)"
 )
 
 
-def refused_where_foreign_keys_hold(request: pytest.FixtureRequest, backend: str) -> None:
-    """Expect this test to fail on PostgreSQL until the run deletes (or the sources file
-    says how to treat) the rows pointing at a row it deletes: strict, so the day it passes
-    the fact's runs entry is flipped (docs/examples.md)."""
-    if backend == "postgresql":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=POINTED_AT))
+def refused_where_foreign_keys_hold(request: pytest.FixtureRequest) -> None:
+    """Expect this test to fail, on both backends, until the run deletes (or the sources
+    file says how to treat) the rows pointing at a row it deletes: strict, so the day it
+    passes the fact's runs entry is flipped (docs/examples.md)."""
+    request.applymarker(pytest.mark.xfail(strict=True, reason=POINTED_AT))
 
 
 @contextmanager

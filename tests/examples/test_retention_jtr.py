@@ -246,9 +246,37 @@ def test_it_deletes_call_recordings_30_days_after_the_call_or_90_days_after_its_
 # RULES: RET-01 (2 working days after the assessment, in England: Christmas and the Boxing
 # Day substitute are not working days). Fact retention.t10.
 def test_it_deletes_new_occupier_evidence_two_english_working_days_after_its_assessment(
-    uow: UnitOfWork, source_url: str, request: pytest.FixtureRequest, backend: str
+    uow: UnitOfWork, source_url: str, request: pytest.FixtureRequest
 ) -> None:
-    refused_where_foreign_keys_hold(request, backend)
+    refused_where_foreign_keys_hold(request)
+    sweep = _new_occupiers(uow, source_url)
+    rule, table = "new_occupier_evidence", "new_occupier_evidence"
+
+    # Thursday 24 December: Friday is Christmas Day, Monday 28th the Boxing Day holiday.
+    assert sweep.day(date(2026, 12, 29)).gone(rule, table) == []
+    assert sweep.day(date(2026, 12, 30)).gone(rule, table) == [1]
+    assert sweep.day(date(2026, 12, 31)).gone(rule, table) == [3]
+    assert sweep.day(date(2027, 6, 1)).gone(rule, table) == []
+
+
+# RULES: RET-01, RET-03 (the run says what it did not do). Issue 20: rows other rows point at.
+def test_a_delete_refused_because_other_rows_point_at_the_rows_is_skipped_in_plain_words(
+    uow: UnitOfWork, source_url: str
+) -> None:
+    """An assessment points at the evidence it assessed (a foreign key) and no rule deletes
+    it first: the source refuses the evidence's delete, on SQLite as on PostgreSQL, and the
+    run records the binding skipped, saying why; nothing of it changes."""
+    sweep = _new_occupiers(uow, source_url)
+    day = sweep.day(date(2026, 12, 30))
+    found = day.record("new_occupier_evidence", "new_occupier_evidence")
+    assert (found.status, found.due, found.rows) == ("skipped", 1, 0)
+    assert "rows other rows point at (foreign key)" in found.reason
+    assert day.deleted["new_occupier_evidence"] == day.deleted["assessments"] == []
+
+
+def _new_occupiers(uow: UnitOfWork, source_url: str) -> Sweep:
+    """New occupier 1's evidence 1, 2 and 3; 1 assessed on Thursday 24 December 2026, 3 on
+    Tuesday 29 December, 2 not yet."""
     occupier = {
         "case_id": 1,
         "title": "Mx",
@@ -261,7 +289,7 @@ def test_it_deletes_new_occupier_evidence_two_english_working_days_after_its_ass
     }
     evidence = {"new_occupier_id": 1, "received_on": date(2026, 12, 2), "kind": "lease"}
     assessed = {"assessor": "back office", "outcome": "accepted"}
-    sweep = _agency(
+    return _agency(
         uow,
         source_url,
         {
@@ -278,13 +306,6 @@ def test_it_deletes_new_occupier_evidence_two_english_working_days_after_its_ass
             ],
         },
     )
-    rule, table = "new_occupier_evidence", "new_occupier_evidence"
-
-    # Thursday 24 December: Friday is Christmas Day, Monday 28th the Boxing Day holiday.
-    assert sweep.day(date(2026, 12, 29)).gone(rule, table) == []
-    assert sweep.day(date(2026, 12, 30)).gone(rule, table) == [1]
-    assert sweep.day(date(2026, 12, 31)).gone(rule, table) == [3]
-    assert sweep.day(date(2027, 6, 1)).gone(rule, table) == []
 
 
 # RULES: RET-01; reported, never guessed. Fact retention.t9.

@@ -26,7 +26,7 @@ from dataward.sources.connectors.base import (
     SourceUnavailable,
 )
 from dataward.sources.connectors.blobs import BlobConnector, delete_files, placeholders
-from dataward.sources.connectors.sql import SqlConnector
+from dataward.sources.connectors.sql import SqlConnector, foreign_keys_enforced, pointed_at
 from dataward.sources.models import Binding
 
 REVIEW = "review"
@@ -192,7 +192,7 @@ def act(
         with connector.engine.connect() as conn:
             level = conn.dialect.default_isolation_level or "SERIALIZABLE"
             conn = conn.execution_options(isolation_level=level)
-            with conn.begin():
+            with foreign_keys_enforced(conn), conn.begin():
                 for part in _parts(keys):
                     present.update(
                         _stored(k) for k in conn.execute(present_q, {"keys": part}).scalars()
@@ -204,6 +204,13 @@ def act(
                         conn.execute(statement, {"keys": part})
     except sa_exc.OperationalError:
         raise SourceUnavailable(f"connection {connector.name} cannot be reached") from None
+    except sa_exc.IntegrityError as refused:
+        if pointed_at(refused):
+            raise SourceMisfit(
+                f"connection {connector.name}: rows other rows point at (foreign key): the "
+                "source refused to delete them while those rows are there"
+            ) from None
+        raise SourceMisfit(f"connection {connector.name}: the source refused the change") from None
     except sa_exc.DBAPIError:
         raise SourceMisfit(f"connection {connector.name}: the source refused the change") from None
     acted = [k for k in keys if k in still]

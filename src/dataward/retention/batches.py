@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, delete, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, literal, or_, select, update
 from sqlalchemy import exc as sa_exc
 
 from dataward.erasure.survey import changes_of, key_digest
@@ -90,10 +90,12 @@ def not_yet_changed(target: Any, change: Change) -> ColumnElement[bool] | None:
     earlier run stays due, and is neither changed nor counted again."""
     if change.review or change.delete or not change.values:
         return None
+    # The new value typed as its column: "zero" on a boolean column is false (PostgreSQL
+    # has no boolean <> integer).
     parts = [
         target.c[name].is_not(None)
         if value is None
-        else or_(target.c[name].is_(None), target.c[name] != value)
+        else or_(target.c[name].is_(None), target.c[name] != literal(value, target.c[name].type))
         for name, value in change.values.items()
     ]
     return or_(*parts)

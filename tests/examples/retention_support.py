@@ -36,18 +36,18 @@ from dataward.uow import UnitOfWork
 WORKER = "example-tests"
 
 POINTED_AT = (
-    "the run deletes rows other rows still point at (a released hold's record, a closed "
-    "complaint, an assessment of the evidence): PostgreSQL refuses the change and the run "
-    "skips the binding, saying so; SQLite, enforcing no foreign keys, deletes them (issue 20)"
+    "the run deletes rows other rows still point at (an assessment of the evidence, which no "
+    "rule deletes first: the evidence's own due date is read on it): the source refuses the "
+    "change (PostgreSQL, and SQLite, whose declared foreign keys the run enforces) and the "
+    "run skips the binding, saying so (issue 20)"
 )
 
 
-def refused_where_foreign_keys_hold(request: pytest.FixtureRequest, backend: str) -> None:
-    """Expect this test to fail on PostgreSQL until the run deletes (or the sources file
-    says how to treat) the rows pointing at a row it deletes: strict, so the day it passes
-    the fact's runs entry is flipped (docs/examples.md)."""
-    if backend == "postgresql":
-        request.applymarker(pytest.mark.xfail(strict=True, reason=POINTED_AT))
+def refused_where_foreign_keys_hold(request: pytest.FixtureRequest) -> None:
+    """Expect this test to fail, on both backends, until the run deletes (or the sources
+    file says how to treat) the rows pointing at a row it deletes: strict, so the day it
+    passes the fact's runs entry is flipped (docs/examples.md)."""
+    request.applymarker(pytest.mark.xfail(strict=True, reason=POINTED_AT))
 
 
 @contextmanager
@@ -91,29 +91,6 @@ def store_sources_document(uow: UnitOfWork, organisation: str, document: dict[st
     store_sources(uow, loaded, organisation=organisation, actor="dpo")
 
 
-def deleting_rows_whole(document: dict[str, Any], tables: set[str] | None = None) -> None:
-    """Make the run delete each row of these tables (all, when None) whole: every column's
-    erasure strategy dropped and the key given ``delete_row``. The run acts through the
-    sources file's erasure strategies (``batches.change_of``); a binding with none is
-    skipped, and says so."""
-    for bindings in document["datasets"].values():
-        for binding in bindings:
-            if tables is not None and binding.get("table") not in tables:
-                continue
-            columns = binding.setdefault("columns", {})
-            for info in columns.values():
-                info.pop("erasure", None)
-            columns.setdefault(binding["key"], {})["erasure"] = "delete_row"
-
-
-def children_first(document: dict[str, Any], dataset: str) -> None:
-    """List a dataset's bindings children first. The run acts on a rule's bindings in the
-    sources file's order, and a child row's due date is read through its parent (a rent
-    transaction through its tenancy): a parent deleted first leaves its children never due,
-    kept for good (found by these tests; the engine's order is issue 20's to fix)."""
-    document["datasets"][dataset].reverse()
-
-
 @dataclass(frozen=True)
 class Record:
     """A plain copy of one evidence record of the day's run (RET-03)."""
@@ -133,15 +110,14 @@ class Record:
 @dataclass
 class Swept:
     """One day's run: the day's plan (a dry run just before it), the run's evidence, and
-    the keys that went from each table (deleted) or were changed in place (anonymised), and
-    the keys anonymised again (``again``: an anonymised row stays due, so each day's run acts
-    on it again and its evidence counts it, though nothing changes)."""
+    the keys that went from each table (deleted) or were changed in place (anonymised). A
+    row anonymised on an earlier day is not acted on again (``batches.not_yet_changed``):
+    a day's evidence counts only the rows that changed that day."""
 
     plan: RetentionPlan
     records: list[Record]
     deleted: dict[str, list[Any]]
     changed: dict[str, list[Any]]
-    again: dict[str, list[Any]]  # anonymised on an earlier day, anonymised again today
     bindings: dict[str, Binding]
 
     def rule(self, rule: str) -> RulePlan:
@@ -169,7 +145,7 @@ class Swept:
         deleted, changed = self.deleted.get(table, []), self.changed.get(table, [])
         # The record counts every row of its table acted on today and cites exactly those
         # keys (one batch: the digest of their key digests, chained once).
-        acted = sorted([*deleted, *changed, *self.again.get(table, [])])
+        acted = sorted([*deleted, *changed])
         assert found.rows == len(acted), (rule, table, found.rows, acted)
         digest = chained(None, batch_digest(self.bindings[table], acted)) if acted else None
         assert found.keys_digest == digest, (rule, table, "the evidence cites other keys")
@@ -184,7 +160,6 @@ class Sweep:
     organisation: str
     env: dict[str, str]
     _last: date | None = field(default=None)
-    _anonymised: dict[str, set[Any]] = field(default_factory=dict)
 
     def day(self, day: date) -> Swept:
         # A run for a day before the latest is refused (RetentionClockBehind).
@@ -214,11 +189,6 @@ class Sweep:
             for e in evidence_of(self.uow, run_id)
         ]
         deleted = {t: sorted(set(before[t]) - set(after[t])) for t in bindings}
-        # A row anonymised on an earlier day is still due, and the run anonymises it again
-        # (the same values: nothing changes) and counts it again in its evidence.
-        again = {
-            t: sorted(k for k in self._anonymised.get(t, ()) if k in after[t]) for t in bindings
-        }
         changed = {
             t: sorted(k for k in after[t] if before[t].get(k, after[t][k]) != after[t][k])
             for t in bindings
@@ -227,15 +197,14 @@ class Sweep:
             # Nothing goes unrecorded: each table's rows deleted or changed are the rows
             # its evidence records count (a cascade or a stray delete would show here).
             counted = sum(r.rows for r in records if r.table == table and r.status == "done")
-            went = len(deleted[table]) + len(changed[table]) + len(again[table])
+            went = len(deleted[table]) + len(changed[table])
             assert counted == went, (day, table, counted, deleted[table], changed[table])
         for found in records:
             if found.status == "done":
-                # The run acted on exactly the rows its plan counted that day.
-                assert found.rows == found.due, (found.rule, found.table, found.rows, found.due)
-        for table, keys in changed.items():
-            self._anonymised.setdefault(table, set()).update(keys)
-        return Swept(plan, records, deleted, changed, again, bindings)
+                # The run acted on no more rows than its plan counted that day (the plan
+                # still counts a row anonymised on an earlier day, which the run leaves).
+                assert found.rows <= found.due, (found.rule, found.table, found.rows, found.due)
+        return Swept(plan, records, deleted, changed, bindings)
 
     def _run(self) -> str:
         """``run_step`` until the day's run is finished, committing between steps."""

@@ -40,12 +40,12 @@ NOTICES = EXAMPLES / "notices"
 # report can group them. An engine that lands takes its facts off this list (docs/examples.md).
 WAITS = frozenset(
     {
-        # JTR's customer data, deleted whole: the demo's sources file keeps the client's
-        # records (anonymising the customer's row), and a run deleting rows whole acts on a
-        # parent's rows before its children's, whose due date is read through the parent.
+        # JTR's customer data, deleted whole: the demo's sources file anonymises the
+        # customer's row and keeps cases and visits, and a debtor cannot be deleted with its
+        # cases (they point at it, and its due date is read on them).
         "retention deleting a customer's rows in every table (issue 20)",
-        # On PostgreSQL the run's delete of a row that others still point at is refused
-        # (retention_support.POINTED_AT); the tests run it, xfail strict there.
+        # A delete of a row that others still point at, which no rule deletes first, is
+        # refused (retention_support.POINTED_AT); the test runs it, xfail strict.
         "retention deleting rows other rows point at (issue 20)",
         "breaches",
         "explicit consent or a Schedule 1 condition the notice leaves unstated (LAW-03)",

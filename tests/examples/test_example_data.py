@@ -126,9 +126,11 @@ def test_the_database_holds_every_column_both_sources_files_bind(
     data: ExampleData = request.getfixturevalue(org)
     written = load_written(data).sources
     own = load_sources(own_sources).sources
-    # The written file is the example's own, extended: every binding of it is still there.
+    # The written file is the example's own, extended: every binding of it is still there,
+    # first (the hold records that go with their rows are bound after them).
     for dataset, bindings in own.datasets.items():
-        assert [b.table for b in written.datasets[dataset]] == [b.table for b in bindings]
+        tables = [b.table for b in written.datasets[dataset]]
+        assert tables[: len(bindings)] == [b.table for b in bindings]
     for sources in (own, written):
         for bindings in sources.datasets.values():
             for binding in bindings:

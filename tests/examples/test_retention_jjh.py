@@ -11,13 +11,9 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 from retention_support import (
     Sweep,
-    children_first,
-    deleting_rows_whole,
     fill,
-    refused_where_foreign_keys_hold,
     run_sql,
     store_sources_document,
 )
@@ -49,10 +45,6 @@ def _housing(
     else:
         store_register(uow, load_register(register), actor="test")
     document = sources_document(shape_of("jjh"), EXAMPLES)
-    # The file `examples data` writes names no erasure strategy, so a run would skip every
-    # binding (and say so): here each row the rules cover goes whole.
-    deleting_rows_whole(document)
-    children_first(document, "tenancy_records")
     store_sources_document(uow, ORG, document)
     return Sweep(uow, ORG, {"JJH_HOUSING_DB_URL": url, "JJH_FILES_DIR": str(folder)})
 
@@ -108,10 +100,10 @@ def test_it_deletes_call_recordings_six_months_after_the_call_once_the_start_is_
 
 # RULES: RET-01 (30 days after recording), RET-02 (kept while needed as evidence; the notice
 # gives no end, so once released the rule resumes). Facts retention.r4, r5.
+@runs("retention.r4", "retention.r5")
 def test_it_deletes_cctv_footage_after_30_days_unless_kept_as_evidence(
-    uow: UnitOfWork, source_url: str, tmp_path: Path, request: pytest.FixtureRequest, backend: str
+    uow: UnitOfWork, source_url: str, tmp_path: Path
 ) -> None:
-    refused_where_foreign_keys_hold(request, backend)
     recorded = [datetime(2026, 5, 1, 8), datetime(2026, 5, 1, 8), datetime(2026, 5, 2, 22)]
     sweep = _housing(
         uow,
@@ -139,7 +131,11 @@ def test_it_deletes_cctv_footage_after_30_days_unless_kept_as_evidence(
     assert sweep.day(date(2026, 6, 30)).gone(rule, table) == []
 
     run_sql(source_url, "UPDATE cctv_evidence SET released_on = :day", day=date(2026, 7, 1))
-    assert sweep.day(date(2026, 7, 1)).gone(rule, table) == [2]
+    day = sweep.day(date(2026, 7, 1))
+    assert day.gone(rule, table) == [2]
+    # Its evidence record goes with it, first: it points at the clip (a foreign key).
+    assert day.gone(rule, "cctv_evidence") == [1]
+    assert [r.table for r in day.records_of(rule) if r.rows] == ["cctv_evidence", table]
 
 
 # RULES: RET-01 (up to three years from the day the image is taken). Facts retention.r2 (and
@@ -178,10 +174,10 @@ def test_it_deletes_photographs_three_years_after_they_are_taken_published_or_no
 # RULES: RET-01 (six years after the tenancy ends), RET-02 (an outstanding debt or another
 # legal matter keeps it; the notice gives no end, so once closed the rule resumes).
 # Facts retention.r6, r7, r9.
+@runs("retention.r6", "retention.r7", "retention.r9")
 def test_it_deletes_tenancy_records_six_years_after_the_tenancy_ends_unless_debt_is_outstanding(
-    uow: UnitOfWork, source_url: str, tmp_path: Path, request: pytest.FixtureRequest, backend: str
+    uow: UnitOfWork, source_url: str, tmp_path: Path
 ) -> None:
-    refused_where_foreign_keys_hold(request, backend)
     ended = date(2020, 3, 31)
     sweep = _housing(
         uow,
@@ -234,11 +230,16 @@ def test_it_deletes_tenancy_records_six_years_after_the_tenancy_ends_unless_debt
     day = sweep.day(date(2026, 5, 1))
     assert day.gone(rule, "tenancies") == [2]
     assert day.gone(rule, "rent_transactions") == [2]
+    assert day.gone(rule, "debts") == [1]  # the cleared debt goes with its tenancy
 
     run_sql(source_url, "UPDATE legal_matters SET closed_on = :day", day=date(2026, 6, 1))
     day = sweep.day(date(2026, 6, 1))
     assert day.gone(rule, "tenancies") == [3]
     assert day.gone(rule, "repairs") == [1]
+    assert day.gone(rule, "legal_matters") == [1]
+    # Every row pointing at the tenancy went before it (a foreign key refuses otherwise).
+    went = [r.table for r in day.records_of(rule) if r.rows]
+    assert went == ["repairs", "legal_matters", "tenancies"]
     assert day.gone(rule, "rent_transactions") == []
 
 

@@ -15,7 +15,6 @@ from typing import Any
 import pytest
 from retention_support import (
     Sweep,
-    deleting_rows_whole,
     fill,
     refused_where_foreign_keys_hold,
     run_sql,
@@ -28,11 +27,6 @@ from dataward.demo.sources import OPERATIONAL_URL_FROM, sources_document
 from dataward.uow import UnitOfWork
 
 ORG = "jtr_collections"
-# The demo's sources file keeps a returned customer's cases, payments, visits, notes and
-# complaints (the client's record, the visit and complaint logs) and anonymises the debtor
-# row: that is how an erasure leaves them while JTR may still need them. Six years on the
-# notice deletes "all customer data in every datastore": this copy deletes those rows whole.
-_CUSTOMER_TABLES = {"debtors", "cases", "payments", "agent_visits", "notes", "complaints"}
 
 _DEBTOR = {
     "title": "Mx",
@@ -71,20 +65,15 @@ def _agency(
     uow: UnitOfWork,
     url: str,
     rows: dict[str, list[dict[str, Any]]],
-    *,
-    whole: set[str] | None = None,
 ) -> Sweep:
     """The demo agency's tables holding ``rows``; JTR's register and the demo's sources file
-    stored, as `dataward demo create` stores them (with the rows of ``whole`` deleted whole:
-    see ``_CUSTOMER_TABLES``)."""
+    stored, as `dataward demo create` stores them."""
     client = {"id": 1, "name": "Council", "kind": "council"}
     fill(url, schema.metadata, {"clients": [client]} | rows)
     register = store_example(uow, JTR)
     document = sources_document(
         organisation=ORG, files_dir=None, register_datasets={d.id for d in register.datasets}
     )
-    if whole:
-        deleting_rows_whole(document, whole)
     store_sources_document(uow, ORG, document)
     return Sweep(uow, ORG, {OPERATIONAL_URL_FROM: url})
 
@@ -127,24 +116,26 @@ def test_it_deletes_a_customers_data_six_years_after_the_year_of_their_last_retu
         },
     )
     rule = "customer_data"
-    kept = ("cases", "payments", "agent_visits", "complaints")
 
     day = sweep.day(date(2025, 12, 30))
     assert day.rule(rule).cutoff == date(2018, 12, 31)
     assert day.anonymised(rule, "debtors") == []
     assert day.gone(rule, "cases") == []
 
-    # Customer 1's last case came back in 2019: on 31 Dec 2025 their row loses what finds or
-    # reaches them (the demo's erasure strategies); the client's records are kept, and the
-    # run says so rather than act half-way (DESIGN: never a silent partial delete).
+    # Customer 1's last case came back in 2019: on 31 Dec 2025 their data goes as the demo's
+    # sources file says at the end of the period: payments and complaints deleted, the case
+    # and the visit losing their customer, the customer's row anonymised. The children go
+    # first (a payment's due date is read through its case), the debtor before its cases
+    # (its own due date is read on them).
     day = sweep.day(date(2025, 12, 31))
     assert day.anonymised(rule, "debtors") == [1]
     assert day.gone(rule, "debtors") == []
-    for table in kept:
-        found = day.record(rule, table)
-        assert (found.status, found.rows) == ("skipped", 0), table
-        assert "gives no column of this binding a way to erase" in found.reason
-        assert day.deleted[table] == []
+    assert day.gone(rule, "payments") == [1, 2]
+    assert day.anonymised(rule, "cases") == [1]
+    assert day.anonymised(rule, "agent_visits") == [1]
+    assert day.gone(rule, "complaints") == [1]
+    order = [r.table for r in day.records_of(rule) if r.rows]
+    assert order == ["payments", "agent_visits", "complaints", "debtors", "cases"]
     # Customer 2's 2018 return is past the threshold, but their live case keeps it all.
     assert day.record(rule, "debtors").held == {"live_case": 1, "event_pending": 1}
     assert day.record(rule, "notes").due == 0
@@ -156,10 +147,9 @@ def test_it_deletes_a_customers_data_six_years_after_the_year_of_their_last_retu
     assert sweep.day(date(2026, 12, 30)).anonymised(rule, "debtors") == []
     day = sweep.day(date(2026, 12, 31))
     assert day.anonymised(rule, "debtors") == [3]
-    # Customer 1's row, anonymised a year ago, is still due: the run anonymises it again
-    # (nothing changes) and its evidence counts it again.
-    assert day.again["debtors"] == [1]
-    assert day.record(rule, "debtors").rows == 2
+    # Customer 1's row, anonymised a year ago, is not acted on again: the evidence counts
+    # only customer 3's.
+    assert day.record(rule, "debtors").rows == 1
 
     assert sweep.day(date(2032, 12, 30)).anonymised(rule, "debtors") == []
     day = sweep.day(date(2032, 12, 31))
@@ -256,9 +246,37 @@ def test_it_deletes_call_recordings_30_days_after_the_call_or_90_days_after_its_
 # RULES: RET-01 (2 working days after the assessment, in England: Christmas and the Boxing
 # Day substitute are not working days). Fact retention.t10.
 def test_it_deletes_new_occupier_evidence_two_english_working_days_after_its_assessment(
-    uow: UnitOfWork, source_url: str, request: pytest.FixtureRequest, backend: str
+    uow: UnitOfWork, source_url: str, request: pytest.FixtureRequest
 ) -> None:
-    refused_where_foreign_keys_hold(request, backend)
+    refused_where_foreign_keys_hold(request)
+    sweep = _new_occupiers(uow, source_url)
+    rule, table = "new_occupier_evidence", "new_occupier_evidence"
+
+    # Thursday 24 December: Friday is Christmas Day, Monday 28th the Boxing Day holiday.
+    assert sweep.day(date(2026, 12, 29)).gone(rule, table) == []
+    assert sweep.day(date(2026, 12, 30)).gone(rule, table) == [1]
+    assert sweep.day(date(2026, 12, 31)).gone(rule, table) == [3]
+    assert sweep.day(date(2027, 6, 1)).gone(rule, table) == []
+
+
+# RULES: RET-01, RET-03 (the run says what it did not do). Issue 20: rows other rows point at.
+def test_a_delete_refused_because_other_rows_point_at_the_rows_is_skipped_in_plain_words(
+    uow: UnitOfWork, source_url: str
+) -> None:
+    """An assessment points at the evidence it assessed (a foreign key) and no rule deletes
+    it first: the source refuses the evidence's delete, on SQLite as on PostgreSQL, and the
+    run records the binding skipped, saying why; nothing of it changes."""
+    sweep = _new_occupiers(uow, source_url)
+    day = sweep.day(date(2026, 12, 30))
+    found = day.record("new_occupier_evidence", "new_occupier_evidence")
+    assert (found.status, found.due, found.rows) == ("skipped", 1, 0)
+    assert "rows other rows point at (foreign key)" in found.reason
+    assert day.deleted["new_occupier_evidence"] == day.deleted["assessments"] == []
+
+
+def _new_occupiers(uow: UnitOfWork, source_url: str) -> Sweep:
+    """New occupier 1's evidence 1, 2 and 3; 1 assessed on Thursday 24 December 2026, 3 on
+    Tuesday 29 December, 2 not yet."""
     occupier = {
         "case_id": 1,
         "title": "Mx",
@@ -271,7 +289,7 @@ def test_it_deletes_new_occupier_evidence_two_english_working_days_after_its_ass
     }
     evidence = {"new_occupier_id": 1, "received_on": date(2026, 12, 2), "kind": "lease"}
     assessed = {"assessor": "back office", "outcome": "accepted"}
-    sweep = _agency(
+    return _agency(
         uow,
         source_url,
         {
@@ -288,13 +306,6 @@ def test_it_deletes_new_occupier_evidence_two_english_working_days_after_its_ass
             ],
         },
     )
-    rule, table = "new_occupier_evidence", "new_occupier_evidence"
-
-    # Thursday 24 December: Friday is Christmas Day, Monday 28th the Boxing Day holiday.
-    assert sweep.day(date(2026, 12, 29)).gone(rule, table) == []
-    assert sweep.day(date(2026, 12, 30)).gone(rule, table) == [1]
-    assert sweep.day(date(2026, 12, 31)).gone(rule, table) == [3]
-    assert sweep.day(date(2027, 6, 1)).gone(rule, table) == []
 
 
 # RULES: RET-01; reported, never guessed. Fact retention.t9.

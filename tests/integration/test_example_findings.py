@@ -38,7 +38,7 @@ PINNED = {
         "DW002": 1,
         "DW003": 5,
         "DW006": 2,
-        "DW014": 2,
+        "DW014": 1,  # the photographs rule now has its trigger (image_taken)
         "DW016": 1,
         "DW018": 3,
         "DW021": 1,
@@ -51,7 +51,7 @@ PINNED = {
         "DW034": 1,
         "DW035": 1,
         # With the web analytics service's location a stated gap rather than a place name.
-        "DW900": 39,
+        "DW900": 38,
     },
     "r3-repairs.yaml": {
         # Financial Data declared not collected yet used (the notice contradicts itself).

@@ -28,10 +28,14 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 ORG = "jtr_collections"
 # Skips the demo cannot fix: a new occupier's row and an assessment carry no date of the
 # assessment that the sources format can bind (it is two tables away, or on the child).
-UNFIXABLE = {("new_occupier_evidence", "new_occupiers"), ("new_occupier_evidence", "assessments")}
-# PostgreSQL enforces the assessments' foreign key: evidence whose assessments stay (above)
-# cannot be deleted, and the source's refusal skips the binding whole (never a partial delete).
-REFUSED_ON_POSTGRESQL = {("new_occupier_evidence", "new_occupier_evidence")}
+# The evidence itself: its assessments point at it (a foreign key the run enforces on SQLite
+# too) and no rule deletes them first, so the source refuses its delete and the run says so.
+POINTED_AT = ("new_occupier_evidence", "new_occupier_evidence")
+UNFIXABLE = {
+    ("new_occupier_evidence", "new_occupiers"),
+    ("new_occupier_evidence", "assessments"),
+    POINTED_AT,
+}
 
 
 @pytest.fixture
@@ -77,8 +81,10 @@ def test_the_demo_runs_with_nothing_skipped_that_its_sources_file_could_fix(
         select(RetentionEvidence).where(RetentionEvidence.run_id == step.run_id)
     ).all()
     skipped = {(r.dataset, r.table) for r in records if r.status == "skipped"}
-    unfixable = UNFIXABLE | (REFUSED_ON_POSTGRESQL if url.startswith("postgresql") else set())
-    assert skipped <= unfixable, skipped
+    assert skipped <= UNFIXABLE, skipped
+    for found in records:
+        if (found.dataset, found.table) == POINTED_AT and found.status == "skipped":
+            assert "rows other rows point at (foreign key)" in found.reason
     did = what_each_did(uow, step.run_id)
     by_table = {r.table: r for r in records if r.rule == "customer_data" and r.table}
     assert {t: did[r.id] for t, r in by_table.items()} == {

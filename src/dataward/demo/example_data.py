@@ -94,6 +94,32 @@ def _extend_housing(document: dict[str, Any]) -> None:
             "columns": {"file_path": {"category": "cctv_images", "provenance": "observed"}},
         }
     ]
+    # The hold records are part of what they hold: a debt or legal matter of a tenancy is a
+    # tenancy record, a clip's evidence record part of the footage. Each goes with its
+    # tenancy or clip (its due date read through it), before it: they point at it.
+    for table in ("debts", "legal_matters"):
+        datasets["tenancy_records"].append(
+            {
+                "connection": "housing",
+                "table": table,
+                "key": "id",
+                "subject": {
+                    "via": "tenancy_id",
+                    "table": "tenancies",
+                    "key": "id",
+                    "then": {"via": "tenant_id", "table": "tenants", "key": "id"},
+                },
+                "entities": {"tenancy": "tenancy_id"},
+            }
+        )
+    datasets["cctv_footage"].append(
+        {
+            "connection": "housing",
+            "table": "cctv_evidence",
+            "key": "id",
+            "entities": {"footage": "clip_id"},
+        }
+    )
     # The three years run from the photograph's day. Its use in a publication holds
     # nothing: the register has no such hold (the copies in circulation are not JJH's).
     datasets["publication_images"] = [
@@ -110,11 +136,19 @@ def _extend_housing(document: dict[str, Any]) -> None:
     by_hand = document["searched_by_hand"]
     for dataset in ("cctv_footage", "publication_images"):
         by_hand.pop(dataset, None)
-    document["not_in_register"] = {
-        "debts": "hold records on tenancies (see holds.tenancy_debt)",
-        "legal_matters": "hold records on tenancies (see holds.tenancy_legal_matter)",
-        "cctv_evidence": "hold records on CCTV clips (see holds.cctv_evidence)",
-    }
+    _deleted_whole(document)
+    document["not_in_register"] = {}
+
+
+def _deleted_whole(document: dict[str, Any]) -> None:
+    """Each bound table's rows deleted whole at the end of their period, as the notices
+    say of these records ("deleted", "destroyed"): the key column's ``retention:``. The
+    erasure strategies stay the example's own (none: an erasure request is decided by hand)."""
+    for bindings in document["datasets"].values():
+        for binding in bindings:
+            if binding.get("table") is not None:
+                columns = binding.setdefault("columns", {})
+                columns.setdefault(binding["key"], {})["retention"] = "delete_row"
 
 
 def _r3_holds(via: str) -> dict[str, Any]:
@@ -169,6 +203,19 @@ def _extend_repairs(document: dict[str, Any]) -> None:
     for binding in datasets["r3_direct_members"]:
         if binding["table"] == "members":
             binding["holds"] = _r3_holds("member_id")
+            binding["entities"] = {"membership": "id"}
+    # A hold record goes with the job or membership it is about once its period ends (its
+    # due date read through them), before them: it points at them.
+    # A job's hold records are held as the job is, through its customer.
+    for dataset, table, entities in (
+        ("service_records", "complaints", {"service": "job_id", "customer": "customer_id"}),
+        ("r3_direct_members", "complaints", {"membership": "member_id"}),
+        ("r3_direct_members", "litigation_prospects", {"membership": "member_id"}),
+    ):
+        datasets[dataset].append(
+            {"connection": "jobs", "table": table, "key": "id", "entities": entities}
+        )
+    _deleted_whole(document)
     document["not_in_register"] = {
         "complaints": "hold records (see holds.complaint)",
         "litigation_prospects": "hold records (see holds.prospect_of_litigation)",

@@ -26,7 +26,7 @@ from dataward.sources.connectors.base import (
     SourceUnavailable,
 )
 from dataward.sources.connectors.blobs import BlobConnector, delete_files, placeholders
-from dataward.sources.connectors.sql import SqlConnector
+from dataward.sources.connectors.sql import SqlConnector, foreign_keys_enforced, pointed_at
 from dataward.sources.models import Binding
 
 REVIEW = "review"
@@ -90,6 +90,8 @@ def not_yet_changed(target: Any, change: Change) -> ColumnElement[bool] | None:
     earlier run stays due, and is neither changed nor counted again."""
     if change.review or change.delete or not change.values:
         return None
+    # The new value typed as its column: "zero" on a boolean column is false (PostgreSQL
+    # has no boolean <> integer).
     parts = [
         target.c[name].is_not(None)
         if value is None
@@ -202,7 +204,7 @@ def act(
         with connector.engine.connect() as conn:
             level = conn.dialect.default_isolation_level or "SERIALIZABLE"
             conn = conn.execution_options(isolation_level=level)
-            with conn.begin():
+            with foreign_keys_enforced(conn), conn.begin():
                 if statement is not None and _returns(conn.dialect, change):
                     still = _acted_returning(conn, statement, checks, key, keys)
                     statement = None  # done: the rows changed are the ones returned
@@ -221,6 +223,13 @@ def act(
                         conn.execute(statement, {"keys": part})
     except sa_exc.OperationalError:
         raise SourceUnavailable(f"connection {connector.name} cannot be reached") from None
+    except sa_exc.IntegrityError as refused:
+        if pointed_at(refused):
+            raise SourceMisfit(
+                f"connection {connector.name}: rows other rows point at (foreign key): the "
+                "source refused to delete them while those rows are there"
+            ) from None
+        raise SourceMisfit(f"connection {connector.name}: the source refused the change") from None
     except sa_exc.DBAPIError:
         raise SourceMisfit(f"connection {connector.name}: the source refused the change") from None
     acted = [k for k in keys if k in still]

@@ -31,8 +31,8 @@ from dataward.retention.models import (
 from dataward.retention.plan import plan_retention
 from dataward.retention.plan_types import BindingPlan, RetentionPlan, RulePlan
 from dataward.retention.run_own import own_records
-from dataward.sources.connectors.base import Connector
-from dataward.sources.models import SourcesFile
+from dataward.sources.connectors.base import Connector, SourceMisfit, relation_chain
+from dataward.sources.models import Binding, EntityRelation, Related, Relation, SourcesFile
 from dataward.sources.versions import sources_version
 from dataward.uow import UnitOfWork
 
@@ -77,6 +77,7 @@ def start_run(
         ).one()
     sources = sources_version(uow, organisation, plan.sources_version).parsed().sources
     records = _records(run, plan, sources, worker)
+    children_first(records, sources)
     records += own_records(uow, run, settings, worker, len(records) + 1)
     uow.session.add_all(records)
     run.to_act_on = sum(r.due for r in records if r.status == OPEN)
@@ -178,3 +179,77 @@ def _status(
         if sources.connections[name].mode == "read_only":
             return SKIPPED, f"connection {name} is read_only: dataward may not change it"
     return OPEN, ""
+
+
+def children_first(records: list[RetentionEvidence], sources: SourcesFile) -> None:
+    """Number the open records so the run acts on children before their parents, across
+    the whole run (the run takes the open record with the lowest ``seq``).
+
+    A payment's due date is read through its case, and a case's row cannot go on a source
+    enforcing foreign keys while payments point at it: a parent acted on first would leave
+    its children never due, kept for good. So the deepest table goes first (depth: the
+    tables a binding's ``subject:`` chain and ``entities:`` references point at). A parent
+    whose own trigger is read on its children's table (``events:`` a related column: a
+    debtor's cases' return dates) is not pointed at by that table here: the children must
+    still be there when its due date is read. Ties keep the plan's order; final records
+    keep their places.
+    """
+    points_at = _points_at(sources)
+    depths: dict[str, int] = {}
+
+    def depth(table: str, seen: frozenset[str] = frozenset()) -> int:
+        if table not in depths:
+            above = [
+                depth(other, seen | {table})
+                for other in points_at.get(table, ())
+                if other not in seen and other != table
+            ]
+            depths[table] = 1 + max(above, default=-1)
+        return depths[table]
+
+    def key(found: RetentionEvidence) -> tuple[int, int]:
+        return (-depth(f"{found.connection}.{found.table}"), found.seq)
+
+    open_ = [r for r in records if r.status == OPEN and r.binding is not None]
+    places = sorted(r.seq for r in open_)
+    for seq, found in zip(places, sorted(open_, key=key), strict=True):
+        found.seq = seq
+
+
+def _points_at(sources: SourcesFile) -> dict[str, set[str]]:
+    """Table (``connection.table``) -> the tables its rows point at, less the tables whose
+    own trigger is read on it."""
+    bindings = [b for found in sources.datasets.values() for b in found if b.table is not None]
+    homes: dict[str, set[str]] = {}  # entity -> the tables holding the entity's own rows
+    read_on: dict[str, set[str]] = {}  # table -> the tables whose trigger is read on it
+    for binding in bindings:
+        for entity, spec in binding.entities.items():
+            if spec == binding.key:
+                homes.setdefault(entity, set()).add(_name(binding, binding.table))
+        for event in binding.events.values():
+            if isinstance(event, Related):
+                child = _name(binding, event.table)
+                read_on.setdefault(child, set()).add(_name(binding, binding.table))
+    found: dict[str, set[str]] = {}
+    for binding in bindings:
+        table = _name(binding, binding.table)
+        parents = {_name(binding, hop.table) for hop in _chain(binding.subject)}
+        for entity, spec in binding.entities.items():
+            if isinstance(spec, EntityRelation):
+                parents |= {_name(binding, hop.table) for hop in _chain(spec)}
+            elif spec != binding.key:
+                parents |= homes.get(entity, set())
+        parents -= read_on.get(table, set())
+        found.setdefault(table, set()).update(parents - {table})
+    return found
+
+
+def _chain(relation: Relation | None) -> list[Relation]:
+    try:
+        return relation_chain(relation)
+    except SourceMisfit:
+        return []  # a loop: the plan has already said the binding cannot be read
+
+
+def _name(binding: Binding, table: str | None) -> str:
+    return f"{binding.connection}.{table}"

@@ -8,6 +8,7 @@ PostgreSQL), so even a bug in dataward cannot write through it.
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from itertools import combinations
 from typing import Any, ClassVar
@@ -15,6 +16,7 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     Boolean,
     Column,
+    Connection,
     Date,
     DateTime,
     Engine,
@@ -95,6 +97,39 @@ def _read_only_postgres(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
     cursor.close()
     dbapi_connection.commit()
+
+
+@contextmanager
+def foreign_keys_enforced(conn: Connection) -> Iterator[None]:
+    """A SQLite source's declared foreign keys enforced while a change runs on ``conn``
+    (outside a transaction: SQLite ignores the pragma inside one), as PostgreSQL always
+    does: a row other rows still point at is refused, never left dangling. SQLite leaves
+    them off by default, and its reads stay as they were."""
+    if conn.dialect.name != "sqlite" or _pragma(conn, "PRAGMA foreign_keys"):
+        yield
+        return
+    _pragma(conn, "PRAGMA foreign_keys = ON")
+    try:
+        yield
+    finally:
+        _pragma(conn, "PRAGMA foreign_keys = OFF")
+
+
+def _pragma(conn: Connection, statement: str) -> Any:
+    """A pragma run outside any transaction (the connection's own one, begun by
+    SQLAlchemy for it, ends at once: the pragma itself is not transactional)."""
+    result = conn.exec_driver_sql(statement)
+    value = result.scalar() if result.returns_rows else None
+    if conn.in_transaction():
+        conn.commit()
+    return value
+
+
+def pointed_at(refused: sa_exc.IntegrityError) -> bool:
+    """The source refused a change because other rows point at the row (a foreign key)."""
+    if getattr(refused.orig, "sqlstate", None) == "23503":  # PostgreSQL foreign_key_violation
+        return True
+    return "FOREIGN KEY constraint failed" in str(refused.orig)  # SQLite
 
 
 class SqlConnector:

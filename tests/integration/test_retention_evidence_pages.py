@@ -30,6 +30,7 @@ from dataward.demo.sources import OPERATIONAL_URL_FROM
 from dataward.jobs.models import Job
 from dataward.retention.jobs import RUN_JOB
 from dataward.retention.models import RetentionEvidence
+from dataward.retention.plan import plan_retention
 from dataward.retention.run import evidence_of, run_step
 from dataward.uow import UnitOfWork
 from dataward.web.retention_run_pages import CSV_COLUMNS
@@ -115,13 +116,26 @@ def test_ret03_each_table_shows_its_last_run_and_nothing_is_overdue_after_it(
     assert "deleted 2 rows" in last
     assert "held 1 by Complaint on the case (open in the source)" in last
     assert "1 by Investigation on the case (open in the source)" in last
-    # BWV and calls had rows to act on and the run took them: not overdue. The run skipped
-    # the cases (the sources file gives their rows no way to be erased): overdue, and why.
+    # BWV, calls and the cases had rows to act on and the run took them: not overdue (a case
+    # the run anonymised is done, not due again). The new occupiers' evidence is pointed at
+    # by assessments no rule deletes first, so the source refused its delete and the run
+    # skipped it: overdue, and why.
     overdue = _rows(soup, "retention-overdue")
-    assert list(overdue) == [("customer_data", "demo_operational.cases")]
-    why = _cell(overdue[("customer_data", "demo_operational.cases")], "Why")
-    assert why.startswith("skipped: the sources file gives no column of this binding a way")
+    evidence = ("new_occupier_evidence", "demo_operational.new_occupier_evidence")
+    assert list(overdue) == [evidence]
+    why = _cell(overdue[evidence], "Why")
+    assert why.startswith("skipped: connection demo_operational: rows other rows point at")
     assert why.endswith("(the run of 25 November 2026)")
+    cases = [r for r in _records(app, run_id) if r.table == "cases"]
+    assert [(r.status, r.rows) for r in cases] == [("done", 1)]
+    # The case the run anonymised (it lost its customer) is done: the plan no longer counts
+    # it due, so no one reads it as left behind (RET-01).
+    state = app.state
+    with UnitOfWork(state.session_factory, state.clock, state.vault) as uow:
+        plan = plan_retention(uow, ORG)
+    (rule,) = [r for r in plan.rules if r.rule == "customer_data"]
+    (binding,) = [b for d in rule.datasets for b in d.bindings if b.table == "cases"]
+    assert binding.to_act_on == 0
     latest = " ".join(soup.select_one("p.retention-latest-run").get_text().split())
     assert latest.startswith("Last run: 25 November 2026, done (finished 25 November 2026")
     assert soup.select_one(f'p.retention-latest-run a[href="{RUNS}/{run_id}"]') is not None
@@ -270,10 +284,17 @@ def test_ret03_records_of_datawards_own_data_are_labelled(app: FastAPI) -> None:
     own = [
         tr for tr in soup.select("table.retention-evidence tbody tr") if tr.select(".retention-own")
     ]
-    assert [_text(tr.th.code) for tr in own] == ["own:closed_requests"]
-    assert _text(own[0].select_one(".retention-own")) == "dataward's own data"
+    # The run's own records (one per kind of dataward's own data) and the one added here:
+    # every one labelled, no record of the register's rules among them.
+    rules = [_text(tr.th.code) for tr in own]
+    assert rules.count("own:closed_requests") == 2
+    assert all(rule.startswith("own:") for rule in rules)
+    assert {"own:access_packages", "own:web_sessions"} <= set(rules)
+    assert {_text(tr.select_one(".retention-own")) for tr in own} == {"dataward's own data"}
     lines = list(csv.DictReader(io.StringIO(auditor.get(f"{RUNS}/{run_id}/evidence.csv").text)))
-    assert [line["rule"] for line in lines if line["own_data"] == "yes"] == ["own:closed_requests"]
+    marked = [line["rule"] for line in lines if line["own_data"] == "yes"]
+    assert sorted(marked) == sorted(rules)
+    assert not any(line["rule"].startswith("own:") for line in lines if line["own_data"] != "yes")
 
 
 def test_ret03_who_may_read_the_evidence(app: FastAPI) -> None:

@@ -20,16 +20,17 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Table, select
+from sqlalchemy import ColumnElement, Table, and_, select
 from sqlalchemy import exc as sa_exc
 
-from dataward.erasure.survey import key_digest
+from dataward.erasure.survey import key_digest, retention_how_of
 from dataward.holds.service import register_of, today_of
 from dataward.publication.registers import current_version, list_organisations
 from dataward.register.lint_rules.retention import covers_dataset
 from dataward.register.models import Register, RetentionRule
 from dataward.register.models.retention import Offset, Trigger
 from dataward.retention import files, sql
+from dataward.retention.batches import change_of, not_yet_changed
 from dataward.retention.context import (
     ANY_NATION,
     EVENT_PENDING,
@@ -317,6 +318,7 @@ def _fill(
     if home.subject is not None and home.subject.via in home_table.c:
         owner = (home_table, home.subject.via)
     due = _due(connector, plan, binding, target, key, home_table, home, triggers, through, owner)
+    due = _not_done_already(rule, binding, target, due)
     held = held_conditions(context, rule, dataset, binding, connector, target, key, result.notes)
     if due.pending is not None:
         held[EVENT_PENDING] = due.pending
@@ -374,6 +376,17 @@ def _readable(
 class _Due:
     rows: ColumnElement[bool]
     pending: ColumnElement[bool] | None  # the entity has an event still to come: held
+
+
+def _not_done_already(rule: RetentionRule, binding: Binding, target: Any, due: _Due) -> _Due:
+    """A row whose columns already hold what the rule's end sets (anonymised by an earlier
+    run) is done, not due: the run does not act on it again, so neither the plan, the
+    evidence's "due" nor the console's overdue may count it."""
+    change = change_of(rule.action or "", retention_how_of(binding))
+    if any(name not in target.c for name in change.values):
+        return due  # a column the source lacks: the run reports it, the plan counts as ever
+    fresh = not_yet_changed(target, change)
+    return due if fresh is None else _Due(and_(due.rows, fresh), due.pending)
 
 
 def _due(

@@ -18,6 +18,7 @@ from rich.console import Console
 from dataward.cli.access_cmd import refused
 
 if TYPE_CHECKING:
+    from dataward.clock import FixedClock
     from dataward.retention.plan import BindingPlan, RetentionPlan
 
 app = typer.Typer(
@@ -26,6 +27,21 @@ app = typer.Typer(
     no_args_is_help=True,
 )
 out = Console(highlight=False, soft_wrap=True)
+
+
+def clock_of(as_of: str | None) -> FixedClock | None:
+    """A clock fixed on ``--as-of`` (None: the real clock). Noon UTC is the same day in UK
+    time, winter and summer. A value that is not a date is refused (exit 2)."""
+    from dataward.clock import FixedClock
+    from dataward.retention.errors import RetentionInvalid
+
+    if as_of is None:
+        return None
+    try:
+        day = date.fromisoformat(as_of)
+    except ValueError:
+        raise RetentionInvalid("--as-of must be a date like 2026-12-05") from None
+    return FixedClock(datetime(day.year, day.month, day.day, 12, tzinfo=UTC))
 
 
 @app.command("plan")
@@ -48,20 +64,11 @@ def plan(
 
     Example: dataward retention plan --org jtr_collections --as-of 2026-12-05
     """
-    from dataward.clock import FixedClock
-    from dataward.retention.errors import RetentionInvalid
     from dataward.retention.plan import organisation_of, plan_retention
     from dataward.runtime import open_runtime
 
     with refused():
-        clock = None
-        if as_of is not None:
-            try:
-                day = date.fromisoformat(as_of)
-            except ValueError:
-                raise RetentionInvalid("--as-of must be a date like 2026-12-05") from None
-            # Noon UTC is the same day in UK time, winter and summer.
-            clock = FixedClock(datetime(day.year, day.month, day.day, 12, tzinfo=UTC))
+        clock = clock_of(as_of)
         with open_runtime(with_keys=False, clock=clock) as runtime, runtime.reader() as uow:
             made = plan_retention(uow, organisation_of(uow, org))
     if as_json:
@@ -207,21 +214,13 @@ def run(
     """
     from rich.progress import Progress
 
-    from dataward.clock import FixedClock
     from dataward.errors import ConfigurationError
-    from dataward.retention.errors import RetentionInvalid
     from dataward.retention.plan import organisation_of
     from dataward.retention.run import evidence_of, run_step, what_each_did
     from dataward.runtime import open_runtime
 
     with refused():
-        clock = None
-        if as_of is not None:
-            try:
-                day = date.fromisoformat(as_of)
-            except ValueError:
-                raise RetentionInvalid("--as-of must be a date like 2026-12-05") from None
-            clock = FixedClock(datetime(day.year, day.month, day.day, 12, tzinfo=UTC))
+        clock = clock_of(as_of)
         try:
             runtime = open_runtime(with_keys=True, clock=clock)
         except ConfigurationError:
@@ -323,23 +322,14 @@ def own(
 
     Example: dataward retention own --apply
     """
-    from dataward.clock import FixedClock
     from dataward.config import get_settings
-    from dataward.retention.errors import RetentionInvalid
     from dataward.retention.own import own_periods, own_plan, remove_swept_files, sweep_own
     from dataward.runtime import open_runtime
 
     with refused():
         settings = get_settings()
         own_periods(settings)  # a bad period is refused before any store is opened
-        clock = None
-        if as_of is not None:
-            try:
-                day = date.fromisoformat(as_of)
-            except ValueError:
-                raise RetentionInvalid("--as-of must be a date like 2026-12-05") from None
-            # Noon UTC is the same day in UK time, winter and summer.
-            clock = FixedClock(datetime(day.year, day.month, day.day, 12, tzinfo=UTC))
+        clock = clock_of(as_of)
         if not apply:
             with open_runtime(with_keys=False, clock=clock) as runtime, runtime.reader() as uow:
                 plan = own_plan(uow, settings)

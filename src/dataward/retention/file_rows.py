@@ -20,10 +20,8 @@ from sqlalchemy import select
 
 from dataward.holds.models import LegalHold
 from dataward.register.models import RetentionRule
-from dataward.register.models.retention import RestartAfter
 from dataward.retention import context as retention_context
 from dataward.retention import holds_sql, sql
-from dataward.retention.cutoff import countable, cutoff
 from dataward.sources.connectors.base import (
     IdentityValues,
     Row,
@@ -93,7 +91,7 @@ def row_holds(
         if test is not None:
             held[label] = test
     for hold_id in rule.holds:
-        released = _released(context, hold_id)
+        released = holds_sql.released_on(context, hold_id)
         own = binding.holds.get(hold_id)
         if own is not None:
             held[hold_id] = _open_on_row(hold_id, own, released)
@@ -157,31 +155,9 @@ def _subject_test(
         return None
     keys: list[Any] = []
     if root is not None:
-        marker = (label, root.connection, root.table, root.key)
-        cached = context.root_keys.get(marker)
-        if cached is None:
-            finder = context.connectors.get(root.connection)
-            if finder is None or isinstance(finder, SourceUnavailable):
-                # A hold that cannot be checked must not let its rows look free: waits.
-                raise SourceUnavailable(f"connection {root.connection} cannot be reached")
-            cached = list(finder.subject_keys(root.table, root.key, root.identities, values))
-            context.root_keys[marker] = cached
-        keys = cached
+        keys = holds_sql.held_root_keys(context, label, root, values)
     test = subject_match(binding.connection, binding, keys, values)
     return test if test is not None else (lambda row: False)
-
-
-def _released(context: retention_context.PlanContext, hold_id: str) -> date | None:
-    """For a hold that restarts a period after closing: the last closing day already
-    released today (closed after it, the hold still keeps the row)."""
-    found = next((h for h in context.register.holds if h.id == hold_id), None)
-    if found is None or not isinstance(found.on_close, RestartAfter):
-        return None
-    offset = found.on_close.restart_after
-    if not countable(offset):
-        return None
-    nation = context.register.controller.nation or retention_context.ANY_NATION
-    return cutoff(offset, context.today, nation)
 
 
 def _open_on_row(hold_id: str, rule: HoldRule, released: date | None) -> RowTest:

@@ -26,6 +26,7 @@ from dataward.retention.cutoff import countable, cutoff, due_on
 from dataward.sources.connectors.base import (
     BATCH_SIZE,
     IdentityValues,
+    Root,
     SourceUnavailable,
     root_of,
 )
@@ -104,13 +105,7 @@ def held_conditions(
             held[RESTRICTION] = found
     # The rule's holds, read on the source: on the row, or on the entity it belongs to.
     for hold_id in rule.holds:
-        register_hold = next((h for h in context.register.holds if h.id == hold_id), None)
-        released = None
-        if register_hold is not None and isinstance(register_hold.on_close, RestartAfter):
-            offset = register_hold.on_close.restart_after
-            nation = context.register.controller.nation or ANY_NATION
-            if countable(offset):
-                released = cutoff(offset, context.today, nation)
+        released = released_on(context, hold_id)
         own = binding.holds.get(hold_id)
         if own is not None:
             held[hold_id] = sql.open_condition(connector, target, key, own, released)
@@ -177,15 +172,7 @@ def _subject_condition(
         return None
     parts: list[ColumnElement[bool]] = []
     if root is not None:
-        marker = (label, root.connection, root.table, root.key)
-        keys = context.root_keys.get(marker)
-        if keys is None:
-            finder = context.connectors.get(root.connection)
-            if finder is None or isinstance(finder, SourceUnavailable):
-                # A hold that cannot be checked must not let its rows look free: the binding waits.
-                raise SourceUnavailable(f"connection {root.connection} cannot be reached")
-            keys = list(finder.subject_keys(root.table, root.key, root.identities, values))
-            context.root_keys[marker] = keys
+        keys = held_root_keys(context, label, root, values)
         reference = sql.subject_reference(connector, target, binding)
         parts.append(sql.reaches(reference, sql.among(reference[0], keys, BATCH_SIZE)))
     if own:
@@ -193,6 +180,35 @@ def _subject_condition(
         mine = list(connector.subject_keys(binding.table, binding.key, own, values))
         parts.append(sql.among(key, mine, BATCH_SIZE))
     return or_(*parts)
+
+
+def released_on(context: PlanContext, hold_id: str) -> date | None:
+    """For a register hold that restarts a period after closing: the last closing day
+    already released today (closed after it, the hold still keeps the row); else None."""
+    found = next((h for h in context.register.holds if h.id == hold_id), None)
+    if found is None or not isinstance(found.on_close, RestartAfter):
+        return None
+    offset = found.on_close.restart_after
+    if not countable(offset):
+        return None
+    return cutoff(offset, context.today, context.register.controller.nation or ANY_NATION)
+
+
+def held_root_keys(
+    context: PlanContext, label: str, root: Root, values: IdentityValues
+) -> list[Any]:
+    """The held subjects' keys in the root table (``debtors``), found once per plan and
+    hold label, whatever binding or kind of source asks."""
+    marker = (label, root.connection, root.table, root.key)
+    keys = context.root_keys.get(marker)
+    if keys is None:
+        finder = context.connectors.get(root.connection)
+        if finder is None or isinstance(finder, SourceUnavailable):
+            # A hold that cannot be checked must not let its rows look free: the binding waits.
+            raise SourceUnavailable(f"connection {root.connection} cannot be reached")
+        keys = list(finder.subject_keys(root.table, root.key, root.identities, values))
+        context.root_keys[marker] = keys
+    return keys
 
 
 def _held_through_entity(

@@ -9,21 +9,17 @@ until the run lands, then the run's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
-import pytest
-from retention_support import (
-    Sweep,
-    fill,
-    refused_where_foreign_keys_hold,
-    run_sql,
-    store_sources_document,
-)
+from retention_support import Sweep, fill, run_sql, store_sources_document
 from runs_support import JTR, runs, store_example
+from sqlalchemy import create_engine, text
 
 from dataward.demo import schema
-from dataward.demo.sources import OPERATIONAL_URL_FROM, sources_document
+from dataward.demo.sources import FILES_DIR_FROM, OPERATIONAL_URL_FROM, sources_document
 from dataward.uow import UnitOfWork
 
 ORG = "jtr_collections"
@@ -65,17 +61,37 @@ def _agency(
     uow: UnitOfWork,
     url: str,
     rows: dict[str, list[dict[str, Any]]],
+    *,
+    files: Path | None = None,
+    edit: Callable[[dict[str, Any]], None] | None = None,
 ) -> Sweep:
-    """The demo agency's tables holding ``rows``; JTR's register and the demo's sources file
-    stored, as `dataward demo create` stores them."""
+    """The demo agency's tables holding ``rows`` (and its ``files`` folder, when given);
+    JTR's register and the demo's sources file stored, as `dataward demo create` stores
+    them, after ``edit`` where a test needs another sources file."""
     client = {"id": 1, "name": "Council", "kind": "council"}
     fill(url, schema.metadata, {"clients": [client]} | rows)
     register = store_example(uow, JTR)
     document = sources_document(
-        organisation=ORG, files_dir=None, register_datasets={d.id for d in register.datasets}
+        organisation=ORG, files_dir=files, register_datasets={d.id for d in register.datasets}
     )
+    if edit is not None:
+        edit(document)
     store_sources_document(uow, ORG, document)
-    return Sweep(uow, ORG, {OPERATIONAL_URL_FROM: url})
+    env = {OPERATIONAL_URL_FROM: url}
+    if files is not None:
+        env[FILES_DIR_FROM] = str(files)
+    return Sweep(uow, ORG, env)
+
+
+def _with_files(folder: Path, rows: list[dict[str, Any]], table: str) -> list[dict[str, Any]]:
+    """``rows`` of a table with files, each naming its own file, written in ``folder``."""
+    named = []
+    for row in rows:
+        path = f"{table}/{row['id']}.pdf"
+        (folder / table).mkdir(parents=True, exist_ok=True)
+        (folder / path).write_bytes(b"scan")
+        named.append(row | {"file_path": path, "size_bytes": 4})
+    return named
 
 
 # RULES: RET-01 (6 years after the end of the year of the last case returned), RET-02 (a
@@ -245,38 +261,97 @@ def test_it_deletes_call_recordings_30_days_after_the_call_or_90_days_after_its_
 
 # RULES: RET-01 (2 working days after the assessment, in England: Christmas and the Boxing
 # Day substitute are not working days). Fact retention.t10.
-def test_it_deletes_new_occupier_evidence_two_english_working_days_after_its_assessment(
-    uow: UnitOfWork, source_url: str, request: pytest.FixtureRequest
+@runs("retention.t10")
+def test_it_deletes_new_occupier_evidence_files_two_english_working_days_after_its_assessment(
+    uow: UnitOfWork, source_url: str, tmp_path: Path
 ) -> None:
-    refused_where_foreign_keys_hold(request)
-    sweep = _new_occupiers(uow, source_url)
+    """ "All photos or scanned documents will be deleted 2 working days after completion of
+    the assessment": the files go, the record that the evidence came and was assessed stays
+    (its path emptied, the assessment still pointing at it)."""
+    files = tmp_path / "files"
+    sweep = _new_occupiers(uow, source_url, files=files)
     rule, table = "new_occupier_evidence", "new_occupier_evidence"
+    on_disk = {i: files / f"{table}/{i}.pdf" for i in (1, 2, 3)}
 
     # Thursday 24 December: Friday is Christmas Day, Monday 28th the Boxing Day holiday.
-    assert sweep.day(date(2026, 12, 29)).gone(rule, table) == []
-    assert sweep.day(date(2026, 12, 30)).gone(rule, table) == [1]
-    assert sweep.day(date(2026, 12, 31)).gone(rule, table) == [3]
-    assert sweep.day(date(2027, 6, 1)).gone(rule, table) == []
+    day = sweep.day(date(2026, 12, 29))
+    assert day.anonymised(rule, table) == []
+    assert all(path.exists() for path in on_disk.values())
+
+    day = sweep.day(date(2026, 12, 30))
+    assert day.anonymised(rule, table) == [1]
+    assert day.deleted[table] == day.deleted["assessments"] == []
+    assert day.record(rule, table).files == 1
+    assert [i for i, path in on_disk.items() if path.exists()] == [2, 3]
+    assert _evidence_files(source_url) == {1: (None, None), 2: (f"{table}/2.pdf", 4)} | {
+        3: (f"{table}/3.pdf", 4)
+    }
+
+    day = sweep.day(date(2026, 12, 31))
+    assert day.anonymised(rule, table) == [3]
+    assert day.record(rule, table).files == 1
+    assert [i for i, path in on_disk.items() if path.exists()] == [2]
+
+    # Evidence 2 was never assessed: its scan stays; evidence 1 and 3, emptied already, are
+    # done, not due again.
+    day = sweep.day(date(2027, 6, 1))
+    assert day.anonymised(rule, table) == []
+    assert day.record(rule, table).due == 0
+    assert on_disk[2].exists()
+    assert _evidence_files(source_url) == {
+        1: (None, None),
+        2: (f"{table}/2.pdf", 4),
+        3: (None, None),
+    }
+    assert day.deleted[table] == day.deleted["assessments"] == []
+
+
+def _evidence_files(url: str) -> dict[int, tuple[str | None, int | None]]:
+    """Each evidence row's path and size (the row itself is never deleted here)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT id, file_path, size_bytes FROM new_occupier_evidence ORDER BY id")
+            )
+            return {int(i): (path, size) for i, path, size in rows}
+    finally:
+        engine.dispose()
+
+
+def _evidence_deleted_whole(document: dict[str, Any]) -> None:
+    """A sources file that deletes the evidence row whole at the end of its period."""
+    for binding in document["datasets"]["new_occupier_evidence"]:
+        if binding["table"] == "new_occupier_evidence":
+            binding["columns"] = {"file_path": {"erasure": "delete_row"}}
 
 
 # RULES: RET-01, RET-03 (the run says what it did not do). Issue 20: rows other rows point at.
 def test_a_delete_refused_because_other_rows_point_at_the_rows_is_skipped_in_plain_words(
     uow: UnitOfWork, source_url: str
 ) -> None:
-    """An assessment points at the evidence it assessed (a foreign key) and no rule deletes
-    it first: the source refuses the evidence's delete, on SQLite as on PostgreSQL, and the
-    run records the binding skipped, saying why; nothing of it changes."""
-    sweep = _new_occupiers(uow, source_url)
+    """A sources file that deletes the evidence row whole: an assessment points at the
+    evidence it assessed (a foreign key) and no rule deletes it first, so the source refuses
+    the evidence's delete, on SQLite as on PostgreSQL, and the run records the binding
+    skipped, saying why; nothing of it changes."""
+    sweep = _new_occupiers(uow, source_url, edit=_evidence_deleted_whole)
     day = sweep.day(date(2026, 12, 30))
     found = day.record("new_occupier_evidence", "new_occupier_evidence")
     assert (found.status, found.due, found.rows) == ("skipped", 1, 0)
     assert "rows other rows point at (foreign key)" in found.reason
     assert day.deleted["new_occupier_evidence"] == day.deleted["assessments"] == []
+    assert day.changed["new_occupier_evidence"] == []
 
 
-def _new_occupiers(uow: UnitOfWork, source_url: str) -> Sweep:
+def _new_occupiers(
+    uow: UnitOfWork,
+    source_url: str,
+    *,
+    files: Path | None = None,
+    edit: Callable[[dict[str, Any]], None] | None = None,
+) -> Sweep:
     """New occupier 1's evidence 1, 2 and 3; 1 assessed on Thursday 24 December 2026, 3 on
-    Tuesday 29 December, 2 not yet."""
+    Tuesday 29 December, 2 not yet. With ``files``, each evidence's scan is in it."""
     occupier = {
         "case_id": 1,
         "title": "Mx",
@@ -289,6 +364,9 @@ def _new_occupiers(uow: UnitOfWork, source_url: str) -> Sweep:
     }
     evidence = {"new_occupier_id": 1, "received_on": date(2026, 12, 2), "kind": "lease"}
     assessed = {"assessor": "back office", "outcome": "accepted"}
+    evidence_rows = [{"id": i, "channel": "post", **evidence, **_FILE} for i in (1, 2, 3)]
+    if files is not None:
+        evidence_rows = _with_files(files, evidence_rows, "new_occupier_evidence")
     return _agency(
         uow,
         source_url,
@@ -296,15 +374,15 @@ def _new_occupiers(uow: UnitOfWork, source_url: str) -> Sweep:
             "debtors": _debtors(1),
             "cases": _cases((1, 1, None)),
             "new_occupiers": [{"id": 1, "occupier_ref": "N1", **occupier}],
-            "new_occupier_evidence": [
-                {"id": i, "channel": "post", **evidence, **_FILE} for i in (1, 2, 3)
-            ],
+            "new_occupier_evidence": evidence_rows,
             # Evidence 2 is not assessed yet: it never falls due by date.
             "assessments": [
                 {"id": 1, "evidence_id": 1, "assessed_at": datetime(2026, 12, 24, 15), **assessed},
                 {"id": 2, "evidence_id": 3, "assessed_at": datetime(2026, 12, 29, 9), **assessed},
             ],
         },
+        files=files,
+        edit=edit,
     )
 
 

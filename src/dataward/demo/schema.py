@@ -49,9 +49,14 @@ def _ref(name: str, table: str) -> Column[Any]:
 id_column = _id
 
 
-def _file_columns() -> list[Column[Any]]:
-    # Paths are relative to the files folder named in the dataset map.
-    return [Column("file_path", String(300), nullable=False), Column("size_bytes", Integer)]
+def _file_columns(*, emptied: bool = False) -> list[Column[Any]]:
+    # Paths are relative to the files folder named in the dataset map. A table whose rows
+    # outlive their files (``emptied``: the record that evidence came stays, its scans go)
+    # has a path only while the file is there.
+    return [
+        Column("file_path", String(300), nullable=emptied),
+        Column("size_bytes", Integer),
+    ]
 
 
 clients = Table(
@@ -177,7 +182,9 @@ new_occupier_evidence = Table(
     Column("received_on", Date, nullable=False),
     Column("kind", String(60), nullable=False),
     Column("channel", String(20), nullable=False),
-    *_file_columns(),
+    # JTR deletes the photos and scans 2 working days after the assessment, not the record
+    # that they came and were assessed (the assessment points at it).
+    *_file_columns(emptied=True),
 )
 
 assessments = Table(

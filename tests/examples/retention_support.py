@@ -34,6 +34,7 @@ from dataward.uow import UnitOfWork
 
 WORKER = "example-tests"
 
+
 @contextmanager
 def source_database(backend: str, folder: Any, admin_url: str | None) -> Iterator[str]:
     """The organisation's own database on the same kind of server as dataward's: the run's

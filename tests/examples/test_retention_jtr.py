@@ -14,84 +14,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from retention_support import Sweep, fill, run_sql, store_sources_document
-from runs_support import JTR, runs, store_example
+from jtr_agency import FILE, agency, cases, debtors, with_files
+from retention_support import Sweep, run_sql
+from runs_support import runs
 from sqlalchemy import create_engine, text
 
-from dataward.demo import schema
-from dataward.demo.sources import FILES_DIR_FROM, OPERATIONAL_URL_FROM, sources_document
 from dataward.uow import UnitOfWork
-
-ORG = "jtr_collections"
-
-_DEBTOR = {
-    "title": "Mx",
-    "first_name": "A",
-    "last_name": "B",
-    "address_line1": "1 High Street",
-    "town": "Leeds",
-    "postcode": "LS1 1AA",
-    "vulnerable": False,
-    "created_on": date(2015, 1, 1),
-}
-_CASE = {"client_id": 1, "debt_type": "council tax", "amount_pence": 10_000, "status": "x"}
-_FILE = {"file_path": "x", "size_bytes": 1}
-
-
-def _debtors(*ids: int) -> list[dict[str, Any]]:
-    return [{"id": i, "customer_ref": f"C{i}", **_DEBTOR} for i in ids]
-
-
-def _cases(*cases: tuple[int, int, date | None]) -> list[dict[str, Any]]:
-    """(case id, debtor id, returned to the client on)."""
-    return [
-        {
-            "id": i,
-            "case_ref": f"CASE{i}",
-            "debtor_id": debtor,
-            "opened_on": date(2015, 1, 1),
-            "returned_on": returned,
-            **_CASE,
-        }
-        for i, debtor, returned in cases
-    ]
-
-
-def _agency(
-    uow: UnitOfWork,
-    url: str,
-    rows: dict[str, list[dict[str, Any]]],
-    *,
-    files: Path | None = None,
-    edit: Callable[[dict[str, Any]], None] | None = None,
-) -> Sweep:
-    """The demo agency's tables holding ``rows`` (and its ``files`` folder, when given);
-    JTR's register and the demo's sources file stored, as `dataward demo create` stores
-    them, after ``edit`` where a test needs another sources file."""
-    client = {"id": 1, "name": "Council", "kind": "council"}
-    fill(url, schema.metadata, {"clients": [client]} | rows)
-    register = store_example(uow, JTR)
-    document = sources_document(
-        organisation=ORG, files_dir=files, register_datasets={d.id for d in register.datasets}
-    )
-    if edit is not None:
-        edit(document)
-    store_sources_document(uow, ORG, document)
-    env = {OPERATIONAL_URL_FROM: url}
-    if files is not None:
-        env[FILES_DIR_FROM] = str(files)
-    return Sweep(uow, ORG, env)
-
-
-def _with_files(folder: Path, rows: list[dict[str, Any]], table: str) -> list[dict[str, Any]]:
-    """``rows`` of a table with files, each naming its own file, written in ``folder``."""
-    named = []
-    for row in rows:
-        path = f"{table}/{row['id']}.pdf"
-        (folder / table).mkdir(parents=True, exist_ok=True)
-        (folder / path).write_bytes(b"scan")
-        named.append(row | {"file_path": path, "size_bytes": 4})
-    return named
 
 
 # RULES: RET-01 (6 years after the end of the year of the last case returned), RET-02 (a
@@ -100,12 +28,12 @@ def _with_files(folder: Path, rows: list[dict[str, Any]], table: str) -> list[di
 def test_it_deletes_a_customers_data_six_years_after_the_year_of_their_last_returned_case(
     uow: UnitOfWork, source_url: str
 ) -> None:
-    sweep = _agency(
+    sweep = agency(
         uow,
         source_url,
         {
-            "debtors": _debtors(1, 2, 3),
-            "cases": _cases(
+            "debtors": debtors(1, 2, 3),
+            "cases": cases(
                 (1, 1, date(2019, 11, 30)),  # customer 1: their case back in 2019
                 (3, 2, date(2018, 5, 1)),  # customer 2: a case still live
                 (4, 2, None),
@@ -175,12 +103,12 @@ def test_it_deletes_a_customers_data_six_years_after_the_year_of_their_last_retu
 
 def _recorded(uow: UnitOfWork, url: str, table: str, recordings: list[dict[str, Any]]) -> Sweep:
     """Cases 1 (nothing open), 2 (a complaint open) and 3 (an investigation open)."""
-    return _agency(
+    return agency(
         uow,
         url,
         {
-            "debtors": _debtors(1),
-            "cases": _cases((1, 1, None), (2, 1, None), (3, 1, None)),
+            "debtors": debtors(1),
+            "cases": cases((1, 1, None), (2, 1, None), (3, 1, None)),
             table: recordings,
             "complaints": [
                 {"id": 1, "case_id": 2, "opened_on": date(2026, 4, 1)}
@@ -205,10 +133,10 @@ def test_it_deletes_body_worn_video_90_days_after_recording_or_90_days_after_its
         source_url,
         "body_worn_video",
         [
-            {"id": 1, "case_id": 1, "recorded_at": datetime(2026, 5, 1, 10), **_FILE},
-            {"id": 2, "case_id": 1, "recorded_at": datetime(2026, 5, 2, 23, 30), **_FILE},
-            {"id": 3, "case_id": 2, "recorded_at": datetime(2026, 5, 1, 10), **_FILE},
-            {"id": 4, "case_id": 3, "recorded_at": datetime(2026, 5, 1, 10), **_FILE},
+            {"id": 1, "case_id": 1, "recorded_at": datetime(2026, 5, 1, 10), **FILE},
+            {"id": 2, "case_id": 1, "recorded_at": datetime(2026, 5, 2, 23, 30), **FILE},
+            {"id": 3, "case_id": 2, "recorded_at": datetime(2026, 5, 1, 10), **FILE},
+            {"id": 4, "case_id": 3, "recorded_at": datetime(2026, 5, 1, 10), **FILE},
         ],
     )
     rule, table = "body_worn_video", "body_worn_video"
@@ -236,7 +164,7 @@ def test_it_deletes_body_worn_video_90_days_after_recording_or_90_days_after_its
 def test_it_deletes_call_recordings_30_days_after_the_call_or_90_days_after_its_hold_closes(
     uow: UnitOfWork, source_url: str
 ) -> None:
-    call = {"caller_number": "07700900123", "direction": "in", "duration_seconds": 60, **_FILE}
+    call = {"caller_number": "07700900123", "direction": "in", "duration_seconds": 60, **FILE}
     sweep = _recorded(
         uow,
         source_url,
@@ -364,15 +292,15 @@ def _new_occupiers(
     }
     evidence = {"new_occupier_id": 1, "received_on": date(2026, 12, 2), "kind": "lease"}
     assessed = {"assessor": "back office", "outcome": "accepted"}
-    evidence_rows = [{"id": i, "channel": "post", **evidence, **_FILE} for i in (1, 2, 3)]
+    evidence_rows = [{"id": i, "channel": "post", **evidence, **FILE} for i in (1, 2, 3)]
     if files is not None:
-        evidence_rows = _with_files(files, evidence_rows, "new_occupier_evidence")
-    return _agency(
+        evidence_rows = with_files(files, evidence_rows, "new_occupier_evidence")
+    return agency(
         uow,
         source_url,
         {
-            "debtors": _debtors(1),
-            "cases": _cases((1, 1, None)),
+            "debtors": debtors(1),
+            "cases": cases((1, 1, None)),
             "new_occupiers": [{"id": 1, "occupier_ref": "N1", **occupier}],
             "new_occupier_evidence": evidence_rows,
             # Evidence 2 is not assessed yet: it never falls due by date.
@@ -393,15 +321,15 @@ def test_it_lists_vulnerability_evidence_as_needing_a_decision_and_deletes_none(
 ) -> None:
     """The notice says "as soon as reasonably necessary": no period to count, so the plan
     asks for a decision and nothing goes, however long ago the assessment was."""
-    sweep = _agency(
+    sweep = agency(
         uow,
         source_url,
         {
-            "debtors": _debtors(1),
-            "cases": _cases((1, 1, None)),
+            "debtors": debtors(1),
+            "cases": cases((1, 1, None)),
             "vulnerability_evidence": [
                 {"id": 1, "debtor_id": 1, "case_id": 1, "received_on": date(2020, 1, 1)}
-                | {"kind": "medical letter", "assessed_at": datetime(2020, 1, 2, 9), **_FILE},
+                | {"kind": "medical letter", "assessed_at": datetime(2020, 1, 2, 9), **FILE},
             ],
         },
     )

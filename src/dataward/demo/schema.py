@@ -71,7 +71,9 @@ debtors = Table(
     "debtors",
     metadata,
     _id(),
-    Column("customer_ref", String(20), nullable=False, unique=True),
+    # Emptied when JTR's six years end: the client's reference finds the customer, and the
+    # cases it keyed no longer point at the row (unique allows many empty ones).
+    Column("customer_ref", String(20), unique=True),
     Column("title", String(10), nullable=False),
     Column("first_name", String(80), nullable=False),
     Column("middle_name", String(80)),

@@ -141,6 +141,10 @@ DATASETS: dict[str, list[dict[str, Any]]] = {
                     "erasure": _GONE,
                 },
                 **{column: _erasure(how) for column, how in _DEBTOR_ERASURE.items()},
+                # Kept on erasure while the client's cases are keyed by it; six years after
+                # the last case returned the cases no longer point at the row, and the
+                # client's reference would still find the customer.
+                "customer_ref": {**_erasure(_DEBTOR_ERASURE["customer_ref"]), "retention": _GONE},
             },
             events={"case_returned": _RETURNED},
             holds={"live_case": _LIVE_CASE},

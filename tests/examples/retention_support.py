@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-import pytest
 import yaml
 from sqlalchemy import MetaData, Table, create_engine, select, text
 
@@ -34,20 +33,6 @@ from dataward.sources.versions import current_sources
 from dataward.uow import UnitOfWork
 
 WORKER = "example-tests"
-
-POINTED_AT = (
-    "the run deletes rows other rows still point at (an assessment of the evidence, which no "
-    "rule deletes first: the evidence's own due date is read on it): the source refuses the "
-    "change (PostgreSQL, and SQLite, whose declared foreign keys the run enforces) and the "
-    "run skips the binding, saying so (issue 20)"
-)
-
-
-def refused_where_foreign_keys_hold(request: pytest.FixtureRequest) -> None:
-    """Expect this test to fail, on both backends, until the run deletes (or the sources
-    file says how to treat) the rows pointing at a row it deletes: strict, so the day it
-    passes the fact's runs entry is flipped (docs/examples.md)."""
-    request.applymarker(pytest.mark.xfail(strict=True, reason=POINTED_AT))
 
 
 @contextmanager
@@ -103,6 +88,7 @@ class Record:
     reason: str
     due: int
     rows: int
+    files: int
     held: dict[str, int]
     keys_digest: str | None
 
@@ -183,6 +169,7 @@ class Sweep:
                 e.reason,
                 e.due,
                 e.rows,
+                e.files,
                 dict(e.held),
                 e.keys_digest,
             )

@@ -40,13 +40,6 @@ NOTICES = EXAMPLES / "notices"
 # report can group them. An engine that lands takes its facts off this list (docs/examples.md).
 WAITS = frozenset(
     {
-        # JTR's customer data, deleted whole: the demo's sources file anonymises the
-        # customer's row and keeps cases and visits, and a debtor cannot be deleted with its
-        # cases (they point at it, and its due date is read on them).
-        "retention deleting a customer's rows in every table (issue 20)",
-        # A delete of a row that others still point at, which no rule deletes first, is
-        # refused (retention_support.POINTED_AT); the test runs it, xfail strict.
-        "retention deleting rows other rows point at (issue 20)",
         "breaches",
         "explicit consent or a Schedule 1 condition the notice leaves unstated (LAW-03)",
         "a lawful basis the notice does not state (LAW-01 refuses the purpose)",

@@ -9,73 +9,17 @@ until the run lands, then the run's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
-import pytest
-from retention_support import (
-    Sweep,
-    fill,
-    refused_where_foreign_keys_hold,
-    run_sql,
-    store_sources_document,
-)
-from runs_support import JTR, runs, store_example
+from jtr_agency import FILE, agency, cases, debtors, with_files
+from retention_support import Sweep, run_sql
+from runs_support import runs
+from sqlalchemy import create_engine, text
 
-from dataward.demo import schema
-from dataward.demo.sources import OPERATIONAL_URL_FROM, sources_document
 from dataward.uow import UnitOfWork
-
-ORG = "jtr_collections"
-
-_DEBTOR = {
-    "title": "Mx",
-    "first_name": "A",
-    "last_name": "B",
-    "address_line1": "1 High Street",
-    "town": "Leeds",
-    "postcode": "LS1 1AA",
-    "vulnerable": False,
-    "created_on": date(2015, 1, 1),
-}
-_CASE = {"client_id": 1, "debt_type": "council tax", "amount_pence": 10_000, "status": "x"}
-_FILE = {"file_path": "x", "size_bytes": 1}
-
-
-def _debtors(*ids: int) -> list[dict[str, Any]]:
-    return [{"id": i, "customer_ref": f"C{i}", **_DEBTOR} for i in ids]
-
-
-def _cases(*cases: tuple[int, int, date | None]) -> list[dict[str, Any]]:
-    """(case id, debtor id, returned to the client on)."""
-    return [
-        {
-            "id": i,
-            "case_ref": f"CASE{i}",
-            "debtor_id": debtor,
-            "opened_on": date(2015, 1, 1),
-            "returned_on": returned,
-            **_CASE,
-        }
-        for i, debtor, returned in cases
-    ]
-
-
-def _agency(
-    uow: UnitOfWork,
-    url: str,
-    rows: dict[str, list[dict[str, Any]]],
-) -> Sweep:
-    """The demo agency's tables holding ``rows``; JTR's register and the demo's sources file
-    stored, as `dataward demo create` stores them."""
-    client = {"id": 1, "name": "Council", "kind": "council"}
-    fill(url, schema.metadata, {"clients": [client]} | rows)
-    register = store_example(uow, JTR)
-    document = sources_document(
-        organisation=ORG, files_dir=None, register_datasets={d.id for d in register.datasets}
-    )
-    store_sources_document(uow, ORG, document)
-    return Sweep(uow, ORG, {OPERATIONAL_URL_FROM: url})
 
 
 # RULES: RET-01 (6 years after the end of the year of the last case returned), RET-02 (a
@@ -84,12 +28,12 @@ def _agency(
 def test_it_deletes_a_customers_data_six_years_after_the_year_of_their_last_returned_case(
     uow: UnitOfWork, source_url: str
 ) -> None:
-    sweep = _agency(
+    sweep = agency(
         uow,
         source_url,
         {
-            "debtors": _debtors(1, 2, 3),
-            "cases": _cases(
+            "debtors": debtors(1, 2, 3),
+            "cases": cases(
                 (1, 1, date(2019, 11, 30)),  # customer 1: their case back in 2019
                 (3, 2, date(2018, 5, 1)),  # customer 2: a case still live
                 (4, 2, None),
@@ -159,12 +103,12 @@ def test_it_deletes_a_customers_data_six_years_after_the_year_of_their_last_retu
 
 def _recorded(uow: UnitOfWork, url: str, table: str, recordings: list[dict[str, Any]]) -> Sweep:
     """Cases 1 (nothing open), 2 (a complaint open) and 3 (an investigation open)."""
-    return _agency(
+    return agency(
         uow,
         url,
         {
-            "debtors": _debtors(1),
-            "cases": _cases((1, 1, None), (2, 1, None), (3, 1, None)),
+            "debtors": debtors(1),
+            "cases": cases((1, 1, None), (2, 1, None), (3, 1, None)),
             table: recordings,
             "complaints": [
                 {"id": 1, "case_id": 2, "opened_on": date(2026, 4, 1)}
@@ -189,10 +133,10 @@ def test_it_deletes_body_worn_video_90_days_after_recording_or_90_days_after_its
         source_url,
         "body_worn_video",
         [
-            {"id": 1, "case_id": 1, "recorded_at": datetime(2026, 5, 1, 10), **_FILE},
-            {"id": 2, "case_id": 1, "recorded_at": datetime(2026, 5, 2, 23, 30), **_FILE},
-            {"id": 3, "case_id": 2, "recorded_at": datetime(2026, 5, 1, 10), **_FILE},
-            {"id": 4, "case_id": 3, "recorded_at": datetime(2026, 5, 1, 10), **_FILE},
+            {"id": 1, "case_id": 1, "recorded_at": datetime(2026, 5, 1, 10), **FILE},
+            {"id": 2, "case_id": 1, "recorded_at": datetime(2026, 5, 2, 23, 30), **FILE},
+            {"id": 3, "case_id": 2, "recorded_at": datetime(2026, 5, 1, 10), **FILE},
+            {"id": 4, "case_id": 3, "recorded_at": datetime(2026, 5, 1, 10), **FILE},
         ],
     )
     rule, table = "body_worn_video", "body_worn_video"
@@ -220,7 +164,7 @@ def test_it_deletes_body_worn_video_90_days_after_recording_or_90_days_after_its
 def test_it_deletes_call_recordings_30_days_after_the_call_or_90_days_after_its_hold_closes(
     uow: UnitOfWork, source_url: str
 ) -> None:
-    call = {"caller_number": "07700900123", "direction": "in", "duration_seconds": 60, **_FILE}
+    call = {"caller_number": "07700900123", "direction": "in", "duration_seconds": 60, **FILE}
     sweep = _recorded(
         uow,
         source_url,
@@ -245,38 +189,97 @@ def test_it_deletes_call_recordings_30_days_after_the_call_or_90_days_after_its_
 
 # RULES: RET-01 (2 working days after the assessment, in England: Christmas and the Boxing
 # Day substitute are not working days). Fact retention.t10.
-def test_it_deletes_new_occupier_evidence_two_english_working_days_after_its_assessment(
-    uow: UnitOfWork, source_url: str, request: pytest.FixtureRequest
+@runs("retention.t10")
+def test_it_deletes_new_occupier_evidence_files_two_english_working_days_after_its_assessment(
+    uow: UnitOfWork, source_url: str, tmp_path: Path
 ) -> None:
-    refused_where_foreign_keys_hold(request)
-    sweep = _new_occupiers(uow, source_url)
+    """ "All photos or scanned documents will be deleted 2 working days after completion of
+    the assessment": the files go, the record that the evidence came and was assessed stays
+    (its path emptied, the assessment still pointing at it)."""
+    files = tmp_path / "files"
+    sweep = _new_occupiers(uow, source_url, files=files)
     rule, table = "new_occupier_evidence", "new_occupier_evidence"
+    on_disk = {i: files / f"{table}/{i}.pdf" for i in (1, 2, 3)}
 
     # Thursday 24 December: Friday is Christmas Day, Monday 28th the Boxing Day holiday.
-    assert sweep.day(date(2026, 12, 29)).gone(rule, table) == []
-    assert sweep.day(date(2026, 12, 30)).gone(rule, table) == [1]
-    assert sweep.day(date(2026, 12, 31)).gone(rule, table) == [3]
-    assert sweep.day(date(2027, 6, 1)).gone(rule, table) == []
+    day = sweep.day(date(2026, 12, 29))
+    assert day.anonymised(rule, table) == []
+    assert all(path.exists() for path in on_disk.values())
+
+    day = sweep.day(date(2026, 12, 30))
+    assert day.anonymised(rule, table) == [1]
+    assert day.deleted[table] == day.deleted["assessments"] == []
+    assert day.record(rule, table).files == 1
+    assert [i for i, path in on_disk.items() if path.exists()] == [2, 3]
+    assert _evidence_files(source_url) == {1: (None, None), 2: (f"{table}/2.pdf", 4)} | {
+        3: (f"{table}/3.pdf", 4)
+    }
+
+    day = sweep.day(date(2026, 12, 31))
+    assert day.anonymised(rule, table) == [3]
+    assert day.record(rule, table).files == 1
+    assert [i for i, path in on_disk.items() if path.exists()] == [2]
+
+    # Evidence 2 was never assessed: its scan stays; evidence 1 and 3, emptied already, are
+    # done, not due again.
+    day = sweep.day(date(2027, 6, 1))
+    assert day.anonymised(rule, table) == []
+    assert day.record(rule, table).due == 0
+    assert on_disk[2].exists()
+    assert _evidence_files(source_url) == {
+        1: (None, None),
+        2: (f"{table}/2.pdf", 4),
+        3: (None, None),
+    }
+    assert day.deleted[table] == day.deleted["assessments"] == []
+
+
+def _evidence_files(url: str) -> dict[int, tuple[str | None, int | None]]:
+    """Each evidence row's path and size (the row itself is never deleted here)."""
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(
+                text("SELECT id, file_path, size_bytes FROM new_occupier_evidence ORDER BY id")
+            )
+            return {int(i): (path, size) for i, path, size in rows}
+    finally:
+        engine.dispose()
+
+
+def _evidence_deleted_whole(document: dict[str, Any]) -> None:
+    """A sources file that deletes the evidence row whole at the end of its period."""
+    for binding in document["datasets"]["new_occupier_evidence"]:
+        if binding["table"] == "new_occupier_evidence":
+            binding["columns"] = {"file_path": {"erasure": "delete_row"}}
 
 
 # RULES: RET-01, RET-03 (the run says what it did not do). Issue 20: rows other rows point at.
 def test_a_delete_refused_because_other_rows_point_at_the_rows_is_skipped_in_plain_words(
     uow: UnitOfWork, source_url: str
 ) -> None:
-    """An assessment points at the evidence it assessed (a foreign key) and no rule deletes
-    it first: the source refuses the evidence's delete, on SQLite as on PostgreSQL, and the
-    run records the binding skipped, saying why; nothing of it changes."""
-    sweep = _new_occupiers(uow, source_url)
+    """A sources file that deletes the evidence row whole: an assessment points at the
+    evidence it assessed (a foreign key) and no rule deletes it first, so the source refuses
+    the evidence's delete, on SQLite as on PostgreSQL, and the run records the binding
+    skipped, saying why; nothing of it changes."""
+    sweep = _new_occupiers(uow, source_url, edit=_evidence_deleted_whole)
     day = sweep.day(date(2026, 12, 30))
     found = day.record("new_occupier_evidence", "new_occupier_evidence")
     assert (found.status, found.due, found.rows) == ("skipped", 1, 0)
     assert "rows other rows point at (foreign key)" in found.reason
     assert day.deleted["new_occupier_evidence"] == day.deleted["assessments"] == []
+    assert day.changed["new_occupier_evidence"] == []
 
 
-def _new_occupiers(uow: UnitOfWork, source_url: str) -> Sweep:
+def _new_occupiers(
+    uow: UnitOfWork,
+    source_url: str,
+    *,
+    files: Path | None = None,
+    edit: Callable[[dict[str, Any]], None] | None = None,
+) -> Sweep:
     """New occupier 1's evidence 1, 2 and 3; 1 assessed on Thursday 24 December 2026, 3 on
-    Tuesday 29 December, 2 not yet."""
+    Tuesday 29 December, 2 not yet. With ``files``, each evidence's scan is in it."""
     occupier = {
         "case_id": 1,
         "title": "Mx",
@@ -289,22 +292,25 @@ def _new_occupiers(uow: UnitOfWork, source_url: str) -> Sweep:
     }
     evidence = {"new_occupier_id": 1, "received_on": date(2026, 12, 2), "kind": "lease"}
     assessed = {"assessor": "back office", "outcome": "accepted"}
-    return _agency(
+    evidence_rows = [{"id": i, "channel": "post", **evidence, **FILE} for i in (1, 2, 3)]
+    if files is not None:
+        evidence_rows = with_files(files, evidence_rows, "new_occupier_evidence")
+    return agency(
         uow,
         source_url,
         {
-            "debtors": _debtors(1),
-            "cases": _cases((1, 1, None)),
+            "debtors": debtors(1),
+            "cases": cases((1, 1, None)),
             "new_occupiers": [{"id": 1, "occupier_ref": "N1", **occupier}],
-            "new_occupier_evidence": [
-                {"id": i, "channel": "post", **evidence, **_FILE} for i in (1, 2, 3)
-            ],
+            "new_occupier_evidence": evidence_rows,
             # Evidence 2 is not assessed yet: it never falls due by date.
             "assessments": [
                 {"id": 1, "evidence_id": 1, "assessed_at": datetime(2026, 12, 24, 15), **assessed},
                 {"id": 2, "evidence_id": 3, "assessed_at": datetime(2026, 12, 29, 9), **assessed},
             ],
         },
+        files=files,
+        edit=edit,
     )
 
 
@@ -315,15 +321,15 @@ def test_it_lists_vulnerability_evidence_as_needing_a_decision_and_deletes_none(
 ) -> None:
     """The notice says "as soon as reasonably necessary": no period to count, so the plan
     asks for a decision and nothing goes, however long ago the assessment was."""
-    sweep = _agency(
+    sweep = agency(
         uow,
         source_url,
         {
-            "debtors": _debtors(1),
-            "cases": _cases((1, 1, None)),
+            "debtors": debtors(1),
+            "cases": cases((1, 1, None)),
             "vulnerability_evidence": [
                 {"id": 1, "debtor_id": 1, "case_id": 1, "received_on": date(2020, 1, 1)}
-                | {"kind": "medical letter", "assessed_at": datetime(2020, 1, 2, 9), **_FILE},
+                | {"kind": "medical letter", "assessed_at": datetime(2020, 1, 2, 9), **FILE},
             ],
         },
     )

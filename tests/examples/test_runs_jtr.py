@@ -112,8 +112,10 @@ def consent_purposes(register: Register, group: str) -> list[str]:
 def test_every_rule_fact_runs_here_or_names_what_it_waits_for() -> None:
     # The retention rules run in their own module, on the example's own data (issue 20).
     import test_retention_jtr
+    import test_retention_jtr_every_store
 
-    assert runs_problems(JTR, sys.modules[__name__], test_retention_jtr) == []
+    modules = (test_retention_jtr, test_retention_jtr_every_store)
+    assert runs_problems(JTR, sys.modules[__name__], *modules) == []
 
 
 @runs("recipients.r24")

@@ -49,9 +49,14 @@ def _ref(name: str, table: str) -> Column[Any]:
 id_column = _id
 
 
-def _file_columns() -> list[Column[Any]]:
-    # Paths are relative to the files folder named in the dataset map.
-    return [Column("file_path", String(300), nullable=False), Column("size_bytes", Integer)]
+def _file_columns(*, emptied: bool = False) -> list[Column[Any]]:
+    # Paths are relative to the files folder named in the dataset map. A table whose rows
+    # outlive their files (``emptied``: the record that evidence came stays, its scans go)
+    # has a path only while the file is there.
+    return [
+        Column("file_path", String(300), nullable=emptied),
+        Column("size_bytes", Integer),
+    ]
 
 
 clients = Table(
@@ -66,7 +71,9 @@ debtors = Table(
     "debtors",
     metadata,
     _id(),
-    Column("customer_ref", String(20), nullable=False, unique=True),
+    # Emptied when JTR's six years end: the client's reference finds the customer, and the
+    # cases it keyed no longer point at the row (unique allows many empty ones).
+    Column("customer_ref", String(20), unique=True),
     Column("title", String(10), nullable=False),
     Column("first_name", String(80), nullable=False),
     Column("middle_name", String(80)),
@@ -177,7 +184,9 @@ new_occupier_evidence = Table(
     Column("received_on", Date, nullable=False),
     Column("kind", String(60), nullable=False),
     Column("channel", String(20), nullable=False),
-    *_file_columns(),
+    # JTR deletes the photos and scans 2 working days after the assessment, not the record
+    # that they came and were assessed (the assessment points at it).
+    *_file_columns(emptied=True),
 )
 
 assessments = Table(

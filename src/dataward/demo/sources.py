@@ -87,6 +87,15 @@ _OCCUPIED = "shows the customer does not live there: without it agents would cal
 _NAME_AND_ADDRESS = ["title", "first_name", "last_name", *_ADDRESS]
 # A recording or a piece of evidence goes whole, with its file (docs/erasure.md).
 _DELETED_WITH_FILE = {"file_path": {"erasure": "delete_row"}}
+# JTR's new occupier evidence: "all photos or scanned documents will be deleted 2 working
+# days after completion of the assessment". At the end of that period the file goes and the
+# row stays (the assessment points at it, and the evidence's own due date is read on the
+# assessment); emptying the path is what deletes the file (docs/retention.md). An erasure
+# still deletes the row whole, its assessments first.
+_FILES_GO_RECORD_STAYS = {
+    "file_path": {"erasure": "delete_row", "retention": _GONE},
+    "size_bytes": {"retention": _GONE},
+}
 
 
 def _erasure(how: Any) -> dict[str, Any]:
@@ -132,6 +141,10 @@ DATASETS: dict[str, list[dict[str, Any]]] = {
                     "erasure": _GONE,
                 },
                 **{column: _erasure(how) for column, how in _DEBTOR_ERASURE.items()},
+                # Kept on erasure while the client's cases are keyed by it; six years after
+                # the last case returned the cases no longer point at the row, and the
+                # client's reference would still find the customer.
+                "customer_ref": {**_erasure(_DEBTOR_ERASURE["customer_ref"]), "retention": _GONE},
             },
             events={"case_returned": _RETURNED},
             holds={"live_case": _LIVE_CASE},
@@ -261,7 +274,7 @@ DATASETS: dict[str, list[dict[str, Any]]] = {
             "new_occupier_evidence",
             subject={"via": "new_occupier_id", "table": "new_occupiers", "key": "id"},
             files=_files("new_occupier_evidence"),
-            columns=_DELETED_WITH_FILE,
+            columns=_FILES_GO_RECORD_STAYS,
             events={
                 "assessment_completed": {
                     "table": "assessments",

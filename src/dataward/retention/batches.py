@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, delete, literal, or_, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, literal, not_, or_, select, update
 from sqlalchemy import exc as sa_exc
 
 from dataward.erasure.survey import changes_of, key_digest
@@ -51,6 +51,18 @@ class Change:
         if self.review:
             return "flagged for review"
         return "deleted" if self.delete else "anonymised"
+
+
+def files_go(binding: Binding, change: Change) -> bool:
+    """Whether acting on the binding's rows takes their files too: the row is deleted, or
+    the column that names its file is overwritten (JTR's new occupier evidence: the scans
+    go, the record that they came stays). A row that no longer names its file would leave
+    the file where no rule finds it again. A files ``pattern`` names its file from columns
+    that stay, so only a deleted row takes those."""
+    if change.delete:
+        return True
+    ref = binding.files
+    return ref is not None and ref.column is not None and ref.column in change.values
 
 
 def change_of(action: str, how: Mapping[str, str]) -> Change:
@@ -160,7 +172,9 @@ def choose(
 @dataclass(frozen=True)
 class Acted:
     acted: list[Any]  # rows acted on now (deleted, set, or flagged)
-    gone: list[Any]  # rows of the batch no longer in the source (a resumed batch)
+    # Rows of the batch acted on before (a resumed batch): no longer in the source, or
+    # already holding their new values.
+    gone: list[Any]
 
     @property
     def rows(self) -> int:
@@ -199,6 +213,7 @@ def act(
     if statement is not None:
         connector.write_guard()
     present: set[Any] = set()
+    before: set[Any] = set()
     wanted = set(keys)
     try:
         with connector.engine.connect() as conn:
@@ -221,6 +236,9 @@ def act(
                 if statement is not None:
                     for part in _parts([k for k in keys if k in still]):
                         conn.execute(statement, {"keys": part})
+                if pending is not None:
+                    others = [k for k in keys if k in present and k not in still]
+                    before = _changed_before(conn, target, key, pending, others)
     except sa_exc.OperationalError:
         raise SourceUnavailable(f"connection {connector.name} cannot be reached") from None
     except sa_exc.IntegrityError as refused:
@@ -236,7 +254,28 @@ def act(
     # A deleted row that is gone was deleted by this batch before a crash (or by the
     # organisation since): either way it went, and its files go too.
     gone = [k for k in keys if k not in present] if change.delete else []
+    if before:
+        gone = [k for k in keys if k in before]
     return Acted(acted, gone)
+
+
+def _changed_before(
+    conn: Any,
+    target: Any,
+    key: ColumnElement[Any],
+    pending: ColumnElement[bool],
+    keys: list[Any],
+) -> set[Any]:
+    """Of a batch's rows there but not set now (held since, or set before), those already
+    holding their new values: they were chosen not yet set, so this batch set them before
+    a crash (or the organisation did since). Counted once, and a file they no longer name
+    goes, as a deleted row's does."""
+    query = select(key).select_from(target).where(key.in_(bindparam("keys", expanding=True)))
+    query = query.where(not_(pending))
+    found: set[Any] = set()
+    for part in _parts(keys):
+        found.update(map(_stored, conn.execute(query, {"keys": part}).scalars().all()))
+    return found
 
 
 def _returns(dialect: Any, change: Change) -> bool:

@@ -262,7 +262,7 @@ def _source(
                 opened,
                 after=after,
                 limit=limit,
-                with_files=change.delete,
+                with_files=batches.files_go(conditions.binding, change),
                 change=change,
             ),
             lambda keys: batches.act(sql_source, conditions, keys, change),

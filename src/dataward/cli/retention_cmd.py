@@ -289,7 +289,7 @@ def run_text(document: dict[str, Any]) -> list[str]:
         if r["status"] in ("done", "flagged"):
             line = f"  {where}: {r['did']} {r['rows']} row(s)"
             if r["files"]:
-                line += f", {r['files']} file(s)"
+                line += f", {r['files']} file(s) deleted"
             if held:
                 line += f"; held {held}"
             if r["resumed"]:

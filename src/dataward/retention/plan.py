@@ -79,15 +79,18 @@ def plan_retention(
     uow: UnitOfWork,
     organisation: str,
     *,
-    connectors: Mapping[str, Connector] | None = None,
+    connectors: Mapping[str, Connector | SourceUnavailable] | None = None,
     env: Mapping[str, str] | None = None,
     for_reader: bool = True,
+    counts: bool = True,
 ) -> RetentionPlan:
     """The plan for today (``uow.clock``): every rule of the current register, in order.
 
-    ``for_reader=False`` (a run's plan) leaves out what only a reader reads: the sample of
-    keys, the next days rows fall due and the SQL text. The statuses, the non-date check of
-    the trigger columns and the counts (due, held by each hold) are the same."""
+    ``for_reader=False`` leaves out what only a reader reads: the sample of keys, the next
+    days rows fall due and the SQL text. The statuses, the non-date check of the trigger
+    columns and the counts (due, held by each hold) are the same. ``counts=False`` (a run's
+    plan) counts a database binding only when it has no row to act on; one with rows is
+    ``counted=False``, its counts left to its record (``retention.tally``)."""
     register = register_of(uow, organisation)
     stored = current_sources(uow, organisation)
     sources = stored.parsed().sources
@@ -103,6 +106,7 @@ def plan_retention(
             today=today,
             holds_on=today,
             for_reader=for_reader,
+            counts=counts,
         )
         rules = [_plan_rule(context, rule) for rule in register.retention_rules]
     finally:
@@ -327,6 +331,10 @@ def _fill(
     if through is not None:
         result.notes.append(f"trigger read on the {through.entity} ({home.table})")
     if not count:
+        return
+    if not context.counts and sql.any_row(connector, target, key, found.act_on):
+        # A run: counted when its record finishes, not in a pass over the due rows first.
+        result.counted = False
         return
     result.due, result.held, result.held_any = sql.counts(connector, target, due.rows, held)
     if not context.for_reader:

@@ -32,7 +32,7 @@ from dataward.config import Settings, get_settings
 from dataward.erasure.survey import retention_how_of
 from dataward.holds.service import today_of
 from dataward.retention import audit_actions as actions
-from dataward.retention import batches, run_files, run_own
+from dataward.retention import batches, run_files, run_own, tally
 from dataward.retention.context import close_connectors, open_connectors
 from dataward.retention.errors import RetentionClockBehind
 from dataward.retention.files import FileBindingPlan
@@ -74,7 +74,7 @@ class RunStep:
     finished: bool
     rows: int  # rows acted on by the run so far
     files: int  # files deleted by the run so far
-    to_act_on: int  # rows the run's plan found to act on (a progress bar's total)
+    to_act_on: int  # rows to act on known so far: grows as database records finish
     as_of: date
     did: str  # planned | chosen | acted | record_done | finished | already_done
     record: str | None = None  # rule/dataset/connection.table of the record worked on
@@ -202,22 +202,30 @@ def _work(
     connector = opened.get(binding.connection)
     change = batches.change_of(found.action, retention_how_of(binding))
     source = _source(planned, connector, opened, change)
+
+    def close(batch: RetentionBatch | None, status: str, reason: str) -> str:
+        if found.due == 0:
+            # A database binding's record: its rows were not counted before acting (an open
+            # record planned with counts has rows to act on); they are counted now.
+            on = connector if isinstance(connector, SqlConnector) else None
+            tally.finish_counts(run, found, on, planned.conditions, change)
+        return _close(uow, found, batch, worker, status, reason)
+
     if source is None:
         status = planned.status if planned.status in (WAITS, SKIPPED) else SKIPPED
-        return _close(uow, found, pending, worker, status, planned.reason)
+        return close(pending, status, planned.reason)
     try:
         if pending is not None:
             _act(uow, run, found, pending, binding, source.act(list(pending.keys or [])), opened)
             return "acted"
         chosen = source.choose(found.last_key, batch_size)
     except SourceUnavailable:
-        reason = f"source {binding.connection} cannot be reached"
-        return _close(uow, found, pending, worker, WAITS, reason)
+        return close(pending, WAITS, f"source {binding.connection} cannot be reached")
     except SourceMisfit as misfit:
-        return _close(uow, found, pending, worker, SKIPPED, misfit.message)
+        return close(pending, SKIPPED, misfit.message)
     if not chosen.keys:
-        status = FLAGGED if change.review else DONE
-        return _close(uow, found, None, worker, status, found.reason)
+        reason = found.reason or ("" if found.rows else "nothing to act on")
+        return close(None, FLAGGED if change.review else DONE, reason)
     seq = uow.session.scalar(select(func.count()).where(RetentionBatch.evidence_id == found.id))
     uow.session.add(
         RetentionBatch(

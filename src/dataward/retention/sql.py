@@ -146,7 +146,7 @@ def due_condition(
 
 def open_condition(
     connector: SqlConnector,
-    table: Table,
+    table: Table | Alias,
     key: ColumnElement[Any],
     rule: HoldRule,
     released_after: date | None,
@@ -306,6 +306,18 @@ def counts(
                 if flag:
                     held[label] += int(number)
     return total, held, held_any
+
+
+def any_row(
+    connector: SqlConnector,
+    table: Table,
+    key: ColumnElement[Any],
+    condition: ColumnElement[bool],
+) -> bool:
+    """Whether any row meets the condition: the first found ends the read."""
+    query = select(key).select_from(table).where(condition).limit(1)
+    with connector.engine.connect() as conn:
+        return conn.execute(query).first() is not None
 
 
 def sample_keys(

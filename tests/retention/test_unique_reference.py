@@ -1,8 +1,9 @@
-"""A hold on a row's case read one look-up shallower where the database says the case's
+"""A hold on a row's case read shallower where the database says the case's
 reference is unique (issue 20; RULES: RET-02). The demo names a recording's case by its
 ``case_ref``: the long path finds the cases with the recording's case's reference, then
-their complaints; with ``case_ref`` unique that case is the recording's own. Today is 25
-November 2026 (the ``clock`` fixture)."""
+their complaints; with ``case_ref`` unique that case is the recording's own, and its
+complaints are those naming the recording's ``case_id``. Today is 25 November 2026 (the
+``clock`` fixture)."""
 
 from __future__ import annotations
 
@@ -90,7 +91,10 @@ def test_the_unique_reference_shortcut_picks_the_same_rows_as_the_long_path(
     short = _bwv(uow, unique)
     long = _bwv(uow, plain)
     assert LONG_PATH not in short.held_sql["complaint_on_case"]
-    assert "cases_1.case_ref IS NOT NULL" in short.held_sql["complaint_on_case"]
+    # One look-up, as a person would write it: the complaints of the recording's case_id.
+    shallow = "complaints.case_id = body_worn_video.case_id"
+    assert shallow in short.held_sql["complaint_on_case"]
+    assert "cases" not in short.held_sql["complaint_on_case"].replace("complaints", "")
     assert LONG_PATH in long.held_sql["complaint_on_case"]
     assert _counted(short) == _counted(long)
     assert short.held == {"complaint_on_case": 1, "investigation_on_case": 1}

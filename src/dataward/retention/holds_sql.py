@@ -29,10 +29,11 @@ from dataward.sources.connectors.base import (
     IdentityValues,
     Root,
     SourceUnavailable,
+    relation_chain,
     root_of,
 )
 from dataward.sources.connectors.sql import SqlConnector
-from dataward.sources.models import Binding
+from dataward.sources.models import Binding, EntityRelation, Relation
 from dataward.subjects.models import Subject
 from dataward.subjects.service import survivor
 
@@ -244,6 +245,17 @@ def _held_through_entity(
                 if own is not None:
                     # The reference is unique: the entity with the row's reference is the
                     # row's own (the case it points at), its hold checked there.
+                    hop = _single_hop(binding, entity)
+                    if (
+                        rule.table is not None
+                        and rule.table != binding.table  # never correlated to the row itself
+                        and hop is not None
+                        and hop.key == home.key
+                    ):
+                        # The hold is read on a table pointing at the case's key, which the
+                        # row's own column holds: the complaints of the row's case_id.
+                        via = sql.column_of(connector, target, hop.via)
+                        return sql.open_condition(connector, target, via, rule, released)
                     own_key = sql.column_of(connector, own, home.key)
                     is_open = sql.open_condition(connector, own, own_key, rule, released)
                     return sql.reaches(reference, and_(reference[0].is_not(None), is_open))
@@ -252,6 +264,16 @@ def _held_through_entity(
                 refs = select(sql.column_of(connector, table, spec)).where(is_open)
                 return sql.refers_to(reference, key, refs)
     return None
+
+
+def _single_hop(binding: Binding, entity: str) -> Relation | None:
+    """The one hop from the row to its entity's table (``case_id`` -> ``cases.id``), when
+    the entity's reference is a column of the table one hop away."""
+    spec = binding.entities.get(entity)
+    if not isinstance(spec, EntityRelation) or spec.column is None:
+        return None
+    chain = relation_chain(spec)
+    return chain[0] if len(chain) == 1 else None
 
 
 def _own_entity_row(

@@ -4,8 +4,11 @@ A hold bound on an entity's own table (a complaint on the case) reaches a row th
 row's reference to that entity (a recording's case, named by its ``case_ref``): the case
 with that reference, then its complaints. Where the database says the reference column is
 unique, the case with the row's reference is the row's own case, so the hold is checked on
-it: one look-up a row fewer (``holds_sql``). Nothing is assumed: without a primary key, a
-unique constraint or a unique index (not partial) on that one column, the long path stays.
+it (``holds_sql``): a hold read on the case's own columns, on the row's case; one read on a
+table pointing at the case's key (its complaints), straight from the row's own column
+(``complaints.case_id = body_worn_video.case_id``), as a person would write it. Nothing is
+assumed: without a primary key, a unique constraint or a unique index (not partial) on
+that one column, the long path stays.
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from sqlalchemy import exc as sa_exc
 
-from dataward.retention import sql
+from dataward.retention import sql_queries
 from dataward.retention.batches import Change
 from dataward.retention.models import RetentionEvidence, RetentionRun
 from dataward.retention.plan_types import Conditions
@@ -29,7 +29,7 @@ def count_left(
     """Rows due, due rows each hold keeps, due rows any hold keeps; None when the source
     cannot answer (it went away, or refuses the query)."""
     try:
-        return sql.counts(connector, conditions.target, conditions.due, conditions.held)
+        return sql_queries.counts(connector, conditions.target, conditions.due, conditions.held)
     except (SourceUnavailable, SourceMisfit, sa_exc.SQLAlchemyError):
         return None
 

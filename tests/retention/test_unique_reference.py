@@ -70,6 +70,7 @@ def _plain_site(folder: Path) -> Site:
     return _site_without_unique_reference(folder)
 
 
+# RULES: RET-02 (the shortcut only where the database itself says the reference is unique)
 def test_it_reads_the_reference_unique_only_where_the_database_says_so(tmp_path: Path) -> None:
     unique = _unique_site(tmp_path / "unique")
     plain = _plain_site(tmp_path / "plain")

@@ -127,7 +127,8 @@ def child_run(agency: str, folder: str, batch_size: str) -> dict[str, Any]:
             steps += 1
             if steps == 1:
                 planned = time.perf_counter() - started
-                log(f"  run planned in {planned:.1f} s: {step.to_act_on:,} rows to act on")
+                # A database binding's rows are counted when its record finishes.
+                log(f"  run planned in {planned:.1f} s")
             if step.finished:
                 break
         seconds = time.perf_counter() - started

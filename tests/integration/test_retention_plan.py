@@ -30,6 +30,7 @@ from dataward.publication.registers import store_register
 from dataward.publication.sources import store_sources
 from dataward.register.loader import load_register
 from dataward.retention import sql as retention_sql
+from dataward.retention import sql_queries
 from dataward.retention.errors import RetentionInvalid
 from dataward.retention.plan import (
     EVENT_PENDING,
@@ -735,7 +736,7 @@ def test_next_trigger_days_take_the_first_of_several_triggers(tmp_path: Path) ->
             retention_sql.TriggerColumn("b", target, target.c.b, None),
             retention_sql.TriggerColumn("c", related, related.c.c, related.c.t_id),
         ]
-        found = retention_sql.next_trigger_days(
+        found = sql_queries.next_trigger_days(
             connector,
             target,
             target.c.id,

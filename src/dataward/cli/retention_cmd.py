@@ -208,7 +208,9 @@ def run(
     source, in batches, and their files removed after the rows commit. One evidence record
     per rule, dataset and binding says what was done, held or skipped, with counts and a
     digest of the keys (RET-03). Safe to stop and run again: it resumes where it stopped;
-    a second run the same day reports the first. The worker runs this daily.
+    a second run the same day reports the first. The worker runs this daily. The progress
+    bar counts the rows acted on; a table's rows held or to act on are counted when its
+    record finishes, so the total is known at the end.
 
     Example: dataward retention run --org jtr_collections
     """
@@ -233,7 +235,10 @@ def run(
                     organisation = organisation_of(uow, org)
                     step = run_step(uow, organisation, worker="cli", batch_size=batch_size)
                     uow.commit()
-                bar.update(task, total=step.to_act_on or None, completed=step.rows)
+                # A database binding's rows are counted when its record finishes, so the
+                # total grows as the run goes: known (and shown) only at the end.
+                total = step.to_act_on if step.finished else None
+                bar.update(task, total=total or None, completed=step.rows)
                 if step.finished:
                     break
             with runtime.reader() as uow:

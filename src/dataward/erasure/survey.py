@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -395,6 +395,11 @@ def _digest(binding: Binding, row: Row) -> str:
 @functools.lru_cache(maxsize=256)
 def _digests_of(connection: str, table: str) -> _Digests:
     return _Digests(connection, table)
+
+
+def key_digests(connection: str, table: str) -> Callable[[Any], str]:
+    """``key_digest`` for many keys of one table (a retention batch's), the prefix hashed once."""
+    return _digests_of(connection, table)
 
 
 def _record_holds(uow: UnitOfWork, organisation: str, on: date) -> dict[str, set[str]]:

@@ -51,6 +51,9 @@ class PlanContext:
     # False for a run's plan: statuses and the evidence's counts only, not what only a
     # reader reads (samples, the next fortnight's dates, the SQL text), a third of its time.
     for_reader: bool = True
+    # False for a run's plan: a database binding with rows to act on is not counted (its
+    # record counts them when it finishes); one with none is counted, its record final.
+    counts: bool = True
 
 
 def plan_context(
@@ -63,6 +66,7 @@ def plan_context(
     today: date,
     holds_on: date,
     for_reader: bool = True,
+    counts: bool = True,
 ) -> PlanContext:
     """The context for ``today``'s cutoffs, with the legal holds placed by ``holds_on`` (a
     run resumed a day late still counts from its own day, but a hold placed since keeps)."""
@@ -94,11 +98,14 @@ def plan_context(
         connectors,
         restricted,
         for_reader=for_reader,
+        counts=counts,
     )
 
 
 def open_connectors(
-    sources: SourcesFile, connectors: Mapping[str, Connector] | None, env: Mapping[str, str] | None
+    sources: SourcesFile,
+    connectors: Mapping[str, Connector | SourceUnavailable] | None,
+    env: Mapping[str, str] | None,
 ) -> tuple[dict[str, Connector | SourceUnavailable], bool]:
     """The connectors handed in, or every connection opened here (a down one as its error),
     and whether they were opened here (the caller then closes them)."""

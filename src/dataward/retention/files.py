@@ -168,7 +168,7 @@ def plan_file_binding(
     binding: Binding,
     connector: Connector,
 ) -> FileBindingPlan:
-    """What the rule makes due in a CSV/JSON or files binding today (``plan._plan_binding``
+    """What the rule makes due in a CSV/JSON or files binding today (``plan_binding.plan_binding``
     hands every binding that is not a database table here)."""
     where = binding.pattern or binding.table or ""
     result = FileBindingPlan(binding.connection, where, "planned")

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import Alias, ColumnElement, Table, and_, or_, select
 
 from dataward.holds.models import LegalHold
 from dataward.register.models import Register, RetentionRule
@@ -23,15 +23,17 @@ from dataward.requests.source_search import subject_identities
 from dataward.retention import sql
 from dataward.retention.context import ANY_NATION, RESTRICTION, PlanContext
 from dataward.retention.cutoff import countable, cutoff, due_on
+from dataward.retention.unique import unique_columns
 from dataward.sources.connectors.base import (
     BATCH_SIZE,
     IdentityValues,
     Root,
     SourceUnavailable,
+    relation_chain,
     root_of,
 )
 from dataward.sources.connectors.sql import SqlConnector
-from dataward.sources.models import Binding
+from dataward.sources.models import Binding, EntityRelation, Relation
 from dataward.subjects.models import Subject
 from dataward.subjects.service import survivor
 
@@ -239,11 +241,55 @@ def _held_through_entity(
                 ):
                     continue
                 table = connector.table(home.table)
+                own = _own_entity_row(connector, reference, table, spec)
+                if own is not None:
+                    # The reference is unique: the entity with the row's reference is the
+                    # row's own (the case it points at), its hold checked there.
+                    hop = _single_hop(binding, entity)
+                    if (
+                        rule.table is not None
+                        and rule.table != binding.table  # never correlated to the row itself
+                        and hop is not None
+                        and hop.key == home.key
+                    ):
+                        # The hold is read on a table pointing at the case's key, which the
+                        # row's own column holds: the complaints of the row's case_id.
+                        via = sql.column_of(connector, target, hop.via)
+                        return sql.open_condition(connector, target, via, rule, released)
+                    own_key = sql.column_of(connector, own, home.key)
+                    is_open = sql.open_condition(connector, own, own_key, rule, released)
+                    return sql.reaches(reference, and_(reference[0].is_not(None), is_open))
                 home_key = sql.column_of(connector, table, home.key)
                 is_open = sql.open_condition(connector, table, home_key, rule, released)
                 refs = select(sql.column_of(connector, table, spec)).where(is_open)
                 return sql.refers_to(reference, key, refs)
     return None
+
+
+def _single_hop(binding: Binding, entity: str) -> Relation | None:
+    """The one hop from the row to its entity's table (``case_id`` -> ``cases.id``), when
+    the entity's reference is a column of the table one hop away."""
+    spec = binding.entities.get(entity)
+    if not isinstance(spec, EntityRelation) or spec.column is None:
+        return None
+    chain = relation_chain(spec)
+    return chain[0] if len(chain) == 1 else None
+
+
+def _own_entity_row(
+    connector: SqlConnector, reference: sql.Reference, table: Table, column: str
+) -> Alias | None:
+    """The row's own entity row (the walk's last table) when the walk ends on the entity's
+    own table at its reference column and the database says that column is unique: the
+    entity with that reference is then that very row. Else None (the long path: the
+    entities whose reference is the row's)."""
+    value, through = reference
+    last = getattr(value, "table", None)
+    if through is None or not isinstance(last, Alias) or last.element is not table:
+        return None
+    if value.name != column or column not in unique_columns(connector, str(table.fullname)):
+        return None
+    return last
 
 
 def _typed(key: ColumnElement[Any], value: str) -> Any:

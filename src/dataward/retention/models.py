@@ -62,7 +62,8 @@ class RetentionRun(Base):
     sources_version: Mapped[int] = mapped_column(Integer)
     rows: Mapped[int] = mapped_column(Integer, default=0)
     files: Mapped[int] = mapped_column(Integer, default=0)
-    to_act_on: Mapped[int] = mapped_column(Integer, default=0)  # as planned, for progress
+    # Rows to act on known so far (progress): grows as database records finish (tally).
+    to_act_on: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class RetentionEvidence(Base):
@@ -87,10 +88,11 @@ class RetentionEvidence(Base):
     action: Mapped[str] = mapped_column(String(40))
     status: Mapped[str] = mapped_column(String(40))
     reason: Mapped[str] = mapped_column(Text, default="")
-    due: Mapped[int] = mapped_column(Integer, default=0)  # as planned
+    # Rows to act on: a database binding's counted when its record finishes (tally).
+    due: Mapped[int] = mapped_column(Integer, default=0)
     rows: Mapped[int] = mapped_column(Integer, default=0)
     files: Mapped[int] = mapped_column(Integer, default=0)
-    held: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # label -> rows, planned
+    held: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)  # label -> rows kept
     # sha256 chained over the key digests of the rows acted on, batch by batch, in key order.
     keys_digest: Mapped[str | None] = mapped_column(String(64), nullable=True)
     resumed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())

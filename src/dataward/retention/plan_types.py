@@ -52,6 +52,9 @@ class BindingPlan:
     due_sql: str = ""
     held_sql: dict[str, str] = field(default_factory=dict)
     conditions: Conditions | None = field(default=None, repr=False, compare=False)
+    # False in a run's plan for a database binding with rows to act on: its record counts
+    # them when it finishes (``retention.tally``), not in a pass before acting.
+    counted: bool = True
 
     @property
     def to_act_on(self) -> int:

@@ -27,12 +27,10 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from dataward.audit.service import record
 from dataward.config import Settings, get_settings
 from dataward.erasure.survey import retention_how_of
 from dataward.holds.service import today_of
-from dataward.retention import audit_actions as actions
-from dataward.retention import batches, run_files, run_own
+from dataward.retention import batches, run_files, run_own, tally
 from dataward.retention.context import close_connectors, open_connectors
 from dataward.retention.errors import RetentionClockBehind
 from dataward.retention.files import FileBindingPlan
@@ -51,6 +49,9 @@ from dataward.retention.models import (
 )
 from dataward.retention.plan import binding_conditions
 from dataward.retention.plan_types import BindingPlan
+from dataward.retention.run_finish import evidence_of as evidence_of
+from dataward.retention.run_finish import finish_run
+from dataward.retention.run_finish import what_each_did as what_each_did
 from dataward.retention.run_start import start_run
 from dataward.sources.connectors.base import Connector, SourceMisfit, SourceUnavailable
 from dataward.sources.connectors.blobs import BlobConnector
@@ -74,7 +75,7 @@ class RunStep:
     finished: bool
     rows: int  # rows acted on by the run so far
     files: int  # files deleted by the run so far
-    to_act_on: int  # rows the run's plan found to act on (a progress bar's total)
+    to_act_on: int  # rows to act on known so far: grows as database records finish
     as_of: date
     did: str  # planned | chosen | acted | record_done | finished | already_done
     record: str | None = None  # rule/dataset/connection.table of the record worked on
@@ -123,7 +124,7 @@ def run_step(
         .limit(1)
     ).first()
     if found is None:
-        _finish(uow, run, worker)
+        finish_run(uow, run, worker)
         return _step(run, "finished")
     if run_own.is_own(found):
         return _step(run, run_own.work_own(uow, run, found, settings, worker, batch_size), found)
@@ -202,22 +203,30 @@ def _work(
     connector = opened.get(binding.connection)
     change = batches.change_of(found.action, retention_how_of(binding))
     source = _source(planned, connector, opened, change)
+
+    def close(batch: RetentionBatch | None, status: str, reason: str) -> str:
+        if found.due == 0:
+            # A database binding's record: its rows were not counted before acting (an open
+            # record planned with counts has rows to act on); they are counted now.
+            on = connector if isinstance(connector, SqlConnector) else None
+            tally.finish_counts(run, found, on, planned.conditions, change)
+        return _close(uow, found, batch, worker, status, reason)
+
     if source is None:
         status = planned.status if planned.status in (WAITS, SKIPPED) else SKIPPED
-        return _close(uow, found, pending, worker, status, planned.reason)
+        return close(pending, status, planned.reason)
     try:
         if pending is not None:
             _act(uow, run, found, pending, binding, source.act(list(pending.keys or [])), opened)
             return "acted"
         chosen = source.choose(found.last_key, batch_size)
     except SourceUnavailable:
-        reason = f"source {binding.connection} cannot be reached"
-        return _close(uow, found, pending, worker, WAITS, reason)
+        return close(pending, WAITS, f"source {binding.connection} cannot be reached")
     except SourceMisfit as misfit:
-        return _close(uow, found, pending, worker, SKIPPED, misfit.message)
+        return close(pending, SKIPPED, misfit.message)
     if not chosen.keys:
-        status = FLAGGED if change.review else DONE
-        return _close(uow, found, None, worker, status, found.reason)
+        reason = found.reason or ("" if found.rows else "nothing to act on")
+        return close(None, FLAGGED if change.review else DONE, reason)
     seq = uow.session.scalar(select(func.count()).where(RetentionBatch.evidence_id == found.id))
     uow.session.add(
         RetentionBatch(
@@ -336,78 +345,3 @@ def _close(
     found.worker, found.at = worker[:100], uow.clock.now()
     found.last_key = None
     return "record_done"
-
-
-def _finish(uow: UnitOfWork, run: RetentionRun, worker: str) -> None:
-    """Every record final: the run is done, each record audited (ids and counts only)."""
-    records = uow.session.scalars(
-        select(RetentionEvidence)
-        .where(RetentionEvidence.run_id == run.id)
-        .order_by(RetentionEvidence.seq)
-    ).all()
-    for found in records:
-        record(
-            uow,
-            actor=worker,
-            action=actions.RULE_RAN,
-            entity_type="retention_run",
-            entity_id=run.id,
-            details={
-                "organisation": run.organisation,
-                "rule": found.rule,
-                "dataset": found.dataset,
-                "connection": found.connection,
-                "table": found.table,
-                "action": found.action,
-                "status": found.status,
-                "rows": found.rows,
-                "files": found.files,
-                "keys_digest": found.keys_digest,
-            },
-        )
-    run.state, run.finished_at = DONE, uow.clock.now()
-    record(
-        uow,
-        actor=worker,
-        action=actions.RUN_DONE,
-        entity_type="retention_run",
-        entity_id=run.id,
-        details={
-            "organisation": run.organisation,
-            "as_of": run.as_of.isoformat(),
-            "records": len(records),
-            "rows": run.rows,
-            "files": run.files,
-        },
-    )
-
-
-def evidence_of(uow: UnitOfWork, run_id: str) -> list[RetentionEvidence]:
-    """A run's evidence records, in the plan's order."""
-    return list(
-        uow.session.scalars(
-            select(RetentionEvidence)
-            .where(RetentionEvidence.run_id == run_id)
-            .order_by(RetentionEvidence.seq)
-        )
-    )
-
-
-def what_each_did(uow: UnitOfWork, run_id: str) -> dict[str, str]:
-    """Per evidence record of a binding, what acting on its rows did (deleted, anonymised,
-    flagged for review): the rule's action through the binding's strategies, not the
-    action's name (a rule that says delete sets columns where the sources file says so)."""
-    run = uow.session.get(RetentionRun, run_id)
-    if run is None:
-        return {}
-    sources = sources_version(uow, run.organisation, run.sources_version).parsed().sources
-    did: dict[str, str] = {}
-    for found in evidence_of(uow, run_id):
-        if run_own.is_own(found):
-            did[found.id] = "swept"
-            continue
-        bindings = sources.datasets.get(found.dataset, [])
-        if found.binding is not None and found.binding < len(bindings):
-            how = retention_how_of(bindings[found.binding])
-            did[found.id] = batches.change_of(found.action, how).done
-    return did

@@ -20,6 +20,7 @@ from dataward.config import Settings
 from dataward.erasure.survey import retention_how_of
 from dataward.retention import audit_actions as actions
 from dataward.retention.batches import change_of
+from dataward.retention.context import close_connectors, open_connectors
 from dataward.retention.models import (
     DONE,
     OPEN,
@@ -31,9 +32,16 @@ from dataward.retention.models import (
 from dataward.retention.plan import plan_retention
 from dataward.retention.plan_types import BindingPlan, RetentionPlan, RulePlan
 from dataward.retention.run_own import own_records
-from dataward.sources.connectors.base import Connector, SourceMisfit, relation_chain
+from dataward.retention.tally import count_left
+from dataward.sources.connectors.base import (
+    Connector,
+    SourceMisfit,
+    SourceUnavailable,
+    relation_chain,
+)
+from dataward.sources.connectors.sql import SqlConnector
 from dataward.sources.models import Binding, EntityRelation, Related, Relation, SourcesFile
-from dataward.sources.versions import sources_version
+from dataward.sources.versions import current_sources, sources_version
 from dataward.uow import UnitOfWork
 
 
@@ -48,8 +56,27 @@ def start_run(
     settings: Settings,
 ) -> RetentionRun:
     """Today's run, planned; or the run another worker started a moment before."""
-    # The run's plan: statuses and counts for its evidence, not what only a reader reads.
-    plan = plan_retention(uow, organisation, connectors=connectors, env=env, for_reader=False)
+    opened, own = open_connectors(
+        current_sources(uow, organisation).parsed().sources, connectors, env
+    )
+    try:
+        return _start(uow, organisation, today, worker, opened, settings)
+    finally:
+        if own:
+            close_connectors(opened)
+
+
+def _start(
+    uow: UnitOfWork,
+    organisation: str,
+    today: date,
+    worker: str,
+    opened: Mapping[str, Connector | SourceUnavailable],
+    settings: Settings,
+) -> RetentionRun:
+    # The run's plan: statuses, not what only a reader reads; a binding with rows to act on
+    # is counted when its record finishes (retention.tally), not in a pass before acting.
+    plan = plan_retention(uow, organisation, connectors=opened, for_reader=False, counts=False)
     now = uow.clock.now()
     run = RetentionRun(
         id=str(uuid.uuid4()),
@@ -76,7 +103,7 @@ def start_run(
             .with_for_update()
         ).one()
     sources = sources_version(uow, organisation, plan.sources_version).parsed().sources
-    records = _records(run, plan, sources, worker)
+    records = _records(run, plan, sources, worker, opened)
     children_first(records, sources)
     records += own_records(uow, run, settings, worker, len(records) + 1)
     uow.session.add_all(records)
@@ -100,7 +127,11 @@ def start_run(
 
 
 def _records(
-    run: RetentionRun, plan: RetentionPlan, sources: SourcesFile, worker: str
+    run: RetentionRun,
+    plan: RetentionPlan,
+    sources: SourcesFile,
+    worker: str,
+    opened: Mapping[str, Connector | SourceUnavailable],
 ) -> list[RetentionEvidence]:
     made: list[RetentionEvidence] = []
 
@@ -113,6 +144,7 @@ def _records(
         index: int | None = None,
     ) -> None:
         final = status != OPEN
+        due, held = _counts(found, final, opened)
         made.append(
             RetentionEvidence(
                 id=str(uuid.uuid4()),
@@ -126,10 +158,10 @@ def _records(
                 action=rule.action,
                 status=status,
                 reason=reason,
-                due=found.to_act_on if found is not None else 0,
+                due=due,
                 rows=0,
                 files=0,
-                held=dict(found.held) if found is not None else {},
+                held=held,
                 resumed=False,
                 worker=worker[:100] if final else None,
                 at=run.started_at if final else None,
@@ -153,13 +185,30 @@ def _records(
     return made
 
 
+def _counts(
+    found: BindingPlan | None, final: bool, opened: Mapping[str, Connector | SourceUnavailable]
+) -> tuple[int, dict[str, int]]:
+    """A record's rows to act on and held rows by hold, as planned. A database binding
+    with rows to act on was not counted: open, its record counts them when it finishes
+    (``retention.tally``); final already (skipped), they are counted now."""
+    if found is None:
+        return 0, {}
+    if found.counted:
+        return found.to_act_on, dict(found.held)
+    connector = opened.get(found.connection)
+    if not final or not isinstance(connector, SqlConnector) or found.conditions is None:
+        return 0, {}
+    left = count_left(connector, found.conditions)
+    return (0, {}) if left is None else (left[0] - left[2], left[1])
+
+
 def _status(
     rule: RulePlan, dataset: str, found: BindingPlan, index: int, sources: SourcesFile
 ) -> tuple[str, str]:
     """The record's status as planned: open (rows to act on), or final, with why."""
     if found.status != "planned":
         return found.status, found.reason
-    if found.to_act_on == 0:
+    if found.counted and found.to_act_on == 0:
         return DONE, "nothing to act on"
     binding = sources.datasets[dataset][index]
     change = change_of(rule.action, retention_how_of(binding))

@@ -44,7 +44,10 @@ class RunOut(BaseModel):
     sources_version: int
     rows: int = Field(description="Rows acted on (deleted, anonymised or flagged).")
     files: int = Field(description="Files deleted, after their rows.")
-    to_act_on: int = Field(description="Rows the run's plan found to act on.")
+    to_act_on: int = Field(
+        description="Rows to act on known so far: a table's are counted when its record "
+        "finishes, so the total grows while the run is running."
+    )
 
 
 class EvidenceOut(BaseModel):
@@ -61,10 +64,13 @@ class EvidenceOut(BaseModel):
         "needs_decision, not_bound, trigger_not_bound, unsupported..."
     )
     reason: str
-    due: int = Field(description="Rows due and not held when the run was planned.")
+    due: int = Field(
+        description="Rows due and not held: for a database table counted when the record "
+        "finished (rows acted on and any left unheld; 0 while open), else as planned."
+    )
     rows: int
     files: int
-    held: dict[str, int] = Field(description="Hold label -> due rows it kept, as planned.")
+    held: dict[str, int] = Field(description="Hold label -> due rows it kept (counted as for due).")
     keys_digest: str | None = Field(
         description="sha256 chained batch by batch over the key digests of the rows acted on."
     )

@@ -124,11 +124,10 @@ def _subject(
     at: PathKey, first: Relation, table: TableDescription, description: Description
 ) -> Iterator[IndexAdvice]:
     current: TableDescription | None = table
-    relation: Relation | None = first
     path: PathKey = (*at, "subject")
-    passed: set[str] = set()
-    while relation is not None and current is not None and relation.table not in passed:
-        passed.add(relation.table)  # a loop stops here; the check reports it
+    for relation in _hops(first):
+        if current is None:
+            return
         yield from _missing(
             (*path, "via"),
             current,
@@ -143,7 +142,7 @@ def _subject(
                 (relation.key,),
                 f"this relation's key is looked up, every request scans {target.name}",
             )
-        current, relation, path = target, relation.then, (*path, "then")
+        current, path = target, (*path, "then")
 
 
 def _related(
@@ -163,10 +162,8 @@ def _related(
 def _entity(
     at: PathKey, entity: str, first: EntityRelation, description: Description
 ) -> Iterator[IndexAdvice]:
-    relation: Relation | None = first
-    path, passed = at, set[str]()
-    while relation is not None and relation.table not in passed:
-        passed.add(relation.table)  # a loop stops here; the check reports it
+    path = at
+    for relation in _hops(first):
         target = description.tables.get(relation.table)
         if target is None:
             return
@@ -177,7 +174,17 @@ def _entity(
             f"the {entity} a row belongs to is reached through it, every row the retention "
             f"run checks scans {target.name}",
         )
-        relation, path = relation.then, (*path, "then")
+        path = (*path, "then")
+
+
+def _hops(first: Relation) -> Iterator[Relation]:
+    """A relation's hops, stopping where it comes back to a table (the check reports it)."""
+    relation: Relation | None = first
+    passed: set[str] = set()
+    while relation is not None and relation.table not in passed:
+        passed.add(relation.table)
+        yield relation
+        relation = relation.then
 
 
 def _missing(

@@ -23,7 +23,7 @@ from own_support import (
     subject,
     user,
 )
-from retention_site import ORG, build_site, store
+from retention_site import ORG, Site, build_site, store
 from sqlalchemy import select
 
 from dataward.access.models import AccessPackage
@@ -35,6 +35,15 @@ from dataward.retention.models import RetentionEvidence
 from dataward.retention.own import own_plan
 from dataward.retention.run import RunStep, run_step, what_each_did
 from dataward.uow import UnitOfWork
+
+
+@pytest.fixture
+def site(uow: UnitOfWork, tmp_path: Path) -> Site:
+    """The agency under tmp_path/site, its register and sources stored for the run."""
+    (tmp_path / "site").mkdir()
+    built = build_site(tmp_path / "site")
+    store(uow, built)
+    return built
 
 
 def _finish(uow: UnitOfWork, env: dict[str, str], settings: Settings) -> RunStep:
@@ -72,12 +81,9 @@ def _data(
 
 # RULES: RET-01, RET-03 (one record per kind; files after the rows commit)
 def test_the_run_sweeps_datawards_own_data_with_a_record_per_kind(
-    uow: UnitOfWork, tmp_path: Path
+    uow: UnitOfWork, tmp_path: Path, site: Site
 ) -> None:
-    (tmp_path / "site").mkdir()
-    site = build_site(tmp_path / "site")
     settings = settings_for(tmp_path)
-    store(uow, site)
     made, folder = _data(uow, settings)
     step = _finish(uow, site.env, settings)
     own = _own(uow)
@@ -103,12 +109,9 @@ def test_the_run_sweeps_datawards_own_data_with_a_record_per_kind(
 
 # RULES: RET-03 (killed after the sweep committed, before its folders were removed)
 def test_a_run_killed_before_removing_the_folders_removes_them_on_resume(
-    uow: UnitOfWork, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    uow: UnitOfWork, tmp_path: Path, site: Site, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / "site").mkdir()
-    site = build_site(tmp_path / "site")
     settings = settings_for(tmp_path)
-    store(uow, site)
     _, folder = _data(uow, settings)
     real = run_own.remove_swept_files
     crashed: list[int] = []
@@ -132,11 +135,8 @@ def test_a_run_killed_before_removing_the_folders_removes_them_on_resume(
 
 # Bad input: a period setting refused; the own records say so and the rules run regardless
 def test_a_bad_own_period_skips_the_own_records_and_the_rules_still_run(
-    uow: UnitOfWork, tmp_path: Path
+    uow: UnitOfWork, tmp_path: Path, site: Site
 ) -> None:
-    (tmp_path / "site").mkdir()
-    site = build_site(tmp_path / "site")
-    store(uow, site)
     settings = settings_for(tmp_path, own_outbox_body_days=0)
     _finish(uow, site.env, settings)
     own = _own(uow)
@@ -153,12 +153,9 @@ def test_a_bad_own_period_skips_the_own_records_and_the_rules_still_run(
     assert (bwv.status, bwv.rows) == ("done", 2)
 
 
-def test_nothing_due_is_done_at_once(uow: UnitOfWork, tmp_path: Path) -> None:
-    (tmp_path / "site").mkdir()
-    site = build_site(tmp_path / "site")
-    store(uow, site)
+def test_nothing_due_is_done_at_once(uow: UnitOfWork, tmp_path: Path, site: Site) -> None:
     settings = settings_for(tmp_path)
-    cookie(uow, "visitor-2", at(date(2026, 11, 25) - timedelta(days=3)))
+    cookie(uow, "visitor-2", at(date(2026, 11, 25) - timedelta(days=3)), organisation=ORG)
     uow.commit()
     _finish(uow, site.env, settings)
     cookies = _own(uow)["cookie_consents"]
@@ -167,12 +164,9 @@ def test_nothing_due_is_done_at_once(uow: UnitOfWork, tmp_path: Path) -> None:
 
 # RULES: RET-01 (each organisation's own data is swept by that organisation's run)
 def test_an_organisations_run_sweeps_its_own_data_and_leaves_the_others(
-    uow: UnitOfWork, tmp_path: Path
+    uow: UnitOfWork, tmp_path: Path, site: Site
 ) -> None:
-    (tmp_path / "site").mkdir()
-    site = build_site(tmp_path / "site")
     settings = settings_for(tmp_path)
-    store(uow, site)
     _data(uow, settings)
     theirs, their_folder = _data(uow, settings, OTHER)
     # A session of dataward's own user: it belongs to no organisation (expired in January).

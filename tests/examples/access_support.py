@@ -255,6 +255,9 @@ JJH_DDL = (
     "CREATE TABLE calls (id INTEGER PRIMARY KEY, caller_number TEXT NOT NULL, "
     "called_at TIMESTAMP NOT NULL, recording_path TEXT NOT NULL)",
     "CREATE INDEX ix_calls_caller_number ON calls (caller_number)",
+    # The retention triggers, indexed as the run needs (sources check advises them).
+    "CREATE INDEX ix_tenancies_ended_on ON tenancies (ended_on)",
+    "CREATE INDEX ix_calls_called_at ON calls (called_at)",
 )
 # Ayo Bello (tenant 1) is the person who asks; Bea Cole (tenant 2) took over Ayo's old home,
 # so the two share an address, and Bea is named in one of Ayo's repair notes.
@@ -317,6 +320,9 @@ R3_DDL = (
     "phone TEXT, joined_on DATE NOT NULL, left_on DATE)",
     "CREATE INDEX ix_members_email ON members (email)",
     "CREATE INDEX ix_members_phone ON members (phone)",
+    # The retention triggers, indexed as the run needs (sources check advises them).
+    "CREATE INDEX ix_jobs_completed_on ON jobs (completed_on)",
+    "CREATE INDEX ix_members_left_on ON members (left_on)",
     "CREATE TABLE web_sessions (id INTEGER PRIMARY KEY, account_id TEXT, "
     "ip_address TEXT NOT NULL, seen_at TIMESTAMP NOT NULL, path TEXT NOT NULL)",
     "CREATE INDEX ix_web_sessions_account_id ON web_sessions (account_id)",

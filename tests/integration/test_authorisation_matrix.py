@@ -154,7 +154,7 @@ EXPECTED: dict[str, tuple[str, str, dict[str, int]]] = {
     ),
     # the runs' evidence (RET-03): whoever reads the audit chain (an auditor, a DPO, an
     # administrator), never a caseworker; no run r_none (404). "Run now" is the DPO's or an
-    # administrator's (requests:approve) and asks to confirm first (200)
+    # administrator's (retention:run, never a token's) and asks to confirm first (200)
     "retention_runs": ("GET", "/console/retention/runs", row(303, 200, 200, 403, 200, 303, 303)),
     "retention_run": (
         "GET",

@@ -54,7 +54,8 @@ from dataward.requests.errors import ApprovalRequired
 from dataward.requests.models import RightsRequest
 from dataward.requests.tasks import tasks_of
 from dataward.sources.connectors.base import ReadOnlyConnection, RowChange
-from dataward.sources.connectors.sql import SqlConnector, apply_changes
+from dataward.sources.connectors.sql import SqlConnector
+from dataward.sources.connectors.sql_changes import apply_changes
 from dataward.subjects.models import Subject
 from dataward.uow import UnitOfWork
 

@@ -1,45 +1,30 @@
 """``dataward retention plan`` from a terminal: a SQLite site of its own, the JTR register
-and the demo agency's schema with explicit dates (test_retention_plan.py), planned as of
+and the demo agency's schema with explicit dates (``tests/retention/retention_site.py``, as
+``retention run``'s tests), planned as of
 25 November 2026 through ``--as-of`` (a fixed clock). Bad input: one line, exit code 2."""
 
 from __future__ import annotations
 
 import json
-import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_retention_plan import ORG, _agency, _store
 from typer.testing import CliRunner
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "retention"))
+from retention_site import ORG, terminal_site
+
 from dataward.cli.app import app
-from dataward.config import get_settings
-from dataward.db import make_engine, make_session_factory
-from dataward.demo.sources import OPERATIONAL_URL_FROM
-from dataward.uow import UnitOfWork
 
 runner = CliRunner()
 
 
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    for name in list(os.environ):
-        if name.startswith("DATAWARD_"):
-            monkeypatch.delenv(name)
-    url = f"sqlite:///{tmp_path / 'dataward.db'}"
-    monkeypatch.setenv("DATAWARD_DATABASE_URL", url)
-    get_settings.cache_clear()
-    assert runner.invoke(app, ["db", "upgrade", "--url", url]).exit_code == 0
-    agency = _agency(tmp_path)
-    monkeypatch.setenv(OPERATIONAL_URL_FROM, agency.url)
-    engine = make_engine(url)
-    with UnitOfWork(make_session_factory(engine)) as uow:
-        _store(uow)
-        uow.commit()
-    engine.dispose()
-    yield tmp_path
-    get_settings.cache_clear()
+    for _ in terminal_site(tmp_path, monkeypatch):
+        yield tmp_path
 
 
 # RULES: RET-01, RET-02

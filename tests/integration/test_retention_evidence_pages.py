@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import sys
 import uuid
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
@@ -22,8 +23,11 @@ from bs4 import BeautifulSoup, Tag
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from test_retention_plan import ORG, _agency, _store
-from web_support import audit_actions, csrf_from, fresh_console_app, signed_in
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "retention"))
+from retention_site import console_with_site
+from test_retention_plan import ORG
+from web_support import audit_actions, csrf_from, signed_in
 
 from dataward.clock import FixedClock
 from dataward.demo.sources import OPERATIONAL_URL_FROM
@@ -50,13 +54,7 @@ def app(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[FastAPI]:
-    agency = _agency(tmp_path)
-    monkeypatch.setenv(OPERATIONAL_URL_FROM, agency.url)
-    for made in fresh_console_app(database_url, clock, vault):
-        with UnitOfWork(made.state.session_factory, clock, made.state.vault) as uow:
-            _store(uow)
-            uow.commit()
-        yield made
+    yield from console_with_site(database_url, clock, vault, tmp_path, monkeypatch)
 
 
 def _run(app: FastAPI, env: Mapping[str, str] | None = None) -> str:

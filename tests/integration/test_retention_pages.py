@@ -8,6 +8,7 @@ fixtures); today is 25 November 2026. Every number the page shows is checked aga
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -16,15 +17,16 @@ import pytest
 from bs4 import BeautifulSoup, Tag
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "retention"))
+from retention_site import console_with_site
 from test_retention_plan import (
     ORG,
-    _agency,
     _customer,
     _restricting_register,
-    _store,
     _subject_hold,
 )
-from web_support import fresh_console_app, signed_in
+from web_support import signed_in
 
 from dataward.clock import FixedClock
 from dataward.consent.objections import restrict
@@ -46,13 +48,7 @@ def app(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> Iterator[FastAPI]:
-    agency = _agency(tmp_path)
-    monkeypatch.setenv(OPERATIONAL_URL_FROM, agency.url)
-    for made in fresh_console_app(database_url, clock, vault):
-        with UnitOfWork(made.state.session_factory, clock, made.state.vault) as uow:
-            _store(uow)
-            uow.commit()
-        yield made
+    yield from console_with_site(database_url, clock, vault, tmp_path, monkeypatch)
 
 
 def _plan(app: FastAPI, clock: FixedClock | None = None) -> RetentionPlan:

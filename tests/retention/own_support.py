@@ -35,12 +35,12 @@ def settings_for(tmp_path: Path, **periods: int) -> Settings:
     return Settings(var_dir=tmp_path, access_packages_dir=tmp_path / "packages", **periods)
 
 
-def subject(uow: UnitOfWork) -> Subject:
+def subject(uow: UnitOfWork, *, organisation: str = ORG) -> Subject:
     row = Subject(
         id=str(uuid.uuid4()),
-        organisation=ORG,
+        organisation=organisation,
         ref="s_" + secrets.token_hex(6),
-        key_id=create_data_key(uow, ORG),
+        key_id=create_data_key(uow, organisation),
         created_at=at(date(2020, 1, 1)),
     )
     uow.session.add(row)
@@ -55,14 +55,15 @@ def request(
     last_step: date = date(2019, 1, 10),
     subject_row: Subject | None = None,
     verified_on: date | None = None,
+    organisation: str = ORG,
 ) -> RightsRequest:
     """A request received ten days before ``last_step``, its last step on ``last_step``."""
     received = last_step - timedelta(days=10)
-    key_id = create_data_key(uow, ORG)
+    key_id = create_data_key(uow, organisation)
     row = RightsRequest(
         id=str(uuid.uuid4()),
         ref="q_" + secrets.token_hex(8),
-        organisation=ORG,
+        organisation=organisation,
         rights=["access"],
         not_offered=[],
         channel="email",
@@ -111,10 +112,10 @@ def package(
     expires_at: datetime | None = None,
     kind: str = "access",
 ) -> AccessPackage:
-    """A package of ``row`` with two files on disk."""
+    """A package of ``row`` (of its organisation) with two files on disk."""
     made = AccessPackage(
         id=str(uuid.uuid4()),
-        organisation=ORG,
+        organisation=row.organisation,
         request_id=row.id,
         kind=kind,
         subject_id=owner.id,
@@ -128,7 +129,7 @@ def package(
     )
     uow.session.add(made)
     uow.session.flush()
-    folder = (settings.access_packages_dir or settings.var_dir) / ORG / made.id
+    folder = folder_of(made, settings)
     folder.mkdir(parents=True)
     (folder / "package.zip.sealed").write_bytes(b"sealed")
     (folder / "part-x-0.jsonl").write_bytes(b"sealed")
@@ -136,7 +137,7 @@ def package(
 
 
 def folder_of(made: AccessPackage, settings: Settings) -> Path:
-    return (settings.access_packages_dir or settings.var_dir) / ORG / made.id
+    return (settings.access_packages_dir or settings.var_dir) / made.organisation / made.id
 
 
 def document(uow: UnitOfWork, row: RightsRequest) -> IdentityDocument:
@@ -163,11 +164,12 @@ def message(
     sent_on: date | None = None,
     request_row: RightsRequest | None = None,
     complaint_id: str | None = None,
+    organisation: str = ORG,
 ) -> OutboxMessage:
     created = sent_on or date(2026, 1, 1)
     made = OutboxMessage(
         id=str(uuid.uuid4()),
-        organisation=ORG,
+        organisation=organisation,
         kind="request_letter",
         key_id=str(uuid.uuid4()),
         message_id=f"<{uuid.uuid4()}@dataward>",
@@ -312,9 +314,9 @@ def download_code(uow: UnitOfWork, made_for: AccessPackage, *, expires: datetime
     return made.id
 
 
-def cookie(uow: UnitOfWork, visitor: str, recorded: datetime) -> int:
+def cookie(uow: UnitOfWork, visitor: str, recorded: datetime, *, organisation: str = ORG) -> int:
     made = CookieConsent(
-        organisation=ORG,
+        organisation=organisation,
         visitor=visitor,
         policy_version="v1",
         text_hash="h" * 64,

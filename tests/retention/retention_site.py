@@ -1,19 +1,32 @@
-"""A small agency for the retention run's tests: the demo agency's schema with explicit
-dates (``tests/integration/test_retention_plan.py``'s rows), JTR's register, and the
-demo's sources file, optionally with a files folder holding each recording's file."""
+"""A small agency for the retention tests: the demo agency's schema with explicit dates
+(``tests/integration/test_retention_plan.py``'s rows), JTR's register, and the demo's
+sources file, optionally with a files folder holding each recording's file.
+
+``terminal_site`` is what the retention commands see from a terminal (a SQLite database of
+their own); ``console_with_site`` a console app on the test database with the site stored
+(the retention and evidence pages). Tests under ``tests/integration`` put this folder on
+``sys.path`` to import it."""
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
+from fastapi import FastAPI
 from sqlalchemy import create_engine, text
+from typer.testing import CliRunner
 
-from dataward.demo.sources import FILES_DIR_FROM, sources_document
+from dataward.cli.app import app
+from dataward.clock import FixedClock
+from dataward.config import get_settings
+from dataward.db import make_engine, make_session_factory
+from dataward.demo.sources import FILES_DIR_FROM, OPERATIONAL_URL_FROM, sources_document
 from dataward.publication.registers import store_register
 from dataward.publication.sources import store_sources
 from dataward.register.loader import load_register
@@ -26,8 +39,18 @@ from dataward.uow import UnitOfWork
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "integration"))
 from test_retention_plan import JTR, ORG, _agency
+from web_support import fresh_console_app
 
-__all__ = ["ORG", "Site", "build_site", "finish", "ids", "store"]
+__all__ = [
+    "ORG",
+    "Site",
+    "build_site",
+    "console_with_site",
+    "finish",
+    "ids",
+    "store",
+    "terminal_site",
+]
 
 
 @dataclass
@@ -69,6 +92,47 @@ def store(uow: UnitOfWork, site: Site, register: Path = JTR) -> None:
     )
     text_ = yaml.safe_dump(document, sort_keys=False)
     store_sources(uow, parse_sources(text_, "jtr-sources.yaml"), organisation=ORG, actor="dpo")
+
+
+def terminal_site(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
+    """A fixture's body: a SQLite dataward database of its own under ``folder``, migrated,
+    holding JTR's register and the demo's sources file, with the agency's URL in the
+    environment and no other DATAWARD_ setting (what a terminal's command reads)."""
+    for name in list(os.environ):
+        if name.startswith("DATAWARD_"):
+            monkeypatch.delenv(name)
+    url = f"sqlite:///{folder / 'dataward.db'}"
+    monkeypatch.setenv("DATAWARD_DATABASE_URL", url)
+    get_settings.cache_clear()
+    upgraded = CliRunner().invoke(app, ["db", "upgrade", "--url", url])
+    assert upgraded.exit_code == 0, upgraded.output
+    built = build_site(folder)
+    monkeypatch.setenv(OPERATIONAL_URL_FROM, built.url)
+    engine = make_engine(url)
+    with UnitOfWork(make_session_factory(engine)) as uow:
+        store(uow, built)
+        uow.commit()
+    engine.dispose()
+    yield built
+    get_settings.cache_clear()
+
+
+def console_with_site(
+    database_url: str,
+    clock: FixedClock,
+    vault: object,
+    folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[FastAPI]:
+    """A fixture's body: a console app on the test database (either backend) with the
+    site's register and sources stored and the agency's URL in the environment."""
+    built = build_site(folder)
+    monkeypatch.setenv(OPERATIONAL_URL_FROM, built.url)
+    for made in fresh_console_app(database_url, clock, vault):
+        with UnitOfWork(made.state.session_factory, clock, made.state.vault) as uow:
+            store(uow, built)
+            uow.commit()
+        yield made
 
 
 def connectors_of(uow: UnitOfWork, site: Site) -> dict[str, Connector]:

@@ -118,6 +118,39 @@ def test_it_deletes_one_time_codes_long_used_or_expired(uow: UnitOfWork, tmp_pat
     assert {old, used, gone}.isdisjoint(uow.session.scalars(select(RequestCode.id)))
 
 
+# RULES: RET-01 (an organisation's run sweeps its own codes, and sessions of no organisation)
+def test_it_sweeps_only_the_organisations_codes_when_given_one(
+    uow: UnitOfWork, tmp_path: Path
+) -> None:
+    settings = settings_for(tmp_path)
+    codes, downloads = {}, {}
+    for organisation in ("own_org", "other_org"):
+        row = request(
+            uow, state="in_progress", last_step=date(2026, 11, 1), organisation=organisation
+        )
+        codes[organisation] = request_code(uow, row, expires=NOW - timedelta(days=40))
+        owner = subject(uow, organisation=organisation)
+        made = package(uow, row, owner, settings, expires_at=NOW + timedelta(days=5))
+        downloads[organisation] = download_code(uow, made, expires=NOW - timedelta(days=31))
+    session_row(
+        uow, user(uow), last_seen=NOW - timedelta(days=40), expires=NOW - timedelta(days=31)
+    )
+    uow.commit()
+    planned = {d.kind: d.rows_due for d in own_plan(uow, settings, organisation="own_org")}
+    assert (planned["request_codes"], planned["download_codes"], planned["web_sessions"]) == (
+        1,
+        1,
+        1,
+    )
+    swept = sweep_own(uow, settings, worker="test", organisation="own_org")
+    uow.commit()
+    uow.session.expire_all()
+    done = {s.kind: s.rows for s in swept}
+    assert (done["request_codes"], done["download_codes"], done["web_sessions"]) == (1, 1, 1)
+    assert set(uow.session.scalars(select(RequestCode.id))) == {codes["other_org"]}
+    assert set(uow.session.scalars(select(DownloadCode.id))) == {downloads["other_org"]}
+
+
 # RULES: RET-01
 def test_it_deletes_cookie_choices_long_replaced_or_long_given(
     uow: UnitOfWork, tmp_path: Path

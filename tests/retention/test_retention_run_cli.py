@@ -5,41 +5,21 @@ own, the JTR register and the demo agency's schema with explicit dates, run as o
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from retention_site import ORG, Site, build_site, ids, store
+from retention_site import ORG, Site, ids, terminal_site
 from typer.testing import CliRunner
 
 from dataward.cli.app import app
-from dataward.config import get_settings
-from dataward.db import make_engine, make_session_factory
-from dataward.demo.sources import OPERATIONAL_URL_FROM
-from dataward.uow import UnitOfWork
 
 runner = CliRunner()
 
 
 @pytest.fixture
 def site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Site]:
-    for name in list(os.environ):
-        if name.startswith("DATAWARD_"):
-            monkeypatch.delenv(name)
-    url = f"sqlite:///{tmp_path / 'dataward.db'}"
-    monkeypatch.setenv("DATAWARD_DATABASE_URL", url)
-    get_settings.cache_clear()
-    assert runner.invoke(app, ["db", "upgrade", "--url", url]).exit_code == 0
-    built = build_site(tmp_path)
-    monkeypatch.setenv(OPERATIONAL_URL_FROM, built.url)
-    engine = make_engine(url)
-    with UnitOfWork(make_session_factory(engine)) as uow:
-        store(uow, built)
-        uow.commit()
-    engine.dispose()
-    yield built
-    get_settings.cache_clear()
+    yield from terminal_site(tmp_path, monkeypatch)
 
 
 # RULES: RET-01, RET-03

@@ -37,6 +37,11 @@ class Permission(StrEnum):
     # SAR-07: deciding that a search is not reasonable and proportionate is the DPO's call
     # (or an administrator's), never a token's.
     REQUESTS_APPROVE = "requests:approve"
+    # RET-01: running retention now deletes rows due across the organisation's datastores
+    # (the daily worker does the same unasked); queueing it by hand is the DPO's call or an
+    # administrator's, never a token's. Its own permission (issue 20) so that a role may
+    # run retention without approving erasures, or the other way round.
+    RETENTION_RUN = "retention:run"
     # Managing people and tokens is never delegated to a token.
     USERS_ADMIN = "users:admin"
 
@@ -55,6 +60,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             Permission.REQUESTS_READ,
             Permission.REQUESTS_WRITE,
             Permission.REQUESTS_APPROVE,
+            Permission.RETENTION_RUN,
             Permission.COMPLAINTS_READ,
             Permission.COMPLAINTS_WRITE,
             Permission.HOLDS_READ,
@@ -84,7 +90,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 _PEOPLE_ONLY = frozenset(
-    {Permission.USERS_ADMIN, Permission.CAMPAIGNS_APPROVE, Permission.REQUESTS_APPROVE}
+    {
+        Permission.USERS_ADMIN,
+        Permission.CAMPAIGNS_APPROVE,
+        Permission.REQUESTS_APPROVE,
+        Permission.RETENTION_RUN,
+    }
 )
 TOKEN_SCOPES: tuple[Permission, ...] = tuple(p for p in Permission if p not in _PEOPLE_ONLY)
 

@@ -75,8 +75,10 @@ def check(
     With --connect, every connection is opened (its URL from the environment variable or
     setting its url_from names) and each binding checked against what exists: tables,
     columns, relations, that types fit (a date column for an event, comparable keys), and
-    that files are where the rows say. A missing index on an identity or relation column is
-    a warning with the CREATE INDEX a DBA could run; dataward never changes the schema.
+    that files are where the rows say. A column that requests or the retention run filter
+    on with no index (an identity or relation column; a trigger, the via of a hold or
+    trigger on a related table, an entity's reference, the key) is a warning with the
+    CREATE INDEX a DBA could run; dataward never changes the schema.
     Exit 1 when a connected check finds a problem.
 
     Every dataset id must be the register's; identity kinds the register's and declared on

@@ -6,6 +6,7 @@ retention rules need to be swept: debts and legal matters holding a tenancy, CCT
 the evidence requests keeping them, and the communications team's photographs. Dates are
 spread around ``today`` so that every retention rule has rows due, rows not yet due and
 (where the rule has holds) rows held. Ids are assigned here: a seed gives the same rows.
+The trigger columns are indexed, as the retention run needs (docs/retention.md).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ tenancies = Table(
     _ref("tenant_id", "tenants"),
     Column("address", String(300), nullable=False),
     Column("started_on", Date, nullable=False),
-    Column("ended_on", Date),
+    Column("ended_on", Date, index=True),
 )
 rent_transactions = Table(
     "rent_transactions",
@@ -83,7 +84,7 @@ calls = Table(
     metadata,
     _id(),
     Column("caller_number", String(20), nullable=False, index=True),
-    Column("called_at", DateTime, nullable=False),
+    Column("called_at", DateTime, nullable=False, index=True),
     Column("recording_path", String(300), nullable=False),
 )
 # Holds on a tenancy (RET-02): a debt outstanding, another legal matter open.
@@ -111,7 +112,7 @@ cctv_clips = Table(
     _id(),
     Column("site", String(120), nullable=False),
     Column("camera", String(40), nullable=False),
-    Column("recorded_at", DateTime, nullable=False),
+    Column("recorded_at", DateTime, nullable=False, index=True),
     Column("file_path", String(300), nullable=False),
 )
 cctv_evidence = Table(
@@ -128,7 +129,7 @@ photos = Table(
     metadata,
     _id(),
     Column("subject_name", String(160), nullable=False, index=True),
-    Column("taken_on", Date, nullable=False),
+    Column("taken_on", Date, nullable=False, index=True),
     # The leaflet or publication the photograph was used in (none: not used).
     Column("published_in", String(160)),
     Column("file_path", String(300), nullable=False),

@@ -87,7 +87,8 @@ from dataward.sources.connectors.base import (
     SourceUnavailable,
 )
 from dataward.sources.connectors.blobs import BlobConnector, delete_files
-from dataward.sources.connectors.sql import SqlConnector, apply_change_batches
+from dataward.sources.connectors.sql import SqlConnector
+from dataward.sources.connectors.sql_changes import apply_change_batches
 from dataward.sources.models import SourcesFile
 from dataward.sources.versions import sources_version
 from dataward.subjects.service import shred_subject

@@ -31,7 +31,8 @@ from dataward.register.lint_rules.retention import covers_dataset
 from dataward.register.models import Register, RetentionRule
 from dataward.register.models.retention import Offset, Trigger
 from dataward.sources.connectors.base import Connector, Row
-from dataward.sources.connectors.sql import SqlConnector, entity_refs, first_related_dates
+from dataward.sources.connectors.sql import SqlConnector
+from dataward.sources.connectors.sql_related import entity_refs, first_related_dates
 from dataward.sources.models import Binding
 from dataward.uow import UnitOfWork
 

@@ -32,7 +32,9 @@ from dataward.sources.connectors.base import (
     stream_subject,
 )
 from dataward.sources.connectors.blobs import BlobConnector, placeholders
-from dataward.sources.connectors.sql import SqlConnector, keys_held_by_related, tables_named
+from dataward.sources.connectors.sql import SqlConnector
+from dataward.sources.connectors.sql_related import keys_held_by_related
+from dataward.sources.connectors.sql_schema import tables_named
 from dataward.sources.models import Anonymise, Binding, Keep, SourcesFile
 from dataward.uow import UnitOfWork
 

@@ -13,6 +13,10 @@ at something. Packages are marked deleted (the row keeps counts and a digest) an
 files removed; an outbox message keeps its envelope and loses its sealed body; ID
 documents, cookie choices, sessions, tokens and one-time codes are deleted. Each kind that
 did something writes one audit entry with counts only.
+
+Both take ``organisation``: an organisation's daily run plans and sweeps its own rows, and
+the kinds that belong to no organisation (``OwnKind.of``); ``retention own`` passes None and
+takes every organisation's at once.
 """
 
 from __future__ import annotations
@@ -127,13 +131,18 @@ def _as_day(value: date | datetime) -> date:
     return in_uk_time(value).date() if isinstance(value, datetime) else value
 
 
-def _next_due(uow: UnitOfWork, kind: OwnKind, moment: Moment, period: Period) -> date | None:
+def _next_due(
+    uow: UnitOfWork, kind: OwnKind, moment: Moment, period: Period, organisation: str | None
+) -> date | None:
     """The first day a row not yet due becomes due (rows in use are left out)."""
     days = []
     for event, offset in kind.events():
         first = uow.session.scalar(
             kind.rows(func.min(event)).where(
-                kind.pending(moment), not_(kind.due(moment)), event.is_not(None)
+                kind.of(organisation),
+                kind.pending(moment),
+                not_(kind.due(moment)),
+                event.is_not(None),
             )
         )
         if first is not None:
@@ -141,19 +150,26 @@ def _next_due(uow: UnitOfWork, kind: OwnKind, moment: Moment, period: Period) ->
     return min(days, default=None)
 
 
-def own_plan(uow: UnitOfWork, settings: Settings) -> list[OwnDue]:
-    """Per kind: the cutoff, rows and files due, the next day something falls due."""
+def own_plan(
+    uow: UnitOfWork, settings: Settings, *, organisation: str | None = None
+) -> list[OwnDue]:
+    """Per kind: the cutoff, rows and files due, the next day something falls due (of
+    ``organisation`` and of no organisation; of everyone when None)."""
     periods = own_periods(settings)
     plan = []
     for kind in _kinds(settings):
         period = periods[kind.setting]
         moment = _moment(uow, period)
         due = uow.session.scalar(
-            kind.rows(func.count()).where(kind.pending(moment), kind.due(moment))
+            kind.rows(func.count()).where(
+                kind.of(organisation), kind.pending(moment), kind.due(moment)
+            )
         )
         files = 0
         if kind.model is AccessPackage:
-            files = _count_files(_package_folders(uow, kind, moment, settings, due_too=True))
+            files = _count_files(
+                _package_folders(uow, kind, moment, settings, organisation, due_too=True)
+            )
         plan.append(
             OwnDue(
                 kind=kind.name,
@@ -162,7 +178,7 @@ def own_plan(uow: UnitOfWork, settings: Settings) -> list[OwnDue]:
                 cutoff=kind.cutoff(moment),
                 rows_due=int(due or 0),
                 files_due=files,
-                next_due=_next_due(uow, kind, moment, period),
+                next_due=_next_due(uow, kind, moment, period, organisation),
             )
         )
     return plan
@@ -175,9 +191,11 @@ def sweep_own(
     worker: str,
     batch_size: int = 5000,
     only: str | None = None,
+    organisation: str | None = None,
 ) -> list[OwnSwept]:
     """One batch of every kind (or of the kind ``only``: the retention run sweeps a kind a
-    step at a time), in the caller's transaction; never commits.
+    step at a time), in the caller's transaction; never commits. With ``organisation``, its
+    rows and those of no organisation only (an organisation's run).
 
     Files are named, not removed: the caller removes them after its commit
     (``remove_swept_files``). Removed first, a rolled-back batch would leave rows that still
@@ -197,7 +215,7 @@ def sweep_own(
         ids = list(
             uow.session.scalars(
                 kind.rows(kind.key)
-                .where(kind.pending(moment), kind.due(moment))
+                .where(kind.of(organisation), kind.pending(moment), kind.due(moment))
                 .order_by(kind.key)
                 .limit(batch_size)
             )
@@ -205,7 +223,7 @@ def sweep_own(
         rows = _act(uow, kind, ids, moment.now) if ids else 0
         paths: list[Path] = []
         if kind.model is AccessPackage:
-            paths = _package_folders(uow, kind, moment, settings, due_too=False)
+            paths = _package_folders(uow, kind, moment, settings, organisation, due_too=False)
         done = OwnSwept(kind.name, rows, _count_files(paths), len(ids) >= batch_size, tuple(paths))
         if done.rows or done.files:
             record(
@@ -215,6 +233,7 @@ def sweep_own(
                 entity_type="own_data",
                 entity_id=kind.name,
                 details={
+                    **({"organisation": organisation} if organisation is not None else {}),
                     "kind": kind.name,
                     "rows": done.rows,
                     "files": done.files,
@@ -274,9 +293,16 @@ def packages_root(settings: Settings) -> Path:
 
 
 def _package_folders(
-    uow: UnitOfWork, kind: OwnKind, moment: Moment, settings: Settings, *, due_too: bool
+    uow: UnitOfWork,
+    kind: OwnKind,
+    moment: Moment,
+    settings: Settings,
+    organisation: str | None,
+    *,
+    due_too: bool,
 ) -> list[Path]:
-    """Folders on disk of packages marked deleted (and, with ``due_too``, of those due).
+    """Folders on disk of packages marked deleted (and, with ``due_too``, of those due), of
+    ``organisation`` (a folder per organisation: ``access.staging``) or of every one.
 
     Read from the disk, not the table: folders are few (the live packages and any left by
     an interrupted sweep), deleted rows are many.
@@ -284,9 +310,9 @@ def _package_folders(
     on_disk: dict[str, Path] = {}
     root = packages_root(settings)
     if root.is_dir():
-        for organisation in root.iterdir():
-            if organisation.is_dir():
-                on_disk.update((p.name, p) for p in organisation.iterdir() if p.is_dir())
+        for folder in root.iterdir():
+            if folder.is_dir() and organisation in (None, folder.name):
+                on_disk.update((p.name, p) for p in folder.iterdir() if p.is_dir())
     wanted = AccessPackage.state == DELETED
     if due_too:
         wanted = or_(wanted, and_(kind.pending(moment), kind.due(moment)))
@@ -294,7 +320,9 @@ def _package_folders(
     found: list[Path] = []
     for start in range(0, len(names), _CHUNK):
         chunk = names[start : start + _CHUNK]
-        query = kind.rows(AccessPackage.id).where(AccessPackage.id.in_(chunk), wanted)
+        query = kind.rows(AccessPackage.id).where(
+            AccessPackage.id.in_(chunk), kind.of(organisation), wanted
+        )
         found.extend(on_disk[i] for i in uow.session.scalars(query))
     return sorted(found)
 

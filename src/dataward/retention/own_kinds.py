@@ -10,6 +10,11 @@ complaint names that is open (or closed after the cutoff: the period restarts fr
 complaint's closure); or a request of a subject, or with a case ref, that a legal hold in
 force keeps. Such a request keeps its case record, its packages, its ID documents and the
 bodies of its messages.
+
+Whose: each kind but the credentials of dataward's own users (sessions, API tokens) belongs
+to an organisation (``owned``): its own column, or its request's or package's. An
+organisation's daily run sweeps that organisation's rows only; the users' credentials
+belong to none, and the day's first run sweeps them.
 """
 
 from __future__ import annotations
@@ -71,6 +76,7 @@ class OwnKind:
     or before the cutoff (a session ends at its maximum age or when idle too long).
     ``dated`` says the events are days, not moments. ``pending`` is the rows not yet swept
     and not in use. ``joins`` bring the request a row belongs to into the statement.
+    ``owned`` says which rows are an organisation's (None: the kind belongs to none).
     """
 
     name: str
@@ -81,6 +87,14 @@ class OwnKind:
     events: Callable[[], tuple[tuple[Event, timedelta], ...]]
     pending: Callable[[Moment], ColumnElement[bool]]
     joins: tuple[Any, ...] = ()
+    owned: Callable[[str], ColumnElement[bool]] | None = None
+
+    def of(self, organisation: str | None) -> ColumnElement[bool]:
+        """The rows of ``organisation``: every row when it is None (``retention own``) or
+        when the kind belongs to no organisation."""
+        if organisation is None or self.owned is None:
+            return true()
+        return self.owned(organisation)
 
     def cutoff(self, moment: Moment) -> date | datetime:
         return moment.cutoff_on if self.dated else moment.cutoff_at
@@ -192,6 +206,18 @@ def _next_cookie_choice() -> ColumnElement[datetime]:
     )
 
 
+def _request_code_of(organisation: str) -> ColumnElement[bool]:
+    return exists().where(
+        RightsRequest.id == RequestCode.request_id, RightsRequest.organisation == organisation
+    )
+
+
+def _download_code_of(organisation: str) -> ColumnElement[bool]:
+    return exists().where(
+        AccessPackage.id == DownloadCode.package_id, AccessPackage.organisation == organisation
+    )
+
+
 def own_kinds(session_idle: timedelta) -> list[OwnKind]:
     """Every kind, in the order a plan lists them and a sweep takes them."""
     zero = timedelta(0)
@@ -204,6 +230,7 @@ def own_kinds(session_idle: timedelta) -> list[OwnKind]:
             True,
             lambda: ((finished_on(), zero),),
             _closed_requests,
+            owned=lambda organisation: RightsRequest.organisation == organisation,
         ),
         OwnKind(
             "access_packages",
@@ -214,6 +241,7 @@ def own_kinds(session_idle: timedelta) -> list[OwnKind]:
             lambda: ((finished_on(), zero),),
             _packages,
             (RightsRequest, AccessPackage.request_id == RightsRequest.id),
+            lambda organisation: AccessPackage.organisation == organisation,
         ),
         OwnKind(
             "identity_documents",
@@ -224,6 +252,7 @@ def own_kinds(session_idle: timedelta) -> list[OwnKind]:
             lambda: ((func.coalesce(RightsRequest.identity_verified_on, finished_on()), zero),),
             _documents,
             (RightsRequest, IdentityDocument.request_id == RightsRequest.id),
+            lambda organisation: RightsRequest.organisation == organisation,
         ),
         OwnKind(
             "outbox_bodies",
@@ -233,6 +262,7 @@ def own_kinds(session_idle: timedelta) -> list[OwnKind]:
             False,
             lambda: ((func.coalesce(OutboxMessage.sent_at, OutboxMessage.created_at), zero),),
             _bodies,
+            owned=lambda organisation: OutboxMessage.organisation == organisation,
         ),
         OwnKind(
             "cookie_consents",
@@ -242,6 +272,7 @@ def own_kinds(session_idle: timedelta) -> list[OwnKind]:
             False,
             lambda: ((func.coalesce(_next_cookie_choice(), CookieConsent.recorded_at), zero),),
             _everything,
+            owned=lambda organisation: CookieConsent.organisation == organisation,
         ),
         OwnKind(
             "web_sessions",
@@ -269,6 +300,7 @@ def own_kinds(session_idle: timedelta) -> list[OwnKind]:
             False,
             lambda: ((RequestCode.expires_at, zero), (RequestCode.used_at, zero)),
             _everything,
+            owned=_request_code_of,
         ),
         OwnKind(
             "download_codes",
@@ -278,5 +310,6 @@ def own_kinds(session_idle: timedelta) -> list[OwnKind]:
             False,
             lambda: ((DownloadCode.expires_at, zero), (DownloadCode.used_at, zero)),
             _everything,
+            owned=_download_code_of,
         ),
     ]

@@ -14,6 +14,11 @@ on such a record does one thing in the run's transaction, which the caller commi
 
 Periods come from the settings (``DATAWARD_OWN_*``); a bad one makes every own record
 ``skipped`` with the configuration error, and the register's rules run regardless.
+
+Each organisation's run plans and sweeps that organisation's own data (its requests,
+packages, ID documents, messages, cookie choices, codes) and the kinds that belong to no
+organisation (the users' sessions and API tokens), which the day's first run finds due and
+the others find already swept.
 """
 
 from __future__ import annotations
@@ -53,7 +58,7 @@ def own_records(
     """One record per kind of dataward's own data: open with its rows due, done when none
     is due and no folder waits, or skipped when a period setting is refused."""
     try:
-        plan = own_plan(uow, settings)
+        plan = own_plan(uow, settings, organisation=run.organisation)
     except ConfigurationError as refused:
         return [
             _record(run, first_seq, "settings", SKIPPED, refused.message, 0, worker),
@@ -117,7 +122,14 @@ def work_own(
         run.files += removed
         return "acted"
     try:
-        swept = sweep_own(uow, settings, worker=worker, batch_size=batch_size, only=found.dataset)
+        swept = sweep_own(
+            uow,
+            settings,
+            worker=worker,
+            batch_size=batch_size,
+            only=found.dataset,
+            organisation=run.organisation,
+        )
     except ConfigurationError as refused:
         found.status, found.reason = SKIPPED, refused.message
         found.worker, found.at = worker[:100], uow.clock.now()

@@ -3,9 +3,9 @@
 Connects to every connection of a sources file and checks, binding by binding, that each
 table, column and relation exists and that types fit (a date column for an event, a key
 column comparable to the one its relation points at). Each problem carries the sources
-file's ``file:line``. Where an identity or relation column has no index, every request
-would scan that table: a warning gives the ``CREATE INDEX`` a DBA could run. dataward never
-changes the organisation's schema itself; the check only reads the catalogue.
+file's ``file:line``. Where a column that requests or the retention run filter on has no
+index (``index_advice``), a warning gives the ``CREATE INDEX`` a DBA could run. dataward
+never changes the organisation's schema itself; the check only reads the catalogue.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from dataward.sources.connectors.base import (
     lone_weak_kinds,
     relation_chain,
 )
+from dataward.sources.index_advice import advice
 from dataward.sources.models import Binding, EntityRelation, Related, SourcesFile
 
 PathKey = tuple[str | int, ...]
@@ -82,11 +83,6 @@ def comparable(a: TypeFamily, b: TypeFamily) -> bool:
     if "other" in (a, b):
         return True
     return any(a in group and b in group for group in _COMPARABLE)
-
-
-def index_statement(table: str, columns: tuple[str, ...]) -> str:
-    name = "ix_" + "_".join((table.replace(".", "_"), *columns))
-    return f"CREATE INDEX {name[:63]} ON {table} ({', '.join(columns)});"
 
 
 def check_connected(
@@ -185,20 +181,6 @@ class _Checker:
         if column not in table.columns:
             yield self.error(at, f"{role} column {column} does not exist in table {table.name}")
 
-    def _index(
-        self, at: PathKey, table: TableDescription, columns: tuple[str, ...], why: str
-    ) -> Iterator[Finding]:
-        if all(c in table.columns for c in columns) and not table.indexed(columns[0]):
-            yield Finding(
-                "warning",
-                self.located.problem(
-                    at,
-                    f"no index on {table.name}.{columns[0]}: {why}, every request scans "
-                    f"{table.name}",
-                ),
-                index_statement(table.name, columns),
-            )
-
     def _sql(self, at: PathKey, binding: Binding, description: Description) -> Iterator[Finding]:
         assert binding.table is not None
         table = self._table(at, description, binding.table)
@@ -223,9 +205,6 @@ class _Checker:
                     )
                 )
                 yield from self._column(path, table, name, f"identity ({kind})")
-            yield from self._index(
-                (*at, "identities", kind), table, names, f"{kind} finds the subject"
-            )
         yield from self._relation(at, binding, table, description)
         for entity, reference in binding.entities.items():
             yield from self._entity((*at, "entities", entity), table, reference, description)
@@ -255,6 +234,10 @@ class _Checker:
                 yield from self._date((*path, "since"), holder, since, "hold start")
         for column in binding.columns:
             yield from self._column((*at, "columns", column), table, column, "described")
+        # Advice, not errors: what requests and the retention run filter on, unindexed.
+        for found in advice(at, binding, description):
+            problem = self.located.problem(found.path, found.message)
+            yield Finding("warning", problem, found.statement)
 
     def _relation(
         self, at: PathKey, binding: Binding, table: TableDescription, description: Description
@@ -295,12 +278,6 @@ class _Checker:
                         f"{current.name}.{relation.via} ({mine.type_name}) cannot be compared "
                         f"with {target.name}.{relation.key} ({theirs.type_name})",
                     )
-            yield from self._index(
-                (*path, "via"), current, (relation.via,), "this relation leads to the subject"
-            )
-            yield from self._index(
-                (*path, "key"), target, (relation.key,), "this relation's key is looked up"
-            )
             current = target
             path = (*path, "then")
 

@@ -105,7 +105,7 @@ def _context(
         "query": query_of(organisation, day, today),
         # Evidence is the auditors' (audit:read); "Run now" the DPO's or an administrator's.
         "may_read_runs": principal_of(request).can(Permission.AUDIT_READ),
-        "may_run": principal_of(request).can(Permission.REQUESTS_APPROVE),
+        "may_run": principal_of(request).can(Permission.RETENTION_RUN),
         "latest_run": None,
     }
     if not organisation:

@@ -5,7 +5,7 @@ them) are for whoever may read the audit chain (``audit:read``: an auditor, a DP
 administrator): they prove what retention deleted, when, under which rule and version. Codes,
 counts and digests only, never a value of a row.
 
-"Run now" (``requests:approve``: the DPO or an administrator, as for approving an erasure)
+"Run now" (``retention:run``: the DPO or an administrator; a person, never a token)
 queues the daily job for today after a confirmation; the worker runs it.
 """
 
@@ -41,7 +41,7 @@ from dataward.web.templating import render
 router = APIRouter(default_response_class=HTMLResponse, include_in_schema=False)
 Uow = Annotated[UnitOfWork, Depends(get_uow)]
 EVIDENCE = console(Permission.AUDIT_READ)
-RUN_NOW = console(Permission.REQUESTS_APPROVE)
+RUN_NOW = console(Permission.RETENTION_RUN)
 Text = Annotated[str, Query(max_length=80)]
 CSV_COLUMNS = (
     "run_id",

@@ -67,19 +67,32 @@ def build_site(folder: Path, *, files: bool = False) -> Site:
         site.files = folder / "files"
         site.files.mkdir()
         site.env[FILES_DIR_FROM] = str(site.files)
-        engine = create_engine(site.url)
-        with engine.begin() as conn:
-            for table in ("body_worn_video", "call_recordings"):
-                for (key,) in conn.execute(text(f"SELECT id FROM {table}")):
-                    path = f"{table}/{key}.mp4"
-                    conn.execute(
-                        text(f"UPDATE {table} SET file_path = :p WHERE id = :k"),
-                        {"p": path, "k": key},
-                    )
-                    (site.files / table).mkdir(exist_ok=True)
-                    (site.files / path).write_bytes(b"recording")
-        engine.dispose()
+        for table in ("body_worn_video", "call_recordings"):
+            give_files(site, table, suffix="mp4", content=b"recording")
     return site
+
+
+def give_files(
+    site: Site, table: str, *, suffix: str, content: bytes, keys: tuple[int, ...] | None = None
+) -> None:
+    """A file for each row of ``table`` (or for ``keys``) in the site's files folder, its
+    path (and, with ``keys``, its size) written on the row."""
+    assert site.files is not None
+    engine = create_engine(site.url)
+    try:
+        with engine.begin() as conn:
+            found = keys or tuple(k for (k,) in conn.execute(text(f"SELECT id FROM {table}")))
+            sized = ", size_bytes = :s" if keys else ""
+            for key in found:
+                path = f"{table}/{key}.{suffix}"
+                conn.execute(
+                    text(f"UPDATE {table} SET file_path = :p{sized} WHERE id = :k"),
+                    {"p": path, "k": key, "s": len(content)},
+                )
+                (site.files / table).mkdir(exist_ok=True)
+                (site.files / path).write_bytes(content)
+    finally:
+        engine.dispose()
 
 
 def store(uow: UnitOfWork, site: Site, register: Path = JTR) -> None:

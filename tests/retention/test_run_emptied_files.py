@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from retention_site import Site, build_site, finish, store
+from retention_site import Site, build_site, finish, give_files, store
 from sqlalchemy import create_engine, select, text
 
 from dataward.retention import run as run_module
@@ -24,18 +24,7 @@ TABLE = "new_occupier_evidence"
 def site(tmp_path: Path) -> Site:
     """The small agency with each evidence's scan in its files folder."""
     built = build_site(tmp_path, files=True)
-    assert built.files is not None
-    engine = create_engine(built.url)
-    with engine.begin() as conn:
-        for key in (1, 2):
-            path = f"{TABLE}/{key}.pdf"
-            conn.execute(
-                text(f"UPDATE {TABLE} SET file_path = :p, size_bytes = 4 WHERE id = :k"),
-                {"p": path, "k": key},
-            )
-            (built.files / TABLE).mkdir(exist_ok=True)
-            (built.files / path).write_bytes(b"scan")
-    engine.dispose()
+    give_files(built, TABLE, suffix="pdf", content=b"scan", keys=(1, 2))
     return built
 
 

@@ -212,6 +212,12 @@ def test_ret03_an_auditor_reads_the_runs_and_every_evidence_record(app: FastAPI)
     bwv = next(tr for tr in shown if _text(tr.th.code) == "body_worn_video")
     assert _text(bwv.select_one(".retention-dataset")) == "body_worn_video"
     assert _cell(bwv, "Status") == "done deleted 2 rows"
+    # The customer rule says delete; the sources file anonymises the customer's row, which
+    # stays: the page says what was done to the rows, not the rule's word.
+    debtors = next(
+        tr for tr in shown if _cell(tr, "Binding").startswith("demo_operational.debtors ")
+    )
+    assert _cell(debtors, "Status") == "done anonymised 1 row"
     assert _cell(bwv, "Keys digest") == bwv_record.keys_digest
     held = [_text(li) for li in bwv.select('td[data-label="Held"] li')]
     assert held == ["complaint_on_case: 1", "investigation_on_case: 1"]

@@ -69,6 +69,22 @@ def test_ret03_a_record_says_what_it_did(
     assert did_words(status, action, rows, files, reason) == words
 
 
+# RULES: RET-03 (what acting did, not the rule's word: rows anonymised, their files deleted)
+@pytest.mark.parametrize(
+    ("done", "files", "words"),
+    [
+        ("anonymised", 2, "anonymised 2 rows; deleted 2 files"),
+        ("anonymised", 0, "anonymised 2 rows"),
+        ("deleted", 2, "deleted 2 rows and 2 files"),
+        (None, 1, "deleted 2 rows and 1 file"),
+    ],
+)
+def test_ret03_a_record_says_what_acting_did_to_its_rows(
+    done: str | None, files: int, words: str
+) -> None:
+    assert did_words("done", "delete", 2, files, "", done) == words
+
+
 # RULES: RET-02 (what each hold kept, as labels for the evidence and its CSV)
 def test_ret02_held_labels_and_counts_in_a_stable_order() -> None:
     held = {"legal_hold:h_1": 1, "complaint_on_case": 2, "live_case": 0}

@@ -15,6 +15,7 @@ from dataward.holds.service import today_of
 from dataward.retention.errors import RetentionRunNotFound
 from dataward.retention.evidence_views import Recorded, RunHistory, Target
 from dataward.retention.models import RetentionEvidence, RetentionRun
+from dataward.retention.run_finish import done_of
 from dataward.uow import UnitOfWork
 
 RUNS_PAGE = 50
@@ -105,6 +106,6 @@ def rule_records(
 
 def run_history(uow: UnitOfWork, organisation: str) -> RunHistory:
     """Each table's latest record, the latest run's day and today (``uow.clock``)."""
-    return RunHistory(
-        latest_records(uow, organisation), latest_day(uow, organisation), today_of(uow)
-    )
+    latest = latest_records(uow, organisation)
+    done = done_of(uow, latest.values())
+    return RunHistory(latest, latest_day(uow, organisation), today_of(uow), done)

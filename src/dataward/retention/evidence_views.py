@@ -8,7 +8,7 @@ counts and days only, never a value of a row.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from dataward.register.wording import uk_date
@@ -34,16 +34,24 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}{'' if number == 1 else 's'}"
 
 
-def did_words(status: str, action: str, rows: int, files: int, reason: str) -> str:
-    """One record in words: "deleted 2 rows and 2 files", "waits: source ops cannot be
-    reached", "running: 3 rows so far"."""
+def did_words(
+    status: str, action: str, rows: int, files: int, reason: str, done: str | None = None
+) -> str:
+    """One record in words: "deleted 2 rows and 2 files", "anonymised 2 rows; deleted 2
+    files", "waits: source ops cannot be reached", "running: 3 rows so far". ``done`` is what
+    acting did to the rows (``run_finish.done_of``): a rule that says delete anonymises
+    where the sources file says so, and the rows stay."""
     if status == OPEN:
         return f"running: {_count(rows, 'row')} so far"
     if status in (DONE, FLAGGED):
         if rows == 0 and files == 0:
             return reason or "nothing to act on"
-        verb = "flagged for review" if status == FLAGGED else _VERBS.get(action, "acted on")
-        what = _count(rows, "row") + (f" and {_count(files, 'file')}" if files else "")
+        verb = "flagged for review" if status == FLAGGED else (done or _VERBS.get(action))
+        verb = verb or "acted on"
+        what = _count(rows, "row")
+        if files:
+            joined = " and " if verb == "deleted" else "; deleted "
+            what += joined + _count(files, "file")
         return f"{verb} {what}"
     said = status.replace("_", " ")
     return f"{said}: {reason}" if reason else said
@@ -62,10 +70,11 @@ class LastRun:
     files: int
     reason: str
     held: tuple[tuple[str, int], ...] = ()  # (the hold in words, due rows it kept)
+    done: str | None = None  # what acting did to the rows (deleted, anonymised...)
 
     @property
     def did(self) -> str:
-        return did_words(self.status, self.action, self.rows, self.files, self.reason)
+        return did_words(self.status, self.action, self.rows, self.files, self.reason, self.done)
 
     @property
     def acted_on(self) -> int:
@@ -76,6 +85,7 @@ def last_run_of(
     found: RetentionEvidence,
     run: RetentionRun,
     hold_words: Callable[[str], str] = str,
+    done: str | None = None,
 ) -> LastRun:
     return LastRun(
         run_id=run.id,
@@ -87,6 +97,7 @@ def last_run_of(
         files=found.files,
         reason=found.reason,
         held=tuple((hold_words(label), n) for label, n in sorted(found.held.items()) if n),
+        done=done,
     )
 
 
@@ -103,6 +114,7 @@ class RunHistory:
     latest: Mapping[Target, Recorded]
     day: date | None
     today: date
+    done: Mapping[str, str] = field(default_factory=dict)  # record id -> what acting did
 
 
 @dataclass(frozen=True)

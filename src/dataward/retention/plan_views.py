@@ -222,7 +222,11 @@ def _row(
     recorded = history.latest.get((plan_rule, dataset, b.connection, b.table))
     last = None
     if recorded is not None:
-        last = last_run_of(*recorded, lambda label: held_words(label, register, rule).words)
+        last = last_run_of(
+            *recorded,
+            lambda label: held_words(label, register, rule).words,
+            history.done.get(recorded[0].id),
+        )
     standing = standing_of(b.to_act_on, last, as_of=as_of, today=history.today, org_day=history.day)
     return BindingRow(
         rule=plan_rule,

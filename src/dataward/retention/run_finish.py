@@ -4,17 +4,21 @@ audited; and the records read back, with what acting on each table's rows did.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from sqlalchemy import select
 
 from dataward.audit.service import record
 from dataward.erasure.survey import retention_how_of
 from dataward.retention import audit_actions as actions
 from dataward.retention import batches, run_own
+from dataward.retention.evidence_views import Recorded
 from dataward.retention.models import (
     DONE,
     RetentionEvidence,
     RetentionRun,
 )
+from dataward.sources.models import SourcesFile
 from dataward.sources.versions import sources_version
 from dataward.uow import UnitOfWork
 
@@ -81,14 +85,24 @@ def what_each_did(uow: UnitOfWork, run_id: str) -> dict[str, str]:
     run = uow.session.get(RetentionRun, run_id)
     if run is None:
         return {}
-    sources = sources_version(uow, run.organisation, run.sources_version).parsed().sources
+    did = done_of(uow, [(found, run) for found in evidence_of(uow, run_id)])
+    own = {found.id: "swept" for found in evidence_of(uow, run_id) if run_own.is_own(found)}
+    return did | own
+
+
+def done_of(uow: UnitOfWork, recorded: Iterable[Recorded]) -> dict[str, str]:
+    """What acting on each binding's rows did (record id -> "deleted", "anonymised"...), each
+    run's sources version read once; dataward's own data records are left out."""
+    sources: dict[str, SourcesFile] = {}
     did: dict[str, str] = {}
-    for found in evidence_of(uow, run_id):
-        if run_own.is_own(found):
-            did[found.id] = "swept"
+    for found, run in recorded:
+        if run_own.is_own(found) or found.binding is None:
             continue
-        bindings = sources.datasets.get(found.dataset, [])
-        if found.binding is not None and found.binding < len(bindings):
+        if run.id not in sources:
+            version = sources_version(uow, run.organisation, run.sources_version)
+            sources[run.id] = version.parsed().sources
+        bindings = sources[run.id].datasets.get(found.dataset, [])
+        if found.binding < len(bindings):
             how = retention_how_of(bindings[found.binding])
             did[found.id] = batches.change_of(found.action, how).done
     return did

@@ -26,6 +26,7 @@ from dataward.retention.evidence import rule_records, run_history, runs_of
 from dataward.retention.evidence_views import last_run_of
 from dataward.retention.plan import RetentionPlan, plan_retention
 from dataward.retention.plan_views import due_words, held_words, retention_view, rule_words
+from dataward.retention.run_finish import done_of
 from dataward.sources.errors import SourcesNotFound
 from dataward.sources.versions import newest_sources
 from dataward.uow import UnitOfWork
@@ -167,8 +168,12 @@ def retention_rule_page(
     words = {
         label: held_words(label, register, found).words for r, _ in records for label in r.held
     }
+    done = done_of(uow, records)
     context["rule_runs"] = [
-        (last_run_of(record, run, lambda label: words.get(label, label)), record)
+        (
+            last_run_of(record, run, lambda label: words.get(label, label), done.get(record.id)),
+            record,
+        )
         for record, run in records
     ]
     return render(request, "console/retention_rule.html", context, status_code=status)

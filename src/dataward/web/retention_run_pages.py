@@ -30,6 +30,7 @@ from dataward.retention.evidence_views import did_words, held_text
 from dataward.retention.jobs import queue_run
 from dataward.retention.models import RetentionEvidence, RetentionRun
 from dataward.retention.run import evidence_of
+from dataward.retention.run_finish import done_of
 from dataward.uow import UnitOfWork
 from dataward.web.auth import console, form_text, parse_day, posted_form
 from dataward.web.confirm import Confirmation, confirm_then_run
@@ -95,9 +96,13 @@ def run_page(request: Request, run_id: str, uow: Uow) -> Response:
     """One run and every evidence record it wrote (RET-03), in the plan's order."""
     run = run_of(uow, run_id)
     records = evidence_of(uow, run.id)
+    done = done_of(uow, [(r, run) for r in records])
     context = {
         "run": run,
-        "records": [(r, did_words(r.status, r.action, r.rows, r.files, r.reason)) for r in records],
+        "records": [
+            (r, did_words(r.status, r.action, r.rows, r.files, r.reason, done.get(r.id)))
+            for r in records
+        ],
         "own": {r.id for r in records if is_own_data(r)},
         "held_text": held_text,
     }

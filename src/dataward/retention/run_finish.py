@@ -85,9 +85,9 @@ def what_each_did(uow: UnitOfWork, run_id: str) -> dict[str, str]:
     run = uow.session.get(RetentionRun, run_id)
     if run is None:
         return {}
-    did = done_of(uow, [(found, run) for found in evidence_of(uow, run_id)])
-    own = {found.id: "swept" for found in evidence_of(uow, run_id) if run_own.is_own(found)}
-    return did | own
+    records = evidence_of(uow, run_id)
+    own = {found.id: "swept" for found in records if run_own.is_own(found)}
+    return done_of(uow, [(found, run) for found in records]) | own
 
 
 def done_of(uow: UnitOfWork, recorded: Iterable[Recorded]) -> dict[str, str]:

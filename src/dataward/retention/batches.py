@@ -249,7 +249,7 @@ def act(
                         conn.execute(statement, {"keys": part})
                 if pending is not None:
                     others = [k for k in keys if k in present and k not in still]
-                    before = _changed_before(conn, target, key, pending, others)
+                    before = _changed_before(conn, present_q, pending, others, size)
     except sa_exc.OperationalError:
         raise SourceUnavailable(f"connection {connector.name} cannot be reached") from None
     except sa_exc.IntegrityError as refused:
@@ -272,19 +272,19 @@ def act(
 
 def _changed_before(
     conn: Any,
-    target: Any,
-    key: ColumnElement[Any],
+    present_q: Any,
     pending: ColumnElement[bool],
     keys: list[Any],
+    size: int,
 ) -> set[Any]:
     """Of a batch's rows there but not set now (held since, or set before), those already
     holding their new values: they were chosen not yet set, so this batch set them before
     a crash (or the organisation did since). Counted once, and a file they no longer name
-    goes, as a deleted row's does."""
-    query = select(key).select_from(target).where(key.in_(bindparam("keys", expanding=True)))
-    query = query.where(not_(pending))
+    goes, as a deleted row's does. ``present_q`` is the batch's keys that are there, keyed
+    as the batch's other statements are (``_keyed``)."""
+    query = present_q.where(not_(pending))
     found: set[Any] = set()
-    for part in _parts(keys):
+    for part in _parts(keys, size):
         found.update(map(_stored, conn.execute(query, {"keys": part}).scalars().all()))
     return found
 
